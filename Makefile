@@ -1,0 +1,70 @@
+# Two commands on a fresh Debian machine with Python 3.11 and Node.js:
+#   make run   installs what it needs, migrates, seeds the demo, serves http://localhost:3000
+#   make test  installs the test extras and Chromium, runs the whole suite
+# Both are idempotent: stamps in .make/ skip installs until pyproject.toml changes.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+TOOLS := .tools
+BUN_VERSION := 1.4
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Reflex offline: bun from the npm registry, no telemetry, no update or network probes.
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := 0
+export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
+export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test install install-test migrate seed lint clean
+
+run: install migrate seed
+	$(BIN)/reflex run --env prod --frontend-port 3000 --backend-port 3000
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMPS)/venv $(STAMPS)/bun
+
+install-test: install $(STAMPS)/test-extras $(STAMPS)/chromium
+
+migrate: install
+	$(BIN)/ics-capacity db upgrade
+
+seed: migrate
+	$(BIN)/ics-capacity seed-demo
+
+lint: install-test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(STAMPS)/test-extras: $(STAMPS)/venv pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+$(STAMPS)/bun:
+	@mkdir -p $(STAMPS)
+	test -x $(TOOLS)/node_modules/.bin/bun || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	$(TOOLS)/node_modules/.bin/bun --version
+	@touch $@
+
+# Playwright's own browser download cannot reach its servers here; Debian's Chromium can be installed.
+$(STAMPS)/chromium:
+	@mkdir -p $(STAMPS)
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+	@touch $@
+
+clean:
+	rm -rf $(STAMPS) .web .states

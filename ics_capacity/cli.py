@@ -1,0 +1,100 @@
+"""`ics-capacity`: the command line for what analysts script."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ics_capacity.importers.problems import ImportValidationError
+
+app = typer.Typer(
+    help="Elective capacity and shared workforce planning for NHS provider collaboratives.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+import_app = typer.Typer(help="Load NHS England's published files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Brings the database schema up to REVISION (default: the newest)."""
+    from ics_capacity.services.schema import upgrade
+
+    upgrade(revision)
+    typer.echo(f"Database schema at {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]) -> None:
+    """Takes the database schema back to REVISION ('base' empties it)."""
+    from ics_capacity.services.schema import downgrade
+
+    downgrade(revision)
+    typer.echo(f"Database schema at {revision}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Prints the schema revision the database is at."""
+    from ics_capacity.services.schema import current_revision
+
+    typer.echo(current_revision() or "empty (no schema)")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Folder of the NHS files (default: ../shared/data/nhs).")
+    ] = None,
+) -> None:
+    """Loads the Black Country demo collaborative if the database does not have it yet."""
+    from ics_capacity.services.demo import DemoDataMissingError
+    from ics_capacity.services.demo import seed_demo as seed
+
+    try:
+        report = seed(data_dir)
+    except (DemoDataMissingError, ImportValidationError) as error:
+        _fail(str(error))
+    typer.echo(report.describe())
+
+
+@import_app.command("rtt")
+def import_rtt(
+    file: Annotated[Path, typer.Argument(help="RTT Full CSV extract, plain or zipped.")],
+    ics: Annotated[str, typer.Option("--ics", help="ICB code of the system to load, e.g. QUA.")],
+) -> None:
+    """Loads one system's waiting lists from an RTT Full CSV extract into its baseline scenario."""
+    from ics_capacity.db.session import unit_of_work
+    from ics_capacity.services.imports import import_rtt_for_ics
+
+    if not file.is_file():
+        _fail(f"{file}: no such file.")
+    try:
+        with unit_of_work() as session:
+            outcome = import_rtt_for_ics(session, file, ics=ics.upper(), user="cli")
+            session.commit()
+    except ImportValidationError as error:
+        _fail(str(error))
+    typer.echo(outcome.describe())
+
+
+def main() -> None:
+    """Entry point of the `ics-capacity` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app(prog_name="ics-capacity")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""Database tables of ics-capacity.
+
+Every capacity and demand row belongs to a scenario, so that a collaborative can branch, compare and
+approve plans without copying the reference tables (organisations, treatment functions). Rules that
+must always hold (non-negative counts, rates between 0 and 1, unique codes, foreign keys) are
+database constraints, not only Python checks.
+
+Editable rows carry `version` (SQLAlchemy `version_id_col`): an UPDATE whose version is stale
+matches no row and raises `StaleDataError`, which the services layer turns into a message naming
+who changed the row and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+# Constraint names are predictable, so that migrations can drop and alter them on any backend.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+WAIT_BAND_MAX = 104
+
+
+def utc_now() -> dt.datetime:
+    """The current time, UTC-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _timestamp(**kwargs: Any) -> Any:
+    return Field(
+        default_factory=utc_now,
+        sa_type=sa.DateTime(timezone=True),
+        nullable=False,
+        **kwargs,
+    )
+
+
+class ScenarioStatus(StrEnum):
+    """Where a scenario is in its approval workflow."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ARCHIVED = "archived"
+
+
+class OrganisationKind(StrEnum):
+    """What kind of provider an organisation is."""
+
+    NHS_TRUST = "nhs_trust"
+    INDEPENDENT_SECTOR = "independent_sector"
+
+
+class Audited(SQLModel):
+    """Audit columns and the optimistic-locking version shared by every editable table."""
+
+    created_at: dt.datetime = _timestamp()
+    updated_at: dt.datetime = _timestamp(sa_column_kwargs={"onupdate": utc_now})
+    updated_by: str = Field(default="system", max_length=255)
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        """Turns on SQLAlchemy optimistic locking on the `version` column of each table."""
+        return {"version_id_col": cls.__table__.c.version}
+
+
+
+
+def _non_negative(*columns: str) -> list[sa.CheckConstraint]:
+    return [sa.CheckConstraint(f"{c} >= 0", name=f"{c}_non_negative") for c in columns]
+
+
+def _rate(*columns: str) -> list[sa.CheckConstraint]:
+    return [sa.CheckConstraint(f"{c} >= 0 AND {c} <= 1", name=f"{c}_is_rate") for c in columns]
+
+
+# --- Reference data, shared by all scenarios -------------------------------------------------
+
+
+class Collaborative(Audited, table=True):
+    """A provider collaborative: the trusts of one system planning together."""
+
+    __tablename__ = "collaborative"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    name: str = Field(max_length=200)
+    icb_code: str = Field(max_length=5, index=True)
+
+
+class Organisation(Audited, table=True):
+    """An NHS trust or independent-sector provider, identified by its ODS code."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('nhs_trust', 'independent_sector')", name="kind_is_known"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ods_code: str = Field(max_length=10, unique=True)
+    name: str = Field(max_length=200)
+    icb_code: str | None = Field(default=None, max_length=5, index=True)
+    kind: str = Field(default=OrganisationKind.NHS_TRUST, max_length=20)
+    postcode: str | None = Field(default=None, max_length=10)
+
+
+class CollaborativeMember(SQLModel, table=True):
+    """An organisation taking part in a collaborative."""
+
+    __tablename__ = "collaborative_member"
+
+    collaborative_id: int = Field(foreign_key="collaborative.id", primary_key=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, ondelete="RESTRICT")
+
+
+class TreatmentFunction(SQLModel, table=True):
+    """An RTT treatment function (C_100 .. C_502, X02 .. X06)."""
+
+    __tablename__ = "treatment_function"
+
+    code: str = Field(primary_key=True, max_length=6)
+    name: str = Field(max_length=100)
+    is_surgical: bool = Field(default=False)
+
+
+class Scenario(Audited, table=True):
+    """A named version of a collaborative's capacity and demand, with its approval status."""
+
+    __tablename__ = "scenario"
+    __table_args__ = (
+        sa.UniqueConstraint("collaborative_id", "name"),
+        sa.CheckConstraint(
+            "status IN ('draft', 'submitted', 'approved', 'rejected', 'archived')",
+            name="status_is_known",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    collaborative_id: int = Field(foreign_key="collaborative.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    description: str = Field(default="", max_length=2000)
+    owner: str = Field(default="system", max_length=255)
+    parent_id: int | None = Field(default=None, foreign_key="scenario.id", ondelete="SET NULL")
+    status: str = Field(default=ScenarioStatus.DRAFT, max_length=20)
+    is_baseline: bool = Field(default=False)
+    data_period: dt.date | None = Field(default=None)
+
+
+# --- Capacity, per scenario ------------------------------------------------------------------
+
+
+class Site(Audited, table=True):
+    """A hospital site or elective hub, run by one trust."""
+
+    __tablename__ = "site"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "code"),
+        sa.CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="lat"),
+        sa.CheckConstraint(
+            "longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="lon"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=200)
+    operator_id: int = Field(foreign_key="organisation.id", ondelete="RESTRICT")
+    is_elective_hub: bool = Field(default=False)
+    postcode: str | None = Field(default=None, max_length=10)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+    source: str = Field(default="", max_length=2000)
+
+
+class SiteTreatmentFunction(SQLModel, table=True):
+    """A treatment function a site can treat."""
+
+    __tablename__ = "site_treatment_function"
+
+    site_id: int = Field(foreign_key="site.id", primary_key=True, ondelete="CASCADE")
+    tfc: str = Field(foreign_key="treatment_function.code", primary_key=True, max_length=6)
+
+
+class TheatreCapacity(Audited, table=True):
+    """Elective theatres at a site, and how many sessions of how many minutes they run a week."""
+
+    __tablename__ = "theatre_capacity"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "site_id"),
+        *_non_negative("theatres", "sessions_per_week"),
+        sa.CheckConstraint("session_minutes > 0 AND session_minutes <= 720", name="session_minutes"),
+        *_rate("utilisation_target"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    site_id: int = Field(foreign_key="site.id", ondelete="CASCADE")
+    theatres: int
+    sessions_per_week: int
+    session_minutes: int = 240
+    utilisation_target: Decimal = Field(
+        default=Decimal("0.85"), sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3
+    )
+
+
+class BedCapacity(Audited, table=True):
+    """Elective overnight beds and day-case places at a site."""
+
+    __tablename__ = "bed_capacity"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "site_id"),
+        *_non_negative("elective_overnight_beds", "day_case_places"),
+        *_rate("occupancy_target"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    site_id: int = Field(foreign_key="site.id", ondelete="CASCADE")
+    elective_overnight_beds: int
+    day_case_places: int
+    occupancy_target: Decimal = Field(
+        default=Decimal("0.92"), sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3
+    )
+
+
+class TrustBeds(Audited, table=True):
+    """A trust's average general and acute beds, available and occupied, from KH03."""
+
+    __tablename__ = "trust_beds"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "organisation_id"),
+        *_non_negative("ga_beds_available", "ga_beds_occupied"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="RESTRICT")
+    period: str = Field(max_length=12)
+    ga_beds_available: Decimal = Field(sa_type=sa.Numeric(9, 1), max_digits=9, decimal_places=1)
+    ga_beds_occupied: Decimal = Field(sa_type=sa.Numeric(9, 1), max_digits=9, decimal_places=1)
+
+
+class Workforce(Audited, table=True):
+    """Staff in post at a trust by staff group: headcount and full-time equivalent."""
+
+    __tablename__ = "workforce"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "organisation_id", "staff_group"),
+        *_non_negative("headcount", "fte"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="RESTRICT")
+    staff_group: str = Field(max_length=100)
+    period: str = Field(max_length=30)
+    headcount: int
+    fte: Decimal = Field(sa_type=sa.Numeric(10, 2), max_digits=10, decimal_places=2)
+
+
+class CaseMix(Audited, table=True):
+    """What a case of one treatment function needs: theatre minutes, length of stay, day-case rate."""
+
+    __tablename__ = "case_mix"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "tfc"),
+        *_non_negative("minutes_per_case", "length_of_stay_days"),
+        *_rate("day_case_rate"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
+    minutes_per_case: int
+    length_of_stay_days: Decimal = Field(sa_type=sa.Numeric(5, 2), max_digits=5, decimal_places=2)
+    day_case_rate: Decimal = Field(sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3)
+    source: str = Field(default="", max_length=2000)
+
+
+# --- Demand, per scenario --------------------------------------------------------------------
+
+
+class WaitingList(SQLModel, table=True):
+    """Patients waiting (RTT incomplete pathways) by provider, treatment function and week band.
+
+    `wait_band_weeks` = n holds those waiting more than n and up to n + 1 weeks; 104 holds all over
+    104 weeks. `part` is Part_2 (all incomplete pathways) or Part_2A (with a decision to admit).
+    """
+
+    __tablename__ = "waiting_list"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("scenario_id", "organisation_id", "tfc", "part", "wait_band_weeks"),
+        sa.CheckConstraint("part IN ('Part_2', 'Part_2A')", name="part_is_incomplete"),
+        sa.CheckConstraint(
+            f"wait_band_weeks >= 0 AND wait_band_weeks <= {WAIT_BAND_MAX}", name="band_in_range"
+        ),
+        *_non_negative("patients"),
+    )
+
+    scenario_id: int = Field(foreign_key="scenario.id", ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="RESTRICT")
+    tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
+    part: str = Field(max_length=8)
+    wait_band_weeks: int = Field(sa_type=sa.SmallInteger)
+    patients: int
+
+
+class RttActivity(SQLModel, table=True):
+    """One month's RTT flows and totals for a provider and treatment function.
+
+    Counts are for the calendar month `period` (first day of the month); weekly rates are
+    count x 7 / days in the month.
+    """
+
+    __tablename__ = "rtt_activity"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("scenario_id", "organisation_id", "tfc", "period"),
+        *_non_negative(
+            "new_clock_starts",
+            "completed_admitted",
+            "completed_non_admitted",
+            "waiting_total",
+            "waiting_unknown_clock_start",
+            "waiting_admitted_total",
+        ),
+    )
+
+    scenario_id: int = Field(foreign_key="scenario.id", ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="RESTRICT")
+    tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
+    period: dt.date
+    new_clock_starts: int = 0
+    completed_admitted: int = 0
+    completed_non_admitted: int = 0
+    waiting_total: int = 0
+    waiting_unknown_clock_start: int = 0
+    waiting_admitted_total: int = 0
+
+
+class ImportBatch(SQLModel, table=True):
+    """One file loaded into a scenario; its hash makes re-importing the same file a no-op."""
+
+    __tablename__ = "import_batch"
+    __table_args__ = (sa.UniqueConstraint("scenario_id", "kind", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=20)
+    file_name: str = Field(max_length=500)
+    sha256: str = Field(max_length=64)
+    rows_written: int = 0
+    imported_at: dt.datetime = _timestamp()
+    imported_by: str = Field(default="system", max_length=255)
+
+
+VERSIONED_TABLES: tuple[type[SQLModel], ...] = (
+    Collaborative,
+    Organisation,
+    Scenario,
+    Site,
+    TheatreCapacity,
+    BedCapacity,
+    TrustBeds,
+    Workforce,
+    CaseMix,
+)

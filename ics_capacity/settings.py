@@ -1,0 +1,36 @@
+"""Where the app keeps its data, read from the environment with embedded defaults.
+
+The embedded default needs no servers: SQLite in the working directory. `REFLEX_DB_URL` points the
+app, the CLI and the migrations at another database (e.g. PostgreSQL); Reflex reads the same variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+DEFAULT_DB_URL = "sqlite:///ics_capacity.db"
+
+
+def database_url() -> str:
+    """The SQLAlchemy URL of the app's database."""
+    url = os.environ.get("REFLEX_DB_URL") or DEFAULT_DB_URL
+    # Plain postgresql:// means psycopg2 to SQLAlchemy; this project ships psycopg 3.
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def nhs_data_dir() -> Path:
+    """The folder of NHS England's published files used by the demo.
+
+    `ICS_DATA_DIR` wins; otherwise the project's shared data folder beside the checkout.
+    """
+    if env := os.environ.get("ICS_DATA_DIR"):
+        return Path(env)
+    for candidate in (REPO_ROOT.parent / "shared" / "data" / "nhs", Path("/work/shared/data/nhs")):
+        if candidate.is_dir():
+            return candidate
+    return REPO_ROOT.parent / "shared" / "data" / "nhs"

@@ -1,0 +1,250 @@
+"""Overview: the selected collaborative per trust and in total, as the database holds it."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ics_capacity.services.overview import CollaborativeOverview, ProviderFigures, load_overview
+from ics_capacity.ui import theme
+from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.components.layout import page_shell
+
+TRUST_COLUMNS: list[tuple[str, str]] = [
+    ("name", "Trust"),
+    ("ods_code", "ODS code"),
+    ("hubs", "Elective hubs run"),
+    ("waiting_list", "Waiting list"),
+    ("within_18", "Within 18 weeks"),
+    ("over_52", "Over 52 weeks"),
+    ("ga_beds", "G&A beds"),
+    ("ga_occupancy", "G&A occupancy"),
+    ("fte", "Staff FTE"),
+]
+SITE_COLUMNS: list[tuple[str, str]] = [
+    ("name", "Site"),
+    ("role", "Role"),
+    ("operator", "Run by"),
+    ("theatres", "Theatres"),
+    ("sessions", "Sessions a week"),
+    ("theatre_hours", "Usable theatre hours a week"),
+    ("beds", "Elective overnight beds"),
+    ("day_case", "Day-case places"),
+    ("specialties", "Treatment functions"),
+]
+
+
+def _trust_row(figures: ProviderFigures) -> dict[str, str]:
+    return {
+        "name": figures.name,
+        "ods_code": figures.ods_code,
+        "hubs": fmt.count(figures.hubs),
+        "waiting_list": fmt.count(figures.waiting_list),
+        "within_18": fmt.percent(figures.within_18_weeks_rate),
+        "over_52": fmt.count(figures.over_52_weeks),
+        "ga_beds": fmt.count(figures.ga_beds_available),
+        "ga_occupancy": fmt.percent(figures.ga_occupancy_rate),
+        "fte": fmt.count(figures.fte),
+    }
+
+
+class OverviewState(rx.State):
+    """The figures of the collaborative the user has chosen, formatted for the page."""
+
+    collaboratives: list[dict[str, str]] = []
+    selected_code: str = ""
+    collaborative_name: str = ""
+    scenario_name: str = ""
+    period_note: str = ""
+    headline: list[dict[str, str]] = []
+    trust_rows: list[dict[str, str]] = []
+    total_row: dict[str, str] = {}
+    site_rows: list[dict[str, str]] = []
+    loaded: bool = False
+
+    @rx.event
+    def load(self) -> None:
+        """Reads the chosen collaborative's overview from the database."""
+        choices, overview = load_overview(self.selected_code or None)
+        self.collaboratives = [{"code": c.code, "name": c.name} for c in choices]
+        self._show(overview)
+        self.loaded = True
+
+    @rx.event
+    def choose(self, code: str) -> None:
+        """Switches the page to another collaborative."""
+        self.selected_code = code
+        self.load()
+
+    def _show(self, overview: CollaborativeOverview | None) -> None:
+        if overview is None:
+            self.selected_code, self.collaborative_name = "", ""
+            self.headline, self.trust_rows, self.site_rows, self.total_row = [], [], [], {}
+            return
+        total = overview.total
+        self.selected_code = overview.collaborative.code
+        self.collaborative_name = overview.collaborative.name
+        self.scenario_name = overview.scenario_name
+        period = f"{overview.data_period:%B %Y}" if overview.data_period else "unknown month"
+        self.period_note = (
+            f"Waiting lists: RTT, {period}. Beds: KH03, {overview.beds_period or 'not loaded'}. "
+            f"Workforce: staff in post, {overview.workforce_period or 'not loaded'}."
+        )
+        self.headline = [
+            {"label": "Waiting list", "value": fmt.count(total.waiting_list),
+             "note": "incomplete RTT pathways"},
+            {"label": "Within 18 weeks", "value": fmt.percent(total.within_18_weeks_rate),
+             "note": "standard: 92%"},
+            {"label": "Waiting over 52 weeks", "value": fmt.count(total.over_52_weeks),
+             "note": "patients"},
+            {"label": "G&A beds", "value": fmt.count(total.ga_beds_available),
+             "note": f"{fmt.percent(total.ga_occupancy_rate)} occupied"},
+            {"label": "Staff in post", "value": fmt.count(total.fte), "note": "full-time equivalent"},
+            {"label": "Elective hubs", "value": fmt.count(total.hubs),
+             "note": f"of {len(overview.sites)} sites"},
+        ]
+        self.trust_rows = [_trust_row(t) for t in overview.trusts]
+        self.total_row = _trust_row(total)
+        self.site_rows = [
+            {
+                "name": s.name,
+                "role": "Elective hub" if s.is_elective_hub else "Acute site",
+                "operator": s.operator,
+                "theatres": fmt.count(s.theatres),
+                "sessions": fmt.count(s.sessions_per_week),
+                "theatre_hours": fmt.count(s.theatre_minutes_per_week / 60),
+                "beds": fmt.count(s.elective_overnight_beds),
+                "day_case": fmt.count(s.day_case_places),
+                "specialties": ", ".join(s.treatment_functions),
+            }
+            for s in overview.sites
+        ]
+
+
+def _collaborative_picker() -> rx.Component:
+    return rx.hstack(
+        rx.el.label(
+            "Collaborative", html_for="collaborative-picker", color=theme.NHS_WHITE, font_size="14px"
+        ),
+        rx.el.select(
+            rx.foreach(
+                OverviewState.collaboratives,
+                lambda c: rx.el.option(c["name"], value=c["code"]),
+            ),
+            id="collaborative-picker",
+            value=OverviewState.selected_code,
+            on_change=OverviewState.choose,
+            padding="6px 8px",
+            border_radius="4px",
+            border=f"2px solid {theme.NHS_WHITE}",
+            background_color=theme.NHS_WHITE,
+            color=theme.NHS_TEXT,
+            font_size="16px",
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _headline_card(item: dict[str, str]) -> rx.Component:
+    return rx.box(
+        rx.text(item["label"], size="2", font_weight="600", color=theme.NHS_SECONDARY_TEXT),
+        rx.text(item["value"], font_size="32px", font_weight="700", color=theme.NHS_TEXT,
+                line_height="1.2"),
+        rx.text(item["note"], size="2", color=theme.NHS_SECONDARY_TEXT),
+        background_color=theme.NHS_WHITE,
+        border_top=f"4px solid {theme.NHS_BLUE}",
+        padding="16px",
+        role="group",
+        aria_label=item["label"],
+    )
+
+
+def _figures_table(
+    caption: str, columns: list[tuple[str, str]], rows, total: dict | None = None  # noqa: ANN001
+) -> rx.Component:
+    numeric = {key for key, _ in columns} - {"name", "ods_code", "role", "operator", "specialties"}
+
+    def cell(row, key: str, header: bool = False) -> rx.Component:  # noqa: ANN001
+        align = "right" if key in numeric else "left"
+        if header:
+            return rx.el.th(row[key], scope="row", text_align=align, padding="10px 12px",
+                            font_weight="600")
+        return rx.el.td(row[key], text_align=align, padding="10px 12px")
+
+    body_row = lambda row: rx.el.tr(  # noqa: E731
+        *[cell(row, key, header=(i == 0)) for i, (key, _) in enumerate(columns)],
+        border_bottom=f"1px solid {theme.NHS_BORDER}",
+    )
+    foot = []
+    if total is not None:
+        foot = [
+            rx.el.tfoot(
+                rx.el.tr(
+                    *[cell(total, key, header=(i == 0)) for i, (key, _) in enumerate(columns)],
+                    font_weight="700",
+                    border_top=f"2px solid {theme.NHS_TEXT}",
+                )
+            )
+        ]
+    return rx.box(
+        rx.el.table(
+            rx.el.caption(caption, text_align="left", font_size="20px", font_weight="600",
+                          padding_bottom="12px"),
+            rx.el.thead(
+                rx.el.tr(
+                    *[
+                        rx.el.th(label, scope="col", padding="10px 12px",
+                                 text_align="right" if key in numeric else "left",
+                                 border_bottom=f"2px solid {theme.NHS_TEXT}", font_weight="600")
+                        for key, label in columns
+                    ]
+                )
+            ),
+            rx.el.tbody(rx.foreach(rows, body_row)),
+            *foot,
+            class_name="figures",
+            width="100%",
+            border_collapse="collapse",
+            font_size="16px",
+        ),
+        background_color=theme.NHS_WHITE,
+        padding="20px",
+        overflow_x="auto",
+        margin_top="24px",
+    )
+
+
+def overview_page() -> rx.Component:
+    """The overview page."""
+    return page_shell(
+        rx.cond(
+            OverviewState.selected_code != "",
+            rx.fragment(
+                rx.heading(OverviewState.collaborative_name, as_="h1", size="8",
+                           color=theme.NHS_TEXT, font_weight="700"),
+                rx.text(
+                    OverviewState.scenario_name, " · ", OverviewState.period_note,
+                    color=theme.NHS_SECONDARY_TEXT, margin_top="8px",
+                ),
+                rx.grid(
+                    rx.foreach(OverviewState.headline, _headline_card),
+                    columns=rx.breakpoints(initial="2", md="3", lg="6"),
+                    spacing="4",
+                    margin_top="24px",
+                ),
+                _figures_table("Member trusts", TRUST_COLUMNS, OverviewState.trust_rows,
+                               OverviewState.total_row),
+                _figures_table("Sites and elective hubs", SITE_COLUMNS, OverviewState.site_rows),
+            ),
+            rx.cond(
+                OverviewState.loaded,
+                rx.callout(
+                    "No collaborative is loaded yet. Run `ics-capacity seed-demo` or "
+                    "`ics-capacity import rtt FILE --ics CODE`.",
+                    icon="info",
+                ),
+                rx.text("Loading the collaborative…", role="status"),
+            ),
+        ),
+        header_right=_collaborative_picker(),
+    )

@@ -1,0 +1,12 @@
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+
+from ics_capacity.settings import database_url
+
+config = rx.Config(
+    app_name="ics_capacity",
+    db_url=database_url(),
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    disable_plugins=[SitemapPlugin],
+)
