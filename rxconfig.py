@@ -1,4 +1,5 @@
 import reflex as rx
+from reflex.plugins import RadixThemesPlugin
 from reflex.plugins.sitemap import SitemapPlugin
 
 from ics_capacity.settings import database_url
@@ -8,5 +9,8 @@ config = rx.Config(
     db_url=database_url(),
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    plugins=[
+        RadixThemesPlugin(theme=rx.theme(appearance="light", accent_color="blue", radius="small"))
+    ],
     disable_plugins=[SitemapPlugin],
 )

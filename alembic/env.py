@@ -1,9 +1,9 @@
 """Alembic environment: migrates the database named by REFLEX_DB_URL (or the embedded default)."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import ics_capacity.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from alembic import context
 from ics_capacity.db.session import engine_for
 from ics_capacity.settings import database_url
 

@@ -6,7 +6,6 @@ from ics_capacity.ui import theme
 from ics_capacity.ui.pages.overview import OverviewState, overview_page
 
 app = rx.App(
-    theme=rx.theme(appearance="light", accent_color="blue", radius="small", scaling="100%"),
     stylesheets=["/styles.css"],
     style=theme.BASE_STYLE,
     html_lang="en-GB",

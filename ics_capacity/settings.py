@@ -1,7 +1,7 @@
 """Where the app keeps its data, read from the environment with embedded defaults.
 
 The embedded default needs no servers: SQLite in the working directory. `REFLEX_DB_URL` points the
-app, the CLI and the migrations at another database (e.g. PostgreSQL); Reflex reads the same variable.
+app, the CLI and the migrations at another database (e.g. PostgreSQL); Reflex reads it too.
 """
 
 from __future__ import annotations

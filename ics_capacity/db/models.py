@@ -78,8 +78,6 @@ class Audited(SQLModel):
         return {"version_id_col": cls.__table__.c.version}
 
 
-
-
 def _non_negative(*columns: str) -> list[sa.CheckConstraint]:
     return [sa.CheckConstraint(f"{c} >= 0", name=f"{c}_non_negative") for c in columns]
 
@@ -107,9 +105,7 @@ class Organisation(Audited, table=True):
 
     __tablename__ = "organisation"
     __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN ('nhs_trust', 'independent_sector')", name="kind_is_known"
-        ),
+        sa.CheckConstraint("kind IN ('nhs_trust', 'independent_sector')", name="kind_is_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,8 +121,12 @@ class CollaborativeMember(SQLModel, table=True):
 
     __tablename__ = "collaborative_member"
 
-    collaborative_id: int = Field(foreign_key="collaborative.id", primary_key=True, ondelete="CASCADE")
-    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, ondelete="RESTRICT")
+    collaborative_id: int = Field(
+        foreign_key="collaborative.id", primary_key=True, ondelete="CASCADE"
+    )
+    organisation_id: int = Field(
+        foreign_key="organisation.id", primary_key=True, ondelete="RESTRICT"
+    )
 
 
 class TreatmentFunction(SQLModel, table=True):
@@ -199,13 +199,19 @@ class SiteTreatmentFunction(SQLModel, table=True):
 
 
 class TheatreCapacity(Audited, table=True):
-    """Elective theatres at a site, and how many sessions of how many minutes they run a week."""
+    """Elective theatres at a site, and how many sessions of how many minutes each runs a week.
+
+    Usable theatre minutes a week = theatres x sessions_per_week x session_minutes x
+    utilisation_target.
+    """
 
     __tablename__ = "theatre_capacity"
     __table_args__ = (
         sa.UniqueConstraint("scenario_id", "site_id"),
         *_non_negative("theatres", "sessions_per_week"),
-        sa.CheckConstraint("session_minutes > 0 AND session_minutes <= 720", name="session_minutes"),
+        sa.CheckConstraint(
+            "session_minutes > 0 AND session_minutes <= 720", name="session_minutes"
+        ),
         *_rate("utilisation_target"),
     )
 
@@ -276,7 +282,7 @@ class Workforce(Audited, table=True):
 
 
 class CaseMix(Audited, table=True):
-    """What a case of one treatment function needs: theatre minutes, length of stay, day-case rate."""
+    """What a case of one treatment function needs: theatre minutes, stay, day-case rate."""
 
     __tablename__ = "case_mix"
     __table_args__ = (

@@ -107,8 +107,8 @@ def seed_demo(data_dir: Path | None = None, *, db_url: str | None = None) -> See
 
 def _seed(session: Session, paths: dict[str, Path]) -> SeedReport:
     ensure_treatment_functions(session)
-    extract = read_rtt_extract(paths["rtt"], ics=DEMO_COLLABORATIVE.icb_code)
-    members = list(DEMO_COLLABORATIVE.member_ods_codes)
+    extract = read_rtt_extract(paths["rtt"], ics=DEMO_COLLABORATIVE.icb)
+    members = list(DEMO_COLLABORATIVE.member_trusts)
 
     # Trusts are named as the ODS file names them; independent-sector providers as the RTT does.
     trusts = etr_organisations(paths["etr"], members)
@@ -119,7 +119,7 @@ def _seed(session: Session, paths: dict[str, Path]) -> SeedReport:
         session,
         code=DEMO_COLLABORATIVE.code,
         name=DEMO_COLLABORATIVE.name,
-        icb_code=DEMO_COLLABORATIVE.icb_code,
+        icb_code=DEMO_COLLABORATIVE.icb,
         members=[org_ids[c] for c in members],
         user=SEED_USER,
     )
@@ -154,7 +154,9 @@ def _add_sites(session: Session, scenario: Scenario, org_ids: dict[str, int]) ->
         )
         session.add(site)
         session.flush()
-        session.add_all(SiteTreatmentFunction(site_id=site.id, tfc=t) for t in a.treatment_functions)
+        session.add_all(
+            SiteTreatmentFunction(site_id=site.id, tfc=t) for t in a.treatment_functions
+        )
         session.add(
             TheatreCapacity(
                 scenario_id=scenario.id,

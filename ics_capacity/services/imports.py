@@ -243,9 +243,9 @@ def load_rtt(
     by_part = counts.pivot_table(
         index=["ods_code", "tfc"], columns="part", values="total_all", aggfunc="sum", fill_value=0
     )
-    unknown = (
-        counts[counts["part"] == "Part_2"].set_index(["ods_code", "tfc"])["unknown_clock_start"]
-    )
+    unknown = counts[counts["part"] == "Part_2"].set_index(["ods_code", "tfc"])[
+        "unknown_clock_start"
+    ]
     activity_rows = []
     for (code, tfc), row in by_part.iterrows():
         activity_rows.append(
@@ -356,7 +356,7 @@ def load_workforce(
 
 
 def etr_organisations(path: Path, codes: Collection[str]) -> pd.DataFrame:
-    """Organisation rows (NHS trusts) for the ODS codes, named and placed as the ODS file has them."""
+    """NHS trust organisation rows for the ODS codes, named and placed as the ODS file has them."""
     etr = read_etr(path, codes=codes)
     etr = etr.assign(kind=OrganisationKind.NHS_TRUST.value)
     return etr[["ods_code", "name", "icb_code", "kind", "postcode"]]

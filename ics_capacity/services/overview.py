@@ -10,6 +10,7 @@ available general and acute beds (KH03).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -187,15 +188,19 @@ def collaborative_overview(
         for m in members
     ]
     return CollaborativeOverview(
-        collaborative=CollaborativeSummary(collaborative.id, collaborative.code, collaborative.name),
+        collaborative=CollaborativeSummary(
+            collaborative.id, collaborative.code, collaborative.name
+        ),
         icb_code=collaborative.icb_code,
         scenario_id=scenario.id,
         scenario_name=scenario.name,
         data_period=scenario.data_period,
         beds_period=next((b.period for b in beds.values()), None),
-        workforce_period=session.exec(
-            select(Workforce.period).where(Workforce.scenario_id == scenario.id)
-        ).first(),
+        workforce_period=_workforce_month(
+            session.exec(
+                select(Workforce.period).where(Workforce.scenario_id == scenario.id)
+            ).first()
+        ),
         trusts=trusts,
         total=_total(trusts, hubs=sum(1 for s in sites if s.is_elective_hub)),
         sites=sites,
@@ -208,6 +213,14 @@ def _sum_by_org(session: Session, column, *where, org_column=None) -> dict[int, 
         select(org_column, sa.func.sum(column)).where(*where).group_by(org_column)
     ).all()
     return {org_id: total for org_id, total in rows if total is not None}
+
+
+def _workforce_month(period: str | None) -> str | None:
+    """'202510 to 202511' (the workforce file's period) -> 'November 2025'."""
+    match = re.search(r"(\d{4})(\d{2})\s*$", period or "")
+    if not match:
+        return period
+    return f"{dt.date(int(match[1]), int(match[2]), 1):%B %Y}"
 
 
 def _float(value: object) -> float:
@@ -255,7 +268,10 @@ def _sites(session: Session, scenario_id: int) -> list[SiteFigures]:
         minutes = 0
         if theatre is not None:
             minutes = int(
-                theatre.sessions_per_week * theatre.session_minutes * theatre.utilisation_target
+                theatre.theatres
+                * theatre.sessions_per_week
+                * theatre.session_minutes
+                * theatre.utilisation_target
             )
         figures.append(
             SiteFigures(

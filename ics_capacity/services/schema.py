@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
+from alembic import command
 from ics_capacity.db.session import engine_for
 from ics_capacity.settings import REPO_ROOT, database_url
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ics_capacity.domain.codes import SHORT_NAMES
 from ics_capacity.services.overview import CollaborativeOverview, ProviderFigures, load_overview
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
@@ -25,7 +26,7 @@ SITE_COLUMNS: list[tuple[str, str]] = [
     ("role", "Role"),
     ("operator", "Run by"),
     ("theatres", "Theatres"),
-    ("sessions", "Sessions a week"),
+    ("sessions", "Sessions a week per theatre"),
     ("theatre_hours", "Usable theatre hours a week"),
     ("beds", "Elective overnight beds"),
     ("day_case", "Day-case places"),
@@ -90,17 +91,36 @@ class OverviewState(rx.State):
             f"Workforce: staff in post, {overview.workforce_period or 'not loaded'}."
         )
         self.headline = [
-            {"label": "Waiting list", "value": fmt.count(total.waiting_list),
-             "note": "incomplete RTT pathways"},
-            {"label": "Within 18 weeks", "value": fmt.percent(total.within_18_weeks_rate),
-             "note": "standard: 92%"},
-            {"label": "Waiting over 52 weeks", "value": fmt.count(total.over_52_weeks),
-             "note": "patients"},
-            {"label": "G&A beds", "value": fmt.count(total.ga_beds_available),
-             "note": f"{fmt.percent(total.ga_occupancy_rate)} occupied"},
-            {"label": "Staff in post", "value": fmt.count(total.fte), "note": "full-time equivalent"},
-            {"label": "Elective hubs", "value": fmt.count(total.hubs),
-             "note": f"of {len(overview.sites)} sites"},
+            {
+                "label": "Waiting list",
+                "value": fmt.count(total.waiting_list),
+                "note": "incomplete RTT pathways",
+            },
+            {
+                "label": "Within 18 weeks",
+                "value": fmt.percent(total.within_18_weeks_rate),
+                "note": "standard: 92%",
+            },
+            {
+                "label": "Waiting over 52 weeks",
+                "value": fmt.count(total.over_52_weeks),
+                "note": "patients",
+            },
+            {
+                "label": "G&A beds",
+                "value": fmt.count(total.ga_beds_available),
+                "note": f"{fmt.percent(total.ga_occupancy_rate)} occupied",
+            },
+            {
+                "label": "Staff in post",
+                "value": fmt.count(total.fte),
+                "note": "full-time equivalent",
+            },
+            {
+                "label": "Elective hubs",
+                "value": fmt.count(total.hubs),
+                "note": f"of {len(overview.sites)} sites",
+            },
         ]
         self.trust_rows = [_trust_row(t) for t in overview.trusts]
         self.total_row = _trust_row(total)
@@ -114,7 +134,7 @@ class OverviewState(rx.State):
                 "theatre_hours": fmt.count(s.theatre_minutes_per_week / 60),
                 "beds": fmt.count(s.elective_overnight_beds),
                 "day_case": fmt.count(s.day_case_places),
-                "specialties": ", ".join(s.treatment_functions),
+                "specialties": ", ".join(SHORT_NAMES[t] for t in s.treatment_functions),
             }
             for s in overview.sites
         ]
@@ -123,7 +143,10 @@ class OverviewState(rx.State):
 def _collaborative_picker() -> rx.Component:
     return rx.hstack(
         rx.el.label(
-            "Collaborative", html_for="collaborative-picker", color=theme.NHS_WHITE, font_size="14px"
+            "Collaborative",
+            html_for="collaborative-picker",
+            color=theme.NHS_WHITE,
+            font_size="14px",
         ),
         rx.el.select(
             rx.foreach(
@@ -148,8 +171,13 @@ def _collaborative_picker() -> rx.Component:
 def _headline_card(item: dict[str, str]) -> rx.Component:
     return rx.box(
         rx.text(item["label"], size="2", font_weight="600", color=theme.NHS_SECONDARY_TEXT),
-        rx.text(item["value"], font_size="32px", font_weight="700", color=theme.NHS_TEXT,
-                line_height="1.2"),
+        rx.text(
+            item["value"],
+            font_size="32px",
+            font_weight="700",
+            color=theme.NHS_TEXT,
+            line_height="1.2",
+        ),
         rx.text(item["note"], size="2", color=theme.NHS_SECONDARY_TEXT),
         background_color=theme.NHS_WHITE,
         border_top=f"4px solid {theme.NHS_BLUE}",
@@ -160,15 +188,19 @@ def _headline_card(item: dict[str, str]) -> rx.Component:
 
 
 def _figures_table(
-    caption: str, columns: list[tuple[str, str]], rows, total: dict | None = None  # noqa: ANN001
+    caption: str,
+    columns: list[tuple[str, str]],
+    rows,
+    total: dict | None = None,  # noqa: ANN001
 ) -> rx.Component:
     numeric = {key for key, _ in columns} - {"name", "ods_code", "role", "operator", "specialties"}
 
     def cell(row, key: str, header: bool = False) -> rx.Component:  # noqa: ANN001
         align = "right" if key in numeric else "left"
         if header:
-            return rx.el.th(row[key], scope="row", text_align=align, padding="10px 12px",
-                            font_weight="600")
+            return rx.el.th(
+                row[key], scope="row", text_align=align, padding="10px 12px", font_weight="600"
+            )
         return rx.el.td(row[key], text_align=align, padding="10px 12px")
 
     body_row = lambda row: rx.el.tr(  # noqa: E731
@@ -188,14 +220,24 @@ def _figures_table(
         ]
     return rx.box(
         rx.el.table(
-            rx.el.caption(caption, text_align="left", font_size="20px", font_weight="600",
-                          padding_bottom="12px"),
+            rx.el.caption(
+                caption,
+                text_align="left",
+                font_size="20px",
+                font_weight="600",
+                padding_bottom="12px",
+            ),
             rx.el.thead(
                 rx.el.tr(
                     *[
-                        rx.el.th(label, scope="col", padding="10px 12px",
-                                 text_align="right" if key in numeric else "left",
-                                 border_bottom=f"2px solid {theme.NHS_TEXT}", font_weight="600")
+                        rx.el.th(
+                            label,
+                            scope="col",
+                            padding="10px 12px",
+                            text_align="right" if key in numeric else "left",
+                            border_bottom=f"2px solid {theme.NHS_TEXT}",
+                            font_weight="600",
+                        )
                         for key, label in columns
                     ]
                 )
@@ -220,11 +262,19 @@ def overview_page() -> rx.Component:
         rx.cond(
             OverviewState.selected_code != "",
             rx.fragment(
-                rx.heading(OverviewState.collaborative_name, as_="h1", size="8",
-                           color=theme.NHS_TEXT, font_weight="700"),
+                rx.heading(
+                    OverviewState.collaborative_name,
+                    as_="h1",
+                    size="8",
+                    color=theme.NHS_TEXT,
+                    font_weight="700",
+                ),
                 rx.text(
-                    OverviewState.scenario_name, " · ", OverviewState.period_note,
-                    color=theme.NHS_SECONDARY_TEXT, margin_top="8px",
+                    OverviewState.scenario_name,
+                    " · ",
+                    OverviewState.period_note,
+                    color=theme.NHS_SECONDARY_TEXT,
+                    margin_top="8px",
                 ),
                 rx.grid(
                     rx.foreach(OverviewState.headline, _headline_card),
@@ -232,8 +282,12 @@ def overview_page() -> rx.Component:
                     spacing="4",
                     margin_top="24px",
                 ),
-                _figures_table("Member trusts", TRUST_COLUMNS, OverviewState.trust_rows,
-                               OverviewState.total_row),
+                _figures_table(
+                    "Member trusts",
+                    TRUST_COLUMNS,
+                    OverviewState.trust_rows,
+                    OverviewState.total_row,
+                ),
                 _figures_table("Sites and elective hubs", SITE_COLUMNS, OverviewState.site_rows),
             ),
             rx.cond(

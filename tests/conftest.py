@@ -1,0 +1,137 @@
+"""Shared fixtures: the NHS data folder, and fresh databases on SQLite and PostgreSQL.
+
+Database tests take `db_url`, which runs each test once on a new SQLite file and once on a new
+PostgreSQL database when PostgreSQL answers on 127.0.0.1:5432 (it does on this project's machines
+and in CI); `ICS_TEST_POSTGRES_URL` points at another server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ics_capacity.settings import REPO_ROOT, nhs_data_dir
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ICS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def nhs_dir() -> Path:
+    """The folder of real NHS files; a missing folder is a failure, not a skip."""
+    folder = nhs_data_dir()
+    assert folder.is_dir(), f"NHS data folder {folder} is missing (set ICS_DATA_DIR)"
+    return folder
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not available"
+        return False
+
+
+POSTGRES_AVAILABLE = _postgres_available()
+
+
+class PostgresDatabases:
+    """Creates and drops throwaway PostgreSQL databases."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+    def create(self) -> str:
+        name = f"ics_test_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        from ics_capacity.db.session import engine_for
+
+        engine_for(url).dispose()
+        name = sa.engine.make_url(url).database
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(POSTGRES_ADMIN_URL)
+    yield databases
+    databases.admin.dispose()
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_AVAILABLE, reason="PostgreSQL is not answering"),
+        ],
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database (no schema) on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres")
+    url = databases.create()
+    try:
+        yield url
+    finally:
+        databases.drop(url)
+
+
+@pytest.fixture
+def db_url(empty_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new database at the newest schema, made the app's configured database for the test."""
+    from ics_capacity.services.schema import upgrade
+
+    upgrade("head", empty_db_url)
+    monkeypatch.setenv("REFLEX_DB_URL", empty_db_url)
+    return empty_db_url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_db_url(
+    request, tmp_path_factory: pytest.TempPathFactory, nhs_dir: Path
+) -> Iterator[str]:
+    """A database holding the demo collaborative, shared by the read-only tests of a session."""
+    from ics_capacity.services.demo import seed_demo
+    from ics_capacity.services.schema import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('seeded') / 'demo.db'}"
+        databases = None
+    else:
+        databases = request.getfixturevalue("postgres")
+        url = databases.create()
+    upgrade("head", url)
+    seed_demo(nhs_dir, db_url=url)
+    try:
+        yield url
+    finally:
+        if databases is not None:
+            databases.drop(url)

@@ -1,0 +1,93 @@
+"""The demo collaborative seeded from the real NHS files, and the overview computed from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ics_capacity.db.models import ImportBatch, Site, WaitingList
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.services.demo import seed_demo
+from ics_capacity.services.overview import collaborative_overview, list_collaboratives
+
+# NHS England RTT Full CSV extract, April 2026, Part_2 "Total All": the data README check figures.
+CHECK_FIGURES = {"RL4": 73_776, "RXK": 65_630, "RNA": 46_643, "RBK": 27_974}
+
+
+def _overview(url: str):
+    with unit_of_work(url) as session:
+        (bcpc,) = [c for c in list_collaboratives(session) if c.code == "BCPC"]
+        return collaborative_overview(session, bcpc.id)
+
+
+def test_waiting_lists_match_the_published_figures(seeded_db_url: str) -> None:
+    """Each member trust's waiting list equals NHS England's published total."""
+    overview = _overview(seeded_db_url)
+    assert {t.ods_code: t.waiting_list for t in overview.trusts} == CHECK_FIGURES
+    assert overview.total.waiting_list == sum(CHECK_FIGURES.values())
+
+
+def test_overview_has_beds_workforce_and_two_hubs(seeded_db_url: str) -> None:
+    """Beds come from KH03 2024-25 Q4, staff from the workforce file, and two sites are hubs."""
+    overview = _overview(seeded_db_url)
+    rl4 = next(t for t in overview.trusts if t.ods_code == "RL4")
+    assert rl4.ga_beds_available == pytest.approx(825.4, abs=0.05)
+    assert rl4.ga_occupancy_rate == pytest.approx(0.951, abs=0.001)
+    assert overview.beds_period == "2024-25 Q4"
+    assert all(t.fte and t.fte > 1000 for t in overview.trusts)
+    assert overview.total.hubs == 2
+    assert {s.code for s in overview.sites if s.is_elective_hub} == {"CANNOCK", "SANDWELL"}
+    assert all("C_110" in s.treatment_functions for s in overview.sites if s.is_elective_hub)
+
+
+def test_18_week_and_52_week_figures_follow_the_wait_bands(seeded_db_url: str) -> None:
+    """The 18-week share and 52+ week count are recomputed independently from the band rows."""
+    overview = _overview(seeded_db_url)
+    with unit_of_work(seeded_db_url) as session:
+        rows = session.execute(
+            sa.select(WaitingList.wait_band_weeks, sa.func.sum(WaitingList.patients))
+            .where(WaitingList.part == "Part_2", WaitingList.scenario_id == overview.scenario_id)
+            .where(WaitingList.organisation_id.in_(_member_ids(session)))
+            .group_by(WaitingList.wait_band_weeks)
+        ).all()
+    by_band = dict(rows)
+    known = sum(by_band.values())
+    assert overview.total.known_clock_start == known
+    assert overview.total.within_18_weeks == sum(v for b, v in by_band.items() if b < 18)
+    assert overview.total.over_52_weeks == sum(v for b, v in by_band.items() if b >= 52)
+    assert 0.4 < overview.total.within_18_weeks_rate < 0.8
+
+
+def _member_ids(session) -> list[int]:  # noqa: ANN001
+    from ics_capacity.db.models import CollaborativeMember
+
+    return list(session.execute(sa.select(CollaborativeMember.organisation_id)).scalars())
+
+
+def test_seeding_twice_changes_nothing(seeded_db_url: str, nhs_dir: Path) -> None:
+    """A second seed finds the demo and writes nothing."""
+    with unit_of_work(seeded_db_url) as session:
+        before = session.execute(sa.select(sa.func.count()).select_from(WaitingList)).scalar()
+    report = seed_demo(nhs_dir, db_url=seeded_db_url)
+    assert not report.created
+    with unit_of_work(seeded_db_url) as session:
+        after = session.execute(sa.select(sa.func.count()).select_from(WaitingList)).scalar()
+        batches = session.execute(sa.select(sa.func.count()).select_from(ImportBatch)).scalar()
+        sites = session.execute(sa.select(sa.func.count()).select_from(Site)).scalar()
+    assert after == before > 0
+    assert batches == 3
+    assert sites == 6
+
+
+def test_missing_file_writes_nothing(db_url: str, tmp_path: Path, nhs_dir: Path) -> None:
+    """Seeding from a folder lacking one file fails with its name and leaves the database empty."""
+    from ics_capacity.services.demo import DemoDataMissingError
+
+    for name in ("rtt_full_extract_2026-04_QUA_QHL_subset.csv", "etr_2026.csv"):
+        (tmp_path / name).symlink_to(nhs_dir / name)
+    with pytest.raises(DemoDataMissingError, match="kh03_qmco"):
+        seed_demo(tmp_path, db_url=db_url)
+    with unit_of_work(db_url) as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(WaitingList)).scalar() == 0
