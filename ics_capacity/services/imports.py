@@ -8,6 +8,7 @@ no-op.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -271,29 +272,47 @@ def load_rtt(
     )
 
 
-def import_rtt_for_ics(session: Session, path: Path, *, ics: str, user: str) -> ImportOutcome:
-    """Loads one system's waiting lists into its collaborative's baseline scenario.
+def import_rtt_extract(
+    session: Session, path: Path, *, ics: str | None = None, user: str
+) -> list[ImportOutcome]:
+    """Loads waiting lists from an RTT extract into each system's baseline scenario.
 
-    The collaborative (code = ICB code) and its baseline are created on first import; its members
-    are the NHS trusts the extract lists under that ICB.
+    With `ics`, only that system's providers are read; without it, every system in the file is
+    loaded. A system's collaborative (code = ICB code) and baseline are created on first import;
+    its members are the NHS trusts the extract lists under that ICB.
     """
     extract = read_rtt_extract(path, ics=ics)
+    outcomes = []
+    for icb_code, providers in extract.providers.groupby("icb_code", sort=True):
+        part = dataclasses.replace(
+            extract,
+            providers=providers.reset_index(drop=True),
+            counts=extract.counts[extract.counts["ods_code"].isin(providers["ods_code"])],
+        )
+        outcomes.append(_import_system(session, part, path, icb_code=str(icb_code), user=user))
+    return outcomes
+
+
+def _import_system(
+    session: Session, extract: RttExtract, path: Path, *, icb_code: str, user: str
+) -> ImportOutcome:
     orgs = rtt_organisations(extract)
     org_ids = ensure_organisations(session, orgs, user)
     trusts = orgs[orgs["kind"] == OrganisationKind.NHS_TRUST.value]["ods_code"]
     icb_name = str(extract.providers["icb_name"].iloc[0])
     collaborative = ensure_collaborative(
         session,
-        code=ics,
+        code=icb_code,
         name=display_org_name(icb_name),
-        icb_code=ics,
+        icb_code=icb_code,
         members=[org_ids[c] for c in trusts],
         user=user,
     )
     scenario = ensure_baseline_scenario(
         session, collaborative, name=f"Baseline {extract.period:%B %Y}", user=user
     )
-    return load_rtt(session, extract, scenario, path, user=user)
+    outcome = load_rtt(session, extract, scenario, path, user=user)
+    return dataclasses.replace(outcome, kind=f"rtt {icb_code}")
 
 
 def load_kh03(

@@ -91,3 +91,34 @@ def test_missing_file_writes_nothing(db_url: str, tmp_path: Path, nhs_dir: Path)
         seed_demo(tmp_path, db_url=db_url)
     with unit_of_work(db_url) as session:
         assert session.execute(sa.select(sa.func.count()).select_from(WaitingList)).scalar() == 0
+
+
+def test_bad_beds_file_rolls_back_the_whole_seed(
+    db_url: str, tmp_path: Path, nhs_dir: Path
+) -> None:
+    """A negative bed count in KH03, read after the RTT rows are staged, leaves nothing behind."""
+    from ics_capacity.importers.problems import ImportValidationError
+    from ics_capacity.services.demo import DEMO_FILES
+
+    for name in DEMO_FILES.values():
+        (tmp_path / name).symlink_to(nhs_dir / name)
+    kh03 = tmp_path / DEMO_FILES["kh03"]
+    lines = kh03.read_text().splitlines(keepends=True)
+    kh03.unlink()
+    header = lines[0].split(",")
+    column = header.index("kh03_avail_ga_avg_beds")
+    for i, line in enumerate(lines):
+        if line.startswith("RL4,2024-25 Q4,"):
+            cells = line.split(",")
+            cells[column] = "-825.4"
+            lines[i] = ",".join(cells)
+            bad_row = i + 1
+    kh03.write_text("".join(lines))
+
+    with pytest.raises(ImportValidationError) as raised:
+        seed_demo(tmp_path, db_url=db_url)
+    message = str(raised.value)
+    assert f"row {bad_row}" in message and "kh03_avail_ga_avg_beds" in message
+    with unit_of_work(db_url) as session:
+        for table in (WaitingList, Site, ImportBatch):
+            assert session.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0

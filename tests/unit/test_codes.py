@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -20,11 +19,9 @@ from ics_capacity.domain.codes import (
     display_org_name,
     wait_band_label,
 )
+from ics_capacity.settings import nhs_data_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RTT = REPO_ROOT.parent / "shared" / "data" / "nhs" / "rtt_full_extract_2026-04_QUA_QHL_subset.csv"
-
-needs_rtt = pytest.mark.skipif(not RTT.is_file(), reason=f"RTT extract {RTT} is not present")
+RTT = nhs_data_dir() / "rtt_full_extract_2026-04_QUA_QHL_subset.csv"
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +30,6 @@ def rtt_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-@needs_rtt
 def test_treatment_functions_are_named_as_in_the_rtt_extract(rtt_rows) -> None:
     """Every code and name in the extract, other than the total row, is in TREATMENT_FUNCTIONS."""
     in_file = {r["Treatment Function Code"]: r["Treatment Function Name"] for r in rtt_rows}
@@ -41,7 +37,6 @@ def test_treatment_functions_are_named_as_in_the_rtt_extract(rtt_rows) -> None:
     assert in_file == TREATMENT_FUNCTIONS
 
 
-@needs_rtt
 def test_parts_and_which_have_wait_bands_match_the_extract(rtt_rows) -> None:
     """The extract's RTT parts are RTT_PARTS; only Part_3 has no filled wait band."""
     assert {r["RTT Part Type"] for r in rtt_rows} == set(RTT_PARTS)
@@ -49,7 +44,6 @@ def test_parts_and_which_have_wait_bands_match_the_extract(rtt_rows) -> None:
     assert banded == RTT_PARTS_WITH_WAIT_BANDS == set(RTT_PARTS) - {"Part_3"}
 
 
-@needs_rtt
 def test_wait_bands_match_the_extract_header() -> None:
     """The extract has WAIT_BANDS weekly band columns."""
     with RTT.open(newline="", encoding="utf-8-sig") as f:

@@ -27,17 +27,13 @@ from ics_capacity.importers.ods import read_etr
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError
 from ics_capacity.importers.rtt import RttExtract, read_rtt_extract
 from ics_capacity.importers.workforce import read_workforce
+from ics_capacity.settings import nhs_data_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-NHS_DIR = REPO_ROOT.parent / "shared" / "data" / "nhs"
+NHS_DIR = nhs_data_dir()
 RTT = NHS_DIR / "rtt_full_extract_2026-04_QUA_QHL_subset.csv"
 KH03 = NHS_DIR / "kh03_qmco_quarterly_trust_2018-19_2024-25.csv"
 WORKFORCE = NHS_DIR / "workforce_staff_group_org_Nov-25.csv"
 ETR = NHS_DIR / "etr_2026.csv"
-
-pytestmark = pytest.mark.skipif(
-    not NHS_DIR.is_dir(), reason=f"shared NHS data folder {NHS_DIR} is not present"
-)
 
 QUA_TRUSTS = {"RBK", "RL4", "RNA", "RXK"}
 QUA_INDEPENDENT_SECTOR = {"DXN", "NPG20", "NT242", "NVC1H", "NVC21"}

@@ -1,4 +1,7 @@
-"""`ics-capacity`: the command line for what analysts script."""
+"""`ics-capacity`: the command line for what analysts script.
+
+Commands of each capability live in their own module of this package, registered below.
+"""
 
 from __future__ import annotations
 
@@ -73,21 +76,35 @@ def seed_demo(
 @import_app.command("rtt")
 def import_rtt(
     file: Annotated[Path, typer.Argument(help="RTT Full CSV extract, plain or zipped.")],
-    ics: Annotated[str, typer.Option("--ics", help="ICB code of the system to load, e.g. QUA.")],
+    ics: Annotated[
+        str | None,
+        typer.Option("--ics", help="ICB code of the one system to load, e.g. QUA (default: all)."),
+    ] = None,
 ) -> None:
-    """Loads one system's waiting lists from an RTT Full CSV extract into its baseline scenario."""
+    """Loads waiting lists from an RTT Full CSV extract into each system's baseline scenario."""
     from ics_capacity.db.session import unit_of_work
-    from ics_capacity.services.imports import import_rtt_for_ics
+    from ics_capacity.services.imports import import_rtt_extract
 
     if not file.is_file():
         _fail(f"{file}: no such file.")
     try:
         with unit_of_work() as session:
-            outcome = import_rtt_for_ics(session, file, ics=ics.upper(), user="cli")
+            outcomes = import_rtt_extract(
+                session, file, ics=ics.upper() if ics else None, user="cli"
+            )
             session.commit()
     except ImportValidationError as error:
         _fail(str(error))
-    typer.echo(outcome.describe())
+    for outcome in outcomes:
+        typer.echo(outcome.describe())
+
+
+def _register_subcommands() -> None:
+    """Adds the commands that live in their own modules (one per capability)."""
+    # Each module exposes `register(app)`; keep one line per module, in alphabetical order.
+
+
+_register_subcommands()
 
 
 def main() -> None:
