@@ -61,16 +61,27 @@ def seed_demo(
     data_dir: Annotated[
         Path | None, typer.Option(help="Folder of the NHS files (default: ../shared/data/nhs).")
     ] = None,
+    demo_users: Annotated[
+        bool,
+        typer.Option(help="Create one sign-in per role (never when ICS_ENV=production)."),
+    ] = True,
 ) -> None:
     """Loads the Black Country demo collaborative if the database does not have it yet."""
     from ics_capacity.services.demo import DemoDataMissingError
     from ics_capacity.services.demo import seed_demo as seed
+    from ics_capacity.services.users import create_demo_users, demo_users_allowed
 
     try:
         report = seed(data_dir)
     except (DemoDataMissingError, ImportValidationError) as error:
         _fail(str(error))
     typer.echo(report.describe())
+    if report.created and demo_users and demo_users_allowed():
+        accounts = create_demo_users(report.collaborative_id)
+        typer.secho("\nDemo sign-ins (shown once; passwords are stored only as hashes):", bold=True)
+        for role, (email, password) in accounts.items():
+            typer.echo(f"  {role:<15} {email:<42} {password}")
+        typer.echo("Lost them? `ics-capacity user set-password EMAIL` sets a new one.\n")
 
 
 @import_app.command("rtt")
@@ -102,6 +113,9 @@ def import_rtt(
 def _register_subcommands() -> None:
     """Adds the commands that live in their own modules (one per capability)."""
     # Each module exposes `register(app)`; keep one line per module, in alphabetical order.
+    from ics_capacity.cli import users
+
+    users.register(app)
 
 
 _register_subcommands()

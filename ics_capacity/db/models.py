@@ -160,6 +160,11 @@ class Scenario(Audited, table=True):
     status: str = Field(default=ScenarioStatus.DRAFT, max_length=20)
     is_baseline: bool = Field(default=False)
     data_period: dt.date | None = Field(default=None)
+    submitted_by: str | None = Field(default=None, max_length=255)
+    submitted_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    decided_by: str | None = Field(default=None, max_length=255)
+    decided_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    decision_note: str = Field(default="", max_length=2000)
 
 
 # --- Capacity, per scenario ------------------------------------------------------------------
@@ -376,6 +381,103 @@ class ImportBatch(SQLModel, table=True):
     imported_by: str = Field(default="system", max_length=255)
 
 
+# --- Accounts, roles, collaboration ----------------------------------------------------------
+
+
+class Role(StrEnum):
+    """What a user may do in one collaborative."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    WORKFORCE_LEAD = "workforce_lead"
+    EXECUTIVE = "executive"
+    VIEWER = "viewer"
+
+
+class UserAccount(Audited, table=True):
+    """A person who signs in with an email address and a password (argon2id hash)."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (*_non_negative("failed_sign_ins"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=255, unique=True)
+    display_name: str = Field(max_length=200)
+    organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", ondelete="SET NULL"
+    )
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    failed_sign_ins: int = Field(default=0)
+    locked_until: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    password_changed_at: dt.datetime = _timestamp()
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in a collaborative; users see only the collaboratives they belong to."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('admin', 'manager', 'workforce_lead', 'executive', 'viewer')",
+            name="role_is_known",
+        ),
+    )
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    collaborative_id: int = Field(
+        foreign_key="collaborative.id", primary_key=True, ondelete="CASCADE"
+    )
+    role: str = Field(max_length=20)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser: only the SHA-256 of its random token is stored."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_sha256: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    created_at: dt.datetime = _timestamp()
+    last_seen_at: dt.datetime = _timestamp()
+    expires_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class ScenarioComment(SQLModel, table=True):
+    """A comment on a scenario."""
+
+    __tablename__ = "scenario_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    author: str = Field(max_length=255)
+    body: str = Field(max_length=4000)
+    created_at: dt.datetime = _timestamp()
+
+
+class AuditEvent(SQLModel, table=True):
+    """One recorded change: who changed what, when, with the old and new values."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _timestamp(index=True)
+    user_email: str = Field(max_length=255, index=True)
+    collaborative_id: int | None = Field(
+        default=None, foreign_key="collaborative.id", index=True, ondelete="SET NULL"
+    )
+    scenario_id: int | None = Field(default=None, foreign_key="scenario.id", ondelete="SET NULL")
+    action: str = Field(max_length=40, index=True)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(default="", max_length=40)
+    field: str = Field(default="", max_length=60)
+    old_value: str = Field(default="", max_length=2000)
+    new_value: str = Field(default="", max_length=2000)
+    summary: str = Field(default="", max_length=500)
+
+
 VERSIONED_TABLES: tuple[type[SQLModel], ...] = (
     Collaborative,
     Organisation,
@@ -386,4 +488,5 @@ VERSIONED_TABLES: tuple[type[SQLModel], ...] = (
     TrustBeds,
     Workforce,
     CaseMix,
+    UserAccount,
 )

@@ -31,6 +31,8 @@ from ics_capacity.db.models import (
     Workforce,
 )
 from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.roles import Permission
+from ics_capacity.services.auth import principal_for
 
 WITHIN_WEEKS = 18
 LONG_WAIT_WEEKS = 52
@@ -290,14 +292,11 @@ def _sites(session: Session, scenario_id: int) -> list[SiteFigures]:
     return figures
 
 
-def load_overview(
-    collaborative_code: str | None = None,
-) -> tuple[list[CollaborativeSummary], CollaborativeOverview | None]:
-    """The collaboratives to choose from and the overview of the chosen one (default: the first)."""
+def load_overview(token: str, collaborative_id: int) -> CollaborativeOverview | None:
+    """The overview of a collaborative the signed-in user belongs to."""
     with unit_of_work() as session:
-        choices = list_collaboratives(session)
-        chosen = next((c for c in choices if c.code == collaborative_code), None)
-        chosen = chosen or (choices[0] if choices else None)
-        if chosen is None:
-            return choices, None
-        return choices, collaborative_overview(session, chosen.id)
+        principal = principal_for(session, token)
+        principal.require(Permission.VIEW, collaborative_id)
+        overview = collaborative_overview(session, collaborative_id)
+        session.commit()
+        return overview

@@ -5,13 +5,20 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
+from ics_capacity.ui.state.session import SessionState
 
-NAV_ITEMS: list[tuple[str, str]] = [("Overview", "/")]
+# (label, route, permission needed to see the link; "" = every member)
+NAV_ITEMS: list[tuple[str, str, str]] = [
+    ("Overview", "/", ""),
+    ("Scenarios", "/scenarios", ""),
+    ("Audit log", "/audit", "view_audit"),
+    ("Users", "/users", "manage_users"),
+]
 
 
-def _nav_link(label: str, href: str) -> rx.Component:
+def _nav_link(label: str, href: str, permission: str) -> rx.Component:
     active = rx.State.router.page.path == href
-    return rx.link(
+    link = rx.link(
         label,
         href=href,
         color=theme.NHS_WHITE,
@@ -21,9 +28,67 @@ def _nav_link(label: str, href: str) -> rx.Component:
         aria_current=rx.cond(active, "page", ""),
         underline="none",
     )
+    return rx.cond(SessionState.permissions.contains(permission), link) if permission else link
 
 
-def header(right: rx.Component | None = None) -> rx.Component:
+def _collaborative_picker() -> rx.Component:
+    return rx.hstack(
+        rx.el.label(
+            "Collaborative",
+            html_for="collaborative-picker",
+            color=theme.NHS_WHITE,
+            font_size="14px",
+        ),
+        rx.el.select(
+            rx.foreach(
+                SessionState.memberships,
+                lambda m: rx.el.option(m["name"], value=m["code"]),
+            ),
+            id="collaborative-picker",
+            value=rx.cond(
+                SessionState.chosen_code != "",
+                SessionState.chosen_code,
+                SessionState.memberships[0]["code"],
+            ),
+            on_change=SessionState.choose_collaborative,
+            padding="6px 8px",
+            border_radius="4px",
+            border=f"2px solid {theme.NHS_WHITE}",
+            background_color=theme.NHS_WHITE,
+            color=theme.NHS_TEXT,
+            font_size="16px",
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _user_menu() -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(
+                SessionState.user_name, color=theme.NHS_WHITE, font_weight="600", font_size="14px"
+            ),
+            rx.text(SessionState.role_label, color=theme.NHS_WHITE, font_size="13px"),
+            spacing="0",
+            align="end",
+        ),
+        rx.el.button(
+            "Sign out",
+            on_click=SessionState.sign_out,
+            color=theme.NHS_BLUE,
+            background_color=theme.NHS_WHITE,
+            border_radius="4px",
+            padding="6px 12px",
+            font_weight="600",
+            cursor="pointer",
+        ),
+        align="center",
+        spacing="3",
+    )
+
+
+def header(signed_in: bool = True) -> rx.Component:
     """The blue NHS header with the product name and the page navigation."""
     return rx.el.header(
         rx.el.a("Skip to main content", href="#main", class_name="skip-link"),
@@ -51,15 +116,26 @@ def header(right: rx.Component | None = None) -> rx.Component:
                     spacing="3",
                 ),
                 rx.spacer(),
-                right or rx.fragment(),
+                rx.cond(
+                    SessionState.signed_in,
+                    rx.hstack(_collaborative_picker(), _user_menu(), spacing="6", align="center"),
+                )
+                if signed_in
+                else rx.fragment(),
                 align="center",
                 width="100%",
             ),
-            rx.el.nav(
-                rx.hstack(*[_nav_link(label, href) for label, href in NAV_ITEMS], spacing="6"),
-                aria_label="Main",
-                margin_top="12px",
-            ),
+            rx.cond(
+                SessionState.signed_in,
+                rx.el.nav(
+                    rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="6"),
+                    aria_label="Main",
+                    margin_top="12px",
+                ),
+                rx.box(height="16px"),
+            )
+            if signed_in
+            else rx.box(height="16px"),
             max_width="1200px",
             margin_x="auto",
             padding_x="24px",
@@ -90,12 +166,25 @@ def footer() -> rx.Component:
     )
 
 
-def page_shell(*children: rx.Component, header_right: rx.Component | None = None) -> rx.Component:
-    """A page: header, main content in a readable column, footer."""
+def page_shell(*children: rx.Component, signed_in: bool = True) -> rx.Component:
+    """A page: header, main content in a readable column, footer.
+
+    Pages for signed-in users show nothing of their content until the server has confirmed the
+    session (their on_load redirects others to the sign-in page).
+    """
+    content = (
+        rx.cond(
+            SessionState.signed_in,
+            rx.fragment(*children),
+            rx.text("Checking your sign-in…", role="status"),
+        )
+        if signed_in
+        else rx.fragment(*children)
+    )
     return rx.box(
-        header(header_right),
+        header(signed_in),
         rx.el.main(
-            rx.box(*children, max_width="1200px", margin_x="auto", padding="24px"),
+            rx.box(content, max_width="1200px", margin_x="auto", padding="24px"),
             id="main",
         ),
         footer(),

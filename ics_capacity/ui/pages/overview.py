@@ -5,10 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.domain.codes import SHORT_NAMES
+from ics_capacity.services.auth import AuthError
 from ics_capacity.services.overview import CollaborativeOverview, ProviderFigures, load_overview
+from ics_capacity.services.scenarios import ScenarioError
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.state.session import SessionState, refusal
 
 TRUST_COLUMNS: list[tuple[str, str]] = [
     ("name", "Trust"),
@@ -51,7 +54,6 @@ def _trust_row(figures: ProviderFigures) -> dict[str, str]:
 class OverviewState(rx.State):
     """The figures of the collaborative the user has chosen, formatted for the page."""
 
-    collaboratives: list[dict[str, str]] = []
     selected_code: str = ""
     collaborative_name: str = ""
     scenario_name: str = ""
@@ -63,18 +65,19 @@ class OverviewState(rx.State):
     loaded: bool = False
 
     @rx.event
-    def load(self) -> None:
+    async def load(self):
         """Reads the chosen collaborative's overview from the database."""
-        choices, overview = load_overview(self.selected_code or None)
-        self.collaboratives = [{"code": c.code, "name": c.name} for c in choices]
+        session = await self.get_state(SessionState)
+        if not session.signed_in or not session.collaborative_id:
+            self.loaded = True
+            return None
+        try:
+            overview = load_overview(session.token, session.collaborative_id)
+        except (AuthError, ScenarioError) as error:
+            return refusal(error)
         self._show(overview)
         self.loaded = True
-
-    @rx.event
-    def choose(self, code: str) -> None:
-        """Switches the page to another collaborative."""
-        self.selected_code = code
-        self.load()
+        return None
 
     def _show(self, overview: CollaborativeOverview | None) -> None:
         if overview is None:
@@ -138,34 +141,6 @@ class OverviewState(rx.State):
             }
             for s in overview.sites
         ]
-
-
-def _collaborative_picker() -> rx.Component:
-    return rx.hstack(
-        rx.el.label(
-            "Collaborative",
-            html_for="collaborative-picker",
-            color=theme.NHS_WHITE,
-            font_size="14px",
-        ),
-        rx.el.select(
-            rx.foreach(
-                OverviewState.collaboratives,
-                lambda c: rx.el.option(c["name"], value=c["code"]),
-            ),
-            id="collaborative-picker",
-            value=OverviewState.selected_code,
-            on_change=OverviewState.choose,
-            padding="6px 8px",
-            border_radius="4px",
-            border=f"2px solid {theme.NHS_WHITE}",
-            background_color=theme.NHS_WHITE,
-            color=theme.NHS_TEXT,
-            font_size="16px",
-        ),
-        align="center",
-        spacing="2",
-    )
 
 
 def _headline_card(item: dict[str, str]) -> rx.Component:
@@ -293,12 +268,11 @@ def overview_page() -> rx.Component:
             rx.cond(
                 OverviewState.loaded,
                 rx.callout(
-                    "No collaborative is loaded yet. Run `ics-capacity seed-demo` or "
-                    "`ics-capacity import rtt FILE --ics CODE`.",
+                    "You are not a member of any collaborative with data yet. An administrator "
+                    "adds members on the Users page; `ics-capacity seed-demo` loads the demo.",
                     icon="info",
                 ),
                 rx.text("Loading the collaborative…", role="status"),
             ),
         ),
-        header_right=_collaborative_picker(),
     )

@@ -1,0 +1,126 @@
+"""The audit log: browse and filter recorded changes, and export them as CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from ics_capacity.db.models import AuditEvent, Scenario
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.roles import Permission
+from ics_capacity.services.auth import principal_for
+
+PAGE_SIZE = 200
+CSV_COLUMNS = [
+    "at",
+    "user",
+    "action",
+    "scenario",
+    "entity",
+    "entity_id",
+    "field",
+    "old_value",
+    "new_value",
+    "summary",
+]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What to show: all filters optional."""
+
+    collaborative_id: int
+    user: str = ""
+    action: str = ""
+    scenario_id: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One change as the audit page shows it."""
+
+    at: dt.datetime
+    user: str
+    action: str
+    scenario: str
+    entity: str
+    entity_id: str
+    field: str
+    old_value: str
+    new_value: str
+    summary: str
+
+
+def audit_events(
+    token: str, criteria: AuditFilter, limit: int | None = PAGE_SIZE
+) -> list[AuditRow]:
+    """The collaborative's recorded changes matching the filter, newest first."""
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        principal.require(Permission.VIEW_AUDIT, criteria.collaborative_id)
+        query = (
+            select(AuditEvent, Scenario.name)
+            .outerjoin(Scenario, Scenario.id == AuditEvent.scenario_id)
+            .where(AuditEvent.collaborative_id == criteria.collaborative_id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+        if criteria.user.strip():
+            query = query.where(AuditEvent.user_email.contains(criteria.user.strip().lower()))
+        if criteria.action.strip():
+            query = query.where(AuditEvent.action.startswith(criteria.action.strip()))
+        if criteria.scenario_id:
+            query = query.where(AuditEvent.scenario_id == criteria.scenario_id)
+        if criteria.since:
+            query = query.where(AuditEvent.at >= _start_of(criteria.since))
+        if criteria.until:
+            query = query.where(AuditEvent.at < _start_of(criteria.until + dt.timedelta(days=1)))
+        if limit:
+            query = query.limit(limit)
+        return [
+            AuditRow(
+                at=e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC),
+                user=e.user_email,
+                action=e.action,
+                scenario=name or "",
+                entity=e.entity,
+                entity_id=e.entity_id,
+                field=e.field,
+                old_value=e.old_value,
+                new_value=e.new_value,
+                summary=e.summary,
+            )
+            for e, name in session.exec(query).all()
+        ]
+
+
+def audit_csv(token: str, criteria: AuditFilter) -> str:
+    """Every matching change as CSV text (UTC timestamps, ISO 8601)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in audit_events(token, criteria, limit=None):
+        writer.writerow(
+            [
+                row.at.isoformat(timespec="seconds"),
+                row.user,
+                row.action,
+                row.scenario,
+                row.entity,
+                row.entity_id,
+                row.field,
+                row.old_value,
+                row.new_value,
+                row.summary,
+            ]
+        )
+    return out.getvalue()
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)

@@ -1,0 +1,441 @@
+"""Scenarios: branch, rename, archive, the approval workflow, comments and comparison.
+
+Every function takes the session token of the person acting, resolves it to a `Principal` inside
+the same transaction and checks their role in the scenario's collaborative before reading or
+writing; a scenario of another collaborative is reported as not found (tenant isolation).
+Approved, submitted and archived scenarios are read-only: branch them to change anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, SQLModel, select
+
+from ics_capacity.db.models import (
+    AuditEvent,
+    BedCapacity,
+    CaseMix,
+    Collaborative,
+    ImportBatch,
+    RttActivity,
+    Scenario,
+    ScenarioComment,
+    ScenarioStatus,
+    Site,
+    SiteTreatmentFunction,
+    TheatreCapacity,
+    TrustBeds,
+    WaitingList,
+    Workforce,
+    utc_now,
+)
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.roles import Permission
+from ics_capacity.services.auth import Principal, principal_for
+
+EDITABLE_STATUSES = {ScenarioStatus.DRAFT, ScenarioStatus.REJECTED}
+
+
+class ScenarioError(Exception):
+    """A scenario action that cannot be done, with the reason in planners' words."""
+
+
+class NotFoundError(ScenarioError):
+    """The scenario does not exist or belongs to a collaborative the user is not in."""
+
+
+class ConflictError(ScenarioError):
+    """Someone else changed the row first; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class ScenarioSummary:
+    """A scenario in a list."""
+
+    id: int
+    name: str
+    status: str
+    owner: str
+    parent_name: str
+    is_baseline: bool
+    updated_at: dt.datetime
+    updated_by: str
+    version: int
+    submitted_by: str | None
+    decided_by: str | None
+    decision_note: str
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """A comment as shown under a scenario."""
+
+    author: str
+    body: str
+    created_at: dt.datetime
+
+
+def load_scenario(
+    session: Session, principal: Principal, scenario_id: int, permission: Permission
+) -> Scenario:
+    """The scenario, if the user may do `permission` in its collaborative.
+
+    Raises:
+        NotFoundError: unknown scenario, or one of a collaborative the user does not belong to.
+        PermissionDeniedError: a member whose role does not allow the permission.
+    """
+    scenario = session.get(Scenario, scenario_id)
+    if scenario is None or principal.role_in(scenario.collaborative_id) is None:
+        raise NotFoundError(f"Scenario {scenario_id} was not found.")
+    principal.require(permission, scenario.collaborative_id)
+    return scenario
+
+
+def require_editable(scenario: Scenario) -> None:
+    """Raises ScenarioError unless the scenario is a draft (or rejected and being reworked)."""
+    if scenario.status not in EDITABLE_STATUSES:
+        raise ScenarioError(
+            f"'{scenario.name}' is {scenario.status} and cannot be changed; "
+            "create a scenario from it to make changes."
+        )
+
+
+def audit(
+    session: Session,
+    principal: Principal,
+    scenario: Scenario,
+    action: str,
+    summary: str,
+    *,
+    entity: str = "scenario",
+    entity_id: object = "",
+    field: str = "",
+    old: object = "",
+    new: object = "",
+) -> None:
+    """Records a change in the same transaction as the change itself."""
+    session.add(
+        AuditEvent(
+            user_email=principal.email,
+            collaborative_id=scenario.collaborative_id,
+            scenario_id=scenario.id,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id or scenario.id),
+            field=field,
+            old_value="" if old is None else str(old),
+            new_value="" if new is None else str(new),
+            summary=summary,
+        )
+    )
+
+
+def list_scenarios(token: str, collaborative_id: int) -> list[ScenarioSummary]:
+    """The collaborative's scenarios, newest first, for a member."""
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        if principal.role_in(collaborative_id) is None:
+            raise NotFoundError("Collaborative not found.")
+        parents = dict(session.exec(select(Scenario.id, Scenario.name)).all())
+        rows = session.exec(
+            select(Scenario)
+            .where(Scenario.collaborative_id == collaborative_id)
+            .order_by(Scenario.is_baseline.desc(), Scenario.updated_at.desc())
+        ).all()
+        session.commit()
+        return [_summary(s, parents.get(s.parent_id, "")) for s in rows]
+
+
+def scenario_summary(token: str, scenario_id: int) -> ScenarioSummary:
+    """One scenario's summary for a member of its collaborative."""
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
+        parent = session.get(Scenario, scenario.parent_id) if scenario.parent_id else None
+        return _summary(scenario, parent.name if parent else "")
+
+
+def _summary(s: Scenario, parent_name: str) -> ScenarioSummary:
+    return ScenarioSummary(
+        id=s.id,
+        name=s.name,
+        status=s.status,
+        owner=s.owner,
+        parent_name=parent_name,
+        is_baseline=s.is_baseline,
+        updated_at=s.updated_at,
+        updated_by=s.updated_by,
+        version=s.version,
+        submitted_by=s.submitted_by,
+        decided_by=s.decided_by,
+        decision_note=s.decision_note,
+    )
+
+
+# Tables copied when a scenario is branched: the rows of the source, re-pointed at the copy.
+_SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
+    TheatreCapacity,
+    BedCapacity,
+    TrustBeds,
+    Workforce,
+    CaseMix,
+    WaitingList,
+    RttActivity,
+)
+
+
+def create_scenario(token: str, source_id: int, name: str, description: str = "") -> int:
+    """Branches a new draft scenario from another, copying all its capacity and demand rows.
+
+    Returns:
+        The new scenario's id.
+    """
+    name = name.strip()
+    if not name:
+        raise ScenarioError("Give the scenario a name.")
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        source = load_scenario(session, principal, source_id, Permission.MANAGE_SCENARIOS)
+        _require_unique_name(session, source.collaborative_id, name)
+        copy = Scenario(
+            collaborative_id=source.collaborative_id,
+            name=name,
+            description=description.strip(),
+            owner=principal.email,
+            parent_id=source.id,
+            status=ScenarioStatus.DRAFT,
+            data_period=source.data_period,
+            updated_by=principal.email,
+        )
+        session.add(copy)
+        session.flush()
+        _copy_rows(session, source.id, copy.id)
+        audit(session, principal, copy, "scenario.create", f"Created '{name}' from '{source.name}'")
+        session.commit()
+        return copy.id
+
+
+def _copy_rows(session: Session, source_id: int, target_id: int) -> None:
+    site_ids: dict[int, int] = {}
+    for site in session.exec(select(Site).where(Site.scenario_id == source_id)).all():
+        values = site.model_dump(exclude={"id", "scenario_id", "version", "created_at"})
+        new_site = Site(**values, scenario_id=target_id)
+        session.add(new_site)
+        session.flush()
+        site_ids[site.id] = new_site.id
+    links = session.exec(
+        select(SiteTreatmentFunction).where(SiteTreatmentFunction.site_id.in_(list(site_ids)))
+    ).all()
+    session.add_all(SiteTreatmentFunction(site_id=site_ids[x.site_id], tfc=x.tfc) for x in links)
+    for table in _SCENARIO_TABLES:
+        columns = [c.name for c in table.__table__.columns if c.name not in {"id", "scenario_id"}]
+        rows = [
+            dict(r._mapping)
+            for r in session.execute(
+                sa.select(*[table.__table__.c[c] for c in columns]).where(
+                    table.__table__.c.scenario_id == source_id
+                )
+            )
+        ]
+        for row in rows:
+            row["scenario_id"] = target_id
+            if "site_id" in row:
+                row["site_id"] = site_ids[row["site_id"]]
+        if rows:
+            session.execute(sa.insert(table.__table__), rows)
+    batches = session.exec(select(ImportBatch).where(ImportBatch.scenario_id == source_id)).all()
+    for batch in batches:
+        session.add(
+            ImportBatch(**batch.model_dump(exclude={"id", "scenario_id"}), scenario_id=target_id)
+        )
+
+
+def _require_unique_name(session: Session, collaborative_id: int, name: str) -> None:
+    taken = session.exec(
+        select(Scenario.id).where(
+            Scenario.collaborative_id == collaborative_id,
+            sa.func.lower(Scenario.name) == name.lower(),
+        )
+    ).first()
+    if taken:
+        raise ScenarioError(f"A scenario called '{name}' already exists; choose another name.")
+
+
+def rename_scenario(token: str, scenario_id: int, name: str, expected_version: int) -> None:
+    """Renames a scenario the user may manage; refused if someone changed it meanwhile."""
+    name = name.strip()
+    if not name:
+        raise ScenarioError("Give the scenario a name.")
+    _change(
+        token,
+        scenario_id,
+        expected_version,
+        Permission.MANAGE_SCENARIOS,
+        lambda s, p, session: _rename(s, p, session, name),
+    )
+
+
+def _rename(scenario: Scenario, principal: Principal, session: Session, name: str) -> str:
+    if name.lower() != scenario.name.lower():
+        _require_unique_name(session, scenario.collaborative_id, name)
+    old, scenario.name = scenario.name, name
+    audit(
+        session,
+        principal,
+        scenario,
+        "scenario.rename",
+        f"Renamed '{old}' to '{name}'",
+        field="name",
+        old=old,
+        new=name,
+    )
+    return "renamed"
+
+
+def archive_scenario(token: str, scenario_id: int, expected_version: int) -> None:
+    """Archives a scenario (the baseline cannot be archived)."""
+
+    def archive(scenario: Scenario, principal: Principal, session: Session) -> str:
+        if scenario.is_baseline:
+            raise ScenarioError("The baseline holds the published data and cannot be archived.")
+        old, scenario.status = scenario.status, ScenarioStatus.ARCHIVED
+        audit(
+            session,
+            principal,
+            scenario,
+            "scenario.archive",
+            f"Archived '{scenario.name}'",
+            field="status",
+            old=old,
+            new=scenario.status,
+        )
+        return "archived"
+
+    _change(token, scenario_id, expected_version, Permission.MANAGE_SCENARIOS, archive)
+
+
+def submit_scenario(token: str, scenario_id: int, expected_version: int) -> None:
+    """Submits a draft (or reworked rejected) scenario for an executive's approval."""
+
+    def submit(scenario: Scenario, principal: Principal, session: Session) -> str:
+        require_editable(scenario)
+        old, scenario.status = scenario.status, ScenarioStatus.SUBMITTED
+        scenario.submitted_by, scenario.submitted_at = principal.email, utc_now()
+        scenario.decided_by, scenario.decided_at, scenario.decision_note = None, None, ""
+        audit(
+            session,
+            principal,
+            scenario,
+            "scenario.submit",
+            f"Submitted '{scenario.name}' for approval",
+            field="status",
+            old=old,
+            new=scenario.status,
+        )
+        return "submitted"
+
+    _change(token, scenario_id, expected_version, Permission.SUBMIT_SCENARIO, submit)
+
+
+def decide_scenario(
+    token: str, scenario_id: int, expected_version: int, *, approve: bool, note: str = ""
+) -> None:
+    """An executive approves or rejects a submitted scenario, with an optional note."""
+
+    def decide(scenario: Scenario, principal: Principal, session: Session) -> str:
+        if scenario.status != ScenarioStatus.SUBMITTED:
+            raise ScenarioError(
+                f"'{scenario.name}' is {scenario.status}; only a submitted scenario can be "
+                "approved or rejected."
+            )
+        old = scenario.status
+        scenario.status = ScenarioStatus.APPROVED if approve else ScenarioStatus.REJECTED
+        scenario.decided_by, scenario.decided_at = principal.email, utc_now()
+        scenario.decision_note = note.strip()
+        verb = "Approved" if approve else "Rejected"
+        audit(
+            session,
+            principal,
+            scenario,
+            f"scenario.{scenario.status}",
+            f"{verb} '{scenario.name}'" + (f": {note.strip()}" if note.strip() else ""),
+            field="status",
+            old=old,
+            new=scenario.status,
+        )
+        return scenario.status
+
+    _change(token, scenario_id, expected_version, Permission.APPROVE_SCENARIO, decide)
+
+
+def _change(token, scenario_id, expected_version, permission, apply) -> None:  # noqa: ANN001
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        scenario = load_scenario(session, principal, scenario_id, permission)
+        if scenario.version != expected_version:
+            raise ConflictError(
+                f"'{scenario.name}' was changed by {scenario.updated_by} at "
+                f"{_clock(scenario.updated_at)} while you were looking at it; nothing was saved. "
+                "The page now shows their version."
+            )
+        apply(scenario, principal, session)
+        scenario.updated_by = principal.email
+        session.add(scenario)
+        try:
+            session.commit()
+        except StaleDataError as error:
+            raise ConflictError(
+                f"'{scenario.name}' was changed by someone else at the same moment; "
+                "nothing was saved."
+            ) from error
+
+
+def add_comment(token: str, scenario_id: int, body: str) -> None:
+    """Adds a comment to a scenario."""
+    body = body.strip()
+    if not body:
+        raise ScenarioError("Write a comment first.")
+    if len(body) > 4000:
+        raise ScenarioError("A comment can have at most 4,000 characters.")
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        scenario = load_scenario(session, principal, scenario_id, Permission.COMMENT)
+        session.add(ScenarioComment(scenario_id=scenario.id, author=principal.email, body=body))
+        audit(
+            session,
+            principal,
+            scenario,
+            "scenario.comment",
+            f"Commented on '{scenario.name}'",
+            entity="comment",
+            new=body[:200],
+        )
+        session.commit()
+
+
+def list_comments(token: str, scenario_id: int) -> list[CommentView]:
+    """A scenario's comments, oldest first."""
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        load_scenario(session, principal, scenario_id, Permission.VIEW)
+        rows = session.exec(
+            select(ScenarioComment)
+            .where(ScenarioComment.scenario_id == scenario_id)
+            .order_by(ScenarioComment.created_at, ScenarioComment.id)
+        ).all()
+        return [CommentView(c.author, c.body, c.created_at) for c in rows]
+
+
+def collaborative_name(session: Session, collaborative_id: int) -> str:
+    """The collaborative's name."""
+    collaborative = session.get(Collaborative, collaborative_id)
+    return collaborative.name if collaborative else ""
+
+
+def _clock(moment: dt.datetime) -> str:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return f"{moment:%H:%M:%S} UTC on {moment:%d %b %Y}"

@@ -1,0 +1,74 @@
+"""Small shared pieces: NHS-style buttons, labels, status badges, message boxes."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ics_capacity.ui import theme
+
+_BUTTONS = {
+    # kind: (background, text, shadow)
+    "primary": (theme.NHS_GREEN, theme.NHS_WHITE, "#00401e"),
+    "secondary": (theme.NHS_SECONDARY_TEXT, theme.NHS_WHITE, "#263139"),
+    "warning": (theme.NHS_RED, theme.NHS_WHITE, "#6B140E"),
+}
+
+STATUS_COLOURS = {
+    "draft": ("#E8EDEE", theme.NHS_TEXT),
+    "submitted": ("#FFF9C4", theme.NHS_TEXT),
+    "approved": ("#CCE8D8", "#00401E"),
+    "rejected": ("#F7D4D1", "#6B140E"),
+    "archived": ("#D8DDE0", theme.NHS_SECONDARY_TEXT),
+}
+
+
+def button(label: str, kind: str = "primary", **props) -> rx.Component:
+    """An NHS-style button (green primary, grey secondary, red warning)."""
+    background, colour, shadow = _BUTTONS[kind]
+    return rx.el.button(
+        label,
+        background_color=background,
+        color=colour,
+        font_weight="600",
+        font_size="16px",
+        padding="8px 16px",
+        border_radius="4px",
+        border="none",
+        box_shadow=f"0 4px 0 {shadow}",
+        cursor="pointer",
+        **props,
+    )
+
+
+def field_label(text: str, html_for: str) -> rx.Component:
+    """A form label tied to its input."""
+    return rx.el.label(text, html_for=html_for, font_weight="600")
+
+
+def status_badge(status: rx.Var | str) -> rx.Component:
+    """A scenario's status as a coloured tag."""
+    return rx.match(
+        status,
+        *[
+            (
+                name,
+                rx.text(
+                    name.capitalize(),
+                    background_color=background,
+                    color=colour,
+                    font_weight="600",
+                    padding="2px 10px",
+                    border_radius="2px",
+                    font_size="14px",
+                    as_="span",
+                ),
+            )
+            for name, (background, colour) in STATUS_COLOURS.items()
+        ],
+        rx.text(status, as_="span"),
+    )
+
+
+def panel(*children: rx.Component, **props) -> rx.Component:
+    """A white content panel."""
+    return rx.box(*children, background_color=theme.NHS_WHITE, padding="20px", **props)

@@ -1,0 +1,106 @@
+"""Sign-in page: email and password, with a clear message on failure or lockout."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ics_capacity.services.auth import SignInError, sign_in
+from ics_capacity.ui import theme
+from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.state.session import SessionState
+
+
+class LoginState(rx.State):
+    """The sign-in form's message."""
+
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def submit(self, form: dict):
+        """Checks the password on the server and opens a session."""
+        self.error = ""
+        try:
+            token = sign_in(str(form.get("email", "")), str(form.get("password", "")))
+        except SignInError as error:
+            self.error = str(error)
+            return None
+        session = await self.get_state(SessionState)
+        session.token = token
+        target = self.router.url.query_parameters.get("next", "/")
+        if not str(target).startswith("/") or str(target).startswith("//"):
+            target = "/"
+        return rx.redirect(target)
+
+
+def _field(label: str, name: str, kind: str, autocomplete: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, font_weight="600"),
+        rx.el.input(
+            id=name,
+            name=name,
+            type=kind,
+            required=True,
+            auto_complete=autocomplete,
+            padding="8px",
+            border=f"2px solid {theme.NHS_TEXT}",
+            border_radius="0",
+            font_size="18px",
+            width="100%",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def login_page() -> rx.Component:
+    """The sign-in page."""
+    return page_shell(
+        rx.box(
+            rx.heading("Sign in", as_="h1", size="8", color=theme.NHS_TEXT),
+            rx.text(
+                "Use the email address and password your collaborative's administrator gave you.",
+                color=theme.NHS_SECONDARY_TEXT,
+                margin_y="12px",
+            ),
+            rx.cond(
+                LoginState.error != "",
+                rx.box(
+                    rx.text("There is a problem", font_weight="700", font_size="20px"),
+                    rx.text(LoginState.error, color=theme.NHS_RED, font_weight="600"),
+                    role="alert",
+                    border=f"4px solid {theme.NHS_RED}",
+                    padding="16px",
+                    margin_bottom="16px",
+                    background_color=theme.NHS_WHITE,
+                ),
+            ),
+            rx.form(
+                rx.vstack(
+                    _field("Email address", "email", "email", "username"),
+                    _field("Password", "password", "password", "current-password"),
+                    rx.el.button(
+                        "Sign in",
+                        type="submit",
+                        background_color=theme.NHS_GREEN,
+                        color=theme.NHS_WHITE,
+                        font_weight="600",
+                        font_size="18px",
+                        padding="10px 20px",
+                        border_radius="4px",
+                        box_shadow="0 4px 0 #00401e",
+                        cursor="pointer",
+                        margin_top="8px",
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=LoginState.submit,
+                reset_on_submit=False,
+            ),
+            background_color=theme.NHS_WHITE,
+            padding="32px",
+            max_width="480px",
+        ),
+        signed_in=False,
+    )

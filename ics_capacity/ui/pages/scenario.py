@@ -1,0 +1,504 @@
+"""One scenario: its site capacity (edited in place), approval workflow, comments, who is here.
+
+Changes are saved through the services (which check the role and the row version) and then pushed
+through the scenario's shared room to everyone viewing it.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ics_capacity.services.auth import AuthError
+from ics_capacity.services.capacity import EDITABLE_FIELDS, update_site_capacity
+from ics_capacity.services.scenarios import (
+    ConflictError,
+    ScenarioError,
+    add_comment,
+    archive_scenario,
+    create_scenario,
+    decide_scenario,
+    rename_scenario,
+    scenario_summary,
+    submit_scenario,
+)
+from ics_capacity.ui import theme
+from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.widgets import button, field_label, status_badge
+from ics_capacity.ui.state.rooms import ScenarioRoom
+from ics_capacity.ui.state.session import SessionState, refusal
+
+CAPACITY_COLUMNS: list[tuple[str, str, str]] = [
+    # (row key, column heading, "edit" for an editable figure: version key)
+    ("theatres", "Theatres", "theatre_version"),
+    ("sessions_per_week", "Sessions a week per theatre", "theatre_version"),
+    ("session_minutes", "Session minutes", "theatre_version"),
+    ("utilisation_target", "Theatre utilisation cap", "theatre_version"),
+    ("elective_overnight_beds", "Elective overnight beds", "bed_version"),
+    ("day_case_places", "Day-case places", "bed_version"),
+    ("occupancy_target", "Bed occupancy cap", "bed_version"),
+]
+ERRORS = (AuthError, ScenarioError)
+
+
+class ScenarioPageState(rx.State):
+    """This browser's part of the scenario page: the scenario it opened and its messages."""
+
+    scenario_id: int = 0
+    conflict: str = ""
+    field_error: str = ""
+    field_error_key: str = ""
+
+    @rx.event
+    async def open(self):
+        """Remembers the scenario of the URL after the server confirms the user may view it."""
+        session = await self.get_state(SessionState)
+        self.conflict, self.field_error, self.field_error_key = "", "", ""
+        try:
+            scenario_id = int(self.router.page.params.get("scenario_id", "0"))
+            scenario_summary(session.token, scenario_id)
+        except ValueError:
+            return rx.toast.error("That is not a scenario number.")
+        except ERRORS as error:
+            self.scenario_id = 0
+            return refusal(error)
+        self.scenario_id = scenario_id
+        return None
+
+    async def _token(self) -> str:
+        return (await self.get_state(SessionState)).token
+
+    async def _push(self, token: str, change: str) -> None:
+        room = await self.get_state(ScenarioRoom)
+        room.refresh(token, self.scenario_id, change)
+
+    @rx.event
+    async def save_cell(self, site_id: str, field: str, value: str, version: str):
+        """Saves one edited capacity figure, or explains why it was refused."""
+        token = await self._token()
+        self.field_error, self.field_error_key, self.conflict = "", "", ""
+        try:
+            row = update_site_capacity(
+                token, self.scenario_id, int(site_id), field, value, int(version)
+            )
+        except ConflictError as error:
+            self.conflict = str(error)
+            await self._push(token, "")
+            return rx.toast.error(str(error), duration=10000)
+        except ScenarioError as error:
+            self.field_error, self.field_error_key = str(error), f"{site_id}-{field}"
+            return None
+        except AuthError as error:
+            return refusal(error)
+        label = EDITABLE_FIELDS[field].label
+        await self._push(token, f"{row.updated_by} changed {label.lower()} at {row.name}")
+        return None
+
+    async def _run(self, action, success: str, *args, **kwargs):  # noqa: ANN001
+        token = await self._token()
+        self.conflict = ""
+        try:
+            action(token, self.scenario_id, *args, **kwargs)
+        except ConflictError as error:
+            self.conflict = str(error)
+            await self._push(token, "")
+            return rx.toast.error(str(error), duration=10000)
+        except ERRORS as error:
+            return refusal(error)
+        session = await self.get_state(SessionState)
+        await self._push(token, f"{session.user_name}: {success.lower()}")
+        return rx.toast.success(success)
+
+    @rx.event
+    async def submit_for_approval(self):
+        """Submits the scenario for an executive's approval."""
+        room = await self.get_state(ScenarioRoom)
+        return await self._run(submit_scenario, "Submitted for approval", room.version)
+
+    @rx.event
+    async def decide(self, form: dict):
+        """Approves or rejects the submitted scenario (executives)."""
+        room = await self.get_state(ScenarioRoom)
+        approve = form.get("decision") == "approve"
+        return await self._run(
+            decide_scenario,
+            "Scenario approved" if approve else "Scenario rejected",
+            room.version,
+            approve=approve,
+            note=str(form.get("note", "")),
+        )
+
+    @rx.event
+    async def rename(self, form: dict):
+        """Renames the scenario."""
+        room = await self.get_state(ScenarioRoom)
+        return await self._run(
+            rename_scenario, "Scenario renamed", str(form.get("name", "")), room.version
+        )
+
+    @rx.event
+    async def archive(self):
+        """Archives the scenario."""
+        room = await self.get_state(ScenarioRoom)
+        return await self._run(archive_scenario, "Scenario archived", room.version)
+
+    @rx.event
+    async def comment(self, form: dict):
+        """Adds a comment."""
+        return await self._run(add_comment, "Comment added", str(form.get("body", "")))
+
+    @rx.event
+    async def branch(self, form: dict):
+        """Creates a new draft scenario from this one and opens it."""
+        token = await self._token()
+        try:
+            new_id = create_scenario(token, self.scenario_id, str(form.get("name", "")))
+        except ERRORS as error:
+            return refusal(error)
+        return rx.redirect(f"/scenarios/{new_id}")
+
+
+def _can(permission: str) -> rx.Var:
+    return SessionState.permissions.contains(permission)
+
+
+_editable = ScenarioRoom.editable
+
+
+def _cell(row, key: str, version_key: str) -> rx.Component:  # noqa: ANN001
+    label = f"{EDITABLE_FIELDS[key].label} at "
+    return rx.el.td(
+        rx.cond(
+            _can("edit_capacity") & _editable,
+            rx.el.input(
+                default_value=row[key],
+                key=row["site_id"] + key + row[version_key] + row[key],
+                aria_label=label + row["name"],
+                on_blur=lambda value: ScenarioPageState.save_cell(
+                    row["site_id"], key, value, row[version_key]
+                ),
+                width="72px",
+                padding="4px 6px",
+                text_align="right",
+                border=f"2px solid {theme.NHS_SECONDARY_TEXT}",
+                border_radius="0",
+                font_size="16px",
+            ),
+            rx.text(row[key]),
+        ),
+        rx.cond(
+            ScenarioPageState.field_error_key == row["site_id"] + "-" + key,
+            rx.text(
+                ScenarioPageState.field_error,
+                color=theme.NHS_RED,
+                font_size="14px",
+                role="alert",
+                max_width="160px",
+            ),
+        ),
+        text_align="right",
+        padding="8px",
+    )
+
+
+def _capacity_table() -> rx.Component:
+    return rx.box(
+        rx.el.table(
+            rx.el.caption(
+                "Site capacity",
+                text_align="left",
+                font_size="20px",
+                font_weight="600",
+                padding_bottom="12px",
+            ),
+            rx.el.thead(
+                rx.el.tr(
+                    rx.el.th("Site", scope="col", text_align="left", padding="8px"),
+                    *[
+                        rx.el.th(heading, scope="col", text_align="right", padding="8px")
+                        for _, heading, _ in CAPACITY_COLUMNS
+                    ],
+                    rx.el.th(
+                        "Usable theatre hours a week",
+                        scope="col",
+                        text_align="right",
+                        padding="8px",
+                    ),
+                    rx.el.th("Last changed by", scope="col", text_align="left", padding="8px"),
+                    border_bottom=f"2px solid {theme.NHS_TEXT}",
+                )
+            ),
+            rx.el.tbody(
+                rx.foreach(
+                    ScenarioRoom.rows,
+                    lambda row: rx.el.tr(
+                        rx.el.th(
+                            rx.text(row["name"], font_weight="600"),
+                            rx.text(
+                                row["role"],
+                                " · ",
+                                row["operator"],
+                                font_size="14px",
+                                color=theme.NHS_SECONDARY_TEXT,
+                                font_weight="400",
+                            ),
+                            scope="row",
+                            text_align="left",
+                            padding="8px",
+                        ),
+                        *[_cell(row, key, version) for key, _, version in CAPACITY_COLUMNS],
+                        rx.el.td(row["theatre_hours"], text_align="right", padding="8px"),
+                        rx.el.td(
+                            row["updated"],
+                            font_size="14px",
+                            padding="8px",
+                            color=theme.NHS_SECONDARY_TEXT,
+                        ),
+                        border_bottom=f"1px solid {theme.NHS_BORDER}",
+                    ),
+                )
+            ),
+            class_name="figures",
+            width="100%",
+            border_collapse="collapse",
+        ),
+        background_color=theme.NHS_WHITE,
+        padding="20px",
+        overflow_x="auto",
+        margin_top="16px",
+    )
+
+
+def _workflow_panel() -> rx.Component:
+    return rx.box(
+        rx.heading("Approval", as_="h2", size="5"),
+        rx.cond(ScenarioRoom.status_note != "", rx.text(ScenarioRoom.status_note, margin_y="8px")),
+        rx.hstack(
+            rx.cond(
+                _can("submit_scenario") & _editable & ~ScenarioRoom.is_baseline,
+                button("Submit for approval", on_click=ScenarioPageState.submit_for_approval),
+            ),
+            rx.cond(
+                _can("manage_scenarios")
+                & ~ScenarioRoom.is_baseline
+                & (ScenarioRoom.status != "archived"),
+                button("Archive", on_click=ScenarioPageState.archive, kind="secondary"),
+            ),
+            spacing="3",
+            margin_top="8px",
+        ),
+        rx.cond(
+            _can("approve_scenario") & (ScenarioRoom.status == "submitted"),
+            rx.form(
+                rx.vstack(
+                    field_label("Decision note (optional)", "decision-note"),
+                    rx.el.textarea(
+                        id="decision-note",
+                        name="note",
+                        rows="2",
+                        width="100%",
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
+                    ),
+                    rx.hstack(
+                        button("Approve", type="submit", name="decision", value="approve"),
+                        button(
+                            "Reject", type="submit", name="decision", value="reject", kind="warning"
+                        ),
+                        spacing="3",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=ScenarioPageState.decide,
+                margin_top="12px",
+            ),
+        ),
+        background_color=theme.NHS_WHITE,
+        padding="20px",
+    )
+
+
+def _branch_and_rename() -> rx.Component:
+    return rx.cond(
+        _can("manage_scenarios"),
+        rx.box(
+            rx.heading("Change this scenario", as_="h2", size="5"),
+            rx.form(
+                rx.hstack(
+                    rx.vstack(
+                        field_label("New scenario from this one", "branch-name"),
+                        rx.el.input(
+                            id="branch-name",
+                            name="name",
+                            required=True,
+                            placeholder="e.g. Extra Saturday lists at Cannock",
+                            border=f"2px solid {theme.NHS_TEXT}",
+                            padding="6px",
+                            width="320px",
+                        ),
+                        spacing="1",
+                    ),
+                    button("Create scenario", type="submit"),
+                    align="end",
+                    spacing="3",
+                ),
+                on_submit=ScenarioPageState.branch,
+                reset_on_submit=True,
+            ),
+            rx.cond(
+                ~ScenarioRoom.is_baseline & (ScenarioRoom.status != "archived"),
+                rx.form(
+                    rx.hstack(
+                        rx.vstack(
+                            field_label("Rename", "rename"),
+                            rx.el.input(
+                                id="rename",
+                                name="name",
+                                required=True,
+                                border=f"2px solid {theme.NHS_TEXT}",
+                                padding="6px",
+                                width="320px",
+                            ),
+                            spacing="1",
+                        ),
+                        button("Rename", type="submit", kind="secondary"),
+                        align="end",
+                        spacing="3",
+                    ),
+                    on_submit=ScenarioPageState.rename,
+                    reset_on_submit=True,
+                    margin_top="12px",
+                ),
+            ),
+            background_color=theme.NHS_WHITE,
+            padding="20px",
+        ),
+    )
+
+
+def _comments() -> rx.Component:
+    return rx.box(
+        rx.heading("Comments", as_="h2", size="5"),
+        rx.cond(
+            ScenarioRoom.comments.length() == 0,
+            rx.text("No comments yet.", color=theme.NHS_SECONDARY_TEXT),
+        ),
+        rx.el.ul(
+            rx.foreach(
+                ScenarioRoom.comments,
+                lambda c: rx.el.li(
+                    rx.text(
+                        c["author"],
+                        " · ",
+                        c["at"],
+                        font_size="14px",
+                        color=theme.NHS_SECONDARY_TEXT,
+                    ),
+                    rx.text(c["body"], white_space="pre-wrap"),
+                    padding_y="8px",
+                    border_bottom=f"1px solid {theme.NHS_BORDER}",
+                ),
+            ),
+            list_style="none",
+            padding="0",
+            aria_label="Comments",
+        ),
+        rx.cond(
+            _can("comment"),
+            rx.form(
+                rx.vstack(
+                    field_label("Add a comment", "comment-body"),
+                    rx.el.textarea(
+                        id="comment-body",
+                        name="body",
+                        rows="3",
+                        width="100%",
+                        required=True,
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
+                    ),
+                    button("Post comment", type="submit", kind="secondary"),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=ScenarioPageState.comment,
+                reset_on_submit=True,
+                margin_top="12px",
+            ),
+        ),
+        background_color=theme.NHS_WHITE,
+        padding="20px",
+    )
+
+
+def scenario_page() -> rx.Component:
+    """The scenario page."""
+    return page_shell(
+        rx.cond(
+            ScenarioRoom.scenario_id > 0,
+            rx.fragment(
+                rx.link("← All scenarios", href="/scenarios", color=theme.NHS_BLUE),
+                rx.hstack(
+                    rx.heading(ScenarioRoom.name, as_="h1", size="8"),
+                    status_badge(ScenarioRoom.status),
+                    align="center",
+                    spacing="4",
+                    margin_top="8px",
+                ),
+                rx.text(
+                    rx.cond(
+                        ScenarioRoom.parent_name != "",
+                        "Created from " + ScenarioRoom.parent_name + " by ",
+                        "Owner: ",
+                    ),
+                    ScenarioRoom.owner,
+                    color=theme.NHS_SECONDARY_TEXT,
+                ),
+                rx.box(
+                    rx.text("Also viewing: ", rx.text.strong(ScenarioRoom.present.join(", "))),
+                    rx.cond(
+                        ScenarioRoom.last_change != "",
+                        rx.text("Latest change: ", ScenarioRoom.last_change),
+                    ),
+                    role="status",
+                    aria_live="polite",
+                    background_color="#E8F1F8",
+                    border_left=f"4px solid {theme.NHS_BLUE}",
+                    padding="8px 12px",
+                    margin_top="12px",
+                ),
+                rx.cond(
+                    ScenarioPageState.conflict != "",
+                    rx.box(
+                        rx.text("Your change was not saved", font_weight="700"),
+                        rx.text(ScenarioPageState.conflict),
+                        role="alert",
+                        border=f"4px solid {theme.NHS_RED}",
+                        background_color=theme.NHS_WHITE,
+                        padding="12px",
+                        margin_top="12px",
+                    ),
+                ),
+                rx.cond(
+                    ~_editable,
+                    rx.text(
+                        "This scenario is ",
+                        ScenarioRoom.status,
+                        " and cannot be edited; create a scenario from it to make changes.",
+                        margin_top="12px",
+                        color=theme.NHS_SECONDARY_TEXT,
+                    ),
+                ),
+                _capacity_table(),
+                rx.grid(
+                    _workflow_panel(),
+                    _branch_and_rename(),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="4",
+                    margin_top="16px",
+                ),
+                rx.box(_comments(), margin_top="16px"),
+            ),
+            rx.text("Opening the scenario…", role="status"),
+        ),
+    )

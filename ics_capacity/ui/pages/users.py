@@ -1,0 +1,213 @@
+"""Users of the chosen collaborative, for its administrators: add, change role, reset password."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ics_capacity.domain.roles import ROLE_LABELS
+from ics_capacity.services.auth import AuthError
+from ics_capacity.services.users import (
+    add_member,
+    admin_reset_password,
+    change_role,
+    list_members,
+)
+from ics_capacity.ui import theme
+from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.state.session import SessionState, refusal
+
+
+class UsersState(rx.State):
+    """The collaborative's members."""
+
+    members: list[dict[str, str]] = []
+
+    @rx.event
+    async def load(self):
+        """Lists the members (administrators only)."""
+        session = await self.get_state(SessionState)
+        if not session.signed_in:
+            return None
+        try:
+            rows = list_members(session.token, session.collaborative_id)
+        except AuthError as error:
+            return refusal(error)
+        self.members = [
+            {
+                "email": m.email,
+                "name": m.display_name,
+                "role": m.role,
+                "label": m.role_label,
+                "locked": "Locked" if m.locked else "",
+            }
+            for m in rows
+        ]
+        return None
+
+    async def _act(self, action, success: str, *args, **kwargs):  # noqa: ANN001
+        session = await self.get_state(SessionState)
+        try:
+            action(session.token, *args, **kwargs)
+        except (AuthError, ValueError) as error:
+            return refusal(error)
+        await self.load()
+        return rx.toast.success(success)
+
+    @rx.event
+    async def add(self, form: dict):
+        """Adds a member with a role and a first password."""
+        session = await self.get_state(SessionState)
+        return await self._act(
+            add_member,
+            f"Added {form.get('email', '')}",
+            session.collaborative_id,
+            email=str(form.get("email", "")),
+            display_name=str(form.get("name", "")),
+            role=str(form.get("role", "viewer")),
+            password=str(form.get("password", "")),
+        )
+
+    @rx.event
+    async def set_role(self, email: str, role: str):
+        """Changes a member's role."""
+        session = await self.get_state(SessionState)
+        return await self._act(
+            change_role,
+            f"Changed the role of {email}",
+            session.collaborative_id,
+            email=email,
+            role=role,
+        )
+
+    @rx.event
+    async def reset_password(self, form: dict):
+        """Sets a new password for a member and ends their sessions."""
+        return await self._act(
+            admin_reset_password,
+            f"New password set for {form.get('email', '')}",
+            email=str(form.get("email", "")),
+            new_password=str(form.get("password", "")),
+        )
+
+
+def _role_select(member: dict) -> rx.Component:
+    return rx.el.select(
+        *[rx.el.option(label, value=role) for role, label in ROLE_LABELS.items()],
+        value=member["role"],
+        on_change=lambda role: UsersState.set_role(member["email"], role),
+        aria_label="Role of " + member["email"],
+        border=f"2px solid {theme.NHS_TEXT}",
+        padding="4px",
+    )
+
+
+def _text_input(label: str, name: str, kind: str = "text", form: str = "add") -> rx.Component:
+    return rx.vstack(
+        field_label(label, f"{form}-{name}"),
+        rx.el.input(
+            id=f"{form}-{name}",
+            name=name,
+            type=kind,
+            required=True,
+            border=f"2px solid {theme.NHS_TEXT}",
+            padding="6px",
+        ),
+        spacing="1",
+    )
+
+
+def users_page() -> rx.Component:
+    """The users page."""
+    return page_shell(
+        rx.heading("Users", as_="h1", size="8"),
+        rx.text(
+            "Members of ",
+            SessionState.collaborative_name,
+            " and what each may do. Passwords need at least 12 characters.",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_y="8px",
+        ),
+        panel(
+            rx.el.table(
+                rx.el.caption(
+                    "Members",
+                    text_align="left",
+                    font_size="20px",
+                    font_weight="600",
+                    padding_bottom="12px",
+                ),
+                rx.el.thead(
+                    rx.el.tr(
+                        *[
+                            rx.el.th(h, scope="col", text_align="left", padding="8px")
+                            for h in ("Email", "Name", "Role", "")
+                        ],
+                        border_bottom=f"2px solid {theme.NHS_TEXT}",
+                    )
+                ),
+                rx.el.tbody(
+                    rx.foreach(
+                        UsersState.members,
+                        lambda m: rx.el.tr(
+                            rx.el.th(m["email"], scope="row", text_align="left", padding="8px"),
+                            rx.el.td(m["name"], padding="8px"),
+                            rx.el.td(_role_select(m), padding="8px"),
+                            rx.el.td(m["locked"], padding="8px", color=theme.NHS_RED),
+                            border_bottom=f"1px solid {theme.NHS_BORDER}",
+                        ),
+                    )
+                ),
+                width="100%",
+                border_collapse="collapse",
+            ),
+            overflow_x="auto",
+        ),
+        rx.grid(
+            panel(
+                rx.heading("Add a member", as_="h2", size="5"),
+                rx.form(
+                    rx.vstack(
+                        _text_input("Email address", "email", "email"),
+                        _text_input("Name", "name"),
+                        rx.vstack(
+                            field_label("Role", "add-role"),
+                            rx.el.select(
+                                *[
+                                    rx.el.option(label, value=role)
+                                    for role, label in ROLE_LABELS.items()
+                                ],
+                                id="add-role",
+                                name="role",
+                                default_value="viewer",
+                                border=f"2px solid {theme.NHS_TEXT}",
+                                padding="6px",
+                            ),
+                            spacing="1",
+                        ),
+                        _text_input("First password", "password", "password"),
+                        button("Add member", type="submit"),
+                        spacing="3",
+                    ),
+                    on_submit=UsersState.add,
+                    reset_on_submit=True,
+                ),
+            ),
+            panel(
+                rx.heading("Reset a password", as_="h2", size="5"),
+                rx.form(
+                    rx.vstack(
+                        _text_input("Email address", "email", "email", form="reset"),
+                        _text_input("New password", "password", "password", form="reset"),
+                        button("Set new password", type="submit", kind="secondary"),
+                        spacing="3",
+                    ),
+                    on_submit=UsersState.reset_password,
+                    reset_on_submit=True,
+                ),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            margin_top="16px",
+        ),
+    )

@@ -1,0 +1,140 @@
+"""Live collaboration: everyone viewing one scenario is linked to the same shared room.
+
+The room holds only what every viewer of the scenario may see (its capacity rows, status, comments
+and who is here). Its handlers check the viewer's session on the server before linking; all
+changes come from page handlers after the services have saved them, and are pushed to every linked
+client within about a second (Reflex `rx.SharedState`; through Redis when several backend workers
+run). Tokens of the room never contain '_' (a Reflex restriction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import reflex as rx
+
+from ics_capacity.services.auth import AuthError, current_principal
+from ics_capacity.services.capacity import SiteCapacityRow, read_site_capacity
+from ics_capacity.services.scenarios import (
+    ScenarioError,
+    list_comments,
+    scenario_summary,
+)
+from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.state.session import SessionState, refusal
+
+
+def room_token(scenario_id: int) -> str:
+    """The shared-state token of a scenario's room."""
+    return f"scenario{scenario_id}"
+
+
+def capacity_view(row: SiteCapacityRow) -> dict[str, str]:
+    """A site's capacity as strings for the table, with the versions the edit must quote."""
+    return {
+        "site_id": str(row.site_id),
+        "code": row.code,
+        "name": row.name,
+        "operator": row.operator,
+        "role": "Elective hub" if row.is_elective_hub else "Acute site",
+        "theatres": str(row.theatres),
+        "sessions_per_week": str(row.sessions_per_week),
+        "session_minutes": str(row.session_minutes),
+        "utilisation_target": f"{row.utilisation_target:.0%}",
+        "elective_overnight_beds": str(row.elective_overnight_beds),
+        "day_case_places": str(row.day_case_places),
+        "occupancy_target": f"{row.occupancy_target:.0%}",
+        "theatre_hours": fmt.count(row.theatre_hours_per_week),
+        "theatre_version": str(row.theatre_version),
+        "bed_version": str(row.bed_version),
+        "updated": f"{row.updated_by} at {row.updated_at:%H:%M} UTC",
+    }
+
+
+def _when(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return f"{moment:%d %b %Y %H:%M} UTC"
+
+
+class ScenarioRoom(rx.SharedState):
+    """What everyone looking at one scenario sees, kept in step across their browsers."""
+
+    scenario_id: int = 0
+    name: str = ""
+    status: str = ""
+    version: int = 0
+    parent_name: str = ""
+    owner: str = ""
+    is_baseline: bool = False
+    status_note: str = ""
+    rows: list[dict[str, str]] = []
+    comments: list[dict[str, str]] = []
+    last_change: str = ""
+    revision: int = 0
+    present: list[str] = []
+    _present_by_client: dict[str, str] = {}
+
+    @rx.var
+    def editable(self) -> bool:
+        """Whether the scenario's status lets members with the right role change it."""
+        return self.status in ("draft", "rejected")
+
+    @rx.event
+    async def join(self):
+        """Links this browser to the room of the scenario in the URL, if the user may view it."""
+        session = await self.get_state(SessionState)
+        try:
+            scenario_id = int(self.router.page.params.get("scenario_id", "0"))
+            principal = current_principal(session.token)
+            token = session.token
+            scenario_summary(token, scenario_id)  # raises unless the user may view it
+        except (ValueError, AuthError, ScenarioError) as error:
+            return refusal(error)
+        if self._linked_to and self._linked_to != room_token(scenario_id):
+            await self._unlink()
+        room = await self._link_to(room_token(scenario_id))
+        room._present_by_client[self.router.session.client_token] = principal.display_name
+        room.present = sorted(set(room._present_by_client.values()))
+        room.refresh(token, scenario_id)
+        return None
+
+    @rx.event
+    async def leave(self):
+        """Leaves the room (the page was closed or left)."""
+        if not self._linked_to:
+            return None
+        self._present_by_client.pop(self.router.session.client_token, None)
+        self.present = sorted(set(self._present_by_client.values()))
+        return await self._unlink()
+
+    def refresh(self, token: str, scenario_id: int, change: str = "") -> None:
+        """Reloads the scenario from the database into the room (callers checked permission)."""
+        summary = scenario_summary(token, scenario_id)
+        self.scenario_id = summary.id
+        self.name = summary.name
+        self.status = summary.status
+        self.version = summary.version
+        self.parent_name = summary.parent_name
+        self.owner = summary.owner
+        self.is_baseline = summary.is_baseline
+        self.status_note = _status_note(summary)
+        self.rows = [capacity_view(r) for r in read_site_capacity(token, scenario_id)]
+        self.comments = [
+            {"author": c.author, "body": c.body, "at": _when(c.created_at)}
+            for c in list_comments(token, scenario_id)
+        ]
+        if change:
+            self.last_change = change
+        self.revision += 1
+
+
+def _status_note(summary) -> str:  # noqa: ANN001
+    if summary.status == "submitted" and summary.submitted_by:
+        return f"Submitted for approval by {summary.submitted_by}."
+    if summary.status in ("approved", "rejected") and summary.decided_by:
+        verb = "Approved" if summary.status == "approved" else "Rejected"
+        note = f": {summary.decision_note}" if summary.decision_note else "."
+        return f"{verb} by {summary.decided_by}{note}"
+    return ""

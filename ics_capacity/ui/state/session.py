@@ -1,0 +1,104 @@
+"""Who is signed in, and which collaborative they are working in.
+
+The browser keeps only a random session token (cookie, SameSite=Strict); every page's on_load and
+every handler resolves it on the server through the services, which check the user's role. Values
+here only decide what the page shows.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
+from ics_capacity.services.auth import (
+    ABSOLUTE_TIMEOUT,
+    NotSignedInError,
+    my_collaboratives,
+)
+from ics_capacity.services.auth import sign_out as end_session
+
+
+class SessionState(rx.State):
+    """The signed-in user, their collaboratives and the one they have chosen."""
+
+    token: str = rx.Cookie(
+        "", name="ics_session", same_site="strict", max_age=int(ABSOLUTE_TIMEOUT.total_seconds())
+    )
+    chosen_code: str = rx.LocalStorage("", name="ics_collaborative")
+    user_name: str = ""
+    user_email: str = ""
+    memberships: list[dict[str, str]] = []
+    signed_in: bool = False
+
+    @rx.var
+    def collaborative_id(self) -> int:
+        """The id of the chosen collaborative (the first one if none chosen), or 0."""
+        chosen = self._chosen()
+        return int(chosen["id"]) if chosen else 0
+
+    @rx.var
+    def collaborative_name(self) -> str:
+        """The name of the chosen collaborative."""
+        chosen = self._chosen()
+        return chosen["name"] if chosen else ""
+
+    @rx.var
+    def role(self) -> str:
+        """The user's role in the chosen collaborative ('' if none)."""
+        chosen = self._chosen()
+        return chosen["role"] if chosen else ""
+
+    @rx.var
+    def role_label(self) -> str:
+        """The role as people read it."""
+        return ROLE_LABELS.get(self.role, "")
+
+    @rx.var
+    def permissions(self) -> list[str]:
+        """What the role allows, for showing or hiding controls (the server checks again)."""
+        return sorted(p.value for p in ROLE_PERMISSIONS.get(self.role, frozenset()))
+
+    def _chosen(self) -> dict[str, str] | None:
+        match = [m for m in self.memberships if m["code"] == self.chosen_code]
+        return (match or self.memberships or [None])[0]
+
+    @rx.event
+    def require_sign_in(self):
+        """On every protected page: loads the user, or sends them to the sign-in page."""
+        try:
+            principal, memberships = my_collaboratives(self.token)
+        except NotSignedInError:
+            self.signed_in = False
+            return rx.redirect(f"/login?next={self.router.url.path or '/'}")
+        self.user_name = principal.display_name
+        self.user_email = principal.email
+        self.memberships = [
+            {"id": str(m.collaborative_id), "code": m.code, "name": m.name, "role": m.role}
+            for m in memberships
+        ]
+        self.signed_in = True
+        return None
+
+    @rx.event
+    def choose_collaborative(self, code: str):
+        """Switches the collaborative the user works in, and reloads the page's data."""
+        if any(m["code"] == code for m in self.memberships):
+            self.chosen_code = code
+        return rx.redirect(self.router.url.path or "/")
+
+    @rx.event
+    def sign_out(self):
+        """Ends the session on the server and forgets the token."""
+        if self.token:
+            end_session(self.token)
+        self.token = ""
+        self.signed_in = False
+        self.memberships = []
+        return rx.redirect("/login")
+
+
+def refusal(error: Exception) -> rx.event.EventSpec:
+    """What the browser is told when the server refuses an action."""
+    if isinstance(error, NotSignedInError):
+        return rx.redirect("/login")
+    return rx.toast.error(str(error), duration=8000)
