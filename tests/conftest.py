@@ -135,3 +135,102 @@ def seeded_db_url(
     finally:
         if databases is not None:
             databases.drop(url)
+
+
+# --- Signed-in users ---------------------------------------------------------------------------
+
+TEST_PASSWORD = "correct horse battery staple"
+ROLES = ("admin", "manager", "workforce_lead", "executive", "viewer")
+
+
+def add_test_accounts(url: str, nhs_dir: Path) -> dict[str, str]:
+    """One account per role in the demo collaborative, and an outsider who is a manager of
+    Birmingham and Solihull (loaded from the same RTT extract); all with TEST_PASSWORD.
+
+    Returns:
+        Role (and "outsider") -> email.
+    """
+    from sqlmodel import select
+
+    from ics_capacity.db.models import Collaborative
+    from ics_capacity.db.session import unit_of_work
+    from ics_capacity.services.auth import create_user
+    from ics_capacity.services.imports import import_rtt_extract
+
+    emails = {}
+    with unit_of_work(url) as session:
+        import_rtt_extract(
+            session,
+            nhs_dir / "rtt_full_extract_2026-04_QUA_QHL_subset.csv",
+            ics="QHL",
+            user="test",
+        )
+        ids = dict(session.exec(select(Collaborative.code, Collaborative.id)).all())
+        for role in ROLES:
+            email = f"{role.replace('_', '-')}@bcpc.test"
+            create_user(
+                session,
+                email=email,
+                password=TEST_PASSWORD,
+                display_name=f"{role.replace('_', ' ').title()} User",
+                memberships={ids["BCPC"]: role},
+            )
+            emails[role] = email
+        create_user(
+            session,
+            email="outsider@bsol.test",
+            password=TEST_PASSWORD,
+            display_name="Outsider User",
+            memberships={ids["QHL"]: "manager"},
+        )
+        emails["outsider"] = "outsider@bsol.test"
+        session.commit()
+    return emails
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def _template_db(request, tmp_path_factory: pytest.TempPathFactory, nhs_dir: Path):
+    """A seeded database with test accounts, copied afresh for each test that changes data."""
+    from ics_capacity.db.session import engine_for
+    from ics_capacity.services.demo import seed_demo
+    from ics_capacity.services.schema import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+        databases = None
+    else:
+        databases = request.getfixturevalue("postgres")
+        url = databases.create()
+    upgrade("head", url)
+    seed_demo(nhs_dir, db_url=url)
+    emails = add_test_accounts(url, nhs_dir)
+    engine_for(url).dispose()
+    yield request.param, url, emails, databases
+    if databases is not None:
+        databases.drop(url)
+
+
+@pytest.fixture
+def app_db(_template_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh copy of the seeded database with accounts, made the app's database for the test.
+
+    Yields:
+        (database URL, role -> email).
+    """
+    import shutil as _shutil
+
+    backend, template_url, emails, databases = _template_db
+    if backend == "sqlite":
+        target = tmp_path / "app.db"
+        _shutil.copy(sa.engine.make_url(template_url).database, target)
+        url = f"sqlite:///{target}"
+    else:
+        name = f"ics_test_{uuid.uuid4().hex[:12]}"
+        template = sa.engine.make_url(template_url).database
+        with databases.admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        url = databases.admin.url.set(database=name).render_as_string(hide_password=False)
+    monkeypatch.setenv("REFLEX_DB_URL", url)
+    yield url, emails
+    if backend != "sqlite":
+        databases.drop(url)

@@ -185,21 +185,15 @@ def read_site_capacity(token: str, scenario_id: int) -> list[SiteCapacityRow]:
 def parse_value(field: EditableField, raw: str) -> int | Decimal:
     """The typed value of an edit, or FieldValueError saying what is allowed."""
     text = str(raw).strip().replace(",", "")
-    if field.is_rate and text.endswith("%"):
-        text = text[:-1].strip()
-        try:
-            number = Decimal(text) / 100
-        except InvalidOperation:
-            number = None
-    else:
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
+    as_percent = field.is_rate and text.endswith("%")
+    try:
+        number = Decimal(text.removesuffix("%").strip() if as_percent else text)
+    except InvalidOperation:
+        number = None
     if number is None or not number.is_finite():
         raise FieldValueError(f"{field.label}: '{raw}' is not a number.")
-    if field.is_rate and number > 1 and number <= 100:
-        number = number / 100  # "85" means 85%
+    if field.is_rate and (as_percent or 1 < number <= 100):
+        number = number / 100  # "85" and "85%" both mean 0.85
     if not field.minimum <= number <= field.maximum:
         shown = (
             f"{field.minimum:.0%} to {field.maximum:.0%}"
@@ -242,20 +236,19 @@ def update_site_capacity(
         site = session.get(Site, site_id)
         if site is None or site.scenario_id != scenario.id:
             raise ScenarioError(f"Site {site_id} is not in '{scenario.name}'.")
+        site_name = site.name
         row = session.exec(select(field.table).where(field.table.site_id == site.id)).one()
-        old = getattr(row, field.column)
-        if Decimal(str(old)) == Decimal(str(value)):
-            return _row(session, scenario_id, site_id)
         if row.version != expected_version:
             raise ConflictError(
                 f"{site.name} was changed by {row.updated_by} at {_clock(row.updated_at)} "
                 "after you opened it; your edit was not saved. The table now shows their values."
             )
+        old = getattr(row, field.column)
+        if Decimal(str(old)) == Decimal(str(value)):
+            return _row(session, scenario_id, site_id)
         setattr(row, field.column, value)
         row.updated_by = principal.email
         session.add(row)
-        _touch(scenario, principal.email)
-        session.add(scenario)
         audit(
             session,
             principal,
@@ -269,18 +262,25 @@ def update_site_capacity(
             new=value,
         )
         try:
+            # The row's UPDATE carries `WHERE version = seen`: a writer who got there first
+            # makes it match nothing, and SQLAlchemy raises StaleDataError.
+            session.flush()
+            # The scenario's last change, without its version (that guards name and status
+            # only), so edits of different rows of one scenario do not refuse each other.
+            session.execute(
+                sa.update(Scenario)
+                .where(Scenario.id == scenario.id)
+                .values(updated_at=dt.datetime.now(dt.UTC), updated_by=principal.email)
+                .execution_options(synchronize_session=False)
+            )
             session.commit()
         except StaleDataError as error:
+            session.rollback()
             raise ConflictError(
-                f"{site.name} was changed by someone else at the same moment; your edit was not "
+                f"{site_name} was changed by someone else at the same moment; your edit was not "
                 "saved."
             ) from error
         return _row(session, scenario_id, site_id)
-
-
-def _touch(scenario: Scenario, email: str) -> None:
-    scenario.updated_by = email
-    scenario.updated_at = dt.datetime.now(dt.UTC)
 
 
 def _row(session: Session, scenario_id: int, site_id: int) -> SiteCapacityRow:

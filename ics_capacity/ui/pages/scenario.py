@@ -76,6 +76,10 @@ class ScenarioPageState(rx.State):
         """Saves one edited capacity figure, or explains why it was refused."""
         token = await self._token()
         self.field_error, self.field_error_key, self.conflict = "", "", ""
+        room = await self.get_state(ScenarioRoom)
+        shown = next((r.get(field) for r in room.rows if r["site_id"] == site_id), None)
+        if shown is not None and shown == str(value).strip():
+            return None  # left the cell without changing it
         try:
             row = update_site_capacity(
                 token, self.scenario_id, int(site_id), field, value, int(version)
