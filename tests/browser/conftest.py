@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ics_capacity.settings import REPO_ROOT
 
@@ -43,17 +43,27 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory, nhs_dir: Path) -> Iterator[str]:
+def accounts() -> dict[str, str]:
+    """Role -> email of the test accounts in the app's database (password TEST_PASSWORD)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    tmp_path_factory: pytest.TempPathFactory, nhs_dir: Path, accounts: dict[str, str]
+) -> Iterator[str]:
     """The URL of the app, served by AppHarness over a freshly seeded SQLite database."""
     from reflex.testing import AppHarness
 
     from ics_capacity.services.demo import seed_demo
     from ics_capacity.services.schema import upgrade
+    from tests.conftest import add_test_accounts
 
     _use_project_bun()
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
     upgrade("head", url)
     seed_demo(nhs_dir, db_url=url)
+    accounts.update(add_test_accounts(url, nhs_dir))
     previous = os.environ.get("REFLEX_DB_URL")
     os.environ["REFLEX_DB_URL"] = url
     try:
@@ -75,23 +85,57 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+class Pages:
+    """Opens browser contexts (separate users) and checks none of them logged an error."""
+
+    def __init__(self, browser: Browser, app_url: str, accounts: dict[str, str], name: str):
+        self.browser, self.app_url, self.accounts, self.name = browser, app_url, accounts, name
+        self.opened: list[tuple[str, Page]] = []
+        self.errors: list[str] = []
+
+    def new(self, label: str = "page") -> Page:
+        """A page of a new browser context (its own cookies: a separate user)."""
+        context = self.browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{label}: {error}"))
+        page.on("console", lambda message: self._console(label, message))
+        self.opened.append((label, page))
+        return page
+
+    def _console(self, label: str, message) -> None:  # noqa: ANN001
+        if message.type == "error" and "favicon" not in message.text:
+            self.errors.append(f"{label}: {message.text}")
+
+    def signed_in(self, role: str) -> Page:
+        """A page of a new browser context, signed in as the test account of the role."""
+        from tests.conftest import TEST_PASSWORD
+
+        page = self.new(role)
+        page.goto(f"{self.app_url}/login")
+        page.get_by_label("Email address").fill(self.accounts[role])
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        return page
+
+    def close(self) -> None:
+        """Screenshots every page into the artefact folder and closes its context."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        for label, page in self.opened:
+            page.screenshot(path=ARTIFACTS / f"{self.name}-{label}.png", full_page=True)
+            page.context.close()
+
+
 @pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh page that fails the test on any error the app logs in the browser console."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and "favicon" not in message.text
-            else None
-        ),
-    )
-    yield page
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
-    context.close()
-    assert errors == [], f"the browser reported errors: {errors}"
+def pages(browser: Browser, app_url: str, accounts: dict[str, str], request) -> Iterator[Pages]:
+    """Browser contexts for the test, screenshotted at the end; console errors fail the test."""
+    opened = Pages(browser, app_url, accounts, request.node.name)
+    yield opened
+    opened.close()
+    assert opened.errors == [], f"the browser reported errors: {opened.errors}"
+
+
+@pytest.fixture
+def page(pages: Pages) -> Page:
+    """One page of a new, signed-out browser context."""
+    return pages.new()

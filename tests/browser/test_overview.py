@@ -1,4 +1,4 @@
-"""The overview page, in Chromium, shows the real Black Country figures."""
+"""The overview page, in Chromium, shows the real Black Country figures to signed-in members."""
 
 from __future__ import annotations
 
@@ -10,9 +10,26 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 
-def test_overview_shows_the_published_waiting_lists(page: Page, app_url: str) -> None:
-    """Each trust's waiting list appears as NHS England published it, with thousands separators."""
+def test_signed_out_visitors_are_sent_to_sign_in(page: Page, app_url: str) -> None:
+    """Without a session the overview redirects to the sign-in page and shows no figures."""
     page.goto(app_url)
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_text("73,776")).to_have_count(0)
+
+
+def test_wrong_password_is_explained(page: Page, app_url: str, accounts) -> None:  # noqa: ANN001
+    """A wrong password shows an error summary and keeps the visitor on the sign-in page."""
+    page.goto(f"{app_url}/login")
+    page.get_by_label("Email address").fill(accounts["viewer"])
+    page.get_by_label("Password").fill("not the right one")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("email address or password is not right")
+
+
+def test_overview_shows_the_published_waiting_lists(pages) -> None:  # noqa: ANN001
+    """Each trust's waiting list appears as NHS England published it, with thousands separators."""
+    page = pages.signed_in("viewer")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Black Country Provider Collaborative"
     )
@@ -31,12 +48,20 @@ def test_overview_shows_the_published_waiting_lists(page: Page, app_url: str) ->
     expect(page.get_by_role("group", name="Waiting list")).to_contain_text("214,023")
 
 
-def test_overview_lists_the_elective_hubs(page: Page, app_url: str) -> None:
+def test_overview_lists_the_elective_hubs(pages) -> None:  # noqa: ANN001
     """Both orthopaedic elective hubs are listed with the trust that runs them."""
-    page.goto(app_url)
+    page = pages.signed_in("viewer")
     sites = page.get_by_role("table", name="Sites and elective hubs")
     expect(sites.get_by_role("row", name=re.compile("Cannock Chase"))).to_contain_text(
         "The Royal Wolverhampton NHS Trust"
     )
     expect(sites.get_by_role("row", name=re.compile("Elective hub"))).to_have_count(2)
     expect(page.get_by_role("group", name="Elective hubs")).to_contain_text("2")
+
+
+def test_outsider_sees_only_their_own_collaborative(pages) -> None:  # noqa: ANN001
+    """A Birmingham and Solihull manager sees their system, never the Black Country's."""
+    page = pages.signed_in("outsider")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Birmingham and Solihull")
+    expect(page.get_by_label("Collaborative")).not_to_contain_text("Black Country")
+    expect(page.get_by_text("73,776")).to_have_count(0)

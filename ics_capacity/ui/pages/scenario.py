@@ -9,7 +9,11 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.services.auth import AuthError
-from ics_capacity.services.capacity import EDITABLE_FIELDS, update_site_capacity
+from ics_capacity.services.capacity import (
+    EDITABLE_FIELDS,
+    FieldValueError,
+    update_site_capacity,
+)
 from ics_capacity.services.scenarios import (
     ConflictError,
     ScenarioError,
@@ -47,6 +51,7 @@ class ScenarioPageState(rx.State):
     conflict: str = ""
     field_error: str = ""
     field_error_key: str = ""
+    decision_note: str = ""
 
     @rx.event
     async def open(self):
@@ -88,10 +93,10 @@ class ScenarioPageState(rx.State):
             self.conflict = str(error)
             await self._push(token, "")
             return rx.toast.error(str(error), duration=10000)
-        except ScenarioError as error:
+        except FieldValueError as error:
             self.field_error, self.field_error_key = str(error), f"{site_id}-{field}"
             return None
-        except AuthError as error:
+        except ERRORS as error:
             return refusal(error)
         label = EDITABLE_FIELDS[field].label
         await self._push(token, f"{row.updated_by} changed {label.lower()} at {row.name}")
@@ -119,17 +124,32 @@ class ScenarioPageState(rx.State):
         return await self._run(submit_scenario, "Submitted for approval", room.version)
 
     @rx.event
-    async def decide(self, form: dict):
-        """Approves or rejects the submitted scenario (executives)."""
+    def set_decision_note(self, note: str):
+        """Keeps the executive's note as they type it."""
+        self.decision_note = note
+
+    @rx.event
+    async def approve(self):
+        """Approves the submitted scenario (executives)."""
+        return await self._decide(approve=True)
+
+    @rx.event
+    async def reject(self):
+        """Rejects the submitted scenario (executives)."""
+        return await self._decide(approve=False)
+
+    async def _decide(self, *, approve: bool):
         room = await self.get_state(ScenarioRoom)
-        approve = form.get("decision") == "approve"
-        return await self._run(
+        result = await self._run(
             decide_scenario,
             "Scenario approved" if approve else "Scenario rejected",
             room.version,
             approve=approve,
-            note=str(form.get("note", "")),
+            note=self.decision_note,
         )
+        if not self.conflict:
+            self.decision_note = ""
+        return result
 
     @rx.event
     async def rename(self, form: dict):
@@ -175,7 +195,7 @@ def _cell(row, key: str, version_key: str) -> rx.Component:  # noqa: ANN001
             _can("edit_capacity") & _editable,
             rx.el.input(
                 default_value=row[key],
-                key=row["site_id"] + key + row[version_key] + row[key],
+                key=row["site_id"] + key + row[key],
                 aria_label=label + row["name"],
                 on_blur=lambda value: ScenarioPageState.save_cell(
                     row["site_id"], key, value, row[version_key]
@@ -292,28 +312,24 @@ def _workflow_panel() -> rx.Component:
         ),
         rx.cond(
             _can("approve_scenario") & (ScenarioRoom.status == "submitted"),
-            rx.form(
-                rx.vstack(
-                    field_label("Decision note (optional)", "decision-note"),
-                    rx.el.textarea(
-                        id="decision-note",
-                        name="note",
-                        rows="2",
-                        width="100%",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    rx.hstack(
-                        button("Approve", type="submit", name="decision", value="approve"),
-                        button(
-                            "Reject", type="submit", name="decision", value="reject", kind="warning"
-                        ),
-                        spacing="3",
-                    ),
-                    spacing="2",
+            rx.vstack(
+                field_label("Decision note (optional)", "decision-note"),
+                rx.el.textarea(
+                    id="decision-note",
+                    rows="2",
                     width="100%",
+                    value=ScenarioPageState.decision_note,
+                    on_change=ScenarioPageState.set_decision_note,
+                    border=f"2px solid {theme.NHS_TEXT}",
+                    padding="6px",
                 ),
-                on_submit=ScenarioPageState.decide,
+                rx.hstack(
+                    button("Approve", on_click=ScenarioPageState.approve),
+                    button("Reject", on_click=ScenarioPageState.reject, kind="warning"),
+                    spacing="3",
+                ),
+                spacing="2",
+                width="100%",
                 margin_top="12px",
             ),
         ),

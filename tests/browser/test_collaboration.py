@@ -1,0 +1,141 @@
+"""Two users in two browsers: live updates, edit conflicts and approval."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+class DelayableLink:
+    """Relays a page's websocket to the app, able to hold back what the server sends."""
+
+    def __init__(self, page) -> None:  # noqa: ANN001
+        self.held: list = []
+        self.holding = False
+        self.release_pending = False
+        self.client = None
+        page.route_web_socket(re.compile(r"/_event"), self._route)
+
+    def _route(self, ws) -> None:  # noqa: ANN001
+        server = ws.connect_to_server()
+        self.client = ws
+
+        def to_server(message) -> None:  # noqa: ANN001
+            server.send(message)
+            if self.release_pending and "save_cell" in str(message):
+                self.release_pending = False
+                self.holding = False
+                for held in self.held:
+                    ws.send(held)
+                self.held.clear()
+
+        def to_page(message) -> None:  # noqa: ANN001
+            if self.holding:
+                self.held.append(message)
+            else:
+                ws.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+
+    def hold(self) -> None:
+        """Stops delivering the server's messages to the page (they are kept, in order)."""
+        self.holding = True
+
+    def release_after_next_save(self) -> None:
+        """Delivers the held messages once the page has sent its next cell save."""
+        self.release_pending = True
+
+
+def _open_new_scenario(page, name: str) -> str:  # noqa: ANN001
+    page.get_by_role("link", name="Scenarios").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Scenarios")
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_role("button", name="Create scenario").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    return page.url
+
+
+def test_live_update_conflict_and_approval(pages) -> None:  # noqa: ANN001
+    """One edits, the other sees it without reloading; a stale edit conflicts; an executive
+    approves the submitted scenario and the manager sees the approval live."""
+    manager = pages.signed_in("manager")
+    url = _open_new_scenario(manager, "Saturday lists at Cannock")
+    admin = pages.signed_in("admin")
+    link = DelayableLink(admin)
+    admin.goto(url)
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Saturday lists at Cannock")
+    expect(manager.get_by_role("status").filter(has_text="Also viewing")).to_contain_text(
+        "Admin User"
+    )
+
+    # The manager edits; the admin's page shows it without reloading.
+    cell = manager.get_by_label("Theatres at Cannock Chase Hospital")
+    cell.fill("12")
+    cell.press("Tab")
+    expect(admin.get_by_label("Theatres at Cannock Chase Hospital")).to_have_value("12")
+    expect(admin.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
+        "changed theatres at Cannock Chase Hospital"
+    )
+
+    # Both edit the same figure. The admin's browser has not yet received the manager's save
+    # (its websocket deliveries are held back, as on a slow link), so it sends the old version
+    # and is refused; once the deliveries arrive it shows the conflict and the saved value.
+    manager_sessions = manager.get_by_label("Sessions a week per theatre at Sandwell Health Campus")
+    admin_sessions = admin.get_by_label("Sessions a week per theatre at Sandwell Health Campus")
+    link.hold()
+    manager_sessions.fill("16")
+    manager_sessions.press("Tab")
+    expect(manager.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
+        "sessions a week per theatre at Sandwell"
+    )
+    admin_sessions.fill("17")
+    link.release_after_next_save()
+    admin_sessions.press("Tab")
+    expect(admin.get_by_role("alert").filter(has_text="not saved")).to_contain_text(
+        "manager@bcpc.test"
+    )
+    expect(admin_sessions).to_have_value("16")
+    expect(manager_sessions).to_have_value("16")
+
+    # The manager submits; an executive approves; the manager sees it live.
+    manager.get_by_role("button", name="Submit for approval").click()
+    expect(manager.get_by_text("Submitted", exact=True)).to_be_visible()
+    executive = pages.signed_in("executive")
+    executive.goto(url)
+    executive.get_by_label("Decision note (optional)").fill("Agreed at the board")
+    executive.get_by_role("button", name="Approve").click()
+    expect(executive.get_by_text("Approved by executive@bcpc.test")).to_be_visible()
+    expect(manager.get_by_text("Approved by executive@bcpc.test")).to_be_visible()
+    expect(manager.get_by_label("Theatres at Cannock Chase Hospital")).to_have_count(0)
+
+
+def test_viewer_cannot_edit_and_audit_log_records_changes(pages) -> None:  # noqa: ANN001
+    """A viewer sees no edit fields; the manager's changes appear in the audit log and its CSV."""
+    manager = pages.signed_in("manager")
+    url = _open_new_scenario(manager, "Audit trail check")
+    cell = manager.get_by_label("Day-case places at Walsall Manor Hospital")
+    cell.fill("24")
+    cell.press("Tab")
+    expect(manager.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
+        "day-case places"
+    )
+    viewer = pages.signed_in("viewer")
+    viewer.goto(url)
+    expect(viewer.get_by_role("heading", level=1)).to_have_text("Audit trail check")
+    expect(viewer.get_by_role("table", name="Site capacity")).to_contain_text("24")
+    expect(viewer.get_by_role("textbox")).to_have_count(0)
+    expect(viewer.get_by_role("link", name="Audit log")).to_have_count(0)
+
+    manager.get_by_role("link", name="Audit log").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Audit log")
+    changes = manager.get_by_role("table", name="Changes")
+    expect(changes.get_by_role("row", name=re.compile("Day-case places 20 → 24"))).to_have_count(1)
+    with manager.expect_download() as download:
+        manager.get_by_role("button", name="Download CSV").click()
+    text = open(download.value.path(), encoding="utf-8").read()  # noqa: PTH123, SIM115
+    assert "capacity.edit" in text and "Day-case places 20 → 24" in text
