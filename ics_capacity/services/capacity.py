@@ -323,7 +323,18 @@ class InputDifference:
 
     site: str
     field: str
-    values: list[str]
+    by_scenario: list[str]
+
+
+@dataclass(frozen=True)
+class SiteFigure:
+    """One site's capacity in one scenario, for the comparison charts."""
+
+    scenario: str
+    site: str
+    theatre_hours_per_week: float
+    elective_overnight_beds: int
+    day_case_places: int
 
 
 @dataclass(frozen=True)
@@ -332,6 +343,7 @@ class Comparison:
 
     kpis: list[ScenarioKpis]
     differences: list[InputDifference]
+    sites: list[SiteFigure]
 
 
 def compare_scenarios(token: str, scenario_ids: list[int]) -> Comparison:
@@ -355,7 +367,18 @@ def compare_scenarios(token: str, scenario_ids: list[int]) -> Comparison:
                 values = ["–" if r is None else _show(field, getattr(r, field.key)) for r in rows]
                 if len(set(values)) > 1:
                     differences.append(InputDifference(site_name, field.label, values))
-        return Comparison(kpis, differences)
+        sites = [
+            SiteFigure(
+                s.name,
+                r.name,
+                r.theatre_hours_per_week,
+                r.elective_overnight_beds,
+                r.day_case_places,
+            )
+            for s in scenarios
+            for r in capacity[s.id].values()
+        ]
+        return Comparison(kpis, differences, sites)
 
 
 def _kpis(session: Session, scenario: Scenario, rows: list[SiteCapacityRow]) -> ScenarioKpis:

@@ -139,3 +139,28 @@ def test_viewer_cannot_edit_and_audit_log_records_changes(pages) -> None:  # noq
         manager.get_by_role("button", name="Download CSV").click()
     text = open(download.value.path(), encoding="utf-8").read()  # noqa: PTH123, SIM115
     assert "capacity.edit" in text and "Day-case places 20 → 24" in text
+
+
+def test_compare_two_scenarios_with_charts(pages) -> None:  # noqa: ANN001
+    """Ticking two scenarios shows the figure that differs and bar charts drawn in SVG."""
+    manager = pages.signed_in("manager")
+    _open_new_scenario(manager, "Compare me")
+    cell = manager.get_by_label("Theatres at Sandwell Health Campus")
+    cell.fill("6")
+    cell.press("Tab")
+    expect(manager.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
+        "theatres at Sandwell"
+    )
+    manager.get_by_role("link", name="All scenarios").click()
+    for name in ("Compare Baseline April 2026", "Compare Compare me"):
+        manager.get_by_label(name).click()
+        expect(manager.get_by_label(name)).to_be_checked()
+    manager.get_by_role("button", name="Compare ticked scenarios").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Compare scenarios")
+    differences = manager.get_by_role("table", name="Inputs that differ")
+    expect(
+        differences.get_by_role("row", name=re.compile("Sandwell Health Campus"))
+    ).to_contain_text("4")
+    chart = manager.get_by_role("figure", name="Usable theatre hours a week by site and scenario")
+    # Six sites x two scenarios = twelve bars.
+    expect(chart.locator("svg g.mark-rect path")).to_have_count(12)

@@ -177,7 +177,7 @@ def test_compare_lists_differences_and_kpis(app_db) -> None:
     row = _cannock(manager, plan)
     update_site_capacity(manager, plan, row.site_id, "theatres", "12", row.theatre_version)
     comparison = compare_scenarios(manager, [base.id, plan])
-    assert [(d.site, d.field, d.values) for d in comparison.differences] == [
+    assert [(d.site, d.field, d.by_scenario) for d in comparison.differences] == [
         ("Cannock Chase Hospital", "Theatres", ["10", "12"])
     ]
     base_kpi, plan_kpi = comparison.kpis

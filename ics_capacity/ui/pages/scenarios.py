@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+import pandas as pd
 import reflex as rx
 
+from ics_capacity.charts.scenarios import capacity_by_site
 from ics_capacity.services.auth import AuthError
 from ics_capacity.services.capacity import compare_scenarios
 from ics_capacity.services.scenarios import ScenarioError, create_scenario, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel, status_badge
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -54,14 +58,14 @@ class ScenariosState(rx.State):
         return None
 
     @rx.event
-    def toggle(self, scenario_id: str, ticked: bool):
+    def toggle(self, scenario_id: str):
         """Ticks or unticks a scenario for comparison (at most three)."""
-        if ticked and scenario_id not in self.selected:
-            if len(self.selected) >= 3:
-                return rx.toast.info("Compare at most three scenarios at a time.")
-            self.selected.append(scenario_id)
-        elif not ticked and scenario_id in self.selected:
+        if scenario_id in self.selected:
             self.selected.remove(scenario_id)
+        elif len(self.selected) >= 3:
+            return rx.toast.info("Compare at most three scenarios at a time.")
+        else:
+            self.selected.append(scenario_id)
         return None
 
     @rx.event
@@ -92,7 +96,7 @@ def _row(s: dict) -> rx.Component:
             rx.el.input(
                 type="checkbox",
                 checked=ScenariosState.selected.contains(s["id"]),
-                on_change=lambda ticked: ScenariosState.toggle(s["id"], ticked),
+                on_change=lambda _: ScenariosState.toggle(s["id"]),
                 aria_label="Compare " + s["name"],
                 width="20px",
                 height="20px",
@@ -213,6 +217,8 @@ class CompareState(rx.State):
     names: list[str] = []
     kpi_rows: list[list[str]] = []
     differences: list[list[str]] = []
+    theatre_chart: dict = {}
+    beds_chart: dict = {}
     error: str = ""
 
     @rx.var
@@ -252,7 +258,14 @@ class CompareState(rx.State):
             ["Day-case places", *[fmt.count(k.day_case_places) for k in kpis]],
             ["Elective hubs", *[fmt.count(k.hubs) for k in kpis]],
         ]
-        self.differences = [[d.site, d.field, *d.values] for d in comparison.differences]
+        self.differences = [[d.site, d.field, *d.by_scenario] for d in comparison.differences]
+        frame = pd.DataFrame([dataclasses.asdict(f) for f in comparison.sites])
+        self.theatre_chart = capacity_by_site(
+            frame, value="theatre_hours_per_week", title="Usable theatre hours a week"
+        ).to_dict()
+        self.beds_chart = capacity_by_site(
+            frame, value="elective_overnight_beds", title="Elective overnight beds"
+        ).to_dict()
         return None
 
 
@@ -303,6 +316,22 @@ def compare_page() -> rx.Component:
             rx.text(CompareState.error, role="alert", color=theme.NHS_RED),
             rx.fragment(
                 _grid_table("Key figures", CompareState.kpi_headings, CompareState.kpi_rows),
+                rx.grid(
+                    panel(
+                        vega_chart(
+                            CompareState.theatre_chart,
+                            "Usable theatre hours a week by site and scenario",
+                        )
+                    ),
+                    panel(
+                        vega_chart(
+                            CompareState.beds_chart, "Elective overnight beds by site and scenario"
+                        )
+                    ),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    spacing="4",
+                    margin_top="16px",
+                ),
                 rx.cond(
                     CompareState.differences.length() > 0,
                     _grid_table(
