@@ -1,3 +1,5 @@
+import os
+
 import reflex as rx
 from reflex.plugins import RadixThemesPlugin
 from reflex.plugins.sitemap import SitemapPlugin
@@ -13,4 +15,7 @@ config = rx.Config(
         RadixThemesPlugin(theme=rx.theme(appearance="light", accent_color="blue", radius="small"))
     ],
     disable_plugins=[SitemapPlugin],
+    # Client state in-process by default (no servers needed); REFLEX_REDIS_URL shares it through
+    # Redis, so several backend workers see the same shared scenario rooms.
+    state_manager_mode="redis" if os.environ.get("REFLEX_REDIS_URL") else "memory",
 )

@@ -48,6 +48,24 @@ def accounts() -> dict[str, str]:
     return {}
 
 
+REDIS_URL = os.environ.get("ICS_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+def _redis_available() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+# Client state in-process (the embedded default), or in Redis as several backend workers share
+# it: `make test` runs the collaboration tests a second time with ICS_TEST_STATE_MANAGER=redis
+# (two AppHarness apps cannot share one Python process).
+STATE_MANAGER = os.environ.get("ICS_TEST_STATE_MANAGER", "memory")
+
+
 @pytest.fixture(scope="session")
 def app_url(
     tmp_path_factory: pytest.TempPathFactory, nhs_dir: Path, accounts: dict[str, str]
@@ -66,11 +84,17 @@ def app_url(
     accounts.update(add_test_accounts(url, nhs_dir))
     previous = os.environ.get("REFLEX_DB_URL")
     os.environ["REFLEX_DB_URL"] = url
+    if STATE_MANAGER == "redis":
+        assert _redis_available(), f"ICS_TEST_STATE_MANAGER=redis but {REDIS_URL} does not answer"
+        os.environ["REFLEX_REDIS_URL"] = REDIS_URL
+    else:
+        os.environ.pop("REFLEX_REDIS_URL", None)
     try:
         with AppHarness.create(root=REPO_ROOT) as harness:
             assert harness.frontend_url is not None
             yield harness.frontend_url.rstrip("/")
     finally:
+        os.environ.pop("REFLEX_REDIS_URL", None)
         if previous is None:
             os.environ.pop("REFLEX_DB_URL", None)
         else:

@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
 from ics_capacity.cli import app
-from ics_capacity.db.models import Collaborative, WaitingList
+from ics_capacity.db.models import Collaborative, UserAccount, WaitingList
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.services.overview import collaborative_overview
 from ics_capacity.services.schema import alembic_config
@@ -94,3 +94,77 @@ def test_seed_demo_twice(db_url: str) -> None:
     assert "Loaded the Black Country demo" in first.stdout
     second = runner.invoke(app, ["seed-demo"])
     assert "already in the database" in second.stdout
+
+
+def test_seed_demo_prints_one_working_sign_in_per_role(db_url: str) -> None:
+    """The demo's five accounts are printed once, and each printed password signs in."""
+    from ics_capacity.services.auth import current_principal, sign_in
+
+    result = runner.invoke(app, ["seed-demo"])
+    lines = [line.split() for line in result.stdout.splitlines() if "@demo." in line]
+    assert [parts[0] for parts in lines] == [
+        "admin",
+        "manager",
+        "workforce_lead",
+        "executive",
+        "viewer",
+    ]
+    for role, email, password in lines:
+        principal = current_principal(sign_in(email, password))
+        assert list(principal.roles.values()) == [role]
+    again = runner.invoke(app, ["seed-demo"])
+    assert "@demo." not in again.stdout
+
+
+def test_production_never_gets_demo_accounts(db_url: str, monkeypatch) -> None:  # noqa: ANN001
+    """With ICS_ENV=production the demo data loads but no demo account is created."""
+    monkeypatch.setenv("ICS_ENV", "production")
+    result = runner.invoke(app, ["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "@demo." not in result.stdout
+    with unit_of_work(db_url) as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(UserAccount)).scalar() == 0
+
+
+def test_user_add_and_set_password(db_url: str) -> None:
+    """The operator adds the first administrator and can reset a lost password."""
+    from ics_capacity.services.auth import current_principal, sign_in
+
+    runner.invoke(app, ["seed-demo", "--no-demo-users"])
+    result = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "Lead@Trust.nhs.uk",
+            "--collaborative",
+            "BCPC",
+            "--role",
+            "admin",
+            "--name",
+            "Lead",
+            "--password",
+            "first admin passphrase",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert list(
+        current_principal(sign_in("lead@trust.nhs.uk", "first admin passphrase")).roles.values()
+    ) == ["admin"]
+    bad = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "x@y.test",
+            "--collaborative",
+            "NOPE",
+            "--password",
+            "long enough password",
+        ],
+    )
+    assert bad.exit_code == 1 and "There is no collaborative NOPE" in bad.output
+    runner.invoke(
+        app, ["user", "set-password", "lead@trust.nhs.uk", "--password", "second admin passphrase"]
+    )
+    assert sign_in("lead@trust.nhs.uk", "second admin passphrase")

@@ -166,7 +166,7 @@ def footer() -> rx.Component:
     )
 
 
-def page_shell(*children: rx.Component, signed_in: bool = True) -> rx.Component:
+def page_shell(*children: rx.Component, signed_in: bool = True, **props) -> rx.Component:
     """A page: header, main content in a readable column, footer.
 
     Pages for signed-in users show nothing of their content until the server has confirmed the
@@ -192,4 +192,5 @@ def page_shell(*children: rx.Component, signed_in: bool = True) -> rx.Component:
         background_color=theme.NHS_PALE_GREY,
         font_family=theme.FONT_STACK,
         color=theme.NHS_TEXT,
+        **props,
     )

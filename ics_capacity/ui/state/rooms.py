@@ -93,6 +93,8 @@ class ScenarioRoom(rx.SharedState):
         except (ValueError, AuthError, ScenarioError) as error:
             return refusal(error)
         if self._linked_to and self._linked_to != room_token(scenario_id):
+            self._present_by_client.pop(self.router.session.client_token, None)
+            self.present = sorted(set(self._present_by_client.values()))
             await self._unlink()
         room = await self._link_to(room_token(scenario_id))
         room._present_by_client[self.router.session.client_token] = principal.display_name
