@@ -164,3 +164,33 @@ def test_compare_two_scenarios_with_charts(pages) -> None:  # noqa: ANN001
     chart = manager.get_by_role("figure", name="Usable theatre hours a week by site and scenario")
     # Six sites x two scenarios = twelve bars.
     expect(chart.locator("svg g.mark-rect path")).to_have_count(12)
+
+
+def test_edit_case_mix_add_a_hub_and_undo(pages) -> None:  # noqa: ANN001
+    """A manager edits a case-mix figure, undoes it, and adds a new elective hub."""
+    manager = pages.signed_in("manager")
+    _open_new_scenario(manager, "Case-mix and hubs")
+    minutes = manager.get_by_label("Theatre minutes per case for Trauma and Orthopaedics")
+    original = minutes.input_value()
+    minutes.fill("abc")
+    minutes.press("Tab")
+    expect(manager.get_by_role("alert").filter(has_text="not a number")).to_be_visible()
+    minutes.fill("150")
+    minutes.press("Tab")
+    expect(manager.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
+        "theatre minutes per case"
+    )
+    manager.get_by_role("button", name="Undo my last change").click()
+    expect(manager.get_by_role("status").filter(has_text="Latest change")).to_contain_text("Undid")
+    expect(minutes).to_have_value(original)
+
+    manager.get_by_label("Code", exact=True).fill("DGHUB")
+    manager.get_by_label("Name", exact=True).fill("Dudley Day Surgery Hub")
+    manager.get_by_label("Run by (trust ODS code)").fill("RNA")
+    manager.get_by_label("Treatment functions (codes, comma-separated)").fill("C_110, C_130")
+    manager.get_by_label("Elective hub", exact=True).check()
+    manager.get_by_role("button", name="Add site").click()
+    sites = manager.get_by_role("table", name="Site capacity")
+    expect(sites.get_by_role("row", name=re.compile("Dudley Day Surgery Hub"))).to_contain_text(
+        "Elective hub"
+    )

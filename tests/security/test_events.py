@@ -29,7 +29,8 @@ from ics_capacity.db.models import (
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.services import auth
 from ics_capacity.services import scenarios as sc
-from ics_capacity.services.capacity import read_site_capacity
+from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
+from ics_capacity.services.editing import read_case_mix
 from ics_capacity.ui.pages.audit import AuditState
 from ics_capacity.ui.pages.overview import OverviewState
 from ics_capacity.ui.pages.scenario import ScenarioPageState
@@ -77,8 +78,13 @@ def world(app_db) -> World:
     draft = sc.create_scenario(manager, baseline, "Draft plan")
     submitted = sc.create_scenario(manager, baseline, "Submitted plan")
     sc.submit_scenario(manager, submitted, 1)
+    walsall = next(r for r in read_site_capacity(manager, draft) if r.code == "MANOR")
+    # The manager's own last change, so that "undo" has something to revert.
+    update_site_capacity(manager, draft, walsall.site_id, "theatres", "8", walsall.theatre_version)
     cannock = next(r for r in read_site_capacity(manager, draft) if r.code == "CANNOCK")
-    return World(url, emails, baseline, draft, submitted, cannock)
+    world = World(url, emails, baseline, draft, submitted, cannock)
+    world.extra["case_mix"] = read_case_mix(manager, draft)[0]
+    return world
 
 
 def snapshot(url: str) -> dict[str, list[tuple]]:
@@ -128,7 +134,48 @@ def _cases(world: World) -> dict[str, tuple]:
     """handler id -> (state class, handler, payload, state vars, who may do it)."""
     c = world.cannock
     page = {"scenario_id": world.draft}
+    case_mix = world.extra["case_mix"]
     return {
+        "save_figure": (
+            ScenarioPageState,
+            "save_figure",
+            {
+                "entity": "case_mix",
+                "row_id": str(case_mix.id),
+                "field": "minutes_per_case",
+                "value": "999",
+                "version": str(case_mix.version),
+            },
+            page,
+            "manager",
+        ),
+        "undo": (ScenarioPageState, "undo", {}, page, "manager"),
+        "add_site": (
+            ScenarioPageState,
+            "add_site",
+            {
+                "form": {
+                    "code": "EVIL",
+                    "name": "Evil hub",
+                    "operator": "RNA",
+                    "hub": "on",
+                    "theatres": "9",
+                    "sessions": "10",
+                    "beds": "1",
+                    "day_case": "1",
+                    "tfcs": "C_110",
+                }
+            },
+            page,
+            "manager",
+        ),
+        "remove_site": (
+            ScenarioPageState,
+            "remove_site",
+            {"site_id": str(c.site_id), "version": str(c.theatre_version)},
+            page,
+            "manager",
+        ),
         "save_cell": (
             ScenarioPageState,
             "save_cell",
@@ -193,6 +240,10 @@ def _cases(world: World) -> dict[str, tuple]:
 
 
 HANDLERS = [
+    "save_figure",
+    "undo",
+    "add_site",
+    "remove_site",
     "save_cell",
     "submit_for_approval",
     "approve",

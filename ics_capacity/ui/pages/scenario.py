@@ -14,6 +14,14 @@ from ics_capacity.services.capacity import (
     FieldValueError,
     update_site_capacity,
 )
+from ics_capacity.services.editing import (
+    CASE_MIX_FIELDS,
+    WORKFORCE_FIELDS,
+    add_site,
+    delete_site,
+    undo_last_change,
+    update_field,
+)
 from ics_capacity.services.scenarios import (
     ConflictError,
     ScenarioError,
@@ -124,6 +132,90 @@ class ScenarioPageState(rx.State):
         return await self._run(submit_scenario, "Submitted for approval", room.version)
 
     @rx.event
+    async def save_figure(self, entity: str, row_id: str, field: str, value: str, version: str):
+        """Saves one edited case-mix or workforce figure, or explains why it was refused."""
+        token = await self._token()
+        self.field_error, self.field_error_key, self.conflict = "", "", ""
+        room = await self.get_state(ScenarioRoom)
+        rows = room.case_mix if entity == "case_mix" else room.workforce
+        shown = next((r.get(field) for r in rows if r["id"] == row_id), None)
+        if shown is not None and shown == str(value).strip():
+            return None
+        try:
+            update_field(token, self.scenario_id, entity, int(row_id), field, value, int(version))
+        except ConflictError as error:
+            self.conflict = str(error)
+            await self._push(token, "")
+            return rx.toast.error(str(error), duration=10000)
+        except FieldValueError as error:
+            self.field_error, self.field_error_key = str(error), f"{entity}-{row_id}-{field}"
+            return None
+        except ERRORS as error:
+            return refusal(error)
+        session = await self.get_state(SessionState)
+        label = (CASE_MIX_FIELDS | WORKFORCE_FIELDS)[field].label.lower()
+        await self._push(token, f"{session.user_name} changed {label}")
+        return None
+
+    @rx.event
+    async def undo(self):
+        """Reverts this user's last figure edit in the scenario."""
+        token = await self._token()
+        self.conflict = ""
+        try:
+            summary = undo_last_change(token, self.scenario_id)
+        except ConflictError as error:
+            self.conflict = str(error)
+            return rx.toast.error(str(error), duration=10000)
+        except ERRORS as error:
+            return refusal(error)
+        session = await self.get_state(SessionState)
+        await self._push(token, f"{session.user_name}: {summary}")
+        return rx.toast.success(summary)
+
+    @rx.event
+    async def add_site(self, form: dict):
+        """Adds a site or elective hub with its theatres and beds."""
+        token = await self._token()
+        try:
+            add_site(
+                token,
+                self.scenario_id,
+                code=str(form.get("code", "")),
+                name=str(form.get("name", "")),
+                operator_ods_code=str(form.get("operator", "")),
+                is_elective_hub=form.get("hub") in ("on", True, "true"),
+                theatres=str(form.get("theatres", "0")),
+                sessions_per_week=str(form.get("sessions", "0")),
+                elective_overnight_beds=str(form.get("beds", "0")),
+                day_case_places=str(form.get("day_case", "0")),
+                treatment_functions=[
+                    t.strip().upper() for t in str(form.get("tfcs", "")).split(",") if t.strip()
+                ],
+            )
+        except ERRORS as error:
+            return refusal(error)
+        session = await self.get_state(SessionState)
+        await self._push(token, f"{session.user_name} added {form.get('name', 'a site')}")
+        return rx.toast.success(f"Added {form.get('name', 'the site')}")
+
+    @rx.event
+    async def remove_site(self, site_id: str, version: str):
+        """Deletes a site from the draft scenario."""
+        token = await self._token()
+        try:
+            delete_site(token, self.scenario_id, int(site_id), int(version))
+        except ConflictError as error:
+            self.conflict = str(error)
+            await self._push(token, "")
+            return rx.toast.error(str(error), duration=10000)
+        except ERRORS as error:
+            return refusal(error)
+        session = await self.get_state(SessionState)
+        await self._push(token, f"{session.user_name} deleted a site")
+        return rx.toast.success("Site deleted")
+
+    @rx.event
     def set_decision_note(self, note: str):
         """Keeps the executive's note as they type it."""
         self.decision_note = note
@@ -224,6 +316,203 @@ def _cell(row, key: str, version_key: str) -> rx.Component:  # noqa: ANN001
     )
 
 
+def _figure_cell(entity: str, row, key: str, label: str) -> rx.Component:  # noqa: ANN001
+    permission = "edit_workforce" if entity == "workforce" else "edit_capacity"
+    described = row["trust"] + " " + row["staff_group"] if entity == "workforce" else row["name"]
+    return rx.el.td(
+        rx.cond(
+            _can(permission) & _editable,
+            rx.el.input(
+                default_value=row[key],
+                key=row["id"] + key + row[key],
+                aria_label=label + " for " + described,
+                on_blur=lambda value: ScenarioPageState.save_figure(
+                    entity, row["id"], key, value, row["version"]
+                ),
+                width="88px",
+                padding="4px 6px",
+                text_align="right",
+                border=f"2px solid {theme.NHS_SECONDARY_TEXT}",
+                border_radius="0",
+                font_size="16px",
+            ),
+            rx.text(row[key]),
+        ),
+        rx.cond(
+            ScenarioPageState.field_error_key == entity + "-" + row["id"] + "-" + key,
+            rx.text(
+                ScenarioPageState.field_error,
+                color=theme.NHS_RED,
+                font_size="14px",
+                role="alert",
+                max_width="200px",
+            ),
+        ),
+        text_align="right",
+        padding="6px 8px",
+    )
+
+
+def _simple_table(caption: str, headings: list[tuple[str, bool]], rows, row_fn) -> rx.Component:  # noqa: ANN001
+    return rx.box(
+        rx.el.table(
+            rx.el.caption(
+                caption,
+                text_align="left",
+                font_size="20px",
+                font_weight="600",
+                padding_bottom="12px",
+            ),
+            rx.el.thead(
+                rx.el.tr(
+                    *[
+                        rx.el.th(
+                            h, scope="col", text_align="right" if numeric else "left", padding="8px"
+                        )
+                        for h, numeric in headings
+                    ],
+                    border_bottom=f"2px solid {theme.NHS_TEXT}",
+                )
+            ),
+            rx.el.tbody(rx.foreach(rows, row_fn)),
+            class_name="figures",
+            width="100%",
+            border_collapse="collapse",
+        ),
+        background_color=theme.NHS_WHITE,
+        padding="20px",
+        overflow_x="auto",
+        margin_top="16px",
+    )
+
+
+def _case_mix_table() -> rx.Component:
+    return _simple_table(
+        "Case-mix",
+        [
+            ("Treatment function", False),
+            ("Theatre minutes per case", True),
+            ("Length of stay (days)", True),
+            ("Day-case rate", True),
+            ("Last changed by", False),
+        ],
+        ScenarioRoom.case_mix,
+        lambda r: rx.el.tr(
+            rx.el.th(
+                r["name"],
+                " (",
+                r["tfc"],
+                ")",
+                scope="row",
+                text_align="left",
+                padding="6px 8px",
+                font_weight="600",
+            ),
+            _figure_cell("case_mix", r, "minutes_per_case", "Theatre minutes per case"),
+            _figure_cell("case_mix", r, "length_of_stay_days", "Length of stay"),
+            _figure_cell("case_mix", r, "day_case_rate", "Day-case rate"),
+            rx.el.td(
+                r["updated_by"], font_size="14px", padding="6px 8px", color=theme.NHS_SECONDARY_TEXT
+            ),
+            border_bottom=f"1px solid {theme.NHS_BORDER}",
+        ),
+    )
+
+
+def _workforce_table() -> rx.Component:
+    return _simple_table(
+        "Workforce: staff in post",
+        [
+            ("Trust", False),
+            ("Staff group", False),
+            ("Headcount", True),
+            ("Full-time equivalent", True),
+            ("Last changed by", False),
+        ],
+        ScenarioRoom.workforce,
+        lambda r: rx.el.tr(
+            rx.el.td(r["trust"], padding="6px 8px"),
+            rx.el.th(
+                r["staff_group"],
+                scope="row",
+                text_align="left",
+                padding="6px 8px",
+                font_weight="600",
+            ),
+            _figure_cell("workforce", r, "headcount", "Headcount"),
+            _figure_cell("workforce", r, "fte", "Full-time equivalent"),
+            rx.el.td(
+                r["updated_by"], font_size="14px", padding="6px 8px", color=theme.NHS_SECONDARY_TEXT
+            ),
+            border_bottom=f"1px solid {theme.NHS_BORDER}",
+        ),
+    )
+
+
+def _add_site_form() -> rx.Component:
+    def field(label: str, name: str, width: str = "120px", **props) -> rx.Component:
+        return rx.vstack(
+            field_label(label, f"site-{name}"),
+            rx.el.input(
+                id=f"site-{name}",
+                name=name,
+                width=width,
+                border=f"2px solid {theme.NHS_TEXT}",
+                padding="6px",
+                **props,
+            ),
+            spacing="1",
+        )
+
+    return rx.cond(
+        _can("edit_capacity") & _editable,
+        rx.box(
+            rx.heading("Add a site or elective hub", as_="h2", size="5"),
+            rx.form(
+                rx.flex(
+                    field("Code", "code", required=True, placeholder="e.g. NEWHUB"),
+                    field("Name", "name", "260px", required=True),
+                    field(
+                        "Run by (trust ODS code)", "operator", required=True, placeholder="e.g. RNA"
+                    ),
+                    field("Theatres", "theatres", "90px", required=True, default_value="4"),
+                    field(
+                        "Sessions a week per theatre",
+                        "sessions",
+                        "90px",
+                        required=True,
+                        default_value="10",
+                    ),
+                    field("Elective overnight beds", "beds", "90px", default_value="0"),
+                    field("Day-case places", "day_case", "90px", default_value="0"),
+                    field(
+                        "Treatment functions (codes, comma-separated)",
+                        "tfcs",
+                        "300px",
+                        placeholder="C_110, C_130",
+                    ),
+                    rx.hstack(
+                        rx.el.input(
+                            type="checkbox", id="site-hub", name="hub", width="20px", height="20px"
+                        ),
+                        field_label("Elective hub", "site-hub"),
+                        align="center",
+                    ),
+                    button("Add site", type="submit"),
+                    gap="16px",
+                    wrap="wrap",
+                    align="end",
+                ),
+                on_submit=ScenarioPageState.add_site,
+                reset_on_submit=True,
+            ),
+            background_color=theme.NHS_WHITE,
+            padding="20px",
+            margin_top="16px",
+        ),
+    )
+
+
 def _capacity_table() -> rx.Component:
     return rx.box(
         rx.el.table(
@@ -248,6 +537,7 @@ def _capacity_table() -> rx.Component:
                         padding="8px",
                     ),
                     rx.el.th("Last changed by", scope="col", text_align="left", padding="8px"),
+                    rx.el.th(rx.el.span("Actions", class_name="visually-hidden"), scope="col"),
                     border_bottom=f"2px solid {theme.NHS_TEXT}",
                 )
             ),
@@ -509,7 +799,19 @@ def scenario_page() -> rx.Component:
                         color=theme.NHS_SECONDARY_TEXT,
                     ),
                 ),
+                rx.cond(
+                    (_can("edit_capacity") | _can("edit_workforce")) & _editable,
+                    rx.hstack(
+                        button(
+                            "Undo my last change", kind="secondary", on_click=ScenarioPageState.undo
+                        ),
+                        margin_top="12px",
+                    ),
+                ),
                 _capacity_table(),
+                _add_site_form(),
+                _case_mix_table(),
+                _workforce_table(),
                 rx.grid(
                     _workflow_panel(),
                     _branch_and_rename(),

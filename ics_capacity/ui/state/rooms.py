@@ -15,6 +15,7 @@ import reflex as rx
 
 from ics_capacity.services.auth import AuthError, current_principal
 from ics_capacity.services.capacity import SiteCapacityRow, read_site_capacity
+from ics_capacity.services.editing import read_case_mix, read_workforce
 from ics_capacity.services.scenarios import (
     ScenarioError,
     list_comments,
@@ -70,6 +71,8 @@ class ScenarioRoom(rx.SharedState):
     is_baseline: bool = False
     status_note: str = ""
     rows: list[dict[str, str]] = []
+    case_mix: list[dict[str, str]] = []
+    workforce: list[dict[str, str]] = []
     comments: list[dict[str, str]] = []
     last_change: str = ""
     revision: int = 0
@@ -123,6 +126,31 @@ class ScenarioRoom(rx.SharedState):
         self.is_baseline = summary.is_baseline
         self.status_note = _status_note(summary)
         self.rows = [capacity_view(r) for r in read_site_capacity(token, scenario_id)]
+        self.case_mix = [
+            {
+                "id": str(c.id),
+                "tfc": c.tfc,
+                "name": c.name,
+                "minutes_per_case": str(c.minutes_per_case),
+                "length_of_stay_days": f"{c.length_of_stay_days:g}",
+                "day_case_rate": f"{c.day_case_rate:.0%}",
+                "version": str(c.version),
+                "updated_by": c.updated_by,
+            }
+            for c in read_case_mix(token, scenario_id)
+        ]
+        self.workforce = [
+            {
+                "id": str(w.id),
+                "trust": w.trust,
+                "staff_group": w.staff_group,
+                "headcount": str(w.headcount),
+                "fte": f"{w.fte:.2f}",
+                "version": str(w.version),
+                "updated_by": w.updated_by,
+            }
+            for w in read_workforce(token, scenario_id)
+        ]
         self.comments = [
             {"author": c.author, "body": c.body, "at": _when(c.created_at)}
             for c in list_comments(token, scenario_id)
