@@ -478,6 +478,33 @@ class AuditEvent(SQLModel, table=True):
     summary: str = Field(default="", max_length=500)
 
 
+class SolveJob(SQLModel, table=True):
+    """A background optimisation run: the record is the truth, the page is its view."""
+
+    __tablename__ = "solve_job"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'cancelled')",
+            name="status_is_known",
+        ),
+        sa.CheckConstraint("kind IN ('rebalance', 'rota')", name="kind_is_known"),
+        sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_is_percent"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=20)
+    status: str = Field(default="queued", max_length=20)
+    progress: int = Field(default=0)
+    message: str = Field(default="", max_length=500)
+    requested_by: str = Field(max_length=255)
+    parameters: str = Field(default="{}", sa_type=sa.Text)
+    result: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: dt.datetime = _timestamp()
+    started_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    finished_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
 VERSIONED_TABLES: tuple[type[SQLModel], ...] = (
     Collaborative,
     Organisation,
