@@ -113,8 +113,9 @@ def import_rtt(
 def _register_subcommands() -> None:
     """Adds the commands that live in their own modules (one per capability)."""
     # Each module exposes `register(app)`; keep one line per module, in alphabetical order.
-    from ics_capacity.cli import users
+    from ics_capacity.cli import forecast, users
 
+    forecast.register(app)
     users.register(app)
 
 

@@ -1,0 +1,396 @@
+"""Charts of waiting-list projections: pure DataFrame -> Altair chart; the page gets `to_dict()`.
+
+Every chart fills its container's width, shows a tooltip on every mark, zooms and pans on the
+time (or wait) axis by dragging and scrolling, and, where it has a legend, clicking a legend
+entry highlights that series. Frames are cut to the columns a chart needs before they are
+embedded, so specs stay small; pass one unit (the total, or one provider) per chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
+import altair as alt
+import pandas as pd
+
+from ics_capacity.charts.palette import SCENARIO_COLOURS
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_AQUA_GREEN = "#00A499"
+NHS_WARM_YELLOW = "#FFB81C"
+NHS_RED = "#D5281B"
+NHS_GREEN = "#007F3B"
+NHS_TEXT = "#212B32"
+NHS_MID_GREY = "#AEB7BD"
+NHS_PALE_GREY = "#E8EDEE"
+
+RAG_COLOURS: dict[str, str] = {
+    "Green": NHS_GREEN,
+    "Amber": NHS_WARM_YELLOW,
+    "Red": NHS_RED,
+    "Not projected": NHS_MID_GREY,
+}
+"""RAG status -> NHS identity colour."""
+
+LONG_WAIT_LABELS: dict[str, str] = {
+    "over_52": "Over 52 weeks",
+    "over_65": "Over 65 weeks",
+    "over_78": "Over 78 weeks",
+}
+"""Long-wait measures and how the charts name them."""
+
+ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart)
+
+_SERIES_COLOURS = [NHS_BLUE, NHS_WARM_YELLOW, NHS_AQUA_GREEN, NHS_DARK_BLUE, NHS_RED, NHS_GREEN]
+
+
+def waiting_list_fan_chart(frame: pd.DataFrame, *, title: str = "Waiting list") -> alt.LayerChart:
+    """Fan chart of the projected waiting list: p10-p90 band and median line.
+
+    Args:
+        frame: A `MonteCarloResult.frame(level)` for one unit (columns `week` or `week_start`,
+            `metric`, `p10`, `p50`, `p90`); an optional `scenario` column draws one fan per
+            scenario.
+        title: Chart title.
+
+    Returns:
+        The chart.
+    """
+    return _fan_chart(frame, {"list_size": "Waiting list"}, title=title, y_title="Patients waiting")
+
+
+def long_waits_fan_chart(
+    frame: pd.DataFrame, *, title: str = "Patients waiting over 52, 65 and 78 weeks"
+) -> alt.LayerChart:
+    """Fan chart of the projected long waits (over 52, 65 and 78 weeks), one colour each.
+
+    Args:
+        frame: As for `waiting_list_fan_chart`.
+        title: Chart title.
+
+    Returns:
+        The chart.
+    """
+    return _fan_chart(frame, LONG_WAIT_LABELS, title=title, y_title="Patients waiting")
+
+
+def plan_comparison_chart(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    metric: str = "list_size",
+    title: str = "With and without the plan",
+    y_title: str = "Patients waiting",
+) -> alt.LayerChart:
+    """One line (and band, when quantiles are given) per scenario, e.g. "No plan" and "Plan".
+
+    Args:
+        frames: Scenario name -> a `Projection.frame(level)` (the `metric` column is drawn) or
+            a `MonteCarloResult.frame(level)` (its `metric` rows' p10, p50, p90 are drawn) for
+            one unit.
+        metric: The measure to compare, e.g. "list_size", "over_52", "pct_within_18".
+        title: Chart title.
+        y_title: Axis title, with units.
+
+    Returns:
+        The chart.
+    """
+    parts = []
+    for scenario, frame in frames.items():
+        if "metric" in frame.columns:
+            part = frame[frame["metric"] == metric].copy()
+        else:
+            part = frame.copy()
+            part["p50"] = part[metric]
+        part["series"] = scenario
+        parts.append(part)
+    combined = pd.concat(parts, ignore_index=True)
+    return _fan_from_series(
+        combined, title=title, y_title=y_title, order=list(frames), palette=SCENARIO_COLOURS
+    )
+
+
+def utilisation_heatmap(
+    frame: pd.DataFrame,
+    *,
+    measure: str = "theatre_utilisation",
+    target: float = 0.85,
+    title: str = "Theatre utilisation by hub and week",
+) -> alt.Chart:
+    """Heatmap of utilisation, hub (pool) x week, shaded up to the target and warm beyond it.
+
+    Args:
+        frame: `Projection.utilisation_frame()` (columns `pool`, `week` or `week_start`, and
+            the measure) or `MonteCarloResult.utilisation_frame()` (its p50 is drawn).
+        measure: "theatre_utilisation" or "bed_occupancy" (shares, 1 = 100%).
+        target: The planned level (0.85 theatre utilisation, 0.92 bed occupancy): colours run
+            pale grey -> blue up to it, warm yellow at 100%, red beyond.
+        title: Chart title.
+
+    Returns:
+        The chart.
+    """
+    if "metric" in frame.columns:
+        data = frame[frame["metric"] == measure].rename(columns={"p50": measure})
+    else:
+        data = frame
+    x_field, x_type = _time_axis(data)
+    data = data[["pool", x_field, measure]].copy()
+    data[measure] = data[measure].round(4)
+    if x_type == "temporal":
+        data[x_field] = pd.to_datetime(data[x_field]).dt.strftime("%Y-%m-%d")
+        x = alt.X(f"{x_field}:T", title="Week starting")
+        x2 = alt.X2("week_end:T")
+        end = "timeOffset('week', toDate(datum.week_start), 1)"
+    else:
+        x = alt.X(f"{x_field}:Q", title="Week")
+        x2 = alt.X2("week_end:Q")
+        end = "datum.week + 1"
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
+    label = "Theatre utilisation" if measure.startswith("theatre") else "Bed occupancy"
+    return _configure(
+        alt.Chart(data, title=title)
+        .transform_calculate(week_end=end)
+        .mark_rect()
+        .encode(
+            x=x,
+            x2=x2,
+            y=alt.Y("pool:N", title=None, sort=None),
+            color=alt.Color(
+                f"{measure}:Q",
+                title=label,
+                scale=alt.Scale(
+                    domain=[0, target, 1.0, 1.2],
+                    range=[NHS_PALE_GREY, NHS_BLUE, NHS_WARM_YELLOW, NHS_RED],
+                    interpolate="rgb",
+                    clamp=True,
+                ),
+                legend=alt.Legend(format=".0%", orient="bottom", titleLimit=300),
+            ),
+            tooltip=[
+                alt.Tooltip("pool:N", title="Hub"),
+                alt.Tooltip(f"{x_field}:{'T' if x_type == 'temporal' else 'Q'}", title="Week"),
+                alt.Tooltip(f"{measure}:Q", title=label, format=".1%"),
+            ],
+        )
+        .add_params(zoom)
+        .properties(width="container", height=alt.Step(22))
+    )
+
+
+def wait_band_chart(
+    frame: pd.DataFrame,
+    *,
+    labels: Mapping[int, str] | None = None,
+    title: str = "Patients by weeks waited: now and projected",
+) -> alt.LayerChart:
+    """Distribution of the list over the weekly wait bands at two or more weeks.
+
+    Args:
+        frame: `Projection.bands_frame(level)` for one unit: `week`, `wait_band_weeks`,
+            `patients`.
+        labels: Week -> legend label; default "Now" for week 0 and "Week n (projected)".
+        title: Chart title.
+
+    Returns:
+        The chart, with reference lines at 18 and 52 weeks.
+    """
+    data = frame[["week", "wait_band_weeks", "patients"]].copy()
+    weeks = sorted(data["week"].unique())
+    names = {w: (labels or {}).get(w, "Now" if w == 0 else f"Week {w} (projected)") for w in weeks}
+    data["snapshot"] = data["week"].map(names)
+    order = [names[w] for w in weeks]
+    pick = alt.selection_point(fields=["snapshot"], bind="legend")
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
+    lines = (
+        alt.Chart(data)
+        .mark_line(interpolate="step-after", strokeWidth=2)
+        .encode(
+            x=alt.X("wait_band_weeks:Q", title="Weeks waited", scale=alt.Scale(domain=[0, 105])),
+            y=alt.Y("patients:Q", title="Patients"),
+            color=alt.Color(
+                "snapshot:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=_SERIES_COLOURS[: len(order)]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2)),
+            tooltip=[
+                alt.Tooltip("snapshot:N", title="When"),
+                alt.Tooltip("wait_band_weeks:Q", title="Waited (weeks, from)"),
+                alt.Tooltip("patients:Q", title="Patients", format=",.0f"),
+            ],
+        )
+        .add_params(pick, zoom)
+    )
+    rules = (
+        alt.Chart(pd.DataFrame({"weeks": [18, 52], "label": ["18 weeks", "52 weeks"]}))
+        .mark_rule(color=NHS_TEXT, strokeDash=[4, 4])
+        .encode(x="weeks:Q", tooltip=[alt.Tooltip("label:N", title="Threshold")])
+    )
+    return _configure(
+        alt.layer(lines, rules, title=title).properties(width="container", height=280)
+    )
+
+
+def rag_status_chart(
+    frame: pd.DataFrame,
+    *,
+    unit_column: str | None = None,
+    title: str = "Against the RTT targets",
+) -> alt.LayerChart:
+    """RAG table: one row per unit, one column per target, coloured Green / Amber / Red.
+
+    Args:
+        frame: A `queue_kpis.rag_status` result (`target`, `value`, `goal`, `status`, `week`,
+            and the unit column when there is one).
+        unit_column: The unit's key column (e.g. "provider"); None for a single total.
+        title: Chart title.
+
+    Returns:
+        The chart, each cell labelled with the projected percentage.
+    """
+    data = frame.copy()
+    unit = unit_column or "unit"
+    if unit_column is None:
+        data[unit] = "Total"
+    data = data[[unit, "target", "value", "goal", "status", "week"]].copy()
+    data["label"] = data["value"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.1f}%")
+    targets = list(dict.fromkeys(data["target"]))
+    statuses = [s for s in RAG_COLOURS if s in set(data["status"])] or list(RAG_COLOURS)
+    pick = alt.selection_point(fields=["status"], bind="legend")
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "target:N",
+            sort=targets,
+            title=None,
+            axis=alt.Axis(
+                labelAngle=0,
+                labelLimit=220,
+                # Long target names on up to three lines: "65% | within 18 weeks | by March 2026".
+                labelExpr=(
+                    "split(replace(replace(replace(replace(datum.label, ' by ', '|by '), "
+                    "' (', '|('), ' within ', '|within '), ' over ', '|over '), '|')"
+                ),
+            ),
+        ),
+        y=alt.Y(f"{unit}:N", title=None, sort=None),
+        tooltip=[
+            alt.Tooltip(f"{unit}:N", title="Unit"),
+            alt.Tooltip("target:N", title="Target"),
+            alt.Tooltip("value:Q", title="Projected (%)", format=".1f"),
+            alt.Tooltip("goal:Q", title="Target (%)", format=".1f"),
+            alt.Tooltip("week:Q", title="Rated at week"),
+            alt.Tooltip("status:N", title="Status"),
+        ],
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "status:N",
+            scale=alt.Scale(domain=statuses, range=[RAG_COLOURS[s] for s in statuses]),
+            legend=alt.Legend(title="Status", orient="bottom"),
+        ),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.25)),
+    )
+    text = base.mark_text(fontSize=13, fontWeight="bold").encode(
+        text="label:N",
+        color=alt.condition(alt.datum.status == "Amber", alt.value(NHS_TEXT), alt.value("white")),
+    )
+    return _configure(
+        alt.layer(cells.add_params(pick), text, title=title).properties(
+            width="container", height=alt.Step(36)
+        )
+    )
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+def _time_axis(frame: pd.DataFrame) -> tuple[str, str]:
+    """The x field: dated weeks when the frame has them, else week numbers."""
+    if "week_start" in frame.columns:
+        return "week_start", "temporal"
+    return "week", "quantitative"
+
+
+def _fan_chart(
+    frame: pd.DataFrame, metrics: Mapping[str, str], *, title: str, y_title: str
+) -> alt.LayerChart:
+    """Fan per measure (and per scenario, if the frame has a `scenario` column)."""
+    data = frame[frame["metric"].isin(list(metrics))].copy()
+    data["series"] = data["metric"].map(metrics)
+    order = [metrics[m] for m in metrics if m in set(data["metric"])]
+    if "scenario" in data.columns:
+        data["series"] = data["scenario"].astype(str) + ": " + data["series"]
+        order = list(dict.fromkeys(data["series"]))
+    return _fan_from_series(data, title=title, y_title=y_title, order=order)
+
+
+def _fan_from_series(
+    data: pd.DataFrame,
+    *,
+    title: str,
+    y_title: str,
+    order: Sequence[str],
+    palette: Sequence[str] = tuple(_SERIES_COLOURS),
+) -> alt.LayerChart:
+    """Median line and (when p10/p90 are present) a shaded band per `series`."""
+    x_field, x_type = _time_axis(data)
+    has_band = {"p10", "p90"} <= set(data.columns)
+    columns = ["series", x_field, "p50", *(["p10", "p90"] if has_band else [])]
+    data = data[columns].copy()
+    data[columns[2:]] = data[columns[2:]].round(1)  # patients: a tenth is plenty, specs stay small
+    if x_type == "temporal":
+        data[x_field] = pd.to_datetime(data[x_field]).dt.strftime("%Y-%m-%d")
+    x_code = "T" if x_type == "temporal" else "Q"
+    x = alt.X(f"{x_field}:{x_code}", title="Week starting" if x_type == "temporal" else "Week")
+    colours = [palette[i % len(palette)] for i in range(len(order))]
+    colour = alt.Color(
+        "series:N",
+        sort=list(order),
+        scale=alt.Scale(domain=list(order), range=colours),
+        legend=alt.Legend(title=None, orient="bottom"),
+    )
+    pick = alt.selection_point(fields=["series"], bind="legend")
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
+    tooltip = [
+        alt.Tooltip("series:N", title="Series"),
+        alt.Tooltip(f"{x_field}:{x_code}", title="Week"),
+        alt.Tooltip("p50:Q", title="Median" if has_band else "Projected", format=",.0f"),
+    ]
+    if has_band:
+        tooltip += [
+            alt.Tooltip("p10:Q", title="10th percentile", format=",.0f"),
+            alt.Tooltip("p90:Q", title="90th percentile", format=",.0f"),
+        ]
+    base = alt.Chart(data).encode(x=x, color=colour, tooltip=tooltip)
+    line = base.mark_line(strokeWidth=2.5).encode(
+        y=alt.Y("p50:Q", title=y_title),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+    )
+    layers = [line.add_params(pick, zoom)]
+    if has_band:
+        band = base.mark_area().encode(
+            y="p10:Q",
+            y2="p90:Q",
+            opacity=alt.condition(pick, alt.value(0.25), alt.value(0.04)),
+        )
+        layers.insert(0, band)
+    return _configure(alt.layer(*layers, title=title).properties(width="container", height=300))
+
+
+def _configure(chart: ChartT) -> ChartT:
+    """NHS text colour and type sizes, as the other charts use."""
+    return (
+        chart.configure_axis(
+            labelFontSize=13,
+            titleFontSize=13,
+            labelColor=NHS_TEXT,
+            titleColor=NHS_TEXT,
+            labelLimit=260,
+        )
+        .configure_legend(labelFontSize=13, titleFontSize=13, labelColor=NHS_TEXT, labelLimit=300)
+        .configure_title(fontSize=16, anchor="start", color=NHS_TEXT)
+        .configure_view(stroke=None)
+    )

@@ -1,0 +1,178 @@
+"""Projection charts: valid Vega-Lite specs that carry their data, tooltips, zoom and legends."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+import altair as alt
+import numpy as np
+import pytest
+
+from ics_capacity.charts.projections import (
+    long_waits_fan_chart,
+    plan_comparison_chart,
+    rag_status_chart,
+    utilisation_heatmap,
+    wait_band_chart,
+    waiting_list_fan_chart,
+)
+from ics_capacity.domain.codes import WAIT_BANDS
+from ics_capacity.projections.cohort import Projection, Variation, project, simulate
+from ics_capacity.projections.inputs import ProjectionInput, ResourcePools
+from ics_capacity.projections.queue_kpis import rag_status
+
+MAX_SPEC_BYTES = 60_000
+
+
+@pytest.fixture(scope="module")
+def plan() -> tuple[ProjectionInput, Projection]:
+    rng = np.random.default_rng(2)
+    waiting = rng.gamma(2.0, 40.0, size=(4, WAIT_BANDS)) * np.exp(-np.arange(WAIT_BANDS) / 30)
+    pools = ResourcePools(
+        names=("Cannock Chase Hospital", "New Cross Hospital"),
+        theatre_minutes_per_week=np.array([30_000.0, 20_000.0]),
+        theatre_utilisation_target=np.array([0.85, 0.85]),
+        bed_days_per_week=np.array([280.0, 210.0]),
+        bed_occupancy_target=np.array([0.92, 0.92]),
+        share=np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0], [0.0, 1.0]]),
+    )
+    inp = ProjectionInput.create(
+        provider=["RL4", "RL4", "RNA", "RNA"],
+        tfc=["C_110", "C_130", "C_110", "C_130"],
+        waiting=waiting,
+        demand_per_week=waiting.sum(axis=1) / 30,
+        capacity_per_week=waiting.sum(axis=1) / 29,
+        horizon_weeks=52,
+        validation_rate_per_week=0.006,
+        admitted_share=0.4,
+        minutes_per_case=90,
+        length_of_stay_days=2.5,
+        day_case_rate=0.8,
+        pools=pools,
+        start_date=dt.date(2026, 4, 27),
+    )
+    return inp, project(inp)
+
+
+def spec_of(chart: alt.TopLevelMixin) -> dict:
+    spec = chart.to_dict()
+    assert len(json.dumps(spec)) < MAX_SPEC_BYTES
+    return spec
+
+
+def data_rows(spec: dict) -> list[dict]:
+    rows = [row for values in spec.get("datasets", {}).values() for row in values]
+    return rows
+
+
+def params_of(spec: dict) -> list[dict]:
+    found = list(spec.get("params", []))
+    for layer in spec.get("layer", []):
+        found += layer.get("params", [])
+    return found
+
+
+def has_tooltip(spec: dict) -> bool:
+    layers = spec.get("layer", [spec])
+    return any("tooltip" in layer.get("encoding", {}) for layer in layers) or (
+        "tooltip" in spec.get("encoding", {})
+    )
+
+
+def assert_interactive(spec: dict, *, legend: bool = True) -> None:
+    params = params_of(spec)
+    assert any(p.get("bind") == "scales" for p in params), "no zoom"
+    if legend:
+        assert any(p.get("bind") == "legend" for p in params), "no legend selection"
+    assert has_tooltip(spec)
+    assert spec.get("width") == "container" or all(
+        layer.get("width") == "container" for layer in spec.get("layer", [])
+    )
+
+
+def test_fan_charts_carry_the_monte_carlo_bands(plan: tuple[ProjectionInput, Projection]) -> None:
+    """The waiting-list and long-wait fans embed p10, p50 and p90 for every week."""
+    inp, _ = plan
+    mc = simulate(
+        inp, runs=50, rng=np.random.default_rng(3), variation=Variation(0.1, 0.05, 0.1, 0.05)
+    )
+    frame = mc.frame("total")
+    spec = spec_of(waiting_list_fan_chart(frame))
+    rows = data_rows(spec)
+    assert len(rows) == 53
+    last = frame[(frame["metric"] == "list_size") & (frame["week"] == 52)].iloc[0]
+    assert rows[-1]["p50"] == pytest.approx(last["p50"], abs=0.06)
+    assert {"p10", "p50", "p90", "week_start", "series"} <= set(rows[0])
+    assert_interactive(spec)
+    long = spec_of(long_waits_fan_chart(frame))
+    assert {row["series"] for row in data_rows(long)} == {
+        "Over 52 weeks",
+        "Over 65 weeks",
+        "Over 78 weeks",
+    }
+    assert_interactive(long)
+
+
+def test_plan_comparison_has_one_series_per_scenario(
+    plan: tuple[ProjectionInput, Projection],
+) -> None:
+    """Plan vs no plan: both scenarios' weekly values are in the spec, in scenario colours."""
+    inp, base = plan
+    more = project(dataclasses.replace(inp, capacity_per_week=inp.capacity_per_week * 1.2))
+    spec = spec_of(
+        plan_comparison_chart({"No plan": base.frame(), "Plan": more.frame()}, metric="over_52")
+    )
+    rows = data_rows(spec)
+    assert {row["series"] for row in rows} == {"No plan", "Plan"}
+    plan_final = [r for r in rows if r["series"] == "Plan"][-1]["p50"]
+    assert plan_final == pytest.approx(more.frame()["over_52"].iloc[-1], abs=0.06)
+    assert_interactive(spec)
+
+
+def test_utilisation_heatmap_has_every_hub_and_week(
+    plan: tuple[ProjectionInput, Projection],
+) -> None:
+    """Hub x week cells carry the utilisation shown, with the target in the colour scale."""
+    _, result = plan
+    frame = result.utilisation_frame()
+    spec = spec_of(utilisation_heatmap(frame))
+    rows = data_rows(spec)
+    assert len(rows) == 2 * 52
+    assert {row["pool"] for row in rows} == {"Cannock Chase Hospital", "New Cross Hospital"}
+    first = frame.iloc[0]
+    assert rows[0]["theatre_utilisation"] == pytest.approx(first["theatre_utilisation"], abs=1e-4)
+    assert spec["encoding"]["color"]["scale"]["domain"] == [0, 0.85, 1.0, 1.2]
+    assert_interactive(spec, legend=False)
+
+
+def test_wait_band_chart_compares_now_with_the_projection(
+    plan: tuple[ProjectionInput, Projection],
+) -> None:
+    """Both snapshots' 105 bands are in the spec, with 18 and 52 week reference lines."""
+    _, result = plan
+    spec = spec_of(wait_band_chart(result.bands_frame("total")))
+    rows = data_rows(spec)
+    snapshots = {row["snapshot"] for row in rows if "snapshot" in row}
+    assert snapshots == {"Now", "Week 52 (projected)"}
+    assert sum(1 for row in rows if row.get("snapshot") == "Now") == WAIT_BANDS
+    assert {row["weeks"] for row in rows if "weeks" in row} == {18, 52}
+    assert_interactive(spec)
+
+
+def test_rag_chart_shows_each_target_and_status(plan: tuple[ProjectionInput, Projection]) -> None:
+    """Every provider x target cell is in the spec with its status and projected percentage."""
+    _, result = plan
+    rag = rag_status(result.frame("provider"), unit_columns=["provider"])
+    spec = spec_of(rag_status_chart(rag, unit_column="provider"))
+    rows = data_rows(spec)
+    assert len(rows) == len(rag) == 2 * 5
+    assert {row["status"] for row in rows} <= {"Green", "Amber", "Red", "Not projected"}
+    cell = next(r for r in rows if r["provider"] == "RL4" and r["target"].startswith("92%"))
+    expected = rag[(rag["provider"] == "RL4") & (rag["target"] == cell["target"])].iloc[0]
+    assert cell["status"] == expected["status"]
+    assert cell["label"] == f"{expected['value']:.1f}%"
+    params = params_of(spec)
+    assert any(p.get("bind") == "legend" for p in params)
+    assert has_tooltip(spec)
