@@ -4,6 +4,7 @@ import reflex as rx
 
 from ics_capacity.ui import theme
 from ics_capacity.ui.pages.audit import AuditState, audit_page
+from ics_capacity.ui.pages.dashboard import DashboardState, dashboard_page
 from ics_capacity.ui.pages.login import login_page
 from ics_capacity.ui.pages.overview import OverviewState, overview_page
 from ics_capacity.ui.pages.scenario import ScenarioPageState, scenario_page
@@ -31,6 +32,12 @@ app.add_page(
     title=f"Overview · {TITLE}",
     description="Elective capacity, waiting lists and workforce of an NHS provider collaborative.",
     on_load=[SessionState.require_sign_in, OverviewState.load],
+)
+app.add_page(
+    dashboard_page,
+    route="/dashboard",
+    title=f"Dashboard · {TITLE}",
+    on_load=[SessionState.require_sign_in, DashboardState.load],
 )
 app.add_page(
     scenarios_page,

@@ -10,6 +10,7 @@ from ics_capacity.ui.state.session import SessionState
 # (label, route, permission needed to see the link; "" = every member)
 NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Overview", "/", ""),
+    ("Dashboard", "/dashboard", ""),
     ("Scenarios", "/scenarios", ""),
     ("Audit log", "/audit", "view_audit"),
     ("Users", "/users", "manage_users"),

@@ -1,0 +1,105 @@
+"""A one-click board pack: a self-contained HTML page with the key figures, charts and assumptions.
+
+Charts are rendered to SVG on the server (vl-convert, the Vega project's own converter), so the
+page needs no script or network to open: it can be emailed or printed to PDF from a browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import vl_convert as vlc
+
+from ics_capacity.domain import assumptions as a
+from ics_capacity.services.projections import ScenarioProjection
+
+CHART_TITLES = {
+    "fan_chart": "Waiting list: projected median and 80% band",
+    "long_wait_chart": "Patients waiting over 52, 65 and 78 weeks",
+    "plan_chart": "Waiting list with and without the plan",
+    "bands_chart": "Patients by weeks waited: now and projected",
+    "rag_chart": "Against the RTT targets",
+    "utilisation_chart": "Theatre utilisation by site and week",
+}
+
+_STYLE = """
+body{font-family:Arial,Helvetica,sans-serif;color:#212B32;margin:0;background:#fff}
+header{background:#005EB8;color:#fff;padding:16px 32px}
+main{padding:24px 32px;max-width:1100px}
+h1{margin:0;font-size:28px}h2{font-size:22px;margin-top:32px}
+table{border-collapse:collapse;width:100%;margin-top:8px}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #D8DDE0}
+th{border-bottom:2px solid #212B32}td.n{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:16px 0;page-break-inside:avoid}figcaption{font-weight:bold;margin-bottom:4px}
+.note{color:#4C6272;font-size:14px}
+"""
+
+
+def board_pack_html(
+    projection: ScenarioProjection, specs: dict[str, dict], collaborative: str
+) -> str:
+    """The board pack of a projected scenario as one HTML document."""
+    total = projection.deterministic.frame("total")
+    now, end = total.iloc[0], total.iloc[-1]
+    rows = [
+        ("Waiting list", f"{now['list_size']:,.0f}", f"{end['list_size']:,.0f}"),
+        ("Within 18 weeks", f"{now['pct_within_18']:.1f}%", f"{end['pct_within_18']:.1f}%"),
+        ("Over 52 weeks", f"{now['over_52']:,.0f}", f"{end['over_52']:,.0f}"),
+        ("Over 65 weeks", f"{now['over_65']:,.0f}", f"{end['over_65']:,.0f}"),
+        ("Over 78 weeks", f"{now['over_78']:,.0f}", f"{end['over_78']:,.0f}"),
+        (
+            "92nd percentile wait (weeks)",
+            f"{now['p92_wait_weeks']:.0f}",
+            f"{end['p92_wait_weeks']:.0f}",
+        ),
+    ]
+    figures = "".join(
+        f"<figure><figcaption>{html.escape(CHART_TITLES[name])}</figcaption>"
+        f"{vlc.vegalite_to_svg(spec)}</figure>"
+        for name, spec in specs.items()
+        if spec
+    )
+    assumptions = [
+        ("Theatre session length", f"{a.SESSION_MINUTES} minutes", a.SESSION_MINUTES_SOURCE),
+        (
+            "Theatre utilisation cap",
+            f"{a.THEATRE_UTILISATION_CAP:.0%}",
+            a.THEATRE_UTILISATION_CAP_SOURCE,
+        ),
+        ("Bed occupancy target", f"{a.BED_OCCUPANCY_TARGET:.0%}", a.BED_OCCUPANCY_TARGET_SOURCE),
+    ]
+    weeks = int(end["week"])
+    return f"""<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<title>Board pack: {html.escape(projection.scenario_name)}</title><style>{_STYLE}</style></head>
+<body><header><h1>{html.escape(collaborative)}: board pack</h1>
+<div>Scenario: {html.escape(projection.scenario_name)} · produced
+{dt.datetime.now(dt.UTC):%d %B %Y %H:%M} UTC by ICS Capacity Planner</div></header>
+<main>
+<h2>Key figures: member trusts, now and in {weeks} weeks</h2>
+<table><thead><tr><th>Measure</th><th>Now</th><th>Projected</th></tr></thead><tbody>
+{
+        "".join(
+            f'<tr><td>{html.escape(m)}</td><td class="n">{n}</td><td class="n">{p}</td></tr>'
+            for m, n, p in rows
+        )
+    }
+</tbody></table>
+<p class="note">Weekly cohort model by trust, treatment function and week waited; longest waiters
+treated first at today's activity; removals other than treatment at the observed rate. Bands are
+the 10th to 90th percentiles of 200 seeded simulations of demand and capacity.</p>
+{figures}
+<h2>Assumptions behind these figures</h2>
+<table><thead><tr><th>Assumption</th><th>Value</th><th>Source</th></tr></thead><tbody>
+{
+        "".join(
+            f"<tr><td>{html.escape(n)}</td><td>{html.escape(v)}</td><td>{html.escape(s)}</td></tr>"
+            for n, v, s in assumptions
+        )
+    }
+</tbody></table>
+<p class="note">Data: NHS England RTT waiting times (April 2026), KH03 beds, NHS workforce
+statistics and ODS, Open Government Licence v3.0. Every other assumption, with its source, is in
+docs/assumptions.md of the ics-capacity repository.</p>
+</main></body></html>"""

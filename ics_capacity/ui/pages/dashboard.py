@@ -1,0 +1,426 @@
+"""Executive dashboard: waiting list, long waits and utilisation, now and projected.
+
+Week by week for up to two years, with and without the plan, with uncertainty bands, against the
+national targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import reflex as rx
+
+from ics_capacity.charts import projections as charts
+from ics_capacity.services.auth import AuthError
+from ics_capacity.services.board_pack import board_pack_html
+from ics_capacity.services.projections import ScenarioProjection, capacity_needed, project_scenario
+from ics_capacity.services.scenarios import ScenarioError, list_scenarios
+from ics_capacity.ui import theme
+from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.vega import vega_chart
+from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.state.session import SessionState, refusal
+
+ERRORS = (AuthError, ScenarioError, ValueError)
+
+
+def _headline(projection: ScenarioProjection) -> list[dict[str, str]]:
+    total = projection.deterministic.frame("total")
+    now, end = total.iloc[0], total.iloc[-1]
+    weeks = int(end["week"])
+
+    def item(label: str, column: str, show, good_when_lower: bool = True) -> dict[str, str]:  # noqa: ANN001
+        change = end[column] - now[column]
+        better = change < 0 if good_when_lower else change > 0
+        return {
+            "label": label,
+            "now": show(now[column]),
+            "then": show(end[column]),
+            "when": f"in {weeks} weeks",
+            "trend": "better" if better else ("same" if abs(change) < 1e-9 else "worse"),
+        }
+
+    return [
+        item("Waiting list", "list_size", fmt.count),
+        item("Within 18 weeks", "pct_within_18", lambda v: f"{v:.1f}%", good_when_lower=False),
+        item("Over 52 weeks", "over_52", fmt.count),
+        item("Over 65 weeks", "over_65", fmt.count),
+        item("92nd percentile wait", "p92_wait_weeks", lambda v: f"{v:.0f} weeks"),
+    ]
+
+
+class DashboardState(rx.State):
+    """The projection of the chosen scenario, as charts and figures."""
+
+    scenarios: list[dict[str, str]] = []
+    scenario_id: str = ""
+    horizon_weeks: str = "104"
+    busy: bool = False
+    projected_name: str = ""
+    headline: list[dict[str, str]] = []
+    fan_chart: dict = {}
+    long_wait_chart: dict = {}
+    plan_chart: dict = {}
+    utilisation_chart: dict = {}
+    bands_chart: dict = {}
+    rag_chart: dict = {}
+    has_plan: bool = False
+    capacity_rows: list[dict[str, str]] = []
+    capacity_note: str = ""
+    has_utilisation: bool = False
+    _provider_names: dict[str, str] = {}
+
+    @rx.event
+    async def load(self):
+        """Lists the scenarios and projects the chosen one."""
+        session = await self.get_state(SessionState)
+        if not session.signed_in:
+            return None
+        try:
+            rows = list_scenarios(session.token, session.collaborative_id)
+        except ERRORS as error:
+            return refusal(error)
+        self.scenarios = [
+            {"id": str(s.id), "name": f"{s.name} ({s.status})"}
+            for s in rows
+            if s.status != "archived"
+        ]
+        if not any(s["id"] == self.scenario_id for s in self.scenarios):
+            self.scenario_id = self.scenarios[0]["id"] if self.scenarios else ""
+        return DashboardState.run_projection
+
+    @rx.event
+    def choose_scenario(self, scenario_id: str):
+        """Projects another scenario."""
+        self.scenario_id = scenario_id
+        return DashboardState.run_projection
+
+    @rx.event
+    def choose_horizon(self, weeks: str):
+        """Changes the horizon (weeks) and projects again."""
+        self.horizon_weeks = weeks
+        return DashboardState.run_projection
+
+    @rx.event(background=True)
+    async def run_projection(self):
+        """Projects in a worker thread, so the page stays usable while it runs."""
+        async with self:
+            if self.busy or not self.scenario_id:
+                return
+            self.busy = True
+            session = await self.get_state(SessionState)
+            token, scenario_id = session.token, int(self.scenario_id)
+            horizon = int(self.horizon_weeks)
+        try:
+            projection = await asyncio.to_thread(
+                project_scenario, token, scenario_id, horizon_weeks=horizon
+            )
+            specs = await asyncio.to_thread(_chart_specs, projection)
+        except ERRORS as error:
+            async with self:
+                self.busy = False
+            yield refusal(error)
+            return
+        async with self:
+            self.busy = False
+            self.projected_name = projection.scenario_name
+            self.headline = _headline(projection)
+            self.has_plan = projection.baseline is not None
+            self.has_utilisation = bool(specs["utilisation_chart"])
+            self._provider_names = {str(k): v for k, v in projection.names.items()}
+            for name, spec in specs.items():
+                setattr(self, name, spec)
+
+    @rx.event
+    async def ask_capacity(self, form: dict):
+        """Answers: how much more treatment a week reaches this 18-week share by this date?"""
+        session = await self.get_state(SessionState)
+        try:
+            target = float(str(form.get("target", "65")).rstrip("%"))
+            by_date = dt.date.fromisoformat(str(form.get("by", "")))
+            weeks = max(1, (by_date - dt.date(2026, 4, 30)).days // 7)
+            if weeks > 104:
+                raise ValueError("Choose a date within two years of the data (April 2026).")
+            table = await asyncio.to_thread(
+                capacity_needed,
+                session.token,
+                int(self.scenario_id),
+                measure="pct_within_18",
+                value=target,
+                by_week=weeks,
+            )
+        except ERRORS as error:
+            return refusal(error)
+        by_trust = table.groupby("provider", sort=False)[
+            ["capacity_per_week", "required_capacity_per_week"]
+        ].sum()
+        names = self._provider_names
+        self.capacity_rows = [
+            {
+                "trust": names.get(str(provider), str(provider)),
+                "now": fmt.count(row.capacity_per_week),
+                "needed": fmt.count(row.required_capacity_per_week),
+                "extra": fmt.count(
+                    max(0.0, row.required_capacity_per_week - row.capacity_per_week)
+                ),
+                "change": f"{(row.required_capacity_per_week / row.capacity_per_week - 1):+.0%}"
+                if row.capacity_per_week
+                else "–",
+            }
+            for provider, row in by_trust.iterrows()
+        ]
+        self.capacity_note = (
+            f"Treatments a week each trust needs so that {target:.0f}% of its patients wait "
+            f"18 weeks or less by {by_date:%d %B %Y} (week {weeks}), treating longest waiters "
+            "first; demand as now."
+        )
+        return None
+
+    @rx.event
+    async def board_pack(self):
+        """Downloads a self-contained HTML board pack: key figures, charts and assumptions."""
+        session = await self.get_state(SessionState)
+        try:
+            projection = await asyncio.to_thread(
+                project_scenario,
+                session.token,
+                int(self.scenario_id),
+                horizon_weeks=int(self.horizon_weeks),
+            )
+            html = await asyncio.to_thread(
+                board_pack_html, projection, _chart_specs(projection), session.collaborative_name
+            )
+        except ERRORS as error:
+            return refusal(error)
+        name = projection.scenario_name.replace(" ", "-").lower()
+        return rx.download(data=html, filename=f"board-pack-{name}.html")
+
+
+def _chart_specs(projection: ScenarioProjection) -> dict[str, dict]:
+    mc_total = projection.monte_carlo.frame("total")
+    det = projection.deterministic
+    specs = {
+        "fan_chart": charts.waiting_list_fan_chart(
+            mc_total, title="Waiting list: projected median and 80% band"
+        ).to_dict(),
+        "long_wait_chart": charts.long_waits_fan_chart(mc_total).to_dict(),
+        "bands_chart": charts.wait_band_chart(det.bands_frame("total")).to_dict(),
+        "rag_chart": charts.rag_status_chart(
+            projection.rag[projection.rag["status"] != "Not projected"], unit_column="provider"
+        ).to_dict(),
+        "utilisation_chart": {},
+        "plan_chart": {},
+    }
+    utilisation = det.utilisation_frame()
+    if not utilisation.empty:
+        specs["utilisation_chart"] = charts.utilisation_heatmap(utilisation).to_dict()
+    if projection.baseline is not None:
+        specs["plan_chart"] = charts.plan_comparison_chart(
+            {
+                f"Without the plan ({projection.baseline_name})": projection.baseline.frame(
+                    "total"
+                ),
+                f"With the plan ({projection.scenario_name})": det.frame("total"),
+            },
+            metric="list_size",
+            title="Waiting list with and without the plan",
+        ).to_dict()
+    return specs
+
+
+def _headline_card(item: dict) -> rx.Component:
+    colour = rx.match(
+        item["trend"],
+        ("better", theme.NHS_GREEN),
+        ("worse", theme.NHS_RED),
+        theme.NHS_SECONDARY_TEXT,
+    )
+    return rx.box(
+        rx.text(item["label"], size="2", font_weight="600", color=theme.NHS_SECONDARY_TEXT),
+        rx.text(item["then"], font_size="28px", font_weight="700", line_height="1.2"),
+        rx.text("projected ", item["when"], size="2", color=theme.NHS_SECONDARY_TEXT),
+        rx.text(
+            "now ", item["now"], " · ", item["trend"], size="2", color=colour, font_weight="600"
+        ),
+        background_color=theme.NHS_WHITE,
+        border_top=f"4px solid {theme.NHS_BLUE}",
+        padding="16px",
+        role="group",
+        aria_label=item["label"],
+    )
+
+
+def _chart_panel(spec, label: str) -> rx.Component:  # noqa: ANN001
+    return panel(vega_chart(spec, label))
+
+
+def _capacity_question() -> rx.Component:
+    return panel(
+        rx.heading("What capacity do we need?", as_="h2", size="5"),
+        rx.form(
+            rx.hstack(
+                rx.vstack(
+                    field_label("Share within 18 weeks (%)", "cap-target"),
+                    rx.el.input(
+                        id="cap-target",
+                        name="target",
+                        default_value="65",
+                        width="100px",
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
+                    ),
+                    spacing="1",
+                ),
+                rx.vstack(
+                    field_label("By", "cap-by"),
+                    rx.el.input(
+                        id="cap-by",
+                        name="by",
+                        type="date",
+                        default_value="2027-03-31",
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
+                    ),
+                    spacing="1",
+                ),
+                button("Work it out", type="submit"),
+                align="end",
+                spacing="4",
+                wrap="wrap",
+            ),
+            on_submit=DashboardState.ask_capacity,
+        ),
+        rx.cond(
+            DashboardState.capacity_rows.length() > 0,
+            rx.box(
+                rx.text(DashboardState.capacity_note, margin_y="12px"),
+                rx.el.table(
+                    rx.el.caption("Treatments a week needed", text_align="left", font_weight="600"),
+                    rx.el.thead(
+                        rx.el.tr(
+                            *[
+                                rx.el.th(
+                                    h,
+                                    scope="col",
+                                    text_align="left" if i == 0 else "right",
+                                    padding="6px 8px",
+                                )
+                                for i, h in enumerate(("Trust", "Now", "Needed", "Extra", "Change"))
+                            ],
+                            border_bottom=f"2px solid {theme.NHS_TEXT}",
+                        )
+                    ),
+                    rx.el.tbody(
+                        rx.foreach(
+                            DashboardState.capacity_rows,
+                            lambda r: rx.el.tr(
+                                rx.el.th(
+                                    r["trust"], scope="row", text_align="left", padding="6px 8px"
+                                ),
+                                rx.el.td(r["now"], text_align="right", padding="6px 8px"),
+                                rx.el.td(r["needed"], text_align="right", padding="6px 8px"),
+                                rx.el.td(r["extra"], text_align="right", padding="6px 8px"),
+                                rx.el.td(r["change"], text_align="right", padding="6px 8px"),
+                                border_bottom=f"1px solid {theme.NHS_BORDER}",
+                            ),
+                        )
+                    ),
+                    width="100%",
+                    border_collapse="collapse",
+                    class_name="figures",
+                ),
+            ),
+        ),
+        margin_top="16px",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    """The executive dashboard."""
+    return page_shell(
+        rx.hstack(
+            rx.heading("Dashboard", as_="h1", size="8"),
+            rx.spacer(),
+            button("Board pack (HTML)", kind="secondary", on_click=DashboardState.board_pack),
+            align="center",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.vstack(
+                field_label("Scenario", "dash-scenario"),
+                rx.el.select(
+                    rx.foreach(
+                        DashboardState.scenarios, lambda s: rx.el.option(s["name"], value=s["id"])
+                    ),
+                    id="dash-scenario",
+                    value=DashboardState.scenario_id,
+                    on_change=DashboardState.choose_scenario,
+                    border=f"2px solid {theme.NHS_TEXT}",
+                    padding="6px",
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                field_label("Horizon", "dash-horizon"),
+                rx.el.select(
+                    rx.el.option("52 weeks", value="52"),
+                    rx.el.option("104 weeks", value="104"),
+                    id="dash-horizon",
+                    value=DashboardState.horizon_weeks,
+                    on_change=DashboardState.choose_horizon,
+                    border=f"2px solid {theme.NHS_TEXT}",
+                    padding="6px",
+                ),
+                spacing="1",
+            ),
+            rx.cond(
+                DashboardState.busy,
+                rx.hstack(rx.spinner(), rx.text("Projecting…"), role="status", align="center"),
+            ),
+            align="end",
+            spacing="4",
+            margin_y="12px",
+        ),
+        rx.cond(
+            DashboardState.headline.length() > 0,
+            rx.fragment(
+                rx.text(
+                    "Projection of ",
+                    rx.text.strong(DashboardState.projected_name),
+                    ": member trusts, treating longest waiters first at today's activity; "
+                    "bands from 200 seeded simulations of demand and capacity.",
+                    color=theme.NHS_SECONDARY_TEXT,
+                ),
+                rx.grid(
+                    rx.foreach(DashboardState.headline, _headline_card),
+                    columns=rx.breakpoints(initial="2", md="3", lg="5"),
+                    spacing="4",
+                    margin_top="16px",
+                ),
+                rx.grid(
+                    _chart_panel(DashboardState.fan_chart, "Projected waiting list"),
+                    _chart_panel(DashboardState.long_wait_chart, "Projected long waits"),
+                    rx.cond(
+                        DashboardState.has_plan,
+                        _chart_panel(
+                            DashboardState.plan_chart, "Waiting list with and without the plan"
+                        ),
+                    ),
+                    _chart_panel(DashboardState.bands_chart, "Wait-band distribution"),
+                    _chart_panel(DashboardState.rag_chart, "Against the RTT targets"),
+                    rx.cond(
+                        DashboardState.has_utilisation,
+                        _chart_panel(
+                            DashboardState.utilisation_chart, "Theatre utilisation by site and week"
+                        ),
+                    ),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    spacing="4",
+                    margin_top="16px",
+                ),
+                _capacity_question(),
+            ),
+        ),
+    )

@@ -1,0 +1,50 @@
+"""The executive dashboard projects the scenario and draws its charts in the browser."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_dashboard_projects_and_draws_charts(pages) -> None:  # noqa: ANN001
+    """An executive sees projected figures, a fan chart with its band, and the RAG table."""
+    page = pages.signed_in("executive")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    waiting = page.get_by_role("group", name="Waiting list")
+    expect(waiting).to_contain_text("now 214,023")
+    fan = page.get_by_role("figure", name="Projected waiting list")
+    expect(fan.locator("svg g.mark-area path")).to_have_count(1)
+    expect(fan.locator("svg g.mark-line path").first).to_be_visible()
+    rag = page.get_by_role("figure", name="Against the RTT targets")
+    expect(rag.locator("svg g.mark-rect path").first).to_be_visible()
+
+    page.get_by_label("Share within 18 weeks (%)").fill("65")
+    page.get_by_label("By", exact=True).fill("2027-03-31")
+    page.get_by_role("button", name="Work it out").click()
+    table = page.get_by_role("table", name="Treatments a week needed")
+    expect(table.get_by_role("row")).to_have_count(5)
+    expect(table).to_contain_text("The Royal Wolverhampton NHS Trust")
+
+
+def test_switching_scenario_changes_the_projection(pages) -> None:  # noqa: ANN001
+    """A plan with more theatres shows the with-and-without chart and a different projection."""
+    manager = pages.signed_in("manager")
+    manager.get_by_role("link", name="Scenarios").click()
+    manager.get_by_label("Name", exact=True).fill("More theatres")
+    manager.get_by_role("button", name="Create scenario").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("More theatres")
+    cell = manager.get_by_label("Theatres at Cannock Chase Hospital")
+    cell.fill("14")
+    cell.press("Tab")
+    expect(manager.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
+        "theatres"
+    )
+    manager.get_by_role("link", name="Dashboard").click()
+    before = manager.get_by_role("group", name="Waiting list")
+    expect(before).to_contain_text("now 214,023")
+    manager.get_by_label("Scenario").select_option(label="More theatres (draft)")
+    plan = manager.get_by_role("figure", name="Waiting list with and without the plan")
+    expect(plan.locator("svg g.mark-line path")).to_have_count(2)
