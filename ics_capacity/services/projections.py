@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from ics_capacity.charts import projections as charts
 from ics_capacity.db.models import (
     BedCapacity,
     CaseMix,
@@ -221,3 +222,36 @@ def capacity_needed(
         frames = _frames(session, scenario.id, list(names))
     inp = _input(frames, max(by_week, 4))
     return capacity_to_meet_target(inp, measure=measure, value=value, by_week=by_week)
+
+
+def dashboard_chart_specs(projection: ScenarioProjection) -> dict[str, dict]:
+    """The dashboard's Vega-Lite specs (chart name -> spec; {} where nothing to draw)."""
+    mc_total = projection.monte_carlo.frame("total")
+    det = projection.deterministic
+    specs = {
+        "fan_chart": charts.waiting_list_fan_chart(
+            mc_total, title="Waiting list: projected median and 80% band"
+        ).to_dict(),
+        "long_wait_chart": charts.long_waits_fan_chart(mc_total).to_dict(),
+        "bands_chart": charts.wait_band_chart(det.bands_frame("total")).to_dict(),
+        "rag_chart": charts.rag_status_chart(
+            projection.rag[projection.rag["status"] != "Not projected"], unit_column="provider"
+        ).to_dict(),
+        "utilisation_chart": {},
+        "plan_chart": {},
+    }
+    utilisation = det.utilisation_frame()
+    if not utilisation.empty:
+        specs["utilisation_chart"] = charts.utilisation_heatmap(utilisation).to_dict()
+    if projection.baseline is not None:
+        specs["plan_chart"] = charts.plan_comparison_chart(
+            {
+                f"Without the plan ({projection.baseline_name})": projection.baseline.frame(
+                    "total"
+                ),
+                f"With the plan ({projection.scenario_name})": det.frame("total"),
+            },
+            metric="list_size",
+            title="Waiting list with and without the plan",
+        ).to_dict()
+    return specs

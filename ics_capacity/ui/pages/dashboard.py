@@ -11,10 +11,14 @@ import datetime as dt
 
 import reflex as rx
 
-from ics_capacity.charts import projections as charts
 from ics_capacity.services.auth import AuthError
 from ics_capacity.services.board_pack import board_pack_html
-from ics_capacity.services.projections import ScenarioProjection, capacity_needed, project_scenario
+from ics_capacity.services.projections import (
+    ScenarioProjection,
+    capacity_needed,
+    dashboard_chart_specs,
+    project_scenario,
+)
 from ics_capacity.services.scenarios import ScenarioError, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
@@ -117,7 +121,7 @@ class DashboardState(rx.State):
             projection = await asyncio.to_thread(
                 project_scenario, token, scenario_id, horizon_weeks=horizon
             )
-            specs = await asyncio.to_thread(_chart_specs, projection)
+            specs = await asyncio.to_thread(dashboard_chart_specs, projection)
         except ERRORS as error:
             async with self:
                 self.busy = False
@@ -190,44 +194,15 @@ class DashboardState(rx.State):
                 horizon_weeks=int(self.horizon_weeks),
             )
             html = await asyncio.to_thread(
-                board_pack_html, projection, _chart_specs(projection), session.collaborative_name
+                board_pack_html,
+                projection,
+                dashboard_chart_specs(projection),
+                session.collaborative_name,
             )
         except ERRORS as error:
             return refusal(error)
         name = projection.scenario_name.replace(" ", "-").lower()
         return rx.download(data=html, filename=f"board-pack-{name}.html")
-
-
-def _chart_specs(projection: ScenarioProjection) -> dict[str, dict]:
-    mc_total = projection.monte_carlo.frame("total")
-    det = projection.deterministic
-    specs = {
-        "fan_chart": charts.waiting_list_fan_chart(
-            mc_total, title="Waiting list: projected median and 80% band"
-        ).to_dict(),
-        "long_wait_chart": charts.long_waits_fan_chart(mc_total).to_dict(),
-        "bands_chart": charts.wait_band_chart(det.bands_frame("total")).to_dict(),
-        "rag_chart": charts.rag_status_chart(
-            projection.rag[projection.rag["status"] != "Not projected"], unit_column="provider"
-        ).to_dict(),
-        "utilisation_chart": {},
-        "plan_chart": {},
-    }
-    utilisation = det.utilisation_frame()
-    if not utilisation.empty:
-        specs["utilisation_chart"] = charts.utilisation_heatmap(utilisation).to_dict()
-    if projection.baseline is not None:
-        specs["plan_chart"] = charts.plan_comparison_chart(
-            {
-                f"Without the plan ({projection.baseline_name})": projection.baseline.frame(
-                    "total"
-                ),
-                f"With the plan ({projection.scenario_name})": det.frame("total"),
-            },
-            metric="list_size",
-            title="Waiting list with and without the plan",
-        ).to_dict()
-    return specs
 
 
 def _headline_card(item: dict) -> rx.Component:
