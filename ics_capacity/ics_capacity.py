@@ -5,6 +5,7 @@ import reflex as rx
 from ics_capacity.ui import theme
 from ics_capacity.ui.pages.audit import AuditState, audit_page
 from ics_capacity.ui.pages.dashboard import DashboardState, dashboard_page
+from ics_capacity.ui.pages.data import DataState, data_page
 from ics_capacity.ui.pages.login import login_page
 from ics_capacity.ui.pages.overview import OverviewState, overview_page
 from ics_capacity.ui.pages.scenario import ScenarioPageState, scenario_page
@@ -56,6 +57,12 @@ app.add_page(
     route="/compare",
     title=f"Compare scenarios · {TITLE}",
     on_load=[SessionState.require_sign_in, CompareState.load],
+)
+app.add_page(
+    data_page,
+    route="/data",
+    title=f"Data · {TITLE}",
+    on_load=[SessionState.require_sign_in, DataState.load],
 )
 app.add_page(
     audit_page,

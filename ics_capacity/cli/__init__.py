@@ -20,9 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-import_app = typer.Typer(help="Load NHS England's published files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(import_app, name="import")
 
 
 def _fail(message: str) -> None:
@@ -84,38 +82,14 @@ def seed_demo(
         typer.echo("Lost them? `ics-capacity user set-password EMAIL` sets a new one.\n")
 
 
-@import_app.command("rtt")
-def import_rtt(
-    file: Annotated[Path, typer.Argument(help="RTT Full CSV extract, plain or zipped.")],
-    ics: Annotated[
-        str | None,
-        typer.Option("--ics", help="ICB code of the one system to load, e.g. QUA (default: all)."),
-    ] = None,
-) -> None:
-    """Loads waiting lists from an RTT Full CSV extract into each system's baseline scenario."""
-    from ics_capacity.db.session import unit_of_work
-    from ics_capacity.services.imports import import_rtt_extract
-
-    if not file.is_file():
-        _fail(f"{file}: no such file.")
-    try:
-        with unit_of_work() as session:
-            outcomes = import_rtt_extract(
-                session, file, ics=ics.upper() if ics else None, user="cli"
-            )
-            session.commit()
-    except ImportValidationError as error:
-        _fail(str(error))
-    for outcome in outcomes:
-        typer.echo(outcome.describe())
-
-
 def _register_subcommands() -> None:
     """Adds the commands that live in their own modules (one per capability)."""
     # Each module exposes `register(app)`; keep one line per module, in alphabetical order.
-    from ics_capacity.cli import forecast, users
+    from ics_capacity.cli import data, forecast, rebalance, rota_benchmark, users
 
+    data.register(app)
     forecast.register(app)
+    rota_benchmark.register(app)
     users.register(app)
 
 

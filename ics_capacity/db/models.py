@@ -365,6 +365,23 @@ class RttActivity(SQLModel, table=True):
     waiting_admitted_total: int = 0
 
 
+class SystemFlow(SQLModel, table=True):
+    """One month's RTT flows of a whole system (ICB): the monthly flow series format."""
+
+    __tablename__ = "system_flow"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("scenario_id", "icb_code", "period"),
+        *_non_negative("new_clock_starts", "completed", "waiting_total"),
+    )
+
+    scenario_id: int = Field(foreign_key="scenario.id", ondelete="CASCADE")
+    icb_code: str = Field(max_length=10)
+    period: dt.date
+    new_clock_starts: int
+    completed: int
+    waiting_total: int
+
+
 class ImportBatch(SQLModel, table=True):
     """One file loaded into a scenario; its hash makes re-importing the same file a no-op."""
 

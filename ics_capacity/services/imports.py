@@ -4,22 +4,35 @@ Each loader takes an open session (the caller's unit of work) and writes nothing
 validated: the importers raise `ImportValidationError` with every problem before a row is written.
 A file already loaded into the scenario (same kind, same SHA-256) is skipped, so re-importing is a
 no-op.
+
+Values the importers accept but the database cannot hold (counts over 2,147,483,647, text longer
+than its column) are reported as problems here too, before anything is written, so that a file
+never fails half-way through its writes.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
-from collections.abc import Collection
+import io
+import tempfile
+import zipfile
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from ics_capacity.db import models
 from ics_capacity.db.models import (
+    BedCapacity,
+    CaseMix,
     Collaborative,
     CollaborativeMember,
     ImportBatch,
@@ -28,6 +41,9 @@ from ics_capacity.db.models import (
     RttActivity,
     Scenario,
     ScenarioStatus,
+    Site,
+    SiteTreatmentFunction,
+    TheatreCapacity,
     TreatmentFunction,
     TrustBeds,
     WaitingList,
@@ -38,10 +54,17 @@ from ics_capacity.domain.codes import (
     TREATMENT_FUNCTIONS,
     WAIT_BANDS,
     display_org_name,
+    wait_band_label,
 )
 from ics_capacity.importers.kh03 import read_kh03
 from ics_capacity.importers.ods import read_etr
+from ics_capacity.importers.problems import (
+    ImportProblem,
+    ImportValidationError,
+    find_columns,
+)
 from ics_capacity.importers.rtt import RttExtract, read_rtt_extract
+from ics_capacity.importers.templates import THEATRES, Template
 from ics_capacity.importers.workforce import read_workforce
 
 BAND_COLUMNS = [f"w{i:03d}" for i in range(WAIT_BANDS)]
@@ -73,7 +96,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _already_imported(session: Session, scenario_id: int, kind: str, sha256: str) -> bool:
+def already_imported(session: Session, scenario_id: int, kind: str, sha256: str) -> bool:
+    """Whether a file with this SHA-256 was already imported into the scenario as `kind`."""
     found = session.exec(
         select(ImportBatch.id).where(
             ImportBatch.scenario_id == scenario_id,
@@ -205,7 +229,7 @@ def load_rtt(
 ) -> ImportOutcome:
     """Replaces the scenario's waiting list and RTT activity for the extract's providers."""
     sha256 = file_sha256(path)
-    if _already_imported(session, scenario.id, "rtt", sha256):
+    if already_imported(session, scenario.id, "rtt", sha256):
         return ImportOutcome("rtt", path.name, 0, skipped_as_duplicate=True)
     ensure_treatment_functions(session)
     org_ids = ensure_organisations(session, rtt_organisations(extract), user)
@@ -281,7 +305,8 @@ def import_rtt_extract(
     loaded. A system's collaborative (code = ICB code) and baseline are created on first import;
     its members are the NHS trusts the extract lists under that ICB.
     """
-    extract = read_rtt_extract(path, ics=ics)
+    extract = read_rtt_for_system(path, ics=ics)
+    rtt_database_problems(extract)
     outcomes = []
     for icb_code, providers in extract.providers.groupby("icb_code", sort=True):
         part = dataclasses.replace(
@@ -320,7 +345,7 @@ def load_kh03(
 ) -> ImportOutcome:
     """Replaces the scenario's trust G&A beds with the latest KH03 quarter for each provider."""
     sha256 = file_sha256(path)
-    if _already_imported(session, scenario.id, "kh03", sha256):
+    if already_imported(session, scenario.id, "kh03", sha256):
         return ImportOutcome("kh03", path.name, 0, skipped_as_duplicate=True)
     beds = read_kh03(path, providers=providers)
     org_ids = organisation_ids(session)
@@ -349,7 +374,7 @@ def load_workforce(
 ) -> ImportOutcome:
     """Replaces the scenario's staff-in-post FTE by staff group for the providers."""
     sha256 = file_sha256(path)
-    if _already_imported(session, scenario.id, "workforce", sha256):
+    if already_imported(session, scenario.id, "workforce", sha256):
         return ImportOutcome("workforce", path.name, 0, skipped_as_duplicate=True)
     staff = read_workforce(path, providers=providers)
     org_ids = organisation_ids(session)
@@ -379,3 +404,421 @@ def etr_organisations(path: Path, codes: Collection[str]) -> pd.DataFrame:
     etr = read_etr(path, codes=codes)
     etr = etr.assign(kind=OrganisationKind.NHS_TRUST.value)
     return etr[["ods_code", "name", "icb_code", "kind", "postcode"]]
+
+
+# --- What the database can hold --------------------------------------------------------------
+
+MAX_COUNT = 2_147_483_647
+"""Largest count an INTEGER column holds on PostgreSQL (and the app's SQLite schema)."""
+
+MAX_DECIMAL = {"ga_beds": Decimal("99999999.9"), "fte": Decimal("99999999.99")}
+"""Largest beds (NUMERIC(9, 1)) and FTE (NUMERIC(10, 2)) the database holds."""
+
+
+def too_long_problems(
+    file: str, values: pd.Series, limit: int, what: str, column: str | None = None
+) -> list[ImportProblem]:
+    """A problem for each distinct text longer than the database column holds."""
+    long = values[values.astype(str).str.len() > limit].drop_duplicates()
+    return [
+        ImportProblem(
+            file, None, column, str(v), f"is longer than {limit} characters, too long for {what}."
+        )
+        for v in long
+    ]
+
+
+def too_large_problems(
+    file: str, values: pd.Series, limit: float, where: pd.Series, column: str | None
+) -> list[ImportProblem]:
+    """A problem for each value over what the database holds, saying where it is.
+
+    The importers have already refused negative counts, so a negative value here is a count too
+    large for 64-bit integers that wrapped round when converted: it is too large as well.
+    """
+    over = (values > limit) | (values < 0)
+    return [
+        ImportProblem(
+            file,
+            None,
+            column,
+            f"{values[i]:,.0f}" if values[i] >= 0 else None,
+            f"({where[i]}) is more than the database can hold ({limit:,}).",
+        )
+        for i in values.index[over.to_numpy()]
+    ]
+
+
+def rtt_database_problems(extract: RttExtract) -> None:
+    """Raises ImportValidationError for codes, names or counts the tables cannot hold."""
+    file = extract.source_file
+    providers = extract.providers
+    problems = too_long_problems(file, providers["ods_code"], 10, "an ODS code")
+    problems += too_long_problems(file, providers["name"], 200, "an organisation name")
+    problems += too_long_problems(file, providers["icb_code"], 5, "an ICB code")
+    counts = extract.counts
+    where = counts["ods_code"] + ", " + counts["tfc"] + ", " + counts["part"]
+    for column in (*BAND_COLUMNS, "total", "unknown_clock_start", "total_all"):
+        label = wait_band_label(int(column[1:])) if column in BAND_COLUMNS else column
+        problems += too_large_problems(file, counts[column], MAX_COUNT, where, label)
+    if problems:
+        raise ImportValidationError(problems)
+
+
+# --- A national RTT extract, read for one system ---------------------------------------------
+
+_PARENT_ORG = {"icb_code": ("Provider Parent Org Code",)}
+
+
+def read_rtt_for_system(
+    path: Path, *, ics: str | None = None, providers: Collection[str] | None = None
+) -> RttExtract:
+    """`read_rtt_extract`, with a national file's lines for other systems skipped unparsed.
+
+    The national extract has about 180,000 rows, of which one system has a few thousand. Splitting
+    each line at the system column is far cheaper than parsing every cell as text, so the lines
+    of the chosen ICS are copied to a small file that the importer then reads and validates in
+    full. Problems are reported against the original file's name and row numbers. Whenever the
+    shortcut is not safe (no ICS asked for, a quoted field spanning lines, no matching line, an
+    archive that is not one CSV) the whole file goes through the importer as it is.
+    """
+    if ics is None:
+        return read_rtt_extract(path, ics=ics, providers=providers)
+    with tempfile.TemporaryDirectory(prefix="rtt-") as folder:
+        kept = _copy_system_lines(path, ics, Path(folder))
+        if kept is None:
+            return read_rtt_extract(path, ics=ics, providers=providers)
+        small, label, line_numbers = kept
+        try:
+            extract = read_rtt_extract(small, ics=ics, providers=providers)
+        except ImportValidationError as error:
+            raise ImportValidationError(
+                _relocate(p, small.name, label, line_numbers) for p in error.problems
+            ) from None
+    return dataclasses.replace(extract, source_file=label)
+
+
+def _relocate(
+    problem: ImportProblem, small_name: str, label: str, line_numbers: list[int]
+) -> ImportProblem:
+    row = problem.row
+    if row is not None and row >= 2:
+        row = line_numbers[row - 2]
+    file = label if problem.file == small_name else problem.file
+    return dataclasses.replace(problem, file=file, row=row)
+
+
+@contextmanager
+def _csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], str] | None]:
+    """The CSV's bytes (or the one CSV's in a zip) with its label; None for other archives."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                yield None
+                return
+            with archive.open(members[0]) as raw:
+                yield (
+                    io.BufferedReader(raw, buffer_size=1 << 20),
+                    f"{path.name}/{members[0].filename}",
+                )
+        return
+    with path.open("rb", buffering=1 << 20) as raw:
+        yield raw, path.name
+
+
+def _copy_system_lines(path: Path, ics: str, folder: Path) -> tuple[Path, str, list[int]] | None:
+    """Copies the header and the ICS's lines, byte for byte, to a file in `folder`.
+
+    Lines are compared as bytes up to the system column, so the 80 MB are neither decoded nor
+    parsed; only a line with a quote before that column is parsed as CSV.
+
+    Returns:
+        The small file, the original file's label, and the original line number of each data
+        line copied; or None when the shortcut does not apply.
+    """
+    wanted = ics.encode()
+    with _csv_bytes(path) as opened:
+        if opened is None:
+            return None
+        stream, label = opened
+        header_line = stream.readline()
+        header_text = header_line.decode("utf-8-sig", errors="replace")
+        try:
+            header = next(csv.reader([header_text]), [])
+        except csv.Error:
+            return None  # not a CSV header the shortcut understands: the importer will say why
+        columns, missing = find_columns(header, _PARENT_ORG, file=label, required=_PARENT_ORG)
+        if missing:
+            return None
+        position = header.index(columns["icb_code"])
+        small = folder / Path(label).name
+        line_numbers: list[int] = []
+        with small.open("wb") as out:
+            out.write(header_line)
+            for number, line in enumerate(stream, start=2):
+                fields = line.split(b",", position + 1)
+                if len(fields) <= position:
+                    continue
+                if line.count(b'"') % 2:
+                    return None  # a quoted field runs over more than one line
+                if any(b'"' in field for field in fields[: position + 1]):
+                    text = line.decode("utf-8", errors="replace")
+                    try:
+                        parsed = next(csv.reader([text]), [])
+                    except csv.Error:
+                        return None
+                    code = parsed[position].strip().encode() if len(parsed) > position else b""
+                else:
+                    code = fields[position].strip()
+                if code == wanted:
+                    out.write(line if line.endswith(b"\n") else line + b"\r\n")
+                    line_numbers.append(number)
+    if not line_numbers:
+        return None
+    return small, label, line_numbers
+
+
+# --- ODS trusts, flows and the project's templates ---------------------------------------------
+
+
+def load_etr(
+    session: Session, path: Path, scenario: Scenario, *, icb: str, user: str
+) -> ImportOutcome:
+    """Adds the ICB's open NHS trusts from the ODS file, and updates names, ICB and postcodes.
+
+    Organisations are shared reference data; the file is recorded against the scenario it was
+    imported into, so re-importing it there is a no-op.
+    """
+    sha256 = file_sha256(path)
+    if already_imported(session, scenario.id, "etr", sha256):
+        return ImportOutcome("etr", path.name, 0, skipped_as_duplicate=True)
+    trusts = etr_trusts(path, icb)
+    existing = {
+        o.ods_code: o
+        for o in session.exec(
+            select(Organisation).where(Organisation.ods_code.in_(trusts["ods_code"].tolist()))
+        ).all()
+    }
+    written = 0
+    for row in trusts.itertuples(index=False):
+        name = display_org_name(row.name)
+        postcode = row.postcode or None
+        org = existing.get(row.ods_code)
+        if org is None:
+            session.add(
+                Organisation(
+                    ods_code=row.ods_code,
+                    name=name,
+                    icb_code=row.icb_code,
+                    kind=OrganisationKind.NHS_TRUST.value,
+                    postcode=postcode,
+                    updated_by=user,
+                )
+            )
+            written += 1
+        elif (org.name, org.icb_code, org.postcode) != (name, row.icb_code, postcode):
+            org.name, org.icb_code, org.postcode = name, row.icb_code, postcode
+            org.updated_by = user
+            session.add(org)
+            written += 1
+    session.flush()
+    return _record_batch(session, scenario.id, "etr", path, sha256, written, user)
+
+
+def etr_trusts(path: Path, icb: str) -> pd.DataFrame:
+    """The ICB's open trusts from the ODS file, checked to fit the organisation table."""
+    etr = read_etr(path, icb=icb)
+    trusts = etr[etr["closed"].isna()]
+    file = path.name
+    problems = too_long_problems(file, trusts["ods_code"], 10, "an ODS code", "1 (code)")
+    problems += too_long_problems(file, trusts["name"], 200, "an organisation name", "2 (name)")
+    problems += too_long_problems(file, trusts["postcode"], 10, "a postcode", "10 (postcode)")
+    problems += too_long_problems(file, trusts["icb_code"], 5, "an ICB code", "4 (ICB)")
+    problems += [
+        ImportProblem(
+            file, None, "1 (code)", code, "appears more than once; each trust has one row."
+        )
+        for code in sorted(set(trusts.loc[trusts["ods_code"].duplicated(), "ods_code"]))
+    ]
+    if trusts.empty:
+        problems.append(
+            ImportProblem(file, None, "4 (ICB)", icb, "has no open trusts in this file.")
+        )
+    if problems:
+        raise ImportValidationError(problems)
+    return trusts
+
+
+def flow_table() -> type | None:
+    """The table of monthly flows per system, if this database schema has one.
+
+    The flow series is per system (ICB), not per provider, so it has no place in `rtt_activity`;
+    it is stored in `system_flow` once the schema adds that table (`SystemFlow`).
+    """
+    return getattr(models, "SystemFlow", None)
+
+
+def load_flows(
+    session: Session, path: Path, flows: pd.DataFrame, scenario: Scenario, *, icb: str, user: str
+) -> ImportOutcome:
+    """Replaces the scenario's monthly flows of the system `icb` with those in the file."""
+    sha256 = file_sha256(path)
+    if already_imported(session, scenario.id, "flows", sha256):
+        return ImportOutcome("flows", path.name, 0, skipped_as_duplicate=True)
+    table = flow_table()
+    if table is None:
+        raise ImportValidationError(
+            [
+                ImportProblem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    "is valid, but this database has no table for monthly flows per system yet "
+                    "(system_flow); nothing was written.",
+                )
+            ]
+        )
+    session.execute(sa.delete(table).where(table.scenario_id == scenario.id, table.icb_code == icb))
+    rows = [
+        {
+            "scenario_id": scenario.id,
+            "icb_code": icb,
+            "period": period.date(),
+            "new_clock_starts": int(new),
+            "completed": int(completed),
+            "waiting_total": int(incomplete),
+        }
+        for period, new, completed, incomplete in flows[
+            ["period", "new", "completed", "incomplete"]
+        ].itertuples(index=False)
+    ]
+    if rows:
+        session.execute(sa.insert(table), rows)
+    return _record_batch(session, scenario.id, "flows", path, sha256, len(rows), user)
+
+
+def load_template(
+    session: Session, template: Template, scenario: Scenario, path: Path, *, user: str
+) -> ImportOutcome:
+    """Adds or updates the scenario's sites (theatres template) or case-mix rows.
+
+    Rows are matched by site code or treatment function; rows of the scenario the file does not
+    mention are left as they are.
+    """
+    sha256 = file_sha256(path)
+    if already_imported(session, scenario.id, "template", sha256):
+        return ImportOutcome("template", path.name, 0, skipped_as_duplicate=True)
+    if template.kind == THEATRES:
+        written = _upsert_sites(session, template.rows, scenario, user)
+    else:
+        written = _upsert_case_mix(session, template.rows, scenario, user)
+    session.flush()
+    return _record_batch(session, scenario.id, "template", path, sha256, written, user)
+
+
+def _rate(value: float) -> Decimal:
+    return Decimal(f"{value:.3f}")
+
+
+def _upsert_sites(session: Session, rows: pd.DataFrame, scenario: Scenario, user: str) -> int:
+    org_ids = organisation_ids(session)
+    sites = {s.code: s for s in session.exec(select(Site).where(Site.scenario_id == scenario.id))}
+    theatres = {
+        t.site_id: t
+        for t in session.exec(
+            select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario.id)
+        )
+    }
+    beds = {
+        b.site_id: b
+        for b in session.exec(select(BedCapacity).where(BedCapacity.scenario_id == scenario.id))
+    }
+    for row in rows.to_dict("records"):
+        values = {
+            "name": row["site_name"],
+            "operator_id": org_ids[row["operator_ods_code"]],
+            "is_elective_hub": bool(row["is_elective_hub"]),
+            "postcode": row["postcode"],
+            "latitude": None if pd.isna(row["latitude"]) else float(row["latitude"]),
+            "longitude": None if pd.isna(row["longitude"]) else float(row["longitude"]),
+            "source": row["source"],
+        }
+        site = sites.get(row["site_code"])
+        if site is None:
+            site = Site(scenario_id=scenario.id, code=row["site_code"], updated_by=user, **values)
+            session.add(site)
+            session.flush()
+        else:
+            _set_changed(site, values, user)
+        session.add(site)
+        if row["treatment_functions"] is not None:
+            session.execute(
+                sa.delete(SiteTreatmentFunction).where(SiteTreatmentFunction.site_id == site.id)
+            )
+            session.add_all(
+                SiteTreatmentFunction(site_id=site.id, tfc=code)
+                for code in row["treatment_functions"]
+            )
+        theatre_values = {
+            "theatres": int(row["theatres"]),
+            "sessions_per_week": int(row["sessions_per_week"]),
+            "session_minutes": int(row["session_minutes"]),
+            "utilisation_target": _rate(row["utilisation_target"]),
+        }
+        bed_values = {
+            "elective_overnight_beds": int(row["elective_overnight_beds"]),
+            "day_case_places": int(row["day_case_places"]),
+            "occupancy_target": _rate(row["occupancy_target"]),
+        }
+        for existing, table, values_ in (
+            (theatres.get(site.id), TheatreCapacity, theatre_values),
+            (beds.get(site.id), BedCapacity, bed_values),
+        ):
+            if existing is None:
+                session.add(
+                    table(scenario_id=scenario.id, site_id=site.id, updated_by=user, **values_)
+                )
+            else:
+                _set_changed(existing, values_, user)
+                session.add(existing)
+    return len(rows)
+
+
+def _upsert_case_mix(session: Session, rows: pd.DataFrame, scenario: Scenario, user: str) -> int:
+    ensure_treatment_functions(session)
+    existing = {
+        c.tfc: c for c in session.exec(select(CaseMix).where(CaseMix.scenario_id == scenario.id))
+    }
+    for row in rows.to_dict("records"):
+        values = {
+            "minutes_per_case": int(row["minutes_per_case"]),
+            "length_of_stay_days": Decimal(f"{row['length_of_stay_days']:.2f}"),
+            "day_case_rate": _rate(row["day_case_rate"]),
+            "source": row["source"],
+        }
+        current = existing.get(row["tfc"])
+        if current is None:
+            session.add(CaseMix(scenario_id=scenario.id, tfc=row["tfc"], updated_by=user, **values))
+        else:
+            _set_changed(current, values, user)
+            session.add(current)
+    return len(rows)
+
+
+def _set_changed(row: object, values: dict[str, object], user: str) -> None:
+    """Sets only the values that differ, so an unchanged row keeps its version."""
+    changed = False
+    for name, value in values.items():
+        old = getattr(row, name)
+        same = (
+            Decimal(str(old)) == Decimal(str(value))
+            if isinstance(old, Decimal | float) and value is not None and old is not None
+            else old == value
+        )
+        if not same:
+            setattr(row, name, value)
+            changed = True
+    if changed:
+        row.updated_by = user  # type: ignore[attr-defined]

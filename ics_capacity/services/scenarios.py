@@ -27,6 +27,7 @@ from ics_capacity.db.models import (
     ScenarioStatus,
     Site,
     SiteTreatmentFunction,
+    SystemFlow,
     TheatreCapacity,
     TrustBeds,
     WaitingList,
@@ -185,6 +186,7 @@ _SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
     CaseMix,
     WaitingList,
     RttActivity,
+    SystemFlow,
 )
 
 

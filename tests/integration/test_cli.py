@@ -168,3 +168,103 @@ def test_user_add_and_set_password(db_url: str) -> None:
         app, ["user", "set-password", "lead@trust.nhs.uk", "--password", "second admin passphrase"]
     )
     assert sign_in("lead@trust.nhs.uk", "second admin passphrase")
+
+
+# --- import and export of scenarios --------------------------------------------------------------
+
+
+def _draft_scenario(emails: dict[str, str]) -> int:
+    from ics_capacity.services import auth
+    from ics_capacity.services import scenarios as sc
+    from tests.conftest import TEST_PASSWORD
+
+    token = auth.sign_in(emails["manager"], TEST_PASSWORD)
+    _, memberships = auth.my_collaboratives(token)
+    bcpc = next(m.collaborative_id for m in memberships if m.code == "BCPC")
+    baseline = next(s.id for s in sc.list_scenarios(token, bcpc) if s.is_baseline)
+    return sc.create_scenario(token, baseline, "From the command line")
+
+
+def test_import_template_into_a_scenario(app_db, repo_root: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """`import template --dry-run` shows the file's figures; without it the sites are written."""
+    from ics_capacity.db.models import Site, TheatreCapacity
+
+    url, emails = app_db
+    draft = _draft_scenario(emails)
+    lines = (repo_root / "docs/examples/theatres_template.csv").read_text().splitlines()
+    lines[1] = lines[1].replace(
+        "CANNOCK,Cannock Chase Hospital,RL4,yes,WS11 5XY,52.6926,-2.0303,10,",
+        "CANNOCK,Cannock Chase Hospital,RL4,yes,WS11 5XY,52.6926,-2.0303,11,",
+    )
+    template = tmp_path / "hubs.csv"
+    template.write_text("\n".join(lines) + "\n")
+    dry = runner.invoke(
+        app, ["import", "template", str(template), "--scenario", str(draft), "--dry-run"]
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "Theatres: 47" in dry.stdout
+    result = runner.invoke(app, ["import", "template", str(template), "--scenario", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert "template: 6 rows from hubs.csv." in result.stdout
+    with unit_of_work(url) as session:
+        theatres = session.execute(
+            sa.select(TheatreCapacity.theatres)
+            .join(Site, Site.id == TheatreCapacity.site_id)
+            .where(Site.scenario_id == draft, Site.code == "CANNOCK")
+        ).scalar_one()
+    assert theatres == 11
+
+
+def test_import_needs_a_scenario_and_reports_problems(
+    app_db, nhs_dir: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    """Kinds other than rtt need --scenario; a bad file's problems are printed and exit 1."""
+    _, emails = app_db
+    result = runner.invoke(
+        app, ["import", "kh03", str(nhs_dir / "kh03_qmco_quarterly_trust_2018-19_2024-25.csv")]
+    )
+    assert result.exit_code == 1 and "--scenario ID" in result.output
+    empty = tmp_path / "beds.csv"
+    empty.write_bytes(b"")
+    draft = _draft_scenario(emails)
+    result = runner.invoke(app, ["import", "kh03", str(empty), "--scenario", str(draft)])
+    assert result.exit_code == 1 and "beds.csv: is empty (0 bytes)" in result.output
+
+
+def test_import_rtt_into_a_scenario(app_db, nhs_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """With --scenario, the zipped extract's rows for the scenario's system go into that draft."""
+    _, emails = app_db
+    draft = _draft_scenario(emails)
+    result = runner.invoke(
+        app, ["import", "rtt", str(_zipped_extract(nhs_dir, tmp_path)), "--scenario", str(draft)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "rtt: 7,322 rows from rtt-april-2026.zip." in result.stdout
+
+
+def test_export_scenario_in_every_format(app_db, tmp_path: Path) -> None:  # noqa: ANN001
+    """`export` writes JSON, a workbook, a zip of CSVs, or one table."""
+    import json
+
+    import pandas as pd
+
+    _, emails = app_db
+    draft = _draft_scenario(emails)
+    for fmt, name in (
+        ("json", "from-the-command-line.json"),
+        ("xlsx", "from-the-command-line.xlsx"),
+        ("csv", "from-the-command-line-csv.zip"),
+    ):
+        result = runner.invoke(app, ["export", str(draft), "--format", fmt, "--out", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).stat().st_size > 0
+    document = json.loads((tmp_path / "from-the-command-line.json").read_text())
+    assert document["scenario"]["name"] == "From the command line"
+    out = tmp_path / "sites.csv"
+    result = runner.invoke(
+        app, ["export", str(draft), "--format", "csv", "--table", "sites", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 6
+    bad = runner.invoke(app, ["export", str(draft), "--format", "pdf", "--out", str(tmp_path)])
+    assert bad.exit_code == 1 and "not a scenario format" in bad.output

@@ -1,0 +1,412 @@
+"""Data: upload files into a scenario with a preview of every problem; export any table.
+
+NHS England's published files or the project's templates are checked before anything is saved.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import reflex as rx
+
+from ics_capacity.importers.problems import ImportValidationError
+from ics_capacity.services.auth import AuthError
+from ics_capacity.services.data_exchange import (
+    EXPORT_TABLES,
+    IMPORT_KINDS,
+    commit_import,
+    export_scenario,
+    export_table,
+    preview_import,
+)
+from ics_capacity.services.scenarios import ScenarioError, list_scenarios
+from ics_capacity.ui import theme
+from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.state.session import SessionState, refusal
+
+KIND_LABELS = {
+    "rtt": "RTT Full CSV extract (waiting lists; .csv or .zip)",
+    "kh03": "KH03 beds (quarterly panel)",
+    "workforce": "Workforce: staff in post by staff group",
+    "etr": "ODS trusts (etr.csv)",
+    "flows": "Monthly RTT flows per system",
+    "template": "Project template: sites and theatres, or case-mix (.csv or .xlsx)",
+}
+UPLOAD_ID = "data-upload"
+ERRORS = (AuthError, ScenarioError, ValueError)
+
+
+class DataState(rx.State):
+    """The chosen scenario and file kind, the uploaded file and its preview."""
+
+    scenarios: list[dict[str, str]] = []
+    scenario_id: str = ""
+    kind: str = "rtt"
+    ics: str = ""
+    file_name: str = ""
+    preview_ok: bool = False
+    already_imported: bool = False
+    summary: list[list[str]] = []
+    problems: list[dict[str, str]] = []
+    checking: bool = False
+    _upload_path: str = ""
+
+    @rx.event
+    async def load(self):
+        """Lists the scenarios the user can import into or export."""
+        session = await self.get_state(SessionState)
+        if not session.signed_in:
+            return None
+        try:
+            rows = list_scenarios(session.token, session.collaborative_id)
+        except ERRORS as error:
+            return refusal(error)
+        self.scenarios = [{"id": str(s.id), "name": f"{s.name} ({s.status})"} for s in rows]
+        if not any(s["id"] == self.scenario_id for s in self.scenarios):
+            drafts = [s for s in rows if s.status in ("draft", "rejected")]
+            self.scenario_id = str((drafts or rows)[0].id) if rows else ""
+        return None
+
+    @rx.event
+    def choose_scenario(self, scenario_id: str):
+        """Picks the scenario to import into or export."""
+        self.scenario_id = scenario_id
+        self._clear()
+
+    @rx.event
+    def choose_kind(self, kind: str):
+        """Picks the kind of file being uploaded."""
+        self.kind = kind if kind in IMPORT_KINDS else "rtt"
+        self._clear()
+
+    @rx.event
+    def set_ics(self, ics: str):
+        """Keeps the ICB code that filters a national RTT extract."""
+        self.ics = ics.strip().upper()
+
+    def _clear(self) -> None:
+        self.file_name, self.preview_ok, self.already_imported = "", False, False
+        self.summary, self.problems, self._upload_path = [], [], ""
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        """Saves the uploaded file on the server and previews it: nothing is imported yet."""
+        self._clear()
+        if not files:
+            yield rx.toast.error("Choose a file first.")
+            return
+        upload = files[0]
+        data = await upload.read()
+        name = Path(upload.name or "upload").name
+        if not data:
+            self.file_name = name
+            self.problems = [{"where": name, "reason": "The file is empty (0 bytes)."}]
+            return
+        folder = Path(tempfile.mkdtemp(prefix="ics-upload-"))
+        path = folder / name
+        path.write_bytes(data)
+        self._upload_path, self.file_name = str(path), name
+        self.checking = True
+        yield
+        session = await self.get_state(SessionState)
+        try:
+            preview = preview_import(
+                session.token, int(self.scenario_id or 0), self.kind, path, ics=self.ics or None
+            )
+        except ERRORS as error:
+            self.checking = False
+            yield refusal(error)
+            return
+        self.checking = False
+        self.preview_ok = preview.ok
+        self.already_imported = preview.already_imported
+        self.summary = [[label, value] for label, value in preview.summary]
+        self.problems = [_problem_view(p) for p in preview.problems]
+
+    @rx.event
+    async def commit(self):
+        """Imports the previewed file into the scenario in one transaction."""
+        if not self._upload_path or not self.preview_ok:
+            return rx.toast.error("Upload a file without problems first.")
+        session = await self.get_state(SessionState)
+        try:
+            outcome = commit_import(
+                session.token,
+                int(self.scenario_id),
+                self.kind,
+                Path(self._upload_path),
+                ics=self.ics or None,
+            )
+        except ImportValidationError as error:
+            self.preview_ok = False
+            self.problems = [_problem_view(p) for p in error.problems]
+            return rx.toast.error("The file has problems; nothing was imported.")
+        except ERRORS as error:
+            return refusal(error)
+        self._clear()
+        return rx.toast.success(outcome.describe())
+
+    @rx.event
+    async def download_table(self, table: str, fmt: str):
+        """Downloads one table of the scenario as CSV or Excel."""
+        session = await self.get_state(SessionState)
+        try:
+            name, data = export_table(session.token, int(self.scenario_id), table, fmt)
+        except ERRORS as error:
+            return refusal(error)
+        return rx.download(data=data, filename=name)
+
+    @rx.event
+    async def download_scenario(self, fmt: str):
+        """Downloads the whole scenario as JSON, Excel or a zip of CSV files."""
+        session = await self.get_state(SessionState)
+        try:
+            name, data = export_scenario(session.token, int(self.scenario_id), fmt)
+        except ERRORS as error:
+            return refusal(error)
+        return rx.download(data=data, filename=name)
+
+
+def _problem_view(problem) -> dict[str, str]:  # noqa: ANN001
+    where = problem.file
+    if problem.row:
+        where += f", row {problem.row}"
+    if problem.column:
+        where += f", column '{problem.column}'"
+    reason = problem.reason
+    if problem.value not in (None, ""):
+        reason = f"'{problem.value}': {reason}"
+    return {"where": where, "reason": reason}
+
+
+def _select(label: str, html_id: str, options, value, on_change) -> rx.Component:  # noqa: ANN001
+    return rx.vstack(
+        field_label(label, html_id),
+        rx.el.select(
+            options,
+            id=html_id,
+            value=value,
+            on_change=on_change,
+            border=f"2px solid {theme.NHS_TEXT}",
+            padding="6px",
+            max_width="520px",
+        ),
+        spacing="1",
+    )
+
+
+def _import_panel() -> rx.Component:
+    return panel(
+        rx.heading("Import a file", as_="h2", size="5"),
+        rx.text(
+            "Files are checked first; nothing is saved until you confirm, and a file with "
+            "any problem is never imported. Importing the same file twice changes nothing.",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_bottom="12px",
+        ),
+        rx.flex(
+            _select(
+                "Scenario",
+                "data-scenario",
+                rx.foreach(DataState.scenarios, lambda s: rx.el.option(s["name"], value=s["id"])),
+                DataState.scenario_id,
+                DataState.choose_scenario,
+            ),
+            _select(
+                "Kind of file",
+                "data-kind",
+                [rx.el.option(label, value=kind) for kind, label in KIND_LABELS.items()],
+                DataState.kind,
+                DataState.choose_kind,
+            ),
+            rx.cond(
+                DataState.kind == "rtt",
+                rx.vstack(
+                    field_label("System (ICB code) in a national file", "data-ics"),
+                    rx.el.input(
+                        id="data-ics",
+                        value=DataState.ics,
+                        on_change=DataState.set_ics,
+                        placeholder="e.g. QUA",
+                        width="120px",
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
+                    ),
+                    spacing="1",
+                ),
+            ),
+            gap="16px",
+            wrap="wrap",
+            align="end",
+        ),
+        rx.upload(
+            rx.vstack(
+                rx.text("Drag a file here, or choose one", font_weight="600"),
+                rx.text(rx.selected_files(UPLOAD_ID).join(", "), color=theme.NHS_SECONDARY_TEXT),
+                align="center",
+            ),
+            id=UPLOAD_ID,
+            multiple=False,
+            border=f"2px dashed {theme.NHS_BLUE}",
+            padding="24px",
+            margin_top="16px",
+            aria_label="File to import",
+        ),
+        rx.hstack(
+            button(
+                "Check the file",
+                on_click=DataState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                kind="secondary",
+            ),
+            rx.cond(
+                DataState.checking, rx.hstack(rx.spinner(), rx.text("Checking…"), role="status")
+            ),
+            margin_top="12px",
+            align="center",
+            spacing="3",
+        ),
+        rx.cond(DataState.file_name != "", _preview()),
+    )
+
+
+def _preview() -> rx.Component:
+    return rx.box(
+        rx.heading("Preview of ", DataState.file_name, as_="h3", size="4", margin_top="20px"),
+        rx.el.table(
+            rx.el.tbody(
+                rx.foreach(
+                    DataState.summary,
+                    lambda item: rx.el.tr(
+                        rx.el.th(item[0], scope="row", text_align="left", padding="4px 8px"),
+                        rx.el.td(item[1], padding="4px 8px"),
+                    ),
+                ),
+            ),
+            aria_label="What the file holds",
+        ),
+        rx.cond(
+            DataState.problems.length() > 0,
+            rx.box(
+                rx.text(
+                    DataState.problems.length(),
+                    " problem(s): nothing will be imported.",
+                    font_weight="700",
+                    color=theme.NHS_RED,
+                ),
+                rx.el.table(
+                    rx.el.caption("Problems in the file", text_align="left", font_weight="600"),
+                    rx.el.thead(
+                        rx.el.tr(
+                            rx.el.th("Where", scope="col", text_align="left"),
+                            rx.el.th("Problem", scope="col", text_align="left"),
+                        )
+                    ),
+                    rx.el.tbody(
+                        rx.foreach(
+                            DataState.problems,
+                            lambda p: rx.el.tr(
+                                rx.el.td(p["where"], padding="6px 8px", white_space="nowrap"),
+                                rx.el.td(p["reason"], padding="6px 8px"),
+                                border_bottom=f"1px solid {theme.NHS_BORDER}",
+                            ),
+                        )
+                    ),
+                    width="100%",
+                    border_collapse="collapse",
+                ),
+                role="alert",
+                border=f"4px solid {theme.NHS_RED}",
+                padding="12px",
+                margin_top="12px",
+            ),
+            rx.cond(
+                DataState.already_imported,
+                rx.text(
+                    "This file is already in the scenario; importing it again changes nothing.",
+                    margin_top="12px",
+                ),
+                button("Import into the scenario", on_click=DataState.commit, margin_top="12px"),
+            ),
+        ),
+    )
+
+
+def _export_panel() -> rx.Component:
+    return panel(
+        rx.heading("Export", as_="h2", size="5"),
+        rx.text(
+            "The whole scenario as JSON re-imports without loss; Excel has a sheet per table.",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_bottom="12px",
+        ),
+        rx.hstack(
+            button("Whole scenario (JSON)", on_click=DataState.download_scenario("json")),
+            button(
+                "Whole scenario (Excel)",
+                kind="secondary",
+                on_click=DataState.download_scenario("xlsx"),
+            ),
+            button(
+                "Whole scenario (CSV files, zip)",
+                kind="secondary",
+                on_click=DataState.download_scenario("csv"),
+            ),
+            wrap="wrap",
+            spacing="3",
+        ),
+        rx.el.table(
+            rx.el.caption("Tables", text_align="left", font_weight="600", padding_y="12px"),
+            rx.el.tbody(
+                *[
+                    rx.el.tr(
+                        rx.el.th(label, scope="row", text_align="left", padding="6px 8px"),
+                        rx.el.td(
+                            rx.hstack(
+                                rx.el.button(
+                                    "CSV",
+                                    aria_label=f"{label} as CSV",
+                                    on_click=DataState.download_table(table, "csv"),
+                                    color=theme.NHS_BLUE,
+                                    background="none",
+                                    cursor="pointer",
+                                    text_decoration="underline",
+                                ),
+                                rx.el.button(
+                                    "Excel",
+                                    aria_label=f"{label} as Excel",
+                                    on_click=DataState.download_table(table, "xlsx"),
+                                    color=theme.NHS_BLUE,
+                                    background="none",
+                                    cursor="pointer",
+                                    text_decoration="underline",
+                                ),
+                            ),
+                            padding="6px 8px",
+                        ),
+                        border_bottom=f"1px solid {theme.NHS_BORDER}",
+                    )
+                    for table, label in EXPORT_TABLES.items()
+                ]
+            ),
+            width="100%",
+            border_collapse="collapse",
+        ),
+        margin_top="16px",
+    )
+
+
+def data_page() -> rx.Component:
+    """The data page."""
+    return page_shell(
+        rx.heading("Data", as_="h1", size="8"),
+        rx.text(
+            "Load NHS England's published files for your system, check them, and export "
+            "what the app holds.",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_y="8px",
+        ),
+        _import_panel(),
+        _export_panel(),
+    )
