@@ -8,6 +8,7 @@ from ics_capacity.ui.pages.dashboard import DashboardState, dashboard_page
 from ics_capacity.ui.pages.data import DataState, data_page
 from ics_capacity.ui.pages.login import login_page
 from ics_capacity.ui.pages.overview import OverviewState, overview_page
+from ics_capacity.ui.pages.rebalance import RebalanceState, rebalance_page
 from ics_capacity.ui.pages.scenario import ScenarioPageState, scenario_page
 from ics_capacity.ui.pages.scenarios import (
     CompareState,
@@ -51,6 +52,12 @@ app.add_page(
     route="/scenarios/[scenario_id]",
     title=f"Scenario · {TITLE}",
     on_load=[SessionState.require_sign_in, ScenarioPageState.open, ScenarioRoom.join],
+)
+app.add_page(
+    rebalance_page,
+    route="/rebalance",
+    title=f"Rebalance · {TITLE}",
+    on_load=[SessionState.require_sign_in, RebalanceState.load],
 )
 app.add_page(
     compare_page,

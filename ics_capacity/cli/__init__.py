@@ -85,10 +85,11 @@ def seed_demo(
 def _register_subcommands() -> None:
     """Adds the commands that live in their own modules (one per capability)."""
     # Each module exposes `register(app)`; keep one line per module, in alphabetical order.
-    from ics_capacity.cli import data, forecast, users
+    from ics_capacity.cli import data, forecast, rebalance, users
 
     data.register(app)
     forecast.register(app)
+    rebalance.register(app)
     users.register(app)
 
 

@@ -12,6 +12,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Overview", "/", ""),
     ("Dashboard", "/dashboard", ""),
     ("Scenarios", "/scenarios", ""),
+    ("Rebalance", "/rebalance", ""),
     ("Data", "/data", ""),
     ("Audit log", "/audit", "view_audit"),
     ("Users", "/users", "manage_users"),

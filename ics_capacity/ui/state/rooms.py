@@ -87,9 +87,20 @@ class ScenarioRoom(rx.SharedState):
     @rx.event
     async def join(self):
         """Links this browser to the room of the scenario in the URL, if the user may view it."""
-        session = await self.get_state(SessionState)
         try:
             scenario_id = int(self.router.page.params.get("scenario_id", "0"))
+        except ValueError as error:
+            return refusal(error)
+        return await self._join(scenario_id)
+
+    @rx.event
+    async def join_scenario(self, scenario_id: int):
+        """Links this browser to a scenario's room from a page without it in the URL."""
+        return await self._join(int(scenario_id))
+
+    async def _join(self, scenario_id: int):
+        session = await self.get_state(SessionState)
+        try:
             principal = current_principal(session.token)
             token = session.token
             scenario_summary(token, scenario_id)  # raises unless the user may view it

@@ -1,0 +1,31 @@
+"""Charts of a rebalancing plan: pure DataFrame -> Altair chart."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from ics_capacity.charts.palette import SCENARIO_COLOURS
+
+
+def pressure_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Pressure of each trust's lists at the end of the horizon: no collaboration vs the plan."""
+    order = list(dict.fromkeys(frame.sort_values("pressure", ascending=False)["list"]))
+    return (
+        alt.Chart(frame, title="Pressure at the end of the horizon (2 × wait / target)")
+        .mark_bar()
+        .encode(
+            y=alt.Y("list:N", sort=order, title=None),
+            yOffset=alt.YOffset("plan:N"),
+            x=alt.X("pressure:Q", title="Pressure (1 = on target)"),
+            color=alt.Color(
+                "plan:N",
+                scale=alt.Scale(range=SCENARIO_COLOURS[:2]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=["list:N", "plan:N", alt.Tooltip("pressure:Q", format=".2f")],
+        )
+        .properties(width="container", height=alt.Step(10))
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=12, titleFontSize=13)
+    )

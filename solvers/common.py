@@ -1,0 +1,179 @@
+"""What every solver shares: options in, honest statistics out, and the limits that bind.
+
+Solvers take `SolveOptions` and report `SolveStats`; the status names are the five a planner sees
+(`optimal | feasible | infeasible | no_solution_in_time | invalid_input`), mapped once here from
+CP-SAT's own codes so no solver invents its own wording.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from enum import StrEnum
+
+import ortools
+from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict, Field
+
+logger = logging.getLogger(__name__)
+
+
+class Status(StrEnum):
+    """How a solve ended, in the words the app and the CLI report."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION_IN_TIME = "no_solution_in_time"
+    INVALID_INPUT = "invalid_input"
+
+    @property
+    def has_solution(self) -> bool:
+        """True when the solver returned a plan (proven optimal or not)."""
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+_CP_SAT_STATUS = {
+    cp_model.OPTIMAL: Status.OPTIMAL,
+    cp_model.FEASIBLE: Status.FEASIBLE,
+    cp_model.INFEASIBLE: Status.INFEASIBLE,
+    cp_model.UNKNOWN: Status.NO_SOLUTION_IN_TIME,
+    cp_model.MODEL_INVALID: Status.INVALID_INPUT,
+}
+
+
+def status_from_cp_sat(code: int) -> Status:
+    """Maps a CP-SAT status code to the status reported to people.
+
+    Returns:
+        `Status.NO_SOLUTION_IN_TIME` for CP-SAT's UNKNOWN (the time limit came before any plan).
+    """
+    return _CP_SAT_STATUS.get(code, Status.NO_SOLUTION_IN_TIME)
+
+
+ParameterValue = bool | int | float | str | list[str]
+
+
+class SolveOptions(BaseModel):
+    """How long and on how many cores to search; the same options drive every solver.
+
+    `parameters` passes further CP-SAT parameters by name (e.g. `{"linearization_level": 2}`) for
+    tuning experiments; the three that matter for honesty (time, workers, seed) are fields of their
+    own and always set.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    time_limit_seconds: float = Field(10.0, gt=0)
+    num_workers: int = Field(2, ge=1)
+    seed: int = Field(0, ge=0)
+    log_search_progress: bool = False
+    relative_gap_limit: float = Field(0.0, ge=0)
+    use_hint: bool = True
+    neighbourhood_search: bool = True
+    explain_infeasibility: bool = True
+    parameters: dict[str, ParameterValue] = Field(default_factory=dict)
+
+
+class SolveStats(BaseModel):
+    """What a solve achieved and under which conditions, reported as measured.
+
+    `objective` and `bound` are None when no plan was found; `gap` is |objective - bound| /
+    max(1, |objective|), 0 when proven optimal.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Status
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    wall_seconds: float = 0.0
+    time_limit_seconds: float
+    num_workers: int
+    seed: int
+    ortools_version: str = ortools.__version__
+    cp_sat_status: str = ""
+
+    @classmethod
+    def invalid(cls, options: SolveOptions) -> SolveStats:
+        """Statistics of a solve refused before the model was built (the input was invalid)."""
+        return cls(
+            status=Status.INVALID_INPUT,
+            time_limit_seconds=options.time_limit_seconds,
+            num_workers=options.num_workers,
+            seed=options.seed,
+        )
+
+
+class Limit(BaseModel):
+    """A limit that binds in a returned plan: which rule, for whom or where, when, and by how much.
+
+    `shortfall` is in the rule's own unit (`unit`): staff short on a shift, minutes over a contract,
+    days in a too-long run; 0 means the limit is tight but met.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    where: str
+    when: str = ""
+    shortfall: int = 0
+    unit: str = ""
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|objective - bound| / max(1, |objective|), or None when either is missing."""
+    if objective is None or bound is None or math.isnan(bound):
+        return None
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+def configure_cp_sat(solver: cp_model.CpSolver, options: SolveOptions) -> None:
+    """Sets time limit, workers, seed and the extra parameters on a CP-SAT solver."""
+    params = solver.parameters
+    params.max_time_in_seconds = options.time_limit_seconds
+    params.num_workers = options.num_workers
+    params.random_seed = options.seed
+    params.log_search_progress = options.log_search_progress
+    params.relative_gap_limit = options.relative_gap_limit
+    for name, value in options.parameters.items():
+        set_cp_sat_parameter(solver, name, value)
+    if options.log_search_progress:
+        solver.log_callback = logger.info
+
+
+def set_cp_sat_parameter(solver: cp_model.CpSolver, name: str, value: ParameterValue) -> None:
+    """Sets one CP-SAT parameter by name; a list replaces a repeated field (e.g. `subsolvers`)."""
+    params = solver.parameters
+    if not hasattr(params, name):
+        raise ValueError(f"CP-SAT has no parameter named {name!r}.")
+    if isinstance(value, list):
+        field = getattr(params, name)
+        field.clear()
+        field.extend(value)
+    else:
+        setattr(params, name, value)
+
+
+def stats_from_cp_sat(
+    solver: cp_model.CpSolver, code: int, options: SolveOptions, wall_seconds: float
+) -> SolveStats:
+    """Reads status, objective, bound and gap off a finished CP-SAT solve."""
+    status = status_from_cp_sat(code)
+    objective = bound = gap = None
+    if status.has_solution:
+        objective = float(solver.objective_value)
+        bound = float(solver.best_objective_bound)
+        gap = 0.0 if status is Status.OPTIMAL else relative_gap(objective, bound)
+    return SolveStats(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        wall_seconds=round(wall_seconds, 3),
+        time_limit_seconds=options.time_limit_seconds,
+        num_workers=options.num_workers,
+        seed=options.seed,
+        cp_sat_status=solver.status_name(code),
+    )

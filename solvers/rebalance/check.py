@@ -1,0 +1,320 @@
+"""An independent checker of rebalancing plans, written from the issue and docs/rebalance.md.
+
+It imports only the schema, re-derives every figure from the instance and the plan rows, and
+returns the rules a plan breaks: a capacity exceeded, patients invented or lost, a cohort treated
+before an older one of the same list, a hub out of reach or not treating the function, and any
+reported figure (pressure, long-wait score, travel score) that does not match its recomputation.
+
+Counting rules (docs/rebalance.md): weeks are 1-based; at the end of week e a patient who was in
+wait band b at the start is in band b + e and one who joined during week s is in band e - s. So a
+cohort is identified by key = band - week: b for the backlog, -s for those joining in week s, and
+its band at the end of week e is key + e. A list is served longest waiters first (largest key
+first). Long waiters are counted at the end of each period and weighted by its number of weeks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from solvers.rebalance.schema import (
+    HubKind,
+    PlanMetrics,
+    PlanRow,
+    QueueOutcome,
+    RebalanceInput,
+    RebalanceResult,
+)
+
+REL_TOL = 1e-6
+ABS_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A rule the plan breaks: which, where, and what was found."""
+
+    rule: str
+    where: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} at {self.where}: {self.detail}"
+
+
+def _close(a: float, b: float, rel: float = REL_TOL, abs_: float = ABS_TOL) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
+
+
+def _over(limit: float, value: float, scale: float = 1.0) -> bool:
+    return value > limit + REL_TOL * max(abs(limit), scale) + ABS_TOL * scale
+
+
+def _band_at_end(key: int, week: int) -> int:
+    """Wait band at the end of 1-based `week` of the cohort `key` (b, or -s if joined in week s)."""
+    return key + week
+
+
+def check_plan(
+    data: RebalanceInput,
+    plan: list[PlanRow],
+    metrics: PlanMetrics | None = None,
+    queues: list[QueueOutcome] | None = None,
+    *,
+    label: str = "plan",
+) -> list[Violation]:
+    """Every rule `plan` breaks on `data`; with `metrics`/`queues`, also every misreported figure.
+
+    Returns:
+        The violations, empty when the plan is sound.
+    """
+    s = data.settings
+    weeks = s.horizon_weeks
+    hubs = {h.id: h for h in data.hubs}
+    cases = {c.tfc: c for c in data.case_mix}
+    queue_of = {(q.provider, q.tfc): q for q in data.queues}
+    found: list[Violation] = []
+
+    def bad(rule: str, where: str, detail: str) -> None:
+        found.append(Violation(rule, f"{label}: {where}", detail))
+
+    # 1. Each row is a real, reachable, allowed move.
+    use: dict[tuple[str, str, int], float] = defaultdict(float)
+    treated: dict[tuple[str, str, bool], dict[int, dict[int, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )  # stream -> start band -> week -> patients
+    for i, row in enumerate(plan):
+        where = f"row {i} ({row.provider} {row.tfc} -> {row.hub}, week {row.week})"
+        hub = hubs.get(row.hub)
+        queue = queue_of.get((row.provider, row.tfc))
+        if hub is None or queue is None or row.tfc not in cases:
+            bad("unknown_reference", where, "provider, list or hub is not in the instance")
+            continue
+        if not 1 <= row.week <= weeks:
+            bad("week_outside_horizon", where, f"week must be 1..{weeks}")
+            continue
+        if row.patients < -ABS_TOL:
+            bad("negative_patients", where, f"{row.patients}")
+        if row.tfc not in hub.treatment_functions:
+            bad("hub_does_not_treat", where, f"{row.hub} does not treat {row.tfc}")
+        own = hub.operator == row.provider
+        minutes = data.travel_minutes.get(row.provider, {}).get(row.hub)
+        if not own and (minutes is None or minutes > s.max_travel_minutes + 1e-9):
+            bad(
+                "travel_limit",
+                where,
+                f"{minutes} minutes is over the {s.max_travel_minutes:g}-minute limit",
+            )
+        if row.transfer == own:
+            bad("transfer_flag", where, f"transfer={row.transfer} but operator={hub.operator}")
+        c = cases[row.tfc]
+        use[(row.hub, "theatre", row.week)] += row.patients * c.minutes_per_case
+        use[(row.hub, "beds", row.week)] += (
+            row.patients * (1 - c.day_case_rate) * c.length_of_stay_days
+        )
+        use[(row.hub, "day_cases", row.week)] += row.patients * c.day_case_rate
+        use[(row.hub, f"cases:{row.tfc}", row.week)] += row.patients
+        key = row.wait_band_weeks - row.week
+        treated[(row.provider, row.tfc, row.priority)][key][row.week] += row.patients
+
+    # 2. No hub does more in a week than its theatres, beds, places or caps allow.
+    for h in data.hubs:
+        limits = {}
+        if h.theatre is not None:
+            t = h.theatre
+            limits["theatre"] = (
+                t.theatres * t.sessions_per_theatre_per_week * t.session_minutes * t.utilisation_cap
+            )
+        if h.beds is not None:
+            limits["beds"] = h.beds.overnight_beds * 7 * h.beds.occupancy_cap
+        if h.day_case is not None:
+            limits["day_cases"] = h.day_case.places * h.day_case.patients_per_place_per_week
+        for t, cap in h.cases_per_week.items():
+            limits[f"cases:{t}"] = cap
+        for resource, limit in limits.items():
+            for w in range(1, weeks + 1):
+                used = use.get((h.id, resource, w), 0.0)
+                if _over(limit, used):
+                    bad(
+                        "capacity_exceeded",
+                        f"{h.id} {resource} week {w}",
+                        f"uses {used:.6f}, has {limit:.6f}",
+                    )
+
+    # 3. Patients are conserved and each list is served longest waiters first.
+    end_waiting: dict[tuple[str, str], float] = {}
+    treated_total: dict[tuple[str, str], float] = {}
+    long_wait = 0.0
+    overdue = 0.0
+    long_at_end: dict[int, float] = defaultdict(float)
+    periods = [  # 1-based first and last week of each period
+        (first, min(first + s.period_weeks - 1, weeks))
+        for first in range(1, weeks + 1, s.period_weeks)
+    ]
+    thresholds = [(w.over_weeks, w.weight) for w in s.long_wait_weights if w.weight > 0]
+    for q in data.queues:
+        key = (q.provider, q.tfc)
+        end_waiting[key] = 0.0
+        treated_total[key] = 0.0
+        for priority in (False, True):
+            share = s.priority_share if priority else 1 - s.priority_share
+            if priority and share == 0:
+                continue
+            # Cohorts by key: b >= 0 in the backlog, -s for those joining in week s.
+            size: dict[int, float] = {}
+            if not priority:
+                for b, n in enumerate(q.waiting_list):
+                    size[b] = float(n)
+            for week in range(1, weeks + 1):
+                size[-week] = q.weekly_demand * share
+            done = treated.get((q.provider, q.tfc, priority), {})
+            where = f"{q.provider} {q.tfc}{' P2' if priority else ''}"
+            for band in done:
+                if band not in size:
+                    bad("unknown_cohort", where, f"cohort key {band} is not a cohort of the list")
+            order = sorted(size, reverse=True)  # oldest first
+            cumulative = {b: 0.0 for b in order}
+            for week in range(1, weeks + 1):
+                touched = None
+                for b in order:
+                    n = done.get(b, {}).get(week, 0.0)
+                    if n > ABS_TOL:
+                        touched = b
+                        if b < 0 and -b > week:
+                            bad("treated_before_joining", where, f"week {week}, cohort {b}")
+                    cumulative[b] += n
+                for b in order:
+                    if _over(size[b], cumulative[b], max(1.0, size[b])):
+                        bad(
+                            "patients_not_conserved",
+                            where,
+                            f"cohort {b}: {cumulative[b]:.6f} treated of {size[b]:.6f}",
+                        )
+                        cumulative[b] = size[b]
+                if touched is not None:
+                    for b in order:
+                        if b <= touched:
+                            break
+                        if size[b] - cumulative[b] > 1e-5 * max(1.0, size[b]):
+                            bad(
+                                "cohort_order",
+                                where,
+                                f"week {week}: band {touched + week} treated while "
+                                f"{size[b] - cumulative[b]:.4f} from older band "
+                                f"{b + week} still wait",
+                            )
+                            break
+                for first, last in periods:
+                    if week != last:
+                        continue
+                    joined = {b: n for b, n in size.items() if b >= 0 or -b <= week}
+                    left = {b: max(0.0, joined[b] - cumulative[b]) for b in joined}
+                    for over_weeks, weight in thresholds:
+                        over = sum(
+                            n for b, n in left.items() if _band_at_end(b, week) >= over_weeks
+                        )
+                        long_wait += (last - first + 1) * weight * over
+                    if priority:
+                        over = sum(
+                            n
+                            for b, n in left.items()
+                            if _band_at_end(b, week) >= s.priority_max_wait_weeks - 1
+                        )
+                        overdue += (last - first + 1) * over
+            joined_total = sum(size.values())
+            done_total = sum(cumulative.values())
+            end_waiting[key] += joined_total - done_total
+            treated_total[key] += done_total
+            left = {b: max(0.0, size[b] - cumulative[b]) for b in size}
+            for over_weeks in (18, 52, 65, 78):
+                long_at_end[over_weeks] += sum(
+                    n for b, n in left.items() if _band_at_end(b, weeks) >= over_weeks
+                )
+
+    # 4. Reported figures match their recomputation.
+    def pressure(q_key: tuple[str, str]) -> float:
+        q = queue_of[q_key]
+        demand = max(q.weekly_demand, s.demand_floor_per_week)
+        return 2 * (end_waiting[q_key] / demand) / s.target_wait_weeks
+
+    active = [k for k, q in queue_of.items() if q.waiting > 0 or q.weekly_demand > 0]
+    worst = max((pressure(k) for k in active), default=0.0)
+    travel = 0.0
+    for row in plan:
+        hub = hubs.get(row.hub)
+        if hub is None:
+            continue
+        own = hub.operator == row.provider
+        minutes = data.travel_minutes.get(row.provider, {}).get(row.hub, 0.0)
+        travel += row.patients * (
+            s.travel_weight_per_minute * minutes
+            + (0.0 if own else s.transfer_weight)
+            + (s.independent_sector_weight if hub.kind == HubKind.INDEPENDENT_SECTOR else 0.0)
+        )
+    if metrics is not None:
+        for name, mine, theirs in (
+            ("worst_pressure", worst, metrics.worst_pressure),
+            ("long_wait_score", long_wait, metrics.long_wait_score),
+            ("travel_score", travel, metrics.travel_score),
+            ("priority_overdue", overdue, metrics.priority_overdue),
+            ("patients_treated", sum(treated_total.values()), metrics.patients_treated),
+            ("waiting_at_end", sum(end_waiting.values()), metrics.waiting_at_end),
+        ):
+            if not _close(mine, theirs, rel=1e-5, abs_=1e-4):
+                bad("misreported_" + name, "metrics", f"reported {theirs}, recomputed {mine}")
+        for over_weeks, n in long_at_end.items():
+            theirs = metrics.long_waiters_at_end.get(over_weeks)
+            if theirs is not None and not _close(n, theirs, rel=1e-5, abs_=1e-4):
+                bad("misreported_long_waiters", f"over {over_weeks}", f"{theirs} vs {n}")
+    if queues is not None:
+        reported = {(o.provider, o.tfc): o for o in queues}
+        for key in active:
+            o = reported.get(key)
+            if o is None:
+                bad("missing_queue_outcome", f"{key[0]} {key[1]}", "list has no outcome")
+                continue
+            q = queue_of[key]
+            expected_end = q.waiting + q.weekly_demand * weeks - treated_total[key]
+            if not _close(o.waiting_at_end, expected_end, rel=1e-5, abs_=1e-4):
+                bad(
+                    "patients_not_conserved",
+                    f"{key[0]} {key[1]}",
+                    f"waiting at end reported {o.waiting_at_end}, start + joined - treated = "
+                    f"{expected_end}",
+                )
+            if not _close(o.pressure_at_end, pressure(key), rel=1e-5, abs_=1e-6):
+                bad("misreported_pressure", f"{key[0]} {key[1]}", f"{o.pressure_at_end}")
+    return found
+
+
+def check_result(data: RebalanceInput, result: RebalanceResult) -> list[Violation]:
+    """Checks the optimum and every baseline, and that the optimum is never worse than them."""
+    found: list[Violation] = []
+    if result.status.has_solution:
+        if result.metrics is None:
+            found.append(Violation("missing_metrics", "result", "a plan needs its metrics"))
+        found += check_plan(data, result.plan, result.metrics, result.queues, label="optimum")
+        if result.objective is not None and result.bound is not None:
+            if result.bound > result.objective + 1e-6 * max(1.0, abs(result.objective)):
+                found.append(
+                    Violation(
+                        "bound_above_objective", "result", f"{result.bound} > {result.objective}"
+                    )
+                )
+    for baseline in result.baselines:
+        found += check_plan(
+            data, baseline.plan, baseline.metrics, baseline.queues, label=baseline.name
+        )
+        if result.metrics is not None:
+            tol = 1e-5 * max(1.0, baseline.metrics.worst_pressure) + 1e-6
+            if result.metrics.worst_pressure > baseline.metrics.worst_pressure + tol:
+                found.append(
+                    Violation(
+                        "worse_than_baseline",
+                        baseline.name,
+                        f"worst pressure {result.metrics.worst_pressure} > "
+                        f"{baseline.metrics.worst_pressure}",
+                    )
+                )
+    return found

@@ -1,0 +1,59 @@
+"""A manager runs the rebalancing optimiser in the browser and sees the plan's figures."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_rebalance_run_shows_before_and_after(pages) -> None:  # noqa: ANN001
+    """The run finishes in the background and shows the optimum beside the two baselines."""
+    page = pages.signed_in("manager")
+    page.get_by_role("link", name="Rebalance").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rebalance elective activity")
+    page.get_by_label("Horizon (weeks)").fill("13")
+    page.get_by_role("button", name="Run the optimiser").click()
+    expect(page.get_by_role("status")).to_contain_text("Finished: optimal", timeout=60_000)
+    compare = page.get_by_role("table", name="Optimised plan beside the baselines")
+    expect(compare.get_by_role("row")).to_have_count(4)
+    expect(compare).to_contain_text("No collaboration")
+    expect(page.get_by_role("table", name="Before and after, per trust")).to_contain_text("RL4")
+    limits = page.get_by_role("table", name="Limits that bind, and what one more unit is worth")
+    expect(limits.get_by_role("row").nth(1)).to_contain_text("full in weeks")
+    chart = page.get_by_role("figure", name="Pressure by list, plan and no plan")
+    expect(chart.locator("svg g.mark-rect path").first).to_be_visible()
+
+
+def test_viewer_cannot_run_the_optimiser(pages) -> None:  # noqa: ANN001
+    """The viewer sees no run button (and the server refuses the event: tests/security)."""
+    page = pages.signed_in("viewer")
+    page.get_by_role("link", name="Rebalance").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rebalance elective activity")
+    expect(page.get_by_role("button", name="Run the optimiser")).to_have_count(0)
+
+
+def test_a_finished_solve_reaches_a_colleague_live(pages) -> None:  # noqa: ANN001
+    """An executive watching the scenario page hears of the manager's finished run at once."""
+    manager = pages.signed_in("manager")
+    manager.get_by_role("link", name="Scenarios").click()
+    manager.get_by_label("Name", exact=True).fill("Solve watch")
+    manager.get_by_role("button", name="Create scenario").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Solve watch")
+    url = manager.url
+    executive = pages.signed_in("executive")
+    executive.goto(url)
+    expect(executive.get_by_role("heading", level=1)).to_have_text("Solve watch")
+
+    manager.get_by_role("link", name="Rebalance").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Rebalance elective activity")
+    manager.get_by_label("Scenario", exact=True).select_option(label="Solve watch (draft)")
+    manager.get_by_label("Horizon (weeks)").fill("13")
+    manager.get_by_role("button", name="Run the optimiser").click()
+    expect(manager.get_by_role("status").filter(has_text="Finished")).to_contain_text(
+        "optimal", timeout=60_000
+    )
+    expect(executive.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
+        "finished a rebalancing run (optimal)"
+    )
