@@ -21,6 +21,7 @@ CHART_TITLES = {
     "bands_chart": "Patients by weeks waited: now and projected",
     "rag_chart": "Against the RTT targets",
     "utilisation_chart": "Theatre utilisation by site and week",
+    "beds_chart": "Elective bed occupancy by site and week",
 }
 
 _STYLE = """
@@ -55,7 +56,7 @@ def board_pack_html(
         ),
     ]
     figures = "".join(
-        f"<figure><figcaption>{html.escape(CHART_TITLES[name])}</figcaption>"
+        f"<figure><figcaption>{html.escape(CHART_TITLES.get(name, name))}</figcaption>"
         f"{vlc.vegalite_to_svg(spec)}</figure>"
         for name, spec in specs.items()
         if spec

@@ -224,34 +224,59 @@ def capacity_needed(
     return capacity_to_meet_target(inp, measure=measure, value=value, by_week=by_week)
 
 
-def dashboard_chart_specs(projection: ScenarioProjection) -> dict[str, dict]:
-    """The dashboard's Vega-Lite specs (chart name -> spec; {} where nothing to draw)."""
-    mc_total = projection.monte_carlo.frame("total")
+def _unit_frame(frame: pd.DataFrame, provider: int | None) -> pd.DataFrame:
+    return frame if provider is None else frame[frame["provider"] == provider]
+
+
+def dashboard_chart_specs(
+    projection: ScenarioProjection, provider: int | None = None
+) -> dict[str, dict]:
+    """The dashboard's Vega-Lite specs for the collaborative, or for one member trust.
+
+    Returns:
+        Chart name -> spec; {} where there is nothing to draw.
+    """
+    level = "total" if provider is None else "provider"
+    who = "" if provider is None else f" — {projection.names.get(provider, provider)}"
     det = projection.deterministic
+    mc = _unit_frame(projection.monte_carlo.frame(level), provider)
     specs = {
         "fan_chart": charts.waiting_list_fan_chart(
-            mc_total, title="Waiting list: projected median and 80% band"
+            mc, title=f"Waiting list: projected median and 80% band{who}"
         ).to_dict(),
-        "long_wait_chart": charts.long_waits_fan_chart(mc_total).to_dict(),
-        "bands_chart": charts.wait_band_chart(det.bands_frame("total")).to_dict(),
+        "long_wait_chart": charts.long_waits_fan_chart(
+            mc, title=f"Patients waiting over 52, 65 and 78 weeks{who}"
+        ).to_dict(),
+        "bands_chart": charts.wait_band_chart(
+            _unit_frame(det.bands_frame(level), provider)
+        ).to_dict(),
         "rag_chart": charts.rag_status_chart(
             projection.rag[projection.rag["status"] != "Not projected"], unit_column="provider"
         ).to_dict(),
         "utilisation_chart": {},
+        "beds_chart": {},
         "plan_chart": {},
     }
     utilisation = det.utilisation_frame()
     if not utilisation.empty:
         specs["utilisation_chart"] = charts.utilisation_heatmap(utilisation).to_dict()
+        specs["beds_chart"] = charts.utilisation_heatmap(
+            utilisation,
+            measure="bed_occupancy",
+            target=0.92,
+            title="Elective bed occupancy by site and week",
+        ).to_dict()
     if projection.baseline is not None:
         specs["plan_chart"] = charts.plan_comparison_chart(
             {
-                f"Without the plan ({projection.baseline_name})": projection.baseline.frame(
-                    "total"
+                f"Without the plan ({projection.baseline_name})": _unit_frame(
+                    projection.baseline.frame(level), provider
                 ),
-                f"With the plan ({projection.scenario_name})": det.frame("total"),
+                f"With the plan ({projection.scenario_name})": _unit_frame(
+                    det.frame(level), provider
+                ),
             },
             metric="list_size",
-            title="Waiting list with and without the plan",
+            title=f"Waiting list with and without the plan{who}",
         ).to_dict()
     return specs

@@ -55,5 +55,5 @@ def test_a_finished_solve_reaches_a_colleague_live(pages) -> None:  # noqa: ANN0
         "optimal", timeout=60_000
     )
     expect(executive.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
-        "finished a rebalancing run (optimal)"
+        "finished a rebalancing run (optimal)", timeout=15_000
     )

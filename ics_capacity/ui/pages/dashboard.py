@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections import OrderedDict
 
 import reflex as rx
 
@@ -19,7 +20,7 @@ from ics_capacity.services.projections import (
     dashboard_chart_specs,
     project_scenario,
 )
-from ics_capacity.services.scenarios import ScenarioError, list_scenarios
+from ics_capacity.services.scenarios import ScenarioError, list_scenarios, scenario_summary
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
@@ -74,6 +75,9 @@ class DashboardState(rx.State):
     capacity_rows: list[dict[str, str]] = []
     capacity_note: str = ""
     has_utilisation: bool = False
+    beds_chart: dict = {}
+    unit: str = ""
+    trusts: list[dict[str, str]] = []
     _provider_names: dict[str, str] = {}
 
     @rx.event
@@ -122,6 +126,7 @@ class DashboardState(rx.State):
                 project_scenario, token, scenario_id, horizon_weeks=horizon
             )
             specs = await asyncio.to_thread(dashboard_chart_specs, projection)
+            _remember(scenario_id, horizon, projection)
         except ERRORS as error:
             async with self:
                 self.busy = False
@@ -132,10 +137,40 @@ class DashboardState(rx.State):
             self.projected_name = projection.scenario_name
             self.headline = _headline(projection)
             self.has_plan = projection.baseline is not None
-            self.has_utilisation = bool(specs["utilisation_chart"])
             self._provider_names = {str(k): v for k, v in projection.names.items()}
-            for name, spec in specs.items():
-                setattr(self, name, spec)
+            self.trusts = [
+                {"id": k, "name": v}
+                for k, v in sorted(self._provider_names.items(), key=lambda kv: kv[1])
+            ]
+            self.unit = ""
+            self._show(specs)
+
+    def _show(self, specs: dict[str, dict]) -> None:
+        for name, spec in specs.items():
+            setattr(self, name, spec)
+        self.has_utilisation = bool(specs.get("utilisation_chart"))
+
+    @rx.event
+    async def choose_unit(self, unit: str):
+        """Shows the charts of the collaborative ('') or of one member trust."""
+        session = await self.get_state(SessionState)
+        try:
+            scenario_id, horizon = int(self.scenario_id), int(self.horizon_weeks)
+            # The projection may be cached, but the user's right to see it is checked each time.
+            scenario_summary(session.token, scenario_id)
+            projection = _recall(scenario_id, horizon) or await asyncio.to_thread(
+                project_scenario, session.token, scenario_id, horizon_weeks=horizon
+            )
+            _remember(scenario_id, horizon, projection)
+            provider = int(unit) if unit else None
+            if provider is not None and provider not in projection.names:
+                raise ValueError("That trust is not a member of the collaborative.")
+            specs = await asyncio.to_thread(dashboard_chart_specs, projection, provider)
+        except ERRORS as error:
+            return refusal(error)
+        self.unit = unit
+        self._show(specs)
+        return None
 
     @rx.event
     async def ask_capacity(self, form: dict):
@@ -203,6 +238,22 @@ class DashboardState(rx.State):
             return refusal(error)
         name = projection.scenario_name.replace(" ", "-").lower()
         return rx.download(data=html, filename=f"board-pack-{name}.html")
+
+
+# The last few projections of this backend process, so switching between trusts is instant.
+_CACHE: OrderedDict[tuple[int, int], ScenarioProjection] = OrderedDict()
+_CACHE_SIZE = 8
+
+
+def _remember(scenario_id: int, horizon: int, projection: ScenarioProjection) -> None:
+    _CACHE[(scenario_id, horizon)] = projection
+    _CACHE.move_to_end((scenario_id, horizon))
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+
+
+def _recall(scenario_id: int, horizon: int) -> ScenarioProjection | None:
+    return _CACHE.get((scenario_id, horizon))
 
 
 def _headline_card(item: dict) -> rx.Component:
@@ -350,6 +401,21 @@ def dashboard_page() -> rx.Component:
                 ),
                 spacing="1",
             ),
+            rx.vstack(
+                field_label("Show", "dash-unit"),
+                rx.el.select(
+                    rx.el.option("The whole collaborative", value=""),
+                    rx.foreach(
+                        DashboardState.trusts, lambda t: rx.el.option(t["name"], value=t["id"])
+                    ),
+                    id="dash-unit",
+                    value=DashboardState.unit,
+                    on_change=DashboardState.choose_unit,
+                    border=f"2px solid {theme.NHS_TEXT}",
+                    padding="6px",
+                ),
+                spacing="1",
+            ),
             rx.cond(
                 DashboardState.busy,
                 rx.hstack(rx.spinner(), rx.text("Projecting…"), role="status", align="center"),
@@ -389,6 +455,12 @@ def dashboard_page() -> rx.Component:
                         DashboardState.has_utilisation,
                         _chart_panel(
                             DashboardState.utilisation_chart, "Theatre utilisation by site and week"
+                        ),
+                    ),
+                    rx.cond(
+                        DashboardState.has_utilisation,
+                        _chart_panel(
+                            DashboardState.beds_chart, "Elective bed occupancy by site and week"
                         ),
                     ),
                     columns=rx.breakpoints(initial="1", lg="2"),

@@ -15,7 +15,7 @@ import reflex as rx
 from ics_capacity.charts.rebalance import pressure_chart
 from ics_capacity.services.auth import AuthError
 from ics_capacity.services.jobs import latest_job, start_job, update_job
-from ics_capacity.services.rebalance import run_rebalance
+from ics_capacity.services.rebalance import rebalance_input, solve_instance
 from ics_capacity.services.scenarios import ScenarioError, create_scenario, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
@@ -24,6 +24,7 @@ from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
+from solvers.rebalance.schema import RebalanceSettings
 
 ERRORS = (AuthError, ScenarioError, ValueError, LookupError)
 
@@ -118,6 +119,8 @@ class RebalanceState(rx.State):
     scenario_id: str = ""
     weeks: str = "26"
     time_limit: str = "10"
+    target_wait: str = "18"
+    max_travel: str = "60"
     running: bool = False
     status_text: str = ""
     stats: str = ""
@@ -216,6 +219,16 @@ class RebalanceState(rx.State):
         self.weeks = weeks
 
     @rx.event
+    def set_target_wait(self, weeks: str):
+        """Sets the target wait (weeks) that pressure is measured against."""
+        self.target_wait = weeks
+
+    @rx.event
+    def set_max_travel(self, minutes: str):
+        """Sets the longest journey (minutes) a patient is asked to make."""
+        self.max_travel = minutes
+
+    @rx.event
     def set_time_limit(self, seconds: str):
         """Sets the solver's time limit in seconds."""
         self.time_limit = seconds
@@ -246,12 +259,20 @@ class RebalanceState(rx.State):
         async with self:
             job_id, scenario_id = self.job_id, int(self.scenario_id)
             weeks, limit = int(self.weeks), float(self.time_limit)
+            settings = RebalanceSettings(
+                horizon_weeks=weeks,
+                target_wait_weeks=float(self.target_wait),
+                max_travel_minutes=float(self.max_travel),
+            )
             session = await self.get_state(SessionState)
             token, who = session.token, session.user_name
         update_job(job_id, status="running", progress=5, message="Solving")
         try:
+            data = await asyncio.to_thread(
+                rebalance_input, scenario_id, weeks=weeks, settings=settings
+            )
             result = await asyncio.to_thread(
-                run_rebalance, scenario_id, weeks=weeks, time_limit_seconds=limit, num_workers=2
+                solve_instance, data, time_limit_seconds=limit, num_workers=2
             )
             payload = result.model_dump(mode="json")
             update_job(
@@ -348,6 +369,21 @@ def _table(caption: str, headings: list[str], rows, keys: list[str]) -> rx.Compo
     )
 
 
+def _number_field(label: str, html_id: str, value, on_change) -> rx.Component:  # noqa: ANN001
+    return rx.vstack(
+        field_label(label, html_id),
+        rx.el.input(
+            id=html_id,
+            value=value,
+            on_change=on_change,
+            width="90px",
+            border=f"2px solid {theme.NHS_TEXT}",
+            padding="6px",
+        ),
+        spacing="1",
+    )
+
+
 def rebalance_page() -> rx.Component:
     """The rebalancing page."""
     can_run = SessionState.permissions.contains("run_rebalance")
@@ -388,6 +424,18 @@ def rebalance_page() -> rx.Component:
                         padding="6px",
                     ),
                     spacing="1",
+                ),
+                _number_field(
+                    "Target wait (weeks)",
+                    "rb-target",
+                    RebalanceState.target_wait,
+                    RebalanceState.set_target_wait,
+                ),
+                _number_field(
+                    "Longest journey (minutes)",
+                    "rb-travel",
+                    RebalanceState.max_travel,
+                    RebalanceState.set_max_travel,
                 ),
                 rx.vstack(
                     field_label("Time limit (seconds)", "rb-limit"),
