@@ -135,7 +135,7 @@ def send(
         SessionState.event_handlers["require_sign_in"].fn(session)  # every page's first on_load
         if room_token and "scenario_id" in state_vars:
             room = await root.get_state(ScenarioRoom)
-            room.refresh(room_token, state_vars["scenario_id"])
+            room.refresh(room_token, int(state_vars["scenario_id"]))
             room.rows = []
         target = await root.get_state(state_cls)
         for name, value in state_vars.items():
