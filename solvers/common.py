@@ -59,7 +59,9 @@ class SolveOptions(BaseModel):
 
     `parameters` passes further CP-SAT parameters by name (e.g. `{"linearization_level": 2}`) for
     tuning experiments; the three that matter for honesty (time, workers, seed) are fields of their
-    own and always set.
+    own and always set. `use_hint`, `neighbourhood_search` and `explain_infeasibility` switch a
+    solver's own search aids (the rota solver: request hints, large neighbourhood search, and the
+    re-solve that names conflicting rules); solvers without them ignore them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

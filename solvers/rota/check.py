@@ -1,0 +1,288 @@
+"""An independent checker of rotas: recomputes the penalty and lists every broken hard rule.
+
+Written from the rule definitions in `schema.py` and docs/rota.md, not from the CP-SAT model: it
+walks each person's days and counts runs, weekends and minutes directly, so a modelling mistake in
+`model.py` shows up as a disagreement. It imports nothing but the schema.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from solvers.rota.schema import Assignment, RotaInput, RuleFamily, Staff
+
+UNKNOWN_REFERENCE = "unknown_reference"
+
+
+class Violation(BaseModel):
+    """A hard rule a rota breaks: which rule, whose, when, and what exactly."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    staff_id: str | None
+    when: str
+    detail: str
+
+
+class RotaCheck(BaseModel):
+    """The checker's verdict: penalty per objective term, its total, and the hard rules broken."""
+
+    model_config = ConfigDict(frozen=True)
+
+    objective: int
+    terms: dict[str, int] = Field(default_factory=dict)
+    violations: tuple[Violation, ...] = ()
+
+    @property
+    def feasible(self) -> bool:
+        """True when no hard rule is broken."""
+        return not self.violations
+
+
+class _Tally:
+    """Collects penalties (soft rules, cover, requests) and violations (hard rules)."""
+
+    def __init__(self, data: RotaInput) -> None:
+        self.data = data
+        self.terms: dict[str, int] = {
+            "cover_under": 0,
+            "cover_over": 0,
+            "requests": 0,
+            "staff_cost": 0,
+        }
+        self.violations: list[Violation] = []
+
+    def breach(self, family: RuleFamily, staff_id: str, when: str, units: int, detail: str) -> None:
+        """Records `units` of a rule broken: a violation if hard, a weighted penalty if soft."""
+        if units <= 0:
+            return
+        mode = self.data.mode(family)
+        if mode.hard:
+            self.violations.append(
+                Violation(rule=family, staff_id=staff_id, when=when, detail=detail)
+            )
+        elif mode.weight:
+            key = f"soft:{family}"
+            self.terms[key] = self.terms.get(key, 0) + mode.weight * units
+
+
+def check_rota(data: RotaInput, assignments: Iterable[Assignment]) -> RotaCheck:
+    """Recomputes the objective of a rota and lists the hard rules it breaks.
+
+    Returns:
+        The penalty per term (`cover_under`, `cover_over`, `requests`, `staff_cost`, and
+        `soft:<rule>` for soft rules), their sum as `objective`, and one `Violation` per hard
+        rule broken (per person and day, run, window or weekend count as the rule is stated).
+    """
+    tally = _Tally(data)
+    shifts = {s.id: s for s in data.shift_types}
+    people = {p.id: p for p in data.staff}
+    worked: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for a in assignments:
+        if a.staff_id not in people or a.shift_id not in shifts or a.day >= data.horizon_days:
+            tally.violations.append(
+                Violation(
+                    rule=UNKNOWN_REFERENCE,
+                    staff_id=a.staff_id,
+                    when=f"day {a.day}",
+                    detail=f"{a.staff_id} / {a.shift_id} / day {a.day} is not in the problem",
+                )
+            )
+            continue
+        worked[a.staff_id, a.day].append(a.shift_id)
+
+    for person in data.staff:
+        days = [worked.get((person.id, day), []) for day in range(data.horizon_days)]
+        _check_person(tally, person, days)
+    _check_locked(tally, worked)
+    _cover(tally, worked)
+    _requests(tally, worked)
+    objective = sum(tally.terms.values())
+    return RotaCheck(objective=objective, terms=tally.terms, violations=tuple(tally.violations))
+
+
+def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
+    """Every rule about one person's own days."""
+    data = tally.data
+    shifts = {s.id: s for s in data.shift_types}
+    horizon = data.horizon_days
+    on = [bool(todays) for todays in days]
+    pid = person.id
+
+    for day, todays in enumerate(days):
+        if len(todays) > 1:
+            tally.breach(
+                RuleFamily.ONE_SHIFT_PER_DAY, pid, f"day {day}", 1, f"works {', '.join(todays)}"
+            )
+        for shift_id in todays:
+            if not person.may_work_at(shifts[shift_id]):
+                tally.breach(
+                    RuleFamily.SITE_ACCESS,
+                    pid,
+                    f"day {day}",
+                    1,
+                    f"{shift_id} is at {shifts[shift_id].site}, "
+                    f"not one of {sorted(person.sites or ())}",
+                )
+        if day in person.days_off and todays:
+            tally.breach(RuleFamily.DAYS_OFF, pid, f"day {day}", len(todays), "works a day off")
+        if person.cost_per_shift:
+            tally.terms["staff_cost"] += person.cost_per_shift * len(todays)
+
+    counts: dict[str, int] = defaultdict(int)
+    minutes = 0
+    for todays in days:
+        for shift_id in todays:
+            counts[shift_id] += 1
+            minutes += shifts[shift_id].duration_minutes
+    for shift_id, limit in person.max_shifts_per_type.items():
+        tally.breach(
+            RuleFamily.MAX_SHIFTS_PER_TYPE,
+            pid,
+            shift_id,
+            counts[shift_id] - limit,
+            f"{counts[shift_id]} {shift_id} shifts, at most {limit}",
+        )
+    if person.max_total_minutes is not None:
+        tally.breach(
+            RuleFamily.MAX_TOTAL_MINUTES,
+            pid,
+            "horizon",
+            minutes - person.max_total_minutes,
+            f"{minutes} minutes, at most {person.max_total_minutes}",
+        )
+    tally.breach(
+        RuleFamily.MIN_TOTAL_MINUTES,
+        pid,
+        "horizon",
+        person.min_total_minutes - minutes,
+        f"{minutes} minutes, at least {person.min_total_minutes}",
+    )
+
+    for start, length, working in _runs(on):
+        when = f"days {start}-{start + length - 1}"
+        touches_edge = start == 0 or start + length == horizon
+        exempt = data.edge_runs_exempt and touches_edge
+        if working:
+            if person.max_consecutive_shifts is not None:
+                tally.breach(
+                    RuleFamily.MAX_CONSECUTIVE_SHIFTS,
+                    pid,
+                    when,
+                    length - person.max_consecutive_shifts,
+                    f"{length} days in a row, at most {person.max_consecutive_shifts}",
+                )
+            if length < person.min_consecutive_shifts and not exempt:
+                tally.breach(
+                    RuleFamily.MIN_CONSECUTIVE_SHIFTS,
+                    pid,
+                    when,
+                    1,
+                    f"{length} days in a row, at least {person.min_consecutive_shifts}",
+                )
+        elif length < person.min_consecutive_days_off and not exempt:
+            tally.breach(
+                RuleFamily.MIN_CONSECUTIVE_DAYS_OFF,
+                pid,
+                when,
+                1,
+                f"{length} days off in a row, at least {person.min_consecutive_days_off}",
+            )
+
+    if person.max_weekends is not None:
+        used = sum(1 for weekend in data.weekends() if any(on[day] for day in weekend))
+        tally.breach(
+            RuleFamily.MAX_WEEKENDS,
+            pid,
+            "horizon",
+            used - person.max_weekends,
+            f"{used} weekends worked, at most {person.max_weekends}",
+        )
+
+    for day in range(horizon - 1):
+        for first in days[day]:
+            for then in days[day + 1]:
+                if (first, then) in data.banned_successions:
+                    tally.breach(
+                        RuleFamily.BANNED_SUCCESSION,
+                        pid,
+                        f"days {day}-{day + 1}",
+                        1,
+                        f"{then} may not follow {first}",
+                    )
+
+    for limit in person.consecutive_limits:
+        of_kind = [any(s in limit.shift_ids for s in todays) for todays in days]
+        for start, length, working in _runs(of_kind):
+            if working:
+                tally.breach(
+                    RuleFamily.MAX_CONSECUTIVE_OF_KIND,
+                    pid,
+                    f"{limit.name} days {start}-{start + length - 1}",
+                    length - limit.max_days,
+                    f"{length} {limit.name} in a row, at most {limit.max_days}",
+                )
+
+    for limit in person.window_limits:
+        minutes_by_day = [sum(shifts[s].duration_minutes for s in todays) for todays in days]
+        for start in range(max(1, horizon - limit.window_days + 1)):
+            window = minutes_by_day[start : start + limit.window_days]
+            tally.breach(
+                RuleFamily.MAX_MINUTES_IN_WINDOW,
+                pid,
+                f"{limit.name} days {start}-{start + len(window) - 1}",
+                sum(window) - limit.max_minutes,
+                f"{sum(window)} minutes in {len(window)} days, at most {limit.max_minutes}",
+            )
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
+    """Maximal runs of equal flags as (first day, length, flag)."""
+    runs: list[tuple[int, int, bool]] = []
+    start = 0
+    for day in range(1, len(flags) + 1):
+        if day == len(flags) or flags[day] != flags[start]:
+            runs.append((start, day - start, flags[start]))
+            start = day
+    return runs
+
+
+def _check_locked(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
+    """Locked assignments are kept: the shift locked is worked (and only it), or the day is off."""
+    for lock in tally.data.locked:
+        todays = worked.get((lock.staff_id, lock.day), [])
+        expected = [] if lock.shift_id is None else [lock.shift_id]
+        if todays != expected:
+            tally.breach(
+                RuleFamily.LOCKED,
+                lock.staff_id,
+                f"day {lock.day}",
+                1,
+                f"locked to {lock.shift_id or 'off'}, rota has {', '.join(todays) or 'off'}",
+            )
+
+
+def _cover(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
+    """Staff short of or beyond each cover requirement, at their weights."""
+    skills = {p.id: p.skills for p in tally.data.staff}
+    for req in tally.data.cover:
+        count = sum(
+            todays.count(req.shift_id)
+            for (staff_id, day), todays in worked.items()
+            if day == req.day and (req.skill is None or req.skill in skills[staff_id])
+        )
+        tally.terms["cover_under"] += req.under_weight * max(0, req.required - count)
+        tally.terms["cover_over"] += req.over_weight * max(0, count - req.required)
+
+
+def _requests(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
+    """Wishes not granted, at their weights."""
+    for req in tally.data.requests:
+        todays = worked.get((req.staff_id, req.day), [])
+        given = bool(todays) if req.shift_id is None else req.shift_id in todays
+        refused = not given if req.kind == "on" else given
+        tally.terms["requests"] += req.weight * int(refused)

@@ -1,0 +1,311 @@
+"""What a rota solve takes and returns: shift types, staff and their rules, cover, requests, result.
+
+Everything is validated on construction (unique ids, every reference resolves, days inside the
+horizon, non-negative limits) so `model.py` and `check.py` only iterate. Days are 0-based indices
+into the horizon; times and lengths are whole minutes.
+
+Every rule except "one shift a day", "locked assignments" and "site access" is hard by default and
+can be made soft per rule family through `RotaInput.rule_modes` (a weight per unit of violation);
+soft rules that bind come back as slack in `RotaResult.binding_limits`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from solvers.common import Limit, SolveStats
+
+MINUTES_PER_DAY = 24 * 60
+SATURDAY, SUNDAY = 5, 6
+
+
+class RuleFamily(StrEnum):
+    """The rule families a rota obeys; each can be hard or soft (see `RuleMode`)."""
+
+    ONE_SHIFT_PER_DAY = "one_shift_per_day"
+    LOCKED = "locked"
+    SITE_ACCESS = "site_access"
+    DAYS_OFF = "days_off"
+    MAX_SHIFTS_PER_TYPE = "max_shifts_per_type"
+    MAX_TOTAL_MINUTES = "max_total_minutes"
+    MIN_TOTAL_MINUTES = "min_total_minutes"
+    MAX_CONSECUTIVE_SHIFTS = "max_consecutive_shifts"
+    MIN_CONSECUTIVE_SHIFTS = "min_consecutive_shifts"
+    MIN_CONSECUTIVE_DAYS_OFF = "min_consecutive_days_off"
+    MAX_WEEKENDS = "max_weekends"
+    BANNED_SUCCESSION = "banned_succession"
+    MAX_CONSECUTIVE_OF_KIND = "max_consecutive_of_kind"
+    MAX_MINUTES_IN_WINDOW = "max_minutes_in_window"
+
+
+ALWAYS_HARD = frozenset({RuleFamily.ONE_SHIFT_PER_DAY, RuleFamily.LOCKED, RuleFamily.SITE_ACCESS})
+
+# The unit one "weight" of a soft rule is charged per, as the checker and the model both count it.
+PENALTY_UNIT: dict[RuleFamily, str] = {
+    RuleFamily.DAYS_OFF: "shift worked on a day off",
+    RuleFamily.MAX_SHIFTS_PER_TYPE: "shift over the limit",
+    RuleFamily.MAX_TOTAL_MINUTES: "minute over the limit",
+    RuleFamily.MIN_TOTAL_MINUTES: "minute under the limit",
+    RuleFamily.MAX_CONSECUTIVE_SHIFTS: "day beyond the longest allowed run",
+    RuleFamily.MIN_CONSECUTIVE_SHIFTS: "run of shifts that is too short",
+    RuleFamily.MIN_CONSECUTIVE_DAYS_OFF: "run of days off that is too short",
+    RuleFamily.MAX_WEEKENDS: "weekend over the limit",
+    RuleFamily.BANNED_SUCCESSION: "banned shift succession",
+    RuleFamily.MAX_CONSECUTIVE_OF_KIND: "day beyond the longest allowed run",
+    RuleFamily.MAX_MINUTES_IN_WINDOW: "minute over the limit, summed over windows",
+}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RuleMode(_Frozen):
+    """Whether a rule family is hard, or soft at `weight` per unit of violation (`PENALTY_UNIT`)."""
+
+    hard: bool = True
+    weight: int = Field(0, ge=0)
+
+
+class ShiftType(_Frozen):
+    """A kind of shift (early, late, night...); `start_minute` after midnight, None if unknown."""
+
+    id: str = Field(min_length=1)
+    duration_minutes: int = Field(gt=0)
+    start_minute: int | None = Field(None, ge=0, lt=MINUTES_PER_DAY)
+    site: str | None = None
+
+    @property
+    def end_minute(self) -> int | None:
+        """Minutes after midnight of the start day when the shift ends (over 1440 past midnight)."""
+        return None if self.start_minute is None else self.start_minute + self.duration_minutes
+
+
+class ConsecutiveLimit(_Frozen):
+    """At most `max_days` days in a row working any of `shift_ids` (e.g. nights, long shifts)."""
+
+    name: str
+    shift_ids: frozenset[str]
+    max_days: int = Field(ge=1)
+
+
+class WindowMinutesLimit(_Frozen):
+    """At most `max_minutes` of work in any `window_days` consecutive days (e.g. 72 h in 7 days)."""
+
+    name: str
+    window_days: int = Field(ge=1)
+    max_minutes: int = Field(ge=0)
+
+
+class Staff(_Frozen):
+    """One person and the limits of their contract; None means "no limit"."""
+
+    id: str = Field(min_length=1)
+    group: str = ""
+    home_site: str | None = None
+    sites: frozenset[str] | None = None
+    skills: frozenset[str] = frozenset()
+    cost_per_shift: int = Field(0, ge=0)
+    fte_tenths: int = Field(10, ge=0, le=10)
+    max_shifts_per_type: dict[str, int] = Field(default_factory=dict)
+    min_total_minutes: int = Field(0, ge=0)
+    max_total_minutes: int | None = Field(None, ge=0)
+    min_consecutive_shifts: int = Field(1, ge=1)
+    max_consecutive_shifts: int | None = Field(None, ge=1)
+    min_consecutive_days_off: int = Field(1, ge=1)
+    max_weekends: int | None = Field(None, ge=0)
+    days_off: frozenset[int] = frozenset()
+    consecutive_limits: tuple[ConsecutiveLimit, ...] = ()
+    window_limits: tuple[WindowMinutesLimit, ...] = ()
+
+    def may_work_at(self, shift: ShiftType) -> bool:
+        """True when the shift is at a site this person may work at."""
+        return self.sites is None or shift.site is None or shift.site in self.sites
+
+
+class CoverRequirement(_Frozen):
+    """Staff wanted on a shift on a day (with `skill`, if given), and the price of missing it.
+
+    A person counts towards every skill they hold, so "2 with skill RN on the early" is met by any
+    2 registered nurses working the early, whatever else they also count for.
+    """
+
+    day: int = Field(ge=0)
+    shift_id: str
+    skill: str | None = None
+    required: int = Field(ge=0)
+    under_weight: int = Field(ge=0)
+    over_weight: int = Field(ge=0)
+
+
+class ShiftRequest(_Frozen):
+    """A wish: `on` = wants this shift (any shift if None) that day; `off` = does not want it."""
+
+    staff_id: str
+    day: int = Field(ge=0)
+    shift_id: str | None = None
+    kind: Literal["on", "off"]
+    weight: int = Field(ge=0)
+
+
+class LockedAssignment(_Frozen):
+    """A decision already taken: this person works `shift_id` that day, or is off if None."""
+
+    staff_id: str
+    day: int = Field(ge=0)
+    shift_id: str | None
+
+
+class Assignment(_Frozen):
+    """One worked shift in a rota."""
+
+    staff_id: str
+    day: int = Field(ge=0)
+    shift_id: str
+
+
+class RotaInput(_Frozen):
+    """A rota problem: the horizon, shift types, staff, cover wanted, wishes and decisions taken.
+
+    `first_weekday` is 0 for Monday (weekends are Saturday and Sunday). With `edge_runs_exempt`
+    (the default) a run of shifts or days off that touches the first or last day is not held to a
+    minimum length: what was worked before or after the horizon is not known.
+    """
+
+    horizon_days: int = Field(ge=1)
+    first_weekday: int = Field(0, ge=0, le=6)
+    shift_types: tuple[ShiftType, ...] = Field(min_length=1)
+    staff: tuple[Staff, ...] = Field(min_length=1)
+    cover: tuple[CoverRequirement, ...] = ()
+    requests: tuple[ShiftRequest, ...] = ()
+    locked: tuple[LockedAssignment, ...] = ()
+    banned_successions: frozenset[tuple[str, str]] = frozenset()
+    rule_modes: dict[RuleFamily, RuleMode] = Field(default_factory=dict)
+    edge_runs_exempt: bool = True
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> RotaInput:
+        problems = _problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def mode(self, family: RuleFamily) -> RuleMode:
+        """The hard/soft mode of a rule family (hard unless `rule_modes` says otherwise)."""
+        if family in ALWAYS_HARD:
+            return RuleMode()
+        return self.rule_modes.get(family, RuleMode())
+
+    def shift(self, shift_id: str) -> ShiftType:
+        """The shift type with this id."""
+        return self._shift_index()[shift_id]
+
+    def _shift_index(self) -> dict[str, ShiftType]:
+        return {s.id: s for s in self.shift_types}
+
+    def weekday(self, day: int) -> int:
+        """0 = Monday ... 6 = Sunday."""
+        return (self.first_weekday + day) % 7
+
+    def weekends(self) -> list[list[int]]:
+        """The days of each weekend touching the horizon (Saturday and/or Sunday), in order."""
+        by_week: dict[int, list[int]] = {}
+        for day in range(self.horizon_days):
+            if self.weekday(day) in (SATURDAY, SUNDAY):
+                by_week.setdefault((self.first_weekday + day) // 7, []).append(day)
+        return [by_week[week] for week in sorted(by_week)]
+
+
+class RotaResult(_Frozen):
+    """A solved rota with its statistics, penalty per objective term, and what binds.
+
+    `objective_terms` splits the objective into cover_under, cover_over, requests, staff_cost and
+    one `soft:<rule family>` entry per soft rule that is broken; `infeasible_because` names the hard
+    rule families (per person) that together make the problem infeasible, when that was asked.
+    """
+
+    stats: SolveStats
+    assignments: tuple[Assignment, ...] = ()
+    objective_terms: dict[str, int] = Field(default_factory=dict)
+    binding_limits: tuple[Limit, ...] = ()
+    infeasible_because: tuple[Limit, ...] = ()
+
+    @classmethod
+    def failed(cls, stats: SolveStats, because: tuple[Limit, ...] = ()) -> RotaResult:
+        """A result without a rota (infeasible, out of time or invalid input)."""
+        return cls(stats=stats, infeasible_because=because)
+
+
+def _problems(data: RotaInput) -> list[str]:
+    """Every reason the input cannot be solved as given, in words a planner can act on."""
+    problems: list[str] = []
+    horizon = data.horizon_days
+    shift_ids = [s.id for s in data.shift_types]
+    staff_ids = [p.id for p in data.staff]
+    for kind, ids in (("shift type", shift_ids), ("staff", staff_ids)):
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            problems.append(f"{kind} ids must be unique; repeated: {', '.join(duplicates)}")
+    known_shifts, known_staff = set(shift_ids), set(staff_ids)
+
+    def day_ok(where: str, day: int) -> None:
+        if day >= horizon:
+            problems.append(
+                f"{where}: day {day} is outside the horizon of {horizon} days (0-based)"
+            )
+
+    for person in data.staff:
+        for shift_id in person.max_shifts_per_type:
+            if shift_id not in known_shifts:
+                problems.append(f"staff {person.id}: max shifts for unknown shift type {shift_id}")
+        for day in person.days_off:
+            day_ok(f"staff {person.id} day off", day)
+        for limit in person.consecutive_limits:
+            unknown = sorted(limit.shift_ids - known_shifts)
+            if unknown:
+                problems.append(f"staff {person.id} {limit.name}: unknown shift types {unknown}")
+        if person.max_total_minutes is not None and person.max_total_minutes < (
+            person.min_total_minutes
+        ):
+            problems.append(
+                f"staff {person.id}: minimum {person.min_total_minutes} minutes is above the "
+                f"maximum {person.max_total_minutes}"
+            )
+    for first, then in data.banned_successions:
+        if first not in known_shifts or then not in known_shifts:
+            problems.append(f"banned succession {first}->{then} names an unknown shift type")
+    seen_cover: set[tuple[int, str, str | None]] = set()
+    for c in data.cover:
+        day_ok(f"cover for {c.shift_id}", c.day)
+        if c.shift_id not in known_shifts:
+            problems.append(f"cover on day {c.day}: unknown shift type {c.shift_id}")
+        key = (c.day, c.shift_id, c.skill)
+        if key in seen_cover:
+            problems.append(f"cover on day {c.day} for {c.shift_id} ({c.skill}) is given twice")
+        seen_cover.add(key)
+    for r in data.requests:
+        if r.staff_id not in known_staff:
+            problems.append(f"request on day {r.day}: unknown staff {r.staff_id}")
+        if r.shift_id is not None and r.shift_id not in known_shifts:
+            problems.append(f"request of {r.staff_id} on day {r.day}: unknown shift {r.shift_id}")
+        day_ok(f"request of {r.staff_id}", r.day)
+    seen_locked: set[tuple[str, int]] = set()
+    for lock in data.locked:
+        if lock.staff_id not in known_staff:
+            problems.append(f"locked assignment on day {lock.day}: unknown staff {lock.staff_id}")
+        if lock.shift_id is not None and lock.shift_id not in known_shifts:
+            problems.append(
+                f"locked assignment of {lock.staff_id} on day {lock.day}: "
+                f"unknown shift {lock.shift_id}"
+            )
+        if (lock.staff_id, lock.day) in seen_locked:
+            problems.append(f"{lock.staff_id} has two locked assignments on day {lock.day}")
+        seen_locked.add((lock.staff_id, lock.day))
+        day_ok(f"locked assignment of {lock.staff_id}", lock.day)
+    for family, mode in data.rule_modes.items():
+        if family in ALWAYS_HARD and not mode.hard:
+            problems.append(f"rule {family} is always hard and cannot be made soft")
+    return problems
