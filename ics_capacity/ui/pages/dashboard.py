@@ -26,7 +26,7 @@ from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel
-from ics_capacity.ui.state.session import SessionState, refusal
+from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
 
 ERRORS = (AuthError, ScenarioError, ValueError)
 
@@ -90,13 +90,7 @@ class DashboardState(rx.State):
             rows = list_scenarios(session.token, session.collaborative_id)
         except ERRORS as error:
             return refusal(error)
-        self.scenarios = [
-            {"id": str(s.id), "name": f"{s.name} ({s.status})"}
-            for s in rows
-            if s.status != "archived"
-        ]
-        if not any(s["id"] == self.scenario_id for s in self.scenarios):
-            self.scenario_id = self.scenarios[0]["id"] if self.scenarios else ""
+        self.scenarios, self.scenario_id = scenario_options(rows, self.scenario_id)
         return DashboardState.run_projection
 
     @rx.event

@@ -24,7 +24,7 @@ from ics_capacity.services.scenarios import ScenarioError, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, panel
-from ics_capacity.ui.state.session import SessionState, refusal
+from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
 
 KIND_LABELS = {
     "rtt": "RTT Full CSV extract (waiting lists; .csv or .zip)",
@@ -63,10 +63,9 @@ class DataState(rx.State):
             rows = list_scenarios(session.token, session.collaborative_id)
         except ERRORS as error:
             return refusal(error)
-        self.scenarios = [{"id": str(s.id), "name": f"{s.name} ({s.status})"} for s in rows]
-        if not any(s["id"] == self.scenario_id for s in self.scenarios):
-            drafts = [s for s in rows if s.status in ("draft", "rejected")]
-            self.scenario_id = str((drafts or rows)[0].id) if rows else ""
+        self.scenarios, self.scenario_id = scenario_options(
+            rows, self.scenario_id, prefer_editable=True
+        )
         return None
 
     @rx.event

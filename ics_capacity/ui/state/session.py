@@ -102,3 +102,24 @@ def refusal(error: Exception) -> rx.event.EventSpec:
     if isinstance(error, NotSignedInError):
         return rx.redirect("/login")
     return rx.toast.error(str(error), duration=8000)
+
+
+def scenario_options(
+    rows, current: str, *, prefer_editable: bool = False
+) -> tuple[list[dict[str, str]], str]:  # noqa: ANN001
+    """Scenarios for a picker (archived ones left out) and which one stays chosen.
+
+    Args:
+        rows: `ScenarioSummary` items, as `list_scenarios` returns them.
+        current: The id already chosen, kept if it is still listed.
+        prefer_editable: Choose a draft (or rejected) scenario first when `current` is not listed.
+
+    Returns:
+        The options as {"id", "name"} and the chosen id ('' when there is none).
+    """
+    rows = [s for s in rows if s.status != "archived"]
+    options = [{"id": str(s.id), "name": f"{s.name} ({s.status})"} for s in rows]
+    if any(o["id"] == current for o in options) or not rows:
+        return options, current if rows else ""
+    editable = [s for s in rows if s.status in ("draft", "rejected")] if prefer_editable else []
+    return options, str((editable or rows)[0].id)
