@@ -57,6 +57,7 @@ from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.roles import Permission
 from ics_capacity.importers.flows import read_flows
 from ics_capacity.importers.kh03 import BED_COLUMNS, read_kh03
+from ics_capacity.importers.national_rtt import read_rtt_for_system
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError
 from ics_capacity.importers.templates import TEMPLATE_LABELS, THEATRES, read_template
 from ics_capacity.importers.workforce import read_workforce
@@ -76,7 +77,6 @@ from ics_capacity.services.imports import (
     load_rtt,
     load_template,
     load_workforce,
-    read_rtt_for_system,
     rtt_database_problems,
     too_large_problems,
     too_long_problems,
