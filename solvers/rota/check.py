@@ -74,9 +74,10 @@ def check_rota(data: RotaInput, assignments: Iterable[Assignment]) -> RotaCheck:
     """Recomputes the objective of a rota and lists the hard rules it breaks.
 
     Returns:
-        The penalty per term (`cover_under`, `cover_over`, `requests`, `staff_cost`, and
-        `soft:<rule>` for soft rules), their sum as `objective`, and one `Violation` per hard
-        rule broken (per person and day, run, window or weekend count as the rule is stated).
+        The penalty per term (`cover_under`, `cover_over`, `requests`, `staff_cost`; `travel`,
+        `fairness:<kind>` and `soft:<rule>` when non-zero), their sum as `objective`, and one
+        `Violation` per hard rule broken (per person and day, run, window or weekend count as the
+        rule is stated).
     """
     tally = _Tally(data)
     shifts = {s.id: s for s in data.shift_types}
@@ -101,6 +102,8 @@ def check_rota(data: RotaInput, assignments: Iterable[Assignment]) -> RotaCheck:
     _check_locked(tally, worked)
     _cover(tally, worked)
     _requests(tally, worked)
+    _travel(tally, worked)
+    _fairness(tally, worked)
     objective = sum(tally.terms.values())
     return RotaCheck(objective=objective, terms=tally.terms, violations=tuple(tally.violations))
 
@@ -269,11 +272,15 @@ def _check_locked(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> No
 def _cover(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
     """Staff short of or beyond each cover requirement, at their weights."""
     skills = {p.id: p.skills for p in tally.data.staff}
+    shifts = {s.id: s for s in tally.data.shift_types}
     for req in tally.data.cover:
+        # A shift gives the cover of its own id and of every id in its `counts_as`.
         count = sum(
-            todays.count(req.shift_id)
+            1
             for (staff_id, day), todays in worked.items()
             if day == req.day and (req.skill is None or req.skill in skills[staff_id])
+            for shift_id in todays
+            if shift_id == req.shift_id or req.shift_id in shifts[shift_id].counts_as
         )
         tally.terms["cover_under"] += req.under_weight * max(0, req.required - count)
         tally.terms["cover_over"] += req.over_weight * max(0, count - req.required)
@@ -286,3 +293,57 @@ def _requests(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
         given = bool(todays) if req.shift_id is None else req.shift_id in todays
         refused = not given if req.kind == "on" else given
         tally.terms["requests"] += req.weight * int(refused)
+
+
+def _travel(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
+    """One-way minutes from home to each worked shift's site, at the travel weight."""
+    data = tally.data
+    shifts = {s.id: s for s in data.shift_types}
+    people = {p.id: p for p in data.staff}
+    minutes = 0
+    for (staff_id, _day), todays in worked.items():
+        for shift_id in todays:
+            site = shifts[shift_id].site
+            if site is not None:
+                minutes += people[staff_id].travel_minutes.get(site, 0)
+    if data.travel_weight * minutes:
+        tally.terms["travel"] = data.travel_weight * minutes
+
+
+def _fairness(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
+    """Per staff group of two or more, weight x (most - fewest) nights, weekends, cross-site."""
+    data = tally.data
+    shifts = {s.id: s for s in data.shift_types}
+    weights = {
+        "nights": data.fairness.nights_weight,
+        "weekends": data.fairness.weekends_weight,
+        "cross_site": data.fairness.cross_site_weight,
+    }
+    groups: dict[str, list[Staff]] = defaultdict(list)
+    for person in data.staff:
+        groups[person.group].append(person)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        counts: dict[str, list[int]] = defaultdict(list)
+        for person in members:
+            days = [worked.get((person.id, day), []) for day in range(data.horizon_days)]
+            mine = [shifts[s] for todays in days for s in todays]
+            counts["nights"].append(sum(1 for s in mine if s.night))
+            counts["weekends"].append(
+                sum(1 for weekend in data.weekends() if any(days[day] for day in weekend))
+            )
+            counts["cross_site"].append(
+                sum(
+                    1
+                    for s in mine
+                    if s.site is not None
+                    and person.home_site is not None
+                    and s.site != person.home_site
+                )
+            )
+        for kind, weight in weights.items():
+            spread = weight * (max(counts[kind]) - min(counts[kind]))
+            if spread:
+                key = f"fairness:{kind}"
+                tally.terms[key] = tally.terms.get(key, 0) + spread

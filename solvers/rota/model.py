@@ -79,6 +79,7 @@ class _Penalty:
     negated: bool = False
     day: int | None = None
     shift_id: str | None = None
+    binding: bool = True  # reported in binding_limits when non-zero
 
     def expression(self) -> LinearExpr:
         """The weighted term as it enters the objective."""
@@ -101,6 +102,21 @@ class _Rota:
     explain: bool = False
     penalties: list[_Penalty] = field(default_factory=list)
     switches: dict[tuple[RuleFamily, str], Literal] = field(default_factory=dict)
+    weekend_vars: dict[tuple[str, int], Literal] = field(default_factory=dict)
+
+    def weekends_worked(self, person: Staff) -> list[Literal]:
+        """One literal per weekend of the horizon: true iff the person works any day of it."""
+        worked = []
+        for index, days in enumerate(self.data.weekends()):
+            key = (person.id, index)
+            if key not in self.weekend_vars:
+                weekend = self.model.new_bool_var(f"weekend[{person.id},{index}]")
+                for day in days:
+                    self.model.add_implication(self.on[person.id, day], weekend)
+                self.model.add(weekend <= sum(self.on[person.id, day] for day in days))
+                self.weekend_vars[key] = weekend
+            worked.append(self.weekend_vars[key])
+        return worked
 
     def _switch(self, family: RuleFamily, staff_id: str) -> Literal | None:
         """The assumption literal that turns (family, person) on, when explaining infeasibility."""
@@ -248,6 +264,8 @@ def _build(data: RotaInput, *, explain: bool) -> _Rota:
         *_cover_terms(rota),
         *_request_terms(rota),
         *_staff_cost_terms(rota),
+        *_travel_terms(rota),
+        *_fairness_terms(rota),
     ]
     objective += [p.expression() for p in rota.penalties if p.term.startswith("soft:")]
     if not explain:
@@ -432,13 +450,7 @@ def _add_max_weekends(rota: _Rota) -> None:
     for person in rota.data.staff:
         if person.max_weekends is None or person.max_weekends >= len(weekends):
             continue
-        worked = []
-        for index, days in enumerate(weekends):
-            weekend = rota.model.new_bool_var(f"weekend[{person.id},{index}]")
-            for day in days:
-                rota.model.add_implication(rota.on[person.id, day], weekend)
-            rota.model.add(weekend <= sum(rota.on[person.id, day] for day in days))
-            worked.append(weekend)
+        worked = rota.weekends_worked(person)
         rota.at_most(
             RuleFamily.MAX_WEEKENDS,
             person.id,
@@ -514,9 +526,11 @@ def _cover_terms(rota: _Rota) -> list[LinearExpr]:
     terms: list[LinearExpr] = []
     for req in data.cover:
         counted = [p for p in data.staff if req.skill is None or req.skill in p.skills]
-        count = sum(rota.works[p.id, req.day, req.shift_id] for p in counted)
+        giving = _shifts_giving_cover(data, req.shift_id)
+        count = sum(rota.works[p.id, req.day, s] for p in counted for s in giving)
         where = req.shift_id if req.skill is None else f"{req.shift_id}/{req.skill}"
         under = model.new_int_var(0, req.required, f"under[{req.day},{where}]")
+        # One shift a day: each person counted gives at most one, whichever shift gives it.
         over = model.new_int_var(0, max(0, len(counted) - req.required), f"over[{req.day},{where}]")
         model.add(count + under - over == req.required)
         for term, var, weight, unit in (
@@ -538,6 +552,11 @@ def _cover_terms(rota: _Rota) -> list[LinearExpr]:
             )
             terms.append(weight * var)
     return terms
+
+
+def _shifts_giving_cover(data: RotaInput, shift_id: str) -> list[str]:
+    """The shift itself and every shift that also counts as it (`ShiftType.counts_as`)."""
+    return [shift_id] + [s.id for s in data.shift_types if shift_id in s.counts_as]
 
 
 def _request_terms(rota: _Rota) -> list[LinearExpr]:
@@ -573,6 +592,101 @@ def _staff_cost_terms(rota: _Rota) -> list[LinearExpr]:
         shifts = sum(rota.on[person.id, day] for day in range(rota.data.horizon_days))
         terms.append(person.cost_per_shift * shifts)
     return terms
+
+
+def _travel_terms(rota: _Rota) -> list[LinearExpr]:
+    """Minutes of one-way travel from home to the site of each shift worked, at `travel_weight`."""
+    data = rota.data
+    if data.travel_weight == 0:
+        return []
+    terms: list[LinearExpr] = []
+    for person in data.staff:
+        for shift in data.shift_types:
+            minutes = _travel_minutes(person, shift)
+            if minutes:
+                worked = sum(
+                    rota.works[person.id, day, shift.id] for day in range(data.horizon_days)
+                )
+                terms.append(data.travel_weight * minutes * worked)
+    return terms
+
+
+def _travel_minutes(person: Staff, shift: ShiftType) -> int:
+    return 0 if shift.site is None else person.travel_minutes.get(shift.site, 0)
+
+
+def _is_cross_site(person: Staff, shift: ShiftType) -> bool:
+    return (
+        shift.site is not None and person.home_site is not None and shift.site != person.home_site
+    )
+
+
+def _fairness_terms(rota: _Rota) -> list[LinearExpr]:
+    """Within each staff group, the most minus the fewest nights, weekends and cross-site shifts."""
+    data, fairness = rota.data, rota.data.fairness
+    days = range(data.horizon_days)
+
+    def nights(person: Staff) -> list[Literal]:
+        return [rota.works[person.id, d, s.id] for d in days for s in data.shift_types if s.night]
+
+    def cross_site(person: Staff) -> list[Literal]:
+        return [
+            rota.works[person.id, d, s.id]
+            for d in days
+            for s in data.shift_types
+            if _is_cross_site(person, s)
+        ]
+
+    kinds = (
+        ("nights", fairness.nights_weight, nights),
+        ("weekends", fairness.weekends_weight, rota.weekends_worked),
+        ("cross_site", fairness.cross_site_weight, cross_site),
+    )
+    groups: dict[str, list[Staff]] = {}
+    for person in data.staff:
+        groups.setdefault(person.group, []).append(person)
+    terms: list[LinearExpr] = []
+    for group, members in groups.items():
+        if len(members) < 2:
+            continue
+        for kind, weight, counted in kinds:
+            literals = [counted(person) for person in members] if weight else []
+            if any(literals):  # nothing to spread when nobody can work such a shift
+                named = dict(zip((p.id for p in members), literals, strict=True))
+                terms.append(_spread(rota, f"fairness:{kind}", group, weight, named))
+    return terms
+
+
+def _spread(
+    rota: _Rota, term: str, group: str, weight: int, literals: dict[str, list[Literal]]
+) -> LinearExpr:
+    """Weight x (most - fewest) of the per-person counts; max/min are exact, not just bounds."""
+    model = rota.model
+    most_possible = max(len(counted) for counted in literals.values())
+    counts = []
+    for staff_id, counted in literals.items():
+        count = model.new_int_var(0, len(counted), f"{term}[{staff_id}]")
+        model.add(count == sum(counted))
+        counts.append(count)
+    most = model.new_int_var(0, most_possible, f"{term}:most[{group}]")
+    fewest = model.new_int_var(0, most_possible, f"{term}:fewest[{group}]")
+    model.add_max_equality(most, counts)
+    model.add_min_equality(fewest, counts)
+    spread = model.new_int_var(0, most_possible, f"{term}:spread[{group}]")
+    model.add(spread == most - fewest)
+    rota.penalties.append(
+        _Penalty(
+            term=term,
+            var=spread,
+            weight=weight,
+            limit=term,
+            where=group or "(no group)",
+            when="horizon",
+            unit="between most and fewest",
+            binding=False,
+        )
+    )
+    return weight * spread
 
 
 class _Incumbent:
@@ -758,7 +872,7 @@ def _neighbourhood_worker(
     horizon = rota.data.horizon_days
     cells = {key: [v.index for v in _cell_vars(rota, *key)] for key in rota.on}
     shortfalls = [p for p in rota.penalties if p.term == "cover_under"]
-    able = {shift.id: _able_staff(rota.data, shift) for shift in rota.data.shift_types}
+    able = {shift.id: _able_staff(rota.data, shift.id) for shift in rota.data.shift_types}
     kinds = [
         _Neighbourhood("staff", 0.15),
         _Neighbourhood("days", 0.25),
@@ -815,12 +929,13 @@ def _cell_vars(rota: _Rota, staff_id: str, day: int) -> list[Literal]:
     ]
 
 
-def _able_staff(data: RotaInput, shift: ShiftType) -> list[str]:
-    """The staff whose contract and sites let them work this shift type at all."""
+def _able_staff(data: RotaInput, shift_id: str) -> list[str]:
+    """The staff whose contract and sites let them work a shift giving this shift's cover."""
+    giving = [data.shift(s) for s in _shifts_giving_cover(data, shift_id)]
     return [
         p.id
         for p in data.staff
-        if p.may_work_at(shift) and p.max_shifts_per_type.get(shift.id, 1) > 0
+        if any(p.may_work_at(s) and p.max_shifts_per_type.get(s.id, 1) > 0 for s in giving)
     ]
 
 
@@ -884,7 +999,12 @@ def _extract(rota: _Rota, values: Sequence[int], stats: SolveStats) -> RotaResul
     for penalty in rota.penalties:
         amount = penalty.amount(values)
         terms[penalty.term] = terms.get(penalty.term, 0) + penalty.weight * amount
-        if amount > 0 and penalty.term != "cover_over" and penalty.limit != "request":
+        if (
+            amount > 0
+            and penalty.binding
+            and penalty.term != "cover_over"
+            and (penalty.limit != "request")
+        ):
             binding.append(
                 Limit(
                     name=penalty.limit,
@@ -899,11 +1019,16 @@ def _extract(rota: _Rota, values: Sequence[int], stats: SolveStats) -> RotaResul
             days = range(rota.data.horizon_days)
             shifts = sum(values[rota.on[person.id, day].index] for day in days)
             terms["staff_cost"] += person.cost_per_shift * shifts
+    people = {p.id: p for p in rota.data.staff}
+    terms["travel"] = rota.data.travel_weight * sum(
+        _travel_minutes(people[a.staff_id], rota.data.shift(a.shift_id)) for a in assignments
+    )
     binding.extend(_tight_contract_limits(rota.data, assignments))
+    always = ("cover_under", "cover_over", "requests", "staff_cost")
     return RotaResult(
         stats=stats,
         assignments=assignments,
-        objective_terms={k: v for k, v in terms.items() if v or not k.startswith("soft:")},
+        objective_terms={k: v for k, v in terms.items() if v or k in always},
         binding_limits=tuple(binding),
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
 from solvers.common import Limit, SolveStats
 
@@ -71,12 +71,20 @@ class RuleMode(_Frozen):
 
 
 class ShiftType(_Frozen):
-    """A kind of shift (early, late, night...); `start_minute` after midnight, None if unknown."""
+    """A kind of shift (early, late, night...); `start_minute` after midnight, None if unknown.
+
+    `counts_as` names other shifts whose cover this one also gives: an all-day theatre list with
+    `counts_as={"HUB-AM", "HUB-PM"}` counts towards the morning and the afternoon cover (not
+    transitively: only the shifts named). `night` marks night shifts for fairness (the app sets it
+    from `rules.is_night_shift`).
+    """
 
     id: str = Field(min_length=1)
     duration_minutes: int = Field(gt=0)
     start_minute: int | None = Field(None, ge=0, lt=MINUTES_PER_DAY)
     site: str | None = None
+    counts_as: frozenset[str] = frozenset()
+    night: bool = False
 
     @property
     def end_minute(self) -> int | None:
@@ -101,7 +109,11 @@ class WindowMinutesLimit(_Frozen):
 
 
 class Staff(_Frozen):
-    """One person and the limits of their contract; None means "no limit"."""
+    """One person and the limits of their contract; None means "no limit".
+
+    `travel_minutes` is the one-way travel from home to each site, in minutes; a site not listed
+    (or a shift without a site) costs no travel.
+    """
 
     id: str = Field(min_length=1)
     group: str = ""
@@ -120,6 +132,7 @@ class Staff(_Frozen):
     days_off: frozenset[int] = frozenset()
     consecutive_limits: tuple[ConsecutiveLimit, ...] = ()
     window_limits: tuple[WindowMinutesLimit, ...] = ()
+    travel_minutes: dict[str, NonNegativeInt] = Field(default_factory=dict)
 
     def may_work_at(self, shift: ShiftType) -> bool:
         """True when the shift is at a site this person may work at."""
@@ -167,12 +180,26 @@ class Assignment(_Frozen):
     shift_id: str
 
 
+class Fairness(_Frozen):
+    """Weights on the spread (most minus fewest) within each staff group, per unit of spread.
+
+    Spread of night shifts worked, of weekends with any work, and of shifts worked away from the
+    person's home site; summed over groups (`Staff.group`) of two or more people.
+    """
+
+    nights_weight: int = Field(0, ge=0)
+    weekends_weight: int = Field(0, ge=0)
+    cross_site_weight: int = Field(0, ge=0)
+
+
 class RotaInput(_Frozen):
     """A rota problem: the horizon, shift types, staff, cover wanted, wishes and decisions taken.
 
     `first_weekday` is 0 for Monday (weekends are Saturday and Sunday). With `edge_runs_exempt`
     (the default) a run of shifts or days off that touches the first or last day is not held to a
-    minimum length: what was worked before or after the horizon is not known.
+    minimum length: what was worked before or after the horizon is not known. `travel_weight`
+    charges each minute of one-way travel to a worked shift's site; `fairness` weighs how evenly
+    nights, weekends and cross-site shifts fall within each staff group.
     """
 
     horizon_days: int = Field(ge=1)
@@ -185,6 +212,8 @@ class RotaInput(_Frozen):
     banned_successions: frozenset[tuple[str, str]] = frozenset()
     rule_modes: dict[RuleFamily, RuleMode] = Field(default_factory=dict)
     edge_runs_exempt: bool = True
+    travel_weight: int = Field(0, ge=0)
+    fairness: Fairness = Fairness()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> RotaInput:
@@ -222,7 +251,8 @@ class RotaInput(_Frozen):
 class RotaResult(_Frozen):
     """A solved rota with its statistics, penalty per objective term, and what binds.
 
-    `objective_terms` splits the objective into cover_under, cover_over, requests, staff_cost and
+    `objective_terms` splits the objective into cover_under, cover_over, requests, staff_cost,
+    and, when non-zero, `travel`, `fairness:nights`, `fairness:weekends`, `fairness:cross_site` and
     one `soft:<rule family>` entry per soft rule that is broken; `infeasible_because` names the hard
     rule families (per person) that together make the problem infeasible, when that was asked.
     """
@@ -250,6 +280,12 @@ def _problems(data: RotaInput) -> list[str]:
         if duplicates:
             problems.append(f"{kind} ids must be unique; repeated: {', '.join(duplicates)}")
     known_shifts, known_staff = set(shift_ids), set(staff_ids)
+    for shift in data.shift_types:
+        unknown = sorted(shift.counts_as - known_shifts)
+        if unknown:
+            problems.append(f"shift type {shift.id} counts as unknown shift types {unknown}")
+        if shift.id in shift.counts_as:
+            problems.append(f"shift type {shift.id} cannot count as itself")
 
     def day_ok(where: str, day: int) -> None:
         if day >= horizon:

@@ -9,6 +9,7 @@ from solvers.rota.schema import (
     Assignment,
     ConsecutiveLimit,
     CoverRequirement,
+    Fairness,
     LockedAssignment,
     RotaInput,
     RuleFamily,
@@ -201,3 +202,75 @@ def test_invalid_input_names_every_problem() -> None:
     assert "repeated: A" in message
     assert "day 5 is outside the horizon" in message
     assert "unknown shift type X" in message
+
+
+def test_cover_counts_shifts_that_count_as_the_covered_shift() -> None:
+    """An all-day list counts once towards AM and once towards PM; a plain AM counts for AM only."""
+    shifts = (
+        ShiftType(id="AM", duration_minutes=240),
+        ShiftType(id="PM", duration_minutes=240),
+        ShiftType(id="DAY", duration_minutes=600, counts_as=frozenset({"AM", "PM"})),
+    )
+    data = RotaInput(
+        horizon_days=1,
+        shift_types=shifts,
+        staff=(Staff(id="A"), Staff(id="B")),
+        cover=(
+            CoverRequirement(day=0, shift_id="AM", required=1, under_weight=100, over_weight=7),
+            CoverRequirement(day=0, shift_id="PM", required=2, under_weight=100, over_weight=7),
+            CoverRequirement(day=0, shift_id="DAY", required=1, under_weight=100, over_weight=7),
+        ),
+    )
+    result = check_rota(data, rota((0, "DAY")) + rota((0, "AM"), staff_id="B"))
+    assert result.terms["cover_over"] == 7  # AM has 2 for 1 wanted
+    assert result.terms["cover_under"] == 100  # PM has 1 for 2 wanted; DAY has its 1
+    assert result.objective == 107
+
+
+def test_travel_charges_listed_sites_only() -> None:
+    """Travel is weight x minutes to listed sites; unlisted sites and siteless shifts are free."""
+    data = RotaInput(
+        horizon_days=3,
+        shift_types=(
+            ShiftType(id="X", duration_minutes=480, site="X"),
+            ShiftType(id="Y", duration_minutes=480, site="Y"),
+            ShiftType(id="Z", duration_minutes=480),
+        ),
+        staff=(Staff(id="A", travel_minutes={"X": 25}),),
+        travel_weight=3,
+    )
+    result = check_rota(data, rota((0, "X"), (1, "Y"), (2, "Z")))
+    assert result.terms["travel"] == 3 * 25
+    assert result.objective == 75
+    assert "travel" not in check_rota(data, rota((1, "Y"))).terms
+
+
+def test_fairness_terms_are_weighted_spreads_within_groups() -> None:
+    """Nights 2-0, weekends 2-1, away shifts 2-1 in group g (C alone is ignored): 2 + 10 + 100."""
+    shifts = (
+        ShiftType(id="N1", duration_minutes=600, site="H1", night=True),
+        ShiftType(id="E2", duration_minutes=480, site="H2"),
+        ShiftType(id="E", duration_minutes=480),
+    )
+    data = RotaInput(
+        horizon_days=14,
+        shift_types=shifts,
+        staff=(
+            Staff(id="A", group="g", home_site="H2"),
+            Staff(id="B", group="g", home_site="H1"),
+            Staff(id="C", group="solo", home_site="H2"),
+        ),
+        fairness=Fairness(nights_weight=1, weekends_weight=10, cross_site_weight=100),
+    )
+    # A: nights on Sat 5 and Sun 13 at H1 (2 nights, 2 weekends, 2 away).
+    # B: E2 on Sun 6 at H2 (0 nights, 1 weekend, 1 away). C: nights everywhere, alone.
+    assignments = (
+        rota((5, "N1"), (13, "N1"))
+        + rota((6, "E2"), staff_id="B")
+        + rota(*((d, "N1") for d in range(14)), staff_id="C")
+    )
+    result = check_rota(data, assignments)
+    assert result.terms["fairness:nights"] == 2 * 1
+    assert result.terms["fairness:weekends"] == (2 - 1) * 10
+    assert result.terms["fairness:cross_site"] == (2 - 1) * 100
+    assert result.objective == 2 + 10 + 100

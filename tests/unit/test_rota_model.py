@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from solvers.rota.schema import (
     Assignment,
     ConsecutiveLimit,
     CoverRequirement,
+    Fairness,
     LockedAssignment,
     RotaInput,
     RotaResult,
@@ -310,3 +312,177 @@ def test_doctors_pack_rota_keeps_the_pack() -> None:
         nights = [worked.get((person.id, d)) == "N" for d in range(14)]
         assert not any(all(nights[d : d + 5]) for d in range(10))
         assert person.max_weekends == 1
+
+
+EXACT = SolveOptions(time_limit_seconds=5, num_workers=1)
+THEATRE = (
+    ShiftType(id="AM", duration_minutes=240, start_minute=8 * 60, site="HUB"),
+    ShiftType(id="PM", duration_minutes=240, start_minute=13 * 60, site="HUB"),
+    ShiftType(
+        id="DAY",
+        duration_minutes=600,
+        start_minute=8 * 60,
+        site="HUB",
+        counts_as=frozenset({"AM", "PM"}),
+    ),
+)
+
+
+def solved_exactly(data: RotaInput) -> RotaResult:
+    """Solves a tiny problem to proven optimality and holds it to the checker."""
+    result = solve_rota(data, EXACT)
+    assert result.stats.status is Status.OPTIMAL
+    assert_honest(data, result)
+    return result
+
+
+def test_all_day_list_gives_morning_and_afternoon_cover() -> None:
+    """One person on the all-day list meets both the AM and the PM cover, so nothing is short."""
+    data = RotaInput(
+        horizon_days=1,
+        shift_types=THEATRE,
+        staff=(Staff(id="A", cost_per_shift=1),),
+        cover=tuple(
+            CoverRequirement(day=0, shift_id=s, required=1, under_weight=100, over_weight=0)
+            for s in ("AM", "PM")
+        ),
+    )
+    result = solved_exactly(data)
+    assert result.stats.objective == 1
+    assert [(a.staff_id, a.shift_id) for a in result.assignments] == [("A", "DAY")]
+
+
+def test_all_day_list_counts_as_over_on_both_halves() -> None:
+    """A locked all-day list where no AM or PM cover is wanted is one over on each half."""
+    data = RotaInput(
+        horizon_days=1,
+        shift_types=THEATRE,
+        staff=(Staff(id="A"),),
+        cover=tuple(
+            CoverRequirement(day=0, shift_id=s, required=0, under_weight=100, over_weight=w)
+            for s, w in (("AM", 3), ("PM", 4))
+        ),
+        locked=(LockedAssignment(staff_id="A", day=0, shift_id="DAY"),),
+    )
+    result = solved_exactly(data)
+    assert result.stats.objective == 3 + 4
+    assert result.objective_terms["cover_over"] == 7
+
+
+def test_travel_sends_each_person_to_the_nearer_site() -> None:
+    """With travel weighted 2, A takes the site 10 min away and B the one 5 min away: 2 x 15."""
+    data = RotaInput(
+        horizon_days=1,
+        shift_types=(
+            ShiftType(id="EX", duration_minutes=480, site="X"),
+            ShiftType(id="EY", duration_minutes=480, site="Y"),
+        ),
+        staff=(
+            Staff(id="A", travel_minutes={"X": 30, "Y": 10}),
+            Staff(id="B", travel_minutes={"X": 5}),
+        ),
+        cover=tuple(
+            CoverRequirement(day=0, shift_id=s, required=1, under_weight=1000, over_weight=0)
+            for s in ("EX", "EY")
+        ),
+        travel_weight=2,
+    )
+    result = solved_exactly(data)
+    assert result.stats.objective == 30
+    assert result.objective_terms["travel"] == 30
+    assert {(a.staff_id, a.shift_id) for a in result.assignments} == {("A", "EY"), ("B", "EX")}
+
+
+def test_night_fairness_counts_within_groups_of_two_or_more() -> None:
+    """A (off days 0-2) takes the last night so B has 3 to A's 1 (3 x 2); C alone costs nothing."""
+    data = RotaInput(
+        horizon_days=4,
+        shift_types=(
+            ShiftType(id="N", duration_minutes=600, start_minute=21 * 60, night=True),
+            ShiftType(id="D", duration_minutes=480, start_minute=8 * 60),
+        ),
+        staff=(
+            Staff(id="A", group="reg", days_off=frozenset({0, 1, 2})),
+            Staff(id="B", group="reg"),
+            Staff(id="C", group="solo"),
+        ),
+        cover=tuple(
+            CoverRequirement(day=d, shift_id="N", required=2, under_weight=100, over_weight=100)
+            for d in range(4)
+        ),
+        locked=tuple(LockedAssignment(staff_id="C", day=d, shift_id="N") for d in range(4)),
+        fairness=Fairness(nights_weight=3),
+    )
+    result = solved_exactly(data)
+    assert result.stats.objective == 6
+    assert result.objective_terms["fairness:nights"] == 6
+    assert ("A", 3, "N") in {(a.staff_id, a.day, a.shift_id) for a in result.assignments}
+
+
+def test_weekend_fairness_charges_the_spread_of_weekends_worked() -> None:
+    """B must work both weekends and A may work one, so the best spread is 1 weekend (x 10)."""
+    weekend_days = (5, 6, 12, 13)
+    data = RotaInput(
+        horizon_days=14,
+        shift_types=SHIFTS[:1],
+        staff=(
+            Staff(id="A", days_off=frozenset({5, 12}), max_weekends=1),
+            Staff(id="B"),
+        ),
+        cover=tuple(
+            CoverRequirement(day=d, shift_id="E", required=1, under_weight=100, over_weight=100)
+            for d in weekend_days
+        ),
+        fairness=Fairness(weekends_weight=10),
+    )
+    result = solved_exactly(data)
+    assert result.stats.objective == 10
+    assert result.objective_terms == {
+        "cover_under": 0,
+        "cover_over": 0,
+        "requests": 0,
+        "staff_cost": 0,
+        "fairness:weekends": 10,
+    }
+
+
+def test_cross_site_fairness_shares_the_away_shifts() -> None:
+    """Two H1 staff share the H2 slots B (H2 only) cannot fill: counts 1, 1, 0 cost 1 x 5."""
+    data = RotaInput(
+        horizon_days=2,
+        shift_types=(
+            ShiftType(id="E1", duration_minutes=480, site="H1"),
+            ShiftType(id="E2", duration_minutes=480, site="H2"),
+        ),
+        staff=(
+            Staff(id="A", group="g", home_site="H1"),
+            Staff(id="B", group="g", home_site="H2", sites=frozenset({"H2"})),
+            Staff(id="C", group="g", home_site="H1"),
+        ),
+        cover=tuple(
+            CoverRequirement(day=d, shift_id="E2", required=2, under_weight=100, over_weight=100)
+            for d in range(2)
+        ),
+        fairness=Fairness(cross_site_weight=5),
+    )
+    result = solved_exactly(data)
+    assert result.stats.objective == 5
+    assert result.objective_terms["fairness:cross_site"] == 5
+
+
+def test_unknown_or_own_counts_as_is_refused() -> None:
+    """A shift counting as an unknown shift, or as itself, is an input error naming it."""
+    with pytest.raises(ValueError, match="counts as unknown shift types"):
+        RotaInput(
+            horizon_days=1,
+            shift_types=(ShiftType(id="A", duration_minutes=60, counts_as=frozenset({"X"})),),
+            staff=(Staff(id="P"),),
+        )
+    with pytest.raises(ValueError, match="cannot count as itself"):
+        RotaInput(
+            horizon_days=1,
+            shift_types=(ShiftType(id="A", duration_minutes=60, counts_as=frozenset({"A"})),),
+            staff=(Staff(id="P"),),
+        )
+    with pytest.raises(ValueError):
+        Staff(id="P", travel_minutes={"X": -1})
