@@ -8,6 +8,7 @@ so that "optimal" and the bound can be held to the truth.
 from __future__ import annotations
 
 import itertools
+import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -486,3 +487,52 @@ def test_unknown_or_own_counts_as_is_refused() -> None:
         )
     with pytest.raises(ValueError):
         Staff(id="P", travel_minutes={"X": -1})
+
+
+def test_neighbourhood_moves_stay_feasible_with_fairness_travel_and_counts_as(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Moves fix only the shifts, so fairness maxima and minima can follow: none is infeasible."""
+    shifts = (
+        ShiftType(id="E", duration_minutes=480, start_minute=7 * 60, site="H1"),
+        ShiftType(id="L", duration_minutes=480, start_minute=14 * 60, site="H2"),
+        ShiftType(id="N", duration_minutes=720, start_minute=20 * 60, site="H1", night=True),
+        ShiftType(
+            id="D",
+            duration_minutes=720,
+            start_minute=8 * 60,
+            site="H2",
+            counts_as=frozenset({"E", "L"}),
+        ),
+    )
+    staff = tuple(
+        Staff(
+            id=f"P{i}",
+            group="reg" if i % 2 else "sho",
+            home_site="H1" if i % 3 else "H2",
+            travel_minutes={"H1": 5 * i % 40, "H2": 7 * i % 30},
+            cost_per_shift=i % 3,
+        )
+        for i in range(10)
+    )
+    base = RotaInput(
+        horizon_days=14,
+        shift_types=shifts,
+        staff=staff,
+        cover=tuple(
+            CoverRequirement(
+                day=d, shift_id=s, required=1 if s == "N" else 2, under_weight=100, over_weight=2
+            )
+            for d in range(14)
+            for s in ("E", "L", "N")
+        ),
+        travel_weight=1,
+        fairness=Fairness(nights_weight=20, weekends_weight=30, cross_site_weight=5),
+    )
+    data = apply_rule_pack(base, DOCTORS_IN_TRAINING_2016)
+    with caplog.at_level(logging.DEBUG, logger="solvers.rota.model"):
+        result = solve_rota(data, SolveOptions(time_limit_seconds=3, num_workers=1))
+    assert_honest(data, result)
+    moves = [r.getMessage() for r in caplog.records if r.getMessage().startswith("neighbourhood ")]
+    assert moves or result.stats.status is Status.OPTIMAL
+    assert not [m for m in moves if "INFEASIBLE" in m]
