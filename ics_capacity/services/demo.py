@@ -37,6 +37,8 @@ from ics_capacity.services.imports import (
     load_workforce,
     rtt_organisations,
 )
+from ics_capacity.services.rota import next_monday
+from ics_capacity.services.rota_staff import add_demo_rota_staff
 from ics_capacity.settings import nhs_data_dir
 
 DEMO_FILES = {
@@ -60,6 +62,7 @@ class SeedReport:
     collaborative_id: int
     scenario_id: int
     outcomes: list[ImportOutcome] = field(default_factory=list)
+    rota_staff: int = 0
 
     def describe(self) -> str:
         """Lines for a terminal."""
@@ -68,6 +71,7 @@ class SeedReport:
         return "\n".join(
             ["Loaded the Black Country demo collaborative:"]
             + [f"  {o.describe()}" for o in self.outcomes]
+            + [f"  rota: {self.rota_staff} hub staff (role labels, docs/assumptions.md section 9)"]
         )
 
 
@@ -134,7 +138,8 @@ def _seed(session: Session, paths: dict[str, Path]) -> SeedReport:
     _add_sites(session, scenario, org_ids)
     _add_case_mix(session, scenario)
     session.flush()
-    return SeedReport(True, collaborative.id, scenario.id, outcomes)
+    staff = add_demo_rota_staff(session, scenario, next_monday(), SEED_USER)
+    return SeedReport(True, collaborative.id, scenario.id, outcomes, staff)
 
 
 def _add_sites(session: Session, scenario: Scenario, org_ids: dict[str, int]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from ics_capacity.db.models import SolveJob, utc_now
 from ics_capacity.db.session import unit_of_work
@@ -168,6 +168,20 @@ def latest_job(token: str, scenario_id: int, kind: str) -> JobView | None:
             .order_by(SolveJob.id.desc())
         ).first()
         return _view(job) if job else None
+
+
+def latest_result(session: Session, scenario_id: int, kind: str) -> dict[str, Any] | None:
+    """The result of the scenario's newest finished job of this kind (in the caller's session)."""
+    job = session.exec(
+        select(SolveJob)
+        .where(
+            SolveJob.scenario_id == scenario_id,
+            SolveJob.kind == kind,
+            SolveJob.status == "done",
+        )
+        .order_by(SolveJob.id.desc())
+    ).first()
+    return json.loads(job.result) if job is not None and job.result else None
 
 
 def job_parameters(job_id: int) -> dict[str, Any]:

@@ -53,6 +53,7 @@ from ics_capacity.domain.assumptions import (
     ROAD_FACTOR,
     ROAD_SPEED_KM_PER_HOUR,
 )
+from ics_capacity.services.jobs import latest_result
 from solvers.common import SolveOptions
 from solvers.rebalance import schema as rb
 from solvers.rebalance.model import solve_rebalance
@@ -234,6 +235,9 @@ def _build_input(
     ).all():
         site_tfcs[row.site_id].append(row.tfc)
     activity = _latest_activity(session, scenario_id)
+    # A finished rota says how many theatre sessions its staff can run; no more are planned.
+    rota = latest_result(session, scenario_id, "rota") or {}
+    staffed = rota.get("staffed_sessions_per_week", {})
 
     hubs: list[Hub] = []
     where: dict[str, tuple[float, float]] = {}
@@ -257,7 +261,9 @@ def _build_input(
                 treatment_functions=tfcs,
                 theatre=rb.TheatreCapacity(
                     theatres=theatre.theatres,
-                    sessions_per_theatre_per_week=theatre.sessions_per_week,
+                    sessions_per_theatre_per_week=_sessions_per_theatre(
+                        theatre, staffed.get(site.code)
+                    ),
                     session_minutes=theatre.session_minutes,
                     utilisation_cap=float(theatre.utilisation_target),
                 )
@@ -319,6 +325,14 @@ def _build_input(
         travel_minutes=travel,
         settings=RebalanceSettings.model_validate(base.model_dump()),
     )
+
+
+def _sessions_per_theatre(theatre: TheatreCapacity, staffed_per_week: float | None) -> float:
+    """The timetable's sessions per theatre a week, capped by what the latest rota staffs."""
+    timetable = float(theatre.sessions_per_week)
+    if staffed_per_week is None or theatre.theatres <= 0:
+        return timetable
+    return min(timetable, staffed_per_week / theatre.theatres)
 
 
 def _latest_activity(session: Session, scenario_id: int) -> dict[tuple[int, str], RttActivity]:

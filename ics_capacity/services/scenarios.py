@@ -21,6 +21,9 @@ from ics_capacity.db.models import (
     CaseMix,
     Collaborative,
     ImportBatch,
+    RotaLeave,
+    RotaRequest,
+    RotaStaff,
     RttActivity,
     Scenario,
     ScenarioComment,
@@ -249,10 +252,30 @@ def _copy_rows(session: Session, source_id: int, target_id: int) -> None:
                 row["site_id"] = site_ids[row["site_id"]]
         if rows:
             session.execute(sa.insert(table.__table__), rows)
+    _copy_rota_staff(session, source_id, target_id)
     batches = session.exec(select(ImportBatch).where(ImportBatch.scenario_id == source_id)).all()
     for batch in batches:
         session.add(
             ImportBatch(**batch.model_dump(exclude={"id", "scenario_id"}), scenario_id=target_id)
+        )
+
+
+def _copy_rota_staff(session: Session, source_id: int, target_id: int) -> None:
+    """Copies the rota staff list with each person's leave and wishes (not rota locks)."""
+    staff_ids: dict[int, int] = {}
+    for person in session.exec(select(RotaStaff).where(RotaStaff.scenario_id == source_id)).all():
+        values = person.model_dump(exclude={"id", "scenario_id", "version", "created_at"})
+        copy = RotaStaff(**values, scenario_id=target_id)
+        session.add(copy)
+        session.flush()
+        staff_ids[person.id] = copy.id
+    if not staff_ids:
+        return
+    for table in (RotaLeave, RotaRequest):
+        rows = session.exec(select(table).where(table.staff_id.in_(list(staff_ids)))).all()
+        session.add_all(
+            table(**row.model_dump(exclude={"id", "staff_id"}), staff_id=staff_ids[row.staff_id])
+            for row in rows
         )
 
 

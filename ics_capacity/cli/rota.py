@@ -1,0 +1,139 @@
+"""`ics-capacity rota`: build a scenario's shared workforce rota from the command line.
+
+    ics-capacity rota SCENARIO [--weeks N] [--sites CANNOCK,SANDWELL] [--start YYYY-MM-DD]
+        [--rule-pack uk_default] [--soft-rules] [--demand timetable|plan]
+        [--time-limit S] [--workers N] [--out ROTA.csv|ROTA.xlsx] [--json]
+
+Runs the same service as the Rota page (no sign-in: the CLI is for the people who run the
+database). With --json, stdout holds one JSON object: status, objective, bound, gap, seconds,
+time limit, workers, gaps, cost and compliance; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Adds the `rota` command to the CLI."""
+    app.command("rota")(rota)
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+def rota(
+    scenario: Annotated[int, typer.Argument(help="Scenario id.")],
+    weeks: Annotated[int, typer.Option("--weeks", min=1, max=12, help="Weeks (1-12).")] = 4,
+    sites: Annotated[
+        str | None,
+        typer.Option("--sites", help="Comma-separated site codes (default: the elective hubs)."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day, YYYY-MM-DD (default: next Monday).")
+    ] = None,
+    rule_pack: Annotated[
+        str, typer.Option("--rule-pack", help="uk_default, wtr_only, doctors_2016_all.")
+    ] = "uk_default",
+    soft_rules: Annotated[
+        bool, typer.Option("--soft-rules", help="Let rules bend at a price; breaches are reported.")
+    ] = False,
+    demand: Annotated[str, typer.Option("--demand", help="timetable or plan.")] = "timetable",
+    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="Seconds.")] = 30.0,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker threads.")] = 2,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the rota (.csv or .xlsx).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Builds the shared rota of SCENARIO's hubs and reports cover, cost and compliance."""
+    from ics_capacity.services.rota import (
+        RotaSettings,
+        export_csv,
+        export_xlsx,
+        hub_codes,
+        next_monday,
+        run_rota,
+    )
+    from ics_capacity.services.scenarios import ScenarioError
+
+    try:
+        first = dt.date.fromisoformat(start) if start else next_monday()
+    except ValueError:
+        _fail(f"--start: '{start}' is not a date like 2027-01-04.")
+    try:
+        codes = (
+            tuple(c.strip() for c in sites.split(",") if c.strip())
+            if sites
+            else hub_codes(scenario)
+        )
+        settings = RotaSettings(
+            start_date=first,
+            weeks=weeks,
+            site_codes=codes,
+            rule_pack=rule_pack,
+            soft_rules=soft_rules,
+            demand=demand,
+            time_limit_seconds=time_limit,
+            num_workers=workers,
+            seed=seed,
+        )
+        outcome = run_rota(scenario, settings)
+    except ScenarioError as error:
+        _fail(str(error))
+    if out is not None and outcome["assignments"]:
+        out.write_bytes(
+            export_xlsx(outcome) if out.suffix.lower() == ".xlsx" else export_csv(outcome)
+        )
+    summary = summarise(outcome)
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    typer.echo(
+        f"Rota {summary['status']}: {summary['assignments']} shifts, "
+        f"{summary['gap_places']} places short, objective {summary['objective']} "
+        f"(bound {summary['bound']}) in "
+        f"{summary['seconds']} s on {summary['workers']} workers"
+        + (f"; written to {out}" if out is not None and outcome["assignments"] else "")
+    )
+
+
+def summarise(outcome: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a described rota, JSON-ready."""
+    stats = outcome["stats"]
+    cost = outcome["cost"]
+    return {
+        "status": stats["status"],
+        "objective": stats["objective"],
+        "bound": stats["bound"],
+        "gap": stats["gap"],
+        "seconds": stats["wall_seconds"],
+        "time_limit": stats["time_limit_seconds"],
+        "workers": stats["num_workers"],
+        "seed": stats["seed"],
+        "ortools_version": stats["ortools_version"],
+        "settings": outcome["settings"],
+        "staff": len(outcome["staff"]),
+        "assignments": len(outcome["assignments"]),
+        "gap_places": cost["agency_gaps"]["places"],
+        "cost_pence": {
+            "substantive": cost["substantive"]["pence"],
+            "bank": cost["bank"]["pence"],
+            "agency_gaps": cost["agency_gaps"]["pence"],
+            "total": cost["total_pence"],
+        },
+        "objective_terms": outcome["objective_terms"],
+        "checked_objective": outcome["checked_objective"],
+        "hard_violations": len(outcome["hard_violations"]),
+        "compliance": outcome["compliance"],
+        "staffed_sessions_per_week": outcome["staffed_sessions_per_week"],
+        "infeasible_because": outcome["infeasible_because"],
+    }

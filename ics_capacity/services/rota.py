@@ -1,0 +1,1281 @@
+"""The shared workforce rota of a scenario: DB rows -> rota problem -> solve -> the rota people see.
+
+Demand (docs/rota.md, "In the app"):
+
+* theatre lists: each chosen site runs `theatres` lists on each of its operating days (Monday
+  first; 6 days at elective hubs, 5 at main sites), each list a day of `sessions_per_week x
+  session_minutes / operating days` minutes, split into a morning and an afternoon half. Lists are
+  shared between the site's treatment functions in proportion to the collaborative's admitted
+  waiting list (RTT Part_2A). With `demand="plan"`, a week's lists are instead those the latest
+  rebalancing plan needs at the site (its cases x minutes per case / usable list minutes);
+* every list needs the team of `THEATRE_TEAM` in both halves (a surgeon of the list's specialty,
+  an anaesthetist, 2 scrub practitioners, an ODP); a person on the all-day shift covers both;
+* wards: registered nurses on the long day and the night, one per `PATIENTS_PER_WARD_NURSE`
+  occupied elective beds (beds x occupancy target), 7 days a week.
+
+Staff come from the scenario's rota staff list (`RotaStaff`, with leave and wishes); the rule pack
+chosen decides the limits of each person by contract. The objective is in pence (see
+`OBJECTIVE_PRICES_SOURCE`): gaps at the agency price, shifts at substantive or bank cost, then
+wishes, fairness and travel. Every result is re-checked by the independent checker before it is
+shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ics_capacity.db.models import (
+    BedCapacity,
+    Organisation,
+    RotaLeave,
+    RotaLock,
+    RotaRequest,
+    RotaStaff,
+    Scenario,
+    Site,
+    SiteTreatmentFunction,
+    TheatreCapacity,
+    WaitingList,
+    utc_now,
+)
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.assumptions import (
+    CASE_MIX,
+    HUB_OPERATING_DAYS_PER_WEEK,
+    MAIN_SITE_OPERATING_DAYS_PER_WEEK,
+)
+from ics_capacity.domain.roles import Permission
+from ics_capacity.domain.rota_assumptions import (
+    AGENCY_ON_COST,
+    BANK_ON_COST,
+    BASIC_HOURLY_PENCE,
+    FAIRNESS_PENCE,
+    PATIENTS_PER_WARD_NURSE,
+    REQUEST_PENCE,
+    RESIDENT_DOCTOR_BASIC_HOURLY_PENCE,
+    SUBSTANTIVE_ON_COST,
+    THEATRE_DAY_START_MINUTE,
+    THEATRE_TEAM,
+    TRAVEL_PENCE_PER_MINUTE,
+    WARD_LONG_DAY,
+    WARD_NIGHT,
+)
+from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
+from ics_capacity.services.auth import principal_for
+from ics_capacity.services.jobs import latest_result
+from ics_capacity.services.rebalance import travel_minutes
+from ics_capacity.services.scenarios import (
+    ConflictError,
+    ScenarioError,
+    audit,
+    load_scenario,
+    require_editable,
+)
+from solvers.common import Limit, SolveOptions, Status
+from solvers.rota import rules
+from solvers.rota.check import check_rota
+from solvers.rota.model import solve_rota
+from solvers.rota.schema import (
+    PENALTY_UNIT,
+    CoverRequirement,
+    Fairness,
+    LockedAssignment,
+    RotaInput,
+    RotaResult,
+    RuleFamily,
+    RuleMode,
+    ShiftRequest,
+    ShiftType,
+    Staff,
+)
+
+MAX_WEEKS = 12
+ADMITTED_PART = "Part_2A"
+THEATRE_KINDS = ("AM", "PM", "DAY")
+WARD_KINDS = ("LD", "N")
+KIND_LABELS = {
+    "AM": "Morning list",
+    "PM": "Afternoon list",
+    "DAY": "All-day list",
+    "LD": "Ward long day",
+    "N": "Ward night",
+}
+ROLE_LABELS = {
+    StaffRole.SURGEON: "Surgeon",
+    StaffRole.ANAESTHETIST: "Anaesthetist",
+    StaffRole.SCRUB: "Scrub practitioner",
+    StaffRole.ODP: "ODP",
+    StaffRole.WARD_NURSE: "Ward nurse",
+}
+# A breach of a soft rule costs this many pence per unit (a minute for the hour rules, else one
+# day, weekend, shift or succession); only used when the planner lets rules bend.
+SOFT_RULE_PENCE_PER_MINUTE = 100
+SOFT_RULE_PENCE_PER_UNIT = 20_000
+_MINUTE_RULES = {
+    RuleFamily.MAX_TOTAL_MINUTES,
+    RuleFamily.MIN_TOTAL_MINUTES,
+    RuleFamily.MAX_MINUTES_IN_WINDOW,
+}
+RULE_LABELS: dict[RuleFamily, str] = {
+    RuleFamily.ONE_SHIFT_PER_DAY: "One shift a day",
+    RuleFamily.LOCKED: "Locked assignments kept",
+    RuleFamily.SITE_ACCESS: "Only at sites the person may work at (passporting)",
+    RuleFamily.DAYS_OFF: "No work on leave or fixed days off",
+    RuleFamily.MAX_SHIFTS_PER_TYPE: "Only shifts of the person's role; no shift over 13 h",
+    RuleFamily.MAX_TOTAL_MINUTES: "Hours within contract and 48 h average week",
+    RuleFamily.MIN_TOTAL_MINUTES: "Minimum contracted hours",
+    RuleFamily.MAX_CONSECUTIVE_SHIFTS: "Days in a row (weekly rest; 8 in a row for residents)",
+    RuleFamily.MIN_CONSECUTIVE_SHIFTS: "Minimum run of shifts",
+    RuleFamily.MIN_CONSECUTIVE_DAYS_OFF: "Minimum run of days off",
+    RuleFamily.MAX_WEEKENDS: "At most one weekend in two (residents)",
+    RuleFamily.BANNED_SUCCESSION: "11 h daily rest between shifts",
+    RuleFamily.MAX_CONSECUTIVE_OF_KIND: "Nights and long shifts in a row (residents)",
+    RuleFamily.MAX_MINUTES_IN_WINDOW: "72 h in any 7 days (residents)",
+}
+
+
+@dataclass(frozen=True)
+class RulePackChoice:
+    """A rule pack a planner can choose: which UK packs apply to which contracts."""
+
+    id: str
+    label: str
+    packs: tuple[tuple[rules.RulePack, frozenset[StaffContract] | None], ...]
+
+
+RULE_PACKS: dict[str, RulePackChoice] = {
+    c.id: c
+    for c in (
+        RulePackChoice(
+            "uk_default",
+            "UK defaults: Working Time Regulations for all, Agenda for Change 37.5 h, "
+            "2016 terms for resident doctors",
+            (
+                (rules.UK_WORKING_TIME_REGULATIONS, None),
+                (rules.AGENDA_FOR_CHANGE, frozenset({StaffContract.AGENDA_FOR_CHANGE})),
+                (
+                    rules.DOCTORS_IN_TRAINING_2016,
+                    frozenset({StaffContract.RESIDENT_DOCTOR_2016}),
+                ),
+            ),
+        ),
+        RulePackChoice(
+            "wtr_only",
+            "Working Time Regulations only (the statutory floor)",
+            ((rules.UK_WORKING_TIME_REGULATIONS, None),),
+        ),
+        RulePackChoice(
+            "doctors_2016_all",
+            "UK defaults, with the 2016 resident doctors' limits applied to consultants too",
+            (
+                (rules.UK_WORKING_TIME_REGULATIONS, None),
+                (rules.AGENDA_FOR_CHANGE, frozenset({StaffContract.AGENDA_FOR_CHANGE})),
+                (
+                    rules.DOCTORS_IN_TRAINING_2016,
+                    frozenset({StaffContract.RESIDENT_DOCTOR_2016, StaffContract.CONSULTANT_2003}),
+                ),
+            ),
+        ),
+    )
+}
+
+
+class RotaSettingsError(ScenarioError):
+    """The rota settings cannot be used; `problems` say which and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RotaSettings:
+    """What the planner asks for: period, sites, rules, demand source and solver limits."""
+
+    start_date: dt.date
+    weeks: int
+    site_codes: tuple[str, ...]
+    rule_pack: str = "uk_default"
+    soft_rules: bool = False
+    demand: str = "timetable"
+    time_limit_seconds: float = 20.0
+    num_workers: int = 2
+    seed: int = 0
+
+    def problems(self) -> list[str]:
+        """Every reason these settings cannot be used, in planners' words."""
+        found = []
+        if not 1 <= self.weeks <= MAX_WEEKS:
+            found.append(f"weeks: {self.weeks} is outside 1 to {MAX_WEEKS}")
+        if not self.site_codes:
+            found.append("sites: choose at least one hub or site")
+        if self.rule_pack not in RULE_PACKS:
+            found.append(f"rule pack: '{self.rule_pack}' is not one of {', '.join(RULE_PACKS)}")
+        if self.demand not in ("timetable", "plan"):
+            found.append("demand: 'timetable' or 'plan'")
+        if not 1 <= self.time_limit_seconds <= 600:
+            found.append("time limit: 1 to 600 seconds")
+        if not 1 <= self.num_workers <= 16:
+            found.append("workers: 1 to 16")
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON (kept on the job record)."""
+        return {
+            "start_date": self.start_date.isoformat(),
+            "weeks": self.weeks,
+            "site_codes": list(self.site_codes),
+            "rule_pack": self.rule_pack,
+            "soft_rules": self.soft_rules,
+            "demand": self.demand,
+            "time_limit_seconds": self.time_limit_seconds,
+            "num_workers": self.num_workers,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> RotaSettings:
+        """Settings back from a job record."""
+        return cls(
+            start_date=dt.date.fromisoformat(raw["start_date"]),
+            weeks=int(raw["weeks"]),
+            site_codes=tuple(raw["site_codes"]),
+            rule_pack=raw.get("rule_pack", "uk_default"),
+            soft_rules=bool(raw.get("soft_rules", False)),
+            demand=raw.get("demand", "timetable"),
+            time_limit_seconds=float(raw.get("time_limit_seconds", 20)),
+            num_workers=int(raw.get("num_workers", 2)),
+            seed=int(raw.get("seed", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """What the page shows of a person beside their row of the rota."""
+
+    code: str
+    label: str
+    role: str
+    grade: str
+    trust: str
+    home_site: str
+    employment: str
+    contract: str
+    hourly_cost_pence: int
+
+
+@dataclass(frozen=True)
+class SlotNeed:
+    """Staff of one skill wanted at one site on one day in one slot (a half-day list or a shift)."""
+
+    site: str
+    day: int
+    kind: str
+    skill: str
+    role: str
+    required: int
+    agency_pence: int
+
+
+@dataclass
+class RotaProblem:
+    """A scenario's rota problem and what is needed to show its answer in planners' words."""
+
+    data: RotaInput
+    settings: RotaSettings
+    dates: list[dt.date]
+    people: dict[str, PersonInfo]
+    shifts: dict[str, dict[str, Any]]
+    needs: list[SlotNeed]
+    lists: dict[tuple[str, int], int]
+    list_minutes: dict[str, int]
+    ignored_locks: list[str] = field(default_factory=list)
+
+
+def next_monday(today: dt.date | None = None) -> dt.date:
+    """The first Monday after today (a rota usually starts on a Monday)."""
+    today = today or dt.date.today()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+# --- Building the problem ----------------------------------------------------------------------
+
+
+def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -> RotaProblem:
+    """The rota problem of a scenario under these settings (reads only).
+
+    Raises:
+        RotaSettingsError: If the settings are unusable or name sites the scenario lacks.
+    """
+    problems = settings.problems()
+    if problems:
+        raise RotaSettingsError(problems)
+    sites = {
+        s.code: s for s in session.exec(select(Site).where(Site.scenario_id == scenario.id)).all()
+    }
+    unknown = [c for c in settings.site_codes if c not in sites]
+    if unknown:
+        raise RotaSettingsError([f"sites: {', '.join(unknown)} are not sites of this scenario"])
+    chosen = [sites[c] for c in settings.site_codes]
+    horizon = settings.weeks * 7
+    dates = [settings.start_date + dt.timedelta(days=d) for d in range(horizon)]
+    theatres = {
+        t.site_id: t
+        for t in session.exec(
+            select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario.id)
+        ).all()
+    }
+    beds = {
+        b.site_id: b
+        for b in session.exec(
+            select(BedCapacity).where(BedCapacity.scenario_id == scenario.id)
+        ).all()
+    }
+    shift_types, shift_meta, list_minutes = _shift_types(chosen, theatres, beds)
+    lists, tfc_lists = _theatre_lists(session, scenario, settings, chosen, theatres, dates)
+    needs = _needs(chosen, beds, dates, lists, tfc_lists, list_minutes)
+    people, staff_rows = _people(session, scenario, settings, sites)
+    if not staff_rows:
+        raise RotaSettingsError(
+            ["staff: nobody on this scenario's rota staff list may work at the chosen sites"]
+        )
+    staff = _staff(session, staff_rows, people, settings, sites, shift_types, dates)
+    locks, ignored = _locks(session, scenario, staff_rows, dates, shift_meta)
+    requests = _requests(session, staff_rows, dates, settings)
+    data = RotaInput(
+        horizon_days=horizon,
+        first_weekday=settings.start_date.weekday(),
+        shift_types=tuple(shift_types),
+        staff=tuple(staff),
+        cover=tuple(
+            CoverRequirement(
+                day=n.day,
+                shift_id=f"{n.site}-{n.kind}",
+                skill=n.skill,
+                required=n.required,
+                under_weight=n.agency_pence,
+                over_weight=0,
+            )
+            for n in needs
+        ),
+        requests=tuple(requests),
+        locked=tuple(locks),
+        rule_modes=_rule_modes(settings.soft_rules),
+        travel_weight=TRAVEL_PENCE_PER_MINUTE,
+        fairness=Fairness(
+            nights_weight=FAIRNESS_PENCE,
+            weekends_weight=FAIRNESS_PENCE,
+            cross_site_weight=FAIRNESS_PENCE,
+        ),
+    )
+    choice = RULE_PACKS[settings.rule_pack]
+    contracts = {p.code: StaffContract(p.contract) for p in people.values()}
+    for pack, applies_to in choice.packs:
+        ids = None if applies_to is None else {c for c, k in contracts.items() if k in applies_to}
+        if ids is None or ids:
+            data = rules.apply_rule_pack(data, pack, ids)
+    return RotaProblem(
+        data=data,
+        settings=settings,
+        dates=dates,
+        people=people,
+        shifts=shift_meta,
+        needs=needs,
+        lists=lists,
+        list_minutes=list_minutes,
+        ignored_locks=ignored,
+    )
+
+
+def _rule_modes(soft: bool) -> dict[RuleFamily, RuleMode]:
+    if not soft:
+        return {}
+    return {
+        family: RuleMode(
+            hard=False,
+            weight=SOFT_RULE_PENCE_PER_MINUTE
+            if family in _MINUTE_RULES
+            else SOFT_RULE_PENCE_PER_UNIT,
+        )
+        for family in PENALTY_UNIT
+    }
+
+
+def _operating_days(site: Site) -> int:
+    return (
+        HUB_OPERATING_DAYS_PER_WEEK if site.is_elective_hub else MAIN_SITE_OPERATING_DAYS_PER_WEEK
+    )
+
+
+def _shift_types(
+    chosen: list[Site],
+    theatres: dict[int, TheatreCapacity],
+    beds: dict[int, BedCapacity],
+) -> tuple[list[ShiftType], dict[str, dict[str, Any]], dict[str, int]]:
+    """The shifts of each chosen site: list halves and the all-day list; ward long day and night."""
+    shifts: list[ShiftType] = []
+    meta: dict[str, dict[str, Any]] = {}
+    list_minutes: dict[str, int] = {}
+
+    def add(site: Site, kind: str, start: int, minutes: int, counts_as: frozenset[str]) -> None:
+        shift = ShiftType(
+            id=f"{site.code}-{kind}",
+            duration_minutes=minutes,
+            start_minute=start % (24 * 60),
+            site=site.code,
+            counts_as=counts_as,
+        )
+        shift = shift.model_copy(update={"night": rules.is_night_shift(shift)})
+        shifts.append(shift)
+        meta[shift.id] = {
+            "site": site.code,
+            "site_name": site.name,
+            "kind": kind,
+            "label": f"{site.name}: {KIND_LABELS[kind]}",
+            "start": f"{start // 60 % 24:02d}:{start % 60:02d}",
+            "end": f"{(start + minutes) // 60 % 24:02d}:{(start + minutes) % 60:02d}",
+            "minutes": minutes,
+        }
+
+    for site in chosen:
+        theatre = theatres.get(site.id)
+        if theatre is not None and theatre.theatres > 0 and theatre.sessions_per_week > 0:
+            day_minutes = round(
+                theatre.sessions_per_week * theatre.session_minutes / _operating_days(site)
+            )
+            half = day_minutes // 2
+            start = THEATRE_DAY_START_MINUTE
+            list_minutes[site.code] = day_minutes
+            add(site, "AM", start, half, frozenset())
+            add(site, "PM", start + half, day_minutes - half, frozenset())
+            add(
+                site,
+                "DAY",
+                start,
+                day_minutes,
+                frozenset({f"{site.code}-AM", f"{site.code}-PM"}),
+            )
+        bed = beds.get(site.id)
+        if bed is not None and bed.elective_overnight_beds > 0:
+            add(site, "LD", WARD_LONG_DAY[0], WARD_LONG_DAY[1], frozenset())
+            add(site, "N", WARD_NIGHT[0], WARD_NIGHT[1], frozenset())
+    if not shifts:
+        raise RotaSettingsError(["sites: the chosen sites have no theatres or elective beds"])
+    return shifts, meta, list_minutes
+
+
+def _largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Splits `total` whole units in proportion to the weights (Hamilton's method)."""
+    if total <= 0 or not weights:
+        return dict.fromkeys(weights, 0)
+    whole = sum(weights.values())
+    if whole <= 0:
+        weights = dict.fromkeys(weights, 1.0)
+        whole = float(len(weights))
+    exact = {k: total * w / whole for k, w in weights.items()}
+    share = {k: math.floor(v) for k, v in exact.items()}
+    left = total - sum(share.values())
+    for k in sorted(exact, key=lambda k: (share[k] - exact[k], k))[:left]:
+        share[k] += 1
+    return share
+
+
+def _theatre_lists(
+    session: Session,
+    scenario: Scenario,
+    settings: RotaSettings,
+    chosen: list[Site],
+    theatres: dict[int, TheatreCapacity],
+    dates: list[dt.date],
+) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], dict[str, int]]]:
+    """Lists run per (site, day), and how they are shared between treatment functions."""
+    site_tfcs: dict[int, list[str]] = defaultdict(list)
+    for row in session.exec(
+        select(SiteTreatmentFunction).where(
+            SiteTreatmentFunction.site_id.in_([s.id for s in chosen])  # type: ignore[union-attr]
+        )
+    ).all():
+        site_tfcs[row.site_id].append(row.tfc)
+    waiting = dict(
+        session.exec(
+            select(WaitingList.tfc, sa.func.sum(WaitingList.patients))
+            .where(WaitingList.scenario_id == scenario.id, WaitingList.part == ADMITTED_PART)
+            .group_by(WaitingList.tfc)
+        ).all()
+    )
+    plan = _plan_minutes(session, scenario.id) if settings.demand == "plan" else None
+    if settings.demand == "plan" and plan is None:
+        raise RotaSettingsError(
+            ["demand: this scenario has no finished rebalancing plan; run one or use the timetable"]
+        )
+    lists: dict[tuple[str, int], int] = {}
+    tfc_lists: dict[tuple[str, int], dict[str, int]] = {}
+    for site in chosen:
+        theatre = theatres.get(site.id)
+        if theatre is None or theatre.theatres <= 0 or theatre.sessions_per_week <= 0:
+            continue
+        days_open = _operating_days(site)
+        tfcs = sorted(site_tfcs[site.id]) or ["X05"]
+        day_minutes = theatre.sessions_per_week * theatre.session_minutes / days_open
+        usable = day_minutes * float(theatre.utilisation_target)
+        for day, date in enumerate(dates):
+            if date.weekday() >= days_open:
+                continue
+            week = day // 7 + 1
+            if plan is None:
+                count = theatre.theatres
+                weights = {t: float(waiting.get(t, 0)) for t in tfcs}
+            else:
+                minutes = plan.get((site.code, week), {})
+                per_week = math.ceil(sum(minutes.values()) / usable) if usable else 0
+                spread = _largest_remainder(per_week, {str(d): 1.0 for d in range(days_open)})
+                count = min(theatre.theatres, spread[str(date.weekday())])
+                weights = {t: minutes.get(t, 0.0) for t in tfcs}
+            lists[site.code, day] = count
+            tfc_lists[site.code, day] = _largest_remainder(count, weights)
+    return lists, tfc_lists
+
+
+def _plan_minutes(
+    session: Session, scenario_id: int
+) -> dict[tuple[str, int], dict[str, float]] | None:
+    """Theatre minutes per (site, week) and treatment function in the latest rebalancing plan."""
+    result = latest_result(session, scenario_id, "rebalance")
+    if result is None:
+        return None
+    minutes: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in result.get("plan", []):
+        case = CASE_MIX.get(row["tfc"])
+        per_case = case.minutes_per_case if case else 60
+        minutes[row["hub"], int(row["week"])][row["tfc"]] += row["patients"] * per_case
+    return {k: dict(v) for k, v in minutes.items()}
+
+
+def _agency_pence(role: StaffRole, minutes: int) -> int:
+    return round(BASIC_HOURLY_PENCE[role] * AGENCY_ON_COST * minutes / 60)
+
+
+def _needs(
+    chosen: list[Site],
+    beds: dict[int, BedCapacity],
+    dates: list[dt.date],
+    lists: dict[tuple[str, int], int],
+    tfc_lists: dict[tuple[str, int], dict[str, int]],
+    list_minutes: dict[str, int],
+) -> list[SlotNeed]:
+    """Staff wanted per site, day, slot and skill: the theatre team of every list, ward nurses."""
+    needs: list[SlotNeed] = []
+    for (site, day), count in sorted(lists.items()):
+        if count <= 0:
+            continue
+        half = list_minutes[site] // 2
+        for kind in ("AM", "PM"):
+            for tfc, n in sorted(tfc_lists[site, day].items()):
+                if n > 0:
+                    needs.append(
+                        SlotNeed(
+                            site,
+                            day,
+                            kind,
+                            f"surgeon:{tfc}",
+                            StaffRole.SURGEON,
+                            n,
+                            _agency_pence(StaffRole.SURGEON, half),
+                        )
+                    )
+            for need in THEATRE_TEAM:
+                if need.role is StaffRole.SURGEON:
+                    continue
+                needs.append(
+                    SlotNeed(
+                        site,
+                        day,
+                        kind,
+                        need.role,
+                        need.role,
+                        need.per_list * count,
+                        _agency_pence(need.role, half),
+                    )
+                )
+    for site in chosen:
+        bed = beds.get(site.id)
+        if bed is None or bed.elective_overnight_beds <= 0:
+            continue
+        occupied = bed.elective_overnight_beds * float(bed.occupancy_target)
+        nurses = math.ceil(occupied / PATIENTS_PER_WARD_NURSE)
+        for day in range(len(dates)):
+            for kind, (_start, minutes) in (("LD", WARD_LONG_DAY), ("N", WARD_NIGHT)):
+                needs.append(
+                    SlotNeed(
+                        site.code,
+                        day,
+                        kind,
+                        StaffRole.WARD_NURSE,
+                        StaffRole.WARD_NURSE,
+                        nurses,
+                        _agency_pence(StaffRole.WARD_NURSE, minutes),
+                    )
+                )
+    return needs
+
+
+def _people(
+    session: Session, scenario: Scenario, settings: RotaSettings, sites: dict[str, Site]
+) -> tuple[dict[str, PersonInfo], list[RotaStaff]]:
+    orgs = {o.id: o.ods_code for o in session.exec(select(Organisation)).all()}
+    rows = session.exec(
+        select(RotaStaff).where(RotaStaff.scenario_id == scenario.id).order_by(RotaStaff.code)
+    ).all()
+    chosen = set(settings.site_codes)
+    kept = [r for r in rows if chosen & set(_codes(r.sites))]
+    people = {
+        r.code: PersonInfo(
+            code=r.code,
+            label=r.label,
+            role=r.role,
+            grade=r.grade,
+            trust=orgs.get(r.organisation_id, "?"),
+            home_site=r.home_site_code,
+            employment=r.employment,
+            contract=r.contract,
+            hourly_cost_pence=r.hourly_cost_pence,
+        )
+        for r in kept
+    }
+    return people, kept
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def hourly_cost_pence(role: StaffRole, contract: StaffContract, employment: Employment) -> int:
+    """What an hour of this person costs the collaborative, in pence (substantive < bank)."""
+    basic = (
+        RESIDENT_DOCTOR_BASIC_HOURLY_PENCE
+        if contract is StaffContract.RESIDENT_DOCTOR_2016
+        else BASIC_HOURLY_PENCE[role]
+    )
+    factor = BANK_ON_COST if employment is Employment.BANK else SUBSTANTIVE_ON_COST
+    return round(basic * factor)
+
+
+def _staff(
+    session: Session,
+    rows: list[RotaStaff],
+    people: dict[str, PersonInfo],
+    settings: RotaSettings,
+    sites: dict[str, Site],
+    shift_types: list[ShiftType],
+    dates: list[dt.date],
+) -> list[Staff]:
+    """Each person as the solver sees them: skills, sites, limits, leave, cost and travel."""
+    leave: dict[int, set[int]] = defaultdict(set)
+    first, last = dates[0], dates[-1]
+    for row in session.exec(
+        select(RotaLeave).where(
+            RotaLeave.staff_id.in_([r.id for r in rows]),  # type: ignore[union-attr]
+            RotaLeave.end_date >= first,
+            RotaLeave.start_date <= last,
+        )
+    ).all():
+        start = max(row.start_date, first)
+        while start <= min(row.end_date, last):
+            leave[row.staff_id].add((start - first).days)
+            start += dt.timedelta(days=1)
+    weeks = len(dates) / 7
+    staff = []
+    for row in rows:
+        role = StaffRole(row.role)
+        allowed_kinds = THEATRE_KINDS if role is not StaffRole.WARD_NURSE else WARD_KINDS
+        blocked = {s.id: 0 for s in shift_types if s.id.rsplit("-", 1)[1] not in allowed_kinds}
+        skills = {role.value}
+        if role is StaffRole.SURGEON:
+            skills |= {f"surgeon:{t}" for t in _codes(row.skills)}
+        else:
+            skills |= set(_codes(row.skills))
+        home = sites.get(row.home_site_code)
+        travel: dict[str, int] = {}
+        for code in settings.site_codes:
+            target = sites[code]
+            if (
+                home is not None
+                and code != home.code
+                and None not in (home.latitude, home.longitude, target.latitude, target.longitude)
+            ):
+                travel[code] = round(
+                    travel_minutes(home.latitude, home.longitude, target.latitude, target.longitude)
+                )
+        full_time = CONTRACT_FULL_TIME[StaffContract(row.contract)]
+        staff.append(
+            Staff(
+                id=row.code,
+                group=role.value,
+                home_site=row.home_site_code,
+                sites=frozenset(_codes(row.sites)),
+                skills=frozenset(skills),
+                cost_per_hour=row.hourly_cost_pence,
+                fte_tenths=max(1, min(10, round(10 * row.contracted_minutes_per_week / full_time))),
+                max_shifts_per_type=blocked,
+                max_total_minutes=math.floor(row.contracted_minutes_per_week * weeks),
+                days_off=frozenset(leave.get(row.id, set())),
+                travel_minutes=travel,
+            )
+        )
+    return staff
+
+
+def _locks(
+    session: Session,
+    scenario: Scenario,
+    rows: list[RotaStaff],
+    dates: list[dt.date],
+    shift_meta: dict[str, dict[str, Any]],
+) -> tuple[list[LockedAssignment], list[str]]:
+    codes = {r.id: r.code for r in rows}
+    locks, ignored = [], []
+    for lock in session.exec(
+        select(RotaLock).where(
+            RotaLock.scenario_id == scenario.id,
+            RotaLock.on_date >= dates[0],
+            RotaLock.on_date <= dates[-1],
+        )
+    ).all():
+        code = codes.get(lock.staff_id)
+        if code is None or (lock.shift_code and lock.shift_code not in shift_meta):
+            ignored.append(
+                f"{lock.on_date:%a %d %b}: lock of staff {lock.staff_id} on "
+                f"{lock.shift_code or 'off'} is outside the chosen sites"
+            )
+            continue
+        locks.append(
+            LockedAssignment(
+                staff_id=code, day=(lock.on_date - dates[0]).days, shift_id=lock.shift_code or None
+            )
+        )
+    return locks, ignored
+
+
+def _requests(
+    session: Session, rows: list[RotaStaff], dates: list[dt.date], settings: RotaSettings
+) -> list[ShiftRequest]:
+    by_id = {r.id: r for r in rows}
+    found = []
+    for req in session.exec(
+        select(RotaRequest).where(
+            RotaRequest.staff_id.in_(list(by_id)),  # type: ignore[union-attr]
+            RotaRequest.on_date >= dates[0],
+            RotaRequest.on_date <= dates[-1],
+        )
+    ).all():
+        person = by_id[req.staff_id]
+        day = (req.on_date - dates[0]).days
+        sites = [c for c in settings.site_codes if c in _codes(person.sites)]
+        shift_ids: list[str | None] = (
+            [None] if not req.shift_kind else [f"{c}-{req.shift_kind}" for c in sites]
+        )
+        for shift_id in shift_ids[:1] if req.kind == "on" else shift_ids:
+            found.append(
+                ShiftRequest(
+                    staff_id=person.code,
+                    day=day,
+                    shift_id=shift_id,
+                    kind=req.kind,
+                    weight=req.weight * REQUEST_PENCE,
+                )
+            )
+    return found
+
+
+CONTRACT_FULL_TIME = {
+    StaffContract.AGENDA_FOR_CHANGE: 2250,
+    StaffContract.CONSULTANT_2003: 2400,
+    StaffContract.RESIDENT_DOCTOR_2016: 2400,
+}
+
+
+# --- Solving and describing --------------------------------------------------------------------
+
+
+def solve_problem(
+    problem: RotaProblem, progress: Callable[[int, str], None] | None = None
+) -> dict[str, Any]:
+    """Solves the rota and describes it for the page, the CLI and exports (JSON-ready)."""
+    s = problem.settings
+    options = SolveOptions(
+        time_limit_seconds=s.time_limit_seconds,
+        num_workers=s.num_workers,
+        seed=s.seed,
+        explain_infeasibility=True,
+    )
+    if progress:
+        progress(10, f"Solving {len(problem.data.staff)} staff over {len(problem.dates)} days")
+    result = solve_rota(problem.data, options)
+    return describe(problem, result)
+
+
+def describe(problem: RotaProblem, result: RotaResult) -> dict[str, Any]:
+    """The rota as people read it: grid, sessions with gaps, compliance, cost, staffed lists."""
+    data = problem.data
+    stats = result.stats
+    check = check_rota(data, result.assignments) if stats.status.has_solution else None
+    worked: dict[tuple[str, int], str] = {
+        (a.staff_id, a.day): a.shift_id for a in result.assignments
+    }
+    locked = {(lk.staff_id, lk.day): lk.shift_id or "" for lk in data.locked}
+    staff_by_id = {p.id: p for p in data.staff}
+    shift_by_id = {s.id: s for s in data.shift_types}
+    rows = []
+    for code, person in problem.people.items():
+        solver_person = staff_by_id[code]
+        cells = []
+        for day in range(data.horizon_days):
+            cells.append(
+                {
+                    "shift": worked.get((code, day), ""),
+                    "locked": (code, day) in locked,
+                    "leave": day in solver_person.days_off,
+                }
+            )
+        minutes = sum(
+            shift_by_id[worked[code, d]].duration_minutes
+            for d in range(data.horizon_days)
+            if (code, d) in worked
+        )
+        rows.append({**person.__dict__, "cells": cells, "minutes": minutes})
+    sessions = _session_rows(problem, worked)
+    cost = _cost(problem, worked, sessions)
+    return {
+        "settings": problem.settings.to_json(),
+        "dates": [d.isoformat() for d in problem.dates],
+        "shifts": problem.shifts,
+        "staff": rows,
+        "assignments": [a.model_dump() for a in result.assignments],
+        "locked": [lk.model_dump() for lk in data.locked],
+        "sessions": sessions,
+        "compliance": _compliance(problem, result, check),
+        "cost": cost,
+        "staffed_sessions_per_week": _staffed_sessions(problem, worked),
+        "stats": stats.model_dump(mode="json"),
+        "objective_terms": result.objective_terms,
+        "binding_limits": [b.model_dump() for b in result.binding_limits[:200]],
+        "binding_count": len(result.binding_limits),
+        "infeasible_because": [b.model_dump() for b in result.infeasible_because],
+        "checked_objective": check.objective if check else None,
+        "hard_violations": [v.model_dump(mode="json") for v in check.violations] if check else [],
+        "ignored_locks": problem.ignored_locks,
+        "rule_pack": RULE_PACKS[problem.settings.rule_pack].label,
+    }
+
+
+def _counts(
+    problem: RotaProblem, worked: dict[tuple[str, int], str]
+) -> dict[tuple[int, str, str], int]:
+    """People counted per (day, slot shift id, skill), honouring all-day shifts."""
+    data = problem.data
+    staff_by_id = {p.id: p for p in data.staff}
+    shift_by_id = {s.id: s for s in data.shift_types}
+    counts: dict[tuple[int, str, str], int] = defaultdict(int)
+    for (code, day), shift_id in worked.items():
+        shift = shift_by_id[shift_id]
+        for slot in {shift_id, *shift.counts_as}:
+            for skill in staff_by_id[code].skills:
+                counts[day, slot, skill] += 1
+    return counts
+
+
+def _session_rows(problem: RotaProblem, worked: dict[tuple[str, int], str]) -> list[dict[str, Any]]:
+    counts = _counts(problem, worked)
+    rows = []
+    for need in problem.needs:
+        slot = f"{need.site}-{need.kind}"
+        staffed = counts.get((need.day, slot, need.skill), 0)
+        rows.append(
+            {
+                "site": need.site,
+                "day": need.day,
+                "kind": need.kind,
+                "skill": need.skill,
+                "role": str(need.role),
+                "required": need.required,
+                "staffed": min(staffed, need.required),
+                "short": max(0, need.required - staffed),
+                "agency_pence": need.agency_pence,
+            }
+        )
+    return rows
+
+
+def _staffed_sessions(problem: RotaProblem, worked: dict[tuple[str, int], str]) -> dict[str, float]:
+    """Theatre sessions a week each site can run with a full team in both halves of the day."""
+    counts = _counts(problem, worked)
+    per_list = {n.role.value: n.per_list for n in THEATRE_TEAM}
+    by_site: dict[str, float] = defaultdict(float)
+    session_count: dict[str, float] = {}
+    for (site, day), count in problem.lists.items():
+        minutes = problem.list_minutes[site]
+        # A list day of `minutes` is this many 4-hour sessions (2.5 at a 10-hour hub day).
+        session_count[site] = minutes / 240
+        for kind in ("AM", "PM"):
+            slot = f"{site}-{kind}"
+            needs = [n for n in problem.needs if n.site == site and n.day == day and n.kind == kind]
+            if not needs or count == 0:
+                continue
+            full = count
+            for n in needs:
+                have = counts.get((day, slot, n.skill), 0)
+                if n.skill.startswith("surgeon:"):
+                    full = min(full, count - max(0, n.required - have))
+                else:
+                    full = min(full, have // per_list[n.skill])
+            by_site[site] += max(0, full) * session_count[site] / 2
+    weeks = problem.settings.weeks
+    return {site: round(total / weeks, 2) for site, total in sorted(by_site.items())}
+
+
+def _cost(
+    problem: RotaProblem, worked: dict[tuple[str, int], str], sessions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    shift_by_id = {s.id: s for s in problem.data.shift_types}
+    by: dict[str, dict[str, float]] = defaultdict(lambda: {"shifts": 0, "hours": 0.0, "pence": 0})
+    for (code, _day), shift_id in worked.items():
+        person = problem.people[code]
+        hours = shift_by_id[shift_id].duration_minutes / 60
+        row = by[person.employment]
+        row["shifts"] += 1
+        row["hours"] += hours
+        row["pence"] += round(person.hourly_cost_pence * hours)
+    gap_shifts = sum(r["short"] for r in sessions)
+    gap_pence = sum(r["short"] * r["agency_pence"] for r in sessions)
+    gaps_by_role: dict[str, dict[str, int]] = defaultdict(lambda: {"places": 0, "pence": 0})
+    for r in sessions:
+        if r["short"]:
+            gaps_by_role[r["role"]]["places"] += r["short"]
+            gaps_by_role[r["role"]]["pence"] += r["short"] * r["agency_pence"]
+    return {
+        "substantive": by.get(Employment.SUBSTANTIVE.value, {"shifts": 0, "hours": 0, "pence": 0}),
+        "bank": by.get(Employment.BANK.value, {"shifts": 0, "hours": 0, "pence": 0}),
+        "agency_gaps": {"places": gap_shifts, "pence": gap_pence},
+        "gaps_by_role": dict(gaps_by_role),
+        "total_pence": sum(v["pence"] for v in by.values()) + gap_pence,
+    }
+
+
+def _compliance(problem: RotaProblem, result: RotaResult, check: Any) -> list[dict[str, Any]]:
+    """One row per rule family: hard or soft, breaches found by the checker and soft slack used."""
+    data = problem.data
+    hard_breaches: dict[str, int] = defaultdict(int)
+    if check is not None:
+        for v in check.violations:
+            hard_breaches[str(v.rule)] += 1
+    soft_units: dict[str, int] = defaultdict(int)
+    at_limit: dict[str, set[str]] = defaultdict(set)
+    for b in result.binding_limits:
+        if b.shortfall > 0 and b.name != "cover":
+            soft_units[b.name] += b.shortfall
+        elif b.shortfall == 0:
+            at_limit[b.name].add(b.where)
+    rows = []
+    for family, label in RULE_LABELS.items():
+        mode = data.mode(family)
+        rows.append(
+            {
+                "rule": label,
+                "family": str(family),
+                "mode": "hard"
+                if mode.hard
+                else f"soft ({mode.weight:,} p per {PENALTY_UNIT.get(family, 'unit')})",
+                "breaches": hard_breaches.get(str(family), 0) + soft_units.get(str(family), 0),
+                "at_limit": len(at_limit.get(str(family), set())),
+            }
+        )
+    return rows
+
+
+# --- Use cases --------------------------------------------------------------------------------
+
+
+def rota_choices(token: str, scenario_id: int) -> dict[str, Any]:
+    """Sites (hubs first), rule packs and the default start date, for a member who may view."""
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
+        sites = session.exec(select(Site).where(Site.scenario_id == scenario.id)).all()
+        staffed = set(
+            session.exec(
+                select(RotaStaff.home_site_code).where(RotaStaff.scenario_id == scenario.id)
+            ).all()
+        )
+        return {
+            "sites": [
+                {"code": s.code, "name": s.name, "hub": s.is_elective_hub}
+                for s in sorted(sites, key=lambda s: (not s.is_elective_hub, s.name))
+            ],
+            "rule_packs": [{"id": c.id, "label": c.label} for c in RULE_PACKS.values()],
+            "start_date": next_monday().isoformat(),
+            "has_staff": bool(staffed),
+        }
+
+
+def build_problem(
+    scenario_id: int, settings: RotaSettings, db_url: str | None = None
+) -> RotaProblem:
+    """The rota problem of a scenario (no permission check: for the CLI and the job worker)."""
+    with unit_of_work(db_url) as session:
+        scenario = session.get(Scenario, scenario_id)
+        if scenario is None:
+            raise ScenarioError(f"Scenario {scenario_id} does not exist.")
+        return rota_problem(session, scenario, settings)
+
+
+def run_rota(scenario_id: int, settings: RotaSettings, db_url: str | None = None) -> dict[str, Any]:
+    """Builds and solves the scenario's rota (for the CLI; the page runs it as a job)."""
+    return solve_problem(build_problem(scenario_id, settings, db_url))
+
+
+def set_lock(
+    token: str,
+    scenario_id: int,
+    staff_code: str,
+    on_date: dt.date,
+    shift_code: str | None,
+    *,
+    expected: str | None,
+) -> str:
+    """Locks a cell to a shift ("" = off) or unlocks it (None), if nobody changed it meanwhile.
+
+    `expected` is the lock the user saw (None = no lock). Returns a sentence for the user.
+
+    Raises:
+        ConflictError: Someone else locked or unlocked the cell since the user looked.
+    """
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        scenario = load_scenario(session, principal, scenario_id, Permission.RUN_ROTA)
+        require_editable(scenario)
+        person = session.exec(
+            select(RotaStaff).where(
+                RotaStaff.scenario_id == scenario_id, RotaStaff.code == staff_code
+            )
+        ).first()
+        if person is None:
+            raise ScenarioError(f"{staff_code} is not on this scenario's rota staff list.")
+        if shift_code:
+            site = shift_code.rsplit("-", 1)[0]
+            if site not in _codes(person.sites):
+                raise ScenarioError(
+                    f"{person.label} may not work at {site}: it is not among their sites "
+                    f"({person.sites})."
+                )
+        current = session.exec(
+            select(RotaLock).where(
+                RotaLock.scenario_id == scenario_id,
+                RotaLock.staff_id == person.id,
+                RotaLock.on_date == on_date,
+            )
+        ).first()
+        seen = None if current is None else current.shift_code
+        if seen != expected:
+            who = current.locked_by if current is not None else "someone"
+            raise ConflictError(
+                f"{person.label} on {on_date:%a %d %b} was changed by {who} since you looked "
+                f"(now {'unlocked' if current is None else (current.shift_code or 'off')}); "
+                "nothing was saved."
+            )
+        old = "" if current is None else (current.shift_code or "off")
+        if shift_code is None:
+            if current is not None:
+                session.delete(current)
+            message = f"Unlocked {person.label} on {on_date:%a %d %b}."
+        else:
+            if current is None:
+                current = RotaLock(
+                    scenario_id=scenario_id,
+                    staff_id=person.id,
+                    on_date=on_date,
+                    locked_by=principal.email,
+                )
+            current.shift_code, current.locked_by, current.locked_at = (
+                shift_code,
+                principal.email,
+                utc_now(),
+            )
+            session.add(current)
+            message = (
+                f"Locked {person.label} on {on_date:%a %d %b} to "
+                f"{shift_code or 'a day off'}; the next build keeps it."
+            )
+        audit(
+            session,
+            principal,
+            scenario,
+            "rota.lock" if shift_code is not None else "rota.unlock",
+            message,
+            entity="rota_lock",
+            entity_id=f"{staff_code}@{on_date.isoformat()}",
+            old=old,
+            new="" if shift_code is None else (shift_code or "off"),
+        )
+        try:
+            session.commit()
+        except sa.exc.IntegrityError as error:
+            raise ConflictError(
+                f"{person.label} on {on_date:%a %d %b} was locked by someone else a moment ago; "
+                "nothing was saved."
+            ) from error
+        return message
+
+
+def rota_locks(token: str, scenario_id: int) -> dict[tuple[str, str], str]:
+    """The scenario's locks as {(staff code, ISO date): shift code or ""}."""
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        load_scenario(session, principal, scenario_id, Permission.VIEW)
+        rows = session.exec(
+            select(RotaStaff.code, RotaLock.on_date, RotaLock.shift_code)
+            .join(RotaStaff, RotaStaff.id == RotaLock.staff_id)
+            .where(RotaLock.scenario_id == scenario_id)
+        ).all()
+        return {(code, d.isoformat()): s for code, d, s in rows}
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "date",
+    "staff",
+    "name",
+    "role",
+    "trust",
+    "employment",
+    "site",
+    "shift",
+    "start",
+    "end",
+    "hours",
+    "locked",
+)
+
+
+def export_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per worked shift of a described rota, in date then staff order."""
+    dates = outcome["dates"]
+    shifts = outcome["shifts"]
+    rows = []
+    for person in outcome["staff"]:
+        for day, cell in enumerate(person["cells"]):
+            if not cell["shift"]:
+                continue
+            meta = shifts[cell["shift"]]
+            rows.append(
+                {
+                    "date": dates[day],
+                    "staff": person["code"],
+                    "name": person["label"],
+                    "role": ROLE_LABELS.get(StaffRole(person["role"]), person["role"]),
+                    "trust": person["trust"],
+                    "employment": person["employment"],
+                    "site": meta["site"],
+                    "shift": KIND_LABELS[meta["kind"]],
+                    "start": meta["start"],
+                    "end": meta["end"],
+                    "hours": round(meta["minutes"] / 60, 2),
+                    "locked": "yes" if cell["locked"] else "",
+                }
+            )
+    return sorted(rows, key=lambda r: (r["date"], r["staff"]))
+
+
+def gap_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per session slot short of staff, with the agency price of filling it."""
+    dates = outcome["dates"]
+    return [
+        {
+            "date": dates[r["day"]],
+            "site": r["site"],
+            "slot": KIND_LABELS[r["kind"]],
+            "skill": r["skill"],
+            "required": r["required"],
+            "staffed": r["staffed"],
+            "short": r["short"],
+            "agency_cost_gbp": round(r["short"] * r["agency_pence"] / 100, 2),
+        }
+        for r in outcome["sessions"]
+        if r["short"]
+    ]
+
+
+def export_csv(outcome: dict[str, Any]) -> bytes:
+    """The rota as CSV (one row per worked shift)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(export_rows(outcome))
+    return buffer.getvalue().encode("utf-8")
+
+
+def export_xlsx(outcome: dict[str, Any]) -> bytes:
+    """The rota as an Excel workbook: the rota, the gaps, the compliance report and the cost."""
+    import pandas as pd
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        pd.DataFrame(export_rows(outcome), columns=list(EXPORT_COLUMNS)).to_excel(
+            writer, sheet_name="Rota", index=False
+        )
+        pd.DataFrame(gap_rows(outcome)).to_excel(writer, sheet_name="Gaps", index=False)
+        pd.DataFrame(outcome["compliance"]).to_excel(writer, sheet_name="Compliance", index=False)
+        cost = outcome["cost"]
+        pd.DataFrame(
+            [
+                {"source": "Substantive", **cost["substantive"]},
+                {"source": "Bank", **cost["bank"]},
+                {
+                    "source": "Agency (gaps)",
+                    "shifts": cost["agency_gaps"]["places"],
+                    "pence": cost["agency_gaps"]["pence"],
+                },
+            ]
+        ).to_excel(writer, sheet_name="Cost", index=False)
+    return buffer.getvalue()
+
+
+__all__ = [
+    "RULE_PACKS",
+    "Limit",
+    "RotaProblem",
+    "RotaSettings",
+    "RotaSettingsError",
+    "Status",
+    "build_problem",
+    "describe",
+    "export_csv",
+    "export_xlsx",
+    "rota_choices",
+    "rota_locks",
+    "run_rota",
+    "set_lock",
+    "solve_problem",
+]
+
+
+def hub_codes(scenario_id: int, db_url: str | None = None) -> tuple[str, ...]:
+    """The scenario's elective hub site codes (the CLI's default sites)."""
+    with unit_of_work(db_url) as session:
+        return tuple(
+            session.exec(
+                select(Site.code)
+                .where(Site.scenario_id == scenario_id, Site.is_elective_hub.is_(True))
+                .order_by(Site.code)
+            ).all()
+        )
