@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from solvers.rota.schema import Assignment, RotaInput, RuleFamily, Staff
+from solvers.rota.schema import MINUTES_PER_DAY, Assignment, RotaInput, RuleFamily, Staff
 
 UNKNOWN_REFERENCE = "unknown_reference"
 
@@ -133,8 +133,7 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
                 )
         if day in person.days_off and todays:
             tally.breach(RuleFamily.DAYS_OFF, pid, f"day {day}", len(todays), "works a day off")
-        if person.cost_per_shift:
-            tally.terms["staff_cost"] += person.cost_per_shift * len(todays)
+        tally.terms["staff_cost"] += sum(person.shift_cost(shifts[s]) for s in todays)
 
     counts: dict[str, int] = defaultdict(int)
     minutes = 0
@@ -229,6 +228,31 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
                     length - limit.max_days,
                     f"{length} {limit.name} in a row, at most {limit.max_days}",
                 )
+
+    for limit in person.rest_after_runs:
+        of_kind = [any(s in limit.shift_ids for s in todays) for todays in days]
+        for start, length, working in _runs(of_kind):
+            if not working or length < limit.min_run:
+                continue
+            end = start + length - 1
+            for last in (shifts[s] for s in days[end] if s in limit.shift_ids):
+                if last.end_minute is None:
+                    continue
+                ended = end * MINUTES_PER_DAY + last.end_minute
+                for later in range(end + 1, horizon):
+                    for shift_id in days[later]:
+                        start_minute = shifts[shift_id].start_minute
+                        if start_minute is None:
+                            continue
+                        rest = later * MINUTES_PER_DAY + start_minute - ended
+                        tally.breach(
+                            RuleFamily.REST_AFTER_RUN,
+                            pid,
+                            f"{limit.name} day {end} {last.id}, day {later} {shift_id}",
+                            int(rest < limit.min_rest_minutes),
+                            f"{shift_id} starts {rest} minutes after a run of {length} ends, "
+                            f"at least {limit.min_rest_minutes}",
+                        )
 
     for limit in person.window_limits:
         minutes_by_day = [sum(shifts[s].duration_minutes for s in todays) for todays in days]

@@ -31,8 +31,10 @@ from solvers.common import (
     status_from_cp_sat,
 )
 from solvers.rota.schema import (
+    MINUTES_PER_DAY,
     PENALTY_UNIT,
     Assignment,
+    RestAfterRun,
     RotaInput,
     RotaResult,
     RuleFamily,
@@ -260,6 +262,7 @@ def _build(data: RotaInput, *, explain: bool) -> _Rota:
     _add_max_weekends(rota)
     _add_max_consecutive_of_kind(rota)
     _add_max_minutes_in_window(rota)
+    _add_rest_after_runs(rota)
     objective = [
         *_cover_terms(rota),
         *_request_terms(rota),
@@ -520,6 +523,54 @@ def _add_max_minutes_in_window(rota: _Rota) -> None:
                 )
 
 
+def _add_rest_after_runs(rota: _Rota) -> None:
+    """After a run of nights (3 or more in a row), no shift starts before the rest owed (46 h)."""
+    for person in rota.data.staff:
+        for limit in person.rest_after_runs:
+            _forbid_shifts_too_soon_after_run(rota, person, limit)
+
+
+def _forbid_shifts_too_soon_after_run(rota: _Rota, person: Staff, limit: RestAfterRun) -> None:
+    """For each day a run can end on, forbids "run ends with shift X, then Y starts too soon".
+
+    A run of at least `min_run` ends on day e when days e-min_run+1..e are of the kind and day e+1
+    is not; the clause for a later shift on day e+k also holds the run's end (day e+1 not of the
+    kind), since otherwise the rest is owed at the true end of the run instead.
+    """
+    data, model = rota.data, rota.model
+    horizon = data.horizon_days
+    kinds = [data.shift(s) for s in sorted(limit.shift_ids)]
+    of_kind: list[Literal] = []
+    for day in range(horizon):
+        flag = model.new_bool_var(f"{limit.name}[{person.id},{day}]")
+        model.add(flag == sum(rota.works[person.id, day, s.id] for s in kinds))
+        of_kind.append(flag)
+    for end in range(limit.min_run - 1, horizon - 1):
+        before = [of_kind[day].Not() for day in range(end - limit.min_run + 1, end)]
+        for last in kinds:
+            if last.end_minute is None:
+                continue
+            rest_until = last.end_minute + limit.min_rest_minutes  # minutes after day `end` starts
+            for later in range(end + 1, horizon):
+                offset = (later - end) * MINUTES_PER_DAY
+                if offset >= rest_until:
+                    break
+                for shift in data.shift_types:
+                    if shift.start_minute is None or offset + shift.start_minute >= rest_until:
+                        continue
+                    if later == end + 1 and shift.id in limit.shift_ids:
+                        continue  # the run goes on
+                    literals = [
+                        rota.works[person.id, end, last.id].Not(),
+                        *before,
+                        rota.works[person.id, later, shift.id].Not(),
+                    ]
+                    if later > end + 1:
+                        literals.append(of_kind[end + 1])
+                    when = f"{limit.name} {_days(end)} {last.id}, {_days(later)} {shift.id}"
+                    rota.clause(RuleFamily.REST_AFTER_RUN, person.id, when, literals)
+
+
 def _cover_terms(rota: _Rota) -> list[LinearExpr]:
     """Staff short of (under) or beyond (over) each cover requirement, at their weights."""
     data, model = rota.data, rota.model
@@ -587,10 +638,17 @@ def _staff_cost_terms(rota: _Rota) -> list[LinearExpr]:
     """The cost of each shift worked, by person (substantive < bank < agency in the app)."""
     terms: list[LinearExpr] = []
     for person in rota.data.staff:
-        if person.cost_per_shift == 0:
-            continue
-        shifts = sum(rota.on[person.id, day] for day in range(rota.data.horizon_days))
-        terms.append(person.cost_per_shift * shifts)
+        if person.cost_per_hour:
+            costs = {s.id: person.shift_cost(s) for s in rota.data.shift_types}
+            terms.extend(
+                cost * rota.works[person.id, day, shift_id]
+                for day in range(rota.data.horizon_days)
+                for shift_id, cost in costs.items()
+                if cost
+            )
+        elif person.cost_per_shift:
+            shifts = sum(rota.on[person.id, day] for day in range(rota.data.horizon_days))
+            terms.append(person.cost_per_shift * shifts)
     return terms
 
 
@@ -1014,12 +1072,10 @@ def _extract(rota: _Rota, values: Sequence[int], stats: SolveStats) -> RotaResul
                     unit=penalty.unit,
                 )
             )
-    for person in rota.data.staff:
-        if person.cost_per_shift:
-            days = range(rota.data.horizon_days)
-            shifts = sum(values[rota.on[person.id, day].index] for day in days)
-            terms["staff_cost"] += person.cost_per_shift * shifts
     people = {p.id: p for p in rota.data.staff}
+    terms["staff_cost"] = sum(
+        people[a.staff_id].shift_cost(rota.data.shift(a.shift_id)) for a in assignments
+    )
     terms["travel"] = rota.data.travel_weight * sum(
         _travel_minutes(people[a.staff_id], rota.data.shift(a.shift_id)) for a in assignments
     )

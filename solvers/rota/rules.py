@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from solvers.rota.schema import (
     MINUTES_PER_DAY,
     ConsecutiveLimit,
+    RestAfterRun,
     RotaInput,
     ShiftType,
     Staff,
@@ -31,7 +32,8 @@ class RulePack(BaseModel):
     """A named set of working-time limits, each None when the pack does not set it.
 
     Minutes throughout. `max_weekend_share` (e.g. 0.5 for "one weekend in two") becomes a maximum
-    number of weekends over the horizon, rounded up.
+    number of weekends over the horizon, rounded up. `min_rest_after_nights_minutes` is the rest
+    owed after a run of at least `rest_after_nights_min_run` nights in a row.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -46,6 +48,8 @@ class RulePack(BaseModel):
     long_shift_over_minutes: int | None = Field(None, ge=1)
     max_consecutive_long_shifts: int | None = Field(None, ge=1)
     max_consecutive_nights: int | None = Field(None, ge=1)
+    min_rest_after_nights_minutes: int | None = Field(None, ge=0)
+    rest_after_nights_min_run: int = Field(3, ge=1)
     max_weekend_share: float | None = Field(None, ge=0, le=1)
     contracted_weekly_minutes: int | None = Field(None, ge=0)
 
@@ -74,7 +78,8 @@ DOCTORS_IN_TRAINING_2016 = RulePack(
         "NHS Employers, 'Working hours and patterns FAQs' on the 2016 contract: maximum average "
         "48 h week; maximum 72 h in any 7-day period; maximum shift 13 h; at most 5 consecutive "
         "long (>10 h) shifts; at most 4 consecutive night shifts; at most 8 consecutive shifts; "
-        "no more than one weekend in two."
+        "no more than one weekend in two. 46 h rest after a run of 3 or 4 consecutive nights "
+        "(Department of Health and Social Care, written answer 270697, 3 July 2019)."
     ),
     max_average_weekly_minutes=48 * 60,
     min_daily_rest_minutes=11 * 60,
@@ -84,12 +89,15 @@ DOCTORS_IN_TRAINING_2016 = RulePack(
     long_shift_over_minutes=10 * 60,
     max_consecutive_long_shifts=5,
     max_consecutive_nights=4,
+    min_rest_after_nights_minutes=46 * 60,
+    rest_after_nights_min_run=3,
     max_weekend_share=0.5,
 )
 """Resident doctors' safeguards on top of the Working Time Regulations.
 
-Not modelled: the minimum rest after a run (48 h after 5 long shifts or 8 shifts, 46 h after
-nights), the limit on long late-evening shifts, and the contract's own weekend definition
+Not modelled: the minimum rest after other runs (48 h after 5 long shifts or 8 shifts), the 2019
+change to 46 h after any number of nights (set `rest_after_nights_min_run=1` for it), the limit
+on long late-evening shifts, and the contract's own weekend definition
 (Friday 21:00 to Monday 07:00); see docs/rota.md.
 """
 
@@ -214,15 +222,24 @@ def _tighten(person: Staff, pack: RulePack, data: RotaInput) -> Staff:
                     max_days=pack.max_consecutive_long_shifts,
                 )
             )
-    if pack.max_consecutive_nights is not None:
-        night_ids = frozenset(s.id for s in data.shift_types if is_night_shift(s))
-        if night_ids:
-            consecutive.append(
-                ConsecutiveLimit(
-                    name="nights", shift_ids=night_ids, max_days=pack.max_consecutive_nights
-                )
+    night_ids = frozenset(s.id for s in data.shift_types if is_night_shift(s))
+    if pack.max_consecutive_nights is not None and night_ids:
+        consecutive.append(
+            ConsecutiveLimit(
+                name="nights", shift_ids=night_ids, max_days=pack.max_consecutive_nights
             )
+        )
     update["consecutive_limits"] = tuple(consecutive)
+    if pack.min_rest_after_nights_minutes is not None and night_ids:
+        update["rest_after_runs"] = (
+            *person.rest_after_runs,
+            RestAfterRun(
+                name="rest after nights",
+                shift_ids=night_ids,
+                min_run=pack.rest_after_nights_min_run,
+                min_rest_minutes=pack.min_rest_after_nights_minutes,
+            ),
+        )
     windows = list(person.window_limits)
     if pack.max_minutes_in_7_days is not None:
         windows.append(

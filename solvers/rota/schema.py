@@ -39,6 +39,7 @@ class RuleFamily(StrEnum):
     BANNED_SUCCESSION = "banned_succession"
     MAX_CONSECUTIVE_OF_KIND = "max_consecutive_of_kind"
     MAX_MINUTES_IN_WINDOW = "max_minutes_in_window"
+    REST_AFTER_RUN = "rest_after_run"
 
 
 ALWAYS_HARD = frozenset({RuleFamily.ONE_SHIFT_PER_DAY, RuleFamily.LOCKED, RuleFamily.SITE_ACCESS})
@@ -56,6 +57,7 @@ PENALTY_UNIT: dict[RuleFamily, str] = {
     RuleFamily.BANNED_SUCCESSION: "banned shift succession",
     RuleFamily.MAX_CONSECUTIVE_OF_KIND: "day beyond the longest allowed run",
     RuleFamily.MAX_MINUTES_IN_WINDOW: "minute over the limit, summed over windows",
+    RuleFamily.REST_AFTER_RUN: "shift starting within the rest owed after a run",
 }
 
 
@@ -108,11 +110,27 @@ class WindowMinutesLimit(_Frozen):
     max_minutes: int = Field(ge=0)
 
 
+class RestAfterRun(_Frozen):
+    """Rest owed after a run of shifts of a kind (e.g. 46 h after 3 or more nights in a row).
+
+    After `min_run` or more days in a row working any of `shift_ids`, no shift starts less than
+    `min_rest_minutes` after the last shift of the run ends. Measured from shift times: shifts
+    without a start time are left out (their rest cannot be known), and a run is counted from the
+    first day of the horizon.
+    """
+
+    name: str
+    shift_ids: frozenset[str]
+    min_run: int = Field(ge=1)
+    min_rest_minutes: int = Field(ge=0)
+
+
 class Staff(_Frozen):
     """One person and the limits of their contract; None means "no limit".
 
     `travel_minutes` is the one-way travel from home to each site, in minutes; a site not listed
-    (or a shift without a site) costs no travel.
+    (or a shift without a site) costs no travel. A shift worked costs `cost_per_shift` plus
+    `cost_per_hour` pro rata to its length (see `shift_cost`).
     """
 
     id: str = Field(min_length=1)
@@ -121,6 +139,7 @@ class Staff(_Frozen):
     sites: frozenset[str] | None = None
     skills: frozenset[str] = frozenset()
     cost_per_shift: int = Field(0, ge=0)
+    cost_per_hour: int = Field(0, ge=0)
     fte_tenths: int = Field(10, ge=0, le=10)
     max_shifts_per_type: dict[str, int] = Field(default_factory=dict)
     min_total_minutes: int = Field(0, ge=0)
@@ -132,7 +151,12 @@ class Staff(_Frozen):
     days_off: frozenset[int] = frozenset()
     consecutive_limits: tuple[ConsecutiveLimit, ...] = ()
     window_limits: tuple[WindowMinutesLimit, ...] = ()
+    rest_after_runs: tuple[RestAfterRun, ...] = ()
     travel_minutes: dict[str, NonNegativeInt] = Field(default_factory=dict)
+
+    def shift_cost(self, shift: ShiftType) -> int:
+        """What this person working this shift costs: per shift plus per hour, rounded."""
+        return self.cost_per_shift + round(self.cost_per_hour * shift.duration_minutes / 60)
 
     def may_work_at(self, shift: ShiftType) -> bool:
         """True when the shift is at a site this person may work at."""
@@ -299,7 +323,7 @@ def _problems(data: RotaInput) -> list[str]:
                 problems.append(f"staff {person.id}: max shifts for unknown shift type {shift_id}")
         for day in person.days_off:
             day_ok(f"staff {person.id} day off", day)
-        for limit in person.consecutive_limits:
+        for limit in (*person.consecutive_limits, *person.rest_after_runs):
             unknown = sorted(limit.shift_ids - known_shifts)
             if unknown:
                 problems.append(f"staff {person.id} {limit.name}: unknown shift types {unknown}")

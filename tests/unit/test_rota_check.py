@@ -11,6 +11,7 @@ from solvers.rota.schema import (
     CoverRequirement,
     Fairness,
     LockedAssignment,
+    RestAfterRun,
     RotaInput,
     RuleFamily,
     RuleMode,
@@ -274,3 +275,22 @@ def test_fairness_terms_are_weighted_spreads_within_groups() -> None:
     assert result.terms["fairness:weekends"] == (2 - 1) * 10
     assert result.terms["fairness:cross_site"] == (2 - 1) * 100
     assert result.objective == 2 + 10 + 100
+
+
+def test_rest_after_a_run_of_nights_is_measured_from_shift_times() -> None:
+    """Nights on days 0-2 end 07:00 day 3: an early on day 4 (24 h) breaks 46 h; on day 5 not."""
+    data = problem(
+        horizon=7,
+        rest_after_runs=(
+            RestAfterRun(
+                name="rest after nights",
+                shift_ids=frozenset({"N"}),
+                min_run=3,
+                min_rest_minutes=46 * 60,
+            ),
+        ),
+    )
+    nights = [(d, "N") for d in range(3)]
+    assert rules_broken(data, rota(*nights, (4, "E"))) == [RuleFamily.REST_AFTER_RUN]
+    assert rules_broken(data, rota(*nights, (5, "E"))) == []  # 48 h after
+    assert rules_broken(data, rota(*nights[1:], (4, "E"))) == []  # only 2 nights

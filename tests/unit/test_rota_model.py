@@ -536,3 +536,26 @@ def test_neighbourhood_moves_stay_feasible_with_fairness_travel_and_counts_as(
     moves = [r.getMessage() for r in caplog.records if r.getMessage().startswith("neighbourhood ")]
     assert moves or result.stats.status is Status.OPTIMAL
     assert not [m for m in moves if "INFEASIBLE" in m]
+
+
+def test_doctors_pack_rests_46_hours_after_three_nights() -> None:
+    """With the 2016 pack, the doctor who worked 3 nights cannot take the early 24 h later."""
+    base = RotaInput(
+        horizon_days=14,  # long enough that the 48 h average week does not bind
+        shift_types=SHIFTS[:1] + SHIFTS[2:3],  # E 07:00-15:00, N 20:00-08:00
+        staff=(Staff(id="A", cost_per_shift=1), Staff(id="B", cost_per_shift=5)),
+        cover=(CoverRequirement(day=4, shift_id="E", required=1, under_weight=100, over_weight=0),),
+        locked=tuple(LockedAssignment(staff_id="A", day=d, shift_id="N") for d in range(3)),
+    )
+    data = apply_rule_pack(base, DOCTORS_IN_TRAINING_2016)
+    [rest] = data.staff[0].rest_after_runs
+    assert (rest.min_run, rest.min_rest_minutes, rest.shift_ids) == (3, 46 * 60, {"N"})
+    result = solved_exactly(data)
+    assert result.stats.objective == 3 + 5  # A's 3 nights, then B (not A) on the early
+    assert ("B", 4, "E") in {(a.staff_id, a.day, a.shift_id) for a in result.assignments}
+    soft = data.model_copy(
+        update={"rule_modes": {RuleFamily.REST_AFTER_RUN: RuleMode(hard=False, weight=1)}}
+    )
+    relaxed = solved_exactly(soft)
+    assert relaxed.stats.objective == 3 + 1 + 1  # A works the early 23 h after, penalty 1
+    assert relaxed.objective_terms["soft:rest_after_run"] == 1
