@@ -1,0 +1,89 @@
+"""`ics-capacity rota`, run as the people who run the database would, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from ics_capacity.cli import app
+from ics_capacity.db.models import Scenario
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.services.rota import EXPORT_COLUMNS
+
+runner = CliRunner()
+ONE_WEEK = ["--weeks", "1", "--sites", "SANDWELL", "--time-limit", "3", "--workers", "1"]
+
+
+@pytest.fixture
+def scenario(seeded_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The demo baseline's id, with the seeded database made the CLI's database."""
+    monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
+    with unit_of_work(seeded_db_url) as session:
+        return str(session.exec(select(Scenario.id).where(Scenario.is_baseline.is_(True))).first())
+
+
+def test_json_prints_one_result_and_out_writes_the_csv(scenario: str, tmp_path: Path) -> None:
+    """`--json` prints one object with the solve's figures; `--out x.csv` writes the rota."""
+    target = tmp_path / "x.csv"
+    out = runner.invoke(app, ["rota", scenario, *ONE_WEEK, "--json", "--out", str(target)])
+    assert out.exit_code == 0, out.output
+    (line,) = out.stdout.strip().splitlines()
+    result = json.loads(line)
+    assert {"status", "objective", "bound", "gap", "seconds", "time_limit", "workers"} <= set(
+        result
+    )
+    assert result["status"] in ("optimal", "feasible")
+    assert (result["time_limit"], result["workers"]) == (3.0, 1)
+    assert result["bound"] <= result["objective"]
+    assert result["gap"] >= 0
+    assert 0 < result["seconds"] <= 3 + 2  # the limit plus building and describing slack
+    assert result["checked_objective"] == result["objective"]
+    assert result["hard_violations"] == 0
+    assert result["settings"]["site_codes"] == ["SANDWELL"]
+    assert result["settings"]["weeks"] == 1
+    assert result["staffed_sessions_per_week"]["SANDWELL"] > 0
+
+    text = target.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ",".join(EXPORT_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == result["assignments"] > 0
+    assert {r["site"] for r in rows} == {"SANDWELL"}
+
+
+def test_a_bad_start_date_exits_1_naming_the_option(scenario: str) -> None:
+    """A start that is not a date exits with code 1 and names `--start`."""
+    out = runner.invoke(app, ["rota", scenario, *ONE_WEEK, "--start", "2027-13-01"])
+    assert out.exit_code == 1
+    assert "--start: '2027-13-01' is not a date" in out.output
+    assert out.stdout == ""
+
+
+def test_an_unknown_site_exits_1_naming_it(scenario: str) -> None:
+    """A site code the scenario lacks exits with code 1 and a `sites:` message naming it."""
+    out = runner.invoke(app, ["rota", scenario, "--sites", "SANDWELL,NOWHERE", "--json"])
+    assert out.exit_code == 1
+    assert "sites: NOWHERE are not sites of this scenario" in out.output
+    assert out.stdout == ""
+
+
+def test_an_unknown_scenario_exits_1_naming_it(scenario: str) -> None:
+    """A scenario id that does not exist exits with code 1 and names the id."""
+    out = runner.invoke(app, ["rota", "999999", "--weeks", "1", "--json"])
+    assert out.exit_code == 1
+    assert "Scenario 999999 does not exist" in out.output
+
+
+def test_settings_out_of_range_exit_1_naming_the_field(scenario: str) -> None:
+    """An unknown rule pack or demand source exits with code 1 and names both fields."""
+    out = runner.invoke(
+        app, ["rota", scenario, *ONE_WEEK, "--rule-pack", "eu_only", "--demand", "wishes"]
+    )
+    assert out.exit_code == 1
+    assert "rule pack: 'eu_only' is not one of" in out.output
+    assert "demand: 'timetable' or 'plan'" in out.output
