@@ -9,6 +9,7 @@ from ics_capacity.ui.pages.data import DataState, data_page
 from ics_capacity.ui.pages.login import login_page
 from ics_capacity.ui.pages.overview import OverviewState, overview_page
 from ics_capacity.ui.pages.rebalance import RebalanceState, rebalance_page
+from ics_capacity.ui.pages.rota import RotaState, rota_page
 from ics_capacity.ui.pages.scenario import ScenarioPageState, scenario_page
 from ics_capacity.ui.pages.scenarios import (
     CompareState,
@@ -58,6 +59,12 @@ app.add_page(
     route="/rebalance",
     title=f"Rebalance · {TITLE}",
     on_load=[SessionState.require_sign_in, RebalanceState.load],
+)
+app.add_page(
+    rota_page,
+    route="/rota",
+    title=f"Rota · {TITLE}",
+    on_load=[SessionState.require_sign_in, RotaState.load],
 )
 app.add_page(
     compare_page,

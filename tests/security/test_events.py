@@ -23,6 +23,8 @@ from ics_capacity.db.models import (
     AuditEvent,
     BedCapacity,
     Membership,
+    RotaLock,
+    RotaStaff,
     Scenario,
     ScenarioComment,
     SolveJob,
@@ -34,9 +36,11 @@ from ics_capacity.services import auth
 from ics_capacity.services import scenarios as sc
 from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.editing import read_case_mix
+from ics_capacity.services.rota import next_monday, set_lock
 from ics_capacity.ui.pages.audit import AuditState
 from ics_capacity.ui.pages.overview import OverviewState
 from ics_capacity.ui.pages.rebalance import RebalanceState
+from ics_capacity.ui.pages.rota import RotaState
 from ics_capacity.ui.pages.scenario import ScenarioPageState
 from ics_capacity.ui.pages.scenarios import ScenariosState
 from ics_capacity.ui.pages.users import UsersState
@@ -56,6 +60,7 @@ SNAPSHOT_TABLES = (
     AuditEvent,
     Membership,
     UserAccount,
+    RotaLock,
 )
 
 
@@ -89,6 +94,15 @@ def world(app_db) -> World:
     cannock = next(r for r in read_site_capacity(manager, draft) if r.code == "CANNOCK")
     world = World(url, emails, baseline, draft, submitted, cannock)
     world.extra["case_mix"] = read_case_mix(manager, draft)[0]
+    with unit_of_work(url) as session:
+        codes = session.execute(
+            sa.select(RotaStaff.code).where(RotaStaff.scenario_id == draft).order_by(RotaStaff.code)
+        ).scalars()
+        world.extra["staff"] = list(codes)[:2]
+    # A lock for the "unlock" case to remove (a day off for the second person).
+    world.extra["date"] = next_monday().isoformat()
+    lead = auth.sign_in(emails["workforce_lead"], TEST_PASSWORD)
+    set_lock(lead, draft, world.extra["staff"][1], next_monday(), "", expected=None)
     return world
 
 
@@ -153,6 +167,46 @@ def _cases(world: World) -> dict[str, tuple]:
     case_mix = world.extra["case_mix"]
     return {
         "rebalance_run": (RebalanceState, "run", {}, {"scenario_id": str(world.draft)}, "manager"),
+        "rota_build": (
+            RotaState,
+            "build",
+            {},
+            {
+                "scenario_id": str(world.draft),
+                "chosen_sites": ["SANDWELL"],
+                "start_date": world.extra["date"],
+                "weeks": "1",
+            },
+            "workforce_lead",
+        ),
+        "rota_lock": (
+            RotaState,
+            "lock",
+            {},
+            {
+                "scenario_id": str(world.draft),
+                "lock_staff": world.extra["staff"][0],
+                "lock_date": world.extra["date"],
+                "lock_choice": "off",
+            },
+            "workforce_lead",
+        ),
+        "rota_unlock": (
+            RotaState,
+            "unlock",
+            {},
+            {
+                "scenario_id": str(world.draft),
+                "lock_staff": world.extra["staff"][1],
+                "lock_date": world.extra["date"],
+                "_outcome": {
+                    "dates": [world.extra["date"]],
+                    "staff": [],
+                    "locked": [{"staff_id": world.extra["staff"][1], "day": 0, "shift_id": None}],
+                },
+            },
+            "workforce_lead",
+        ),
         "save_figure": (
             ScenarioPageState,
             "save_figure",
@@ -258,6 +312,9 @@ def _cases(world: World) -> dict[str, tuple]:
 
 HANDLERS = [
     "rebalance_run",
+    "rota_build",
+    "rota_lock",
+    "rota_unlock",
     "save_figure",
     "undo",
     "add_site",

@@ -13,6 +13,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Dashboard", "/dashboard", ""),
     ("Scenarios", "/scenarios", ""),
     ("Rebalance", "/rebalance", ""),
+    ("Rota", "/rota", ""),
     ("Data", "/data", ""),
     ("Audit log", "/audit", "view_audit"),
     ("Users", "/users", "manage_users"),

@@ -72,3 +72,46 @@ def status_badge(status: rx.Var | str) -> rx.Component:
 def panel(*children: rx.Component, **props) -> rx.Component:
     """A white content panel."""
     return rx.box(*children, background_color=theme.NHS_WHITE, padding="20px", **props)
+
+
+def figures_table(
+    caption: str,
+    headings: list[str],
+    rows: rx.Var | list[dict[str, str]],
+    keys: list[str],
+) -> rx.Component:
+    """A captioned table of figures in a panel: one row per dict of `rows`, columns by `keys`."""
+    return panel(
+        rx.el.table(
+            rx.el.caption(
+                caption,
+                text_align="left",
+                font_size="18px",
+                font_weight="600",
+                padding_bottom="8px",
+            ),
+            rx.el.thead(
+                rx.el.tr(
+                    *[
+                        rx.el.th(h, scope="col", text_align="left", padding="6px 8px")
+                        for h in headings
+                    ],
+                    border_bottom=f"2px solid {theme.NHS_TEXT}",
+                )
+            ),
+            rx.el.tbody(
+                rx.foreach(
+                    rows,
+                    lambda r: rx.el.tr(
+                        *[rx.el.td(r[k], padding="6px 8px") for k in keys],
+                        border_bottom=f"1px solid {theme.NHS_BORDER}",
+                    ),
+                )
+            ),
+            width="100%",
+            border_collapse="collapse",
+            class_name="figures",
+        ),
+        margin_top="16px",
+        overflow_x="auto",
+    )

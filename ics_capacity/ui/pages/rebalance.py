@@ -21,7 +21,7 @@ from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
 from solvers.rebalance.schema import RebalanceSettings
@@ -326,43 +326,6 @@ class RebalanceState(rx.State):
         return rx.redirect(f"/scenarios/{new_id}")
 
 
-def _table(caption: str, headings: list[str], rows, keys: list[str]) -> rx.Component:  # noqa: ANN001
-    return panel(
-        rx.el.table(
-            rx.el.caption(
-                caption,
-                text_align="left",
-                font_size="18px",
-                font_weight="600",
-                padding_bottom="8px",
-            ),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(h, scope="col", text_align="left", padding="6px 8px")
-                        for h in headings
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(
-                rx.foreach(
-                    rows,
-                    lambda r: rx.el.tr(
-                        *[rx.el.td(r[k], padding="6px 8px") for k in keys],
-                        border_bottom=f"1px solid {theme.NHS_BORDER}",
-                    ),
-                )
-            ),
-            width="100%",
-            border_collapse="collapse",
-            class_name="figures",
-        ),
-        margin_top="16px",
-        overflow_x="auto",
-    )
-
-
 def _number_field(label: str, html_id: str, value, on_change) -> rx.Component:  # noqa: ANN001
     return rx.vstack(
         field_label(label, html_id),
@@ -470,7 +433,7 @@ def rebalance_page() -> rx.Component:
             RebalanceState.compare.length() > 0,
             rx.fragment(
                 rx.text(RebalanceState.stats, color=theme.NHS_SECONDARY_TEXT, margin_top="12px"),
-                _table(
+                figures_table(
                     "Optimised plan beside the baselines",
                     [
                         "Plan",
@@ -483,7 +446,7 @@ def rebalance_page() -> rx.Component:
                     RebalanceState.compare,
                     ["plan", "worst", "worst_list", "over52", "treated", "transfers"],
                 ),
-                _table(
+                figures_table(
                     "Objective levels (lexicographic)",
                     ["Level", "Minimises", "Objective", "Best bound", "Gap", "Status"],
                     RebalanceState.levels,
@@ -493,7 +456,7 @@ def rebalance_page() -> rx.Component:
                     vega_chart(RebalanceState.chart, "Pressure by list, plan and no plan"),
                     margin_top="16px",
                 ),
-                _table(
+                figures_table(
                     "Before and after, per trust",
                     [
                         "Trust",
@@ -505,13 +468,13 @@ def rebalance_page() -> rx.Component:
                     RebalanceState.providers,
                     ["provider", "start", "end", "p_start", "p_end"],
                 ),
-                _table(
+                figures_table(
                     "Patients moved to another site",
                     ["From trust", "To site", "Patients"],
                     RebalanceState.flows,
                     ["provider", "hub", "patients"],
                 ),
-                _table(
+                figures_table(
                     "Limits that bind, and what one more unit is worth",
                     ["Limit", "Worst-pressure reduction per unit", "Long-wait reduction", "Unit"],
                     RebalanceState.limits,

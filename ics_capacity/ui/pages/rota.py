@@ -1,0 +1,1162 @@
+"""Rota: build the shared rota of the hubs' theatre lists and wards, see gaps, lock cells, re-solve.
+
+The build is a background job (the page stays usable and shows progress); its result is kept on
+the job record, so a reload or a colleague sees the same rota. Locks are kept in the database and
+every build keeps them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import datetime as dt
+import re
+import time
+
+import reflex as rx
+
+from ics_capacity.services.auth import AuthError
+from ics_capacity.services.jobs import cancel_job, latest_job, start_job, update_job
+from ics_capacity.services.rota import (
+    KIND_LABELS,
+    ROLE_LABELS,
+    RotaSettings,
+    build_problem,
+    export_csv,
+    export_xlsx,
+    rota_choices,
+    set_lock,
+    solve_problem,
+)
+from ics_capacity.services.scenarios import ScenarioError, list_scenarios
+from ics_capacity.ui import theme
+from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.state.rooms import ScenarioRoom
+from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
+
+ERRORS = (AuthError, ScenarioError, ValueError, LookupError)
+# Site colours with white text: each passes WCAG 2.2 AA contrast (4.5:1) for normal text.
+SITE_COLOURS = (theme.NHS_DARK_BLUE, theme.NHS_GREEN, "#330072", "#7C2855", "#425563", "#8A1538")
+SHORT_KIND = {"AM": "AM", "PM": "PM", "DAY": "Day", "LD": "LD", "N": "Night"}
+ROLE_FILTERS = [("", "All roles")] + [(r.value, label) for r, label in ROLE_LABELS.items()]
+
+
+@dataclasses.dataclass
+class Cell:
+    """One person's day in the grid."""
+
+    text: str
+    aria: str
+    background: str
+    colour: str
+    border: str
+    staff: str
+    date: str
+    locked: bool
+
+
+@dataclasses.dataclass
+class GridRow:
+    """One person's row of the grid for the week shown."""
+
+    code: str
+    label: str
+    role: str
+    trust: str
+    hours: str
+    cells: list[Cell]
+
+
+@dataclasses.dataclass
+class NeedCell:
+    """Staffed / wanted for one slot on one day."""
+
+    text: str
+    aria: str
+    background: str
+    colour: str
+
+
+@dataclasses.dataclass
+class NeedRow:
+    """One site's slot and skill across the week shown."""
+
+    label: str
+    cells: list[NeedCell]
+
+
+def _pounds(pence: float) -> str:
+    return f"£{pence / 100:,.0f}"
+
+
+def _grid(
+    outcome: dict, week: int, role: str, site_colour: dict[str, str], only_rostered: bool
+) -> list[GridRow]:
+    dates = outcome["dates"]
+    days = range(week * 7, min(len(dates), week * 7 + 7))
+    shifts = outcome["shifts"]
+    locks = {(lk["staff_id"], lk["day"]): lk["shift_id"] or "" for lk in outcome["locked"]}
+    rows = []
+    for person in outcome["staff"]:
+        if role and person["role"] != role:
+            continue
+        if only_rostered and not any(
+            person["cells"][d]["shift"] or (person["code"], d) in locks for d in days
+        ):
+            continue
+        cells = []
+        for day in days:
+            c = person["cells"][day]
+            date = dt.date.fromisoformat(dates[day])
+            when = f"{date:%a %d %b}"
+            if c["shift"]:
+                meta = shifts[c["shift"]]
+                text = f"{meta['site'][:3]} {SHORT_KIND[meta['kind']]}"
+                aria = f"{person['label']}, {when}: {meta['label']}"
+                background, colour = site_colour.get(meta["site"], theme.NHS_BLUE), "#FFFFFF"
+            elif c["leave"]:
+                text, aria = "Leave", f"{person['label']}, {when}: on leave"
+                background, colour = theme.NHS_BORDER, theme.NHS_TEXT
+            else:
+                text, aria = "–", f"{person['label']}, {when}: off"
+                background, colour = "#FFFFFF", theme.NHS_SECONDARY_TEXT
+            target = locks.get((person["code"], day))
+            if target is not None and target != c["shift"]:
+                # Locked since this rota was built: the next build applies it.
+                to = shifts[target]["label"] if target in shifts else "a day off"
+                text = f"🔒 → {SHORT_KIND[shifts[target]['kind']] if target in shifts else 'off'}"
+                aria = f"{aria} (locked to {to} from the next build)"
+            elif c["locked"]:
+                text, aria = f"🔒 {text}", f"{aria} (locked)"
+            cells.append(
+                Cell(
+                    text=text,
+                    aria=aria,
+                    background=background,
+                    colour=colour,
+                    border=f"3px solid {theme.NHS_WARM_YELLOW}"
+                    if c["locked"]
+                    else f"1px solid {theme.NHS_BORDER}",
+                    staff=person["code"],
+                    date=dates[day],
+                    locked=c["locked"],
+                )
+            )
+        hours = person["minutes"] / 60
+        rows.append(
+            GridRow(
+                code=person["code"],
+                label=person["label"],
+                role=ROLE_LABELS.get(person["role"], person["role"]),
+                trust=person["trust"],
+                hours=f"{hours:,.1f} h",
+                cells=cells,
+            )
+        )
+    return rows
+
+
+def _need_rows(outcome: dict, week: int) -> list[NeedRow]:
+    dates = outcome["dates"]
+    days = list(range(week * 7, min(len(dates), week * 7 + 7)))
+    grouped: dict[tuple[str, str, str], dict[int, dict]] = {}
+    for s in outcome["sessions"]:
+        if s["day"] in days:
+            grouped.setdefault((s["site"], s["kind"], s["skill"]), {})[s["day"]] = s
+    order = {"AM": 0, "PM": 1, "LD": 2, "N": 3}
+    rows = []
+    for (site, kind, skill), by_day in sorted(
+        grouped.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 9), kv[0][2])
+    ):
+        label = f"{site} · {KIND_LABELS[kind]} · {_skill_label(skill)}"
+        cells = []
+        for day in days:
+            s = by_day.get(day)
+            if s is None:
+                cells.append(NeedCell("", f"{label}: nothing needed", "#FFFFFF", theme.NHS_TEXT))
+                continue
+            text = f"{s['staffed']}/{s['required']}"
+            if s["short"]:
+                cells.append(
+                    NeedCell(
+                        text,
+                        f"{label}, {dates[day]}: {s['short']} short",
+                        theme.NHS_RED,
+                        "#FFFFFF",
+                    )
+                )
+            else:
+                cells.append(
+                    NeedCell(
+                        text, f"{label}, {dates[day]}: fully staffed", "#FFFFFF", theme.NHS_TEXT
+                    )
+                )
+        rows.append(NeedRow(label=label, cells=cells))
+    return rows
+
+
+def _dates_of(when: str, dates: list[str]) -> str:
+    """The solver's "day 3" / "days 2-8" as the dates they are ("Thu 10 Dec")."""
+
+    def date(match: re.Match[str]) -> str:
+        day = int(match.group(0))
+        return f"{dt.date.fromisoformat(dates[day]):%a %d %b}" if day < len(dates) else str(day)
+
+    return re.sub(r"\d+", date, re.sub(r"^days? ", "", when)) if when.startswith("day") else when
+
+
+def _skill_label(skill: str) -> str:
+    if skill.startswith("surgeon:"):
+        return f"Surgeon ({skill.split(':', 1)[1]})"
+    return next((label for r, label in ROLE_LABELS.items() if r.value == skill), skill)
+
+
+class RotaState(rx.State):
+    """Settings of the build, the newest rota of the scenario and the cell being locked."""
+
+    scenarios: list[dict[str, str]] = []
+    scenario_id: str = ""
+    sites: list[dict[str, str]] = []
+    chosen_sites: list[str] = []
+    rule_packs: list[dict[str, str]] = []
+    rule_pack: str = "uk_default"
+    start_date: str = ""
+    weeks: str = "2"
+    time_limit: str = "20"
+    soft_rules: bool = False
+    demand: str = "timetable"
+    running: bool = False
+    progress: int = 0
+    status_text: str = ""
+    job_id: int = 0
+    view: str = "staff"
+    week: int = 0
+    week_count: int = 0
+    role_filter: str = ""
+    only_rostered: bool = True
+    day_headers: list[dict[str, str]] = []
+    grid: list[GridRow] = []
+    needs: list[NeedRow] = []
+    compliance: list[dict[str, str]] = []
+    cost: list[dict[str, str]] = []
+    limits: list[dict[str, str]] = []
+    infeasible: list[str] = []
+    stats: str = ""
+    headline: str = ""
+    has_rota: bool = False
+    lock_staff: str = ""
+    lock_label: str = ""
+    lock_date: str = ""
+    lock_when: str = ""
+    lock_current: str = ""
+    lock_locked: bool = False
+    lock_choice: str = ""
+    lock_options: list[dict[str, str]] = []
+    _outcome: dict = {}
+
+    @rx.event
+    async def load(self):
+        """Lists the scenarios, the sites and rule packs, and shows the newest rota."""
+        session = await self.get_state(SessionState)
+        if not session.signed_in:
+            return None
+        try:
+            rows = list_scenarios(session.token, session.collaborative_id)
+        except ERRORS as error:
+            return refusal(error)
+        self.scenarios, self.scenario_id = scenario_options(rows, self.scenario_id)
+        if not self.scenario_id:
+            return None
+        refused = self._choices(session.token) or self._show_latest(session.token)
+        return refused or ScenarioRoom.join_scenario(int(self.scenario_id))
+
+    def _choices(self, token: str):  # noqa: ANN202
+        try:
+            choices = rota_choices(token, int(self.scenario_id))
+        except ERRORS as error:
+            return refusal(error)
+        self.sites = [
+            {"code": s["code"], "name": s["name"] + (" (elective hub)" if s["hub"] else "")}
+            for s in choices["sites"]
+        ]
+        codes = {s["code"] for s in choices["sites"]}
+        self.chosen_sites = [c for c in self.chosen_sites if c in codes] or [
+            s["code"] for s in choices["sites"] if s["hub"]
+        ]
+        self.rule_packs = choices["rule_packs"]
+        if not self.start_date:
+            self.start_date = choices["start_date"]
+        return None
+
+    def _show_latest(self, token: str):  # noqa: ANN202
+        self._clear()
+        try:
+            job = latest_job(token, int(self.scenario_id), "rota")
+        except ERRORS as error:
+            return refusal(error)
+        if job is None:
+            return None
+        self.job_id = job.id
+        self.running = job.status in ("queued", "running")
+        self.progress = job.progress
+        self.status_text = f"Latest build by {job.requested_by}: {job.status}. {job.message}"
+        if job.result:
+            self._fill(job.result)
+        return None
+
+    def _clear(self) -> None:
+        self._outcome, self.has_rota = {}, False
+        self.grid, self.needs, self.compliance, self.cost, self.limits = [], [], [], [], []
+        self.infeasible, self.day_headers = [], []
+        self.stats = self.headline = self.status_text = ""
+        self.lock_staff = ""
+
+    def _fill(self, outcome: dict) -> None:
+        self._outcome = outcome
+        stats = outcome["stats"]
+        self.infeasible = [
+            f"{b['name']} for {b['where']}" + (f" ({b['when']})" if b.get("when") else "")
+            for b in outcome.get("infeasible_because", [])
+        ]
+        self.has_rota = bool(outcome["staff"]) and stats["status"] in ("optimal", "feasible")
+        self.week_count = max(1, len(outcome["dates"]) // 7)
+        self.week = min(self.week, self.week_count - 1)
+        gap = "–" if stats.get("gap") is None else f"{stats['gap']:.2%}"
+        bound = "–" if stats.get("bound") is None else _pounds(stats["bound"])
+        objective = "–" if stats.get("objective") is None else _pounds(stats["objective"])
+        self.stats = (
+            f"Status {stats['status']}; objective {objective}, best bound {bound}, gap {gap}; "
+            f"{stats['wall_seconds']:.1f} s of a {stats['time_limit_seconds']:g} s limit on "
+            f"{stats['num_workers']} workers (seed {stats['seed']}, OR-Tools "
+            f"{stats['ortools_version']}). Rule pack: {outcome['rule_pack']}."
+        )
+        cost = outcome["cost"]
+        gaps = cost["agency_gaps"]
+        self.headline = (
+            f"{len(outcome['assignments']):,} shifts for {len(outcome['staff'])} staff; "
+            f"{gaps['places']:,} places short"
+            + (f" ({_pounds(gaps['pence'])} at agency prices)" if gaps["places"] else "")
+            + "; checked by the independent checker: "
+            + ("no rule broken." if not outcome["hard_violations"] else "RULES BROKEN.")
+        )
+        self.compliance = [
+            {
+                "rule": r["rule"],
+                "mode": r["mode"],
+                "breaches": str(r["breaches"]),
+                "at_limit": str(r["at_limit"]),
+            }
+            for r in outcome["compliance"]
+        ]
+        self.cost = [
+            {
+                "source": "Substantive staff",
+                "shifts": f"{cost['substantive']['shifts']:,}",
+                "hours": f"{cost['substantive']['hours']:,.1f}",
+                "cost": _pounds(cost["substantive"]["pence"]),
+            },
+            {
+                "source": "Bank staff",
+                "shifts": f"{cost['bank']['shifts']:,}",
+                "hours": f"{cost['bank']['hours']:,.1f}",
+                "cost": _pounds(cost["bank"]["pence"]),
+            },
+            {
+                "source": "Gaps, priced at the agency cap",
+                "shifts": f"{gaps['places']:,}",
+                "hours": "",
+                "cost": _pounds(gaps["pence"]),
+            },
+            {
+                "source": "Total",
+                "shifts": "",
+                "hours": "",
+                "cost": _pounds(cost["total_pence"]),
+            },
+        ]
+        self.limits = [
+            {
+                "limit": b["name"],
+                "where": b["where"],
+                "when": _dates_of(b["when"], outcome["dates"]),
+                "by": str(b["shortfall"]),
+                "unit": b["unit"],
+            }
+            for b in outcome["binding_limits"]
+            if b["shortfall"] > 0
+        ][:30]
+        self._draw()
+
+    def _draw(self) -> None:
+        outcome = self._outcome
+        if not outcome.get("shifts"):
+            return
+        sites = sorted({m["site"] for m in outcome["shifts"].values()})
+        colours = {s: SITE_COLOURS[i % len(SITE_COLOURS)] for i, s in enumerate(sites)}
+        dates = outcome["dates"][self.week * 7 : self.week * 7 + 7]
+        self.day_headers = [
+            {
+                "label": f"{dt.date.fromisoformat(d):%a %d %b}",
+                "weekend": "1" if dt.date.fromisoformat(d).weekday() >= 5 else "",
+            }
+            for d in dates
+        ]
+        self.grid = _grid(outcome, self.week, self.role_filter, colours, self.only_rostered)
+        self.needs = _need_rows(outcome, self.week)
+
+    @rx.event
+    async def choose_scenario(self, scenario_id: str):
+        """Shows another scenario's sites and newest rota."""
+        self.scenario_id = scenario_id
+        session = await self.get_state(SessionState)
+        refused = self._choices(session.token) or self._show_latest(session.token)
+        return refused or ScenarioRoom.join_scenario(int(scenario_id))
+
+    @rx.event
+    async def refresh_rota(self):
+        """Shows the newest rota of the scenario (e.g. one a colleague has just built)."""
+        session = await self.get_state(SessionState)
+        return self._show_latest(session.token)
+
+    @rx.event
+    def toggle_site(self, code: str, checked: bool):
+        """Adds or removes a site from the rota."""
+        if checked and code not in self.chosen_sites:
+            self.chosen_sites.append(code)
+        elif not checked and code in self.chosen_sites:
+            self.chosen_sites.remove(code)
+
+    @rx.event
+    def set_start_date(self, value: str):
+        """Sets the first day of the rota."""
+        self.start_date = value
+
+    @rx.event
+    def set_weeks(self, value: str):
+        """Sets the number of weeks (1 to 12)."""
+        self.weeks = value
+
+    @rx.event
+    def set_time_limit(self, value: str):
+        """Sets the solver's time limit in seconds."""
+        self.time_limit = value
+
+    @rx.event
+    def set_rule_pack(self, value: str):
+        """Chooses the rule pack."""
+        self.rule_pack = value
+
+    @rx.event
+    def set_demand(self, value: str):
+        """Chooses whether demand comes from the timetable or the rebalancing plan."""
+        self.demand = value
+
+    @rx.event
+    def set_soft_rules(self, value: bool):
+        """Lets rules bend at a price (breaches are reported) or keeps every rule."""
+        self.soft_rules = value
+
+    @rx.event
+    def set_view(self, value: str):
+        """Shows the rota by staff or by hub."""
+        self.view = value
+
+    @rx.event
+    def set_role_filter(self, value: str):
+        """Shows one role's staff only (or everyone)."""
+        self.role_filter = value
+        self._draw()
+
+    @rx.event
+    def set_only_rostered(self, value: bool):
+        """Shows only the people with a shift or a lock in the week shown, or everyone."""
+        self.only_rostered = value
+        self._draw()
+
+    @rx.event
+    def show_week(self, value: str):
+        """Shows another week of the rota."""
+        self.week = max(0, min(self.week_count - 1, int(value)))
+        self._draw()
+
+    def _settings(self) -> RotaSettings:
+        try:
+            start = dt.date.fromisoformat(self.start_date)
+        except ValueError as error:
+            raise ValueError(f"Start date: '{self.start_date}' is not a date.") from error
+        try:
+            weeks, limit = int(self.weeks), float(self.time_limit)
+        except ValueError as error:
+            raise ValueError("Weeks and time limit must be numbers.") from error
+        settings = RotaSettings(
+            start_date=start,
+            weeks=weeks,
+            site_codes=tuple(self.chosen_sites),
+            rule_pack=self.rule_pack,
+            soft_rules=self.soft_rules,
+            demand=self.demand,
+            time_limit_seconds=limit,
+            num_workers=2,
+        )
+        problems = settings.problems()
+        if problems:
+            raise ValueError("; ".join(problems).capitalize() + ".")
+        return settings
+
+    @rx.event
+    async def build(self):
+        """Starts a build (if the user may) and solves it in the background."""
+        session = await self.get_state(SessionState)
+        try:
+            settings = self._settings()
+            self.job_id = start_job(
+                session.token, int(self.scenario_id), "rota", settings.to_json()
+            )
+        except ERRORS as error:
+            return refusal(error)
+        self.running, self.progress = True, 0
+        self.status_text = f"Building the rota (time limit {settings.time_limit_seconds:g} s)…"
+        return RotaState.solve
+
+    @rx.event
+    async def cancel(self):
+        """Cancels the running build (its result, if any, is thrown away)."""
+        session = await self.get_state(SessionState)
+        try:
+            cancel_job(session.token, self.job_id)
+        except ERRORS as error:
+            return refusal(error)
+        self.running = False
+        self.status_text = "Cancelled."
+        return None
+
+    @rx.event(background=True)
+    async def solve(self):
+        """Builds the rota in a worker thread, publishing progress, and records the result."""
+        async with self:
+            job_id, scenario_id = self.job_id, int(self.scenario_id)
+            settings = self._settings()
+            session = await self.get_state(SessionState)
+            token, who = session.token, session.user_name
+        if not update_job(job_id, status="running", progress=2, message="Reading the scenario"):
+            return
+        try:
+            problem = await asyncio.to_thread(build_problem, scenario_id, settings)
+            task = asyncio.create_task(asyncio.to_thread(solve_problem, problem))
+            started = time.monotonic()
+            while not task.done():
+                await asyncio.wait({task}, timeout=1.0)
+                share = min(0.97, (time.monotonic() - started) / settings.time_limit_seconds)
+                percent = 5 + round(90 * share)
+                message = (
+                    f"Searching: {len(problem.data.staff)} staff, {len(problem.dates)} days, "
+                    f"{time.monotonic() - started:.0f} s of {settings.time_limit_seconds:g} s"
+                )
+                if not update_job(job_id, progress=percent, message=message):
+                    async with self:
+                        self.running = False
+                        self.status_text = "Cancelled."
+                    return
+                async with self:
+                    self.progress, self.status_text = percent, message
+            outcome = task.result()
+            stats = outcome["stats"]
+            done = f"{stats['status']} in {stats['wall_seconds']:.1f} s"
+            if not update_job(job_id, status="done", progress=100, message=done, result=outcome):
+                async with self:
+                    self.running = False
+                return
+        except Exception as error:  # noqa: BLE001 - the job records any failure for the user
+            update_job(job_id, status="failed", message=str(error)[:400])
+            async with self:
+                self.running = False
+                self.status_text = f"The build failed: {error}"
+            return
+        async with self:
+            self.running, self.progress = False, 100
+            self._fill(outcome)
+            self.status_text = f"Finished: {done}."
+            room = await self.get_state(ScenarioRoom)
+            room.refresh(token, scenario_id, f"{who} built a rota ({stats['status']})")
+
+    @rx.event
+    def pick_cell(self, staff: str, date: str):
+        """Opens the lock panel for one person's day."""
+        outcome = self._outcome
+        person = next((p for p in outcome.get("staff", []) if p["code"] == staff), None)
+        if person is None or date not in outcome.get("dates", []):
+            return rx.toast.error("That cell is not in the rota shown.")
+        day = outcome["dates"].index(date)
+        cell = person["cells"][day]
+        self.lock_staff, self.lock_label, self.lock_date = staff, person["label"], date
+        self.lock_when = f"{dt.date.fromisoformat(date):%A %d %B %Y}"
+        self.lock_current, self.lock_locked = cell["shift"], cell["locked"]
+        self.lock_choice = cell["shift"] or "off"
+        sites = {m["site"] for m in outcome["shifts"].values()}
+        theatre = person["role"] != "ward_nurse"
+        self.lock_options = [{"value": "off", "label": "Day off"}] + [
+            {"value": code, "label": meta["label"]}
+            for code, meta in sorted(outcome["shifts"].items())
+            if meta["site"] in sites and (meta["kind"] in ("AM", "PM", "DAY")) == theatre
+        ]
+        return None
+
+    @rx.event
+    def set_lock_choice(self, value: str):
+        """Chooses what the cell is locked to."""
+        self.lock_choice = value
+
+    @rx.event
+    def close_lock(self):
+        """Closes the lock panel."""
+        self.lock_staff = ""
+
+    async def _change_lock(self, shift: str | None):  # noqa: ANN202
+        session = await self.get_state(SessionState)
+        try:
+            seen = next(
+                (
+                    lk
+                    for lk in self._outcome.get("locked", [])
+                    if lk["staff_id"] == self.lock_staff
+                    and self._outcome["dates"][lk["day"]] == self.lock_date
+                ),
+                None,
+            )
+            # What the user saw: the lock in the rota shown (None when the cell was not locked).
+            expected = None if seen is None else (seen["shift_id"] or "")
+            message = set_lock(
+                session.token,
+                int(self.scenario_id),
+                self.lock_staff,
+                dt.date.fromisoformat(self.lock_date),
+                shift,
+                expected=expected,
+            )
+        except ERRORS as error:
+            return refusal(error)
+        if self.lock_date not in self._outcome.get("dates", []):
+            return rx.toast.success(message)
+        # A new dict, so that the state manager (disk or Redis) sees the change.
+        outcome = copy.deepcopy(self._outcome)
+        day = outcome["dates"].index(self.lock_date)
+        outcome["locked"] = [
+            lk
+            for lk in outcome["locked"]
+            if not (lk["staff_id"] == self.lock_staff and lk["day"] == day)
+        ]
+        for person in outcome["staff"]:
+            if person["code"] == self.lock_staff:
+                person["cells"][day]["locked"] = shift is not None
+        if shift is not None:
+            outcome["locked"].append(
+                {"staff_id": self.lock_staff, "day": day, "shift_id": shift or None}
+            )
+        self._outcome = outcome
+        self.lock_locked = shift is not None
+        self._draw()
+        return rx.toast.success(message)
+
+    @rx.event
+    async def lock(self):
+        """Locks the chosen cell to the chosen shift (or a day off); the next build keeps it."""
+        return await self._change_lock("" if self.lock_choice == "off" else self.lock_choice)
+
+    @rx.event
+    async def unlock(self):
+        """Removes the chosen cell's lock."""
+        return await self._change_lock(None)
+
+    @rx.event
+    async def download(self, fmt: str):
+        """Downloads the rota shown as CSV or Excel."""
+        session = await self.get_state(SessionState)
+        try:
+            job = latest_job(session.token, int(self.scenario_id), "rota")
+            if job is None or not job.result or not job.result.get("assignments"):
+                raise ScenarioError("Build a rota first.")
+        except ERRORS as error:
+            return refusal(error)
+        stem = f"rota-scenario-{self.scenario_id}-{job.result['dates'][0]}"
+        if fmt == "xlsx":
+            return rx.download(data=export_xlsx(job.result), filename=f"{stem}.xlsx")
+        return rx.download(data=export_csv(job.result), filename=f"{stem}.csv")
+
+
+# --- Components --------------------------------------------------------------------------------
+
+_INPUT = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "background": "#FFFFFF"}
+
+
+def _settings_panel() -> rx.Component:
+    can_run = SessionState.permissions.contains("run_rota")
+    return panel(
+        rx.flex(
+            rx.vstack(
+                field_label("Scenario", "rota-scenario"),
+                rx.el.select(
+                    rx.foreach(
+                        RotaState.scenarios, lambda s: rx.el.option(s["name"], value=s["id"])
+                    ),
+                    id="rota-scenario",
+                    value=RotaState.scenario_id,
+                    on_change=RotaState.choose_scenario,
+                    **_INPUT,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                field_label("First day", "rota-start"),
+                rx.el.input(
+                    id="rota-start",
+                    type="date",
+                    value=RotaState.start_date,
+                    on_change=RotaState.set_start_date,
+                    **_INPUT,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                field_label("Weeks (1–12)", "rota-weeks"),
+                rx.el.input(
+                    id="rota-weeks",
+                    value=RotaState.weeks,
+                    on_change=RotaState.set_weeks,
+                    width="80px",
+                    inputmode="numeric",
+                    **_INPUT,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                field_label("Rule pack", "rota-pack"),
+                rx.el.select(
+                    rx.foreach(
+                        RotaState.rule_packs, lambda p: rx.el.option(p["label"], value=p["id"])
+                    ),
+                    id="rota-pack",
+                    value=RotaState.rule_pack,
+                    on_change=RotaState.set_rule_pack,
+                    max_width="420px",
+                    **_INPUT,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                field_label("Demand from", "rota-demand"),
+                rx.el.select(
+                    rx.el.option("The theatre timetable", value="timetable"),
+                    rx.el.option("The latest rebalancing plan", value="plan"),
+                    id="rota-demand",
+                    value=RotaState.demand,
+                    on_change=RotaState.set_demand,
+                    **_INPUT,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                field_label("Time limit (seconds)", "rota-limit"),
+                rx.el.input(
+                    id="rota-limit",
+                    value=RotaState.time_limit,
+                    on_change=RotaState.set_time_limit,
+                    width="80px",
+                    inputmode="numeric",
+                    **_INPUT,
+                ),
+                spacing="1",
+            ),
+            gap="16px",
+            wrap="wrap",
+            align="end",
+        ),
+        rx.el.fieldset(
+            rx.el.legend("Hubs and sites", font_weight="600", padding_bottom="4px"),
+            rx.flex(
+                rx.foreach(
+                    RotaState.sites,
+                    lambda s: rx.checkbox(
+                        s["name"],
+                        checked=RotaState.chosen_sites.contains(s["code"]),
+                        on_change=lambda v: RotaState.toggle_site(s["code"], v),
+                        size="3",
+                    ),
+                ),
+                gap="20px",
+                wrap="wrap",
+            ),
+            border="none",
+            padding="0",
+            margin_top="16px",
+        ),
+        rx.flex(
+            rx.checkbox(
+                "Let rules bend at a price (every breach is reported); otherwise no rule is broken",
+                checked=RotaState.soft_rules,
+                on_change=RotaState.set_soft_rules,
+                size="3",
+            ),
+            margin_top="12px",
+        ),
+        rx.hstack(
+            rx.cond(
+                can_run,
+                button("Build rota", on_click=RotaState.build, disabled=RotaState.running),
+                rx.text(
+                    "Your role may view rotas; a workforce lead builds them.",
+                    color=theme.NHS_SECONDARY_TEXT,
+                ),
+            ),
+            rx.cond(
+                RotaState.running & can_run,
+                button("Cancel build", kind="secondary", on_click=RotaState.cancel),
+            ),
+            margin_top="16px",
+            spacing="4",
+        ),
+        rx.cond(
+            RotaState.status_text != "",
+            rx.vstack(
+                rx.hstack(
+                    rx.cond(RotaState.running, rx.spinner()),
+                    rx.text(RotaState.status_text),
+                    align="center",
+                ),
+                rx.cond(
+                    RotaState.running,
+                    rx.progress(
+                        value=RotaState.progress, max=100, width="100%", aria_label="Build progress"
+                    ),
+                ),
+                role="status",
+                margin_top="12px",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            ScenarioRoom.last_change != "",
+            rx.hstack(
+                rx.text(ScenarioRoom.last_change, color=theme.NHS_SECONDARY_TEXT),
+                rx.el.button(
+                    "Show the newest rota",
+                    on_click=RotaState.refresh_rota,
+                    color=theme.NHS_BLUE,
+                    text_decoration="underline",
+                    background="none",
+                    border="none",
+                    cursor="pointer",
+                ),
+                margin_top="8px",
+            ),
+        ),
+    )
+
+
+def _week_picker() -> rx.Component:
+    return rx.hstack(
+        field_label("Week", "rota-week"),
+        rx.el.select(
+            rx.foreach(
+                rx.Var.range(RotaState.week_count),
+                lambda i: rx.el.option("Week " + (i + 1).to_string(), value=i.to_string()),
+            ),
+            id="rota-week",
+            value=RotaState.week.to_string(),
+            on_change=RotaState.show_week,
+            **_INPUT,
+        ),
+        rx.cond(
+            RotaState.view == "staff",
+            rx.hstack(
+                field_label("Role", "rota-role"),
+                rx.el.select(
+                    *[rx.el.option(label, value=value) for value, label in ROLE_FILTERS],
+                    id="rota-role",
+                    value=RotaState.role_filter,
+                    on_change=RotaState.set_role_filter,
+                    **_INPUT,
+                ),
+                rx.checkbox(
+                    "Only people with shifts this week",
+                    checked=RotaState.only_rostered,
+                    on_change=RotaState.set_only_rostered,
+                    size="3",
+                ),
+                align="center",
+                spacing="3",
+            ),
+        ),
+        rx.spacer(),
+        button("Download CSV", kind="secondary", on_click=RotaState.download("csv")),
+        button("Download Excel", kind="secondary", on_click=RotaState.download("xlsx")),
+        align="center",
+        spacing="3",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def _day_header() -> rx.Component:
+    return rx.foreach(
+        RotaState.day_headers,
+        lambda d: rx.el.th(
+            d["label"],
+            scope="col",
+            padding="6px 4px",
+            font_size="14px",
+            min_width="84px",
+            background_color=rx.cond(d["weekend"] != "", theme.NHS_PALE_GREY, "#FFFFFF"),
+        ),
+    )
+
+
+def _staff_grid() -> rx.Component:
+    return rx.el.table(
+        rx.el.caption(
+            "Rota by staff: who works where and when (click a cell to lock it)",
+            text_align="left",
+            font_size="18px",
+            font_weight="600",
+            padding_bottom="8px",
+        ),
+        rx.el.thead(
+            rx.el.tr(
+                rx.el.th("Staff", scope="col", text_align="left", padding="6px 8px"),
+                rx.el.th("Trust", scope="col", padding="6px 4px"),
+                rx.el.th("Hours", scope="col", padding="6px 4px"),
+                _day_header(),
+                border_bottom=f"2px solid {theme.NHS_TEXT}",
+            )
+        ),
+        rx.el.tbody(
+            rx.foreach(
+                RotaState.grid,
+                lambda row: rx.el.tr(
+                    rx.el.th(
+                        rx.text(row.label, font_weight="600", font_size="14px"),
+                        rx.text(row.role, font_size="13px", color=theme.NHS_SECONDARY_TEXT),
+                        scope="row",
+                        text_align="left",
+                        padding="4px 8px",
+                    ),
+                    rx.el.td(row.trust, padding="4px", font_size="14px"),
+                    rx.el.td(row.hours, padding="4px", font_size="14px"),
+                    rx.foreach(
+                        row.cells,
+                        lambda c: rx.el.td(
+                            rx.el.button(
+                                c.text,
+                                aria_label=c.aria,
+                                on_click=RotaState.pick_cell(c.staff, c.date),
+                                background_color=c.background,
+                                color=c.colour,
+                                border=c.border,
+                                width="100%",
+                                min_height="32px",
+                                font_size="13px",
+                                font_weight="600",
+                                cursor="pointer",
+                                border_radius="3px",
+                            ),
+                            padding="2px",
+                        ),
+                    ),
+                    border_bottom=f"1px solid {theme.NHS_BORDER}",
+                ),
+            )
+        ),
+        border_collapse="collapse",
+        width="100%",
+        class_name="figures rota-grid",
+    )
+
+
+def _hub_grid() -> rx.Component:
+    return rx.el.table(
+        rx.el.caption(
+            "Rota by hub: staffed / wanted for every session and ward shift (gaps in red)",
+            text_align="left",
+            font_size="18px",
+            font_weight="600",
+            padding_bottom="8px",
+        ),
+        rx.el.thead(
+            rx.el.tr(
+                rx.el.th("Session and skill", scope="col", text_align="left", padding="6px 8px"),
+                _day_header(),
+                border_bottom=f"2px solid {theme.NHS_TEXT}",
+            )
+        ),
+        rx.el.tbody(
+            rx.foreach(
+                RotaState.needs,
+                lambda row: rx.el.tr(
+                    rx.el.th(
+                        row.label,
+                        scope="row",
+                        text_align="left",
+                        padding="4px 8px",
+                        font_size="14px",
+                    ),
+                    rx.foreach(
+                        row.cells,
+                        lambda c: rx.el.td(
+                            c.text,
+                            aria_label=c.aria,
+                            background_color=c.background,
+                            color=c.colour,
+                            text_align="center",
+                            font_weight="600",
+                            font_size="14px",
+                            padding="4px",
+                            border=f"1px solid {theme.NHS_BORDER}",
+                        ),
+                    ),
+                ),
+            )
+        ),
+        border_collapse="collapse",
+        width="100%",
+        class_name="figures rota-grid",
+    )
+
+
+def _lock_panel() -> rx.Component:
+    can_run = SessionState.permissions.contains("run_rota")
+    return rx.cond(
+        RotaState.lock_staff != "",
+        panel(
+            rx.heading(
+                "Lock " + RotaState.lock_label + " on " + RotaState.lock_when,
+                as_="h2",
+                size="5",
+            ),
+            rx.text(
+                rx.cond(
+                    RotaState.lock_locked,
+                    "This cell is locked: every build keeps it.",
+                    "Lock this cell to keep it in every build; the solver re-plans around it.",
+                ),
+                color=theme.NHS_SECONDARY_TEXT,
+                margin_y="8px",
+            ),
+            rx.cond(
+                can_run,
+                rx.hstack(
+                    field_label("Lock to", "rota-lock-choice"),
+                    rx.el.select(
+                        rx.foreach(
+                            RotaState.lock_options,
+                            lambda o: rx.el.option(o["label"], value=o["value"]),
+                        ),
+                        id="rota-lock-choice",
+                        value=RotaState.lock_choice,
+                        on_change=RotaState.set_lock_choice,
+                        **_INPUT,
+                    ),
+                    button("Lock", on_click=RotaState.lock),
+                    rx.cond(
+                        RotaState.lock_locked,
+                        button("Unlock", kind="warning", on_click=RotaState.unlock),
+                    ),
+                    button("Close", kind="secondary", on_click=RotaState.close_lock),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                button("Close", kind="secondary", on_click=RotaState.close_lock),
+            ),
+            margin_top="16px",
+            border=f"3px solid {theme.NHS_WARM_YELLOW}",
+        ),
+    )
+
+
+def _results() -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            RotaState.infeasible.length() > 0,
+            panel(
+                rx.heading("These rules cannot all hold together", as_="h2", size="5"),
+                rx.text(
+                    "Remove a lock or let rules bend at a price; the conflicting rules are:",
+                    margin_y="8px",
+                ),
+                rx.el.ul(rx.foreach(RotaState.infeasible, lambda t: rx.el.li(t))),
+                margin_top="16px",
+                border=f"3px solid {theme.NHS_RED}",
+            ),
+        ),
+        rx.cond(
+            RotaState.has_rota,
+            rx.fragment(
+                panel(
+                    rx.text(RotaState.headline, font_weight="600", font_size="18px"),
+                    rx.text(RotaState.stats, color=theme.NHS_SECONDARY_TEXT, margin_top="4px"),
+                    margin_top="16px",
+                ),
+                panel(
+                    rx.tabs.root(
+                        rx.tabs.list(
+                            rx.tabs.trigger("By staff", value="staff"),
+                            rx.tabs.trigger("By hub", value="hub"),
+                        ),
+                        rx.box(_week_picker(), margin_y="12px"),
+                        rx.tabs.content(
+                            rx.box(_staff_grid(), overflow="auto", max_height="75vh"),
+                            value="staff",
+                        ),
+                        rx.tabs.content(
+                            rx.box(_hub_grid(), overflow="auto", max_height="75vh"), value="hub"
+                        ),
+                        value=RotaState.view,
+                        on_change=RotaState.set_view,
+                    ),
+                    margin_top="16px",
+                ),
+                _lock_panel(),
+                figures_table(
+                    "Compliance with each rule",
+                    ["Rule", "Hard or soft", "Breaches", "People at the limit"],
+                    RotaState.compliance,
+                    ["rule", "mode", "breaches", "at_limit"],
+                ),
+                figures_table(
+                    "Cost of the rota",
+                    ["Source", "Shifts or places", "Hours", "Cost"],
+                    RotaState.cost,
+                    ["source", "shifts", "hours", "cost"],
+                ),
+                rx.cond(
+                    RotaState.limits.length() > 0,
+                    figures_table(
+                        "What binds: shortfalls and rule breaches",
+                        ["Limit", "Where", "When", "By", "Unit"],
+                        RotaState.limits,
+                        ["limit", "where", "when", "by", "unit"],
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def rota_page() -> rx.Component:
+    """The shared workforce rota page."""
+    return page_shell(
+        rx.heading("Shared workforce rota", as_="h1", size="8"),
+        rx.text(
+            "Build one rota for the hubs' theatre lists and wards from the staff of every trust: "
+            "each list needs a surgeon of its specialty, an anaesthetist, two scrub practitioners "
+            "and an ODP; wards need a registered nurse per eight occupied beds. The rota keeps "
+            "the UK working-time rules of the chosen pack, uses substantive staff before bank, "
+            "and prices every gap at the agency cap.",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_y="8px",
+            max_width="70em",
+        ),
+        _settings_panel(),
+        _results(),
+    )

@@ -1,0 +1,90 @@
+"""A workforce lead builds the shared rota in the browser, locks a cell and re-solves around it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ics_capacity.settings import REPO_ROOT
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+def _new_scenario(page: Page, name: str) -> None:
+    """Branches a draft from the (approved, read-only) baseline: locks need an editable one."""
+    page.get_by_role("link", name="Scenarios").click()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_role("button", name="Create scenario").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+
+
+def _build(page: Page) -> None:
+    """Builds and waits for this build (not an earlier one) to finish."""
+    page.get_by_role("button", name="Build rota").click()
+    status = page.get_by_role("status").filter(has_text=re.compile("Building|Searching|Finished"))
+    expect(status).to_contain_text(re.compile("Building|Searching"))
+    expect(status).to_contain_text(re.compile("Finished: (optimal|feasible)"), timeout=90_000)
+
+
+def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:  # noqa: ANN001
+    """The rota is built, a worked cell is locked to a day off, and the rebuilt rota keeps it."""
+    page = pages.signed_in("workforce_lead")
+    _new_scenario(page, "Rota lock test")
+    page.get_by_role("link", name="Rota").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Shared workforce rota")
+    page.get_by_label("Scenario", exact=True).select_option(label="Rota lock test (draft)")
+    page.get_by_role("checkbox", name=re.compile("Cannock")).click()
+    expect(page.get_by_role("checkbox", name=re.compile("Cannock"))).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name=re.compile("Sandwell"))).to_be_checked()
+    page.get_by_label("Weeks (1–12)").fill("1")
+    page.get_by_label("Time limit (seconds)").fill("6")
+    page.get_by_role("button", name="Build rota").click()
+    # The page stays usable while the solve runs: progress shows and the view can change.
+    expect(page.get_by_role("progressbar", name="Build progress")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Finished")).to_contain_text(
+        re.compile("optimal|feasible"), timeout=90_000
+    )
+    expect(page.get_by_text("no rule broken.")).to_be_visible()
+    grid = page.get_by_role("table", name=re.compile("Rota by staff"))
+    worked = grid.get_by_role("button", name=re.compile(r"Sandwell.*list$")).first
+    name = worked.get_attribute("aria-label")
+    assert name is not None
+    person, when = name.split(", ")[0], name.split(", ")[1].split(":")[0]
+    worked.click()
+    expect(
+        page.get_by_role("heading", name=re.compile(f"Lock {re.escape(person)}"))
+    ).to_be_visible()
+    page.get_by_label("Lock to").select_option(label="Day off")
+    page.get_by_role("button", name="Lock", exact=True).click()
+    pending = (
+        f"{person}, {when}: {name.split(': ', 1)[1]} (locked to a day off from the next build)"
+    )
+    expect(grid.get_by_role("button", name=pending)).to_be_visible()
+
+    _build(page)
+    expect(grid.get_by_role("button", name=f"{person}, {when}: off (locked)")).to_be_visible()
+    expect(page.get_by_role("table", name="Compliance with each rule")).to_contain_text(
+        "Locked assignments kept"
+    )
+    page.screenshot(path=ARTIFACTS / "rota-by-staff.png", full_page=True)
+    page.get_by_role("tab", name="By hub").click()
+    hub = page.get_by_role("table", name=re.compile("Rota by hub"))
+    expect(hub).to_contain_text("SANDWELL · Morning list · Anaesthetist")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    path = download.value.path()
+    header = path.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("date,staff,name,role,trust,employment,site,shift")
+
+
+def test_viewer_sees_the_rota_but_cannot_build(pages) -> None:  # noqa: ANN001
+    """A viewer opens the page without a build button (the server refuses: tests/security)."""
+    page = pages.signed_in("viewer")
+    page.get_by_role("link", name="Rota").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Shared workforce rota")
+    expect(page.get_by_role("button", name="Build rota")).to_have_count(0)
+    expect(page.get_by_text("Your role may view rotas")).to_be_visible()
