@@ -124,6 +124,7 @@ def summarise(outcome: dict[str, Any]) -> dict[str, Any]:
         "staff": len(outcome["staff"]),
         "assignments": len(outcome["assignments"]),
         "gap_places": cost["agency_gaps"]["places"],
+        "wanted_places": sum(s["required"] for s in outcome["sessions"]),
         "cost_pence": {
             "substantive": cost["substantive"]["pence"],
             "bank": cost["bank"]["pence"],

@@ -119,15 +119,19 @@ FAIRNESS_PENCE: int = 5000
 TRAVEL_PENCE_PER_MINUTE: int = 38
 """Cost of a minute of one-way travel to a site other than home, counting the way back."""
 
+COVER_FIRST_PENCE: int = 50_000
+"""What an unfilled place costs beyond its agency price, so that filling it always comes first."""
+
 OBJECTIVE_PRICES_SOURCE = (
     "ASSUMPTION: the rota's objective is in pence so that its levels trade off openly: an "
-    "unfilled place costs the agency price of the shift (issue 7: 'prices the gaps'), a shift "
-    "worked costs the person's substantive or bank rate, an ungranted wish GBP 25 a weight "
-    "point, each unit of spread of nights, weekends or cross-site shifts within a staff group "
-    "GBP 50, and travel the HMRC approved mileage rate of 45p a mile at 25 mph (18.75p a "
-    "minute, twice for the way back). Because the cheapest person always costs less than the "
-    "agency price of the place they fill, cover comes first, then cost, then wishes, fairness "
-    "and travel"
+    "unfilled place costs the agency price of the shift (issue 7: 'prices the gaps') plus "
+    "COVER_FIRST_PENCE (GBP 500), a shift worked costs the person's substantive or bank rate, an "
+    "ungranted wish GBP 25 a weight point, each unit of spread of nights, weekends or cross-site "
+    "shifts within a staff group GBP 50, and travel the HMRC approved mileage rate of 45p a mile "
+    "at 25 mph (18.75p a minute, twice for the way back). GBP 500 is more than one shift can "
+    "change the lower levels by (three units of spread, GBP 150; a wish of weight 10, GBP 250; "
+    "an hour's round trip, about GBP 23), so cover comes first, then cost, then wishes, fairness "
+    "and travel as priced"
 )
 
 HUB_STAFF_COVERAGE: float = 0.92
@@ -214,6 +218,7 @@ ROTA_CONSTANTS: dict[str, float] = {
     "REQUEST_PENCE": REQUEST_PENCE,
     "FAIRNESS_PENCE": FAIRNESS_PENCE,
     "TRAVEL_PENCE_PER_MINUTE": TRAVEL_PENCE_PER_MINUTE,
+    "COVER_FIRST_PENCE": COVER_FIRST_PENCE,
     "HUB_STAFF_COVERAGE": HUB_STAFF_COVERAGE,
     "RESIDENT_ANAESTHETIST_SHARE": RESIDENT_ANAESTHETIST_SHARE,
     "BANK_SHARE": BANK_SHARE,

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ics_capacity.db.models import (
+    AuditEvent,
     BedCapacity,
     Organisation,
     RotaLeave,
@@ -53,12 +54,14 @@ from ics_capacity.domain.assumptions import (
     CASE_MIX,
     HUB_OPERATING_DAYS_PER_WEEK,
     MAIN_SITE_OPERATING_DAYS_PER_WEEK,
+    SESSION_MINUTES,
 )
 from ics_capacity.domain.roles import Permission
 from ics_capacity.domain.rota_assumptions import (
     AGENCY_ON_COST,
     BANK_ON_COST,
     BASIC_HOURLY_PENCE,
+    COVER_FIRST_PENCE,
     FAIRNESS_PENCE,
     PATIENTS_PER_WARD_NURSE,
     REQUEST_PENCE,
@@ -141,6 +144,7 @@ RULE_LABELS: dict[RuleFamily, str] = {
     RuleFamily.BANNED_SUCCESSION: "11 h daily rest between shifts",
     RuleFamily.MAX_CONSECUTIVE_OF_KIND: "Nights and long shifts in a row (residents)",
     RuleFamily.MAX_MINUTES_IN_WINDOW: "72 h in any 7 days (residents)",
+    RuleFamily.REST_AFTER_RUN: "46 h rest after 3 or more nights in a row (residents)",
 }
 
 
@@ -363,7 +367,7 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
                 shift_id=f"{n.site}-{n.kind}",
                 skill=n.skill,
                 required=n.required,
-                under_weight=n.agency_pence,
+                under_weight=n.agency_pence + COVER_FIRST_PENCE,
                 over_weight=0,
             )
             for n in needs
@@ -917,28 +921,34 @@ def _session_rows(problem: RotaProblem, worked: dict[tuple[str, int], str]) -> l
 
 
 def _staffed_sessions(problem: RotaProblem, worked: dict[tuple[str, int], str]) -> dict[str, float]:
-    """Theatre sessions a week each site can run with a full team in both halves of the day."""
+    """Theatre sessions a week each site can run with a whole team, half-day by half-day.
+
+    In each half a list is staffed when it has its surgeon (lists short of a surgeon are summed
+    over specialties) and the other roles can make up that many teams.
+    """
     counts = _counts(problem, worked)
     per_list = {n.role.value: n.per_list for n in THEATRE_TEAM}
+    needs_by_slot: dict[tuple[str, int, str], list[SlotNeed]] = defaultdict(list)
+    for n in problem.needs:
+        needs_by_slot[n.site, n.day, n.kind].append(n)
     by_site: dict[str, float] = defaultdict(float)
-    session_count: dict[str, float] = {}
     for (site, day), count in problem.lists.items():
-        minutes = problem.list_minutes[site]
-        # A list day of `minutes` is this many 4-hour sessions (2.5 at a 10-hour hub day).
-        session_count[site] = minutes / 240
+        # A list day of `minutes` is this many sessions (2.5 in a 10-hour hub day); half each half.
+        sessions_per_half = problem.list_minutes[site] / SESSION_MINUTES / 2
         for kind in ("AM", "PM"):
-            slot = f"{site}-{kind}"
-            needs = [n for n in problem.needs if n.site == site and n.day == day and n.kind == kind]
+            needs = needs_by_slot.get((site, day, kind), [])
             if not needs or count == 0:
                 continue
-            full = count
+            slot = f"{site}-{kind}"
+            have = {n.skill: counts.get((day, slot, n.skill), 0) for n in needs}
+            no_surgeon = sum(
+                max(0, n.required - have[n.skill]) for n in needs if n.skill.startswith("surgeon:")
+            )
+            full = count - no_surgeon
             for n in needs:
-                have = counts.get((day, slot, n.skill), 0)
-                if n.skill.startswith("surgeon:"):
-                    full = min(full, count - max(0, n.required - have))
-                else:
-                    full = min(full, have // per_list[n.skill])
-            by_site[site] += max(0, full) * session_count[site] / 2
+                if not n.skill.startswith("surgeon:"):
+                    full = min(full, have[n.skill] // per_list[n.skill])
+            by_site[site] += max(0, full) * sessions_per_half
     weeks = problem.settings.weeks
     return {site: round(total / weeks, 2) for site, total in sorted(by_site.items())}
 
@@ -1071,12 +1081,7 @@ def set_lock(
         if person is None:
             raise ScenarioError(f"{staff_code} is not on this scenario's rota staff list.")
         if shift_code:
-            site = shift_code.rsplit("-", 1)[0]
-            if site not in _codes(person.sites):
-                raise ScenarioError(
-                    f"{person.label} may not work at {site}: it is not among their sites "
-                    f"({person.sites})."
-                )
+            _check_lock_shift(session, scenario, person, shift_code)
         current = session.exec(
             select(RotaLock).where(
                 RotaLock.scenario_id == scenario_id,
@@ -1086,7 +1091,11 @@ def set_lock(
         ).first()
         seen = None if current is None else current.shift_code
         if seen != expected:
-            who = current.locked_by if current is not None else "someone"
+            who = (
+                f"{current.locked_by} at {current.locked_at:%H:%M}"
+                if current is not None
+                else _last_unlocked_by(session, scenario_id, staff_code, on_date)
+            )
             raise ConflictError(
                 f"{person.label} on {on_date:%a %d %b} was changed by {who} since you looked "
                 f"(now {'unlocked' if current is None else (current.shift_code or 'off')}); "
@@ -1134,6 +1143,60 @@ def set_lock(
                 "nothing was saved."
             ) from error
         return message
+
+
+def _check_lock_shift(
+    session: Session, scenario: Scenario, person: RotaStaff, shift_code: str
+) -> None:
+    """Refuses a lock to a shift the person's role never works, or at a site they may not."""
+    site_code, _, kind = shift_code.rpartition("-")
+    role = StaffRole(person.role)
+    kinds = WARD_KINDS if role is StaffRole.WARD_NURSE else THEATRE_KINDS
+    allowed = ", ".join(KIND_LABELS[k].lower() for k in kinds)
+    if site_code not in _codes(person.sites):
+        raise ScenarioError(
+            f"{person.label} may not work at {site_code}: it is not among their sites "
+            f"({person.sites})."
+        )
+    if kind not in kinds:
+        raise ScenarioError(
+            f"{person.label} cannot be locked to '{shift_code}': {ROLE_LABELS[role].lower()}s "
+            f"work only {allowed} shifts ({', '.join(kinds)})."
+        )
+    site = session.exec(
+        select(Site).where(Site.scenario_id == scenario.id, Site.code == site_code)
+    ).first()
+    table = TheatreCapacity if kind in THEATRE_KINDS else BedCapacity
+    capacity = (
+        None
+        if site is None
+        else session.exec(select(table).where(table.site_id == site.id)).first()
+    )
+    runs = capacity is not None and (
+        capacity.theatres > 0
+        if isinstance(capacity, TheatreCapacity)
+        else capacity.elective_overnight_beds > 0
+    )
+    if not runs:
+        raise ScenarioError(
+            f"{site_code} has no {'theatre lists' if kind in THEATRE_KINDS else 'elective ward'} "
+            f"to lock {person.label} to."
+        )
+
+
+def _last_unlocked_by(session: Session, scenario_id: int, staff_code: str, on: dt.date) -> str:
+    """Who removed the cell's lock last, and when (from the audit log)."""
+    event = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.scenario_id == scenario_id,
+            AuditEvent.entity == "rota_lock",
+            AuditEvent.entity_id == f"{staff_code}@{on.isoformat()}",
+            AuditEvent.action == "rota.unlock",
+        )
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    return "someone" if event is None else f"{event.user_email} at {event.at:%H:%M}"
 
 
 def rota_locks(token: str, scenario_id: int) -> dict[tuple[str, str], str]:
