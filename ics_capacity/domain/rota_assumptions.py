@@ -139,8 +139,9 @@ HUB_STAFF_COVERAGE: float = 0.92
 
 HUB_STAFF_COVERAGE_SOURCE = (
     "ASSUMPTION: the demo's hub staff list is sized to fill 92% of the staff-shifts its sessions "
-    "and wards need at contracted hours, so that about 8% are gaps to price, of the order of the "
-    "registered nursing vacancy rates in NHS England's quarterly NHS Vacancy Statistics"
+    "and wards need, counting the whole shifts that fit in each person's contracted week and one "
+    "week's leave in 12, so that about 8% are gaps to price, of the order of the registered "
+    "nursing vacancy rates in NHS England's quarterly NHS Vacancy Statistics"
 )
 
 CONTRACTED_MINUTES_PER_WEEK: dict[StaffContract, int] = {

@@ -87,7 +87,7 @@ from ics_capacity.services.scenarios import (
 from solvers.common import Limit, SolveOptions, Status
 from solvers.rota import rules
 from solvers.rota.check import check_rota
-from solvers.rota.model import solve_rota
+from solvers.rota.rolling import solve_rota_by_windows
 from solvers.rota.schema import (
     PENALTY_UNIT,
     CoverRequirement,
@@ -824,7 +824,8 @@ def solve_problem(
     )
     if progress:
         progress(10, f"Solving {len(problem.data.staff)} staff over {len(problem.dates)} days")
-    result = solve_rota(problem.data, options)
+    # Up to two weeks in one model; longer rotas a week at a time (solvers/rota/rolling.py).
+    result = solve_rota_by_windows(problem.data, options)
     return describe(problem, result)
 
 

@@ -187,6 +187,7 @@ def _people_needed(
         ).all()
     )
     minutes: dict[tuple[StaffRole, str], float] = defaultdict(float)
+    shift_minutes: dict[StaffRole, float] = {StaffRole.WARD_NURSE: WARD_LONG_DAY[1]}
     for hub in hubs:
         theatre = theatres.get(hub.id)
         if theatre is not None and theatre.theatres > 0:
@@ -194,6 +195,8 @@ def _people_needed(
                 theatre.sessions_per_week * theatre.session_minutes / HUB_OPERATING_DAYS_PER_WEEK
             )
             week_minutes = theatre.theatres * HUB_OPERATING_DAYS_PER_WEEK * day_minutes
+            for need in THEATRE_TEAM:
+                shift_minutes[need.role] = day_minutes
             tfcs = sorted(
                 session.exec(
                     select(SiteTreatmentFunction.tfc).where(SiteTreatmentFunction.site_id == hub.id)
@@ -221,8 +224,12 @@ def _people_needed(
             else StaffContract.AGENDA_FOR_CHANGE
         )
         mean_ratio = sum(ratios[role].values()) / len(ratios[role]) if ratios[role] else 1.0
-        per_person = CONTRACTED_MINUTES_PER_WEEK[contract] * mean_ratio
-        people = round(total * HUB_STAFF_COVERAGE / per_person)
+        contracted = CONTRACTED_MINUTES_PER_WEEK[contract] * mean_ratio
+        # Whole shifts fit in a contracted week, and one week in 12 is leave.
+        shift = shift_minutes[role]
+        usable = max(1, math.floor(contracted / shift)) * shift
+        usable *= 1 - ANNUAL_LEAVE_WEEKS_IN_12 / 12
+        people = round(total * HUB_STAFF_COVERAGE / usable)
         if people > 0:
             wanted[role, skill] = people
     return wanted
