@@ -74,9 +74,10 @@ def main() -> None:
             r = json.loads(done.stdout)
             wanted = r["wanted_places"]
             gap = "–" if r["gap"] is None else f"{r['gap']:.2%}"
+            bound = "none" if r["bound"] is None else f"{r['bound']:,.0f}"
             print(
                 f"| {weeks} | {r['staff']} | {r['assignments']:,} | {r['status']} | "
-                f"{r['objective']:,.0f} | {r['bound']:,.0f} | {gap} | {r['gap_places']:,} / "
+                f"{r['objective']:,.0f} | {bound} | {gap} | {r['gap_places']:,} / "
                 f"{wanted:,} | {r['cost_pence']['total'] / 100:,.0f} | {r['seconds']} | "
                 f"{r['time_limit']:g} | {r['workers']} | {r['hard_violations']} |"
             )

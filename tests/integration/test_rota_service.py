@@ -729,3 +729,36 @@ def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None
     pence = [r[head.index("pence")] for r in cost[1:]]
     assert sum(pence) == outcome["cost"]["total_pence"]
     book.close()
+
+
+def test_plan_demand_runs_the_lists_the_rebalancing_plan_needs(app_db) -> None:
+    """With demand from the plan, a week's lists are its cases' minutes over usable list minutes."""
+    url, _emails = app_db
+    base = _baseline_id(url)
+    start = _first_monday(url, base)
+    # 30 orthopaedic cases of 100 minutes in week 1 = 3,000 minutes; a list day of 600 minutes at
+    # 85% utilisation uses 510, so 6 list days, one on each of the hub's 6 operating days.
+    plan = [
+        {"provider": "RXK", "tfc": "C_110", "hub": HUB, "week": 1, "patients": 30.0},
+        {"provider": "RXK", "tfc": "C_110", "hub": "CANNOCK", "week": 1, "patients": 500.0},
+    ]
+    with unit_of_work(url) as session:
+        session.add(
+            SolveJob(
+                scenario_id=base,
+                kind="rebalance",
+                status="done",
+                progress=100,
+                requested_by="manager@bcpc.test",
+                result=json.dumps({"plan": plan}),
+                finished_at=utc_now(),
+            )
+        )
+        session.commit()
+    problem = build_problem(base, _settings(start, demand="plan"), url)
+    lists = {day: n for (site, day), n in problem.lists.items() if site == HUB}
+    assert lists == {day: 1 for day in range(HUB_OPERATING_DAYS_PER_WEEK)}
+    surgeons = {n.skill for n in problem.needs if n.role is StaffRole.SURGEON}
+    assert surgeons == {"surgeon:C_110"}
+    two_weeks = build_problem(base, _settings(start, demand="plan", weeks=2), url)
+    assert all(n == 0 for (site, day), n in two_weeks.lists.items() if day >= 7)
