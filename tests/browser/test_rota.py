@@ -88,3 +88,25 @@ def test_viewer_sees_the_rota_but_cannot_build(pages) -> None:  # noqa: ANN001
     expect(page.get_by_role("heading", level=1)).to_have_text("Shared workforce rota")
     expect(page.get_by_role("button", name="Build rota")).to_have_count(0)
     expect(page.get_by_text("Your role may view rotas")).to_be_visible()
+
+
+def test_a_colleague_sees_a_new_rota_live(pages) -> None:  # noqa: ANN001
+    """An executive on the Rota page hears of the workforce lead's build and can show it."""
+    lead = pages.signed_in("workforce_lead")
+    _new_scenario(lead, "Rota watch")
+    lead.get_by_role("link", name="Rota").click()
+    lead.get_by_label("Scenario", exact=True).select_option(label="Rota watch (draft)")
+    lead.get_by_role("checkbox", name=re.compile("Cannock")).click()
+    lead.get_by_label("Weeks (1–12)").fill("1")
+    lead.get_by_label("Time limit (seconds)").fill("4")
+
+    executive = pages.signed_in("executive")
+    executive.get_by_role("link", name="Rota").click()
+    executive.get_by_label("Scenario", exact=True).select_option(label="Rota watch (draft)")
+    expect(executive.get_by_role("table", name=re.compile("Rota by staff"))).to_have_count(0)
+
+    _build(lead)
+    expect(executive.get_by_text("Workforce Lead User built a rota")).to_be_visible(timeout=15_000)
+    executive.get_by_role("button", name="Show the newest rota").click()
+    expect(executive.get_by_role("table", name=re.compile("Rota by staff"))).to_be_visible()
+    expect(executive.get_by_role("button", name="Build rota")).to_have_count(0)
