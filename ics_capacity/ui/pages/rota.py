@@ -334,7 +334,14 @@ class RotaState(rx.State):
         )
         cost = outcome["cost"]
         gaps = cost["agency_gaps"]
+        names = sorted({m["site_name"] for m in outcome["shifts"].values()})
+        first, last = (
+            dt.date.fromisoformat(d) for d in (outcome["dates"][0], outcome["dates"][-1])
+        )
+        weeks = outcome["settings"]["weeks"]
         self.headline = (
+            f"Rota for {' and '.join(names)}, {first:%a %d %b} to {last:%a %d %b %Y} "
+            f"({weeks} week{'s' if weeks != 1 else ''}): "
             f"{len(outcome['assignments']):,} shifts for {len(outcome['staff'])} staff; "
             f"{gaps['places']:,} places short"
             + (f" ({_pounds(gaps['pence'])} at agency prices)" if gaps["places"] else "")
