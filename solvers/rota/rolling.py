@@ -57,6 +57,7 @@ def solve_rota_by_windows(
         for start in range(0, data.horizon_days, window_days)
     ]
     decided: list[Assignment] = []
+    unsolved: list[tuple[int, int]] = []
     reserve = max(_SCORE_RESERVE_SECONDS, _SCORE_RESERVE_SHARE * options.time_limit_seconds)
     for i, (start, end) in enumerate(windows):
         spent = time.perf_counter() - started
@@ -64,9 +65,17 @@ def solve_rota_by_windows(
         seconds = max(_MIN_WINDOW_SECONDS, left / (len(windows) - i))
         sub, first = _window(data, start, end, memory, decided)
         result = solve_rota(sub, options.model_copy(update={"time_limit_seconds": seconds}))
-        logger.info(
-            "window days %d-%d: %s in %.1f s", start, end - 1, result.stats.status, seconds
-        )
+        logger.info("window days %d-%d: %s in %.1f s", start, end - 1, result.stats.status, seconds)
+        if result.stats.status is Status.NO_SOLUTION_IN_TIME:
+            # Out of time, not out of options: the week keeps only its locks (everyone else off
+            # breaks no maximum rule), its places stay empty, and the result says so.
+            unsolved.append((start, end))
+            decided += [
+                Assignment(staff_id=lk.staff_id, day=lk.day, shift_id=lk.shift_id)
+                for lk in data.locked
+                if start <= lk.day < end and lk.shift_id is not None
+            ]
+            continue
         if not result.stats.status.has_solution:
             return _failed(data, options, started, result, start, end, first)
         decided += [
@@ -100,7 +109,17 @@ def solve_rota_by_windows(
             "cp_sat_status": f"{len(windows)} windows of {window_days} days, scored whole",
         }
     )
-    return scored.model_copy(update={"stats": stats})
+    late = tuple(
+        Limit(
+            name="time limit",
+            where=f"days {start}-{end - 1}",
+            when="no rota found for these days in their share of the time: only locks worked",
+        )
+        for start, end in unsolved
+    )
+    return scored.model_copy(
+        update={"stats": stats, "binding_limits": (*late, *scored.binding_limits)}
+    )
 
 
 def _has_minimum_runs(data: RotaInput) -> bool:

@@ -113,3 +113,42 @@ def test_windows_use_fewer_gaps_than_the_budget_allows() -> None:
     result = solve_rota_by_windows(data, QUICK)
     assert check_rota(data, result.assignments).violations == ()
     assert len(result.assignments) == 10
+
+
+def test_a_week_without_a_rota_in_time_is_left_empty_and_said(monkeypatch) -> None:  # noqa: ANN001
+    """A window that finds no rota in its time keeps only its locks; the result names its days."""
+    import solvers.rota.rolling as rolling
+
+    real = rolling.solve_rota
+    calls = []
+
+    def second_window_times_out(data: RotaInput, options: SolveOptions):  # noqa: ANN202
+        calls.append(data)
+        result = real(data, options)
+        if len(calls) == 2:
+            stats = result.stats.model_copy(
+                update={"status": Status.NO_SOLUTION_IN_TIME, "objective": None}
+            )
+            return result.failed(stats)
+        return result
+
+    monkeypatch.setattr(rolling, "solve_rota", second_window_times_out)
+    shift = ShiftType(id="D", duration_minutes=600, start_minute=8 * 60)
+    data = RotaInput(
+        horizon_days=21,
+        shift_types=(shift,),
+        staff=(Staff(id="A"), Staff(id="B")),
+        cover=tuple(
+            CoverRequirement(day=d, shift_id="D", required=1, under_weight=100, over_weight=0)
+            for d in range(21)
+        ),
+        locked=(LockedAssignment(staff_id="B", day=9, shift_id="D"),),
+    )
+    result = solve_rota_by_windows(data, QUICK)
+    assert result.stats.status is Status.FEASIBLE
+    assert check_rota(data, result.assignments).violations == ()
+    days = {a.day for a in result.assignments}
+    assert days & set(range(7, 14)) == {9}  # the timed-out week keeps its lock only
+    assert set(range(7)) <= days and set(range(14, 21)) <= days
+    assert result.binding_limits[0].name == "time limit"
+    assert result.binding_limits[0].where == "days 7-13"

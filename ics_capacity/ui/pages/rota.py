@@ -348,6 +348,16 @@ class RotaState(rx.State):
             + "; checked by the independent checker: "
             + ("no rule broken." if not outcome["hard_violations"] else "RULES BROKEN.")
         )
+        late = [
+            _dates_of(b["where"], outcome["dates"])
+            for b in outcome["binding_limits"]
+            if b["name"] == "time limit"
+        ]
+        if late:
+            self.headline += (
+                f" No rota was found in time for {', '.join(late)}: only their locks are worked;"
+                " give the build more time."
+            )
         self.compliance = [
             {
                 "rule": r["rule"],
