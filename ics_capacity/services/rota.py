@@ -333,18 +333,7 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
     chosen = [sites[c] for c in settings.site_codes]
     horizon = settings.weeks * 7
     dates = [settings.start_date + dt.timedelta(days=d) for d in range(horizon)]
-    theatres = {
-        t.site_id: t
-        for t in session.exec(
-            select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario.id)
-        ).all()
-    }
-    beds = {
-        b.site_id: b
-        for b in session.exec(
-            select(BedCapacity).where(BedCapacity.scenario_id == scenario.id)
-        ).all()
-    }
+    theatres, beds = site_capacity(session, scenario.id)
     shift_types, shift_meta, list_minutes = _shift_types(chosen, theatres, beds)
     lists, tfc_lists = _theatre_lists(session, scenario, settings, chosen, theatres, dates)
     needs = _needs(chosen, beds, dates, lists, tfc_lists, list_minutes)
@@ -398,6 +387,28 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
         lists=lists,
         list_minutes=list_minutes,
         ignored_locks=ignored,
+    )
+
+
+def site_capacity(
+    session: Session, scenario_id: int
+) -> tuple[dict[int, TheatreCapacity], dict[int, BedCapacity]]:
+    """The scenario's theatre and bed rows, each keyed by site id."""
+    theatres = session.exec(
+        select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario_id)
+    ).all()
+    beds = session.exec(select(BedCapacity).where(BedCapacity.scenario_id == scenario_id)).all()
+    return {t.site_id: t for t in theatres}, {b.site_id: b for b in beds}
+
+
+def admitted_waiting_by_tfc(session: Session, scenario_id: int) -> dict[str, int]:
+    """Patients on the admitted waiting lists (RTT Part_2A) by treatment function."""
+    return dict(
+        session.exec(
+            select(WaitingList.tfc, sa.func.sum(WaitingList.patients))
+            .where(WaitingList.scenario_id == scenario_id, WaitingList.part == ADMITTED_PART)
+            .group_by(WaitingList.tfc)
+        ).all()
     )
 
 
@@ -510,13 +521,7 @@ def _theatre_lists(
         )
     ).all():
         site_tfcs[row.site_id].append(row.tfc)
-    waiting = dict(
-        session.exec(
-            select(WaitingList.tfc, sa.func.sum(WaitingList.patients))
-            .where(WaitingList.scenario_id == scenario.id, WaitingList.part == ADMITTED_PART)
-            .group_by(WaitingList.tfc)
-        ).all()
-    )
+    waiting = admitted_waiting_by_tfc(session, scenario.id)
     plan = _plan_minutes(session, scenario.id) if settings.demand == "plan" else None
     if settings.demand == "plan" and plan is None:
         raise RotaSettingsError(

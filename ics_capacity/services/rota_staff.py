@@ -14,19 +14,15 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ics_capacity.db.models import (
-    BedCapacity,
     Organisation,
     RotaLeave,
     RotaStaff,
     Scenario,
     Site,
     SiteTreatmentFunction,
-    TheatreCapacity,
-    WaitingList,
     Workforce,
 )
 from ics_capacity.domain.assumptions import HUB_OPERATING_DAYS_PER_WEEK
@@ -44,10 +40,11 @@ from ics_capacity.domain.rota_assumptions import (
 )
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
 from ics_capacity.services.rota import (
-    ADMITTED_PART,
     ROLE_LABELS,
     _largest_remainder,
+    admitted_waiting_by_tfc,
     hourly_cost_pence,
+    site_capacity,
 )
 
 ROLE_CODES = {
@@ -167,25 +164,8 @@ def _people_needed(
     ratios: dict[StaffRole, dict[str, float]],
 ) -> dict[tuple[StaffRole, str], int]:
     """People per (role, specialty) to staff `HUB_STAFF_COVERAGE` of the hubs' weekly work."""
-    theatres = {
-        t.site_id: t
-        for t in session.exec(
-            select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario.id)
-        ).all()
-    }
-    beds = {
-        b.site_id: b
-        for b in session.exec(
-            select(BedCapacity).where(BedCapacity.scenario_id == scenario.id)
-        ).all()
-    }
-    waiting = dict(
-        session.exec(
-            select(WaitingList.tfc, sa.func.sum(WaitingList.patients))
-            .where(WaitingList.scenario_id == scenario.id, WaitingList.part == ADMITTED_PART)
-            .group_by(WaitingList.tfc)
-        ).all()
-    )
+    theatres, beds = site_capacity(session, scenario.id)
+    waiting = admitted_waiting_by_tfc(session, scenario.id)
     minutes: dict[tuple[StaffRole, str], float] = defaultdict(float)
     shift_minutes: dict[StaffRole, float] = {StaffRole.WARD_NURSE: WARD_LONG_DAY[1]}
     for hub in hubs:
