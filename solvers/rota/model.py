@@ -31,6 +31,7 @@ from solvers.common import (
     stats_from_cp_sat,
     status_from_cp_sat,
 )
+from solvers.rota.relaxation import solve_lp_relaxation
 from solvers.rota.schema import (
     MINUTES_PER_DAY,
     PENALTY_UNIT,
@@ -54,8 +55,13 @@ _SCORE_SECONDS = 2.0
 _FIRST_SOLVE_SHARE = 0.05
 _FIRST_SOLVE_MIN_SECONDS = 1.0
 _NEIGHBOURHOOD_SECONDS = 5.0
-_NEIGHBOURHOOD_WORK = 0.4  # CP-SAT deterministic time, about 1 s of one core here
+_NEIGHBOURHOOD_WORK = 0.15  # CP-SAT deterministic time, about 0.4 s of one core here
 _GROW = 1.1
+# A worker whose last _STALL_ROUNDS moves found nothing better doubles its moves' work, up to
+# _MAX_NEIGHBOURHOOD_WORK; the first better rota resets it.
+_STALL_ROUNDS = 10
+_MAX_NEIGHBOURHOOD_WORK = 3.2
+_LP_MOVE_SHARE = 0.25  # of moves, once the LP relaxation is solved
 _POLISH_SECONDS = 1.0
 _POLISH_RESERVE_SECONDS = 0.3
 _POLISH_SHARE = 0.05
@@ -761,6 +767,7 @@ class _Incumbent:
         self.cp_sat_status = "UNKNOWN"
         self.rounds = 0
         self.improved = 0
+        self.lp_values: list[float] | None = None
 
     def offer(self, values: Sequence[int], objective: float) -> bool:
         """Keeps a rota at least as good as the best; returns True when strictly better."""
@@ -869,6 +876,8 @@ def _search(rota: _Rota, options: SolveOptions, deadline: float) -> _Incumbent:
 
     def work(k: int) -> None:
         try:
+            if k == 0:
+                _lp_bound(rota, deadline, best)
             _neighbourhood_worker(rota, options, deadline, best, random.Random(options.seed + k))
         except BaseException as error:  # re-raised below, in the caller's thread
             failures.append(error)
@@ -885,6 +894,17 @@ def _search(rota: _Rota, options: SolveOptions, deadline: float) -> _Incumbent:
         raise failures[0]
     logger.info("neighbourhood search: %d rounds, %d improvements", best.rounds, best.improved)
     return best
+
+
+def _lp_bound(rota: _Rota, deadline: float, best: _Incumbent) -> None:
+    """Solves the linear relaxation on this thread: a proven bound, and LP values for moves."""
+    relaxation = solve_lp_relaxation(rota.model, _seconds_left(deadline))
+    if relaxation is None:
+        return
+    logger.info("LP relaxation: bound %d in %.1f s", relaxation.bound, relaxation.seconds)
+    best.raise_bound(relaxation.bound)
+    with best.lock:
+        best.lp_values = relaxation.values
 
 
 def _polish(rota: _Rota, options: SolveOptions, best: _Incumbent) -> None:
@@ -947,33 +967,40 @@ def _neighbourhood_worker(
         _Neighbourhood("days", 0.25),
         _Neighbourhood("staff_and_days", 0.3),
     ]
+    lp_hood = _Neighbourhood("lp", 0.1)
+    work = _NEIGHBOURHOOD_WORK
+    stalled = 0
     while deadline - time.perf_counter() > _MIN_SOLVE_SECONDS and not best.proven():
-        hood = rng.choice(kinds)
         with best.lock:
             values = best.values
+            lp_values = best.lp_values
             best.rounds += 1
         assert values is not None
-        short = [(p.day, p.shift_id) for p in shortfalls if p.amount(values)]
-        free = _pick_cells(hood, staff_ids, horizon, rng, short, able)
+        if lp_values is not None and rng.random() < _LP_MOVE_SHARE:
+            hood = lp_hood
+            free = _lp_cells(hood, cells, values, lp_values, rng)
+        else:
+            hood = rng.choice(kinds)
+            short = [(p.day, p.shift_id) for p in shortfalls if p.amount(values)]
+            free = _pick_cells(hood, staff_ids, horizon, rng, short, able)
         sub = rota.model.clone()
         sub.clear_hints()
         proto = sub.proto
-        for key, indices in cells.items():
-            if key in free:
-                for i in indices:
-                    proto.solution_hint.vars.append(i)
-                    proto.solution_hint.values.append(values[i])
-            else:
-                for i in indices:
-                    domain = proto.variables[i].domain
-                    domain[0] = domain[1] = values[i]
+        fixed = [i for key, indices in cells.items() if key not in free for i in indices]
+        for i in fixed:
+            domain = proto.variables[i].domain
+            domain[0] = domain[1] = values[i]
+        # The whole best rota as the hint: it is a solution of the move, so CP-SAT starts from
+        # it at once instead of repairing a partial hint (on Instance 12 that took most of a move).
+        proto.solution_hint.vars.extend(range(len(values)))
+        proto.solution_hint.values.extend(values)
         solver = _configured_solver(
             options,
             _seconds_left(deadline, _NEIGHBOURHOOD_SECONDS),
             workers=1,
         )
         # Work, not wall time, limits each move, so busy machines do not shrink the moves.
-        solver.parameters.max_deterministic_time = _NEIGHBOURHOOD_WORK
+        solver.parameters.max_deterministic_time = work
         code = solver.solve(sub)
         logger.debug(
             "neighbourhood %s (share %.2f): %s in %.2f s",
@@ -986,10 +1013,43 @@ def _neighbourhood_worker(
             hood.share = min(1.0, hood.share * _GROW)
         else:
             hood.share = max(0.02, hood.share / _GROW)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            continue
-        if best.offer(solver.response_proto.solution, solver.objective_value):
+        improved = code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and best.offer(
+            solver.response_proto.solution, solver.objective_value
+        )
+        if improved:
             logger.debug("%s %.2f: %s", hood.kind, hood.share, solver.objective_value)
+            work, stalled = _NEIGHBOURHOOD_WORK, 0
+        else:
+            stalled += 1
+            if stalled >= _STALL_ROUNDS:
+                # Stuck: give the moves more work, and so (through the sizes) more scope.
+                work, stalled = min(_MAX_NEIGHBOURHOOD_WORK, 2 * work), 0
+
+
+def _lp_cells(
+    hood: _Neighbourhood,
+    cells: dict[tuple[str, int], list[int]],
+    values: Sequence[int],
+    lp_values: Sequence[float],
+    rng: random.Random,
+) -> set[tuple[str, int]]:
+    """Cells where the best rota and the LP optimum disagree, as many as the move's size allows.
+
+    Where the relaxation is nearly integral (Curtois & Qu Instances 10-12), the LP optimum points
+    at the cells to change ("relaxation induced neighbourhood", RINS).
+    """
+    budget = max(2, round(hood.share * len(cells)))
+    differ = [
+        key
+        for key, indices in cells.items()
+        if any(abs(lp_values[i] - values[i]) > 0.5 for i in indices)
+    ]
+    if len(differ) > budget:
+        return set(rng.sample(differ, budget))
+    chosen = set(differ)
+    others = [key for key in cells if key not in chosen]
+    chosen.update(rng.sample(others, min(len(others), budget - len(chosen))))
+    return chosen
 
 
 def _cell_vars(rota: _Rota, staff_id: str, day: int) -> list[Literal]:
@@ -1175,4 +1235,3 @@ def score_rota(
         return None
     stats = stats_from_cp_sat(solver, code, options, time.perf_counter() - started)
     return _extract(rota, list(solver.response_proto.solution), stats)
-

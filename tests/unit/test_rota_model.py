@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from solvers.common import SolveOptions, Status
 from solvers.rota.check import check_rota
-from solvers.rota.model import solve_rota
+from solvers.rota.model import build_model, solve_rota
+from solvers.rota.relaxation import solve_lp_relaxation
 from solvers.rota.rules import DOCTORS_IN_TRAINING_2016, apply_rule_pack
 from solvers.rota.schema import (
     Assignment,
@@ -223,6 +224,19 @@ def test_status_and_bound_are_true_against_brute_force(data: RotaInput) -> None:
     assert result.stats.bound <= truth <= result.stats.objective
     if status is Status.OPTIMAL:
         assert result.stats.objective == truth
+
+
+@settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(rota_inputs(max_staff=2, max_days=4, max_shifts=2))
+def test_lp_relaxation_bound_never_exceeds_the_true_optimum(data: RotaInput) -> None:
+    """The GLOP bound the neighbourhood search reports is a true lower bound on every rota."""
+    truth = brute_force_optimum(data)
+    relaxation = solve_lp_relaxation(build_model(data), seconds=10)
+    if truth is not None:
+        assert relaxation is not None
+        assert relaxation.bound <= truth
 
 
 @settings(
