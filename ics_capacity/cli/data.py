@@ -182,6 +182,16 @@ def import_template(
     _import("template", file, scenario, dry_run=dry_run)
 
 
+@import_app.command("rota-staff")
+def import_rota_staff(
+    file: Annotated[Path, typer.Argument(help="Rota staff list (CSV), see docs.")],
+    scenario: ScenarioOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Makes the scenario's rota staff list the file's (people kept by code keep their locks)."""
+    _import("rota_staff", file, scenario, dry_run=dry_run)
+
+
 def export(
     scenario: Annotated[int, typer.Argument(help="Id of the scenario to export.")],
     fmt: Annotated[

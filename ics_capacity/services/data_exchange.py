@@ -42,6 +42,7 @@ from ics_capacity.db.models import (
     CollaborativeMember,
     ImportBatch,
     Organisation,
+    RotaStaff,
     RttActivity,
     Scenario,
     ScenarioStatus,
@@ -59,6 +60,7 @@ from ics_capacity.importers.flows import read_flows
 from ics_capacity.importers.kh03 import BED_COLUMNS, read_kh03
 from ics_capacity.importers.national_rtt import read_rtt_for_system
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError
+from ics_capacity.importers.rota_staff import read_rota_staff
 from ics_capacity.importers.templates import TEMPLATE_LABELS, THEATRES, read_template
 from ics_capacity.importers.workforce import read_workforce
 from ics_capacity.services.auth import Principal, principal_for
@@ -77,10 +79,12 @@ from ics_capacity.services.imports import (
     load_rtt,
     load_template,
     load_workforce,
+    record_batch,
     rtt_database_problems,
     too_large_problems,
     too_long_problems,
 )
+from ics_capacity.services.rota_staff import check_staff_rows, replace_rota_staff
 from ics_capacity.services.scenarios import (
     NotFoundError,
     ScenarioError,
@@ -91,7 +95,7 @@ from ics_capacity.services.scenarios import (
 
 logger = logging.getLogger(__name__)
 
-IMPORT_KINDS = ("rtt", "kh03", "workforce", "etr", "flows", "template")
+IMPORT_KINDS = ("rtt", "kh03", "workforce", "etr", "flows", "template", "rota_staff")
 IMPORT_KIND_LABELS = {
     "rtt": "RTT Full CSV extract",
     "kh03": "KH03 beds",
@@ -99,6 +103,7 @@ IMPORT_KIND_LABELS = {
     "etr": "ODS NHS trusts (etr)",
     "flows": "Monthly RTT flows per system",
     "template": "Template (theatres or case-mix)",
+    "rota_staff": "Rota staff list",
 }
 OPERATOR = "cli"
 """Who the command line acts as in audit rows and `updated_by`."""
@@ -236,7 +241,9 @@ def commit_import(
 
 def permission_for(kind: str) -> Permission:
     """The permission importing a kind of file needs."""
-    return Permission.EDIT_WORKFORCE if kind == "workforce" else Permission.EDIT_CAPACITY
+    if kind in ("workforce", "rota_staff"):
+        return Permission.EDIT_WORKFORCE
+    return Permission.EDIT_CAPACITY
 
 
 def _check_kind(kind: str) -> None:
@@ -344,6 +351,7 @@ def _prepare(
         "etr": lambda: _prepare_etr(session, path, system),
         "flows": lambda: _prepare_flows(path, system),
         "template": lambda: _prepare_template(session, scenario, path),
+        "rota_staff": lambda: _prepare_rota_staff(session, scenario, path),
     }
     try:
         return preparers[kind]()
@@ -575,6 +583,33 @@ def _prepare_template(session: Session, scenario: Scenario, path: Path) -> _Prep
 
     def write(session: Session, scenario: Scenario, user: str) -> ImportOutcome:
         return load_template(session, template, scenario, path, user=user)
+
+    return _Prepared(summary, write)
+
+
+def _prepare_rota_staff(session: Session, scenario: Scenario, path: Path) -> _Prepared:
+    rows = read_rota_staff(path)
+    problems = check_staff_rows(session, scenario, rows, path.name)
+    if problems:
+        raise ImportValidationError(problems)
+    existing = set(
+        session.exec(select(RotaStaff.code).where(RotaStaff.scenario_id == scenario.id)).all()
+    )
+    codes = {r.code for r in rows}
+    summary = [
+        ("People", str(len(rows))),
+        ("New to this scenario", str(len(codes - existing))),
+        ("Removed from the list (their locks go too)", str(len(existing - codes))),
+        ("Trusts", ", ".join(sorted({r.trust for r in rows}))),
+        ("Roles", ", ".join(sorted({str(r.role) for r in rows}))),
+        ("Bank staff", str(sum(r.employment == "bank" for r in rows))),
+    ]
+
+    def write(session: Session, scenario: Scenario, user: str) -> ImportOutcome:
+        written = replace_rota_staff(session, scenario, rows, user)
+        return record_batch(
+            session, scenario.id, "rota_staff", path, file_sha256(path), written, user
+        )
 
     return _Prepared(summary, write)
 

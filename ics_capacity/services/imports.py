@@ -102,9 +102,10 @@ def already_imported(session: Session, scenario_id: int, kind: str, sha256: str)
     return found is not None
 
 
-def _record_batch(
+def record_batch(
     session: Session, scenario_id: int, kind: str, path: Path, sha256: str, rows: int, user: str
 ) -> ImportOutcome:
+    """Records the file as imported into the scenario (its hash makes re-import a no-op)."""
     session.add(
         ImportBatch(
             scenario_id=scenario_id,
@@ -285,7 +286,7 @@ def load_rtt(
         session.execute(sa.insert(RttActivity), activity_rows)
     scenario.data_period = extract.period
     session.add(scenario)
-    return _record_batch(
+    return record_batch(
         session, scenario.id, "rtt", path, sha256, len(waiting_rows) + len(activity_rows), user
     )
 
@@ -360,7 +361,7 @@ def load_kh03(
                 updated_by=user,
             )
         )
-    return _record_batch(session, scenario.id, "kh03", path, sha256, len(beds), user)
+    return record_batch(session, scenario.id, "kh03", path, sha256, len(beds), user)
 
 
 def load_workforce(
@@ -390,7 +391,7 @@ def load_workforce(
                 updated_by=user,
             )
         )
-    return _record_batch(session, scenario.id, "workforce", path, sha256, len(staff), user)
+    return record_batch(session, scenario.id, "workforce", path, sha256, len(staff), user)
 
 
 def etr_organisations(path: Path, codes: Collection[str]) -> pd.DataFrame:
@@ -503,7 +504,7 @@ def load_etr(
             session.add(org)
             written += 1
     session.flush()
-    return _record_batch(session, scenario.id, "etr", path, sha256, written, user)
+    return record_batch(session, scenario.id, "etr", path, sha256, written, user)
 
 
 def etr_trusts(path: Path, icb: str) -> pd.DataFrame:
@@ -576,7 +577,7 @@ def load_flows(
     ]
     if rows:
         session.execute(sa.insert(table), rows)
-    return _record_batch(session, scenario.id, "flows", path, sha256, len(rows), user)
+    return record_batch(session, scenario.id, "flows", path, sha256, len(rows), user)
 
 
 def load_template(
@@ -595,7 +596,7 @@ def load_template(
     else:
         written = _upsert_case_mix(session, template.rows, scenario, user)
     session.flush()
-    return _record_batch(session, scenario.id, "template", path, sha256, written, user)
+    return record_batch(session, scenario.id, "template", path, sha256, written, user)
 
 
 def _rate(value: float) -> Decimal:

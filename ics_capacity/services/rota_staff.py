@@ -14,15 +14,18 @@ import datetime as dt
 import math
 from collections import defaultdict
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ics_capacity.db.models import (
+    CollaborativeMember,
     Organisation,
     RotaLeave,
     RotaStaff,
     Scenario,
     Site,
     SiteTreatmentFunction,
+    TreatmentFunction,
     Workforce,
 )
 from ics_capacity.domain.assumptions import HUB_OPERATING_DAYS_PER_WEEK
@@ -39,6 +42,8 @@ from ics_capacity.domain.rota_assumptions import (
     WORKFORCE_GROUP,
 )
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
+from ics_capacity.importers.problems import ImportProblem
+from ics_capacity.importers.rota_staff import StaffRow
 from ics_capacity.services.rota import (
     ROLE_LABELS,
     _largest_remainder,
@@ -213,3 +218,103 @@ def _people_needed(
         if people > 0:
             wanted[role, skill] = people
     return wanted
+
+
+# --- A collaborative's own staff list (import kind "rota_staff") -------------------------------
+
+
+def check_staff_rows(
+    session: Session, scenario: Scenario, rows: list[StaffRow], file: str
+) -> list[ImportProblem]:
+    """Every way the rows do not fit the scenario: unknown trusts, sites or specialties."""
+    orgs = {
+        o.ods_code
+        for o in session.exec(
+            select(Organisation)
+            .join(CollaborativeMember, CollaborativeMember.organisation_id == Organisation.id)
+            .where(CollaborativeMember.collaborative_id == scenario.collaborative_id)
+        ).all()
+    }
+    sites = set(session.exec(select(Site.code).where(Site.scenario_id == scenario.id)).all())
+    tfcs = set(session.exec(select(TreatmentFunction.code)).all())
+    problems = []
+    for r in rows:
+        if r.trust not in orgs:
+            problems.append(
+                ImportProblem(
+                    file, r.row, "trust", r.trust, "is not a member trust of this collaborative."
+                )
+            )
+        if r.home_site not in sites:
+            problems.append(
+                ImportProblem(
+                    file, r.row, "home site", r.home_site, "is not a site of this scenario."
+                )
+            )
+        unknown = [s for s in r.sites if s not in sites]
+        if unknown:
+            problems.append(
+                ImportProblem(
+                    file,
+                    r.row,
+                    "sites",
+                    ";".join(unknown),
+                    f"are not sites of this scenario ({', '.join(sorted(sites))}).",
+                )
+            )
+        if r.role is StaffRole.SURGEON:
+            bad = [t for t in r.skills if t not in tfcs]
+            if bad or not r.skills:
+                problems.append(
+                    ImportProblem(
+                        file,
+                        r.row,
+                        "skills",
+                        ";".join(bad),
+                        "must list the surgeon's RTT treatment functions (e.g. C_110).",
+                    )
+                )
+    return problems
+
+
+def replace_rota_staff(
+    session: Session, scenario: Scenario, rows: list[StaffRow], user: str
+) -> int:
+    """Makes the scenario's staff list the file's: updates people by code, adds, removes.
+
+    People who stay keep their row (and so their rota locks); each one's leave becomes the file's.
+
+    Returns:
+        The number of people in the list.
+    """
+    orgs = {o.ods_code: o.id for o in session.exec(select(Organisation)).all()}
+    existing = {
+        p.code: p
+        for p in session.exec(select(RotaStaff).where(RotaStaff.scenario_id == scenario.id)).all()
+    }
+    for code in set(existing) - {r.code for r in rows}:
+        session.delete(existing[code])
+    session.flush()
+    for r in rows:
+        person = existing.get(r.code) or RotaStaff(scenario_id=scenario.id, code=r.code)
+        person.label, person.organisation_id = r.label, orgs[r.trust]
+        person.home_site_code, person.role, person.grade = r.home_site, r.role, r.grade
+        person.contract, person.employment = r.contract, r.employment
+        person.staff_group = WORKFORCE_GROUP[r.role]
+        person.skills, person.sites = ",".join(r.skills), ",".join(r.sites)
+        person.contracted_minutes_per_week = r.contracted_minutes_per_week
+        person.hourly_cost_pence = (
+            r.hourly_cost_pence
+            if r.hourly_cost_pence is not None
+            else hourly_cost_pence(r.role, r.contract, r.employment)
+        )
+        person.source, person.updated_by = "Imported staff list", user
+        session.add(person)
+        session.flush()
+        session.execute(sa.delete(RotaLeave).where(RotaLeave.staff_id == person.id))
+        session.add_all(
+            RotaLeave(staff_id=person.id, start_date=start, end_date=end, kind="annual_leave")
+            for start, end in r.leave
+        )
+    session.flush()
+    return len(rows)

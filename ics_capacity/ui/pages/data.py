@@ -33,6 +33,7 @@ KIND_LABELS = {
     "etr": "ODS trusts (etr.csv)",
     "flows": "Monthly RTT flows per system",
     "template": "Project template: sites and theatres, or case-mix (.csv or .xlsx)",
+    "rota_staff": "Rota staff list: who may be rostered at the hubs (.csv)",
 }
 UPLOAD_ID = "data-upload"
 ERRORS = (AuthError, ScenarioError, ValueError)

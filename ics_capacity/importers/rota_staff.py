@@ -1,0 +1,202 @@
+"""The rota staff list a collaborative keeps: one row per person who may be rostered (CSV).
+
+Columns are found by meaning (any case or order; see `ALIASES`): code, name, trust (ODS code), home
+site, role, grade, contract, employment, skills, sites, contracted hours a week, hourly cost (GBP,
+optional: the cited rate of the role is used when blank) and leave (optional). Lists inside a cell
+are separated by `;`; leave is `YYYY-MM-DD..YYYY-MM-DD` ranges. Every problem names the file, the
+spreadsheet row, the column and what is allowed (docs/data-templates.md, "Rota staff list").
+Checks against the scenario (trusts, sites, treatment functions) are the service's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
+from ics_capacity.importers.problems import (
+    ImportProblem,
+    ImportValidationError,
+    find_columns,
+    read_csv_text,
+)
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "code": ("code", "staff code", "staff id"),
+    "label": ("name", "label", "display name"),
+    "trust": ("trust", "ods code", "home trust"),
+    "home_site": ("home site", "home site code", "base site"),
+    "role": ("role",),
+    "grade": ("grade", "band"),
+    "contract": ("contract",),
+    "employment": ("employment", "staff type"),
+    "skills": ("skills", "specialties", "treatment functions"),
+    "sites": ("sites", "passport sites", "may work at"),
+    "hours": ("contracted hours per week", "contracted hours", "hours per week"),
+    "hourly_cost": ("hourly cost gbp", "hourly cost", "cost per hour"),
+    "leave": ("leave", "annual leave"),
+}
+REQUIRED = ("code", "label", "trust", "home_site", "role", "contract", "sites", "hours")
+MAX_HOURS_PER_WEEK = 80
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """One person of the file, checked for form (not yet against the scenario)."""
+
+    row: int
+    code: str
+    label: str
+    trust: str
+    home_site: str
+    role: StaffRole
+    grade: str
+    contract: StaffContract
+    employment: Employment
+    skills: tuple[str, ...]
+    sites: tuple[str, ...]
+    contracted_minutes_per_week: int
+    hourly_cost_pence: int | None
+    leave: tuple[tuple[dt.date, dt.date], ...]
+
+
+def _choice(value: str, allowed: type, problems: list, where: tuple) -> object:
+    options = [m.value for m in allowed]
+    text = value.strip().lower().replace(" ", "_")
+    if text in options:
+        return allowed(text)
+    problems.append(ImportProblem(*where, value, f"is not one of {', '.join(options)}."))
+    return None
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().upper() for part in value.split(";") if part.strip())
+
+
+def read_rota_staff(path: Path) -> list[StaffRow]:
+    """Reads and checks the staff list; raises `ImportValidationError` with every problem."""
+    table = read_csv_text(path)
+    file = path.name
+    columns, problems = find_columns(list(table.columns), ALIASES, file=file, required=REQUIRED)
+    if problems:
+        raise ImportValidationError(problems)
+    rows: list[StaffRow] = []
+    seen: dict[str, int] = {}
+    for index, record in table.iterrows():
+        row = int(index) + 2  # the header is spreadsheet row 1
+
+        def cell(meaning: str, record=record) -> str:  # noqa: ANN001
+            return str(record[columns[meaning]]).strip() if meaning in columns else ""
+
+        if not any(str(v).strip() for v in record.values):
+            continue
+        found: list[ImportProblem] = []
+        for meaning in REQUIRED:
+            if not cell(meaning):
+                found.append(ImportProblem(file, row, columns[meaning], None, "is blank."))
+        code = cell("code").upper()
+        if code in seen:
+            found.append(
+                ImportProblem(
+                    file, row, columns["code"], code, f"is already used in row {seen[code]}."
+                )
+            )
+        seen.setdefault(code, row)
+        role = contract = None
+        if cell("role"):
+            role = _choice(cell("role"), StaffRole, found, (file, row, columns["role"]))
+        if cell("contract"):
+            contract = _choice(
+                cell("contract"), StaffContract, found, (file, row, columns["contract"])
+            )
+        employment = (
+            _choice(cell("employment"), Employment, found, (file, row, columns["employment"]))
+            if cell("employment")
+            else Employment.SUBSTANTIVE
+        )
+        minutes = _hours(cell("hours"), found, (file, row, columns["hours"]))
+        cost = None
+        if cell("hourly_cost"):
+            try:
+                cost = round(float(cell("hourly_cost")) * 100)
+                if cost < 0:
+                    raise ValueError
+            except ValueError:
+                found.append(
+                    ImportProblem(
+                        file,
+                        row,
+                        columns["hourly_cost"],
+                        cell("hourly_cost"),
+                        "is not an amount in pounds of 0 or more (e.g. 21.44).",
+                    )
+                )
+        leave = _leave(cell("leave"), found, (file, row, columns.get("leave", "leave")))
+        sites = _list(cell("sites"))
+        home = cell("home_site").upper()
+        if home and sites and home not in sites:
+            sites = (home, *sites)
+        if found or None in (role, contract, employment, minutes):
+            problems += found
+            continue
+        rows.append(
+            StaffRow(
+                row=row,
+                code=code,
+                label=cell("label"),
+                trust=cell("trust").upper(),
+                home_site=home,
+                role=role,  # type: ignore[arg-type]
+                grade=cell("grade"),
+                contract=contract,  # type: ignore[arg-type]
+                employment=employment,  # type: ignore[arg-type]
+                skills=_list(cell("skills")),
+                sites=sites,
+                contracted_minutes_per_week=minutes,  # type: ignore[arg-type]
+                hourly_cost_pence=cost,
+                leave=leave,
+            )
+        )
+    if not rows and not problems:
+        problems.append(ImportProblem(file, None, None, None, "has no staff rows."))
+    if problems:
+        raise ImportValidationError(problems)
+    return rows
+
+
+def _hours(value: str, problems: list, where: tuple) -> int | None:
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= MAX_HOURS_PER_WEEK:
+        if value:
+            problems.append(
+                ImportProblem(
+                    *where,
+                    value,
+                    f"is not a number of hours above 0 and at most {MAX_HOURS_PER_WEEK}.",
+                )
+            )
+        return None
+    return round(hours * 60)
+
+
+def _leave(value: str, problems: list, where: tuple) -> tuple[tuple[dt.date, dt.date], ...]:
+    spans = []
+    for part in (p.strip() for p in value.split(";") if p.strip()):
+        first, _, last = part.partition("..")
+        try:
+            start = dt.date.fromisoformat(first.strip())
+            end = dt.date.fromisoformat((last or first).strip())
+        except ValueError:
+            problems.append(
+                ImportProblem(*where, part, "is not a date range like 2027-01-04..2027-01-10.")
+            )
+            continue
+        if end < start:
+            problems.append(ImportProblem(*where, part, "ends before it starts."))
+            continue
+        spans.append((start, end))
+    return tuple(spans)
