@@ -61,7 +61,8 @@ class SolveOptions(BaseModel):
     tuning experiments; the three that matter for honesty (time, workers, seed) are fields of their
     own and always set. `use_hint`, `neighbourhood_search` and `explain_infeasibility` switch a
     solver's own search aids (the rota solver: request hints, large neighbourhood search, and the
-    re-solve that names conflicting rules); solvers without them ignore them.
+    re-solve that names conflicting rules); `lp_bound` lets the rota solver spend one of several
+    search threads on the LP relaxation's bound first. Solvers without them ignore them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -74,6 +75,7 @@ class SolveOptions(BaseModel):
     use_hint: bool = True
     neighbourhood_search: bool = True
     explain_infeasibility: bool = True
+    lp_bound: bool = True
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
 
 

@@ -876,7 +876,8 @@ def _search(rota: _Rota, options: SolveOptions, deadline: float) -> _Incumbent:
 
     def work(k: int) -> None:
         try:
-            if k == 0:
+            # With one worker the search comes first; the bound of the first solve stands.
+            if k == 0 and options.lp_bound and options.num_workers > 1:
                 _lp_bound(rota, deadline, best)
             _neighbourhood_worker(rota, options, deadline, best, random.Random(options.seed + k))
         except BaseException as error:  # re-raised below, in the caller's thread

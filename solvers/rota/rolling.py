@@ -64,7 +64,11 @@ def solve_rota_by_windows(
         left = options.time_limit_seconds - spent - reserve
         seconds = max(_MIN_WINDOW_SECONDS, left / (len(windows) - i))
         sub, first = _window(data, start, end, memory, decided)
-        result = solve_rota(sub, options.model_copy(update={"time_limit_seconds": seconds}))
+        # A window's bound is not the horizon's, so no search thread is spent on the LP bound.
+        window_options = options.model_copy(
+            update={"time_limit_seconds": seconds, "lp_bound": False}
+        )
+        result = solve_rota(sub, window_options)
         logger.info("window days %d-%d: %s in %.1f s", start, end - 1, result.stats.status, seconds)
         if result.stats.status is Status.NO_SOLUTION_IN_TIME:
             # Out of time, not out of options: the week keeps only its locks (everyone else off
