@@ -61,6 +61,7 @@ from ics_capacity.domain.rota_assumptions import (
     AGENCY_ON_COST,
     BANK_ON_COST,
     BASIC_HOURLY_PENCE,
+    CONTRACTED_MINUTES_PER_WEEK,
     COVER_FIRST_PENCE,
     FAIRNESS_PENCE,
     PATIENTS_PER_WARD_NURSE,
@@ -84,7 +85,7 @@ from ics_capacity.services.scenarios import (
     load_scenario,
     require_editable,
 )
-from solvers.common import Limit, SolveOptions, Status
+from solvers.common import SolveOptions
 from solvers.rota import rules
 from solvers.rota.check import check_rota
 from solvers.rota.rolling import solve_rota_by_windows
@@ -725,7 +726,7 @@ def _staff(
                 travel[code] = round(
                     travel_minutes(home.latitude, home.longitude, target.latitude, target.longitude)
                 )
-        full_time = CONTRACT_FULL_TIME[StaffContract(row.contract)]
+        full_time = CONTRACTED_MINUTES_PER_WEEK[StaffContract(row.contract)]
         staff.append(
             Staff(
                 id=row.code,
@@ -804,13 +805,6 @@ def _requests(
                 )
             )
     return found
-
-
-CONTRACT_FULL_TIME = {
-    StaffContract.AGENDA_FOR_CHANGE: 2250,
-    StaffContract.CONSULTANT_2003: 2400,
-    StaffContract.RESIDENT_DOCTOR_2016: 2400,
-}
 
 
 # --- Solving and describing --------------------------------------------------------------------
@@ -1321,11 +1315,9 @@ def export_xlsx(outcome: dict[str, Any]) -> bytes:
 
 __all__ = [
     "RULE_PACKS",
-    "Limit",
     "RotaProblem",
     "RotaSettings",
     "RotaSettingsError",
-    "Status",
     "build_problem",
     "describe",
     "export_csv",

@@ -9,8 +9,6 @@ exceeds it. Tiny problems are also solved by brute force so "optimal" is held to
 
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +17,6 @@ from solvers.rota.check import check_rota
 from solvers.rota.model import solve_rota
 from solvers.rota.rules import RULE_PACKS, apply_rule_pack, is_night_shift
 from solvers.rota.schema import (
-    Assignment,
     CoverRequirement,
     Fairness,
     LockedAssignment,
@@ -31,6 +28,7 @@ from solvers.rota.schema import (
     ShiftType,
     Staff,
 )
+from tests.unit.test_rota_model import brute_force_optimum
 
 QUICK = SolveOptions(time_limit_seconds=2, num_workers=1)
 SITES = ("H1", "H2", "H3")
@@ -213,23 +211,6 @@ def assert_rota_honest(data: RotaInput, result: RotaResult) -> None:
 def test_planner_rotas_pass_the_checker_and_keep_locks(data: RotaInput) -> None:
     """Every returned rota passes the checker, keeps its locks and reports its own objective."""
     assert_rota_honest(data, solve_rota(data, QUICK))
-
-
-def brute_force_optimum(data: RotaInput) -> int | None:
-    """The least penalty over every rota that breaks no hard rule (None when there is none)."""
-    choices = [None, *(s.id for s in data.shift_types)]
-    cells = [(p.id, d) for p in data.staff for d in range(data.horizon_days)]
-    best: int | None = None
-    for picks in itertools.product(choices, repeat=len(cells)):
-        rota = [
-            Assignment(staff_id=p, day=d, shift_id=s)
-            for (p, d), s in zip(cells, picks, strict=True)
-            if s is not None
-        ]
-        check = check_rota(data, rota)
-        if check.feasible and (best is None or check.objective < best):
-            best = check.objective
-    return best
 
 
 @settings(
