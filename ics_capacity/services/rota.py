@@ -1259,6 +1259,9 @@ def export_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["date"], r["staff"]))
 
 
+GAP_COLUMNS = ("date", "site", "slot", "skill", "required", "staffed", "short", "agency_cost_gbp")
+
+
 def gap_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per session slot short of staff, with the agency price of filling it."""
     dates = outcome["dates"]
@@ -1296,7 +1299,9 @@ def export_xlsx(outcome: dict[str, Any]) -> bytes:
         pd.DataFrame(export_rows(outcome), columns=list(EXPORT_COLUMNS)).to_excel(
             writer, sheet_name="Rota", index=False
         )
-        pd.DataFrame(gap_rows(outcome)).to_excel(writer, sheet_name="Gaps", index=False)
+        # Explicit columns, so that a rota without gaps still has a headed Gaps sheet.
+        gaps = pd.DataFrame(gap_rows(outcome), columns=list(GAP_COLUMNS))
+        gaps.to_excel(writer, sheet_name="Gaps", index=False)
         pd.DataFrame(outcome["compliance"]).to_excel(writer, sheet_name="Compliance", index=False)
         cost = outcome["cost"]
         pd.DataFrame(
