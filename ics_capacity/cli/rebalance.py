@@ -55,9 +55,9 @@ def rebalance(
     from ics_capacity.services.rebalance import (
         InstanceFileError,
         ScenarioNotFoundError,
-        export_instance,
+        export_instance_as_operator,
         load_instance,
-        rebalance_input,
+        rebalance_input_as_operator,
         solve_instance,
     )
 
@@ -68,7 +68,7 @@ def rebalance(
     try:
         if export is not None:
             assert scenario is not None
-            exported = export_instance(scenario, weeks=weeks)
+            exported = export_instance_as_operator(scenario, weeks=weeks)
             export.write_text(json.dumps(exported, indent=1) + "\n", encoding="utf-8")
             summary = {
                 "exported": str(export),
@@ -93,7 +93,7 @@ def rebalance(
                 )
         else:
             assert scenario is not None
-            data = rebalance_input(scenario, weeks=weeks)
+            data = rebalance_input_as_operator(scenario, weeks=weeks)
     except (ScenarioNotFoundError, InstanceFileError) as error:
         _fail(str(error))
     result = solve_instance(data, time_limit_seconds=time_limit, num_workers=workers)

@@ -59,9 +59,9 @@ def rota(
         RotaSettings,
         export_csv,
         export_xlsx,
-        hub_codes,
+        hub_codes_as_operator,
         next_monday,
-        run_rota,
+        run_rota_as_operator,
     )
     from ics_capacity.services.scenarios import ScenarioError
 
@@ -73,7 +73,7 @@ def rota(
         codes = (
             tuple(c.strip() for c in sites.split(",") if c.strip())
             if sites
-            else hub_codes(scenario)
+            else hub_codes_as_operator(scenario)
         )
         settings = RotaSettings(
             start_date=first,
@@ -86,7 +86,7 @@ def rota(
             num_workers=workers,
             seed=seed,
         )
-        outcome = run_rota(scenario, settings)
+        outcome = run_rota_as_operator(scenario, settings)
     except ScenarioError as error:
         _fail(str(error))
     if out is not None and outcome["assignments"]:

@@ -508,6 +508,15 @@ class SolveJob(SQLModel, table=True):
         ),
         sa.CheckConstraint("kind IN ('rebalance', 'rota')", name="kind_is_known"),
         sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_is_percent"),
+        # At most one active run of a kind per scenario, even for two requests at one moment.
+        sa.Index(
+            "uq_solve_job_one_active",
+            "scenario_id",
+            "kind",
+            unique=True,
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -517,11 +526,14 @@ class SolveJob(SQLModel, table=True):
     progress: int = Field(default=0)
     message: str = Field(default="", max_length=500)
     requested_by: str = Field(max_length=255)
+    requested_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     parameters: str = Field(default="{}", sa_type=sa.Text)
     result: str | None = Field(default=None, sa_type=sa.Text)
     created_at: dt.datetime = _timestamp()
     started_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     finished_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    heartbeat_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    runner: str = Field(default="", max_length=300)
 
 
 # --- Shared workforce rota (issue 7) ----------------------------------------------------------

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ics_capacity.domain.errors import ServiceError
+
 MAX_PROBLEMS_IN_MESSAGE = 20
 _MAX_VALUE_CHARS = 60
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
@@ -53,7 +55,7 @@ class ImportProblem:
         return f"{where}: '{value}' {self.reason}"
 
 
-class ImportValidationError(Exception):
+class ImportValidationError(ServiceError):
     """A file could not be imported; `problems` lists everything found wrong with it."""
 
     def __init__(self, problems: Iterable[ImportProblem]) -> None:

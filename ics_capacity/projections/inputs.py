@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ics_capacity.domain.codes import WAIT_BANDS
+from ics_capacity.domain.errors import InvalidInputError
 
 DEFAULT_VALIDATION_RATE_PER_MONTH: float = 0.03
 """Share of the waiting list removed each month for reasons other than treatment.
@@ -38,7 +39,7 @@ WEEKS_PER_MONTH: float = 365.25 / 12 / 7
 """Average weeks in a calendar month (4.348), to turn monthly counts and rates into weekly ones."""
 
 
-class ProjectionInputError(ValueError):
+class ProjectionInputError(InvalidInputError):
     """A projection input is not usable; `problems` lists everything wrong with it."""
 
     def __init__(self, problems: Sequence[str]) -> None:

@@ -28,6 +28,7 @@ from ics_capacity.db.models import (
     utc_now,
 )
 from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.errors import ServiceError
 from ics_capacity.domain.roles import ROLE_LABELS, Permission, role_allows
 
 IDLE_TIMEOUT = dt.timedelta(hours=8)
@@ -42,7 +43,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
-class AuthError(Exception):
+class AuthError(ServiceError):
     """Base of the errors a person sees when signing in or being refused."""
 
 

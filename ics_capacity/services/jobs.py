@@ -1,28 +1,191 @@
-"""Background optimisation runs: queued, running, done, failed or cancelled, kept in the database.
+"""Optimisation runs as jobs: the one way a solve is started, run, watched and cancelled.
 
-The page starts a job (after the permission check), a background event runs the solver in a worker
-thread and records progress and the result here; any browser showing the scenario reads the job
-record, so a reload, another user or another backend worker sees the same state.
+A page (or any client) can only *ask*: `start_job(token, scenario_id, kind, parameters)` checks the
+caller's right to run that kind on that scenario, validates and bounds the parameters, records the
+requester and queues the job. Everything the run needs is then read from the job row, never from
+client state: `run_job(job_id)` claims the job atomically (queued -> running, refusing any other
+state), reads the scenario into the solver's typed input, runs the pure solver in a child process
+(`services/solve_process.py`) and writes the result in one transaction.
+
+A job's state only moves forward: queued -> running -> done | failed | cancelled (a queued job may
+also be cancelled or failed). A cancel is seen by the run within `HEARTBEAT_SECONDS` and kills the
+solver's process. At most one job of a kind is active per scenario (a partial unique index makes
+this hold even for two requests at the same moment). A running job's runner writes a heartbeat;
+a job whose heartbeat stops for `HEARTBEAT_TIMEOUT` (its server crashed or was killed) is failed
+with a message saying so, and at start-up a server fails at once the jobs of dead processes on
+its own host, so the scenario can be solved again straight away.
+
+In this process, `LocalJobRunner` runs queued jobs on a small thread pool (each thread supervises
+one solver process); `dispatch` is the seam through which another runner can take them instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
-from ics_capacity.db.models import SolveJob, utc_now
+from ics_capacity.db.models import Membership, Scenario, SolveJob, UserAccount, utc_now
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.domain.roles import Permission
-from ics_capacity.services.auth import principal_for
-from ics_capacity.services.scenarios import ScenarioError, audit, load_scenario
+from ics_capacity.domain.errors import InvalidInputError
+from ics_capacity.domain.roles import Permission, role_allows
+from ics_capacity.services.scenarios import (
+    NotFoundError,
+    ScenarioError,
+    audit,
+    scenario_transaction,
+)
 
-JOB_PERMISSIONS = {"rebalance": Permission.RUN_REBALANCE, "rota": Permission.RUN_ROTA}
+logger = logging.getLogger(__name__)
+
 ACTIVE = ("queued", "running")
+FINISHED = ("done", "failed", "cancelled")
+FORWARD: dict[str, frozenset[str]] = {
+    "queued": frozenset({"running", "failed", "cancelled"}),
+    "running": frozenset({"done", "failed", "cancelled"}),
+}
+"""The only state changes a job may make; a finished job never changes again."""
+
+HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_TIMEOUT = dt.timedelta(seconds=30)
+GRACE_SECONDS = 60.0
+"""How long past its own time limit a solve may run (reading, model building, checking) before
+the runner stops it as overdue."""
+
+
+class JobStateError(ScenarioError):
+    """The job is not in a state that allows this (e.g. claiming a job that is not queued)."""
+
+
+# --- Parameters: validated and bounded before a job exists -------------------------------------
+
+
+class RebalanceJobParameters(BaseModel):
+    """What a rebalancing run may be asked for, with the bounds the service enforces."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    weeks: int = Field(26, ge=1, le=104, description="Horizon")
+    time_limit_seconds: float = Field(10.0, ge=1, le=600, description="Time limit")
+    target_wait_weeks: float = Field(18.0, ge=1, le=104, description="Target wait")
+    max_travel_minutes: float = Field(60.0, ge=5, le=240, description="Longest journey")
+
+
+class RotaJobParameters(BaseModel):
+    """What a rota build may be asked for, with the bounds the service enforces."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start_date: dt.date = Field(description="Start date")
+    weeks: int = Field(ge=1, le=12, description="Weeks")
+    site_codes: tuple[str, ...] = Field(min_length=1, max_length=20, description="Sites")
+    rule_pack: str = Field("uk_default", max_length=40, description="Rule pack")
+    soft_rules: bool = False
+    demand: str = Field("timetable", pattern="^(timetable|plan)$", description="Demand")
+    time_limit_seconds: float = Field(20.0, ge=1, le=600, description="Time limit")
+    num_workers: int = Field(2, ge=1, le=2, description="Workers")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed")
+
+
+def _validated(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
+    """The parameters as the model normalises them, or one refusal naming every bad field."""
+    try:
+        return model.model_validate(raw).model_dump(mode="json")
+    except ValidationError as error:
+        fields = model.model_fields
+        problems = []
+        for e in error.errors():
+            name = str(e["loc"][0]) if e["loc"] else "parameters"
+            label = fields[name].description if name in fields else None
+            problems.append(f"{label or name.replace('_', ' ')}: {e['msg'].lower()}")
+        raise InvalidInputError("; ".join(problems) + ".") from error
+
+
+# --- What each kind of job reads and solves ----------------------------------------------------
+
+
+def _rebalance_input(session: Session, scenario: Scenario, params: dict[str, Any]) -> Any:
+    from ics_capacity.services.rebalance import scenario_rebalance_input
+    from solvers.rebalance.schema import RebalanceSettings
+
+    p = RebalanceJobParameters.model_validate(params)
+    settings = RebalanceSettings(
+        horizon_weeks=p.weeks,
+        target_wait_weeks=p.target_wait_weeks,
+        max_travel_minutes=p.max_travel_minutes,
+    )
+    data = scenario_rebalance_input(session, scenario.id, weeks=p.weeks, settings=settings)
+    return data, p.time_limit_seconds, 2
+
+
+def _rota_input(session: Session, scenario: Scenario, params: dict[str, Any]) -> Any:
+    from ics_capacity.services.rota import RotaSettings, rota_problem
+
+    settings = RotaSettings.from_json(params)
+    problems = settings.problems()
+    if problems:
+        raise InvalidInputError("; ".join(problems).capitalize() + ".")
+    return rota_problem(session, scenario, settings)
+
+
+def _rota_done(result: dict[str, Any]) -> str:
+    stats = result["stats"]
+    return f"{stats['status']} in {stats['wall_seconds']:.1f} s"
+
+
+def _rebalance_done(result: dict[str, Any]) -> str:
+    stats = result["stats"]
+    worst = (result.get("metrics") or {}).get("worst_pressure")
+    tail = f"; worst pressure {worst:.2f}" if worst is not None else ""
+    return f"{stats['status']} in {stats['wall_seconds']:.1f} s{tail}"
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of optimisation run: who may start it, its parameters, and how it is read."""
+
+    permission: Permission
+    parameters: type[BaseModel]
+    read_input: Callable[[Session, Scenario, dict[str, Any]], Any]
+    done_message: Callable[[dict[str, Any]], str]
+    label: str
+
+
+JOB_KINDS: dict[str, JobKind] = {
+    "rebalance": JobKind(
+        Permission.RUN_REBALANCE,
+        RebalanceJobParameters,
+        _rebalance_input,
+        _rebalance_done,
+        "rebalancing run",
+    ),
+    "rota": JobKind(Permission.RUN_ROTA, RotaJobParameters, _rota_input, _rota_done, "rota build"),
+}
+
+
+def _kind(kind: str) -> JobKind:
+    found = JOB_KINDS.get(kind)
+    if found is None:
+        raise InvalidInputError(f"'{kind}' is not an optimiser.")
+    return found
+
+
+# --- What pages see ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -41,8 +204,13 @@ class JobView:
     created_at: dt.datetime
     finished_at: dt.datetime | None
 
+    @property
+    def active(self) -> bool:
+        """Whether the job is still queued or running."""
+        return self.status in ACTIVE
 
-def _view(job: SolveJob) -> JobView:
+
+def _view(job: SolveJob, *, with_result: bool = True) -> JobView:
     return JobView(
         id=job.id,
         scenario_id=job.scenario_id,
@@ -52,126 +220,144 @@ def _view(job: SolveJob) -> JobView:
         message=job.message,
         requested_by=job.requested_by,
         parameters=json.loads(job.parameters or "{}"),
-        result=json.loads(job.result) if job.result else None,
+        result=json.loads(job.result) if with_result and job.result else None,
         created_at=job.created_at,
         finished_at=job.finished_at,
     )
 
 
-def start_job(token: str, scenario_id: int, kind: str, parameters: dict[str, Any]) -> int:
-    """Queues a run for the scenario if the user may run it and none is already running.
+# --- Use cases (each checks the caller) ---------------------------------------------------------
+
+
+def start_job(token: str | None, scenario_id: int, kind: str, parameters: dict[str, Any]) -> int:
+    """Queues a run if the caller may run `kind` on the scenario and none is already active.
 
     Returns:
-        The job id.
+        The job id. The job is handed to the configured runner once the row is committed.
+
+    Raises:
+        InvalidInputError: unknown kind, or parameters out of bounds (each field named).
+        ScenarioError: the caller may not run it, or a run of this kind is already active.
     """
-    permission = JOB_PERMISSIONS.get(kind)
-    if permission is None:
-        raise ScenarioError(f"'{kind}' is not an optimiser.")
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, permission)
+    spec = _kind(kind)
+    fail_lost_jobs()
+    with scenario_transaction(token, scenario_id, spec.permission) as use:
+        normalised = _validated(spec.parameters, parameters)
+        session = use.session
         running = session.exec(
             select(SolveJob).where(
-                SolveJob.scenario_id == scenario_id,
+                SolveJob.scenario_id == use.scenario.id,
                 SolveJob.kind == kind,
                 SolveJob.status.in_(ACTIVE),
             )
         ).first()
         if running is not None:
-            raise ScenarioError(
-                f"A {kind} run started by {running.requested_by} is still going for this "
-                "scenario; wait for it or cancel it."
-            )
+            raise ScenarioError(_already_running(running, spec))
         job = SolveJob(
-            scenario_id=scenario_id,
+            scenario_id=use.scenario.id,
             kind=kind,
-            requested_by=principal.email,
-            parameters=json.dumps(parameters),
+            requested_by=use.principal.email,
+            requested_by_id=use.principal.user_id,
+            parameters=json.dumps(normalised, sort_keys=True),
             message="Waiting to start",
+            heartbeat_at=utc_now(),
         )
         session.add(job)
-        session.flush()
+        try:
+            session.flush()
+        except sa.exc.IntegrityError as error:  # a second request at the same moment
+            raise ScenarioError(
+                f"Another {spec.label} was started for this scenario at the same moment; "
+                "wait for it or cancel it."
+            ) from error
         audit(
             session,
-            principal,
-            scenario,
+            use.principal,
+            use.scenario,
             f"{kind}.start",
-            f"Started a {kind} run",
+            f"Started a {spec.label}",
             entity="solve_job",
             entity_id=job.id,
-            new=json.dumps(parameters),
+            new=json.dumps(normalised, sort_keys=True),
         )
-        session.commit()
-        return job.id
+        job_id = job.id
+    dispatch(job_id)
+    return job_id
 
 
-def update_job(
-    job_id: int,
-    *,
-    status: str | None = None,
-    progress: int | None = None,
-    message: str | None = None,
-    result: dict[str, Any] | None = None,
-) -> bool:
-    """Records progress or the outcome of a job (called by the worker, not by users).
+def _already_running(job: SolveJob, spec: JobKind) -> str:
+    return (
+        f"A {spec.label} started by {job.requested_by} is still {job.status} for this scenario; "
+        "wait for it or cancel it."
+    )
+
+
+def cancel_job(token: str | None, job_id: int) -> JobView:
+    """Cancels a queued or running job; its solver stops within a few seconds.
 
     Returns:
-        False if the job was cancelled meanwhile (the worker should stop).
+        The job as it now stands (a job that had already finished is left as it was).
     """
     with unit_of_work() as session:
-        job = session.get(SolveJob, job_id)
-        if job is None or job.status == "cancelled":
-            return False
-        if status is not None:
-            job.status = status
-            if status == "running" and job.started_at is None:
-                job.started_at = utc_now()
-            if status in ("done", "failed"):
-                job.finished_at = utc_now()
-        if progress is not None:
-            job.progress = max(0, min(100, progress))
-        if message is not None:
-            job.message = message[:500]
-        if result is not None:
-            job.result = json.dumps(result)
-        session.add(job)
-        session.commit()
-        return True
-
-
-def cancel_job(token: str, job_id: int) -> None:
-    """Cancels a queued or running job of a scenario the user may run jobs on."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        job = session.get(SolveJob, job_id)
-        if job is None:
-            raise ScenarioError("That run was not found.")
-        load_scenario(session, principal, job.scenario_id, JOB_PERMISSIONS[job.kind])
-        if job.status in ACTIVE:
-            job.status, job.finished_at, job.message = (
-                "cancelled",
-                utc_now(),
-                (f"Cancelled by {principal.email}"),
+        job = session.get(SolveJob, int(job_id))
+        scenario_id = job.scenario_id if job is not None else 0
+        kind = JOB_KINDS.get(job.kind) if job is not None else None
+    if job is None or kind is None:
+        raise NotFoundError("That run was not found.")
+    with scenario_transaction(token, scenario_id, kind.permission) as use:
+        moved = use.session.execute(
+            sa.update(SolveJob)
+            .where(SolveJob.id == job.id, SolveJob.status.in_(ACTIVE))
+            .values(
+                status="cancelled",
+                finished_at=utc_now(),
+                message=f"Cancelled by {use.principal.display_name}",
             )
-            session.add(job)
-            session.commit()
+        )
+        if moved.rowcount:
+            audit(
+                use.session,
+                use.principal,
+                use.scenario,
+                f"{job.kind}.cancel",
+                f"Cancelled a {kind.label}",
+                entity="solve_job",
+                entity_id=job.id,
+            )
+        use.session.flush()
+        fresh = use.session.get(SolveJob, job.id)
+        use.session.refresh(fresh)
+        return _view(fresh, with_result=False)
 
 
-def latest_job(token: str, scenario_id: int, kind: str) -> JobView | None:
-    """The scenario's newest job of this kind, for a member who may view it."""
+def job_view(token: str | None, job_id: int, *, with_result: bool = False) -> JobView:
+    """A job of a scenario the caller may view (its result only when asked for)."""
+    fail_lost_jobs()
     with unit_of_work() as session:
-        principal = principal_for(session, token)
-        load_scenario(session, principal, scenario_id, Permission.VIEW)
-        job = session.exec(
+        job = session.get(SolveJob, int(job_id))
+        scenario_id = job.scenario_id if job is not None else 0
+    if job is None:
+        raise NotFoundError("That run was not found.")
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        fresh = use.session.get(SolveJob, job.id)
+        return _view(fresh, with_result=with_result)
+
+
+def latest_job(token: str | None, scenario_id: int, kind: str) -> JobView | None:
+    """The scenario's newest job of this kind, for a member who may view it."""
+    _kind(kind)
+    fail_lost_jobs()
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        job = use.session.exec(
             select(SolveJob)
-            .where(SolveJob.scenario_id == scenario_id, SolveJob.kind == kind)
+            .where(SolveJob.scenario_id == use.scenario.id, SolveJob.kind == kind)
             .order_by(SolveJob.id.desc())
         ).first()
         return _view(job) if job else None
 
 
 def latest_result(session: Session, scenario_id: int, kind: str) -> dict[str, Any] | None:
-    """The result of the scenario's newest finished job of this kind (in the caller's session)."""
+    """The newest finished result of this kind, inside a use case that has checked the caller."""
     job = session.exec(
         select(SolveJob)
         .where(
@@ -184,25 +370,391 @@ def latest_result(session: Session, scenario_id: int, kind: str) -> dict[str, An
     return json.loads(job.result) if job is not None and job.result else None
 
 
-def job_parameters(job_id: int) -> dict[str, Any]:
-    """The parameters a job was started with (for the worker)."""
-    with unit_of_work() as session:
-        job = session.get(SolveJob, job_id)
-        return json.loads(job.parameters) if job else {}
+def copy_latest_result(
+    session: Session, principal_email: str, source_id: int, target_id: int, kind: str
+) -> int | None:
+    """Copies the source scenario's newest finished result of `kind` to the target as a done job.
+
+    For use inside a use case that has checked the caller on both scenarios. Returns the new
+    job's id, or None when the source has no finished result.
+    """
+    job = session.exec(
+        select(SolveJob)
+        .where(
+            SolveJob.scenario_id == source_id,
+            SolveJob.kind == kind,
+            SolveJob.status == "done",
+        )
+        .order_by(SolveJob.id.desc())
+    ).first()
+    if job is None:
+        return None
+    now = utc_now()
+    copy = SolveJob(
+        scenario_id=target_id,
+        kind=kind,
+        status="done",
+        progress=100,
+        message=f"Plan copied from run {job.id}",
+        requested_by=principal_email,
+        parameters=job.parameters,
+        result=job.result,
+        started_at=now,
+        finished_at=now,
+        heartbeat_at=now,
+    )
+    session.add(copy)
+    session.flush()
+    return copy.id
 
 
-def fail_stale_jobs(older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
-    """Marks jobs left running by a stopped server as failed; returns how many."""
-    cutoff = utc_now() - older_than
+# --- Running (the service layer's own path; no client reaches these) ----------------------------
+
+
+def runner_name() -> str:
+    """This process as a runner: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(job_id: int, progress: Callable[[int, str], None] | None = None) -> JobView:
+    """Claims a queued job, runs it from what its row says, and records the outcome.
+
+    Args:
+        job_id: The job to run; it must be queued.
+        progress: Called with (percent, message) as the run goes on.
+
+    Returns:
+        The job as it ended (done, failed or cancelled).
+
+    Raises:
+        JobStateError: the job is not queued (running elsewhere, finished or cancelled).
+    """
+    job = _claim(job_id)
+    spec = JOB_KINDS[job.kind]
+    params = json.loads(job.parameters)
+    try:
+        _report(job.id, 2, "Reading the scenario", progress)
+        with unit_of_work() as session:
+            scenario = session.get(Scenario, job.scenario_id)
+            if scenario is None:
+                raise NotFoundError("The scenario of this run no longer exists.")
+            _require_requester_still_allowed(session, job, scenario, spec)
+            payload = spec.read_input(session, scenario, params)
+        limit = float(params.get("time_limit_seconds", 10))
+        outcome = _solve_in_child(job.id, job.kind, payload, limit, progress)
+    except ScenarioError as error:
+        _finish(job.id, "failed", message=str(error))
+        return _final(job.id)
+    except Exception:  # noqa: BLE001 - logged with its reference; the user sees no internals
+        reference = f"job-{job.id}"
+        logger.exception("Job %s failed", reference)
+        _finish(
+            job.id,
+            "failed",
+            message=f"The run failed on the server (reference {reference}); start it again.",
+        )
+        return _final(job.id)
+    if outcome is None:  # cancelled while it ran
+        return _final(job.id)
+    _finish(job.id, "done", message=spec.done_message(outcome), result=outcome)
+    return _final(job.id)
+
+
+def _claim(job_id: int) -> SolveJob:
+    now = utc_now()
     with unit_of_work() as session:
-        result = session.execute(
+        claimed = session.execute(
             sa.update(SolveJob)
-            .where(SolveJob.status.in_(ACTIVE), SolveJob.created_at < cutoff)
+            .where(SolveJob.id == int(job_id), SolveJob.status == "queued")
             .values(
-                status="failed",
-                finished_at=utc_now(),
-                message="The server stopped before this run finished.",
+                status="running",
+                started_at=now,
+                heartbeat_at=now,
+                runner=runner_name(),
+                message="Starting",
             )
         )
         session.commit()
-        return result.rowcount or 0
+        job = session.get(SolveJob, int(job_id))
+        if not claimed.rowcount:
+            state = job.status if job is not None else "missing"
+            raise JobStateError(f"Run {job_id} cannot start: it is {state}, not queued.")
+        session.refresh(job)
+        return job
+
+
+def _require_requester_still_allowed(
+    session: Session, job: SolveJob, scenario: Scenario, spec: JobKind
+) -> None:
+    """The requester's right is checked again when the run starts (it may have been removed)."""
+    role = session.exec(
+        select(Membership.role)
+        .join(UserAccount, UserAccount.id == Membership.user_id)
+        .where(
+            UserAccount.id == job.requested_by_id,
+            UserAccount.is_active,
+            Membership.collaborative_id == scenario.collaborative_id,
+        )
+    ).first()
+    if job.requested_by_id is not None and not role_allows(role, spec.permission):
+        raise ScenarioError(
+            f"{job.requested_by} may no longer start a {spec.label} on this scenario."
+        )
+
+
+def _report(job_id: int, percent: int, message: str, progress: Callable | None) -> bool:
+    """Records progress and a heartbeat; False when the job has been cancelled meanwhile."""
+    with unit_of_work() as session:
+        moved = session.execute(
+            sa.update(SolveJob)
+            .where(SolveJob.id == job_id, SolveJob.status == "running")
+            .values(
+                progress=max(0, min(100, int(percent))),
+                message=message[:500],
+                heartbeat_at=utc_now(),
+            )
+        )
+        session.commit()
+    if progress is not None:
+        progress(percent, message)
+    return bool(moved.rowcount)
+
+
+def _solve_in_child(
+    job_id: int,
+    kind: str,
+    payload: Any,
+    limit: float,
+    progress: Callable | None,
+) -> dict[str, Any] | None:
+    """Runs the pure solve in a child process, heartbeating; None if the job was cancelled."""
+    command = [sys.executable, "-m", "ics_capacity.services.solve_process"]
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user text
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    collected: dict[str, bytes] = {}
+
+    def talk() -> None:
+        out, err = child.communicate(pickle.dumps((kind, payload)))
+        collected["out"], collected["err"] = out, err
+
+    talker = threading.Thread(target=talk, daemon=True)
+    talker.start()
+    started = time.monotonic()
+    try:
+        while talker.is_alive():
+            talker.join(timeout=HEARTBEAT_SECONDS)
+            if not talker.is_alive():
+                break
+            elapsed = time.monotonic() - started
+            share = min(0.97, elapsed / limit)
+            message = f"Searching: {elapsed:.0f} s of {limit:g} s"
+            if not _report(job_id, 5 + round(90 * share), message, progress):
+                child.kill()
+                return None
+            if elapsed > limit + GRACE_SECONDS:
+                child.kill()
+                raise ScenarioError(
+                    f"The run was stopped: it took more than {limit + GRACE_SECONDS:g} s."
+                )
+    finally:
+        if child.poll() is None:
+            child.kill()
+        talker.join(timeout=5)
+    out = collected.get("out", b"")
+    if child.returncode != 0 or not out:
+        logger.error(
+            "Solver process of job %s ended with %s: %s",
+            job_id,
+            child.returncode,
+            collected.get("err", b"")[-2000:].decode(errors="replace"),
+        )
+        raise RuntimeError(f"the solver process ended with code {child.returncode}")
+    status, value = pickle.loads(out)  # noqa: S301 - written by our own child process
+    if status != "ok":
+        logger.error("Solver of job %s failed: %s", job_id, value)
+        raise RuntimeError(value)
+    return value
+
+
+def _finish(job_id: int, status: str, *, message: str, result: dict | None = None) -> bool:
+    """Moves a running (or queued) job forward to a finished state, with its result, at once."""
+    allowed = [s for s, nexts in FORWARD.items() if status in nexts]
+    values: dict[str, Any] = {
+        "status": status,
+        "finished_at": utc_now(),
+        "message": message[:500],
+        "heartbeat_at": utc_now(),
+    }
+    if status == "done":
+        values["progress"] = 100
+    if result is not None:
+        values["result"] = json.dumps(result)
+    with unit_of_work() as session:
+        moved = session.execute(
+            sa.update(SolveJob)
+            .where(SolveJob.id == job_id, SolveJob.status.in_(allowed))
+            .values(**values)
+        )
+        session.commit()
+        return bool(moved.rowcount)
+
+
+def _final(job_id: int) -> JobView:
+    with unit_of_work() as session:
+        return _view(session.get(SolveJob, job_id), with_result=False)
+
+
+# --- Lost jobs ----------------------------------------------------------------------------------
+
+
+def fail_lost_jobs(now: dt.datetime | None = None) -> int:
+    """Fails active jobs whose runner stopped heartbeating; returns how many."""
+    now = now or utc_now()
+    cutoff = now - HEARTBEAT_TIMEOUT
+    seconds = int(HEARTBEAT_TIMEOUT.total_seconds())
+    with unit_of_work() as session:
+        moved = session.execute(
+            sa.update(SolveJob)
+            .where(SolveJob.status.in_(ACTIVE), SolveJob.heartbeat_at < cutoff)
+            .values(
+                status="failed",
+                finished_at=now,
+                message=(
+                    f"The server running this job stopped answering for {seconds} s, so the run "
+                    "was ended; start it again."
+                ),
+            )
+        )
+        session.commit()
+        return moved.rowcount or 0
+
+
+def recover_jobs_at_startup() -> int:
+    """Fails the active jobs of dead processes on this host, then any lost elsewhere.
+
+    Returns:
+        How many jobs were failed.
+    """
+    host = socket.gethostname()
+    failed = 0
+    with unit_of_work() as session:
+        rows = session.exec(
+            select(SolveJob.id, SolveJob.runner).where(SolveJob.status.in_(ACTIVE))
+        ).all()
+        dead = [
+            job_id
+            for job_id, runner in rows
+            if runner and runner.rsplit(":", 1)[0] == host and not _alive(runner)
+        ]
+        if dead:
+            moved = session.execute(
+                sa.update(SolveJob)
+                .where(SolveJob.id.in_(dead), SolveJob.status.in_(ACTIVE))
+                .values(
+                    status="failed",
+                    finished_at=utc_now(),
+                    message="The server restarted while this run was going; start it again.",
+                )
+            )
+            failed = moved.rowcount or 0
+        session.commit()
+    return failed + fail_lost_jobs()
+
+
+def _alive(runner: str) -> bool:
+    try:
+        pid = int(runner.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- Runners ------------------------------------------------------------------------------------
+
+
+class LocalJobRunner:
+    """Runs queued jobs in this process, a few at a time, heartbeating the ones that wait."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self._waiting: set[int] = set()
+        self._lock = threading.Lock()
+        self._beat = threading.Thread(target=self._heartbeat, daemon=True, name="job-heartbeat")
+        self._beat.start()
+
+    def submit(self, job_id: int) -> None:
+        """Takes a queued job; it runs when a worker thread is free."""
+        with self._lock:
+            self._waiting.add(job_id)
+        _mark_runner(job_id)
+        self._pool.submit(self._run, job_id)
+
+    def _run(self, job_id: int) -> None:
+        with self._lock:
+            self._waiting.discard(job_id)
+        try:
+            run_job(job_id)
+        except JobStateError as error:
+            logger.info("%s", error)
+        except Exception:  # noqa: BLE001 - a runner thread must survive any one job
+            logger.exception("Runner failed on job %s", job_id)
+
+    def _heartbeat(self) -> None:
+        while True:
+            time.sleep(HEARTBEAT_SECONDS * 2)
+            with self._lock:
+                waiting = list(self._waiting)
+            try:
+                if waiting:
+                    with unit_of_work() as session:
+                        session.execute(
+                            sa.update(SolveJob)
+                            .where(SolveJob.id.in_(waiting), SolveJob.status == "queued")
+                            .values(heartbeat_at=utc_now())
+                        )
+                        session.commit()
+                fail_lost_jobs()
+            except Exception:  # noqa: BLE001 - the next beat tries again
+                logger.exception("Job heartbeat failed")
+
+
+def _mark_runner(job_id: int) -> None:
+    with unit_of_work() as session:
+        session.execute(
+            sa.update(SolveJob)
+            .where(SolveJob.id == job_id, SolveJob.status == "queued")
+            .values(runner=runner_name(), heartbeat_at=utc_now())
+        )
+        session.commit()
+
+
+_runner: LocalJobRunner | None = None
+_runner_lock = threading.Lock()
+_dispatcher: Callable[[int], None] | None = None
+
+
+def set_dispatcher(dispatcher: Callable[[int], None] | None) -> None:
+    """Chooses who runs queued jobs (None: this process's `LocalJobRunner`)."""
+    global _dispatcher
+    _dispatcher = dispatcher
+
+
+def dispatch(job_id: int) -> None:
+    """Hands a committed, queued job to the configured runner."""
+    if _dispatcher is not None:
+        _dispatcher(job_id)
+        return
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            _runner = LocalJobRunner(int(os.environ.get("ICS_JOB_WORKERS", "1")))
+    _runner.submit(job_id)

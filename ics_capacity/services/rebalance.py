@@ -53,7 +53,15 @@ from ics_capacity.domain.assumptions import (
     ROAD_FACTOR,
     ROAD_SPEED_KM_PER_HOUR,
 )
-from ics_capacity.services.jobs import latest_result
+from ics_capacity.domain.errors import InvalidInputError
+from ics_capacity.domain.roles import Permission
+from ics_capacity.services.jobs import copy_latest_result, latest_result
+from ics_capacity.services.scenarios import (
+    NotFoundError,
+    ScenarioError,
+    branch_scenario,
+    scenario_transaction,
+)
 from solvers.common import SolveOptions
 from solvers.rebalance import schema as rb
 from solvers.rebalance.model import solve_rebalance
@@ -73,7 +81,7 @@ EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 ADMITTED_PART = "Part_2A"
 
 
-class ScenarioNotFoundError(LookupError):
+class ScenarioNotFoundError(NotFoundError, LookupError):
     """No scenario has the id asked for."""
 
     def __init__(self, scenario_id: int) -> None:
@@ -81,7 +89,7 @@ class ScenarioNotFoundError(LookupError):
         self.scenario_id = scenario_id
 
 
-class InstanceFileError(ValueError):
+class InstanceFileError(InvalidInputError):
     """A rebalancing instance file cannot be read; `problems` name each field that is wrong."""
 
     def __init__(self, path: Path, problems: list[str]) -> None:
@@ -104,7 +112,7 @@ def travel_minutes(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return round(km / ROAD_SPEED_KM_PER_HOUR * 60.0, 1)
 
 
-def rebalance_input(
+def rebalance_input_as_operator(
     scenario_id: int,
     *,
     weeks: int | None = None,
@@ -117,14 +125,14 @@ def rebalance_input(
         ScenarioNotFoundError: If no scenario has this id.
     """
     with unit_of_work(db_url) as session:
-        return _build_input(session, scenario_id, weeks=weeks, settings=settings)
+        return scenario_rebalance_input(session, scenario_id, weeks=weeks, settings=settings)
 
 
-def export_instance(
+def export_instance_as_operator(
     scenario_id: int, *, weeks: int | None = None, db_url: str | None = None
 ) -> dict[str, Any]:
     """The scenario's instance as a JSON-ready dict (docs/rebalance_instance.schema.json)."""
-    data = rebalance_input(scenario_id, weeks=weeks, db_url=db_url)
+    data = rebalance_input_as_operator(scenario_id, weeks=weeks, db_url=db_url)
     return data.model_dump(mode="json")
 
 
@@ -151,7 +159,7 @@ def load_instance(path: Path) -> RebalanceInput:
         raise InstanceFileError(path, problems) from error
 
 
-def run_rebalance(
+def run_rebalance_as_operator(
     scenario_id: int,
     *,
     weeks: int | None = None,
@@ -165,7 +173,7 @@ def run_rebalance(
     Raises:
         ScenarioNotFoundError: If no scenario has this id.
     """
-    data = rebalance_input(scenario_id, weeks=weeks, db_url=db_url)
+    data = rebalance_input_as_operator(scenario_id, weeks=weeks, db_url=db_url)
     return solve_instance(
         data, time_limit_seconds=time_limit_seconds, num_workers=num_workers, seed=seed
     )
@@ -188,13 +196,14 @@ def solve_instance(
 # --- Reading the scenario --------------------------------------------------------------------
 
 
-def _build_input(
+def scenario_rebalance_input(
     session: Session,
     scenario_id: int,
     *,
     weeks: int | None,
     settings: RebalanceSettings | None,
 ) -> RebalanceInput:
+    """The scenario's rebalancing instance, read inside a use case that has checked the caller."""
     scenario = session.get(Scenario, scenario_id)
     if scenario is None:
         raise ScenarioNotFoundError(scenario_id)
@@ -450,3 +459,19 @@ def _population_locations(
         if main:
             located[member.ods_code] = (main[0].latitude, main[0].longitude)  # type: ignore[assignment]
     return located
+
+
+def save_plan_as_scenario(token: str | None, scenario_id: int, name: str) -> int:
+    """Saves the scenario's newest plan as a new draft scenario carrying that plan, at once.
+
+    The caller must be allowed to branch scenarios in the scenario's collaborative.
+
+    Returns:
+        The new scenario's id.
+    """
+    with scenario_transaction(token, scenario_id, Permission.MANAGE_SCENARIOS) as use:
+        if latest_result(use.session, use.scenario.id, "rebalance") is None:
+            raise ScenarioError("Run the optimiser first.")
+        copy = branch_scenario(use, name, description="Rebalancing plan")
+        copy_latest_result(use.session, use.principal.email, use.scenario.id, copy.id, "rebalance")
+        return copy.id

@@ -22,6 +22,7 @@ shown.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -1037,10 +1038,13 @@ def rota_choices(token: str, scenario_id: int) -> dict[str, Any]:
         }
 
 
-def build_problem(
+def rota_problem_as_operator(
     scenario_id: int, settings: RotaSettings, db_url: str | None = None
 ) -> RotaProblem:
-    """The rota problem of a scenario (no permission check: for the CLI and the job worker)."""
+    """The rota problem of a scenario, as the server operator reads it (CLI, tests).
+
+    No permission check: the operator's path. Users' builds go through `services.jobs`.
+    """
     with unit_of_work(db_url) as session:
         scenario = session.get(Scenario, scenario_id)
         if scenario is None:
@@ -1048,9 +1052,11 @@ def build_problem(
         return rota_problem(session, scenario, settings)
 
 
-def run_rota(scenario_id: int, settings: RotaSettings, db_url: str | None = None) -> dict[str, Any]:
-    """Builds and solves the scenario's rota (for the CLI; the page runs it as a job)."""
-    return solve_problem(build_problem(scenario_id, settings, db_url))
+def run_rota_as_operator(
+    scenario_id: int, settings: RotaSettings, db_url: str | None = None
+) -> dict[str, Any]:
+    """Builds and solves the scenario's rota as the server operator (the CLI; no check)."""
+    return solve_problem(rota_problem_as_operator(scenario_id, settings, db_url))
 
 
 def set_lock(
@@ -1212,6 +1218,29 @@ def rota_locks(token: str, scenario_id: int) -> dict[tuple[str, str], str]:
         return {(code, d.isoformat()): s for code, d, s in rows}
 
 
+def outcome_with_lock(
+    outcome: dict[str, Any], staff_code: str, on: str, shift: str | None
+) -> dict[str, Any]:
+    """The rota shown as a new outcome with one cell's lock set or removed, after `set_lock`.
+
+    `shift` is a shift id, '' for a day off, or None to remove the lock; a date outside the rota
+    changes nothing.
+    """
+    if on not in outcome.get("dates", []):
+        return outcome
+    changed = copy.deepcopy(outcome)
+    day = changed["dates"].index(on)
+    changed["locked"] = [
+        lk for lk in changed["locked"] if not (lk["staff_id"] == staff_code and lk["day"] == day)
+    ]
+    for person in changed["staff"]:
+        if person["code"] == staff_code:
+            person["cells"][day]["locked"] = shift is not None
+    if shift is not None:
+        changed["locked"].append({"staff_id": staff_code, "day": day, "shift_id": shift or None})
+    return changed
+
+
 # --- Exports -----------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = (
@@ -1323,19 +1352,20 @@ __all__ = [
     "RotaProblem",
     "RotaSettings",
     "RotaSettingsError",
-    "build_problem",
+    "rota_problem_as_operator",
     "describe",
     "export_csv",
     "export_xlsx",
     "rota_choices",
     "rota_locks",
-    "run_rota",
+    "run_rota_as_operator",
+    "hub_codes_as_operator",
     "set_lock",
     "solve_problem",
 ]
 
 
-def hub_codes(scenario_id: int, db_url: str | None = None) -> tuple[str, ...]:
+def hub_codes_as_operator(scenario_id: int, db_url: str | None = None) -> tuple[str, ...]:
     """The scenario's elective hub site codes (the CLI's default sites)."""
     with unit_of_work(db_url) as session:
         return tuple(

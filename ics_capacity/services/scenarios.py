@@ -9,6 +9,8 @@ Approved, submitted and archived scenarios are read-only: branch them to change 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,6 +23,7 @@ from ics_capacity.db.models import (
     CaseMix,
     Collaborative,
     ImportBatch,
+    Membership,
     RotaLeave,
     RotaRequest,
     RotaStaff,
@@ -33,18 +36,20 @@ from ics_capacity.db.models import (
     SystemFlow,
     TheatreCapacity,
     TrustBeds,
+    UserAccount,
     WaitingList,
     Workforce,
     utc_now,
 )
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.domain.roles import Permission
+from ics_capacity.domain.errors import ServiceError
+from ics_capacity.domain.roles import Permission, role_allows
 from ics_capacity.services.auth import Principal, principal_for
 
 EDITABLE_STATUSES = {ScenarioStatus.DRAFT, ScenarioStatus.REJECTED}
 
 
-class ScenarioError(Exception):
+class ScenarioError(ServiceError):
     """A scenario action that cannot be done, with the reason in planners' words."""
 
 
@@ -97,6 +102,41 @@ def load_scenario(
         raise NotFoundError(f"Scenario {scenario_id} was not found.")
     principal.require(permission, scenario.collaborative_id)
     return scenario
+
+
+@dataclass(frozen=True)
+class ScenarioUse:
+    """What a use case on one scenario works with: the open session, the caller, the scenario."""
+
+    session: Session
+    principal: Principal
+    scenario: Scenario
+
+
+@contextmanager
+def scenario_transaction(
+    token: str | None, scenario_id: int, permission: Permission, *, editable: bool = False
+) -> Iterator[ScenarioUse]:
+    """One transaction on a scenario the caller may act on; commits when the block ends cleanly.
+
+    The one prologue of every use case that reads or changes a scenario: the session token is
+    resolved to a principal inside the transaction, the scenario is loaded only if the caller's
+    role in its collaborative allows `permission` (and, with `editable`, only while it is a draft
+    or rejected), and the work is committed only if the block raises nothing.
+
+    Raises:
+        NotSignedInError: no valid session.
+        NotFoundError: no such scenario, or one of a collaborative the caller is not in.
+        PermissionDeniedError: the caller's role does not allow `permission`.
+        ScenarioError: `editable` was asked and the scenario is submitted, approved or archived.
+    """
+    with unit_of_work() as session:
+        principal = principal_for(session, token)
+        scenario = load_scenario(session, principal, int(scenario_id), permission)
+        if editable:
+            require_editable(scenario)
+        yield ScenarioUse(session, principal, scenario)
+        session.commit()
 
 
 def require_editable(scenario: Scenario) -> None:
@@ -199,29 +239,32 @@ def create_scenario(token: str, source_id: int, name: str, description: str = ""
     Returns:
         The new scenario's id.
     """
+    with scenario_transaction(token, source_id, Permission.MANAGE_SCENARIOS) as use:
+        return branch_scenario(use, name, description).id
+
+
+def branch_scenario(use: ScenarioUse, name: str, description: str = "") -> Scenario:
+    """The new draft copy of `use.scenario`, inside the caller's transaction (flushed, audited)."""
     name = name.strip()
     if not name:
         raise ScenarioError("Give the scenario a name.")
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        source = load_scenario(session, principal, source_id, Permission.MANAGE_SCENARIOS)
-        _require_unique_name(session, source.collaborative_id, name)
-        copy = Scenario(
-            collaborative_id=source.collaborative_id,
-            name=name,
-            description=description.strip(),
-            owner=principal.email,
-            parent_id=source.id,
-            status=ScenarioStatus.DRAFT,
-            data_period=source.data_period,
-            updated_by=principal.email,
-        )
-        session.add(copy)
-        session.flush()
-        _copy_rows(session, source.id, copy.id)
-        audit(session, principal, copy, "scenario.create", f"Created '{name}' from '{source.name}'")
-        session.commit()
-        return copy.id
+    session, principal, source = use.session, use.principal, use.scenario
+    _require_unique_name(session, source.collaborative_id, name)
+    copy = Scenario(
+        collaborative_id=source.collaborative_id,
+        name=name,
+        description=description.strip(),
+        owner=principal.email,
+        parent_id=source.id,
+        status=ScenarioStatus.DRAFT,
+        data_period=source.data_period,
+        updated_by=principal.email,
+    )
+    session.add(copy)
+    session.flush()
+    _copy_rows(session, source.id, copy.id)
+    audit(session, principal, copy, "scenario.create", f"Created '{name}' from '{source.name}'")
+    return copy
 
 
 def _copy_rows(session: Session, source_id: int, target_id: int) -> None:
@@ -440,6 +483,27 @@ def add_comment(token: str, scenario_id: int, body: str) -> None:
             new=body[:200],
         )
         session.commit()
+
+
+def viewers_still_allowed(token: str | None, scenario_id: int, user_ids: set[int]) -> set[int]:
+    """Which of these users may still view the scenario (for pushing a change to its room).
+
+    The caller must be allowed to view it too; a user whose account is disabled, or who has left
+    the scenario's collaborative, is not in the answer.
+    """
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        if not user_ids:
+            return set()
+        rows = use.session.exec(
+            select(Membership.user_id, Membership.role)
+            .join(UserAccount, UserAccount.id == Membership.user_id)
+            .where(
+                Membership.collaborative_id == use.scenario.collaborative_id,
+                Membership.user_id.in_(list(user_ids)),
+                UserAccount.is_active,
+            )
+        ).all()
+        return {user_id for user_id, role in rows if role_allows(role, Permission.VIEW)}
 
 
 def list_comments(token: str, scenario_id: int) -> list[CommentView]:

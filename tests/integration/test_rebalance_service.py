@@ -17,10 +17,10 @@ from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.assumptions import DEMO_SITES, ROAD_FACTOR, ROAD_SPEED_KM_PER_HOUR
 from ics_capacity.services.rebalance import (
     ScenarioNotFoundError,
-    export_instance,
+    export_instance_as_operator,
     haversine_km,
-    rebalance_input,
-    run_rebalance,
+    rebalance_input_as_operator,
+    run_rebalance_as_operator,
 )
 from solvers.common import Status
 from solvers.rebalance import check_result
@@ -42,8 +42,8 @@ def _schema() -> dict:
 def test_demo_solves_optimally_and_passes_the_checker(seeded_db_url: str) -> None:
     """The demo is solved to optimality, checked, and beats no collaboration on worst pressure."""
     scenario = _scenario_id(seeded_db_url)
-    result = run_rebalance(scenario, time_limit_seconds=20, num_workers=1, db_url=seeded_db_url)
-    data = rebalance_input(scenario, db_url=seeded_db_url)
+    result = run_rebalance_as_operator(scenario, time_limit_seconds=20, num_workers=1, db_url=seeded_db_url)
+    data = rebalance_input_as_operator(scenario, db_url=seeded_db_url)
     assert result.status == Status.OPTIMAL
     assert check_result(data, result) == []
     assert result.gap == 0.0 and result.bound <= result.objective
@@ -55,7 +55,7 @@ def test_demo_solves_optimally_and_passes_the_checker(seeded_db_url: str) -> Non
 
 def test_instance_reads_lists_hubs_and_independent_capacity(seeded_db_url: str) -> None:
     """The instance holds the four trusts' admitted lists, the six sites and bought capacity."""
-    data = rebalance_input(_scenario_id(seeded_db_url), db_url=seeded_db_url)
+    data = rebalance_input_as_operator(_scenario_id(seeded_db_url), db_url=seeded_db_url)
     assert {q.provider for q in data.queues} == {"RBK", "RL4", "RNA", "RXK"}
     assert {h.id for h in data.hubs if h.kind != HubKind.INDEPENDENT_SECTOR} == {
         s.code for s in DEMO_SITES
@@ -71,7 +71,7 @@ def test_instance_reads_lists_hubs_and_independent_capacity(seeded_db_url: str) 
 
 def test_travel_minutes_come_from_site_coordinates(seeded_db_url: str) -> None:
     """New Cross to Cannock = straight-line km x road factor / speed, to a tenth of a minute."""
-    data = rebalance_input(_scenario_id(seeded_db_url), db_url=seeded_db_url)
+    data = rebalance_input_as_operator(_scenario_id(seeded_db_url), db_url=seeded_db_url)
     sites = {s.code: s for s in DEMO_SITES}
     km = haversine_km(
         sites["NEWCROSS"].latitude,
@@ -88,9 +88,9 @@ def test_travel_minutes_come_from_site_coordinates(seeded_db_url: str) -> None:
 def test_export_validates_against_the_schema_and_round_trips(seeded_db_url: str) -> None:
     """The exported instance is valid JSON Schema data and reads back to the same instance."""
     scenario = _scenario_id(seeded_db_url)
-    exported = export_instance(scenario, weeks=26, db_url=seeded_db_url)
+    exported = export_instance_as_operator(scenario, weeks=26, db_url=seeded_db_url)
     jsonschema.validate(json.loads(json.dumps(exported)), _schema())
-    assert RebalanceInput.model_validate(exported) == rebalance_input(
+    assert RebalanceInput.model_validate(exported) == rebalance_input_as_operator(
         scenario, weeks=26, db_url=seeded_db_url
     )
     assert exported["settings"]["horizon_weeks"] == 26
@@ -107,7 +107,7 @@ def test_worked_example_in_docs_is_valid() -> None:
 def test_unknown_scenario_is_refused(seeded_db_url: str) -> None:
     """Asking for a scenario that does not exist raises an error naming its id."""
     with pytest.raises(ScenarioNotFoundError, match="Scenario 999999"):
-        rebalance_input(999_999, db_url=seeded_db_url)
+        rebalance_input_as_operator(999_999, db_url=seeded_db_url)
 
 
 def test_cli_prints_one_json_result(seeded_db_url: str, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001

@@ -47,14 +47,14 @@ from ics_capacity.domain.rota_assumptions import (
 from ics_capacity.domain.staff import StaffRole
 from ics_capacity.services import auth
 from ics_capacity.services import scenarios as sc
-from ics_capacity.services.rebalance import rebalance_input
+from ics_capacity.services.rebalance import rebalance_input_as_operator
 from ics_capacity.services.rota import (
     EXPORT_COLUMNS,
     KIND_LABELS,
     RULE_LABELS,
     RotaSettings,
     RotaSettingsError,
-    build_problem,
+    rota_problem_as_operator,
     describe,
     export_csv,
     export_xlsx,
@@ -147,7 +147,7 @@ def sandwell(seeded_db_url: str) -> SimpleNamespace:
     """The demo's Sandwell rota for the first week of leave, built and solved once per backend."""
     scenario = _baseline_id(seeded_db_url)
     start = _first_monday(seeded_db_url, scenario)
-    problem = build_problem(scenario, _settings(start), seeded_db_url)
+    problem = rota_problem_as_operator(scenario, _settings(start), seeded_db_url)
     outcome = solve_problem(problem)
     return SimpleNamespace(
         url=seeded_db_url, scenario=scenario, start=start, problem=problem, outcome=outcome
@@ -245,8 +245,8 @@ def test_a_person_barred_from_the_hub_is_left_off_its_rota(app_db) -> None:
         person.sites = f"{person.home_site_code},CANNOCK"
         session.add(person)
         session.commit()
-    sandwell = build_problem(branch.id, _settings(branch.start), url)
-    cannock = build_problem(branch.id, _settings(branch.start, site_codes=("CANNOCK",)), url)
+    sandwell = rota_problem_as_operator(branch.id, _settings(branch.start), url)
+    cannock = rota_problem_as_operator(branch.id, _settings(branch.start, site_codes=("CANNOCK",)), url)
     assert code not in {p.id for p in sandwell.data.staff}
     assert code in {p.id for p in cannock.data.staff}
 
@@ -378,7 +378,7 @@ def test_locks_to_a_shift_and_to_off_are_kept_when_re_solved(app_db) -> None:
     url, emails = app_db
     branch = _branch(url, emails, "Rota with locks")
     settings = _settings(branch.start)
-    problem = build_problem(branch.id, settings, url)
+    problem = rota_problem_as_operator(branch.id, settings, url)
     first = solve_problem(problem)
     assert first["hard_violations"] == []
     staff = {p.id: p for p in problem.data.staff}
@@ -405,7 +405,7 @@ def test_locks_to_a_shift_and_to_off_are_kept_when_re_solved(app_db) -> None:
         (busy, branch.start.isoformat()): "",
     }
 
-    again_problem = build_problem(branch.id, settings, url)
+    again_problem = rota_problem_as_operator(branch.id, settings, url)
     again = solve_problem(again_problem)
     assert again["hard_violations"] == []
     assert again["checked_objective"] == again["stats"]["objective"]
@@ -431,7 +431,7 @@ def test_a_stale_lock_is_refused_naming_who_changed_it(app_db) -> None:
     url, emails = app_db
     branch = _branch(url, emails, "Rota conflict")
     admin = _token(emails, "admin")
-    code = build_problem(branch.id, _settings(branch.start), url).data.staff[0].id
+    code = rota_problem_as_operator(branch.id, _settings(branch.start), url).data.staff[0].id
     set_lock(branch.lead, branch.id, code, branch.start, "", expected=None)
     with pytest.raises(sc.ConflictError, match=emails["workforce_lead"]) as error:
         set_lock(admin, branch.id, code, branch.start, f"{HUB}-AM", expected=None)
@@ -446,7 +446,7 @@ def test_a_stale_unlock_is_refused_naming_who_unlocked(app_db) -> None:
     url, emails = app_db
     branch = _branch(url, emails, "Rota unlock conflict")
     admin = _token(emails, "admin")
-    code = build_problem(branch.id, _settings(branch.start), url).data.staff[0].id
+    code = rota_problem_as_operator(branch.id, _settings(branch.start), url).data.staff[0].id
     set_lock(admin, branch.id, code, branch.start, "", expected=None)
     set_lock(branch.lead, branch.id, code, branch.start, None, expected="")
     with pytest.raises(sc.ConflictError, match=emails["workforce_lead"]):
@@ -458,7 +458,7 @@ def test_roles_without_the_rota_permission_may_not_lock(app_db, role: str) -> No
     """Viewers, executives and managers are refused a lock, and nothing is saved."""
     url, emails = app_db
     branch = _branch(url, emails, f"Rota {role}")
-    code = build_problem(branch.id, _settings(branch.start), url).data.staff[0].id
+    code = rota_problem_as_operator(branch.id, _settings(branch.start), url).data.staff[0].id
     with pytest.raises(auth.PermissionDeniedError):
         set_lock(_token(emails, role), branch.id, code, branch.start, "", expected=None)
     assert rota_locks(_token(emails, role), branch.id) == {}
@@ -469,7 +469,7 @@ def test_another_collaboratives_user_finds_no_scenario(app_db) -> None:
     url, emails = app_db
     branch = _branch(url, emails, "Rota outsider")
     outsider = _token(emails, "outsider")
-    code = build_problem(branch.id, _settings(branch.start), url).data.staff[0].id
+    code = rota_problem_as_operator(branch.id, _settings(branch.start), url).data.staff[0].id
     with pytest.raises(sc.NotFoundError):
         set_lock(outsider, branch.id, code, branch.start, "", expected=None)
     with pytest.raises(sc.NotFoundError):
@@ -483,7 +483,7 @@ def test_locks_on_an_approved_scenario_are_refused(app_db) -> None:
     url, emails = app_db
     base = _baseline_id(url)
     start = _first_monday(url, base)
-    code = build_problem(base, _settings(start), url).data.staff[0].id
+    code = rota_problem_as_operator(base, _settings(start), url).data.staff[0].id
     with pytest.raises(sc.ScenarioError, match="approved and cannot be changed"):
         set_lock(_token(emails, "workforce_lead"), base, code, start, "", expected=None)
 
@@ -492,7 +492,7 @@ def test_a_lock_at_a_site_the_person_may_not_work_at_is_refused(app_db) -> None:
     """Locking someone onto a site outside their list names the person and their sites."""
     url, emails = app_db
     branch = _branch(url, emails, "Rota sites")
-    person = build_problem(branch.id, _settings(branch.start), url).data.staff[0]
+    person = rota_problem_as_operator(branch.id, _settings(branch.start), url).data.staff[0]
     assert "MIDMET" not in person.sites
     with pytest.raises(sc.ScenarioError, match="may not work at MIDMET"):
         set_lock(branch.lead, branch.id, person.id, branch.start, "MIDMET-LD", expected=None)
@@ -506,7 +506,7 @@ def test_a_lock_to_a_shift_of_another_role_is_refused(app_db) -> None:
     branch = _branch(url, emails, "Rota roles")
     nurse = next(
         p.id
-        for p in build_problem(branch.id, _settings(branch.start), url).data.staff
+        for p in rota_problem_as_operator(branch.id, _settings(branch.start), url).data.staff
         if p.group == "ward_nurse"
     )
     with pytest.raises(sc.ScenarioError, match="ward"):
@@ -520,7 +520,7 @@ def test_a_branch_copies_the_rota_staff_list_with_leave_but_not_locks(app_db) ->
     """A new scenario holds the same people, sites, costs and leave as its source; no locks."""
     url, emails = app_db
     branch = _branch(url, emails, "Rota source")
-    code = build_problem(branch.id, _settings(branch.start), url).data.staff[0].id
+    code = rota_problem_as_operator(branch.id, _settings(branch.start), url).data.staff[0].id
     set_lock(branch.lead, branch.id, code, branch.start, "", expected=None)
     copy = sc.create_scenario(branch.lead, branch.id, "Rota copy")
 
@@ -566,7 +566,7 @@ def test_a_branch_copies_the_rota_staff_list_with_leave_but_not_locks(app_db) ->
 
 
 def _sessions(url: str, scenario_id: int) -> dict[str, float]:
-    data = rebalance_input(scenario_id, db_url=url)
+    data = rebalance_input_as_operator(scenario_id, db_url=url)
     return {h.id: h.theatre.sessions_per_theatre_per_week for h in data.hubs if h.theatre}
 
 
@@ -624,7 +624,7 @@ def test_unusable_settings_name_every_field_at_once(seeded_db_url: str) -> None:
         num_workers=0,
     )
     with pytest.raises(RotaSettingsError) as error:
-        build_problem(scenario, bad, seeded_db_url)
+        rota_problem_as_operator(scenario, bad, seeded_db_url)
     fields = [p.split(":")[0] for p in error.value.problems]
     assert fields == ["weeks", "sites", "rule pack", "demand", "time limit", "workers"]
     assert "'eu_only' is not one of uk_default" in str(error.value)
@@ -635,7 +635,7 @@ def test_unknown_site_codes_are_named(seeded_db_url: str) -> None:
     scenario = _baseline_id(seeded_db_url)
     start = _first_monday(seeded_db_url, scenario)
     with pytest.raises(RotaSettingsError) as error:
-        build_problem(
+        rota_problem_as_operator(
             scenario, _settings(start, site_codes=(HUB, "NOWHERE", "ATLANTIS")), seeded_db_url
         )
     assert error.value.problems == ["sites: NOWHERE, ATLANTIS are not sites of this scenario"]
@@ -646,7 +646,7 @@ def test_plan_demand_without_a_rebalancing_plan_is_explained(seeded_db_url: str)
     scenario = _baseline_id(seeded_db_url)
     start = _first_monday(seeded_db_url, scenario)
     with pytest.raises(RotaSettingsError) as error:
-        build_problem(scenario, _settings(start, demand="plan"), seeded_db_url)
+        rota_problem_as_operator(scenario, _settings(start, demand="plan"), seeded_db_url)
     (problem,) = error.value.problems
     assert problem.startswith("demand:") and "no finished rebalancing plan" in problem
 
@@ -661,19 +661,19 @@ def test_a_scenario_without_rota_staff_is_explained(app_db) -> None:
         )
         session.commit()
     with pytest.raises(RotaSettingsError, match="^staff: nobody on this scenario's rota staff"):
-        build_problem(branch.id, _settings(branch.start), url)
+        rota_problem_as_operator(branch.id, _settings(branch.start), url)
     with unit_of_work(url) as session:
         session.execute(sa.delete(RotaStaff).where(RotaStaff.scenario_id == branch.id))
         session.commit()
     with pytest.raises(RotaSettingsError) as error:
-        build_problem(branch.id, _settings(branch.start), url)
+        rota_problem_as_operator(branch.id, _settings(branch.start), url)
     assert [p.split(":")[0] for p in error.value.problems] == ["staff"]
 
 
 def test_an_unknown_scenario_is_named(seeded_db_url: str) -> None:
     """Building the rota of a scenario that does not exist names its id."""
     with pytest.raises(sc.ScenarioError, match="Scenario 999999 does not exist"):
-        build_problem(999_999, _settings(dt.date(2027, 1, 4)), seeded_db_url)
+        rota_problem_as_operator(999_999, _settings(dt.date(2027, 1, 4)), seeded_db_url)
 
 
 # --- Exports ---------------------------------------------------------------------------------
@@ -755,10 +755,10 @@ def test_plan_demand_runs_the_lists_the_rebalancing_plan_needs(app_db) -> None:
             )
         )
         session.commit()
-    problem = build_problem(base, _settings(start, demand="plan"), url)
+    problem = rota_problem_as_operator(base, _settings(start, demand="plan"), url)
     lists = {day: n for (site, day), n in problem.lists.items() if site == HUB}
     assert lists == {day: 1 for day in range(HUB_OPERATING_DAYS_PER_WEEK)}
     surgeons = {n.skill for n in problem.needs if n.role is StaffRole.SURGEON}
     assert surgeons == {"surgeon:C_110"}
-    two_weeks = build_problem(base, _settings(start, demand="plan", weeks=2), url)
+    two_weeks = rota_problem_as_operator(base, _settings(start, demand="plan", weeks=2), url)
     assert all(n == 0 for (site, day), n in two_weeks.lists.items() if day >= 7)

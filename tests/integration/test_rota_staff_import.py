@@ -16,7 +16,7 @@ from ics_capacity.services import auth
 from ics_capacity.services import scenarios as sc
 from ics_capacity.services.auth import PermissionDeniedError
 from ics_capacity.services.data_exchange import commit_import, preview_import
-from ics_capacity.services.rota import RotaSettings, build_problem, set_lock
+from ics_capacity.services.rota import RotaSettings, rota_problem_as_operator, set_lock
 from tests.conftest import TEST_PASSWORD
 
 MAIN_SITE = {"RBK": "MANOR", "RL4": "NEWCROSS", "RNA": "RUSSELLS", "RXK": "MIDMET"}
@@ -91,7 +91,7 @@ def test_the_file_becomes_the_staff_list_keeping_locks_of_people_who_stay(
         ).all()
     assert [tuple(lk) for lk in locks] == [(before["id"], monday)]
     assert [tuple(x) for x in leave] == [(dt.date(2027, 1, 11), dt.date(2027, 1, 17))]
-    problem = build_problem(
+    problem = rota_problem_as_operator(
         branch,
         RotaSettings(start_date=monday, weeks=2, site_codes=("SANDWELL",), time_limit_seconds=3),
         url,

@@ -12,15 +12,15 @@ from collections import OrderedDict
 
 import reflex as rx
 
-from ics_capacity.services.auth import AuthError
 from ics_capacity.services.board_pack import board_pack_html
+from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.projections import (
     ScenarioProjection,
     capacity_needed,
     dashboard_chart_specs,
     project_scenario,
 )
-from ics_capacity.services.scenarios import ScenarioError, list_scenarios, scenario_summary
+from ics_capacity.services.scenarios import list_scenarios, scenario_summary
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
@@ -28,7 +28,7 @@ from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
 
-ERRORS = (AuthError, ScenarioError, ValueError)
+ERRORS = (ServiceError, ValueError)
 
 
 def _headline(projection: ScenarioProjection) -> list[dict[str, str]]:

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import reflex as rx
 
-from ics_capacity.importers.problems import ImportValidationError
-from ics_capacity.services.auth import AuthError
 from ics_capacity.services.data_exchange import (
     EXPORT_TABLES,
     IMPORT_KINDS,
@@ -20,11 +18,12 @@ from ics_capacity.services.data_exchange import (
     export_table,
     preview_import,
 )
-from ics_capacity.services.scenarios import ScenarioError, list_scenarios
+from ics_capacity.services.errors import ImportValidationError, ServiceError
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, panel
-from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
+from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.session import SessionState, refusal
 
 KIND_LABELS = {
     "rtt": "RTT Full CSV extract (waiting lists; .csv or .zip)",
@@ -36,14 +35,12 @@ KIND_LABELS = {
     "rota_staff": "Rota staff list: who may be rostered at the hubs (.csv)",
 }
 UPLOAD_ID = "data-upload"
-ERRORS = (AuthError, ScenarioError, ValueError)
+ERRORS = (ServiceError, ValueError)
 
 
 class DataState(rx.State):
     """The chosen scenario and file kind, the uploaded file and its preview."""
 
-    scenarios: list[dict[str, str]] = []
-    scenario_id: str = ""
     kind: str = "rtt"
     ics: str = ""
     file_name: str = ""
@@ -60,20 +57,27 @@ class DataState(rx.State):
         session = await self.get_state(SessionState)
         if not session.signed_in:
             return None
+        picker = await self.get_state(ScenarioPicker)
         try:
-            rows = list_scenarios(session.token, session.collaborative_id)
+            await picker._list(prefer_editable=True)
         except ERRORS as error:
+            self._clear()
             return refusal(error)
-        self.scenarios, self.scenario_id = scenario_options(
-            rows, self.scenario_id, prefer_editable=True
-        )
         return None
 
     @rx.event
-    def choose_scenario(self, scenario_id: str):
-        """Picks the scenario to import into or export."""
-        self.scenario_id = scenario_id
+    async def choose_scenario(self, scenario_id: str):
+        """Picks the scenario to import into or export, once the server accepts the choice."""
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            await picker._choose(scenario_id)
+        except ERRORS as error:
+            return refusal(error)
         self._clear()
+        return None
+
+    async def _scenario(self) -> int:
+        return (await self.get_state(ScenarioPicker))._scenario_id
 
     @rx.event
     def choose_kind(self, kind: str):
@@ -113,7 +117,7 @@ class DataState(rx.State):
         session = await self.get_state(SessionState)
         try:
             preview = preview_import(
-                session.token, int(self.scenario_id or 0), self.kind, path, ics=self.ics or None
+                session.token, await self._scenario(), self.kind, path, ics=self.ics or None
             )
         except ERRORS as error:
             self.checking = False
@@ -134,7 +138,7 @@ class DataState(rx.State):
         try:
             outcome = commit_import(
                 session.token,
-                int(self.scenario_id),
+                await self._scenario(),
                 self.kind,
                 Path(self._upload_path),
                 ics=self.ics or None,
@@ -153,7 +157,7 @@ class DataState(rx.State):
         """Downloads one table of the scenario as CSV or Excel."""
         session = await self.get_state(SessionState)
         try:
-            name, data = export_table(session.token, int(self.scenario_id), table, fmt)
+            name, data = export_table(session.token, await self._scenario(), table, fmt)
         except ERRORS as error:
             return refusal(error)
         return rx.download(data=data, filename=name)
@@ -163,7 +167,7 @@ class DataState(rx.State):
         """Downloads the whole scenario as JSON, Excel or a zip of CSV files."""
         session = await self.get_state(SessionState)
         try:
-            name, data = export_scenario(session.token, int(self.scenario_id), fmt)
+            name, data = export_scenario(session.token, await self._scenario(), fmt)
         except ERRORS as error:
             return refusal(error)
         return rx.download(data=data, filename=name)
@@ -210,8 +214,10 @@ def _import_panel() -> rx.Component:
             _select(
                 "Scenario",
                 "data-scenario",
-                rx.foreach(DataState.scenarios, lambda s: rx.el.option(s["name"], value=s["id"])),
-                DataState.scenario_id,
+                rx.foreach(
+                    ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
+                ),
+                ScenarioPicker.chosen,
                 DataState.choose_scenario,
             ),
             _select(

@@ -7,121 +7,33 @@ reload or a colleague sees the same plan. The plan can be saved as a new scenari
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 
-import pandas as pd
 import reflex as rx
 
-from ics_capacity.charts.rebalance import pressure_chart
-from ics_capacity.services.auth import AuthError
-from ics_capacity.services.jobs import latest_job, start_job, update_job
-from ics_capacity.services.rebalance import rebalance_input, solve_instance
-from ics_capacity.services.scenarios import ScenarioError, create_scenario, list_scenarios
+from ics_capacity.services.errors import InvalidInputError, ServiceError
+from ics_capacity.services.jobs import cancel_job, job_view, start_job
+from ics_capacity.services.rebalance import save_plan_as_scenario
+from ics_capacity.services.rebalance_view import PlanView, latest_plan
 from ics_capacity.ui import theme
-from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
-from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
-from solvers.rebalance.schema import RebalanceSettings
+from ics_capacity.ui.state.session import SessionState, refusal
 
-ERRORS = (AuthError, ScenarioError, ValueError, LookupError)
-
-
-def _summarise(result: dict, names: dict[str, str]) -> dict:
-    """Plain rows for the page from a RebalanceResult as JSON."""
-    levels = [
-        {
-            "level": str(lv["level"]),
-            "name": lv["description"] or lv["name"],
-            "objective": _num(lv.get("objective")),
-            "bound": _num(lv.get("bound")),
-            "gap": "–" if lv.get("gap") is None else f"{lv['gap']:.2%}",
-            "status": lv["status"],
-        }
-        for lv in result.get("levels", [])
-    ]
-    compare = []
-    plans = [("Optimised plan", result.get("metrics"))] + [
-        (b["name"].replace("_", " ").capitalize(), b["metrics"])
-        for b in result.get("baselines", [])
-    ]
-    for name, m in plans:
-        if m:
-            compare.append(
-                {
-                    "plan": name,
-                    "worst": f"{m['worst_pressure']:.2f}",
-                    "worst_list": m["worst_queue"],
-                    "over52": fmt.count(m["long_waiters_at_end"].get("52", 0)),
-                    "treated": fmt.count(m["patients_treated"]),
-                    "transfers": fmt.count(m["transfers"]),
-                }
-            )
-    by_provider: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
-    for q in result.get("queues", []):
-        row = by_provider[q["provider"]]
-        row[0] += q["waiting_at_start"]
-        row[1] += q["waiting_at_end"]
-        row[2] = max(row[2], q["pressure_at_start"])
-        row[3] = max(row[3], q["pressure_at_end"])
-    providers = [
-        {
-            "provider": names.get(p, p),
-            "start": fmt.count(v[0]),
-            "end": fmt.count(v[1]),
-            "p_start": f"{v[2]:.2f}",
-            "p_end": f"{v[3]:.2f}",
-        }
-        for p, v in sorted(by_provider.items())
-    ]
-    flows: dict[tuple[str, str], float] = defaultdict(float)
-    for row in result.get("plan", []):
-        if row.get("transfer"):
-            flows[(row["provider"], row["hub"])] += row["patients"]
-    flow_rows = [
-        {"provider": names.get(p, p), "hub": h, "patients": fmt.count(n)}
-        for (p, h), n in sorted(flows.items(), key=lambda kv: -kv[1])
-        if n >= 0.5
-    ]
-    limits = [
-        {
-            "message": b["message"],
-            "pressure": f"{b['worst_pressure_reduction_per_unit']:.4f}",
-            "long": f"{b['long_wait_reduction_per_unit']:.2f}",
-            "unit": b.get("unit", ""),
-        }
-        for b in result.get("binding_limits", [])[:25]
-    ]
-    stats = result.get("stats", {})
-    return {
-        "levels": levels,
-        "compare": compare,
-        "providers": providers,
-        "flows": flow_rows,
-        "limits": limits,
-        "stats": f"Status {stats.get('status', '?')}; {stats.get('wall_seconds', 0):.1f} s "
-        f"of a {stats.get('time_limit', stats.get('time_limit_seconds', 0))} s limit "
-        f"on {stats.get('num_workers', '?')} workers; LP solver "
-        f"{result.get('lp_algorithm', '')}.",
-    }
-
-
-def _num(value) -> str:  # noqa: ANN001
-    return "–" if value is None else f"{value:,.3f}"
+WATCH_SECONDS = 1.0
 
 
 class RebalanceState(rx.State):
-    """The chosen scenario, the run settings and the latest plan."""
+    """The run settings and the latest plan of the scenario chosen in the shared picker."""
 
-    scenarios: list[dict[str, str]] = []
-    scenario_id: str = ""
     weeks: str = "26"
     time_limit: str = "10"
     target_wait: str = "18"
     max_travel: str = "60"
     running: bool = False
+    progress: int = 0
     status_text: str = ""
     stats: str = ""
     levels: list[dict[str, str]] = []
@@ -130,7 +42,7 @@ class RebalanceState(rx.State):
     flows: list[dict[str, str]] = []
     limits: list[dict[str, str]] = []
     chart: dict = {}
-    job_id: int = 0
+    _job_id: int = 0
 
     @rx.event
     async def load(self):
@@ -138,74 +50,57 @@ class RebalanceState(rx.State):
         session = await self.get_state(SessionState)
         if not session.signed_in:
             return None
+        picker = await self.get_state(ScenarioPicker)
         try:
-            rows = list_scenarios(session.token, session.collaborative_id)
-        except ERRORS as error:
+            scenario_id = await picker._list()
+        except ServiceError as error:
+            self._clear()
             return refusal(error)
-        self.scenarios, self.scenario_id = scenario_options(rows, self.scenario_id)
-        refused = self._show_latest(session.token, session)
-        if refused is not None or not self.scenario_id:
-            return refused
-        return ScenarioRoom.join_scenario(int(self.scenario_id))
+        return await self._open(scenario_id)
 
-    def _show_latest(self, token: str, session: SessionState):  # noqa: ANN202
-        self.levels, self.compare, self.providers, self.flows, self.limits = [], [], [], [], []
-        self.chart, self.stats, self.status_text = {}, "", ""
-        if not self.scenario_id:
+    async def _open(self, scenario_id: int):  # noqa: ANN202
+        self._clear()
+        if not scenario_id:
             return None
+        session = await self.get_state(SessionState)
         try:
-            job = latest_job(token, int(self.scenario_id), "rebalance")
-        except ERRORS as error:
+            job, plan = latest_plan(session.token, scenario_id)
+        except ServiceError as error:
             return refusal(error)
-        if job is None:
-            return None
-        self.job_id = job.id
-        self.status_text = f"Latest run by {job.requested_by}: {job.status}. {job.message}"
-        if job.result:
-            self._fill(job.result, {})
-        return None
+        events = [ScenarioRoom.join_scenario(scenario_id)]
+        if job is not None:
+            self._job_id = job.id
+            self.running, self.progress = job.active, job.progress
+            self.status_text = f"Latest run by {job.requested_by}: {job.status}. {job.message}"
+            self._fill(plan)
+            if job.active:
+                events.append(RebalanceState.watch)
+        return events
 
-    def _fill(self, result: dict, names: dict[str, str]) -> None:
-        summary = _summarise(result, names)
-        self.levels, self.compare = summary["levels"], summary["compare"]
-        self.providers, self.flows = summary["providers"], summary["flows"]
-        self.limits, self.stats = summary["limits"], summary["stats"]
-        rows = []
-        base = next(
-            (b for b in result.get("baselines", []) if b["name"] == "no_collaboration"), None
-        )
-        for q in result.get("queues", []):
-            rows.append(
-                {
-                    "list": f"{q['provider']} {q['tfc']}",
-                    "plan": "Optimised plan",
-                    "pressure": q["pressure_at_end"],
-                }
-            )
-        for q in (base or {}).get("queues", []):
-            rows.append(
-                {
-                    "list": f"{q['provider']} {q['tfc']}",
-                    "plan": "No collaboration",
-                    "pressure": q["pressure_at_end"],
-                }
-            )
-        if rows:
-            self.chart = pressure_chart(pd.DataFrame(rows)).to_dict()
+    def _clear(self) -> None:
+        self._fill(PlanView())
+        self._job_id, self.running, self.progress, self.status_text = 0, False, 0, ""
+
+    def _fill(self, plan: PlanView) -> None:
+        self.levels, self.compare = plan.levels, plan.compare
+        self.providers, self.flows = plan.providers, plan.flows
+        self.limits, self.stats, self.chart = plan.limits, plan.stats, plan.chart
 
     @rx.event
     async def choose_scenario(self, scenario_id: str):
-        """Shows another scenario's latest plan."""
-        self.scenario_id = scenario_id
-        session = await self.get_state(SessionState)
-        refused = self._show_latest(session.token, session)
-        return refused or ScenarioRoom.join_scenario(int(scenario_id))
+        """Shows another scenario's latest plan, once the server accepts the choice."""
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            accepted = await picker._choose(scenario_id)
+        except ServiceError as error:
+            return refusal(error)
+        return await self._open(accepted)
 
     @rx.event
     async def refresh_plan(self):
         """Shows the newest plan of the scenario (e.g. one a colleague has just finished)."""
-        session = await self.get_state(SessionState)
-        return self._show_latest(session.token, session)
+        picker = await self.get_state(ScenarioPicker)
+        return await self._open(picker._scenario_id)
 
     @rx.event
     def set_weeks(self, weeks: str):
@@ -227,101 +122,114 @@ class RebalanceState(rx.State):
         """Sets the solver's time limit in seconds."""
         self.time_limit = seconds
 
+    def _parameters(self) -> dict[str, float]:
+        values = {}
+        for key, raw, label in (
+            ("weeks", self.weeks, "Horizon (weeks)"),
+            ("time_limit_seconds", self.time_limit, "Time limit (seconds)"),
+            ("target_wait_weeks", self.target_wait, "Target wait (weeks)"),
+            ("max_travel_minutes", self.max_travel, "Longest journey (minutes)"),
+        ):
+            try:
+                values[key] = float(raw)
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"{label}: '{raw}' is not a number.") from None
+        values["weeks"] = int(values["weeks"]) if values["weeks"].is_integer() else -1
+        return values
+
     @rx.event
     async def run(self):
-        """Starts a run (if the user may) and solves it in the background."""
+        """Asks the server to run the optimiser on the accepted scenario, then watches it."""
         session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
         try:
-            weeks, limit = int(self.weeks), float(self.time_limit)
-            if not 1 <= weeks <= 104 or not 1 <= limit <= 600:
-                raise ValueError("Horizon 1 to 104 weeks; time limit 1 to 600 seconds.")
-            self.job_id = start_job(
-                session.token,
-                int(self.scenario_id),
-                "rebalance",
-                {"weeks": weeks, "time_limit_seconds": limit},
-            )
-        except ERRORS as error:
+            parameters = self._parameters()
+            job_id = start_job(session.token, picker._scenario_id, "rebalance", parameters)
+        except ServiceError as error:
             return refusal(error)
-        self.running = True
-        self.status_text = f"Solving (time limit {limit:g} s)…"
-        return RebalanceState.solve
+        self._job_id, self.running, self.progress = job_id, True, 0
+        self.status_text = f"Solving (time limit {parameters['time_limit_seconds']:g} s)…"
+        room = await self.get_state(ScenarioRoom)
+        room._refresh(
+            session.token, picker._scenario_id, f"{session.user_name} started a rebalancing run"
+        )
+        return RebalanceState.watch
+
+    @rx.event
+    async def cancel(self):
+        """Cancels the run this page is watching (the solver stops within seconds)."""
+        session = await self.get_state(SessionState)
+        if not self._job_id:
+            return rx.toast.info("There is no run to cancel.")
+        try:
+            job = cancel_job(session.token, self._job_id)
+        except ServiceError as error:
+            return refusal(error)
+        self.running = job.active
+        self.status_text = job.message or f"The run is {job.status}."
+        return None
 
     @rx.event(background=True)
-    async def solve(self):
-        """Runs the optimiser in a worker thread and records the result on the job."""
+    async def watch(self):
+        """Follows the watched run until it ends, then shows the plan (reads only, checked)."""
         async with self:
-            job_id, scenario_id = self.job_id, int(self.scenario_id)
-            weeks, limit = int(self.weeks), float(self.time_limit)
-            settings = RebalanceSettings(
-                horizon_weeks=weeks,
-                target_wait_weeks=float(self.target_wait),
-                max_travel_minutes=float(self.max_travel),
-            )
             session = await self.get_state(SessionState)
-            token, who = session.token, session.user_name
-        update_job(job_id, status="running", progress=5, message="Solving")
-        try:
-            data = await asyncio.to_thread(
-                rebalance_input, scenario_id, weeks=weeks, settings=settings
-            )
-            result = await asyncio.to_thread(
-                solve_instance, data, time_limit_seconds=limit, num_workers=2
-            )
-            payload = result.model_dump(mode="json")
-            update_job(
-                job_id,
-                status="done",
-                progress=100,
-                message=f"{result.stats.status} in {result.stats.wall_seconds:.1f} s",
-                result=payload,
-            )
-        except Exception as error:  # noqa: BLE001 - the job records any failure for the user
-            update_job(job_id, status="failed", message=str(error)[:400])
+            token, job_id = session.token, self._job_id
+        while job_id:
+            try:
+                job = await asyncio.to_thread(job_view, token, job_id)
+            except ServiceError as error:
+                async with self:
+                    self.running = False
+                yield refusal(error)
+                return
             async with self:
-                self.running = False
-                self.status_text = f"The run failed: {error}"
+                if self._job_id != job_id:
+                    return
+                self.progress, self.running, self.status_text = (
+                    job.progress,
+                    job.active,
+                    job.message,
+                )
+            if not job.active:
+                break
+            await asyncio.sleep(WATCH_SECONDS)
+        if not job_id:
+            return
+        try:
+            job = await asyncio.to_thread(job_view, token, job_id, with_result=True)
+            plan = PlanView()
+            if job.status == "done":
+                _, plan = await asyncio.to_thread(latest_plan, token, job.scenario_id)
+        except ServiceError as error:
+            yield refusal(error)
             return
         async with self:
+            if self._job_id != job_id:
+                return
             self.running = False
-            self.status_text = (
-                f"Finished: {result.stats.status} in {result.stats.wall_seconds:.1f} s."
-            )
-            self._fill(payload, {})
-            # Everyone viewing this scenario hears about the new plan at once.
-            worst = (
-                f"; worst pressure {result.metrics.worst_pressure:.2f}" if result.metrics else ""
-            )
-            room = await self.get_state(ScenarioRoom)
-            room.refresh(
-                token,
-                scenario_id,
-                f"{who} finished a rebalancing run ({result.stats.status}){worst}",
-            )
+            self.status_text = f"Finished: {job.message}." if job.status == "done" else job.message
+            if job.status == "done":
+                self._fill(plan)
+                room = await self.get_state(ScenarioRoom)
+                if room.scenario_id == job.scenario_id:
+                    room._refresh(
+                        token,
+                        job.scenario_id,
+                        f"The rebalancing run started by {job.requested_by} finished "
+                        f"({job.message})",
+                    )
 
     @rx.event
     async def save_as_scenario(self, form: dict):
-        """Saves the plan as a new draft scenario (a copy of the scenario, carrying the plan)."""
+        """Saves the newest plan as a new draft scenario (a copy of the scenario, with the plan)."""
         session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
         try:
-            job = latest_job(session.token, int(self.scenario_id), "rebalance")
-            if job is None or job.result is None:
-                raise ScenarioError("Run the optimiser first.")
-            new_id = create_scenario(
-                session.token,
-                int(self.scenario_id),
-                str(form.get("name", "")),
-                description=f"Rebalancing plan of run {job.id}",
+            new_id = save_plan_as_scenario(
+                session.token, picker._scenario_id, str(form.get("name", ""))
             )
-            copy = start_job(session.token, new_id, "rebalance", job.parameters)
-            update_job(
-                copy,
-                status="done",
-                progress=100,
-                message=f"Plan copied from run {job.id}",
-                result=job.result,
-            )
-        except ERRORS as error:
+        except ServiceError as error:
             return refusal(error)
         return rx.redirect(f"/scenarios/{new_id}")
 
@@ -359,11 +267,11 @@ def rebalance_page() -> rx.Component:
                     field_label("Scenario", "rb-scenario"),
                     rx.el.select(
                         rx.foreach(
-                            RebalanceState.scenarios,
+                            ScenarioPicker.options,
                             lambda s: rx.el.option(s["name"], value=s["id"]),
                         ),
                         id="rb-scenario",
-                        value=RebalanceState.scenario_id,
+                        value=ScenarioPicker.chosen,
                         on_change=RebalanceState.choose_scenario,
                         border=f"2px solid {theme.NHS_TEXT}",
                         padding="6px",
@@ -414,18 +322,34 @@ def rebalance_page() -> rx.Component:
                         disabled=RebalanceState.running,
                     ),
                 ),
+                rx.cond(
+                    RebalanceState.running & can_run,
+                    button("Cancel run", kind="secondary", on_click=RebalanceState.cancel),
+                ),
                 gap="16px",
                 wrap="wrap",
                 align="end",
             ),
             rx.cond(
                 RebalanceState.status_text != "",
-                rx.hstack(
-                    rx.cond(RebalanceState.running, rx.spinner()),
-                    rx.text(RebalanceState.status_text),
+                rx.vstack(
+                    rx.hstack(
+                        rx.cond(RebalanceState.running, rx.spinner()),
+                        rx.text(RebalanceState.status_text),
+                        align="center",
+                    ),
+                    rx.cond(
+                        RebalanceState.running,
+                        rx.progress(
+                            value=RebalanceState.progress,
+                            max=100,
+                            width="100%",
+                            aria_label="Run progress",
+                        ),
+                    ),
                     role="status",
                     margin_top="12px",
-                    align="center",
+                    width="100%",
                 ),
             ),
         ),

@@ -8,35 +8,32 @@ every build keeps them.
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
 import datetime as dt
 import re
-import time
 
 import reflex as rx
 
-from ics_capacity.services.auth import AuthError
-from ics_capacity.services.jobs import cancel_job, latest_job, start_job, update_job
+from ics_capacity.services.errors import InvalidInputError, NotFoundError, ServiceError
+from ics_capacity.services.jobs import cancel_job, job_view, latest_job, start_job
 from ics_capacity.services.rota import (
     KIND_LABELS,
     ROLE_LABELS,
     RotaSettings,
-    build_problem,
     export_csv,
     export_xlsx,
+    outcome_with_lock,
     rota_choices,
     set_lock,
-    solve_problem,
 )
-from ics_capacity.services.scenarios import ScenarioError, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
-from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
+from ics_capacity.ui.state.session import SessionState, refusal
 
-ERRORS = (AuthError, ScenarioError, ValueError, LookupError)
+WATCH_SECONDS = 1.0
 # Site colours with white text: each passes WCAG 2.2 AA contrast (4.5:1) for normal text.
 SITE_COLOURS = (theme.NHS_DARK_BLUE, theme.NHS_GREEN, "#330072", "#7C2855", "#425563", "#8A1538")
 SHORT_KIND = {"AM": "AM", "PM": "PM", "DAY": "Day", "LD": "LD", "N": "Night"}
@@ -216,8 +213,6 @@ def _skill_label(skill: str) -> str:
 class RotaState(rx.State):
     """Settings of the build, the newest rota of the scenario and the cell being locked."""
 
-    scenarios: list[dict[str, str]] = []
-    scenario_id: str = ""
     sites: list[dict[str, str]] = []
     chosen_sites: list[str] = []
     rule_packs: list[dict[str, str]] = []
@@ -230,7 +225,7 @@ class RotaState(rx.State):
     running: bool = False
     progress: int = 0
     status_text: str = ""
-    job_id: int = 0
+    _job_id: int = 0
     view: str = "staff"
     week: int = 0
     week_count: int = 0
@@ -262,21 +257,34 @@ class RotaState(rx.State):
         session = await self.get_state(SessionState)
         if not session.signed_in:
             return None
+        picker = await self.get_state(ScenarioPicker)
         try:
-            rows = list_scenarios(session.token, session.collaborative_id)
-        except ERRORS as error:
+            scenario_id = await picker._list(prefer_editable=True)
+        except ServiceError as error:
+            self._clear()
             return refusal(error)
-        self.scenarios, self.scenario_id = scenario_options(rows, self.scenario_id)
-        if not self.scenario_id:
-            return None
-        refused = self._choices(session.token) or self._show_latest(session.token)
-        return refused or ScenarioRoom.join_scenario(int(self.scenario_id))
+        return await self._open(scenario_id)
 
-    def _choices(self, token: str):  # noqa: ANN202
+    async def _open(self, scenario_id: int):  # noqa: ANN202
+        """Shows an accepted scenario's sites and newest rota, and joins its room."""
+        self._clear()
+        if not scenario_id:
+            return None
+        session = await self.get_state(SessionState)
         try:
-            choices = rota_choices(token, int(self.scenario_id))
-        except ERRORS as error:
+            choices = rota_choices(session.token, scenario_id)
+            job = latest_job(session.token, scenario_id, "rota")
+        except ServiceError as error:
             return refusal(error)
+        self._show_choices(choices)
+        events = [ScenarioRoom.join_scenario(scenario_id)]
+        if job is not None:
+            self._show_job(job)
+            if job.active:
+                events.append(RotaState.watch)
+        return events
+
+    def _show_choices(self, choices: dict) -> None:
         self.sites = [
             {"code": s["code"], "name": s["name"] + (" (elective hub)" if s["hub"] else "")}
             for s in choices["sites"]
@@ -288,26 +296,17 @@ class RotaState(rx.State):
         self.rule_packs = choices["rule_packs"]
         if not self.start_date:
             self.start_date = choices["start_date"]
-        return None
 
-    def _show_latest(self, token: str):  # noqa: ANN202
-        self._clear()
-        try:
-            job = latest_job(token, int(self.scenario_id), "rota")
-        except ERRORS as error:
-            return refusal(error)
-        if job is None:
-            return None
-        self.job_id = job.id
-        self.running = job.status in ("queued", "running")
+    def _show_job(self, job) -> None:  # noqa: ANN001
+        self._job_id = job.id
+        self.running = job.active
         self.progress = job.progress
         self.status_text = f"Latest build by {job.requested_by}: {job.status}. {job.message}"
         if job.result:
             self._fill(job.result)
-        return None
 
     def _clear(self) -> None:
-        self._outcome, self.has_rota = {}, False
+        self._outcome, self.has_rota, self._job_id, self.running = {}, False, 0, False
         self.grid, self.needs, self.compliance, self.cost, self.limits = [], [], [], [], []
         self.infeasible, self.day_headers = [], []
         self.stats = self.headline = self.status_text = ""
@@ -425,17 +424,19 @@ class RotaState(rx.State):
 
     @rx.event
     async def choose_scenario(self, scenario_id: str):
-        """Shows another scenario's sites and newest rota."""
-        self.scenario_id = scenario_id
-        session = await self.get_state(SessionState)
-        refused = self._choices(session.token) or self._show_latest(session.token)
-        return refused or ScenarioRoom.join_scenario(int(scenario_id))
+        """Shows another scenario's sites and newest rota, once the server accepts the choice."""
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            accepted = await picker._choose(scenario_id)
+        except ServiceError as error:
+            return refusal(error)
+        return await self._open(accepted)
 
     @rx.event
     async def refresh_rota(self):
         """Shows the newest rota of the scenario (e.g. one a colleague has just built)."""
-        session = await self.get_state(SessionState)
-        return self._show_latest(session.token)
+        picker = await self.get_state(ScenarioPicker)
+        return await self._open(picker._scenario_id)
 
     @rx.event
     def toggle_site(self, code: str, checked: bool):
@@ -502,12 +503,12 @@ class RotaState(rx.State):
         try:
             start = dt.date.fromisoformat(self.start_date)
         except ValueError as error:
-            raise ValueError(f"Start date: '{self.start_date}' is not a date.") from error
+            raise InvalidInputError(f"First day: '{self.start_date}' is not a date.") from error
         try:
             weeks, limit = int(self.weeks), float(self.time_limit)
         except ValueError as error:
-            raise ValueError("Weeks and time limit must be numbers.") from error
-        settings = RotaSettings(
+            raise InvalidInputError("Weeks and time limit must be numbers.") from error
+        return RotaSettings(
             start_date=start,
             weeks=weeks,
             site_codes=tuple(self.chosen_sites),
@@ -517,86 +518,86 @@ class RotaState(rx.State):
             time_limit_seconds=limit,
             num_workers=2,
         )
-        problems = settings.problems()
-        if problems:
-            raise ValueError("; ".join(problems).capitalize() + ".")
-        return settings
 
     @rx.event
     async def build(self):
-        """Starts a build (if the user may) and solves it in the background."""
+        """Asks the server to build a rota of the accepted scenario, then watches the job."""
         session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
         try:
             settings = self._settings()
-            self.job_id = start_job(
-                session.token, int(self.scenario_id), "rota", settings.to_json()
-            )
-        except ERRORS as error:
+            job_id = start_job(session.token, picker._scenario_id, "rota", settings.to_json())
+        except ServiceError as error:
             return refusal(error)
-        self.running, self.progress = True, 0
+        self._job_id, self.running, self.progress = job_id, True, 0
         self.status_text = f"Building the rota (time limit {settings.time_limit_seconds:g} s)…"
-        return RotaState.solve
+        room = await self.get_state(ScenarioRoom)
+        room._refresh(
+            session.token, picker._scenario_id, f"{session.user_name} started a rota build"
+        )
+        return RotaState.watch
 
     @rx.event
     async def cancel(self):
-        """Cancels the running build (its result, if any, is thrown away)."""
+        """Cancels the build this page is watching (the solver stops within seconds)."""
         session = await self.get_state(SessionState)
+        if not self._job_id:
+            return rx.toast.info("There is no build to cancel.")
         try:
-            cancel_job(session.token, self.job_id)
-        except ERRORS as error:
+            job = cancel_job(session.token, self._job_id)
+        except ServiceError as error:
             return refusal(error)
-        self.running = False
-        self.status_text = "Cancelled."
+        self.running = job.active
+        self.status_text = job.message or f"The build is {job.status}."
         return None
 
     @rx.event(background=True)
-    async def solve(self):
-        """Builds the rota in a worker thread, publishing progress, and records the result."""
+    async def watch(self):
+        """Follows the watched build's progress until it ends, then shows the rota.
+
+        Only reads: the job id is this page's backend var, set when the server accepted the
+        build or listed the job for this user, and every read is checked again by the service.
+        """
         async with self:
-            job_id, scenario_id = self.job_id, int(self.scenario_id)
-            settings = self._settings()
             session = await self.get_state(SessionState)
-            token, who = session.token, session.user_name
-        if not update_job(job_id, status="running", progress=2, message="Reading the scenario"):
-            return
-        try:
-            problem = await asyncio.to_thread(build_problem, scenario_id, settings)
-            task = asyncio.create_task(asyncio.to_thread(solve_problem, problem))
-            started = time.monotonic()
-            while not task.done():
-                await asyncio.wait({task}, timeout=1.0)
-                share = min(0.97, (time.monotonic() - started) / settings.time_limit_seconds)
-                percent = 5 + round(90 * share)
-                message = (
-                    f"Searching: {len(problem.data.staff)} staff, {len(problem.dates)} days, "
-                    f"{time.monotonic() - started:.0f} s of {settings.time_limit_seconds:g} s"
-                )
-                if not update_job(job_id, progress=percent, message=message):
-                    async with self:
-                        self.running = False
-                        self.status_text = "Cancelled."
-                    return
-                async with self:
-                    self.progress, self.status_text = percent, message
-            outcome = task.result()
-            stats = outcome["stats"]
-            done = f"{stats['status']} in {stats['wall_seconds']:.1f} s"
-            if not update_job(job_id, status="done", progress=100, message=done, result=outcome):
+            token, job_id = session.token, self._job_id
+        while job_id:
+            try:
+                job = await asyncio.to_thread(job_view, token, job_id)
+            except ServiceError as error:
                 async with self:
                     self.running = False
+                yield refusal(error)
                 return
-        except Exception as error:  # noqa: BLE001 - the job records any failure for the user
-            update_job(job_id, status="failed", message=str(error)[:400])
             async with self:
-                self.running = False
-                self.status_text = f"The build failed: {error}"
+                if self._job_id != job_id:  # another scenario or build is shown now
+                    return
+                self.progress, self.running = job.progress, job.active
+                self.status_text = f"{job.message}"
+            if not job.active:
+                break
+            await asyncio.sleep(WATCH_SECONDS)
+        if not job_id:
+            return
+        try:
+            job = await asyncio.to_thread(job_view, token, job_id, with_result=True)
+        except ServiceError as error:
+            yield refusal(error)
             return
         async with self:
-            self.running, self.progress = False, 100
-            self._fill(outcome)
-            self.status_text = f"Finished: {done}."
-            room = await self.get_state(ScenarioRoom)
-            room.refresh(token, scenario_id, f"{who} built a rota ({stats['status']})")
+            if self._job_id != job_id:
+                return
+            self._clear()
+            self._show_job(job)
+            if job.status == "done":
+                self.status_text = f"Finished: {job.message}."
+                room = await self.get_state(ScenarioRoom)
+                if room.scenario_id == job.scenario_id:
+                    room._refresh(
+                        token,
+                        job.scenario_id,
+                        f"The rota build started by {job.requested_by} finished ({job.message})",
+                    )
 
     @rx.event
     def pick_cell(self, staff: str, date: str):
@@ -632,6 +633,7 @@ class RotaState(rx.State):
 
     async def _change_lock(self, shift: str | None):  # noqa: ANN202
         session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
         try:
             seen = next(
                 (
@@ -644,34 +646,22 @@ class RotaState(rx.State):
             )
             # What the user saw: the lock in the rota shown (None when the cell was not locked).
             expected = None if seen is None else (seen["shift_id"] or "")
+            try:
+                on = dt.date.fromisoformat(self.lock_date)
+            except ValueError as error:
+                raise InvalidInputError(f"Day: '{self.lock_date}' is not a date.") from error
             message = set_lock(
                 session.token,
-                int(self.scenario_id),
+                picker._scenario_id,
                 self.lock_staff,
-                dt.date.fromisoformat(self.lock_date),
+                on,
                 shift,
                 expected=expected,
             )
-        except ERRORS as error:
+        except ServiceError as error:
             return refusal(error)
-        if self.lock_date not in self._outcome.get("dates", []):
-            return rx.toast.success(message)
-        # A new dict, so that the state manager (disk or Redis) sees the change.
-        outcome = copy.deepcopy(self._outcome)
-        day = outcome["dates"].index(self.lock_date)
-        outcome["locked"] = [
-            lk
-            for lk in outcome["locked"]
-            if not (lk["staff_id"] == self.lock_staff and lk["day"] == day)
-        ]
-        for person in outcome["staff"]:
-            if person["code"] == self.lock_staff:
-                person["cells"][day]["locked"] = shift is not None
-        if shift is not None:
-            outcome["locked"].append(
-                {"staff_id": self.lock_staff, "day": day, "shift_id": shift or None}
-            )
-        self._outcome = outcome
+        if self._outcome:
+            self._outcome = outcome_with_lock(self._outcome, self.lock_staff, self.lock_date, shift)
         self.lock_locked = shift is not None
         self._draw()
         return rx.toast.success(message)
@@ -688,15 +678,16 @@ class RotaState(rx.State):
 
     @rx.event
     async def download(self, fmt: str):
-        """Downloads the rota shown as CSV or Excel."""
+        """Downloads the newest rota of the accepted scenario as CSV or Excel."""
         session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
         try:
-            job = latest_job(session.token, int(self.scenario_id), "rota")
+            job = latest_job(session.token, picker._scenario_id, "rota")
             if job is None or not job.result or not job.result.get("assignments"):
-                raise ScenarioError("Build a rota first.")
-        except ERRORS as error:
+                raise NotFoundError("Build a rota first.")
+        except ServiceError as error:
             return refusal(error)
-        stem = f"rota-scenario-{self.scenario_id}-{job.result['dates'][0]}"
+        stem = f"rota-scenario-{job.scenario_id}-{job.result['dates'][0]}"
         if fmt == "xlsx":
             return rx.download(data=export_xlsx(job.result), filename=f"{stem}.xlsx")
         return rx.download(data=export_csv(job.result), filename=f"{stem}.csv")
@@ -715,10 +706,10 @@ def _settings_panel() -> rx.Component:
                 field_label("Scenario", "rota-scenario"),
                 rx.el.select(
                     rx.foreach(
-                        RotaState.scenarios, lambda s: rx.el.option(s["name"], value=s["id"])
+                        ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
                     ),
                     id="rota-scenario",
-                    value=RotaState.scenario_id,
+                    value=ScenarioPicker.chosen,
                     on_change=RotaState.choose_scenario,
                     **_INPUT,
                 ),

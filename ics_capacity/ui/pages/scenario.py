@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ics_capacity.services.auth import AuthError
 from ics_capacity.services.capacity import (
     EDITABLE_FIELDS,
     FieldValueError,
@@ -22,9 +21,9 @@ from ics_capacity.services.editing import (
     undo_last_change,
     update_field,
 )
+from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.scenarios import (
     ConflictError,
-    ScenarioError,
     add_comment,
     archive_scenario,
     create_scenario,
@@ -49,13 +48,13 @@ CAPACITY_COLUMNS: list[tuple[str, str, str]] = [
     ("day_case_places", "Day-case places", "bed_version"),
     ("occupancy_target", "Bed occupancy cap", "bed_version"),
 ]
-ERRORS = (AuthError, ScenarioError)
+ERRORS = (ServiceError, ValueError)
 
 
 class ScenarioPageState(rx.State):
     """This browser's part of the scenario page: the scenario it opened and its messages."""
 
-    scenario_id: int = 0
+    _scenario_id: int = 0
     conflict: str = ""
     field_error: str = ""
     field_error_key: str = ""
@@ -72,9 +71,9 @@ class ScenarioPageState(rx.State):
         except ValueError:
             return rx.toast.error("That is not a scenario number.")
         except ERRORS as error:
-            self.scenario_id = 0
+            self._scenario_id = 0
             return refusal(error)
-        self.scenario_id = scenario_id
+        self._scenario_id = scenario_id
         return None
 
     async def _token(self) -> str:
@@ -82,7 +81,7 @@ class ScenarioPageState(rx.State):
 
     async def _push(self, token: str, change: str) -> None:
         room = await self.get_state(ScenarioRoom)
-        room.refresh(token, self.scenario_id, change)
+        room._refresh(token, self._scenario_id, change)
 
     @rx.event
     async def save_cell(self, site_id: str, field: str, value: str, version: str):
@@ -95,7 +94,7 @@ class ScenarioPageState(rx.State):
             return None  # left the cell without changing it
         try:
             row = update_site_capacity(
-                token, self.scenario_id, int(site_id), field, value, int(version)
+                token, self._scenario_id, int(site_id), field, value, int(version)
             )
         except ConflictError as error:
             self.conflict = str(error)
@@ -114,7 +113,7 @@ class ScenarioPageState(rx.State):
         token = await self._token()
         self.conflict = ""
         try:
-            action(token, self.scenario_id, *args, **kwargs)
+            action(token, self._scenario_id, *args, **kwargs)
         except ConflictError as error:
             self.conflict = str(error)
             await self._push(token, "")
@@ -142,7 +141,7 @@ class ScenarioPageState(rx.State):
         if shown is not None and shown == str(value).strip():
             return None
         try:
-            update_field(token, self.scenario_id, entity, int(row_id), field, value, int(version))
+            update_field(token, self._scenario_id, entity, int(row_id), field, value, int(version))
         except ConflictError as error:
             self.conflict = str(error)
             await self._push(token, "")
@@ -163,7 +162,7 @@ class ScenarioPageState(rx.State):
         token = await self._token()
         self.conflict = ""
         try:
-            summary = undo_last_change(token, self.scenario_id)
+            summary = undo_last_change(token, self._scenario_id)
         except ConflictError as error:
             self.conflict = str(error)
             return rx.toast.error(str(error), duration=10000)
@@ -180,7 +179,7 @@ class ScenarioPageState(rx.State):
         try:
             add_site(
                 token,
-                self.scenario_id,
+                self._scenario_id,
                 code=str(form.get("code", "")),
                 name=str(form.get("name", "")),
                 operator_ods_code=str(form.get("operator", "")),
@@ -204,7 +203,7 @@ class ScenarioPageState(rx.State):
         """Deletes a site from the draft scenario."""
         token = await self._token()
         try:
-            delete_site(token, self.scenario_id, int(site_id), int(version))
+            delete_site(token, self._scenario_id, int(site_id), int(version))
         except ConflictError as error:
             self.conflict = str(error)
             await self._push(token, "")
@@ -267,7 +266,7 @@ class ScenarioPageState(rx.State):
         """Creates a new draft scenario from this one and opens it."""
         token = await self._token()
         try:
-            new_id = create_scenario(token, self.scenario_id, str(form.get("name", "")))
+            new_id = create_scenario(token, self._scenario_id, str(form.get("name", "")))
         except ERRORS as error:
             return refusal(error)
         return rx.redirect(f"/scenarios/{new_id}")

@@ -9,9 +9,9 @@ import pandas as pd
 import reflex as rx
 
 from ics_capacity.charts.scenarios import capacity_by_site
-from ics_capacity.services.auth import AuthError
 from ics_capacity.services.capacity import compare_scenarios
-from ics_capacity.services.scenarios import ScenarioError, create_scenario, list_scenarios
+from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.scenarios import create_scenario, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
@@ -19,7 +19,7 @@ from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel, status_badge
 from ics_capacity.ui.state.session import SessionState, refusal
 
-ERRORS = (AuthError, ScenarioError)
+ERRORS = (ServiceError, ValueError)
 
 
 def _when(moment: dt.datetime) -> str:

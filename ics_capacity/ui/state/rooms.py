@@ -3,8 +3,10 @@
 The room holds only what every viewer of the scenario may see (its capacity rows, status, comments
 and who is here). Its handlers check the viewer's session on the server before linking; all
 changes come from page handlers after the services have saved them, and are pushed to every linked
-client within about a second (Reflex `rx.SharedState`; through Redis when several backend workers
-run). Tokens of the room never contain '_' (a Reflex restriction).
+client whose user may still view the scenario (checked at each push) within about a second
+(Reflex `rx.SharedState`; through Redis when several backend workers run). Tokens of the room
+never contain '_' (a Reflex restriction). Only `join`, `join_scenario` and `leave` are events;
+reloading the room (`_refresh`) is the server's own method.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import datetime as dt
 
 import reflex as rx
 
-from ics_capacity.services.auth import AuthError, current_principal
+from ics_capacity.services.auth import current_principal
 from ics_capacity.services.capacity import SiteCapacityRow, read_site_capacity
 from ics_capacity.services.editing import read_case_mix, read_workforce
+from ics_capacity.services.errors import NotFoundError, ServiceError
 from ics_capacity.services.scenarios import (
-    ScenarioError,
     list_comments,
     scenario_summary,
+    viewers_still_allowed,
 )
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -77,7 +80,10 @@ class ScenarioRoom(rx.SharedState):
     last_change: str = ""
     revision: int = 0
     present: list[str] = []
-    _present_by_client: dict[str, str] = {}
+    _present_by_client: dict[str, dict] = {}
+
+    def _drop_unauthorised(self, token: str, scenario_id: int) -> None:
+        _drop_unauthorised(self, token, scenario_id)
 
     @rx.var
     def editable(self) -> bool:
@@ -89,8 +95,8 @@ class ScenarioRoom(rx.SharedState):
         """Links this browser to the room of the scenario in the URL, if the user may view it."""
         try:
             scenario_id = int(self.router.page.params.get("scenario_id", "0"))
-        except ValueError as error:
-            return refusal(error)
+        except ValueError:
+            return refusal(NotFoundError("That scenario was not found."))
         return await self._join(scenario_id)
 
     @rx.event
@@ -104,30 +110,41 @@ class ScenarioRoom(rx.SharedState):
             principal = current_principal(session.token)
             token = session.token
             scenario_summary(token, scenario_id)  # raises unless the user may view it
-        except (ValueError, AuthError, ScenarioError) as error:
+        except ServiceError as error:
             return refusal(error)
         if self._linked_to and self._linked_to != room_token(scenario_id):
-            self._present_by_client.pop(self.router.session.client_token, None)
-            self.present = sorted(set(self._present_by_client.values()))
-            await self._unlink()
+            await self._leave()
         room = await self._link_to(room_token(scenario_id))
-        room._present_by_client[self.router.session.client_token] = principal.display_name
-        room.present = sorted(set(room._present_by_client.values()))
-        room.refresh(token, scenario_id)
+        room._present_by_client[self.router.session.client_token] = {
+            "name": principal.display_name,
+            "user_id": principal.user_id,
+        }
+        room._refresh(token, scenario_id)
         return None
 
     @rx.event
     async def leave(self):
         """Leaves the room (the page was closed or left)."""
-        if not self._linked_to:
-            return None
-        self._present_by_client.pop(self.router.session.client_token, None)
-        self.present = sorted(set(self._present_by_client.values()))
-        return await self._unlink()
+        await self._leave()
 
-    def refresh(self, token: str, scenario_id: int, change: str = "") -> None:
-        """Reloads the scenario from the database into the room (callers checked permission)."""
+    async def _leave(self) -> None:
+        if not self._linked_to:
+            return
+        self._present_by_client.pop(self.router.session.client_token, None)
+        self._show_present()
+        await self._unlink()
+
+    def _show_present(self) -> None:
+        self.present = sorted({p["name"] for p in self._present_by_client.values()})
+
+    def _refresh(self, token: str, scenario_id: int, change: str = "") -> None:
+        """Reloads the scenario into the room with the caller's token; pushes only to members.
+
+        Every linked browser whose user may no longer view the scenario (removed from the
+        collaborative, account disabled) is unlinked first, so the push never reaches them.
+        """
         summary = scenario_summary(token, scenario_id)
+        self._drop_unauthorised(token, scenario_id)
         self.scenario_id = summary.id
         self.name = summary.name
         self.status = summary.status
@@ -169,6 +186,18 @@ class ScenarioRoom(rx.SharedState):
         if change:
             self.last_change = change
         self.revision += 1
+
+
+def _drop_unauthorised(room: ScenarioRoom, token: str, scenario_id: int) -> None:
+    present = dict(room._present_by_client)
+    allowed = viewers_still_allowed(
+        token, scenario_id, {p["user_id"] for p in present.values() if isinstance(p, dict)}
+    )
+    for client, person in present.items():
+        if not isinstance(person, dict) or person.get("user_id") not in allowed:
+            room._present_by_client.pop(client, None)
+            room._linked_from.discard(client)
+    room._show_present()
 
 
 def _status_note(summary) -> str:  # noqa: ANN001

@@ -2,13 +2,18 @@
 
 The browser keeps only a random session token (cookie, SameSite=Strict); every page's on_load and
 every handler resolves it on the server through the services, which check the user's role. Values
-here only decide what the page shows.
+here only decide what the page shows. Signing out, or finding the session ended, resets every
+state of the app in the tab and leaves the shared scenario room.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 import reflex as rx
 
+from ics_capacity.domain.errors import ServiceError
 from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
 from ics_capacity.services.auth import (
     ABSOLUTE_TIMEOUT,
@@ -16,6 +21,9 @@ from ics_capacity.services.auth import (
     my_collaboratives,
 )
 from ics_capacity.services.auth import sign_out as end_session
+
+
+logger = logging.getLogger(__name__)
 
 
 class SessionState(rx.State):
@@ -63,12 +71,12 @@ class SessionState(rx.State):
         return (match or self.memberships or [None])[0]
 
     @rx.event
-    def require_sign_in(self):
+    async def require_sign_in(self):
         """On every protected page: loads the user, or sends them to the sign-in page."""
         try:
             principal, memberships = my_collaboratives(self.token)
         except NotSignedInError:
-            self.signed_in = False
+            await forget_everything(self)
             return rx.redirect(f"/login?next={self.router.url.path or '/'}")
         self.user_name = principal.display_name
         self.user_email = principal.email
@@ -87,21 +95,56 @@ class SessionState(rx.State):
         return rx.redirect(self.router.url.path or "/")
 
     @rx.event
-    def sign_out(self):
-        """Ends the session on the server and forgets the token."""
+    async def sign_out(self):
+        """Ends the session on the server, leaves every shared room and forgets everything."""
         if self.token:
             end_session(self.token)
-        self.token = ""
-        self.signed_in = False
-        self.memberships = []
+        await forget_everything(self)
         return rx.redirect("/login")
+
+
+async def forget_everything(state: rx.State) -> None:
+    """Leaves the shared scenario room and resets every state of the app in this browser tab.
+
+    Used at sign-out and when a session is found to have ended: nothing of the last user (member
+    lists, audit rows, rotas, the room) stays in the tab or in the state manager.
+    """
+    from ics_capacity.ui.state.rooms import ScenarioRoom
+
+    room = await state.get_state(ScenarioRoom)
+    await room._leave()
+    for cls in app_state_classes():
+        (await state.get_state(cls)).reset()
+
+
+def app_state_classes() -> list[type[rx.State]]:
+    """Every state class this app defines (Reflex's own internal states are left alone)."""
+    from reflex.state import State
+
+    found, stack = [], list(State.class_subclasses)
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.class_subclasses)
+        if cls.__module__.startswith("ics_capacity."):
+            found.append(cls)
+    return sorted(found, key=lambda c: c.get_full_name())
 
 
 def refusal(error: Exception) -> rx.event.EventSpec:
-    """What the browser is told when the server refuses an action."""
+    """What the browser is told when the server refuses an action.
+
+    A `ServiceError`'s message is written for people and is shown; anything else is a bug or a
+    malformed request, logged with a reference id while the person sees only that reference.
+    """
     if isinstance(error, NotSignedInError):
         return rx.redirect("/login")
-    return rx.toast.error(str(error), duration=8000)
+    if isinstance(error, ServiceError):
+        return rx.toast.error(str(error), duration=8000)
+    reference = secrets.token_hex(4)
+    logger.warning("Refused a request (reference %s): %r", reference, error)
+    return rx.toast.error(
+        f"That could not be done: a value was not valid (reference {reference}).", duration=8000
+    )
 
 
 def scenario_options(

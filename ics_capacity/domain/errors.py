@@ -1,0 +1,18 @@
+"""The one family of refusals a person may read.
+
+A service refuses a request by raising a `ServiceError` (or a subclass) whose message is written in
+planners' words: it names the field, row or rule and never carries a stack trace or a server path.
+The base lives in the domain layer so that importers and projections, which sit below the services,
+can raise refusals of the same family; pages catch `ServiceError` and show its message the same
+way everywhere. Any other exception is a bug, logged with a reference id, never shown as text.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A request the server refuses, with the reason in words a planner can act on."""
+
+
+class InvalidInputError(ServiceError, ValueError):
+    """A value sent by the user is missing, malformed or out of bounds."""
