@@ -11,6 +11,7 @@ from ics_capacity.services.auth import AuthError
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
 ACTIONS = [
@@ -102,6 +103,7 @@ def _input(label: str, name: str, kind: str = "text") -> rx.Component:
     )
 
 
+@protected_page("/audit", "Audit log", on_load=[AuditState.load])
 def audit_page() -> rx.Component:
     """The audit log page."""
     return page_shell(

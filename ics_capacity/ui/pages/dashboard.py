@@ -7,26 +7,25 @@ national targets.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from collections import OrderedDict
 
 import reflex as rx
 
 from ics_capacity.services.board_pack import board_pack_html
-from ics_capacity.services.errors import ServiceError
-from ics_capacity.services.projections import (
-    ScenarioProjection,
-    capacity_needed,
-    dashboard_chart_specs,
-    project_scenario,
+from ics_capacity.services.dashboard import (
+    capacity_question,
+    scenario_projection,
+    trust_charts,
 )
-from ics_capacity.services.scenarios import list_scenarios, scenario_summary
+from ics_capacity.services.errors import InvalidInputError, ServiceError
+from ics_capacity.services.projections import ScenarioProjection, dashboard_chart_specs
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel
-from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
+from ics_capacity.ui.routes import protected_page
+from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.session import SessionState, refusal
 
 ERRORS = (ServiceError, ValueError)
 
@@ -56,11 +55,20 @@ def _headline(projection: ScenarioProjection) -> list[dict[str, str]]:
     ]
 
 
+_CHARTS = (
+    "fan_chart",
+    "long_wait_chart",
+    "plan_chart",
+    "utilisation_chart",
+    "bands_chart",
+    "rag_chart",
+    "beds_chart",
+)
+
+
 class DashboardState(rx.State):
     """The projection of the chosen scenario, as charts and figures."""
 
-    scenarios: list[dict[str, str]] = []
-    scenario_id: str = ""
     horizon_weeks: str = "104"
     busy: bool = False
     projected_name: str = ""
@@ -78,7 +86,7 @@ class DashboardState(rx.State):
     beds_chart: dict = {}
     unit: str = ""
     trusts: list[dict[str, str]] = []
-    _provider_names: dict[str, str] = {}
+    _request: int = 0
 
     @rx.event
     async def load(self):
@@ -86,55 +94,71 @@ class DashboardState(rx.State):
         session = await self.get_state(SessionState)
         if not session.signed_in:
             return None
+        picker = await self.get_state(ScenarioPicker)
         try:
-            rows = list_scenarios(session.token, session.collaborative_id)
+            await picker._list()
         except ERRORS as error:
+            self._clear()
             return refusal(error)
-        self.scenarios, self.scenario_id = scenario_options(rows, self.scenario_id)
-        return DashboardState.run_projection
+        return self._project()
 
     @rx.event
-    def choose_scenario(self, scenario_id: str):
-        """Projects another scenario."""
-        self.scenario_id = scenario_id
-        return DashboardState.run_projection
+    async def choose_scenario(self, scenario_id: str):
+        """Projects another scenario, once the server accepts the choice."""
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            await picker._choose(scenario_id)
+        except ERRORS as error:
+            return refusal(error)
+        return self._project()
 
     @rx.event
     def choose_horizon(self, weeks: str):
         """Changes the horizon (weeks) and projects again."""
         self.horizon_weeks = weeks
+        return self._project()
+
+    def _project(self):  # noqa: ANN202
+        """Starts a projection for the current selection; only the latest selection is shown."""
+        self._request += 1
         return DashboardState.run_projection
+
+    def _clear(self) -> None:
+        self.projected_name, self.headline, self.trusts, self.unit = "", [], [], ""
+        self.capacity_rows, self.capacity_note, self.has_plan = [], "", False
+        self._show({name: {} for name in _CHARTS})
 
     @rx.event(background=True)
     async def run_projection(self):
         """Projects in a worker thread, so the page stays usable while it runs."""
         async with self:
-            if self.busy or not self.scenario_id:
+            picker = await self.get_state(ScenarioPicker)
+            session = await self.get_state(SessionState)
+            token, scenario_id, request = session.token, picker._scenario_id, self._request
+            raw_horizon = self.horizon_weeks
+            if not scenario_id:
                 return
             self.busy = True
-            session = await self.get_state(SessionState)
-            token, scenario_id = session.token, int(self.scenario_id)
-            horizon = int(self.horizon_weeks)
         try:
-            projection = await asyncio.to_thread(
-                project_scenario, token, scenario_id, horizon_weeks=horizon
-            )
+            horizon = _horizon(raw_horizon)
+            projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
             specs = await asyncio.to_thread(dashboard_chart_specs, projection)
-            _remember(scenario_id, horizon, projection)
         except ERRORS as error:
             async with self:
-                self.busy = False
+                if request == self._request:
+                    self.busy = False
             yield refusal(error)
             return
         async with self:
+            if request != self._request:  # a newer selection is being projected
+                return
             self.busy = False
             self.projected_name = projection.scenario_name
             self.headline = _headline(projection)
             self.has_plan = projection.baseline is not None
-            self._provider_names = {str(k): v for k, v in projection.names.items()}
             self.trusts = [
-                {"id": k, "name": v}
-                for k, v in sorted(self._provider_names.items(), key=lambda kv: kv[1])
+                {"id": str(k), "name": v}
+                for k, v in sorted(projection.names.items(), key=lambda kv: kv[1])
             ]
             self.unit = ""
             self._show(specs)
@@ -148,18 +172,15 @@ class DashboardState(rx.State):
     async def choose_unit(self, unit: str):
         """Shows the charts of the collaborative ('') or of one member trust."""
         session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
         try:
-            scenario_id, horizon = int(self.scenario_id), int(self.horizon_weeks)
-            # The projection may be cached, but the user's right to see it is checked each time.
-            scenario_summary(session.token, scenario_id)
-            projection = _recall(scenario_id, horizon) or await asyncio.to_thread(
-                project_scenario, session.token, scenario_id, horizon_weeks=horizon
+            specs = await asyncio.to_thread(
+                trust_charts,
+                session.token,
+                picker._scenario_id,
+                _horizon(self.horizon_weeks),
+                unit,
             )
-            _remember(scenario_id, horizon, projection)
-            provider = int(unit) if unit else None
-            if provider is not None and provider not in projection.names:
-                raise ValueError("That trust is not a member of the collaborative.")
-            specs = await asyncio.to_thread(dashboard_chart_specs, projection, provider)
         except ERRORS as error:
             return refusal(error)
         self.unit = unit
@@ -170,44 +191,33 @@ class DashboardState(rx.State):
     async def ask_capacity(self, form: dict):
         """Answers: how much more treatment a week reaches this 18-week share by this date?"""
         session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
         try:
-            target = float(str(form.get("target", "65")).rstrip("%"))
-            by_date = dt.date.fromisoformat(str(form.get("by", "")))
-            weeks = max(1, (by_date - dt.date(2026, 4, 30)).days // 7)
-            if weeks > 104:
-                raise ValueError("Choose a date within two years of the data (April 2026).")
-            table = await asyncio.to_thread(
-                capacity_needed,
+            answer = await asyncio.to_thread(
+                capacity_question,
                 session.token,
-                int(self.scenario_id),
-                measure="pct_within_18",
-                value=target,
-                by_week=weeks,
+                picker._scenario_id,
+                _horizon(self.horizon_weeks),
+                str(form.get("target", "65")),
+                str(form.get("by", "")),
             )
         except ERRORS as error:
             return refusal(error)
-        by_trust = table.groupby("provider", sort=False)[
-            ["capacity_per_week", "required_capacity_per_week"]
-        ].sum()
-        names = self._provider_names
         self.capacity_rows = [
             {
-                "trust": names.get(str(provider), str(provider)),
-                "now": fmt.count(row.capacity_per_week),
-                "needed": fmt.count(row.required_capacity_per_week),
-                "extra": fmt.count(
-                    max(0.0, row.required_capacity_per_week - row.capacity_per_week)
-                ),
-                "change": f"{(row.required_capacity_per_week / row.capacity_per_week - 1):+.0%}"
-                if row.capacity_per_week
-                else "–",
+                "trust": str(row["trust"]),
+                "now": fmt.count(row["now"]),
+                "needed": fmt.count(row["needed"]),
+                "extra": fmt.count(max(0.0, row["needed"] - row["now"])),
+                "change": f"{(row['needed'] / row['now'] - 1):+.0%}" if row["now"] else "–",
             }
-            for provider, row in by_trust.iterrows()
+            for row in answer.rows
         ]
         self.capacity_note = (
-            f"Treatments a week each trust needs so that {target:.0f}% of its patients wait "
-            f"18 weeks or less by {by_date:%d %B %Y} (week {weeks}), treating longest waiters "
-            "first; demand as now."
+            f"Treatments a week each trust needs so that {answer.target_percent:.0f}% of its "
+            f"patients wait 18 weeks or less by {answer.by_date:%d %B %Y} (week "
+            f"{answer.by_week} after the data of {answer.data_date:%d %B %Y}), treating longest "
+            "waiters first; demand as now."
         )
         return None
 
@@ -215,12 +225,13 @@ class DashboardState(rx.State):
     async def board_pack(self):
         """Downloads a self-contained HTML board pack: key figures, charts and assumptions."""
         session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
         try:
             projection = await asyncio.to_thread(
-                project_scenario,
+                scenario_projection,
                 session.token,
-                int(self.scenario_id),
-                horizon_weeks=int(self.horizon_weeks),
+                picker._scenario_id,
+                _horizon(self.horizon_weeks),
             )
             html = await asyncio.to_thread(
                 board_pack_html,
@@ -234,20 +245,11 @@ class DashboardState(rx.State):
         return rx.download(data=html, filename=f"board-pack-{name}.html")
 
 
-# The last few projections of this backend process, so switching between trusts is instant.
-_CACHE: OrderedDict[tuple[int, int], ScenarioProjection] = OrderedDict()
-_CACHE_SIZE = 8
-
-
-def _remember(scenario_id: int, horizon: int, projection: ScenarioProjection) -> None:
-    _CACHE[(scenario_id, horizon)] = projection
-    _CACHE.move_to_end((scenario_id, horizon))
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-
-
-def _recall(scenario_id: int, horizon: int) -> ScenarioProjection | None:
-    return _CACHE.get((scenario_id, horizon))
+def _horizon(raw: str) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"Horizon: '{raw}' is not a number of weeks.") from None
 
 
 def _headline_card(item: dict) -> rx.Component:
@@ -357,6 +359,7 @@ def _capacity_question() -> rx.Component:
     )
 
 
+@protected_page("/dashboard", "Dashboard", on_load=[DashboardState.load])
 def dashboard_page() -> rx.Component:
     """The executive dashboard."""
     return page_shell(
@@ -372,10 +375,10 @@ def dashboard_page() -> rx.Component:
                 field_label("Scenario", "dash-scenario"),
                 rx.el.select(
                     rx.foreach(
-                        DashboardState.scenarios, lambda s: rx.el.option(s["name"], value=s["id"])
+                        ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
                     ),
                     id="dash-scenario",
-                    value=DashboardState.scenario_id,
+                    value=ScenarioPicker.chosen,
                     on_change=DashboardState.choose_scenario,
                     border=f"2px solid {theme.NHS_TEXT}",
                     padding="6px",

@@ -22,6 +22,7 @@ from ics_capacity.services.errors import ImportValidationError, ServiceError
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -403,6 +404,7 @@ def _export_panel() -> rx.Component:
     )
 
 
+@protected_page("/data", "Data", on_load=[DataState.load])
 def data_page() -> rx.Component:
     """The data page."""
     return page_shell(

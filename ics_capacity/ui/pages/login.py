@@ -7,6 +7,7 @@ import reflex as rx
 from ics_capacity.services.auth import SignInError, sign_in
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.routes import public_page
 from ics_capacity.ui.state.session import SessionState
 
 
@@ -53,6 +54,7 @@ def _field(label: str, name: str, kind: str, autocomplete: str) -> rx.Component:
     )
 
 
+@public_page("/login", "Sign in")
 def login_page() -> rx.Component:
     """The sign-in page."""
     return page_shell(

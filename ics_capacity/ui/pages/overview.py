@@ -11,6 +11,7 @@ from ics_capacity.services.scenarios import ScenarioError
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
 TRUST_COLUMNS: list[tuple[str, str]] = [
@@ -231,6 +232,12 @@ def _figures_table(
     )
 
 
+@protected_page(
+    "/",
+    "Overview",
+    on_load=[OverviewState.load],
+    description="Elective capacity, waiting lists and workforce of an NHS provider collaborative.",
+)
 def overview_page() -> rx.Component:
     """The overview page."""
     return page_shell(

@@ -18,6 +18,7 @@ from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -249,6 +250,7 @@ def _number_field(label: str, html_id: str, value, on_change) -> rx.Component:  
     )
 
 
+@protected_page("/rebalance", "Rebalance", on_load=[RebalanceState.load])
 def rebalance_page() -> rx.Component:
     """The rebalancing page."""
     can_run = SessionState.permissions.contains("run_rebalance")

@@ -29,6 +29,7 @@ from ics_capacity.services.rota import (
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -1158,6 +1159,7 @@ def _results() -> rx.Component:
     )
 
 
+@protected_page("/rota", "Rota", on_load=[RotaState.load])
 def rota_page() -> rx.Component:
     """The shared workforce rota page."""
     return page_shell(

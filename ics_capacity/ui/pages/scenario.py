@@ -35,6 +35,7 @@ from ics_capacity.services.scenarios import (
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, status_badge
+from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -740,6 +741,9 @@ def _comments() -> rx.Component:
     )
 
 
+@protected_page(
+    "/scenarios/[scenario_id]", "Scenario", on_load=[ScenarioPageState.open, ScenarioRoom.join]
+)
 def scenario_page() -> rx.Component:
     """The scenario page."""
     return page_shell(

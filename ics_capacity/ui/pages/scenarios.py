@@ -17,6 +17,7 @@ from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel, status_badge
+from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
 ERRORS = (ServiceError, ValueError)
@@ -117,6 +118,7 @@ def _row(s: dict) -> rx.Component:
     )
 
 
+@protected_page("/scenarios", "Scenarios", on_load=[ScenariosState.load])
 def scenarios_page() -> rx.Component:
     """The scenarios page."""
     return page_shell(
@@ -306,6 +308,7 @@ def _grid_table(caption: str, headings, rows) -> rx.Component:  # noqa: ANN001
     )
 
 
+@protected_page("/compare", "Compare scenarios", on_load=[CompareState.load])
 def compare_page() -> rx.Component:
     """The comparison page."""
     return page_shell(

@@ -15,6 +15,7 @@ from ics_capacity.services.users import (
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
 
@@ -117,6 +118,7 @@ def _text_input(label: str, name: str, kind: str = "text", form: str = "add") ->
     )
 
 
+@protected_page("/users", "Users", on_load=[UsersState.load])
 def users_page() -> rx.Component:
     """The users page."""
     return page_shell(

@@ -13,7 +13,6 @@ import secrets
 
 import reflex as rx
 
-from ics_capacity.domain.errors import ServiceError
 from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
 from ics_capacity.services.auth import (
     ABSOLUTE_TIMEOUT,
@@ -21,7 +20,7 @@ from ics_capacity.services.auth import (
     my_collaboratives,
 )
 from ics_capacity.services.auth import sign_out as end_session
-
+from ics_capacity.services.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
