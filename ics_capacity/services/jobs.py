@@ -292,22 +292,29 @@ def _already_running(job: SolveJob, spec: JobKind) -> str:
     )
 
 
+def _job_scenario(job_id: int) -> tuple[int, str]:
+    """(scenario id, kind) of a job, before the caller's right on that scenario is checked."""
+    with unit_of_work() as session:
+        row = session.execute(
+            sa.select(SolveJob.scenario_id, SolveJob.kind).where(SolveJob.id == int(job_id))
+        ).first()
+    if row is None or row.kind not in JOB_KINDS:
+        raise NotFoundError("That run was not found.")
+    return row.scenario_id, row.kind
+
+
 def cancel_job(token: str | None, job_id: int) -> JobView:
     """Cancels a queued or running job; its solver stops within a few seconds.
 
     Returns:
         The job as it now stands (a job that had already finished is left as it was).
     """
-    with unit_of_work() as session:
-        job = session.get(SolveJob, int(job_id))
-        scenario_id = job.scenario_id if job is not None else 0
-        kind = JOB_KINDS.get(job.kind) if job is not None else None
-    if job is None or kind is None:
-        raise NotFoundError("That run was not found.")
+    scenario_id, kind_name = _job_scenario(job_id)
+    kind = JOB_KINDS[kind_name]
     with scenario_transaction(token, scenario_id, kind.permission) as use:
         moved = use.session.execute(
             sa.update(SolveJob)
-            .where(SolveJob.id == job.id, SolveJob.status.in_(ACTIVE))
+            .where(SolveJob.id == int(job_id), SolveJob.status.in_(ACTIVE))
             .values(
                 status="cancelled",
                 finished_at=utc_now(),
@@ -319,28 +326,21 @@ def cancel_job(token: str | None, job_id: int) -> JobView:
                 use.session,
                 use.principal,
                 use.scenario,
-                f"{job.kind}.cancel",
+                f"{kind_name}.cancel",
                 f"Cancelled a {kind.label}",
                 entity="solve_job",
-                entity_id=job.id,
+                entity_id=int(job_id),
             )
         use.session.flush()
-        fresh = use.session.get(SolveJob, job.id)
-        use.session.refresh(fresh)
-        return _view(fresh, with_result=False)
+        return _view(use.session.get(SolveJob, int(job_id)), with_result=False)
 
 
 def job_view(token: str | None, job_id: int, *, with_result: bool = False) -> JobView:
     """A job of a scenario the caller may view (its result only when asked for)."""
     fail_lost_jobs()
-    with unit_of_work() as session:
-        job = session.get(SolveJob, int(job_id))
-        scenario_id = job.scenario_id if job is not None else 0
-    if job is None:
-        raise NotFoundError("That run was not found.")
+    scenario_id, _ = _job_scenario(job_id)
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        fresh = use.session.get(SolveJob, job.id)
-        return _view(fresh, with_result=with_result)
+        return _view(use.session.get(SolveJob, int(job_id)), with_result=with_result)
 
 
 def latest_job(token: str | None, scenario_id: int, kind: str) -> JobView | None:
@@ -460,7 +460,19 @@ def run_job(job_id: int, progress: Callable[[int, str], None] | None = None) -> 
     return _final(job.id)
 
 
-def _claim(job_id: int) -> SolveJob:
+@dataclass(frozen=True)
+class _Claimed:
+    """What a run needs of its job row, read when the job was claimed."""
+
+    id: int
+    kind: str
+    scenario_id: int
+    parameters: str
+    requested_by: str
+    requested_by_id: int | None
+
+
+def _claim(job_id: int) -> _Claimed:
     now = utc_now()
     with unit_of_work() as session:
         claimed = session.execute(
@@ -476,15 +488,21 @@ def _claim(job_id: int) -> SolveJob:
         )
         session.commit()
         job = session.get(SolveJob, int(job_id))
-        if not claimed.rowcount:
+        if not claimed.rowcount or job is None:
             state = job.status if job is not None else "missing"
             raise JobStateError(f"Run {job_id} cannot start: it is {state}, not queued.")
-        session.refresh(job)
-        return job
+        return _Claimed(
+            job.id,
+            job.kind,
+            job.scenario_id,
+            job.parameters,
+            job.requested_by,
+            job.requested_by_id,
+        )
 
 
 def _require_requester_still_allowed(
-    session: Session, job: SolveJob, scenario: Scenario, spec: JobKind
+    session: Session, job: _Claimed, scenario: Scenario, spec: JobKind
 ) -> None:
     """The requester's right is checked again when the run starts (it may have been removed)."""
     role = session.exec(
