@@ -10,13 +10,18 @@ wait band b at the start is in band b + e and one who joined during week s is in
 cohort is identified by key = band - week: b for the backlog, -s for those joining in week s, and
 its band at the end of week e is key + e. A list is served longest waiters first (largest key
 first). Long waiters are counted at the end of each period and weighted by its number of weeks.
+
+No trust made worse (the guard, `settings.no_trust_worse`): each trust's worst pressure, its P2
+patient-weeks overdue and its patients waiting 52, 65 and 78 weeks or more at the end of the
+horizon, recomputed here from the plan rows, are no worse than the same figures recomputed from
+the no-collaboration plan.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from solvers.rebalance.schema import (
     HubKind,
@@ -29,6 +34,9 @@ from solvers.rebalance.schema import (
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-6
+WORSE_TOL = 1e-5
+"""Relative noise allowed before a plan counts as worse than a baseline (x max(1, |baseline|))."""
+TRUST_THRESHOLDS = (52, 65, 78)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,26 @@ def _band_at_end(key: int, week: int) -> int:
     return key + week
 
 
+@dataclass
+class _Figures:
+    """What the checker recomputed from a plan, per list ("provider tfc" key) and in total."""
+
+    worst_pressure: float = 0.0
+    priority_overdue: float = 0.0
+    pressure: dict[tuple[str, str], float] = field(default_factory=dict)
+    overdue: dict[tuple[str, str], float] = field(default_factory=dict)
+    long_at_end: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrustFigures:
+    """One trust's own measures, recomputed from a plan."""
+
+    worst_pressure: float
+    long_waiters_at_end: dict[int, float]
+    priority_overdue: float
+
+
 def check_plan(
     data: RebalanceInput,
     plan: list[PlanRow],
@@ -69,6 +97,35 @@ def check_plan(
     Returns:
         The violations, empty when the plan is sound.
     """
+    return _check_and_measure(data, plan, metrics, queues, label=label)[0]
+
+
+def trust_figures(data: RebalanceInput, plan: list[PlanRow]) -> dict[str, TrustFigures]:
+    """Each trust's worst pressure, long waiters at the end (52/65/78) and P2 overdue."""
+    figures = _check_and_measure(data, plan, None, None, label="plan")[1]
+    by_trust: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key in figures.pressure:
+        by_trust[key[0]].append(key)
+    return {
+        trust: TrustFigures(
+            worst_pressure=max(figures.pressure[k] for k in keys),
+            long_waiters_at_end={
+                w: sum(figures.long_at_end[k].get(w, 0.0) for k in keys) for w in TRUST_THRESHOLDS
+            },
+            priority_overdue=sum(figures.overdue.get(k, 0.0) for k in keys),
+        )
+        for trust, keys in sorted(by_trust.items())
+    }
+
+
+def _check_and_measure(
+    data: RebalanceInput,
+    plan: list[PlanRow],
+    metrics: PlanMetrics | None,
+    queues: list[QueueOutcome] | None,
+    *,
+    label: str,
+) -> tuple[list[Violation], _Figures]:
     s = data.settings
     weeks = s.horizon_weeks
     hubs = {h.id: h for h in data.hubs}
@@ -148,6 +205,7 @@ def check_plan(
     long_wait = 0.0
     overdue = 0.0
     long_at_end: dict[int, float] = defaultdict(float)
+    figures = _Figures()
     periods = [  # 1-based first and last week of each period
         (first, min(first + s.period_weeks - 1, weeks))
         for first in range(1, weeks + 1, s.period_weeks)
@@ -222,15 +280,19 @@ def check_plan(
                             if _band_at_end(b, week) >= s.priority_max_wait_weeks - 1
                         )
                         overdue += (last - first + 1) * over
+                        figures.overdue[key] = figures.overdue.get(key, 0.0) + (
+                            (last - first + 1) * over
+                        )
             joined_total = sum(size.values())
             done_total = sum(cumulative.values())
             end_waiting[key] += joined_total - done_total
             treated_total[key] += done_total
             left = {b: max(0.0, size[b] - cumulative[b]) for b in size}
             for over_weeks in (18, 52, 65, 78):
-                long_at_end[over_weeks] += sum(
-                    n for b, n in left.items() if _band_at_end(b, weeks) >= over_weeks
-                )
+                n_over = sum(n for b, n in left.items() if _band_at_end(b, weeks) >= over_weeks)
+                long_at_end[over_weeks] += n_over
+                mine = figures.long_at_end.setdefault(key, {})
+                mine[over_weeks] = mine.get(over_weeks, 0.0) + n_over
 
     # 4. Reported figures match their recomputation.
     def pressure(q_key: tuple[str, str]) -> float:
@@ -240,6 +302,9 @@ def check_plan(
 
     active = [k for k, q in queue_of.items() if q.waiting > 0 or q.weekly_demand > 0]
     worst = max((pressure(k) for k in active), default=0.0)
+    figures.worst_pressure = worst
+    figures.priority_overdue = overdue
+    figures.pressure = {k: pressure(k) for k in active}
     travel = 0.0
     for row in plan:
         hub = hubs.get(row.hub)
@@ -285,12 +350,96 @@ def check_plan(
                 )
             if not _close(o.pressure_at_end, pressure(key), rel=1e-5, abs_=1e-6):
                 bad("misreported_pressure", f"{key[0]} {key[1]}", f"{o.pressure_at_end}")
+    return found, figures
+
+
+def _worse(mine: float, theirs: float) -> bool:
+    return mine > theirs + WORSE_TOL * max(1.0, abs(theirs)) + ABS_TOL
+
+
+def _trusts_made_worse(
+    plan: dict[str, TrustFigures], alone: dict[str, TrustFigures]
+) -> list[tuple[str, str, float, float]]:
+    """(trust, measure, in the plan, without collaboration) for every measure made worse."""
+    worse = []
+    for trust, mine in plan.items():
+        theirs = alone.get(trust)
+        if theirs is None:
+            continue
+        pairs = [("worst pressure", mine.worst_pressure, theirs.worst_pressure)]
+        pairs += [
+            (
+                f"{w}+ week waiters at the end",
+                mine.long_waiters_at_end[w],
+                theirs.long_waiters_at_end[w],
+            )
+            for w in TRUST_THRESHOLDS
+        ]
+        pairs.append(("P2 patient-weeks overdue", mine.priority_overdue, theirs.priority_overdue))
+        worse += [(trust, m, a, b) for m, a, b in pairs if _worse(a, b)]
+    return worse
+
+
+def _check_trust_outcomes(
+    result: RebalanceResult, plan: dict[str, TrustFigures], alone: dict[str, TrustFigures]
+) -> list[Violation]:
+    """The reported per-trust figures match their recomputation, plan and no collaboration."""
+    found = []
+    reported = {t.provider: t for t in result.trusts}
+    for trust in plan:
+        if trust not in reported:
+            found.append(Violation("missing_trust_outcome", trust, "trust has no outcome"))
+    for trust, outcome in reported.items():
+        for which, mine, theirs in (
+            ("plan", outcome.plan, plan.get(trust)),
+            ("no_collaboration", outcome.no_collaboration, alone.get(trust)),
+        ):
+            if theirs is None:
+                found.append(Violation("unknown_trust", trust, f"{which}: not a trust with lists"))
+                continue
+            pairs = [("worst_pressure", mine.worst_pressure, theirs.worst_pressure)]
+            pairs += [
+                (f"long_waiters_at_end[{w}]", mine.long_waiters_at_end.get(w, math.nan), n)
+                for w, n in theirs.long_waiters_at_end.items()
+            ]
+            pairs.append(("priority_overdue", mine.priority_overdue, theirs.priority_overdue))
+            for name, reported_value, recomputed in pairs:
+                if not _close(reported_value, recomputed, rel=1e-5, abs_=1e-4):
+                    found.append(
+                        Violation(
+                            "misreported_trust_" + name,
+                            f"{trust} {which}",
+                            f"reported {reported_value}, recomputed {recomputed}",
+                        )
+                    )
     return found
 
 
+def _lexicographically_worse(metrics: PlanMetrics, baseline: PlanMetrics) -> str | None:
+    """Why `metrics` is lexicographically worse than `baseline` (P2 overdue, then worst)."""
+    if _worse(metrics.priority_overdue, baseline.priority_overdue):
+        return f"P2 overdue {metrics.priority_overdue} > {baseline.priority_overdue}"
+    p2_better = metrics.priority_overdue < baseline.priority_overdue - WORSE_TOL * max(
+        1.0, baseline.priority_overdue
+    )
+    if not p2_better and _worse(metrics.worst_pressure, baseline.worst_pressure):
+        return (
+            f"worst pressure {metrics.worst_pressure} > {baseline.worst_pressure} "
+            f"with no fewer P2 patient-weeks overdue"
+        )
+    return None
+
+
 def check_result(data: RebalanceInput, result: RebalanceResult) -> list[Violation]:
-    """Checks the optimum and every baseline, and that the optimum is never worse than them."""
+    """Checks the optimum and every baseline, and that the optimum is never worse than them.
+
+    Never worse means: lexicographically (P2 patient-weeks overdue first, then worst pressure)
+    against every baseline the optimum could have chosen. With the no-trust-worse guard on and
+    applied, every trust's own measures are no worse than without collaboration, and the
+    optimum is compared only with baselines that meet the guard too.
+    """
     found: list[Violation] = []
+    guarded = data.settings.no_trust_worse and result.guard is not None and result.guard.applied
     if result.status.has_solution:
         if result.metrics is None:
             found.append(Violation("missing_metrics", "result", "a plan needs its metrics"))
@@ -302,19 +451,45 @@ def check_result(data: RebalanceInput, result: RebalanceResult) -> list[Violatio
                         "bound_above_objective", "result", f"{result.bound} > {result.objective}"
                     )
                 )
+    alone_plan = next((b for b in result.baselines if b.name == "no_collaboration"), None)
+    plan_trusts = trust_figures(data, result.plan) if result.status.has_solution else {}
+    alone_trusts = trust_figures(data, alone_plan.plan) if alone_plan is not None else {}
+    if guarded and result.status.has_solution:
+        if alone_plan is None:
+            found.append(
+                Violation(
+                    "guard_unverifiable",
+                    "no_collaboration",
+                    "the guard is reported applied but the no-collaboration plan is missing",
+                )
+            )
+        for trust, measure, mine, theirs in _trusts_made_worse(plan_trusts, alone_trusts):
+            found.append(
+                Violation(
+                    "trust_made_worse",
+                    trust,
+                    f"{measure}: {mine} with collaboration, {theirs} without",
+                )
+            )
+    if result.trusts and alone_plan is not None:
+        found += _check_trust_outcomes(result, plan_trusts, alone_trusts)
     for baseline in result.baselines:
         found += check_plan(
             data, baseline.plan, baseline.metrics, baseline.queues, label=baseline.name
         )
-        if result.metrics is not None:
-            tol = 1e-5 * max(1.0, baseline.metrics.worst_pressure) + 1e-6
-            if result.metrics.worst_pressure > baseline.metrics.worst_pressure + tol:
-                found.append(
-                    Violation(
-                        "worse_than_baseline",
-                        baseline.name,
-                        f"worst pressure {result.metrics.worst_pressure} > "
-                        f"{baseline.metrics.worst_pressure}",
-                    )
+        if result.metrics is None:
+            continue
+        if guarded and baseline is not alone_plan:
+            # The guarded optimum need only beat plans that meet the guard too.
+            if _trusts_made_worse(trust_figures(data, baseline.plan), alone_trusts):
+                continue
+        why = _lexicographically_worse(result.metrics, baseline.metrics)
+        if guarded and baseline is alone_plan and why is None:
+            if _worse(result.metrics.worst_pressure, baseline.metrics.worst_pressure):
+                why = (
+                    f"worst pressure {result.metrics.worst_pressure} > "
+                    f"{baseline.metrics.worst_pressure}"
                 )
+        if why is not None:
+            found.append(Violation("worse_than_baseline", baseline.name, why))
     return found

@@ -30,9 +30,11 @@ from ortools.linear_solver import pywraplp
 from solvers.common import SolveOptions, SolveStats, Status, relative_gap
 from solvers.rebalance.baselines import greedy_flows, own_site_arcs
 from solvers.rebalance.schema import (
+    GUARDED_THRESHOLDS,
     WAIT_BANDS,
     BaselineResult,
     BindingLimit,
+    GuardReport,
     HubUse,
     LevelResult,
     ModelSize,
@@ -42,6 +44,8 @@ from solvers.rebalance.schema import (
     QueueOutcome,
     RebalanceInput,
     RebalanceResult,
+    TrustMeasures,
+    TrustOutcome,
     instance_problems,
     prepare,
 )
@@ -53,6 +57,23 @@ _TOL = 1e-7
 # levels lets GLOP start each level from the previous level's optimal basis.
 _GLOP_PARAMETERS = "use_preprocessing: false"
 REPORTED_THRESHOLDS = (18, 52, 65, 78)
+GUARD_TOLERANCE = 1e-6
+"""Slack of each no-trust-worse row, relative to max(1, |the trust's no-collaboration value|).
+
+The no-collaboration plan meets every row exactly, so the slack only absorbs floating-point
+noise: GLOP's feasibility tolerance and flows clipped at zero when the baseline was read back.
+"""
+_DUAL_NOISE = 1e-9
+_WORSE_TOLERANCE = 1e-5
+"""A trust is reported worse on a measure only beyond this relative noise (as check.py allows)."""
+MEASURE_WORST = "worst pressure"
+MEASURE_OVERDUE = "P2 patient-weeks overdue"
+
+
+def measure_long_waiters(over_weeks: int) -> str:
+    """'52+ week waiters at the end'."""
+    return f"{over_weeks}+ week waiters at the end"
+
 
 LEVEL_NAMES = {
     0: ("priority_overdue", "Clinical-priority (P2) patient-weeks waited beyond the P2 limit."),
@@ -85,6 +106,7 @@ class _PeriodLp:
         periods: list[tuple[int, int]],
         *,
         long_waits: bool,
+        guard: dict[str, TrustMeasures] | None = None,
     ) -> None:
         self.prep = prep
         self.periods = periods
@@ -97,9 +119,12 @@ class _PeriodLp:
         self.x = self._moved_patients()
         self.treated = self._cumulative_treated()
         self.capacity = self._capacity_limits()
+        self.overdue_terms: list[tuple[int, pywraplp.Variable, float]] = []
         self.overdue = self._priority_overdue()
         self.worst = self._worst_pressure()
         self.long_wait = self._long_waits() if long_waits else None
+        self.guard_rows = self._no_trust_worse(guard) if guard is not None else []
+        self.infeasible = False
         self.solver.SetSolverSpecificParametersAsString(_GLOP_PARAMETERS)
 
     # Variables
@@ -186,6 +211,7 @@ class _PeriodLp:
                 ct.SetCoefficient(o, 1.0)
                 ct.SetCoefficient(row[k], 1.0)
                 terms.append((o, float(self.lengths[k])))
+                self.overdue_terms.append((s, o, float(self.lengths[k])))
         if not any(self.prep.streams[s].priority for s in self.treated):
             return None
         total = self.solver.NumVar(0.0, self.solver.infinity(), "priority_overdue")
@@ -249,6 +275,100 @@ class _PeriodLp:
                     below = top
         return terms, constant
 
+    def _no_trust_worse(
+        self, guard: dict[str, TrustMeasures]
+    ) -> list[tuple[tuple[str, str], pywraplp.Constraint]]:
+        """No trust ends worse than on its own: worst pressure, P2 overdue, long waiters at end.
+
+        Each row holds one trust's measure at most its no-collaboration value plus
+        `GUARD_TOLERANCE`. Lists and streams no site can treat add their constant share.
+
+        Returns:
+            ((trust, measure in words), row) for every guard row, to read which ones bind.
+        """
+        prep = self.prep
+        infinity = self.solver.infinity()
+        last = len(self.periods) - 1
+        end_week = prep.weeks - 1
+        rows: list[tuple[tuple[str, str], pywraplp.Constraint]] = []
+
+        def slack(value: float) -> float:
+            return GUARD_TOLERANCE * max(1.0, abs(value))
+
+        streams_of_trust: dict[str, list[int]] = {}
+        queues_of_trust: dict[str, list[int]] = {}
+        for q, queue in enumerate(prep.queues):
+            queues_of_trust.setdefault(queue.provider, []).append(q)
+            streams_of_trust.setdefault(queue.provider, []).extend(prep.streams_of_queue[q])
+        for trust, own in sorted(guard.items()):
+            if trust not in queues_of_trust:
+                continue
+            label = (trust, MEASURE_WORST)
+            for q in queues_of_trust[trust]:
+                active = [s for s in prep.streams_of_queue[q] if s in self.treated]
+                if not active:
+                    continue
+                den = float(prep.pressure_denominator[q])
+                arrived = sum(
+                    prep.streams[s].arrived_by(end_week) for s in prep.streams_of_queue[q]
+                )
+                ct = self.solver.Constraint(
+                    arrived / den - own.worst_pressure - slack(own.worst_pressure),
+                    infinity,
+                    f"no_trust_worse[{prep.queue_label(q)},{MEASURE_WORST}]",
+                )
+                for s in active:
+                    ct.SetCoefficient(self.treated[s][last], 1.0 / den)
+                rows.append((label, ct))
+            for over_weeks in GUARDED_THRESHOLDS:
+                label = (trust, measure_long_waiters(over_weeks))
+                allowed = own.long_waiters_at_end.get(over_weeks, 0.0)
+                ct = self.solver.Constraint(-infinity, 0.0, f"no_trust_worse[{', '.join(label)}]")
+                constant = 0.0
+                for s in streams_of_trust[trust]:
+                    over = prep.streams[s].over(end_week, over_weeks)
+                    if over <= 1e-12:
+                        continue
+                    if s not in self.treated:
+                        constant += over
+                        continue
+                    # left[s] >= patients over the threshold - treated (and >= 0).
+                    left = self.solver.NumVar(0.0, infinity, f"left[{s},{over_weeks}]")
+                    link = self.solver.Constraint(over, infinity, f"left_def[{s},{over_weeks}]")
+                    link.SetCoefficient(left, 1.0)
+                    link.SetCoefficient(self.treated[s][last], 1.0)
+                    ct.SetCoefficient(left, 1.0)
+                ct.SetUb(allowed + slack(allowed) - constant)
+                rows.append((label, ct))
+            label = (trust, MEASURE_OVERDUE)
+            p2_terms = [
+                (o, length)
+                for s, o, length in self.overdue_terms
+                if prep.queues[prep.streams[s].queue].provider == trust
+            ]
+            if p2_terms:
+                limit = prep.data.settings.priority_max_wait_weeks - 1
+                constant = sum(
+                    self.lengths[k] * prep.streams[s].over(end, limit)
+                    for s in streams_of_trust[trust]
+                    if prep.streams[s].priority and s not in self.treated
+                    for k, (_, end) in enumerate(self.periods)
+                )
+                allowed = own.priority_overdue
+                ct = self.solver.Constraint(
+                    -infinity,
+                    allowed + slack(allowed) - constant,
+                    f"no_trust_worse[{', '.join(label)}]",
+                )
+                for o, length in p2_terms:
+                    ct.SetCoefficient(o, length)
+                rows.append((label, ct))
+        return rows
+
+    def binding_guard(self) -> set[tuple[str, str]]:
+        """The guarded measures whose rows have a non-zero dual in the last solve."""
+        return {label for label, ct in self.guard_rows if abs(ct.dual_value()) > _DUAL_NOISE}
+
     def fix_terms(
         self, terms: list[tuple[pywraplp.Variable, float]], value: float, scale: float
     ) -> None:
@@ -267,6 +387,7 @@ class _PeriodLp:
 
     def minimise(self, terms: list[tuple[pywraplp.Variable, float]], deadline: _Deadline) -> bool:
         """Minimises the linear terms within the time left; True when proven optimal."""
+        self.infeasible = False
         left = deadline.left()
         if left <= 0:
             return False
@@ -277,6 +398,7 @@ class _PeriodLp:
         objective.SetMinimization()
         self.solver.SetTimeLimit(max(1, int(left * 1000)))
         status = self.solver.Solve()
+        self.infeasible = status == pywraplp.Solver.INFEASIBLE
         if status != pywraplp.Solver.OPTIMAL:
             logger.warning("GLOP stopped with status %s", status)
         return status == pywraplp.Solver.OPTIMAL
@@ -321,10 +443,24 @@ class _Optimum:
     pressure_shadow: dict[int, float] = field(default_factory=dict)  # per resource, whole horizon
     long_wait_shadow: dict[tuple[int, int], float] = field(default_factory=dict)  # per period
     size: ModelSize = field(default_factory=ModelSize)
+    guard_binding: set[tuple[str, str]] = field(default_factory=set)
+    guard_infeasible: bool = False
 
 
-def optimise(prep: Prepared, arc_ids: Sequence[int] | None, deadline: _Deadline) -> _Optimum:
+def optimise(
+    prep: Prepared,
+    arc_ids: Sequence[int] | None,
+    deadline: _Deadline,
+    *,
+    guard: dict[str, TrustMeasures] | None = None,
+    last_level: int = 3,
+) -> _Optimum:
     """Solves the levels in turn over the allowed arcs; keeps the last plan that was proven.
+
+    With `guard` (each trust's no-collaboration measures), every level is solved with no trust
+    worse than its measures; `guard_binding` collects the measures whose rows have a non-zero
+    dual in some level, and `guard_infeasible` says a level found the guard impossible.
+    Levels after `last_level` are not solved.
 
     Returns:
         The weekly flows (None if level 1 was not solved in time), each level's LP optimum with
@@ -336,7 +472,7 @@ def optimise(prep: Prepared, arc_ids: Sequence[int] | None, deadline: _Deadline)
     pair_ids = [i for i, (_, a) in enumerate(pairs) if a in allowed]
     out = _Optimum(flows=None)
     started = time.perf_counter()
-    lp = _PeriodLp(prep, pair_ids, prep.periods, long_waits=True)
+    lp = _PeriodLp(prep, pair_ids, prep.periods, long_waits=True, guard=guard)
     variables, constraints = lp.size()
     out.size = ModelSize(
         variables=variables,
@@ -351,7 +487,9 @@ def optimise(prep: Prepared, arc_ids: Sequence[int] | None, deadline: _Deadline)
         overdue = lp.overdue.solution_value() if ok else math.nan
         out.levels[0] = (overdue if ok else None, ok, time.perf_counter() - t)
         if not ok:
+            out.guard_infeasible = lp.infeasible and guard is not None
             return out
+        out.guard_binding |= lp.binding_guard()
         lp.overdue.SetUb(overdue * (1 + tol) + 1e-9)  # P2 first: (almost) no slack
 
     # Level 1 on the one-period model when P2 patients can all be treated in time (the worst
@@ -359,13 +497,17 @@ def optimise(prep: Prepared, arc_ids: Sequence[int] | None, deadline: _Deadline)
     t = time.perf_counter()
     one_period = overdue <= 1e-9 and len(prep.periods) > 1
     level1 = (
-        _PeriodLp(prep, pair_ids, [(0, prep.weeks - 1)], long_waits=False) if one_period else lp
+        _PeriodLp(prep, pair_ids, [(0, prep.weeks - 1)], long_waits=False, guard=guard)
+        if one_period
+        else lp
     )
     if one_period and level1.overdue is not None:
         level1.overdue.SetUb(0.0)
     if not level1.minimise([(level1.worst, 1.0)], deadline):
         out.levels[1] = (None, False, time.perf_counter() - t)
+        out.guard_infeasible = level1.infeasible and guard is not None
         return out
+    out.guard_binding |= level1.binding_guard()
     worst = level1.worst.solution_value()
     out.levels[1] = (worst, True, time.perf_counter() - t)
     for (r, k), dual in level1.capacity_duals().items():
@@ -373,6 +515,8 @@ def optimise(prep: Prepared, arc_ids: Sequence[int] | None, deadline: _Deadline)
         out.pressure_shadow[r] = out.pressure_shadow.get(r, 0.0) - dual * size
     out.flows = level1.flows()
     _fix(lp.worst, worst, tol)
+    if last_level < 2:
+        return out
 
     t = time.perf_counter()
     assert lp.long_wait is not None
@@ -382,10 +526,13 @@ def optimise(prep: Prepared, arc_ids: Sequence[int] | None, deadline: _Deadline)
         return out
     long_wait = lp.solver.Objective().Value()
     out.levels[2] = (long_wait + constant, True, time.perf_counter() - t)
+    out.guard_binding |= lp.binding_guard()
     for (r, k), dual in lp.capacity_duals().items():
         out.long_wait_shadow[(r, k)] = -dual * prep.resources[r].unit_size * lp.lengths[k]
     out.flows = lp.flows()
     lp.fix_terms(terms, long_wait, long_wait + constant)
+    if last_level < 3:
+        return out
 
     t = time.perf_counter()
     if not lp.minimise(lp.travel_terms(), deadline):
@@ -468,6 +615,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
     lengths = [last - first + 1 for first, last in prep.periods]
     long_wait_score = 0.0
     overdue = 0.0
+    overdue_of_queue = np.zeros(len(prep.queues))
     long_at_end = dict.fromkeys(REPORTED_THRESHOLDS, 0.0)
     for s, stream in enumerate(prep.streams):
         for k, (_, last) in enumerate(prep.periods):
@@ -479,6 +627,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
             if stream.priority:
                 due = stream.over(last, settings.priority_max_wait_weeks - 1)
                 overdue += lengths[k] * max(0.0, due - done)
+                overdue_of_queue[stream.queue] += lengths[k] * max(0.0, due - done)
         for over_weeks in REPORTED_THRESHOLDS:
             long_at_end[over_weeks] += max(
                 0.0, stream.over(weeks - 1, over_weeks) - cumulative[s, -1]
@@ -513,6 +662,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
                     for L in REPORTED_THRESHOLDS
                 },
                 reachable_hubs=[hubs[prep.arcs[a].hub].id for a in prep.arcs_of_queue[q]],
+                priority_overdue=float(overdue_of_queue[q]),
             )
         )
 
@@ -728,14 +878,187 @@ def _levels(
     return levels
 
 
+def trust_measures(queues: Sequence[QueueOutcome]) -> dict[str, TrustMeasures]:
+    """Each trust's own measures from its lists' outcomes: worst pressure, long waiters, P2."""
+    by_trust: dict[str, list[QueueOutcome]] = {}
+    for outcome in queues:
+        by_trust.setdefault(outcome.provider, []).append(outcome)
+    return {
+        trust: TrustMeasures(
+            worst_pressure=max(o.pressure_at_end for o in lists),
+            long_waiters_at_end={
+                w: float(sum(o.long_waiters_at_end.get(w, 0.0) for o in lists))
+                for w in GUARDED_THRESHOLDS
+            },
+            priority_overdue=float(sum(o.priority_overdue for o in lists)),
+        )
+        for trust, lists in sorted(by_trust.items())
+    }
+
+
+def _worse_on(plan: TrustMeasures, alone: TrustMeasures) -> list[str]:
+    """The measures on which `plan` is worse than `alone` beyond numerical noise."""
+
+    def worse(mine: float, theirs: float) -> bool:
+        return mine > theirs + _WORSE_TOLERANCE * max(1.0, abs(theirs))
+
+    found = []
+    if worse(plan.worst_pressure, alone.worst_pressure):
+        found.append(MEASURE_WORST)
+    for w in GUARDED_THRESHOLDS:
+        if worse(plan.long_waiters_at_end[w], alone.long_waiters_at_end[w]):
+            found.append(measure_long_waiters(w))
+    if worse(plan.priority_overdue, alone.priority_overdue):
+        found.append(MEASURE_OVERDUE)
+    return found
+
+
+def trust_outcomes(
+    plan: Sequence[QueueOutcome], alone: Sequence[QueueOutcome]
+) -> list[TrustOutcome]:
+    """Every trust's measures in the plan beside its measures without collaboration."""
+    mine, theirs = trust_measures(plan), trust_measures(alone)
+    return [
+        TrustOutcome(
+            provider=trust,
+            plan=measures,
+            no_collaboration=theirs[trust],
+            worse_on=_worse_on(measures, theirs[trust]),
+        )
+        for trust, measures in mine.items()
+        if trust in theirs
+    ]
+
+
+def _measure_value(own: TrustMeasures, measure: str) -> float:
+    if measure == MEASURE_WORST:
+        return own.worst_pressure
+    if measure == MEASURE_OVERDUE:
+        return own.priority_overdue
+    return next(
+        own.long_waiters_at_end[w] for w in GUARDED_THRESHOLDS if measure_long_waiters(w) == measure
+    )
+
+
+def _guard_limits(
+    prep: Prepared, guard: dict[str, TrustMeasures], optimum: _Optimum
+) -> list[BindingLimit]:
+    """The guard's rows that bind, each named by trust and measure; or the guard as impossible."""
+    weeks = prep.weeks
+    if optimum.guard_infeasible and optimum.flows is None:
+        return [
+            BindingLimit(
+                name="no_trust_worse",
+                where="every trust",
+                when=f"weeks 1-{weeks}",
+                unit="guard",
+                message=(
+                    "The solver found no plan with every trust no worse than without "
+                    "collaboration (the no-collaboration plan meets the guard, so only numerical "
+                    "trouble can cause this); the plan returned is the no-collaboration plan."
+                ),
+            )
+        ]
+    limits = []
+    for trust, measure in sorted(optimum.guard_binding):
+        value = _measure_value(guard[trust], measure)
+        when = f"weeks 1-{weeks}" if measure == MEASURE_OVERDUE else f"end of week {weeks}"
+        limits.append(
+            BindingLimit(
+                name="no_trust_worse",
+                where=trust,
+                when=when,
+                unit=measure,
+                message=(
+                    f"{trust}: the no-trust-worse guard holds its {measure} at most "
+                    f"{_number(value)}, its figure without collaboration; without the guard "
+                    "the collaborative could do better on its own objective."
+                ),
+            )
+        )
+    return limits
+
+
+def _guard_report(
+    prep: Prepared,
+    options: SolveOptions,
+    guard: dict[str, TrustMeasures] | None,
+    optimum: _Optimum,
+    ev: Evaluation | None,
+) -> GuardReport:
+    """What the guard held and, when it binds, the figures of a re-solve without it.
+
+    The re-solve is bounded: levels 0-2 only (travel does not enter the cost), within its own
+    `time_limit_seconds`; a level it does not finish reports None.
+    """
+    if not prep.data.settings.no_trust_worse:
+        return GuardReport(on=False, applied=False, message="The no-trust-worse guard is off.")
+    if guard is None:
+        return GuardReport(
+            on=True,
+            applied=False,
+            message="The no-collaboration plan was not solved within the time limit, so no "
+            "trust's figures could be guarded.",
+        )
+    binding = [f"{trust}: {measure}" for trust, measure in sorted(optimum.guard_binding)]
+    with_guard = ev.metrics if ev is not None else None
+    report = {
+        "on": True,
+        "applied": True,
+        "binding": binding,
+        "worst_pressure_with_guard": with_guard.worst_pressure if with_guard else None,
+        "priority_overdue_with_guard": with_guard.priority_overdue if with_guard else None,
+        "long_wait_score_with_guard": with_guard.long_wait_score if with_guard else None,
+    }
+    if not binding and not optimum.guard_infeasible:
+        return GuardReport(
+            **report, message="The guard binds nowhere: it costs the collaborative nothing."
+        )
+    t = time.perf_counter()
+    free = optimise(prep, None, _Deadline(options.time_limit_seconds), last_level=2)
+    seconds = round(time.perf_counter() - t, 3)
+    if free.flows is None:
+        return GuardReport(
+            **report,
+            seconds_without_guard=seconds,
+            message="The guard binds; the re-solve without it did not finish in time.",
+        )
+    without = evaluate(prep, free.flows).metrics
+
+    def proven(level: int) -> bool:
+        return free.levels.get(level, (None, False, 0.0))[1]
+
+    report.update(
+        worst_pressure_without_guard=without.worst_pressure if proven(1) else None,
+        priority_overdue_without_guard=without.priority_overdue
+        if proven(0) or 0 not in free.levels
+        else None,
+        long_wait_score_without_guard=without.long_wait_score if proven(2) else None,
+        seconds_without_guard=seconds,
+    )
+    worst_with = report["worst_pressure_with_guard"]
+    message = f"The guard holds {'; '.join(binding)}."
+    if worst_with is not None and proven(1):
+        message += (
+            f" Worst pressure {worst_with:.4g} with the guard, "
+            f"{without.worst_pressure:.4g} without it."
+        )
+    return GuardReport(**report, message=message)
+
+
 def solve_rebalance(data: RebalanceInput, options: SolveOptions | None = None) -> RebalanceResult:
     """Plans which patients go where, week by week, minimising the levels in turn.
 
+    With `settings.no_trust_worse` (the default), each trust's plan on its own (no collaboration)
+    is solved first and every level is solved with no trust worse than that on its worst pressure,
+    P2 patient-weeks overdue and long waiters at the end (`GUARD_TOLERANCE` absorbs noise).
+
     Returns:
         Status, per-level objective and bound, the plan (cohorts by hub and week), each list's
-        outcome, the limits that bind with their shadow prices, and the greedy and no-collaboration
-        baselines. Never "infeasible": patients who cannot be treated stay on the lists and show in
-        the outcomes and binding limits.
+        outcome, each trust's measures beside its no-collaboration ones, what the guard held and
+        cost, the limits that bind with their shadow prices, and the greedy and
+        no-collaboration baselines. Never "infeasible": patients who cannot be treated stay on
+        the lists and show in the outcomes and binding limits.
     """
     options = options or SolveOptions()
     started = time.perf_counter()
@@ -743,17 +1066,27 @@ def solve_rebalance(data: RebalanceInput, options: SolveOptions | None = None) -
     if problems:
         return RebalanceResult(stats=SolveStats.invalid(options), problems=problems)
     prep = prepare(data)
+    settings = data.settings
+    alone, alone_flows = (
+        _no_collaboration(prep, options)
+        if settings.no_trust_worse or settings.include_baselines
+        else (None, None)
+    )
+    guard = trust_measures(alone.queues) if settings.no_trust_worse and alone else None
     deadline = _Deadline(options.time_limit_seconds)
-    optimum = optimise(prep, None, deadline)
-    ev = evaluate(prep, optimum.flows) if optimum.flows is not None else None
+    optimum = optimise(prep, None, deadline, guard=guard)
+    fallback = optimum.flows is None and optimum.guard_infeasible and alone_flows is not None
+    flows = alone_flows if fallback else optimum.flows
+    ev = evaluate(prep, flows) if flows is not None else None
     levels = _levels(prep, optimum, ev, None)
-    wall = time.perf_counter() - started
+    guard_report = _guard_report(prep, options, guard, optimum, ev)
     all_proven = all(level.status == Status.OPTIMAL for level in levels)
     if ev is None:
         status = Status.NO_SOLUTION_IN_TIME
     else:
-        status = Status.OPTIMAL if all_proven else Status.FEASIBLE
+        status = Status.OPTIMAL if all_proven and not fallback else Status.FEASIBLE
     level1 = next(level for level in levels if level.level == 1)
+    wall = time.perf_counter() - started
     stats = SolveStats(
         status=status,
         objective=level1.objective,
@@ -766,7 +1099,14 @@ def solve_rebalance(data: RebalanceInput, options: SolveOptions | None = None) -
         num_workers=options.num_workers,
         seed=options.seed,
     )
-    baselines = _baselines(prep, options) if data.settings.include_baselines else []
+    baselines = []
+    if settings.include_baselines:
+        baselines.append(_greedy(prep))
+        if alone is not None:
+            baselines.append(alone)
+    limits = binding_limits(prep, ev, optimum) if ev else []
+    if guard is not None:
+        limits += _guard_limits(prep, guard, optimum)
     return RebalanceResult(
         stats=stats,
         levels=levels,
@@ -774,49 +1114,51 @@ def solve_rebalance(data: RebalanceInput, options: SolveOptions | None = None) -
         plan=ev.plan if ev else [],
         queues=ev.queues if ev else [],
         hub_use=ev.hub_use if ev else [],
-        binding_limits=binding_limits(prep, ev, optimum) if ev else [],
+        binding_limits=limits,
         baselines=baselines,
+        trusts=trust_outcomes(ev.queues, alone.queues) if ev and alone else [],
+        guard=guard_report,
         settings=data.settings,
         lp_algorithm="GLOP (primal-dual simplex), lexicographic levels",
         model_size=optimum.size,
     )
 
 
-def _baselines(prep: Prepared, options: SolveOptions) -> list[BaselineResult]:
-    """The greedy hand plan and each trust's own optimum without collaboration."""
-    out = []
+def _greedy(prep: Prepared) -> BaselineResult:
+    """The greedy hand plan: nearest site with room first, longest waiters first."""
     t = time.perf_counter()
     ev = evaluate(prep, greedy_flows(prep))
-    out.append(
-        BaselineResult(
-            name="greedy_nearest_hub",
-            description="By hand: each week lists are served by their longest waiter, each "
-            "filling the nearest site with room first.",
-            seconds=round(time.perf_counter() - t, 3),
-            metrics=ev.metrics,
-            queues=ev.queues,
-            plan=ev.plan,
-        )
+    return BaselineResult(
+        name="greedy_nearest_hub",
+        description="By hand: each week lists are served by their longest waiter, each "
+        "filling the nearest site with room first.",
+        seconds=round(time.perf_counter() - t, 3),
+        metrics=ev.metrics,
+        queues=ev.queues,
+        plan=ev.plan,
     )
+
+
+def _no_collaboration(
+    prep: Prepared, options: SolveOptions
+) -> tuple[BaselineResult | None, np.ndarray | None]:
+    """Each trust's own optimum without collaboration, and its weekly flows (None if unsolved)."""
     t = time.perf_counter()
-    own = own_site_arcs(prep)
-    optimum = optimise(prep, own, _Deadline(options.time_limit_seconds))
+    optimum = optimise(prep, own_site_arcs(prep), _Deadline(options.time_limit_seconds))
     if optimum.flows is None:
         logger.warning("no-collaboration baseline not solved within the time limit")
-        return out
+        return None, None
     ev = evaluate(prep, optimum.flows)
-    out.append(
-        BaselineResult(
-            name="no_collaboration",
-            description="Each trust treats only its own patients at its own sites, optimised "
-            "on the same levels.",
-            seconds=round(time.perf_counter() - t, 3),
-            metrics=ev.metrics,
-            queues=ev.queues,
-            plan=ev.plan,
-        )
+    baseline = BaselineResult(
+        name="no_collaboration",
+        description="Each trust treats only its own patients at its own sites, optimised "
+        "on the same levels.",
+        seconds=round(time.perf_counter() - t, 3),
+        metrics=ev.metrics,
+        queues=ev.queues,
+        plan=ev.plan,
     )
-    return out
+    return baseline, optimum.flows
 
 
 __all__ = ["WAIT_BANDS", "evaluate", "optimise", "solve_rebalance"]

@@ -234,6 +234,12 @@ class RebalanceSettings(_Frozen):
         1e-6, gt=0, le=0.01, description="Relative slack when a level is fixed at its optimum."
     )
     include_baselines: bool = True
+    no_trust_worse: bool = Field(
+        True,
+        description="Guard: no trust ends worse than without collaboration on its own worst "
+        "pressure, its P2 patient-weeks overdue or its patients waiting over 52, 65 and 78 weeks "
+        "at the end of the horizon (the no-collaboration plan is solved first).",
+    )
 
 
 class RebalanceInput(_Frozen):
@@ -375,6 +381,9 @@ class QueueOutcome(_Frozen):
     relief_capacity_per_week: float
     long_waiters_at_end: dict[int, float]
     reachable_hubs: list[str]
+    priority_overdue: float = Field(
+        0.0, description="P2 patient-weeks waited beyond the P2 limit, counted at period ends."
+    )
 
 
 class HubUse(_Frozen):
@@ -455,6 +464,68 @@ class BaselineResult(_Frozen):
     plan: list[PlanRow]
 
 
+GUARDED_THRESHOLDS = (52, 65, 78)
+"""Waits (weeks) over which each trust's long waiters at the end are guarded and reported."""
+
+
+class TrustMeasures(_Frozen):
+    """One trust's own figures under a plan: what the no-trust-worse guard holds.
+
+    `worst_pressure` is the worst end-of-horizon pressure of the trust's lists;
+    `long_waiters_at_end[w]` its patients waiting w weeks or more at the end of the horizon
+    (w = 52, 65, 78), as `QueueOutcome.long_waiters_at_end` counts them; `priority_overdue` its P2
+    patient-weeks waited beyond the P2 limit, counted at period ends.
+    """
+
+    worst_pressure: float
+    long_waiters_at_end: dict[int, float]
+    priority_overdue: float
+
+
+class TrustOutcome(_Frozen):
+    """One trust's figures in the plan beside the same figures without collaboration.
+
+    `worse_on` names each measure on which the plan leaves the trust worse than without
+    collaboration (beyond numerical noise); empty when no measure is worse.
+    """
+
+    provider: str
+    plan: TrustMeasures
+    no_collaboration: TrustMeasures
+    worse_on: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def made_worse(self) -> bool:
+        """True when collaboration leaves this trust worse on any of its measures."""
+        return bool(self.worse_on)
+
+
+class GuardReport(_Frozen):
+    """What the no-trust-worse guard did, and what it cost the collaborative.
+
+    `applied` is False when the guard is off or the no-collaboration plan was not solved in time
+    (then nothing is guarded). `binding` names each trust measure the guard held at its
+    no-collaboration value in some level's optimum. When something binds, the plan is re-solved
+    without the guard (levels 0-2, within its own time limit) and both plans' figures are
+    reported: the worst pressure, P2 patient-weeks overdue and long-wait score with and without
+    the guard. The "without" figures are None when the guard binds nowhere (it then costs
+    nothing) or the re-solve did not finish that level in time.
+    """
+
+    on: bool
+    applied: bool
+    binding: list[str] = Field(default_factory=list)
+    worst_pressure_with_guard: float | None = None
+    worst_pressure_without_guard: float | None = None
+    priority_overdue_with_guard: float | None = None
+    priority_overdue_without_guard: float | None = None
+    long_wait_score_with_guard: float | None = None
+    long_wait_score_without_guard: float | None = None
+    seconds_without_guard: float = 0.0
+    message: str = ""
+
+
 class ModelSize(_Frozen):
     """How big the linear programmes were."""
 
@@ -475,6 +546,8 @@ class RebalanceResult(_Frozen):
     hub_use: list[HubUse] = Field(default_factory=list)
     binding_limits: list[BindingLimit] = Field(default_factory=list)
     baselines: list[BaselineResult] = Field(default_factory=list)
+    trusts: list[TrustOutcome] = Field(default_factory=list)
+    guard: GuardReport | None = None
     settings: RebalanceSettings | None = None
     lp_algorithm: str = "GLOP"
     model_size: ModelSize = Field(default_factory=ModelSize)

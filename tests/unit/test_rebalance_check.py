@@ -8,7 +8,13 @@ from hypothesis import strategies as st
 
 from solvers.common import SolveOptions
 from solvers.rebalance import check_plan, check_result, solve_rebalance, synthetic_instance
-from solvers.rebalance.schema import PlanRow, RebalanceInput, RebalanceResult, RebalanceSettings
+from solvers.rebalance.schema import (
+    GuardReport,
+    PlanRow,
+    RebalanceInput,
+    RebalanceResult,
+    RebalanceSettings,
+)
 
 OPTIONS = SolveOptions(time_limit_seconds=10, num_workers=1)
 
@@ -138,3 +144,42 @@ def test_random_results_pass_the_checker(
     result = solve_rebalance(data, OPTIONS)
     assert result.status.has_solution
     assert check_result(data, result) == []
+
+
+def _issue_15(guard: bool) -> RebalanceInput:
+    return synthetic_instance(
+        4583,
+        providers=2,
+        hubs=4,
+        treatment_functions=2,
+        weeks=6,
+        independent=0,
+        load=2.0,
+        settings=RebalanceSettings(
+            horizon_weeks=6,
+            period_weeks=1,
+            max_travel_minutes=45,
+            priority_share=0.1,
+            no_trust_worse=guard,
+        ),
+    )
+
+
+def test_a_trust_made_worse_is_caught_when_the_guard_is_on() -> None:
+    """An unguarded plan that makes P001 worse fails the checker once the guard is claimed."""
+    unguarded = solve_rebalance(_issue_15(guard=False), OPTIONS)
+    assert check_result(_issue_15(guard=False), unguarded) == []
+    claimed = unguarded.model_copy(update={"guard": GuardReport(on=True, applied=True)})
+    found = check_result(_issue_15(guard=True), claimed)
+    assert {(v.rule, v.where) for v in found} >= {("trust_made_worse", "P001")}
+
+
+def test_misreported_trust_figures_are_caught() -> None:
+    """A trust's reported worst pressure that the plan does not give is named."""
+    data = _issue_15(guard=True)
+    result = solve_rebalance(data, OPTIONS)
+    assert check_result(data, result) == []
+    first = result.trusts[0]
+    wrong = first.model_copy(update={"plan": first.plan.model_copy(update={"worst_pressure": 0.0})})
+    bad = result.model_copy(update={"trusts": [wrong, *result.trusts[1:]]})
+    assert "misreported_trust_worst_pressure" in {v.rule for v in check_result(data, bad)}

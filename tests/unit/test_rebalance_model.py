@@ -76,11 +76,121 @@ sizes = st.fixed_dictionaries(
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sizes=sizes, period_weeks=st.sampled_from([1, 2, 4]), priority=st.sampled_from([0, 0.1]))
+@given(
+    sizes=sizes,
+    period_weeks=st.sampled_from([1, 2, 4]),
+    priority=st.sampled_from([0, 0.1]),
+    guard=st.booleans(),
+)
 def test_random_instances_are_optimal_checked_and_beat_no_collaboration(
+    sizes: dict, period_weeks: int, priority: float, guard: bool
+) -> None:
+    """Random instances solve to optimal, pass the checker and never lose to no collaboration.
+
+    Without the guard the promise is lexicographic (P2 overdue, then worst pressure); the checker
+    also holds the optimum to the greedy plan whenever that plan meets the guard.
+    """
+    weeks = sizes.pop("weeks")
+    data = synthetic_instance(
+        **sizes,
+        weeks=weeks,
+        settings=RebalanceSettings(
+            horizon_weeks=weeks,
+            period_weeks=period_weeks,
+            max_travel_minutes=45,
+            priority_share=priority,
+            no_trust_worse=guard,
+        ),
+    )
+    result = _solve(data)
+    assert result.status == Status.OPTIMAL
+    assert result.bound is not None and result.objective is not None
+    assert result.bound <= result.objective + 1e-6 * max(1, result.objective)
+    no_collab = result.baseline("no_collaboration").metrics
+    p2_better = result.metrics.priority_overdue < no_collab.priority_overdue - 1e-5 * max(
+        1, no_collab.priority_overdue
+    )
+    if guard or not p2_better:
+        worst = no_collab.worst_pressure
+        assert result.metrics.worst_pressure <= worst + 1e-5 * max(1, worst)
+    if guard:
+        assert not any(t.made_worse for t in result.trusts)
+
+
+# --- No trust made worse ----------------------------------------------------------------------
+
+
+def _issue_15_instance(**settings_update: object) -> RebalanceInput:
+    """The counterexample of issue 15: P2 on time for one trust costs the other's worst list."""
+    settings = RebalanceSettings(
+        horizon_weeks=6, period_weeks=1, max_travel_minutes=45, priority_share=0.1
+    )
+    return synthetic_instance(
+        seed=4583,
+        providers=2,
+        hubs=4,
+        treatment_functions=2,
+        weeks=6,
+        independent=0,
+        load=2.0,
+        settings=settings.model_copy(update=settings_update),
+    )
+
+
+def test_issue_15_the_guard_keeps_the_worst_pressure_within_no_collaboration() -> None:
+    """With the guard (default) the worst pressure is no worse than each trust on its own."""
+    result = _solve(_issue_15_instance())
+    no_collab = result.baseline("no_collaboration").metrics
+    assert result.metrics.worst_pressure <= no_collab.worst_pressure * (1 + 1e-5)
+    assert result.metrics.priority_overdue <= no_collab.priority_overdue * (1 + 1e-5)
+    assert not any(t.made_worse for t in result.trusts)
+    assert {t.provider for t in result.trusts} == {"P000", "P001"}
+    guard = result.guard
+    assert guard is not None and guard.applied and guard.binding
+    # The guard costs the P2 level here: without it, collaboration treats every P2 patient in
+    # time (overdue 0 against 68.7 patient-weeks) but trust P001 ends worse (5.7709 > 5.7609).
+    assert guard.worst_pressure_without_guard == pytest.approx(5.7709, abs=1e-4)
+    assert guard.priority_overdue_without_guard == pytest.approx(0, abs=1e-6)
+    assert guard.worst_pressure_with_guard == pytest.approx(5.7609, abs=1e-4)
+    named = [b for b in result.binding_limits if b.name == "no_trust_worse"]
+    assert named and all(b.where == "P001" and b.message for b in named)
+
+
+def test_issue_15_without_the_guard_the_promise_is_lexicographic() -> None:
+    """Guard off: fewer P2 patient-weeks overdue, bought with a worse worst pressure for P001."""
+    result = _solve(_issue_15_instance(no_trust_worse=False))
+    no_collab = result.baseline("no_collaboration").metrics
+    assert result.metrics.priority_overdue < no_collab.priority_overdue - 1
+    assert result.metrics.worst_pressure == pytest.approx(5.7709, abs=1e-4)
+    assert no_collab.worst_pressure == pytest.approx(5.7609, abs=1e-4)
+    p001 = next(t for t in result.trusts if t.provider == "P001")
+    assert "worst pressure" in p001.worse_on
+    assert result.guard is not None and not result.guard.on
+
+
+small_sizes = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 10_000),
+        "providers": st.integers(1, 3),
+        "hubs": st.integers(1, 5),
+        "treatment_functions": st.integers(1, 2),
+        "weeks": st.integers(1, 8),
+        "independent": st.integers(0, 1),
+        "load": st.floats(0.3, 2.5),
+    }
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sizes=small_sizes,
+    period_weeks=st.sampled_from([1, 2, 4]),
+    priority=st.sampled_from([0, 0.1, 0.3]),
+)
+def test_no_trust_is_made_worse_on_small_instances(
     sizes: dict, period_weeks: int, priority: float
 ) -> None:
-    """Random instances solve to optimal, pass the checker and never lose to either baseline."""
+    """With the guard, the independent checker finds no trust worse on any reported measure."""
     weeks = sizes.pop("weeks")
     data = synthetic_instance(
         **sizes,
@@ -92,14 +202,17 @@ def test_random_instances_are_optimal_checked_and_beat_no_collaboration(
             priority_share=priority,
         ),
     )
-    result = _solve(data)
-    assert result.status == Status.OPTIMAL
-    assert result.bound is not None and result.objective is not None
-    assert result.bound <= result.objective + 1e-6 * max(1, result.objective)
-    no_collab = result.baseline("no_collaboration").metrics.worst_pressure
-    assert result.metrics.worst_pressure <= no_collab + 1e-5 * max(1, no_collab)
-    greedy = result.baseline("greedy_nearest_hub").metrics.worst_pressure
-    assert result.metrics.worst_pressure <= greedy + 1e-5 * max(1, greedy)
+    result = _solve(data)  # the checker verifies each trust against its no-collaboration plan
+    assert result.guard is not None and result.guard.applied
+    no_collab = result.baseline("no_collaboration").metrics
+    assert result.metrics.worst_pressure <= no_collab.worst_pressure + 1e-5 * max(
+        1, no_collab.worst_pressure
+    )
+    guard = result.guard
+    if priority == 0 and guard.worst_pressure_without_guard is not None:
+        # Worst pressure comes first without P2 patients, so the guard can only cost there.
+        without = guard.worst_pressure_without_guard
+        assert without <= guard.worst_pressure_with_guard + 1e-5 * max(1, without)
 
 
 # --- Level 1 by bisection over a max-flow ----------------------------------------------------
@@ -185,7 +298,12 @@ def test_worst_pressure_equals_max_flow_bisection(sizes: dict) -> None:
     """Level 1 equals the worst pressure found by bisection over a max-flow of theatre minutes."""
     weeks = sizes.pop("weeks")
     data = _theatre_only(
-        synthetic_instance(**sizes, weeks=weeks, settings=RebalanceSettings(horizon_weeks=weeks))
+        synthetic_instance(
+            **sizes,
+            weeks=weeks,
+            # The max-flow knows nothing of the guard: compare the unguarded optimum.
+            settings=RebalanceSettings(horizon_weeks=weeks, no_trust_worse=False),
+        )
     )
     result = _solve(data)
     expected = _worst_pressure_by_max_flow(data)
@@ -268,7 +386,9 @@ def test_long_wait_score_equals_per_cohort_lp(sizes: dict) -> None:
     weeks = min(sizes.pop("weeks"), 6)
     data = _theatre_only(
         synthetic_instance(
-            **sizes, weeks=weeks, settings=RebalanceSettings(horizon_weeks=weeks, period_weeks=1)
+            **sizes,
+            weeks=weeks,
+            settings=RebalanceSettings(horizon_weeks=weeks, period_weeks=1, no_trust_worse=False),
         )
     )
     result = _solve(data)
