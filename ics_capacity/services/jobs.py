@@ -203,6 +203,7 @@ class JobView:
     result: dict[str, Any] | None
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    requested_by_name: str = ""
 
     @property
     def active(self) -> bool:
@@ -210,8 +211,13 @@ class JobView:
         return self.status in ACTIVE
 
 
-def _view(job: SolveJob, *, with_result: bool = True) -> JobView:
+def _view(job: SolveJob, *, with_result: bool = True, session: Session | None = None) -> JobView:
+    name = job.requested_by
+    if session is not None and job.requested_by_id is not None:
+        user = session.get(UserAccount, job.requested_by_id)
+        name = user.display_name if user is not None else name
     return JobView(
+        requested_by_name=name,
         id=job.id,
         scenario_id=job.scenario_id,
         kind=job.kind,
@@ -340,7 +346,8 @@ def job_view(token: str | None, job_id: int, *, with_result: bool = False) -> Jo
     fail_lost_jobs()
     scenario_id, _ = _job_scenario(job_id)
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        return _view(use.session.get(SolveJob, int(job_id)), with_result=with_result)
+        job = use.session.get(SolveJob, int(job_id))
+        return _view(job, with_result=with_result, session=use.session)
 
 
 def latest_job(token: str | None, scenario_id: int, kind: str) -> JobView | None:
@@ -353,7 +360,7 @@ def latest_job(token: str | None, scenario_id: int, kind: str) -> JobView | None
             .where(SolveJob.scenario_id == use.scenario.id, SolveJob.kind == kind)
             .order_by(SolveJob.id.desc())
         ).first()
-        return _view(job) if job else None
+        return _view(job, session=use.session) if job else None
 
 
 def latest_result(session: Session, scenario_id: int, kind: str) -> dict[str, Any] | None:

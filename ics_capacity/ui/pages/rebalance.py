@@ -72,7 +72,7 @@ class RebalanceState(rx.State):
         if job is not None:
             self._job_id = job.id
             self.running, self.progress = job.active, job.progress
-            self.status_text = f"Latest run by {job.requested_by}: {job.status}. {job.message}"
+            self.status_text = f"Latest run by {job.requested_by_name}: {job.status}. {job.message}"
             self._fill(plan)
             if job.active:
                 events.append(RebalanceState.watch)
@@ -217,8 +217,9 @@ class RebalanceState(rx.State):
                     room._refresh(
                         token,
                         job.scenario_id,
-                        f"The rebalancing run started by {job.requested_by} finished "
-                        f"({job.message})",
+                        f"{job.requested_by_name} finished a rebalancing run "
+                        f"({(job.result or {}).get('stats', {}).get('status', job.status)}): "
+                        f"{job.message}",
                     )
 
     @rx.event

@@ -302,7 +302,7 @@ class RotaState(rx.State):
         self._job_id = job.id
         self.running = job.active
         self.progress = job.progress
-        self.status_text = f"Latest build by {job.requested_by}: {job.status}. {job.message}"
+        self.status_text = f"Latest build by {job.requested_by_name}: {job.status}. {job.message}"
         if job.result:
             self._fill(job.result)
 
@@ -597,7 +597,7 @@ class RotaState(rx.State):
                     room._refresh(
                         token,
                         job.scenario_id,
-                        f"The rota build started by {job.requested_by} finished ({job.message})",
+                        f"{job.requested_by_name} built a rota ({job.message})",
                     )
 
     @rx.event
