@@ -162,6 +162,10 @@ class Staff(_Frozen):
         """True when the shift is at a site this person may work at."""
         return self.sites is None or shift.site is None or shift.site in self.sites
 
+    def travel_to(self, shift: ShiftType) -> int:
+        """One-way travel minutes from home to the shift's site (0 without a site or a figure)."""
+        return 0 if shift.site is None else self.travel_minutes.get(shift.site, 0)
+
 
 class CoverRequirement(_Frozen):
     """Staff wanted on a shift on a day (with `skill`, if given), and the price of missing it.
@@ -255,6 +259,10 @@ class RotaInput(_Frozen):
     def shift(self, shift_id: str) -> ShiftType:
         """The shift type with this id."""
         return self._shift_index()[shift_id]
+
+    def shifts_giving_cover(self, shift_id: str) -> list[str]:
+        """The shift itself and every shift that also counts as it (`ShiftType.counts_as`)."""
+        return [shift_id] + [s.id for s in self.shift_types if shift_id in s.counts_as]
 
     def _shift_index(self) -> dict[str, ShiftType]:
         return {s.id: s for s in self.shift_types}
