@@ -63,6 +63,22 @@ def extract(rota: RotaModel, values: Sequence[int], stats: SolveStats) -> RotaRe
         assignments=assignments,
         objective_terms={k: v for k, v in terms.items() if v or k in always},
         binding_limits=tuple(binding),
+        places_short=places_short(rota.data, assignments),
+    )
+
+
+def places_short(data: RotaInput, assignments: Sequence[Assignment]) -> int:
+    """Staff-shifts of required cover the rota leaves unfilled, summed over cover requirements."""
+    skills = {p.id: p.skills for p in data.staff}
+    counted: dict[tuple[int, str, str | None], int] = {}
+    for a in assignments:
+        for shift_id in (a.shift_id, *data.shift(a.shift_id).counts_as):
+            for skill in (None, *skills[a.staff_id]):
+                key = (a.day, shift_id, skill)
+                counted[key] = counted.get(key, 0) + 1
+    return sum(
+        max(0, req.required - counted.get((req.day, req.shift_id, req.skill), 0))
+        for req in data.cover
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from solvers.common import Limit, SolveOptions, Status, stats_from_cp_sat
+from solvers.rota.cover_bound import places_short_lower_bound
 from solvers.rota.explain import explain_infeasibility, extract
 from solvers.rota.schema import (
     MINUTES_PER_DAY,
@@ -38,6 +39,9 @@ Literal = cp_model.IntVar
 LinearExpr = cp_model.LinearExprT
 
 _SCORE_SECONDS = 2.0
+# The places-short LP gets this share of the time limit (at least the minimum) before the search.
+_BOUND_SHARE = 0.2
+_MIN_BOUND_SECONDS = 1.0
 
 
 @dataclass
@@ -195,6 +199,7 @@ def solve_rota(data: RotaInput, options: SolveOptions) -> RotaResult:
         person) pairs of a sufficient set of conflicting rules.
     """
     started = time.perf_counter()
+    short_bound = places_short_bound(data, options)
     rota = _build(data, explain=False)
     if options.use_hint:
         hint_from_requests(rota)
@@ -206,8 +211,22 @@ def solve_rota(data: RotaInput, options: SolveOptions) -> RotaResult:
         if stats.status is Status.INFEASIBLE and options.explain_infeasibility:
             because = explain_infeasibility(_build(data, explain=True), options)
         stats = stats.model_copy(update={"wall_seconds": round(time.perf_counter() - started, 3)})
-        return RotaResult.failed(stats, because)
-    return extract(rota, best.values, stats)
+        failed = RotaResult.failed(stats, because)
+        return failed.model_copy(update={"places_short_lower_bound": short_bound})
+    result = extract(rota, best.values, stats)
+    return result.model_copy(update={"places_short_lower_bound": short_bound})
+
+
+def places_short_bound(data: RotaInput, options: SolveOptions) -> int | None:
+    """The proven lower bound on places short, if the options ask for it (`cover_bound.py`).
+
+    GLOP gets at most a share of the time limit; on the demo's 12 weeks for both hubs it needs
+    about 4 s after 3-4 s of building (docs/benchmarks.md).
+    """
+    if not options.places_short_bound:
+        return None
+    seconds = max(_MIN_BOUND_SECONDS, _BOUND_SHARE * options.time_limit_seconds)
+    return places_short_lower_bound(data, seconds)
 
 
 def build_model(data: RotaInput) -> cp_model.CpModel:

@@ -287,6 +287,11 @@ class RotaResult(_Frozen):
     and, when non-zero, `travel`, `fairness:nights`, `fairness:weekends`, `fairness:cross_site` and
     one `soft:<rule family>` entry per soft rule that is broken; `infeasible_because` names the hard
     rule families (per person) that together make the problem infeasible, when that was asked.
+
+    `places_short` counts the staff-shifts of required cover the rota leaves unfilled (the sum over
+    cover requirements of required minus people counted, when short); `places_short_lower_bound`
+    is a proven lower bound on it for every rota that keeps the hard rules (`cover_bound.py`), so
+    gaps above it may be the search's, gaps up to it are the staffing's. None when not computed.
     """
 
     stats: SolveStats
@@ -294,6 +299,8 @@ class RotaResult(_Frozen):
     objective_terms: dict[str, int] = Field(default_factory=dict)
     binding_limits: tuple[Limit, ...] = ()
     infeasible_because: tuple[Limit, ...] = ()
+    places_short: int | None = None
+    places_short_lower_bound: int | None = None
 
     @classmethod
     def failed(cls, stats: SolveStats, because: tuple[Limit, ...] = ()) -> RotaResult:
