@@ -62,7 +62,8 @@ class SolveOptions(BaseModel):
     own and always set. `use_hint`, `neighbourhood_search` and `explain_infeasibility` switch a
     solver's own search aids (the rota solver: request hints, large neighbourhood search, and the
     re-solve that names conflicting rules); `lp_bound` lets the rota solver spend one of several
-    search threads on the LP relaxation's bound first. Solvers without them ignore them.
+    search threads on the LP relaxation's bound first; `places_short_bound` lets it prove a lower
+    bound on places short before searching. Solvers without them ignore them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -76,6 +77,7 @@ class SolveOptions(BaseModel):
     neighbourhood_search: bool = True
     explain_infeasibility: bool = True
     lp_bound: bool = True
+    places_short_bound: bool = True
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
 
 

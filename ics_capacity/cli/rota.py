@@ -6,7 +6,8 @@
 
 Runs the same service as the Rota page (no sign-in: the CLI is for the people who run the
 database). With --json, stdout holds one JSON object: status, objective, bound, gap, seconds,
-time limit, workers, gaps, cost and compliance; messages go to stderr.
+time limit, workers, gaps, places short and its proven lower bound (`places_short_lower_bound`:
+no rota keeping the hard rules leaves fewer), cost and compliance; messages go to stderr.
 """
 
 from __future__ import annotations
@@ -97,10 +98,12 @@ def rota(
     if as_json:
         typer.echo(json.dumps(summary))
         return
+    unavoidable = summary["places_short_lower_bound"]
     typer.echo(
         f"Rota {summary['status']}: {summary['assignments']} shifts, "
-        f"{summary['gap_places']} places short, objective {summary['objective']} "
-        f"(bound {summary['bound']}) in "
+        f"{summary['gap_places']} places short"
+        + ("" if unavoidable is None else f" (at least {unavoidable} unavoidable)")
+        + f", objective {summary['objective']} (bound {summary['bound']}) in "
         f"{summary['seconds']} s on {summary['workers']} workers"
         + (f"; written to {out}" if out is not None and outcome["assignments"] else "")
     )
@@ -124,6 +127,8 @@ def summarise(outcome: dict[str, Any]) -> dict[str, Any]:
         "staff": len(outcome["staff"]),
         "assignments": len(outcome["assignments"]),
         "gap_places": cost["agency_gaps"]["places"],
+        "places_short": stats.get("places_short"),
+        "places_short_lower_bound": stats.get("places_short_lower_bound"),
         "wanted_places": sum(s["required"] for s in outcome["sessions"]),
         "cost_pence": {
             "substantive": cost["substantive"]["pence"],

@@ -70,6 +70,8 @@ def rota_benchmark(
         "days": data.horizon_days,
         "shift_types": len(data.shift_types),
         "assignments": len(result.assignments),
+        "places_short": result.places_short,
+        "places_short_lower_bound": result.places_short_lower_bound,
         "objective_terms": result.objective_terms,
         "checked_objective": check.objective if stats.status.has_solution else None,
         "hard_violations": len(check.violations),

@@ -871,7 +871,11 @@ def describe(problem: RotaProblem, result: RotaResult) -> dict[str, Any]:
         "compliance": _compliance(problem, result, check),
         "cost": cost,
         "staffed_sessions_per_week": _staffed_sessions(problem, worked),
-        "stats": stats.model_dump(mode="json"),
+        "stats": {
+            **stats.model_dump(mode="json"),
+            "places_short": result.places_short,
+            "places_short_lower_bound": result.places_short_lower_bound,
+        },
         "objective_terms": result.objective_terms,
         "binding_limits": [b.model_dump() for b in result.binding_limits[:200]],
         "binding_count": len(result.binding_limits),

@@ -29,13 +29,14 @@ class Violation(BaseModel):
 
 
 class RotaCheck(BaseModel):
-    """The checker's verdict: penalty per objective term, its total, and the hard rules broken."""
+    """The checker's verdict: penalty per term, its total, hard rules broken, places short."""
 
     model_config = ConfigDict(frozen=True)
 
     objective: int
     terms: dict[str, int] = Field(default_factory=dict)
     violations: tuple[Violation, ...] = ()
+    places_short: int = 0
 
     @property
     def feasible(self) -> bool:
@@ -55,6 +56,7 @@ class _Tally:
             "staff_cost": 0,
         }
         self.violations: list[Violation] = []
+        self.places_short = 0
 
     def breach(self, family: RuleFamily, staff_id: str, when: str, units: int, detail: str) -> None:
         """Records `units` of a rule broken: a violation if hard, a weighted penalty if soft."""
@@ -105,7 +107,12 @@ def check_rota(data: RotaInput, assignments: Iterable[Assignment]) -> RotaCheck:
     _travel(tally, worked)
     _fairness(tally, worked)
     objective = sum(tally.terms.values())
-    return RotaCheck(objective=objective, terms=tally.terms, violations=tuple(tally.violations))
+    return RotaCheck(
+        objective=objective,
+        terms=tally.terms,
+        violations=tuple(tally.violations),
+        places_short=tally.places_short,
+    )
 
 
 def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
@@ -307,6 +314,7 @@ def _cover(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
             if shift_id == req.shift_id or req.shift_id in shifts[shift_id].counts_as
         )
         tally.terms["cover_under"] += req.under_weight * max(0, req.required - count)
+        tally.places_short += max(0, req.required - count)
         tally.terms["cover_over"] += req.over_weight * max(0, count - req.required)
 
 

@@ -8,7 +8,8 @@ needs) and each person's horizon budgets (hours, weekends, shifts of a type) red
 earlier windows used, keeps each model small. The whole rota is then scored on the whole model with
 every shift fixed, so the objective and the limits that bind are exactly those of `solve_rota`.
 
-What this gives up, and says: no lower bound for the whole horizon (`bound` is None), and minimum
+What this gives up, and says: no lower bound on the whole horizon's objective (`bound` is None; the
+lower bound on places short is still proven on the whole horizon, `cover_bound.py`), and minimum
 run rules cannot be judged across a window's first day, so problems with minimum runs longer than
 one day (the Curtois & Qu instances) are passed to `solve_rota` unchanged.
 """
@@ -20,7 +21,7 @@ import math
 import time
 
 from solvers.common import Limit, SolveOptions, SolveStats, Status
-from solvers.rota.model import score_rota, solve_rota
+from solvers.rota.model import places_short_bound, score_rota, solve_rota
 from solvers.rota.schema import (
     SUNDAY,
     Assignment,
@@ -51,6 +52,8 @@ def solve_rota_by_windows(
     if data.horizon_days <= 2 * window_days or _has_minimum_runs(data):
         return solve_rota(data, options)
     started = time.perf_counter()
+    # The bound is the whole horizon's, proven once before the windows (each window's is not).
+    short_bound = places_short_bound(data, options)
     memory = _memory_days(data)
     windows = [
         (start, min(data.horizon_days, start + window_days))
@@ -66,7 +69,7 @@ def solve_rota_by_windows(
         sub, first = _window(data, start, end, memory, decided)
         # A window's bound is not the horizon's, so no search thread is spent on the LP bound.
         window_options = options.model_copy(
-            update={"time_limit_seconds": seconds, "lp_bound": False}
+            update={"time_limit_seconds": seconds, "lp_bound": False, "places_short_bound": False}
         )
         result = solve_rota(sub, window_options)
         logger.info("window days %d-%d: %s in %.1f s", start, end - 1, result.stats.status, seconds)
@@ -81,7 +84,8 @@ def solve_rota_by_windows(
             ]
             continue
         if not result.stats.status.has_solution:
-            return _failed(data, options, started, result, start, end, first)
+            failed = _failed(data, options, started, result, start, end, first)
+            return failed.model_copy(update={"places_short_lower_bound": short_bound})
         decided += [
             Assignment(staff_id=a.staff_id, day=a.day + first, shift_id=a.shift_id)
             for a in result.assignments
@@ -100,7 +104,7 @@ def solve_rota_by_windows(
             seed=options.seed,
             cp_sat_status="the windows joined into a rota that could not be scored whole",
         )
-        return RotaResult.failed(stats)
+        return RotaResult.failed(stats).model_copy(update={"places_short_lower_bound": short_bound})
     stats = scored.stats.model_copy(
         update={
             "status": Status.FEASIBLE,
@@ -122,7 +126,11 @@ def solve_rota_by_windows(
         for start, end in unsolved
     )
     return scored.model_copy(
-        update={"stats": stats, "binding_limits": (*late, *scored.binding_limits)}
+        update={
+            "stats": stats,
+            "binding_limits": (*late, *scored.binding_limits),
+            "places_short_lower_bound": short_bound,
+        }
     )
 
 

@@ -162,6 +162,10 @@ class Staff(_Frozen):
         """True when the shift is at a site this person may work at."""
         return self.sites is None or shift.site is None or shift.site in self.sites
 
+    def travel_to(self, shift: ShiftType) -> int:
+        """One-way travel minutes from home to the shift's site (0 without a site or a figure)."""
+        return 0 if shift.site is None else self.travel_minutes.get(shift.site, 0)
+
 
 class CoverRequirement(_Frozen):
     """Staff wanted on a shift on a day (with `skill`, if given), and the price of missing it.
@@ -256,6 +260,10 @@ class RotaInput(_Frozen):
         """The shift type with this id."""
         return self._shift_index()[shift_id]
 
+    def shifts_giving_cover(self, shift_id: str) -> list[str]:
+        """The shift itself and every shift that also counts as it (`ShiftType.counts_as`)."""
+        return [shift_id] + [s.id for s in self.shift_types if shift_id in s.counts_as]
+
     def _shift_index(self) -> dict[str, ShiftType]:
         return {s.id: s for s in self.shift_types}
 
@@ -279,6 +287,11 @@ class RotaResult(_Frozen):
     and, when non-zero, `travel`, `fairness:nights`, `fairness:weekends`, `fairness:cross_site` and
     one `soft:<rule family>` entry per soft rule that is broken; `infeasible_because` names the hard
     rule families (per person) that together make the problem infeasible, when that was asked.
+
+    `places_short` counts the staff-shifts of required cover the rota leaves unfilled (the sum over
+    cover requirements of required minus people counted, when short); `places_short_lower_bound`
+    is a proven lower bound on it for every rota that keeps the hard rules (`cover_bound.py`), so
+    gaps above it may be the search's, gaps up to it are the staffing's. None when not computed.
     """
 
     stats: SolveStats
@@ -286,6 +299,8 @@ class RotaResult(_Frozen):
     objective_terms: dict[str, int] = Field(default_factory=dict)
     binding_limits: tuple[Limit, ...] = ()
     infeasible_because: tuple[Limit, ...] = ()
+    places_short: int | None = None
+    places_short_lower_bound: int | None = None
 
     @classmethod
     def failed(cls, stats: SolveStats, because: tuple[Limit, ...] = ()) -> RotaResult:

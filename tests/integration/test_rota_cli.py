@@ -48,6 +48,9 @@ def test_json_prints_one_result_and_out_writes_the_csv(scenario: str, tmp_path: 
     assert result["settings"]["site_codes"] == ["SANDWELL"]
     assert result["settings"]["weeks"] == 1
     assert result["staffed_sessions_per_week"]["SANDWELL"] > 0
+    # Places short, and the proven lower bound on it beside it (no rota leaves fewer).
+    assert result["places_short"] == result["gap_places"]
+    assert 0 <= result["places_short_lower_bound"] <= result["places_short"]
 
     text = target.read_text(encoding="utf-8")
     assert text.splitlines()[0] == ",".join(EXPORT_COLUMNS)

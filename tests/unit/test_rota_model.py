@@ -544,7 +544,7 @@ def test_neighbourhood_moves_stay_feasible_with_fairness_travel_and_counts_as(
         fairness=Fairness(nights_weight=20, weekends_weight=30, cross_site_weight=5),
     )
     data = apply_rule_pack(base, DOCTORS_IN_TRAINING_2016)
-    with caplog.at_level(logging.DEBUG, logger="solvers.rota.model"):
+    with caplog.at_level(logging.DEBUG, logger="solvers.rota"):
         result = solve_rota(data, SolveOptions(time_limit_seconds=3, num_workers=1))
     assert_honest(data, result)
     moves = [r.getMessage() for r in caplog.records if r.getMessage().startswith("neighbourhood ")]
