@@ -81,6 +81,16 @@ def trust_charts(
     return dashboard_chart_specs(projection, provider)
 
 
+def _data_date(token: str | None, scenario_id: int) -> dt.date:
+    """The last day of the month of the scenario's published data (its RTT period)."""
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        period = use.scenario.data_period
+    if period is None:
+        raise InvalidInputError("This scenario has no data period; import an RTT file first.")
+    next_month = (period.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return next_month - dt.timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class CapacityAnswer:
     """Treatments a week each trust needs to reach a target share within 18 weeks by a date."""
@@ -111,7 +121,7 @@ def capacity_question(
     except ValueError:
         raise InvalidInputError(f"By: '{by}' is not a date.") from None
     projection = scenario_projection(token, scenario_id, horizon_weeks)
-    data_date = projection.start_date
+    data_date = projection.start_date or _data_date(token, scenario_id)
     weeks = (by_date - data_date).days // 7
     if not 1 <= weeks <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(

@@ -19,7 +19,9 @@ def test_rebalance_run_shows_before_and_after(pages) -> None:  # noqa: ANN001
     compare = page.get_by_role("table", name="Optimised plan beside the baselines")
     expect(compare.get_by_role("row")).to_have_count(4)
     expect(compare).to_contain_text("No collaboration")
-    expect(page.get_by_role("table", name="Before and after, per trust")).to_contain_text("RL4")
+    expect(page.get_by_role("table", name="Before and after, per trust")).to_contain_text(
+        "The Royal Wolverhampton NHS Trust"
+    )
     limits = page.get_by_role("table", name="Limits that bind, and what one more unit is worth")
     expect(limits.get_by_role("row").nth(1)).to_contain_text("full in weeks")
     chart = page.get_by_role("figure", name="Pressure by list, plan and no plan")

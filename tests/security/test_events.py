@@ -44,6 +44,7 @@ from ics_capacity.ui.pages.rota import RotaState
 from ics_capacity.ui.pages.scenario import ScenarioPageState
 from ics_capacity.ui.pages.scenarios import ScenariosState
 from ics_capacity.ui.pages.users import UsersState
+from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState
 from tests.conftest import TEST_PASSWORD
@@ -75,6 +76,16 @@ class World:
     submitted: int
     cannock: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture(autouse=True)
+def _jobs_stay_queued():
+    """A started job is only queued here: the tests look at what the event changed."""
+    from ics_capacity.services import jobs
+
+    jobs.set_dispatcher(lambda job_id: None)
+    yield
+    jobs.set_dispatcher(None)
 
 
 @pytest.fixture
@@ -149,10 +160,18 @@ def send(
         SessionState.event_handlers["require_sign_in"].fn(session)  # every page's first on_load
         if room_token and "scenario_id" in state_vars:
             room = await root.get_state(ScenarioRoom)
-            room.refresh(room_token, int(state_vars["scenario_id"]))
+            room._refresh(room_token, int(state_vars["scenario_id"]))
             room.rows = []
         target = await root.get_state(state_cls)
         for name, value in state_vars.items():
+            if name == "scenario_id":
+                # The worst case: as if the scenario had been accepted for this client (the
+                # picker never accepts a foreign one; the services must refuse anyway).
+                picker = await root.get_state(ScenarioPicker)
+                picker._scenario_id = int(value)
+                if state_cls is ScenarioPageState:
+                    target._scenario_id = int(value)
+                continue
             setattr(target, name, value)
         result = await state_cls.event_handlers[handler].fn(target, **payload)
         return result, target
