@@ -197,14 +197,13 @@ def test_a_rebalancing_plan_is_saved_as_a_scenario_with_its_plan(demo) -> None:
     manager = _token(emails, "manager")
     with pytest.raises(ServiceError, match="Run the optimiser first"):
         save_plan_as_scenario(manager, baseline, "Plan A")
-    job_id = jobs.start_job(
-        manager, baseline, "rebalance", {"weeks": 4, "time_limit_seconds": 10}
-    )
+    job_id = jobs.start_job(manager, baseline, "rebalance", {"weeks": 4, "time_limit_seconds": 10})
     assert jobs.run_job(job_id).status == "done"
     with pytest.raises(ServiceError):
         save_plan_as_scenario(_token(emails, "viewer"), baseline, "Plan V")
     new_id = save_plan_as_scenario(manager, baseline, "Plan A")
     copied = jobs.latest_job(manager, new_id, "rebalance")
-    assert copied.status == "done" and copied.result == jobs.job_view(
-        manager, job_id, with_result=True
-    ).result
+    assert (
+        copied.status == "done"
+        and copied.result == jobs.job_view(manager, job_id, with_result=True).result
+    )

@@ -42,7 +42,9 @@ def _schema() -> dict:
 def test_demo_solves_optimally_and_passes_the_checker(seeded_db_url: str) -> None:
     """The demo is solved to optimality, checked, and beats no collaboration on worst pressure."""
     scenario = _scenario_id(seeded_db_url)
-    result = run_rebalance_as_operator(scenario, time_limit_seconds=20, num_workers=1, db_url=seeded_db_url)
+    result = run_rebalance_as_operator(
+        scenario, time_limit_seconds=20, num_workers=1, db_url=seeded_db_url
+    )
     data = rebalance_input_as_operator(scenario, db_url=seeded_db_url)
     assert result.status == Status.OPTIMAL
     assert check_result(data, result) == []

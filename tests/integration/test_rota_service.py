@@ -54,11 +54,11 @@ from ics_capacity.services.rota import (
     RULE_LABELS,
     RotaSettings,
     RotaSettingsError,
-    rota_problem_as_operator,
     describe,
     export_csv,
     export_xlsx,
     rota_locks,
+    rota_problem_as_operator,
     set_lock,
     solve_problem,
 )
@@ -246,7 +246,9 @@ def test_a_person_barred_from_the_hub_is_left_off_its_rota(app_db) -> None:
         session.add(person)
         session.commit()
     sandwell = rota_problem_as_operator(branch.id, _settings(branch.start), url)
-    cannock = rota_problem_as_operator(branch.id, _settings(branch.start, site_codes=("CANNOCK",)), url)
+    cannock = rota_problem_as_operator(
+        branch.id, _settings(branch.start, site_codes=("CANNOCK",)), url
+    )
     assert code not in {p.id for p in sandwell.data.staff}
     assert code in {p.id for p in cannock.data.staff}
 
