@@ -120,10 +120,10 @@ def app_state_classes() -> list[type[rx.State]]:
     """Every state class this app defines (Reflex's own internal states are left alone)."""
     from reflex.state import State
 
-    found, stack = [], list(State.class_subclasses)
+    found, stack = [], list(State.get_substates())
     while stack:
         cls = stack.pop()
-        stack.extend(cls.class_subclasses)
+        stack.extend(cls.get_substates())
         if cls.__module__.startswith("ics_capacity."):
             found.append(cls)
     return sorted(found, key=lambda c: c.get_full_name())
