@@ -77,7 +77,7 @@ class Audited(SQLModel):
     __table__: ClassVar[sa.Table]
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         """Turns on SQLAlchemy optimistic locking on the `version` column of each table."""
         return {"version_id_col": cls.__table__.c.version}
 

@@ -357,7 +357,7 @@ def _read_cells(path: Path) -> pd.DataFrame:
     if path.suffix.lower() in EXCEL_SUFFIXES or zipfile.is_zipfile(path):
         try:
             cells = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
-        except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        except Exception as error:  # openpyxl raises many kinds for a bad file
             raise ImportValidationError(
                 [
                     ImportProblem(
