@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import math
 from enum import StrEnum
+from importlib.metadata import version
 
-import ortools
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +42,7 @@ _CP_SAT_STATUS = {
 }
 
 
-def status_from_cp_sat(code: int) -> Status:
+def status_from_cp_sat(code: cp_model.CpSolverStatus) -> Status:
     """Maps a CP-SAT status code to the status reported to people.
 
     Returns:
@@ -98,7 +98,9 @@ class SolveStats(BaseModel):
     time_limit_seconds: float
     num_workers: int
     seed: int
-    ortools_version: str = ortools.__version__
+    # The installed distribution's version: the same string as `ortools.__version__`, which
+    # type checkers cannot see (OR-Tools marks only some subpackages as typed).
+    ortools_version: str = version("ortools")
     cp_sat_status: str = ""
 
     @classmethod
@@ -163,7 +165,10 @@ def set_cp_sat_parameter(solver: cp_model.CpSolver, name: str, value: ParameterV
 
 
 def stats_from_cp_sat(
-    solver: cp_model.CpSolver, code: int, options: SolveOptions, wall_seconds: float
+    solver: cp_model.CpSolver,
+    code: cp_model.CpSolverStatus,
+    options: SolveOptions,
+    wall_seconds: float,
 ) -> SolveStats:
     """Reads status, objective, bound and gap off a finished CP-SAT solve."""
     status = status_from_cp_sat(code)

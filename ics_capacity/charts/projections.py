@@ -230,7 +230,7 @@ def wait_band_chart(
         .encode(x="weeks:Q", tooltip=[alt.Tooltip("label:N", title="Threshold")])
     )
     return _configure(
-        alt.layer(lines, rules, title=title).properties(width="container", height=280)
+        alt.LayerChart(layer=[lines, rules], title=title).properties(width="container", height=280)
     )
 
 
@@ -298,7 +298,7 @@ def rag_status_chart(
         color=alt.condition(alt.datum.status == "Amber", alt.value(NHS_TEXT), alt.value("white")),
     )
     return _configure(
-        alt.layer(cells.add_params(pick), text, title=title).properties(
+        alt.LayerChart(layer=[cells.add_params(pick), text], title=title).properties(
             width="container", height=alt.Step(36)
         )
     )
@@ -377,7 +377,9 @@ def _fan_from_series(
             opacity=alt.condition(pick, alt.value(0.25), alt.value(0.04)),
         )
         layers.insert(0, band)
-    return _configure(alt.layer(*layers, title=title).properties(width="container", height=300))
+    return _configure(
+        alt.LayerChart(layer=layers, title=title).properties(width="container", height=300)
+    )
 
 
 def _configure(chart: ChartT) -> ChartT:

@@ -7,7 +7,7 @@ browser's upload page, which check the signed-in user's role first.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from solvers.rebalance.schema import RebalanceResult
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +28,7 @@ def register(app: typer.Typer) -> None:
     app.command("rebalance")(rebalance)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -105,7 +108,7 @@ def rebalance(
         raise typer.Exit(code=2)
 
 
-def _describe(result) -> str:  # noqa: ANN001 - RebalanceResult, imported lazily
+def _describe(result: RebalanceResult) -> str:
     """A few lines for a terminal."""
     lines = [
         f"Status: {result.status} in {result.seconds:.2f} s "

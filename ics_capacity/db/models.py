@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declared_attr
@@ -73,9 +73,11 @@ class Audited(SQLModel):
     updated_at: dt.datetime = _timestamp(sa_column_kwargs={"onupdate": utc_now})
     updated_by: str = Field(default="system", max_length=255)
     version: int = Field(default=1, nullable=False)
+    # Set by SQLAlchemy on every table subclass (`table=True`); declared here for type checkers.
+    __table__: ClassVar[sa.Table]
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         """Turns on SQLAlchemy optimistic locking on the `version` column of each table."""
         return {"version_id_col": cls.__table__.c.version}
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from os import PathLike
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -114,7 +115,7 @@ def read_flows(path: str | PathLike[str]) -> pd.DataFrame:
     if problems:
         raise ImportValidationError(problems)
 
-    rows = raw[raw.ne("").any(axis=1)]
+    rows = raw[(raw != "").any(axis=1)]
     if rows.empty:
         raise ImportValidationError(
             [ImportProblem(file, None, None, None, "has a header but no data rows.")]
@@ -196,7 +197,8 @@ def _periods_from_text(text: pd.Series, file: str) -> tuple[pd.Series, list[Impo
     """First day of each row's month from a `Period` cell such as 2022-09 or Sep 2022."""
     problems: list[ImportProblem] = []
     values: list[pd.Timestamp | None] = []
-    for index, cell in text.items():
+    for label, cell in text.items():
+        index = cast(int, label)  # read_csv_text numbers the rows 0, 1, ...
         month = _parse_period_text(cell.strip())
         if month is None:
             problems.append(

@@ -77,7 +77,7 @@ def read_kh03(
     ods, period_column = columns["ods_code"], columns["period"]
     for column in (ods, period_column):
         raw[column] = raw[column].str.strip()
-    rows = raw[raw.ne("").any(axis=1) & (raw[ods] != ENGLAND_CODE)]
+    rows = raw[(raw != "").any(axis=1) & (raw[ods] != ENGLAND_CODE)]
     if rows.empty:
         raise ImportValidationError([ImportProblem(file, None, None, None, "has no trust rows.")])
 

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError, find_columns
 from ics_capacity.importers.rtt import RttExtract, read_rtt_extract
@@ -69,7 +69,8 @@ def _csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], str] | None]:
             if len(members) != 1:
                 yield None
                 return
-            with archive.open(members[0]) as raw:
+            # Opened for reading, a member is a ZipExtFile (typeshed says only IO[bytes]).
+            with cast(zipfile.ZipExtFile, archive.open(members[0])) as raw:
                 yield (
                     io.BufferedReader(raw, buffer_size=1 << 20),
                     f"{path.name}/{members[0].filename}",

@@ -76,7 +76,7 @@ def read_etr(
     table = pd.DataFrame(
         {name: raw[number - 1].str.strip() for name, (number, _) in _COLUMNS.items()}
     )
-    table = table[raw.ne("").any(axis=1)]  # blank lines
+    table = table[(raw != "").any(axis=1)]  # blank lines
 
     problems: list[ImportProblem] = []
     if icb is not None:

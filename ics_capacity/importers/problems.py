@@ -78,7 +78,7 @@ def normalise_header(name: str) -> str:
 
 
 def find_columns(
-    header: Sequence[str],
+    header: Iterable[str],
     aliases: Mapping[str, Sequence[str]],
     *,
     file: str,
@@ -143,7 +143,7 @@ def parse_numbers(
         not a number, negative, not whole, or blank where blanks are not allowed.
     """
     cell_text = text.to_numpy()
-    blank = text.eq("").to_numpy()
+    blank = (text == "").to_numpy()
     numbers = text.apply(pd.to_numeric, errors="coerce").astype("float64")
     values = numbers.to_numpy(copy=True)
     # Only cells that did not parse are looked at one by one: spaces-only cells are blank, and

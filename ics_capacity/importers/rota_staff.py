@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
 
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
 from ics_capacity.importers.problems import (
@@ -61,7 +65,15 @@ class StaffRow:
     leave: tuple[tuple[dt.date, dt.date], ...]
 
 
-def _choice(value: str, allowed: type, problems: list, where: tuple) -> object:
+_E = TypeVar("_E", bound=StrEnum)
+
+# Where a cell is, for its problems: file name, spreadsheet row and column name.
+_Where = tuple[str, int, str]
+
+
+def _choice(
+    value: str, allowed: type[_E], problems: list[ImportProblem], where: _Where
+) -> _E | None:
     options = [m.value for m in allowed]
     text = value.strip().lower().replace(" ", "_")
     if text in options:
@@ -83,13 +95,13 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
         raise ImportValidationError(problems)
     rows: list[StaffRow] = []
     seen: dict[str, int] = {}
-    for index, record in table.iterrows():
-        row = int(index) + 2  # the header is spreadsheet row 1
+    # read_csv_text numbers the rows 0, 1, ...; the header is spreadsheet row 1.
+    for row, (_, record) in enumerate(table.iterrows(), start=2):
 
-        def cell(meaning: str, record=record) -> str:  # noqa: ANN001
+        def cell(meaning: str, record: pd.Series = record) -> str:
             return str(record[columns[meaning]]).strip() if meaning in columns else ""
 
-        if not any(str(v).strip() for v in record.values):
+        if not any(str(v).strip() for v in record.to_numpy()):
             continue
         found: list[ImportProblem] = []
         for meaning in REQUIRED:
@@ -103,7 +115,8 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
                 )
             )
         seen.setdefault(code, row)
-        role = contract = None
+        role: StaffRole | None = None
+        contract: StaffContract | None = None
         if cell("role"):
             role = _choice(cell("role"), StaffRole, found, (file, row, columns["role"]))
         if cell("contract"):
@@ -137,7 +150,7 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
         home = cell("home_site").upper()
         if home and sites and home not in sites:
             sites = (home, *sites)
-        if found or None in (role, contract, employment, minutes):
+        if found or role is None or contract is None or employment is None or minutes is None:
             problems += found
             continue
         rows.append(
@@ -147,13 +160,13 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
                 label=cell("label"),
                 trust=cell("trust").upper(),
                 home_site=home,
-                role=role,  # type: ignore[arg-type]
+                role=role,
                 grade=cell("grade"),
-                contract=contract,  # type: ignore[arg-type]
-                employment=employment,  # type: ignore[arg-type]
+                contract=contract,
+                employment=employment,
                 skills=_list(cell("skills")),
                 sites=sites,
-                contracted_minutes_per_week=minutes,  # type: ignore[arg-type]
+                contracted_minutes_per_week=minutes,
                 hourly_cost_pence=cost,
                 leave=leave,
             )
@@ -165,7 +178,7 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
     return rows
 
 
-def _hours(value: str, problems: list, where: tuple) -> int | None:
+def _hours(value: str, problems: list[ImportProblem], where: _Where) -> int | None:
     try:
         hours = float(value)
     except ValueError:
@@ -183,7 +196,9 @@ def _hours(value: str, problems: list, where: tuple) -> int | None:
     return round(hours * 60)
 
 
-def _leave(value: str, problems: list, where: tuple) -> tuple[tuple[dt.date, dt.date], ...]:
+def _leave(
+    value: str, problems: list[ImportProblem], where: _Where
+) -> tuple[tuple[dt.date, dt.date], ...]:
     spans = []
     for part in (p.strip() for p in value.split(";") if p.strip()):
         first, _, last = part.partition("..")

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 import pandas as pd
@@ -292,7 +292,7 @@ def _read_kept_rows(
                     keep &= chunk[ods].isin(providers).to_numpy()
                 rows = chunk[keep]
                 # A blank line reads as a row of empty cells; it is not data.
-                rows = rows[rows.ne("").any(axis=1)]
+                rows = rows[(rows != "").any(axis=1)]
                 if not rows.empty:
                     kept.append(rows)
         except pd.errors.ParserError as error:
@@ -376,7 +376,8 @@ def _period(values: pd.Series, file: str) -> tuple[dt.date, list[ImportProblem]]
     first_rows = values.drop_duplicates()
     problems: list[ImportProblem] = []
     months: list[dt.date] = []
-    for index, text in first_rows.items():
+    for label, text in first_rows.items():
+        index = cast(int, label)  # read_csv_text numbers the rows 0, 1, ...
         month = _parse_period(text)
         if month is None:
             problems.append(
@@ -507,7 +508,8 @@ def _c999_problems(
         )
     sums = sums.reindex(totals.index, fill_value=0)
     differs = sums.ne(totals)
-    for (ods_code, part), row in differs[differs.any(axis=1)].iterrows():
+    for key, row in differs[differs.any(axis=1)].iterrows():
+        ods_code, part = cast(tuple[str, str], key)  # the (ods_code, part) group
         for name in row.index[row.to_numpy()]:
             expected = int(totals.loc[(ods_code, part), name])
             found = int(sums.loc[(ods_code, part), name])

@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -356,7 +357,7 @@ def _read_cells(path: Path) -> pd.DataFrame:
     if path.suffix.lower() in EXCEL_SUFFIXES or zipfile.is_zipfile(path):
         try:
             cells = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
-        except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        except Exception as error:  # openpyxl raises many kinds for a bad file
             raise ImportValidationError(
                 [
                     ImportProblem(
@@ -501,7 +502,8 @@ def _tfc_lists(
         return pd.Series([None] * len(text), index=text.index, dtype=object), []
     lists: list[tuple[str, ...]] = []
     problems: list[ImportProblem] = []
-    for index, cell in text[name].items():
+    for label, cell in text[name].items():
+        index = cast(int, label)  # read_csv_text numbers the rows 0, 1, ...
         parts = [p for p in _TFC_SPLIT.split(cell) if p]
         codes = [normalise_tfc(p) for p in parts]
         unknown = [p for p, c in zip(parts, codes, strict=True) if c is None]
@@ -613,11 +615,13 @@ def _repeat_problems(
     valid = values.notna() & values.ne("")
     keys = values[valid].str.upper()
     repeated = keys.duplicated(keep="first")
-    first_row = {k: int(table.loc[i, "row"]) for i, k in keys[~repeated].items()}
+    rows = table["row"]
+    firsts = keys[~repeated]
+    first_row = {k: int(r) for k, r in zip(firsts, rows[firsts.index], strict=True)}
     return [
         ImportProblem(
             file,
-            int(table.loc[i, "row"]),
+            int(rows[i]),
             columns[key],
             str(values[i]),
             f"repeats the {what} of row {first_row[keys[i]]}; give each {what} one row.",

@@ -460,7 +460,7 @@ def rag_status(
         by_week = unit.set_index("week")
         for target in targets:
             week = _rated_week(by_week, target, last_week)
-            value = np.nan if week is None else float(by_week.loc[week, target.measure])
+            value = np.nan if week is None else float(by_week[target.measure].loc[week])
             if week is None or not np.isfinite(value):
                 status = "Not projected"
             else:

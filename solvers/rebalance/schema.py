@@ -846,6 +846,7 @@ def synthetic_instance(
     where = rng.uniform(0, region_km, size=(hubs, 2))
     hub_list: list[Hub] = []
     independent = min(independent, max(0, hubs - providers))
+    operator: str | None
     for i in range(hubs):
         if i < providers:
             kind, operator, tfcs = HubKind.MAIN_SITE, provider_ids[i], list(tfc_codes)

@@ -148,13 +148,13 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
         for shift_id in todays:
             counts[shift_id] += 1
             minutes += shifts[shift_id].duration_minutes
-    for shift_id, limit in person.max_shifts_per_type.items():
+    for shift_id, most in person.max_shifts_per_type.items():
         tally.breach(
             RuleFamily.MAX_SHIFTS_PER_TYPE,
             pid,
             shift_id,
-            counts[shift_id] - limit,
-            f"{counts[shift_id]} {shift_id} shifts, at most {limit}",
+            counts[shift_id] - most,
+            f"{counts[shift_id]} {shift_id} shifts, at most {most}",
         )
     if person.max_total_minutes is not None:
         tally.breach(
@@ -236,13 +236,13 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
                     f"{length} {limit.name} in a row, at most {limit.max_days}",
                 )
 
-    for limit in person.rest_after_runs:
-        of_kind = [any(s in limit.shift_ids for s in todays) for todays in days]
+    for after_run in person.rest_after_runs:
+        of_kind = [any(s in after_run.shift_ids for s in todays) for todays in days]
         for start, length, working in _runs(of_kind):
-            if not working or length < limit.min_run:
+            if not working or length < after_run.min_run:
                 continue
             end = start + length - 1
-            for last in (shifts[s] for s in days[end] if s in limit.shift_ids):
+            for last in (shifts[s] for s in days[end] if s in after_run.shift_ids):
                 if last.end_minute is None:
                     continue
                 ended = end * MINUTES_PER_DAY + last.end_minute
@@ -255,22 +255,22 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
                         tally.breach(
                             RuleFamily.REST_AFTER_RUN,
                             pid,
-                            f"{limit.name} day {end} {last.id}, day {later} {shift_id}",
-                            int(rest < limit.min_rest_minutes),
+                            f"{after_run.name} day {end} {last.id}, day {later} {shift_id}",
+                            int(rest < after_run.min_rest_minutes),
                             f"{shift_id} starts {rest} minutes after a run of {length} ends, "
-                            f"at least {limit.min_rest_minutes}",
+                            f"at least {after_run.min_rest_minutes}",
                         )
 
-    for limit in person.window_limits:
+    for window_limit in person.window_limits:
         minutes_by_day = [sum(shifts[s].duration_minutes for s in todays) for todays in days]
-        for start in range(max(1, horizon - limit.window_days + 1)):
-            window = minutes_by_day[start : start + limit.window_days]
+        for start in range(max(1, horizon - window_limit.window_days + 1)):
+            window = minutes_by_day[start : start + window_limit.window_days]
             tally.breach(
                 RuleFamily.MAX_MINUTES_IN_WINDOW,
                 pid,
-                f"{limit.name} days {start}-{start + len(window) - 1}",
-                sum(window) - limit.max_minutes,
-                f"{sum(window)} minutes in {len(window)} days, at most {limit.max_minutes}",
+                f"{window_limit.name} days {start}-{start + len(window) - 1}",
+                sum(window) - window_limit.max_minutes,
+                f"{sum(window)} minutes in {len(window)} days, at most {window_limit.max_minutes}",
             )
 
 

@@ -142,7 +142,7 @@ def parse_curtois(text: str, source: str = "instance") -> RotaInput:
                     "weight": integer(line_no, values[3]),
                 }
             )
-    cover = [
+    cover: list[dict[str, Any]] = [
         {
             "day": integer(line_no, values[0]),
             "shift_id": values[1],

@@ -338,7 +338,11 @@ def _problems(data: RotaInput) -> list[str]:
                 problems.append(f"staff {person.id}: max shifts for unknown shift type {shift_id}")
         for day in person.days_off:
             day_ok(f"staff {person.id} day off", day)
-        for limit in (*person.consecutive_limits, *person.rest_after_runs):
+        limits: tuple[ConsecutiveLimit | RestAfterRun, ...] = (
+            *person.consecutive_limits,
+            *person.rest_after_runs,
+        )
+        for limit in limits:
             unknown = sorted(limit.shift_ids - known_shifts)
             if unknown:
                 problems.append(f"staff {person.id} {limit.name}: unknown shift types {unknown}")

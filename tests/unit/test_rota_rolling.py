@@ -82,7 +82,7 @@ def test_a_lock_late_in_the_horizon_is_kept_reachable() -> None:
     assert len(worked) == 11 and result.objective_terms["cover_under"] == (28 - 10) * 100
 
 
-def test_short_or_minimum_run_rotas_go_to_the_whole_model(monkeypatch) -> None:  # noqa: ANN001
+def test_short_or_minimum_run_rotas_go_to_the_whole_model(monkeypatch) -> None:
     """Two weeks or less, or minimum runs longer than a day, are solved whole, not by windows."""
     calls = []
     import solvers.rota.rolling as rolling
@@ -115,14 +115,14 @@ def test_windows_use_fewer_gaps_than_the_budget_allows() -> None:
     assert len(result.assignments) == 10
 
 
-def test_a_week_without_a_rota_in_time_is_left_empty_and_said(monkeypatch) -> None:  # noqa: ANN001
+def test_a_week_without_a_rota_in_time_is_left_empty_and_said(monkeypatch) -> None:
     """A window that finds no rota in its time keeps only its locks; the result names its days."""
     import solvers.rota.rolling as rolling
 
     real = rolling.solve_rota
     calls = []
 
-    def second_window_times_out(data: RotaInput, options: SolveOptions):  # noqa: ANN202
+    def second_window_times_out(data: RotaInput, options: SolveOptions):
         calls.append(data)
         result = real(data, options)
         if len(calls) == 2:

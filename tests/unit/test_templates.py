@@ -36,7 +36,7 @@ def _write(frame: pd.DataFrame, tmp_path: Path, name: str = "sites.csv") -> Path
     return path
 
 
-def _problems(path: Path, **kwargs) -> list[str]:  # noqa: ANN003
+def _problems(path: Path, **kwargs) -> list[str]:
     with pytest.raises(ImportValidationError) as caught:
         read_template(path, **kwargs)
     return [str(p) for p in caught.value.problems]
