@@ -36,7 +36,7 @@ register_pages(app)
 async def _recover_jobs() -> None:
     try:
         failed = await asyncio.to_thread(recover_jobs_at_startup)
-    except Exception:  # noqa: BLE001 - e.g. a database not migrated yet; the app still starts
+    except Exception:
         logging.getLogger(__name__).exception("Could not recover the jobs of a stopped server")
         return
     if failed:

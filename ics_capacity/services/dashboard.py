@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from ics_capacity.db.models import AuditEvent, SolveJob
 from ics_capacity.domain.errors import InvalidInputError
@@ -33,23 +34,21 @@ _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
 
 
-def _content_key(token: str | None, scenario_id: int, horizon_weeks: int) -> tuple:
+def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
     """(scenario, horizon, newest audit event, newest finished run), after checking the caller."""
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
         last_change = use.session.execute(
-            sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.scenario_id == scenario_id)
+            sa.select(sa.func.max(AuditEvent.id)).where(col(AuditEvent.scenario_id) == scenario_id)
         ).scalar()
         last_run = use.session.execute(
             sa.select(sa.func.max(SolveJob.id)).where(
-                SolveJob.scenario_id == scenario_id, SolveJob.status == "done"
+                col(SolveJob.scenario_id) == scenario_id, col(SolveJob.status) == "done"
             )
         ).scalar()
         return (use.scenario.id, horizon_weeks, use.scenario.version, last_change, last_run)
 
 
-def scenario_projection(
-    token: str | None, scenario_id: int, horizon_weeks: int
-) -> ScenarioProjection:
+def scenario_projection(token: str, scenario_id: int, horizon_weeks: int) -> ScenarioProjection:
     """The scenario's projection for a member, from the cache while the scenario is unchanged."""
     if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
@@ -67,9 +66,7 @@ def scenario_projection(
     return projection
 
 
-def trust_charts(
-    token: str | None, scenario_id: int, horizon_weeks: int, unit: str
-) -> dict[str, dict]:
+def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) -> dict[str, dict]:
     """The dashboard's chart specs for the collaborative ('') or one member trust's id."""
     projection = scenario_projection(token, scenario_id, horizon_weeks)
     try:
@@ -81,7 +78,7 @@ def trust_charts(
     return dashboard_chart_specs(projection, provider)
 
 
-def _data_date(token: str | None, scenario_id: int) -> dt.date:
+def _data_date(token: str, scenario_id: int) -> dt.date:
     """The last day of the month of the scenario's published data (its RTT period)."""
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
         period = use.scenario.data_period
@@ -92,10 +89,19 @@ def _data_date(token: str | None, scenario_id: int) -> dt.date:
 
 
 @dataclass(frozen=True)
+class CapacityRow:
+    """One trust's treatments a week: today's capacity and what the target needs."""
+
+    trust: str
+    now: float
+    needed: float
+
+
+@dataclass(frozen=True)
 class CapacityAnswer:
     """Treatments a week each trust needs to reach a target share within 18 weeks by a date."""
 
-    rows: list[dict[str, float | str]]
+    rows: list[CapacityRow]
     target_percent: float
     by_date: dt.date
     by_week: int
@@ -103,7 +109,7 @@ class CapacityAnswer:
 
 
 def capacity_question(
-    token: str | None, scenario_id: int, horizon_weeks: int, target: str, by: str
+    token: str, scenario_id: int, horizon_weeks: int, target: str, by: str
 ) -> CapacityAnswer:
     """Answers "how much more treatment a week reaches this 18-week share by this date?".
 
@@ -134,11 +140,11 @@ def capacity_question(
         ["capacity_per_week", "required_capacity_per_week"]
     ].sum()
     rows = [
-        {
-            "trust": projection.names.get(int(provider), str(provider)),
-            "now": float(row.capacity_per_week),
-            "needed": float(row.required_capacity_per_week),
-        }
+        CapacityRow(
+            trust=projection.names.get(int(str(provider)), str(provider)),
+            now=float(row["capacity_per_week"]),
+            needed=float(row["required_capacity_per_week"]),
+        )
         for provider, row in by_trust.iterrows()
     ]
     return CapacityAnswer(rows, target_percent, by_date, weeks, data_date)

@@ -38,7 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import Membership, Scenario, SolveJob, UserAccount, utc_now
 from ics_capacity.db.session import unit_of_work
@@ -302,7 +302,9 @@ def _job_scenario(job_id: int) -> tuple[int, str]:
     """(scenario id, kind) of a job, before the caller's right on that scenario is checked."""
     with unit_of_work() as session:
         row = session.execute(
-            sa.select(SolveJob.scenario_id, SolveJob.kind).where(SolveJob.id == int(job_id))
+            sa.select(col(SolveJob.scenario_id), col(SolveJob.kind)).where(
+                SolveJob.id == int(job_id)
+            )
         ).first()
     if row is None or row.kind not in JOB_KINDS:
         raise NotFoundError("That run was not found.")
@@ -452,7 +454,7 @@ def run_job(job_id: int, progress: Callable[[int, str], None] | None = None) -> 
     except ScenarioError as error:
         _finish(job.id, "failed", message=str(error))
         return _final(job.id)
-    except Exception:  # noqa: BLE001 - logged with its reference; the user sees no internals
+    except Exception:
         reference = f"job-{job.id}"
         logger.exception("Job %s failed", reference)
         _finish(
@@ -554,7 +556,7 @@ def _solve_in_child(
 ) -> dict[str, Any] | None:
     """Runs the pure solve in a child process, heartbeating; None if the job was cancelled."""
     command = [sys.executable, "-m", "ics_capacity.services.solve_process"]
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user text
+    child = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     collected: dict[str, bytes] = {}
@@ -595,7 +597,7 @@ def _solve_in_child(
             collected.get("err", b"")[-2000:].decode(errors="replace"),
         )
         raise RuntimeError(f"the solver process ended with code {child.returncode}")
-    status, value = pickle.loads(out)  # noqa: S301 - written by our own child process
+    status, value = pickle.loads(out)
     if status != "ok":
         logger.error("Solver of job %s failed: %s", job_id, value)
         raise RuntimeError(value)
@@ -641,7 +643,7 @@ def fail_lost_jobs(now: dt.datetime | None = None) -> int:
     with unit_of_work() as session:
         moved = session.execute(
             sa.update(SolveJob)
-            .where(SolveJob.status.in_(ACTIVE), SolveJob.heartbeat_at < cutoff)
+            .where(SolveJob.status.in_(ACTIVE), col(SolveJob.heartbeat_at) < cutoff)
             .values(
                 status="failed",
                 finished_at=now,
@@ -664,8 +666,10 @@ def recover_jobs_at_startup() -> int:
     host = socket.gethostname()
     failed = 0
     with unit_of_work() as session:
-        rows = session.exec(
-            select(SolveJob.id, SolveJob.runner).where(SolveJob.status.in_(ACTIVE))
+        rows = session.execute(
+            sa.select(col(SolveJob.id), col(SolveJob.runner)).where(
+                col(SolveJob.status).in_(ACTIVE)
+            )
         ).all()
         dead = [
             job_id
@@ -730,7 +734,7 @@ class LocalJobRunner:
             run_job(job_id)
         except JobStateError as error:
             logger.info("%s", error)
-        except Exception:  # noqa: BLE001 - a runner thread must survive any one job
+        except Exception:
             logger.exception("Runner failed on job %s", job_id)
 
     def _heartbeat(self) -> None:
@@ -748,7 +752,7 @@ class LocalJobRunner:
                         )
                         session.commit()
                 fail_lost_jobs()
-            except Exception:  # noqa: BLE001 - the next beat tries again
+            except Exception:
                 logger.exception("Job heartbeat failed")
 
 

@@ -209,8 +209,8 @@ def project_scenario(
 
 def capacity_needed(
     token: str, scenario_id: int, *, measure: str, value: float, by_week: int
-) -> float:
-    """The multiple of today's treatment capacity needed to reach a target by a week.
+) -> pd.DataFrame:
+    """Each list's treatment capacity a week now and what reaches a target by a week.
 
     E.g. measure "pct_within_18", value 65, by_week 45: capacity x 1.12 reaches 65% within 18
     weeks in week 45.

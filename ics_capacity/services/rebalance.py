@@ -24,7 +24,7 @@ import json
 import math
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlmodel import Session, select
@@ -474,4 +474,4 @@ def save_plan_as_scenario(token: str | None, scenario_id: int, name: str) -> int
             raise ScenarioError("Run the optimiser first.")
         copy = branch_scenario(use, name, description="Rebalancing plan")
         copy_latest_result(use.session, use.principal.email, use.scenario.id, copy.id, "rebalance")
-        return copy.id
+        return cast(int, copy.id)  # flushed: the database gave it an id

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ics_capacity.charts.rebalance import pressure_chart
 from ics_capacity.db.models import Organisation
@@ -48,7 +48,7 @@ def latest_plan(token: str | None, scenario_id: int) -> tuple[JobView | None, Pl
         names = dict(
             use.session.exec(
                 select(Organisation.ods_code, Organisation.name).where(
-                    Organisation.ods_code.in_(sorted(codes))
+                    col(Organisation.ods_code).in_(sorted(codes))
                 )
             ).all()
         )
@@ -158,5 +158,5 @@ def _summarise(result: dict, names: dict[str, str]) -> dict:
     }
 
 
-def _num(value) -> str:  # noqa: ANN001
+def _num(value) -> str:
     return "–" if value is None else f"{value:,.3f}"

@@ -39,7 +39,7 @@ def main() -> None:
     kind, payload = pickle.load(sys.stdin.buffer)
     try:
         outcome: tuple[str, Any] = ("ok", solve(kind, payload))
-    except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the job
+    except Exception as error:
         outcome = ("error", f"{type(error).__name__}: {error}")
     pickle.dump(outcome, sys.stdout.buffer)
     sys.stdout.buffer.flush()

@@ -23,6 +23,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -1002,7 +1003,7 @@ def _guard_report(
         )
     binding = [f"{trust}: {measure}" for trust, measure in sorted(optimum.guard_binding)]
     with_guard = ev.metrics if ev is not None else None
-    report = {
+    report: dict[str, Any] = {
         "on": True,
         "applied": True,
         "binding": binding,

@@ -238,13 +238,13 @@ def _person_rows(
                     if tomorrow:
                         lp.row(-math.inf, 1.0, {x[person.id, day, first]: 1.0, **tomorrow})
     if hard[RuleFamily.MAX_CONSECUTIVE_OF_KIND]:
-        for limit in person.consecutive_limits:
-            for start in range(horizon - limit.max_days):
-                days = range(start, start + limit.max_days + 1)
-                lp.row(-math.inf, float(limit.max_days), worked(days, set(limit.shift_ids)))
+        for run in person.consecutive_limits:
+            for start in range(horizon - run.max_days):
+                run_days = range(start, start + run.max_days + 1)
+                lp.row(-math.inf, float(run.max_days), worked(run_days, set(run.shift_ids)))
     if hard[RuleFamily.MAX_MINUTES_IN_WINDOW]:
-        for limit in person.window_limits:
-            for start in range(max(1, horizon - limit.window_days + 1)):
-                days = range(start, min(horizon, start + limit.window_days))
-                at_most_minutes(days, limit.max_minutes)
+        for window in person.window_limits:
+            for start in range(max(1, horizon - window.window_days + 1)):
+                window_days = range(start, min(horizon, start + window.window_days))
+                at_most_minutes(window_days, window.max_minutes)
     return x

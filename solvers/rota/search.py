@@ -82,7 +82,7 @@ class Incumbent:
         objective = float(round(objective))
         with self.lock:
             better = self.objective is None or objective < self.objective
-            if better or objective <= self.objective:
+            if better or (self.objective is not None and objective <= self.objective):
                 self.values, self.objective = list(values), objective
             self.improved += int(better)
             return better

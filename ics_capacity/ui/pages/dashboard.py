@@ -205,11 +205,11 @@ class DashboardState(rx.State):
             return refusal(error)
         self.capacity_rows = [
             {
-                "trust": str(row["trust"]),
-                "now": fmt.count(row["now"]),
-                "needed": fmt.count(row["needed"]),
-                "extra": fmt.count(max(0.0, row["needed"] - row["now"])),
-                "change": f"{(row['needed'] / row['now'] - 1):+.0%}" if row["now"] else "–",
+                "trust": row.trust,
+                "now": fmt.count(row.now),
+                "needed": fmt.count(row.needed),
+                "extra": fmt.count(max(0.0, row.needed - row.now)),
+                "change": f"{(row.needed / row.now - 1):+.0%}" if row.now else "–",
             }
             for row in answer.rows
         ]

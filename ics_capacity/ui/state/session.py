@@ -12,6 +12,7 @@ import logging
 import secrets
 
 import reflex as rx
+from reflex.state import BaseState
 
 from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
 from ics_capacity.services.auth import (
@@ -116,11 +117,12 @@ async def forget_everything(state: rx.State) -> None:
         (await state.get_state(cls)).reset()
 
 
-def app_state_classes() -> list[type[rx.State]]:
+def app_state_classes() -> list[type[BaseState]]:
     """Every state class this app defines (Reflex's own internal states are left alone)."""
     from reflex.state import State
 
-    found, stack = [], list(State.get_substates())
+    found: list[type[BaseState]] = []
+    stack: list[type[BaseState]] = list(State.get_substates())
     while stack:
         cls = stack.pop()
         stack.extend(cls.get_substates())
