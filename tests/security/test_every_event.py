@@ -29,7 +29,6 @@ import base64
 import binascii
 import contextlib
 import contextvars
-import datetime as dt
 import io
 import json
 import re
@@ -59,7 +58,6 @@ from ics_capacity.settings import REPO_ROOT
 from ics_capacity.ui.pages.audit import AuditState
 from ics_capacity.ui.pages.dashboard import DashboardState
 from ics_capacity.ui.pages.data import DataState
-from ics_capacity.ui.pages.login import LoginState
 from ics_capacity.ui.pages.overview import OverviewState
 from ics_capacity.ui.pages.rebalance import RebalanceState
 from ics_capacity.ui.pages.rota import RotaState
@@ -146,7 +144,9 @@ def _build_template(url: str, nhs_dir: Path) -> dict[str, Any]:
     seed_demo(nhs_dir, db_url=url)
     emails = add_test_accounts(url, nhs_dir)
     with unit_of_work(url) as session:
-        ids = dict(session.execute(sa.select(models.Collaborative.code, models.Collaborative.id)).all())
+        ids = dict(
+            session.execute(sa.select(models.Collaborative.code, models.Collaborative.id)).all()
+        )
         auth.create_user(
             session,
             email=OUTSIDER,
@@ -222,8 +222,10 @@ def _victim_strings(url: str, victim: int, other: int) -> frozenset[str]:
     """Names and codes of the victim collaborative that the other one's members never see."""
     m = models
 
-    def of(session, collaborative_id: int) -> set[str]:  # noqa: ANN001
-        scenario_ids = sa.select(m.Scenario.id).where(m.Scenario.collaborative_id == collaborative_id)
+    def of(session, collaborative_id: int) -> set[str]:
+        scenario_ids = sa.select(m.Scenario.id).where(
+            m.Scenario.collaborative_id == collaborative_id
+        )
         queries = [
             sa.select(m.Organisation.ods_code, m.Organisation.name)
             .join(m.CollaborativeMember, m.CollaborativeMember.organisation_id == m.Organisation.id)
@@ -328,7 +330,7 @@ def jobs_rows(url: str) -> list[tuple]:
 # --- A browser tab, as the app's event processing sees it --------------------------------------
 
 
-def run_async(coroutine) -> Any:  # noqa: ANN001
+def run_async(coroutine) -> Any:
     """Runs a coroutine on a fresh event loop in its own thread (Playwright may own this one)."""
     context = contextvars.copy_context()  # Reflex's registration context, among others
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -352,7 +354,7 @@ class Browser:
     would send them back, except the job watchers (which poll until a job ends).
     """
 
-    def __init__(self, manager, session_token: str) -> None:  # noqa: ANN001
+    def __init__(self, manager, session_token: str) -> None:
         self.manager = manager
         self.client = uuid.uuid4().hex
         self.session_token = session_token
@@ -362,17 +364,17 @@ class Browser:
         self.errors: list[str] = []  # handlers that raised (Reflex would log them and toast)
         self.names = _handler_names()
 
-    def _context(self):  # noqa: ANN202
+    def _context(self):
         from reflex_base.event.context import EventContext
 
-        async def enqueue(_token: str, *events) -> None:  # noqa: ANN002
+        async def enqueue(_token: str, *events) -> None:
             self.queued.extend(events)
             self.seen.extend(events)
 
-        async def emit_delta(_token: str, delta) -> None:  # noqa: ANN001
+        async def emit_delta(_token: str, delta) -> None:
             self.seen.append(delta)
 
-        async def emit_event(_token: str, *events) -> None:  # noqa: ANN002
+        async def emit_event(_token: str, *events) -> None:
             self.seen.extend(events)
 
         return EventContext(
@@ -401,7 +403,7 @@ class Browser:
             (await root.get_state(SessionState)).token = self.session_token
 
     @contextlib.asynccontextmanager
-    async def _locked(self, cls: type):  # noqa: ANN202
+    async def _locked(self, cls: type):
         """This tab's state tree, locked, with its shared rooms linked (as for an event)."""
         from reflex.istate.manager.token import BaseStateToken
         from reflex_base.event.context import EventContext
@@ -423,7 +425,7 @@ class Browser:
         reset = EventContext.set(self._context())
         try:
             await self._process(cls, handler, payload or {})
-        except Exception as error:  # noqa: BLE001 - as Reflex does: the browser gets an error
+        except Exception as error:
             self.errors.append(f"{cls.__name__}.{name}: {error!r}")
             self.seen.append(f"backend error: {error!r}")
         finally:
@@ -431,7 +433,7 @@ class Browser:
         if follow:
             await self.follow()
 
-    async def _process(self, cls: type, handler, payload: dict) -> None:  # noqa: ANN001
+    async def _process(self, cls: type, handler, payload: dict) -> None:
         from reflex.istate.proxy import StateProxy
         from reflex_base.event.processor.base_state_processor import process_event
 
@@ -468,7 +470,7 @@ class Browser:
                 for name, value in names.items():
                     setattr(state, name, value)
 
-    async def read(self, fn: Callable) -> Any:  # noqa: ANN401
+    async def read(self, fn: Callable) -> Any:
         """`fn(root)` on this tab's state tree (shared rooms linked as for an event)."""
         async with self._locked(SessionState) as root:
             return await fn(root)
@@ -476,7 +478,7 @@ class Browser:
     async def tree_text(self) -> str:
         """The whole state tree as text: every state's vars, backend-only ones included."""
 
-        async def dump(root) -> str:  # noqa: ANN001
+        async def dump(root) -> str:
             parts, stack = [], [root]
             while stack:
                 state = stack.pop()
@@ -507,9 +509,7 @@ def decoded_downloads(text: str) -> list[str]:
             continue
         if raw[:2] == b"PK":
             with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-                out.extend(
-                    archive.read(n).decode("utf-8", "replace") for n in archive.namelist()
-                )
+                out.extend(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
         else:
             out.append(raw.decode("utf-8", "replace"))
     return out
@@ -559,11 +559,14 @@ def _queued(kind: str) -> Setup:
 
     def setup(w: World) -> dict[type, dict[str, Any]]:
         if kind == "rota":
-            who, parameters = "workforce_lead", {
-                "start_date": w.extra["date"],
-                "weeks": 1,
-                "site_codes": ["SANDWELL"],
-            }
+            who, parameters = (
+                "workforce_lead",
+                {
+                    "start_date": w.extra["date"],
+                    "weeks": 1,
+                    "site_codes": ["SANDWELL"],
+                },
+            )
         else:
             who, parameters = "manager", {"weeks": 8}
         job_id = jobs.start_job(w.token(who), w.draft, kind, parameters)
@@ -637,7 +640,9 @@ def _submitted_route(w: World) -> tuple[str, dict]:
     return f"/scenarios/{w.submitted}", {"scenario_id": str(w.submitted)}
 
 
-def _scenario_case(handler: str, allowed: str, payload=lambda w: {}, *, submitted=False, effect="db", **kw) -> Case:  # noqa: ANN001, E501
+def _scenario_case(
+    handler: str, allowed: str, payload=lambda w: {}, *, submitted=False, effect="db", **kw
+) -> Case:
     return Case(
         ScenarioPageState,
         handler,
@@ -698,7 +703,7 @@ def _case_mix_edit(w: World) -> dict:
     }
 
 
-def _cannock(w: World) -> Any:  # noqa: ANN401
+def _cannock(w: World) -> Any:
     return next(r for r in read_site_capacity(w.token("manager"), w.draft) if r.code == "CANNOCK")
 
 
@@ -756,7 +761,15 @@ CASES: list[Case] = [
         lambda w: {"scenario_id": str(w.draft)},
         refused=(),
     ),
-    Case(DashboardState, "choose_horizon", "viewer", "shows", lambda w: {"weeks": "52"}, _picked, refused=()),  # noqa: E501
+    Case(
+        DashboardState,
+        "choose_horizon",
+        "viewer",
+        "shows",
+        lambda w: {"weeks": "52"},
+        _picked,
+        refused=(),
+    ),
     Case(DashboardState, "run_projection", "viewer", "shows", setup=_picked, refused=()),
     Case(
         DashboardState,
@@ -780,7 +793,12 @@ CASES: list[Case] = [
     # Data: imports and exports
     Case(DataState, "load", "viewer", "shows", refused=()),
     Case(
-        DataState, "choose_scenario", "viewer", _chose, lambda w: {"scenario_id": str(w.draft)}, refused=()  # noqa: E501
+        DataState,
+        "choose_scenario",
+        "viewer",
+        _chose,
+        lambda w: {"scenario_id": str(w.draft)},
+        refused=(),
     ),
     Case(
         DataState,
@@ -812,7 +830,12 @@ CASES: list[Case] = [
     # Rota
     Case(RotaState, "load", "viewer", "shows", refused=()),
     Case(
-        RotaState, "choose_scenario", "viewer", _chose, lambda w: {"scenario_id": str(w.draft)}, refused=()  # noqa: E501
+        RotaState,
+        "choose_scenario",
+        "viewer",
+        _chose,
+        lambda w: {"scenario_id": str(w.draft)},
+        refused=(),
     ),
     Case(RotaState, "refresh_rota", "viewer", "shows", setup=_picked, refused=()),
     Case(RotaState, "build", "workforce_lead", "job", setup=_rota_sites),
@@ -820,11 +843,18 @@ CASES: list[Case] = [
     Case(RotaState, "watch", "viewer", "shows", setup=_finished("rota"), refused=()),
     Case(RotaState, "lock", "workforce_lead", "db", setup=_lock(0)),
     Case(RotaState, "unlock", "workforce_lead", "db", setup=_lock(1, with_outcome=True)),
-    Case(RotaState, "download", "viewer", "download", lambda w: {"fmt": "csv"}, _picked, refused=()),  # noqa: E501
+    Case(
+        RotaState, "download", "viewer", "download", lambda w: {"fmt": "csv"}, _picked, refused=()
+    ),
     # Rebalance
     Case(RebalanceState, "load", "viewer", "shows", refused=()),
     Case(
-        RebalanceState, "choose_scenario", "viewer", _chose, lambda w: {"scenario_id": str(w.draft)}, refused=()  # noqa: E501
+        RebalanceState,
+        "choose_scenario",
+        "viewer",
+        _chose,
+        lambda w: {"scenario_id": str(w.draft)},
+        refused=(),
     ),
     Case(RebalanceState, "refresh_plan", "viewer", "shows", setup=_picked, refused=()),
     Case(RebalanceState, "run", "manager", "job", setup=_picked),
@@ -927,9 +957,7 @@ CASES: list[Case] = [
         "reset_password",
         "admin",
         "db",
-        lambda w: {
-            "form": {"email": w.emails["manager"], "password": "attacker chosen password"}
-        },
+        lambda w: {"form": {"email": w.emails["manager"], "password": "attacker chosen password"}},
         viewer_secrets=_members_but_viewer,
         page=None,
     ),
@@ -963,6 +991,9 @@ PUBLIC: dict[str, str] = {
     "RotaState.set_lock_choice": "lock panel field kept in the tab (set_lock checks it)",
     "RotaState.close_lock": "closes the lock panel",
 }
+HOLES: dict[str, str] = {}
+"""Cases that reveal a hole in the app: strict xfails, to be removed with the fix."""
+
 COVERED_ELSEWHERE: dict[str, str] = {
     "SessionState.sign_out": "test_sign_out_forgets_everything",
     **{f"{cls.__name__}.setvar": "test_setvar_reaches_only_setters" for cls in app_states()},
@@ -977,7 +1008,17 @@ def _params() -> list:
     out = []
     for case in CASES:
         whos = ["anonymous", "outsider"] + [w for w in case.refused if w != case.allowed]
-        out.extend(pytest.param(case.name, who, id=f"{case.name}-{who}") for who in whos)
+        out.extend(
+            pytest.param(
+                case.name,
+                who,
+                id=f"{case.name}-{who}",
+                marks=[pytest.mark.xfail(strict=True, reason=HOLES[f"{case.name}-{who}"])]
+                if f"{case.name}-{who}" in HOLES
+                else [],
+            )
+            for who in whos
+        )
     return out
 
 
@@ -994,6 +1035,7 @@ class Outcome:
     seen: str
     downloads: list[str]
     known: str  # what the tab had before the event, and what the test gave it
+    errors: list[str]  # handlers that raised during the event (Reflex logs them, toasts)
 
 
 async def _fresh_tree_text() -> str:
@@ -1026,6 +1068,7 @@ def send_case(world: World, case: Case, who: str) -> Outcome:
             [payload, {c.__name__: v for c, v in setup.items()}], default=repr
         )
         browser.seen.clear()
+        browser.errors.clear()
         before, jobs_before = snapshot(world.url), jobs_rows(world.url)
         await browser.send(case.cls, case.handler, payload)
         after, jobs_after = snapshot(world.url), jobs_rows(world.url)
@@ -1038,6 +1081,7 @@ def send_case(world: World, case: Case, who: str) -> Outcome:
             browser.seen_text(),
             browser.downloads(),
             known,
+            browser.errors,
         )
 
     return run_async(run())
@@ -1055,6 +1099,8 @@ def assert_refused(world: World, case: Case, who: str, outcome: Outcome) -> None
         secrets = set(case.viewer_secrets(world)) if case.viewer_secrets else set()
     leaked = found(secrets, reached)
     assert not leaked, f"{case.name} gave the {who} the victim's {leaked[:8]}"
+    # A refusal is the services' answer, not a crash that happens to change nothing.
+    assert not outcome.errors, f"{case.name} crashed for the {who}: {outcome.errors}"
 
 
 def assert_took_effect(world: World, case: Case, outcome: Outcome) -> None:
@@ -1137,10 +1183,10 @@ def test_setvar_reaches_only_setters(world: World, state_cls: type) -> None:
         for name in names:
             try:
                 await browser.send(state_cls, "setvar", {"var_name": name, "value": world.draft})
-            except Exception:  # noqa: BLE001,S112 - refused, as it should be
+            except Exception:
                 continue
 
-            async def value(root, name=name):  # noqa: ANN001, ANN202
+            async def value(root, name=name):
                 return getattr(await root.get_state(state_cls), name, None)
 
             if await browser.read(value) == world.draft:
@@ -1158,7 +1204,12 @@ def test_choose_scenario_keeps_no_foreign_id(world: World) -> None:
     from reflex.istate.manager.memory import StateManagerMemory
 
     pages = [c for c in app_states() if "choose_scenario" in c.event_handlers]
-    assert {p.__name__ for p in pages} >= {"RotaState", "RebalanceState", "DashboardState", "DataState"}  # noqa: E501
+    assert {p.__name__ for p in pages} >= {
+        "RotaState",
+        "RebalanceState",
+        "DashboardState",
+        "DataState",
+    }
 
     async def run() -> list[tuple[str, int, str]]:
         browser = Browser(StateManagerMemory(), world.token("outsider"))
@@ -1169,7 +1220,7 @@ def test_choose_scenario_keeps_no_foreign_id(world: World) -> None:
             await browser.send(page, "load")
             await browser.send(page, "choose_scenario", {"scenario_id": str(world.draft)})
 
-            async def picked(root):  # noqa: ANN001, ANN202
+            async def picked(root):
                 picker = await root.get_state(ScenarioPicker)
                 return picker._scenario_id, picker.chosen
 
@@ -1216,7 +1267,7 @@ def test_room_refuses_a_foreign_viewer_while_a_member_is_in_it(world: World) -> 
         await attacker.send(ScenarioRoom, "join")
         await attacker.send(ScenarioRoom, "join_scenario", {"scenario_id": world.draft})
 
-        async def room(root):  # noqa: ANN001, ANN202
+        async def room(root):
             r = await root.get_state(ScenarioRoom)
             return r._linked_to, sorted(r._present_by_client), list(r.rows)
 
@@ -1229,14 +1280,7 @@ def test_room_refuses_a_foreign_viewer_while_a_member_is_in_it(world: World) -> 
     assert not found(world.victim, text)
 
 
-SIGN_OUT_HOLE = (
-    "HOLE: session.app_state_classes() reads State.class_subclasses, which Reflex 0.10 does not "
-    "have (it is get_substates()); forget_everything raises AttributeError after leaving the room, "
-    "so the member list, audit rows and rota stay in the tab (and no redirect to /login is sent)"
-)
-
-
-async def _loaded(root) -> tuple:  # noqa: ANN001
+async def _loaded(root) -> tuple:
     return (
         bool((await root.get_state(UsersState)).members),
         bool((await root.get_state(AuditState)).rows),
@@ -1245,7 +1289,7 @@ async def _loaded(root) -> tuple:  # noqa: ANN001
     )
 
 
-async def _admin_tab(world: World, manager) -> Browser:  # noqa: ANN001
+async def _admin_tab(world: World, manager) -> Browser:
     """An administrator's tab with the Users, Audit and Rota pages loaded, in the draft's room."""
     admin = Browser(manager, world.token("admin"))
     await admin.start()
@@ -1258,14 +1302,13 @@ async def _admin_tab(world: World, manager) -> Browser:  # noqa: ANN001
     return admin
 
 
-async def _room_members(world: World, manager) -> list[str]:  # noqa: ANN001
+async def _room_members(world: World, manager) -> list[str]:
     from reflex.istate.manager.token import BaseStateToken
 
     root = await manager.get_state(BaseStateToken(ident=room_token(world.draft), cls=ScenarioRoom))
     return sorted((await root.get_state(ScenarioRoom))._present_by_client)
 
 
-@pytest.mark.xfail(strict=True, reason=SIGN_OUT_HOLE)
 def test_sign_out_forgets_everything(world: World) -> None:
     """After sign-out no state of the tab holds members, audit rows, a rota or a room."""
     from reflex.istate.manager.memory import StateManagerMemory
@@ -1286,7 +1329,6 @@ def test_sign_out_forgets_everything(world: World) -> None:
     assert "/login" in admin.seen_text()
 
 
-@pytest.mark.xfail(strict=True, reason=SIGN_OUT_HOLE)
 def test_an_ended_session_forgets_everything(world: World) -> None:
     """When the session has ended (signed out elsewhere, password reset), the next page load's
     sign-in check empties the tab and leaves the room before sending the user to sign in."""
