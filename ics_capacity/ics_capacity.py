@@ -10,6 +10,7 @@ import logging
 import reflex as rx
 
 from ics_capacity.services.jobs import recover_jobs_at_startup
+from ics_capacity.services.uploads import sweep_uploads
 from ics_capacity.ui import theme
 from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module registers its route)
     audit,
@@ -44,3 +45,16 @@ async def _recover_jobs() -> None:
 
 
 app.register_lifespan_task(_recover_jobs)
+
+
+async def _sweep_uploads_every_ten_minutes() -> None:
+    """Deletes uploads nobody imported within an hour, for as long as the app runs."""
+    while True:
+        try:
+            await asyncio.to_thread(sweep_uploads)
+        except Exception:
+            logging.getLogger(__name__).exception("Could not sweep old uploads")
+        await asyncio.sleep(600)
+
+
+app.register_lifespan_task(_sweep_uploads_every_ten_minutes)

@@ -587,22 +587,38 @@ def _finished(kind: str) -> Setup:
 
 
 def _uploaded(w: World) -> dict[type, dict[str, Any]]:
-    """A checked theatres template waiting on the server to be imported."""
-    folder = Path(w.url.removeprefix("sqlite:///")).parent / "upload"
-    folder.mkdir(exist_ok=True)
-    path = folder / THEATRES_TEMPLATE.name
-    shutil.copy(THEATRES_TEMPLATE, path)
+    """A checked theatres template waiting in the manager's own upload folder to be imported.
+
+    The page keeps only the path; the service accepts it back only from the caller's own
+    folder, so an attacker given the manager's path is refused.
+    """
+    from ics_capacity.services.uploads import open_upload
+
+    writer = open_upload(w.token("manager"), w.draft, "template", THEATRES_TEMPLATE.name)
+    writer.write(THEATRES_TEMPLATE.read_bytes())
+    staged = writer.close()
     return {
         **_picked(w),
-        DataState: {"kind": "template", "_upload_path": str(path), "preview_ok": True},
+        DataState: {"kind": "template", "_upload_path": str(staged.path), "preview_ok": True},
     }
 
 
-def _upload_file() -> list:
+def _upload_file() -> Any:
+    """The theatres template as the browser streams it: chunks of one file."""
     import reflex as rx
 
     data = THEATRES_TEMPLATE.read_bytes()
-    return [rx.UploadFile(file=io.BytesIO(data), path=Path(THEATRES_TEMPLATE.name), size=len(data))]
+
+    async def chunks():
+        for offset in range(0, len(data), 4096):
+            yield rx.UploadChunk(
+                filename=THEATRES_TEMPLATE.name,
+                offset=offset,
+                content_type="text/csv",
+                data=data[offset : offset + 4096],
+            )
+
+    return chunks()
 
 
 @dataclass(frozen=True)
@@ -805,7 +821,7 @@ CASES: list[Case] = [
         "upload",
         "manager",
         lambda w, text: '"preview_ok": true' in text,
-        lambda w: {"files": _upload_file()},
+        lambda w: {"chunks": _upload_file()},
         lambda w: {**_picked(w), DataState: {"kind": "template"}},
     ),
     Case(DataState, "commit", "manager", "db", setup=_uploaded),

@@ -5,8 +5,7 @@ NHS England's published files or the project's templates are checked before anyt
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import asyncio
 
 import reflex as rx
 
@@ -19,6 +18,12 @@ from ics_capacity.services.data_exchange import (
     preview_import,
 )
 from ics_capacity.services.errors import ImportValidationError, ServiceError
+from ics_capacity.services.uploads import (
+    discard_upload,
+    open_upload,
+    staged_path,
+    user_slot,
+)
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, panel
@@ -37,6 +42,16 @@ KIND_LABELS = {
 }
 UPLOAD_ID = "data-upload"
 ERRORS = (ServiceError, ValueError)
+
+
+def _preview_in_slot(token: str, scenario_id: int, kind: str, path, ics):  # noqa: ANN001, ANN202
+    with user_slot(token):
+        return preview_import(token, scenario_id, kind, staged_path(token, str(path)), ics=ics)
+
+
+def _commit_in_slot(token: str, scenario_id: int, kind: str, kept: str, ics):  # noqa: ANN001, ANN202
+    with user_slot(token):
+        return commit_import(token, scenario_id, kind, staged_path(token, kept), ics=ics)
 
 
 class DataState(rx.State):
@@ -74,17 +89,17 @@ class DataState(rx.State):
             await picker._choose(scenario_id)
         except ERRORS as error:
             return refusal(error)
-        self._clear()
+        await self._forget_upload()
         return None
 
     async def _scenario(self) -> int:
         return (await self.get_state(ScenarioPicker))._scenario_id
 
     @rx.event
-    def choose_kind(self, kind: str):
-        """Picks the kind of file being uploaded."""
+    async def choose_kind(self, kind: str):
+        """Picks the kind of file being uploaded (a file already uploaded is deleted)."""
         self.kind = kind if kind in IMPORT_KINDS else "rtt"
-        self._clear()
+        await self._forget_upload()
 
     @rx.event
     def set_ics(self, ics: str):
@@ -95,63 +110,107 @@ class DataState(rx.State):
         self.file_name, self.preview_ok, self.already_imported = "", False, False
         self.summary, self.problems, self._upload_path = [], [], ""
 
-    @rx.event
-    async def upload(self, files: list[rx.UploadFile]):
-        """Saves the uploaded file on the server and previews it: nothing is imported yet."""
+    async def _forget_upload(self) -> None:
+        """Deletes the file this tab uploaded (if any) and clears the preview."""
+        kept = self._upload_path
         self._clear()
-        if not files:
-            yield rx.toast.error("Choose a file first.")
-            return
-        upload = files[0]
-        data = await upload.read()
-        name = Path(upload.name or "upload").name
-        if not data:
-            self.file_name = name
-            self.problems = [{"where": name, "reason": "The file is empty (0 bytes)."}]
-            return
-        folder = Path(tempfile.mkdtemp(prefix="ics-upload-"))
-        path = folder / name
-        path.write_bytes(data)
-        self._upload_path, self.file_name = str(path), name
-        self.checking = True
-        yield
-        session = await self.get_state(SessionState)
+        if kept:
+            session = await self.get_state(SessionState)
+            discard_upload(session.token, kept)
+
+    @rx.event(background=True)
+    async def upload(self, chunks: rx.UploadChunkIterator):
+        """Streams the file to the server once it knows the user may import it, then previews it.
+
+        The right to import is checked before the first byte is kept; the file is written in
+        chunks up to the size limit; the check runs in a worker thread, one at a time per user.
+        Nothing is imported yet.
+        """
+        async with self:
+            session = await self.get_state(SessionState)
+            picker = await self.get_state(ScenarioPicker)
+            token, scenario_id = session.token, picker._scenario_id
+            kind, ics = self.kind, self.ics or None
+            await self._forget_upload()
+        writer = None
         try:
-            preview = preview_import(
-                session.token, await self._scenario(), self.kind, path, ics=self.ics or None
-            )
-        except ERRORS as error:
-            self.checking = False
+            async for chunk in chunks:
+                if writer is None:
+                    writer = await asyncio.to_thread(
+                        open_upload, token, scenario_id, kind, chunk.filename
+                    )
+                    async with self:
+                        self.file_name, self.checking = writer.name, True
+                await asyncio.to_thread(writer.write, chunk.data)
+            if writer is None:
+                yield rx.toast.error("Choose a file first.")
+                return
+            staged = await asyncio.to_thread(writer.close)
+        except ServiceError as error:
+            if writer is not None:
+                writer.discard()
+            async with self:
+                self.checking = False
+                if writer is not None and writer.size == 0:
+                    self.problems = [
+                        {"where": writer.name, "reason": "The file is empty (0 bytes)."}
+                    ]
+                    return
             yield refusal(error)
             return
-        self.checking = False
-        self.preview_ok = preview.ok
-        self.already_imported = preview.already_imported
-        self.summary = [[label, value] for label, value in preview.summary]
-        self.problems = [_problem_view(p) for p in preview.problems]
-
-    @rx.event
-    async def commit(self):
-        """Imports the previewed file into the scenario in one transaction."""
-        if not self._upload_path or not self.preview_ok:
-            return rx.toast.error("Upload a file without problems first.")
-        session = await self.get_state(SessionState)
+        async with self:
+            self._upload_path = str(staged.path)
         try:
-            outcome = commit_import(
-                session.token,
-                await self._scenario(),
-                self.kind,
-                Path(self._upload_path),
-                ics=self.ics or None,
+            preview = await asyncio.to_thread(
+                _preview_in_slot, token, scenario_id, kind, staged.path, ics
             )
-        except ImportValidationError as error:
-            self.preview_ok = False
-            self.problems = [_problem_view(p) for p in error.problems]
-            return rx.toast.error("The file has problems; nothing was imported.")
         except ERRORS as error:
-            return refusal(error)
-        self._clear()
-        return rx.toast.success(outcome.describe())
+            await asyncio.to_thread(discard_upload, token, str(staged.path))
+            async with self:
+                self.checking, self._upload_path = False, ""
+            yield refusal(error)
+            return
+        async with self:
+            self.checking = False
+            self.preview_ok = preview.ok
+            self.already_imported = preview.already_imported
+            self.summary = [[label, value] for label, value in preview.summary]
+            self.problems = [_problem_view(p) for p in preview.problems]
+            if not preview.ok:  # a file with problems is never imported: do not keep it
+                discard_upload(token, self._upload_path)
+                self._upload_path = ""
+
+    @rx.event(background=True)
+    async def commit(self):
+        """Imports the previewed file into the scenario in one transaction, off the event loop."""
+        async with self:
+            if not self._upload_path or not self.preview_ok:
+                yield rx.toast.error("Upload a file without problems first.")
+                return
+            session = await self.get_state(SessionState)
+            picker = await self.get_state(ScenarioPicker)
+            token, scenario_id = session.token, picker._scenario_id
+            kind, ics, kept = self.kind, self.ics or None, self._upload_path
+            self.checking = True
+        try:
+            outcome = await asyncio.to_thread(_commit_in_slot, token, scenario_id, kind, kept, ics)
+        except ImportValidationError as error:
+            await asyncio.to_thread(discard_upload, token, kept)
+            async with self:
+                self.checking, self.preview_ok, self._upload_path = False, False, ""
+                self.problems = [_problem_view(p) for p in error.problems]
+            yield rx.toast.error("The file has problems; nothing was imported.")
+            return
+        except ERRORS as error:
+            async with self:
+                self.checking = False
+            yield refusal(error)
+            return
+        await asyncio.to_thread(discard_upload, token, kept)
+        async with self:
+            self.checking = False
+            self._clear()
+        yield rx.toast.success(outcome.describe())
 
     @rx.event
     async def download_table(self, table: str, fmt: str):
@@ -264,7 +323,10 @@ def _import_panel() -> rx.Component:
         rx.hstack(
             button(
                 "Check the file",
-                on_click=DataState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                # Reflex types a background upload handler as a bare callback: it is callable.
+                on_click=DataState.upload(  # type: ignore[misc]
+                    rx.upload_files_chunk(upload_id=UPLOAD_ID)
+                ),
                 kind="secondary",
             ),
             rx.cond(

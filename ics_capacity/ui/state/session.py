@@ -22,6 +22,7 @@ from ics_capacity.services.auth import (
 )
 from ics_capacity.services.auth import sign_out as end_session
 from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.uploads import discard_all_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class SessionState(rx.State):
     async def sign_out(self):
         """Ends the session on the server, leaves every shared room and forgets everything."""
         if self.token:
+            discard_all_uploads(self.token)
             end_session(self.token)
         await forget_everything(self)
         return rx.redirect("/login")
