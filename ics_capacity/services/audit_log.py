@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -13,6 +11,7 @@ from ics_capacity.db.models import AuditEvent, Scenario
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.auth import principal_for
+from ics_capacity.services.spreadsheets import csv_rows
 
 PAGE_SIZE = 200
 CSV_COLUMNS = [
@@ -101,11 +100,9 @@ def audit_events(
 
 def audit_csv(token: str, criteria: AuditFilter) -> str:
     """Every matching change as CSV text (UTC timestamps, ISO 8601)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in audit_events(token, criteria, limit=None):
-        writer.writerow(
+    return csv_rows(
+        CSV_COLUMNS,
+        (
             [
                 row.at.isoformat(timespec="seconds"),
                 row.user,
@@ -118,8 +115,9 @@ def audit_csv(token: str, criteria: AuditFilter) -> str:
                 row.new_value,
                 row.summary,
             ]
-        )
-    return out.getvalue()
+            for row in audit_events(token, criteria, limit=None)
+        ),
+    )
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -92,6 +92,7 @@ from ics_capacity.services.scenarios import (
     load_scenario,
     require_editable,
 )
+from ics_capacity.services.spreadsheets import csv_bytes, xlsx_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -814,16 +815,12 @@ def _for_people(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    # utf-8-sig so that Excel opens names such as "Women's" correctly.
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    # utf-8-sig so that Excel opens names such as "Women's" correctly; text never a formula.
+    return csv_bytes(frame)
 
 
 def _xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for sheet, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-    return buffer.getvalue()
+    return xlsx_bytes(sheets)
 
 
 def _slug(name: str) -> str:

@@ -23,9 +23,7 @@ shown.
 from __future__ import annotations
 
 import copy
-import csv
 import datetime as dt
-import io
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -86,6 +84,7 @@ from ics_capacity.services.scenarios import (
     load_scenario,
     require_editable,
 )
+from ics_capacity.services.spreadsheets import csv_dicts, xlsx_bytes
 from solvers.common import SolveOptions
 from solvers.rota import rules
 from solvers.rota.check import check_rota
@@ -1316,39 +1315,33 @@ def gap_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
 
 def export_csv(outcome: dict[str, Any]) -> bytes:
     """The rota as CSV (one row per worked shift)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(export_rows(outcome))
-    return buffer.getvalue().encode("utf-8")
+    return csv_dicts(EXPORT_COLUMNS, export_rows(outcome), "\n")
 
 
 def export_xlsx(outcome: dict[str, Any]) -> bytes:
     """The rota as an Excel workbook: the rota, the gaps, the compliance report and the cost."""
     import pandas as pd
 
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        pd.DataFrame(export_rows(outcome), columns=list(EXPORT_COLUMNS)).to_excel(
-            writer, sheet_name="Rota", index=False
-        )
-        # Explicit columns, so that a rota without gaps still has a headed Gaps sheet.
-        gaps = pd.DataFrame(gap_rows(outcome), columns=list(GAP_COLUMNS))
-        gaps.to_excel(writer, sheet_name="Gaps", index=False)
-        pd.DataFrame(outcome["compliance"]).to_excel(writer, sheet_name="Compliance", index=False)
-        cost = outcome["cost"]
-        pd.DataFrame(
-            [
-                {"source": "Substantive", **cost["substantive"]},
-                {"source": "Bank", **cost["bank"]},
-                {
-                    "source": "Agency (gaps)",
-                    "shifts": cost["agency_gaps"]["places"],
-                    "pence": cost["agency_gaps"]["pence"],
-                },
-            ]
-        ).to_excel(writer, sheet_name="Cost", index=False)
-    return buffer.getvalue()
+    cost = outcome["cost"]
+    return xlsx_bytes(
+        {
+            "Rota": pd.DataFrame(export_rows(outcome), columns=list(EXPORT_COLUMNS)),
+            # Explicit columns, so that a rota without gaps still has a headed Gaps sheet.
+            "Gaps": pd.DataFrame(gap_rows(outcome), columns=list(GAP_COLUMNS)),
+            "Compliance": pd.DataFrame(outcome["compliance"]),
+            "Cost": pd.DataFrame(
+                [
+                    {"source": "Substantive", **cost["substantive"]},
+                    {"source": "Bank", **cost["bank"]},
+                    {
+                        "source": "Agency (gaps)",
+                        "shifts": cost["agency_gaps"]["places"],
+                        "pence": cost["agency_gaps"]["pence"],
+                    },
+                ]
+            ),
+        }
+    )
 
 
 __all__ = [

@@ -1,0 +1,79 @@
+"""Every CSV and Excel file the app writes goes through here, so user text stays text.
+
+A cell a person typed (a site called `=HYPERLINK("https://…")`, a comment starting with `+`) must
+never run as a formula when the file is opened in Excel or LibreOffice (OWASP "CSV injection").
+CSV has no types, so a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+gets a leading apostrophe, as OWASP recommends; numbers are left alone, so negative figures stay
+numbers. In Excel workbooks every cell written as a formula is turned back into plain text (the
+app never writes formulas), which keeps the text exactly as typed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell that cannot start a formula (text only; numbers and dates unchanged)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the frame whose text cells cannot start a formula."""
+    shown = frame.copy()
+    for column in shown.columns:
+        dtype = shown[column].dtype
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)
+        ):
+            shown[column] = shown[column].map(safe_cell)
+    shown.columns = [safe_cell(c) for c in shown.columns]
+    return shown
+
+
+def csv_bytes(frame: pd.DataFrame, *, bom: bool = True, line_end: str = "\r\n") -> bytes:
+    """The frame as CSV (UTF-8, with a byte-order mark so Excel reads names right)."""
+    text = safe_frame(frame).to_csv(index=False, lineterminator=line_end)
+    return text.encode("utf-8-sig" if bom else "utf-8")
+
+
+def csv_rows(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as CSV text, each text cell neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return out.getvalue()
+
+
+def csv_dicts(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], line_end: str) -> bytes:
+    """Dicts as CSV bytes (UTF-8) in the given column order, each text cell neutralised."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator=line_end)
+    writer.writeheader()
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook with one sheet per frame, in which no cell is a formula."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for sheet, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        for worksheet in writer.book.worksheets:
+            for row in worksheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # text that looked like a formula: keep it as text
+                        cell.data_type = "s"
+    return buffer.getvalue()
