@@ -4,7 +4,7 @@ import reflex as rx
 from reflex.plugins import RadixThemesPlugin
 from reflex.plugins.sitemap import SitemapPlugin
 
-from ics_capacity.settings import database_url
+from ics_capacity.settings import allowed_origins, database_url
 
 config = rx.Config(
     app_name="ics_capacity",
@@ -18,4 +18,6 @@ config = rx.Config(
     # Client state in-process by default (no servers needed); REFLEX_REDIS_URL shares it through
     # Redis, so several backend workers see the same shared scenario rooms.
     state_manager_mode="redis" if os.environ.get("REFLEX_REDIS_URL") else "memory",
+    # Who may open the websocket and upload: ICS_ALLOWED_ORIGINS (required in production).
+    cors_allowed_origins=allowed_origins() or ["https://origin-not-configured.invalid"],
 )

@@ -10,8 +10,11 @@ import logging
 import reflex as rx
 
 from ics_capacity.services.jobs import recover_jobs_at_startup
+from ics_capacity.services.production import refuse_unsafe_production_start
 from ics_capacity.services.uploads import sweep_uploads
+from ics_capacity.settings import is_production
 from ics_capacity.ui import theme
+from ics_capacity.ui.http_security import security_headers
 from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module registers its route)
     audit,
     dashboard,
@@ -26,10 +29,14 @@ from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module regi
 )
 from ics_capacity.ui.routes import register_pages
 
+if is_production():
+    refuse_unsafe_production_start()
+
 app = rx.App(
     stylesheets=["/styles.css"],
     style=theme.BASE_STYLE,
     html_lang="en-GB",
+    api_transformer=security_headers,
 )
 register_pages(app)
 

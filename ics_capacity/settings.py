@@ -34,3 +34,24 @@ def nhs_data_dir() -> Path:
         if candidate.is_dir():
             return candidate
     return REPO_ROOT.parent / "shared" / "data" / "nhs"
+
+
+def is_production() -> bool:
+    """Whether this is a production deployment (`ICS_ENV=production`)."""
+    return os.environ.get("ICS_ENV", "development").strip().lower() == "production"
+
+
+def allowed_origins() -> list[str]:
+    """Origins allowed to open the websocket and upload (`ICS_ALLOWED_ORIGINS`, comma separated).
+
+    Outside production an unset list allows any origin, so that the test harness's random ports
+    work; production refuses to start without it (`ics_capacity.ics_capacity`).
+    """
+    raw = os.environ.get("ICS_ALLOWED_ORIGINS", "")
+    origins = [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
+    return origins or ([] if is_production() else ["*"])
+
+
+def demo_sign_ins_file() -> Path:
+    """Where `seed-demo` writes the demo accounts' passwords (readable by its owner only)."""
+    return Path(os.environ.get("ICS_DEMO_SIGN_INS", REPO_ROOT / ".demo-sign-ins.txt"))

@@ -6,12 +6,14 @@ Commands of each capability live in their own module of this package, registered
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from ics_capacity.importers.problems import ImportValidationError
+from ics_capacity.settings import demo_sign_ins_file
 
 app = typer.Typer(
     help="Elective capacity and shared workforce planning for NHS provider collaboratives.",
@@ -40,6 +42,12 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]) -> None:
     """Takes the database schema back to REVISION ('base' empties it)."""
     from ics_capacity.services.schema import downgrade
+    from ics_capacity.settings import is_production
+
+    if is_production() and not typer.confirm(
+        f"ICS_ENV=production: take the production schema down to {revision}? Data may be lost."
+    ):
+        _fail("Nothing was changed.")
 
     downgrade(revision)
     typer.echo(f"Database schema at {revision}.")
@@ -64,6 +72,10 @@ def seed_demo(
     ] = True,
 ) -> None:
     """Loads the Black Country demo collaborative if the database does not have it yet."""
+    from ics_capacity.settings import is_production
+
+    if is_production():
+        _fail("ICS_ENV=production: the demo is never loaded into a production database.")
     from ics_capacity.services.demo import DemoDataMissingError
     from ics_capacity.services.demo import seed_demo as seed
     from ics_capacity.services.users import create_demo_users, demo_users_allowed
@@ -75,9 +87,16 @@ def seed_demo(
     typer.echo(report.describe())
     if report.created and demo_users and demo_users_allowed():
         accounts = create_demo_users(report.collaborative_id)
-        typer.secho("\nDemo sign-ins (shown once; passwords are stored only as hashes):", bold=True)
-        for role, (email, password) in accounts.items():
-            typer.echo(f"  {role:<15} {email:<42} {password}")
+        path = demo_sign_ins_file()
+        lines = [
+            f"{role:<15} {email:<42} {password}" for role, (email, password) in accounts.items()
+        ]
+        # Readable by its owner only, and never written to a log: the database keeps hashes.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write("Demo sign-ins (role, email, password)\n" + "\n".join(lines) + "\n")
+        os.chmod(path, 0o600)
+        typer.secho(f"\nDemo sign-ins written to {path} (readable by you only).", bold=True)
         typer.echo("Lost them? `ics-capacity user set-password EMAIL` sets a new one.\n")
 
 

@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
 from ics_capacity.cli import app
-from ics_capacity.db.models import Collaborative, UserAccount, WaitingList
+from ics_capacity.db.models import Collaborative, Membership, UserAccount, WaitingList
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.services.overview import collaborative_overview
 from ics_capacity.services.schema import alembic_config
@@ -96,12 +96,18 @@ def test_seed_demo_twice(db_url: str) -> None:
     assert "already in the database" in second.stdout
 
 
-def test_seed_demo_prints_one_working_sign_in_per_role(db_url: str) -> None:
-    """The demo's five accounts are printed once, and each printed password signs in."""
+def test_seed_demo_writes_one_working_sign_in_per_role_to_a_private_file(
+    db_url: str, tmp_path, monkeypatch
+) -> None:  # noqa: ANN001
+    """The demo's five accounts go to a file only its owner can read, never to the output."""
     from ics_capacity.services.auth import current_principal, sign_in
 
+    target = tmp_path / "sign-ins.txt"
+    monkeypatch.setenv("ICS_DEMO_SIGN_INS", str(target))
     result = runner.invoke(app, ["seed-demo"])
-    lines = [line.split() for line in result.stdout.splitlines() if "@demo." in line]
+    assert "@demo." not in result.stdout
+    assert oct(target.stat().st_mode)[-3:] == "600"
+    lines = [line.split() for line in target.read_text().splitlines() if "@demo." in line]
     assert [parts[0] for parts in lines] == [
         "admin",
         "manager",
@@ -116,14 +122,42 @@ def test_seed_demo_prints_one_working_sign_in_per_role(db_url: str) -> None:
     assert "@demo." not in again.stdout
 
 
-def test_production_never_gets_demo_accounts(db_url: str, monkeypatch) -> None:  # noqa: ANN001
-    """With ICS_ENV=production the demo data loads but no demo account is created."""
+def test_production_never_seeds_the_demo(db_url: str, monkeypatch) -> None:  # noqa: ANN001
+    """With ICS_ENV=production `seed-demo` refuses: no demo data, no demo account."""
     monkeypatch.setenv("ICS_ENV", "production")
     result = runner.invoke(app, ["seed-demo"])
-    assert result.exit_code == 0, result.output
-    assert "@demo." not in result.stdout
+    assert result.exit_code != 0
+    assert "production" in result.output
     with unit_of_work(db_url) as session:
         assert session.execute(sa.select(sa.func.count()).select_from(UserAccount)).scalar() == 0
+        assert session.execute(sa.select(sa.func.count()).select_from(Collaborative)).scalar() == 0
+
+
+def test_production_refuses_to_start_with_demo_accounts_or_any_origin(
+    db_url: str, monkeypatch
+) -> None:  # noqa: ANN001
+    """The app's production checks name every problem; a clean setup passes."""
+    from ics_capacity.services.production import production_problems
+
+    runner.invoke(app, ["seed-demo"])
+    monkeypatch.setenv("ICS_ENV", "production")
+    problems = production_problems()
+    assert any("ICS_ALLOWED_ORIGINS" in p for p in problems)
+    assert any("demo account" in p for p in problems)
+    monkeypatch.setenv("ICS_ALLOWED_ORIGINS", "https://capacity.nhs.example")
+    with unit_of_work(db_url) as session:
+        session.execute(sa.delete(Membership))
+        session.execute(sa.delete(UserAccount))
+        session.commit()
+    assert production_problems() == []
+
+
+def test_production_downgrade_asks_first(db_url: str, monkeypatch) -> None:  # noqa: ANN001
+    """`db downgrade` in production changes nothing unless the operator confirms."""
+    monkeypatch.setenv("ICS_ENV", "production")
+    result = runner.invoke(app, ["db", "downgrade", "base"], input="n\n")
+    assert result.exit_code != 0
+    assert "Nothing was changed" in result.output
 
 
 def test_user_add_and_set_password(db_url: str) -> None:
