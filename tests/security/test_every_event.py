@@ -603,22 +603,11 @@ def _uploaded(w: World) -> dict[type, dict[str, Any]]:
     }
 
 
-def _upload_file() -> Any:
-    """The theatres template as the browser streams it: chunks of one file."""
+def _upload_file() -> list:
     import reflex as rx
 
     data = THEATRES_TEMPLATE.read_bytes()
-
-    async def chunks():
-        for offset in range(0, len(data), 4096):
-            yield rx.UploadChunk(
-                filename=THEATRES_TEMPLATE.name,
-                offset=offset,
-                content_type="text/csv",
-                data=data[offset : offset + 4096],
-            )
-
-    return chunks()
+    return [rx.UploadFile(file=io.BytesIO(data), path=Path(THEATRES_TEMPLATE.name), size=len(data))]
 
 
 @dataclass(frozen=True)
@@ -821,7 +810,7 @@ CASES: list[Case] = [
         "upload",
         "manager",
         lambda w, text: '"preview_ok": true' in text,
-        lambda w: {"chunks": _upload_file()},
+        lambda w: {"files": _upload_file()},
         lambda w: {**_picked(w), DataState: {"kind": "template"}},
     ),
     Case(DataState, "commit", "manager", "db", setup=_uploaded),

@@ -41,6 +41,7 @@ KIND_LABELS = {
     "rota_staff": "Rota staff list: who may be rostered at the hubs (.csv)",
 }
 UPLOAD_ID = "data-upload"
+UPLOAD_CHUNK_BYTES = 1024 * 1024
 ERRORS = (ServiceError, ValueError)
 
 
@@ -118,98 +119,93 @@ class DataState(rx.State):
             session = await self.get_state(SessionState)
             discard_upload(session.token, kept)
 
-    @rx.event(background=True)
-    async def upload(self, chunks: rx.UploadChunkIterator):
-        """Streams the file to the server once it knows the user may import it, then previews it.
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        """Keeps the file on the server once it knows the user may import it, then previews it.
 
-        The right to import is checked before the first byte is kept; the file is written in
-        chunks up to the size limit; the check runs in a worker thread, one at a time per user.
-        Nothing is imported yet.
+        The right to import is checked before the first byte is kept; the file is copied in 1 MB
+        chunks up to the size limit into the user's own folder; the check runs in a worker
+        thread, one at a time per user. Nothing is imported yet.
         """
-        async with self:
-            session = await self.get_state(SessionState)
-            picker = await self.get_state(ScenarioPicker)
-            token, scenario_id = session.token, picker._scenario_id
-            kind, ics = self.kind, self.ics or None
-            await self._forget_upload()
+        await self._forget_upload()
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        token, scenario_id = session.token, picker._scenario_id
+        kind, ics = self.kind, self.ics or None
+        if not files:
+            yield rx.toast.error("Choose a file first.")
+            return
+        upload = files[0]
         writer = None
         try:
-            async for chunk in chunks:
-                if writer is None:
-                    writer = await asyncio.to_thread(
-                        open_upload, token, scenario_id, kind, chunk.filename
-                    )
-                    async with self:
-                        self.file_name, self.checking = writer.name, True
-                await asyncio.to_thread(writer.write, chunk.data)
-            if writer is None:
-                yield rx.toast.error("Choose a file first.")
-                return
+            writer = await asyncio.to_thread(
+                open_upload, token, scenario_id, kind, str(upload.name or "upload")
+            )
+            self.file_name, self.checking = writer.name, True
+            yield
+            while chunk := await upload.read(UPLOAD_CHUNK_BYTES):
+                await asyncio.to_thread(writer.write, chunk)
             staged = await asyncio.to_thread(writer.close)
         except ServiceError as error:
             if writer is not None:
                 writer.discard()
-            async with self:
-                self.checking = False
-                if writer is not None and writer.size == 0:
-                    self.problems = [
-                        {"where": writer.name, "reason": "The file is empty (0 bytes)."}
-                    ]
-                    return
+            self.checking = False
+            if writer is not None and writer.size == 0:
+                empty = "The file is empty (0 bytes)."
+                self.problems = [{"where": writer.name, "reason": empty}]
+                return
             yield refusal(error)
             return
-        async with self:
-            self._upload_path = str(staged.path)
+        self._upload_path = str(staged.path)
         try:
             preview = await asyncio.to_thread(
                 _preview_in_slot, token, scenario_id, kind, staged.path, ics
             )
         except ERRORS as error:
             await asyncio.to_thread(discard_upload, token, str(staged.path))
-            async with self:
-                self.checking, self._upload_path = False, ""
+            self.checking, self._upload_path = False, ""
             yield refusal(error)
             return
-        async with self:
-            self.checking = False
-            self.preview_ok = preview.ok
-            self.already_imported = preview.already_imported
-            self.summary = [[label, value] for label, value in preview.summary]
-            self.problems = [_problem_view(p) for p in preview.problems]
-            if not preview.ok:  # a file with problems is never imported: do not keep it
-                discard_upload(token, self._upload_path)
-                self._upload_path = ""
+        self.checking = False
+        self.preview_ok = preview.ok
+        self.already_imported = preview.already_imported
+        self.summary = [[label, value] for label, value in preview.summary]
+        self.problems = [_problem_view(p) for p in preview.problems]
+        if not preview.ok:  # a file with problems is never imported: do not keep it
+            discard_upload(token, self._upload_path)
+            self._upload_path = ""
 
-    @rx.event(background=True)
+    @rx.event
     async def commit(self):
-        """Imports the previewed file into the scenario in one transaction, off the event loop."""
-        async with self:
-            if not self._upload_path or not self.preview_ok:
-                yield rx.toast.error("Upload a file without problems first.")
-                return
-            session = await self.get_state(SessionState)
-            picker = await self.get_state(ScenarioPicker)
-            token, scenario_id = session.token, picker._scenario_id
-            kind, ics, kept = self.kind, self.ics or None, self._upload_path
-            self.checking = True
+        """Imports the previewed file into the scenario in one transaction, off the event loop.
+
+        The import runs in a worker thread (other users' pages are not held up); this tab waits
+        for it, showing that it is importing.
+        """
+        if not self._upload_path or not self.preview_ok:
+            yield rx.toast.error("Upload a file without problems first.")
+            return
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        token, scenario_id = session.token, picker._scenario_id
+        kind, ics, kept = self.kind, self.ics or None, self._upload_path
+        self.checking = True
+        yield
         try:
             outcome = await asyncio.to_thread(_commit_in_slot, token, scenario_id, kind, kept, ics)
         except ImportValidationError as error:
             await asyncio.to_thread(discard_upload, token, kept)
-            async with self:
-                self.checking, self.preview_ok, self._upload_path = False, False, ""
-                self.problems = [_problem_view(p) for p in error.problems]
+            self.checking, self.preview_ok, self._upload_path = False, False, ""
+            self.problems = [_problem_view(p) for p in error.problems]
             yield rx.toast.error("The file has problems; nothing was imported.")
             return
         except ERRORS as error:
-            async with self:
-                self.checking = False
+            self.checking = False
             yield refusal(error)
             return
         await asyncio.to_thread(discard_upload, token, kept)
-        async with self:
-            self.checking = False
-            self._clear()
+        self.checking = False
+        self._clear()
         yield rx.toast.success(outcome.describe())
 
     @rx.event
@@ -323,10 +319,7 @@ def _import_panel() -> rx.Component:
         rx.hstack(
             button(
                 "Check the file",
-                # Reflex types a background upload handler as a bare callback: it is callable.
-                on_click=DataState.upload(  # type: ignore[misc]
-                    rx.upload_files_chunk(upload_id=UPLOAD_ID)
-                ),
+                on_click=DataState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
                 kind="secondary",
             ),
             rx.cond(
