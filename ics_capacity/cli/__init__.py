@@ -66,7 +66,7 @@ def seed_demo(
     """Loads the Black Country demo collaborative if the database does not have it yet."""
     from ics_capacity.services.demo import DemoDataMissingError
     from ics_capacity.services.demo import seed_demo as seed
-    from ics_capacity.services.users import create_demo_users, demo_users_allowed
+    from ics_capacity.services.users import create_demo_users_as_operator, demo_users_allowed
 
     try:
         report = seed(data_dir)
@@ -74,7 +74,7 @@ def seed_demo(
         _fail(str(error))
     typer.echo(report.describe())
     if report.created and demo_users and demo_users_allowed():
-        accounts = create_demo_users(report.collaborative_id)
+        accounts = create_demo_users_as_operator(report.collaborative_id)
         typer.secho("\nDemo sign-ins (shown once; passwords are stored only as hashes):", bold=True)
         for role, (email, password) in accounts.items():
             typer.echo(f"  {role:<15} {email:<42} {password}")

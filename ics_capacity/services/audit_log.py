@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from ics_capacity.db.models import AuditEvent, Scenario
-from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.roles import Permission
-from ics_capacity.services.auth import principal_for
+from ics_capacity.services.scenarios import collaborative_transaction
 
 PAGE_SIZE = 200
 CSV_COLUMNS = [
@@ -61,9 +60,10 @@ def audit_events(
     token: str, criteria: AuditFilter, limit: int | None = PAGE_SIZE
 ) -> list[AuditRow]:
     """The collaborative's recorded changes matching the filter, newest first."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        principal.require(Permission.VIEW_AUDIT, criteria.collaborative_id)
+    with collaborative_transaction(token, criteria.collaborative_id, Permission.VIEW_AUDIT) as (
+        session,
+        _,
+    ):
         query = (
             select(AuditEvent, Scenario.name)
             .outerjoin(Scenario, Scenario.id == AuditEvent.scenario_id)
