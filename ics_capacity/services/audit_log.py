@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ics_capacity.db.models import AuditEvent, Scenario
 from ics_capacity.domain.roles import Permission
@@ -66,14 +66,14 @@ def audit_events(
     ):
         query = (
             select(AuditEvent, Scenario.name)
-            .outerjoin(Scenario, Scenario.id == AuditEvent.scenario_id)
+            .outerjoin(Scenario, col(Scenario.id) == AuditEvent.scenario_id)
             .where(AuditEvent.collaborative_id == criteria.collaborative_id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         )
         if criteria.user.strip():
-            query = query.where(AuditEvent.user_email.contains(criteria.user.strip().lower()))
+            query = query.where(col(AuditEvent.user_email).contains(criteria.user.strip().lower()))
         if criteria.action.strip():
-            query = query.where(AuditEvent.action.startswith(criteria.action.strip()))
+            query = query.where(col(AuditEvent.action).startswith(criteria.action.strip()))
         if criteria.scenario_id:
             query = query.where(AuditEvent.scenario_id == criteria.scenario_id)
         if criteria.since:

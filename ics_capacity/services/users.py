@@ -6,7 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import AuditEvent, Collaborative, Membership, Role, UserAccount
 from ics_capacity.db.session import unit_of_work
@@ -43,7 +43,7 @@ def list_members(token: str, collaborative_id: int) -> list[MemberRow]:
     ):
         rows = session.exec(
             select(UserAccount, Membership.role)
-            .join(Membership, Membership.user_id == UserAccount.id)
+            .join(Membership, col(Membership.user_id) == UserAccount.id)
             .where(Membership.collaborative_id == collaborative_id)
             .order_by(UserAccount.email)
         ).all()
@@ -83,7 +83,7 @@ def change_role(token: str, collaborative_id: int, *, email: str, role: str) -> 
             raise AuthError("You cannot change your own role; ask another administrator.")
         membership = session.exec(
             select(Membership)
-            .join(UserAccount, UserAccount.id == Membership.user_id)
+            .join(UserAccount, col(UserAccount.id) == Membership.user_id)
             .where(
                 UserAccount.email == email.lower(), Membership.collaborative_id == collaborative_id
             )
@@ -120,6 +120,7 @@ def add_user_as_operator(
     _check_role(role)
     with unit_of_work() as session:
         collaborative = _collaborative(session, collaborative_code)
+        assert collaborative.id is not None  # a stored row
         create_user(
             session,
             email=email,
