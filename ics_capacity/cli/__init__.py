@@ -78,7 +78,7 @@ def seed_demo(
         _fail("ICS_ENV=production: the demo is never loaded into a production database.")
     from ics_capacity.services.demo import DemoDataMissingError
     from ics_capacity.services.demo import seed_demo as seed
-    from ics_capacity.services.users import create_demo_users, demo_users_allowed
+    from ics_capacity.services.users import create_demo_users_as_operator, demo_users_allowed
 
     try:
         report = seed(data_dir)
@@ -86,7 +86,7 @@ def seed_demo(
         _fail(str(error))
     typer.echo(report.describe())
     if report.created and demo_users and demo_users_allowed():
-        accounts = create_demo_users(report.collaborative_id)
+        accounts = create_demo_users_as_operator(report.collaborative_id)
         path = demo_sign_ins_file()
         lines = [
             f"{role:<15} {email:<42} {password}" for role, (email, password) in accounts.items()

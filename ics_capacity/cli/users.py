@@ -29,16 +29,16 @@ def add(
     ] = None,
 ) -> None:
     """Adds an account with a role in one collaborative."""
-    from ics_capacity.services.auth import AuthError
-    from ics_capacity.services.users import add_user_from_cli
+    from ics_capacity.services.errors import ServiceError
+    from ics_capacity.services.users import add_user_as_operator
 
     if role not in ROLE_LABELS:
         raise typer.BadParameter(f"'{role}' is not a role; use one of {', '.join(ROLE_LABELS)}.")
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        add_user_from_cli(email, password, name or email, collaborative, role)
-    except AuthError as error:
+        add_user_as_operator(email, password, name or email, collaborative, role)
+    except ServiceError as error:
         typer.secho(str(error), fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from error
     typer.echo(f"Added {email.lower()} as {ROLE_LABELS[role]} of {collaborative}.")
@@ -52,14 +52,14 @@ def set_password(
     ] = None,
 ) -> None:
     """Sets an account's password and lifts any lockout."""
-    from ics_capacity.services.auth import AuthError
-    from ics_capacity.services.users import set_password_from_cli
+    from ics_capacity.services.errors import ServiceError
+    from ics_capacity.services.users import set_password_as_operator
 
     if password is None:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     try:
-        set_password_from_cli(email, password)
-    except AuthError as error:
+        set_password_as_operator(email, password)
+    except ServiceError as error:
         typer.secho(str(error), fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from error
     typer.echo(f"Password of {email.lower()} set.")

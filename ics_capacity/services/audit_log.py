@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ics_capacity.db.models import AuditEvent, Scenario
-from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.roles import Permission
-from ics_capacity.services.auth import principal_for
+from ics_capacity.services.scenarios import collaborative_transaction
 from ics_capacity.services.spreadsheets import csv_rows
 
 PAGE_SIZE = 200
@@ -60,19 +59,20 @@ def audit_events(
     token: str, criteria: AuditFilter, limit: int | None = PAGE_SIZE
 ) -> list[AuditRow]:
     """The collaborative's recorded changes matching the filter, newest first."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        principal.require(Permission.VIEW_AUDIT, criteria.collaborative_id)
+    with collaborative_transaction(token, criteria.collaborative_id, Permission.VIEW_AUDIT) as (
+        session,
+        _,
+    ):
         query = (
             select(AuditEvent, Scenario.name)
-            .outerjoin(Scenario, Scenario.id == AuditEvent.scenario_id)
+            .outerjoin(Scenario, col(Scenario.id) == AuditEvent.scenario_id)
             .where(AuditEvent.collaborative_id == criteria.collaborative_id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         )
         if criteria.user.strip():
-            query = query.where(AuditEvent.user_email.contains(criteria.user.strip().lower()))
+            query = query.where(col(AuditEvent.user_email).contains(criteria.user.strip().lower()))
         if criteria.action.strip():
-            query = query.where(AuditEvent.action.startswith(criteria.action.strip()))
+            query = query.where(col(AuditEvent.action).startswith(criteria.action.strip()))
         if criteria.scenario_id:
             query = query.where(AuditEvent.scenario_id == criteria.scenario_id)
         if criteria.since:

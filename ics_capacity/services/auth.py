@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -28,7 +30,7 @@ from ics_capacity.db.models import (
     utc_now,
 )
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.domain.errors import ServiceError
+from ics_capacity.domain.errors import InvalidInputError, ServiceError
 from ics_capacity.domain.roles import ROLE_LABELS, Permission, role_allows
 
 IDLE_TIMEOUT = dt.timedelta(hours=8)
@@ -36,6 +38,9 @@ ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
+# The longest email and name the user_account table holds (db/models.py).
+EMAIL_MAX = 255
+DISPLAY_NAME_MAX = 200
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown makes a wrong email take as long as a wrong
@@ -118,6 +123,10 @@ def create_user(
     """Adds an account with roles per collaborative id; the email must be new."""
     check_password_policy(password)
     email = email.strip().lower()
+    if len(email) > EMAIL_MAX:
+        raise InvalidInputError(f"An email address can have at most {EMAIL_MAX} characters.")
+    if len(display_name.strip()) > DISPLAY_NAME_MAX:
+        raise InvalidInputError(f"A name can have at most {DISPLAY_NAME_MAX} characters.")
     if session.exec(select(UserAccount.id).where(UserAccount.email == email)).first():
         raise AuthError(f"An account for {email} already exists.")
     user = UserAccount(
@@ -247,11 +256,27 @@ def principal_for(
     return Principal(user.id, user.email, user.display_name, roles)
 
 
-def current_principal(token: str | None) -> Principal:
-    """The signed-in user of a token, in a short transaction of its own."""
+@contextmanager
+def signed_in_transaction(token: str | None) -> Iterator[tuple[Session, Principal]]:
+    """One transaction of a signed-in caller; commits when the block ends cleanly.
+
+    The innermost prologue of every use case with a caller: the session token is resolved to a
+    principal inside the transaction (which also records that the session was used), and the work
+    is committed only if the block raises nothing. `scenarios.scenario_transaction` and
+    `scenarios.collaborative_transaction` build on it and add the role check.
+
+    Raises:
+        NotSignedInError: no valid session.
+    """
     with unit_of_work() as session:
         principal = principal_for(session, token)
+        yield session, principal
         session.commit()
+
+
+def current_principal(token: str | None) -> Principal:
+    """The signed-in user of a token, in a short transaction of its own."""
+    with signed_in_transaction(token) as (_, principal):
         return principal
 
 
@@ -324,14 +349,12 @@ class MembershipView:
 
 def my_collaboratives(token: str | None) -> tuple[Principal, list[MembershipView]]:
     """The signed-in user and the collaboratives they belong to, by name."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
+    with signed_in_transaction(token) as (session, principal):
         rows = session.exec(
             select(Collaborative)
             .where(Collaborative.id.in_(list(principal.roles)))
             .order_by(Collaborative.name)
         ).all()
-        session.commit()
         return principal, [
             MembershipView(c.id, c.code, c.name, principal.roles[c.id]) for c in rows
         ]

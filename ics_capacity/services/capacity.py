@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from ics_capacity.db.models import (
@@ -23,15 +22,15 @@ from ics_capacity.db.models import (
     TheatreCapacity,
     WaitingList,
 )
-from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.roles import Permission
-from ics_capacity.services.auth import principal_for
+from ics_capacity.services.auth import signed_in_transaction
 from ics_capacity.services.scenarios import (
-    ConflictError,
+    FieldValueError,
     ScenarioError,
     audit,
     load_scenario,
-    require_editable,
+    optimistic_edit,
+    scenario_transaction,
 )
 
 
@@ -97,10 +96,6 @@ EDITABLE_FIELDS: dict[str, EditableField] = {
         ),
     )
 }
-
-
-class FieldValueError(ScenarioError):
-    """An edited value is not a number in the allowed range."""
 
 
 @dataclass(frozen=True)
@@ -174,12 +169,8 @@ def site_capacity(session: Session, scenario_id: int) -> list[SiteCapacityRow]:
 
 def read_site_capacity(token: str, scenario_id: int) -> list[SiteCapacityRow]:
     """The scenario's site capacity for a member of its collaborative."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        load_scenario(session, principal, scenario_id, Permission.VIEW)
-        rows = site_capacity(session, scenario_id)
-        session.commit()
-        return rows
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        return site_capacity(use.session, use.scenario.id)
 
 
 def parse_value(field: EditableField, raw: str) -> int | Decimal:
@@ -229,39 +220,31 @@ def update_site_capacity(
     if field is None:
         raise FieldValueError(f"'{field_key}' is not an editable capacity figure.")
     value = parse_value(field, raw_value)
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.EDIT_CAPACITY)
-        require_editable(scenario)
+    with scenario_transaction(token, scenario_id, Permission.EDIT_CAPACITY, editable=True) as use:
+        session, principal, scenario = use.session, use.principal, use.scenario
         site = session.get(Site, site_id)
         if site is None or site.scenario_id != scenario.id:
             raise ScenarioError(f"Site {site_id} is not in '{scenario.name}'.")
-        site_name = site.name
         row = session.exec(select(field.table).where(field.table.site_id == site.id)).one()
-        if row.version != expected_version:
-            raise ConflictError(
-                f"{site.name} was changed by {row.updated_by} at {_clock(row.updated_at)} "
-                "after you opened it; your edit was not saved. The table now shows their values."
+        with optimistic_edit(session, row, expected_version, site.name):
+            old = getattr(row, field.column)
+            if Decimal(str(old)) == Decimal(str(value)):
+                return _row(session, scenario.id, site_id)
+            setattr(row, field.column, value)
+            row.updated_by = principal.email
+            session.add(row)
+            audit(
+                session,
+                principal,
+                scenario,
+                "capacity.edit",
+                f"{site.name}: {field.label} {_show(field, old)} → {_show(field, value)}",
+                entity=field.table.__tablename__,
+                entity_id=site.code,
+                field=field.column,
+                old=old,
+                new=value,
             )
-        old = getattr(row, field.column)
-        if Decimal(str(old)) == Decimal(str(value)):
-            return _row(session, scenario_id, site_id)
-        setattr(row, field.column, value)
-        row.updated_by = principal.email
-        session.add(row)
-        audit(
-            session,
-            principal,
-            scenario,
-            "capacity.edit",
-            f"{site.name}: {field.label} {_show(field, old)} → {_show(field, value)}",
-            entity=field.table.__tablename__,
-            entity_id=site.code,
-            field=field.column,
-            old=old,
-            new=value,
-        )
-        try:
             # The row's UPDATE carries `WHERE version = seen`: a writer who got there first
             # makes it match nothing, and SQLAlchemy raises StaleDataError.
             session.flush()
@@ -273,14 +256,7 @@ def update_site_capacity(
                 .values(updated_at=dt.datetime.now(dt.UTC), updated_by=principal.email)
                 .execution_options(synchronize_session=False)
             )
-            session.commit()
-        except StaleDataError as error:
-            session.rollback()
-            raise ConflictError(
-                f"{site_name} was changed by someone else at the same moment; your edit was not "
-                "saved."
-            ) from error
-        return _row(session, scenario_id, site_id)
+        return _row(session, scenario.id, site_id)
 
 
 def _row(session: Session, scenario_id: int, site_id: int) -> SiteCapacityRow:
@@ -289,10 +265,6 @@ def _row(session: Session, scenario_id: int, site_id: int) -> SiteCapacityRow:
 
 def _show(field: EditableField, value: object) -> str:
     return f"{float(value):.0%}" if field.is_rate else f"{value}"
-
-
-def _clock(moment: dt.datetime) -> str:
-    return f"{_aware(moment):%H:%M:%S} UTC"
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -351,8 +323,7 @@ def compare_scenarios(token: str, scenario_ids: list[int]) -> Comparison:
     ids = list(dict.fromkeys(scenario_ids))
     if not 2 <= len(ids) <= 3:
         raise ScenarioError("Choose two or three scenarios to compare.")
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
+    with signed_in_transaction(token) as (session, principal):
         scenarios = [load_scenario(session, principal, i, Permission.VIEW) for i in ids]
         if len({s.collaborative_id for s in scenarios}) > 1:
             raise ScenarioError("Scenarios of different collaboratives cannot be compared.")

@@ -10,9 +10,11 @@ A file already imported into the scenario (same kind, same SHA-256) is a no-op.
 Exports give any table, or a whole scenario, as CSV or Excel; a whole scenario also as JSON, which
 `import_scenario_json` turns back into a new draft scenario with the same rows (lossless).
 
-The functions taking a session token check the user's role, then call the functions taking an
-open session (`preview_into`, `import_into`, `scenario_tables`, ...), which the command line calls
-directly as the server operator (`operator()`).
+The functions taking a session token open `scenarios.scenario_transaction` (or
+`collaborative_transaction`), which checks the user's role, then call the private functions taking
+an open session (`_preview_into`, `_import_into`, `_export_table_of`, ...). The command line acts
+as the server operator through `import_as_operator` and `export_as_operator`, which call the same
+private functions without a role check.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from ics_capacity.importers.problems import ImportProblem, ImportValidationError
 from ics_capacity.importers.rota_staff import read_rota_staff
 from ics_capacity.importers.templates import TEMPLATE_LABELS, THEATRES, read_template
 from ics_capacity.importers.workforce import read_workforce
-from ics_capacity.services.auth import Principal, principal_for
+from ics_capacity.services.auth import Principal
 from ics_capacity.services.imports import (
     MAX_COUNT,
     MAX_DECIMAL,
@@ -89,8 +91,11 @@ from ics_capacity.services.scenarios import (
     NotFoundError,
     ScenarioError,
     audit,
-    load_scenario,
+    collaborative_transaction,
     require_editable,
+    require_unique_name,
+    scenario_name_checked,
+    scenario_transaction,
 )
 from ics_capacity.services.spreadsheets import csv_bytes, xlsx_bytes
 
@@ -168,7 +173,7 @@ class _Prepared:
     write: Callable[[Session, Scenario, str], ImportOutcome]
 
 
-def operator() -> Principal:
+def _operator() -> Principal:
     """The server operator, as whom the command line imports and exports (no role checks)."""
     return Principal(user_id=0, email=OPERATOR, display_name="Command line")
 
@@ -202,10 +207,8 @@ def preview_import(
         ScenarioError: unknown kind.
     """
     _check_kind(kind)
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, permission_for(kind))
-        return preview_into(session, scenario, kind, path, ics=ics, providers=providers)
+    with scenario_transaction(token, scenario_id, permission_for(kind)) as use:
+        return _preview_into(use.session, use.scenario, kind, path, ics=ics, providers=providers)
 
 
 def commit_import(
@@ -230,14 +233,10 @@ def commit_import(
         NotSignedInError, NotFoundError, PermissionDeniedError: as `preview_import`.
     """
     _check_kind(kind)
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, permission_for(kind))
-        outcome = import_into(
-            session, scenario, kind, path, actor=principal, ics=ics, providers=providers
+    with scenario_transaction(token, scenario_id, permission_for(kind)) as use:
+        return _import_into(
+            use.session, use.scenario, kind, path, actor=use.principal, ics=ics, providers=providers
         )
-        session.commit()
-        return outcome
 
 
 def permission_for(kind: str) -> Permission:
@@ -254,10 +253,10 @@ def _check_kind(kind: str) -> None:
         )
 
 
-# --- Import: inside an open session (the command line calls these) -----------------------------
+# --- Import: inside an open session, without a role check (the callers check) ------------------
 
 
-def preview_into(
+def _preview_into(
     session: Session,
     scenario: Scenario,
     kind: str,
@@ -277,7 +276,7 @@ def preview_into(
     return ImportPreview(kind, path.name, True, [], prepared.summary, already)
 
 
-def import_into(
+def _import_into(
     session: Session,
     scenario: Scenario,
     kind: str,
@@ -839,13 +838,11 @@ def export_table(token: str, scenario_id: int, table: str, fmt: str) -> tuple[st
     Returns:
         (file name, file bytes).
     """
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
-        return export_table_of(session, scenario, table, fmt)
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        return _export_table_of(use.session, use.scenario, table, fmt)
 
 
-def export_table_of(
+def _export_table_of(
     session: Session, scenario: Scenario, table: str, fmt: str
 ) -> tuple[str, bytes]:
     """`export_table` inside the caller's session, without a permission check."""
@@ -872,13 +869,11 @@ def export_scenario(token: str, scenario_id: int, fmt: str) -> tuple[str, bytes]
     Returns:
         (file name, file bytes).
     """
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
-        return export_scenario_of(session, scenario, fmt)
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        return _export_scenario_of(use.session, use.scenario, fmt)
 
 
-def export_scenario_of(session: Session, scenario: Scenario, fmt: str) -> tuple[str, bytes]:
+def _export_scenario_of(session: Session, scenario: Scenario, fmt: str) -> tuple[str, bytes]:
     """`export_scenario` inside the caller's session, without a permission check."""
     if fmt not in SCENARIO_FORMATS:
         raise ScenarioError(f"'{fmt}' is not a scenario format; use json, xlsx or csv.")
@@ -1012,16 +1007,10 @@ def import_scenario_json(token: str, collaborative_id: int, data: bytes, name: s
         ScenarioError: blank or taken name.
         NotFoundError, PermissionDeniedError: not a member, or may not manage scenarios.
     """
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        if principal.role_in(collaborative_id) is None:
-            raise NotFoundError("Collaborative not found.")
-        principal.require(Permission.MANAGE_SCENARIOS, collaborative_id)
-        scenario_id = import_scenario_document(
-            session, collaborative_id, data, name, actor=principal
-        )
-        session.commit()
-        return scenario_id
+    with collaborative_transaction(
+        token, collaborative_id, Permission.MANAGE_SCENARIOS, hide_from_outsiders=True
+    ) as (session, principal):
+        return _import_scenario_document(session, collaborative_id, data, name, actor=principal)
 
 
 _FILE = "scenario JSON"
@@ -1032,23 +1021,12 @@ def _problem(column: str | None, value: object, reason: str) -> ImportProblem:
     return ImportProblem(_FILE, None, column, shown, reason)
 
 
-def import_scenario_document(
+def _import_scenario_document(
     session: Session, collaborative_id: int, data: bytes, name: str, *, actor: Principal
 ) -> int:
     """`import_scenario_json` inside the caller's session (who commits), without role checks."""
-    name = name.strip()
-    if not name:
-        raise ScenarioError("Give the scenario a name.")
-    if len(name) > 120:
-        raise ScenarioError("A scenario name can have at most 120 characters.")
-    taken = session.exec(
-        select(Scenario.id).where(
-            Scenario.collaborative_id == collaborative_id,
-            sa.func.lower(Scenario.name) == name.lower(),
-        )
-    ).first()
-    if taken:
-        raise ScenarioError(f"A scenario called '{name}' already exists; choose another name.")
+    name = scenario_name_checked(name)
+    require_unique_name(session, collaborative_id, name)
     document = _parse_document(data)
     rows, problems = _typed_tables(document)
     if problems:
@@ -1413,7 +1391,7 @@ def _org_row(
 # --- The command line, as the server operator --------------------------------------------------
 
 
-def scenario_for_operator(session: Session, scenario_id: int) -> Scenario:
+def _scenario_as_operator(session: Session, scenario_id: int) -> Scenario:
     """A scenario by id, for the command line (which has every right)."""
     scenario = session.get(Scenario, scenario_id)
     if scenario is None:
@@ -1432,11 +1410,11 @@ def import_as_operator(
 ) -> ImportOutcome | ImportPreview:
     """Imports (or with `dry_run` previews) a file into a scenario from the command line."""
     with unit_of_work() as session:
-        scenario = scenario_for_operator(session, scenario_id)
+        scenario = _scenario_as_operator(session, scenario_id)
         if dry_run:
-            return preview_into(session, scenario, kind, path, ics=ics, providers=providers)
-        outcome = import_into(
-            session, scenario, kind, path, actor=operator(), ics=ics, providers=providers
+            return _preview_into(session, scenario, kind, path, ics=ics, providers=providers)
+        outcome = _import_into(
+            session, scenario, kind, path, actor=_operator(), ics=ics, providers=providers
         )
         session.commit()
         return outcome
@@ -1445,7 +1423,7 @@ def import_as_operator(
 def export_as_operator(scenario_id: int, fmt: str, table: str | None = None) -> tuple[str, bytes]:
     """A scenario (or one of its tables) as a file, for the command line."""
     with unit_of_work() as session:
-        scenario = scenario_for_operator(session, scenario_id)
+        scenario = _scenario_as_operator(session, scenario_id)
         if table is not None:
-            return export_table_of(session, scenario, table, fmt)
-        return export_scenario_of(session, scenario, fmt)
+            return _export_table_of(session, scenario, table, fmt)
+        return _export_scenario_of(session, scenario, fmt)

@@ -8,12 +8,10 @@ in the scenario, and only if nobody has changed that figure since.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
 
 from ics_capacity.db.models import (
@@ -28,23 +26,26 @@ from ics_capacity.db.models import (
     TreatmentFunction,
     Workforce,
 )
-from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.codes import SHORT_NAMES
 from ics_capacity.domain.roles import Permission
-from ics_capacity.services.auth import principal_for
 from ics_capacity.services.capacity import (
     EDITABLE_FIELDS,
     EditableField,
-    FieldValueError,
     parse_value,
 )
 from ics_capacity.services.scenarios import (
     ConflictError,
+    FieldValueError,
     ScenarioError,
     audit,
-    load_scenario,
-    require_editable,
+    checked_text,
+    optimistic_edit,
+    scenario_transaction,
 )
+
+# The longest site code and name the site table holds (db/models.py).
+SITE_CODE_MAX = 20
+SITE_NAME_MAX = 200
 
 CASE_MIX_FIELDS: dict[str, EditableField] = {
     f.key: f
@@ -110,13 +111,10 @@ class WorkforceRow:
 
 def read_case_mix(token: str, scenario_id: int) -> list[CaseMixRow]:
     """The scenario's case-mix, by treatment function code."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        load_scenario(session, principal, scenario_id, Permission.VIEW)
-        rows = session.exec(
-            select(CaseMix).where(CaseMix.scenario_id == scenario_id).order_by(CaseMix.tfc)
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        rows = use.session.exec(
+            select(CaseMix).where(CaseMix.scenario_id == use.scenario.id).order_by(CaseMix.tfc)
         ).all()
-        session.commit()
         return [
             CaseMixRow(
                 r.id,
@@ -134,16 +132,13 @@ def read_case_mix(token: str, scenario_id: int) -> list[CaseMixRow]:
 
 def read_workforce(token: str, scenario_id: int) -> list[WorkforceRow]:
     """The scenario's staff in post, by trust and staff group."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        load_scenario(session, principal, scenario_id, Permission.VIEW)
-        rows = session.exec(
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        rows = use.session.exec(
             select(Workforce, Organisation.name)
             .join(Organisation, Organisation.id == Workforce.organisation_id)
-            .where(Workforce.scenario_id == scenario_id)
+            .where(Workforce.scenario_id == use.scenario.id)
             .order_by(Organisation.name, Workforce.staff_group)
         ).all()
-        session.commit()
         return [
             WorkforceRow(
                 w.id, name, w.staff_group, w.headcount, float(w.fte), w.version, w.updated_by
@@ -187,38 +182,31 @@ def update_field(
     if field is None:
         raise FieldValueError(f"'{field_key}' is not an editable figure.")
     value = _parse(field, raw_value)
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, permission)
-        require_editable(scenario)
+    with scenario_transaction(token, scenario_id, permission, editable=True) as use:
+        session, principal, scenario = use.session, use.principal, use.scenario
         row = session.get(field.table, row_id)
         if row is None or row.scenario_id != scenario.id:
             raise ScenarioError(f"That row is not in '{scenario.name}'.")
         what = _describe(session, entity, row)
-        if row.version != expected_version:
-            raise ConflictError(
-                f"{what} was changed by {row.updated_by} at {_clock(row.updated_at)} after you "
-                "opened it; your edit was not saved. The table now shows their values."
+        with optimistic_edit(session, row, expected_version, what):
+            old = getattr(row, field.column)
+            if Decimal(str(old)) == Decimal(str(value)):
+                return
+            setattr(row, field.column, value)
+            row.updated_by = principal.email
+            session.add(row)
+            audit(
+                session,
+                principal,
+                scenario,
+                action,
+                f"{what}: {field.label} {_show(field, old)} → {_show(field, value)}",
+                entity=field.table.__tablename__,
+                entity_id=row.id,
+                field=field.column,
+                old=old,
+                new=value,
             )
-        old = getattr(row, field.column)
-        if Decimal(str(old)) == Decimal(str(value)):
-            return
-        setattr(row, field.column, value)
-        row.updated_by = principal.email
-        session.add(row)
-        audit(
-            session,
-            principal,
-            scenario,
-            action,
-            f"{what}: {field.label} {_show(field, old)} → {_show(field, value)}",
-            entity=field.table.__tablename__,
-            entity_id=row.id,
-            field=field.column,
-            old=old,
-            new=value,
-        )
-        _commit(session, what)
 
 
 def _describe(session: Session, entity: str, row: SQLModel) -> str:
@@ -226,16 +214,6 @@ def _describe(session: Session, entity: str, row: SQLModel) -> str:
         return f"Case-mix of {SHORT_NAMES.get(row.tfc, row.tfc)}"
     org = session.get(Organisation, row.organisation_id)
     return f"{row.staff_group} at {org.name if org else 'the trust'}"
-
-
-def _commit(session: Session, what: str) -> None:
-    try:
-        session.commit()
-    except StaleDataError as error:
-        session.rollback()
-        raise ConflictError(
-            f"{what} was changed by someone else at the same moment; your edit was not saved."
-        ) from error
 
 
 # --- Sites -------------------------------------------------------------------------------------
@@ -260,6 +238,8 @@ def add_site(
     name = name.strip()
     if not code or not name:
         raise FieldValueError("A site needs a short code and a name.")
+    checked_text(code, SITE_CODE_MAX, "A site code")
+    checked_text(name, SITE_NAME_MAX, "A site name")
     numbers = {
         key: parse_value(EDITABLE_FIELDS[key], raw)
         for key, raw in (
@@ -269,10 +249,8 @@ def add_site(
             ("day_case_places", day_case_places),
         )
     }
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.EDIT_CAPACITY)
-        require_editable(scenario)
+    with scenario_transaction(token, scenario_id, Permission.EDIT_CAPACITY, editable=True) as use:
+        session, principal, scenario = use.session, use.principal, use.scenario
         if session.exec(
             select(Site.id).where(Site.scenario_id == scenario.id, Site.code == code)
         ).first():
@@ -328,16 +306,13 @@ def add_site(
             entity="site",
             entity_id=code,
         )
-        session.commit()
         return site.id
 
 
 def delete_site(token: str, scenario_id: int, site_id: int, expected_version: int) -> None:
     """Removes a site and its capacity from a draft scenario."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.EDIT_CAPACITY)
-        require_editable(scenario)
+    with scenario_transaction(token, scenario_id, Permission.EDIT_CAPACITY, editable=True) as use:
+        session, principal, scenario = use.session, use.principal, use.scenario
         site = session.get(Site, site_id)
         if site is None or site.scenario_id != scenario.id:
             raise ScenarioError("That site is not in this scenario.")
@@ -362,7 +337,6 @@ def delete_site(token: str, scenario_id: int, site_id: int, expected_version: in
             entity="site",
             entity_id=code,
         )
-        session.commit()
 
 
 # --- Undo ---------------------------------------------------------------------------------------
@@ -384,10 +358,8 @@ def undo_last_change(token: str, scenario_id: int) -> str:
         ScenarioError: nothing to undo.
         ConflictError: someone changed that figure since; nothing was reverted.
     """
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
-        require_editable(scenario)
+    with scenario_transaction(token, scenario_id, Permission.VIEW, editable=True) as use:
+        session, principal, scenario = use.session, use.principal, use.scenario
         event = session.exec(
             select(AuditEvent)
             .where(
@@ -419,41 +391,37 @@ def undo_last_change(token: str, scenario_id: int) -> str:
                 "their change, so nothing was reverted."
             )
         old_value = Decimal(event.old_value)
-        setattr(
-            row,
-            event.field,
-            int(old_value)
-            if old_value == old_value.to_integral_value()
-            and event.field not in DECIMAL_FIELDS
-            and event.field not in ("utilisation_target", "occupancy_target", "day_case_rate")
-            else old_value,
-        )
-        row.updated_by = principal.email
-        session.add(row)
         summary = f"Undid: {event.summary}"
-        audit(
-            session,
-            principal,
-            scenario,
-            "undo",
-            summary,
-            entity=event.entity,
-            entity_id=event.entity_id,
-            field=event.field,
-            old=current,
-            new=event.old_value,
-        )
-        _commit(session, "That figure")
+        # The value was compared above, so no version is quoted; a writer at the same moment is.
+        with optimistic_edit(session, row, None, "That figure"):
+            setattr(
+                row,
+                event.field,
+                int(old_value)
+                if old_value == old_value.to_integral_value()
+                and event.field not in DECIMAL_FIELDS
+                and event.field not in ("utilisation_target", "occupancy_target", "day_case_rate")
+                else old_value,
+            )
+            row.updated_by = principal.email
+            session.add(row)
+            audit(
+                session,
+                principal,
+                scenario,
+                "undo",
+                summary,
+                entity=event.entity,
+                entity_id=event.entity_id,
+                field=event.field,
+                old=current,
+                new=event.old_value,
+            )
         return summary
 
 
 def _show(field: EditableField, value: object) -> str:
     return f"{float(value):.0%}" if field.is_rate else f"{value}"
-
-
-def _clock(moment: dt.datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return f"{moment:%H:%M:%S} UTC"
 
 
 def scenario_name(session: Session, scenario_id: int) -> str:

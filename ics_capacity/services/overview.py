@@ -30,9 +30,8 @@ from ics_capacity.db.models import (
     WaitingList,
     Workforce,
 )
-from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.roles import Permission
-from ics_capacity.services.auth import principal_for
+from ics_capacity.services.scenarios import collaborative_transaction
 
 WITHIN_WEEKS = 18
 LONG_WAIT_WEEKS = 52
@@ -294,9 +293,5 @@ def _sites(session: Session, scenario_id: int) -> list[SiteFigures]:
 
 def load_overview(token: str, collaborative_id: int) -> CollaborativeOverview | None:
     """The overview of a collaborative the signed-in user belongs to."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        principal.require(Permission.VIEW, collaborative_id)
-        overview = collaborative_overview(session, collaborative_id)
-        session.commit()
-        return overview
+    with collaborative_transaction(token, collaborative_id, Permission.VIEW) as (session, _):
+        return collaborative_overview(session, collaborative_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,9 +31,10 @@ from ics_capacity.db.models import (
     TheatreCapacity,
     WaitingList,
 )
-from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.projections.cohort import (
+    METRICS,
     MonteCarloResult,
     Projection,
     Variation,
@@ -45,10 +47,10 @@ from ics_capacity.projections.inputs import (
     resource_pools_from_tables,
 )
 from ics_capacity.projections.queue_kpis import capacity_to_meet_target, rag_status
-from ics_capacity.services.auth import principal_for
-from ics_capacity.services.scenarios import ScenarioError, load_scenario
+from ics_capacity.services.scenarios import ScenarioError, scenario_transaction
 
 MONTE_CARLO_RUNS = 200
+MAX_HORIZON_WEEKS = 104
 # Default variation for the uncertainty bands: weekly noise of 10% in demand and capacity and a
 # 5% run-to-run level shift (an assumption, docs/projections.md).
 DEFAULT_VARIATION = Variation(
@@ -158,11 +160,10 @@ def project_scenario(
     seed: int = 2026,
 ) -> ScenarioProjection:
     """Projects a scenario week by week (deterministic and Monte Carlo), with its baseline."""
-    if not 4 <= horizon_weeks <= 104:
+    if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
         raise ScenarioError("The horizon is 4 to 104 weeks.")
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        session, scenario = use.session, use.scenario
         names = _members(session, scenario.collaborative_id)
         if not names:
             raise ScenarioError("The collaborative has no member trusts to project.")
@@ -214,12 +215,21 @@ def capacity_needed(
 
     E.g. measure "pct_within_18", value 65, by_week 45: capacity x 1.12 reaches 65% within 18
     weeks in week 45.
+
+    Raises:
+        InvalidInputError: an unknown measure, a target that is not a number, or a week outside
+            the 1 to 104 weeks a projection covers.
     """
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
-        names = _members(session, scenario.collaborative_id)
-        frames = _frames(session, scenario.id, list(names))
+    measures = [m for m in METRICS if m != "within_18"]
+    if measure not in measures:
+        raise InvalidInputError(f"'{measure}' is not a target; use one of {', '.join(measures)}.")
+    if not math.isfinite(value):
+        raise InvalidInputError(f"Target: '{value}' is not a number.")
+    if not 1 <= by_week <= MAX_HORIZON_WEEKS:
+        raise InvalidInputError(f"By: week {by_week} is not within 1 to {MAX_HORIZON_WEEKS} weeks.")
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        names = _members(use.session, use.scenario.collaborative_id)
+        frames = _frames(use.session, use.scenario.id, list(names))
     inp = _input(frames, max(by_week, 4))
     return capacity_to_meet_target(inp, measure=measure, value=value, by_week=by_week)
 

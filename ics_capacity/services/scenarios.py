@@ -9,9 +9,10 @@ Approved, submitted and archived scenarios are read-only: branch them to change 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,12 +42,17 @@ from ics_capacity.db.models import (
     Workforce,
     utc_now,
 )
-from ics_capacity.db.session import unit_of_work
-from ics_capacity.domain.errors import ServiceError
+from ics_capacity.domain.errors import InvalidInputError, ServiceError
 from ics_capacity.domain.roles import Permission, role_allows
-from ics_capacity.services.auth import Principal, principal_for
+from ics_capacity.services.auth import Principal, signed_in_transaction
 
 EDITABLE_STATUSES = {ScenarioStatus.DRAFT, ScenarioStatus.REJECTED}
+# The longest texts the tables hold (db/models.py); longer ones are refused in words first.
+NAME_MAX = 120
+DESCRIPTION_MAX = 2000
+DECISION_NOTE_MAX = 2000
+COMMENT_MAX = 4000
+_AUDIT_SUMMARY_MAX = 500
 
 
 class ScenarioError(ServiceError):
@@ -59,6 +65,10 @@ class NotFoundError(ScenarioError):
 
 class ConflictError(ScenarioError):
     """Someone else changed the row first; nothing was saved."""
+
+
+class FieldValueError(ScenarioError, InvalidInputError):
+    """A value sent for a scenario is missing, not a number, out of range or too long."""
 
 
 @dataclass(frozen=True)
@@ -130,13 +140,123 @@ def scenario_transaction(
         PermissionDeniedError: the caller's role does not allow `permission`.
         ScenarioError: `editable` was asked and the scenario is submitted, approved or archived.
     """
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
+    with signed_in_transaction(token) as (session, principal):
         scenario = load_scenario(session, principal, int(scenario_id), permission)
         if editable:
             require_editable(scenario)
         yield ScenarioUse(session, principal, scenario)
+
+
+@contextmanager
+def collaborative_transaction(
+    token: str | None,
+    collaborative_id: int,
+    permission: Permission,
+    *,
+    hide_from_outsiders: bool = False,
+) -> Iterator[tuple[Session, Principal]]:
+    """One transaction on a collaborative the caller may act on; commits if the block ends cleanly.
+
+    The prologue of the use cases on a collaborative rather than one scenario (members, audit log,
+    overview, scenario list, a scenario imported from a file).
+
+    Args:
+        token: the caller's session token, resolved to a principal inside the transaction.
+        collaborative_id: the collaborative acted on.
+        permission: what the caller's role there must allow.
+        hide_from_outsiders: a caller who is not a member is told the collaborative was not found
+            (as a scenario of another collaborative is) instead of being refused permission.
+
+    Raises:
+        NotSignedInError: no valid session.
+        NotFoundError: `hide_from_outsiders` and the caller is not a member.
+        PermissionDeniedError: the caller's role there does not allow `permission`.
+    """
+    with signed_in_transaction(token) as (session, principal):
+        if hide_from_outsiders and principal.role_in(collaborative_id) is None:
+            raise NotFoundError("Collaborative not found.")
+        principal.require(permission, collaborative_id)
+        yield session, principal
+
+
+class _Versioned(Protocol):
+    """A row under optimistic locking (`Audited`): its version and who changed it last, when."""
+
+    version: int
+    updated_by: str
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EditWording:
+    """How a refused optimistic-lock edit is told: what the person had, and what they see now."""
+
+    since: str = "after you opened it"
+    not_saved: str = "your edit was not saved"
+    now_shown: str = " The table now shows their values."
+    with_date: bool = False
+
+
+FIGURE_EDIT = EditWording()
+SCENARIO_EDIT = EditWording(
+    "while you were looking at it", "nothing was saved", " The page now shows their version.", True
+)
+
+
+@contextmanager
+def optimistic_edit(
+    session: Session,
+    row: _Versioned,
+    expected_version: int | None,
+    what: str,
+    wording: EditWording = FIGURE_EDIT,
+) -> Iterator[None]:
+    """The one optimistic-lock edit: compare the version, apply (the block), commit.
+
+    A row whose version is no longer `expected_version` (the one the editor saw) is refused
+    before the block runs, naming who changed it and when. The block applies the change; then
+    the session commits, and a writer who got there in between (SQLAlchemy's `StaleDataError`
+    from the row's `WHERE version = seen`, in the block's flush or at the commit) is refused too.
+    Nothing is saved in either case. `expected_version=None` skips the first comparison, for a
+    caller that checked the row another way (undo compares the value itself).
+
+    Raises:
+        ConflictError: the row changed since the editor read it, or at the same moment.
+    """
+    if expected_version is not None and row.version != expected_version:
+        raise ConflictError(
+            f"{what} was changed by {row.updated_by} at "
+            f"{_clock(row.updated_at, with_date=wording.with_date)} {wording.since}; "
+            f"{wording.not_saved}.{wording.now_shown}"
+        )
+    try:
+        yield
         session.commit()
+    except StaleDataError as error:
+        session.rollback()
+        raise ConflictError(
+            f"{what} was changed by someone else at the same moment; {wording.not_saved}."
+        ) from error
+
+
+def checked_text(value: str, limit: int, what: str, *, required: str = "") -> str:
+    """`value` stripped, refused in words if longer than its column holds (or blank if required).
+
+    Args:
+        value: the text as sent.
+        limit: the column's length (db/models.py).
+        what: how the message names the text, e.g. "A scenario name".
+        required: the message for a blank value; blank is allowed when empty.
+
+    Raises:
+        FieldValueError: blank though required, or longer than `limit` characters.
+    """
+    text = value.strip()
+    if required and not text:
+        raise FieldValueError(required)
+    if len(text) > limit:
+        raise FieldValueError(f"{what} can have at most {limit:,} characters.")
+    return text
 
 
 def require_editable(scenario: Scenario) -> None:
@@ -161,7 +281,12 @@ def audit(
     old: object = "",
     new: object = "",
 ) -> None:
-    """Records a change in the same transaction as the change itself."""
+    """Records a change in the same transaction as the change itself.
+
+    A summary longer than its column (it may quote a note or a name) is cut to fit, ending "…".
+    """
+    if len(summary) > _AUDIT_SUMMARY_MAX:
+        summary = summary[: _AUDIT_SUMMARY_MAX - 1] + "…"
     session.add(
         AuditEvent(
             user_email=principal.email,
@@ -180,26 +305,23 @@ def audit(
 
 def list_scenarios(token: str, collaborative_id: int) -> list[ScenarioSummary]:
     """The collaborative's scenarios, newest first, for a member."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        if principal.role_in(collaborative_id) is None:
-            raise NotFoundError("Collaborative not found.")
+    with collaborative_transaction(
+        token, collaborative_id, Permission.VIEW, hide_from_outsiders=True
+    ) as (session, _):
         parents = dict(session.exec(select(Scenario.id, Scenario.name)).all())
         rows = session.exec(
             select(Scenario)
             .where(Scenario.collaborative_id == collaborative_id)
             .order_by(Scenario.is_baseline.desc(), Scenario.updated_at.desc())
         ).all()
-        session.commit()
         return [_summary(s, parents.get(s.parent_id, "")) for s in rows]
 
 
 def scenario_summary(token: str, scenario_id: int) -> ScenarioSummary:
     """One scenario's summary for a member of its collaborative."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
-        parent = session.get(Scenario, scenario.parent_id) if scenario.parent_id else None
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        scenario = use.scenario
+        parent = use.session.get(Scenario, scenario.parent_id) if scenario.parent_id else None
         return _summary(scenario, parent.name if parent else "")
 
 
@@ -245,15 +367,14 @@ def create_scenario(token: str, source_id: int, name: str, description: str = ""
 
 def branch_scenario(use: ScenarioUse, name: str, description: str = "") -> Scenario:
     """The new draft copy of `use.scenario`, inside the caller's transaction (flushed, audited)."""
-    name = name.strip()
-    if not name:
-        raise ScenarioError("Give the scenario a name.")
+    name = scenario_name_checked(name)
+    description = checked_text(description, DESCRIPTION_MAX, "A description")
     session, principal, source = use.session, use.principal, use.scenario
-    _require_unique_name(session, source.collaborative_id, name)
+    require_unique_name(session, source.collaborative_id, name)
     copy = Scenario(
         collaborative_id=source.collaborative_id,
         name=name,
-        description=description.strip(),
+        description=description,
         owner=principal.email,
         parent_id=source.id,
         status=ScenarioStatus.DRAFT,
@@ -322,7 +443,13 @@ def _copy_rota_staff(session: Session, source_id: int, target_id: int) -> None:
         )
 
 
-def _require_unique_name(session: Session, collaborative_id: int, name: str) -> None:
+def scenario_name_checked(name: str) -> str:
+    """A new scenario name, stripped; refused if blank or longer than the table holds."""
+    return checked_text(name, NAME_MAX, "A scenario name", required="Give the scenario a name.")
+
+
+def require_unique_name(session: Session, collaborative_id: int, name: str) -> None:
+    """Refuses a name another scenario of the collaborative has (case apart)."""
     taken = session.exec(
         select(Scenario.id).where(
             Scenario.collaborative_id == collaborative_id,
@@ -335,9 +462,7 @@ def _require_unique_name(session: Session, collaborative_id: int, name: str) -> 
 
 def rename_scenario(token: str, scenario_id: int, name: str, expected_version: int) -> None:
     """Renames a scenario the user may manage; refused if someone changed it meanwhile."""
-    name = name.strip()
-    if not name:
-        raise ScenarioError("Give the scenario a name.")
+    name = scenario_name_checked(name)
     _change(
         token,
         scenario_id,
@@ -349,7 +474,7 @@ def rename_scenario(token: str, scenario_id: int, name: str, expected_version: i
 
 def _rename(scenario: Scenario, principal: Principal, session: Session, name: str) -> str:
     if name.lower() != scenario.name.lower():
-        _require_unique_name(session, scenario.collaborative_id, name)
+        require_unique_name(session, scenario.collaborative_id, name)
     old, scenario.name = scenario.name, name
     audit(
         session,
@@ -413,6 +538,7 @@ def decide_scenario(
     token: str, scenario_id: int, expected_version: int, *, approve: bool, note: str = ""
 ) -> None:
     """An executive approves or rejects a submitted scenario, with an optional note."""
+    note = checked_text(note, DECISION_NOTE_MAX, "A decision note")
 
     def decide(scenario: Scenario, principal: Principal, session: Session) -> str:
         if scenario.status != ScenarioStatus.SUBMITTED:
@@ -423,14 +549,14 @@ def decide_scenario(
         old = scenario.status
         scenario.status = ScenarioStatus.APPROVED if approve else ScenarioStatus.REJECTED
         scenario.decided_by, scenario.decided_at = principal.email, utc_now()
-        scenario.decision_note = note.strip()
+        scenario.decision_note = note
         verb = "Approved" if approve else "Rejected"
         audit(
             session,
             principal,
             scenario,
             f"scenario.{scenario.status}",
-            f"{verb} '{scenario.name}'" + (f": {note.strip()}" if note.strip() else ""),
+            f"{verb} '{scenario.name}'" + (f": {note}" if note else ""),
             field="status",
             old=old,
             new=scenario.status,
@@ -440,41 +566,32 @@ def decide_scenario(
     _change(token, scenario_id, expected_version, Permission.APPROVE_SCENARIO, decide)
 
 
-def _change(token, scenario_id, expected_version, permission, apply) -> None:  # noqa: ANN001
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, permission)
-        if scenario.version != expected_version:
-            raise ConflictError(
-                f"'{scenario.name}' was changed by {scenario.updated_by} at "
-                f"{_clock(scenario.updated_at)} while you were looking at it; nothing was saved. "
-                "The page now shows their version."
-            )
-        apply(scenario, principal, session)
-        scenario.updated_by = principal.email
-        session.add(scenario)
-        try:
-            session.commit()
-        except StaleDataError as error:
-            raise ConflictError(
-                f"'{scenario.name}' was changed by someone else at the same moment; "
-                "nothing was saved."
-            ) from error
+def _change(
+    token: str,
+    scenario_id: int,
+    expected_version: int,
+    permission: Permission,
+    apply: Callable[[Scenario, Principal, Session], str],
+) -> None:
+    """Applies a change of the scenario row itself (name, status) under optimistic locking."""
+    with scenario_transaction(token, scenario_id, permission) as use:
+        scenario, principal, session = use.scenario, use.principal, use.session
+        with optimistic_edit(
+            session, scenario, expected_version, f"'{scenario.name}'", SCENARIO_EDIT
+        ):
+            apply(scenario, principal, session)
+            scenario.updated_by = principal.email
+            session.add(scenario)
 
 
 def add_comment(token: str, scenario_id: int, body: str) -> None:
     """Adds a comment to a scenario."""
-    body = body.strip()
-    if not body:
-        raise ScenarioError("Write a comment first.")
-    if len(body) > 4000:
-        raise ScenarioError("A comment can have at most 4,000 characters.")
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.COMMENT)
-        session.add(ScenarioComment(scenario_id=scenario.id, author=principal.email, body=body))
+    body = checked_text(body, COMMENT_MAX, "A comment", required="Write a comment first.")
+    with scenario_transaction(token, scenario_id, Permission.COMMENT) as use:
+        scenario, principal = use.scenario, use.principal
+        use.session.add(ScenarioComment(scenario_id=scenario.id, author=principal.email, body=body))
         audit(
-            session,
+            use.session,
             principal,
             scenario,
             "scenario.comment",
@@ -482,7 +599,6 @@ def add_comment(token: str, scenario_id: int, body: str) -> None:
             entity="comment",
             new=body[:200],
         )
-        session.commit()
 
 
 def viewers_still_allowed(token: str | None, scenario_id: int, user_ids: set[int]) -> set[int]:
@@ -508,10 +624,8 @@ def viewers_still_allowed(token: str | None, scenario_id: int, user_ids: set[int
 
 def list_comments(token: str, scenario_id: int) -> list[CommentView]:
     """A scenario's comments, oldest first."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        load_scenario(session, principal, scenario_id, Permission.VIEW)
-        rows = session.exec(
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        rows = use.session.exec(
             select(ScenarioComment)
             .where(ScenarioComment.scenario_id == scenario_id)
             .order_by(ScenarioComment.created_at, ScenarioComment.id)
@@ -525,6 +639,6 @@ def collaborative_name(session: Session, collaborative_id: int) -> str:
     return collaborative.name if collaborative else ""
 
 
-def _clock(moment: dt.datetime) -> str:
+def _clock(moment: dt.datetime, *, with_date: bool) -> str:
     moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return f"{moment:%H:%M:%S} UTC on {moment:%d %b %Y}"
+    return f"{moment:%H:%M:%S} UTC" + (f" on {moment:%d %b %Y}" if with_date else "")

@@ -6,12 +6,19 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import AuditEvent, Collaborative, Membership, Role, UserAccount
 from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import ROLE_LABELS, Permission
-from ics_capacity.services.auth import AuthError, create_user, principal_for, reset_password
+from ics_capacity.services.auth import (
+    AuthError,
+    create_user,
+    reset_password,
+    signed_in_transaction,
+)
+from ics_capacity.services.scenarios import collaborative_transaction
 
 DEMO_ROLES = ("admin", "manager", "workforce_lead", "executive", "viewer")
 DEMO_EMAIL_DOMAIN = "demo.ics-capacity.invalid"
@@ -30,12 +37,13 @@ class MemberRow:
 
 def list_members(token: str, collaborative_id: int) -> list[MemberRow]:
     """The collaborative's members, for an administrator."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        principal.require(Permission.MANAGE_USERS, collaborative_id)
+    with collaborative_transaction(token, collaborative_id, Permission.MANAGE_USERS) as (
+        session,
+        _,
+    ):
         rows = session.exec(
             select(UserAccount, Membership.role)
-            .join(Membership, Membership.user_id == UserAccount.id)
+            .join(Membership, col(Membership.user_id) == UserAccount.id)
             .where(Membership.collaborative_id == collaborative_id)
             .order_by(UserAccount.email)
         ).all()
@@ -49,10 +57,11 @@ def add_member(
     token: str, collaborative_id: int, *, email: str, display_name: str, role: str, password: str
 ) -> None:
     """An administrator adds a new account with a role in their collaborative."""
-    Role(role)
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        principal.require(Permission.MANAGE_USERS, collaborative_id)
+    _check_role(role)
+    with collaborative_transaction(token, collaborative_id, Permission.MANAGE_USERS) as (
+        session,
+        principal,
+    ):
         create_user(
             session,
             email=email,
@@ -61,20 +70,20 @@ def add_member(
             memberships={collaborative_id: role},
             created_by=principal.email,
         )
-        session.commit()
 
 
 def change_role(token: str, collaborative_id: int, *, email: str, role: str) -> None:
     """An administrator changes a member's role (not their own, so a collaborative keeps one)."""
-    Role(role)
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        principal.require(Permission.MANAGE_USERS, collaborative_id)
+    _check_role(role)
+    with collaborative_transaction(token, collaborative_id, Permission.MANAGE_USERS) as (
+        session,
+        principal,
+    ):
         if email.lower() == principal.email:
             raise AuthError("You cannot change your own role; ask another administrator.")
         membership = session.exec(
             select(Membership)
-            .join(UserAccount, UserAccount.id == Membership.user_id)
+            .join(UserAccount, col(UserAccount.id) == Membership.user_id)
             .where(
                 UserAccount.email == email.lower(), Membership.collaborative_id == collaborative_id
             )
@@ -96,24 +105,22 @@ def change_role(token: str, collaborative_id: int, *, email: str, role: str) -> 
                 summary=f"{email}: {ROLE_LABELS[old]} → {ROLE_LABELS[role]}",
             )
         )
-        session.commit()
 
 
 def admin_reset_password(token: str, *, email: str, new_password: str) -> None:
     """An administrator sets a new password for one of their members."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
+    with signed_in_transaction(token) as (session, principal):
         reset_password(session, principal, email=email, new_password=new_password)
-        session.commit()
 
 
-def add_user_from_cli(
+def add_user_as_operator(
     email: str, password: str, display_name: str, collaborative_code: str, role: str
 ) -> None:
-    """The server operator adds an account (e.g. the first administrator)."""
-    Role(role)
+    """The server operator adds an account (e.g. the first administrator); no role check."""
+    _check_role(role)
     with unit_of_work() as session:
         collaborative = _collaborative(session, collaborative_code)
+        assert collaborative.id is not None  # a stored row
         create_user(
             session,
             email=email,
@@ -125,8 +132,8 @@ def add_user_from_cli(
         session.commit()
 
 
-def set_password_from_cli(email: str, password: str) -> None:
-    """The server operator sets an account's password and unlocks it."""
+def set_password_as_operator(email: str, password: str) -> None:
+    """The server operator sets an account's password and unlocks it; no role check."""
     from ics_capacity.services.auth import _hasher, check_password_policy
 
     check_password_policy(password)
@@ -138,6 +145,13 @@ def set_password_from_cli(email: str, password: str) -> None:
         user.failed_sign_ins, user.locked_until, user.updated_by = 0, None, "cli"
         session.add(user)
         session.commit()
+
+
+def _check_role(role: str) -> None:
+    """Refuses a role that is not one of the app's, in words (not Role's ValueError)."""
+    if role not in {r.value for r in Role}:
+        known = ", ".join(f"{r.value} ({ROLE_LABELS[r.value]})" for r in Role)
+        raise InvalidInputError(f"'{role}' is not a role; use one of {known}.")
 
 
 def _collaborative(session: Session, code: str) -> Collaborative:
@@ -153,8 +167,8 @@ def demo_users_allowed() -> bool:
     return os.environ.get("ICS_ENV", "development").lower() != "production"
 
 
-def create_demo_users(collaborative_id: int) -> dict[str, tuple[str, str]]:
-    """One account per role with a random password, for trying the embedded demo.
+def create_demo_users_as_operator(collaborative_id: int) -> dict[str, tuple[str, str]]:
+    """One account per role with a random password, for trying the embedded demo (`seed-demo`).
 
     Returns:
         Role -> (email, password); the passwords are shown once and stored only as hashes.

@@ -18,6 +18,7 @@ from ics_capacity.services.capacity import (
     read_site_capacity,
     update_site_capacity,
 )
+from ics_capacity.services.errors import InvalidInputError
 from tests.conftest import TEST_PASSWORD
 
 
@@ -130,6 +131,48 @@ def test_submit_approve_workflow_records_who_and_when(app_db) -> None:
     )
     actions = [e.action for e in audit_events(executive, AuditFilter(_collab(url)))]
     assert {"scenario.create", "scenario.submit", "scenario.approved"} <= set(actions)
+
+
+def test_too_long_name_note_and_comment_are_refused_in_words(app_db) -> None:
+    """Texts longer than their columns are refused with the limit before the database sees them.
+
+    PostgreSQL would raise a DataError and SQLite would store them; both now refuse the same way,
+    write nothing, and accept the longest text that fits (whose audit summary is cut to its own
+    column).
+    """
+    url, emails = app_db
+    manager, executive = _token(emails, "manager"), _token(emails, "executive")
+    base = _baseline(url)
+    too_long_name = r"^A scenario name can have at most 120 characters\.$"
+    with pytest.raises(InvalidInputError, match=too_long_name):
+        sc.create_scenario(manager, base.id, "P" * 121)
+    plan = sc.create_scenario(manager, base.id, "  " + "P" * 120 + "  ")
+    version = sc.scenario_summary(manager, plan).version
+    with pytest.raises(InvalidInputError, match=too_long_name):
+        sc.rename_scenario(manager, plan, "Q" * 121, version)
+    with pytest.raises(InvalidInputError, match="A comment can have at most 4,000 characters"):
+        sc.add_comment(manager, plan, "c" * 4001)
+    sc.submit_scenario(manager, plan, version)
+    version = sc.scenario_summary(executive, plan).version
+    with pytest.raises(
+        InvalidInputError, match="A decision note can have at most 2,000 characters"
+    ):
+        sc.decide_scenario(executive, plan, version, approve=True, note="n" * 2001)
+    summary = sc.scenario_summary(executive, plan)
+    assert (summary.name, summary.status, summary.decided_by) == ("P" * 120, "submitted", None)
+    with unit_of_work(url) as session:
+        names = session.execute(sa.select(Scenario.name).where(Scenario.name.like("Q%"))).all()
+        assert names == []
+
+    sc.decide_scenario(executive, plan, version, approve=False, note="n" * 2000)
+    assert sc.scenario_summary(executive, plan).decision_note == "n" * 2000
+    with unit_of_work(url) as session:
+        summary_text = session.execute(
+            sa.select(AuditEvent.summary).where(
+                AuditEvent.scenario_id == plan, AuditEvent.action == "scenario.rejected"
+            )
+        ).scalar_one()
+    assert len(summary_text) == 500 and summary_text.endswith("n…")
 
 
 def test_reject_then_rework(app_db) -> None:
