@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from solvers.rebalance.schema import RebalanceResult
+    from ics_capacity.services.results import RebalanceResult
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from ics_capacity.services.results import RotaOutcome
 
 
 def register(app: typer.Typer) -> None:
@@ -90,7 +93,7 @@ def rota(
         outcome = run_rota_as_operator(scenario, settings)
     except ScenarioError as error:
         _fail(str(error))
-    if out is not None and outcome["assignments"]:
+    if out is not None and outcome.assignments:
         out.write_bytes(
             export_xlsx(outcome) if out.suffix.lower() == ".xlsx" else export_csv(outcome)
         )
@@ -105,41 +108,41 @@ def rota(
         + ("" if unavoidable is None else f" (at least {unavoidable} unavoidable)")
         + f", objective {summary['objective']} (bound {summary['bound']}) in "
         f"{summary['seconds']} s on {summary['workers']} workers"
-        + (f"; written to {out}" if out is not None and outcome["assignments"] else "")
+        + (f"; written to {out}" if out is not None and outcome.assignments else "")
     )
 
 
-def summarise(outcome: dict[str, Any]) -> dict[str, Any]:
+def summarise(outcome: RotaOutcome) -> dict[str, Any]:
     """The headline figures of a described rota, JSON-ready."""
-    stats = outcome["stats"]
-    cost = outcome["cost"]
+    stats = outcome.stats
+    cost = outcome.cost
     return {
-        "status": stats["status"],
-        "objective": stats["objective"],
-        "bound": stats["bound"],
-        "gap": stats["gap"],
-        "seconds": stats["wall_seconds"],
-        "time_limit": stats["time_limit_seconds"],
-        "workers": stats["num_workers"],
-        "seed": stats["seed"],
-        "ortools_version": stats["ortools_version"],
-        "settings": outcome["settings"],
-        "staff": len(outcome["staff"]),
-        "assignments": len(outcome["assignments"]),
-        "gap_places": cost["agency_gaps"]["places"],
-        "places_short": stats.get("places_short"),
-        "places_short_lower_bound": stats.get("places_short_lower_bound"),
-        "wanted_places": sum(s["required"] for s in outcome["sessions"]),
+        "status": stats.status.value,
+        "objective": stats.objective,
+        "bound": stats.bound,
+        "gap": stats.gap,
+        "seconds": stats.wall_seconds,
+        "time_limit": stats.time_limit_seconds,
+        "workers": stats.num_workers,
+        "seed": stats.seed,
+        "ortools_version": stats.ortools_version,
+        "settings": outcome.settings.model_dump(mode="json"),
+        "staff": len(outcome.staff),
+        "assignments": len(outcome.assignments),
+        "gap_places": cost.agency_gaps.places,
+        "places_short": stats.places_short,
+        "places_short_lower_bound": stats.places_short_lower_bound,
+        "wanted_places": sum(s.required for s in outcome.sessions),
         "cost_pence": {
-            "substantive": cost["substantive"]["pence"],
-            "bank": cost["bank"]["pence"],
-            "agency_gaps": cost["agency_gaps"]["pence"],
-            "total": cost["total_pence"],
+            "substantive": cost.substantive.pence,
+            "bank": cost.bank.pence,
+            "agency_gaps": cost.agency_gaps.pence,
+            "total": cost.total_pence,
         },
-        "objective_terms": outcome["objective_terms"],
-        "checked_objective": outcome["checked_objective"],
-        "hard_violations": len(outcome["hard_violations"]),
-        "compliance": outcome["compliance"],
-        "staffed_sessions_per_week": outcome["staffed_sessions_per_week"],
-        "infeasible_because": outcome["infeasible_because"],
+        "objective_terms": dict(outcome.objective_terms),
+        "checked_objective": outcome.checked_objective,
+        "hard_violations": len(outcome.hard_violations),
+        "compliance": [r.model_dump(mode="json") for r in outcome.compliance],
+        "staffed_sessions_per_week": dict(outcome.staffed_sessions_per_week),
+        "infeasible_because": [b.model_dump(mode="json") for b in outcome.infeasible_because],
     }

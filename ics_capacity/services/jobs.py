@@ -44,6 +44,12 @@ from ics_capacity.db.models import Membership, Scenario, SolveJob, UserAccount, 
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission, role_allows
+from ics_capacity.services.results import (
+    RebalanceResult,
+    RotaOutcome,
+    stored_rebalance,
+    stored_rota,
+)
 from ics_capacity.services.scenarios import (
     NotFoundError,
     ScenarioError,
@@ -190,7 +196,11 @@ def _kind(kind: str) -> JobKind:
 
 @dataclass(frozen=True)
 class JobView:
-    """A job as a page shows it."""
+    """A job as a page shows it.
+
+    A finished job's result, when asked for, is validated back into the model of its kind:
+    `rota` for a rota build, `rebalance` for a rebalancing run (the other is None).
+    """
 
     id: int
     scenario_id: int
@@ -200,10 +210,11 @@ class JobView:
     message: str
     requested_by: str
     parameters: dict[str, Any]
-    result: dict[str, Any] | None
     created_at: dt.datetime
     finished_at: dt.datetime | None
     requested_by_name: str = ""
+    rota: RotaOutcome | None = None
+    rebalance: RebalanceResult | None = None
 
     @property
     def active(self) -> bool:
@@ -212,7 +223,13 @@ class JobView:
 
 
 def _view(job: SolveJob, *, with_result: bool = True, session: Session | None = None) -> JobView:
+    """The job as pages see it; a stored result that does not match its model is refused.
+
+    Raises:
+        StoredResultError: The stored result cannot be read as the result of the job's kind.
+    """
     name = job.requested_by
+    raw = job.result if with_result and job.result else None
     if session is not None and job.requested_by_id is not None:
         user = session.get(UserAccount, job.requested_by_id)
         name = user.display_name if user is not None else name
@@ -226,9 +243,10 @@ def _view(job: SolveJob, *, with_result: bool = True, session: Session | None = 
         message=job.message,
         requested_by=job.requested_by,
         parameters=json.loads(job.parameters or "{}"),
-        result=json.loads(job.result) if with_result and job.result else None,
         created_at=job.created_at,
         finished_at=job.finished_at,
+        rota=stored_rota(raw, job_id=job.id) if raw and job.kind == "rota" else None,
+        rebalance=stored_rebalance(raw, job_id=job.id) if raw and job.kind == "rebalance" else None,
     )
 
 

@@ -56,6 +56,7 @@ from ics_capacity.domain.assumptions import (
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.jobs import copy_latest_result, latest_result
+from ics_capacity.services.results import stored_rota
 from ics_capacity.services.scenarios import (
     NotFoundError,
     ScenarioError,
@@ -245,8 +246,8 @@ def scenario_rebalance_input(
         site_tfcs[row.site_id].append(row.tfc)
     activity = _latest_activity(session, scenario_id)
     # A finished rota says how many theatre sessions its staff can run; no more are planned.
-    rota = latest_result(session, scenario_id, "rota") or {}
-    staffed = rota.get("staffed_sessions_per_week", {})
+    rota = latest_result(session, scenario_id, "rota")
+    staffed = stored_rota(rota).staffed_sessions_per_week if rota else {}
 
     hubs: list[Hub] = []
     where: dict[str, tuple[float, float]] = {}

@@ -22,12 +22,11 @@ shown.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,6 +76,23 @@ from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
 from ics_capacity.services.auth import principal_for
 from ics_capacity.services.jobs import latest_result
 from ics_capacity.services.rebalance import travel_minutes
+from ics_capacity.services.results import (
+    Cell,
+    ComplianceRow,
+    CostLine,
+    GapCost,
+    HardViolation,
+    LimitRow,
+    LockRow,
+    RotaCost,
+    RotaOutcome,
+    RotaRunSettings,
+    RotaStats,
+    SessionRow,
+    ShiftMeta,
+    StaffRow,
+    stored_rebalance,
+)
 from ics_capacity.services.scenarios import (
     ConflictError,
     ScenarioError,
@@ -87,7 +103,7 @@ from ics_capacity.services.scenarios import (
 from ics_capacity.services.spreadsheets import csv_dicts, xlsx_bytes
 from solvers.common import SolveOptions
 from solvers.rota import rules
-from solvers.rota.check import check_rota
+from solvers.rota.check import RotaCheck, check_rota
 from solvers.rota.rolling import solve_rota_by_windows
 from solvers.rota.schema import (
     PENALTY_UNIT,
@@ -560,14 +576,15 @@ def _plan_minutes(
     session: Session, scenario_id: int
 ) -> dict[tuple[str, int], dict[str, float]] | None:
     """Theatre minutes per (site, week) and treatment function in the latest rebalancing plan."""
-    result = latest_result(session, scenario_id, "rebalance")
-    if result is None:
+    raw = latest_result(session, scenario_id, "rebalance")
+    if raw is None:
         return None
+    result = stored_rebalance(raw)
     minutes: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for row in result.get("plan", []):
-        case = CASE_MIX.get(row["tfc"])
+    for row in result.plan:
+        case = CASE_MIX.get(row.tfc)
         per_case = case.minutes_per_case if case else 60
-        minutes[row["hub"], int(row["week"])][row["tfc"]] += row["patients"] * per_case
+        minutes[row.hub, row.week][row.tfc] += row.patients * per_case
     return {k: dict(v) for k, v in minutes.items()}
 
 
@@ -812,8 +829,8 @@ def _requests(
 
 def solve_problem(
     problem: RotaProblem, progress: Callable[[int, str], None] | None = None
-) -> dict[str, Any]:
-    """Solves the rota and describes it for the page, the CLI and exports (JSON-ready)."""
+) -> RotaOutcome:
+    """Solves the rota and describes it for the page, the CLI and exports."""
     s = problem.settings
     options = SolveOptions(
         time_limit_seconds=s.time_limit_seconds,
@@ -828,7 +845,7 @@ def solve_problem(
     return describe(problem, result)
 
 
-def describe(problem: RotaProblem, result: RotaResult) -> dict[str, Any]:
+def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
     """The rota as people read it: grid, sessions with gaps, compliance, cost, staffed lists."""
     data = problem.data
     stats = result.stats
@@ -842,48 +859,48 @@ def describe(problem: RotaProblem, result: RotaResult) -> dict[str, Any]:
     rows = []
     for code, person in problem.people.items():
         solver_person = staff_by_id[code]
-        cells = []
-        for day in range(data.horizon_days):
-            cells.append(
-                {
-                    "shift": worked.get((code, day), ""),
-                    "locked": (code, day) in locked,
-                    "leave": day in solver_person.days_off,
-                }
+        cells = tuple(
+            Cell(
+                shift=worked.get((code, day), ""),
+                locked=(code, day) in locked,
+                leave=day in solver_person.days_off,
             )
+            for day in range(data.horizon_days)
+        )
         minutes = sum(
             shift_by_id[worked[code, d]].duration_minutes
             for d in range(data.horizon_days)
             if (code, d) in worked
         )
-        rows.append({**person.__dict__, "cells": cells, "minutes": minutes})
+        rows.append(StaffRow(**asdict(person), cells=cells, minutes=minutes))
     sessions = _session_rows(problem, worked)
-    cost = _cost(problem, worked, sessions)
-    return {
-        "settings": problem.settings.to_json(),
-        "dates": [d.isoformat() for d in problem.dates],
-        "shifts": problem.shifts,
-        "staff": rows,
-        "assignments": [a.model_dump() for a in result.assignments],
-        "locked": [lk.model_dump() for lk in data.locked],
-        "sessions": sessions,
-        "compliance": _compliance(problem, result, check),
-        "cost": cost,
-        "staffed_sessions_per_week": _staffed_sessions(problem, worked),
-        "stats": {
-            **stats.model_dump(mode="json"),
-            "places_short": result.places_short,
-            "places_short_lower_bound": result.places_short_lower_bound,
-        },
-        "objective_terms": result.objective_terms,
-        "binding_limits": [b.model_dump() for b in result.binding_limits[:200]],
-        "binding_count": len(result.binding_limits),
-        "infeasible_because": [b.model_dump() for b in result.infeasible_because],
-        "checked_objective": check.objective if check else None,
-        "hard_violations": [v.model_dump(mode="json") for v in check.violations] if check else [],
-        "ignored_locks": problem.ignored_locks,
-        "rule_pack": RULE_PACKS[problem.settings.rule_pack].label,
-    }
+    return RotaOutcome(
+        settings=RotaRunSettings(**problem.settings.to_json()),
+        dates=tuple(d.isoformat() for d in problem.dates),
+        shifts={code: ShiftMeta(**meta) for code, meta in problem.shifts.items()},
+        staff=tuple(rows),
+        assignments=result.assignments,
+        locked=tuple(LockRow(**lk.model_dump()) for lk in data.locked),
+        sessions=sessions,
+        compliance=_compliance(problem, result, check),
+        cost=_cost(problem, worked, sessions),
+        staffed_sessions_per_week=_staffed_sessions(problem, worked),
+        stats=RotaStats(
+            **stats.model_dump(),
+            places_short=result.places_short,
+            places_short_lower_bound=result.places_short_lower_bound,
+        ),
+        objective_terms=result.objective_terms,
+        binding_limits=tuple(LimitRow(**b.model_dump()) for b in result.binding_limits[:200]),
+        binding_count=len(result.binding_limits),
+        infeasible_because=tuple(LimitRow(**b.model_dump()) for b in result.infeasible_because),
+        checked_objective=check.objective if check else None,
+        hard_violations=tuple(HardViolation(**v.model_dump()) for v in check.violations)
+        if check
+        else (),
+        ignored_locks=tuple(problem.ignored_locks),
+        rule_pack=RULE_PACKS[problem.settings.rule_pack].label,
+    )
 
 
 def _counts(
@@ -902,26 +919,28 @@ def _counts(
     return counts
 
 
-def _session_rows(problem: RotaProblem, worked: dict[tuple[str, int], str]) -> list[dict[str, Any]]:
+def _session_rows(
+    problem: RotaProblem, worked: dict[tuple[str, int], str]
+) -> tuple[SessionRow, ...]:
     counts = _counts(problem, worked)
     rows = []
     for need in problem.needs:
         slot = f"{need.site}-{need.kind}"
         staffed = counts.get((need.day, slot, need.skill), 0)
         rows.append(
-            {
-                "site": need.site,
-                "day": need.day,
-                "kind": need.kind,
-                "skill": need.skill,
-                "role": str(need.role),
-                "required": need.required,
-                "staffed": min(staffed, need.required),
-                "short": max(0, need.required - staffed),
-                "agency_pence": need.agency_pence,
-            }
+            SessionRow(
+                site=need.site,
+                day=need.day,
+                kind=need.kind,
+                skill=need.skill,
+                role=str(need.role),
+                required=need.required,
+                staffed=min(staffed, need.required),
+                short=max(0, need.required - staffed),
+                agency_pence=need.agency_pence,
+            )
         )
-    return rows
+    return tuple(rows)
 
 
 def _staffed_sessions(problem: RotaProblem, worked: dict[tuple[str, int], str]) -> dict[str, float]:
@@ -958,8 +977,8 @@ def _staffed_sessions(problem: RotaProblem, worked: dict[tuple[str, int], str]) 
 
 
 def _cost(
-    problem: RotaProblem, worked: dict[tuple[str, int], str], sessions: list[dict[str, Any]]
-) -> dict[str, Any]:
+    problem: RotaProblem, worked: dict[tuple[str, int], str], sessions: tuple[SessionRow, ...]
+) -> RotaCost:
     shift_by_id = {s.id: s for s in problem.data.shift_types}
     by: dict[str, dict[str, float]] = defaultdict(lambda: {"shifts": 0, "hours": 0.0, "pence": 0})
     for (code, _day), shift_id in worked.items():
@@ -969,23 +988,25 @@ def _cost(
         row["shifts"] += 1
         row["hours"] += hours
         row["pence"] += round(person.hourly_cost_pence * hours)
-    gap_shifts = sum(r["short"] for r in sessions)
-    gap_pence = sum(r["short"] * r["agency_pence"] for r in sessions)
+    gap_shifts = sum(r.short for r in sessions)
+    gap_pence = sum(r.short * r.agency_pence for r in sessions)
     gaps_by_role: dict[str, dict[str, int]] = defaultdict(lambda: {"places": 0, "pence": 0})
     for r in sessions:
-        if r["short"]:
-            gaps_by_role[r["role"]]["places"] += r["short"]
-            gaps_by_role[r["role"]]["pence"] += r["short"] * r["agency_pence"]
-    return {
-        "substantive": by.get(Employment.SUBSTANTIVE.value, {"shifts": 0, "hours": 0, "pence": 0}),
-        "bank": by.get(Employment.BANK.value, {"shifts": 0, "hours": 0, "pence": 0}),
-        "agency_gaps": {"places": gap_shifts, "pence": gap_pence},
-        "gaps_by_role": dict(gaps_by_role),
-        "total_pence": sum(v["pence"] for v in by.values()) + gap_pence,
-    }
+        if r.short:
+            gaps_by_role[r.role]["places"] += r.short
+            gaps_by_role[r.role]["pence"] += r.short * r.agency_pence
+    return RotaCost(
+        substantive=CostLine(**by.get(Employment.SUBSTANTIVE.value, {})),
+        bank=CostLine(**by.get(Employment.BANK.value, {})),
+        agency_gaps=GapCost(places=gap_shifts, pence=gap_pence),
+        gaps_by_role={role: GapCost(**gaps) for role, gaps in gaps_by_role.items()},
+        total_pence=round(sum(v["pence"] for v in by.values())) + gap_pence,
+    )
 
 
-def _compliance(problem: RotaProblem, result: RotaResult, check: Any) -> list[dict[str, Any]]:
+def _compliance(
+    problem: RotaProblem, result: RotaResult, check: RotaCheck | None
+) -> tuple[ComplianceRow, ...]:
     """One row per rule family: hard or soft, breaches found by the checker and soft slack used."""
     data = problem.data
     hard_breaches: dict[str, int] = defaultdict(int)
@@ -1003,17 +1024,17 @@ def _compliance(problem: RotaProblem, result: RotaResult, check: Any) -> list[di
     for family, label in RULE_LABELS.items():
         mode = data.mode(family)
         rows.append(
-            {
-                "rule": label,
-                "family": str(family),
-                "mode": "hard"
+            ComplianceRow(
+                rule=label,
+                family=str(family),
+                mode="hard"
                 if mode.hard
                 else f"soft ({mode.weight:,} p per {PENALTY_UNIT.get(family, 'unit')})",
-                "breaches": hard_breaches.get(str(family), 0) + soft_units.get(str(family), 0),
-                "at_limit": len(at_limit.get(str(family), set())),
-            }
+                breaches=hard_breaches.get(str(family), 0) + soft_units.get(str(family), 0),
+                at_limit=len(at_limit.get(str(family), set())),
+            )
         )
-    return rows
+    return tuple(rows)
 
 
 # --- Use cases --------------------------------------------------------------------------------
@@ -1057,7 +1078,7 @@ def rota_problem_as_operator(
 
 def run_rota_as_operator(
     scenario_id: int, settings: RotaSettings, db_url: str | None = None
-) -> dict[str, Any]:
+) -> RotaOutcome:
     """Builds and solves the scenario's rota as the server operator (the CLI; no check)."""
     return solve_problem(rota_problem_as_operator(scenario_id, settings, db_url))
 
@@ -1222,26 +1243,33 @@ def rota_locks(token: str, scenario_id: int) -> dict[tuple[str, str], str]:
 
 
 def outcome_with_lock(
-    outcome: dict[str, Any], staff_code: str, on: str, shift: str | None
-) -> dict[str, Any]:
+    outcome: RotaOutcome, staff_code: str, on: str, shift: str | None
+) -> RotaOutcome:
     """The rota shown as a new outcome with one cell's lock set or removed, after `set_lock`.
 
     `shift` is a shift id, '' for a day off, or None to remove the lock; a date outside the rota
     changes nothing.
     """
-    if on not in outcome.get("dates", []):
+    if on not in outcome.dates:
         return outcome
-    changed = copy.deepcopy(outcome)
-    day = changed["dates"].index(on)
-    changed["locked"] = [
-        lk for lk in changed["locked"] if not (lk["staff_id"] == staff_code and lk["day"] == day)
-    ]
-    for person in changed["staff"]:
-        if person["code"] == staff_code:
-            person["cells"][day]["locked"] = shift is not None
+    day = outcome.dates.index(on)
+    locked = tuple(lk for lk in outcome.locked if not (lk.staff_id == staff_code and lk.day == day))
     if shift is not None:
-        changed["locked"].append({"staff_id": staff_code, "day": day, "shift_id": shift or None})
-    return changed
+        locked += (LockRow(staff_id=staff_code, day=day, shift_id=shift or None),)
+    staff = tuple(
+        person.model_copy(
+            update={
+                "cells": tuple(
+                    cell.model_copy(update={"locked": shift is not None}) if d == day else cell
+                    for d, cell in enumerate(person.cells)
+                )
+            }
+        )
+        if person.code == staff_code
+        else person
+        for person in outcome.staff
+    )
+    return outcome.model_copy(update={"locked": locked, "staff": staff})
 
 
 # --- Exports -----------------------------------------------------------------------------------
@@ -1262,30 +1290,28 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+def export_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
     """One row per worked shift of a described rota, in date then staff order."""
-    dates = outcome["dates"]
-    shifts = outcome["shifts"]
     rows = []
-    for person in outcome["staff"]:
-        for day, cell in enumerate(person["cells"]):
-            if not cell["shift"]:
+    for person in outcome.staff:
+        for day, cell in enumerate(person.cells):
+            if not cell.shift:
                 continue
-            meta = shifts[cell["shift"]]
+            meta = outcome.shifts[cell.shift]
             rows.append(
                 {
-                    "date": dates[day],
-                    "staff": person["code"],
-                    "name": person["label"],
-                    "role": ROLE_LABELS.get(StaffRole(person["role"]), person["role"]),
-                    "trust": person["trust"],
-                    "employment": person["employment"],
-                    "site": meta["site"],
-                    "shift": KIND_LABELS[meta["kind"]],
-                    "start": meta["start"],
-                    "end": meta["end"],
-                    "hours": round(meta["minutes"] / 60, 2),
-                    "locked": "yes" if cell["locked"] else "",
+                    "date": outcome.dates[day],
+                    "staff": person.code,
+                    "name": person.label,
+                    "role": ROLE_LABELS.get(StaffRole(person.role), person.role),
+                    "trust": person.trust,
+                    "employment": person.employment,
+                    "site": meta.site,
+                    "shift": KIND_LABELS[meta.kind],
+                    "start": meta.start,
+                    "end": meta.end,
+                    "hours": round(meta.minutes / 60, 2),
+                    "locked": "yes" if cell.locked else "",
                 }
             )
     return sorted(rows, key=lambda r: (r["date"], r["staff"]))
@@ -1294,49 +1320,48 @@ def export_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
 GAP_COLUMNS = ("date", "site", "slot", "skill", "required", "staffed", "short", "agency_cost_gbp")
 
 
-def gap_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+def gap_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
     """One row per session slot short of staff, with the agency price of filling it."""
-    dates = outcome["dates"]
     return [
         {
-            "date": dates[r["day"]],
-            "site": r["site"],
-            "slot": KIND_LABELS[r["kind"]],
-            "skill": r["skill"],
-            "required": r["required"],
-            "staffed": r["staffed"],
-            "short": r["short"],
-            "agency_cost_gbp": round(r["short"] * r["agency_pence"] / 100, 2),
+            "date": outcome.dates[r.day],
+            "site": r.site,
+            "slot": KIND_LABELS[r.kind],
+            "skill": r.skill,
+            "required": r.required,
+            "staffed": r.staffed,
+            "short": r.short,
+            "agency_cost_gbp": round(r.short * r.agency_pence / 100, 2),
         }
-        for r in outcome["sessions"]
-        if r["short"]
+        for r in outcome.sessions
+        if r.short
     ]
 
 
-def export_csv(outcome: dict[str, Any]) -> bytes:
+def export_csv(outcome: RotaOutcome) -> bytes:
     """The rota as CSV (one row per worked shift)."""
     return csv_dicts(EXPORT_COLUMNS, export_rows(outcome), "\n")
 
 
-def export_xlsx(outcome: dict[str, Any]) -> bytes:
+def export_xlsx(outcome: RotaOutcome) -> bytes:
     """The rota as an Excel workbook: the rota, the gaps, the compliance report and the cost."""
     import pandas as pd
 
-    cost = outcome["cost"]
+    cost = outcome.cost
     return xlsx_bytes(
         {
             "Rota": pd.DataFrame(export_rows(outcome), columns=list(EXPORT_COLUMNS)),
             # Explicit columns, so that a rota without gaps still has a headed Gaps sheet.
             "Gaps": pd.DataFrame(gap_rows(outcome), columns=list(GAP_COLUMNS)),
-            "Compliance": pd.DataFrame(outcome["compliance"]),
+            "Compliance": pd.DataFrame([r.model_dump() for r in outcome.compliance]),
             "Cost": pd.DataFrame(
                 [
-                    {"source": "Substantive", **cost["substantive"]},
-                    {"source": "Bank", **cost["bank"]},
+                    {"source": "Substantive", **cost.substantive.model_dump()},
+                    {"source": "Bank", **cost.bank.model_dump()},
                     {
                         "source": "Agency (gaps)",
-                        "shifts": cost["agency_gaps"]["places"],
-                        "pence": cost["agency_gaps"]["pence"],
+                        "shifts": cost.agency_gaps.places,
+                        "pence": cost.agency_gaps.pence,
                     },
                 ]
             ),

@@ -2,7 +2,8 @@
 
 `services/jobs.py` reads the scenario into a solver's typed input inside a transaction, then runs
 this module as `python -m ics_capacity.services.solve_process`: the input arrives pickled on
-stdin, the JSON-ready result leaves pickled on stdout. Running the solver in its own process
+stdin, the result leaves as JSON-ready data (the result model's JSON dump, which the job row keeps
+and `services.results` validates back), pickled on stdout. Running the solver in its own process
 means a cancel really stops it (the process is killed, whatever the solver is doing), a crash of
 the solver cannot take the web server down, and the solver's own Python threads do not compete
 with the server's event loop for the interpreter lock.
@@ -22,7 +23,7 @@ def solve(kind: str, payload: Any) -> dict[str, Any]:
     if kind == "rota":
         from ics_capacity.services.rota import solve_problem
 
-        return solve_problem(payload)
+        return solve_problem(payload).model_dump(mode="json")
     if kind == "rebalance":
         from ics_capacity.services.rebalance import solve_instance
 

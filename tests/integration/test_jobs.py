@@ -107,9 +107,10 @@ def test_a_job_runs_from_its_row_once_and_only_moves_forward(demo) -> None:
     view = jobs.run_job(job_id, progress=lambda percent, message: seen.append(percent))
     assert view.status == "done", view.message
     assert seen and seen[0] <= seen[-1]
-    result = jobs.job_view(_token(emails, "viewer"), job_id, with_result=True).result
-    assert result["stats"]["status"] in ("optimal", "feasible")
-    assert result["dates"][0] == next_monday().isoformat()
+    outcome = jobs.job_view(_token(emails, "viewer"), job_id, with_result=True).rota
+    assert outcome is not None
+    assert outcome.stats.status in ("optimal", "feasible")
+    assert outcome.dates[0] == next_monday().isoformat()
     with pytest.raises(jobs.JobStateError, match="is done, not queued"):
         jobs.run_job(job_id)
     assert not jobs._finish(job_id, "failed", message="late")
@@ -205,5 +206,6 @@ def test_a_rebalancing_plan_is_saved_as_a_scenario_with_its_plan(demo) -> None:
     copied = jobs.latest_job(manager, new_id, "rebalance")
     assert (
         copied.status == "done"
-        and copied.result == jobs.job_view(manager, job_id, with_result=True).result
+        and copied.rebalance is not None
+        and copied.rebalance == jobs.job_view(manager, job_id, with_result=True).rebalance
     )

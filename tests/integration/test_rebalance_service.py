@@ -22,6 +22,7 @@ from ics_capacity.services.rebalance import (
     rebalance_input_as_operator,
     run_rebalance_as_operator,
 )
+from ics_capacity.services.results import stored_rebalance
 from solvers.common import Status
 from solvers.rebalance import check_result
 from solvers.rebalance.schema import HubKind, RebalanceInput
@@ -124,6 +125,7 @@ def test_cli_prints_one_json_result(seeded_db_url: str, monkeypatch, tmp_path: P
     assert {"status", "objective", "bound", "seconds", "plan"} <= set(result)
     assert result["status"] == "optimal" and result["plan"]
     assert result["settings"]["horizon_weeks"] == 12
+    assert stored_rebalance(out.stdout).settings.horizon_weeks == 12  # the JSON reads back
 
     instance = tmp_path / "demo.json"
     out = runner.invoke(app, ["rebalance", scenario, "--export-instance", str(instance)])

@@ -48,6 +48,16 @@ from ics_capacity.domain.staff import StaffRole
 from ics_capacity.services import auth
 from ics_capacity.services import scenarios as sc
 from ics_capacity.services.rebalance import rebalance_input_as_operator
+from ics_capacity.services.results import (
+    CostLine,
+    GapCost,
+    RebalanceResult,
+    RotaCost,
+    RotaOutcome,
+    RotaRunSettings,
+    RotaStats,
+    stored_rota,
+)
 from ics_capacity.services.rota import (
     EXPORT_COLUMNS,
     KIND_LABELS,
@@ -63,6 +73,7 @@ from ics_capacity.services.rota import (
     solve_problem,
 )
 from solvers.common import SolveStats, Status
+from solvers.rebalance.schema import PlanRow
 from solvers.rota.check import check_rota
 from solvers.rota.schema import Assignment, RotaResult
 from tests.conftest import TEST_PASSWORD
@@ -108,9 +119,9 @@ def _branch(url: str, emails: dict[str, str], name: str) -> SimpleNamespace:
     return SimpleNamespace(id=branch, base=base, lead=lead, start=_first_monday(url, branch))
 
 
-def _checked(problem, outcome: dict):  # noqa: ANN001, ANN202
+def _checked(problem, outcome: RotaOutcome):  # noqa: ANN001, ANN202
     """The independent checker's verdict on a described rota."""
-    return check_rota(problem.data, [Assignment(**a) for a in outcome["assignments"]])
+    return check_rota(problem.data, outcome.assignments)
 
 
 def _hub_rows(url: str, scenario_id: int) -> SimpleNamespace:
@@ -259,78 +270,83 @@ def test_a_person_barred_from_the_hub_is_left_off_its_rota(app_db) -> None:
 def test_solved_rota_passes_the_checker_and_its_objective_agrees(sandwell) -> None:  # noqa: ANN001
     """The rota is feasible, breaks no hard rule, and the checker recomputes the same objective."""
     outcome, problem = sandwell.outcome, sandwell.problem
-    stats = outcome["stats"]
-    assert stats["status"] in (Status.OPTIMAL, Status.FEASIBLE)
-    assert (stats["time_limit_seconds"], stats["num_workers"]) == (3.0, 1)
-    assert outcome["hard_violations"] == []
-    assert outcome["checked_objective"] == stats["objective"]
-    assert stats["bound"] <= stats["objective"]
+    stats = outcome.stats
+    assert stats.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert (stats.time_limit_seconds, stats.num_workers) == (3.0, 1)
+    assert outcome.hard_violations == ()
+    assert outcome.checked_objective == stats.objective
+    assert stats.bound is not None and stats.objective is not None
+    assert stats.bound <= stats.objective
     check = _checked(problem, outcome)
     assert check.violations == ()
-    assert check.objective == stats["objective"]
-    assert outcome["assignments"]
+    assert check.objective == stats.objective
+    assert outcome.assignments
+
+
+def test_the_outcome_reads_back_equal_from_its_stored_json(sandwell) -> None:  # noqa: ANN001
+    """A solved rota, stored as the job row keeps it (JSON), validates back into an equal model."""
+    stored = json.dumps(sandwell.outcome.model_dump(mode="json"))
+    assert stored_rota(stored) == sandwell.outcome
 
 
 def test_no_one_works_on_leave_or_away_from_their_sites(sandwell) -> None:  # noqa: ANN001
     """Every worked shift is at one of the person's sites, of their role, not on a day off."""
     staff = {p.id: p for p in sandwell.problem.data.staff}
-    shifts = sandwell.outcome["shifts"]
-    for a in sandwell.outcome["assignments"]:
-        person = staff[a["staff_id"]]
-        kind = shifts[a["shift_id"]]["kind"]
-        assert shifts[a["shift_id"]]["site"] in person.sites
-        assert a["day"] not in person.days_off
+    shifts = sandwell.outcome.shifts
+    for a in sandwell.outcome.assignments:
+        person = staff[a.staff_id]
+        kind = shifts[a.shift_id].kind
+        assert shifts[a.shift_id].site in person.sites
+        assert a.day not in person.days_off
         assert (kind in ("LD", "N")) == (person.group == "ward_nurse"), a
-    cells = {row["code"]: row["cells"] for row in sandwell.outcome["staff"]}
+    cells = {row.code: row.cells for row in sandwell.outcome.staff}
     for code, person in staff.items():
-        assert [d for d, c in enumerate(cells[code]) if c["leave"]] == sorted(person.days_off)
+        assert [d for d, c in enumerate(cells[code]) if c.leave] == sorted(person.days_off)
 
 
 def test_gap_places_and_costs_add_up(sandwell) -> None:  # noqa: ANN001
     """Gaps are the sum of session shortfalls; shift costs are hours x each person's rate."""
     outcome, problem = sandwell.outcome, sandwell.problem
-    cost, sessions = outcome["cost"], outcome["sessions"]
+    cost, sessions = outcome.cost, outcome.sessions
     check = _checked(problem, outcome)
-    assert cost["agency_gaps"]["places"] == sum(r["short"] for r in sessions)
-    assert cost["agency_gaps"]["pence"] == sum(r["short"] * r["agency_pence"] for r in sessions)
+    assert cost.agency_gaps.places == sum(r.short for r in sessions)
+    assert cost.agency_gaps.pence == sum(r.short * r.agency_pence for r in sessions)
     # The objective adds the cover-first priority to each gap's agency price; the cost does not.
-    places = cost["agency_gaps"]["places"]
-    assert cost["agency_gaps"]["pence"] + places * COVER_FIRST_PENCE == check.terms["cover_under"]
+    places = cost.agency_gaps.places
+    assert cost.agency_gaps.pence + places * COVER_FIRST_PENCE == check.terms["cover_under"]
     for r in sessions:
-        assert r["staffed"] + r["short"] == r["required"] or r["short"] == 0, r
-    by_role = Counter()
+        assert r.staffed + r.short == r.required or r.short == 0, r
+    by_role: Counter[str] = Counter()
     for r in sessions:
-        by_role[r["role"]] += r["short"]
-    assert {k: v["places"] for k, v in cost["gaps_by_role"].items()} == +by_role
+        by_role[r.role] += r.short
+    assert {k: v.places for k, v in cost.gaps_by_role.items()} == +by_role
 
-    people = {p["code"]: p for p in outcome["staff"]}
-    minutes = {sid: s["minutes"] for sid, s in outcome["shifts"].items()}
+    people = {p.code: p for p in outcome.staff}
+    minutes = {sid: s.minutes for sid, s in outcome.shifts.items()}
     totals: dict[str, dict[str, float]] = defaultdict(lambda: {"shifts": 0, "hours": 0, "pence": 0})
-    for a in outcome["assignments"]:
-        person = people[a["staff_id"]]
-        hours = minutes[a["shift_id"]] / 60
-        row = totals[person["employment"]]
+    for a in outcome.assignments:
+        person = people[a.staff_id]
+        hours = minutes[a.shift_id] / 60
+        row = totals[person.employment]
         row["shifts"] += 1
         row["hours"] += hours
-        row["pence"] += round(person["hourly_cost_pence"] * hours)
-    for employment in ("substantive", "bank"):
+        row["pence"] += round(person.hourly_cost_pence * hours)
+    for employment, line in (("substantive", cost.substantive), ("bank", cost.bank)):
         expected = totals.get(employment, {"shifts": 0, "hours": 0, "pence": 0})
-        assert cost[employment]["shifts"] == expected["shifts"], employment
-        assert cost[employment]["hours"] == pytest.approx(expected["hours"]), employment
-        assert cost[employment]["pence"] == expected["pence"], employment
-    assert cost["substantive"]["pence"] + cost["bank"]["pence"] == check.terms["staff_cost"]
-    assert cost["total_pence"] == (
-        cost["substantive"]["pence"] + cost["bank"]["pence"] + cost["agency_gaps"]["pence"]
-    )
-    assert sum(p["minutes"] for p in outcome["staff"]) == sum(
-        minutes[a["shift_id"]] for a in outcome["assignments"]
+        assert line.shifts == expected["shifts"], employment
+        assert line.hours == pytest.approx(expected["hours"]), employment
+        assert line.pence == expected["pence"], employment
+    assert cost.substantive.pence + cost.bank.pence == check.terms["staff_cost"]
+    assert cost.total_pence == cost.substantive.pence + cost.bank.pence + cost.agency_gaps.pence
+    assert sum(p.minutes for p in outcome.staff) == sum(
+        minutes[a.shift_id] for a in outcome.assignments
     )
 
 
 def test_staffed_sessions_do_not_exceed_the_timetable(sandwell) -> None:  # noqa: ANN001
     """The sessions a week the rota staffs are at most the hub's theatres x sessions a theatre."""
     hub = _hub_rows(sandwell.url, sandwell.scenario)
-    staffed = sandwell.outcome["staffed_sessions_per_week"]
+    staffed = sandwell.outcome.staffed_sessions_per_week
     assert set(staffed) == {HUB}
     assert 0 < staffed[HUB] <= hub.theatres * hub.sessions_per_week
 
@@ -366,10 +382,10 @@ def test_staffed_sessions_count_each_list_without_a_surgeon(sandwell) -> None:  
         assignments=tuple(Assignment(staff_id=p, day=0, shift_id=f"{HUB}-DAY") for p in people),
     )
     outcome = describe(problem, result)
-    monday = {(r["kind"], r["skill"]): r["short"] for r in outcome["sessions"] if r["day"] == 0}
+    monday = {(r.kind, r.skill): r.short for r in outcome.sessions if r.day == 0}
     assert monday["AM", "surgeon:C_100"] == monday["AM", "surgeon:C_502"] == 1
     sessions_per_list_day = problem.list_minutes[HUB] / 240  # 2.5 at a 10-hour hub day
-    assert outcome["staffed_sessions_per_week"][HUB] == pytest.approx(2 * sessions_per_list_day)
+    assert outcome.staffed_sessions_per_week[HUB] == pytest.approx(2 * sessions_per_list_day)
 
 
 # --- Locks -----------------------------------------------------------------------------------
@@ -382,10 +398,10 @@ def test_locks_to_a_shift_and_to_off_are_kept_when_re_solved(app_db) -> None:
     settings = _settings(branch.start)
     problem = rota_problem_as_operator(branch.id, settings, url)
     first = solve_problem(problem)
-    assert first["hard_violations"] == []
+    assert first.hard_violations == ()
     staff = {p.id: p for p in problem.data.staff}
     sunday = 6
-    worked_sunday = {a["staff_id"] for a in first["assignments"] if a["day"] == sunday}
+    worked_sunday = {a.staff_id for a in first.assignments if a.day == sunday}
     scrub = next(
         code
         for code, p in staff.items()
@@ -394,9 +410,9 @@ def test_locks_to_a_shift_and_to_off_are_kept_when_re_solved(app_db) -> None:
         and code not in worked_sunday
     )
     busy = next(
-        a["staff_id"]
-        for a in first["assignments"]
-        if a["day"] == 0 and a["shift_id"].endswith(("-AM", "-PM", "-DAY"))
+        a.staff_id
+        for a in first.assignments
+        if a.day == 0 and a.shift_id.endswith(("-AM", "-PM", "-DAY"))
     )
     on_sunday = branch.start + dt.timedelta(days=sunday)
     message = set_lock(branch.lead, branch.id, scrub, on_sunday, f"{HUB}-DAY", expected=None)
@@ -409,19 +425,19 @@ def test_locks_to_a_shift_and_to_off_are_kept_when_re_solved(app_db) -> None:
 
     again_problem = rota_problem_as_operator(branch.id, settings, url)
     again = solve_problem(again_problem)
-    assert again["hard_violations"] == []
-    assert again["checked_objective"] == again["stats"]["objective"]
+    assert again.hard_violations == ()
+    assert again.checked_objective == again.stats.objective
     assert _checked(again_problem, again).violations == ()
-    worked = {(a["staff_id"], a["day"]): a["shift_id"] for a in again["assignments"]}
+    worked = {(a.staff_id, a.day): a.shift_id for a in again.assignments}
     assert worked[scrub, sunday] == f"{HUB}-DAY"
     assert (busy, 0) not in worked
-    assert {(lk["staff_id"], lk["day"], lk["shift_id"]) for lk in again["locked"]} == {
+    assert {(lk.staff_id, lk.day, lk.shift_id) for lk in again.locked} == {
         (scrub, sunday, f"{HUB}-DAY"),
         (busy, 0, None),
     }
-    cells = {row["code"]: row["cells"] for row in again["staff"]}
-    assert cells[scrub][sunday]["locked"] and cells[busy][0]["locked"]
-    assert again["ignored_locks"] == []
+    cells = {row.code: row.cells for row in again.staff}
+    assert cells[scrub][sunday].locked and cells[busy][0].locked
+    assert again.ignored_locks == ()
 
     set_lock(branch.lead, branch.id, scrub, on_sunday, None, expected=f"{HUB}-DAY")
     set_lock(branch.lead, branch.id, busy, branch.start, None, expected="")
@@ -572,6 +588,38 @@ def _sessions(url: str, scenario_id: int) -> dict[str, float]:
     return {h.id: h.theatre.sessions_per_theatre_per_week for h in data.hubs if h.theatre}
 
 
+def _stored_rota(staffed: dict[str, float]) -> str:
+    """A finished rota's stored result with no staff and these staffed sessions a week."""
+    stats = SolveStats(status=Status.OPTIMAL, time_limit_seconds=3, num_workers=1, seed=0)
+    return RotaOutcome(
+        settings=RotaRunSettings(**_settings(dt.date(2027, 1, 4)).to_json()),
+        dates=(),
+        shifts={},
+        staff=(),
+        assignments=(),
+        locked=(),
+        sessions=(),
+        compliance=(),
+        cost=RotaCost(
+            substantive=CostLine(),
+            bank=CostLine(),
+            agency_gaps=GapCost(),
+            gaps_by_role={},
+            total_pence=0,
+        ),
+        staffed_sessions_per_week=staffed,
+        stats=RotaStats(**stats.model_dump()),
+        objective_terms={},
+        binding_limits=(),
+        binding_count=0,
+        infeasible_because=(),
+        checked_objective=0,
+        hard_violations=(),
+        ignored_locks=(),
+        rule_pack="UK defaults",
+    ).model_dump_json()
+
+
 def _add_rota_job(url: str, scenario_id: int, status: str, staffed: dict[str, float]) -> None:
     with unit_of_work(url) as session:
         session.add(
@@ -582,7 +630,7 @@ def _add_rota_job(url: str, scenario_id: int, status: str, staffed: dict[str, fl
                 progress=100,
                 requested_by="workforce-lead@bcpc.test",
                 parameters="{}",
-                result=json.dumps({"staffed_sessions_per_week": staffed}),
+                result=_stored_rota(staffed),
                 finished_at=utc_now(),
             )
         )
@@ -687,20 +735,19 @@ def test_csv_export_has_one_row_per_worked_shift(sandwell) -> None:  # noqa: ANN
     text = export_csv(outcome).decode("utf-8")
     assert text.splitlines()[0] == ",".join(EXPORT_COLUMNS)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == len(outcome["assignments"])
+    assert len(rows) == len(outcome.assignments)
     assert [(r["date"], r["staff"]) for r in rows] == sorted((r["date"], r["staff"]) for r in rows)
     by_cell = {
-        (outcome["dates"][a["day"]], a["staff_id"]): outcome["shifts"][a["shift_id"]]
-        for a in outcome["assignments"]
+        (outcome.dates[a.day], a.staff_id): outcome.shifts[a.shift_id] for a in outcome.assignments
     }
     for row in rows:
         shift = by_cell[row["date"], row["staff"]]
         assert row["site"] == HUB
-        assert row["shift"] == KIND_LABELS[shift["kind"]]
-        assert (row["start"], row["end"]) == (shift["start"], shift["end"])
-        assert float(row["hours"]) == pytest.approx(shift["minutes"] / 60)
+        assert row["shift"] == KIND_LABELS[shift.kind]
+        assert (row["start"], row["end"]) == (shift.start, shift.end)
+        assert float(row["hours"]) == pytest.approx(shift.minutes / 60)
         assert row["employment"] in ("substantive", "bank")
-    total_hours = outcome["cost"]["substantive"]["hours"] + outcome["cost"]["bank"]["hours"]
+    total_hours = outcome.cost.substantive.hours + outcome.cost.bank.hours
     assert sum(float(r["hours"]) for r in rows) == pytest.approx(total_hours)
     long_day = next(r for r in rows if r["shift"] == KIND_LABELS["LD"])
     assert (long_day["start"], long_day["end"], long_day["hours"]) == ("07:30", "20:00", "12.5")
@@ -713,14 +760,14 @@ def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None
     assert book.sheetnames == ["Rota", "Gaps", "Compliance", "Cost"]
     rota = list(book["Rota"].iter_rows(values_only=True))
     assert rota[0] == EXPORT_COLUMNS
-    assert len(rota) - 1 == len(outcome["assignments"])
+    assert len(rota) - 1 == len(outcome.assignments)
     gaps = list(book["Gaps"].iter_rows(values_only=True))
-    short = [r for r in outcome["sessions"] if r["short"]]
+    short = [r for r in outcome.sessions if r.short]
     assert len(gaps) - 1 == len(short)
     if short:
         head = gaps[0]
         places = sum(row[head.index("short")] for row in gaps[1:])
-        assert places == outcome["cost"]["agency_gaps"]["places"]
+        assert places == outcome.cost.agency_gaps.places
     compliance = list(book["Compliance"].iter_rows(values_only=True))
     assert [r[0] for r in compliance[1:]] == list(RULE_LABELS.values())
     breaches = compliance[0].index("breaches")
@@ -729,7 +776,7 @@ def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None
     head = cost[0]
     assert [r[0] for r in cost[1:]] == ["Substantive", "Bank", "Agency (gaps)"]
     pence = [r[head.index("pence")] for r in cost[1:]]
-    assert sum(pence) == outcome["cost"]["total_pence"]
+    assert sum(pence) == outcome.cost.total_pence
     book.close()
 
 
@@ -741,9 +788,10 @@ def test_plan_demand_runs_the_lists_the_rebalancing_plan_needs(app_db) -> None:
     # 30 orthopaedic cases of 100 minutes in week 1 = 3,000 minutes; a list day of 600 minutes at
     # 85% utilisation uses 510, so 6 list days, one on each of the hub's 6 operating days.
     plan = [
-        {"provider": "RXK", "tfc": "C_110", "hub": HUB, "week": 1, "patients": 30.0},
-        {"provider": "RXK", "tfc": "C_110", "hub": "CANNOCK", "week": 1, "patients": 500.0},
+        PlanRow(provider="RXK", tfc="C_110", hub=hub, week=1, wait_band_weeks=0, patients=n)
+        for hub, n in ((HUB, 30.0), ("CANNOCK", 500.0))
     ]
+    stats = SolveStats(status=Status.OPTIMAL, time_limit_seconds=3, num_workers=1, seed=0)
     with unit_of_work(url) as session:
         session.add(
             SolveJob(
@@ -752,7 +800,7 @@ def test_plan_demand_runs_the_lists_the_rebalancing_plan_needs(app_db) -> None:
                 status="done",
                 progress=100,
                 requested_by="manager@bcpc.test",
-                result=json.dumps({"plan": plan}),
+                result=RebalanceResult(stats=stats, plan=plan).model_dump_json(),
                 finished_at=utc_now(),
             )
         )

@@ -53,6 +53,7 @@ from ics_capacity.services import auth, jobs
 from ics_capacity.services import scenarios as sc
 from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.editing import read_case_mix
+from ics_capacity.services.results import LockRow, RotaOutcome
 from ics_capacity.services.rota import next_monday, set_lock
 from ics_capacity.settings import REPO_ROOT
 from ics_capacity.ui.pages.audit import AuditState
@@ -685,11 +686,12 @@ def _lock(staff: int, *, with_outcome: bool = False) -> Setup:
         code = w.extra["staff"][staff]
         values: dict[str, Any] = {"lock_staff": code, "lock_date": w.extra["date"]}
         if with_outcome:  # what the tab showed: the cell locked to a day off
-            values["_outcome"] = {
-                "dates": [w.extra["date"]],
-                "staff": [],
-                "locked": [{"staff_id": code, "day": 0, "shift_id": None}],
-            }
+            values["_outcome"] = RotaOutcome.model_construct(
+                dates=(w.extra["date"],),
+                shifts={},
+                staff=(),
+                locked=(LockRow(staff_id=code, day=0, shift_id=None),),
+            )
         else:
             values["lock_choice"] = "off"
         return {**_picked(w), RotaState: values}

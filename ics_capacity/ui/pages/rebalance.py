@@ -218,7 +218,7 @@ class RebalanceState(rx.State):
                         token,
                         job.scenario_id,
                         f"{job.requested_by_name} finished a rebalancing run "
-                        f"({(job.result or {}).get('stats', {}).get('status', job.status)}): "
+                        f"({job.rebalance.status if job.rebalance else job.status}): "
                         f"{job.message}",
                     )
 

@@ -11,11 +11,13 @@ import asyncio
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 import reflex as rx
 
 from ics_capacity.services.errors import InvalidInputError, NotFoundError, ServiceError
-from ics_capacity.services.jobs import cancel_job, job_view, latest_job, start_job
+from ics_capacity.services.jobs import JobView, cancel_job, job_view, latest_job, start_job
+from ics_capacity.services.results import RotaOutcome, SessionRow
 from ics_capacity.services.rota import (
     KIND_LABELS,
     ROLE_LABELS,
@@ -38,7 +40,8 @@ WATCH_SECONDS = 1.0
 # Site colours with white text: each passes WCAG 2.2 AA contrast (4.5:1) for normal text.
 SITE_COLOURS = (theme.NHS_DARK_BLUE, theme.NHS_GREEN, "#330072", "#7C2855", "#425563", "#8A1538")
 SHORT_KIND = {"AM": "AM", "PM": "PM", "DAY": "Day", "LD": "LD", "N": "Night"}
-ROLE_FILTERS = [("", "All roles")] + [(r.value, label) for r, label in ROLE_LABELS.items()]
+ROLE_NAMES = {r.value: label for r, label in ROLE_LABELS.items()}
+ROLE_FILTERS = [("", "All roles"), *ROLE_NAMES.items()]
 
 
 @dataclasses.dataclass
@@ -90,43 +93,43 @@ def _pounds(pence: float) -> str:
 
 
 def _grid(
-    outcome: dict, week: int, role: str, site_colour: dict[str, str], only_rostered: bool
+    outcome: RotaOutcome, week: int, role: str, site_colour: dict[str, str], only_rostered: bool
 ) -> list[GridRow]:
-    dates = outcome["dates"]
+    dates = outcome.dates
     days = range(week * 7, min(len(dates), week * 7 + 7))
-    shifts = outcome["shifts"]
-    locks = {(lk["staff_id"], lk["day"]): lk["shift_id"] or "" for lk in outcome["locked"]}
+    shifts = outcome.shifts
+    locks = {(lk.staff_id, lk.day): lk.shift_id or "" for lk in outcome.locked}
     rows = []
-    for person in outcome["staff"]:
-        if role and person["role"] != role:
+    for person in outcome.staff:
+        if role and person.role != role:
             continue
         if only_rostered and not any(
-            person["cells"][d]["shift"] or (person["code"], d) in locks for d in days
+            person.cells[d].shift or (person.code, d) in locks for d in days
         ):
             continue
         cells = []
         for day in days:
-            c = person["cells"][day]
+            c = person.cells[day]
             date = dt.date.fromisoformat(dates[day])
             when = f"{date:%a %d %b}"
-            if c["shift"]:
-                meta = shifts[c["shift"]]
-                text = f"{meta['site'][:3]} {SHORT_KIND[meta['kind']]}"
-                aria = f"{person['label']}, {when}: {meta['label']}"
-                background, colour = site_colour.get(meta["site"], theme.NHS_BLUE), "#FFFFFF"
-            elif c["leave"]:
-                text, aria = "Leave", f"{person['label']}, {when}: on leave"
+            if c.shift:
+                meta = shifts[c.shift]
+                text = f"{meta.site[:3]} {SHORT_KIND[meta.kind]}"
+                aria = f"{person.label}, {when}: {meta.label}"
+                background, colour = site_colour.get(meta.site, theme.NHS_BLUE), "#FFFFFF"
+            elif c.leave:
+                text, aria = "Leave", f"{person.label}, {when}: on leave"
                 background, colour = theme.NHS_BORDER, theme.NHS_TEXT
             else:
-                text, aria = "–", f"{person['label']}, {when}: off"
+                text, aria = "–", f"{person.label}, {when}: off"
                 background, colour = "#FFFFFF", theme.NHS_SECONDARY_TEXT
-            target = locks.get((person["code"], day))
-            if target is not None and target != c["shift"]:
+            target = locks.get((person.code, day))
+            if target is not None and target != c.shift:
                 # Locked since this rota was built: the next build applies it.
-                to = shifts[target]["label"] if target in shifts else "a day off"
-                text = f"🔒 → {SHORT_KIND[shifts[target]['kind']] if target in shifts else 'off'}"
+                to = shifts[target].label if target in shifts else "a day off"
+                text = f"🔒 → {SHORT_KIND[shifts[target].kind] if target in shifts else 'off'}"
                 aria = f"{aria} (locked to {to} from the next build)"
-            elif c["locked"]:
+            elif c.locked:
                 text, aria = f"🔒 {text}", f"{aria} (locked)"
             cells.append(
                 Cell(
@@ -135,20 +138,20 @@ def _grid(
                     background=background,
                     colour=colour,
                     border=f"3px solid {theme.NHS_WARM_YELLOW}"
-                    if c["locked"]
+                    if c.locked
                     else f"1px solid {theme.NHS_BORDER}",
-                    staff=person["code"],
+                    staff=person.code,
                     date=dates[day],
-                    locked=c["locked"],
+                    locked=c.locked,
                 )
             )
-        hours = person["minutes"] / 60
+        hours = person.minutes / 60
         rows.append(
             GridRow(
-                code=person["code"],
-                label=person["label"],
-                role=ROLE_LABELS.get(person["role"], person["role"]),
-                trust=person["trust"],
+                code=person.code,
+                label=person.label,
+                role=ROLE_NAMES.get(person.role, person.role),
+                trust=person.trust,
                 hours=f"{hours:,.1f} h",
                 cells=cells,
             )
@@ -156,13 +159,13 @@ def _grid(
     return rows
 
 
-def _need_rows(outcome: dict, week: int) -> list[NeedRow]:
-    dates = outcome["dates"]
+def _need_rows(outcome: RotaOutcome, week: int) -> list[NeedRow]:
+    dates = outcome.dates
     days = list(range(week * 7, min(len(dates), week * 7 + 7)))
-    grouped: dict[tuple[str, str, str], dict[int, dict]] = {}
-    for s in outcome["sessions"]:
-        if s["day"] in days:
-            grouped.setdefault((s["site"], s["kind"], s["skill"]), {})[s["day"]] = s
+    grouped: dict[tuple[str, str, str], dict[int, SessionRow]] = {}
+    for s in outcome.sessions:
+        if s.day in days:
+            grouped.setdefault((s.site, s.kind, s.skill), {})[s.day] = s
     order = {"AM": 0, "PM": 1, "LD": 2, "N": 3}
     rows = []
     for (site, kind, skill), by_day in sorted(
@@ -171,16 +174,16 @@ def _need_rows(outcome: dict, week: int) -> list[NeedRow]:
         label = f"{site} · {KIND_LABELS[kind]} · {_skill_label(skill)}"
         cells = []
         for day in days:
-            s = by_day.get(day)
-            if s is None:
+            slot = by_day.get(day)
+            if slot is None:
                 cells.append(NeedCell("", f"{label}: nothing needed", "#FFFFFF", theme.NHS_TEXT))
                 continue
-            text = f"{s['staffed']}/{s['required']}"
-            if s["short"]:
+            text = f"{slot.staffed}/{slot.required}"
+            if slot.short:
                 cells.append(
                     NeedCell(
                         text,
-                        f"{label}, {dates[day]}: {s['short']} short",
+                        f"{label}, {dates[day]}: {slot.short} short",
                         theme.NHS_RED,
                         "#FFFFFF",
                     )
@@ -195,7 +198,7 @@ def _need_rows(outcome: dict, week: int) -> list[NeedRow]:
     return rows
 
 
-def _dates_of(when: str, dates: list[str]) -> str:
+def _dates_of(when: str, dates: Sequence[str]) -> str:
     """The solver's "day 3" / "days 2-8" as the dates they are ("Thu 10 Dec")."""
 
     def date(match: re.Match[str]) -> str:
@@ -250,7 +253,7 @@ class RotaState(rx.State):
     lock_locked: bool = False
     lock_choice: str = ""
     lock_options: list[dict[str, str]] = []
-    _outcome: dict = {}
+    _outcome: RotaOutcome | None = None
 
     @rx.event
     async def load(self):
@@ -298,60 +301,58 @@ class RotaState(rx.State):
         if not self.start_date:
             self.start_date = choices["start_date"]
 
-    def _show_job(self, job) -> None:  # noqa: ANN001
+    def _show_job(self, job: JobView) -> None:
         self._job_id = job.id
         self.running = job.active
         self.progress = job.progress
         self.status_text = f"Latest build by {job.requested_by_name}: {job.status}. {job.message}"
-        if job.result:
-            self._fill(job.result)
+        if job.rota is not None:
+            self._fill(job.rota)
 
     def _clear(self) -> None:
-        self._outcome, self.has_rota, self._job_id, self.running = {}, False, 0, False
+        self._outcome, self.has_rota, self._job_id, self.running = None, False, 0, False
         self.grid, self.needs, self.compliance, self.cost, self.limits = [], [], [], [], []
         self.infeasible, self.day_headers = [], []
         self.stats = self.headline = self.status_text = ""
         self.lock_staff = ""
 
-    def _fill(self, outcome: dict) -> None:
+    def _fill(self, outcome: RotaOutcome) -> None:
         self._outcome = outcome
-        stats = outcome["stats"]
+        stats = outcome.stats
         self.infeasible = [
-            f"{b['name']} for {b['where']}" + (f" ({b['when']})" if b.get("when") else "")
-            for b in outcome.get("infeasible_because", [])
+            f"{b.name} for {b.where}" + (f" ({b.when})" if b.when else "")
+            for b in outcome.infeasible_because
         ]
-        self.has_rota = bool(outcome["staff"]) and stats["status"] in ("optimal", "feasible")
-        self.week_count = max(1, len(outcome["dates"]) // 7)
+        self.has_rota = outcome.has_rota
+        self.week_count = max(1, len(outcome.dates) // 7)
         self.week = min(self.week, self.week_count - 1)
-        gap = "–" if stats.get("gap") is None else f"{stats['gap']:.2%}"
-        bound = "–" if stats.get("bound") is None else _pounds(stats["bound"])
-        objective = "–" if stats.get("objective") is None else _pounds(stats["objective"])
+        gap = "–" if stats.gap is None else f"{stats.gap:.2%}"
+        bound = "–" if stats.bound is None else _pounds(stats.bound)
+        objective = "–" if stats.objective is None else _pounds(stats.objective)
         self.stats = (
-            f"Status {stats['status']}; objective {objective}, best bound {bound}, gap {gap}; "
-            f"{stats['wall_seconds']:.1f} s of a {stats['time_limit_seconds']:g} s limit on "
-            f"{stats['num_workers']} workers (seed {stats['seed']}, OR-Tools "
-            f"{stats['ortools_version']}). Rule pack: {outcome['rule_pack']}."
+            f"Status {stats.status}; objective {objective}, best bound {bound}, gap {gap}; "
+            f"{stats.wall_seconds:.1f} s of a {stats.time_limit_seconds:g} s limit on "
+            f"{stats.num_workers} workers (seed {stats.seed}, OR-Tools "
+            f"{stats.ortools_version}). Rule pack: {outcome.rule_pack}."
         )
-        cost = outcome["cost"]
-        gaps = cost["agency_gaps"]
-        names = sorted({m["site_name"] for m in outcome["shifts"].values()})
-        first, last = (
-            dt.date.fromisoformat(d) for d in (outcome["dates"][0], outcome["dates"][-1])
-        )
-        weeks = outcome["settings"]["weeks"]
+        cost = outcome.cost
+        gaps = cost.agency_gaps
+        names = sorted({m.site_name for m in outcome.shifts.values()})
+        first, last = (dt.date.fromisoformat(d) for d in (outcome.dates[0], outcome.dates[-1]))
+        weeks = outcome.settings.weeks
         self.headline = (
             f"Rota for {' and '.join(names)}, {first:%a %d %b} to {last:%a %d %b %Y} "
             f"({weeks} week{'s' if weeks != 1 else ''}): "
-            f"{len(outcome['assignments']):,} shifts for {len(outcome['staff'])} staff; "
-            f"{gaps['places']:,} places short"
-            + (f" ({_pounds(gaps['pence'])} at agency prices)" if gaps["places"] else "")
+            f"{len(outcome.assignments):,} shifts for {len(outcome.staff)} staff; "
+            f"{gaps.places:,} places short"
+            + (f" ({_pounds(gaps.pence)} at agency prices)" if gaps.places else "")
             + "; checked by the independent checker: "
-            + ("no rule broken." if not outcome["hard_violations"] else "RULES BROKEN.")
+            + ("no rule broken." if not outcome.hard_violations else "RULES BROKEN.")
         )
         late = [
-            _dates_of(b["where"], outcome["dates"])
-            for b in outcome["binding_limits"]
-            if b["name"] == "time limit"
+            _dates_of(b.where, outcome.dates)
+            for b in outcome.binding_limits
+            if b.name == "time limit"
         ]
         if late:
             self.headline += (
@@ -360,59 +361,59 @@ class RotaState(rx.State):
             )
         self.compliance = [
             {
-                "rule": r["rule"],
-                "mode": r["mode"],
-                "breaches": str(r["breaches"]),
-                "at_limit": str(r["at_limit"]),
+                "rule": r.rule,
+                "mode": r.mode,
+                "breaches": str(r.breaches),
+                "at_limit": str(r.at_limit),
             }
-            for r in outcome["compliance"]
+            for r in outcome.compliance
         ]
         self.cost = [
             {
                 "source": "Substantive staff",
-                "shifts": f"{cost['substantive']['shifts']:,}",
-                "hours": f"{cost['substantive']['hours']:,.1f}",
-                "cost": _pounds(cost["substantive"]["pence"]),
+                "shifts": f"{cost.substantive.shifts:,}",
+                "hours": f"{cost.substantive.hours:,.1f}",
+                "cost": _pounds(cost.substantive.pence),
             },
             {
                 "source": "Bank staff",
-                "shifts": f"{cost['bank']['shifts']:,}",
-                "hours": f"{cost['bank']['hours']:,.1f}",
-                "cost": _pounds(cost["bank"]["pence"]),
+                "shifts": f"{cost.bank.shifts:,}",
+                "hours": f"{cost.bank.hours:,.1f}",
+                "cost": _pounds(cost.bank.pence),
             },
             {
                 "source": "Gaps, priced at the agency cap",
-                "shifts": f"{gaps['places']:,}",
+                "shifts": f"{gaps.places:,}",
                 "hours": "",
-                "cost": _pounds(gaps["pence"]),
+                "cost": _pounds(gaps.pence),
             },
             {
                 "source": "Total",
                 "shifts": "",
                 "hours": "",
-                "cost": _pounds(cost["total_pence"]),
+                "cost": _pounds(cost.total_pence),
             },
         ]
         self.limits = [
             {
-                "limit": b["name"],
-                "where": b["where"],
-                "when": _dates_of(b["when"], outcome["dates"]),
-                "by": str(b["shortfall"]),
-                "unit": b["unit"],
+                "limit": b.name,
+                "where": b.where,
+                "when": _dates_of(b.when, outcome.dates),
+                "by": str(b.shortfall),
+                "unit": b.unit,
             }
-            for b in outcome["binding_limits"]
-            if b["shortfall"] > 0
+            for b in outcome.binding_limits
+            if b.shortfall > 0
         ][:30]
         self._draw()
 
     def _draw(self) -> None:
         outcome = self._outcome
-        if not outcome.get("shifts"):
+        if outcome is None or not outcome.shifts:
             return
-        sites = sorted({m["site"] for m in outcome["shifts"].values()})
+        sites = sorted({m.site for m in outcome.shifts.values()})
         colours = {s: SITE_COLOURS[i % len(SITE_COLOURS)] for i, s in enumerate(sites)}
-        dates = outcome["dates"][self.week * 7 : self.week * 7 + 7]
+        dates = outcome.dates[self.week * 7 : self.week * 7 + 7]
         self.day_headers = [
             {
                 "label": f"{dt.date.fromisoformat(d):%a %d %b}",
@@ -604,21 +605,22 @@ class RotaState(rx.State):
     def pick_cell(self, staff: str, date: str):
         """Opens the lock panel for one person's day."""
         outcome = self._outcome
-        person = next((p for p in outcome.get("staff", []) if p["code"] == staff), None)
-        if person is None or date not in outcome.get("dates", []):
+        person = (
+            None if outcome is None else next((p for p in outcome.staff if p.code == staff), None)
+        )
+        if outcome is None or person is None or date not in outcome.dates:
             return rx.toast.error("That cell is not in the rota shown.")
-        day = outcome["dates"].index(date)
-        cell = person["cells"][day]
-        self.lock_staff, self.lock_label, self.lock_date = staff, person["label"], date
+        cell = person.cells[outcome.dates.index(date)]
+        self.lock_staff, self.lock_label, self.lock_date = staff, person.label, date
         self.lock_when = f"{dt.date.fromisoformat(date):%A %d %B %Y}"
-        self.lock_current, self.lock_locked = cell["shift"], cell["locked"]
-        self.lock_choice = cell["shift"] or "off"
-        sites = {m["site"] for m in outcome["shifts"].values()}
-        theatre = person["role"] != "ward_nurse"
+        self.lock_current, self.lock_locked = cell.shift, cell.locked
+        self.lock_choice = cell.shift or "off"
+        sites = {m.site for m in outcome.shifts.values()}
+        theatre = person.role != "ward_nurse"
         self.lock_options = [{"value": "off", "label": "Day off"}] + [
-            {"value": code, "label": meta["label"]}
-            for code, meta in sorted(outcome["shifts"].items())
-            if meta["site"] in sites and (meta["kind"] in ("AM", "PM", "DAY")) == theatre
+            {"value": code, "label": meta.label}
+            for code, meta in sorted(outcome.shifts.items())
+            if meta.site in sites and (meta.kind in ("AM", "PM", "DAY")) == theatre
         ]
         return None
 
@@ -636,17 +638,21 @@ class RotaState(rx.State):
         session = await self.get_state(SessionState)
         picker = await self.get_state(ScenarioPicker)
         try:
-            seen = next(
-                (
-                    lk
-                    for lk in self._outcome.get("locked", [])
-                    if lk["staff_id"] == self.lock_staff
-                    and self._outcome["dates"][lk["day"]] == self.lock_date
-                ),
-                None,
+            shown = self._outcome
+            seen = (
+                None
+                if shown is None
+                else next(
+                    (
+                        lk
+                        for lk in shown.locked
+                        if lk.staff_id == self.lock_staff and shown.dates[lk.day] == self.lock_date
+                    ),
+                    None,
+                )
             )
             # What the user saw: the lock in the rota shown (None when the cell was not locked).
-            expected = None if seen is None else (seen["shift_id"] or "")
+            expected = None if seen is None else (seen.shift_id or "")
             try:
                 on = dt.date.fromisoformat(self.lock_date)
             except ValueError as error:
@@ -661,7 +667,7 @@ class RotaState(rx.State):
             )
         except ServiceError as error:
             return refusal(error)
-        if self._outcome:
+        if self._outcome is not None:
             self._outcome = outcome_with_lock(self._outcome, self.lock_staff, self.lock_date, shift)
         self.lock_locked = shift is not None
         self._draw()
@@ -684,14 +690,15 @@ class RotaState(rx.State):
         picker = await self.get_state(ScenarioPicker)
         try:
             job = latest_job(session.token, picker._scenario_id, "rota")
-            if job is None or not job.result or not job.result.get("assignments"):
+            if job is None or job.rota is None or not job.rota.assignments:
                 raise NotFoundError("Build a rota first.")
         except ServiceError as error:
             return refusal(error)
-        stem = f"rota-scenario-{job.scenario_id}-{job.result['dates'][0]}"
+        outcome = job.rota
+        stem = f"rota-scenario-{job.scenario_id}-{outcome.dates[0]}"
         if fmt == "xlsx":
-            return rx.download(data=export_xlsx(job.result), filename=f"{stem}.xlsx")
-        return rx.download(data=export_csv(job.result), filename=f"{stem}.csv")
+            return rx.download(data=export_xlsx(outcome), filename=f"{stem}.xlsx")
+        return rx.download(data=export_csv(outcome), filename=f"{stem}.csv")
 
 
 # --- Components --------------------------------------------------------------------------------
