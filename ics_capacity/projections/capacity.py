@@ -212,14 +212,21 @@ def plan_treatment_by_series(
     if plan_rows.empty:
         return out
     rows = plan_rows[(plan_rows["week"] >= 1) & (plan_rows["week"] <= horizon_weeks)]
-    summed = rows.groupby(["provider", "tfc", "week"])["patients"].sum()
+    summed = rows.groupby(["provider", "tfc", "week"], as_index=False)["patients"].sum()
+    if summed.empty:
+        return out
     index = {
         (p, t): i for i, (p, t) in enumerate(keys[["provider", "tfc"]].itertuples(index=False))
     }
-    for (provider, tfc, week), patients in summed.items():
-        i = index.get((provider, tfc))
-        if i is not None:
-            out[i, int(week) - 1] += float(patients)
+    series = summed[["provider", "tfc"]].apply(
+        lambda r: index.get((r.iloc[0], r.iloc[1]), -1), axis=1
+    )
+    known = series.to_numpy() >= 0
+    np.add.at(
+        out,
+        (series.to_numpy()[known].astype(int), summed["week"].to_numpy()[known].astype(int) - 1),
+        summed["patients"].to_numpy(dtype=float)[known],
+    )
     return out
 
 
@@ -239,12 +246,23 @@ def treatment_capacity(
             applies to the first min(H, W) weeks, and after them the resources alone.
 
     Returns:
-        (S, W): non-admitted x 1 + max(admitted x ratio + plan extra, 0).
+        (S, W): non-admitted x 1 + admitted x ratio + plan extra. Where a trust gives up more
+        of its own treatment to others than it does today (admitted x ratio + extra < 0), its
+        admitted treatment stops at 0 and the week's gains of the other series shrink by that
+        shortfall in proportion, so each week's net extra of the plan is kept.
     """
     capacity = np.asarray(capacity_per_week, dtype=float)
     share = np.asarray(admitted_share, dtype=float)[:, None]
     admitted = capacity * share * np.asarray(ratio, dtype=float)[:, None]
     if plan_extra is not None:
         weeks = min(plan_extra.shape[1], capacity.shape[1])
-        admitted[:, :weeks] += plan_extra[:, :weeks]
-    return capacity * (1.0 - share) + np.maximum(admitted, 0.0)
+        extra = np.asarray(plan_extra, dtype=float)[:, :weeks]
+        moved = admitted[:, :weeks] + extra
+        shortfall = np.where(moved < 0, -moved, 0.0).sum(axis=0)  # (weeks,)
+        gains = np.where((moved > 0) & (extra > 0), extra, 0.0)
+        total_gain = gains.sum(axis=0)
+        keep = np.divide(
+            total_gain - shortfall, total_gain, out=np.ones_like(total_gain), where=total_gain > 0
+        ).clip(0.0, 1.0)
+        admitted[:, :weeks] = np.maximum(moved - gains * (1.0 - keep), 0.0)
+    return capacity * (1.0 - share) + admitted

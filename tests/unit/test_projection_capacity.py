@@ -101,11 +101,27 @@ def test_admitted_work_scales_and_outpatient_work_does_not() -> None:
 
 
 def test_a_plan_adds_its_extra_treatment_for_its_weeks_then_falls_back() -> None:
-    """Plan extra +5 then -40 a week for 2 weeks: 111, then 70 + max(36 - 40, 0) = 70, then 106."""
+    """Plan extra +5 then -10 a week for 2 weeks: 111, 96, then the resources alone (106)."""
     capacity = treatment_capacity(
-        np.full((1, 3), 100.0), np.array([0.3]), np.array([1.2]), np.array([[5.0, -40.0]])
+        np.full((1, 3), 100.0), np.array([0.3]), np.array([1.2]), np.array([[5.0, -10.0]])
     )
-    assert capacity.tolist() == [[111.0, 70.0, 106.0]]
+    assert capacity.tolist() == [[111.0, 96.0, 106.0]]
+
+
+def test_a_trust_giving_up_more_than_it_treats_stops_at_zero_and_the_net_extra_is_kept() -> None:
+    """Week 1: A gives up 40 of its 30 admitted, B gains 50 (net +10).
+
+    A stops at 0 (short by 10), so B gains 50 - 10 = 40: admitted 30 + 40 = 70; the total moves
+    from 60 to 70, the plan's net +10.
+    """
+    capacity = treatment_capacity(
+        np.full((2, 1), 100.0),
+        np.array([0.3, 0.3]),
+        np.ones(2),
+        np.array([[-40.0], [50.0]]),
+    )
+    assert capacity[:, 0].tolist() == pytest.approx([70.0, 140.0])
+    assert capacity.sum() == pytest.approx(200.0 + 10.0)
 
 
 def test_plan_rows_count_for_the_home_trust_whatever_the_hub() -> None:
