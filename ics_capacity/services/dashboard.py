@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import col
 
-from ics_capacity.db.models import AuditEvent, SolveJob
+from ics_capacity.db.models import AuditEvent, Scenario, SolveJob
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.projections import (
@@ -35,14 +35,22 @@ _CACHE_LOCK = threading.Lock()
 
 
 def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
-    """(scenario, horizon, newest audit event, newest finished run), after checking the caller."""
+    """(scenario, horizon, newest audit event, newest finished run), after checking the caller.
+
+    Events and runs are the collaborative's, not only the scenario's: a projection also reads
+    its parent (the comparison) and the baseline (the calibration of its capacity).
+    """
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        collaborative = use.scenario.collaborative_id
+        scenarios = sa.select(col(Scenario.id)).where(
+            col(Scenario.collaborative_id) == collaborative
+        )
         last_change = use.session.execute(
-            sa.select(sa.func.max(AuditEvent.id)).where(col(AuditEvent.scenario_id) == scenario_id)
+            sa.select(sa.func.max(AuditEvent.id)).where(col(AuditEvent.scenario_id).in_(scenarios))
         ).scalar()
         last_run = use.session.execute(
             sa.select(sa.func.max(SolveJob.id)).where(
-                col(SolveJob.scenario_id) == scenario_id, col(SolveJob.status) == "done"
+                col(SolveJob.scenario_id).in_(scenarios), col(SolveJob.status) == "done"
             )
         ).scalar()
         return (use.scenario.id, horizon_weeks, use.scenario.version, last_change, last_run)

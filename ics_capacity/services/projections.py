@@ -2,8 +2,11 @@
 
 The member trusts' waiting lists, recent RTT activity, case-mix and site capacity of a scenario
 are read in one transaction and handed to the pure projection engine (`ics_capacity.projections`).
-A scenario branched from another is projected beside the baseline, so the dashboard shows the
-position with and without the plan.
+Treatment a week is today's published completions, moved by the scenario's theatres, beds,
+case mix and staffed rota sessions against the collaborative's baseline, and by its saved
+rebalancing plan (`ics_capacity.projections.capacity`, docs/projections.md). A scenario is
+projected beside its parent (or the baseline), so the dashboard shows the position with and
+without the plan.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +35,14 @@ from ics_capacity.db.models import (
     TheatreCapacity,
     WaitingList,
 )
+from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
+from ics_capacity.projections.capacity import (
+    capacity_ratio,
+    plan_treatment_by_series,
+    treatment_capacity,
+)
 from ics_capacity.projections.cohort import (
     METRICS,
     MonteCarloResult,
@@ -47,6 +57,12 @@ from ics_capacity.projections.inputs import (
     resource_pools_from_tables,
 )
 from ics_capacity.projections.queue_kpis import capacity_to_meet_target, rag_status
+from ics_capacity.services.jobs import latest_result
+from ics_capacity.services.rebalance import (
+    ScenarioNotFoundError,
+    sessions_per_theatre,
+    staffed_sessions_per_week,
+)
 from ics_capacity.services.scenarios import ScenarioError, scenario_transaction
 
 MONTE_CARLO_RUNS = 200
@@ -60,7 +76,13 @@ DEFAULT_VARIATION = Variation(
 
 @dataclass
 class ScenarioProjection:
-    """A scenario's projection, and the baseline's when the scenario is a plan."""
+    """A scenario's projection, and the projection it is compared with ("without the plan").
+
+    The comparison is the scenario's parent when it has one, else the collaborative's baseline;
+    `baseline_name` and `baseline` hold it (None for the baseline itself), `comparison` says
+    which in words. `notes` say what moved treatment away from today's published activity
+    (capacity changes, a rota, a rebalancing plan and capacity it uses beyond the trusts' own).
+    """
 
     scenario_name: str
     baseline_name: str | None
@@ -70,6 +92,9 @@ class ScenarioProjection:
     baseline: Projection | None
     rag: pd.DataFrame
     start_date: dt.date
+    comparison: str | None = None
+    notes: list[str] = field(default_factory=list)
+    baseline_monte_carlo: MonteCarloResult | None = None
 
 
 def _frames(session: Session, scenario_id: int, member_ids: list[int]) -> dict[str, pd.DataFrame]:
@@ -151,36 +176,259 @@ def _members(session: Session, collaborative_id: int) -> dict[int, str]:
     return dict(rows)
 
 
-def project_scenario(
-    token: str,
-    scenario_id: int,
-    *,
-    horizon_weeks: int = 104,
-    runs: int = MONTE_CARLO_RUNS,
-    seed: int = 2026,
-) -> ScenarioProjection:
-    """Projects a scenario week by week (deterministic and Monte Carlo), with its baseline."""
-    if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
-        raise ScenarioError("The horizon is 4 to 104 weeks.")
-    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        session, scenario = use.session, use.scenario
-        names = _members(session, scenario.collaborative_id)
-        if not names:
-            raise ScenarioError("The collaborative has no member trusts to project.")
-        frames = _frames(session, scenario.id, list(names))
-        baseline = None
-        if not scenario.is_baseline:
-            baseline = session.exec(
-                select(Scenario).where(
-                    Scenario.collaborative_id == scenario.collaborative_id,
-                    Scenario.is_baseline.is_(True),
-                )
-            ).first()
-        baseline_frames = _frames(session, baseline.id, list(names)) if baseline else None
-        scenario_name, baseline_name = scenario.name, baseline.name if baseline else None
-    if frames["waiting_list"].empty:
-        raise ScenarioError("This scenario has no waiting list to project; import an RTT file.")
+@dataclass
+class _ScenarioRows:
+    """What projecting one scenario reads: its table frames, rota sessions and saved plan."""
+
+    id: int
+    name: str
+    frames: dict[str, pd.DataFrame]
+    staffed: dict[str, float]
+    plan: dict[str, Any] | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Snapshot:
+    """A scenario, the baseline its capacity is calibrated against, and what it is compared with."""
+
+    scenario: _ScenarioRows
+    reference: _ScenarioRows
+    comparison: _ScenarioRows | None
+    comparison_wording: str | None
+    names: dict[int, str]
+    ods: dict[int, str]
+    org_names: dict[str, str]
+
+
+def _scenario_rows(session: Session, scenario: Scenario, member_ids: list[int]) -> _ScenarioRows:
+    assert scenario.id is not None
+    plan = latest_result(session, scenario.id, "rebalance")
+    notes = []
+    if scenario.is_baseline and plan is not None:
+        # The baseline stays the record of published activity; a plan changes a scenario.
+        plan = None
+        notes.append(
+            "The baseline is projected on published activity; a rebalancing plan solved on it "
+            "changes the projection once saved as a scenario of its own."
+        )
+    return _ScenarioRows(
+        id=scenario.id,
+        name=scenario.name,
+        frames=_frames(session, scenario.id, member_ids),
+        staffed=staffed_sessions_per_week(session, scenario.id),
+        plan=plan,
+        notes=notes,
+    )
+
+
+def _snapshot(session: Session, scenario: Scenario) -> _Snapshot:
+    """Reads a scenario, the baseline it is calibrated by and its parent (or the baseline)."""
+    names = _members(session, scenario.collaborative_id)
+    if not names:
+        raise ScenarioError("The collaborative has no member trusts to project.")
+    member_ids = list(names)
+    rows = _scenario_rows(session, scenario, member_ids)
+    baseline = (
+        scenario
+        if scenario.is_baseline
+        else session.exec(
+            select(Scenario).where(
+                Scenario.collaborative_id == scenario.collaborative_id,
+                Scenario.is_baseline.is_(True),
+            )
+        ).first()
+    )
+    reference = (
+        rows
+        if baseline is None or baseline.id == scenario.id
+        else _scenario_rows(session, baseline, member_ids)
+    )
+    parent = session.get(Scenario, scenario.parent_id) if scenario.parent_id else None
+    if parent is not None and parent.collaborative_id != scenario.collaborative_id:
+        parent = None
+    comparison, wording = None, None
+    if parent is not None:
+        comparison = (
+            reference if parent.id == reference.id else _scenario_rows(session, parent, member_ids)
+        )
+        wording = f"Compared with its parent scenario, '{parent.name}'"
+    elif baseline is not None and baseline.id != scenario.id:
+        comparison = reference
+        wording = f"Compared with the collaborative's baseline, '{baseline.name}'"
+    orgs = session.exec(select(Organisation.id, Organisation.ods_code, Organisation.name)).all()
+    return _Snapshot(
+        scenario=rows,
+        reference=reference,
+        comparison=comparison,
+        comparison_wording=wording,
+        names=names,
+        ods={int(i): code for i, code, _ in orgs if i is not None},
+        org_names={code: name for _, code, name in orgs},
+    )
+
+
+def _site_table(frames: dict[str, pd.DataFrame], staffed: dict[str, float]) -> pd.DataFrame:
+    """One row per site code with its theatres, beds and places; sessions capped by the rota."""
+    sites = frames["sites"][["id", "code", "name", "is_elective_hub"]]
+    theatres = frames["theatres"].reindex(
+        columns=[
+            "site_id",
+            "theatres",
+            "sessions_per_week",
+            "session_minutes",
+            "utilisation_target",
+        ]
+    )
+    beds = frames["beds"].reindex(
+        columns=["site_id", "elective_overnight_beds", "day_case_places", "occupancy_target"]
+    )
+    table = (
+        sites.merge(theatres, left_on="id", right_on="site_id", how="left")
+        .drop(columns="site_id")
+        .merge(beds, left_on="id", right_on="site_id", how="left")
+        .drop(columns="site_id")
+        .set_index("code")
+    )
+    numbers = [c for c in table.columns if c not in ("id", "name", "is_elective_hub")]
+    table[numbers] = table[numbers].astype(float).fillna(0.0)
+    table["sessions_per_theatre_per_week"] = [
+        sessions_per_theatre(row.theatres, row.sessions_per_week, staffed.get(str(code)))
+        for code, row in table.iterrows()
+    ]
+    return table
+
+
+def _scenario_input(
+    rows: _ScenarioRows, snapshot: _Snapshot, horizon_weeks: int
+) -> tuple[ProjectionInput, list[str]]:
+    """The projection input of one scenario with its own capacity and plan, and notes on both."""
+    frames = dict(rows.frames)
+    sites = _site_table(frames, rows.staffed)
+    if len(frames["theatres"]):
+        # Utilisation is measured against the sessions the rota staffs, when there is a rota.
+        frames["theatres"] = frames["theatres"].assign(
+            sessions_per_week=frames["theatres"]["site_id"].map(
+                sites.set_index("id")["sessions_per_theatre_per_week"]
+            )
+        )
     inp = _input(frames, horizon_weeks)
+    notes = rows.notes + _rota_notes(sites)
+    reference = snapshot.reference
+    ref_frames = reference.frames
+    if len(ref_frames["sites"]):
+        ref_sites = _site_table(ref_frames, {})  # published activity ran on the timetable
+        scenario_sites = sites.reindex(ref_sites.index).fillna(0.0)
+        share = resource_pools_from_tables(
+            inp.keys(),
+            sites=ref_frames["sites"],
+            site_treatment_functions=ref_frames["site_tfc"],
+            theatre_capacity=ref_frames["theatres"],
+            bed_capacity=ref_frames["beds"],
+        ).share
+        admitted = inp.capacity_per_week[:, 0] * inp.admitted_share
+        ratios = capacity_ratio(
+            inp.keys(),
+            admitted,
+            share,
+            ref_sites,
+            scenario_sites,
+            ref_frames["case_mix"],
+            frames["case_mix"],
+        )
+        ratio = ratios["ratio"].to_numpy()
+        before, after = float(admitted.sum()), float((admitted * ratio).sum())
+        if abs(after - before) >= 0.05:
+            notes.append(
+                f"The scenario's theatres, beds and case mix change the member trusts' admitted "
+                f"treatment from {before:,.0f} to {after:,.0f} patients a week "
+                f"({after / before - 1:+.1%}) against the baseline's resources, which today's "
+                "published activity ran on; outpatient-only completions are unchanged."
+            )
+    else:
+        ratio = np.ones(inp.series_count)
+    extra, plan_notes = _plan_extra(rows, snapshot, inp, ratio, sites)
+    capacity = treatment_capacity(inp.capacity_per_week, inp.admitted_share, ratio, extra)
+    return dataclasses.replace(inp, capacity_per_week=capacity), notes + plan_notes
+
+
+def _rota_notes(sites: pd.DataFrame) -> list[str]:
+    capped = sites[sites["sessions_per_theatre_per_week"] < sites["sessions_per_week"] - 1e-9]
+    return [
+        f"The rota staffs {row.sessions_per_theatre_per_week * row.theatres:,.1f} of "
+        f"{row.sessions_per_week * row.theatres:,.0f} theatre sessions a week at {row['name']}; "
+        "treatment there is limited to the staffed sessions."
+        for _, row in capped.iterrows()
+    ]
+
+
+def _plan_extra(
+    rows: _ScenarioRows,
+    snapshot: _Snapshot,
+    inp: ProjectionInput,
+    ratio: np.ndarray,
+    sites: pd.DataFrame,
+) -> tuple[np.ndarray | None, list[str]]:
+    """The plan's admitted treatment a week beyond each trust's own, (S, plan weeks), and notes."""
+    plan = rows.plan or {}
+    plan_rows = pd.DataFrame(plan.get("plan") or [])
+    if plan_rows.empty:
+        return None, []
+    weeks = int((plan.get("settings") or {}).get("horizon_weeks") or plan_rows["week"].max())
+    keys = inp.keys().assign(provider=lambda k: k["provider"].map(snapshot.ods))
+    treated = plan_treatment_by_series(keys, plan_rows, weeks)
+    alone_rows = next(
+        (b.get("plan") for b in plan.get("baselines") or [] if b.get("name") == "no_collaboration"),
+        None,
+    )
+    if alone_rows is not None:
+        alone = plan_treatment_by_series(keys, pd.DataFrame(alone_rows), weeks)
+        how = "moved by what the plan treats beyond what each trust would treat alone"
+    else:
+        # No no-collaboration plan to calibrate against: the plan's own figures replace the
+        # admitted treatment.
+        alone = (
+            inp.capacity_per_week[:, :1] * inp.admitted_share[:, None] * ratio[:, None]
+        ).repeat(weeks, axis=1)
+        how = "the plan's own weekly treatment (it holds no no-collaboration plan to calibrate by)"
+    extra = treated - alone
+    notes = [
+        f"'{rows.name}' holds a rebalancing plan for {weeks} weeks. In weeks 1-{weeks} each "
+        f"trust's admitted treatment is {how}: {extra.sum():+,.0f} patients in all "
+        f"({extra.sum() / weeks:+,.0f} a week); patients moved to a hub count for their home "
+        f"trust's list. After week {weeks} the trusts' own capacity applies."
+    ]
+    independent = plan_rows[~plan_rows["hub"].isin(sites.index)]
+    if not independent.empty:
+        names = sorted({snapshot.org_names.get(h, h) for h in independent["hub"]})
+        notes.append(
+            f"The plan buys {independent['patients'].sum():,.0f} treatments from "
+            f"independent-sector providers ({', '.join(names)}), beyond the member trusts' own "
+            "capacity."
+        )
+    own_sites = float(plan_rows.loc[plan_rows["hub"].isin(sites.index), "patients"].sum())
+    beyond = own_sites - float(alone.sum())
+    if alone_rows is not None and beyond > 0.5:
+        notes.append(
+            f"At the collaborative's own sites the plan treats {beyond:,.0f} more patients than "
+            "the trusts would alone, using hub capacity their own lists leave spare."
+        )
+    return extra, notes
+
+
+def _project(
+    snapshot: _Snapshot,
+    *,
+    horizon_weeks: int,
+    runs: int,
+    seed: int,
+    comparison_runs: int = 0,
+) -> ScenarioProjection:
+    """Projects the snapshot's scenario and its comparison (with Monte Carlo if asked)."""
+    rows = snapshot.scenario
+    if rows.frames["waiting_list"].empty:
+        raise ScenarioError("This scenario has no waiting list to project; import an RTT file.")
+    inp, notes = _scenario_input(rows, snapshot, horizon_weeks)
     deterministic = project(inp, levels=("total", "provider"))
     monte_carlo = simulate(
         inp,
@@ -189,23 +437,140 @@ def project_scenario(
         variation=DEFAULT_VARIATION,
         levels=("total", "provider"),
     )
-    base_projection = (
-        project(_input(baseline_frames, horizon_weeks), levels=("total", "provider"))
-        if baseline_frames is not None and not baseline_frames["waiting_list"].empty
-        else None
-    )
+    other = snapshot.comparison
+    base_projection, base_monte_carlo = None, None
+    if other is not None and not other.frames["waiting_list"].empty:
+        base_inp, _ = _scenario_input(other, snapshot, horizon_weeks)
+        base_projection = project(base_inp, levels=("total", "provider"))
+        if comparison_runs:
+            base_monte_carlo = simulate(
+                base_inp,
+                runs=comparison_runs,
+                rng=np.random.default_rng(seed),
+                variation=DEFAULT_VARIATION,
+                levels=("total", "provider"),
+            )
+    names = snapshot.names
     rag = rag_status(deterministic.frame("provider"), unit_columns=["provider"])
     rag["provider"] = rag["provider"].map(lambda p: names.get(int(p), str(p)))
     return ScenarioProjection(
-        scenario_name=scenario_name,
-        baseline_name=baseline_name,
+        scenario_name=rows.name,
+        baseline_name=other.name if other is not None else None,
         names=names,
         deterministic=deterministic,
         monte_carlo=monte_carlo,
         baseline=base_projection,
         rag=rag,
         start_date=inp.start_date,
+        comparison=snapshot.comparison_wording,
+        notes=notes,
+        baseline_monte_carlo=base_monte_carlo,
     )
+
+
+def project_scenario(
+    token: str,
+    scenario_id: int,
+    *,
+    horizon_weeks: int = 104,
+    runs: int = MONTE_CARLO_RUNS,
+    seed: int = 2026,
+) -> ScenarioProjection:
+    """Projects a scenario week by week (deterministic and Monte Carlo), with its comparison.
+
+    Treatment follows the scenario's own capacity and saved plan; the comparison ("without the
+    plan") is its parent scenario, or the collaborative's baseline when it has none.
+    """
+    if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
+        raise ScenarioError("The horizon is 4 to 104 weeks.")
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        snapshot = _snapshot(use.session, use.scenario)
+    return _project(snapshot, horizon_weeks=horizon_weeks, runs=runs, seed=seed)
+
+
+def project_scenario_as_operator(
+    scenario_id: int,
+    *,
+    horizon_weeks: int = 104,
+    runs: int = MONTE_CARLO_RUNS,
+    seed: int = 2026,
+    db_url: str | None = None,
+) -> ScenarioProjection:
+    """The dashboard's projection of a scenario, run as the server operator (the CLI).
+
+    No caller is checked: only the operator's command line calls this. The comparison gets its
+    own Monte Carlo run too (`baseline_monte_carlo`), for its 80% band.
+
+    Raises:
+        ScenarioNotFoundError: If no scenario has this id.
+        ScenarioError: If the horizon is not 4 to 104 weeks or there is nothing to project.
+    """
+    if not 4 <= horizon_weeks <= 104:
+        raise ScenarioError("The horizon is 4 to 104 weeks.")
+    with unit_of_work(db_url) as session:
+        scenario = session.get(Scenario, scenario_id)
+        if scenario is None:
+            raise ScenarioNotFoundError(scenario_id)
+        snapshot = _snapshot(session, scenario)
+    return _project(
+        snapshot, horizon_weeks=horizon_weeks, runs=runs, seed=seed, comparison_runs=runs
+    )
+
+
+HEADLINE_MEASURES: dict[str, str] = {
+    "waiting_list": "list_size",
+    "within_18_weeks": "pct_within_18",
+    "over_52_weeks": "over_52",
+    "over_65_weeks": "over_65",
+    "over_78_weeks": "over_78",
+}
+"""The headline figures at the horizon, by JSON key, and the projection measure each reads."""
+
+
+def _headline_figures(
+    deterministic: Projection, monte_carlo: MonteCarloResult | None
+) -> dict[str, dict[str, float | None]]:
+    total = deterministic.frame("total")
+    end = total.iloc[-1]
+    bands = monte_carlo.frame("total") if monte_carlo is not None else None
+    figures: dict[str, dict[str, float | None]] = {}
+    for key, metric in HEADLINE_MEASURES.items():
+        scale = 0.01 if metric == "pct_within_18" else 1.0  # a percent as a share 0-1
+        p10 = p90 = None
+        if bands is not None:
+            row = bands[(bands["metric"] == metric) & (bands["week"] == end["week"])].iloc[0]
+            p10, p90 = float(row["p10"]) * scale, float(row["p90"]) * scale
+        figures[key] = {"median": float(end[metric]) * scale, "p10": p10, "p90": p90}
+    return figures
+
+
+def projection_headline(projection: ScenarioProjection) -> dict[str, Any]:
+    """The dashboard's headline at the horizon, with and without the plan, JSON-ready.
+
+    `median` is the deterministic projection (the figure the dashboard's headline cards show);
+    `p10` and `p90` are the Monte Carlo run's 80% band at the same week. `within_18_weeks` is a
+    share 0-1.
+    """
+    total = projection.deterministic.frame("total")
+    weeks = int(total["week"].iloc[-1])
+    without = None
+    if projection.baseline is not None:
+        without = {
+            "scenario": projection.baseline_name,
+            **_headline_figures(projection.baseline, projection.baseline_monte_carlo),
+        }
+    return {
+        "scenario": projection.scenario_name,
+        "horizon_weeks": weeks,
+        "start_date": projection.start_date.isoformat() if projection.start_date else None,
+        "at_date": (projection.start_date + dt.timedelta(weeks=weeks)).isoformat()
+        if projection.start_date
+        else None,
+        **_headline_figures(projection.deterministic, projection.monte_carlo),
+        "comparison": projection.comparison,
+        "without_plan": without,
+        "notes": list(projection.notes),
+    }
 
 
 def capacity_needed(

@@ -245,9 +245,7 @@ def scenario_rebalance_input(
     ).all():
         site_tfcs[row.site_id].append(row.tfc)
     activity = _latest_activity(session, scenario_id)
-    # A finished rota says how many theatre sessions its staff can run; no more are planned.
-    rota = latest_result(session, scenario_id, "rota")
-    staffed = stored_rota(rota).staffed_sessions_per_week if rota else {}
+    staffed = staffed_sessions_per_week(session, scenario_id)
 
     hubs: list[Hub] = []
     where: dict[str, tuple[float, float]] = {}
@@ -271,8 +269,8 @@ def scenario_rebalance_input(
                 treatment_functions=tfcs,
                 theatre=rb.TheatreCapacity(
                     theatres=theatre.theatres,
-                    sessions_per_theatre_per_week=_sessions_per_theatre(
-                        theatre, staffed.get(site.code)
+                    sessions_per_theatre_per_week=sessions_per_theatre(
+                        theatre.theatres, theatre.sessions_per_week, staffed.get(site.code)
                     ),
                     session_minutes=theatre.session_minutes,
                     utilisation_cap=float(theatre.utilisation_target),
@@ -337,12 +335,34 @@ def scenario_rebalance_input(
     )
 
 
-def _sessions_per_theatre(theatre: TheatreCapacity, staffed_per_week: float | None) -> float:
-    """The timetable's sessions per theatre a week, capped by what the latest rota staffs."""
-    timetable = float(theatre.sessions_per_week)
-    if staffed_per_week is None or theatre.theatres <= 0:
+def staffed_sessions_per_week(session: Session, scenario_id: int) -> dict[str, float]:
+    """Theatre sessions a week each site's staff can run, by site code, from the newest rota.
+
+    Empty when the scenario has no finished rota. For use inside a use case that has checked
+    the caller.
+    """
+    # A finished rota says how many theatre sessions its staff can run; no more are planned.
+    rota = latest_result(session, scenario_id, "rota")
+    if rota is None:
+        return {}
+    return {str(k): float(v) for k, v in stored_rota(rota).staffed_sessions_per_week.items()}
+
+
+def sessions_per_theatre(
+    theatres: float, timetable_sessions: float, staffed_per_week: float | None
+) -> float:
+    """The timetable's sessions per theatre a week, capped by what the latest rota staffs.
+
+    Args:
+        theatres: Theatres at the site.
+        timetable_sessions: Sessions per theatre a week in the timetable.
+        staffed_per_week: Sessions a week the rota staffs at the site (all theatres), or None
+            when there is no rota.
+    """
+    timetable = float(timetable_sessions)
+    if staffed_per_week is None or theatres <= 0:
         return timetable
-    return min(timetable, staffed_per_week / theatre.theatres)
+    return min(timetable, staffed_per_week / theatres)
 
 
 def _latest_activity(session: Session, scenario_id: int) -> dict[tuple[int, str], RttActivity]:
