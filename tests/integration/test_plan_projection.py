@@ -117,7 +117,9 @@ def test_a_saved_plan_treats_its_extra_patients_for_its_weeks_then_falls_back(de
     job = jobs.start_job(manager, baseline, "rebalance", {"weeks": 12, "time_limit_seconds": 30})
     assert jobs.run_job(job).status == "done"
     plan = save_plan_as_scenario(manager, baseline, "Saved plan")
-    result = jobs.job_view(manager, job, with_result=True).result
+    stored = jobs.job_view(manager, job, with_result=True).rebalance
+    assert stored is not None
+    result = stored.model_dump(mode="json")
     rows = pd.DataFrame(result["plan"])
     alone = pd.DataFrame(
         next(b for b in result["baselines"] if b["name"] == "no_collaboration")["plan"]
