@@ -10,12 +10,14 @@ turning into U+FFFD.
 Limits (docs/benchmarks.md, "Import bombs", has the measurements behind them):
 - NHS England's national RTT full extract zip is 2-4 MB holding one CSV of about 180,000 rows,
   about 85 MB unzipped (465 bytes a row, measured on the April 2026 QUA/QHL subset), which
-  deflates about 25:1. The defaults allow 1 GiB unzipped (12x that) and 200:1 per member (8x);
-  a zip bomb of one system's rows repeated deflates 200:1 or more, and zeros about 1,000:1.
+  deflates about 25:1. The defaults allow 1 GiB unzipped (12x that) and 100:1 per member (4x).
+  A bomb of one RTT row repeated deflates 228:1 (issue 14's: 0.46 MB to 100 MB), of two rows
+  148:1, of eight 132:1, and zeros about 1,000:1; what gets under the ratio is stopped by the
+  RTT reader's cap on rows kept for one system (`rtt.MAX_KEPT_ROWS`).
 - An .xlsx is a zip of XML parts; a filled template sheet deflates 5-20:1.
 
 Settings (environment, read when a limit is built): `ICS_MAX_UNZIPPED_MB` (default 1024),
-`ICS_MAX_ZIP_MEMBERS` (50), `ICS_MAX_ZIP_RATIO` (200), `ICS_MAX_WORKBOOK_UNZIPPED_MB` (64),
+`ICS_MAX_ZIP_MEMBERS` (50), `ICS_MAX_ZIP_RATIO` (100), `ICS_MAX_WORKBOOK_UNZIPPED_MB` (64),
 `ICS_MAX_CSV_MB` (64, for CSVs that are read whole).
 """
 
@@ -73,7 +75,7 @@ class ArchiveLimits:
         return cls(
             max_members=int(_env_number("ICS_MAX_ZIP_MEMBERS", 50)),
             max_total_bytes=int(_env_number("ICS_MAX_UNZIPPED_MB", 1024) * MIB),
-            max_ratio=_env_number("ICS_MAX_ZIP_RATIO", 200),
+            max_ratio=_env_number("ICS_MAX_ZIP_RATIO", 100),
         )
 
     @classmethod
@@ -82,7 +84,7 @@ class ArchiveLimits:
         return cls(
             max_members=1000,
             max_total_bytes=int(_env_number("ICS_MAX_WORKBOOK_UNZIPPED_MB", 64) * MIB),
-            max_ratio=_env_number("ICS_MAX_ZIP_RATIO", 200),
+            max_ratio=_env_number("ICS_MAX_ZIP_RATIO", 100),
         )
 
 
