@@ -387,6 +387,7 @@ def _read_first_sheet(path: Path, max_cells: int) -> pd.DataFrame:
     file = path.name
     try:
         check_archive(path, ArchiveLimits.for_workbook())
+        _check_undeclared_sheets(path, file, max_cells)
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except ImportValidationError:
         raise
@@ -421,6 +422,55 @@ def _read_first_sheet(path: Path, max_cells: int) -> pd.DataFrame:
     while rows and not any(rows[-1]):
         rows.pop()  # trailing blank rows, as a sheet's used range often has
     return pd.DataFrame(rows, columns=_header_names(header), dtype=str)
+
+
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_DIMENSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension[\s/>]")
+_SHEET_DATA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData[\s/>]")
+
+
+def _check_undeclared_sheets(path: Path, file: str, max_cells: int) -> None:
+    """Refuses a sheet without a declared size that has more rows or cells than the cap.
+
+    openpyxl, opening a workbook read-only, reads each sheet's `<dimension>`; a sheet without one
+    is parsed to its end there and then, before any row can be counted. Such sheets are scanned
+    here first, counting row and cell tags in the raw XML (no parsing), stopping at the cap.
+    """
+    # Every template has at least this many columns, so no template has more rows than this.
+    narrowest = min(sum(c.required for c in spec) for spec in TEMPLATE_COLUMNS.values())
+    max_rows = max_cells // narrowest
+    with zipfile.ZipFile(path) as archive:
+        for entry in archive.infolist():
+            if not _SHEET_PART.fullmatch(entry.filename):
+                continue
+            with archive.open(entry) as part:
+                rows = cells = 0
+                carry = b""
+                declared: bool | None = None
+                while chunk := part.read(1 << 20):
+                    data = carry + chunk
+                    cut = data.rfind(b"<")
+                    done, carry = data[:cut], data[cut:]
+                    if declared is None:
+                        dimension = _DIMENSION_TAG.search(done)
+                        sheet_data = _SHEET_DATA_TAG.search(done)
+                        if dimension and (not sheet_data or dimension.start() < sheet_data.start()):
+                            break  # openpyxl stops at the dimension; it is checked later
+                        if sheet_data:
+                            declared = False
+                    rows += len(_ROW_TAG.findall(done))
+                    cells += len(_CELL_TAG.findall(done))
+                    if rows > max_rows or cells > max_cells:
+                        reason = (
+                            f"has more than {max_rows:,} rows or {max_cells:,} cells (rows x "
+                            "columns) and does not declare its size; delete the empty or "
+                            "formatted rows below the data, or save the sheet as CSV."
+                        )
+                        raise ImportValidationError(
+                            [ImportProblem(f"{file}/{entry.filename}", None, None, None, reason)]
+                        )
 
 
 def _too_many_cells(file: str, what: str, width: int, max_cells: int) -> ImportValidationError:
