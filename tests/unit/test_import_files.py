@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs in the environment
 import pandas as pd
 import pytest
 
