@@ -24,12 +24,12 @@ from typing import cast
 
 import pandas as pd
 
+from ics_capacity.importers.files import read_csv_text
 from ics_capacity.importers.problems import (
     ImportProblem,
     ImportValidationError,
     find_columns,
     parse_numbers,
-    read_csv_text,
 )
 
 FLOW_COLUMNS = ("org", "period", "new", "completed", "incomplete")

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 import tempfile
-import zipfile
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, cast
+from typing import IO
 
+from ics_capacity.importers.files import open_single_csv, utf8_stream
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError, find_columns
-from ics_capacity.importers.rtt import RttExtract, read_rtt_extract
+from ics_capacity.importers.rtt import (
+    MAX_KEPT_ROWS,
+    RttExtract,
+    read_rtt_extract,
+    too_many_rows_error,
+)
 
 _PARENT_ORG = {"icb_code": ("Provider Parent Org Code",)}
 
@@ -29,10 +33,12 @@ def read_rtt_for_system(
 
     The national extract has about 180,000 rows, of which one system has a few thousand. Splitting
     each line at the system column is far cheaper than parsing every cell as text, so the lines
-    of the chosen ICS are copied to a small file that the importer then reads and validates in
-    full. Problems are reported against the original file's name and row numbers. Whenever the
-    shortcut is not safe (no ICS asked for, a quoted field spanning lines, no matching line, an
-    archive that is not one CSV) the whole file goes through the importer as it is.
+    of the chosen ICS are copied (as UTF-8, whichever of UTF-8 or Windows-1252 the file is in) to a
+    small file that the importer then reads and validates in full. Problems are reported against
+    the original file's name and row numbers. Whenever the shortcut is not safe (no ICS asked
+    for, a quoted field spanning lines, no matching line) the whole file goes through the
+    importer as it is. A zip is checked against its limits (`importers.files`) before a byte is
+    decompressed, and `__MACOSX/` and dot-file entries are skipped.
     """
     if ics is None:
         return read_rtt_extract(path, ics=ics, providers=providers)
@@ -61,42 +67,26 @@ def _relocate(
 
 
 @contextmanager
-def _csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], str] | None]:
-    """The CSV's bytes (or the one CSV's in a zip) with its label; None for other archives."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if len(members) != 1:
-                yield None
-                return
-            # Opened for reading, a member is a ZipExtFile (typeshed says only IO[bytes]).
-            with cast(zipfile.ZipExtFile, archive.open(members[0])) as raw:
-                yield (
-                    io.BufferedReader(raw, buffer_size=1 << 20),
-                    f"{path.name}/{members[0].filename}",
-                )
-        return
-    with path.open("rb", buffering=1 << 20) as raw:
-        yield raw, path.name
+def _csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], str]]:
+    """The CSV's bytes (or the one CSV's in a zip, within its limits) as UTF-8, with its label."""
+    with open_single_csv(path) as (raw, label), utf8_stream(raw, label) as stream:
+        yield stream, label
 
 
 def _copy_system_lines(path: Path, ics: str, folder: Path) -> tuple[Path, str, list[int]] | None:
     """Copies the header and the ICS's lines, byte for byte, to a file in `folder`.
 
-    Lines are compared as bytes up to the system column, so the 80 MB are neither decoded nor
-    parsed; only a line with a quote before that column is parsed as CSV.
+    Lines are compared as bytes up to the system column, so the 85 MB are checked as text but
+    not parsed; only a line with a quote before that column is parsed as CSV.
 
     Returns:
         The small file, the original file's label, and the original line number of each data
         line copied; or None when the shortcut does not apply.
     """
     wanted = ics.encode()
-    with _csv_bytes(path) as opened:
-        if opened is None:
-            return None
-        stream, label = opened
+    with _csv_bytes(path) as (stream, label):
         header_line = stream.readline()
-        header_text = header_line.decode("utf-8-sig", errors="replace")
+        header_text = header_line.decode("utf-8")
         try:
             header = next(csv.reader([header_text]), [])
         except csv.Error:
@@ -116,7 +106,7 @@ def _copy_system_lines(path: Path, ics: str, folder: Path) -> tuple[Path, str, l
                 if line.count(b'"') % 2:
                     return None  # a quoted field runs over more than one line
                 if any(b'"' in field for field in fields[: position + 1]):
-                    text = line.decode("utf-8", errors="replace")
+                    text = line.decode("utf-8")
                     try:
                         parsed = next(csv.reader([text]), [])
                     except csv.Error:
@@ -127,6 +117,10 @@ def _copy_system_lines(path: Path, ics: str, folder: Path) -> tuple[Path, str, l
                 if code == wanted:
                     out.write(line if line.endswith(b"\n") else line + b"\r\n")
                     line_numbers.append(number)
+                    if len(line_numbers) > MAX_KEPT_ROWS:
+                        raise too_many_rows_error(
+                            label, len(line_numbers), MAX_KEPT_ROWS, ics, None
+                        )
     if not line_numbers:
         return None
     return small, label, line_numbers

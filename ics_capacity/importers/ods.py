@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ics_capacity.importers.files import read_csv_text
 from ics_capacity.importers.problems import (
     ImportProblem,
     ImportValidationError,
     missing_code_problems,
-    read_csv_text,
 )
 
 ETR_COLUMN_COUNT = 27

@@ -5,15 +5,14 @@ one `ImportValidationError`, so a whole report can be shown before anything is w
 numbered as a spreadsheet shows them: in a file with a header, the header is row 1 and the first
 data row is row 2.
 
-The helpers below are shared by the importers: reading a CSV as text, finding columns by meaning
-(an alias table, not position) and turning text cells into numbers while reporting every cell that
-is not one.
+The helpers below are shared by the importers: finding columns by meaning (an alias table, not
+position) and turning text cells into numbers while reporting every cell that is not one. Reading
+files (zips within limits, CSV encodings) is `importers.files`.
 """
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -214,40 +213,3 @@ def missing_code_problems(
         for code in dict.fromkeys(asked)
         if code not in present
     ]
-
-
-def read_csv_text(path: Path, *, header: bool = True) -> pd.DataFrame:
-    """Reads a whole (small) CSV with every cell as text, blanks as "".
-
-    Args:
-        path: The CSV file.
-        header: Whether the first line names the columns; without one, columns are 0, 1, 2...
-
-    Returns:
-        The cells, indexed by data-row position (0 = the first row after any header); blank
-        lines are kept as rows of "" so positions match the spreadsheet's row numbers.
-
-    Raises:
-        ImportValidationError: If the file does not exist, is empty or is not readable as CSV.
-    """
-    if not path.is_file():
-        raise ImportValidationError([ImportProblem(path.name, None, None, None, "does not exist.")])
-    try:
-        return pd.read_csv(
-            path,
-            header=0 if header else None,
-            dtype=str,
-            keep_default_na=False,  # "NAN" is England's org_code in KH03, not a missing value
-            skip_blank_lines=False,
-            encoding="utf-8-sig",
-            encoding_errors="replace",
-        )
-    except pd.errors.EmptyDataError as error:
-        expected = "a header row and data" if header else "data rows"
-        raise ImportValidationError(
-            [ImportProblem(path.name, None, None, None, f"is empty; expected {expected}.")]
-        ) from error
-    except pd.errors.ParserError as error:
-        raise ImportValidationError(
-            [ImportProblem(path.name, None, None, None, f"cannot be read as CSV: {error}")]
-        ) from error

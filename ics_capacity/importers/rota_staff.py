@@ -19,11 +19,11 @@ from typing import TypeVar
 import pandas as pd
 
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
+from ics_capacity.importers.files import read_csv_text
 from ics_capacity.importers.problems import (
     ImportProblem,
     ImportValidationError,
     find_columns,
-    read_csv_text,
 )
 
 ALIASES: dict[str, tuple[str, ...]] = {

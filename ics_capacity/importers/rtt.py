@@ -18,9 +18,7 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -37,6 +35,7 @@ from ics_capacity.domain.codes import (
     WAIT_BAND_COLUMNS,
     WAIT_BANDS,
 )
+from ics_capacity.importers.files import open_single_csv, utf8_stream
 from ics_capacity.importers.problems import (
     ImportProblem,
     ImportValidationError,
@@ -49,6 +48,12 @@ from ics_capacity.importers.problems import (
 COUNT_COLUMNS = ("total", "unknown_clock_start", "total_all")
 KEY_COLUMNS = ("ods_code", "tfc", "part")
 
+# The full extract's headings have not changed since at least the 2017 editions (analysts' scripts
+# for 2017, 2019-2022 and 2025-26 use these names); only the first name of each is published now.
+# What changed is the meaning of "Provider Parent": the NHS England region before April 2020, the
+# STP to June 2022, the ICB since July 2022; and the wait bands (see `_OLD_LAST_BAND`). Other
+# spellings below are those of extracts re-exported from databases and spreadsheets; case, spaces
+# and `_` are ignored anyway (`normalise_header`), so `provider_parent_org_code` is read too.
 _ALIASES: dict[str, tuple[str, ...]] = {
     "period": ("Period",),
     "icb_code": ("Provider Parent Org Code",),
@@ -66,6 +71,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 # "gt 00 to 01 weeks sum 1" .. "gt 103 to 104 weeks sum 1", then open-ended "gt 104 weeks sum 1".
 _BAND = re.compile(r"gt (\d+)(?: to (\d+))? weeks sum 1")
+# Extracts for months before April 2021 stop at "Gt 52 Weeks SUM 1" (52 weeks and over); NHS
+# England added the bands to 104 weeks from the April 2021 extract. Over-52 waits cannot be
+# spread over 52 bands, so such a file is refused with one clear problem, not 53.
+_OLD_LAST_BAND = "gt 52 weeks sum 1"
+MAX_KEPT_ROWS = 50_000
+"""Most rows kept for one import. A system has a few thousand rows (QUA 4,774 and QHL 4,938 in
+April 2026; the national file about 180,000 for 42 systems), and each kept row costs about 5 kB
+of memory, so a file that keeps more is not one system's extract."""
 _PERIOD = re.compile(r"RTT-([A-Za-z]+)-(\d{4})")
 _COUNT_RULE = "patient counts must be whole numbers, 0 or more"
 
@@ -100,6 +113,7 @@ def read_rtt_extract(
     ics: str | None = None,
     providers: Collection[str] | None = None,
     chunksize: int = 50_000,
+    max_kept_rows: int = MAX_KEPT_ROWS,
 ) -> RttExtract:
     """Reads an RTT full CSV extract (plain, or the only CSV in a .zip) for some providers.
 
@@ -108,6 +122,7 @@ def read_rtt_extract(
         ics: Keep only providers whose parent org (ICB) has this code, e.g. "QUA".
         providers: Keep only these provider ODS codes (combined with `ics` if both are given).
         chunksize: Rows read at a time; only the kept rows are held in memory.
+        max_kept_rows: The file is refused once more rows than this are kept.
 
     Returns:
         The extract for the kept providers, counts summed over commissioners.
@@ -119,7 +134,7 @@ def read_rtt_extract(
             functions that do not add up to the C_999 total row.
     """
     path = Path(path)
-    with _open_csv(path) as (stream, file):
+    with open_single_csv(path) as (source, file), utf8_stream(source, file) as stream:
         header = _read_header(stream, file)
     columns, problems = find_columns(header, _ALIASES, file=file, required=_ALIASES.keys())
     bands, band_problems = _find_bands(header, file)
@@ -129,7 +144,7 @@ def read_rtt_extract(
 
     wanted = set(providers) if providers is not None else None
     raw, icb_codes_in_file, data_rows = _read_kept_rows(
-        path, columns, bands, ics, wanted, chunksize
+        path, columns, bands, ics, wanted, chunksize, max_kept_rows
     )
     _check_rows_found(file, raw, columns, icb_codes_in_file, data_rows, ics, wanted)
 
@@ -167,39 +182,8 @@ def read_rtt_extract(
     )
 
 
-@contextmanager
-def _open_csv(path: Path) -> Iterator[tuple[IO[bytes], str]]:
-    """Opens the CSV, or the one CSV inside a zip; yields the byte stream and the file's label."""
-    if not path.is_file():
-        raise ImportValidationError([ImportProblem(path.name, None, None, None, "does not exist.")])
-    if not zipfile.is_zipfile(path):
-        with path.open("rb") as stream:
-            yield stream, path.name
-        return
-    with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        csvs = [m for m in members if m.filename.lower().endswith(".csv")]
-        if len(members) == 1:
-            csvs = members
-        if len(csvs) != 1:
-            names = ", ".join(m.filename for m in members) or "nothing"
-            raise ImportValidationError(
-                [
-                    ImportProblem(
-                        path.name,
-                        None,
-                        None,
-                        None,
-                        f"must hold exactly one CSV file; it holds {names}.",
-                    )
-                ]
-            )
-        with archive.open(csvs[0]) as stream:
-            yield stream, f"{path.name}/{csvs[0].filename}"
-
-
 def _read_header(stream: IO[bytes], file: str) -> list[str]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     header = next(csv.reader(text), None)
     if not header or not any(name.strip() for name in header):
         raise ImportValidationError(
@@ -220,6 +204,14 @@ def _find_bands(header: list[str], file: str) -> tuple[list[str], list[ImportPro
     """The 105 weekly band columns in band order, found by name pattern, not position."""
     by_band: dict[int, str] = {}
     problems: list[ImportProblem] = []
+    normal = [normalise_header(name) for name in header]
+    if _OLD_LAST_BAND in normal and not any(n.startswith("gt 104 ") for n in normal):
+        old = header[normal.index(_OLD_LAST_BAND)]
+        reason = (
+            "is the last wait band of extracts for months before April 2021 (52 weeks and "
+            "over); the importer needs the weekly bands to 104 weeks and over published since."
+        )
+        return [], [ImportProblem(file, 1, old, None, reason)]
     for name in header:
         match = _BAND.fullmatch(normalise_header(name))
         if match is None:
@@ -259,6 +251,7 @@ def _read_kept_rows(
     ics: str | None,
     providers: set[str] | None,
     chunksize: int,
+    max_kept_rows: int,
 ) -> tuple[pd.DataFrame, set[str], int]:
     """The rows of the chosen ICS/providers as text, indexed by data-row position (0 = row 2).
 
@@ -268,9 +261,10 @@ def _read_kept_rows(
     usecols = [*columns.values(), *bands]
     icb, ods, part = columns["icb_code"], columns["ods_code"], columns["part"]
     kept: list[pd.DataFrame] = []
+    kept_rows = 0
     icb_codes: set[str] = set()
     data_rows = 0
-    with _open_csv(path) as (stream, file):
+    with open_single_csv(path) as (source, file), utf8_stream(source, file) as stream:
         try:
             reader = pd.read_csv(
                 stream,
@@ -279,8 +273,7 @@ def _read_kept_rows(
                 usecols=usecols,
                 chunksize=chunksize,
                 skip_blank_lines=False,  # keeps row numbers as a spreadsheet shows them
-                encoding="utf-8-sig",
-                encoding_errors="replace",
+                encoding="utf-8",  # utf8_stream has decoded UTF-8 or Windows-1252 strictly
             )
             for chunk in reader:
                 icb_codes.update(code.strip() for code in chunk[icb].unique())
@@ -295,6 +288,9 @@ def _read_kept_rows(
                 rows = rows[(rows != "").any(axis=1)]
                 if not rows.empty:
                     kept.append(rows)
+                    kept_rows += len(rows)
+                if kept_rows > max_kept_rows:
+                    raise too_many_rows_error(file, kept_rows, max_kept_rows, ics, providers)
         except pd.errors.ParserError as error:
             raise ImportValidationError(
                 [ImportProblem(file, None, None, None, f"cannot be read as CSV: {error}")]
@@ -304,6 +300,27 @@ def _read_kept_rows(
     for key in ("icb_code", "ods_code", "part", "tfc", "period"):
         frame[columns[key]] = frame[columns[key]].str.strip()
     return frame, icb_codes, data_rows
+
+
+def too_many_rows_error(
+    file: str, kept: int, limit: int, ics: str | None, providers: Collection[str] | None
+) -> ImportValidationError:
+    """The refusal of a file that keeps more rows than one system's extract can have."""
+    chosen = f"ICS {ics}" if ics is not None else "the providers chosen"
+    if ics is None and providers is None:
+        chosen = "the whole file (no ICS or providers chosen)"
+    return ImportValidationError(
+        [
+            ImportProblem(
+                file,
+                None,
+                None,
+                None,
+                f"has more than {limit:,} rows for {chosen} ({kept:,} read so far); one "
+                "system's extract has a few thousand, so the file is refused. Choose one ICS.",
+            )
+        ]
+    )
 
 
 def _check_rows_found(

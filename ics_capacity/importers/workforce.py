@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ics_capacity.importers.files import read_csv_text
 from ics_capacity.importers.problems import (
     ImportProblem,
     ImportValidationError,
     find_columns,
     missing_code_problems,
     parse_numbers,
-    read_csv_text,
 )
 
 STAFF_IN_POST = "Denominator at end of period"
