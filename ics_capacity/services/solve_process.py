@@ -8,13 +8,17 @@ means a cancel really stops it (the process is killed, whatever the solver is do
 the solver cannot take the web server down, and the solver's own Python threads do not compete
 with the server's event loop for the interpreter lock.
 
-Nothing here reads the database or the caller's state: the input is all there is.
+Nothing here reads the database or the caller's state: the input is all there is. The process
+ends by itself if the runner that started it dies, so a killed server leaves no solve running.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
+import threading
+import time
 from typing import Any
 
 
@@ -35,8 +39,22 @@ def solve(kind: str, payload: Any) -> dict[str, Any]:
     raise ValueError(f"unknown job kind {kind!r}")
 
 
+def _exit_with_parent(interval_seconds: float = 1.0) -> None:
+    """Ends this process when its parent (the runner) dies, so no orphaned solve goes on."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_seconds)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def main() -> None:
     """Reads (kind, input) from stdin and writes the pickled result, or the error, to stdout."""
+    _exit_with_parent()
     kind, payload = pickle.load(sys.stdin.buffer)
     try:
         outcome: tuple[str, Any] = ("ok", solve(kind, payload))

@@ -209,3 +209,65 @@ def test_a_rebalancing_plan_is_saved_as_a_scenario_with_its_plan(demo) -> None:
         and copied.rebalance is not None
         and copied.rebalance == jobs.job_view(manager, job_id, with_result=True).rebalance
     )
+
+
+KILLED_RUNNER = """
+import sys
+from ics_capacity.services import jobs
+jobs.run_job(int(sys.argv[1]))
+"""
+
+
+def test_killing_the_server_mid_solve_leaves_nothing_running(demo, tmp_path) -> None:
+    """A runner killed with SIGKILL during a solve: its solver process ends too, and the next
+    start-up fails the job at once, so the scenario can be solved again straight away."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    url, emails, baseline = demo
+    lead = _token(emails, "workforce_lead")
+    job_id = jobs.start_job(lead, baseline, "rota", _rota(weeks=4, limit=300))
+    runner = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUNNER, str(job_id)], env={**os.environ, "REFLEX_DB_URL": url}
+    )
+    deadline = time.monotonic() + 60
+    while jobs._final(job_id).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # the solver's child process is running by now
+    solvers = _children(runner.pid)
+    assert solvers, "the solver's child process should be running"
+    runner.send_signal(signal.SIGKILL)
+    runner.wait(timeout=10)
+    assert jobs._final(job_id).status == "running"  # nobody could record the end
+    assert jobs.recover_jobs_at_startup() == 1
+    view = jobs.latest_job(lead, baseline, "rota")
+    assert view.status == "failed" and "restarted" in view.message
+    assert jobs.start_job(lead, baseline, "rota", _rota())
+    time.sleep(3)  # the orphaned solver notices its parent is gone within a second
+    assert [pid for pid in solvers if _alive(pid)] == []
+
+
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    for task in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[1]) == pid:
+            found.append(int(task.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
