@@ -73,7 +73,6 @@ from ics_capacity.domain.rota_assumptions import (
     WARD_NIGHT,
 )
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
-from ics_capacity.services.auth import principal_for
 from ics_capacity.services.jobs import latest_result
 from ics_capacity.services.rebalance import travel_minutes
 from ics_capacity.services.results import (
@@ -97,8 +96,7 @@ from ics_capacity.services.scenarios import (
     ConflictError,
     ScenarioError,
     audit,
-    load_scenario,
-    require_editable,
+    scenario_transaction,
 )
 from ics_capacity.services.spreadsheets import csv_dicts, xlsx_bytes
 from solvers.common import SolveOptions
@@ -1042,9 +1040,8 @@ def _compliance(
 
 def rota_choices(token: str, scenario_id: int) -> dict[str, Any]:
     """Sites (hubs first), rule packs and the default start date, for a member who may view."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.VIEW)
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        session, scenario = use.session, use.scenario
         sites = session.exec(select(Site).where(Site.scenario_id == scenario.id)).all()
         staffed = set(
             session.exec(
@@ -1099,10 +1096,8 @@ def set_lock(
     Raises:
         ConflictError: Someone else locked or unlocked the cell since the user looked.
     """
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        scenario = load_scenario(session, principal, scenario_id, Permission.RUN_ROTA)
-        require_editable(scenario)
+    with scenario_transaction(token, scenario_id, Permission.RUN_ROTA, editable=True) as use:
+        session, principal, scenario = use.session, use.principal, use.scenario
         person = session.exec(
             select(RotaStaff).where(
                 RotaStaff.scenario_id == scenario_id, RotaStaff.code == staff_code
@@ -1166,7 +1161,7 @@ def set_lock(
             new="" if shift_code is None else (shift_code or "off"),
         )
         try:
-            session.commit()
+            session.flush()  # the unique lock per person and day is checked here
         except sa.exc.IntegrityError as error:
             raise ConflictError(
                 f"{person.label} on {on_date:%a %d %b} was locked by someone else a moment ago; "
@@ -1231,9 +1226,8 @@ def _last_unlocked_by(session: Session, scenario_id: int, staff_code: str, on: d
 
 def rota_locks(token: str, scenario_id: int) -> dict[tuple[str, str], str]:
     """The scenario's locks as {(staff code, ISO date): shift code or ""}."""
-    with unit_of_work() as session:
-        principal = principal_for(session, token)
-        load_scenario(session, principal, scenario_id, Permission.VIEW)
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        session = use.session
         rows = session.exec(
             select(RotaStaff.code, RotaLock.on_date, RotaLock.shift_code)
             .join(RotaStaff, RotaStaff.id == RotaLock.staff_id)
