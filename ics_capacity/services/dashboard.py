@@ -1,9 +1,10 @@
 """The executive dashboard's questions, answered for a member: projection, trusts, capacity.
 
 The page only shows what these return. A projection is cached per backend process, keyed on the
-scenario *and its content*: the id of the newest audit event of the scenario (every change of its
-capacity, demand, case-mix or status writes one in the same transaction) and the newest finished
-run of an optimiser. An edit therefore never shows figures from before it. The caller's right to
+scenario *and the content it reads*: the newest audit event of any scenario of its collaborative
+(every change of capacity, demand, case-mix or status writes one in the same transaction; a
+projection also reads its parent and the baseline) and the newest finished optimiser run. An edit
+therefore never shows figures from before it. The caller's right to
 see the scenario is checked on every request, cached or not.
 """
 
