@@ -49,6 +49,7 @@ class AuditState(rx.State):
         try:
             events = audit_events(session.token, self._criteria(session.collaborative_id))
         except (AuthError, ValueError) as error:
+            self.reset()  # a refused load shows nothing of what it would have
             return refusal(error)
         self.rows = [
             {

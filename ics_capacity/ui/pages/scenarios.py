@@ -43,6 +43,7 @@ class ScenariosState(rx.State):
         try:
             rows = list_scenarios(session.token, session.collaborative_id)
         except ERRORS as error:
+            self.reset()  # a refused load shows nothing of what it would have
             return refusal(error)
         self.scenarios = [
             {

@@ -33,6 +33,7 @@ class UsersState(rx.State):
         try:
             rows = list_members(session.token, session.collaborative_id)
         except AuthError as error:
+            self.reset()  # a refused load shows nothing of what it would have
             return refusal(error)
         self.members = [
             {
