@@ -76,6 +76,7 @@ class OverviewState(rx.State):
             overview = load_overview(session.token, session.collaborative_id)
         except (AuthError, ScenarioError) as error:
             self.reset()  # a refused load shows nothing of what it would have
+            self.loaded = True
             return refusal(error)
         self._show(overview)
         self.loaded = True
