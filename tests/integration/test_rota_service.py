@@ -79,7 +79,7 @@ from solvers.rota.schema import Assignment, RotaResult
 from tests.conftest import TEST_PASSWORD
 
 HUB = "SANDWELL"
-SOLVE = {"time_limit_seconds": 3.0, "num_workers": 1}
+SOLVE = {"time_limit_seconds": 6.0, "num_workers": 1}
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_solved_rota_passes_the_checker_and_its_objective_agrees(sandwell) -> No
     outcome, problem = sandwell.outcome, sandwell.problem
     stats = outcome.stats
     assert stats.status in (Status.OPTIMAL, Status.FEASIBLE)
-    assert (stats.time_limit_seconds, stats.num_workers) == (3.0, 1)
+    assert (stats.time_limit_seconds, stats.num_workers) == (6.0, 1)
     assert outcome.hard_violations == ()
     assert outcome.checked_objective == stats.objective
     assert stats.bound is not None and stats.objective is not None
@@ -375,7 +375,7 @@ def test_staffed_sessions_count_each_list_without_a_surgeon(sandwell) -> None:  
             objective=0,
             bound=0,
             gap=0,
-            time_limit_seconds=3,
+            time_limit_seconds=6,
             num_workers=1,
             seed=0,
         ),
