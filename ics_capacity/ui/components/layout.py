@@ -61,9 +61,11 @@ def _collaborative_picker() -> rx.Component:
             background_color=theme.NHS_WHITE,
             color=theme.NHS_TEXT,
             font_size="16px",
+            max_width="min(320px, 70vw)",
         ),
         align="center",
         spacing="2",
+        wrap="wrap",
     )
 
 
@@ -122,17 +124,25 @@ def header(signed_in: bool = True) -> rx.Component:
                 rx.spacer(),
                 rx.cond(
                     SessionState.signed_in,
-                    rx.hstack(_collaborative_picker(), _user_menu(), spacing="6", align="center"),
+                    rx.flex(
+                        _collaborative_picker(),
+                        _user_menu(),
+                        gap="12px 24px",
+                        align="center",
+                        wrap="wrap",
+                    ),
                 )
                 if signed_in
                 else rx.fragment(),
                 align="center",
                 width="100%",
+                wrap="wrap",
+                gap="12px",
             ),
             rx.cond(
                 SessionState.signed_in,
                 rx.el.nav(
-                    rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="6"),
+                    rx.flex(*[_nav_link(*item) for item in NAV_ITEMS], gap="0 24px", wrap="wrap"),
                     aria_label="Main",
                     margin_top="12px",
                 ),
@@ -188,7 +198,13 @@ def page_shell(*children: rx.Component, signed_in: bool = True, **props) -> rx.C
     return rx.box(
         header(signed_in),
         rx.el.main(
-            rx.box(content, max_width="1200px", margin_x="auto", padding="24px"),
+            rx.box(
+                content,
+                max_width="1200px",
+                margin_x="auto",
+                padding=rx.breakpoints(initial="16px", sm="24px"),
+                overflow_x="auto",
+            ),
             id="main",
         ),
         footer(),
