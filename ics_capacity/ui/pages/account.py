@@ -256,7 +256,7 @@ def _sessions_panel() -> rx.Component:
         ),
         rx.box(
             button(
-                "Sign out everywhere else",
+                "End all other sessions",
                 kind="secondary",
                 on_click=AccountState.end_other_sessions,
             ),
