@@ -16,6 +16,7 @@ from ics_capacity.settings import is_production
 from ics_capacity.ui import theme
 from ics_capacity.ui.http_security import security_headers
 from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module registers its route)
+    account,
     audit,
     dashboard,
     data,

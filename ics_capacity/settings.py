@@ -55,3 +55,15 @@ def allowed_origins() -> list[str]:
 def demo_sign_ins_file() -> Path:
     """Where `seed-demo` writes the demo accounts' passwords (readable by its owner only)."""
     return Path(os.environ.get("ICS_DEMO_SIGN_INS", REPO_ROOT / ".demo-sign-ins.txt"))
+
+
+def trusted_proxy_hops() -> int:
+    """How many reverse proxies in front of the app add to `X-Forwarded-For` and are trusted.
+
+    `ICS_TRUSTED_PROXY_HOPS`; 0 (the default) trusts no forwarded header and uses the address
+    of the connection itself.
+    """
+    try:
+        return max(0, int(os.environ.get("ICS_TRUSTED_PROXY_HOPS", "0") or 0))
+    except ValueError:
+        return 0

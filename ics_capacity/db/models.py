@@ -419,7 +419,6 @@ class UserAccount(Audited, table=True):
     """A person who signs in with an email address and a password (argon2id hash)."""
 
     __tablename__ = "user_account"
-    __table_args__ = (*_non_negative("failed_sign_ins"),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=255, unique=True)
@@ -429,8 +428,11 @@ class UserAccount(Audited, table=True):
     )
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
-    failed_sign_ins: int = Field(default=0)
-    locked_until: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # Set by an administrator's or the operator's reset: the next sign-in leads to a change of
+    # password before anything else.
+    must_change_password: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
     password_changed_at: dt.datetime = _timestamp()
 
 
@@ -464,6 +466,26 @@ class AuthSession(SQLModel, table=True):
     last_seen_at: dt.datetime = _timestamp()
     expires_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
     revoked_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # Shown to the user in "Your sessions", so they can tell their browsers apart.
+    client_address: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    user_agent: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per account and per client address, shared by every worker.
+
+    `key` is `account:<SHA-256 of the email>` (whether or not the account exists, so throttling
+    reveals nothing) or `address:<client address>`. After `auth.THROTTLE_FREE_FAILURES` failures
+    each further attempt must wait until `blocked_until`, doubling up to `auth.THROTTLE_MAX_WAIT`.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (*_non_negative("failures"),)
+
+    key: str = Field(primary_key=True, max_length=100)
+    failures: int = Field(default=0)
+    last_failure_at: dt.datetime = _timestamp(index=True)
+    blocked_until: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class ScenarioComment(SQLModel, table=True):

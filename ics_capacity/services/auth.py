@@ -3,13 +3,22 @@
 Passwords are hashed with argon2id (argon2-cffi, the reference implementation's bindings). A browser
 holds a random session token; the database keeps only its SHA-256, so a leaked database does not
 leak sessions. Sessions expire after `IDLE_TIMEOUT` without use and `ABSOLUTE_TIMEOUT` after
-sign-in. After `MAX_FAILED_SIGN_INS` wrong passwords in a row the account is locked for `LOCKOUT`.
+sign-in.
+
+Sign-in reveals nothing about which accounts exist: an unknown email, a wrong password, a disabled
+account and a throttled attempt all cost one argon2 verification, and the first three get the same
+message. Failures are counted per account (by the email's SHA-256, whether or not the account
+exists) and per client address in `sign_in_throttle`, which every worker shares: after
+`THROTTLE_FREE_FAILURES` failures (more for an address, which many staff may share), each further
+attempt must wait twice as long as the last, up to `THROTTLE_MAX_WAIT`. Nothing locks an account
+for good, so no one can lock a colleague out by typing their email.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +27,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import (
     AuditEvent,
@@ -26,25 +35,32 @@ from ics_capacity.db.models import (
     Collaborative,
     Membership,
     Role,
+    SignInThrottle,
     UserAccount,
     utc_now,
 )
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError, ServiceError
+from ics_capacity.domain.passwords import password_problem
 from ics_capacity.domain.roles import ROLE_LABELS, Permission, role_allows
 
-IDLE_TIMEOUT = dt.timedelta(hours=8)
+IDLE_TIMEOUT = dt.timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
-MAX_FAILED_SIGN_INS = 5
-LOCKOUT = dt.timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 12
+THROTTLE_FREE_FAILURES = 5  # per account, within THROTTLE_WINDOW
+ADDRESS_FREE_FAILURES = 20  # per client address: a trust's staff may share one
+THROTTLE_WINDOW = dt.timedelta(minutes=15)  # failures are forgotten after this long quiet
+THROTTLE_MAX_WAIT = dt.timedelta(minutes=15)
+REFUSED_MESSAGE = "The email address or password is not right."
 # The longest email and name the user_account table holds (db/models.py).
 EMAIL_MAX = 255
 DISPLAY_NAME_MAX = 200
+USER_AGENT_MAX = 300
+ADDRESS_MAX = 64
 
 _hasher = PasswordHasher()
-# Verifying against this when the email is unknown makes a wrong email take as long as a wrong
-# password, so response times do not reveal which accounts exist.
+# Verifying against this when the email is unknown (or the account disabled, or the attempt
+# throttled) makes every refusal cost the same as a wrong password, so response times do not
+# reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
@@ -53,7 +69,7 @@ class AuthError(ServiceError):
 
 
 class SignInError(AuthError):
-    """Wrong email or password, or a locked or disabled account."""
+    """Wrong email or password, a disabled account, or too many attempts."""
 
 
 class NotSignedInError(AuthError):
@@ -61,6 +77,13 @@ class NotSignedInError(AuthError):
 
     def __init__(self) -> None:
         super().__init__("Your session has ended. Please sign in again.")
+
+
+class PasswordChangeRequiredError(AuthError):
+    """The session is valid, but the user must choose a new password before anything else."""
+
+    def __init__(self) -> None:
+        super().__init__("Choose a new password before you go on.")
 
 
 class PermissionDeniedError(AuthError):
@@ -103,12 +126,15 @@ def token_digest(token: str) -> str:
 
 
 def check_password_policy(password: str) -> None:
-    """Raises PasswordPolicyError for a password that is too short (NCSC: length over rules)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordPolicyError(
-            f"A password needs at least {MIN_PASSWORD_LENGTH} characters; "
-            "three random words make a good one."
-        )
+    """Raises PasswordPolicyError for a password the policy refuses (`domain.passwords`)."""
+    if problem := password_problem(password):
+        raise PasswordPolicyError(problem)
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of a password that meets the policy."""
+    check_password_policy(password)
+    return _hasher.hash(password)
 
 
 def create_user(
@@ -155,42 +181,68 @@ def create_user(
     return user
 
 
-def sign_in(email: str, password: str, *, now: dt.datetime | None = None) -> str:
+# --- Sign-in -------------------------------------------------------------------------------------
+
+
+def throttled_message(wait: dt.timedelta) -> str:
+    """The one answer to a throttled attempt, the same whether or not the account exists."""
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return f"Too many attempts; try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+def sign_in(
+    email: str,
+    password: str,
+    *,
+    address: str = "",
+    user_agent: str = "",
+    end_other_sessions: bool = False,
+    now: dt.datetime | None = None,
+) -> str:
     """Checks the password and opens a session.
+
+    Every call verifies exactly one argon2 hash: the account's, or a dummy one when the email is
+    unknown, the account disabled or the attempt throttled. Blocking: pages call it through
+    `asyncio.to_thread`.
+
+    Args:
+        email: The account's email, in any case.
+        password: The password typed.
+        address: The client's address (for throttling per address and "Your sessions").
+        user_agent: The browser's User-Agent, shown in "Your sessions".
+        end_other_sessions: End the account's other sessions once the password is right.
+        now: The current time (tests).
 
     Returns:
         The new session token, to be kept by the browser.
 
     Raises:
-        SignInError: with a message that does not reveal whether the email exists.
+        SignInError: `REFUSED_MESSAGE`, or `throttled_message`; neither reveals whether the email
+            exists.
     """
     now = now or utc_now()
     email = email.strip().lower()
-    refused = SignInError("The email address or password is not right.")
+    keys = throttle_keys(email, address)
     with unit_of_work() as session:
-        user = session.exec(select(UserAccount).where(UserAccount.email == email)).first()
-        if user is None or not user.is_active:
+        wait = throttle_wait(session, [k for k, _ in keys], now)
+        if wait > dt.timedelta(0):
             _verify(_DUMMY_HASH, password)
-            raise refused
-        if user.locked_until is not None and _aware(user.locked_until) > now:
-            minutes = max(1, round((_aware(user.locked_until) - now).total_seconds() / 60))
-            raise SignInError(
-                "Too many wrong passwords: this account is locked for another "
-                f"{minutes} minute{'s' if minutes != 1 else ''}."
-            )
-        if not _verify(user.password_hash, password):
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-                user.locked_until = now + LOCKOUT
-                user.failed_sign_ins = 0
-            session.add(user)
+            raise SignInError(throttled_message(wait))
+        user = session.exec(select(UserAccount).where(UserAccount.email == email)).first()
+        usable = user is not None and user.is_active
+        right = _verify(
+            user.password_hash if user is not None and usable else _DUMMY_HASH, password
+        )
+        if user is None or not usable or not right:
+            record_failure(session, keys, now)
             session.commit()
-            raise refused
+            raise SignInError(REFUSED_MESSAGE)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-        user.failed_sign_ins = 0
-        user.locked_until = None
-        session.add(user)
+            session.add(user)
+        clear_failures(session, keys[0][0])
+        if end_other_sessions:
+            end_sessions_of(session, user.id, now=now)
         token = secrets.token_urlsafe(32)
         session.add(
             AuthSession(
@@ -199,10 +251,89 @@ def sign_in(email: str, password: str, *, now: dt.datetime | None = None) -> str
                 created_at=now,
                 last_seen_at=now,
                 expires_at=now + ABSOLUTE_TIMEOUT,
+                client_address=address[:ADDRESS_MAX],
+                user_agent=user_agent[:USER_AGENT_MAX],
             )
         )
         session.commit()
         return token
+
+
+def throttle_keys(email: str, address: str) -> list[tuple[str, int]]:
+    """The throttle rows an attempt counts against, with the failures each allows free.
+
+    The account's key comes first. It is the email's SHA-256, so an unknown email is throttled
+    exactly like a real one and the table holds no address book.
+    """
+    keys = [(f"account:{hashlib.sha256(email.encode()).hexdigest()}", THROTTLE_FREE_FAILURES)]
+    if address:
+        keys.append((f"address:{address[:ADDRESS_MAX]}", ADDRESS_FREE_FAILURES))
+    return keys
+
+
+def throttle_wait(session: Session, keys: list[str], now: dt.datetime) -> dt.timedelta:
+    """How long the attempt must still wait: the longest of its keys' waits (zero: go ahead)."""
+    waits = [
+        _aware(until) - now
+        for until in session.exec(
+            select(SignInThrottle.blocked_until).where(col(SignInThrottle.key).in_(keys))
+        ).all()
+        if until is not None
+    ]
+    return max([dt.timedelta(0), *waits])
+
+
+def record_failure(session: Session, keys: list[tuple[str, int]], now: dt.datetime) -> None:
+    """Counts a failure against each key and sets its back-off; workers agree through the row.
+
+    The row is created if missing (insert, ignoring a conflict) and then changed under the
+    database's write lock (`FOR UPDATE` on PostgreSQL; SQLite's one writer), so two workers
+    counting at once lose no failure. Rows quiet for longer than the window start again; rows
+    nobody has touched for a day are removed.
+    """
+    session.execute(
+        sa.delete(SignInThrottle).where(
+            col(SignInThrottle.last_failure_at) < now - dt.timedelta(days=1)
+        )
+    )
+    for key, free in keys:
+        _insert_if_missing(session, key, now)
+        row = session.exec(
+            select(SignInThrottle).where(SignInThrottle.key == key).with_for_update()
+        ).one()
+        quiet_since = _aware(row.blocked_until or row.last_failure_at)
+        if now - quiet_since > THROTTLE_WINDOW:
+            row.failures, row.blocked_until = 0, None
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= free:
+            seconds = 2.0 ** min(row.failures - free, 20)
+            row.blocked_until = now + min(dt.timedelta(seconds=seconds), THROTTLE_MAX_WAIT)
+        session.add(row)
+    session.flush()
+
+
+def clear_failures(session: Session, key: str) -> None:
+    """Forgets an account's failures (after a right password or a reset)."""
+    session.execute(sa.delete(SignInThrottle).where(col(SignInThrottle.key) == key))
+
+
+def account_key(email: str) -> str:
+    """The throttle key of an account's email."""
+    return throttle_keys(email.strip().lower(), "")[0][0]
+
+
+def _insert_if_missing(session: Session, key: str, now: dt.datetime) -> None:
+    """Adds a throttle row with no failures unless the key has one (a race is no error)."""
+    values = {"key": key, "failures": 0, "last_failure_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(SignInThrottle).values(values).on_conflict_do_nothing())
+        return
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    session.execute(sqlite_insert(SignInThrottle).values(values).on_conflict_do_nothing())
 
 
 def sign_out(token: str) -> None:
@@ -210,42 +341,86 @@ def sign_out(token: str) -> None:
     with unit_of_work() as session:
         session.execute(
             sa.update(AuthSession)
-            .where(AuthSession.token_sha256 == token_digest(token))
+            .where(col(AuthSession.token_sha256) == token_digest(token))
             .values(revoked_at=utc_now())
         )
         session.commit()
 
 
-def principal_for(
-    session: Session, token: str | None, *, now: dt.datetime | None = None
-) -> Principal:
-    """The user whose valid session the token is, read inside the caller's transaction.
+def end_sessions_of(
+    session: Session,
+    user_id: int | None,
+    *,
+    now: dt.datetime | None = None,
+    keep: int | None = None,
+) -> int:
+    """Ends every open session of the user (but `keep`, a session id); returns how many."""
+    query = sa.update(AuthSession).where(
+        col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None)
+    )
+    if keep is not None:
+        query = query.where(col(AuthSession.id) != keep)
+    result = session.execute(query.values(revoked_at=now or utc_now()))
+    return int(getattr(result, "rowcount", 0) or 0)
 
-    Raises:
-        NotSignedInError: no token, unknown, revoked or expired session, or a disabled account.
-    """
+
+# --- Sessions ------------------------------------------------------------------------------------
+
+
+def _session_row(
+    session: Session, token: str | None, now: dt.datetime
+) -> tuple[AuthSession, UserAccount]:
     if not token:
         raise NotSignedInError()
-    now = now or utc_now()
     row = session.exec(
         select(AuthSession, UserAccount)
-        .join(UserAccount, UserAccount.id == AuthSession.user_id)
+        .join(UserAccount, col(UserAccount.id) == AuthSession.user_id)
         .where(AuthSession.token_sha256 == token_digest(token))
     ).first()
     if row is None:
         raise NotSignedInError()
     auth, user = row
-    if (
-        auth.revoked_at is not None
-        or _aware(auth.expires_at) <= now
-        or _aware(auth.last_seen_at) + IDLE_TIMEOUT <= now
-        or not user.is_active
-    ):
+    if not _open(auth, now) or not user.is_active:
         raise NotSignedInError()
     if now - _aware(auth.last_seen_at) > dt.timedelta(minutes=1):
         session.execute(
-            sa.update(AuthSession).where(AuthSession.id == auth.id).values(last_seen_at=now)
+            sa.update(AuthSession).where(col(AuthSession.id) == auth.id).values(last_seen_at=now)
         )
+    return auth, user
+
+
+def _open(auth: AuthSession, now: dt.datetime) -> bool:
+    return (
+        auth.revoked_at is None
+        and _aware(auth.expires_at) > now
+        and _aware(auth.last_seen_at) + IDLE_TIMEOUT > now
+    )
+
+
+def principal_for(
+    session: Session,
+    token: str | None,
+    *,
+    now: dt.datetime | None = None,
+    pending_change_ok: bool = False,
+) -> Principal:
+    """The user whose valid session the token is, read inside the caller's transaction.
+
+    Args:
+        session: The caller's transaction.
+        token: The browser's session token.
+        now: The current time (tests).
+        pending_change_ok: Accept a user who must change their password (only the change of
+            password itself and the account's own page pass this).
+
+    Raises:
+        NotSignedInError: no token, unknown, revoked or expired session, or a disabled account.
+        PasswordChangeRequiredError: the user must choose a new password first.
+    """
+    now = now or utc_now()
+    _, user = _session_row(session, token, now)
+    if user.must_change_password and not pending_change_ok:
+        raise PasswordChangeRequiredError()
     roles = dict(
         session.exec(
             select(Membership.collaborative_id, Membership.role).where(
@@ -253,11 +428,14 @@ def principal_for(
             )
         ).all()
     )
+    assert user.id is not None  # a stored row
     return Principal(user.id, user.email, user.display_name, roles)
 
 
 @contextmanager
-def signed_in_transaction(token: str | None) -> Iterator[tuple[Session, Principal]]:
+def signed_in_transaction(
+    token: str | None, *, pending_change_ok: bool = False
+) -> Iterator[tuple[Session, Principal]]:
     """One transaction of a signed-in caller; commits when the block ends cleanly.
 
     The innermost prologue of every use case with a caller: the session token is resolved to a
@@ -267,9 +445,10 @@ def signed_in_transaction(token: str | None) -> Iterator[tuple[Session, Principa
 
     Raises:
         NotSignedInError: no valid session.
+        PasswordChangeRequiredError: the user must change their password first.
     """
     with unit_of_work() as session:
-        principal = principal_for(session, token)
+        principal = principal_for(session, token, pending_change_ok=pending_change_ok)
         yield session, principal
         session.commit()
 
@@ -280,44 +459,185 @@ def current_principal(token: str | None) -> Principal:
         return principal
 
 
-def reset_password(session: Session, admin: Principal, *, email: str, new_password: str) -> None:
-    """An administrator sets a new password for a member of a collaborative they administer.
+@dataclass(frozen=True)
+class SessionView:
+    """One of the signed-in user's open sessions, as "Your sessions" lists them."""
 
-    The user's sessions are ended and any lockout is lifted.
+    session_id: int
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    client_address: str
+    user_agent: str
+    current: bool
+
+
+def my_sessions(token: str | None) -> list[SessionView]:
+    """The caller's open sessions, this one first, then the most recently used."""
+    now = utc_now()
+    with unit_of_work() as session:
+        mine, _ = _session_row(session, token, now)
+        rows = session.exec(
+            select(AuthSession)
+            .where(AuthSession.user_id == mine.user_id, col(AuthSession.revoked_at).is_(None))
+            .order_by(col(AuthSession.last_seen_at).desc())
+        ).all()
+        session.commit()
+        views = [
+            SessionView(
+                r.id or 0,
+                _aware(r.created_at),
+                _aware(r.last_seen_at),
+                r.client_address,
+                r.user_agent,
+                r.id == mine.id,
+            )
+            for r in rows
+            if _open(r, now)
+        ]
+        return sorted(views, key=lambda v: not v.current)
+
+
+def end_my_session(token: str | None, session_id: int) -> None:
+    """Ends one of the caller's own sessions (another user's is "not found")."""
+    now = utc_now()
+    with unit_of_work() as session:
+        mine, _ = _session_row(session, token, now)
+        ended = session.execute(
+            sa.update(AuthSession)
+            .where(
+                col(AuthSession.id) == session_id,
+                col(AuthSession.user_id) == mine.user_id,
+                col(AuthSession.revoked_at).is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        if not getattr(ended, "rowcount", 0):
+            raise AuthError("That session was not found; it may have ended already.")
+        session.commit()
+
+
+def end_my_other_sessions(token: str | None) -> int:
+    """Ends every session of the caller but this one; returns how many were ended."""
+    now = utc_now()
+    with unit_of_work() as session:
+        mine, _ = _session_row(session, token, now)
+        count = end_sessions_of(session, mine.user_id, now=now, keep=mine.id)
+        session.commit()
+        return count
+
+
+# --- Passwords -----------------------------------------------------------------------------------
+
+
+def change_own_password(token: str | None, *, current: str, new: str, address: str = "") -> None:
+    """The signed-in user changes their password, proving they know the current one.
+
+    Also the way out of a forced change. A wrong current password counts as a failed sign-in
+    (the same throttle), so a stolen session cannot be used to guess the password. The user's
+    other sessions end; this one stays.
+
+    Raises:
+        SignInError: the current password is wrong, or the account is throttled.
+        PasswordPolicyError: the new password does not meet the policy, or is the current one.
+    """
+    now = utc_now()
+    check_password_policy(new)
+    with unit_of_work() as session:
+        mine, user = _session_row(session, token, now)
+        keys = throttle_keys(user.email, address)
+        wait = throttle_wait(session, [k for k, _ in keys], now)
+        if wait > dt.timedelta(0):
+            _verify(_DUMMY_HASH, current)
+            raise SignInError(throttled_message(wait))
+        if not _verify(user.password_hash, current):
+            record_failure(session, keys, now)
+            session.commit()
+            raise SignInError("Your current password is not right.")
+        if _verify(user.password_hash, new):
+            raise PasswordPolicyError("Choose a password different from your current one.")
+        user.password_hash = _hasher.hash(new)
+        user.password_changed_at = now
+        user.must_change_password = False
+        user.updated_by = user.email
+        session.add(user)
+        clear_failures(session, keys[0][0])
+        end_sessions_of(session, user.id, now=now, keep=mine.id)
+        audit_user(
+            session,
+            user.email,
+            user,
+            "user.password_change",
+            f"{user.email} changed their password",
+        )
+        session.commit()
+
+
+def reset_password(session: Session, admin: Principal, *, email: str, new_password: str) -> None:
+    """An administrator sets a new password for a user, who must change it at next sign-in.
+
+    Only an administrator of every collaborative the user belongs to may do it, so one
+    collaborative's administrator cannot take over a member of another. The user's sessions end
+    and their sign-in throttle is lifted. An unknown email gets the same refusal as a user the
+    administrator may not reset, so the form does not reveal which accounts exist.
     """
     check_password_policy(new_password)
-    user = session.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
-    if user is None:
-        raise AuthError(f"There is no account for {email}.")
-    shared = set(
-        session.exec(select(Membership.collaborative_id).where(Membership.user_id == user.id))
+    email = email.strip().lower()
+    if email == admin.email:
+        raise AuthError("Change your own password on the Your account page.")
+    user = session.exec(select(UserAccount).where(UserAccount.email == email)).first()
+    memberships = (
+        set(session.exec(select(Membership.collaborative_id).where(Membership.user_id == user.id)))
+        if user is not None
+        else set()
     )
-    administered = [c for c in shared if admin.can(Permission.MANAGE_USERS, c)]
-    if not administered:
-        raise PermissionDeniedError(
-            "Only an administrator of one of this user's collaboratives can reset their password."
-        )
+    if (
+        user is None
+        or not memberships
+        or not all(admin.can(Permission.MANAGE_USERS, c) for c in memberships)
+    ):
+        raise PermissionDeniedError(RESET_REFUSED)
     user.password_hash = _hasher.hash(new_password)
     user.password_changed_at = utc_now()
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    user.must_change_password = True
     user.updated_by = admin.email
     session.add(user)
-    session.execute(
-        sa.update(AuthSession)
-        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utc_now())
+    clear_failures(session, account_key(user.email))
+    end_sessions_of(session, user.id)
+    audit_user(
+        session,
+        admin.email,
+        user,
+        "user.password_reset",
+        f"Password of {user.email} reset by an administrator",
     )
-    session.add(
-        AuditEvent(
-            user_email=admin.email,
-            collaborative_id=administered[0],
-            action="user.password_reset",
-            entity="user",
-            entity_id=str(user.id),
-            summary=f"Password of {user.email} reset by an administrator",
+
+
+RESET_REFUSED = (
+    "A password can be reset only by an administrator of every collaborative the person belongs to."
+)
+
+
+def user_collaborative_ids(session: Session, user_id: int | None) -> list[int]:
+    """The collaboratives a user belongs to."""
+    return sorted(
+        session.exec(select(Membership.collaborative_id).where(Membership.user_id == user_id))
+    )
+
+
+def audit_user(session: Session, actor: str, user: UserAccount, action: str, summary: str) -> None:
+    """One audit row in each collaborative the user belongs to (their administrators see it)."""
+    targets: list[int | None] = [*user_collaborative_ids(session, user.id)] or [None]
+    for collaborative_id in targets:
+        session.add(
+            AuditEvent(
+                user_email=actor,
+                collaborative_id=collaborative_id,
+                action=action,
+                entity="user",
+                entity_id=str(user.id),
+                summary=summary,
+            )
         )
-    )
 
 
 def collaborative_ids_by_code(session: Session) -> dict[str, int]:
@@ -348,13 +668,30 @@ class MembershipView:
 
 
 def my_collaboratives(token: str | None) -> tuple[Principal, list[MembershipView]]:
-    """The signed-in user and the collaboratives they belong to, by name."""
+    """The signed-in user and the collaboratives they belong to, by name.
+
+    Raises:
+        NotSignedInError: no valid session.
+        PasswordChangeRequiredError: the user must change their password first.
+    """
     with signed_in_transaction(token) as (session, principal):
         rows = session.exec(
             select(Collaborative)
-            .where(Collaborative.id.in_(list(principal.roles)))
+            .where(col(Collaborative.id).in_(list(principal.roles)))
             .order_by(Collaborative.name)
         ).all()
         return principal, [
-            MembershipView(c.id, c.code, c.name, principal.roles[c.id]) for c in rows
+            MembershipView(c.id or 0, c.code, c.name, principal.roles[c.id or 0]) for c in rows
         ]
+
+
+def must_change_password(token: str | None) -> bool:
+    """Whether the token's user must change their password before anything else.
+
+    Raises:
+        NotSignedInError: no valid session.
+    """
+    with unit_of_work() as session:
+        _, user = _session_row(session, token, utc_now())
+        session.commit()
+        return user.must_change_password

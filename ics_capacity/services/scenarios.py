@@ -44,7 +44,7 @@ from ics_capacity.db.models import (
 )
 from ics_capacity.domain.errors import InvalidInputError, ServiceError
 from ics_capacity.domain.roles import Permission, role_allows
-from ics_capacity.services.auth import Principal, signed_in_transaction
+from ics_capacity.services.auth import PermissionDeniedError, Principal, signed_in_transaction
 
 EDITABLE_STATUSES = {ScenarioStatus.DRAFT, ScenarioStatus.REJECTED}
 # The longest texts the tables hold (db/models.py); longer ones are refused in words first.
@@ -537,7 +537,11 @@ def submit_scenario(token: str, scenario_id: int, expected_version: int) -> None
 def decide_scenario(
     token: str, scenario_id: int, expected_version: int, *, approve: bool, note: str = ""
 ) -> None:
-    """An executive approves or rejects a submitted scenario, with an optional note."""
+    """An executive approves or rejects a submitted scenario, with an optional note.
+
+    Four eyes: the person who submitted a scenario cannot approve it (they may reject it, which
+    sends it back to be reworked).
+    """
     note = checked_text(note, DECISION_NOTE_MAX, "A decision note")
 
     def decide(scenario: Scenario, principal: Principal, session: Session) -> str:
@@ -545,6 +549,10 @@ def decide_scenario(
             raise ScenarioError(
                 f"'{scenario.name}' is {scenario.status}; only a submitted scenario can be "
                 "approved or rejected."
+            )
+        if approve and (scenario.submitted_by or "").lower() == principal.email:
+            raise PermissionDeniedError(
+                f"You submitted '{scenario.name}', so someone else must approve it."
             )
         old = scenario.status
         scenario.status = ScenarioStatus.APPROVED if approve else ScenarioStatus.REJECTED

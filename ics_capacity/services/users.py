@@ -1,4 +1,10 @@
-"""Members of a collaborative: list them, add one, change a role; and the demo's accounts."""
+"""Members of a collaborative: list, add, change a role, reset, disable, remove; demo accounts.
+
+An action on a person's account as a whole (a password reset, disabling it) needs an
+administrator of every collaborative the person belongs to; an action on their membership of one
+collaborative (role, removal) needs an administrator of that one. Disabling, removing and resetting
+end the person's sessions at once.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,29 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from ics_capacity.db.models import AuditEvent, Collaborative, Membership, Role, UserAccount
+from ics_capacity.db.models import (
+    AuditEvent,
+    Collaborative,
+    Membership,
+    Role,
+    UserAccount,
+    utc_now,
+)
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import ROLE_LABELS, Permission
 from ics_capacity.services.auth import (
     AuthError,
+    PermissionDeniedError,
+    account_key,
+    audit_user,
+    clear_failures,
     create_user,
+    end_sessions_of,
+    hash_password,
     reset_password,
     signed_in_transaction,
+    user_collaborative_ids,
 )
 from ics_capacity.services.scenarios import collaborative_transaction
 
@@ -32,7 +52,7 @@ class MemberRow:
     display_name: str
     role: str
     role_label: str
-    locked: bool
+    active: bool
 
 
 def list_members(token: str, collaborative_id: int) -> list[MemberRow]:
@@ -48,7 +68,7 @@ def list_members(token: str, collaborative_id: int) -> list[MemberRow]:
             .order_by(UserAccount.email)
         ).all()
         return [
-            MemberRow(u.email, u.display_name, role, ROLE_LABELS[role], u.locked_until is not None)
+            MemberRow(u.email, u.display_name, role, ROLE_LABELS[role], u.is_active)
             for u, role in rows
         ]
 
@@ -108,9 +128,95 @@ def change_role(token: str, collaborative_id: int, *, email: str, role: str) -> 
 
 
 def admin_reset_password(token: str, *, email: str, new_password: str) -> None:
-    """An administrator sets a new password for one of their members."""
+    """An administrator sets a new password for a person, who must change it at next sign-in."""
     with signed_in_transaction(token) as (session, principal):
         reset_password(session, principal, email=email, new_password=new_password)
+
+
+DISABLE_REFUSED = (
+    "An account can be disabled or enabled only by an administrator of every collaborative the "
+    "person belongs to."
+)
+
+
+def set_account_active(token: str, collaborative_id: int, *, email: str, active: bool) -> None:
+    """An administrator disables (or enables again) a member's account.
+
+    Disabling ends their sessions at once. The account is the person's in every collaborative,
+    so the caller must administer all of them.
+    """
+    with collaborative_transaction(token, collaborative_id, Permission.MANAGE_USERS) as (
+        session,
+        principal,
+    ):
+        user = _member(session, collaborative_id, email)
+        if user.email == principal.email:
+            raise AuthError("You cannot disable your own account; ask another administrator.")
+        if not all(
+            principal.can(Permission.MANAGE_USERS, c)
+            for c in user_collaborative_ids(session, user.id)
+        ):
+            raise PermissionDeniedError(DISABLE_REFUSED)
+        if user.is_active == active:
+            return
+        user.is_active = active
+        user.updated_by = principal.email
+        session.add(user)
+        if not active:
+            end_sessions_of(session, user.id)
+        audit_user(
+            session,
+            principal.email,
+            user,
+            "user.enable" if active else "user.disable",
+            f"{user.email} {'enabled' if active else 'disabled'} by an administrator",
+        )
+
+
+def remove_member(token: str, collaborative_id: int, *, email: str) -> None:
+    """An administrator removes a member from their collaborative.
+
+    The person's sessions end at once: a page open elsewhere must sign in again, and then sees
+    only what is left to it.
+    """
+    with collaborative_transaction(token, collaborative_id, Permission.MANAGE_USERS) as (
+        session,
+        principal,
+    ):
+        user = _member(session, collaborative_id, email)
+        if user.email == principal.email:
+            raise AuthError("You cannot remove yourself; ask another administrator.")
+        membership = session.get(Membership, (user.id, collaborative_id))
+        assert membership is not None  # _member found it
+        role = membership.role
+        session.delete(membership)
+        end_sessions_of(session, user.id)
+        session.add(
+            AuditEvent(
+                user_email=principal.email,
+                collaborative_id=collaborative_id,
+                action="user.remove",
+                entity="user",
+                entity_id=str(user.id),
+                field="role",
+                old_value=role,
+                summary=f"{user.email} removed ({ROLE_LABELS[role]})",
+            )
+        )
+
+
+def _member(session: Session, collaborative_id: int, email: str) -> UserAccount:
+    user = session.exec(
+        select(UserAccount)
+        .join(Membership, col(Membership.user_id) == UserAccount.id)
+        .where(
+            UserAccount.email == email.strip().lower(),
+            Membership.collaborative_id == collaborative_id,
+        )
+    ).first()
+    if user is None:
+        raise AuthError(f"{email} is not a member of this collaborative.")
+    return user
 
 
 def add_user_as_operator(
@@ -133,17 +239,29 @@ def add_user_as_operator(
 
 
 def set_password_as_operator(email: str, password: str) -> None:
-    """The server operator sets an account's password and unlocks it; no role check."""
-    from ics_capacity.services.auth import _hasher, check_password_policy
+    """The server operator sets an account's password (`user set-password`); no role check.
 
-    check_password_policy(password)
+    As after an administrator's reset, the person must change it at next sign-in; their sessions
+    end, their sign-in throttle is lifted, and the reset is audited in each of their
+    collaboratives (by "cli").
+    """
+    password_hash = hash_password(password)
     with unit_of_work() as session:
-        user = session.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
+        user = session.exec(
+            select(UserAccount).where(UserAccount.email == email.strip().lower())
+        ).first()
         if user is None:
             raise AuthError(f"There is no account for {email}.")
-        user.password_hash = _hasher.hash(password)
-        user.failed_sign_ins, user.locked_until, user.updated_by = 0, None, "cli"
+        user.password_hash = password_hash
+        user.password_changed_at = utc_now()
+        user.must_change_password = True
+        user.updated_by = "cli"
         session.add(user)
+        clear_failures(session, account_key(user.email))
+        end_sessions_of(session, user.id)
+        audit_user(
+            session, "cli", user, "user.password_reset", f"Password of {user.email} reset (CLI)"
+        )
         session.commit()
 
 

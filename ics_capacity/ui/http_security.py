@@ -10,9 +10,11 @@ trusted only when `ICS_TRUSTED_PROXY_HOPS` is 1 or more).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Awaitable, Callable, MutableMapping
+import ipaddress
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
+
+from ics_capacity.settings import trusted_proxy_hops
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -49,7 +51,7 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 def _over_tls(scope: Scope) -> bool:
     if scope.get("scheme") == "https":
         return True
-    if int(os.environ.get("ICS_TRUSTED_PROXY_HOPS", "0") or 0) < 1:
+    if trusted_proxy_hops() < 1:
         return False
     headers = dict(scope.get("headers") or [])
     forwarded = headers.get(b"x-forwarded-proto", b"").decode("latin-1")
@@ -76,3 +78,25 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_with_headers)
 
     return wrapped
+
+
+def client_address(peer: str, headers: Mapping[str, str], hops: int | None = None) -> str:
+    """The address of the person's browser, as far as the trusted proxies tell it.
+
+    With no trusted proxy (`ICS_TRUSTED_PROXY_HOPS` 0) it is the connection's own address: a
+    client could write anything into `X-Forwarded-For`. With N trusted proxies it is the address
+    N entries from the right of `X-Forwarded-For` (each proxy appends the address it saw), or
+    the leftmost when there are fewer. Anything that is not an IP address gives the peer.
+    """
+    hops = trusted_proxy_hops() if hops is None else hops
+    if hops < 1:
+        return peer
+    forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), "")
+    entries = [e.strip() for e in forwarded.split(",") if e.strip()]
+    if not entries:
+        return peer
+    candidate = entries[-hops] if len(entries) >= hops else entries[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return peer

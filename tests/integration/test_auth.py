@@ -1,4 +1,4 @@
-"""Sign-in, sessions, lockout and password resets, on SQLite and PostgreSQL."""
+"""Sign-in, sessions, throttling and password resets, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -36,16 +36,18 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(app_db) -> None:
     assert str(wrong.value) == str(unknown.value)
 
 
-def test_five_wrong_passwords_lock_the_account(app_db) -> None:
-    """After five failures even the right password is refused until the lock ends."""
+def test_wrong_passwords_throttle_with_back_off(app_db) -> None:
+    """After five failures each attempt waits, twice as long each time; then the right password
+    works again (nothing locks the account for good)."""
     _, emails = app_db
-    for _ in range(auth.MAX_FAILED_SIGN_INS):
-        with pytest.raises(auth.SignInError):
-            auth.sign_in(emails["viewer"], "wrong password!")
-    with pytest.raises(auth.SignInError, match="locked"):
-        auth.sign_in(emails["viewer"], TEST_PASSWORD)
-    later = dt.datetime.now(dt.UTC) + auth.LOCKOUT + dt.timedelta(seconds=1)
-    assert auth.sign_in(emails["viewer"], TEST_PASSWORD, now=later)
+    start = dt.datetime.now(dt.UTC)
+    for i in range(auth.THROTTLE_FREE_FAILURES):
+        with pytest.raises(auth.SignInError, match="not right"):
+            auth.sign_in(emails["viewer"], "wrong password!", now=start + dt.timedelta(seconds=i))
+    last = start + dt.timedelta(seconds=auth.THROTTLE_FREE_FAILURES - 1)
+    with pytest.raises(auth.SignInError, match="Too many attempts"):
+        auth.sign_in(emails["viewer"], TEST_PASSWORD, now=last)
+    assert auth.sign_in(emails["viewer"], TEST_PASSWORD, now=last + dt.timedelta(seconds=2))
 
 
 def test_sessions_expire_when_idle_and_end_on_sign_out(app_db) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
@@ -161,8 +162,13 @@ def test_production_downgrade_asks_first(db_url: str, monkeypatch) -> None:  # n
 
 
 def test_user_add_and_set_password(db_url: str) -> None:
-    """The operator adds the first administrator and can reset a lost password."""
-    from ics_capacity.services.auth import current_principal, sign_in
+    """The operator adds the first administrator and can reset a lost password; passwords come
+    from standard input, never the command line."""
+    from ics_capacity.services.auth import (
+        PasswordChangeRequiredError,
+        current_principal,
+        sign_in,
+    )
 
     runner.invoke(app, ["seed-demo", "--no-demo-users"])
     result = runner.invoke(
@@ -177,9 +183,8 @@ def test_user_add_and_set_password(db_url: str) -> None:
             "admin",
             "--name",
             "Lead",
-            "--password",
-            "first admin passphrase",
         ],
+        input="first admin passphrase\n",
     )
     assert result.exit_code == 0, result.output
     assert list(
@@ -187,21 +192,17 @@ def test_user_add_and_set_password(db_url: str) -> None:
     ) == ["admin"]
     bad = runner.invoke(
         app,
-        [
-            "user",
-            "add",
-            "x@y.test",
-            "--collaborative",
-            "NOPE",
-            "--password",
-            "long enough password",
-        ],
+        ["user", "add", "x@y.test", "--collaborative", "NOPE"],
+        input="long enough password\n",
     )
     assert bad.exit_code == 1 and "There is no collaborative NOPE" in bad.output
-    runner.invoke(
-        app, ["user", "set-password", "lead@trust.nhs.uk", "--password", "second admin passphrase"]
+    result = runner.invoke(
+        app, ["user", "set-password", "lead@trust.nhs.uk"], input="second admin passphrase\n"
     )
-    assert sign_in("lead@trust.nhs.uk", "second admin passphrase")
+    assert result.exit_code == 0, result.output
+    token = sign_in("lead@trust.nhs.uk", "second admin passphrase")
+    with pytest.raises(PasswordChangeRequiredError):
+        current_principal(token)
 
 
 # --- import and export of scenarios --------------------------------------------------------------

@@ -79,6 +79,14 @@ def _user_menu() -> rx.Component:
             spacing="0",
             align="end",
         ),
+        rx.link(
+            "Your account",
+            href="/account",
+            color=theme.NHS_WHITE,
+            font_weight="600",
+            font_size="14px",
+            text_decoration="underline",
+        ),
         rx.el.button(
             "Sign out",
             on_click=SessionState.sign_out,

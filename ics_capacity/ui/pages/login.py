@@ -1,6 +1,8 @@
-"""Sign-in page: email and password, with a clear message on failure or lockout."""
+"""Sign-in page: email and password, with one message for every refusal."""
 
 from __future__ import annotations
+
+import asyncio
 
 import reflex as rx
 
@@ -8,7 +10,7 @@ from ics_capacity.services.auth import SignInError, sign_in
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.routes import public_page
-from ics_capacity.ui.state.session import SessionState
+from ics_capacity.ui.state.session import SessionState, request_client, safe_next
 
 
 class LoginState(rx.State):
@@ -19,19 +21,30 @@ class LoginState(rx.State):
 
     @rx.event
     async def submit(self, form: dict):
-        """Checks the password on the server and opens a session."""
+        """Checks the password on the server and opens a session.
+
+        The argon2 verification runs in a worker thread, so a sign-in never holds up the event
+        loop that serves everyone else's pages.
+        """
         self.error = ""
+        address, user_agent = request_client(self)
         try:
-            token = sign_in(str(form.get("email", "")), str(form.get("password", "")))
+            token = await asyncio.to_thread(
+                sign_in,
+                str(form.get("email", "")),
+                str(form.get("password", "")),
+                address=address,
+                user_agent=user_agent,
+                end_other_sessions=str(form.get("end_others", "")).lower() in ("on", "true", "1"),
+            )
         except SignInError as error:
             self.error = str(error)
             return None
         session = await self.get_state(SessionState)
         session.token = token
-        target = self.router.url.query_parameters.get("next", "/")
-        if not str(target).startswith("/") or str(target).startswith("//"):
-            target = "/"
-        return rx.redirect(target)
+        # A user who must change their password is led to the account page by the next page's
+        # sign-in check.
+        return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "/")))
 
 
 def _field(label: str, name: str, kind: str, autocomplete: str) -> rx.Component:
@@ -81,6 +94,11 @@ def login_page() -> rx.Component:
                 rx.vstack(
                     _field("Email address", "email", "email", "username"),
                     _field("Password", "password", "password", "current-password"),
+                    rx.el.label(
+                        rx.el.input(type="checkbox", name="end_others", id="end_others"),
+                        " Sign me out everywhere else",
+                        html_for="end_others",
+                    ),
                     rx.el.button(
                         "Sign in",
                         type="submit",

@@ -1,4 +1,7 @@
-"""Users of the chosen collaborative, for its administrators: add, change role, reset password."""
+"""Users of the chosen collaborative, for its administrators.
+
+Add a member, change a role, reset a password, disable an account, remove a member.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from ics_capacity.services.users import (
     admin_reset_password,
     change_role,
     list_members,
+    remove_member,
+    set_account_active,
 )
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
@@ -41,7 +46,7 @@ class UsersState(rx.State):
                 "name": m.display_name,
                 "role": m.role,
                 "label": m.role_label,
-                "locked": "Locked" if m.locked else "",
+                "status": "" if m.active else "Disabled",
             }
             for m in rows
         ]
@@ -84,12 +89,39 @@ class UsersState(rx.State):
 
     @rx.event
     async def reset_password(self, form: dict):
-        """Sets a new password for a member and ends their sessions."""
+        """Sets a new password for a member, ends their sessions and makes them change it.
+
+        The refusal does not say whether the email has an account (the service answers an
+        unknown email as it answers a person this administrator may not reset).
+        """
         return await self._act(
             admin_reset_password,
-            f"New password set for {form.get('email', '')}",
+            f"New password set for {form.get('email', '')}; they must change it at sign-in",
             email=str(form.get("email", "")),
             new_password=str(form.get("password", "")),
+        )
+
+    @rx.event
+    async def set_active(self, email: str, active: bool):
+        """Disables a member's account (ending their sessions at once) or enables it again."""
+        session = await self.get_state(SessionState)
+        return await self._act(
+            set_account_active,
+            f"{'Enabled' if active else 'Disabled'} the account of {email}",
+            session.collaborative_id,
+            email=email,
+            active=bool(active),
+        )
+
+    @rx.event
+    async def remove(self, email: str):
+        """Removes a member from the collaborative, ending their sessions at once."""
+        session = await self.get_state(SessionState)
+        return await self._act(
+            remove_member,
+            f"Removed {email} from {session.collaborative_name}",
+            session.collaborative_id,
+            email=email,
         )
 
 
@@ -101,6 +133,33 @@ def _role_select(member: dict) -> rx.Component:
         aria_label="Role of " + member["email"],
         border=f"2px solid {theme.NHS_TEXT}",
         padding="4px",
+    )
+
+
+def _member_actions(member: dict) -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            member["status"] == "Disabled",
+            button(
+                "Enable",
+                kind="secondary",
+                on_click=UsersState.set_active(member["email"], True),
+                aria_label="Enable the account of " + member["email"],
+            ),
+            button(
+                "Disable",
+                kind="secondary",
+                on_click=UsersState.set_active(member["email"], False),
+                aria_label="Disable the account of " + member["email"],
+            ),
+        ),
+        button(
+            "Remove",
+            kind="warning",
+            on_click=UsersState.remove(member["email"]),
+            aria_label="Remove " + member["email"] + " from the collaborative",
+        ),
+        spacing="2",
     )
 
 
@@ -127,7 +186,9 @@ def users_page() -> rx.Component:
         rx.text(
             "Members of ",
             SessionState.collaborative_name,
-            " and what each may do. Passwords need at least 12 characters.",
+            " and what each may do. Passwords need at least 12 characters and must not be a "
+            "common password. A reset password must be changed at the next sign-in; disabling "
+            "or removing someone ends their sessions at once.",
             color=theme.NHS_SECONDARY_TEXT,
             margin_y="8px",
         ),
@@ -144,7 +205,7 @@ def users_page() -> rx.Component:
                     rx.el.tr(
                         *[
                             rx.el.th(h, scope="col", text_align="left", padding="8px")
-                            for h in ("Email", "Name", "Role", "")
+                            for h in ("Email", "Name", "Role", "Status", "")
                         ],
                         border_bottom=f"2px solid {theme.NHS_TEXT}",
                     )
@@ -156,7 +217,8 @@ def users_page() -> rx.Component:
                             rx.el.th(m["email"], scope="row", text_align="left", padding="8px"),
                             rx.el.td(m["name"], padding="8px"),
                             rx.el.td(_role_select(m), padding="8px"),
-                            rx.el.td(m["locked"], padding="8px", color=theme.NHS_RED),
+                            rx.el.td(m["status"], padding="8px", color=theme.NHS_RED),
+                            rx.el.td(_member_actions(m), padding="8px"),
                             border_bottom=f"1px solid {theme.NHS_BORDER}",
                         ),
                     )

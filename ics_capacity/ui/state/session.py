@@ -18,13 +18,17 @@ from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
 from ics_capacity.services.auth import (
     ABSOLUTE_TIMEOUT,
     NotSignedInError,
+    PasswordChangeRequiredError,
     my_collaboratives,
 )
 from ics_capacity.services.auth import sign_out as end_session
 from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.uploads import discard_all_uploads
+from ics_capacity.ui.http_security import client_address
 
 logger = logging.getLogger(__name__)
+
+ACCOUNT_ROUTE = "/account"
 
 
 class SessionState(rx.State):
@@ -38,6 +42,9 @@ class SessionState(rx.State):
     user_email: str = ""
     memberships: list[dict[str, str]] = []
     signed_in: bool = False
+    # Set when an administrator's reset obliges the user to choose a new password first: every
+    # page then leads to the account page, and the services refuse everything else.
+    must_change_password: bool = False
 
     @rx.var
     def collaborative_id(self) -> int:
@@ -74,11 +81,17 @@ class SessionState(rx.State):
     @rx.event
     async def require_sign_in(self):
         """On every protected page: loads the user, or sends them to the sign-in page."""
+        path = self.router.url.path or "/"
         try:
             principal, memberships = my_collaboratives(self.token)
+        except PasswordChangeRequiredError:
+            self.memberships, self.must_change_password = [], True
+            self.signed_in = path == ACCOUNT_ROUTE
+            return None if self.signed_in else rx.redirect(f"{ACCOUNT_ROUTE}?next={path}")
         except NotSignedInError:
             await forget_everything(self)
-            return rx.redirect(f"/login?next={self.router.url.path or '/'}")
+            return rx.redirect(f"/login?next={path}")
+        self.must_change_password = False
         self.user_name = principal.display_name
         self.user_email = principal.email
         self.memberships = [
@@ -119,6 +132,21 @@ async def forget_everything(state: rx.State) -> None:
         (await state.get_state(cls)).reset()
 
 
+def request_client(state: rx.State) -> tuple[str, str]:
+    """The client address (honouring `ICS_TRUSTED_PROXY_HOPS`) and User-Agent of the tab."""
+    router = state.router
+    headers = dict(router.headers.raw_headers)
+    return client_address(router.session.client_ip, headers), router.headers.user_agent
+
+
+def safe_next(target: object) -> str:
+    """A `next` parameter only if it is a path of this site (never another host)."""
+    text = str(target or "/")
+    if not text.startswith("/") or text.startswith("//") or "\\" in text:
+        return "/"
+    return text
+
+
 def app_state_classes() -> list[type[BaseState]]:
     """Every state class this app defines (Reflex's own internal states are left alone)."""
     from reflex.state import State
@@ -141,6 +169,8 @@ def refusal(error: Exception) -> rx.event.EventSpec:
     """
     if isinstance(error, NotSignedInError):
         return rx.redirect("/login")
+    if isinstance(error, PasswordChangeRequiredError):
+        return rx.redirect(ACCOUNT_ROUTE)
     if isinstance(error, ServiceError):
         return rx.toast.error(str(error), duration=8000)
     reference = secrets.token_hex(4)

@@ -1,0 +1,282 @@
+"""Your account: change your password, see your sessions and end the ones you do not recognise.
+
+After an administrator's reset this is the only page a user reaches until they have chosen a new
+password (`SessionState.require_sign_in` leads every other page here; the services refuse the
+rest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from ics_capacity.domain.passwords import MIN_PASSWORD_LENGTH
+from ics_capacity.services.auth import (
+    AuthError,
+    NotSignedInError,
+    change_own_password,
+    end_my_other_sessions,
+    end_my_session,
+    my_sessions,
+)
+from ics_capacity.ui import theme
+from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.routes import protected_page
+from ics_capacity.ui.state.session import (
+    ACCOUNT_ROUTE,
+    SessionState,
+    refusal,
+    request_client,
+    safe_next,
+)
+
+
+class AccountState(rx.State):
+    """The signed-in user's own sessions and the change-password form's message."""
+
+    sessions: list[dict[str, str]] = []
+    error: str = ""
+
+    @rx.event
+    async def load(self):
+        """Lists the user's open sessions."""
+        return await self._refresh()
+
+    async def _refresh(self):
+        session = await self.get_state(SessionState)
+        self.error = ""
+        if not session.signed_in:
+            self.sessions = []
+            return None
+        try:
+            rows = my_sessions(session.token)
+        except AuthError as error:
+            return refusal(error)
+        self.sessions = [
+            {
+                "id": str(r.session_id),
+                "started": r.created_at.strftime("%d %b %Y %H:%M UTC"),
+                "last_used": r.last_seen_at.strftime("%d %b %Y %H:%M UTC"),
+                "address": r.client_address or "unknown",
+                "browser": _browser(r.user_agent),
+                "current": "This browser" if r.current else "",
+            }
+            for r in rows
+        ]
+        return None
+
+    @rx.event
+    async def change_password(self, form: dict):
+        """Changes the user's password, given the current one; ends their other sessions."""
+        session = await self.get_state(SessionState)
+        self.error = ""
+        new = str(form.get("new_password", ""))
+        if new != str(form.get("confirm_password", "")):
+            self.error = "The new password and its confirmation are not the same."
+            return None
+        address, _ = request_client(self)
+        try:
+            await asyncio.to_thread(
+                change_own_password,
+                session.token,
+                current=str(form.get("current_password", "")),
+                new=new,
+                address=address,
+            )
+        except NotSignedInError as error:
+            return refusal(error)
+        except AuthError as error:
+            self.error = str(error)
+            return None
+        was_forced = session.must_change_password
+        session.must_change_password = False
+        if was_forced:
+            return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "/")))
+        await self._refresh()
+        return rx.toast.success("Your password has been changed; your other sessions ended.")
+
+    @rx.event
+    async def end_session(self, form: dict):
+        """Ends one of the user's own sessions (the row's form names it)."""
+        session = await self.get_state(SessionState)
+        try:
+            end_my_session(session.token, int(str(form.get("session_id", ""))))
+        except (AuthError, ValueError) as error:
+            return refusal(error)
+        await self._refresh()
+        return rx.toast.success("That session has ended.")
+
+    @rx.event
+    async def end_other_sessions(self):
+        """Ends every session of the user but this one."""
+        session = await self.get_state(SessionState)
+        try:
+            count = end_my_other_sessions(session.token)
+        except AuthError as error:
+            return refusal(error)
+        await self._refresh()
+        return rx.toast.success(f"Ended {count} other session{'s' if count != 1 else ''}.")
+
+
+def _browser(user_agent: str) -> str:
+    """A short name for a User-Agent string ("Firefox on Windows")."""
+    agent = user_agent or ""
+    name = next(
+        (n for key, n in _BROWSERS if key in agent),
+        "Unknown browser",
+    )
+    system = next((n for key, n in _SYSTEMS if key in agent), "")
+    return f"{name} on {system}" if system else name
+
+
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Windows", "Windows"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def _password_input(label: str, name: str, autocomplete: str) -> rx.Component:
+    return rx.vstack(
+        field_label(label, name),
+        rx.el.input(
+            id=name,
+            name=name,
+            type="password",
+            required=True,
+            auto_complete=autocomplete,
+            border=f"2px solid {theme.NHS_TEXT}",
+            padding="6px",
+            width="100%",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _change_password_form() -> rx.Component:
+    return panel(
+        rx.heading("Change your password", as_="h2", size="5"),
+        rx.cond(
+            SessionState.must_change_password,
+            rx.text(
+                "An administrator has set a new password for you. Choose your own before you go "
+                "on.",
+                font_weight="600",
+                margin_y="8px",
+            ),
+        ),
+        rx.text(
+            f"At least {MIN_PASSWORD_LENGTH} characters, and not a common password; three "
+            "random words make a good one. Your other sessions end when you change it.",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_y="8px",
+        ),
+        rx.cond(
+            AccountState.error != "",
+            rx.text(AccountState.error, color=theme.NHS_RED, font_weight="600", role="alert"),
+        ),
+        rx.form(
+            rx.vstack(
+                _password_input("Current password", "current_password", "current-password"),
+                _password_input("New password", "new_password", "new-password"),
+                _password_input("New password again", "confirm_password", "new-password"),
+                button("Change password", type="submit"),
+                spacing="3",
+                max_width="420px",
+            ),
+            on_submit=AccountState.change_password,
+            reset_on_submit=True,
+        ),
+    )
+
+
+def _sessions_panel() -> rx.Component:
+    return panel(
+        rx.el.table(
+            rx.el.caption(
+                "Your sessions",
+                text_align="left",
+                font_size="20px",
+                font_weight="600",
+                padding_bottom="12px",
+            ),
+            rx.el.thead(
+                rx.el.tr(
+                    *[
+                        rx.el.th(h, scope="col", text_align="left", padding="8px")
+                        for h in ("Browser", "Address", "Signed in", "Last used", "")
+                    ],
+                    border_bottom=f"2px solid {theme.NHS_TEXT}",
+                )
+            ),
+            rx.el.tbody(
+                rx.foreach(
+                    AccountState.sessions,
+                    lambda s: rx.el.tr(
+                        rx.el.th(s["browser"], scope="row", text_align="left", padding="8px"),
+                        rx.el.td(s["address"], padding="8px"),
+                        rx.el.td(s["started"], padding="8px"),
+                        rx.el.td(s["last_used"], padding="8px"),
+                        rx.el.td(
+                            rx.cond(
+                                s["current"] != "",
+                                rx.text(s["current"], font_weight="600"),
+                                rx.form(
+                                    rx.el.input(type="hidden", name="session_id", value=s["id"]),
+                                    button(
+                                        "End",
+                                        kind="warning",
+                                        type="submit",
+                                        aria_label="End the session of " + s["browser"],
+                                    ),
+                                    on_submit=AccountState.end_session,
+                                    reset_on_submit=False,
+                                ),
+                            ),
+                            padding="8px",
+                        ),
+                        border_bottom=f"1px solid {theme.NHS_BORDER}",
+                    ),
+                )
+            ),
+            width="100%",
+            border_collapse="collapse",
+        ),
+        rx.box(
+            button(
+                "End all other sessions",
+                kind="secondary",
+                on_click=AccountState.end_other_sessions,
+            ),
+            margin_top="12px",
+        ),
+        overflow_x="auto",
+        margin_top="16px",
+    )
+
+
+@protected_page(ACCOUNT_ROUTE, "Your account", on_load=[AccountState.load])
+def account_page() -> rx.Component:
+    """The account page."""
+    return page_shell(
+        rx.heading("Your account", as_="h1", size="8"),
+        rx.text(
+            SessionState.user_email,
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_y="8px",
+        ),
+        _change_password_form(),
+        rx.cond(SessionState.must_change_password, rx.fragment(), _sessions_panel()),
+    )

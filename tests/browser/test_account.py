@@ -1,0 +1,59 @@
+"""Accounts in Chromium: a reset leads to a forced change of password, and users end sessions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+TEMPORARY = "temporary words from the admin"
+CHOSEN = "my own chosen passphrase"
+
+
+def test_a_reset_password_must_be_changed_before_anything_else(pages) -> None:
+    """The administrator resets the workforce lead's password; the lead's next sign-in leads to
+    the change-password form, every other page leads back there, and the new password works."""
+    admin = pages.signed_in("admin")
+    admin.get_by_role("link", name="Users").click()
+    expect(admin.get_by_role("table", name="Members")).to_contain_text(
+        pages.accounts["workforce_lead"]
+    )
+    admin.locator("#reset-email").fill(pages.accounts["workforce_lead"])
+    admin.locator("#reset-password").fill(TEMPORARY)
+    admin.get_by_role("button", name="Set new password").click()
+    expect(admin.get_by_text("they must change it at sign-in")).to_be_visible()
+
+    lead = pages.new("workforce_lead")
+    lead.goto(f"{pages.app_url}/login")
+    lead.get_by_label("Email address").fill(pages.accounts["workforce_lead"])
+    lead.get_by_label("Password", exact=True).fill(TEMPORARY)
+    lead.get_by_role("button", name="Sign in").click()
+    expect(lead).to_have_url(re.compile(r"/account"))
+    expect(lead.get_by_text("Choose your own before you go on")).to_be_visible()
+    lead.goto(f"{pages.app_url}/scenarios")
+    expect(lead).to_have_url(re.compile(r"/account"))
+    lead.get_by_label("Current password").fill(TEMPORARY)
+    lead.get_by_label("New password", exact=True).fill(CHOSEN)
+    lead.get_by_label("New password again").fill(CHOSEN)
+    lead.get_by_role("button", name="Change password").click()
+    expect(lead).not_to_have_url(re.compile(r"/account"))
+    expect(lead.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_users_see_their_sessions_and_end_the_others(pages) -> None:
+    """Two browsers of the viewer: the first lists both and ends the other, which must sign in
+    again."""
+    phone = pages.signed_in("viewer")
+    laptop = pages.signed_in("viewer")
+    laptop.get_by_role("link", name="Your account").click()
+    sessions = laptop.get_by_role("table", name="Your sessions")
+    expect(sessions).to_contain_text("This browser")
+    expect(sessions.get_by_role("button", name=re.compile("End the session"))).not_to_have_count(0)
+    laptop.get_by_role("button", name="End all other sessions").click()
+    expect(sessions.get_by_role("button", name=re.compile("End the session"))).to_have_count(0)
+    phone.goto(f"{pages.app_url}/scenarios")
+    expect(phone).to_have_url(re.compile(r"/login"))
+    expect(laptop.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
