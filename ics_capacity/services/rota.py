@@ -11,7 +11,10 @@ Demand (docs/rota.md, "In the app"):
 * every list needs the team of `THEATRE_TEAM` in both halves (a surgeon of the list's specialty,
   an anaesthetist, 2 scrub practitioners, an ODP); a person on the all-day shift covers both;
 * wards: registered nurses on the long day and the night, one per `PATIENTS_PER_WARD_NURSE`
-  occupied elective beds (beds x occupancy target), 7 days a week.
+  occupied elective beds (beds x occupancy target), 7 days a week;
+* no theatre lists on England's bank holidays (the `holidays` package's calendar,
+  `holidays.country_holidays("GB", subdiv="ENG")`, substitute days included) unless the site
+  opts in (`Site.bank_holiday_lists`); wards are staffed on those days as on any other.
 
 Staff come from the scenario's rota staff list (`RotaStaff`, with leave and wishes); the rule pack
 chosen decides the limits of each person by contract. The objective is in pence (see
@@ -29,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import holidays
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -93,6 +97,7 @@ from ics_capacity.services.results import (
     stored_rebalance,
 )
 from ics_capacity.services.scenarios import (
+    EDITABLE_STATUSES,
     ConflictError,
     ScenarioError,
     audit,
@@ -291,6 +296,8 @@ class PersonInfo:
     employment: str
     contract: str
     hourly_cost_pence: int
+    trust_name: str = ""
+    home_site_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -319,6 +326,34 @@ class RotaProblem:
     lists: dict[tuple[str, int], int]
     list_minutes: dict[str, int]
     ignored_locks: list[str] = field(default_factory=list)
+    bank_holidays: dict[dt.date, str] = field(default_factory=dict)
+    bank_holiday_list_sites: tuple[str, ...] = ()
+
+
+def bank_holidays(dates: list[dt.date]) -> dict[dt.date, str]:
+    """England's bank holidays among these dates, by name, substitute days included.
+
+    The calendar is the `holidays` package's (`country_holidays("GB", subdiv="ENG")`), an
+    established, maintained one, rather than a list kept here.
+    """
+    if not dates:
+        return {}
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=sorted({d.year for d in dates}))
+    return {d: str(calendar[d]) for d in dates if d in calendar}
+
+
+def list_days(site: Site, dates: list[dt.date], closed: dict[dt.date, str]) -> list[int]:
+    """The days (0-based) a site runs theatre lists: its operating weekdays, less bank holidays.
+
+    `closed` are the bank holidays (`bank_holidays`); a site with `bank_holiday_lists` runs its
+    lists on them too.
+    """
+    days_open = _operating_days(site)
+    return [
+        day
+        for day, date in enumerate(dates)
+        if date.weekday() < days_open and (site.bank_holiday_lists or date not in closed)
+    ]
 
 
 def next_monday(today: dt.date | None = None) -> dt.date:
@@ -350,7 +385,8 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
     dates = [settings.start_date + dt.timedelta(days=d) for d in range(horizon)]
     theatres, beds = site_capacity(session, scenario.id)
     shift_types, shift_meta, list_minutes = _shift_types(chosen, theatres, beds)
-    lists, tfc_lists = _theatre_lists(session, scenario, settings, chosen, theatres, dates)
+    closed = bank_holidays(dates)
+    lists, tfc_lists = _theatre_lists(session, scenario, settings, chosen, theatres, dates, closed)
     needs = _needs(chosen, beds, dates, lists, tfc_lists, list_minutes)
     people, staff_rows = _people(session, scenario, settings, sites)
     if not staff_rows:
@@ -402,6 +438,8 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
         lists=lists,
         list_minutes=list_minutes,
         ignored_locks=ignored,
+        bank_holidays=closed,
+        bank_holiday_list_sites=tuple(s.code for s in chosen if s.bank_holiday_lists),
     )
 
 
@@ -527,8 +565,12 @@ def _theatre_lists(
     chosen: list[Site],
     theatres: dict[int, TheatreCapacity],
     dates: list[dt.date],
+    closed: dict[dt.date, str] | None = None,
 ) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], dict[str, int]]]:
-    """Lists run per (site, day), and how they are shared between treatment functions."""
+    """Lists run per (site, day), and how they are shared between treatment functions.
+
+    No lists run on the bank holidays in `closed` unless the site opts in (`list_days`).
+    """
     site_tfcs: dict[int, list[str]] = defaultdict(list)
     for row in session.exec(
         select(SiteTreatmentFunction).where(
@@ -552,9 +594,8 @@ def _theatre_lists(
         tfcs = sorted(site_tfcs[site.id]) or ["X05"]
         day_minutes = theatre.sessions_per_week * theatre.session_minutes / days_open
         usable = day_minutes * float(theatre.utilisation_target)
-        for day, date in enumerate(dates):
-            if date.weekday() >= days_open:
-                continue
+        for day in list_days(site, dates, closed or {}):
+            date = dates[day]
             week = day // 7 + 1
             if plan is None:
                 count = theatre.theatres
@@ -657,7 +698,7 @@ def _needs(
 def _people(
     session: Session, scenario: Scenario, settings: RotaSettings, sites: dict[str, Site]
 ) -> tuple[dict[str, PersonInfo], list[RotaStaff]]:
-    orgs = {o.id: o.ods_code for o in session.exec(select(Organisation)).all()}
+    orgs = {o.id: (o.ods_code, o.name) for o in session.exec(select(Organisation)).all()}
     rows = session.exec(
         select(RotaStaff).where(RotaStaff.scenario_id == scenario.id).order_by(RotaStaff.code)
     ).all()
@@ -669,8 +710,10 @@ def _people(
             label=r.label,
             role=r.role,
             grade=r.grade,
-            trust=orgs.get(r.organisation_id, "?"),
+            trust=orgs.get(r.organisation_id, ("?", ""))[0],
+            trust_name=orgs.get(r.organisation_id, ("?", ""))[1],
             home_site=r.home_site_code,
+            home_site_name=sites[r.home_site_code].name if r.home_site_code in sites else "",
             employment=r.employment,
             contract=r.contract,
             hourly_cost_pence=r.hourly_cost_pence,
@@ -898,6 +941,8 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
         else (),
         ignored_locks=tuple(problem.ignored_locks),
         rule_pack=RULE_PACKS[problem.settings.rule_pack].label,
+        bank_holidays={d.isoformat(): name for d, name in sorted(problem.bank_holidays.items())},
+        bank_holiday_list_sites=problem.bank_holiday_list_sites,
     )
 
 
@@ -1050,13 +1095,61 @@ def rota_choices(token: str, scenario_id: int) -> dict[str, Any]:
         )
         return {
             "sites": [
-                {"code": s.code, "name": s.name, "hub": s.is_elective_hub}
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "hub": s.is_elective_hub,
+                    "bank_holiday_lists": s.bank_holiday_lists,
+                }
                 for s in sorted(sites, key=lambda s: (not s.is_elective_hub, s.name))
             ],
             "rule_packs": [{"id": c.id, "label": c.label} for c in RULE_PACKS.values()],
             "start_date": next_monday().isoformat(),
             "has_staff": bool(staffed),
+            "status": scenario.status,
+            "editable": scenario.status in EDITABLE_STATUSES,
         }
+
+
+def set_bank_holiday_lists(token: str, scenario_id: int, site_code: str, run: bool) -> str:
+    """Lets a site run theatre lists on bank holidays (`run`), or not; returns a sentence.
+
+    A scenario setting like a lock: only while the scenario may be edited, audited.
+    """
+    with scenario_transaction(token, scenario_id, Permission.RUN_ROTA, editable=True) as use:
+        session, scenario = use.session, use.scenario
+        site = session.exec(
+            select(Site).where(Site.scenario_id == scenario.id, Site.code == site_code)
+        ).first()
+        if site is None:
+            raise ScenarioError(f"{site_code} is not a site of this scenario.")
+        if site.bank_holiday_lists == run:
+            return _bank_holiday_sentence(site.name, run)
+        old, site.bank_holiday_lists = site.bank_holiday_lists, run
+        session.add(site)
+        message = _bank_holiday_sentence(site.name, run)
+        audit(
+            session,
+            use.principal,
+            scenario,
+            "rota.bank_holiday_lists",
+            message,
+            entity="site",
+            entity_id=site.code,
+            field="bank_holiday_lists",
+            old=old,
+            new=run,
+        )
+        session.flush()
+        return message
+
+
+def _bank_holiday_sentence(name: str, run: bool) -> str:
+    return (
+        f"{name} runs theatre lists on bank holidays from the next build."
+        if run
+        else f"{name} runs no theatre lists on bank holidays (wards stay staffed)."
+    )
 
 
 def rota_problem_as_operator(
@@ -1376,6 +1469,7 @@ __all__ = [
     "rota_locks",
     "run_rota_as_operator",
     "hub_codes_as_operator",
+    "set_bank_holiday_lists",
     "set_lock",
     "solve_problem",
 ]
