@@ -182,6 +182,7 @@ class RotaStats(_Frozen):
     seed: int
     ortools_version: str
     cp_sat_status: str = ""
+    stopped: str = ""
     places_short: int | None = None
     places_short_lower_bound: int | None = None
 

@@ -123,6 +123,8 @@ from solvers.rota.schema import (
 )
 
 MAX_WEEKS = 12
+STALL_MIN_SECONDS = 15.0
+STALL_SHARE = 0.25
 ADMITTED_PART = "Part_2A"
 THEATRE_KINDS = ("AM", "PM", "DAY")
 WARD_KINDS = ("LD", "N")
@@ -868,6 +870,14 @@ def _requests(
 # --- Solving and describing --------------------------------------------------------------------
 
 
+def stall_seconds(time_limit_seconds: float) -> float:
+    """How long a search may go without a better rota before it stops by itself.
+
+    A quarter of the time limit, at least 15 s: more time would most likely be wasted.
+    """
+    return max(STALL_MIN_SECONDS, STALL_SHARE * time_limit_seconds)
+
+
 def solve_problem(
     problem: RotaProblem, progress: Callable[[int, str], None] | None = None
 ) -> RotaOutcome:
@@ -878,6 +888,7 @@ def solve_problem(
         num_workers=s.num_workers,
         seed=s.seed,
         explain_infeasibility=True,
+        stall_seconds=stall_seconds(s.time_limit_seconds),
     )
     if progress:
         progress(10, f"Solving {len(problem.data.staff)} staff over {len(problem.dates)} days")
