@@ -782,10 +782,12 @@ def test_csv_export_has_one_row_per_worked_shift(sandwell) -> None:  # noqa: ANN
 
 
 def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None:  # noqa: ANN001
-    """The workbook opens and holds the rota, each gap, each rule family and the three costs."""
+    """The workbook opens and holds the rota, each gap, each rule family, the three costs and
+    their total, and a printable grid of the hub's week."""
     outcome = sandwell.outcome
     book = openpyxl.load_workbook(io.BytesIO(export_xlsx(outcome)), read_only=True)
-    assert book.sheetnames == ["Rota", "Gaps", "Compliance", "Cost"]
+    first = dt.date.fromisoformat(outcome.dates[0])
+    assert book.sheetnames == ["Rota", "Gaps", "Compliance", "Cost", f"{HUB} wk1 {first:%d %b}"]
     rota = list(book["Rota"].iter_rows(values_only=True))
     assert rota[0] == EXPORT_COLUMNS
     assert len(rota) - 1 == len(outcome.assignments)
@@ -802,9 +804,9 @@ def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None
     assert all(r[breaches] == 0 for r in compliance[1:])
     cost = list(book["Cost"].iter_rows(values_only=True))
     head = cost[0]
-    assert [r[0] for r in cost[1:]] == ["Substantive", "Bank", "Agency (gaps)"]
-    pence = [r[head.index("pence")] for r in cost[1:]]
-    assert sum(pence) == outcome.cost.total_pence
+    assert [r[0] for r in cost[1:]] == ["Substantive", "Bank", "Agency (gaps)", "Total"]
+    pence = [r[head.index("pence")] for r in cost[1:-1]]
+    assert sum(pence) == outcome.cost.total_pence == cost[-1][head.index("pence")]
     book.close()
 
 
