@@ -92,8 +92,13 @@ def xlsx_bytes(
 
 def _printable(worksheet: Any, title: str) -> None:
     """A4 landscape, one page wide, header row on every page, the title in the page header."""
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import (  # type: ignore[import-untyped]  # no stubs in the environment
+        Alignment,
+        Border,
+        Font,
+        Side,
+    )
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     setup = worksheet.page_setup
     setup.orientation = "landscape"

@@ -274,6 +274,7 @@ class RotaState(rx.State):
     scenario_status: str = ""
     scenario_editable: bool = True
     bank_holiday_sites: list[str] = []
+    hub_sites: list[dict[str, str]] = []
     site_legend: list[dict[str, str]] = []
     cost_headline: str = ""
     stop_requested: bool = False
@@ -345,6 +346,9 @@ class RotaState(rx.State):
         self.scenario_status = choices.get("status", "")
         self.scenario_editable = bool(choices.get("editable", True))
         self.bank_holiday_sites = [s["code"] for s in choices["sites"] if s["bank_holiday_lists"]]
+        self.hub_sites = [
+            {"code": s["code"], "name": s["name"]} for s in choices["sites"] if s["hub"]
+        ]
         self.sites = [
             {"code": s["code"], "name": s["name"] + (" (elective hub)" if s["hub"] else "")}
             for s in choices["sites"]
@@ -399,8 +403,8 @@ class RotaState(rx.State):
         self.cost_headline = (
             f"Cost of the rota: {_pounds(cost.total_pence)} = substantive staff "
             f"{_pounds(cost.substantive.pence)} + bank staff {_pounds(cost.bank.pence)} + "
-            f"agency for the {gaps.places:,} places short {_pounds(gaps.pence)} "
-            "(gaps priced at the agency cap)"
+            f"agency cover for {gaps.places:,} unfilled place{'s' if gaps.places != 1 else ''} "
+            f"{_pounds(gaps.pence)} (at the agency price cap)"
         )
         names = sorted({m.site_name for m in outcome.shifts.values()})
         first, last = (dt.date.fromisoformat(d) for d in (outcome.dates[0], outcome.dates[-1]))
@@ -862,7 +866,10 @@ _INPUT = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "background
 
 
 def _labelled(label: str, html_for: str, control: rx.Component, *extra: rx.Component):  # noqa: ANN202
-    return rx.vstack(field_label(label, html_for), control, *extra, spacing="1")
+    # min_width 0 lets a flex item shrink below its widest option on a phone.
+    return rx.vstack(
+        field_label(label, html_for), control, *extra, spacing="1", min_width="0", max_width="100%"
+    )
 
 
 def _advanced() -> rx.Component:
@@ -906,7 +913,8 @@ def _advanced() -> rx.Component:
                     id="rota-pack",
                     value=RotaState.rule_pack,
                     on_change=RotaState.set_rule_pack,
-                    max_width="min(420px, 100%)",
+                    width="100%",
+                    max_width="420px",
                     **_INPUT,
                 ),
             ),
@@ -938,14 +946,14 @@ def _advanced() -> rx.Component:
         ),
         rx.el.fieldset(
             rx.el.legend(
-                "Theatre lists on England's bank holidays (none unless a site opts in; "
+                "Theatre lists on England's bank holidays (none unless a hub opts in; "
                 "wards are always staffed)",
                 font_weight="600",
                 padding_bottom="4px",
             ),
             rx.flex(
                 rx.foreach(
-                    RotaState.sites,
+                    RotaState.hub_sites,
                     lambda s: rx.checkbox(
                         "Lists at " + s["name"],
                         checked=RotaState.bank_holiday_sites.contains(s["code"]),
