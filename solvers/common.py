@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from importlib.metadata import version
 
@@ -78,6 +81,9 @@ class SolveOptions(BaseModel):
     explain_infeasibility: bool = True
     lp_bound: bool = True
     places_short_bound: bool = True
+    stall_seconds: float | None = Field(None, gt=0)
+    """Stop searching when the best plan has not improved for this long (None: search on until
+    the time limit or a proof). Solvers without an improvement loop ignore it."""
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
 
 
@@ -102,6 +108,10 @@ class SolveStats(BaseModel):
     # type checkers cannot see (OR-Tools marks only some subpackages as typed).
     ortools_version: str = version("ortools")
     cp_sat_status: str = ""
+    stopped: str = ""
+    """Why the search ended before its time limit without a proof, in words ("" when it ran to
+    the limit or proved its plan): "asked" (stop now, the best plan kept), or no improvement for
+    a while (`SolveOptions.stall_seconds`)."""
 
     @classmethod
     def invalid(cls, options: SolveOptions) -> SolveStats:
@@ -112,6 +122,63 @@ class SolveStats(BaseModel):
             num_workers=options.num_workers,
             seed=options.seed,
         )
+
+
+class StopSignal:
+    """A request to stop searching now and keep the best plan found so far ("good enough").
+
+    Set from any thread or from a signal handler (the job's solver process sets it on SIGTERM or
+    SIGINT); searches check it between moves and stop the CP-SAT solves they have registered with
+    `watching` through `CpSolver.stop_search()`, which is safe to call from another thread.
+    `stop_search()` reaches only a solve already under way, so the request is repeated for a
+    moment (a solver registered just before its solve began is stopped too); searches also check
+    `is_set()` before starting a solve.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.RLock()
+        self._solvers: set[cp_model.CpSolver] = set()
+
+    def request(self) -> None:
+        """Asks every search to stop and keep its best plan."""
+        self._event.set()
+        self._stop_all()
+        threading.Thread(target=self._repeat, daemon=True, name="stop-search").start()
+
+    def _stop_all(self) -> None:
+        with self._lock:
+            solvers = list(self._solvers)
+        for solver in solvers:
+            solver.stop_search()
+
+    def _repeat(self, times: int = 8, seconds: float = 0.25) -> None:
+        for _ in range(times):
+            threading.Event().wait(seconds)
+            self._stop_all()
+
+    def is_set(self) -> bool:
+        """True once a stop has been asked for."""
+        return self._event.is_set()
+
+    def reset(self) -> None:
+        """Forgets the request (tests; a solver process serves one job only)."""
+        self._event.clear()
+
+    @contextmanager
+    def watching(self, solver: cp_model.CpSolver) -> Iterator[cp_model.CpSolver]:
+        """Registers a solver while it solves, so that a stop request reaches it."""
+        with self._lock:
+            self._solvers.add(solver)
+        try:
+            yield solver
+        finally:
+            with self._lock:
+                self._solvers.discard(solver)
+
+
+STOP = StopSignal()
+"""This process's stop request (one job per solver process)."""
 
 
 class Limit(BaseModel):

@@ -192,6 +192,8 @@ class Site(Audited, table=True):
     name: str = Field(max_length=200)
     operator_id: int = Field(foreign_key="organisation.id", ondelete="RESTRICT")
     is_elective_hub: bool = Field(default=False)
+    # Theatre lists on England's bank holidays: off unless the hub opts in (docs/rota.md).
+    bank_holiday_lists: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     postcode: str | None = Field(default=None, max_length=10)
     latitude: float | None = Field(default=None)
     longitude: float | None = Field(default=None)
@@ -558,6 +560,8 @@ class SolveJob(SQLModel, table=True):
     finished_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     heartbeat_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     runner: str = Field(default="", max_length=300)
+    # "Good enough, stop now": who asked the run to stop early and keep its best result so far.
+    stop_requested_by: str | None = Field(default=None, max_length=255)
 
 
 # --- Shared workforce rota (issue 7) ----------------------------------------------------------

@@ -9,11 +9,15 @@ state), reads the scenario into the solver's typed input, runs the pure solver i
 
 A job's state only moves forward: queued -> running -> done | failed | cancelled (a queued job may
 also be cancelled or failed). A cancel is seen by the run within `HEARTBEAT_SECONDS` and kills the
-solver's process. At most one job of a kind is active per scenario (a partial unique index makes
-this hold even for two requests at the same moment). A running job's runner writes a heartbeat;
-a job whose heartbeat stops for `HEARTBEAT_TIMEOUT` (its server crashed or was killed) is failed
-with a message saying so, and at start-up a server fails at once the jobs of dead processes on
-its own host, so the scenario can be solved again straight away.
+solver's process. A running rota build may instead be asked to stop early ("good enough, stop
+now", `stop_job_early`): the runner sees `stop_requested_by` within `HEARTBEAT_SECONDS` and sends
+the solver's process SIGTERM, which stops the search and keeps the best rota found so far; the job
+then finishes as done, its message saying who stopped it. At most one job of a kind is active
+per scenario (a partial unique index makes this hold even for two requests at the same moment).
+A running job's runner writes a heartbeat; a job whose heartbeat stops for `HEARTBEAT_TIMEOUT`
+(its server crashed or was killed) is failed with a message saying so, and at start-up a server
+fails at once the jobs of dead processes on its own host, so the scenario can be solved again
+straight away.
 
 In this process, `LocalJobRunner` runs queued jobs on a small thread pool (each thread supervises
 one solver process); `dispatch` is the seam through which another runner can take them instead.
@@ -26,6 +30,7 @@ import json
 import logging
 import os
 import pickle
+import signal
 import socket
 import subprocess
 import sys
@@ -151,7 +156,20 @@ def _rota_input(session: Session, scenario: Scenario, params: dict[str, Any]) ->
 
 def _rota_done(result: dict[str, Any]) -> str:
     stats = result["stats"]
-    return f"{stats['status']} in {stats['wall_seconds']:.1f} s"
+    return f"{stats['status']} in {stats['wall_seconds']:.1f} s" + _stopped_words(
+        stats.get("stopped", ""), stats["status"]
+    )
+
+
+def _stopped_words(stopped: str, status: str) -> str:
+    """How the search ended, in words, after the status and time."""
+    if status == "optimal":
+        return " (proven best: no better rota exists)"
+    if stopped == "asked":
+        return " (stopped early on request; the best rota found so far is kept)"
+    if stopped:
+        return f" (the search stopped itself: {stopped})"
+    return " (the time limit was reached)" if status == "feasible" else ""
 
 
 def _rebalance_done(result: dict[str, Any]) -> str:
@@ -213,6 +231,7 @@ class JobView:
     created_at: dt.datetime
     finished_at: dt.datetime | None
     requested_by_name: str = ""
+    stop_requested_by: str | None = None
     rota: RotaOutcome | None = None
     rebalance: RebalanceResult | None = None
 
@@ -235,6 +254,7 @@ def _view(job: SolveJob, *, with_result: bool = True, session: Session | None = 
         name = user.display_name if user is not None else name
     return JobView(
         requested_by_name=name,
+        stop_requested_by=job.stop_requested_by,
         id=job.id,
         scenario_id=job.scenario_id,
         kind=job.kind,
@@ -361,6 +381,50 @@ def cancel_job(token: str | None, job_id: int) -> JobView:
         return _view(use.session.get(SolveJob, int(job_id)), with_result=False)
 
 
+def stop_job_early(token: str | None, job_id: int) -> JobView:
+    """Asks a running rota build to stop now and keep the best rota it has found so far.
+
+    Returns:
+        The job as it now stands; the runner passes the request on within a few seconds.
+
+    Raises:
+        ScenarioError: the caller may not run rota builds on the scenario, or the job is not a
+            running rota build (a queued one is cancelled instead; a finished one has stopped).
+    """
+    scenario_id, kind_name = _job_scenario(job_id)
+    kind = JOB_KINDS[kind_name]
+    with scenario_transaction(token, scenario_id, kind.permission) as use:
+        if kind_name != "rota":
+            raise ScenarioError(f"A {kind.label} cannot be stopped early; cancel it instead.")
+        job = use.session.get(SolveJob, int(job_id))
+        if job is None or job.status != "running":
+            state = "finished" if job is None or job.status in FINISHED else "not started yet"
+            advice = "" if state == "finished" else "; cancel it instead"
+            raise ScenarioError(f"The rota build is {state}{advice}.")
+        moved = use.session.execute(
+            sa.update(SolveJob)
+            .where(
+                SolveJob.id == int(job_id),
+                SolveJob.status == "running",
+                col(SolveJob.stop_requested_by).is_(None),
+            )
+            .values(stop_requested_by=use.principal.display_name[:255])
+        )
+        if moved.rowcount:
+            audit(
+                use.session,
+                use.principal,
+                use.scenario,
+                "rota.stop_early",
+                "Asked a rota build to stop now and keep its best rota",
+                entity="solve_job",
+                entity_id=int(job_id),
+            )
+        use.session.flush()
+        use.session.refresh(job)
+        return _view(job, with_result=False)
+
+
 def job_view(token: str | None, job_id: int, *, with_result: bool = False) -> JobView:
     """A job of a scenario the caller may view (its result only when asked for)."""
     fail_lost_jobs()
@@ -483,7 +547,11 @@ def run_job(job_id: int, progress: Callable[[int, str], None] | None = None) -> 
         return _final(job.id)
     if outcome is None:  # cancelled while it ran
         return _final(job.id)
-    _finish(job.id, "done", message=spec.done_message(outcome), result=outcome)
+    message = spec.done_message(outcome)
+    stopper = _stop_requested_by(job.id)
+    if stopper:
+        message += f"; stopped by {stopper}"
+    _finish(job.id, "done", message=message, result=outcome)
     return _final(job.id)
 
 
@@ -547,6 +615,14 @@ def _require_requester_still_allowed(
         )
 
 
+def _stop_requested_by(job_id: int) -> str | None:
+    """Who asked the running job to stop early (None: nobody)."""
+    with unit_of_work() as session:
+        return session.execute(
+            sa.select(col(SolveJob.stop_requested_by)).where(SolveJob.id == job_id)
+        ).scalar()
+
+
 def _report(job_id: int, percent: int, message: str, progress: Callable | None) -> bool:
     """Records progress and a heartbeat; False when the job has been cancelled meanwhile."""
     with unit_of_work() as session:
@@ -586,6 +662,7 @@ def _solve_in_child(
     talker = threading.Thread(target=talk, daemon=True)
     talker.start()
     started = time.monotonic()
+    stopping: str | None = None
     try:
         while talker.is_alive():
             talker.join(timeout=HEARTBEAT_SECONDS)
@@ -594,6 +671,13 @@ def _solve_in_child(
             elapsed = time.monotonic() - started
             share = min(0.97, elapsed / limit)
             message = f"Searching: {elapsed:.0f} s of {limit:g} s"
+            if stopping is None:
+                stopping = _stop_requested_by(job_id)
+                if stopping is not None:
+                    # Stop the search, not the process: it keeps and returns its best rota.
+                    child.send_signal(signal.SIGTERM)
+            if stopping is not None:
+                message = f"Stopping at the best rota found so far (asked by {stopping})"
             if not _report(job_id, 5 + round(90 * share), message, progress):
                 child.kill()
                 return None

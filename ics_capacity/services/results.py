@@ -108,6 +108,8 @@ class StaffRow(_Frozen):
     hourly_cost_pence: int
     cells: tuple[Cell, ...]
     minutes: int
+    trust_name: str = ""
+    home_site_name: str = ""
 
 
 class LockRow(_Frozen):
@@ -180,6 +182,7 @@ class RotaStats(_Frozen):
     seed: int
     ortools_version: str
     cp_sat_status: str = ""
+    stopped: str = ""
     places_short: int | None = None
     places_short_lower_bound: int | None = None
 
@@ -231,6 +234,10 @@ class RotaOutcome(_Frozen):
     hard_violations: tuple[HardViolation, ...]
     ignored_locks: tuple[str, ...]
     rule_pack: str
+    bank_holidays: dict[str, str] = {}
+    """England's bank holidays in the rota (ISO date: name); no lists on them unless opted in."""
+    bank_holiday_list_sites: tuple[str, ...] = ()
+    """Sites of the rota that run lists on bank holidays."""
 
     @property
     def has_rota(self) -> bool:

@@ -11,7 +11,10 @@ Demand (docs/rota.md, "In the app"):
 * every list needs the team of `THEATRE_TEAM` in both halves (a surgeon of the list's specialty,
   an anaesthetist, 2 scrub practitioners, an ODP); a person on the all-day shift covers both;
 * wards: registered nurses on the long day and the night, one per `PATIENTS_PER_WARD_NURSE`
-  occupied elective beds (beds x occupancy target), 7 days a week.
+  occupied elective beds (beds x occupancy target), 7 days a week;
+* no theatre lists on England's bank holidays (the `holidays` package's calendar,
+  `holidays.country_holidays("GB", subdiv="ENG")`, substitute days included) unless the site
+  opts in (`Site.bank_holiday_lists`); wards are staffed on those days as on any other.
 
 Staff come from the scenario's rota staff list (`RotaStaff`, with leave and wishes); the rule pack
 chosen decides the limits of each person by contract. The objective is in pence (see
@@ -29,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import holidays
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -93,6 +97,7 @@ from ics_capacity.services.results import (
     stored_rebalance,
 )
 from ics_capacity.services.scenarios import (
+    EDITABLE_STATUSES,
     ConflictError,
     ScenarioError,
     audit,
@@ -118,6 +123,8 @@ from solvers.rota.schema import (
 )
 
 MAX_WEEKS = 12
+STALL_MIN_SECONDS = 15.0
+STALL_SHARE = 0.25
 ADMITTED_PART = "Part_2A"
 THEATRE_KINDS = ("AM", "PM", "DAY")
 WARD_KINDS = ("LD", "N")
@@ -291,6 +298,8 @@ class PersonInfo:
     employment: str
     contract: str
     hourly_cost_pence: int
+    trust_name: str = ""
+    home_site_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -319,6 +328,34 @@ class RotaProblem:
     lists: dict[tuple[str, int], int]
     list_minutes: dict[str, int]
     ignored_locks: list[str] = field(default_factory=list)
+    bank_holidays: dict[dt.date, str] = field(default_factory=dict)
+    bank_holiday_list_sites: tuple[str, ...] = ()
+
+
+def bank_holidays(dates: list[dt.date]) -> dict[dt.date, str]:
+    """England's bank holidays among these dates, by name, substitute days included.
+
+    The calendar is the `holidays` package's (`country_holidays("GB", subdiv="ENG")`), an
+    established, maintained one, rather than a list kept here.
+    """
+    if not dates:
+        return {}
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=sorted({d.year for d in dates}))
+    return {d: str(calendar[d]) for d in dates if d in calendar}
+
+
+def list_days(site: Site, dates: list[dt.date], closed: dict[dt.date, str]) -> list[int]:
+    """The days (0-based) a site runs theatre lists: its operating weekdays, less bank holidays.
+
+    `closed` are the bank holidays (`bank_holidays`); a site with `bank_holiday_lists` runs its
+    lists on them too.
+    """
+    days_open = _operating_days(site)
+    return [
+        day
+        for day, date in enumerate(dates)
+        if date.weekday() < days_open and (site.bank_holiday_lists or date not in closed)
+    ]
 
 
 def next_monday(today: dt.date | None = None) -> dt.date:
@@ -350,7 +387,8 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
     dates = [settings.start_date + dt.timedelta(days=d) for d in range(horizon)]
     theatres, beds = site_capacity(session, scenario.id)
     shift_types, shift_meta, list_minutes = _shift_types(chosen, theatres, beds)
-    lists, tfc_lists = _theatre_lists(session, scenario, settings, chosen, theatres, dates)
+    closed = bank_holidays(dates)
+    lists, tfc_lists = _theatre_lists(session, scenario, settings, chosen, theatres, dates, closed)
     needs = _needs(chosen, beds, dates, lists, tfc_lists, list_minutes)
     people, staff_rows = _people(session, scenario, settings, sites)
     if not staff_rows:
@@ -402,6 +440,8 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
         lists=lists,
         list_minutes=list_minutes,
         ignored_locks=ignored,
+        bank_holidays=closed,
+        bank_holiday_list_sites=tuple(s.code for s in chosen if s.bank_holiday_lists),
     )
 
 
@@ -527,8 +567,12 @@ def _theatre_lists(
     chosen: list[Site],
     theatres: dict[int, TheatreCapacity],
     dates: list[dt.date],
+    closed: dict[dt.date, str] | None = None,
 ) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], dict[str, int]]]:
-    """Lists run per (site, day), and how they are shared between treatment functions."""
+    """Lists run per (site, day), and how they are shared between treatment functions.
+
+    No lists run on the bank holidays in `closed` unless the site opts in (`list_days`).
+    """
     site_tfcs: dict[int, list[str]] = defaultdict(list)
     for row in session.exec(
         select(SiteTreatmentFunction).where(
@@ -552,9 +596,8 @@ def _theatre_lists(
         tfcs = sorted(site_tfcs[site.id]) or ["X05"]
         day_minutes = theatre.sessions_per_week * theatre.session_minutes / days_open
         usable = day_minutes * float(theatre.utilisation_target)
-        for day, date in enumerate(dates):
-            if date.weekday() >= days_open:
-                continue
+        for day in list_days(site, dates, closed or {}):
+            date = dates[day]
             week = day // 7 + 1
             if plan is None:
                 count = theatre.theatres
@@ -657,7 +700,7 @@ def _needs(
 def _people(
     session: Session, scenario: Scenario, settings: RotaSettings, sites: dict[str, Site]
 ) -> tuple[dict[str, PersonInfo], list[RotaStaff]]:
-    orgs = {o.id: o.ods_code for o in session.exec(select(Organisation)).all()}
+    orgs = {o.id: (o.ods_code, o.name) for o in session.exec(select(Organisation)).all()}
     rows = session.exec(
         select(RotaStaff).where(RotaStaff.scenario_id == scenario.id).order_by(RotaStaff.code)
     ).all()
@@ -669,8 +712,10 @@ def _people(
             label=r.label,
             role=r.role,
             grade=r.grade,
-            trust=orgs.get(r.organisation_id, "?"),
+            trust=orgs.get(r.organisation_id, ("?", ""))[0],
+            trust_name=orgs.get(r.organisation_id, ("?", ""))[1],
             home_site=r.home_site_code,
+            home_site_name=sites[r.home_site_code].name if r.home_site_code in sites else "",
             employment=r.employment,
             contract=r.contract,
             hourly_cost_pence=r.hourly_cost_pence,
@@ -825,6 +870,14 @@ def _requests(
 # --- Solving and describing --------------------------------------------------------------------
 
 
+def stall_seconds(time_limit_seconds: float) -> float:
+    """How long a search may go without a better rota before it stops by itself.
+
+    A quarter of the time limit, at least 15 s: more time would most likely be wasted.
+    """
+    return max(STALL_MIN_SECONDS, STALL_SHARE * time_limit_seconds)
+
+
 def solve_problem(
     problem: RotaProblem, progress: Callable[[int, str], None] | None = None
 ) -> RotaOutcome:
@@ -835,6 +888,7 @@ def solve_problem(
         num_workers=s.num_workers,
         seed=s.seed,
         explain_infeasibility=True,
+        stall_seconds=stall_seconds(s.time_limit_seconds),
     )
     if progress:
         progress(10, f"Solving {len(problem.data.staff)} staff over {len(problem.dates)} days")
@@ -898,6 +952,8 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
         else (),
         ignored_locks=tuple(problem.ignored_locks),
         rule_pack=RULE_PACKS[problem.settings.rule_pack].label,
+        bank_holidays={d.isoformat(): name for d, name in sorted(problem.bank_holidays.items())},
+        bank_holiday_list_sites=problem.bank_holiday_list_sites,
     )
 
 
@@ -1050,13 +1106,61 @@ def rota_choices(token: str, scenario_id: int) -> dict[str, Any]:
         )
         return {
             "sites": [
-                {"code": s.code, "name": s.name, "hub": s.is_elective_hub}
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "hub": s.is_elective_hub,
+                    "bank_holiday_lists": s.bank_holiday_lists,
+                }
                 for s in sorted(sites, key=lambda s: (not s.is_elective_hub, s.name))
             ],
             "rule_packs": [{"id": c.id, "label": c.label} for c in RULE_PACKS.values()],
             "start_date": next_monday().isoformat(),
             "has_staff": bool(staffed),
+            "status": scenario.status,
+            "editable": scenario.status in EDITABLE_STATUSES,
         }
+
+
+def set_bank_holiday_lists(token: str, scenario_id: int, site_code: str, run: bool) -> str:
+    """Lets a site run theatre lists on bank holidays (`run`), or not; returns a sentence.
+
+    A scenario setting like a lock: only while the scenario may be edited, audited.
+    """
+    with scenario_transaction(token, scenario_id, Permission.RUN_ROTA, editable=True) as use:
+        session, scenario = use.session, use.scenario
+        site = session.exec(
+            select(Site).where(Site.scenario_id == scenario.id, Site.code == site_code)
+        ).first()
+        if site is None:
+            raise ScenarioError(f"{site_code} is not a site of this scenario.")
+        if site.bank_holiday_lists == run:
+            return _bank_holiday_sentence(site.name, run)
+        old, site.bank_holiday_lists = site.bank_holiday_lists, run
+        session.add(site)
+        message = _bank_holiday_sentence(site.name, run)
+        audit(
+            session,
+            use.principal,
+            scenario,
+            "rota.bank_holiday_lists",
+            message,
+            entity="site",
+            entity_id=site.code,
+            field="bank_holiday_lists",
+            old=old,
+            new=run,
+        )
+        session.flush()
+        return message
+
+
+def _bank_holiday_sentence(name: str, run: bool) -> str:
+    return (
+        f"{name} runs theatre lists on bank holidays from the next build."
+        if run
+        else f"{name} runs no theatre lists on bank holidays (wards stay staffed)."
+    )
 
 
 def rota_problem_as_operator(
@@ -1337,11 +1441,83 @@ def export_csv(outcome: RotaOutcome) -> bytes:
     return csv_dicts(EXPORT_COLUMNS, export_rows(outcome), "\n")
 
 
+GRID_KINDS = {"AM": "AM", "PM": "PM", "DAY": "Day", "LD": "LD", "N": "Night"}
+"""The cell codes of the printable grids (the page's key uses the same)."""
+
+
+def grid_sheets(outcome: RotaOutcome) -> dict[str, tuple[str, Any]]:
+    """One printable staff x day grid per site and week: {sheet name: (page title, frame)}.
+
+    Rows are the people with a shift at the site that week (by role, then name); a cell is the
+    shift's code (AM, PM, Day, LD, Night), "at SITE" for a shift elsewhere, "Leave" on leave,
+    "off" otherwise; "(locked)" is added to a locked cell.
+    """
+    import pandas as pd
+
+    dates = [dt.date.fromisoformat(d) for d in outcome.dates]
+    sites = sorted({m.site for m in outcome.shifts.values()})
+    names = {m.site: m.site_name for m in outcome.shifts.values()}
+    role_order = {r.value: i for i, r in enumerate(ROLE_LABELS)}
+    sheets: dict[str, tuple[str, Any]] = {}
+    for site in sites:
+        for week in range(math.ceil(len(dates) / 7)):
+            days = range(week * 7, min(len(dates), week * 7 + 7))
+            people = sorted(
+                (
+                    p
+                    for p in outcome.staff
+                    if any(
+                        p.cells[d].shift and outcome.shifts[p.cells[d].shift].site == site
+                        for d in days
+                    )
+                ),
+                key=lambda p: (role_order.get(p.role, 99), p.label),
+            )
+            rows = []
+            for person in people:
+                row: dict[str, Any] = {
+                    "Staff": person.label,
+                    "Role": ROLE_LABELS.get(StaffRole(person.role), person.role),
+                    "Trust": person.trust_name or person.trust,
+                }
+                for d in days:
+                    cell = person.cells[d]
+                    meta = outcome.shifts.get(cell.shift) if cell.shift else None
+                    if meta is not None and meta.site == site:
+                        text = GRID_KINDS[meta.kind]
+                    elif meta is not None:
+                        text = f"at {meta.site}"
+                    else:
+                        text = "Leave" if cell.leave else "off"
+                    row[_grid_day(dates[d], outcome)] = text + (" (locked)" if cell.locked else "")
+                rows.append(row)
+            columns = ["Staff", "Role", "Trust", *(_grid_day(dates[d], outcome) for d in days)]
+            first = dates[week * 7]
+            name = f"{site[:18]} wk{week + 1} {first:%d %b}"
+            title = (
+                f"{names[site]}: rota for week {week + 1}, {first:%a %d %b %Y} to "
+                f"{dates[days[-1]]:%a %d %b %Y}"
+            )
+            sheets[name] = (title, pd.DataFrame(rows, columns=columns))
+    return sheets
+
+
+def _grid_day(date: dt.date, outcome: RotaOutcome) -> str:
+    holiday = " (bank holiday)" if date.isoformat() in outcome.bank_holidays else ""
+    return f"{date:%a %d %b}{holiday}"
+
+
 def export_xlsx(outcome: RotaOutcome) -> bytes:
-    """The rota as an Excel workbook: the rota, the gaps, the compliance report and the cost."""
+    """The rota as an Excel workbook: shifts, gaps, compliance, cost, and printable grids.
+
+    Besides the list of shifts (Rota), the gaps, the compliance report and the cost, one
+    printable staff x day grid per site and week (`grid_sheets`; A4 landscape, fitted to the
+    page width, the header row repeated on every page). No cell is a formula.
+    """
     import pandas as pd
 
     cost = outcome.cost
+    grids = grid_sheets(outcome)
     return xlsx_bytes(
         {
             "Rota": pd.DataFrame(export_rows(outcome), columns=list(EXPORT_COLUMNS)),
@@ -1357,9 +1533,12 @@ def export_xlsx(outcome: RotaOutcome) -> bytes:
                         "shifts": cost.agency_gaps.places,
                         "pence": cost.agency_gaps.pence,
                     },
+                    {"source": "Total", "pence": cost.total_pence},
                 ]
             ),
-        }
+            **{name: frame for name, (_title, frame) in grids.items()},
+        },
+        printable={name: title for name, (title, _frame) in grids.items()},
     )
 
 
@@ -1376,6 +1555,7 @@ __all__ = [
     "rota_locks",
     "run_rota_as_operator",
     "hub_codes_as_operator",
+    "set_bank_holiday_lists",
     "set_lock",
     "solve_problem",
 ]

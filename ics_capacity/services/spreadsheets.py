@@ -65,8 +65,17 @@ def csv_dicts(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], line_en
     return out.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """An Excel workbook with one sheet per frame, in which no cell is a formula."""
+def xlsx_bytes(
+    sheets: Mapping[str, pd.DataFrame], printable: Mapping[str, str] | None = None
+) -> bytes:
+    """An Excel workbook with one sheet per frame, in which no cell is a formula.
+
+    Args:
+        sheets: The frames by sheet name (names are cut to Excel's 31 characters).
+        printable: Sheets to set up for printing, each with the title printed at the top of its
+            pages: A4 landscape, fitted to one page wide, the header row repeated on every page,
+            frozen below the header and beside the first column, with a thin grid.
+    """
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for sheet, frame in sheets.items():
@@ -76,4 +85,41 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
                 for cell in row:
                     if cell.data_type == "f":  # text that looked like a formula: keep it as text
                         cell.data_type = "s"
+        for sheet, title in (printable or {}).items():
+            _printable(writer.book[sheet[:31]], title)
     return buffer.getvalue()
+
+
+def _printable(worksheet: Any, title: str) -> None:
+    """A4 landscape, one page wide, header row on every page, the title in the page header."""
+    from openpyxl.styles import (  # type: ignore[import-untyped]  # no stubs in the environment
+        Alignment,
+        Border,
+        Font,
+        Side,
+    )
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    setup = worksheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = worksheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0  # as many pages down as needed
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.print_title_rows = "1:1"
+    worksheet.print_options.gridLines = True
+    worksheet.page_margins.left = worksheet.page_margins.right = 0.4
+    # "&" starts a code in Excel's page headers; doubled it prints as itself.
+    worksheet.oddHeader.center.text = title.replace("&", "&&")
+    worksheet.oddFooter.right.text = "Page &P of &N"
+    worksheet.freeze_panes = "B2"
+    thin = Side(style="thin", color="999999")
+    for row in worksheet.iter_rows():
+        for cell in row:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for cell in worksheet[1]:
+        cell.font = Font(bold=True)
+    for index, column in enumerate(worksheet.iter_cols(), start=1):
+        longest = max((len(str(c.value)) for c in column if c.value is not None), default=4)
+        worksheet.column_dimensions[get_column_letter(index)].width = min(28, max(8, longest + 2))

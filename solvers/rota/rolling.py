@@ -20,7 +20,7 @@ import logging
 import math
 import time
 
-from solvers.common import Limit, SolveOptions, SolveStats, Status
+from solvers.common import STOP, Limit, SolveOptions, SolveStats, Status
 from solvers.rota.model import places_short_bound, score_rota, solve_rota
 from solvers.rota.schema import (
     SUNDAY,
@@ -61,6 +61,7 @@ def solve_rota_by_windows(
     ]
     decided: list[Assignment] = []
     unsolved: list[tuple[int, int]] = []
+    stalled = 0
     reserve = max(_SCORE_RESERVE_SECONDS, _SCORE_RESERVE_SHARE * options.time_limit_seconds)
     for i, (start, end) in enumerate(windows):
         spent = time.perf_counter() - started
@@ -73,6 +74,7 @@ def solve_rota_by_windows(
         )
         result = solve_rota(sub, window_options)
         logger.info("window days %d-%d: %s in %.1f s", start, end - 1, result.stats.status, seconds)
+        stalled += int(result.stats.stopped.startswith("no better"))
         if result.stats.status is Status.NO_SOLUTION_IN_TIME:
             # Out of time, not out of options: the week keeps only its locks (everyone else off
             # breaks no maximum rule), its places stay empty, and the result says so.
@@ -115,6 +117,14 @@ def solve_rota_by_windows(
             "num_workers": options.num_workers,
             "seed": options.seed,
             "cp_sat_status": f"{len(windows)} windows of {window_days} days, scored whole",
+            "stopped": "asked"
+            if STOP.is_set()
+            else (
+                f"{stalled} of {len(windows)} windows ended early: no better rota for "
+                f"{options.stall_seconds:g} s"
+                if stalled
+                else ""
+            ),
         }
     )
     late = tuple(

@@ -4,6 +4,11 @@
 proven bound), then one thread per worker re-solves neighbourhoods of the best rota (large
 neighbourhood search), the first of them after solving the LP relaxation for a bound and for
 RINS moves; the best rota's penalty is then made exact ("polish"). docs/rota.md, "How it searches".
+
+A search ends at its time limit, when the best rota is proven (it meets the bound), when it has not
+improved for `SolveOptions.stall_seconds`, or when this process's `STOP` is requested ("good
+enough, stop now"): the solves under way are stopped and the best rota found is kept (polished as
+usual). A search asked to stop before it began looks only for a first rota.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from solvers.common import (
+    STOP,
     ParameterValue,
     SolveOptions,
     SolveStats,
@@ -75,6 +81,8 @@ class Incumbent:
         self.rounds = 0
         self.improved = 0
         self.lp_values: list[float] | None = None
+        self.last_better = time.perf_counter()
+        self.stopped = ""
 
     def offer(self, values: Sequence[int], objective: float) -> bool:
         """Keeps a rota at least as good as the best; returns True when strictly better."""
@@ -85,7 +93,17 @@ class Incumbent:
             if better or (self.objective is not None and objective <= self.objective):
                 self.values, self.objective = list(values), objective
             self.improved += int(better)
+            if better:
+                self.last_better = time.perf_counter()
             return better
+
+    def stalled(self, seconds: float | None) -> bool:
+        """True (and the reason recorded) when the best rota has not improved for `seconds`."""
+        if seconds is None or time.perf_counter() - self.last_better < seconds:
+            return False
+        with self.lock:
+            self.stopped = self.stopped or f"no better rota for {seconds:g} s"
+        return True
 
     def raise_bound(self, bound: float) -> None:
         """Records a proven lower bound on the objective."""
@@ -120,6 +138,7 @@ class Incumbent:
             num_workers=options.num_workers,
             seed=options.seed,
             cp_sat_status=self.cp_sat_status,
+            stopped="" if status is Status.OPTIMAL else self.stopped,
         )
 
 
@@ -166,18 +185,27 @@ def _search(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumben
     share = _FIRST_SOLVE_SHARE if use_neighbourhoods else 1.0
     first_limit = max(_FIRST_SOLVE_MIN_SECONDS, share * options.time_limit_seconds)
     solver = configured_solver(options, _seconds_left(deadline, first_limit))
-    code = solver.solve(rota.model)
+    asked_before = STOP.is_set()
+    if asked_before:
+        # Asked to stop before this model was searched (a later week of a long rota): only a
+        # first rota is wanted, found as below, without the bound's linear relaxation.
+        code = cp_model.UNKNOWN
+    else:
+        with STOP.watching(solver):
+            code = solver.solve(rota.model)
     if code == cp_model.UNKNOWN and _seconds_left(deadline) > _MIN_SOLVE_SECONDS:
         # No rota yet: keep going, and stop at the first one if neighbourhoods can take over.
         # The linear relaxation that gives the bound slows the first rota down (seen: 3.3 s
         # against 0.9 s on one worker for the demo's 203 hub staff), so it is left out here; the
         # bound of the first solve is kept.
-        first_bound = solver.best_objective_bound
+        first_bound = solver.best_objective_bound if not asked_before else math.nan
         solver = cp_model.CpSolver()
         configure_cp_sat(solver, options)
         solver.parameters.linearization_level = 0
         solver.parameters.max_time_in_seconds = _seconds_left(deadline)
-        code = solver.solve(rota.model, _StopAtFirst() if use_neighbourhoods else None)
+        # A stop request is not passed on here: it keeps the best rota, so one is still needed.
+        first_only = use_neighbourhoods or STOP.is_set()
+        code = solver.solve(rota.model, _StopAtFirst() if first_only else None)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and math.isfinite(first_bound):
             best.raise_bound(first_bound)
     best.code, best.cp_sat_status = code, solver.status_name(code)
@@ -185,7 +213,9 @@ def _search(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumben
         return best
     best.offer(solver.response_proto.solution, solver.objective_value)
     best.raise_bound(solver.best_objective_bound)
-    if best.proven() or not use_neighbourhoods:
+    if STOP.is_set() and not best.proven():
+        best.stopped = "asked"
+    if best.proven() or not use_neighbourhoods or STOP.is_set():
         return best
     # One single-worker thread per core; CP-SAT releases the GIL while it solves.
     failures: list[BaseException] = []
@@ -193,7 +223,7 @@ def _search(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumben
     def work(k: int) -> None:
         try:
             # With one worker the search comes first; the bound of the first solve stands.
-            if k == 0 and options.lp_bound and options.num_workers > 1:
+            if k == 0 and options.lp_bound and options.num_workers > 1 and not STOP.is_set():
                 _lp_bound(rota, deadline, best)
             _neighbourhood_worker(rota, options, deadline, best, random.Random(options.seed + k))
         except BaseException as error:  # re-raised below, in the caller's thread
@@ -209,6 +239,8 @@ def _search(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumben
         thread.join()
     if failures:
         raise failures[0]
+    if STOP.is_set() and not best.proven():
+        best.stopped = "asked"
     logger.info("neighbourhood search: %d rounds, %d improvements", best.rounds, best.improved)
     return best
 
@@ -287,7 +319,12 @@ def _neighbourhood_worker(
     lp_hood = _Neighbourhood("lp", 0.1)
     work = _NEIGHBOURHOOD_WORK
     stalled = 0
-    while deadline - time.perf_counter() > _MIN_SOLVE_SECONDS and not best.proven():
+    while (
+        deadline - time.perf_counter() > _MIN_SOLVE_SECONDS
+        and not best.proven()
+        and not STOP.is_set()
+        and not best.stalled(options.stall_seconds)
+    ):
         with best.lock:
             values = best.values
             lp_values = best.lp_values
@@ -318,7 +355,8 @@ def _neighbourhood_worker(
         )
         # Work, not wall time, limits each move, so busy machines do not shrink the moves.
         solver.parameters.max_deterministic_time = work
-        code = solver.solve(sub)
+        with STOP.watching(solver):
+            code = solver.solve(sub)
         logger.debug(
             "neighbourhood %s (share %.2f): %s in %.2f s",
             hood.kind,

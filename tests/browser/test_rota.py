@@ -40,15 +40,42 @@ def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:  # noqa: ANN001
     page.get_by_role("checkbox", name=re.compile("Cannock")).click()
     expect(page.get_by_role("checkbox", name=re.compile("Cannock"))).not_to_be_checked()
     expect(page.get_by_role("checkbox", name=re.compile("Sandwell"))).to_be_checked()
+    # Solver settings are folded away under "Advanced"; the time limit follows the weeks.
+    limit = page.get_by_label("Time limit (seconds)")
+    expect(limit).to_be_hidden()
     page.get_by_label("Weeks (1–12)").fill("1")
-    page.get_by_label("Time limit (seconds)").fill("6")
+    page.get_by_text("Advanced: time limit, rules, demand and bank holidays").click()
+    expect(limit).to_have_value("10")
+    expect(page.get_by_role("checkbox", name=re.compile("Lists at Sandwell"))).not_to_be_checked()
+    limit.fill("6")
+    # A bad value is refused in words naming the field, and the form keeps what was typed.
+    page.get_by_label("Weeks (1–12)").fill("abc")
+    page.get_by_role("button", name="Build rota").click()
+    expect(page.locator("#rota-form-error")).to_contain_text("Weeks: 'abc' is not a whole number")
+    expect(limit).to_have_value("6")
+    expect(page.get_by_label("Weeks (1–12)")).to_have_value("abc")
+    page.get_by_label("Weeks (1–12)").fill("1")
+    expect(limit).to_have_value("6")  # set by hand: it no longer follows the weeks
     page.get_by_role("button", name="Build rota").click()
     # The page stays usable while the solve runs: progress shows and the view can change.
     expect(page.get_by_role("progressbar", name="Build progress")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Finished")).to_contain_text(
         re.compile("optimal|feasible"), timeout=90_000
     )
+    expect(page.locator("#rota-form-error")).to_have_count(0)
     expect(page.get_by_text("no rule broken.")).to_be_visible()
+    # One cost with its parts, and a key to the grid's sites and codes.
+    expect(page.locator("#rota-cost")).to_contain_text(
+        re.compile(r"Cost of the rota: £[\d,]+ = substantive staff £[\d,]+ \+ bank staff")
+    )
+    legend = page.locator("#rota-legend")
+    expect(legend).to_contain_text("Sandwell")
+    expect(legend).to_contain_text("Ward night, 19:30 to 08:00")
+    expect(legend).to_contain_text("Locked: every build keeps this cell")
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=ARTIFACTS / f"rota-built-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
     grid = page.get_by_role("table", name=re.compile("Rota by staff"))
     worked = grid.get_by_role("button", name=re.compile(r"Sandwell.*list$")).first
     name = worked.get_attribute("aria-label")
@@ -98,6 +125,7 @@ def test_a_colleague_sees_a_new_rota_live(pages) -> None:  # noqa: ANN001
     lead.get_by_label("Scenario", exact=True).select_option(label="Rota watch (draft)")
     lead.get_by_role("checkbox", name=re.compile("Cannock")).click()
     lead.get_by_label("Weeks (1–12)").fill("1")
+    lead.get_by_text("Advanced: time limit, rules, demand and bank holidays").click()
     lead.get_by_label("Time limit (seconds)").fill("4")
 
     executive = pages.signed_in("executive")

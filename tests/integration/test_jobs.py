@@ -139,6 +139,36 @@ def test_cancel_stops_the_solver(demo) -> None:
     assert jobs.start_job(lead, baseline, "rota", _rota())
 
 
+def test_stop_now_keeps_the_best_rota_found_so_far(demo) -> None:
+    """ "Good enough, stop now": the search stops within seconds and the job keeps its rota."""
+    url, emails, baseline = demo
+    lead = _token(emails, "workforce_lead")
+    job_id = jobs.start_job(lead, baseline, "rota", _rota(weeks=1, limit=120))
+    with pytest.raises(ServiceError, match="not started yet"):  # queued: cancel it instead
+        jobs.stop_job_early(lead, job_id)
+    ended: dict = {}
+    runner = threading.Thread(target=lambda: ended.update(view=jobs.run_job(job_id)))
+    started = time.monotonic()
+    runner.start()
+    while not jobs._final(job_id).message.startswith("Searching"):
+        time.sleep(0.2)
+    time.sleep(4)
+    with pytest.raises(ServiceError):  # a viewer may not stop it
+        jobs.stop_job_early(_token(emails, "viewer"), job_id)
+    asked = jobs.stop_job_early(lead, job_id)
+    assert asked.status == "running" and asked.stop_requested_by
+    runner.join(timeout=60)
+    assert not runner.is_alive()
+    assert time.monotonic() - started < 60, "the 120 s build was not stopped"
+    view = jobs.job_view(lead, job_id, with_result=True)
+    assert view.status == "done", view.message
+    assert "stopped early on request" in view.message and "stopped by" in view.message
+    assert view.rota is not None and view.rota.has_rota and view.rota.assignments
+    assert view.rota.stats.stopped == "asked"
+    with pytest.raises(ServiceError, match="finished"):
+        jobs.stop_job_early(lead, job_id)
+
+
 def test_a_crashed_servers_runs_are_failed_at_start_up(demo) -> None:
     url, emails, baseline = demo
     lead = _token(emails, "workforce_lead")

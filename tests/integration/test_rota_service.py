@@ -67,8 +67,10 @@ from ics_capacity.services.rota import (
     describe,
     export_csv,
     export_xlsx,
+    rota_choices,
     rota_locks,
     rota_problem_as_operator,
+    set_bank_holiday_lists,
     set_lock,
     solve_problem,
 )
@@ -262,6 +264,32 @@ def test_a_person_barred_from_the_hub_is_left_off_its_rota(app_db) -> None:
     )
     assert code not in {p.id for p in sandwell.data.staff}
     assert code in {p.id for p in cannock.data.staff}
+
+
+def test_no_list_cover_on_christmas_bank_holidays_unless_the_hub_opts_in(app_db) -> None:
+    """A 4-week rota from Monday 7 December 2026: no list cover on 25, 26 or 28 December."""
+    url, emails = app_db
+    branch = _branch(url, emails, "Christmas lists")
+    christmas = {dt.date(2026, 12, 25), dt.date(2026, 12, 26), dt.date(2026, 12, 28)}
+    settings = _settings(dt.date(2026, 12, 7), weeks=4)
+
+    def cover_dates(kinds: tuple[str, ...]) -> set[dt.date]:
+        problem = rota_problem_as_operator(branch.id, settings, url)
+        return {problem.dates[n.day] for n in problem.needs if n.kind in kinds}
+
+    assert not cover_dates(("AM", "PM")) & christmas
+    assert christmas <= cover_dates(("LD", "N"))  # wards are staffed on bank holidays
+    message = set_bank_holiday_lists(branch.lead, branch.id, HUB, True)
+    assert "bank holidays" in message
+    assert christmas <= cover_dates(("AM", "PM"))
+    assert next(s for s in rota_choices(branch.lead, branch.id)["sites"] if s["code"] == HUB)[
+        "bank_holiday_lists"
+    ]
+    # The setting is the scenario's: refused on an approved one, and for a viewer.
+    with pytest.raises(sc.ScenarioError):
+        set_bank_holiday_lists(branch.lead, branch.base, HUB, True)
+    with pytest.raises(auth.PermissionDeniedError):
+        set_bank_holiday_lists(_token(emails, "viewer"), branch.id, HUB, False)
 
 
 # --- Solving ---------------------------------------------------------------------------------
@@ -754,10 +782,12 @@ def test_csv_export_has_one_row_per_worked_shift(sandwell) -> None:  # noqa: ANN
 
 
 def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None:  # noqa: ANN001
-    """The workbook opens and holds the rota, each gap, each rule family and the three costs."""
+    """The workbook opens and holds the rota, each gap, each rule family, the three costs and
+    their total, and a printable grid of the hub's week."""
     outcome = sandwell.outcome
     book = openpyxl.load_workbook(io.BytesIO(export_xlsx(outcome)), read_only=True)
-    assert book.sheetnames == ["Rota", "Gaps", "Compliance", "Cost"]
+    first = dt.date.fromisoformat(outcome.dates[0])
+    assert book.sheetnames == ["Rota", "Gaps", "Compliance", "Cost", f"{HUB} wk1 {first:%d %b}"]
     rota = list(book["Rota"].iter_rows(values_only=True))
     assert rota[0] == EXPORT_COLUMNS
     assert len(rota) - 1 == len(outcome.assignments)
@@ -774,9 +804,9 @@ def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None
     assert all(r[breaches] == 0 for r in compliance[1:])
     cost = list(book["Cost"].iter_rows(values_only=True))
     head = cost[0]
-    assert [r[0] for r in cost[1:]] == ["Substantive", "Bank", "Agency (gaps)"]
-    pence = [r[head.index("pence")] for r in cost[1:]]
-    assert sum(pence) == outcome.cost.total_pence
+    assert [r[0] for r in cost[1:]] == ["Substantive", "Bank", "Agency (gaps)", "Total"]
+    pence = [r[head.index("pence")] for r in cost[1:-1]]
+    assert sum(pence) == outcome.cost.total_pence == cost[-1][head.index("pence")]
     book.close()
 
 

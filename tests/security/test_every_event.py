@@ -585,6 +585,24 @@ def _queued(kind: str) -> Setup:
     return setup
 
 
+def _running_rota(w: World) -> dict[type, dict[str, Any]]:
+    """A rota build of the victim's draft, as its runner shows it while it searches."""
+    values = _queued("rota")(w)
+    with unit_of_work(w.url) as session:
+        session.execute(
+            sa.update(models.SolveJob)
+            .where(models.SolveJob.id == w.extra["job"])
+            .values(status="running", started_at=models.utc_now(), heartbeat_at=models.utc_now())
+        )
+        session.commit()
+    return values
+
+
+def _stop_asked(w: World, _tree: str) -> bool:
+    with unit_of_work(w.url) as session:
+        return session.get(models.SolveJob, w.extra["job"]).stop_requested_by is not None
+
+
 def _finished(kind: str) -> Setup:
     def setup(w: World) -> dict[type, dict[str, Any]]:
         state = RotaState if kind == "rota" else RebalanceState
@@ -880,6 +898,15 @@ CASES: list[Case] = [
     Case(RotaState, "refresh_rota", "viewer", "shows", setup=_picked, refused=()),
     Case(RotaState, "build", "workforce_lead", "job", setup=_rota_sites),
     Case(RotaState, "cancel", "workforce_lead", "cancelled", setup=_queued("rota")),
+    Case(RotaState, "stop_early", "workforce_lead", _stop_asked, setup=_running_rota),
+    Case(
+        RotaState,
+        "set_bank_holiday_lists",
+        "workforce_lead",
+        "db",
+        lambda w: {"code": "SANDWELL", "checked": True},
+        _picked,
+    ),
     Case(RotaState, "watch", "viewer", "shows", setup=_finished("rota"), refused=()),
     Case(RotaState, "lock", "workforce_lead", "db", setup=_lock(0)),
     Case(RotaState, "unlock", "workforce_lead", "db", setup=_lock(1, with_outcome=True)),

@@ -16,17 +16,27 @@ from collections.abc import Sequence
 import reflex as rx
 
 from ics_capacity.services.errors import InvalidInputError, NotFoundError, ServiceError
-from ics_capacity.services.jobs import JobView, cancel_job, job_view, latest_job, start_job
+from ics_capacity.services.jobs import (
+    JobView,
+    cancel_job,
+    job_view,
+    latest_job,
+    start_job,
+    stop_job_early,
+)
 from ics_capacity.services.results import RotaOutcome, SessionRow
 from ics_capacity.services.rota import (
     KIND_LABELS,
+    MAX_WEEKS,
     ROLE_LABELS,
     RotaSettings,
     export_csv,
     export_xlsx,
     outcome_with_lock,
     rota_choices,
+    set_bank_holiday_lists,
     set_lock,
+    stall_seconds,
 )
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
@@ -37,11 +47,30 @@ from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
 WATCH_SECONDS = 1.0
+SECONDS_PER_WEEK = 10
+MAX_TIME_LIMIT = 600
+"""A build's time limit follows its weeks (10 s a week, at most 600 s) until the planner sets it."""
 # Site colours with white text: each passes WCAG 2.2 AA contrast (4.5:1) for normal text.
 SITE_COLOURS = (theme.NHS_DARK_BLUE, theme.NHS_GREEN, "#330072", "#7C2855", "#425563", "#8A1538")
 SHORT_KIND = {"AM": "AM", "PM": "PM", "DAY": "Day", "LD": "LD", "N": "Night"}
 ROLE_NAMES = {r.value: label for r, label in ROLE_LABELS.items()}
 ROLE_FILTERS = [("", "All roles"), *ROLE_NAMES.items()]
+CODE_LEGEND = [
+    {"code": "AM", "meaning": "Morning half of a theatre list (from 08:00)"},
+    {"code": "PM", "meaning": "Afternoon half of a theatre list"},
+    {"code": "Day", "meaning": "Whole theatre list day (covers AM and PM)"},
+    {"code": "LD", "meaning": "Ward long day, 07:30 to 20:00"},
+    {"code": "Night", "meaning": "Ward night, 19:30 to 08:00"},
+    {"code": "Leave", "meaning": "On leave (no shift)"},
+    {"code": "–", "meaning": "Off"},
+    {"code": "🔒", "meaning": "Locked: every build keeps this cell (yellow border)"},
+    {"code": "🔒 → PM", "meaning": "Locked since this rota was built: the next build applies it"},
+]
+
+
+def auto_time_limit(weeks: int) -> int:
+    """The time limit a build of this many weeks gets unless the planner sets one."""
+    return max(1, min(MAX_TIME_LIMIT, SECONDS_PER_WEEK * weeks))
 
 
 @dataclasses.dataclass
@@ -146,12 +175,15 @@ def _grid(
                 )
             )
         hours = person.minutes / 60
+        role_name = ROLE_NAMES.get(person.role, person.role)
         rows.append(
             GridRow(
                 code=person.code,
                 label=person.label,
-                role=ROLE_NAMES.get(person.role, person.role),
-                trust=person.trust,
+                role=f"{role_name} · based at {person.home_site_name}"
+                if person.home_site_name
+                else role_name,
+                trust=person.trust_name or person.trust,
                 hours=f"{hours:,.1f} h",
                 cells=cells,
             )
@@ -208,6 +240,19 @@ def _dates_of(when: str, dates: Sequence[str]) -> str:
     return re.sub(r"\d+", date, re.sub(r"^days? ", "", when)) if when.startswith("day") else when
 
 
+def _how_it_stopped(status: str, stopped: str) -> str:
+    """How the search ended, honestly: proven, asked to stop, stalled or out of time."""
+    if status == "optimal":
+        return " The search stopped because the rota is proven best."
+    if stopped == "asked":
+        return " The search was stopped on request; this is the best rota it had found."
+    if stopped:
+        return f" The search stopped itself: {stopped}."
+    if status == "feasible":
+        return " The search ran to its time limit; a longer one might find a better rota."
+    return ""
+
+
 def _skill_label(skill: str) -> str:
     if skill.startswith("surgeon:"):
         return f"Surgeon ({skill.split(':', 1)[1]})"
@@ -224,6 +269,15 @@ class RotaState(rx.State):
     start_date: str = ""
     weeks: str = "2"
     time_limit: str = "20"
+    time_limit_auto: bool = True
+    form_error: str = ""
+    scenario_status: str = ""
+    scenario_editable: bool = True
+    bank_holiday_sites: list[str] = []
+    hub_sites: list[dict[str, str]] = []
+    site_legend: list[dict[str, str]] = []
+    cost_headline: str = ""
+    stop_requested: bool = False
     soft_rules: bool = False
     demand: str = "timetable"
     running: bool = False
@@ -289,6 +343,12 @@ class RotaState(rx.State):
         return events
 
     def _show_choices(self, choices: dict) -> None:
+        self.scenario_status = choices.get("status", "")
+        self.scenario_editable = bool(choices.get("editable", True))
+        self.bank_holiday_sites = [s["code"] for s in choices["sites"] if s["bank_holiday_lists"]]
+        self.hub_sites = [
+            {"code": s["code"], "name": s["name"]} for s in choices["sites"] if s["hub"]
+        ]
         self.sites = [
             {"code": s["code"], "name": s["name"] + (" (elective hub)" if s["hub"] else "")}
             for s in choices["sites"]
@@ -305,6 +365,7 @@ class RotaState(rx.State):
         self._job_id = job.id
         self.running = job.active
         self.progress = job.progress
+        self.stop_requested = bool(job.stop_requested_by)
         self.status_text = f"Latest build by {job.requested_by_name}: {job.status}. {job.message}"
         if job.rota is not None:
             self._fill(job.rota)
@@ -312,8 +373,9 @@ class RotaState(rx.State):
     def _clear(self) -> None:
         self._outcome, self.has_rota, self._job_id, self.running = None, False, 0, False
         self.grid, self.needs, self.compliance, self.cost, self.limits = [], [], [], [], []
-        self.infeasible, self.day_headers = [], []
-        self.stats = self.headline = self.status_text = ""
+        self.infeasible, self.day_headers, self.site_legend = [], [], []
+        self.stats = self.headline = self.status_text = self.cost_headline = ""
+        self.stop_requested = False
         self.lock_staff = ""
 
     def _fill(self, outcome: RotaOutcome) -> None:
@@ -334,9 +396,16 @@ class RotaState(rx.State):
             f"{stats.wall_seconds:.1f} s of a {stats.time_limit_seconds:g} s limit on "
             f"{stats.num_workers} workers (seed {stats.seed}, OR-Tools "
             f"{stats.ortools_version}). Rule pack: {outcome.rule_pack}."
+            + _how_it_stopped(stats.status, stats.stopped)
         )
         cost = outcome.cost
         gaps = cost.agency_gaps
+        self.cost_headline = (
+            f"Cost of the rota: {_pounds(cost.total_pence)} = substantive staff "
+            f"{_pounds(cost.substantive.pence)} + bank staff {_pounds(cost.bank.pence)} + "
+            f"agency cover for {gaps.places:,} unfilled place{'s' if gaps.places != 1 else ''} "
+            f"{_pounds(gaps.pence)} (at the agency price cap)"
+        )
         names = sorted({m.site_name for m in outcome.shifts.values()})
         first, last = (dt.date.fromisoformat(d) for d in (outcome.dates[0], outcome.dates[-1]))
         weeks = outcome.settings.weeks
@@ -354,6 +423,17 @@ class RotaState(rx.State):
             for b in outcome.binding_limits
             if b.name == "time limit"
         ]
+        closed = [
+            f"{dt.date.fromisoformat(d):%a %d %b} ({name})"
+            for d, name in outcome.bank_holidays.items()
+        ]
+        if closed:
+            opted = ", ".join(outcome.bank_holiday_list_sites)
+            self.headline += f" Bank holidays: {', '.join(closed)}: " + (
+                f"no theatre lists except at {opted}; wards staffed."
+                if opted
+                else "no theatre lists; wards staffed."
+            )
         if late:
             self.headline += (
                 f" No rota was found in time for {', '.join(late)}: only their locks are worked;"
@@ -418,8 +498,18 @@ class RotaState(rx.State):
             {
                 "label": f"{dt.date.fromisoformat(d):%a %d %b}",
                 "weekend": "1" if dt.date.fromisoformat(d).weekday() >= 5 else "",
+                "holiday": "Bank holiday" if d in outcome.bank_holidays else "",
             }
             for d in dates
+        ]
+        self.site_legend = [
+            {
+                "code": site[:3],
+                "name": next(m.site_name for m in outcome.shifts.values() if m.site == site)
+                + f" ({site})",
+                "colour": colours[site],
+            }
+            for site in sites
         ]
         self.grid = _grid(outcome, self.week, self.role_filter, colours, self.only_rostered)
         self.needs = _need_rows(outcome, self.week)
@@ -455,13 +545,18 @@ class RotaState(rx.State):
 
     @rx.event
     def set_weeks(self, value: str):
-        """Sets the number of weeks (1 to 12)."""
+        """Sets the number of weeks (1 to 12); the time limit follows unless it was set."""
         self.weeks = value
+        self.form_error = ""
+        if self.time_limit_auto and value.strip().isdigit():
+            self.time_limit = str(auto_time_limit(int(value)))
 
     @rx.event
     def set_time_limit(self, value: str):
-        """Sets the solver's time limit in seconds."""
+        """Sets the solver's time limit in seconds (it then no longer follows the weeks)."""
         self.time_limit = value
+        self.time_limit_auto = False
+        self.form_error = ""
 
     @rx.event
     def set_rule_pack(self, value: str):
@@ -502,14 +597,38 @@ class RotaState(rx.State):
         self._draw()
 
     def _settings(self) -> RotaSettings:
+        """The build's settings, or one refusal naming every field that is wrong, in words."""
+        problems = []
+        start = weeks = limit = None
         try:
-            start = dt.date.fromisoformat(self.start_date)
-        except ValueError as error:
-            raise InvalidInputError(f"First day: '{self.start_date}' is not a date.") from error
+            start = dt.date.fromisoformat(self.start_date.strip())
+        except ValueError:
+            problems.append(
+                f"First day: '{self.start_date}' is not a date; choose one in the date picker"
+                if self.start_date.strip()
+                else "First day: choose the first day of the rota"
+            )
         try:
-            weeks, limit = int(self.weeks), float(self.time_limit)
-        except ValueError as error:
-            raise InvalidInputError("Weeks and time limit must be numbers.") from error
+            weeks = int(self.weeks.strip())
+            if not 1 <= weeks <= MAX_WEEKS:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"Weeks: '{self.weeks}' is not a whole number of weeks from 1 to {MAX_WEEKS}"
+            )
+        try:
+            limit = float(self.time_limit.strip())
+            if not 1 <= limit <= MAX_TIME_LIMIT:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"Time limit: '{self.time_limit}' is not a number of seconds from 1 to "
+                f"{MAX_TIME_LIMIT} (under Advanced)"
+            )
+        if not self.chosen_sites:
+            problems.append("Hubs and sites: choose at least one")
+        if problems or start is None or weeks is None or limit is None:
+            raise InvalidInputError("; ".join(problems) + ".")
         return RotaSettings(
             start_date=start,
             weeks=weeks,
@@ -530,9 +649,17 @@ class RotaState(rx.State):
             settings = self._settings()
             job_id = start_job(session.token, picker._scenario_id, "rota", settings.to_json())
         except ServiceError as error:
+            # The form keeps every value typed; the reason is shown beside it and in a toast.
+            self.form_error = str(error)
             return refusal(error)
+        self.form_error = ""
         self._job_id, self.running, self.progress = job_id, True, 0
-        self.status_text = f"Building the rota (time limit {settings.time_limit_seconds:g} s)…"
+        self.stop_requested = False
+        limit = settings.time_limit_seconds
+        self.status_text = (
+            f"Building the rota (time limit {limit:g} s; it stops sooner when the rota is "
+            f"proven best or has not improved for {stall_seconds(limit):g} s)…"
+        )
         room = await self.get_state(ScenarioRoom)
         room._refresh(
             session.token, picker._scenario_id, f"{session.user_name} started a rota build"
@@ -552,6 +679,37 @@ class RotaState(rx.State):
         self.running = job.active
         self.status_text = job.message or f"The build is {job.status}."
         return None
+
+    @rx.event
+    async def stop_early(self):
+        """Asks the build this page is watching to stop now and keep its best rota so far."""
+        session = await self.get_state(SessionState)
+        if not self._job_id:
+            return rx.toast.info("There is no build to stop.")
+        try:
+            job = stop_job_early(session.token, self._job_id)
+        except ServiceError as error:
+            return refusal(error)
+        self.stop_requested = True
+        self.status_text = (
+            f"Stopping at the best rota found so far (asked by {job.stop_requested_by})…"
+        )
+        return None
+
+    @rx.event
+    async def set_bank_holiday_lists(self, code: str, checked: bool):
+        """Lets a chosen site run theatre lists on bank holidays, or not (a scenario setting)."""
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            message = set_bank_holiday_lists(
+                session.token, picker._scenario_id, code, bool(checked)
+            )
+        except ServiceError as error:
+            return refusal(error)
+        others = [c for c in self.bank_holiday_sites if c != code]
+        self.bank_holiday_sites = [*others, code] if checked else others
+        return rx.toast.success(message)
 
     @rx.event(background=True)
     async def watch(self):
@@ -575,6 +733,7 @@ class RotaState(rx.State):
                 if self._job_id != job_id:  # another scenario or build is shown now
                     return
                 self.progress, self.running = job.progress, job.active
+                self.stop_requested = bool(job.stop_requested_by)
                 self.status_text = f"{job.message}"
             if not job.active:
                 break
@@ -706,74 +865,27 @@ class RotaState(rx.State):
 _INPUT = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "background": "#FFFFFF"}
 
 
-def _settings_panel() -> rx.Component:
+def _labelled(label: str, html_for: str, control: rx.Component, *extra: rx.Component):  # noqa: ANN202
+    # min_width 0 lets a flex item shrink below its widest option on a phone.
+    return rx.vstack(
+        field_label(label, html_for), control, *extra, spacing="1", min_width="0", max_width="100%"
+    )
+
+
+def _advanced() -> rx.Component:
+    """Solver settings, collapsed: time limit, rule pack, soft rules, demand, bank holidays."""
     can_run = SessionState.permissions.contains("run_rota")
-    return panel(
+    return rx.el.details(
+        rx.el.summary(
+            "Advanced: time limit, rules, demand and bank holidays",
+            font_weight="600",
+            cursor="pointer",
+            padding_y="4px",
+        ),
         rx.flex(
-            rx.vstack(
-                field_label("Scenario", "rota-scenario"),
-                rx.el.select(
-                    rx.foreach(
-                        ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
-                    ),
-                    id="rota-scenario",
-                    value=ScenarioPicker.chosen,
-                    on_change=RotaState.choose_scenario,
-                    **_INPUT,
-                ),
-                spacing="1",
-            ),
-            rx.vstack(
-                field_label("First day", "rota-start"),
-                rx.el.input(
-                    id="rota-start",
-                    type="date",
-                    value=RotaState.start_date,
-                    on_change=RotaState.set_start_date,
-                    **_INPUT,
-                ),
-                spacing="1",
-            ),
-            rx.vstack(
-                field_label("Weeks (1–12)", "rota-weeks"),
-                rx.el.input(
-                    id="rota-weeks",
-                    value=RotaState.weeks,
-                    on_change=RotaState.set_weeks,
-                    width="80px",
-                    inputmode="numeric",
-                    **_INPUT,
-                ),
-                spacing="1",
-            ),
-            rx.vstack(
-                field_label("Rule pack", "rota-pack"),
-                rx.el.select(
-                    rx.foreach(
-                        RotaState.rule_packs, lambda p: rx.el.option(p["label"], value=p["id"])
-                    ),
-                    id="rota-pack",
-                    value=RotaState.rule_pack,
-                    on_change=RotaState.set_rule_pack,
-                    max_width="420px",
-                    **_INPUT,
-                ),
-                spacing="1",
-            ),
-            rx.vstack(
-                field_label("Demand from", "rota-demand"),
-                rx.el.select(
-                    rx.el.option("The theatre timetable", value="timetable"),
-                    rx.el.option("The latest rebalancing plan", value="plan"),
-                    id="rota-demand",
-                    value=RotaState.demand,
-                    on_change=RotaState.set_demand,
-                    **_INPUT,
-                ),
-                spacing="1",
-            ),
-            rx.vstack(
-                field_label("Time limit (seconds)", "rota-limit"),
+            _labelled(
+                "Time limit (seconds)",
+                "rota-limit",
                 rx.el.input(
                     id="rota-limit",
                     value=RotaState.time_limit,
@@ -784,16 +896,146 @@ def _settings_panel() -> rx.Component:
                     **_INPUT,
                 ),
                 rx.text(
-                    "About 10 s a week for both hubs",
+                    f"Set from the weeks ({SECONDS_PER_WEEK} s a week, at most "
+                    f"{MAX_TIME_LIMIT} s) until you change it",
                     id="rota-limit-hint",
                     font_size="14px",
                     color=theme.NHS_SECONDARY_TEXT,
                 ),
-                spacing="1",
+            ),
+            _labelled(
+                "Rule pack",
+                "rota-pack",
+                rx.el.select(
+                    rx.foreach(
+                        RotaState.rule_packs, lambda p: rx.el.option(p["label"], value=p["id"])
+                    ),
+                    id="rota-pack",
+                    value=RotaState.rule_pack,
+                    on_change=RotaState.set_rule_pack,
+                    width="100%",
+                    max_width="420px",
+                    **_INPUT,
+                ),
+            ),
+            _labelled(
+                "Demand from",
+                "rota-demand",
+                rx.el.select(
+                    rx.el.option("The theatre timetable", value="timetable"),
+                    rx.el.option("The latest rebalancing plan", value="plan"),
+                    id="rota-demand",
+                    value=RotaState.demand,
+                    on_change=RotaState.set_demand,
+                    **_INPUT,
+                ),
+            ),
+            gap="16px",
+            wrap="wrap",
+            align="start",
+            margin_top="8px",
+        ),
+        rx.flex(
+            rx.checkbox(
+                "Let rules bend at a price (every breach is reported); otherwise no rule is broken",
+                checked=RotaState.soft_rules,
+                on_change=RotaState.set_soft_rules,
+                size="3",
+            ),
+            margin_top="12px",
+        ),
+        rx.el.fieldset(
+            rx.el.legend(
+                "Theatre lists on England's bank holidays (none unless a hub opts in; "
+                "wards are always staffed)",
+                font_weight="600",
+                padding_bottom="4px",
+            ),
+            rx.flex(
+                rx.foreach(
+                    RotaState.hub_sites,
+                    lambda s: rx.checkbox(
+                        "Lists at " + s["name"],
+                        checked=RotaState.bank_holiday_sites.contains(s["code"]),
+                        on_change=lambda v: RotaState.set_bank_holiday_lists(s["code"], v),
+                        disabled=~(can_run & RotaState.scenario_editable),
+                        size="3",
+                    ),
+                ),
+                gap="20px",
+                wrap="wrap",
+            ),
+            border="none",
+            padding="0",
+            margin_top="12px",
+        ),
+        id="rota-advanced",
+        margin_top="16px",
+        border=f"1px solid {theme.NHS_BORDER}",
+        padding="8px 12px",
+    )
+
+
+def _settings_panel() -> rx.Component:
+    can_run = SessionState.permissions.contains("run_rota")
+    return panel(
+        rx.flex(
+            _labelled(
+                "Scenario",
+                "rota-scenario",
+                rx.el.select(
+                    rx.foreach(
+                        ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
+                    ),
+                    id="rota-scenario",
+                    value=ScenarioPicker.chosen,
+                    on_change=RotaState.choose_scenario,
+                    max_width="100%",
+                    **_INPUT,
+                ),
+            ),
+            _labelled(
+                "First day",
+                "rota-start",
+                rx.el.input(
+                    id="rota-start",
+                    type="date",
+                    value=RotaState.start_date,
+                    on_change=RotaState.set_start_date,
+                    **_INPUT,
+                ),
+            ),
+            _labelled(
+                f"Weeks (1–{MAX_WEEKS})",
+                "rota-weeks",
+                rx.el.input(
+                    id="rota-weeks",
+                    value=RotaState.weeks,
+                    on_change=RotaState.set_weeks,
+                    width="80px",
+                    inputmode="numeric",
+                    **_INPUT,
+                ),
             ),
             gap="16px",
             wrap="wrap",
             align="end",
+        ),
+        rx.cond(
+            (RotaState.scenario_status != "") & ~RotaState.scenario_editable,
+            rx.box(
+                rx.text(
+                    "This scenario is " + RotaState.scenario_status + ": you can build and "
+                    "download its rota, but locks (and bank-holiday settings) will be refused. "
+                    "To lock cells, choose a draft scenario or create one from it.",
+                ),
+                id="rota-locked-note",
+                role="note",
+                margin_top="12px",
+                padding="8px 12px",
+                border_left=f"6px solid {theme.NHS_WARM_YELLOW}",
+                background_color=theme.NHS_PALE_GREY,
+            ),
         ),
         rx.el.fieldset(
             rx.el.legend("Hubs and sites", font_weight="600", padding_bottom="4px"),
@@ -814,16 +1056,19 @@ def _settings_panel() -> rx.Component:
             padding="0",
             margin_top="16px",
         ),
-        rx.flex(
-            rx.checkbox(
-                "Let rules bend at a price (every breach is reported); otherwise no rule is broken",
-                checked=RotaState.soft_rules,
-                on_change=RotaState.set_soft_rules,
-                size="3",
+        _advanced(),
+        rx.cond(
+            RotaState.form_error != "",
+            rx.text(
+                RotaState.form_error,
+                id="rota-form-error",
+                role="alert",
+                color=theme.NHS_RED,
+                font_weight="600",
+                margin_top="12px",
             ),
-            margin_top="12px",
         ),
-        rx.hstack(
+        rx.flex(
             rx.cond(
                 can_run,
                 button("Build rota", on_click=RotaState.build, disabled=RotaState.running),
@@ -834,10 +1079,21 @@ def _settings_panel() -> rx.Component:
             ),
             rx.cond(
                 RotaState.running & can_run,
-                button("Cancel build", kind="secondary", on_click=RotaState.cancel),
+                button(
+                    "Good enough, stop now",
+                    kind="secondary",
+                    on_click=RotaState.stop_early,
+                    disabled=RotaState.stop_requested,
+                    title="Stops the search and keeps the best rota found so far",
+                ),
+            ),
+            rx.cond(
+                RotaState.running & can_run,
+                button("Cancel build", kind="warning", on_click=RotaState.cancel),
             ),
             margin_top="16px",
-            spacing="4",
+            gap="16px",
+            wrap="wrap",
         ),
         rx.cond(
             RotaState.status_text != "",
@@ -874,6 +1130,60 @@ def _settings_panel() -> rx.Component:
                 margin_top="8px",
             ),
         ),
+    )
+
+
+def _legend() -> rx.Component:
+    """What the colours and codes of the staff grid mean."""
+    return rx.el.details(
+        rx.el.summary("Key to the grid: sites and cell codes", font_weight="600", cursor="pointer"),
+        rx.flex(
+            rx.foreach(
+                RotaState.site_legend,
+                lambda s: rx.hstack(
+                    rx.box(
+                        s["code"],
+                        background_color=s["colour"],
+                        color="#FFFFFF",
+                        font_weight="600",
+                        font_size="13px",
+                        padding="2px 6px",
+                        border_radius="3px",
+                    ),
+                    rx.text(s["name"], font_size="14px"),
+                    align="center",
+                    spacing="2",
+                ),
+            ),
+            gap="16px",
+            wrap="wrap",
+            margin_y="8px",
+        ),
+        rx.el.dl(
+            rx.foreach(
+                CODE_LEGEND,
+                lambda c: rx.flex(
+                    rx.el.dt(c["code"], font_weight="700", min_width="72px"),
+                    rx.el.dd(c["meaning"], margin="0"),
+                    gap="8px",
+                ),
+            ),
+            display="grid",
+            grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))",
+            gap="4px 24px",
+            font_size="14px",
+            margin="0",
+        ),
+        rx.text(
+            'A cell shows the site\'s short code and the shift, e.g. "SAN AM"; click a cell '
+            "to lock it.",
+            font_size="14px",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_top="4px",
+        ),
+        id="rota-legend",
+        open=True,
+        margin_bottom="8px",
     )
 
 
@@ -926,6 +1236,10 @@ def _day_header() -> rx.Component:
         RotaState.day_headers,
         lambda d: rx.el.th(
             d["label"],
+            rx.cond(
+                d["holiday"] != "",
+                rx.text(d["holiday"], font_size="12px", color=theme.NHS_RED, font_weight="600"),
+            ),
             scope="col",
             padding="6px 4px",
             font_size="14px",
@@ -947,7 +1261,7 @@ def _staff_grid() -> rx.Component:
         rx.el.thead(
             rx.el.tr(
                 rx.el.th("Staff", scope="col", text_align="left", padding="6px 8px"),
-                rx.el.th("Trust", scope="col", padding="6px 4px"),
+                rx.el.th("Trust", scope="col", padding="6px 4px", min_width="160px"),
                 rx.el.th("Hours", scope="col", padding="6px 4px"),
                 _day_header(),
                 border_bottom=f"2px solid {theme.NHS_TEXT}",
@@ -964,7 +1278,7 @@ def _staff_grid() -> rx.Component:
                         text_align="left",
                         padding="4px 8px",
                     ),
-                    rx.el.td(row.trust, padding="4px", font_size="14px"),
+                    rx.el.td(row.trust, padding="4px", font_size="13px"),
                     rx.el.td(row.hours, padding="4px", font_size="14px"),
                     rx.foreach(
                         row.cells,
@@ -1117,6 +1431,13 @@ def _results() -> rx.Component:
             rx.fragment(
                 panel(
                     rx.text(RotaState.headline, font_weight="600", font_size="18px"),
+                    rx.text(
+                        RotaState.cost_headline,
+                        id="rota-cost",
+                        font_weight="600",
+                        font_size="18px",
+                        margin_top="8px",
+                    ),
                     rx.text(RotaState.stats, color=theme.NHS_SECONDARY_TEXT, margin_top="4px"),
                     margin_top="16px",
                 ),
@@ -1128,6 +1449,7 @@ def _results() -> rx.Component:
                         ),
                         rx.box(_week_picker(), margin_y="12px"),
                         rx.tabs.content(
+                            _legend(),
                             rx.box(_staff_grid(), overflow="auto", max_height="75vh"),
                             value="staff",
                         ),

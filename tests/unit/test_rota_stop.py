@@ -1,0 +1,70 @@
+"""A rota search stops on request ("good enough, stop now") or when it stops improving, and keeps
+the best rota it found: the checker finds no hard rule broken in it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from solvers.common import STOP, SolveOptions
+from solvers.rota import search
+from solvers.rota.check import check_rota
+from solvers.rota.curtois import read_curtois
+from solvers.rota.model import solve_rota
+from tests.unit.test_rota_curtois import rota_dir  # noqa: F401  (the benchmark folder fixture)
+
+
+@pytest.fixture(autouse=True)
+def fresh_stop():
+    """Each test starts with no stop asked for, and leaves none behind."""
+    STOP.reset()
+    yield
+    STOP.reset()
+
+
+def test_a_stop_request_ends_a_long_search_and_keeps_its_best_rota(rota_dir: Path) -> None:  # noqa: F811
+    """Instance 7 is never proven in a minute (best known 1,056); asked to stop after 4 s, the
+    search returns within seconds with a checked rota and says it was asked to stop."""
+    data = read_curtois(rota_dir / "Instance7.txt")
+    timer = threading.Timer(4.0, STOP.request)
+    timer.start()
+    started = time.perf_counter()
+    try:
+        result = solve_rota(data, SolveOptions(time_limit_seconds=120, num_workers=2))
+    finally:
+        timer.cancel()
+    wall = time.perf_counter() - started
+    assert wall < 30, f"the search went on for {wall:.0f} s after the stop"
+    assert result.stats.status.has_solution
+    assert result.stats.stopped == "asked"
+    assert not check_rota(data, result.assignments).violations
+
+
+def test_a_search_asked_to_stop_before_it_starts_still_returns_a_first_rota(rota_dir: Path) -> None:  # noqa: F811
+    data = read_curtois(rota_dir / "Instance1.txt")
+    STOP.request()
+    result = solve_rota(data, SolveOptions(time_limit_seconds=30, num_workers=1))
+    assert result.stats.status.has_solution
+    assert result.stats.wall_seconds < 15
+    assert not check_rota(data, result.assignments).violations
+
+
+def test_no_improvement_for_the_stall_time_stops_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(search.time, "perf_counter", lambda: clock[0])
+    best = search.Incumbent()
+    assert best.offer([1], 50)
+    clock[0] += 9
+    assert not best.stalled(10)
+    assert best.offer([0], 40)  # better: the clock restarts
+    clock[0] += 9
+    assert not best.stalled(10)
+    clock[0] += 2
+    assert best.stalled(10)
+    assert best.stopped == "no better rota for 10 s"
+    assert not best.stalled(None)
