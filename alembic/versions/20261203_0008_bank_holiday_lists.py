@@ -1,7 +1,7 @@
 """rota: theatre lists on bank holidays per site (opt-in); a job's "stop early" request
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 21:00:00
 
 `site.bank_holiday_lists`: a hub that runs theatre lists on England's bank holidays (off by
@@ -15,8 +15,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0009'
-down_revision: str | None = '0006'
+revision: str = '0008'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
