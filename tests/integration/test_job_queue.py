@@ -126,9 +126,13 @@ def _delete_queues(broker_url: str) -> None:
         import redis
 
         client = redis.Redis.from_url(broker_url)
-        keys = [k for n in names for k in client.keys(f"dramatiq:{n}*")]
+        keys = [k for n in names for k in client.keys(f"dramatiq:*{n}*")]  # queues and ack sets
+        # An ack set is named __acks__.<broker id>.<queue>: forget those brokers' heartbeats too.
+        brokers = {k.decode().split(".")[1] for k in keys if b"__acks__." in k}
         if keys:
             client.delete(*keys)
+        if brokers:
+            client.zrem("dramatiq:__heartbeats__", *brokers)
         client.close()
         return
     import pika
