@@ -103,7 +103,16 @@ def seed_demo(
 def _register_subcommands() -> None:
     """Adds the commands that live in their own modules (one per capability)."""
     # Each module exposes `register(app)`; keep one line per module, in alphabetical order.
-    from ics_capacity.cli import data, forecast, project, rebalance, rota, rota_benchmark, users
+    from ics_capacity.cli import (
+        data,
+        forecast,
+        project,
+        rebalance,
+        rota,
+        rota_benchmark,
+        users,
+        worker,
+    )
 
     data.register(app)
     forecast.register(app)
@@ -112,6 +121,7 @@ def _register_subcommands() -> None:
     rota.register(app)
     rota_benchmark.register(app)
     users.register(app)
+    worker.register(app)
 
 
 _register_subcommands()

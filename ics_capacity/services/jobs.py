@@ -19,8 +19,12 @@ A running job's runner writes a heartbeat; a job whose heartbeat stops for `HEAR
 fails at once the jobs of dead processes on its own host, so the scenario can be solved again
 straight away.
 
-In this process, `LocalJobRunner` runs queued jobs on a small thread pool (each thread supervises
-one solver process); `dispatch` is the seam through which another runner can take them instead.
+Who runs a queued job is chosen by `ICS_JOB_QUEUE`. `local` (the default): `LocalJobRunner` runs
+it in this process on a small thread pool (each thread supervises one solver process), so the
+embedded default needs no server. A Redis or RabbitMQ URL: the id goes on a Dramatiq queue and a
+separate worker process (`ics-capacity worker`, `services/job_queue.py`) runs it; such a queued
+row belongs to the queue (`runner` is `QUEUE_RUNNER`), waits without a heartbeat, and is failed
+only if no worker takes it within `QUEUE_WAIT_TIMEOUT`. `set_dispatcher` replaces both (tests).
 """
 
 from __future__ import annotations
@@ -74,6 +78,10 @@ FORWARD: dict[str, frozenset[str]] = {
 
 HEARTBEAT_SECONDS = 2.0
 HEARTBEAT_TIMEOUT = dt.timedelta(seconds=30)
+QUEUE_WAIT_TIMEOUT = dt.timedelta(hours=1)
+"""How long a job may wait on the broker's queue for a worker before it is failed."""
+QUEUE_RUNNER = "queue"
+"""The `runner` of a queued job that waits on the broker's queue rather than in a process."""
 GRACE_SECONDS = 60.0
 """How long past its own time limit a solve may run (reading, model building, checking) before
 the runner stops it as overdue."""
@@ -738,14 +746,23 @@ def _final(job_id: int) -> JobView:
 
 
 def fail_lost_jobs(now: dt.datetime | None = None) -> int:
-    """Fails active jobs whose runner stopped heartbeating; returns how many."""
+    """Fails active jobs whose runner stopped heartbeating; returns how many.
+
+    A job waiting on the broker's queue has no runner to heartbeat it: it is failed only when no
+    worker has taken it within `QUEUE_WAIT_TIMEOUT`.
+    """
     now = now or utc_now()
     cutoff = now - HEARTBEAT_TIMEOUT
     seconds = int(HEARTBEAT_TIMEOUT.total_seconds())
+    on_queue = sa.and_(SolveJob.status == "queued", SolveJob.runner == QUEUE_RUNNER)
     with unit_of_work() as session:
         moved = session.execute(
             sa.update(SolveJob)
-            .where(SolveJob.status.in_(ACTIVE), col(SolveJob.heartbeat_at) < cutoff)
+            .where(
+                SolveJob.status.in_(ACTIVE),
+                col(SolveJob.heartbeat_at) < cutoff,
+                sa.not_(on_queue),
+            )
             .values(
                 status="failed",
                 finished_at=now,
@@ -755,8 +772,64 @@ def fail_lost_jobs(now: dt.datetime | None = None) -> int:
                 ),
             )
         )
+        waited = session.execute(
+            sa.update(SolveJob)
+            .where(on_queue, col(SolveJob.created_at) < now - QUEUE_WAIT_TIMEOUT)
+            .values(
+                status="failed",
+                finished_at=now,
+                message=(
+                    f"No solver worker took this run within {_minutes(QUEUE_WAIT_TIMEOUT)}; "
+                    "check that the workers are running, then start it again."
+                ),
+            )
+        )
         session.commit()
-        return moved.rowcount or 0
+        return (moved.rowcount or 0) + (waited.rowcount or 0)
+
+
+def _minutes(delta: dt.timedelta) -> str:
+    return f"{delta.total_seconds() / 60:g} minutes"
+
+
+def mark_queued_on_broker(job_id: int) -> str | None:
+    """Makes a committed, queued job the broker queue's; returns its kind (None if not queued)."""
+    with unit_of_work() as session:
+        moved = session.execute(
+            sa.update(SolveJob)
+            .where(SolveJob.id == int(job_id), SolveJob.status == "queued")
+            .values(runner=QUEUE_RUNNER, heartbeat_at=utc_now(), message="Waiting for a worker")
+        )
+        session.commit()
+        if not moved.rowcount:
+            return None
+        return session.execute(
+            sa.select(col(SolveJob.kind)).where(SolveJob.id == int(job_id))
+        ).scalar_one()
+
+
+def queued_jobs_waiting(seconds: float) -> list[tuple[int, str]]:
+    """(id, kind) of jobs on the broker's queue not taken for `seconds`, marked as sent again."""
+    now = utc_now()
+    with unit_of_work() as session:
+        rows = session.execute(
+            sa.select(col(SolveJob.id), col(SolveJob.kind)).where(
+                SolveJob.status == "queued",
+                SolveJob.runner == QUEUE_RUNNER,
+                col(SolveJob.heartbeat_at) < now - dt.timedelta(seconds=seconds),
+            )
+        ).all()
+        if rows:
+            session.execute(
+                sa.update(SolveJob)
+                .where(
+                    SolveJob.id.in_([job_id for job_id, _ in rows]),
+                    SolveJob.status == "queued",
+                )
+                .values(heartbeat_at=now)
+            )
+        session.commit()
+    return [(job_id, kind) for job_id, kind in rows]
 
 
 def recover_jobs_at_startup() -> int:
@@ -880,9 +953,24 @@ def set_dispatcher(dispatcher: Callable[[int], None] | None) -> None:
 
 
 def dispatch(job_id: int) -> None:
-    """Hands a committed, queued job to the configured runner."""
+    """Hands a committed, queued job to the configured runner.
+
+    Raises:
+        ScenarioError: the job queue did not take the job (the job is failed, not left queued).
+    """
     if _dispatcher is not None:
         _dispatcher(job_id)
+        return
+    from ics_capacity.services import job_queue
+
+    if job_queue.uses_queue():
+        try:
+            job_queue.enqueue(job_id)
+        except Exception as error:
+            logger.exception("Could not put job %s on the job queue", job_id)
+            message = "The job queue is not answering, so the run was not started; try again."
+            _finish(job_id, "failed", message=message)
+            raise ScenarioError(message) from error
         return
     global _runner
     with _runner_lock:

@@ -1,0 +1,45 @@
+"""`ics-capacity worker`: a solver worker that runs jobs from the configured job queue."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Adds the `worker` command to the CLI."""
+    app.command("worker")(worker)
+
+
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Jobs run at once (one solver process each).")
+    ] = 1,
+    kinds: Annotated[
+        str, typer.Option(help="Comma-separated job kinds to take, e.g. rota,rebalance (all).")
+    ] = "",
+) -> None:
+    """Runs optimiser jobs from the queue in ICS_JOB_QUEUE until stopped (SIGTERM/Ctrl-C).
+
+    Run one or more on any host that reaches the database (REFLEX_DB_URL) and the broker
+    (ICS_JOB_QUEUE, a redis:// or amqp:// URL). A stop lets running jobs finish first.
+    """
+    from ics_capacity.services import job_queue
+
+    if not job_queue.uses_queue():
+        typer.secho(
+            "ICS_JOB_QUEUE is not set (or 'local'): jobs run inside the web server. Set it to the "
+            "broker's URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2F or redis://127.0.0.1:6379/0.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    logging.getLogger("ics_capacity").setLevel(logging.INFO)
+    chosen = [k.strip() for k in kinds.split(",") if k.strip()] or None
+    try:
+        job_queue.run_worker(concurrency=concurrency, kinds=chosen)
+    except ValueError as error:
+        typer.secho(str(error), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from error

@@ -1,0 +1,234 @@
+"""Solver workers on Dramatiq: the queue carries job ids, the `solve_job` row stays the truth.
+
+`ICS_JOB_QUEUE` chooses the runner. `local` (the default) keeps today's in-process
+`jobs.LocalJobRunner`, so the embedded SQLite default needs no server. A broker URL sends jobs to
+separate worker processes (`ics-capacity worker`), on this host or any other:
+
+- `amqp://guest:guest@127.0.0.1:5672/%2F` - RabbitMQ: durable queues, persistent messages, and a
+  message is acknowledged only after its run ended, so a worker killed mid-solve (or a machine that
+  crashed) hands the message back as soon as its connection drops.
+- `redis://127.0.0.1:6379/0` - Redis: a worker moves each message it takes into its own
+  acknowledgement set and heartbeats; another worker puts back the messages of a worker that has
+  been silent for `heartbeat_timeout` (60 s). Redis must keep its data (AOF) to survive its restart.
+
+Either way delivery is at least once, which is why the queue decides nothing: a delivered id is
+handed to `jobs.run_job`, whose atomic claim (queued -> running) refuses a job that is already
+running, finished or cancelled, so a redelivered or duplicated message can never start a second
+run. A run killed with its worker leaves its row running without a heartbeat; every worker sweeps
+(`jobs.fail_lost_jobs`) so that row is failed within `HEARTBEAT_TIMEOUT`, and a worker starting on
+the same host fails it at once (`jobs.recover_jobs_at_startup`). A queued row whose message was
+lost (a broker restarted without its data) is sent again by the sweep after `REQUEUE_AFTER`;
+a job no worker takes within `jobs.QUEUE_WAIT_TIMEOUT` is failed with a message saying so.
+
+There is one queue per kind (`<ICS_JOB_QUEUE_NAME>.rota`, `.rebalance`), so a host can be given
+only the kinds it should run (`ics-capacity worker --kinds rota`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
+
+from ics_capacity.services import jobs
+
+logger = logging.getLogger(__name__)
+
+LOCAL = "local"
+REQUEUE_AFTER_SECONDS = 120.0
+"""A queued job's message is sent again when nobody has taken it for this long (it may have
+been lost with a broker that kept no data); a duplicate is refused by the claim."""
+
+
+def queue_url() -> str:
+    """`ICS_JOB_QUEUE`: `local` (in-process runner, the default) or a Redis/RabbitMQ URL."""
+    return os.environ.get("ICS_JOB_QUEUE", "").strip() or LOCAL
+
+
+def queue_prefix() -> str:
+    """`ICS_JOB_QUEUE_NAME`: the prefix of the queues' names (default `ics-capacity`)."""
+    return os.environ.get("ICS_JOB_QUEUE_NAME", "").strip() or "ics-capacity"
+
+
+def queue_name(kind: str) -> str:
+    """The queue that carries jobs of one kind."""
+    return f"{queue_prefix()}.{kind}"
+
+
+def uses_queue() -> bool:
+    """Whether jobs go to separate worker processes through a broker."""
+    return queue_url() != LOCAL
+
+
+def broker_for(url: str) -> dramatiq.Broker:
+    """A Dramatiq broker for a `redis://`, `rediss://`, `amqp://` or `amqps://` URL.
+
+    No default middleware: Dramatiq's `TimeLimit` (10 minutes by default) would raise inside a
+    run, and its `Retries` would re-run a failed solve; `jobs.run_job` enforces its own time limit
+    and records every failure on the row, which a user may start again.
+    """
+    scheme = url.split("://", 1)[0].lower()
+    if scheme in ("redis", "rediss"):
+        return RedisBroker(url=url, middleware=[])
+    if scheme in ("amqp", "amqps"):
+        return RabbitmqBroker(url=url, middleware=[], confirm_delivery=True)
+    raise ValueError(
+        f"ICS_JOB_QUEUE={url!r}: use 'local', a redis:// URL or an amqp:// (RabbitMQ) URL."
+    )
+
+
+def _run(job_id: int) -> None:
+    """What a worker does with a delivered job id: run it if (and only if) it is still queued."""
+    try:
+        view = jobs.run_job(int(job_id))
+    except jobs.JobStateError as error:  # redelivered, duplicated, cancelled or already swept
+        logger.info("Skipped a delivered job: %s", error)
+        return
+    logger.info("Job %s ended %s: %s", job_id, view.status, view.message)
+
+
+@dataclass
+class JobQueue:
+    """A broker and one actor per job kind, each on its own queue."""
+
+    url: str
+    broker: dramatiq.Broker
+    actors: dict[str, dramatiq.Actor] = field(default_factory=dict)
+
+    @classmethod
+    def connect(cls, url: str | None = None) -> JobQueue:
+        """The queue at `url` (default: `ICS_JOB_QUEUE`), with an actor per kind declared."""
+        url = url or queue_url()
+        queue = cls(url, broker_for(url))
+        for kind in jobs.JOB_KINDS:
+            queue.actors[kind] = dramatiq.Actor(
+                _run,
+                broker=queue.broker,
+                actor_name=f"{queue_prefix()}.run_{kind}",
+                queue_name=queue_name(kind),
+                priority=0,
+                options={},
+            )
+        return queue
+
+    def send(self, job_id: int, kind: str) -> None:
+        """Puts a job id on its kind's queue (raises if the broker does not answer)."""
+        self.actors[kind].send(int(job_id))
+
+    def close(self) -> None:
+        """Closes the broker's connections."""
+        self.broker.close()
+
+
+_queue: JobQueue | None = None
+_queue_lock = threading.Lock()
+
+
+def _shared_queue() -> JobQueue:
+    global _queue
+    with _queue_lock:
+        if _queue is None or _queue.url != queue_url():
+            _queue = JobQueue.connect()
+        return _queue
+
+
+def enqueue(job_id: int) -> None:
+    """The dispatcher in queue mode: marks the committed row as the queue's, then sends its id.
+
+    Raises:
+        Exception: the broker did not take the message (the caller fails the job).
+    """
+    kind = jobs.mark_queued_on_broker(job_id)
+    if kind is not None:
+        _shared_queue().send(job_id, kind)
+
+
+def requeue_waiting_jobs(queue: JobQueue) -> int:
+    """Sends again the ids of queue-owned jobs nobody has taken for `REQUEUE_AFTER_SECONDS`."""
+    sent = 0
+    for job_id, kind in jobs.queued_jobs_waiting(REQUEUE_AFTER_SECONDS):
+        if kind in queue.actors:
+            queue.send(job_id, kind)
+            sent += 1
+    if sent:
+        logger.warning("Sent %s waiting job(s) again (their messages may have been lost)", sent)
+    return sent
+
+
+# --- The worker process -------------------------------------------------------------------------
+
+
+def run_worker(
+    *,
+    concurrency: int = 1,
+    kinds: list[str] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Runs jobs from the queue until SIGTERM/SIGINT (or `stop` is set).
+
+    Each of `concurrency` threads takes one job at a time and supervises its solver's child
+    process; the heavy search never runs in this process's interpreter.
+    """
+    if not uses_queue():
+        raise ValueError("ICS_JOB_QUEUE is 'local': set it to the broker's URL to run workers.")
+    chosen = kinds or list(jobs.JOB_KINDS)
+    unknown = [k for k in chosen if k not in jobs.JOB_KINDS]
+    if unknown:
+        raise ValueError(f"Unknown job kind(s): {', '.join(unknown)}.")
+    failed = jobs.recover_jobs_at_startup()
+    if failed:
+        logger.warning("Failed %s run(s) left by a stopped process on this host", failed)
+    queue = JobQueue.connect()
+    worker = dramatiq.Worker(
+        queue.broker, queues={queue_name(k) for k in chosen}, worker_threads=concurrency
+    )
+    # Take one message per free thread: a busy worker must not hold jobs another could run.
+    worker.queue_prefetch = concurrency
+    stop = stop or threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        logger.info("Signal %s: finishing the running jobs, then stopping", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    worker.start()
+    logger.info(
+        "Worker %s ready: %s on %s, %s thread(s)",
+        jobs.runner_name(),
+        ", ".join(chosen),
+        _safe(queue.url),
+        concurrency,
+    )
+    last_requeue = time.monotonic()
+    try:
+        while not stop.wait(jobs.HEARTBEAT_SECONDS * 2):
+            try:
+                jobs.fail_lost_jobs()
+                if time.monotonic() - last_requeue > REQUEUE_AFTER_SECONDS / 4:
+                    last_requeue = time.monotonic()
+                    requeue_waiting_jobs(queue)
+            except Exception:
+                logger.exception("Job sweep failed")
+    finally:
+        worker.stop()
+        queue.close()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for logs."""
+    scheme, _, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url

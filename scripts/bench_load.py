@@ -1,0 +1,217 @@
+"""Round trips of the Overview's load with N simulated tabs, idle and while a rota build solves.
+
+    .venv/bin/python scripts/bench_load.py --url http://127.0.0.1:8000 \
+        --email bench@example.nhs.uk --password '...' [--tabs 10] [--seconds 20] \
+        [--rota-weeks 4 --rota-limit 60]
+
+Each tab is a python-socketio client on the path and namespace `/_event` (as the browser), signs in
+once through the login form's handler, then sends the Overview's `load` every second (1 s between
+a tab's events, as in issue 19's baseline) and times each event until its final answer. Phase
+"idle" runs for `--seconds`; then the script starts a rota build of `--rota-weeks` weeks through
+`jobs.start_job` (so it runs wherever this configuration runs jobs: a worker when ICS_JOB_QUEUE is
+set) and measures the same load for as long as the build runs. Loopback only; bounded in tabs and
+time. Prints p50/p95/max, errors and answer counts per phase, and the build's progress gaps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+import uuid
+from typing import Any
+
+import socketio
+
+ROUTER = {"pathname": "/", "query": {}, "asPath": "/"}
+
+
+def _names() -> dict[str, str]:
+    from ics_capacity.ui.pages.login import LoginState
+    from ics_capacity.ui.pages.overview import OverviewState
+    from ics_capacity.ui.state.session import SessionState
+
+    return {
+        "submit": f"{LoginState.get_full_name()}.submit",
+        "require": f"{SessionState.get_full_name()}.require_sign_in",
+        "load": f"{OverviewState.get_full_name()}.load",
+    }
+
+
+class Tab:
+    """One simulated browser tab: a websocket, and a way to time one event to its final answer."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.client.on("event", self._answer, namespace="/_event")
+
+    async def _answer(self, data: Any) -> None:
+        await self.answers.put(data if isinstance(data, dict) else {})
+
+    async def connect(self) -> None:
+        """Opens the websocket as a new browser tab (a fresh client token)."""
+        await self.client.connect(
+            f"{self.url}?token={uuid.uuid4()}",
+            socketio_path="_event",
+            namespaces=["/_event"],
+            transports=["websocket"],
+            headers={"Origin": self.url},
+        )
+
+    async def send(self, name: str, payload: dict[str, Any], timeout: float = 30.0) -> float:
+        """Sends one event; returns the seconds until its final answer."""
+        while not self.answers.empty():
+            self.answers.get_nowait()
+        started = time.perf_counter()
+        await self.client.emit(
+            "event",
+            {"name": name, "payload": payload, "router_data": ROUTER},
+            namespace="/_event",
+        )
+        deadline = started + timeout
+        while True:
+            answer = await asyncio.wait_for(self.answers.get(), deadline - time.perf_counter())
+            if answer.get("final", True):
+                return time.perf_counter() - started
+
+    async def close(self) -> None:
+        """Closes the websocket."""
+        await self.client.disconnect()
+
+
+async def _tab_loop(
+    tab: Tab, name: str, stop: asyncio.Event, samples: list[float], errors: list[str]
+) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            samples.append(await tab.send(name, {}))
+        except Exception as error:  # every failure is counted, not raised
+            errors.append(type(error).__name__)
+        await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
+
+
+async def _phase(tabs: list[Tab], name: str, until) -> tuple[list[float], list[str], float]:
+    samples: list[float] = []
+    errors: list[str] = []
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    loops = [asyncio.create_task(_tab_loop(t, name, stop, samples, errors)) for t in tabs]
+    await until()
+    stop.set()
+    await asyncio.gather(*loops)
+    return samples, errors, time.perf_counter() - started
+
+
+def _report(label: str, samples: list[float], errors: list[str], seconds: float) -> None:
+    ms = sorted(s * 1000 for s in samples)
+    if not ms:
+        print(f"| {label} | 0 | - | - | - | {len(errors)} | {seconds:.0f} |")
+        return
+    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+    print(
+        f"| {label} | {len(ms)} | {statistics.median(ms):.0f} | {p95:.0f} | {ms[-1]:.0f} "
+        f"| {len(errors)} | {seconds:.0f} |"
+    )
+
+
+async def main_async(options: argparse.Namespace) -> None:
+    """Connects and signs in the tabs, then measures idle and during a rota build."""
+    names = _names()
+    tabs = [Tab(options.url) for _ in range(options.tabs)]
+    for tab in tabs:
+        await tab.connect()
+        form = {"email": options.email, "password": options.password}
+        await tab.send(names["submit"], {"form": form})
+        await tab.send(names["require"], {})
+    print(f"{len(tabs)} tabs signed in; Overview load every 1 s per tab\n")
+    print("| phase | answers | p50 ms | p95 ms | max ms | errors | seconds |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+
+    async def idle() -> None:
+        await asyncio.sleep(options.seconds)
+
+    _report("idle", *await _phase(tabs, names["load"], idle))
+    if options.rota_weeks:
+        gaps: list[float] = []
+        job_id = await asyncio.to_thread(_start_rota, options)
+
+        async def while_solving() -> None:
+            await _watch(job_id, gaps)
+
+        samples, errors, seconds = await _phase(tabs, names["load"], while_solving)
+        _report(f"{options.rota_weeks}-week rota solving", samples, errors, seconds)
+        view = await asyncio.to_thread(_final, job_id)
+        print(
+            f"\nrota job {job_id}: {view.status} ({view.message}); progress updates in the "
+            f"job row at most {max(gaps or [0]):.1f} s apart"
+        )
+    for tab in tabs:
+        await tab.close()
+
+
+def _start_rota(options: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from ics_capacity.db.models import Scenario
+    from ics_capacity.db.session import unit_of_work
+    from ics_capacity.services import auth, jobs
+    from ics_capacity.services.rota import next_monday
+
+    token = auth.sign_in(options.email, options.password)
+    with unit_of_work() as session:
+        baseline = session.execute(
+            sa.select(Scenario.id).where(Scenario.is_baseline).order_by(Scenario.id)
+        ).scalar()
+    return jobs.start_job(
+        token,
+        baseline,
+        "rota",
+        {
+            "start_date": next_monday().isoformat(),
+            "weeks": options.rota_weeks,
+            "site_codes": options.sites.split(","),
+            "time_limit_seconds": options.rota_limit,
+        },
+    )
+
+
+def _final(job_id: int) -> Any:
+    from ics_capacity.services import jobs
+
+    return jobs._final(job_id)
+
+
+async def _watch(job_id: int, gaps: list[float]) -> None:
+    last_change, last_seen = time.perf_counter(), None
+    while True:
+        view = await asyncio.to_thread(_final, job_id)
+        if (view.progress, view.message) != last_seen:
+            now = time.perf_counter()
+            if last_seen is not None:
+                gaps.append(now - last_change)
+            last_change, last_seen = now, (view.progress, view.message)
+        if view.status not in ("queued", "running"):
+            return
+        await asyncio.sleep(0.2)
+
+
+def main() -> None:
+    """Parses the options and runs the measurement."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--tabs", type=int, default=10, choices=range(1, 101), metavar="1..100")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rota-weeks", type=int, default=4)
+    parser.add_argument("--rota-limit", type=float, default=60.0)
+    parser.add_argument("--sites", default="SANDWELL")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Solver workers on the job queue (Dramatiq on Redis and on RabbitMQ): a started job goes on the
+queue, a separate `ics-capacity worker` process runs it, a worker killed mid-solve leaves nothing
+running once the sweep or a restart has seen it, and a job is never run twice.
+
+Each broker's tests are skipped, saying why, when it does not answer; on this project's machines
+and in CI both run (Redis on 6379, RabbitMQ on 5672).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from ics_capacity.db.models import Scenario, SolveJob
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.services import auth, job_queue, jobs
+from ics_capacity.services.rota import next_monday
+from ics_capacity.settings import REPO_ROOT
+from tests.conftest import TEST_PASSWORD
+
+REDIS_QUEUE_URL = os.environ.get("ICS_TEST_REDIS_QUEUE_URL", "redis://127.0.0.1:6379/2")
+RABBITMQ_URL = os.environ.get("ICS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def _answers(url: str) -> bool:
+    parts = urlsplit(url)
+    default = 6379 if parts.scheme.startswith("redis") else 5672
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default), 2):
+            return True
+    except OSError:
+        return False
+
+
+BROKERS = [
+    pytest.param(
+        REDIS_QUEUE_URL,
+        id="redis",
+        marks=pytest.mark.skipif(
+            not _answers(REDIS_QUEUE_URL), reason=f"Redis is not answering at {REDIS_QUEUE_URL}"
+        ),
+    ),
+    pytest.param(
+        RABBITMQ_URL,
+        id="rabbitmq",
+        marks=pytest.mark.skipif(
+            not _answers(RABBITMQ_URL), reason="RabbitMQ is not answering on 127.0.0.1:5672"
+        ),
+    ),
+]
+
+
+class Workers:
+    """`ics-capacity worker` processes started by a test, each logging to its own file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.started: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(self, *args: str) -> subprocess.Popen:
+        log = self.folder / f"worker-{len(self.started)}.log"
+        script = Path(sys.executable).with_name("ics-capacity")
+        command = (
+            [str(script)]
+            if script.exists()
+            else [sys.executable, "-c", "from ics_capacity.cli import main; main()"]
+        )
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [*command, "worker", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        self.started.append((process, log))
+        return process
+
+    def log(self, index: int) -> str:
+        return self.started[index][1].read_text(errors="replace")
+
+    def logs(self) -> str:
+        return "\n".join(self.log(i) for i in range(len(self.started)))
+
+    def stop_all(self) -> None:
+        for process, _ in self.started:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@pytest.fixture(params=BROKERS)
+def queue(request, app_db, monkeypatch, tmp_path: Path):
+    """The app's jobs go to a fresh, uniquely named queue on the broker; yields the test's data."""
+    broker_url = request.param
+    url, emails = app_db
+    monkeypatch.setenv("ICS_JOB_QUEUE", broker_url)
+    monkeypatch.setenv("ICS_JOB_QUEUE_NAME", f"ics-test-{uuid.uuid4().hex[:10]}")
+    jobs.set_dispatcher(None)
+    job_queue._queue = None
+    with unit_of_work(url) as session:
+        baseline = session.execute(
+            sa.select(Scenario.id).where(Scenario.is_baseline).order_by(Scenario.id)
+        ).scalar()
+    workers = Workers(tmp_path)
+    try:
+        yield url, emails, baseline, workers
+    finally:
+        workers.stop_all()
+        _delete_queues(broker_url)
+        if job_queue._queue is not None:
+            job_queue._queue.close()
+            job_queue._queue = None
+
+
+def _delete_queues(broker_url: str) -> None:
+    names = [job_queue.queue_name(kind) for kind in jobs.JOB_KINDS]
+    if broker_url.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(broker_url)
+        keys = [k for n in names for k in client.keys(f"dramatiq:*{n}*")]  # queues and ack sets
+        # An ack set is named __acks__.<broker id>.<queue>: forget those brokers' heartbeats too.
+        brokers = {k.decode().split(".")[1] for k in keys if b"__acks__." in k}
+        if keys:
+            client.delete(*keys)
+        if brokers:
+            client.zrem("dramatiq:__heartbeats__", *brokers)
+        client.close()
+        return
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    channel = connection.channel()
+    for name in names:
+        for suffix in ("", ".DQ", ".XQ"):
+            channel.queue_delete(name + suffix)
+    connection.close()
+
+
+def _token(emails: dict[str, str], who: str) -> str:
+    return auth.sign_in(emails[who], TEST_PASSWORD)
+
+
+def _rota(weeks: int = 1, limit: float = 5) -> dict:
+    return {
+        "start_date": next_monday().isoformat(),
+        "weeks": weeks,
+        "site_codes": ["SANDWELL"],
+        "time_limit_seconds": limit,
+    }
+
+
+def _wait_for(job_id: int, statuses: tuple[str, ...], seconds: float) -> jobs.JobView:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        view = jobs._final(job_id)
+        if view.status in statuses:
+            return view
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} is {jobs._final(job_id).status}, not {statuses}")
+
+
+def test_a_started_job_goes_on_the_queue_only_as_its_id(queue) -> None:
+    url, emails, baseline, _ = queue
+    job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota())
+    with unit_of_work(url) as session:
+        row = session.get(SolveJob, job_id)
+        assert (row.status, row.runner) == ("queued", jobs.QUEUE_RUNNER)
+    # Waiting on the queue is not a lost heartbeat: the sweep leaves it queued.
+    assert jobs.fail_lost_jobs(jobs.utc_now() + jobs.HEARTBEAT_TIMEOUT * 2) == 0
+    broker = job_queue.JobQueue.connect().broker
+    consumer = broker.consume(job_queue.queue_name("rota"), prefetch=1, timeout=5000)
+    try:
+        message = next(m for m in consumer if m is not None)
+        assert message.args == (job_id,)
+        assert message.actor_name.endswith(".run_rota")
+    finally:
+        consumer.close()
+        broker.close()
+
+
+def test_a_worker_process_runs_the_job_to_done(queue) -> None:
+    url, emails, baseline, workers = queue
+    workers.start("--concurrency", "1", "--kinds", "rota")
+    lead = _token(emails, "workforce_lead")
+    job_id = jobs.start_job(lead, baseline, "rota", _rota(limit=3))
+    view = _wait_for(job_id, jobs.FINISHED, 120)
+    assert view.status == "done", (view.message, workers.logs())
+    with unit_of_work(url) as session:
+        assert session.get(SolveJob, job_id).runner.split(":")[-1] == str(workers.started[0][0].pid)
+    assert jobs.job_view(lead, job_id, with_result=True).rota is not None
+
+
+def test_a_worker_killed_mid_solve_leaves_nothing_running(queue) -> None:
+    """SIGKILL during a 4-week rota solve: the row stays running (nobody could record the end),
+    the restarted worker fails it at once, no plan is written, and the scenario solves again."""
+    url, emails, baseline, workers = queue
+    first = workers.start()
+    lead = _token(emails, "workforce_lead")
+    job_id = jobs.start_job(lead, baseline, "rota", _rota(weeks=4, limit=300))
+    _wait_for(job_id, ("running",), 90)
+    time.sleep(2)  # the solver's child process is running by now
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    assert jobs._final(job_id).status == "running"
+    killed_at = time.monotonic()
+    workers.start()  # the restart (or any worker's sweep within HEARTBEAT_TIMEOUT) ends it
+    view = _wait_for(job_id, jobs.FINISHED, 30)
+    assert view.status == "failed" and "restarted" in view.message, view.message
+    assert time.monotonic() - killed_at < 30
+    with unit_of_work(url) as session:
+        assert session.get(SolveJob, job_id).result is None  # no partial plan
+    again = jobs.start_job(lead, baseline, "rota", _rota(limit=3))
+    assert _wait_for(again, jobs.FINISHED, 120).status == "done", workers.logs()
+    assert "ended done" not in workers.log(0)
+
+
+def test_two_workers_never_run_the_same_job(queue) -> None:
+    """A second delivery of the same id (a redelivery, or a duplicate sent by the sweep) is
+    refused by the atomic claim, whichever worker receives it."""
+    _, emails, baseline, workers = queue
+    workers.start()
+    workers.start()
+    job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota(limit=3))
+    job_queue._shared_queue().send(job_id, "rota")  # the same id again
+    assert _wait_for(job_id, jobs.FINISHED, 120).status == "done", workers.logs()
+    deadline = time.monotonic() + 30
+    while "Skipped a delivered job" not in workers.logs() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    logs = workers.logs()
+    assert logs.count(f"Job {job_id} ended") == 1, logs
+    assert f"Run {job_id} cannot start" in logs, logs
+
+
+def test_a_broker_that_does_not_answer_fails_the_job_in_words(app_db, monkeypatch) -> None:
+    """No queue, no stuck job: the row is failed and the person told, not left queued."""
+    from ics_capacity.services.errors import ServiceError
+
+    url, emails = app_db
+    monkeypatch.setenv("ICS_JOB_QUEUE", "redis://127.0.0.1:9/0")  # nothing listens on port 9
+    jobs.set_dispatcher(None)
+    job_queue._queue = None
+    with unit_of_work(url) as session:
+        baseline = session.execute(sa.select(Scenario.id).where(Scenario.is_baseline)).scalar()
+    lead = _token(emails, "workforce_lead")
+    try:
+        with pytest.raises(ServiceError, match="job queue is not answering"):
+            jobs.start_job(lead, baseline, "rota", _rota())
+    finally:
+        job_queue._queue = None
+    assert jobs.latest_job(lead, baseline, "rota").status == "failed"
