@@ -72,6 +72,8 @@ def test_live_update_conflict_and_approval(pages) -> None:  # noqa: ANN001
     expect(manager.get_by_role("status").filter(has_text="Also viewing")).to_contain_text(
         "Admin User"
     )
+    # "Also viewing" lists the others, never the person looking.
+    expect(manager.locator("p", has_text="Also viewing")).not_to_contain_text("Manager User")
 
     # The manager edits; the admin's page shows it without reloading.
     cell = manager.get_by_label("Theatres at Cannock Chase Hospital")

@@ -768,7 +768,20 @@ def scenario_page() -> rx.Component:
                     color=theme.NHS_SECONDARY_TEXT,
                 ),
                 rx.box(
-                    rx.text("Also viewing: ", rx.text.strong(ScenarioRoom.present.join(", "))),
+                    # Everyone else on this scenario (never yourself), by name.
+                    rx.cond(
+                        ScenarioRoom.present.length() > 1,
+                        rx.text(
+                            "Also viewing: ",
+                            rx.foreach(
+                                ScenarioRoom.present,
+                                lambda name: rx.cond(
+                                    name != SessionState.user_name,
+                                    rx.text.strong(name, " · "),
+                                ),
+                            ),
+                        ),
+                    ),
                     rx.cond(
                         ScenarioRoom.last_change != "",
                         rx.text("Latest change: ", ScenarioRoom.last_change),
