@@ -103,10 +103,20 @@ def seed_demo(
 def _register_subcommands() -> None:
     """Adds the commands that live in their own modules (one per capability)."""
     # Each module exposes `register(app)`; keep one line per module, in alphabetical order.
-    from ics_capacity.cli import data, forecast, project, rebalance, rota, rota_benchmark, users
+    from ics_capacity.cli import (
+        data,
+        forecast,
+        maintenance,
+        project,
+        rebalance,
+        rota,
+        rota_benchmark,
+        users,
+    )
 
     data.register(app)
     forecast.register(app)
+    maintenance.register(app)
     project.register(app)
     rebalance.register(app)
     rota.register(app)
