@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import (
     AuditEvent,
@@ -32,6 +32,7 @@ from ics_capacity.db.models import (
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError, ServiceError
 from ics_capacity.domain.roles import ROLE_LABELS, Permission, role_allows
+from ics_capacity.services.security_log import security_event
 
 IDLE_TIMEOUT = dt.timedelta(hours=8)
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
@@ -171,8 +172,11 @@ def sign_in(email: str, password: str, *, now: dt.datetime | None = None) -> str
         user = session.exec(select(UserAccount).where(UserAccount.email == email)).first()
         if user is None or not user.is_active:
             _verify(_DUMMY_HASH, password)
+            reason = "unknown account" if user is None else "disabled account"
+            security_event("sign_in", "failure", user=email, reason=reason)
             raise refused
         if user.locked_until is not None and _aware(user.locked_until) > now:
+            security_event("sign_in", "throttled", user=email, reason="account locked")
             minutes = max(1, round((_aware(user.locked_until) - now).total_seconds() / 60))
             raise SignInError(
                 "Too many wrong passwords: this account is locked for another "
@@ -185,6 +189,13 @@ def sign_in(email: str, password: str, *, now: dt.datetime | None = None) -> str
                 user.failed_sign_ins = 0
             session.add(user)
             session.commit()
+            security_event(
+                "sign_in",
+                "failure",
+                user=email,
+                reason="wrong password",
+                locked=user.locked_until is not None or None,
+            )
             raise refused
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
@@ -202,18 +213,25 @@ def sign_in(email: str, password: str, *, now: dt.datetime | None = None) -> str
             )
         )
         session.commit()
+        security_event("sign_in", "success", user=email)
         return token
 
 
 def sign_out(token: str) -> None:
     """Ends the session of the token (nothing happens for an unknown token)."""
     with unit_of_work() as session:
+        email = session.exec(
+            select(UserAccount.email)
+            .join(AuthSession, col(AuthSession.user_id) == UserAccount.id)
+            .where(AuthSession.token_sha256 == token_digest(token))
+        ).first()
         session.execute(
             sa.update(AuthSession)
             .where(AuthSession.token_sha256 == token_digest(token))
             .values(revoked_at=utc_now())
         )
         session.commit()
+    security_event("sign_out", "success" if email else "unknown session", user=email or "")
 
 
 def principal_for(
