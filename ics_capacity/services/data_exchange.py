@@ -81,6 +81,7 @@ from ics_capacity.services.imports import (
     load_rtt,
     load_template,
     load_workforce,
+    plan_etr,
     record_batch,
     rtt_database_problems,
     too_large_problems,
@@ -349,7 +350,7 @@ def _prepare(
         "rtt": lambda: _prepare_rtt(path, system, wanted),
         "kh03": lambda: _prepare_kh03(session, scenario, path, wanted),
         "workforce": lambda: _prepare_workforce(session, scenario, path, wanted),
-        "etr": lambda: _prepare_etr(session, path, system),
+        "etr": lambda: _prepare_etr(session, scenario, path, system),
         "flows": lambda: _prepare_flows(path, system),
         "template": lambda: _prepare_template(session, scenario, path),
         "rota_staff": lambda: _prepare_rota_staff(session, scenario, path),
@@ -484,20 +485,22 @@ def _prepare_workforce(
     return _Prepared(summary, write)
 
 
-def _prepare_etr(session: Session, path: Path, icb: str) -> _Prepared:
+def _prepare_etr(session: Session, scenario: Scenario, path: Path, icb: str) -> _Prepared:
     trusts = etr_trusts(path, icb)
-    known = set(
-        session.exec(
-            select(Organisation.ods_code).where(
-                Organisation.ods_code.in_(trusts["ods_code"].tolist())
-            )
-        ).all()
-    )
+    plan = plan_etr(session, trusts, scenario.collaborative_id)
     summary = [
         ("System (ICB)", icb),
         ("Open NHS trusts", str(len(trusts))),
-        ("Not yet known to the app", str(len(set(trusts["ods_code"]) - known))),
+        ("Not yet known to the app", str(len(plan.new))),
+        ("Member trusts to update", str(len(plan.changed))),
     ]
+    if plan.skipped:
+        summary.append(
+            (
+                "Skipped: other collaboratives' trusts, left unchanged",
+                ", ".join(sorted(plan.skipped)),
+            )
+        )
 
     def write(session: Session, scenario: Scenario, user: str) -> ImportOutcome:
         return load_etr(session, path, scenario, icb=icb, user=user)
