@@ -4,7 +4,7 @@ import reflex as rx
 from reflex.plugins import RadixThemesPlugin
 from reflex.plugins.sitemap import SitemapPlugin
 
-from ics_capacity.settings import allowed_origins, database_url
+from ics_capacity.settings import allowed_origins, database_url, trusted_proxy_hops
 
 config = rx.Config(
     app_name="ics_capacity",
@@ -20,4 +20,6 @@ config = rx.Config(
     state_manager_mode="redis" if os.environ.get("REFLEX_REDIS_URL") else "memory",
     # Who may open the websocket and upload: ICS_ALLOWED_ORIGINS (required in production).
     cors_allowed_origins=allowed_origins() or ["https://origin-not-configured.invalid"],
+    # Reverse proxies whose X-Forwarded-For is believed (ICS_TRUSTED_PROXY_HOPS, default 0).
+    trusted_proxy_hops=trusted_proxy_hops(),
 )

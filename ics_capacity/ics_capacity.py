@@ -5,14 +5,16 @@ solved again at once and its users see what happened.
 """
 
 import asyncio
+import datetime as dt
 import logging
 
 import reflex as rx
 
 from ics_capacity.services.jobs import recover_jobs_at_startup
 from ics_capacity.services.production import refuse_unsafe_production_start
+from ics_capacity.services.security_log import configure_security_log
 from ics_capacity.services.uploads import sweep_uploads
-from ics_capacity.settings import is_production
+from ics_capacity.settings import is_production, keep_uploads_hours
 from ics_capacity.ui import theme
 from ics_capacity.ui.http_security import security_headers
 from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module registers its route)
@@ -29,6 +31,7 @@ from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module regi
     users,
 )
 from ics_capacity.ui.routes import register_pages
+from ics_capacity.ui.security_context import SecurityContextMiddleware
 
 if is_production():
     refuse_unsafe_production_start()
@@ -40,6 +43,8 @@ app = rx.App(
     api_transformer=security_headers,
 )
 register_pages(app)
+configure_security_log()
+app.add_middleware(SecurityContextMiddleware())
 
 
 async def _recover_jobs() -> None:
@@ -56,10 +61,10 @@ app.register_lifespan_task(_recover_jobs)
 
 
 async def _sweep_uploads_every_ten_minutes() -> None:
-    """Deletes uploads nobody imported within an hour, for as long as the app runs."""
+    """Deletes uploads nobody imported in time (`ICS_KEEP_UPLOADS_HOURS`), while the app runs."""
     while True:
         try:
-            await asyncio.to_thread(sweep_uploads)
+            await asyncio.to_thread(sweep_uploads, dt.timedelta(hours=keep_uploads_hours()))
         except Exception:
             logging.getLogger(__name__).exception("Could not sweep old uploads")
         await asyncio.sleep(600)

@@ -57,13 +57,40 @@ def demo_sign_ins_file() -> Path:
     return Path(os.environ.get("ICS_DEMO_SIGN_INS", REPO_ROOT / ".demo-sign-ins.txt"))
 
 
-def trusted_proxy_hops() -> int:
-    """How many reverse proxies in front of the app add to `X-Forwarded-For` and are trusted.
-
-    `ICS_TRUSTED_PROXY_HOPS`; 0 (the default) trusts no forwarded header and uses the address
-    of the connection itself.
-    """
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
     try:
-        return max(0, int(os.environ.get("ICS_TRUSTED_PROXY_HOPS", "0") or 0))
-    except ValueError:
-        return 0
+        value = float(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number, not {raw!r}.") from error
+    if value < 0:
+        raise ValueError(f"{name} must not be negative.")
+    return value
+
+
+def keep_sessions_days() -> float:
+    """Days an ended sign-in session is kept (`ICS_KEEP_SESSIONS_DAYS`, default 30)."""
+    return _number("ICS_KEEP_SESSIONS_DAYS", 30)
+
+
+def keep_jobs_days() -> float:
+    """Days a finished optimiser run is kept (`ICS_KEEP_JOBS_DAYS`, default 90).
+
+    Each scenario's newest successful run of each kind is always kept: it is its current result.
+    """
+    return _number("ICS_KEEP_JOBS_DAYS", 90)
+
+
+def keep_uploads_hours() -> float:
+    """Hours an uploaded file waiting for import is kept (`ICS_KEEP_UPLOADS_HOURS`, default 1)."""
+    return _number("ICS_KEEP_UPLOADS_HOURS", 1)
+
+
+def trusted_proxy_hops() -> int:
+    """How many reverse proxies in front of the app add to X-Forwarded-For.
+
+    `ICS_TRUSTED_PROXY_HOPS`, default 0: the header is ignored, as any client can send it.
+    """
+    return int(_number("ICS_TRUSTED_PROXY_HOPS", 0))

@@ -106,6 +106,7 @@ def _register_subcommands() -> None:
     from ics_capacity.cli import (
         data,
         forecast,
+        maintenance,
         project,
         rebalance,
         rota,
@@ -116,6 +117,7 @@ def _register_subcommands() -> None:
 
     data.register(app)
     forecast.register(app)
+    maintenance.register(app)
     project.register(app)
     rebalance.register(app)
     rota.register(app)

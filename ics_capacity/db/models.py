@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
+from ics_capacity.db import audit_chain as _audit_chain  # noqa: F401 - registers the listener
 from ics_capacity.domain.staff import Employment
 
 # Constraint names are predictable, so that migrations can drop and alter them on any backend.
@@ -503,7 +504,11 @@ class ScenarioComment(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One recorded change: who changed what, when, with the old and new values."""
+    """One recorded change: who changed what, when, with the old and new values.
+
+    Append-only: triggers refuse UPDATE and DELETE, and each row is linked to the previous one by
+    a SHA-256 hash chain (`ics_capacity.db.audit_chain`; `ics-capacity audit verify`).
+    """
 
     __tablename__ = "audit_event"
 
@@ -521,6 +526,9 @@ class AuditEvent(SQLModel, table=True):
     old_value: str = Field(default="", max_length=2000)
     new_value: str = Field(default="", max_length=2000)
     summary: str = Field(default="", max_length=500)
+    # The hash chain (db/audit_chain.py): set when the row is flushed, never by a caller.
+    prev_hash: str = Field(default="", max_length=64)
+    row_hash: str = Field(default="", max_length=64)
 
 
 class SolveJob(SQLModel, table=True):

@@ -43,6 +43,7 @@ from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError, ServiceError
 from ics_capacity.domain.passwords import password_problem
 from ics_capacity.domain.roles import ROLE_LABELS, Permission, role_allows
+from ics_capacity.services.security_log import security_event
 
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
@@ -227,6 +228,7 @@ def sign_in(
         wait = throttle_wait(session, [k for k, _ in keys], now)
         if wait > dt.timedelta(0):
             _verify(_DUMMY_HASH, password)
+            security_event("sign_in", "throttled", user=email, reason="back-off")
             raise SignInError(throttled_message(wait))
         user = session.exec(select(UserAccount).where(UserAccount.email == email)).first()
         usable = user is not None and user.is_active
@@ -236,6 +238,12 @@ def sign_in(
         if user is None or not usable or not right:
             record_failure(session, keys, now)
             session.commit()
+            reason = (
+                "unknown account"
+                if user is None
+                else ("disabled account" if not usable else "wrong password")
+            )
+            security_event("sign_in", "failure", user=email, reason=reason)
             raise SignInError(REFUSED_MESSAGE)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
@@ -256,6 +264,7 @@ def sign_in(
             )
         )
         session.commit()
+        security_event("sign_in", "success", user=email)
         return token
 
 
@@ -339,12 +348,18 @@ def _insert_if_missing(session: Session, key: str, now: dt.datetime) -> None:
 def sign_out(token: str) -> None:
     """Ends the session of the token (nothing happens for an unknown token)."""
     with unit_of_work() as session:
+        email = session.exec(
+            select(UserAccount.email)
+            .join(AuthSession, col(AuthSession.user_id) == UserAccount.id)
+            .where(AuthSession.token_sha256 == token_digest(token))
+        ).first()
         session.execute(
             sa.update(AuthSession)
             .where(col(AuthSession.token_sha256) == token_digest(token))
             .values(revoked_at=utc_now())
         )
         session.commit()
+    security_event("sign_out", "success" if email else "unknown session", user=email or "")
 
 
 def end_sessions_of(

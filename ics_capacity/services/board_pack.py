@@ -12,7 +12,9 @@ import html
 import vl_convert as vlc
 
 from ics_capacity.domain import assumptions as a
+from ics_capacity.domain.roles import Permission
 from ics_capacity.services.projections import ScenarioProjection
+from ics_capacity.services.scenarios import audit_download, scenario_transaction
 
 CHART_TITLES = {
     "fan_chart": "Waiting list: projected median and 80% band",
@@ -35,6 +37,32 @@ th{border-bottom:2px solid #212B32}td.n{text-align:right;font-variant-numeric:ta
 figure{margin:16px 0;page-break-inside:avoid}figcaption{font-weight:bold;margin-bottom:4px}
 .note{color:#4C6272;font-size:14px}
 """
+
+
+def board_pack_download(
+    token: str,
+    scenario_id: int,
+    projection: ScenarioProjection,
+    specs: dict[str, dict],
+    collaborative: str,
+) -> tuple[str, str]:
+    """The board pack as (file name, HTML) for a member, its download audited.
+
+    The audit row counts the weeks of projected figures in the pack.
+    """
+    document = board_pack_html(projection, specs, collaborative)
+    name = f"board-pack-{projection.scenario_name.replace(' ', '-').lower()}.html"
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        audit_download(
+            use.session,
+            use.principal,
+            collaborative_id=use.scenario.collaborative_id,
+            scenario=use.scenario,
+            what="board_pack:html",
+            rows=len(projection.deterministic.frame("total")),
+            file_name=name,
+        )
+    return name, document
 
 
 def board_pack_html(

@@ -81,6 +81,7 @@ from ics_capacity.services.imports import (
     load_rtt,
     load_template,
     load_workforce,
+    plan_etr,
     record_batch,
     rtt_database_problems,
     too_large_problems,
@@ -91,6 +92,7 @@ from ics_capacity.services.scenarios import (
     NotFoundError,
     ScenarioError,
     audit,
+    audit_download,
     collaborative_transaction,
     require_editable,
     require_unique_name,
@@ -348,7 +350,7 @@ def _prepare(
         "rtt": lambda: _prepare_rtt(path, system, wanted),
         "kh03": lambda: _prepare_kh03(session, scenario, path, wanted),
         "workforce": lambda: _prepare_workforce(session, scenario, path, wanted),
-        "etr": lambda: _prepare_etr(session, path, system),
+        "etr": lambda: _prepare_etr(session, scenario, path, system),
         "flows": lambda: _prepare_flows(path, system),
         "template": lambda: _prepare_template(session, scenario, path),
         "rota_staff": lambda: _prepare_rota_staff(session, scenario, path),
@@ -483,20 +485,22 @@ def _prepare_workforce(
     return _Prepared(summary, write)
 
 
-def _prepare_etr(session: Session, path: Path, icb: str) -> _Prepared:
+def _prepare_etr(session: Session, scenario: Scenario, path: Path, icb: str) -> _Prepared:
     trusts = etr_trusts(path, icb)
-    known = set(
-        session.exec(
-            select(Organisation.ods_code).where(
-                Organisation.ods_code.in_(trusts["ods_code"].tolist())
-            )
-        ).all()
-    )
+    plan = plan_etr(session, trusts, scenario.collaborative_id)
     summary = [
         ("System (ICB)", icb),
         ("Open NHS trusts", str(len(trusts))),
-        ("Not yet known to the app", str(len(set(trusts["ods_code"]) - known))),
+        ("Not yet known to the app", str(len(plan.new))),
+        ("Member trusts to update", str(len(plan.changed))),
     ]
+    if plan.skipped:
+        summary.append(
+            (
+                "Skipped: other collaboratives' trusts, left unchanged",
+                ", ".join(sorted(plan.skipped)),
+            )
+        )
 
     def write(session: Session, scenario: Scenario, user: str) -> ImportOutcome:
         return load_etr(session, path, scenario, icb=icb, user=user)
@@ -839,19 +843,28 @@ def export_table(token: str, scenario_id: int, table: str, fmt: str) -> tuple[st
         (file name, file bytes).
     """
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        return _export_table_of(use.session, use.scenario, table, fmt)
+        return _export_table_of(use.session, use.scenario, table, fmt, use.principal)
 
 
 def _export_table_of(
-    session: Session, scenario: Scenario, table: str, fmt: str
+    session: Session, scenario: Scenario, table: str, fmt: str, actor: Principal
 ) -> tuple[str, bytes]:
-    """`export_table` inside the caller's session, without a permission check."""
+    """`export_table` inside the caller's session, without a permission check; audited."""
     if table not in EXPORT_TABLES:
         raise ScenarioError(f"'{table}' is not a table; use one of {', '.join(EXPORT_TABLES)}.")
     if fmt not in EXPORT_FORMATS:
         raise ScenarioError(f"'{fmt}' is not a table format; use csv or xlsx.")
     frame = _for_people(table, scenario_table(session, scenario.id, table))
     name = f"{_slug(scenario.name)}-{table.replace('_', '-')}.{fmt}"
+    audit_download(
+        session,
+        actor,
+        collaborative_id=scenario.collaborative_id,
+        scenario=scenario,
+        what=f"table:{table}",
+        rows=len(frame),
+        file_name=name,
+    )
     if fmt == "csv":
         return name, _csv_bytes(frame)
     return name, _xlsx_bytes({EXPORT_TABLES[table]: frame})
@@ -870,23 +883,41 @@ def export_scenario(token: str, scenario_id: int, fmt: str) -> tuple[str, bytes]
         (file name, file bytes).
     """
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        return _export_scenario_of(use.session, use.scenario, fmt)
+        return _export_scenario_of(use.session, use.scenario, fmt, use.principal)
 
 
-def _export_scenario_of(session: Session, scenario: Scenario, fmt: str) -> tuple[str, bytes]:
-    """`export_scenario` inside the caller's session, without a permission check."""
+def _export_scenario_of(
+    session: Session, scenario: Scenario, fmt: str, actor: Principal
+) -> tuple[str, bytes]:
+    """`export_scenario` inside the caller's session, without a permission check; audited."""
     if fmt not in SCENARIO_FORMATS:
         raise ScenarioError(f"'{fmt}' is not a scenario format; use json, xlsx or csv.")
     slug = _slug(scenario.name)
+
+    def audited(name: str, rows: int) -> None:
+        audit_download(
+            session,
+            actor,
+            collaborative_id=scenario.collaborative_id,
+            scenario=scenario,
+            what=f"scenario:{fmt}",
+            rows=rows,
+            file_name=name,
+        )
+
     if fmt == "json":
         document = scenario_document(session, scenario)
         text = json.dumps(document, indent=1, ensure_ascii=False, default=_json_value)
+        audited(f"{slug}.json", sum(len(rows) for rows in document["tables"].values()))
         return f"{slug}.json", text.encode()
     about = pd.DataFrame(_about(session, scenario), columns=["Field", "Value"])
     tables = {t: _for_people(t, scenario_table(session, scenario.id, t)) for t in EXPORT_TABLES}
+    rows = sum(len(frame) for frame in tables.values())
     if fmt == "xlsx":
         sheets = {"Scenario": about} | {EXPORT_TABLES[t]: f for t, f in tables.items()}
+        audited(f"{slug}.xlsx", rows)
         return f"{slug}.xlsx", _xlsx_bytes(sheets)
+    audited(f"{slug}-csv.zip", rows)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{slug}/scenario.csv", _csv_bytes(about))
@@ -1421,9 +1452,12 @@ def import_as_operator(
 
 
 def export_as_operator(scenario_id: int, fmt: str, table: str | None = None) -> tuple[str, bytes]:
-    """A scenario (or one of its tables) as a file, for the command line."""
+    """A scenario (or one of its tables) as a file, for the command line; audited as the CLI."""
     with unit_of_work() as session:
         scenario = _scenario_as_operator(session, scenario_id)
         if table is not None:
-            return _export_table_of(session, scenario, table, fmt)
-        return _export_scenario_of(session, scenario, fmt)
+            exported = _export_table_of(session, scenario, table, fmt, _operator())
+        else:
+            exported = _export_scenario_of(session, scenario, fmt, _operator())
+        session.commit()
+        return exported

@@ -18,13 +18,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ics_capacity.db import models
 from ics_capacity.db.models import (
+    AuditEvent,
     BedCapacity,
     CaseMix,
     Collaborative,
@@ -463,48 +465,138 @@ def rtt_database_problems(extract: RttExtract) -> None:
 # --- ODS trusts, flows and the project's templates ---------------------------------------------
 
 
-def load_etr(
-    session: Session, path: Path, scenario: Scenario, *, icb: str, user: str
-) -> ImportOutcome:
-    """Adds the ICB's open NHS trusts from the ODS file, and updates names, ICB and postcodes.
+@dataclass(frozen=True)
+class EtrPlan:
+    """What an ODS (etr) import into a collaborative's scenario would do to organisations.
 
-    Organisations are shared reference data; the file is recorded against the scenario it was
-    imported into, so re-importing it there is a no-op.
+    Organisations are shared by every collaborative, so an import may change only the importing
+    collaborative's own member organisations; a trust that is only another collaborative's member
+    is left as it is and reported as skipped. Unknown trusts are added (they are nobody's yet).
     """
-    sha256 = file_sha256(path)
-    if already_imported(session, scenario.id, "etr", sha256):
-        return ImportOutcome("etr", path.name, 0, skipped_as_duplicate=True)
-    trusts = etr_trusts(path, icb)
+
+    new: list[str]
+    changed: list[str]
+    skipped: list[str]
+
+
+def _org_values(row: Any) -> tuple[str, str, str | None]:
+    """(name, ICB, postcode) as the organisation table keeps them, from a row of the file."""
+    return display_org_name(row.name), row.icb_code, row.postcode or None
+
+
+def _members_by_org(session: Session, org_ids: Collection[int]) -> dict[int, set[int]]:
+    rows = session.exec(
+        select(CollaborativeMember.organisation_id, CollaborativeMember.collaborative_id).where(
+            col(CollaborativeMember.organisation_id).in_(list(org_ids))
+        )
+    ).all()
+    members: dict[int, set[int]] = {}
+    for org_id, collaborative_id in rows:
+        members.setdefault(org_id, set()).add(collaborative_id)
+    return members
+
+
+def plan_etr(session: Session, trusts: pd.DataFrame, collaborative_id: int) -> EtrPlan:
+    """Which trusts of the file would be added, changed, or skipped as another's (see EtrPlan)."""
     existing = {
         o.ods_code: o
         for o in session.exec(
             select(Organisation).where(Organisation.ods_code.in_(trusts["ods_code"].tolist()))
         ).all()
     }
-    written = 0
+    members = _members_by_org(session, [o.id for o in existing.values() if o.id is not None])
+    new: list[str] = []
+    changed: list[str] = []
+    skipped: list[str] = []
     for row in trusts.itertuples(index=False):
-        name = display_org_name(row.name)
-        postcode = row.postcode or None
         org = existing.get(row.ods_code)
         if org is None:
+            new.append(row.ods_code)
+        elif (org.name, org.icb_code, org.postcode) != _org_values(row):
+            mine = collaborative_id in members.get(org.id or 0, set())
+            (changed if mine else skipped).append(row.ods_code)
+    return EtrPlan(new, changed, skipped)
+
+
+def load_etr(
+    session: Session, path: Path, scenario: Scenario, *, icb: str, user: str
+) -> ImportOutcome:
+    """Adds the ICB's open NHS trusts from the ODS file and updates its own members' details.
+
+    Names, ICB and postcodes change only for the scenario's collaborative's own member trusts
+    (`plan_etr`); other collaboratives' trusts are left as they are.
+    Organisations are shared reference data: each change is audited into every collaborative
+    that has the organisation as a member. The file is recorded against the scenario it was
+    imported into, so re-importing it there is a no-op.
+    """
+    sha256 = file_sha256(path)
+    if already_imported(session, scenario.id, "etr", sha256):
+        return ImportOutcome("etr", path.name, 0, skipped_as_duplicate=True)
+    trusts = etr_trusts(path, icb)
+    plan = plan_etr(session, trusts, scenario.collaborative_id)
+    orgs = {
+        o.ods_code: o
+        for o in session.exec(
+            select(Organisation).where(col(Organisation.ods_code).in_(plan.changed))
+        ).all()
+    }
+    members = _members_by_org(session, [o.id for o in orgs.values() if o.id is not None])
+    written = 0
+    for row in trusts.itertuples(index=False):
+        name, icb_code, postcode = _org_values(row)
+        if row.ods_code in plan.new:
             session.add(
                 Organisation(
                     ods_code=row.ods_code,
                     name=name,
-                    icb_code=row.icb_code,
+                    icb_code=icb_code,
                     kind=OrganisationKind.NHS_TRUST.value,
                     postcode=postcode,
                     updated_by=user,
                 )
             )
             written += 1
-        elif (org.name, org.icb_code, org.postcode) != (name, row.icb_code, postcode):
-            org.name, org.icb_code, org.postcode = name, row.icb_code, postcode
+        elif row.ods_code in orgs:
+            org = orgs[row.ods_code]
+            old = {"name": org.name, "icb_code": org.icb_code, "postcode": org.postcode}
+            org.name, org.icb_code, org.postcode = name, icb_code, postcode
             org.updated_by = user
             session.add(org)
             written += 1
+            _audit_shared_change(session, org, old, members.get(org.id or 0, set()), user, path)
     session.flush()
     return record_batch(session, scenario.id, "etr", path, sha256, written, user)
+
+
+def _audit_shared_change(
+    session: Session,
+    org: Organisation,
+    old: dict[str, str | None],
+    collaborative_ids: set[int],
+    user: str,
+    path: Path,
+) -> None:
+    """One audit row per changed field in every collaborative that has the organisation."""
+    for collaborative_id in sorted(collaborative_ids):
+        for field, before in old.items():
+            after = getattr(org, field)
+            if before == after:
+                continue
+            session.add(
+                AuditEvent(
+                    user_email=user,
+                    collaborative_id=collaborative_id,
+                    action="organisation.update",
+                    entity="organisation",
+                    entity_id=org.ods_code,
+                    field=field,
+                    old_value=before or "",
+                    new_value=after or "",
+                    summary=f"{org.ods_code} {field} changed by the ODS import of {path.name}"[
+                        :500
+                    ],
+                )
+            )
 
 
 def etr_trusts(path: Path, icb: str) -> pd.DataFrame:

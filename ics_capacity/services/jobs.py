@@ -65,6 +65,7 @@ from ics_capacity.services.scenarios import (
     audit,
     scenario_transaction,
 )
+from ics_capacity.services.security_log import security_event
 
 logger = logging.getLogger(__name__)
 
@@ -386,6 +387,14 @@ def cancel_job(token: str | None, job_id: int) -> JobView:
                 entity_id=int(job_id),
             )
         use.session.flush()
+        security_event(
+            "job_cancel",
+            "success" if moved.rowcount else "already finished",
+            user=use.principal.email,
+            job_id=int(job_id),
+            kind=kind_name,
+            scenario_id=scenario_id,
+        )
         return _view(use.session.get(SolveJob, int(job_id)), with_result=False)
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import holidays
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import (
     AuditEvent,
@@ -47,6 +47,7 @@ from ics_capacity.db.models import (
     Scenario,
     Site,
     SiteTreatmentFunction,
+    SolveJob,
     TheatreCapacity,
     WaitingList,
     utc_now,
@@ -95,12 +96,15 @@ from ics_capacity.services.results import (
     ShiftMeta,
     StaffRow,
     stored_rebalance,
+    stored_rota,
 )
 from ics_capacity.services.scenarios import (
     EDITABLE_STATUSES,
     ConflictError,
+    NotFoundError,
     ScenarioError,
     audit,
+    audit_download,
     scenario_transaction,
 )
 from ics_capacity.services.spreadsheets import csv_dicts, xlsx_bytes
@@ -1542,6 +1546,38 @@ def export_xlsx(outcome: RotaOutcome) -> bytes:
     )
 
 
+def download_rota(token: str, scenario_id: int, fmt: str) -> tuple[str, bytes]:
+    """The scenario's newest rota as CSV or Excel for a member, audited (who, what, rows).
+
+    Raises:
+        NotFoundError: the scenario has no built rota (or is not the caller's to see).
+        ScenarioError: an unknown format.
+    """
+    if fmt not in ("csv", "xlsx"):
+        raise ScenarioError(f"'{fmt}' is not a rota format; use csv or xlsx.")
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        job = use.session.exec(
+            select(SolveJob)
+            .where(SolveJob.scenario_id == use.scenario.id, SolveJob.kind == "rota")
+            .order_by(col(SolveJob.id).desc())
+        ).first()
+        outcome = stored_rota(job.result, job_id=job.id) if job and job.result else None
+        if outcome is None or not outcome.assignments:
+            raise NotFoundError("Build a rota first.")
+        name = f"rota-scenario-{use.scenario.id}-{outcome.dates[0]}.{fmt}"
+        data = export_xlsx(outcome) if fmt == "xlsx" else export_csv(outcome)
+        audit_download(
+            use.session,
+            use.principal,
+            collaborative_id=use.scenario.collaborative_id,
+            scenario=use.scenario,
+            what=f"rota:{fmt}",
+            rows=len(export_rows(outcome)),
+            file_name=name,
+        )
+        return name, data
+
+
 __all__ = [
     "RULE_PACKS",
     "RotaProblem",
@@ -1549,6 +1585,7 @@ __all__ = [
     "RotaSettingsError",
     "rota_problem_as_operator",
     "describe",
+    "download_rota",
     "export_csv",
     "export_xlsx",
     "rota_choices",

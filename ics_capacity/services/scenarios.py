@@ -45,6 +45,7 @@ from ics_capacity.db.models import (
 from ics_capacity.domain.errors import InvalidInputError, ServiceError
 from ics_capacity.domain.roles import Permission, role_allows
 from ics_capacity.services.auth import PermissionDeniedError, Principal, signed_in_transaction
+from ics_capacity.services.security_log import security_event
 
 EDITABLE_STATUSES = {ScenarioStatus.DRAFT, ScenarioStatus.REJECTED}
 # The longest texts the tables hold (db/models.py); longer ones are refused in words first.
@@ -300,6 +301,49 @@ def audit(
             new_value="" if new is None else str(new),
             summary=summary,
         )
+    )
+
+
+def audit_download(
+    session: Session,
+    principal: Principal,
+    *,
+    collaborative_id: int | None,
+    scenario: Scenario | None,
+    what: str,
+    rows: int,
+    file_name: str,
+) -> None:
+    """Records a download in the audit log (who, what, how many rows) and the security log.
+
+    Called by every service that produces a file, in the transaction that read the data; `what`
+    names the kind of file, e.g. "table:waiting_list" (at most 40 characters).
+    """
+    summary = f"Downloaded {file_name} ({rows:,} rows)"
+    if len(summary) > _AUDIT_SUMMARY_MAX:
+        summary = summary[: _AUDIT_SUMMARY_MAX - 1] + "…"
+    session.add(
+        AuditEvent(
+            user_email=principal.email,
+            collaborative_id=collaborative_id,
+            scenario_id=scenario.id if scenario is not None else None,
+            action="data.download",
+            entity="download",
+            entity_id=what[:40],
+            field="rows",
+            new_value=str(rows),
+            summary=summary,
+        )
+    )
+    security_event(
+        "download",
+        "success",
+        user=principal.email,
+        what=what,
+        file=file_name,
+        rows=rows,
+        collaborative_id=collaborative_id,
+        scenario_id=scenario.id if scenario is not None else None,
     )
 
 

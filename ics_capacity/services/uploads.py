@@ -167,8 +167,8 @@ def discard_all_uploads(token: str) -> None:
     shutil.rmtree(upload_root() / f"user-{principal.user_id}", ignore_errors=True)
 
 
-def sweep_uploads(older_than: dt.timedelta = UPLOAD_TTL) -> int:
-    """Deletes uploads older than `older_than`; returns how many files went."""
+def sweep_uploads(older_than: dt.timedelta = UPLOAD_TTL, *, dry_run: bool = False) -> int:
+    """Deletes uploads older than `older_than`; returns how many files went (or would go)."""
     root = upload_root()
     if not root.is_dir():
         return 0
@@ -178,7 +178,8 @@ def sweep_uploads(older_than: dt.timedelta = UPLOAD_TTL) -> int:
         try:
             if folder.is_dir() and folder.stat().st_mtime < cutoff:
                 removed += sum(1 for p in folder.iterdir() if p.is_file())
-                shutil.rmtree(folder, ignore_errors=True)
+                if not dry_run:
+                    shutil.rmtree(folder, ignore_errors=True)
         except FileNotFoundError:
             continue
     return removed

@@ -10,7 +10,7 @@ import asyncio
 
 import reflex as rx
 
-from ics_capacity.services.board_pack import board_pack_html
+from ics_capacity.services.board_pack import board_pack_download
 from ics_capacity.services.dashboard import (
     capacity_question,
     scenario_projection,
@@ -233,16 +233,17 @@ class DashboardState(rx.State):
                 picker._scenario_id,
                 _horizon(self.horizon_weeks),
             )
-            html = await asyncio.to_thread(
-                board_pack_html,
+            name, html = await asyncio.to_thread(
+                board_pack_download,
+                session.token,
+                picker._scenario_id,
                 projection,
                 dashboard_chart_specs(projection),
                 session.collaborative_name,
             )
         except ERRORS as error:
             return refusal(error)
-        name = projection.scenario_name.replace(" ", "-").lower()
-        return rx.download(data=html, filename=f"board-pack-{name}.html")
+        return rx.download(data=html, filename=name)
 
 
 def _horizon(raw: str) -> int:

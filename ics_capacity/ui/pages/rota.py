@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import reflex as rx
 
-from ics_capacity.services.errors import InvalidInputError, NotFoundError, ServiceError
+from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.jobs import (
     JobView,
     cancel_job,
@@ -30,8 +30,7 @@ from ics_capacity.services.rota import (
     MAX_WEEKS,
     ROLE_LABELS,
     RotaSettings,
-    export_csv,
-    export_xlsx,
+    download_rota,
     outcome_with_lock,
     rota_choices,
     set_bank_holiday_lists,
@@ -848,16 +847,10 @@ class RotaState(rx.State):
         session = await self.get_state(SessionState)
         picker = await self.get_state(ScenarioPicker)
         try:
-            job = latest_job(session.token, picker._scenario_id, "rota")
-            if job is None or job.rota is None or not job.rota.assignments:
-                raise NotFoundError("Build a rota first.")
+            name, data = download_rota(session.token, picker._scenario_id, fmt)
         except ServiceError as error:
             return refusal(error)
-        outcome = job.rota
-        stem = f"rota-scenario-{job.scenario_id}-{outcome.dates[0]}"
-        if fmt == "xlsx":
-            return rx.download(data=export_xlsx(outcome), filename=f"{stem}.xlsx")
-        return rx.download(data=export_csv(outcome), filename=f"{stem}.csv")
+        return rx.download(data=data, filename=name)
 
 
 # --- Components --------------------------------------------------------------------------------

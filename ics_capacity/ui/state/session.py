@@ -23,6 +23,7 @@ from ics_capacity.services.auth import (
 )
 from ics_capacity.services.auth import sign_out as end_session
 from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.security_log import security_event
 from ics_capacity.services.uploads import discard_all_uploads
 from ics_capacity.ui.http_security import client_address
 
@@ -166,14 +167,19 @@ def refusal(error: Exception) -> rx.event.EventSpec:
 
     A `ServiceError`'s message is written for people and is shown; anything else is a bug or a
     malformed request, logged with a reference id while the person sees only that reference.
+    Every refusal is also a line of the security log (user and client address bound by the
+    request's middleware, `ui/security_context.py`).
     """
     if isinstance(error, NotSignedInError):
+        security_event("refused", "not signed in", error=type(error).__name__)
         return rx.redirect("/login")
     if isinstance(error, PasswordChangeRequiredError):
         return rx.redirect(ACCOUNT_ROUTE)
     if isinstance(error, ServiceError):
+        security_event("refused", "refused", error=type(error).__name__, reason=str(error))
         return rx.toast.error(str(error), duration=8000)
     reference = secrets.token_hex(4)
+    security_event("refused", "invalid request", error=type(error).__name__, reference=reference)
     logger.warning("Refused a request (reference %s): %r", reference, error)
     return rx.toast.error(
         f"That could not be done: a value was not valid (reference {reference}).", duration=8000
