@@ -578,6 +578,8 @@ def capacity_needed(
 ) -> pd.DataFrame:
     """Each list's treatment capacity a week now and what reaches a target by a week.
 
+    "Now" is the treatment the scenario's projection (and so its RAG) runs on: published
+    activity moved by the scenario's capacity, rota and saved plan, as `project_scenario` has it.
     E.g. measure "pct_within_18", value 65, by_week 45: capacity x 1.12 reaches 65% within 18
     weeks in week 45.
 
@@ -593,9 +595,10 @@ def capacity_needed(
     if not 1 <= by_week <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(f"By: week {by_week} is not within 1 to {MAX_HORIZON_WEEKS} weeks.")
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        names = _members(use.session, use.scenario.collaborative_id)
-        frames = _frames(use.session, use.scenario.id, list(names))
-    inp = _input(frames, max(by_week, 4))
+        snapshot = _snapshot(use.session, use.scenario)
+    # The same input as the scenario's projection and its RAG: its own capacity and saved plan,
+    # not today's published activity alone.
+    inp, _ = _scenario_input(snapshot.scenario, snapshot, max(by_week, 4))
     return capacity_to_meet_target(inp, measure=measure, value=value, by_week=by_week)
 
 
