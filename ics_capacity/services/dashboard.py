@@ -101,13 +101,21 @@ def _data_date(token: str, scenario_id: int) -> dt.date:
 
 @dataclass(frozen=True)
 class CapacityRow:
-    """One trust's treatments a week: the scenario's capacity and what the target needs."""
+    """One trust's treatments a week: the scenario's capacity and what the target needs.
+
+    The target is met list by list (treatment function), and treatment does not move between
+    specialties: `short` adds up what the lists below the target lack, `spare` what the others
+    have beyond it. A trust can need fewer treatments in all (`needed` < `now`) and still miss
+    the target, when its spare capacity is in the wrong specialties.
+    """
 
     trust: str
     now: float
     needed: float
     projected_percent: float | None = None
     status: str = ""
+    short: float = 0.0
+    spare: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -182,8 +190,10 @@ def capacity_question(
     table = capacity_needed(
         token, scenario_id, measure="pct_within_18", value=target_percent, by_week=weeks
     )
+    gap = table["required_capacity_per_week"] - table["capacity_per_week"]
+    table = table.assign(short=gap.clip(lower=0.0), spare=(-gap).clip(lower=0.0))
     by_trust = table.groupby("provider", sort=False)[
-        ["capacity_per_week", "required_capacity_per_week"]
+        ["capacity_per_week", "required_capacity_per_week", "short", "spare"]
     ].sum()
     by_provider = projection.deterministic.frame("provider")
     at_week = by_provider[by_provider["week"] == weeks].set_index("provider")["pct_within_18"]
@@ -198,6 +208,8 @@ def capacity_question(
                 needed=float(row["required_capacity_per_week"]),
                 projected_percent=value,
                 status=_status(value, target_percent),
+                short=float(row["short"]),
+                spare=float(row["spare"]),
             )
         )
     standing_week = int(by_provider["week"].max())
