@@ -21,7 +21,7 @@ def pressure_chart(frame: pd.DataFrame) -> alt.Chart:
         )
         .mark_bar()
         .encode(
-            y=alt.Y("list:N", sort=order, title=None),
+            y=alt.Y("list:N", sort=order, title=None, axis=alt.Axis(labelLimit=360)),
             yOffset=alt.YOffset("plan:N"),
             x=alt.X("pressure:Q", title="Pressure: 2 × mean wait ÷ target wait (1 = on target)"),
             color=alt.Color(

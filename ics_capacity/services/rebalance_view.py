@@ -51,6 +51,9 @@ MOVES_COLUMNS = {
 }
 """The who-moves-where grain: column -> heading of the page's table and of the download."""
 
+MOVES_SHOWN = 60
+"""Moved cohorts the page lists (largest first); the download has them all."""
+
 
 @dataclass(frozen=True)
 class PlanNames:
@@ -186,6 +189,7 @@ class PlanView:
     pressure_note: str = ""
     moves: list[dict[str, str]] = field(default_factory=list)
     moves_sentence: str = ""
+    moves_note: str = ""
     hub_use: list[dict[str, str]] = field(default_factory=list)
     start_total: float = 0.0
     end_total: float = 0.0
@@ -265,6 +269,7 @@ def describe_plan(result: RebalanceResult, names: PlanNames | dict[str, str]) ->
         names = PlanNames(trusts=names)
     summary = _summarise(result, names)
     moves = who_moves_where(result, names, moved_only=True)
+    shown = moves.sort_values("patients", ascending=False, kind="stable").head(MOVES_SHOWN)
     weeks = result.settings.horizon_weeks if result.settings else None
     target = result.settings.target_wait_weeks if result.settings else 18.0
     return PlanView(
@@ -283,8 +288,16 @@ def describe_plan(result: RebalanceResult, names: PlanNames | dict[str, str]) ->
                 "month": f"{row['month']:%B %Y}",
                 "patients": _count(row["patients"]),
             }
-            for row in moves.to_dict("records")
+            for row in shown.to_dict("records")
         ],
+        moves_note=(
+            f"The {len(shown)} largest of {len(moves)} moved cohorts, largest first. The "
+            "download holds the whole plan at this grain, patients treated at their own trust's "
+            "sites included."
+            if len(moves) > len(shown)
+            else "The download holds the whole plan at this grain, patients treated at their "
+            "own trust's sites included."
+        ),
         moves_sentence=moves_sentence(moves),
         hub_use=_hub_use(result, names),
     )
@@ -321,7 +334,7 @@ def _hub_use(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
     resources = {
         "theatre_minutes": "Theatre minutes",
         "overnight_bed_days": "Overnight bed-days",
-        "day_cases": "Day cases (places x patients a place)",
+        "day_cases": "Day-case patients (places × patients a place)",
     }
     totals: dict[tuple[str, str], list[Any]] = {}
     for use in result.hub_use:
