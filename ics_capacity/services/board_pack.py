@@ -8,22 +8,40 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 
 import vl_convert as vlc
 
 from ics_capacity.domain import assumptions as a
+from ics_capacity.domain.measures import label, measure
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.projections import ScenarioProjection
 from ics_capacity.services.scenarios import audit_download, scenario_transaction
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+KEY_FIGURES: tuple[tuple[str, str, str, Callable[[float], str]], ...] = (
+    # (measure now, measure at the horizon, projection column, format): catalogue labels
+    ("waiting_list", "projected_waiting_list", "list_size", _count),
+    ("within_18_weeks", "projected_within_18_weeks", "pct_within_18", lambda v: f"{v:.1f}%"),
+    ("over_52_weeks", "projected_over_52_weeks", "over_52", _count),
+    ("over_65_weeks", "projected_over_65_weeks", "over_65", _count),
+    ("over_78_weeks", "projected_over_78_weeks", "over_78", _count),
+    ("p92_wait", "projected_p92_wait", "p92_wait_weeks", lambda v: f"{v:.0f} weeks"),
+)
+"""The board pack's key figures, the same measures as the Dashboard's headline."""
 
 CHART_TITLES = {
     "fan_chart": "Waiting list: projected median and 80% band",
     "long_wait_chart": "Patients waiting over 52, 65 and 78 weeks",
     "plan_chart": "Waiting list with and without the plan",
     "bands_chart": "Patients by weeks waited: now and projected",
-    "rag_chart": "Against the RTT targets",
-    "utilisation_chart": "Theatre utilisation by site and week",
-    "beds_chart": "Elective bed occupancy by site and week",
+    "rag_chart": label("rag_status"),
+    "utilisation_chart": f"{label('theatre_utilisation')} by site and week",
+    "beds_chart": f"{label('bed_occupancy')} by site and week",
 }
 
 _STYLE = """
@@ -72,16 +90,8 @@ def board_pack_html(
     total = projection.deterministic.frame("total")
     now, end = total.iloc[0], total.iloc[-1]
     rows = [
-        ("Waiting list", f"{now['list_size']:,.0f}", f"{end['list_size']:,.0f}"),
-        ("Within 18 weeks", f"{now['pct_within_18']:.1f}%", f"{end['pct_within_18']:.1f}%"),
-        ("Over 52 weeks", f"{now['over_52']:,.0f}", f"{end['over_52']:,.0f}"),
-        ("Over 65 weeks", f"{now['over_65']:,.0f}", f"{end['over_65']:,.0f}"),
-        ("Over 78 weeks", f"{now['over_78']:,.0f}", f"{end['over_78']:,.0f}"),
-        (
-            "92nd percentile wait (weeks)",
-            f"{now['p92_wait_weeks']:.0f}",
-            f"{end['p92_wait_weeks']:.0f}",
-        ),
+        (measure(now_key), measure(then_key), show(now[column]), show(end[column]))
+        for now_key, then_key, column, show in KEY_FIGURES
     ]
     figures = "".join(
         f"<figure><figcaption>{html.escape(CHART_TITLES.get(name, name))}</figcaption>"
@@ -107,11 +117,15 @@ def board_pack_html(
 {dt.datetime.now(dt.UTC):%d %B %Y %H:%M} UTC by ICS Capacity Planner</div></header>
 <main>
 <h2>Key figures: member trusts, now and in {weeks} weeks</h2>
-<table><thead><tr><th>Measure</th><th>Now</th><th>Projected</th></tr></thead><tbody>
+<table><thead><tr><th>Measure</th><th>Now</th><th>Projected</th><th>What it counts</th></tr>
+</thead><tbody>
 {
         "".join(
-            f'<tr><td>{html.escape(m)}</td><td class="n">{n}</td><td class="n">{p}</td></tr>'
-            for m, n, p in rows
+            f'<tr><td title="{html.escape(m.tooltip)}">{html.escape(m.label)}</td>'
+            f'<td class="n">{n}</td><td class="n">{p}</td>'
+            f'<td class="note">{html.escape(m.definition)} Projected: '
+            f"{html.escape(t.definition)}</td></tr>"
+            for m, t, n, p in rows
         )
     }
 </tbody></table>

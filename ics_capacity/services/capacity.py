@@ -16,14 +16,15 @@ from sqlmodel import Session, select
 
 from ics_capacity.db.models import (
     BedCapacity,
+    CollaborativeMember,
     Organisation,
     Scenario,
     Site,
     TheatreCapacity,
-    WaitingList,
 )
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.auth import signed_in_transaction
+from ics_capacity.services.overview import WaitingCounts, waiting_counts
 from ics_capacity.services.scenarios import (
     FieldValueError,
     ScenarioError,
@@ -283,6 +284,8 @@ class ScenarioKpis:
     status: str
     waiting_list: int
     over_52_weeks: int
+    within_18_weeks_rate: float | None
+    waiting_list_all_providers: int
     theatre_hours_per_week: float
     elective_overnight_beds: int
     day_case_places: int
@@ -353,23 +356,31 @@ def compare_scenarios(token: str, scenario_ids: list[int]) -> Comparison:
 
 
 def _kpis(session: Session, scenario: Scenario, rows: list[SiteCapacityRow]) -> ScenarioKpis:
-    waiting, over_52 = session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(WaitingList.patients), 0),
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case((WaitingList.wait_band_weeks >= 52, WaitingList.patients), else_=0)
-                ),
-                0,
-            ),
-        ).where(WaitingList.scenario_id == scenario.id, WaitingList.part == "Part_2")
-    ).one()
+    """The scenario's key figures; the waiting-list ones as the Overview counts them.
+
+    `waiting_list` and `over_52_weeks` are the member trusts' (catalogue measures `waiting_list`,
+    `over_52_weeks`), the same population as the Overview and the Dashboard; the system's total
+    with its independent-sector providers is `waiting_list_all_providers`, labelled apart.
+    """
+    assert scenario.id is not None
+    members = list(
+        session.exec(
+            select(CollaborativeMember.organisation_id).where(
+                CollaborativeMember.collaborative_id == scenario.collaborative_id
+            )
+        ).all()
+    )
+    everyone = waiting_counts(session, scenario.id)
+    own = sum((c for org, c in everyone.items() if org in members), WaitingCounts())
+    system = sum(everyone.values(), WaitingCounts())
     return ScenarioKpis(
         scenario_id=scenario.id,
         name=scenario.name,
         status=scenario.status,
-        waiting_list=int(waiting),
-        over_52_weeks=int(over_52),
+        waiting_list=own.waiting_list,
+        over_52_weeks=own.over_52_weeks,
+        within_18_weeks_rate=own.within_18_weeks / own.waiting_list if own.waiting_list else None,
+        waiting_list_all_providers=system.waiting_list,
         theatre_hours_per_week=sum(r.theatre_hours_per_week for r in rows),
         elective_overnight_beds=sum(r.elective_overnight_beds for r in rows),
         day_case_places=sum(r.day_case_places for r in rows),

@@ -21,6 +21,7 @@ from sqlmodel import col
 from ics_capacity.db.models import AuditEvent, Scenario, SolveJob
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
+from ics_capacity.projections.queue_kpis import RTT_STANDARD_PERCENT, RTT_TARGETS
 from ics_capacity.services.projections import (
     ScenarioProjection,
     capacity_needed,
@@ -30,6 +31,7 @@ from ics_capacity.services.projections import (
 from ics_capacity.services.scenarios import scenario_transaction
 
 MAX_HORIZON_WEEKS = 104
+RAG_MARGIN_POINTS = next(t.amber_margin for t in RTT_TARGETS if t.measure == "pct_within_18")
 _CACHE: OrderedDict[tuple, ScenarioProjection] = OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
@@ -99,22 +101,63 @@ def _data_date(token: str, scenario_id: int) -> dt.date:
 
 @dataclass(frozen=True)
 class CapacityRow:
-    """One trust's treatments a week: today's capacity and what the target needs."""
+    """One trust's treatments a week: the scenario's capacity and what the target needs.
+
+    The target is met list by list (treatment function), and treatment does not move between
+    specialties: `short` adds up what the lists below the target lack, `spare` what the others
+    have beyond it. A trust can need fewer treatments in all (`needed` < `now`) and still miss
+    the target, when its spare capacity is in the wrong specialties.
+    """
 
     trust: str
     now: float
     needed: float
+    projected_percent: float | None = None
+    status: str = ""
+    short: float = 0.0
+    spare: float = 0.0
 
 
 @dataclass(frozen=True)
 class CapacityAnswer:
-    """Treatments a week each trust needs to reach a target share within 18 weeks by a date."""
+    """Treatments a week each trust needs to reach a target share within 18 weeks by a date.
+
+    `rows[i].projected_percent` is the share the scenario's projection (the one the RAG rates)
+    reaches at that week with its own capacity, and `status` rates it against the target with the
+    RAG's margin, so the table and the RAG cannot disagree on the same target and date.
+    `rag_note` says how the question relates to the RAG's own targets.
+    """
 
     rows: list[CapacityRow]
     target_percent: float
     by_date: dt.date
     by_week: int
     data_date: dt.date
+    rag_note: str = ""
+
+
+def default_capacity_question(projection: ScenarioProjection) -> tuple[str, str]:
+    """The question the RAG's standing standard asks: 92% within 18 weeks at the horizon.
+
+    Returns:
+        (target percent, ISO date of the end of the horizon's last week).
+    """
+    weeks = int(projection.deterministic.frame("total")["week"].iloc[-1])
+    return f"{RTT_STANDARD_PERCENT:g}", rag_date(projection.start_date, weeks).isoformat()
+
+
+def rag_date(start: dt.date, week: int) -> dt.date:
+    """The date a projected week's figures apply to: `week` weeks after the snapshot."""
+    return start + dt.timedelta(weeks=week)
+
+
+def _status(value: float | None, target: float) -> str:
+    if value is None:
+        return "Not projected"
+    shortfall = target - value
+    if shortfall <= 1e-9:
+        return "Green"
+    return "Amber" if shortfall <= RAG_MARGIN_POINTS else "Red"
 
 
 def capacity_question(
@@ -123,7 +166,9 @@ def capacity_question(
     """Answers "how much more treatment a week reaches this 18-week share by this date?".
 
     The date is counted from the scenario's own data date (the projection's start), not a fixed
-    date, and must fall within the projection's reach.
+    date, and must fall within the projection's reach. "Now" and the projected share are the
+    scenario's projection (its capacity, rota and plan): the same population (all pathways of
+    the member trusts), input and dates as the RAG.
     """
     try:
         target_percent = float(str(target).strip().rstrip("%"))
@@ -145,15 +190,40 @@ def capacity_question(
     table = capacity_needed(
         token, scenario_id, measure="pct_within_18", value=target_percent, by_week=weeks
     )
+    gap = table["required_capacity_per_week"] - table["capacity_per_week"]
+    table = table.assign(short=gap.clip(lower=0.0), spare=(-gap).clip(lower=0.0))
     by_trust = table.groupby("provider", sort=False)[
-        ["capacity_per_week", "required_capacity_per_week"]
+        ["capacity_per_week", "required_capacity_per_week", "short", "spare"]
     ].sum()
-    rows = [
-        CapacityRow(
-            trust=projection.names.get(int(str(provider)), str(provider)),
-            now=float(row["capacity_per_week"]),
-            needed=float(row["required_capacity_per_week"]),
+    by_provider = projection.deterministic.frame("provider")
+    at_week = by_provider[by_provider["week"] == weeks].set_index("provider")["pct_within_18"]
+    rows = []
+    for provider, row in by_trust.iterrows():
+        key = int(str(provider))
+        value = float(at_week[key]) if key in at_week.index else None
+        rows.append(
+            CapacityRow(
+                trust=projection.names.get(key, str(provider)),
+                now=float(row["capacity_per_week"]),
+                needed=float(row["required_capacity_per_week"]),
+                projected_percent=value,
+                status=_status(value, target_percent),
+                short=float(row["short"]),
+                spare=float(row["spare"]),
+            )
         )
-        for provider, row in by_trust.iterrows()
-    ]
-    return CapacityAnswer(rows, target_percent, by_date, weeks, data_date)
+    standing_week = int(by_provider["week"].max())
+    standing_date = rag_date(data_date, standing_week)
+    if abs(target_percent - RTT_STANDARD_PERCENT) < 1e-9 and weeks == standing_week:
+        rag_note = (
+            "This is the question the RAG's '92% within 18 weeks (standard)' row rates: the same "
+            "target, date, population and projection."
+        )
+    else:
+        rag_note = (
+            f"The RAG rates the 92% standard at the horizon, {standing_date:%d %B %Y} (week "
+            f"{standing_week}); this question asks {target_percent:g}% by {by_date:%d %B %Y} "
+            f"(week {weeks}), so the two can differ. Ask 92% by {standing_date:%d %B %Y} to see "
+            "what the RAG's rating needs."
+        )
+    return CapacityAnswer(rows, target_percent, by_date, weeks, data_date, rag_note)

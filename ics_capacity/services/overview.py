@@ -1,10 +1,14 @@
 """The collaborative overview: per trust and in total, computed from the database.
 
-Definitions (docs/assumptions.md, "Derived figures"): the waiting list is all incomplete RTT
-pathways (Part_2, including those with an unknown clock start); the 18-week percentage is those
-waiting up to 18 weeks over those with a known clock start, as NHS England computes it; 52+ week
-waits are bands "Gt 52 To 53 Weeks" and over; G&A occupancy is average occupied over average
-available general and acute beds (KH03).
+Definitions (`ics_capacity.domain.measures`, docs/assumptions.md "Derived figures"): the waiting
+list is all incomplete RTT pathways (Part_2) of the member trusts, summed over the week bands (the
+published Part_2 bands add up to its "Total All"); the admitted list is Part_2A the same way; the
+18-week percentage is those waiting up to 18 weeks over those with a known clock start, as NHS
+England computes it; 52+ week waits are bands "Gt 52 To 53 Weeks" and over; G&A occupancy is
+average occupied over average available general and acute beds (KH03).
+
+`waiting_counts` is the one place these counts are taken from the database: the Overview, Compare
+and the reconciliation test read it, and the projection starts from the same rows.
 """
 
 from __future__ import annotations
@@ -14,14 +18,13 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import (
     BedCapacity,
     Collaborative,
     CollaborativeMember,
     Organisation,
-    RttActivity,
     Scenario,
     Site,
     SiteTreatmentFunction,
@@ -57,6 +60,7 @@ class ProviderFigures:
     within_18_weeks: int
     known_clock_start: int
     over_52_weeks: int
+    admitted_list: int
     ga_beds_available: float | None
     ga_beds_occupied: float | None
     fte: float | None
@@ -141,22 +145,7 @@ def collaborative_overview(
     ).all()
     ids = [m.id for m in members]
 
-    waiting = _sum_by_org(
-        session,
-        RttActivity.waiting_total,
-        RttActivity.scenario_id == scenario.id,
-        RttActivity.organisation_id.in_(ids),
-        org_column=RttActivity.organisation_id,
-    )
-    band = WaitingList.wait_band_weeks
-    in_part_2 = (
-        WaitingList.scenario_id == scenario.id,
-        WaitingList.part == "Part_2",
-        WaitingList.organisation_id.in_(ids),
-    )
-    known = _sum_by_org(session, WaitingList.patients, *in_part_2)
-    within = _sum_by_org(session, WaitingList.patients, *in_part_2, band < WITHIN_WEEKS)
-    over_52 = _sum_by_org(session, WaitingList.patients, *in_part_2, band >= LONG_WAIT_WEEKS)
+    counts = waiting_counts(session, scenario.id, ids)
     fte = _sum_by_org(
         session,
         Workforce.fte,
@@ -178,10 +167,11 @@ def collaborative_overview(
             ods_code=m.ods_code,
             name=m.name,
             hubs=hubs_by_operator.get(m.name, 0),
-            waiting_list=waiting.get(m.id, 0),
-            within_18_weeks=within.get(m.id, 0),
-            known_clock_start=known.get(m.id, 0),
-            over_52_weeks=over_52.get(m.id, 0),
+            waiting_list=counts.get(m.id, WaitingCounts()).waiting_list,
+            within_18_weeks=counts.get(m.id, WaitingCounts()).within_18_weeks,
+            known_clock_start=counts.get(m.id, WaitingCounts()).waiting_list,
+            over_52_weeks=counts.get(m.id, WaitingCounts()).over_52_weeks,
+            admitted_list=counts.get(m.id, WaitingCounts()).admitted_list,
             ga_beds_available=_float(beds[m.id].ga_beds_available) if m.id in beds else None,
             ga_beds_occupied=_float(beds[m.id].ga_beds_occupied) if m.id in beds else None,
             fte=_float(fte[m.id]) if m.id in fte else None,
@@ -206,6 +196,60 @@ def collaborative_overview(
         total=_total(trusts, hubs=sum(1 for s in sites if s.is_elective_hub)),
         sites=sites,
     )
+
+
+@dataclass(frozen=True)
+class WaitingCounts:
+    """One provider's waiting-list counts at the scenario's snapshot.
+
+    Catalogue measures `waiting_list`, `within_18_weeks` (its numerator), `over_52_weeks` and
+    `admitted_list`.
+    """
+
+    waiting_list: int = 0
+    within_18_weeks: int = 0
+    over_52_weeks: int = 0
+    admitted_list: int = 0
+
+    def __add__(self, other: WaitingCounts) -> WaitingCounts:
+        return WaitingCounts(
+            self.waiting_list + other.waiting_list,
+            self.within_18_weeks + other.within_18_weeks,
+            self.over_52_weeks + other.over_52_weeks,
+            self.admitted_list + other.admitted_list,
+        )
+
+
+def waiting_counts(
+    session: Session, scenario_id: int, organisation_ids: list[int] | None = None
+) -> dict[int, WaitingCounts]:
+    """Waiting-list counts per provider of a scenario, from its week bands.
+
+    Args:
+        session: An open session inside a use case that has checked the caller.
+        scenario_id: The scenario.
+        organisation_ids: The providers to count (e.g. the member trusts); None for every
+            provider of the scenario's RTT extract (the system).
+    """
+    band, part = WaitingList.wait_band_weeks, WaitingList.part
+
+    def when(condition) -> sa.ColumnElement:  # noqa: ANN001
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, WaitingList.patients), else_=0)), 0)
+
+    query = sa.select(
+        col(WaitingList.organisation_id),
+        when(part == "Part_2"),
+        when(sa.and_(part == "Part_2", band < WITHIN_WEEKS)),
+        when(sa.and_(part == "Part_2", band >= LONG_WAIT_WEEKS)),
+        when(part == "Part_2A"),
+    ).where(WaitingList.scenario_id == scenario_id)
+    if organisation_ids is not None:
+        query = query.where(col(WaitingList.organisation_id).in_(organisation_ids))
+    rows = session.execute(query.group_by(col(WaitingList.organisation_id))).all()
+    return {
+        int(org): WaitingCounts(int(total), int(within), int(over_52), int(admitted))
+        for org, total, within, over_52, admitted in rows
+    }
 
 
 def _sum_by_org(session: Session, column, *where, org_column=None) -> dict[int, float]:  # noqa: ANN001
@@ -241,6 +285,7 @@ def _total(trusts: list[ProviderFigures], *, hubs: int) -> ProviderFigures:
         within_18_weeks=sum(t.within_18_weeks for t in trusts),
         known_clock_start=sum(t.known_clock_start for t in trusts),
         over_52_weeks=sum(t.over_52_weeks for t in trusts),
+        admitted_list=sum(t.admitted_list for t in trusts),
         ga_beds_available=total("ga_beds_available"),
         ga_beds_occupied=total("ga_beds_occupied"),
         fte=total("fte"),

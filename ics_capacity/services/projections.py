@@ -37,6 +37,7 @@ from ics_capacity.db.models import (
 )
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError
+from ics_capacity.domain.measures import label
 from ics_capacity.domain.roles import Permission
 from ics_capacity.projections.capacity import (
     capacity_ratio,
@@ -199,6 +200,7 @@ class _Snapshot:
     names: dict[int, str]
     ods: dict[int, str]
     org_names: dict[str, str]
+    start_date: dt.date | None = None
 
 
 def _scenario_rows(session: Session, scenario: Scenario, member_ids: list[int]) -> _ScenarioRows:
@@ -265,7 +267,20 @@ def _snapshot(session: Session, scenario: Scenario) -> _Snapshot:
         names=names,
         ods={int(i): code for i, code, _ in orgs if i is not None},
         org_names={code: name for _, code, name in orgs},
+        start_date=snapshot_date(scenario.data_period),
     )
+
+
+def snapshot_date(period: dt.date | None) -> dt.date | None:
+    """Week 0 of a projection: the last day of the scenario's RTT month (its snapshot).
+
+    Dating week 0 lets the RAG rate each dated target at its own date and the capacity
+    question count its date from the same day.
+    """
+    if period is None:
+        return None
+    next_month = (period.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return next_month - dt.timedelta(days=1)
 
 
 def _site_table(frames: dict[str, pd.DataFrame], staffed: dict[str, float]) -> pd.DataFrame:
@@ -312,7 +327,7 @@ def _scenario_input(
                 sites.set_index("id")["sessions_per_theatre_per_week"]
             )
         )
-    inp = _input(frames, horizon_weeks)
+    inp = dataclasses.replace(_input(frames, horizon_weeks), start_date=snapshot.start_date)
     notes = rows.notes + _rota_notes(sites)
     reference = snapshot.reference
     ref_frames = reference.frames
@@ -578,6 +593,8 @@ def capacity_needed(
 ) -> pd.DataFrame:
     """Each list's treatment capacity a week now and what reaches a target by a week.
 
+    "Now" is the treatment the scenario's projection (and so its RAG) runs on: published
+    activity moved by the scenario's capacity, rota and saved plan, as `project_scenario` has it.
     E.g. measure "pct_within_18", value 65, by_week 45: capacity x 1.12 reaches 65% within 18
     weeks in week 45.
 
@@ -593,9 +610,10 @@ def capacity_needed(
     if not 1 <= by_week <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(f"By: week {by_week} is not within 1 to {MAX_HORIZON_WEEKS} weeks.")
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        names = _members(use.session, use.scenario.collaborative_id)
-        frames = _frames(use.session, use.scenario.id, list(names))
-    inp = _input(frames, max(by_week, 4))
+        snapshot = _snapshot(use.session, use.scenario)
+    # The same input as the scenario's projection and its RAG: its own capacity and saved plan,
+    # not today's published activity alone.
+    inp, _ = _scenario_input(snapshot.scenario, snapshot, max(by_week, 4))
     return capacity_to_meet_target(inp, measure=measure, value=value, by_week=by_week)
 
 
@@ -634,12 +652,14 @@ def dashboard_chart_specs(
     }
     utilisation = det.utilisation_frame()
     if not utilisation.empty:
-        specs["utilisation_chart"] = charts.utilisation_heatmap(utilisation).to_dict()
+        specs["utilisation_chart"] = charts.utilisation_heatmap(
+            utilisation, title=f"{label('theatre_utilisation')} by site and week"
+        ).to_dict()
         specs["beds_chart"] = charts.utilisation_heatmap(
             utilisation,
             measure="bed_occupancy",
             target=0.92,
-            title="Elective bed occupancy by site and week",
+            title=f"{label('bed_occupancy')} by site and week",
         ).to_dict()
     if projection.baseline is not None:
         specs["plan_chart"] = charts.plan_comparison_chart(

@@ -596,7 +596,9 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
                     share = min(hi, edges[c + 1]) - max(lo, edges[c])
                     if c == len(sizes) - 1:
                         share = hi - max(lo, edges[c])
-                    if share <= 1e-12:
+                    if share <= 1e-9 or start_bands[c] + w < 0:
+                        # A floating-point sliver of a cohort that has not joined yet: keeping
+                        # it would write a negative wait band that the stored result refuses.
                         continue
                     rows.append(
                         PlanRow.model_construct(  # fields are correct by construction

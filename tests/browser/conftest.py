@@ -152,6 +152,17 @@ class Pages:
             page.context.close()
 
 
+def phone_screenshot(page: Page, name: str) -> Path:
+    """A full-page screenshot of the page 390 px wide (a phone), then back to 1366 px."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}-390.png"
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)  # charts resize to their container
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    return path
+
+
 @pytest.fixture
 def pages(browser: Browser, app_url: str, accounts: dict[str, str], request) -> Iterator[Pages]:
     """Browser contexts for the test, screenshotted at the end; console errors fail the test."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import phone_screenshot
+
 pytestmark = pytest.mark.browser
 
 
@@ -13,26 +15,35 @@ def test_dashboard_projects_and_draws_charts(pages) -> None:  # noqa: ANN001
     page = pages.signed_in("executive")
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
-    waiting = page.get_by_role("group", name="Waiting list")
+    waiting = page.get_by_role("group", name="Waiting list (all pathways, member trusts)")
     # The projection runs in the background (about a second; longer on a busy machine).
     expect(waiting).to_contain_text("now 214,023", timeout=30_000)
     fan = page.get_by_role("figure", name="Projected waiting list")
     expect(fan.locator("svg g.mark-area path")).to_have_count(1)
     expect(fan.locator("svg g.mark-line path").first).to_be_visible()
-    rag = page.get_by_role("figure", name="Against the RTT targets")
+    rag = page.get_by_role(
+        "figure", name="RAG against the RTT targets (all pathways, member trusts)"
+    )
     expect(rag.locator("svg g.mark-rect path").first).to_be_visible()
+    expect(page.get_by_text("Rated on the projection of all pathways")).to_be_visible()
 
     page.get_by_label("Show").select_option(label="Walsall Healthcare NHS Trust")
     expect(fan).to_contain_text("Walsall Healthcare NHS Trust", timeout=15_000)
     page.get_by_label("Show").select_option(label="The whole collaborative")
     expect(fan).not_to_contain_text("Walsall Healthcare NHS Trust")
 
-    page.get_by_label("Share within 18 weeks (%)").fill("65")
-    page.get_by_label("By", exact=True).fill("2027-03-31")
+    # The question opens on the RAG's standard: 92% within 18 weeks at the horizon.
+    expect(page.get_by_label("Share within 18 weeks (%)")).to_have_value("92")
     page.get_by_role("button", name="Work it out").click()
     table = page.get_by_role("table", name="Treatments a week needed")
     expect(table.get_by_role("row")).to_have_count(5)
     expect(table).to_contain_text("The Royal Wolverhampton NHS Trust")
+    expect(page.get_by_text("This is the question the RAG's")).to_be_visible()
+    page.get_by_label("Share within 18 weeks (%)").fill("65")
+    page.get_by_label("By", exact=True).fill("2027-03-31")
+    page.get_by_role("button", name="Work it out").click()
+    expect(page.get_by_text("so the two can differ")).to_be_visible()
+    phone_screenshot(page, "dashboard")
 
 
 def test_switching_scenario_changes_the_projection(pages) -> None:  # noqa: ANN001
@@ -49,7 +60,7 @@ def test_switching_scenario_changes_the_projection(pages) -> None:  # noqa: ANN0
         "theatres"
     )
     manager.get_by_role("link", name="Dashboard").click()
-    before = manager.get_by_role("group", name="Waiting list")
+    before = manager.get_by_role("group", name="Waiting list (all pathways, member trusts)")
     expect(before).to_contain_text("now 214,023", timeout=30_000)
     manager.get_by_label("Scenario").select_option(label="More theatres (draft)")
     plan = manager.get_by_role("figure", name="Waiting list with and without the plan")

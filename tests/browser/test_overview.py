@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import phone_screenshot
+
 pytestmark = pytest.mark.browser
 
 
@@ -45,7 +47,19 @@ def test_overview_shows_the_published_waiting_lists(pages) -> None:  # noqa: ANN
     expect(trusts.get_by_role("row", name=re.compile("Collaborative total"))).to_contain_text(
         "214,023"
     )
-    expect(page.get_by_role("group", name="Waiting list")).to_contain_text("214,023")
+    card = page.get_by_role("group", name="Waiting list (all pathways, member trusts)")
+    expect(card).to_contain_text("214,023")
+    expect(
+        trusts.get_by_role("columnheader", name="Admitted waiting list (member trusts)")
+    ).to_be_visible()
+    # The label's definition opens on keyboard focus (WCAG 2.2 SC 1.4.13: Escape dismisses it).
+    card.locator(".measure-term").focus()
+    tip = page.get_by_role("tooltip")
+    expect(tip).to_contain_text("incomplete referral-to-treatment pathway")
+    expect(tip).to_contain_text("member trusts")
+    page.keyboard.press("Escape")
+    expect(tip).to_have_count(0)
+    phone_screenshot(page, "overview")
 
 
 def test_overview_lists_the_elective_hubs(pages) -> None:  # noqa: ANN001
@@ -56,7 +70,7 @@ def test_overview_lists_the_elective_hubs(pages) -> None:  # noqa: ANN001
         "The Royal Wolverhampton NHS Trust"
     )
     expect(sites.get_by_role("row", name=re.compile("Elective hub"))).to_have_count(2)
-    expect(page.get_by_role("group", name="Elective hubs")).to_contain_text("2")
+    expect(page.get_by_role("group", name="Elective hubs", exact=True)).to_contain_text("2")
 
 
 def test_outsider_sees_only_their_own_collaborative(pages) -> None:  # noqa: ANN001

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser.conftest import phone_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +24,29 @@ def test_rebalance_run_shows_before_and_after(pages) -> None:  # noqa: ANN001
     compare = page.get_by_role("table", name="Optimised plan beside the baselines")
     expect(compare.get_by_role("row")).to_have_count(4)
     expect(compare).to_contain_text("No collaboration")
-    expect(page.get_by_role("table", name="Before and after, per trust")).to_contain_text(
-        "The Royal Wolverhampton NHS Trust"
-    )
+    expect(page.get_by_text("This plan covers the admitted lists")).to_contain_text("214,023")
+    trusts = page.get_by_role("table", name="Each trust: demand, its own capacity and the plan")
+    expect(trusts).to_contain_text("The Royal Wolverhampton NHS Trust")
+    expect(trusts).to_contain_text(re.compile("(Grows|Shrinks|Holds steady)"))
+    expect(page.get_by_text(re.compile(r"^About [\d,]+ patients of .* go to "))).to_be_visible()
+    moves = page.get_by_role("table", name="Patients moved to another provider's site")
+    expect(moves.get_by_role("row").nth(1)).to_contain_text("weeks")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the plan (CSV)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.startswith("From trust,Treatment function,Treated at,From the week starting in")
     limits = page.get_by_role("table", name="Limits that bind, and what one more unit is worth")
     expect(limits.get_by_role("row").nth(1)).to_contain_text("full in weeks")
-    chart = page.get_by_role("figure", name="Pressure by list, plan and no plan")
+    chart = page.get_by_role(
+        "figure", name=re.compile("^Pressure \\(2 × mean wait ÷ target wait\\)")
+    )
     expect(chart.locator("svg g.mark-rect path").first).to_be_visible()
+    # Solver details are folded away until asked for.
+    levels = page.get_by_role("table", name="Objective levels (lexicographic)")
+    expect(levels).to_be_hidden()
+    page.get_by_text("How this was solved").click()
+    expect(levels).to_be_visible()
+    phone_screenshot(page, "rebalance")
 
 
 def test_viewer_cannot_run_the_optimiser(pages) -> None:  # noqa: ANN001

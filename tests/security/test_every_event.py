@@ -929,6 +929,15 @@ CASES: list[Case] = [
     Case(RebalanceState, "watch", "viewer", "shows", setup=_finished("rebalance"), refused=()),
     Case(
         RebalanceState,
+        "download_moves",
+        "viewer",
+        "download",
+        lambda w: {"fmt": "csv"},
+        _picked,
+        refused=(),
+    ),
+    Case(
+        RebalanceState,
         "save_as_scenario",
         "manager",
         "db",

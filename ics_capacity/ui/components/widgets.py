@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import reflex as rx
 
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.measures import term
 
 _BUTTONS = {
     # kind: (background, text, shadow)
@@ -76,11 +79,19 @@ def panel(*children: rx.Component, **props) -> rx.Component:
 
 def figures_table(
     caption: str,
-    headings: list[str],
+    headings: Sequence[str | tuple[str, str]],
     rows: rx.Var | list[dict[str, str]],
     keys: list[str],
 ) -> rx.Component:
-    """A captioned table of figures in a panel: one row per dict of `rows`, columns by `keys`."""
+    """A captioned table of figures in a panel: one row per dict of `rows`, columns by `keys`.
+
+    A heading given as (label, definition) is a measure of the catalogue: its definition shows
+    on hover and focus.
+    """
+
+    def title(heading: str | tuple[str, str]) -> str | rx.Component:
+        return term(*heading) if isinstance(heading, tuple) else heading
+
     return panel(
         rx.el.table(
             rx.el.caption(
@@ -93,7 +104,7 @@ def figures_table(
             rx.el.thead(
                 rx.el.tr(
                     *[
-                        rx.el.th(h, scope="col", text_align="left", padding="6px 8px")
+                        rx.el.th(title(h), scope="col", text_align="left", padding="6px 8px")
                         for h in headings
                     ],
                     border_bottom=f"2px solid {theme.NHS_TEXT}",

@@ -10,9 +10,12 @@ import asyncio
 
 import reflex as rx
 
+from ics_capacity.domain.measures import label, tooltip
 from ics_capacity.services.board_pack import board_pack_download
 from ics_capacity.services.dashboard import (
     capacity_question,
+    default_capacity_question,
+    rag_date,
     scenario_projection,
     trust_charts,
 )
@@ -21,6 +24,7 @@ from ics_capacity.services.projections import ScenarioProjection, dashboard_char
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.routes import protected_page
@@ -30,29 +34,41 @@ from ics_capacity.ui.state.session import SessionState, refusal
 ERRORS = (ServiceError, ValueError)
 
 
+HEADLINE: tuple[tuple[str, str, str], ...] = (
+    # (measure now, measure at the horizon, projection column): labels from the catalogue
+    ("waiting_list", "projected_waiting_list", "list_size"),
+    ("within_18_weeks", "projected_within_18_weeks", "pct_within_18"),
+    ("over_52_weeks", "projected_over_52_weeks", "over_52"),
+    ("over_65_weeks", "projected_over_65_weeks", "over_65"),
+    ("p92_wait", "projected_p92_wait", "p92_wait_weeks"),
+)
+
+
 def _headline(projection: ScenarioProjection) -> list[dict[str, str]]:
     total = projection.deterministic.frame("total")
     now, end = total.iloc[0], total.iloc[-1]
     weeks = int(end["week"])
-
-    def item(label: str, column: str, show, good_when_lower: bool = True) -> dict[str, str]:  # noqa: ANN001
+    at = rag_date(projection.start_date, weeks) if projection.start_date else None
+    shows = {
+        "pct_within_18": lambda v: f"{v:.1f}%",
+        "p92_wait_weeks": lambda v: f"{v:.0f} weeks",
+    }
+    items = []
+    for now_key, then_key, column in HEADLINE:
+        show = shows.get(column, fmt.count)
         change = end[column] - now[column]
-        better = change < 0 if good_when_lower else change > 0
-        return {
-            "label": label,
-            "now": show(now[column]),
-            "then": show(end[column]),
-            "when": f"in {weeks} weeks",
-            "trend": "better" if better else ("same" if abs(change) < 1e-9 else "worse"),
-        }
-
-    return [
-        item("Waiting list", "list_size", fmt.count),
-        item("Within 18 weeks", "pct_within_18", lambda v: f"{v:.1f}%", good_when_lower=False),
-        item("Over 52 weeks", "over_52", fmt.count),
-        item("Over 65 weeks", "over_65", fmt.count),
-        item("92nd percentile wait", "p92_wait_weeks", lambda v: f"{v:.0f} weeks"),
-    ]
+        better = change > 0 if column == "pct_within_18" else change < 0
+        items.append(
+            {
+                "label": label(now_key),
+                "definition": f"Now: {tooltip(now_key)} Projected: {tooltip(then_key)}",
+                "now": show(now[column]),
+                "then": show(end[column]),
+                "when": f"in {weeks} weeks" + (f" ({at:%d %b %Y})" if at else ""),
+                "trend": "better" if better else ("same" if abs(change) < 1e-9 else "worse"),
+            }
+        )
+    return items
 
 
 _CHARTS = (
@@ -82,6 +98,10 @@ class DashboardState(rx.State):
     has_plan: bool = False
     capacity_rows: list[dict[str, str]] = []
     capacity_note: str = ""
+    capacity_rag_note: str = ""
+    capacity_target: str = "92"
+    capacity_by: str = ""
+    rag_note: str = ""
     has_utilisation: bool = False
     beds_chart: dict = {}
     unit: str = ""
@@ -126,6 +146,7 @@ class DashboardState(rx.State):
     def _clear(self) -> None:
         self.projected_name, self.headline, self.trusts, self.unit = "", [], [], ""
         self.capacity_rows, self.capacity_note, self.has_plan = [], "", False
+        self.capacity_rag_note, self.rag_note = "", ""
         self._show({name: {} for name in _CHARTS})
 
     @rx.event(background=True)
@@ -155,6 +176,8 @@ class DashboardState(rx.State):
             self.busy = False
             self.projected_name = projection.scenario_name
             self.headline = _headline(projection)
+            self.capacity_target, self.capacity_by = default_capacity_question(projection)
+            self.rag_note = _rag_note(projection)
             self.has_plan = projection.baseline is not None
             self.trusts = [
                 {"id": str(k), "name": v}
@@ -198,7 +221,7 @@ class DashboardState(rx.State):
                 session.token,
                 picker._scenario_id,
                 _horizon(self.horizon_weeks),
-                str(form.get("target", "65")),
+                str(form.get("target", self.capacity_target)),
                 str(form.get("by", "")),
             )
         except ERRORS as error:
@@ -208,8 +231,12 @@ class DashboardState(rx.State):
                 "trust": row.trust,
                 "now": fmt.count(row.now),
                 "needed": fmt.count(row.needed),
-                "extra": fmt.count(max(0.0, row.needed - row.now)),
-                "change": f"{(row.needed / row.now - 1):+.0%}" if row.now else "–",
+                "extra": fmt.count(row.short),
+                "spare": fmt.count(row.spare),
+                "projected": fmt.NOT_AVAILABLE
+                if row.projected_percent is None
+                else f"{row.projected_percent:.1f}%",
+                "status": row.status,
             }
             for row in answer.rows
         ]
@@ -217,8 +244,12 @@ class DashboardState(rx.State):
             f"Treatments a week each trust needs so that {answer.target_percent:.0f}% of its "
             f"patients wait 18 weeks or less by {answer.by_date:%d %B %Y} (week "
             f"{answer.by_week} after the data of {answer.data_date:%d %B %Y}), treating longest "
-            "waiters first; demand as now."
+            "waiters first; demand as now; treatment now is the scenario's own projection, the one "
+            "the RAG rates. Each specialty's list must reach the target with its own "
+            "treatment: a trust can need fewer treatments in all and still miss the target when "
+            "its spare capacity is in other specialties."
         )
+        self.capacity_rag_note = answer.rag_note
         return None
 
     @rx.event
@@ -246,6 +277,19 @@ class DashboardState(rx.State):
         return rx.download(data=html, filename=name)
 
 
+def _rag_note(projection: ScenarioProjection) -> str:
+    rated = projection.rag.dropna(subset=["week"])
+    if rated.empty or projection.start_date is None:
+        return ""
+    parts = []
+    for target, week in rated.groupby("target", sort=False)["week"].first().items():
+        parts.append(f"{target}: {rag_date(projection.start_date, int(week)):%d %B %Y}")
+    return (
+        "Rated on the projection of all pathways of the member trusts, each target at its "
+        "date (" + "; ".join(parts) + "). Targets due before the data are not projected."
+    )
+
+
 def _horizon(raw: str) -> int:
     try:
         return int(raw)
@@ -261,7 +305,12 @@ def _headline_card(item: dict) -> rx.Component:
         theme.NHS_SECONDARY_TEXT,
     )
     return rx.box(
-        rx.text(item["label"], size="2", font_weight="600", color=theme.NHS_SECONDARY_TEXT),
+        rx.text(
+            term(item["label"], item["definition"]),
+            size="2",
+            font_weight="600",
+            color=theme.NHS_SECONDARY_TEXT,
+        ),
         rx.text(item["then"], font_size="28px", font_weight="700", line_height="1.2"),
         rx.text("projected ", item["when"], size="2", color=theme.NHS_SECONDARY_TEXT),
         rx.text(
@@ -289,7 +338,7 @@ def _capacity_question() -> rx.Component:
                     rx.el.input(
                         id="cap-target",
                         name="target",
-                        default_value="65",
+                        default_value=DashboardState.capacity_target,
                         width="100px",
                         border=f"2px solid {theme.NHS_TEXT}",
                         padding="6px",
@@ -302,7 +351,7 @@ def _capacity_question() -> rx.Component:
                         id="cap-by",
                         name="by",
                         type="date",
-                        default_value="2027-03-31",
+                        default_value=DashboardState.capacity_by,
                         border=f"2px solid {theme.NHS_TEXT}",
                         padding="6px",
                     ),
@@ -318,7 +367,12 @@ def _capacity_question() -> rx.Component:
         rx.cond(
             DashboardState.capacity_rows.length() > 0,
             rx.box(
-                rx.text(DashboardState.capacity_note, margin_y="12px"),
+                rx.text(DashboardState.capacity_note, margin_top="12px"),
+                rx.text(
+                    DashboardState.capacity_rag_note,
+                    color=theme.NHS_SECONDARY_TEXT,
+                    margin_bottom="12px",
+                ),
                 rx.el.table(
                     rx.el.caption("Treatments a week needed", text_align="left", font_weight="600"),
                     rx.el.thead(
@@ -330,7 +384,17 @@ def _capacity_question() -> rx.Component:
                                     text_align="left" if i == 0 else "right",
                                     padding="6px 8px",
                                 )
-                                for i, h in enumerate(("Trust", "Now", "Needed", "Extra", "Change"))
+                                for i, h in enumerate(
+                                    (
+                                        "Trust",
+                                        term(*heading("treatments_now")),
+                                        term(*heading("treatments_needed")),
+                                        "Extra in specialties short of it",
+                                        "Spare in the others",
+                                        term(*heading("projected_within_18_weeks")),
+                                        "Status",
+                                    )
+                                )
                             ],
                             border_bottom=f"2px solid {theme.NHS_TEXT}",
                         )
@@ -345,7 +409,9 @@ def _capacity_question() -> rx.Component:
                                 rx.el.td(r["now"], text_align="right", padding="6px 8px"),
                                 rx.el.td(r["needed"], text_align="right", padding="6px 8px"),
                                 rx.el.td(r["extra"], text_align="right", padding="6px 8px"),
-                                rx.el.td(r["change"], text_align="right", padding="6px 8px"),
+                                rx.el.td(r["spare"], text_align="right", padding="6px 8px"),
+                                rx.el.td(r["projected"], text_align="right", padding="6px 8px"),
+                                rx.el.td(r["status"], text_align="right", padding="6px 8px"),
                                 border_bottom=f"1px solid {theme.NHS_BORDER}",
                             ),
                         )
@@ -448,18 +514,24 @@ def dashboard_page() -> rx.Component:
                         ),
                     ),
                     _chart_panel(DashboardState.bands_chart, "Wait-band distribution"),
-                    _chart_panel(DashboardState.rag_chart, "Against the RTT targets"),
-                    rx.cond(
-                        DashboardState.has_utilisation,
-                        _chart_panel(
-                            DashboardState.utilisation_chart, "Theatre utilisation by site and week"
+                    panel(
+                        vega_chart(DashboardState.rag_chart, label("rag_status")),
+                        rx.text(
+                            DashboardState.rag_note,
+                            size="2",
+                            color=theme.NHS_SECONDARY_TEXT,
+                            margin_top="8px",
                         ),
                     ),
                     rx.cond(
                         DashboardState.has_utilisation,
                         _chart_panel(
-                            DashboardState.beds_chart, "Elective bed occupancy by site and week"
+                            DashboardState.utilisation_chart, label("theatre_utilisation")
                         ),
+                    ),
+                    rx.cond(
+                        DashboardState.has_utilisation,
+                        _chart_panel(DashboardState.beds_chart, label("bed_occupancy")),
                     ),
                     columns=rx.breakpoints(initial="1", lg="2"),
                     spacing="4",

@@ -5,37 +5,46 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.domain.codes import SHORT_NAMES
+from ics_capacity.domain.measures import measure
 from ics_capacity.services.auth import AuthError
 from ics_capacity.services.overview import CollaborativeOverview, ProviderFigures, load_overview
 from ics_capacity.services.scenarios import ScenarioError
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
-TRUST_COLUMNS: list[tuple[str, str]] = [
+# Column key -> heading; a heading that is a measure of the catalogue shows its definition.
+TRUST_COLUMNS: list[tuple[str, str | tuple[str, str]]] = [
     ("name", "Trust"),
     ("ods_code", "ODS code"),
     ("hubs", "Elective hubs run"),
-    ("waiting_list", "Waiting list"),
-    ("within_18", "Within 18 weeks"),
-    ("over_52", "Over 52 weeks"),
-    ("ga_beds", "G&A beds"),
-    ("ga_occupancy", "G&A occupancy"),
-    ("fte", "Staff FTE"),
+    ("waiting_list", heading("waiting_list")),
+    ("admitted", heading("admitted_list")),
+    ("within_18", heading("within_18_weeks")),
+    ("over_52", heading("over_52_weeks")),
+    ("ga_beds", heading("ga_beds")),
+    ("ga_occupancy", heading("ga_occupancy")),
+    ("fte", heading("staff_fte")),
 ]
-SITE_COLUMNS: list[tuple[str, str]] = [
+SITE_COLUMNS: list[tuple[str, str | tuple[str, str]]] = [
     ("name", "Site"),
     ("role", "Role"),
     ("operator", "Run by"),
-    ("theatres", "Theatres"),
-    ("sessions", "Sessions a week per theatre"),
-    ("theatre_hours", "Usable theatre hours a week"),
-    ("beds", "Elective overnight beds"),
-    ("day_case", "Day-case places"),
+    ("theatres", heading("theatres")),
+    ("sessions", heading("sessions_per_theatre")),
+    ("theatre_hours", heading("usable_theatre_hours")),
+    ("beds", heading("elective_overnight_beds")),
+    ("day_case", heading("day_case_places")),
     ("specialties", "Treatment functions"),
 ]
+
+
+def _card(key: str, value: str, note: str) -> dict[str, str]:
+    m = measure(key)
+    return {"key": key, "label": m.label, "definition": m.tooltip, "value": value, "note": note}
 
 
 def _trust_row(figures: ProviderFigures) -> dict[str, str]:
@@ -44,6 +53,7 @@ def _trust_row(figures: ProviderFigures) -> dict[str, str]:
         "ods_code": figures.ods_code,
         "hubs": fmt.count(figures.hubs),
         "waiting_list": fmt.count(figures.waiting_list),
+        "admitted": fmt.count(figures.admitted_list),
         "within_18": fmt.percent(figures.within_18_weeks_rate),
         "over_52": fmt.count(figures.over_52_weeks),
         "ga_beds": fmt.count(figures.ga_beds_available),
@@ -97,36 +107,16 @@ class OverviewState(rx.State):
             f"Workforce: staff in post, {overview.workforce_period or 'not loaded'}."
         )
         self.headline = [
-            {
-                "label": "Waiting list",
-                "value": fmt.count(total.waiting_list),
-                "note": "incomplete RTT pathways",
-            },
-            {
-                "label": "Within 18 weeks",
-                "value": fmt.percent(total.within_18_weeks_rate),
-                "note": "standard: 92%",
-            },
-            {
-                "label": "Waiting over 52 weeks",
-                "value": fmt.count(total.over_52_weeks),
-                "note": "patients",
-            },
-            {
-                "label": "G&A beds",
-                "value": fmt.count(total.ga_beds_available),
-                "note": f"{fmt.percent(total.ga_occupancy_rate)} occupied",
-            },
-            {
-                "label": "Staff in post",
-                "value": fmt.count(total.fte),
-                "note": "full-time equivalent",
-            },
-            {
-                "label": "Elective hubs",
-                "value": fmt.count(total.hubs),
-                "note": f"of {len(overview.sites)} sites",
-            },
+            _card("waiting_list", fmt.count(total.waiting_list), "incomplete RTT pathways"),
+            _card("within_18_weeks", fmt.percent(total.within_18_weeks_rate), "standard: 92%"),
+            _card("over_52_weeks", fmt.count(total.over_52_weeks), "patients"),
+            _card(
+                "ga_beds",
+                fmt.count(total.ga_beds_available),
+                f"{fmt.percent(total.ga_occupancy_rate)} occupied",
+            ),
+            _card("staff_fte", fmt.count(total.fte), "full-time equivalent"),
+            _card("elective_hubs", fmt.count(total.hubs), f"of {len(overview.sites)} sites"),
         ]
         self.trust_rows = [_trust_row(t) for t in overview.trusts]
         self.total_row = _trust_row(total)
@@ -148,7 +138,12 @@ class OverviewState(rx.State):
 
 def _headline_card(item: dict[str, str]) -> rx.Component:
     return rx.box(
-        rx.text(item["label"], size="2", font_weight="600", color=theme.NHS_SECONDARY_TEXT),
+        rx.text(
+            term(item["label"], item["definition"]),
+            size="2",
+            font_weight="600",
+            color=theme.NHS_SECONDARY_TEXT,
+        ),
         rx.text(
             item["value"],
             font_size="32px",
@@ -167,11 +162,14 @@ def _headline_card(item: dict[str, str]) -> rx.Component:
 
 def _figures_table(
     caption: str,
-    columns: list[tuple[str, str]],
+    columns: list[tuple[str, str | tuple[str, str]]],
     rows,
     total: dict | None = None,  # noqa: ANN001
 ) -> rx.Component:
     numeric = {key for key, _ in columns} - {"name", "ods_code", "role", "operator", "specialties"}
+
+    def title(label: str | tuple[str, str]) -> str | rx.Component:
+        return term(*label) if isinstance(label, tuple) else label
 
     def cell(row, key: str, header: bool = False) -> rx.Component:  # noqa: ANN001
         align = "right" if key in numeric else "left"
@@ -209,7 +207,7 @@ def _figures_table(
                 rx.el.tr(
                     *[
                         rx.el.th(
-                            label,
+                            title(label),
                             scope="col",
                             padding="10px 12px",
                             text_align="right" if key in numeric else "left",

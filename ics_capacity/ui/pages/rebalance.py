@@ -10,12 +10,14 @@ import asyncio
 
 import reflex as rx
 
+from ics_capacity.domain.measures import label as measure_label
 from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.jobs import cancel_job, job_view, start_job
 from ics_capacity.services.rebalance import save_plan_as_scenario
-from ics_capacity.services.rebalance_view import PlanView, latest_plan
+from ics_capacity.services.rebalance_view import PlanView, latest_plan, plan_moves_file
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.measures import heading
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
 from ics_capacity.ui.routes import protected_page
@@ -43,6 +45,12 @@ class RebalanceState(rx.State):
     flows: list[dict[str, str]] = []
     limits: list[dict[str, str]] = []
     chart: dict = {}
+    scope: str = ""
+    pressure_note: str = ""
+    moves: list[dict[str, str]] = []
+    moves_sentence: str = ""
+    moves_note: str = ""
+    hub_use: list[dict[str, str]] = []
     _job_id: int = 0
 
     @rx.event
@@ -86,6 +94,9 @@ class RebalanceState(rx.State):
         self.levels, self.compare = plan.levels, plan.compare
         self.providers, self.flows = plan.providers, plan.flows
         self.limits, self.stats, self.chart = plan.limits, plan.stats, plan.chart
+        self.scope, self.pressure_note = plan.scope, plan.pressure_note
+        self.moves, self.moves_sentence = plan.moves, plan.moves_sentence
+        self.moves_note, self.hub_use = plan.moves_note, plan.hub_use
 
     @rx.event
     async def choose_scenario(self, scenario_id: str):
@@ -223,6 +234,19 @@ class RebalanceState(rx.State):
                     )
 
     @rx.event
+    async def download_moves(self, fmt: str):
+        """Downloads the newest plan at the who-moves-where grain as CSV or Excel."""
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            data, filename = await asyncio.to_thread(
+                plan_moves_file, session.token, picker._scenario_id, fmt
+            )
+        except ServiceError as error:
+            return refusal(error)
+        return rx.download(data=data, filename=filename)
+
+    @rx.event
     async def save_as_scenario(self, form: dict):
         """Saves the newest plan as a new draft scenario (a copy of the scenario, with the plan)."""
         session = await self.get_state(SessionState)
@@ -248,6 +272,80 @@ def _number_field(label: str, html_id: str, value, on_change) -> rx.Component:  
             padding="6px",
         ),
         spacing="1",
+    )
+
+
+def _moves_panel() -> rx.Component:
+    """Who moves where: a sentence, the largest moved cohorts and the plan as a file."""
+    columns = [
+        ("trust", "From trust"),
+        ("specialty", "Treatment function"),
+        ("site", "Treated at"),
+        ("month", "From the week starting in"),
+        ("wait_band", "Waited when treated"),
+        ("travel_minutes", "Travel (minutes)"),
+        ("patients", "Patients"),
+    ]
+    return panel(
+        rx.heading("Who moves where", as_="h2", size="5"),
+        rx.cond(
+            RebalanceState.moves_sentence != "",
+            rx.text(RebalanceState.moves_sentence, font_weight="600", margin_top="8px"),
+            rx.text("In this plan every trust treats its own patients.", margin_top="8px"),
+        ),
+        rx.text(RebalanceState.moves_note, color=theme.NHS_SECONDARY_TEXT, margin_y="8px"),
+        rx.hstack(
+            button(
+                "Download the plan (CSV)",
+                kind="secondary",
+                on_click=RebalanceState.download_moves("csv"),
+            ),
+            button(
+                "Download the plan (Excel)",
+                kind="secondary",
+                on_click=RebalanceState.download_moves("xlsx"),
+            ),
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.box(
+            rx.el.table(
+                rx.el.caption(
+                    "Patients moved to another provider's site, largest cohorts first",
+                    text_align="left",
+                    font_weight="600",
+                    padding_y="8px",
+                ),
+                rx.el.thead(
+                    rx.el.tr(
+                        *[
+                            rx.el.th(h, scope="col", text_align="left", padding="6px 8px")
+                            for _, h in columns
+                        ],
+                        border_bottom=f"2px solid {theme.NHS_TEXT}",
+                    )
+                ),
+                rx.el.tbody(
+                    rx.foreach(
+                        RebalanceState.moves,
+                        lambda r: rx.el.tr(
+                            *[rx.el.td(r[k], padding="6px 8px") for k, _ in columns],
+                            border_bottom=f"1px solid {theme.NHS_BORDER}",
+                        ),
+                    )
+                ),
+                width="100%",
+                border_collapse="collapse",
+                class_name="figures",
+            ),
+            max_height="420px",
+            overflow="auto",
+            tab_index=0,
+            role="region",
+            aria_label="Patients moved, largest cohorts first",
+            margin_top="8px",
+        ),
+        margin_top="16px",
     )
 
 
@@ -359,44 +457,70 @@ def rebalance_page() -> rx.Component:
         rx.cond(
             RebalanceState.compare.length() > 0,
             rx.fragment(
-                rx.text(RebalanceState.stats, color=theme.NHS_SECONDARY_TEXT, margin_top="12px"),
+                panel(
+                    rx.heading("What this plan covers", as_="h2", size="5"),
+                    rx.text(RebalanceState.scope, margin_top="8px"),
+                    margin_top="16px",
+                ),
+                _moves_panel(),
+                figures_table(
+                    "Each trust: demand, its own capacity and the plan (a week)",
+                    [
+                        "Trust",
+                        heading("plan_waiting_start"),
+                        heading("plan_waiting_end"),
+                        heading("plan_demand"),
+                        heading("plan_own_capacity"),
+                        heading("plan_treated"),
+                        "Why its list grows or shrinks",
+                    ],
+                    RebalanceState.providers,
+                    ["provider", "start", "end", "demand", "own", "treated", "why"],
+                ),
+                panel(
+                    rx.heading(measure_label("pressure"), as_="h2", size="5"),
+                    rx.text(RebalanceState.pressure_note, margin_y="8px"),
+                    vega_chart(
+                        RebalanceState.chart,
+                        "Pressure (2 × mean wait ÷ target wait) of each admitted list at the "
+                        "plan's end, optimised plan and no collaboration",
+                    ),
+                    margin_top="16px",
+                ),
+                figures_table(
+                    "Worst pressure per trust, start and end",
+                    ["Trust", "Worst pressure at start", "Worst pressure at end"],
+                    RebalanceState.providers,
+                    ["provider", "p_start", "p_end"],
+                ),
                 figures_table(
                     "Optimised plan beside the baselines",
                     [
                         "Plan",
-                        "Worst pressure",
+                        ("Worst pressure", heading("pressure")[1]),
                         "Worst list",
-                        "Over 52 weeks at end",
-                        "Patients treated",
-                        "Patients moved",
+                        heading("plan_over_52_end"),
+                        heading("patients_treated"),
+                        heading("patients_moved"),
                     ],
                     RebalanceState.compare,
                     ["plan", "worst", "worst_list", "over52", "treated", "transfers"],
                 ),
                 figures_table(
-                    "Objective levels (lexicographic)",
-                    ["Level", "Minimises", "Objective", "Best bound", "Gap", "Status"],
-                    RebalanceState.levels,
-                    ["level", "name", "objective", "bound", "gap", "status"],
-                ),
-                panel(
-                    vega_chart(RebalanceState.chart, "Pressure by list, plan and no plan"),
-                    margin_top="16px",
-                ),
-                figures_table(
-                    "Before and after, per trust",
+                    measure_label("hub_use"),
                     [
-                        "Trust",
-                        "Waiting at start",
-                        "Waiting at end",
-                        "Worst pressure at start",
-                        "Worst pressure at end",
+                        "Site",
+                        "Resource",
+                        "Capacity a week (after the cap)",
+                        "Mean use",
+                        "Peak use",
+                        "Weeks full",
                     ],
-                    RebalanceState.providers,
-                    ["provider", "start", "end", "p_start", "p_end"],
+                    RebalanceState.hub_use,
+                    ["site", "resource", "capacity", "mean", "peak", "full_weeks"],
                 ),
                 figures_table(
-                    "Patients moved to another site",
+                    "Patients moved, by trust and site",
                     ["From trust", "To site", "Patients"],
                     RebalanceState.flows,
                     ["provider", "hub", "patients"],
@@ -406,6 +530,31 @@ def rebalance_page() -> rx.Component:
                     ["Limit", "Worst-pressure reduction per unit", "Long-wait reduction", "Unit"],
                     RebalanceState.limits,
                     ["message", "pressure", "long", "unit"],
+                ),
+                panel(
+                    rx.el.details(
+                        rx.el.summary(
+                            "How this was solved",
+                            font_weight="600",
+                            font_size="18px",
+                            cursor="pointer",
+                        ),
+                        rx.text(
+                            "The optimiser solves linear programmes in order (lexicographic): "
+                            "each level keeps the earlier levels' best values while it improves "
+                            "its own. 'Best bound' is what no plan can beat; 'gap' is how far the "
+                            "plan is from it.",
+                            margin_top="8px",
+                        ),
+                        rx.text(RebalanceState.stats, color=theme.NHS_SECONDARY_TEXT),
+                        figures_table(
+                            "Objective levels (lexicographic)",
+                            ["Level", "Minimises", "Objective", "Best bound", "Gap", "Status"],
+                            RebalanceState.levels,
+                            ["level", "name", "objective", "bound", "gap", "status"],
+                        ),
+                    ),
+                    margin_top="16px",
                 ),
                 rx.cond(
                     can_run,

@@ -9,12 +9,14 @@ import pandas as pd
 import reflex as rx
 
 from ics_capacity.charts.scenarios import capacity_by_site
+from ics_capacity.domain.measures import label, measure
 from ics_capacity.services.capacity import compare_scenarios
 from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.scenarios import create_scenario, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.measures import term
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, panel, status_badge
 from ics_capacity.ui.routes import protected_page
@@ -252,22 +254,32 @@ class CompareState(rx.State):
             return refusal(error)
         kpis = comparison.kpis
         self.names = [k.name for k in kpis]
+
+        def row(key: str, values: list[str]) -> list[str]:
+            m = measure(key)
+            return [m.label, m.tooltip, *values]
+
         self.kpi_rows = [
-            ["Status", *[k.status.capitalize() for k in kpis]],
-            ["Waiting list, all providers", *[fmt.count(k.waiting_list) for k in kpis]],
-            ["Waiting over 52 weeks", *[fmt.count(k.over_52_weeks) for k in kpis]],
-            ["Usable theatre hours a week", *[fmt.count(k.theatre_hours_per_week) for k in kpis]],
-            ["Elective overnight beds", *[fmt.count(k.elective_overnight_beds) for k in kpis]],
-            ["Day-case places", *[fmt.count(k.day_case_places) for k in kpis]],
-            ["Elective hubs", *[fmt.count(k.hubs) for k in kpis]],
+            ["Status", "", *[k.status.capitalize() for k in kpis]],
+            row("waiting_list", [fmt.count(k.waiting_list) for k in kpis]),
+            row("within_18_weeks", [fmt.percent(k.within_18_weeks_rate) for k in kpis]),
+            row("over_52_weeks", [fmt.count(k.over_52_weeks) for k in kpis]),
+            row(
+                "waiting_list_all_providers",
+                [fmt.count(k.waiting_list_all_providers) for k in kpis],
+            ),
+            row("usable_theatre_hours", [fmt.count(k.theatre_hours_per_week) for k in kpis]),
+            row("elective_overnight_beds", [fmt.count(k.elective_overnight_beds) for k in kpis]),
+            row("day_case_places", [fmt.count(k.day_case_places) for k in kpis]),
+            row("elective_hubs", [fmt.count(k.hubs) for k in kpis]),
         ]
         self.differences = [[d.site, d.field, *d.by_scenario] for d in comparison.differences]
         frame = pd.DataFrame([dataclasses.asdict(f) for f in comparison.sites])
         self.theatre_chart = capacity_by_site(
-            frame, value="theatre_hours_per_week", title="Usable theatre hours a week"
+            frame, value="theatre_hours_per_week", title=label("usable_theatre_hours")
         ).to_dict()
         self.beds_chart = capacity_by_site(
-            frame, value="elective_overnight_beds", title="Elective overnight beds"
+            frame, value="elective_overnight_beds", title=label("elective_overnight_beds")
         ).to_dict()
         return None
 
@@ -309,6 +321,50 @@ def _grid_table(caption: str, headings, rows) -> rx.Component:  # noqa: ANN001
     )
 
 
+def _kpi_table(headings, rows) -> rx.Component:  # noqa: ANN001
+    """Key figures: each row's label (with its definition on hover and focus), then values."""
+
+    def body(row) -> rx.Component:  # noqa: ANN001
+        return rx.el.tr(
+            rx.el.th(
+                rx.cond(row[1] != "", term(row[0], row[1]), row[0]),
+                scope="row",
+                text_align="left",
+                padding="8px",
+                font_weight="600",
+            ),
+            rx.foreach(row[2:], lambda cell: rx.el.td(cell, padding="8px")),
+            border_bottom=f"1px solid {theme.NHS_BORDER}",
+        )
+
+    return panel(
+        rx.el.table(
+            rx.el.caption(
+                "Key figures",
+                text_align="left",
+                font_size="20px",
+                font_weight="600",
+                padding_bottom="12px",
+            ),
+            rx.el.thead(
+                rx.el.tr(
+                    rx.foreach(
+                        headings,
+                        lambda h: rx.el.th(h, scope="col", text_align="left", padding="8px"),
+                    ),
+                    border_bottom=f"2px solid {theme.NHS_TEXT}",
+                )
+            ),
+            rx.el.tbody(rx.foreach(rows, body)),
+            width="100%",
+            border_collapse="collapse",
+            class_name="figures",
+        ),
+        margin_top="16px",
+        overflow_x="auto",
+    )
+
+
 @protected_page("/compare", "Compare scenarios", on_load=[CompareState.load])
 def compare_page() -> rx.Component:
     """The comparison page."""
@@ -319,7 +375,7 @@ def compare_page() -> rx.Component:
             CompareState.error != "",
             rx.text(CompareState.error, role="alert", color=theme.NHS_RED),
             rx.fragment(
-                _grid_table("Key figures", CompareState.kpi_headings, CompareState.kpi_rows),
+                _kpi_table(CompareState.kpi_headings, CompareState.kpi_rows),
                 rx.grid(
                     panel(
                         vega_chart(
