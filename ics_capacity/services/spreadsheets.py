@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -76,18 +77,38 @@ def xlsx_bytes(
             pages: A4 landscape, fitted to one page wide, the header row repeated on every page,
             frozen below the header and beside the first column, with a thin grid.
     """
+    names: dict[str, str] = {}
+    for sheet in sheets:
+        names[sheet] = sheet_name(sheet, set(names.values()))
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for sheet, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+            frame.to_excel(writer, sheet_name=names[sheet], index=False)
         for worksheet in writer.book.worksheets:
             for row in worksheet.iter_rows():
                 for cell in row:
                     if cell.data_type == "f":  # text that looked like a formula: keep it as text
                         cell.data_type = "s"
         for sheet, title in (printable or {}).items():
-            _printable(writer.book[sheet[:31]], title)
+            _printable(writer.book[names[sheet]], title)
     return buffer.getvalue()
+
+
+_SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+
+
+def sheet_name(wanted: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts, made from user text such as a site's name.
+
+    Characters Excel forbids in sheet names become '-', apostrophes are trimmed from the ends,
+    the name is cut to 31 characters, and a number is added if the name is already taken.
+    """
+    base = _SHEET_FORBIDDEN.sub("-", wanted).strip("'").strip() or "Sheet"
+    name, n = base[:31], 2
+    while name.lower() in {t.lower() for t in taken}:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return name
 
 
 def _printable(worksheet: Any, title: str) -> None:

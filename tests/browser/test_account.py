@@ -13,6 +13,28 @@ TEMPORARY = "temporary words from the admin"
 CHOSEN = "my own chosen passphrase"
 
 
+@pytest.fixture
+def restore_lead_password(pages):
+    """Gives the workforce lead the shared test password back: later tests sign in with it."""
+    yield
+    from sqlmodel import select
+
+    from ics_capacity.db.models import UserAccount
+    from ics_capacity.db.session import unit_of_work
+    from ics_capacity.services.auth import _hasher
+    from tests.conftest import TEST_PASSWORD
+
+    with unit_of_work() as session:
+        user = session.exec(
+            select(UserAccount).where(UserAccount.email == pages.accounts["workforce_lead"])
+        ).one()
+        user.password_hash = _hasher.hash(TEST_PASSWORD)
+        user.must_change_password = False
+        session.add(user)
+        session.commit()
+
+
+@pytest.mark.usefixtures("restore_lead_password")
 def test_a_reset_password_must_be_changed_before_anything_else(pages) -> None:
     """The administrator resets the workforce lead's password; the lead's next sign-in leads to
     the change-password form, every other page leads back there, and the new password works."""

@@ -143,7 +143,9 @@ def test_stop_now_keeps_the_best_rota_found_so_far(demo) -> None:
     """ "Good enough, stop now": the search stops within seconds and the job keeps its rota."""
     url, emails, baseline = demo
     lead = _token(emails, "workforce_lead")
-    job_id = jobs.start_job(lead, baseline, "rota", _rota(weeks=1, limit=120))
+    # Two weeks of both hubs: a search long enough never to end by itself within the test.
+    params = {**_rota(weeks=2, limit=120), "site_codes": ["CANNOCK", "SANDWELL"]}
+    job_id = jobs.start_job(lead, baseline, "rota", params)
     with pytest.raises(ServiceError, match="not started yet"):  # queued: cancel it instead
         jobs.stop_job_early(lead, job_id)
     ended: dict = {}
@@ -152,7 +154,7 @@ def test_stop_now_keeps_the_best_rota_found_so_far(demo) -> None:
     runner.start()
     while not jobs._final(job_id).message.startswith("Searching"):
         time.sleep(0.2)
-    time.sleep(4)
+    time.sleep(3)
     with pytest.raises(ServiceError):  # a viewer may not stop it
         jobs.stop_job_early(_token(emails, "viewer"), job_id)
     asked = jobs.stop_job_early(lead, job_id)
