@@ -12,7 +12,7 @@ import reflex as rx
 
 from ics_capacity.domain.measures import label as measure_label
 from ics_capacity.services.errors import InvalidInputError, ServiceError
-from ics_capacity.services.jobs import cancel_job, job_view, start_job
+from ics_capacity.services.jobs import JobView, cancel_job, start_job
 from ics_capacity.services.rebalance import save_plan_as_scenario
 from ics_capacity.services.rebalance_view import PlanView, latest_plan, plan_moves_file
 from ics_capacity.ui import theme
@@ -21,11 +21,10 @@ from ics_capacity.ui.components.measures import heading
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
 from ics_capacity.ui.routes import protected_page
+from ics_capacity.ui.state.job_watch import wait_for_job
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
-
-WATCH_SECONDS = 1.0
 
 
 class RebalanceState(rx.State):
@@ -181,35 +180,24 @@ class RebalanceState(rx.State):
         self.status_text = job.message or f"The run is {job.status}."
         return None
 
+    def _show_progress(self, job: JobView) -> None:
+        self.progress, self.running, self.status_text = job.progress, job.active, job.message
+
     @rx.event(background=True)
     async def watch(self):
         """Follows the watched run until it ends, then shows the plan (reads only, checked)."""
         async with self:
             session = await self.get_state(SessionState)
             token, job_id = session.token, self._job_id
-        while job_id:
-            try:
-                job = await asyncio.to_thread(job_view, token, job_id)
-            except ServiceError as error:
-                async with self:
-                    self.running = False
-                yield refusal(error)
-                return
-            async with self:
-                if self._job_id != job_id:
-                    return
-                self.progress, self.running, self.status_text = (
-                    job.progress,
-                    job.active,
-                    job.message,
-                )
-            if not job.active:
-                break
-            await asyncio.sleep(WATCH_SECONDS)
         if not job_id:
             return
+        job = await wait_for_job(self, token, job_id, self._show_progress)
+        if isinstance(job, ServiceError):
+            yield refusal(job)
+            return
+        if job is None:
+            return
         try:
-            job = await asyncio.to_thread(job_view, token, job_id, with_result=True)
             plan = PlanView()
             if job.status == "done":
                 _, plan = await asyncio.to_thread(latest_plan, token, job.scenario_id)

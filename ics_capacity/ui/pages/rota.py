@@ -7,7 +7,6 @@ every build keeps them.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import re
@@ -19,7 +18,6 @@ from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.jobs import (
     JobView,
     cancel_job,
-    job_view,
     latest_job,
     start_job,
     stop_job_early,
@@ -41,11 +39,11 @@ from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
 from ics_capacity.ui.routes import protected_page
+from ics_capacity.ui.state.job_watch import wait_for_job
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
-WATCH_SECONDS = 1.0
 SECONDS_PER_WEEK = 10
 MAX_TIME_LIMIT = 600
 """A build's time limit follows its weeks (10 s a week, at most 600 s) until the planner sets it."""
@@ -710,6 +708,11 @@ class RotaState(rx.State):
         self.bank_holiday_sites = [*others, code] if checked else others
         return rx.toast.success(message)
 
+    def _show_progress(self, job: JobView) -> None:
+        self.progress, self.running = job.progress, job.active
+        self.stop_requested = bool(job.stop_requested_by)
+        self.status_text = job.message
+
     @rx.event(background=True)
     async def watch(self):
         """Follows the watched build's progress until it ends, then shows the rota.
@@ -720,29 +723,13 @@ class RotaState(rx.State):
         async with self:
             session = await self.get_state(SessionState)
             token, job_id = session.token, self._job_id
-        while job_id:
-            try:
-                job = await asyncio.to_thread(job_view, token, job_id)
-            except ServiceError as error:
-                async with self:
-                    self.running = False
-                yield refusal(error)
-                return
-            async with self:
-                if self._job_id != job_id:  # another scenario or build is shown now
-                    return
-                self.progress, self.running = job.progress, job.active
-                self.stop_requested = bool(job.stop_requested_by)
-                self.status_text = f"{job.message}"
-            if not job.active:
-                break
-            await asyncio.sleep(WATCH_SECONDS)
         if not job_id:
             return
-        try:
-            job = await asyncio.to_thread(job_view, token, job_id, with_result=True)
-        except ServiceError as error:
-            yield refusal(error)
+        job = await wait_for_job(self, token, job_id, self._show_progress)
+        if isinstance(job, ServiceError):
+            yield refusal(job)
+            return
+        if job is None:
             return
         async with self:
             if self._job_id != job_id:
