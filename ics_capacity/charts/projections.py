@@ -25,6 +25,11 @@ NHS_GREEN = "#007F3B"
 NHS_TEXT = "#212B32"
 NHS_MID_GREY = "#AEB7BD"
 NHS_PALE_GREY = "#E8EDEE"
+NHS_LIGHT_BLUE = "#41B6E6"
+NHS_PURPLE = "#330072"
+
+UTILISATION_RAMP = [NHS_PALE_GREY, NHS_LIGHT_BLUE, NHS_BLUE, NHS_DARK_BLUE, NHS_PURPLE]
+"""Utilisation colours at 0, half the target, the target, 100% and 120%: one ramp, light to dark."""
 
 RAG_COLOURS: dict[str, str] = {
     "Green": NHS_GREEN,
@@ -124,8 +129,9 @@ def utilisation_heatmap(
         frame: `Projection.utilisation_frame()` (columns `pool`, `week` or `week_start`, and
             the measure) or `MonteCarloResult.utilisation_frame()` (its p50 is drawn).
         measure: "theatre_utilisation" or "bed_occupancy" (shares, 1 = 100%).
-        target: The planned level (0.85 theatre utilisation, 0.92 bed occupancy): colours run
-            pale grey -> blue up to it, warm yellow at 100%, red beyond.
+        target: The planned level (0.85 theatre utilisation, 0.92 bed occupancy). Colours run
+            as one ordered ramp, lighter to darker: pale grey at 0, NHS blue at the target,
+            dark blue at 100% and purple at 120% or more, so darker always means fuller.
         title: Chart title.
 
     Returns:
@@ -161,9 +167,9 @@ def utilisation_heatmap(
                 f"{measure}:Q",
                 title=label,
                 scale=alt.Scale(
-                    domain=[0, target, 1.0, 1.2],
-                    range=[NHS_PALE_GREY, NHS_BLUE, NHS_WARM_YELLOW, NHS_RED],
-                    interpolate="rgb",
+                    domain=[0, target / 2, target, 1.0, 1.2],
+                    range=UTILISATION_RAMP,
+                    interpolate="lab",
                     clamp=True,
                 ),
                 legend=alt.Legend(format=".0%", orient="bottom", titleLimit=300),

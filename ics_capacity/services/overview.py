@@ -34,7 +34,7 @@ from ics_capacity.db.models import (
     Workforce,
 )
 from ics_capacity.domain.roles import Permission
-from ics_capacity.services.scenarios import collaborative_transaction
+from ics_capacity.services.scenarios import collaborative_transaction, plan_of_record_id
 
 WITHIN_WEEKS = 18
 LONG_WAIT_WEEKS = 52
@@ -108,6 +108,9 @@ class CollaborativeOverview:
     trusts: list[ProviderFigures]
     total: ProviderFigures
     sites: list[SiteFigures] = field(default_factory=list)
+    plan_of_record: bool = False
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
 
 
 def list_collaboratives(session: Session) -> list[CollaborativeSummary]:
@@ -195,6 +198,9 @@ def collaborative_overview(
         trusts=trusts,
         total=_total(trusts, hubs=sum(1 for s in sites if s.is_elective_hub)),
         sites=sites,
+        plan_of_record=scenario.id == plan_of_record_id(session, collaborative_id),
+        approved_by=scenario.decided_by,
+        approved_at=scenario.decided_at,
     )
 
 
@@ -337,6 +343,11 @@ def _sites(session: Session, scenario_id: int) -> list[SiteFigures]:
 
 
 def load_overview(token: str, collaborative_id: int) -> CollaborativeOverview | None:
-    """The overview of a collaborative the signed-in user belongs to."""
+    """The overview of a collaborative the signed-in user belongs to, on its plan of record.
+
+    The plan of record is the scenario executives last approved; before any is approved, the
+    published baseline.
+    """
     with collaborative_transaction(token, collaborative_id, Permission.VIEW) as (session, _):
-        return collaborative_overview(session, collaborative_id)
+        plan = plan_of_record_id(session, collaborative_id)
+        return collaborative_overview(session, collaborative_id, plan)

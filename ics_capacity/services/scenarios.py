@@ -16,7 +16,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from ics_capacity.db.models import (
     AuditEvent,
@@ -88,6 +88,8 @@ class ScenarioSummary:
     submitted_by: str | None
     decided_by: str | None
     decision_note: str
+    decided_at: dt.datetime | None = None
+    is_plan_of_record: bool = False
 
 
 @dataclass(frozen=True)
@@ -347,8 +349,26 @@ def audit_download(
     )
 
 
+def plan_of_record_id(session: Session, collaborative_id: int) -> int | None:
+    """The collaborative's plan of record: its most recently approved scenario, baseline aside.
+
+    Approving a scenario makes it the plan; the published baseline is approved on import and is
+    the plan only until an executive approves another. None when nothing but the baseline (or
+    nothing at all) is approved.
+    """
+    return session.exec(
+        select(Scenario.id)
+        .where(
+            Scenario.collaborative_id == collaborative_id,
+            Scenario.status == ScenarioStatus.APPROVED,
+            Scenario.is_baseline == False,  # noqa: E712 - SQL comparison
+        )
+        .order_by(col(Scenario.decided_at).desc().nulls_last(), col(Scenario.id).desc())
+    ).first()
+
+
 def list_scenarios(token: str, collaborative_id: int) -> list[ScenarioSummary]:
-    """The collaborative's scenarios, newest first, for a member."""
+    """The collaborative's scenarios, newest first, for a member; the plan of record marked."""
     with collaborative_transaction(
         token, collaborative_id, Permission.VIEW, hide_from_outsiders=True
     ) as (session, _):
@@ -358,7 +378,8 @@ def list_scenarios(token: str, collaborative_id: int) -> list[ScenarioSummary]:
             .where(Scenario.collaborative_id == collaborative_id)
             .order_by(Scenario.is_baseline.desc(), Scenario.updated_at.desc())
         ).all()
-        return [_summary(s, parents.get(s.parent_id, "")) for s in rows]
+        plan = plan_of_record_id(session, collaborative_id)
+        return [_summary(s, parents.get(s.parent_id, ""), plan) for s in rows]
 
 
 def scenario_summary(token: str, scenario_id: int) -> ScenarioSummary:
@@ -366,10 +387,11 @@ def scenario_summary(token: str, scenario_id: int) -> ScenarioSummary:
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
         scenario = use.scenario
         parent = use.session.get(Scenario, scenario.parent_id) if scenario.parent_id else None
-        return _summary(scenario, parent.name if parent else "")
+        plan = plan_of_record_id(use.session, scenario.collaborative_id)
+        return _summary(scenario, parent.name if parent else "", plan)
 
 
-def _summary(s: Scenario, parent_name: str) -> ScenarioSummary:
+def _summary(s: Scenario, parent_name: str, plan_of_record: int | None = None) -> ScenarioSummary:
     return ScenarioSummary(
         id=s.id,
         name=s.name,
@@ -383,6 +405,8 @@ def _summary(s: Scenario, parent_name: str) -> ScenarioSummary:
         submitted_by=s.submitted_by,
         decided_by=s.decided_by,
         decision_note=s.decision_note,
+        decided_at=s.decided_at,
+        is_plan_of_record=s.id == plan_of_record,
     )
 
 

@@ -798,6 +798,25 @@ CASES: list[Case] = [
         page=None,
         route=lambda w: ("/compare", {"ids": f"{w.draft},{w.submitted}"}),
     ),
+    Case(
+        CompareState,
+        "choose_at",
+        "viewer",
+        "shows",
+        lambda w: {"weeks": "26"},
+        lambda w: {CompareState: {"_ids": [w.draft, w.submitted]}},
+        refused=(),
+        page=None,
+    ),
+    Case(
+        CompareState,
+        "project_outcomes",
+        "viewer",
+        lambda w, text: "Projected outcomes" in text,
+        setup=lambda w: {CompareState: {"_ids": [w.draft, w.submitted]}},
+        refused=(),
+        page=None,
+    ),
     Case(AuditState, "load", "manager", "shows", viewer_secrets=_members_but_viewer, page=None),
     Case(
         AuditState,
@@ -829,6 +848,7 @@ CASES: list[Case] = [
         refused=(),
     ),
     Case(DashboardState, "run_projection", "viewer", "shows", setup=_picked, refused=()),
+    Case(DashboardState, "show_plan_of_record", "viewer", "shows", setup=_picked, refused=()),
     Case(
         DashboardState,
         "choose_unit",
@@ -957,6 +977,12 @@ CASES: list[Case] = [
         "viewer",
         refused=(),
         effect=lambda w, text: f'"_scenario_id": {w.draft}, "conflict"' in text,
+    ),
+    _scenario_case(
+        "refresh_impact",
+        "viewer",
+        refused=(),
+        effect=lambda w, text: "Effect by" in text,
     ),
     _scenario_case(
         "save_cell",

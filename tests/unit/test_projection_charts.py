@@ -143,7 +143,18 @@ def test_utilisation_heatmap_has_every_hub_and_week(
     assert {row["pool"] for row in rows} == {"Cannock Chase Hospital", "New Cross Hospital"}
     first = frame.iloc[0]
     assert rows[0]["theatre_utilisation"] == pytest.approx(first["theatre_utilisation"], abs=1e-4)
-    assert spec["encoding"]["color"]["scale"]["domain"] == [0, 0.85, 1.0, 1.2]
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale["domain"] == [0, 0.425, 0.85, 1.0, 1.2]
+    assert scale["range"][2] == "#005EB8"  # NHS blue at the target
+
+    def luminance(colour: str) -> float:
+        r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    # One ordered ramp: each step darker than the last, so darker always reads as fuller.
+    shades = [luminance(c) for c in scale["range"]]
+    assert shades == sorted(shades, reverse=True) and len(set(shades)) == len(shades)
     assert_interactive(spec, legend=False)
 
 

@@ -126,3 +126,28 @@ def figures_table(
         margin_top="16px",
         overflow_x="auto",
     )
+
+
+def select_field(label: str, html_id: str, options, value, on_change, **props) -> rx.Component:
+    """A labelled select: `options` are rx.el.option components or an rx.foreach of them."""
+    return rx.vstack(
+        field_label(label, html_id),
+        rx.el.select(
+            *(options if isinstance(options, list | tuple) else [options]),
+            id=html_id,
+            value=value,
+            on_change=on_change,
+            border=f"2px solid {theme.NHS_TEXT}",
+            padding="6px",
+            **props,
+        ),
+        spacing="1",
+    )
+
+
+def working(busy: rx.Var | bool, text: str) -> rx.Component:
+    """A spinner and a message, announced to screen readers, while `busy` is true."""
+    return rx.cond(
+        busy,
+        rx.hstack(rx.spinner(), rx.text(text), role="status", align="center"),
+    )

@@ -7,6 +7,8 @@ national targets.
 from __future__ import annotations
 
 import asyncio
+import json
+import urllib.parse
 
 import reflex as rx
 
@@ -26,7 +28,7 @@ from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.components.widgets import button, field_label, panel, select_field, working
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -44,8 +46,13 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _headline(projection: ScenarioProjection) -> list[dict[str, str]]:
-    total = projection.deterministic.frame("total")
+def _headline(projection: ScenarioProjection, provider: int | None = None) -> list[dict[str, str]]:
+    """The headline cards for the collaborative, or for one member trust (`provider`)."""
+    if provider is None:
+        total = projection.deterministic.frame("total")
+    else:
+        frame = projection.deterministic.frame("provider")
+        total = frame[frame["provider"] == provider].sort_values("week")
     now, end = total.iloc[0], total.iloc[-1]
     weeks = int(end["week"])
     at = rag_date(projection.start_date, weeks) if projection.start_date else None
@@ -105,21 +112,35 @@ class DashboardState(rx.State):
     has_utilisation: bool = False
     beds_chart: dict = {}
     unit: str = ""
+    unit_name: str = ""
     trusts: list[dict[str, str]] = []
     _request: int = 0
+    _unit_wanted: str = ""
 
     @rx.event
     async def load(self):
-        """Lists the scenarios and projects the chosen one."""
+        """Lists the scenarios and projects the chosen one, or the view a shared link names.
+
+        A link `/dashboard?scenario=…&trust=…&horizon=…` opens that view; each part is checked
+        like a choice made on the page (the scenario by the service, the trust against the
+        projection's members), and a refused part is left out with a message.
+        """
         session = await self.get_state(SessionState)
         if not session.signed_in:
             return None
         picker = await self.get_state(ScenarioPicker)
+        query = self.router.url.query_parameters
         try:
             await picker._list()
+            if query.get("scenario"):
+                await picker._choose(str(query["scenario"]))
         except ERRORS as error:
-            self._clear()
-            return refusal(error)
+            if not picker._scenario_id:
+                self._clear()
+            return [refusal(error), self._project()] if picker._scenario_id else refusal(error)
+        if query.get("horizon") in HORIZONS:
+            self.horizon_weeks = str(query["horizon"])
+        self._unit_wanted = str(query.get("trust", "") or "")
         return self._project()
 
     @rx.event
@@ -130,11 +151,24 @@ class DashboardState(rx.State):
             await picker._choose(scenario_id)
         except ERRORS as error:
             return refusal(error)
+        self._unit_wanted = ""
         return self._project()
+
+    @rx.event
+    async def show_plan_of_record(self):
+        """Projects the collaborative's plan of record."""
+        picker = await self.get_state(ScenarioPicker)
+        if not picker.plan_of_record:
+            return rx.toast.info("No scenario has been approved as the plan yet.")
+        return await self.choose_scenario(picker.plan_of_record)
 
     @rx.event
     def choose_horizon(self, weeks: str):
         """Changes the horizon (weeks) and projects again."""
+        if weeks not in HORIZONS:
+            return refusal(
+                InvalidInputError(f"Horizon: choose one of {', '.join(HORIZONS)} weeks.")
+            )
         self.horizon_weeks = weeks
         return self._project()
 
@@ -156,14 +190,19 @@ class DashboardState(rx.State):
             picker = await self.get_state(ScenarioPicker)
             session = await self.get_state(SessionState)
             token, scenario_id, request = session.token, picker._scenario_id, self._request
-            raw_horizon = self.horizon_weeks
+            raw_horizon, unit = self.horizon_weeks, self._unit_wanted
             if not scenario_id:
                 return
             self.busy = True
+        refused = None
         try:
             horizon = _horizon(raw_horizon)
             projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
-            specs = await asyncio.to_thread(dashboard_chart_specs, projection)
+            try:
+                specs = await asyncio.to_thread(trust_charts, token, scenario_id, horizon, unit)
+            except InvalidInputError as error:  # a trust not of this collaborative: show all
+                refused, unit = error, ""
+                specs = await asyncio.to_thread(dashboard_chart_specs, projection)
         except ERRORS as error:
             async with self:
                 if request == self._request:
@@ -174,8 +213,9 @@ class DashboardState(rx.State):
             if request != self._request:  # a newer selection is being projected
                 return
             self.busy = False
+            provider = int(unit) if unit else None
             self.projected_name = projection.scenario_name
-            self.headline = _headline(projection)
+            self.headline = _headline(projection, provider)
             self.capacity_target, self.capacity_by = default_capacity_question(projection)
             self.rag_note = _rag_note(projection)
             self.has_plan = projection.baseline is not None
@@ -183,8 +223,13 @@ class DashboardState(rx.State):
                 {"id": str(k), "name": v}
                 for k, v in sorted(projection.names.items(), key=lambda kv: kv[1])
             ]
-            self.unit = ""
+            self.unit, self._unit_wanted = unit, unit
+            self.unit_name = projection.names.get(provider, "") if provider else ""
             self._show(specs)
+            link = _share_link(scenario_id, unit, horizon)
+        yield rx.call_script(f"window.history.replaceState(null, '', {json.dumps(link)})")
+        if refused is not None:
+            yield refusal(refused)
 
     def _show(self, specs: dict[str, dict]) -> None:
         for name, spec in specs.items():
@@ -192,23 +237,14 @@ class DashboardState(rx.State):
         self.has_utilisation = bool(specs.get("utilisation_chart"))
 
     @rx.event
-    async def choose_unit(self, unit: str):
-        """Shows the charts of the collaborative ('') or of one member trust."""
-        session = await self.get_state(SessionState)
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            specs = await asyncio.to_thread(
-                trust_charts,
-                session.token,
-                picker._scenario_id,
-                _horizon(self.horizon_weeks),
-                unit,
-            )
-        except ERRORS as error:
-            return refusal(error)
-        self.unit = unit
-        self._show(specs)
-        return None
+    def choose_unit(self, unit: str):
+        """Shows the figures and charts of the collaborative ('') or of one member trust.
+
+        The trust is checked against the projection's members by the service before anything
+        is shown; the latest choice wins, as with the scenario and horizon.
+        """
+        self._unit_wanted = str(unit)[:20]
+        return self._project()
 
     @rx.event
     async def ask_capacity(self, form: dict):
@@ -288,6 +324,15 @@ def _rag_note(projection: ScenarioProjection) -> str:
         "Rated on the projection of all pathways of the member trusts, each target at its "
         "date (" + "; ".join(parts) + "). Targets due before the data are not projected."
     )
+
+
+HORIZONS = ("52", "104")
+
+
+def _share_link(scenario_id: int, unit: str, horizon: int) -> str:
+    """The dashboard's address for this view, to bookmark or send to a colleague."""
+    query = {"scenario": scenario_id, "horizon": horizon} | ({"trust": unit} if unit else {})
+    return "/dashboard?" + urllib.parse.urlencode(query)
 
 
 def _horizon(raw: str) -> int:
@@ -426,6 +471,47 @@ def _capacity_question() -> rx.Component:
     )
 
 
+def _plan_of_record_note() -> rx.Component:
+    """Says whether the scenario shown is the collaborative's plan of record."""
+    return rx.cond(
+        ScenarioPicker.plan_of_record == "",
+        rx.callout(
+            "No plan approved yet: approving a scenario on the Scenarios page makes it the "
+            "collaborative's plan of record, and the Dashboard then opens on it.",
+            icon="info",
+            id="plan-of-record",
+        ),
+        rx.cond(
+            ScenarioPicker.chosen == ScenarioPicker.plan_of_record,
+            rx.callout(
+                "This is the collaborative's plan of record (the scenario last approved).",
+                icon="badge-check",
+                color_scheme="green",
+                id="plan-of-record",
+            ),
+            rx.callout(
+                rx.hstack(
+                    rx.text(
+                        "This is not the plan of record. The collaborative's plan is '",
+                        ScenarioPicker.plan_of_record_name,
+                        "'.",
+                    ),
+                    button(
+                        "Show the plan",
+                        kind="secondary",
+                        on_click=DashboardState.show_plan_of_record,
+                    ),
+                    align="center",
+                    wrap="wrap",
+                    spacing="3",
+                ),
+                icon="info",
+                id="plan-of-record",
+            ),
+        ),
+    )
+
+
 @protected_page("/dashboard", "Dashboard", on_load=[DashboardState.load])
 def dashboard_page() -> rx.Component:
     """The executive dashboard."""
@@ -438,63 +524,52 @@ def dashboard_page() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.vstack(
-                field_label("Scenario", "dash-scenario"),
-                rx.el.select(
-                    rx.foreach(
-                        ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
-                    ),
-                    id="dash-scenario",
-                    value=ScenarioPicker.chosen,
-                    on_change=DashboardState.choose_scenario,
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
+            select_field(
+                "Scenario",
+                "dash-scenario",
+                rx.foreach(
+                    ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
                 ),
-                spacing="1",
+                ScenarioPicker.chosen,
+                DashboardState.choose_scenario,
             ),
-            rx.vstack(
-                field_label("Horizon", "dash-horizon"),
-                rx.el.select(
-                    rx.el.option("52 weeks", value="52"),
-                    rx.el.option("104 weeks", value="104"),
-                    id="dash-horizon",
-                    value=DashboardState.horizon_weeks,
-                    on_change=DashboardState.choose_horizon,
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
-                ),
-                spacing="1",
+            select_field(
+                "Horizon",
+                "dash-horizon",
+                [rx.el.option(f"{w} weeks", value=w) for w in HORIZONS],
+                DashboardState.horizon_weeks,
+                DashboardState.choose_horizon,
             ),
-            rx.vstack(
-                field_label("Show", "dash-unit"),
-                rx.el.select(
+            select_field(
+                "Show",
+                "dash-unit",
+                [
                     rx.el.option("The whole collaborative", value=""),
                     rx.foreach(
                         DashboardState.trusts, lambda t: rx.el.option(t["name"], value=t["id"])
                     ),
-                    id="dash-unit",
-                    value=DashboardState.unit,
-                    on_change=DashboardState.choose_unit,
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
-                ),
-                spacing="1",
+                ],
+                DashboardState.unit,
+                DashboardState.choose_unit,
             ),
-            rx.cond(
-                DashboardState.busy,
-                rx.hstack(rx.spinner(), rx.text("Projecting…"), role="status", align="center"),
-            ),
+            working(DashboardState.busy, "Projecting…"),
             align="end",
             spacing="4",
             margin_y="12px",
         ),
+        _plan_of_record_note(),
         rx.cond(
             DashboardState.headline.length() > 0,
             rx.fragment(
                 rx.text(
                     "Projection of ",
                     rx.text.strong(DashboardState.projected_name),
-                    ": member trusts, treating longest waiters first at today's activity; "
+                    rx.cond(
+                        DashboardState.unit_name != "",
+                        rx.fragment(" for ", rx.text.strong(DashboardState.unit_name)),
+                        ": member trusts",
+                    ),
+                    ", treating longest waiters first at the scenario's activity; "
                     "bands from 200 seeded simulations of demand and capacity.",
                     color=theme.NHS_SECONDARY_TEXT,
                 ),

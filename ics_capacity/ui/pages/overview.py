@@ -73,6 +73,8 @@ class OverviewState(rx.State):
     trust_rows: list[dict[str, str]] = []
     total_row: dict[str, str] = {}
     site_rows: list[dict[str, str]] = []
+    plan_note: str = ""
+    is_plan: bool = False
     loaded: bool = False
 
     @rx.event
@@ -101,6 +103,19 @@ class OverviewState(rx.State):
         self.selected_code = overview.collaborative.code
         self.collaborative_name = overview.collaborative.name
         self.scenario_name = overview.scenario_name
+        self.is_plan = overview.plan_of_record
+        if overview.plan_of_record:
+            approved = fmt.when(overview.approved_at) if overview.approved_at else "unknown date"
+            self.plan_note = (
+                f"Plan of record: '{overview.scenario_name}', approved by "
+                f"{overview.approved_by or 'an executive'} on {approved}. Its sites and hubs are "
+                "shown below; the Dashboard projects it week by week."
+            )
+        else:
+            self.plan_note = (
+                "No plan approved yet: these are the published figures of the baseline. "
+                "Approving a scenario on the Scenarios page makes it the plan of record."
+            )
         period = f"{overview.data_period:%B %Y}" if overview.data_period else "unknown month"
         self.period_note = (
             f"Waiting lists: RTT, {period}. Beds: KH03, {overview.beds_period or 'not loaded'}. "
@@ -257,6 +272,14 @@ def overview_page() -> rx.Component:
                     OverviewState.period_note,
                     color=theme.NHS_SECONDARY_TEXT,
                     margin_top="8px",
+                ),
+                rx.callout(
+                    OverviewState.plan_note,
+                    rx.link("Open the Dashboard", href="/dashboard", margin_left="8px"),
+                    icon=rx.cond(OverviewState.is_plan, "badge-check", "info"),
+                    color_scheme=rx.cond(OverviewState.is_plan, "green", "blue"),
+                    margin_top="16px",
+                    id="plan-of-record",
                 ),
                 rx.grid(
                     rx.foreach(OverviewState.headline, _headline_card),

@@ -6,13 +6,17 @@ through the scenario's shared room to everyone viewing it.
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
+from ics_capacity.domain.measures import measure
 from ics_capacity.services.capacity import (
     EDITABLE_FIELDS,
     FieldValueError,
     update_site_capacity,
 )
+from ics_capacity.services.dashboard import ImpactRow, scenario_impact
 from ics_capacity.services.editing import (
     CASE_MIX_FIELDS,
     WORKFORCE_FIELDS,
@@ -33,8 +37,10 @@ from ics_capacity.services.scenarios import (
     submit_scenario,
 )
 from ics_capacity.ui import theme
+from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, status_badge
+from ics_capacity.ui.components.measures import term
+from ics_capacity.ui.components.widgets import button, field_label, status_badge, working
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -60,6 +66,44 @@ class ScenarioPageState(rx.State):
     field_error: str = ""
     field_error_key: str = ""
     decision_note: str = ""
+    impact_rows: list[dict[str, str]] = []
+    impact_caption: str = ""
+    impact_note: str = ""
+    impact_busy: bool = False
+    _impact_request: int = 0
+
+    @rx.event(background=True)
+    async def refresh_impact(self):
+        """Projects the scenario to the next year end (in a thread) against its comparison."""
+        async with self:
+            session = await self.get_state(SessionState)
+            token, scenario_id = session.token, self._scenario_id
+            self._impact_request += 1
+            request = self._impact_request
+            if not scenario_id:
+                return
+            self.impact_busy = True
+        try:
+            impact = await asyncio.to_thread(scenario_impact, token, scenario_id)
+        except ERRORS as error:
+            async with self:
+                if request == self._impact_request:
+                    self.impact_busy, self.impact_rows = False, []
+                    self.impact_note = f"The projection could not be made: {error}"
+            return
+        async with self:
+            if request != self._impact_request:  # a newer edit is being projected
+                return
+            self.impact_busy = False
+            self.impact_rows = [_impact_row(r) for r in impact.rows]
+            self.impact_caption = (
+                f"Effect by {impact.at_date:%d %B %Y} (week {impact.at_week}, the next year end)"
+            )
+            self.impact_note = (
+                (impact.comparison or "The baseline itself: nothing to compare with")
+                + ". Deterministic projection of the member trusts' incomplete pathways, "
+                "treating longest waiters first; the Dashboard shows the weeks and the bands."
+            )
 
     @rx.event
     async def open(self):
@@ -75,7 +119,7 @@ class ScenarioPageState(rx.State):
             self._scenario_id = 0
             return refusal(error)
         self._scenario_id = scenario_id
-        return None
+        return ScenarioPageState.refresh_impact
 
     async def _token(self) -> str:
         return (await self.get_state(SessionState)).token
@@ -108,7 +152,7 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         label = EDITABLE_FIELDS[field].label
         await self._push(token, f"{row.updated_by} changed {label.lower()} at {row.name}")
-        return None
+        return ScenarioPageState.refresh_impact
 
     async def _run(self, action, success: str, *args, **kwargs):  # noqa: ANN001
         token = await self._token()
@@ -123,7 +167,7 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name}: {success.lower()}")
-        return rx.toast.success(success)
+        return [rx.toast.success(success), ScenarioPageState.refresh_impact]
 
     @rx.event
     async def submit_for_approval(self):
@@ -155,7 +199,7 @@ class ScenarioPageState(rx.State):
         session = await self.get_state(SessionState)
         label = (CASE_MIX_FIELDS | WORKFORCE_FIELDS)[field].label.lower()
         await self._push(token, f"{session.user_name} changed {label}")
-        return None
+        return ScenarioPageState.refresh_impact
 
     @rx.event
     async def undo(self):
@@ -171,7 +215,7 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name}: {summary}")
-        return rx.toast.success(summary)
+        return [rx.toast.success(summary), ScenarioPageState.refresh_impact]
 
     @rx.event
     async def add_site(self, form: dict):
@@ -197,7 +241,10 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name} added {form.get('name', 'a site')}")
-        return rx.toast.success(f"Added {form.get('name', 'the site')}")
+        return [
+            rx.toast.success(f"Added {form.get('name', 'the site')}"),
+            ScenarioPageState.refresh_impact,
+        ]
 
     @rx.event
     async def remove_site(self, site_id: str, version: str):
@@ -213,7 +260,7 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name} deleted a site")
-        return rx.toast.success("Site deleted")
+        return [rx.toast.success("Site deleted"), ScenarioPageState.refresh_impact]
 
     @rx.event
     def set_decision_note(self, note: str):
@@ -271,6 +318,88 @@ class ScenarioPageState(rx.State):
         except ERRORS as error:
             return refusal(error)
         return rx.redirect(f"/scenarios/{new_id}")
+
+
+def _impact_row(row: ImpactRow) -> dict[str, str]:
+    m = measure(row.measure)
+    share = row.measure == "projected_within_18_weeks"
+    show = fmt.percent if share else fmt.count
+    change = ""
+    if row.comparison is not None:
+        delta = row.scenario - row.comparison
+        better = delta > 0 if share else delta < 0
+        if abs(delta) < (0.0005 if share else 0.5):
+            change = "no change"
+        else:
+            amount = f"{abs(delta) * 100:.1f} points" if share else f"{abs(delta):,.0f}"
+            change = f"{amount} {'better' if better else 'worse'}"
+    return {
+        "label": m.label,
+        "definition": m.tooltip,
+        "scenario": show(row.scenario),
+        "comparison": show(row.comparison),
+        "change": change,
+    }
+
+
+def _impact_panel() -> rx.Component:
+    """The effect of the scenario's capacity at the next year end, refreshed after each edit."""
+    cell = {"padding": "6px 8px", "text_align": "right"}
+    return rx.box(
+        rx.hstack(
+            rx.heading("Impact", as_="h2", size="5"),
+            working(ScenarioPageState.impact_busy, "Projecting…"),
+            align="center",
+            spacing="4",
+        ),
+        rx.cond(
+            ScenarioPageState.impact_rows.length() > 0,
+            rx.el.table(
+                rx.el.caption(
+                    ScenarioPageState.impact_caption, text_align="left", font_weight="600"
+                ),
+                rx.el.thead(
+                    rx.el.tr(
+                        rx.el.th("Measure", scope="col", text_align="left", padding="6px 8px"),
+                        rx.el.th("This scenario", scope="col", **cell),
+                        rx.el.th("Compared with", scope="col", **cell),
+                        rx.el.th("Change", scope="col", **cell),
+                        border_bottom=f"2px solid {theme.NHS_TEXT}",
+                    )
+                ),
+                rx.el.tbody(
+                    rx.foreach(
+                        ScenarioPageState.impact_rows,
+                        lambda r: rx.el.tr(
+                            rx.el.th(
+                                term(r["label"], r["definition"]),
+                                scope="row",
+                                text_align="left",
+                                padding="6px 8px",
+                            ),
+                            rx.el.td(r["scenario"], **cell),
+                            rx.el.td(r["comparison"], **cell),
+                            rx.el.td(r["change"], **cell, font_weight="600"),
+                            border_bottom=f"1px solid {theme.NHS_BORDER}",
+                        ),
+                    )
+                ),
+                width="100%",
+                border_collapse="collapse",
+                class_name="figures",
+                id="scenario-impact",
+            ),
+        ),
+        rx.text(
+            ScenarioPageState.impact_note,
+            size="2",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_top="8px",
+        ),
+        background_color=theme.NHS_WHITE,
+        padding="20px",
+        margin_top="16px",
+    )
 
 
 def _can(permission: str) -> rx.Var:
@@ -825,6 +954,7 @@ def scenario_page() -> rx.Component:
                     ),
                 ),
                 _capacity_table(),
+                _impact_panel(),
                 _add_site_form(),
                 _case_mix_table(),
                 _workforce_table(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 
@@ -11,14 +12,22 @@ import reflex as rx
 from ics_capacity.charts.scenarios import capacity_by_site
 from ics_capacity.domain.measures import label, measure
 from ics_capacity.services.capacity import compare_scenarios
-from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.comparison import AT_WEEKS, ScenarioOutcome, compare_outcomes
+from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.scenarios import create_scenario, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import button, field_label, panel, status_badge
+from ics_capacity.ui.components.widgets import (
+    button,
+    field_label,
+    panel,
+    select_field,
+    status_badge,
+    working,
+)
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -26,8 +35,7 @@ ERRORS = (ServiceError, ValueError)
 
 
 def _when(moment: dt.datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return f"{moment:%d %b %Y %H:%M}"
+    return fmt.when(moment)
 
 
 class ScenariosState(rx.State):
@@ -225,6 +233,13 @@ class CompareState(rx.State):
     theatre_chart: dict = {}
     beds_chart: dict = {}
     error: str = ""
+    at_weeks: str = "52"
+    outcome_rows: list[list[str]] = []
+    outcome_caption: str = ""
+    verdict: str = ""
+    outcomes_busy: bool = False
+    _ids: list[int] = []
+    _request: int = 0
 
     @rx.var
     def kpi_headings(self) -> list[str]:
@@ -242,7 +257,7 @@ class CompareState(rx.State):
         session = await self.get_state(SessionState)
         if not session.signed_in:
             return None
-        self.error = ""
+        self.error, self._ids, self.outcome_rows, self.verdict = "", [], [], ""
         try:
             ids = [int(x) for x in self.router.url.query_parameters.get("ids", "").split(",") if x]
             comparison = compare_scenarios(session.token, ids)
@@ -252,6 +267,7 @@ class CompareState(rx.State):
         except ERRORS as error:
             self.error = str(error)
             return refusal(error)
+        self._ids = [k.scenario_id for k in comparison.kpis]
         kpis = comparison.kpis
         self.names = [k.name for k in kpis]
 
@@ -281,7 +297,94 @@ class CompareState(rx.State):
         self.beds_chart = capacity_by_site(
             frame, value="elective_overnight_beds", title=label("elective_overnight_beds")
         ).to_dict()
-        return None
+        return CompareState.project_outcomes
+
+    @rx.event
+    def choose_at(self, weeks: str):
+        """Reads the projections at another week after the data."""
+        if weeks not in {str(w) for w in AT_WEEKS}:
+            return refusal(InvalidInputError("Compare at: choose a week from the list."))
+        self.at_weeks = weeks
+        return CompareState.project_outcomes
+
+    @rx.event(background=True)
+    async def project_outcomes(self):
+        """Projects each scenario (off the event loop) and compares their outcomes."""
+        async with self:
+            session = await self.get_state(SessionState)
+            token, ids, at_week = session.token, list(self._ids), int(self.at_weeks)
+            self._request += 1
+            request = self._request
+            if len(ids) < 2:
+                return
+            self.outcomes_busy = True
+        try:
+            result = await asyncio.to_thread(compare_outcomes, token, ids, at_week)
+        except ERRORS as error:
+            async with self:
+                if request == self._request:
+                    self.outcomes_busy, self.outcome_rows, self.verdict = False, [], ""
+            yield refusal(error)
+            return
+        async with self:
+            if request != self._request:  # a newer choice is being projected
+                return
+            self.outcomes_busy = False
+            self.outcome_rows, self.outcome_caption = _outcome_rows(result.outcomes)
+            self.verdict = result.verdict
+
+
+def _weeks(week: int | None, horizon: int) -> str:
+    return f"week {week}" if week is not None else f"not within {horizon} weeks"
+
+
+def _outcome_rows(outcomes: list[ScenarioOutcome]) -> tuple[list[list[str]], str]:
+    """Rows of the outcomes table (label, definition, one value per scenario) and its caption."""
+
+    def row(key: str, values: list[str]) -> list[str]:
+        m = measure(key)
+        return [m.label, m.tooltip, *values]
+
+    def money(pence: int | None) -> str:
+        return fmt.NOT_AVAILABLE if pence is None else f"£{pence / 100:,.0f}"
+
+    first = outcomes[0]
+    when = f" ({first.at_date:%d %B %Y})" if first.at_date else ""
+    caption = f"Projected outcomes {first.at_week} weeks after the data{when}"
+    rows = [
+        row("projected_waiting_list", [fmt.count(o.waiting_list) for o in outcomes]),
+        row("projected_within_18_weeks", [fmt.percent(o.within_18_weeks) for o in outcomes]),
+        row("projected_over_52_weeks", [fmt.count(o.over_52_weeks) for o in outcomes]),
+        row("projected_over_65_weeks", [fmt.count(o.over_65_weeks) for o in outcomes]),
+        [
+            "52-week waits cleared",
+            "The first projected week with no patient waiting over 52 weeks.",
+            *[_weeks(o.over_52_cleared_week, o.horizon_weeks) for o in outcomes],
+        ],
+        [
+            "65-week waits cleared",
+            "The first projected week with no patient waiting over 65 weeks.",
+            *[_weeks(o.over_65_cleared_week, o.horizon_weeks) for o in outcomes],
+        ],
+        [
+            "Rota cost",
+            "The newest rota built for the scenario: substantive and bank shifts, and its gaps "
+            "priced at the agency cap. '–' when no rota has been built.",
+            *[money(o.rota_cost_pence) for o in outcomes],
+        ],
+        [
+            "Staffing gaps (places short)",
+            "Places the newest rota leaves unfilled. '–' when no rota has been built.",
+            *[fmt.count(o.places_short) for o in outcomes],
+        ],
+        [
+            "Patients moved by the plan",
+            "Patients the saved rebalancing plan treats away from their own trust. '–' when no "
+            "plan is saved (a baseline never carries one).",
+            *[fmt.count(o.patients_moved) for o in outcomes],
+        ],
+    ]
+    return rows, caption
 
 
 def _grid_table(caption: str, headings, rows) -> rx.Component:  # noqa: ANN001
@@ -321,7 +424,7 @@ def _grid_table(caption: str, headings, rows) -> rx.Component:  # noqa: ANN001
     )
 
 
-def _kpi_table(headings, rows) -> rx.Component:  # noqa: ANN001
+def _kpi_table(headings, rows, caption="Key figures") -> rx.Component:  # noqa: ANN001
     """Key figures: each row's label (with its definition on hover and focus), then values."""
 
     def body(row) -> rx.Component:  # noqa: ANN001
@@ -340,7 +443,7 @@ def _kpi_table(headings, rows) -> rx.Component:  # noqa: ANN001
     return panel(
         rx.el.table(
             rx.el.caption(
-                "Key figures",
+                caption,
                 text_align="left",
                 font_size="20px",
                 font_weight="600",
@@ -365,6 +468,35 @@ def _kpi_table(headings, rows) -> rx.Component:  # noqa: ANN001
     )
 
 
+def _outcomes_panel() -> rx.Component:
+    """The verdict, the week to compare at, and the projected outcomes."""
+    return rx.box(
+        rx.hstack(
+            select_field(
+                "Compare at",
+                "compare-at",
+                [rx.el.option(f"{w} weeks after the data", value=str(w)) for w in AT_WEEKS],
+                CompareState.at_weeks,
+                CompareState.choose_at,
+            ),
+            working(CompareState.outcomes_busy, "Projecting each scenario…"),
+            align="end",
+            spacing="4",
+            margin_top="16px",
+        ),
+        rx.cond(
+            CompareState.verdict != "",
+            rx.callout(CompareState.verdict, icon="scale", margin_top="16px", id="compare-verdict"),
+        ),
+        rx.cond(
+            CompareState.outcome_rows.length() > 0,
+            _kpi_table(
+                CompareState.kpi_headings, CompareState.outcome_rows, CompareState.outcome_caption
+            ),
+        ),
+    )
+
+
 @protected_page("/compare", "Compare scenarios", on_load=[CompareState.load])
 def compare_page() -> rx.Component:
     """The comparison page."""
@@ -375,7 +507,8 @@ def compare_page() -> rx.Component:
             CompareState.error != "",
             rx.text(CompareState.error, role="alert", color=theme.NHS_RED),
             rx.fragment(
-                _kpi_table(CompareState.kpi_headings, CompareState.kpi_rows),
+                _outcomes_panel(),
+                _kpi_table(CompareState.kpi_headings, CompareState.kpi_rows, "Inputs and today"),
                 rx.grid(
                     panel(
                         vega_chart(

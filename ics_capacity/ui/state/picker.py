@@ -20,6 +20,8 @@ class ScenarioPicker(rx.State):
 
     options: list[dict[str, str]] = []
     chosen: str = ""
+    plan_of_record: str = ""
+    plan_of_record_name: str = ""
     _scenario_id: int = 0
 
     async def _list(self, *, prefer_editable: bool = False) -> int:
@@ -35,6 +37,9 @@ class ScenarioPicker(rx.State):
             self._clear()
             raise
         self.options, chosen = scenario_options(rows, self.chosen, prefer_editable=prefer_editable)
+        plan = next((r for r in rows if r.is_plan_of_record), None)
+        self.plan_of_record = str(plan.id) if plan else ""
+        self.plan_of_record_name = plan.name if plan else ""
         self.chosen, self._scenario_id = chosen, int(chosen) if chosen else 0
         return self._scenario_id
 
@@ -57,3 +62,4 @@ class ScenarioPicker(rx.State):
 
     def _clear(self) -> None:
         self.options, self.chosen, self._scenario_id = [], "", 0
+        self.plan_of_record, self.plan_of_record_name = "", ""

@@ -56,10 +56,7 @@ def capacity_view(row: SiteCapacityRow) -> dict[str, str]:
 
 
 def _when(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return f"{moment:%d %b %Y %H:%M} UTC"
+    return fmt.when(moment)
 
 
 class ScenarioRoom(rx.SharedState):

@@ -194,14 +194,22 @@ def scenario_options(
     Args:
         rows: `ScenarioSummary` items, as `list_scenarios` returns them.
         current: The id already chosen, kept if it is still listed.
-        prefer_editable: Choose a draft (or rejected) scenario first when `current` is not listed.
+        prefer_editable: Choose a draft (or rejected) scenario first when `current` is not listed;
+            otherwise the plan of record comes first, then the baseline.
 
     Returns:
         The options as {"id", "name"} and the chosen id ('' when there is none).
     """
     rows = [s for s in rows if s.status != "archived"]
-    options = [{"id": str(s.id), "name": f"{s.name} ({s.status})"} for s in rows]
+    options = [
+        {
+            "id": str(s.id),
+            "name": f"{s.name} ({'plan of record' if s.is_plan_of_record else s.status})",
+        }
+        for s in rows
+    ]
     if any(o["id"] == current for o in options) or not rows:
         return options, current if rows else ""
     editable = [s for s in rows if s.status in ("draft", "rejected")] if prefer_editable else []
-    return options, str((editable or rows)[0].id)
+    plan = [s for s in rows if s.is_plan_of_record]
+    return options, str((editable or plan or rows)[0].id)
