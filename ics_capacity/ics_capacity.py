@@ -38,6 +38,8 @@ if is_production():
 
 app = rx.App(
     stylesheets=["/styles.css"],
+    # Names vega-embed's chart menus for screen readers (assets/a11y.js).
+    head_components=[rx.script(src="/a11y.js", defer=True)],
     style=theme.BASE_STYLE,
     html_lang="en-GB",
     api_transformer=security_headers,

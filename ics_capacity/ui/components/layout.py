@@ -212,6 +212,7 @@ def page_shell(*children: rx.Component, signed_in: bool = True, **props) -> rx.C
                 margin_x="auto",
                 padding=rx.breakpoints(initial="16px", sm="24px"),
                 overflow_x="auto",
+                tab_index=0,  # a scrolling region keyboard users can reach
             ),
             id="main",
         ),

@@ -263,6 +263,7 @@ def _sessions_panel() -> rx.Component:
             margin_top="12px",
         ),
         overflow_x="auto",
+        tab_index=0,  # a scrolling region keyboard users can reach
         margin_top="16px",
     )
 

@@ -181,5 +181,6 @@ def audit_page() -> rx.Component:
             ),
             margin_top="16px",
             overflow_x="auto",
+            tab_index=0,  # a scrolling region keyboard users can reach
         ),
     )

@@ -28,7 +28,14 @@ from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import button, field_label, panel, select_field, working
+from ics_capacity.ui.components.widgets import (
+    button,
+    field_label,
+    notice,
+    panel,
+    select_field,
+    working,
+)
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -475,21 +482,19 @@ def _plan_of_record_note() -> rx.Component:
     """Says whether the scenario shown is the collaborative's plan of record."""
     return rx.cond(
         ScenarioPicker.plan_of_record == "",
-        rx.callout(
+        notice(
             "No plan approved yet: approving a scenario on the Scenarios page makes it the "
             "collaborative's plan of record, and the Dashboard then opens on it.",
-            icon="info",
             id="plan-of-record",
         ),
         rx.cond(
             ScenarioPicker.chosen == ScenarioPicker.plan_of_record,
-            rx.callout(
+            notice(
                 "This is the collaborative's plan of record (the scenario last approved).",
-                icon="badge-check",
-                color_scheme="green",
+                tone="success",
                 id="plan-of-record",
             ),
-            rx.callout(
+            notice(
                 rx.hstack(
                     rx.text(
                         "This is not the plan of record. The collaborative's plan is '",
@@ -505,7 +510,6 @@ def _plan_of_record_note() -> rx.Component:
                     wrap="wrap",
                     spacing="3",
                 ),
-                icon="info",
                 id="plan-of-record",
             ),
         ),

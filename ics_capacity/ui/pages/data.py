@@ -303,18 +303,23 @@ def _import_panel() -> rx.Component:
             wrap="wrap",
             align="end",
         ),
-        rx.upload(
-            rx.vstack(
-                rx.text("Drag a file here, or choose one", font_weight="600"),
-                rx.text(rx.selected_files(UPLOAD_ID).join(", "), color=theme.NHS_SECONDARY_TEXT),
-                align="center",
-            ),
-            id=UPLOAD_ID,
-            multiple=False,
-            border=f"2px dashed {theme.NHS_BLUE}",
-            padding="24px",
-            margin_top="16px",
-            aria_label="File to import",
+        field_label("File to import", FILE_INPUT_ID),
+        _labelled_upload(
+            rx.upload(
+                rx.vstack(
+                    rx.text("Drag a file here, or choose one", font_weight="600"),
+                    rx.text(
+                        rx.selected_files(UPLOAD_ID).join(", "), color=theme.NHS_SECONDARY_TEXT
+                    ),
+                    align="center",
+                ),
+                id=UPLOAD_ID,
+                multiple=False,
+                border=f"2px dashed {theme.NHS_BLUE}",
+                padding="24px",
+                margin_top="4px",
+                aria_label="File to import: drop zone",
+            )
         ),
         rx.hstack(
             button(
@@ -457,6 +462,22 @@ def _export_panel() -> rx.Component:
         ),
         margin_top="16px",
     )
+
+
+FILE_INPUT_ID = "data-file-input"
+
+
+def _labelled_upload(upload: rx.Component) -> rx.Component:
+    """Gives the drop zone's own file input an id, so the visible label names it (WCAG 1.3.1).
+
+    Reflex's `rx.upload` draws `<input type="file">` with no props of its own; it is the first
+    child of the zone.
+    """
+    zone = upload.children[0]
+    file_input = zone.children[0]
+    assert getattr(file_input, "type", None) is not None, "rx.upload's file input moved"
+    file_input.id = FILE_INPUT_ID
+    return upload
 
 
 @protected_page("/data", "Data", on_load=[DataState.load])

@@ -13,6 +13,7 @@ from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import heading, term
+from ics_capacity.ui.components.widgets import notice
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -243,6 +244,7 @@ def _figures_table(
         background_color=theme.NHS_WHITE,
         padding="20px",
         overflow_x="auto",
+        tab_index=0,  # a scrolling region keyboard users can reach
         margin_top="24px",
     )
 
@@ -273,12 +275,11 @@ def overview_page() -> rx.Component:
                     color=theme.NHS_SECONDARY_TEXT,
                     margin_top="8px",
                 ),
-                rx.callout(
+                notice(
                     OverviewState.plan_note,
-                    rx.link("Open the Dashboard", href="/dashboard", margin_left="8px"),
-                    icon=rx.cond(OverviewState.is_plan, "badge-check", "info"),
-                    color_scheme=rx.cond(OverviewState.is_plan, "green", "blue"),
-                    margin_top="16px",
+                    " ",
+                    rx.link("Open the Dashboard", href="/dashboard"),
+                    tone=rx.cond(OverviewState.is_plan, "success", "info"),
                     id="plan-of-record",
                 ),
                 rx.grid(

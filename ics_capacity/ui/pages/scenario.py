@@ -511,6 +511,7 @@ def _simple_table(caption: str, headings: list[tuple[str, bool]], rows, row_fn) 
         background_color=theme.NHS_WHITE,
         padding="20px",
         overflow_x="auto",
+        tab_index=0,  # a scrolling region keyboard users can reach
         margin_top="16px",
     )
 
@@ -707,6 +708,7 @@ def _capacity_table() -> rx.Component:
         background_color=theme.NHS_WHITE,
         padding="20px",
         overflow_x="auto",
+        tab_index=0,  # a scrolling region keyboard users can reach
         margin_top="16px",
     )
 

@@ -23,6 +23,7 @@ from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import (
     button,
     field_label,
+    notice,
     panel,
     select_field,
     status_badge,
@@ -177,6 +178,7 @@ def scenarios_page() -> rx.Component:
                 margin_top="16px",
             ),
             overflow_x="auto",
+            tab_index=0,  # a scrolling region keyboard users can reach
         ),
         rx.cond(
             SessionState.permissions.contains("manage_scenarios"),
@@ -421,6 +423,7 @@ def _grid_table(caption: str, headings, rows) -> rx.Component:  # noqa: ANN001
         ),
         margin_top="16px",
         overflow_x="auto",
+        tab_index=0,  # a scrolling region keyboard users can reach
     )
 
 
@@ -465,6 +468,7 @@ def _kpi_table(headings, rows, caption="Key figures") -> rx.Component:  # noqa: 
         ),
         margin_top="16px",
         overflow_x="auto",
+        tab_index=0,  # a scrolling region keyboard users can reach
     )
 
 
@@ -486,7 +490,7 @@ def _outcomes_panel() -> rx.Component:
         ),
         rx.cond(
             CompareState.verdict != "",
-            rx.callout(CompareState.verdict, icon="scale", margin_top="16px", id="compare-verdict"),
+            notice(rx.text.strong(CompareState.verdict), id="compare-verdict", role="status"),
         ),
         rx.cond(
             CompareState.outcome_rows.length() > 0,

@@ -227,6 +227,7 @@ def users_page() -> rx.Component:
                 border_collapse="collapse",
             ),
             overflow_x="auto",
+            tab_index=0,  # a scrolling region keyboard users can reach
         ),
         rx.grid(
             panel(
