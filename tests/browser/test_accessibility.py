@@ -73,10 +73,10 @@ def _settle(page: Page) -> None:
 
 
 @pytest.mark.parametrize("route", [p.route for p in PAGES], ids=lambda r: r.strip("/") or "home")
-def test_every_page_has_no_wcag_violations(pages, route: str) -> None:
+def test_every_page_has_no_wcag_violations(pages, accounts, route: str) -> None:  # noqa: ANN001
     import os
 
-    addresses = _addresses(os.environ["REFLEX_DB_URL"])
+    addresses = _addresses(os.environ["REFLEX_DB_URL"], accounts)
     public = next(p.public for p in PAGES if p.route == route)
     assert "[" not in route or route in addresses, f"add an address for {route} to ADDRESSES"
     page = pages.new("visitor") if public else pages.signed_in(ROLE_FOR.get(route, "manager"))
