@@ -73,7 +73,7 @@ def _settle(page: Page) -> None:
 
 
 @pytest.mark.parametrize("route", [p.route for p in PAGES], ids=lambda r: r.strip("/") or "home")
-def test_every_page_has_no_wcag_violations(pages, accounts, route: str) -> None:  # noqa: ANN001
+def test_every_page_has_no_wcag_violations(pages, accounts, route: str) -> None:
     import os
 
     addresses = _addresses(os.environ["REFLEX_DB_URL"], accounts)

@@ -278,7 +278,7 @@ def overview_page() -> rx.Component:
                 notice(
                     OverviewState.plan_note,
                     " ",
-                    rx.link("Open the Dashboard", href="/dashboard"),
+                    rx.link("See the projection week by week", href="/dashboard"),
                     tone=rx.cond(OverviewState.is_plan, "success", "info"),
                     id="plan-of-record",
                 ),
