@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -63,12 +64,19 @@ def scenario_projection(token: str, scenario_id: int, horizon_weeks: int) -> Sce
     """The scenario's projection for a member, from the cache while the scenario is unchanged."""
     if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
-    key = _content_key(token, scenario_id, horizon_weeks)
+    return _cached(
+        _content_key(token, scenario_id, horizon_weeks),
+        lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks),
+    )
+
+
+def _cached(key: tuple, make: Callable[[], ScenarioProjection]) -> ScenarioProjection:
+    """The projection cached under `key` (a content key), made and kept if it is not there."""
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    projection = project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
+    projection = make()
     with _CACHE_LOCK:
         _CACHE[key] = projection
         _CACHE.move_to_end(key)
@@ -278,17 +286,10 @@ def scenario_impact(token: str, scenario_id: int) -> ScenarioImpact:
     """
     start = _data_date(token, scenario_id)
     weeks, at_date = next_year_end(start)
-    key = ("impact", *_content_key(token, scenario_id, weeks))
-    with _CACHE_LOCK:
-        cached = _CACHE.get(key)
-    if cached is None:
-        cached = project_scenario(token, scenario_id, horizon_weeks=weeks, runs=IMPACT_RUNS)
-        with _CACHE_LOCK:
-            _CACHE[key] = cached
-            _CACHE.move_to_end(key)
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    projection = cached
+    projection = _cached(
+        ("impact", *_content_key(token, scenario_id, weeks)),
+        lambda: project_scenario(token, scenario_id, horizon_weeks=weeks, runs=IMPACT_RUNS),
+    )
     mine = projection.deterministic.frame("total").iloc[-1]
     other = projection.baseline.frame("total").iloc[-1] if projection.baseline is not None else None
     rows = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as dt
 
 import pandas as pd
 import reflex as rx
@@ -35,10 +34,6 @@ from ics_capacity.ui.state.session import SessionState, refusal
 ERRORS = (ServiceError, ValueError)
 
 
-def _when(moment: dt.datetime) -> str:
-    return fmt.when(moment)
-
-
 class ScenariosState(rx.State):
     """The collaborative's scenarios and the ones ticked for comparison."""
 
@@ -63,7 +58,7 @@ class ScenariosState(rx.State):
                 "status": s.status,
                 "parent": s.parent_name or "–",
                 "owner": s.owner,
-                "updated": f"{_when(s.updated_at)} by {s.updated_by}",
+                "updated": f"{fmt.when(s.updated_at)} by {s.updated_by}",
             }
             for s in rows
         ]

@@ -11,8 +11,6 @@ reloading the room (`_refresh`) is the server's own method.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import reflex as rx
 
 from ics_capacity.services.auth import current_principal
@@ -53,10 +51,6 @@ def capacity_view(row: SiteCapacityRow) -> dict[str, str]:
         "bed_version": str(row.bed_version),
         "updated": f"{row.updated_by} at {row.updated_at:%H:%M} UTC",
     }
-
-
-def _when(moment: dt.datetime | None) -> str:
-    return fmt.when(moment)
 
 
 class ScenarioRoom(rx.SharedState):
@@ -177,7 +171,7 @@ class ScenarioRoom(rx.SharedState):
             for w in read_workforce(token, scenario_id)
         ]
         self.comments = [
-            {"author": c.author, "body": c.body, "at": _when(c.created_at)}
+            {"author": c.author, "body": c.body, "at": fmt.when(c.created_at)}
             for c in list_comments(token, scenario_id)
         ]
         if change:
