@@ -56,7 +56,8 @@ def _open_new_scenario(page, name: str) -> str:  # noqa: ANN001
     expect(page.get_by_role("heading", level=1)).to_have_text("Scenarios")
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_role("button", name="Create scenario").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    # Creating copies every table of the baseline: seconds on a busy machine, not a hang.
+    expect(page.get_by_role("heading", level=1)).to_have_text(name, timeout=30_000)
     return page.url
 
 
