@@ -558,6 +558,7 @@ def dashboard_page() -> rx.Component:
             ),
             working(DashboardState.busy, "Projecting…"),
             align="end",
+            wrap="wrap",  # on a phone the "Show" selector goes to the next line, not off-screen
             spacing="4",
             margin_y="12px",
         ),
