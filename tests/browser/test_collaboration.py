@@ -54,7 +54,10 @@ class DelayableLink:
 def _open_new_scenario(page, name: str) -> str:  # noqa: ANN001
     page.get_by_role("link", name="Scenarios").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Scenarios")
+    # The list has loaded (a late load re-draws the form and would clear a name typed before).
+    expect(page.get_by_role("link", name="Baseline April 2026")).to_be_visible()
     page.get_by_label("Name", exact=True).fill(name)
+    expect(page.get_by_label("Name", exact=True)).to_have_value(name)
     page.get_by_role("button", name="Create scenario").click()
     # Creating copies every table of the baseline: seconds on a busy machine, not a hang.
     expect(page.get_by_role("heading", level=1)).to_have_text(name, timeout=30_000)
