@@ -232,8 +232,10 @@ def test_two_workers_never_run_the_same_job(queue) -> None:
     job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota(limit=3))
     job_queue._shared_queue().send(job_id, "rota")  # the same id again
     assert _wait_for(job_id, jobs.FINISHED, 120).status == "done", workers.logs()
+    # A worker logs the end just after it writes the row: wait for both lines, then count.
     deadline = time.monotonic() + 30
-    while "Skipped a delivered job" not in workers.logs() and time.monotonic() < deadline:
+    expected = ("Skipped a delivered job", f"Job {job_id} ended")
+    while not all(t in workers.logs() for t in expected) and time.monotonic() < deadline:
         time.sleep(0.3)
     logs = workers.logs()
     assert logs.count(f"Job {job_id} ended") == 1, logs
