@@ -112,6 +112,7 @@ def _register_subcommands() -> None:
         rebalance,
         rota,
         rota_benchmark,
+        serve,
         users,
         worker,
     )
@@ -124,6 +125,7 @@ def _register_subcommands() -> None:
     rebalance.register(app)
     rota.register(app)
     rota_benchmark.register(app)
+    serve.register(app)
     users.register(app)
     worker.register(app)
 
