@@ -13,7 +13,13 @@ import urllib.parse
 import reflex as rx
 
 from ics_capacity.domain.measures import label, tooltip
-from ics_capacity.services.board_pack import board_pack_download
+from ics_capacity.services.board_pack import (
+    COMMENTARY_MAX_CHARS,
+    BoardPack,
+    board_pack_file,
+    build_board_pack,
+    clean_commentary,
+)
 from ics_capacity.services.dashboard import (
     capacity_question,
     default_capacity_question,
@@ -295,29 +301,89 @@ class DashboardState(rx.State):
         self.capacity_rag_note = answer.rag_note
         return None
 
+
+class BoardPackState(rx.State):
+    """The board pack of the Dashboard's scenario: commentary, generation with progress, files."""
+
+    busy: bool = False
+    step: str = ""
+    ready: bool = False
+    scenario_name: str = ""
+    file_stem: str = ""
+    _commentary: str = ""
+    _pack: BoardPack | None = None
+
     @rx.event
-    async def board_pack(self):
-        """Downloads a self-contained HTML board pack: key figures, charts and assumptions."""
-        session = await self.get_state(SessionState)
-        picker = await self.get_state(ScenarioPicker)
+    async def generate(self, form: dict):
+        """Checks the commentary, then builds the pack in the background."""
         try:
-            projection = await asyncio.to_thread(
-                scenario_projection,
-                session.token,
-                picker._scenario_id,
-                _horizon(self.horizon_weeks),
+            self._commentary = clean_commentary(form.get("commentary", ""))
+        except ERRORS as error:
+            return refusal(error)
+        if self.busy:
+            return rx.toast.info("The board pack is already being made.")
+        self.busy, self.ready, self.step, self._pack = True, False, "Starting", None
+        return BoardPackState.build
+
+    @rx.event(background=True)
+    async def build(self):
+        """Builds the PDF and HTML in a worker thread, publishing each step as it starts."""
+        async with self:
+            session = await self.get_state(SessionState)
+            picker = await self.get_state(ScenarioPicker)
+            dashboard = await self.get_state(DashboardState)
+            token, scenario_id = session.token, picker._scenario_id
+            raw_horizon, commentary = dashboard.horizon_weeks, self._commentary
+            if not scenario_id:
+                self.busy, self.step = False, ""
+                return
+            self.busy, self.ready, self.step = True, False, "Starting"
+        loop = asyncio.get_running_loop()
+        steps: asyncio.Queue[str] = asyncio.Queue()
+
+        def progress(step: str) -> None:
+            loop.call_soon_threadsafe(steps.put_nowait, step)
+
+        try:
+            horizon = _horizon(raw_horizon)
+            task = asyncio.ensure_future(
+                asyncio.to_thread(
+                    build_board_pack, token, scenario_id, horizon, commentary, progress
+                )
             )
-            name, html = await asyncio.to_thread(
-                board_pack_download,
-                session.token,
-                picker._scenario_id,
-                projection,
-                dashboard_chart_specs(projection),
-                session.collaborative_name,
+            while not task.done():
+                step = asyncio.ensure_future(steps.get())
+                await asyncio.wait({task, step}, return_when=asyncio.FIRST_COMPLETED)
+                if step.done():
+                    async with self:
+                        self.step = step.result()
+                else:
+                    step.cancel()
+            pack = task.result()
+        except ERRORS as error:
+            async with self:
+                self.busy, self.step = False, ""
+            yield refusal(error)
+            return
+        async with self:
+            self._pack = pack
+            self.busy, self.ready, self.step = False, True, ""
+            self.file_stem = pack.file_stem
+            self.scenario_name = pack.scenario_name
+
+    @rx.event
+    async def download(self, file_format: str):
+        """Downloads the generated pack as PDF or HTML; the download is audited."""
+        session = await self.get_state(SessionState)
+        if self._pack is None:
+            return rx.toast.info("Generate the board pack first.")
+        try:
+            name, data = await asyncio.to_thread(
+                board_pack_file, session.token, self._pack, str(file_format)
             )
         except ERRORS as error:
             return refusal(error)
-        return rx.download(data=html, filename=name)
+        return rx.download(data=data, filename=name)
 
 
 def _rag_note(projection: ScenarioProjection) -> str:
@@ -516,6 +582,75 @@ def _plan_of_record_note() -> rx.Component:
     )
 
 
+def _board_pack_panel() -> rx.Component:
+    """Commentary for the board, then the pack as an A4 PDF and as HTML."""
+    return panel(
+        rx.heading("Board pack", as_="h2", size="5", id="board-pack"),
+        rx.text(
+            "An A4 PDF (and the same pages as HTML) of this scenario against the projection it "
+            "is compared with: your commentary, the key figures, the RAG, the charts, the method "
+            "and the assumptions with their sources.",
+            color=theme.NHS_SECONDARY_TEXT,
+        ),
+        rx.form(
+            rx.vstack(
+                field_label("Commentary for the board", "pack-commentary"),
+                rx.text(
+                    f"Plain text, up to {COMMENTARY_MAX_CHARS:,} characters; printed on the "
+                    "first page.",
+                    size="2",
+                    color=theme.NHS_SECONDARY_TEXT,
+                    id="pack-commentary-hint",
+                ),
+                rx.el.textarea(
+                    id="pack-commentary",
+                    name="commentary",
+                    rows=5,
+                    max_length=COMMENTARY_MAX_CHARS,
+                    aria_describedby="pack-commentary-hint",
+                    width="100%",
+                    border=f"2px solid {theme.NHS_TEXT}",
+                    padding="6px",
+                ),
+                rx.hstack(
+                    button("Generate the board pack", type="submit", disabled=BoardPackState.busy),
+                    working(BoardPackState.busy, BoardPackState.step + "…"),
+                    align="center",
+                    wrap="wrap",
+                    spacing="4",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=BoardPackState.generate,
+            class_name="no-print",
+        ),
+        rx.cond(
+            BoardPackState.ready,
+            rx.hstack(
+                rx.text("Board pack of ", rx.text.strong(BoardPackState.scenario_name), " ready:"),
+                button(
+                    "Download the board pack (PDF)",
+                    kind="secondary",
+                    on_click=BoardPackState.download("pdf"),
+                ),
+                button(
+                    "Download the board pack (HTML)",
+                    kind="secondary",
+                    on_click=BoardPackState.download("html"),
+                ),
+                align="center",
+                wrap="wrap",
+                spacing="3",
+                margin_top="12px",
+                role="status",
+                class_name="no-print",
+            ),
+        ),
+        margin_top="16px",
+    )
+
+
 @protected_page("/dashboard", "Dashboard", on_load=[DashboardState.load])
 def dashboard_page() -> rx.Component:
     """The executive dashboard."""
@@ -523,7 +658,14 @@ def dashboard_page() -> rx.Component:
         rx.hstack(
             rx.heading("Dashboard", as_="h1", size="8"),
             rx.spacer(),
-            button("Board pack (HTML)", kind="secondary", on_click=DashboardState.board_pack),
+            rx.el.a(
+                "Board pack",
+                href="#board-pack",
+                font_weight="600",
+                color=theme.NHS_BLUE,
+                text_decoration="underline",
+                class_name="no-print",
+            ),
             align="center",
             width="100%",
         ),
@@ -618,6 +760,7 @@ def dashboard_page() -> rx.Component:
                     margin_top="16px",
                 ),
                 _capacity_question(),
+                _board_pack_panel(),
             ),
         ),
     )
