@@ -273,7 +273,7 @@ _STYLE = """
 html{font-family:Arial,'Liberation Sans',Helvetica,sans-serif;color:#212B32;font-size:10.5pt;
  line-height:1.4}
 body{margin:0;background:#fff}
-.footer{string-set:footer content();display:none}
+header{string-set:footer attr(data-footer)}
 .sheet{max-width:180mm;margin:0 auto}
 header{background:#005EB8;color:#fff;padding:14px 18px}
 header h1{margin:0;font-size:20pt}
@@ -334,8 +334,8 @@ def board_pack_html(
 <html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Board pack: {name}</title><style>{_STYLE}</style></head>
-<body><div class="footer">{footer}</div><div class="sheet">
-<header><h1>{html.escape(collaborative)}: board pack</h1>
+<body><div class="sheet">
+<header data-footer="{footer}"><h1>{html.escape(collaborative)}: board pack</h1>
 <p>Scenario: <strong>{name}</strong>{f" · compared with {compared}" if compared else ""}</p>
 <p>Waiting-list data of {data_date} · produced {produced:%d %B %Y %H:%M} UTC by the ICS
 Capacity Planner</p></header>
@@ -353,7 +353,7 @@ are the central (deterministic) projection; the charts show the 80% band around 
 <section class="chapter"><h2>Charts</h2>
 {_figures(specs)}</section>
 <section class="chapter">{_method(projection, weeks, produced)}</section>
-<section class="chapter">{_assumptions()}</section>
+<section>{_assumptions()}</section>
 </main></div></body></html>"""
 
 

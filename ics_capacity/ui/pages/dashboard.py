@@ -122,6 +122,7 @@ class DashboardState(rx.State):
     capacity_target: str = "92"
     capacity_by: str = ""
     rag_note: str = ""
+    rag_rows: list[dict[str, str]] = []
     has_utilisation: bool = False
     beds_chart: dict = {}
     unit: str = ""
@@ -193,7 +194,7 @@ class DashboardState(rx.State):
     def _clear(self) -> None:
         self.projected_name, self.headline, self.trusts, self.unit = "", [], [], ""
         self.capacity_rows, self.capacity_note, self.has_plan = [], "", False
-        self.capacity_rag_note, self.rag_note = "", ""
+        self.capacity_rag_note, self.rag_note, self.rag_rows = "", "", []
         self._show({name: {} for name in _CHARTS})
 
     @rx.event(background=True)
@@ -231,6 +232,7 @@ class DashboardState(rx.State):
             self.headline = _headline(projection, provider)
             self.capacity_target, self.capacity_by = default_capacity_question(projection)
             self.rag_note = _rag_note(projection)
+            self.rag_rows = _rag_rows(projection)
             self.has_plan = projection.baseline is not None
             self.trusts = [
                 {"id": str(k), "name": v}
@@ -386,6 +388,20 @@ class BoardPackState(rx.State):
         return rx.download(data=data, filename=name)
 
 
+def _rag_rows(projection: ScenarioProjection) -> list[dict[str, str]]:
+    """The RAG as rows of text (trust, target, status, projected share) for narrow screens."""
+    rated = projection.rag[projection.rag["status"] != "Not projected"]
+    return [
+        {
+            "trust": str(row["provider"]),
+            "target": str(row["target"]),
+            "status": str(row["status"]),
+            "value": f"{row['value']:.1f}%",
+        }
+        for _, row in rated.iterrows()
+    ]
+
+
 def _rag_note(projection: ScenarioProjection) -> str:
     rated = projection.rag.dropna(subset=["week"])
     if rated.empty or projection.start_date is None:
@@ -439,6 +455,48 @@ def _headline_card(item: dict) -> rx.Component:
         padding="16px",
         role="group",
         aria_label=item["label"],
+    )
+
+
+_RAG_TEXT = {"Green": theme.NHS_GREEN, "Red": theme.NHS_RED, "Amber": theme.NHS_TEXT}
+
+
+def _rag_list() -> rx.Component:
+    """The RAG as a list that wraps on a phone, where the chart's grid cannot fit 390 px."""
+    return rx.box(
+        rx.heading(label("rag_status"), as_="h2", size="4"),
+        rx.el.ul(
+            rx.foreach(
+                DashboardState.rag_rows,
+                lambda r: rx.el.li(
+                    rx.text.strong(r["trust"]),
+                    rx.text(
+                        r["target"],
+                        ": ",
+                        rx.el.span(
+                            r["status"],
+                            font_weight="700",
+                            color=rx.match(r["status"], *_RAG_TEXT.items(), theme.NHS_TEXT),
+                        ),
+                        ", ",
+                        r["value"],
+                    ),
+                    border_left=rx.match(
+                        r["status"],
+                        ("Green", f"6px solid {theme.NHS_GREEN}"),
+                        ("Amber", "6px solid #FFB81C"),
+                        f"6px solid {theme.NHS_RED}",
+                    ),
+                    padding="4px 8px",
+                    margin_bottom="6px",
+                    list_style="none",
+                ),
+            ),
+            padding="0",
+            margin="8px 0 0",
+        ),
+        class_name="narrow-only",
+        id="rag-list",
     )
 
 
@@ -623,7 +681,6 @@ def _board_pack_panel() -> rx.Component:
                 width="100%",
             ),
             on_submit=BoardPackState.generate,
-            class_name="no-print",
         ),
         rx.cond(
             BoardPackState.ready,
@@ -644,10 +701,10 @@ def _board_pack_panel() -> rx.Component:
                 spacing="3",
                 margin_top="12px",
                 role="status",
-                class_name="no-print",
             ),
         ),
         margin_top="16px",
+        class_name="no-print",
     )
 
 
@@ -703,6 +760,7 @@ def dashboard_page() -> rx.Component:
             wrap="wrap",  # on a phone the "Show" selector goes to the next line, not off-screen
             spacing="4",
             margin_y="12px",
+            class_name="no-print",
         ),
         _plan_of_record_note(),
         rx.cond(
@@ -737,7 +795,11 @@ def dashboard_page() -> rx.Component:
                     ),
                     _chart_panel(DashboardState.bands_chart, "Wait-band distribution"),
                     panel(
-                        vega_chart(DashboardState.rag_chart, label("rag_status")),
+                        rx.box(
+                            vega_chart(DashboardState.rag_chart, label("rag_status")),
+                            class_name="wide-only",
+                        ),
+                        _rag_list(),
                         rx.text(
                             DashboardState.rag_note,
                             size="2",
