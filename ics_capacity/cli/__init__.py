@@ -106,6 +106,7 @@ def _register_subcommands() -> None:
     from ics_capacity.cli import (
         data,
         forecast,
+        jobs,
         maintenance,
         project,
         rebalance,
@@ -117,6 +118,7 @@ def _register_subcommands() -> None:
 
     data.register(app)
     forecast.register(app)
+    jobs.register(app)
     maintenance.register(app)
     project.register(app)
     rebalance.register(app)
