@@ -59,10 +59,11 @@ THEATRE_UTILISATION_CAP: float = 0.85
 THEATRE_UTILISATION_CAP_SOURCE = (
     "GIRFT hub principle of 85% theatre utilisation, quoted by NHS Providers: "
     f"{_NHSP_HUB_PRINCIPLES}; NHS England's 2023/24 priorities and operational planning "
-    f"guidance asks for 85% theatre utilisation: {_NHSE_PLANNING_2324}; the capped measure is "
-    "explained by Zhang, Dunstan & Pandit, 'A tutorial on capped utilisation as a metric and key "
-    "performance target in NHS England's Model Hospital operating theatres database', "
-    "Anesthesiology and Perioperative Science 2(4), Springer Nature, 16 Oct 2024"
+    f"guidance asks systems to increase theatre utilisation: {_NHSE_PLANNING_2324}; the "
+    "capped measure is explained by Zhang, Dunstan & Pandit, 'A tutorial on capped "
+    "utilisation as a metric and key performance target in NHS England's Model Hospital "
+    "operating theatres database', Anesthesiology and Perioperative Science 2(4), Springer "
+    "Nature, 16 Oct 2024"
 )
 
 
