@@ -169,7 +169,7 @@ class _PeriodLp:
     # Constraint families
 
     def _capacity_limits(self) -> dict[tuple[int, int], pywraplp.Constraint]:
-        """Per hub and period: cases x use per case <= capacity a week x weeks in the period."""
+        """Per hub and period: cases x use per case <= the capacity open in the period's weeks."""
         by_hub: dict[int, list[int]] = {}
         for p in self.pair_ids:
             by_hub.setdefault(self.prep.arcs[self.pairs_all[p][1]].hub, []).append(p)
@@ -182,10 +182,10 @@ class _PeriodLp:
             users = [(p, use) for p, use in users if use > 0]
             if not users:
                 continue
-            for k, length in enumerate(self.lengths):
+            for k, (first, last) in enumerate(self.periods):
                 ct = self.solver.Constraint(
                     -self.solver.infinity(),
-                    resource.capacity_per_week * length,
+                    float(resource.capacity_by_week[first : last + 1].sum()),
                     f"capacity[{self.prep.data.hubs[resource.hub].id},{resource.name},{k}]",
                 )
                 for p, use in users:
@@ -413,12 +413,23 @@ class _PeriodLp:
         ]
 
     def flows(self) -> np.ndarray:
-        """Weekly patients per pair of `prep.pairs()`, spread evenly within each period."""
+        """Weekly patients per pair of `prep.pairs()`, spread over each period's weeks.
+
+        A hub's patients are spread in proportion to the capacity it has open each week (evenly
+        when every week is alike), so that a period within its capacity is within it every week.
+        """
         weekly = np.zeros((len(self.pairs_all), self.prep.weeks))
+        hubs = self.prep.data.hubs
         for p, row in self.x.items():
+            hub = hubs[self.prep.arcs[self.pairs_all[p][1]].hub]
             for k, (first, last) in enumerate(self.periods):
                 value = max(0.0, row[k].solution_value())
-                weekly[p, first : last + 1] = value / self.lengths[k]
+                open_share = np.array([hub.capacity_factor(w) for w in range(first, last + 1)])
+                total = float(open_share.sum())
+                if total > 0:
+                    weekly[p, first : last + 1] = value * open_share / total
+                else:
+                    weekly[p, first : last + 1] = value / self.lengths[k]
         return weekly
 
     def capacity_duals(self) -> dict[tuple[int, int], float]:
@@ -686,6 +697,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
             unit=res.unit,
             capacity_per_week=res.capacity_per_week,
             used_by_week=[float(v) for v in used[r]],
+            capacity_by_week=[float(v) for v in res.capacity_by_week],
         )
         for r, res in enumerate(prep.resources)
     ]
@@ -744,8 +756,8 @@ def binding_limits(prep: Prepared, ev: Evaluation, optimum: _Optimum) -> list[Bi
     for k, (first, last) in enumerate(prep.periods):
         period_of_week[first : last + 1] = k
     for r, res in enumerate(prep.resources):
-        full = ev.used[r] >= res.capacity_per_week * (1 - 1e-6) - 1e-6
-        full &= res.capacity_per_week > 0 or ev.used[r] > 0
+        full = ev.used[r] >= res.capacity_by_week * (1 - 1e-6) - 1e-6
+        full &= (res.capacity_by_week > 0) | (ev.used[r] > 0)
         w = 0
         while w < prep.weeks:
             if not full[w]:
@@ -759,6 +771,7 @@ def binding_limits(prep: Prepared, ev: Evaluation, optimum: _Optimum) -> list[Bi
             pressure = _clean(optimum.pressure_shadow.get(r, 0.0))
             hub = hubs[res.hub]
             used = float(ev.used[r, start : w + 1].mean())
+            open_per_week = float(res.capacity_by_week[start : w + 1].mean())
             when = _weeks(start + 1, w + 1)
             limits.append(
                 BindingLimit(
@@ -770,13 +783,13 @@ def binding_limits(prep: Prepared, ev: Evaluation, optimum: _Optimum) -> list[Bi
                     resource=res.name,
                     first_week=start + 1,
                     last_week=w + 1,
-                    capacity_per_week=res.capacity_per_week,
+                    capacity_per_week=open_per_week,
                     used_per_week=used,
                     worst_pressure_reduction_per_unit=max(0.0, pressure),
                     long_wait_reduction_per_unit=max(0.0, long_wait),
                     message=(
                         f"{hub.name or hub.id}: {_resource_words(res.name)} full in {when} "
-                        f"({_number(used)} of {_number(res.capacity_per_week)} a week); one more "
+                        f"({_number(used)} of {_number(open_per_week)} a week); one more "
                         f"{res.unit} a week would lower the worst pressure by {pressure:.3g} "
                         f"and the long-wait score by {_number(long_wait)}."
                     ),
