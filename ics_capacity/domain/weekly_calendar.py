@@ -1,6 +1,7 @@
 """Real weeks: weekly profiles of capacity and demand from a calendar of changes.
 
-A plan's horizon starts on a Monday (`start`); week 1 is the seven days from it. Each week of each
+A plan's horizon starts on a date (`start`, the day after the scenario's RTT snapshot); week 1 is
+the seven days from it, week 2 the next seven, and so on. Each week of each
 site gets a **capacity factor**, the share of its usual weekly capacity open that week, and each
 week gets a **demand factor**, the multiple of usual weekly demand joining the lists that week.
 They are the product of:
@@ -174,10 +175,12 @@ class WeeklyProfiles:
     weeks: int
     capacity: dict[str, list[float]]
     demand: list[float]
-    bank_holidays: dict[int, list[str]] = field(default_factory=dict)  # 1-based week -> names
+    bank_holidays: dict[int, list[str]] = field(
+        default_factory=dict
+    )  # week -> "May Day (Mon 4 May 2026)"
 
     def week_start(self, week: int) -> dt.date:
-        """The Monday that starts 1-based `week`."""
+        """The first day of 1-based `week`."""
         return self.start + dt.timedelta(weeks=week - 1)
 
 
@@ -198,7 +201,7 @@ def weekly_profiles(
     """Weekly capacity factors for each site and weekly demand factors over the horizon.
 
     Args:
-        start: The Monday week 1 starts on.
+        start: The first day of week 1 (any weekday: a week is seven days from it).
         weeks: Weeks in the horizon (1 to 104).
         sites: Site code -> operating days a week (5: Monday to Friday, 6: to Saturday, 7).
         changes: The scenario's calendar; changes naming a site not in `sites` are refused.
@@ -212,13 +215,11 @@ def weekly_profiles(
             problem is listed.
     """
     problems: list[str] = []
-    if start.weekday() != 0:
-        problems.append(f"start: {start.isoformat()} is a {start:%A}; weeks start on a Monday")
     if not 1 <= weeks <= MAX_CALENDAR_WEEKS:
         problems.append(f"weeks: {weeks} must be 1 to {MAX_CALENDAR_WEEKS}")
-    for site, days in sites.items():
-        if not 1 <= days <= 7:
-            problems.append(f"site {site}: {days} operating days a week must be 1 to 7")
+    for site, open_days in sites.items():
+        if not 1 <= open_days <= 7:
+            problems.append(f"site {site}: {open_days} operating days a week must be 1 to 7")
     for n, change in enumerate(changes, start=1):
         own = change.problems()  # a line may reach past a shorter horizon: it is cut there
         if change.site is not None and change.site not in sites:
@@ -251,7 +252,9 @@ def weekly_profiles(
         capacity[site] = row
     holidays_by_week: dict[int, list[str]] = {}
     for day, name in closed.items():
-        holidays_by_week.setdefault((day - start).days // 7 + 1, []).append(name)
+        holidays_by_week.setdefault((day - start).days // 7 + 1, []).append(
+            f"{name} ({day:%a} {day.day} {day:%b %Y})"
+        )
     return WeeklyProfiles(
         start=start,
         weeks=weeks,

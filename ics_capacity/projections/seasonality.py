@@ -66,7 +66,8 @@ def _month_index(rates: pd.DataFrame, column: str) -> tuple[float, ...]:
     for _, group in rates.groupby("org"):
         group = group.set_index("period").asfreq("MS")
         r = _ratios(group[column]).dropna()
-        ratios.append(pd.DataFrame({"month": r.index.month, "ratio": r.to_numpy()}))
+        months = pd.DatetimeIndex(r.index).month
+        ratios.append(pd.DataFrame({"month": months, "ratio": r.to_numpy()}))
     pooled = pd.concat(ratios) if ratios else pd.DataFrame({"month": [], "ratio": []})
     by_month = pooled.groupby("month")["ratio"].median().reindex(range(1, 13))
     if by_month.isna().any():

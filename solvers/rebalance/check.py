@@ -348,8 +348,8 @@ def _check_and_measure(
                 bad("missing_queue_outcome", f"{key[0]} {key[1]}", "list has no outcome")
                 continue
             q = queue_of[key]
-            joined = q.weekly_demand * sum(demand_factor[:weeks])
-            expected_end = q.waiting + joined - treated_total[key]
+            arrivals = q.weekly_demand * sum(demand_factor[:weeks])
+            expected_end = q.waiting + arrivals - treated_total[key]
             if not _close(o.waiting_at_end, expected_end, rel=1e-5, abs_=1e-4):
                 bad(
                     "patients_not_conserved",

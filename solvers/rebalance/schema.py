@@ -727,6 +727,7 @@ class Prepared:
     resources_of_hub: list[list[int]]
     stranded: list[int] = field(default_factory=list)
     thresholds: list[tuple[int, float]] = field(default_factory=list)
+    real_weeks: bool = False  # some week's capacity or demand differs from the usual
 
     def pairs(self, arc_ids: Sequence[int] | None = None) -> list[tuple[int, int]]:
         """(stream, arc) pairs: every way each stream can be treated, limited to `arc_ids`."""
@@ -858,6 +859,10 @@ def prepare(data: RebalanceInput) -> Prepared:
         resources_of_hub=resources_of_hub,
         stranded=[qi for qi, a in enumerate(arcs_of_queue) if not a],
         thresholds=sorted((w.over_weeks, w.weight) for w in s.long_wait_weights if w.weight > 0),
+        real_weeks=bool(
+            np.any(demand_factor != 1.0)
+            or any(np.any(r.capacity_by_week != r.capacity_per_week) for r in resources)
+        ),
     )
 
 
