@@ -16,7 +16,7 @@ from ics_capacity.domain.weekly_calendar import (
 )
 from ics_capacity.importers.flows import read_flows
 from ics_capacity.projections.seasonality import backtest_seasonality, estimate_seasonality
-from ics_capacity.settings import nhs_data_dir
+from ics_capacity.settings import REPO_ROOT, nhs_data_dir
 
 APRIL_2027 = dt.date(2027, 3, 29)  # a Monday; Good Friday 26 March, Easter Monday 29 March 2027
 
@@ -114,3 +114,11 @@ def test_the_seasonality_backtest_scores_both_methods_on_the_same_forecasts() ->
     counts = table.pivot_table(index=["measure", "horizon"], columns="method", values="forecasts")
     assert (counts["flat"] == counts["seasonal"]).all() and (counts["flat"] > 20).all()
     assert table["mape"].between(0, 100).all()
+
+
+def test_the_indices_quoted_in_the_assumptions_are_the_estimate() -> None:
+    """docs/assumptions.md quotes August's and December's capacity index as estimated."""
+    flows = read_flows(nhs_data_dir() / "waiting_list_flow_by_ics_2020-04_2022-09.csv")
+    index = estimate_seasonality(flows)
+    text = (REPO_ROOT / "docs" / "assumptions.md").read_text(encoding="utf-8")
+    assert f"August ({index.capacity[7]:.3f}) and December ({index.capacity[11]:.3f})" in text
