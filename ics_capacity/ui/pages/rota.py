@@ -245,8 +245,8 @@ def _unavoidable(places_short: int | None, lower_bound: int | None) -> str:
     if lower_bound is None:
         return short + "; no lower bound was proven in time."
     return short + (
-        f"; at least {lower_bound:,} of them are unavoidable with these staff and rules "
-        "(proven lower bound: no rota keeping the hard rules leaves fewer)."
+        f"; proven lower bound {lower_bound:,}: no rota keeping the hard rules can leave fewer "
+        "with these staff (places short above it are the search's, up to it the staffing's)."
     )
 
 
