@@ -24,10 +24,22 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test install install-test migrate seed lint clean
+.PHONY: run run-prod test install install-test migrate seed lint clean
 
 run: install migrate seed
 	$(BIN)/reflex run --env prod --frontend-port 3000 --backend-port 3000
+
+# Production on one host: WEB_WORKERS web processes (state shared through REFLEX_REDIS_URL) and
+# SOLVER_WORKERS solver workers on the queue (ICS_JOB_QUEUE, default REFLEX_REDIS_URL). No demo is
+# seeded. Two hosts: `ics-capacity serve` on one and `ics-capacity worker` on the other (Procfile).
+WEB_WORKERS ?= 2
+SOLVER_WORKERS ?= 1
+PORT ?= 3000
+run-prod: install migrate
+	@test -n "$$REFLEX_REDIS_URL" || { echo "run-prod needs REFLEX_REDIS_URL (e.g. redis://127.0.0.1:6379/0): web workers share state and solver workers take jobs through it."; exit 2; }
+	$(BIN)/ics-capacity worker --concurrency $(SOLVER_WORKERS) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/ics-capacity serve --workers $(WEB_WORKERS) --port $(PORT)
 
 # The collaboration tests run again with client state in Redis when Redis answers (it does on this
 # project's machines and in CI): shared scenario rooms must work across backend workers too.
@@ -37,9 +49,9 @@ test: install-test
 		ICS_TEST_STATE_MANAGER=redis ICS_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest tests/browser/test_collaboration.py -p no:cacheprovider; \
 	else echo "Redis is not answering on $(REDIS_TEST_URL): skipped the Redis run of the collaboration tests."; fi
 
-install: $(STAMPS)/venv $(STAMPS)/bun
+install: $(STAMPS)/venv $(STAMPS)/bun $(STAMPS)/pdf-libs
 
-install-test: install $(STAMPS)/test-extras $(STAMPS)/chromium
+install-test: install $(STAMPS)/test-extras $(STAMPS)/chromium $(STAMPS)/poppler
 
 migrate: install
 	$(BIN)/ics-capacity db upgrade
@@ -76,6 +88,20 @@ $(STAMPS)/bun:
 $(STAMPS)/chromium:
 	@mkdir -p $(STAMPS)
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+	@touch $@
+
+# The board pack's PDF is laid out by WeasyPrint, which needs Debian's Pango, and its text is set
+# in Liberation Sans (metrics of Arial, the font the HTML asks for first).
+$(STAMPS)/pdf-libs:
+	@mkdir -p $(STAMPS)
+	(ldconfig -p | grep -q libpangoft2-1.0 && fc-list | grep -q LiberationSans) || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation)
+	@touch $@
+
+# pdftoppm turns the board pack's pages into PNGs, to look at them (tests and reviews).
+$(STAMPS)/poppler:
+	@mkdir -p $(STAMPS)
+	command -v pdftoppm >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils)
 	@touch $@
 
 clean:

@@ -89,6 +89,8 @@ def app_url(
     if STATE_MANAGER == "redis":
         assert _redis_available(), f"ICS_TEST_STATE_MANAGER=redis but {REDIS_URL} does not answer"
         os.environ["REFLEX_REDIS_URL"] = REDIS_URL
+        # Client state in Redis, but no solver worker runs in the suite: solves stay in-process.
+        os.environ.setdefault("ICS_JOB_QUEUE", "local")
     else:
         os.environ.pop("REFLEX_REDIS_URL", None)
     try:

@@ -51,6 +51,7 @@ from ics_capacity.db import models
 from ics_capacity.db.session import engine_for, unit_of_work
 from ics_capacity.services import auth, jobs
 from ics_capacity.services import scenarios as sc
+from ics_capacity.services.board_pack import build_board_pack
 from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.editing import read_case_mix
 from ics_capacity.services.results import LockRow, RotaOutcome
@@ -58,7 +59,7 @@ from ics_capacity.services.rota import next_monday, set_lock
 from ics_capacity.settings import REPO_ROOT
 from ics_capacity.ui.pages.account import AccountState
 from ics_capacity.ui.pages.audit import AuditState
-from ics_capacity.ui.pages.dashboard import DashboardState
+from ics_capacity.ui.pages.dashboard import BoardPackState, DashboardState
 from ics_capacity.ui.pages.data import DataState
 from ics_capacity.ui.pages.overview import OverviewState
 from ics_capacity.ui.pages.rebalance import RebalanceState
@@ -544,6 +545,14 @@ def _picked(w: World) -> dict[type, dict[str, Any]]:
     return {ScenarioPicker: {"_scenario_id": w.draft, "chosen": str(w.draft)}}
 
 
+def _built_pack(w: World) -> dict[type, dict[str, Any]]:
+    """A board pack of the victim's draft, built by one of its viewers, held by the tab."""
+    return {
+        **_picked(w),
+        BoardPackState: {"_pack": build_board_pack(w.token("viewer"), w.draft, 26, "")},
+    }
+
+
 def _opened(scenario: Callable[[World], int]) -> Setup:
     def setup(w: World) -> dict[type, dict[str, Any]]:
         return {
@@ -867,7 +876,27 @@ CASES: list[Case] = [
         _picked,
         refused=(),
     ),
-    Case(DashboardState, "board_pack", "viewer", "download", setup=_picked, refused=()),
+    Case(
+        BoardPackState,
+        "generate",
+        "viewer",
+        "shows",
+        lambda w: {"form": {"commentary": "For the board"}},
+        _picked,
+        refused=(),
+        page=None,
+    ),
+    Case(BoardPackState, "build", "viewer", "shows", setup=_picked, refused=(), page=None),
+    Case(
+        BoardPackState,
+        "download",
+        "viewer",
+        "download",
+        lambda w: {"file_format": "html"},
+        _built_pack,
+        refused=(),
+        page=None,
+    ),
     # Data: imports and exports
     Case(DataState, "load", "viewer", "shows", refused=()),
     Case(

@@ -1444,11 +1444,22 @@ def _results() -> rx.Component:
                         rx.box(_week_picker(), margin_y="12px"),
                         rx.tabs.content(
                             _legend(),
-                            rx.box(_staff_grid(), overflow="auto", max_height="75vh"),
+                            rx.box(
+                                _staff_grid(),
+                                overflow="auto",
+                                max_height="75vh",
+                                class_name="rota-scroll",
+                            ),
                             value="staff",
                         ),
                         rx.tabs.content(
-                            rx.box(_hub_grid(), overflow="auto", max_height="75vh"), value="hub"
+                            rx.box(
+                                _hub_grid(),
+                                overflow="auto",
+                                max_height="75vh",
+                                class_name="rota-scroll",
+                            ),
+                            value="hub",
                         ),
                         value=RotaState.view,
                         on_change=RotaState.set_view,
