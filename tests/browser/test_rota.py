@@ -64,6 +64,9 @@ def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:  # noqa: ANN001
     )
     expect(page.locator("#rota-form-error")).to_have_count(0)
     expect(page.get_by_text("no rule broken.")).to_be_visible()
+    # Places short beside the proven least any rota could leave (issue 16).
+    proof = re.compile(r"Required cover: [\d,]+ places? short; proven lower bound [\d,]+: no rota")
+    expect(page.get_by_text(proof)).to_be_visible()
     # One cost with its parts, and a key to the grid's sites and codes.
     expect(page.locator("#rota-cost")).to_contain_text(
         re.compile(r"Cost of the rota: £[\d,]+ = substantive staff £[\d,]+ \+ bank staff")
