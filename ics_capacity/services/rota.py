@@ -163,14 +163,21 @@ RULE_LABELS: dict[RuleFamily, str] = {
     RuleFamily.MAX_SHIFTS_PER_TYPE: "Only shifts of the person's role; no shift over 13 h",
     RuleFamily.MAX_TOTAL_MINUTES: "Hours within contract and 48 h average week",
     RuleFamily.MIN_TOTAL_MINUTES: "Minimum contracted hours",
-    RuleFamily.MAX_CONSECUTIVE_SHIFTS: "Days in a row (weekly rest; 8 in a row for residents)",
+    RuleFamily.MAX_CONSECUTIVE_SHIFTS: "Days in a row (7 in a row for residents)",
     RuleFamily.MIN_CONSECUTIVE_SHIFTS: "Minimum run of shifts",
     RuleFamily.MIN_CONSECUTIVE_DAYS_OFF: "Minimum run of days off",
-    RuleFamily.MAX_WEEKENDS: "At most one weekend in two (residents)",
+    RuleFamily.MAX_WEEKENDS: "Weekends (Saturday and Sunday) within the contract's maximum",
     RuleFamily.BANNED_SUCCESSION: "11 h daily rest between shifts",
     RuleFamily.MAX_CONSECUTIVE_OF_KIND: "Nights and long shifts in a row (residents)",
     RuleFamily.MAX_MINUTES_IN_WINDOW: "72 h in any 7 days (residents)",
-    RuleFamily.REST_AFTER_RUN: "46 h rest after 3 or more nights in a row (residents)",
+    RuleFamily.REST_AFTER_RUN: (
+        "Rest after a run: 46 h after 3 or more nights, 48 h after 4 long shifts or 7 shifts "
+        "in a row (residents)"
+    ),
+    RuleFamily.WEEKEND_FREQUENCY: (
+        "At most one weekend (Friday 21:00 to Monday 07:00) in any two (residents)"
+    ),
+    RuleFamily.WEEKLY_REST: "24 h uninterrupted rest in each week (Working Time Regulations)",
 }
 
 

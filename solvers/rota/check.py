@@ -273,6 +273,63 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
                 f"{sum(window)} minutes in {len(window)} days, at most {window_limit.max_minutes}",
             )
 
+    _check_weekend_limits(tally, person, days)
+    _check_weekly_rests(tally, person, days)
+
+
+def _worked_spans(data: RotaInput, days: list[list[str]]) -> list[tuple[int, int]]:
+    """[start, end) in minutes from day 0 of every shift worked, in order."""
+    shifts = {s.id: s for s in data.shift_types}
+    return sorted(shifts[s].span(day) for day, todays in enumerate(days) for s in todays)
+
+
+def _check_weekend_limits(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
+    """Weekends worked (any shift overlapping the weekend's hours) per window and in all."""
+    spans = _worked_spans(tally.data, days)
+    for limit in person.weekend_limits:
+        windows = tally.data.weekend_windows(limit)
+        worked = [any(s < end and start < e for s, e in spans) for start, end in windows]
+        group = min(limit.out_of, len(worked))
+        for first in range(len(worked) - group + 1):
+            count = sum(worked[first : first + group])
+            tally.breach(
+                RuleFamily.WEEKEND_FREQUENCY,
+                person.id,
+                f"{limit.name} weekends {first + 1}-{first + group}",
+                count - limit.max_worked,
+                f"{count} of {group} weekends in a row worked, at most {limit.max_worked}",
+            )
+        if limit.max_total is not None:
+            tally.breach(
+                RuleFamily.WEEKEND_FREQUENCY,
+                person.id,
+                f"{limit.name} horizon",
+                sum(worked) - limit.max_total,
+                f"{sum(worked)} weekends worked, at most {limit.max_total}",
+            )
+
+
+def _check_weekly_rests(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
+    """Each whole rest period holds an uninterrupted rest of the length owed."""
+    spans = _worked_spans(tally.data, days)
+    for rest in person.weekly_rests:
+        for first, last in tally.data.rest_periods(rest.period_days):
+            begin, end = first * MINUTES_PER_DAY, last * MINUTES_PER_DAY
+            longest, free_from = 0, begin
+            for s, e in spans:
+                if e <= begin or s >= end:
+                    continue
+                longest = max(longest, s - free_from)
+                free_from = max(free_from, e)
+            longest = max(longest, end - free_from)
+            tally.breach(
+                RuleFamily.WEEKLY_REST,
+                person.id,
+                f"{rest.name} days {first}-{last - 1}",
+                int(longest < rest.min_rest_minutes),
+                f"longest rest {longest} minutes, at least {rest.min_rest_minutes}",
+            )
+
 
 def _runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
     """Maximal runs of equal flags as (first day, length, flag)."""

@@ -41,8 +41,12 @@ class _Person:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     total_minutes: int = 0
     weekends: set[int] = field(default_factory=set)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    weekend_windows: list[list[tuple[int, int]]] = field(default_factory=list)
+    rest_periods: list[list[tuple[int, int]]] = field(default_factory=list)
 
     def place(self, day: int, shift: ShiftType, weekend: int | None) -> None:
+        self.spans.append(shift.span(day))
         self.days[day] = shift.id
         self.minutes[day] = shift.duration_minutes
         self.counts[shift.id] += 1
@@ -61,7 +65,14 @@ def construct_rota(data: RotaInput) -> tuple[Assignment, ...]:
     shifts = {s.id: s for s in data.shift_types}
     weekend_of = _weekend_index(data)
     people = {
-        p.id: _Person(staff=p, days=[None] * horizon, minutes=[0] * horizon) for p in data.staff
+        p.id: _Person(
+            staff=p,
+            days=[None] * horizon,
+            minutes=[0] * horizon,
+            weekend_windows=[data.weekend_windows(limit) for limit in p.weekend_limits],
+            rest_periods=[data.rest_periods(rest.period_days) for rest in p.weekly_rests],
+        )
+        for p in data.staff
     }
     locked_days: dict[str, set[int]] = defaultdict(set)
     for lock in data.locked:
@@ -221,6 +232,11 @@ def _keeps_limits(
             person.minutes, day, shift.duration_minutes, window.window_days, window.max_minutes
         ):
             return False
+    span = shift.span(day)
+    if not _weekends_kept(person, span):
+        return False
+    if not _weekly_rest_kept(person, span):
+        return False
     return all(
         _rest_kept(
             shifts,
@@ -233,6 +249,45 @@ def _keeps_limits(
         )
         for after_run in staff.rest_after_runs
     )
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _weekends_kept(person: _Person, span: tuple[int, int]) -> bool:
+    """Working `span` keeps each weekend limit: per window of weekends in a row and in all."""
+    for limit, windows in zip(person.staff.weekend_limits, person.weekend_windows, strict=True):
+        worked = [any(_overlaps(w, s) for s in person.spans) for w in windows]
+        new = [k for k, w in enumerate(windows) if not worked[k] and _overlaps(w, span)]
+        if not new:
+            continue
+        for k in new:
+            worked[k] = True
+        group = min(limit.out_of, len(worked))
+        for first in range(len(worked) - group + 1):
+            if sum(worked[first : first + group]) > limit.max_worked:
+                return False
+        if limit.max_total is not None and sum(worked) > limit.max_total:
+            return False
+    return True
+
+
+def _weekly_rest_kept(person: _Person, span: tuple[int, int]) -> bool:
+    """Working `span` leaves the weekly rest owed in every whole rest period it falls in."""
+    for rest, periods in zip(person.staff.weekly_rests, person.rest_periods, strict=True):
+        for first, last in periods:
+            period = (first * MINUTES_PER_DAY, last * MINUTES_PER_DAY)
+            if not _overlaps(period, span):
+                continue
+            inside = sorted(s for s in (*person.spans, span) if _overlaps(period, s))
+            longest, free_from = 0, period[0]
+            for start, end in inside:
+                longest = max(longest, start - free_from)
+                free_from = max(free_from, end)
+            if max(longest, period[1] - free_from) < rest.min_rest_minutes:
+                return False
+    return True
 
 
 def _of_kind(shift_id: str | None, kinds: frozenset[str] | None) -> bool:

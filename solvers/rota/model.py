@@ -256,6 +256,8 @@ def _build(data: RotaInput, *, explain: bool) -> RotaModel:
     _add_max_consecutive_of_kind(rota)
     _add_max_minutes_in_window(rota)
     _add_rest_after_runs(rota)
+    _add_weekend_limits(rota)
+    _add_weekly_rests(rota)
     objective = [
         *_cover_terms(rota),
         *_request_terms(rota),
@@ -562,6 +564,87 @@ def _forbid_shifts_too_soon_after_run(rota: RotaModel, person: Staff, limit: Res
                         literals.append(of_kind[end + 1])
                     when = f"{limit.name} {_days(end)} {last.id}, {_days(later)} {shift.id}"
                     rota.clause(RuleFamily.REST_AFTER_RUN, person.id, when, literals)
+
+
+def _overlapping(rota: RotaModel, person: Staff, start: int, end: int) -> list[Literal]:
+    """works[person, day, shift] of every shift whose span overlaps [start, end) minutes."""
+    data = rota.data
+    first = max(0, start // MINUTES_PER_DAY - 7)
+    last = min(data.horizon_days, end // MINUTES_PER_DAY + 1)
+    found = []
+    for day in range(first, last):
+        for shift in data.shift_types:
+            begins, ends = shift.span(day)
+            if begins < end and start < ends:
+                found.append(rota.works[person.id, day, shift.id])
+    return found
+
+
+def _add_weekend_limits(rota: RotaModel) -> None:
+    """At most 1 of any 2 weekends in a row worked, weekends in the contract's hours (Fri-Mon)."""
+    data, model = rota.data, rota.model
+    for person in data.staff:
+        for limit in person.weekend_limits:
+            worked: list[Literal] = []
+            for k, (start, end) in enumerate(data.weekend_windows(limit)):
+                touching = _overlapping(rota, person, start, end)
+                flag = model.new_bool_var(f"{limit.name}[{person.id},{k}]")
+                for literal in touching:
+                    model.add_implication(literal, flag)
+                model.add(flag <= sum(touching))
+                worked.append(flag)
+            group = min(limit.out_of, len(worked))
+            for first in range(len(worked) - group + 1):
+                rota.at_most(
+                    RuleFamily.WEEKEND_FREQUENCY,
+                    person.id,
+                    f"{limit.name} weekends {first + 1}-{first + group}",
+                    sum(worked[first : first + group]),
+                    limit.max_worked,
+                    group - limit.max_worked,
+                )
+            if limit.max_total is not None:
+                rota.at_most(
+                    RuleFamily.WEEKEND_FREQUENCY,
+                    person.id,
+                    f"{limit.name} horizon",
+                    sum(worked),
+                    limit.max_total,
+                    len(worked) - limit.max_total,
+                )
+
+
+def _add_weekly_rests(rota: RotaModel) -> None:
+    """Each whole rest period holds one uninterrupted rest of the length owed (24 h in 7 days).
+
+    The longest rest in a period starts at the period's start or when a shift ends, so one
+    candidate per such minute: "free" forbids every shift overlapping [t, t + rest), and one
+    candidate must be free.
+    """
+    data, model = rota.data, rota.model
+    for person in data.staff:
+        for rest in person.weekly_rests:
+            length = rest.min_rest_minutes
+            for first, last in data.rest_periods(rest.period_days):
+                begin, end = first * MINUTES_PER_DAY, last * MINUTES_PER_DAY
+                starts = {begin}
+                for day in range(max(0, first - 7), last):
+                    for shift in data.shift_types:
+                        ends = shift.span(day)[1]
+                        if begin < ends:
+                            starts.add(ends)
+                when = f"{rest.name} {_days(first, last - first)}"
+                candidates = []
+                for start in sorted(t for t in starts if t + length <= end):
+                    blocking = _overlapping(rota, person, start, start + length)
+                    if not blocking:
+                        candidates = []
+                        break  # this rest can never be broken
+                    free = model.new_bool_var(f"{rest.name}[{person.id},{start}]")
+                    model.add_bool_and([b.Not() for b in blocking]).only_enforce_if(free)
+                    candidates.append(free)
+                else:
+                    rota.clause(RuleFamily.WEEKLY_REST, person.id, when, candidates)
 
 
 def _cover_terms(rota: RotaModel) -> list[LinearExpr]:

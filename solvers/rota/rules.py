@@ -21,6 +21,8 @@ from solvers.rota.schema import (
     RotaInput,
     ShiftType,
     Staff,
+    WeekendLimit,
+    WeeklyRest,
     WindowMinutesLimit,
 )
 
@@ -32,8 +34,13 @@ class RulePack(BaseModel):
     """A named set of working-time limits, each None when the pack does not set it.
 
     Minutes throughout. `max_weekend_share` (e.g. 0.5 for "one weekend in two") becomes a maximum
-    number of weekends over the horizon, rounded up. `min_rest_after_nights_minutes` is the rest
-    owed after a run of at least `rest_after_nights_min_run` nights in a row.
+    number of weekends over the horizon, rounded up: of `weekend_limit`'s weekends when the pack
+    defines its own weekend, else of Saturday-and-Sunday weekends. `weekend_limit` also limits
+    every run of weekends (1 in any 2 in a row). `min_rest_after_nights_minutes` is the rest owed
+    after a run of at least `rest_after_nights_min_run` nights in a row;
+    `rest_after_long_shifts_minutes` after `max_consecutive_long_shifts` long shifts in a row and
+    `rest_after_consecutive_days_minutes` after `max_consecutive_days` shifts in a row.
+    `weekly_rest_minutes` of uninterrupted rest are owed in each `weekly_rest_period_days` days.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,6 +58,11 @@ class RulePack(BaseModel):
     min_rest_after_nights_minutes: int | None = Field(None, ge=0)
     rest_after_nights_min_run: int = Field(3, ge=1)
     max_weekend_share: float | None = Field(None, ge=0, le=1)
+    weekend_limit: WeekendLimit | None = None
+    rest_after_long_shifts_minutes: int | None = Field(None, ge=0)
+    rest_after_consecutive_days_minutes: int | None = Field(None, ge=0)
+    weekly_rest_minutes: int | None = Field(None, ge=1)
+    weekly_rest_period_days: int = Field(7, ge=1)
     contracted_weekly_minutes: int | None = Field(None, ge=0)
 
 
@@ -59,46 +71,70 @@ UK_WORKING_TIME_REGULATIONS = RulePack(
     source=(
         "Working Time Regulations 1998 (SI 1998/1833): 48 h average week over a 17-week "
         "reference period (reg 4; workers may opt out); 11 consecutive hours' daily rest in each "
-        "24 h (reg 10(1)); 24 h uninterrupted weekly rest in each 7 days, or 48 h in 14 (reg 11)."
+        "24 h (reg 10(1)); 24 h uninterrupted weekly rest in each 7 days, or 48 h in 14 (reg 11, "
+        "https://www.legislation.gov.uk/uksi/1998/1833/regulation/11)."
     ),
     max_average_weekly_minutes=48 * 60,
     min_daily_rest_minutes=11 * 60,
-    # Weekly rest approximated as at least one day off in any 7 days (see docs/rota.md).
-    max_consecutive_days=6,
+    weekly_rest_minutes=24 * 60,
+    weekly_rest_period_days=7,
 )
 """The statutory floor for every worker: 48 h average week, 11 h daily rest, weekly rest.
 
 The 48 h average is applied over the rota's own horizon (stricter than the 17-week reference
-period when the horizon is shorter); the weekly rest becomes "at most 6 days in a row".
+period when the horizon is shorter); the weekly rest is 24 h uninterrupted in each week from
+Monday 00:00 (reg 11(1)); `WTR_FORTNIGHTLY_REST` is the employer's alternative of reg 11(2)(b).
 """
+
+WTR_FORTNIGHTLY_REST = UK_WORKING_TIME_REGULATIONS.model_copy(
+    update={
+        "name": "UK Working Time Regulations 1998, 48 h rest in each 14 days",
+        "weekly_rest_minutes": 48 * 60,
+        "weekly_rest_period_days": 14,
+    }
+)
+"""The same regulations with the employer's alternative weekly rest: 48 h in each 14 days."""
+
+CONTRACT_WEEKEND = WeekendLimit(
+    name="weekends (Fri 21:00-Mon 07:00)",
+    start_weekday=4,
+    start_minute=21 * 60,
+    length_minutes=58 * 60,
+    max_worked=1,
+    out_of=2,
+)
+"""The 2016 contract's weekend, Friday 21:00 to Monday 07:00, worked at most 1 in any 2."""
 
 DOCTORS_IN_TRAINING_2016 = RulePack(
     name="2016 terms and conditions, doctors and dentists in training (England)",
     source=(
-        "NHS Employers, 'Working hours and patterns FAQs' on the 2016 contract: maximum average "
-        "48 h week; maximum 72 h in any 7-day period; maximum shift 13 h; at most 5 consecutive "
-        "long (>10 h) shifts; at most 4 consecutive night shifts; at most 8 consecutive shifts; "
-        "no more than one weekend in two. 46 h rest after a run of 3 or 4 consecutive nights "
-        "(Department of Health and Social Care, written answer 270697, 3 July 2019)."
+        "NHS Employers, 'Terms and conditions of service for NHS doctors and dentists in "
+        "training (England) 2016', schedule 03 (as amended in 2019): maximum average 48 h week; "
+        "maximum 72 h in any 7-day period; maximum shift 13 h; at most 4 consecutive long "
+        "(>10 h) shifts, then 48 h rest; at most 7 consecutive shifts, then 48 h rest; at most "
+        "4 consecutive night shifts; weekend Friday 21:00 to Monday 07:00, no more than one "
+        "weekend in two. 46 h rest after a run of 3 or 4 consecutive nights (Department of "
+        "Health and Social Care, written answer 270697, 3 July 2019)."
     ),
     max_average_weekly_minutes=48 * 60,
     min_daily_rest_minutes=11 * 60,
-    max_consecutive_days=8,
+    max_consecutive_days=7,
+    rest_after_consecutive_days_minutes=48 * 60,
     max_minutes_in_7_days=72 * 60,
     max_shift_minutes=13 * 60,
     long_shift_over_minutes=10 * 60,
-    max_consecutive_long_shifts=5,
+    max_consecutive_long_shifts=4,
+    rest_after_long_shifts_minutes=48 * 60,
     max_consecutive_nights=4,
     min_rest_after_nights_minutes=46 * 60,
     rest_after_nights_min_run=3,
     max_weekend_share=0.5,
+    weekend_limit=CONTRACT_WEEKEND,
 )
-"""Resident doctors' safeguards on top of the Working Time Regulations.
+"""Resident doctors' safeguards on top of the Working Time Regulations (2019 amendments).
 
-Not modelled: the minimum rest after other runs (48 h after 5 long shifts or 8 shifts), the 2019
-change to 46 h after any number of nights (set `rest_after_nights_min_run=1` for it), the limit
-on long late-evening shifts, and the contract's own weekend definition
-(Friday 21:00 to Monday 07:00); see docs/rota.md.
+Not modelled: the 2019 change to 46 h after any number of nights (set
+`rest_after_nights_min_run=1` for it) and the limit on long late-evening shifts; see docs/rota.md.
 """
 
 AGENDA_FOR_CHANGE = RulePack(
@@ -113,6 +149,7 @@ AGENDA_FOR_CHANGE = RulePack(
 
 RULE_PACKS: dict[str, RulePack] = {
     "wtr": UK_WORKING_TIME_REGULATIONS,
+    "wtr_fortnightly_rest": WTR_FORTNIGHTLY_REST,
     "doctors_2016": DOCTORS_IN_TRAINING_2016,
     "agenda_for_change": AGENDA_FOR_CHANGE,
 }
@@ -200,9 +237,24 @@ def _tighten(person: Staff, pack: RulePack, data: RotaInput) -> Staff:
     update["max_consecutive_shifts"] = _at_most(
         person.max_consecutive_shifts, pack.max_consecutive_days
     )
-    if pack.max_weekend_share is not None:
+    if pack.weekend_limit is not None:
+        limit = pack.weekend_limit
+        if pack.max_weekend_share is not None:
+            allowed = math.ceil(pack.max_weekend_share * len(data.weekend_windows(limit)))
+            limit = limit.model_copy(update={"max_total": _at_most(limit.max_total, allowed)})
+        update["weekend_limits"] = (*person.weekend_limits, limit)
+    elif pack.max_weekend_share is not None:
         allowed = math.ceil(pack.max_weekend_share * len(data.weekends()))
         update["max_weekends"] = _at_most(person.max_weekends, allowed)
+    if pack.weekly_rest_minutes is not None:
+        update["weekly_rests"] = (
+            *person.weekly_rests,
+            WeeklyRest(
+                name=f"weekly rest ({pack.weekly_rest_period_days} days)",
+                period_days=pack.weekly_rest_period_days,
+                min_rest_minutes=pack.weekly_rest_minutes,
+            ),
+        )
     max_shifts = dict(person.max_shifts_per_type)
     if pack.max_shift_minutes is not None:
         for shift in data.shift_types:
@@ -210,6 +262,8 @@ def _tighten(person: Staff, pack: RulePack, data: RotaInput) -> Staff:
                 max_shifts[shift.id] = 0
     update["max_shifts_per_type"] = max_shifts
     consecutive = list(person.consecutive_limits)
+    # Rest owed after runs: (name, shift types, run length, minutes of rest).
+    rests: list[tuple[str, frozenset[str], int, int | None]] = []
     if pack.max_consecutive_long_shifts is not None and pack.long_shift_over_minutes is not None:
         long_ids = frozenset(
             s.id for s in data.shift_types if s.duration_minutes > pack.long_shift_over_minutes
@@ -222,6 +276,24 @@ def _tighten(person: Staff, pack: RulePack, data: RotaInput) -> Staff:
                     max_days=pack.max_consecutive_long_shifts,
                 )
             )
+            rests.append(
+                (
+                    "rest after long shifts",
+                    long_ids,
+                    pack.max_consecutive_long_shifts,
+                    pack.rest_after_long_shifts_minutes,
+                )
+            )
+    if pack.max_consecutive_days is not None:
+        every = frozenset(s.id for s in data.shift_types)
+        rests.append(
+            (
+                "rest after shifts in a row",
+                every,
+                pack.max_consecutive_days,
+                pack.rest_after_consecutive_days_minutes,
+            )
+        )
     night_ids = frozenset(s.id for s in data.shift_types if is_night_shift(s))
     if pack.max_consecutive_nights is not None and night_ids:
         consecutive.append(
@@ -230,16 +302,23 @@ def _tighten(person: Staff, pack: RulePack, data: RotaInput) -> Staff:
             )
         )
     update["consecutive_limits"] = tuple(consecutive)
-    if pack.min_rest_after_nights_minutes is not None and night_ids:
-        update["rest_after_runs"] = (
-            *person.rest_after_runs,
-            RestAfterRun(
-                name="rest after nights",
-                shift_ids=night_ids,
-                min_run=pack.rest_after_nights_min_run,
-                min_rest_minutes=pack.min_rest_after_nights_minutes,
-            ),
+    if night_ids:
+        rests.append(
+            (
+                "rest after nights",
+                night_ids,
+                pack.rest_after_nights_min_run,
+                pack.min_rest_after_nights_minutes,
+            )
         )
+    update["rest_after_runs"] = (
+        *person.rest_after_runs,
+        *(
+            RestAfterRun(name=name, shift_ids=ids, min_run=run, min_rest_minutes=minutes)
+            for name, ids, run, minutes in rests
+            if minutes is not None
+        ),
+    )
     windows = list(person.window_limits)
     if pack.max_minutes_in_7_days is not None:
         windows.append(

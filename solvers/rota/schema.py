@@ -40,6 +40,8 @@ class RuleFamily(StrEnum):
     MAX_CONSECUTIVE_OF_KIND = "max_consecutive_of_kind"
     MAX_MINUTES_IN_WINDOW = "max_minutes_in_window"
     REST_AFTER_RUN = "rest_after_run"
+    WEEKEND_FREQUENCY = "weekend_frequency"
+    WEEKLY_REST = "weekly_rest"
 
 
 ALWAYS_HARD = frozenset({RuleFamily.ONE_SHIFT_PER_DAY, RuleFamily.LOCKED, RuleFamily.SITE_ACCESS})
@@ -58,6 +60,8 @@ PENALTY_UNIT: dict[RuleFamily, str] = {
     RuleFamily.MAX_CONSECUTIVE_OF_KIND: "day beyond the longest allowed run",
     RuleFamily.MAX_MINUTES_IN_WINDOW: "minute over the limit, summed over windows",
     RuleFamily.REST_AFTER_RUN: "shift starting within the rest owed after a run",
+    RuleFamily.WEEKEND_FREQUENCY: "weekend worked over the limit, summed over windows",
+    RuleFamily.WEEKLY_REST: "rest period without the weekly rest owed",
 }
 
 
@@ -93,6 +97,20 @@ class ShiftType(_Frozen):
         """Minutes after midnight of the start day when the shift ends (over 1440 past midnight)."""
         return None if self.start_minute is None else self.start_minute + self.duration_minutes
 
+    def span(self, day: int) -> tuple[int, int]:
+        """[start, end) in minutes from the start of day 0 when worked on `day`.
+
+        A shift without a start time is taken to fill its whole day (from 00:00, for a day or its
+        length if longer): the rules measured in hours (weekends, weekly rest) then err on the safe
+        side.
+        """
+        if self.start_minute is None:
+            return day * MINUTES_PER_DAY, day * MINUTES_PER_DAY + max(
+                MINUTES_PER_DAY, self.duration_minutes
+            )
+        start = day * MINUTES_PER_DAY + self.start_minute
+        return start, start + self.duration_minutes
+
 
 class ConsecutiveLimit(_Frozen):
     """At most `max_days` days in a row working any of `shift_ids` (e.g. nights, long shifts)."""
@@ -125,6 +143,41 @@ class RestAfterRun(_Frozen):
     min_rest_minutes: int = Field(ge=0)
 
 
+class WeekendLimit(_Frozen):
+    """At most `max_worked` of any `out_of` weekends in a row, and `max_total` over the horizon.
+
+    A weekend is `length_minutes` from `start_minute` on `start_weekday` (0 = Monday): the 2016
+    doctors' contract's Friday 21:00 to Monday 07:00 is weekday 4, minute 1260, 3480 minutes. A
+    weekend is worked when any worked shift overlaps it (`ShiftType.span`). The weekends counted
+    are those some shift of the horizon could overlap (`RotaInput.weekend_windows`); with fewer
+    than `out_of` of them, all of them form the one window.
+    """
+
+    name: str
+    start_weekday: int = Field(4, ge=0, le=6)
+    start_minute: int = Field(21 * 60, ge=0, lt=MINUTES_PER_DAY)
+    length_minutes: int = Field(58 * 60, gt=0, le=7 * MINUTES_PER_DAY)
+    max_worked: int = Field(1, ge=0)
+    out_of: int = Field(2, ge=1)
+    max_total: int | None = Field(None, ge=0)
+
+
+class WeeklyRest(_Frozen):
+    """At least `min_rest_minutes` of uninterrupted rest in each `period_days`-day rest period.
+
+    Rest periods are consecutive blocks of `period_days` days starting at 00:00 on the horizon's
+    first Monday (a "week" starts at midnight between Sunday and Monday, Working Time Regulations
+    1998 reg 2, and the weekly rest period at the start of each week, reg 11(6)(b)). Only periods
+    wholly inside the horizon are held to it: rest before the horizon is not known. Work is each
+    worked shift's `ShiftType.span`; work before or after the period bounds the rest, it does not
+    count inside it.
+    """
+
+    name: str
+    period_days: int = Field(7, ge=1)
+    min_rest_minutes: int = Field(ge=1)
+
+
 class Staff(_Frozen):
     """One person and the limits of their contract; None means "no limit".
 
@@ -152,6 +205,8 @@ class Staff(_Frozen):
     consecutive_limits: tuple[ConsecutiveLimit, ...] = ()
     window_limits: tuple[WindowMinutesLimit, ...] = ()
     rest_after_runs: tuple[RestAfterRun, ...] = ()
+    weekend_limits: tuple[WeekendLimit, ...] = ()
+    weekly_rests: tuple[WeeklyRest, ...] = ()
     travel_minutes: dict[str, NonNegativeInt] = Field(default_factory=dict)
 
     def shift_cost(self, shift: ShiftType) -> int:
@@ -278,6 +333,29 @@ class RotaInput(_Frozen):
             if self.weekday(day) in (SATURDAY, SUNDAY):
                 by_week.setdefault((self.first_weekday + day) // 7, []).append(day)
         return [by_week[week] for week in sorted(by_week)]
+
+    def weekend_windows(self, limit: WeekendLimit) -> list[tuple[int, int]]:
+        """[start, end) in minutes from day 0 of each weekend some shift of the horizon overlaps."""
+        windows = []
+        for day in range(-7, self.horizon_days + 1):
+            if self.weekday(day) != limit.start_weekday:
+                continue
+            start = day * MINUTES_PER_DAY + limit.start_minute
+            end = start + limit.length_minutes
+            near = range(max(0, day - 7), min(self.horizon_days, day + 8))
+            if any(
+                s.span(d)[0] < end and start < s.span(d)[1] for d in near for s in self.shift_types
+            ):
+                windows.append((start, end))
+        return windows
+
+    def rest_periods(self, period_days: int) -> list[tuple[int, int]]:
+        """The days [first, last + 1) of each whole rest period in the horizon (`WeeklyRest`)."""
+        first = (7 - self.first_weekday) % 7
+        return [
+            (start, start + period_days)
+            for start in range(first, self.horizon_days - period_days + 1, period_days)
+        ]
 
 
 class RotaResult(_Frozen):

@@ -326,7 +326,8 @@ def test_doctors_pack_rota_keeps_the_pack() -> None:
     for person in data.staff:
         nights = [worked.get((person.id, d)) == "N" for d in range(14)]
         assert not any(all(nights[d : d + 5]) for d in range(10))
-        assert person.max_weekends == 1
+        [weekend] = person.weekend_limits  # Friday 21:00 to Monday 07:00, 2 in 14 days
+        assert (weekend.max_worked, weekend.out_of, weekend.max_total) == (1, 2, 1)
 
 
 EXACT = SolveOptions(time_limit_seconds=5, num_workers=1)
@@ -562,7 +563,7 @@ def test_doctors_pack_rests_46_hours_after_three_nights() -> None:
         locked=tuple(LockedAssignment(staff_id="A", day=d, shift_id="N") for d in range(3)),
     )
     data = apply_rule_pack(base, DOCTORS_IN_TRAINING_2016)
-    [rest] = data.staff[0].rest_after_runs
+    [rest] = [r for r in data.staff[0].rest_after_runs if r.name == "rest after nights"]
     assert (rest.min_run, rest.min_rest_minutes, rest.shift_ids) == (3, 46 * 60, {"N"})
     result = solved_exactly(data)
     assert result.stats.objective == 3 + 5  # A's 3 nights, then B (not A) on the early
