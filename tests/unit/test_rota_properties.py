@@ -47,6 +47,8 @@ SOFTABLE = sorted(
         RuleFamily.MAX_CONSECUTIVE_OF_KIND,
         RuleFamily.MAX_MINUTES_IN_WINDOW,
         RuleFamily.REST_AFTER_RUN,
+        RuleFamily.WEEKEND_FREQUENCY,
+        RuleFamily.WEEKLY_REST,
     }
 )
 
