@@ -23,6 +23,7 @@ import time
 from solvers.common import STOP, Limit, SolveOptions, SolveStats, Status
 from solvers.rota.model import places_short_bound, score_rota, solve_rota
 from solvers.rota.schema import (
+    MINUTES_PER_DAY,
     SUNDAY,
     Assignment,
     LockedAssignment,
@@ -49,16 +50,17 @@ def solve_rota_by_windows(
         A `RotaResult` like `solve_rota`'s (status `feasible`, bound None), or, when a window has
         no rota, that window's failure with its days named in `infeasible_because`.
     """
-    if data.horizon_days <= 2 * window_days or _has_minimum_runs(data):
+    # Weekly rest in weeks from Monday fits week windows from Monday; other periods (48 h in 14
+    # days) would need the windows' own phase, so those problems are solved whole.
+    rest_periods = {r.period_days for p in data.staff for r in p.weekly_rests}
+    weekly_fits = not rest_periods or (rest_periods == {7} and window_days == 7)
+    if data.horizon_days <= 2 * window_days or _has_minimum_runs(data) or not weekly_fits:
         return solve_rota(data, options)
     started = time.perf_counter()
     # The bound is the whole horizon's, proven once before the windows (each window's is not).
     short_bound = places_short_bound(data, options)
     memory = _memory_days(data)
-    windows = [
-        (start, min(data.horizon_days, start + window_days))
-        for start in range(0, data.horizon_days, window_days)
-    ]
+    windows = _windows(data, window_days, aligned=bool(rest_periods))
     decided: list[Assignment] = []
     unsolved: list[tuple[int, int]] = []
     stalled = 0
@@ -144,6 +146,25 @@ def solve_rota_by_windows(
     )
 
 
+def _windows(data: RotaInput, window_days: int, *, aligned: bool) -> list[tuple[int, int]]:
+    """Windows of `window_days` from day 0 or, when `aligned` (7-day windows), from each Monday.
+
+    Aligned windows keep every whole weekly rest period (`WeeklyRest`, weeks from Monday) inside
+    one window, so no window decides part of a week that a later one must complete; the days
+    before the first Monday join the first window.
+    """
+    first = (7 - data.first_weekday) % 7 if aligned else 0
+    if first:
+        first += window_days
+    starts = [0, *range(first, data.horizon_days, window_days)] if first else []
+    starts = starts or list(range(0, data.horizon_days, window_days))
+    return [
+        (start, starts[k + 1] if k + 1 < len(starts) else data.horizon_days)
+        for k, start in enumerate(starts)
+        if start < data.horizon_days
+    ]
+
+
 def _has_minimum_runs(data: RotaInput) -> bool:
     return any(p.min_consecutive_shifts > 1 or p.min_consecutive_days_off > 1 for p in data.staff)
 
@@ -160,6 +181,9 @@ def _memory_days(data: RotaInput) -> int:
             *(r.min_run + math.ceil(r.min_rest_minutes / 1440) + 1 for r in p.rest_after_runs),
             0,
         )
+        # The weekends a pair (or run) of weekends looks back over, whole, and a day to spare.
+        need = max(need, *(7 * w.out_of + 4 for w in p.weekend_limits), 0)
+        need = max(need, *(r.period_days + 1 for r in p.weekly_rests), 0)
     return need
 
 
@@ -260,6 +284,19 @@ def _budgeted(
     per_type: dict[str, int] = {}
     for a in spent:
         per_type[a.shift_id] = per_type.get(a.shift_id, 0) + 1
+    weekend_limits = []
+    for limit in person.weekend_limits:
+        if limit.max_total is not None:
+            # Weekends wholly before the window's first day or after its last, worked there.
+            outside = [
+                (w_start, w_end)
+                for w_start, w_end in data.weekend_windows(limit)
+                if w_end <= first * MINUTES_PER_DAY or w_start >= end * MINUTES_PER_DAY
+            ]
+            spans = [data.shift(a.shift_id).span(a.day) for a in spent]
+            used = sum(1 for w in outside if any(s < w[1] and w[0] < e for s, e in spans))
+            limit = limit.model_copy(update={"max_total": max(0, limit.max_total - used)})
+        weekend_limits.append(limit)
     last = end == data.horizon_days
     return person.model_copy(
         update={
@@ -274,6 +311,7 @@ def _budgeted(
             "max_shifts_per_type": {
                 s: max(0, n - per_type.get(s, 0)) for s, n in person.max_shifts_per_type.items()
             },
+            "weekend_limits": tuple(weekend_limits),
         }
     )
 

@@ -53,7 +53,9 @@ def test_windowed_rotas_pass_the_checker_and_keep_locks(data: RotaInput) -> None
         assert worked.get((lock.staff_id, lock.day)) == lock.shift_id
     assert result.stats.objective == check.objective
     assert result.objective_terms == check.terms
-    assert result.stats.status is Status.FEASIBLE and result.stats.bound is None
+    # Weekly rest in 14-day periods does not fit week windows: those problems are solved whole.
+    if all(r.period_days == 7 for p in data.staff for r in p.weekly_rests):
+        assert result.stats.status is Status.FEASIBLE and result.stats.bound is None
 
 
 def test_a_lock_late_in_the_horizon_is_kept_reachable() -> None:
