@@ -59,6 +59,8 @@ def rota(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Builds the shared rota of SCENARIO's hubs and reports cover, cost and compliance."""
+    from ics_capacity.cli.rebalance import not_ready
+    from ics_capacity.services.readiness import ModelNotReadyError
     from ics_capacity.services.rota import (
         RotaSettings,
         export_csv,
@@ -91,6 +93,8 @@ def rota(
             seed=seed,
         )
         outcome = run_rota_as_operator(scenario, settings)
+    except ModelNotReadyError as error:
+        not_ready(error, scenario, as_json)
     except ScenarioError as error:
         _fail(str(error))
     if out is not None and outcome.assignments:
