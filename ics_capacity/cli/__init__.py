@@ -107,6 +107,7 @@ def _register_subcommands() -> None:
         data,
         forecast,
         maintenance,
+        onboard,
         project,
         rebalance,
         rota,
@@ -118,6 +119,7 @@ def _register_subcommands() -> None:
     data.register(app)
     forecast.register(app)
     maintenance.register(app)
+    onboard.register(app)
     project.register(app)
     rebalance.register(app)
     rota.register(app)
