@@ -98,6 +98,7 @@ class OnboardingReport:
     """What onboarding made: the collaborative, its baseline and the draft to plan in."""
 
     collaborative_id: int
+    collaborative_code: str
     collaborative_name: str
     baseline_id: int
     scenario_id: int
@@ -292,6 +293,7 @@ def onboard_in(
     _report(progress, 95, "Saving")
     return OnboardingReport(
         collaborative_id=int(collaborative.id or 0),
+        collaborative_code=code,
         collaborative_name=icb_name,
         baseline_id=int(baseline.id or 0),
         scenario_id=int(draft.id or 0),
@@ -470,3 +472,65 @@ def onboard(
         return onboard_in(
             session, ics=ics, files=files, actor=principal, trusts=trusts, progress=progress
         )
+
+
+FILE_KIND_LABELS = {
+    "rtt": "RTT Full CSV extract",
+    "kh03": "KH03 beds",
+    "workforce": "Workforce statistics",
+    "etr": "ODS NHS trusts (etr)",
+    "mar": "Monthly Activity Return",
+    "flows": "Monthly RTT flows per system",
+}
+_HEADER_MARKS = (
+    ("rtt", "rtt part type"),
+    ("kh03", "kh03_avail_ga_avg_beds"),
+    ("mar", "activity month"),
+    ("workforce", "staff_group_1_name"),
+    ("flows", "incomplete"),
+)
+
+
+def file_kind(path: Path) -> str | None:
+    """Which published file this is, from its first line (a zip is taken as the RTT extract).
+
+    Returns:
+        One of `FILE_KIND_LABELS`, or None when the first line matches none of them.
+    """
+    if path.suffix.lower() == ".zip":
+        return "rtt"
+    with path.open("rb") as handle:
+        first = handle.readline(64_000).decode("utf-8-sig", errors="replace").lower()
+    for kind, mark in _HEADER_MARKS:
+        if mark in first:
+            return kind
+    # The ODS file has no header: 27 quoted columns, an organisation code first.
+    if first.count(",") >= 20 and first.startswith('"'):
+        return "etr"
+    return None
+
+
+def files_by_kind(paths: list[Path]) -> OnboardingFiles:
+    """The uploaded files sorted by what they are, each kind at most once, the RTT required.
+
+    Raises:
+        OnboardingError: a file is not recognised, a kind comes twice, or there is no RTT extract.
+    """
+    found: dict[str, Path] = {}
+    problems = []
+    for path in paths:
+        kind = file_kind(path)
+        if kind is None:
+            problems.append(
+                f"{path.name} is none of the files onboarding reads "
+                f"({', '.join(FILE_KIND_LABELS.values())})"
+            )
+        elif kind in found:
+            problems.append(f"{path.name} and {found[kind].name} are both a {kind} file")
+        else:
+            found[kind] = path
+    if "rtt" not in found:
+        problems.append("the RTT Full CSV extract (.zip or .csv) is required")
+    if problems:
+        raise OnboardingError("; ".join(problems).capitalize() + ".")
+    return OnboardingFiles(**found)  # type: ignore[arg-type]
