@@ -533,4 +533,4 @@ def files_by_kind(paths: list[Path]) -> OnboardingFiles:
         problems.append("the RTT Full CSV extract (.zip or .csv) is required")
     if problems:
         raise OnboardingError("; ".join(problems).capitalize() + ".")
-    return OnboardingFiles(**found)  # type: ignore[arg-type]
+    return OnboardingFiles(**found)
