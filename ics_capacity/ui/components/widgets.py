@@ -189,5 +189,5 @@ def labelled_upload(upload: rx.Component, input_id: str) -> rx.Component:
     zone = upload.children[0]
     file_input = zone.children[0]
     assert getattr(file_input, "type", None) is not None, "rx.upload's file input moved"
-    file_input.id = input_id
+    file_input.id = input_id  # type: ignore[attr-defined]
     return upload
