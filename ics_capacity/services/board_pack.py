@@ -16,6 +16,7 @@ from ics_capacity.domain import assumptions as a
 from ics_capacity.domain.measures import label, measure
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.projections import ScenarioProjection
+from ics_capacity.services.provenance import provenance_in
 from ics_capacity.services.scenarios import audit_download, scenario_transaction
 
 
@@ -68,9 +69,14 @@ def board_pack_download(
 
     The audit row counts the weeks of projected figures in the pack.
     """
-    document = board_pack_html(projection, specs, collaborative)
     name = f"board-pack-{projection.scenario_name.replace(' ', '-').lower()}.html"
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        estimated = [
+            (f"{f.key}: {f.field.replace('_', ' ')}", f.rule)
+            for f in provenance_in(use.session, scenario_id)
+            if f.kind == "estimated"
+        ]
+        document = board_pack_html(projection, specs, collaborative, estimated)
         audit_download(
             use.session,
             use.principal,
@@ -83,10 +89,32 @@ def board_pack_download(
     return name, document
 
 
+def _estimated_section(estimated: list[tuple[str, str]]) -> str:
+    if not estimated:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(what)}</td><td>{html.escape(rule)}</td></tr>"
+        for what, rule in estimated
+    )
+    return (
+        '<h2>Estimated figures</h2><p class="note">Estimated from NHS England\'s published files '
+        "when the system was onboarded, not the collaborative's own figures; replace them with "
+        "local data on the scenario page.</p><table><thead><tr><th>Figure</th><th>Rule</th></tr>"
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def board_pack_html(
-    projection: ScenarioProjection, specs: dict[str, dict], collaborative: str
+    projection: ScenarioProjection,
+    specs: dict[str, dict],
+    collaborative: str,
+    estimated: list[tuple[str, str]] | None = None,
 ) -> str:
-    """The board pack of a projected scenario as one HTML document."""
+    """The board pack of a projected scenario as one HTML document.
+
+    `estimated` lists the scenario's figures estimated from published data (figure, rule), from
+    its provenance (docs/onboarding.md); the pack names them so a board knows what is not local.
+    """
     total = projection.deterministic.frame("total")
     now, end = total.iloc[0], total.iloc[-1]
     rows = [
@@ -142,6 +170,7 @@ the 10th to 90th percentiles of 200 seeded simulations of demand and capacity.</
         )
     }
 </tbody></table>
+{_estimated_section(estimated or [])}
 <p class="note">Data: NHS England RTT waiting times (April 2026), KH03 beds, NHS workforce
 statistics and ODS, Open Government Licence v3.0. Every other assumption, with its source, is in
 docs/assumptions.md of the ics-capacity repository.</p>
