@@ -54,8 +54,8 @@ def test_admin_onboards_a_system_marks_a_hub_and_rebalances(
     expect(figures).to_contain_text("RTT admitted completions (Part_1A), April 2026")
 
     form = page.locator("form").filter(has=page.get_by_role("button", name="Save RL4"))
-    form.get_by_label("Elective hub").check()
-    form.get_by_label("Sessions a week per theatre").fill("12")
+    form.get_by_label("Elective hub: RL4").check()
+    form.get_by_label("Sessions a week per theatre at RL4").fill("12")
     form.get_by_role("button", name="Save RL4").click()
     expect(page.get_by_text(re.compile("^Saved The Royal Wolverhampton"))).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="The Royal Wolverhampton")).to_contain_text(

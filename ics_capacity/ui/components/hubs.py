@@ -108,7 +108,7 @@ class HubsState(rx.State):
 def _input(row, name: str, label: str, width: str, **props) -> rx.Component:
     html_id = "hub-" + row["code"] + "-" + name
     return rx.vstack(
-        field_label(label, html_id),
+        field_label(label + " at " + row["code"], html_id),
         rx.el.input(
             id=html_id,
             name=name,
@@ -137,10 +137,11 @@ def _site_form(row) -> rx.Component:
                     width="20px",
                     height="20px",
                 ),
-                field_label("Elective hub", hub_id),
+                field_label("Elective hub: " + row["code"], hub_id),
                 align="center",
             ),
-            _input(row, "tfcs", "Treatment functions (codes, comma-separated)", "300px"),
+            # Labels name the site ("... at RL4"): each row is a form of its own.
+            _input(row, "tfcs", "Treatment functions taken (codes)", "300px"),
             _input(row, "sessions", "Sessions a week per theatre", "90px", required=True),
             _input(row, "latitude", "Latitude", "110px", placeholder="e.g. 52.45"),
             _input(row, "longitude", "Longitude", "110px", placeholder="e.g. -1.93"),
