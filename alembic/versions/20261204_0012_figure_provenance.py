@@ -1,7 +1,7 @@
 """figure provenance: published, estimated (with its rule) or local, per figure of a scenario
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-04 05:00:00
 
 `figure_provenance` says where each figure of a scenario's capacity model came from, so that
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0012'
-down_revision: str | None = '0009'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

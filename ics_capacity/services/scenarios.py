@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, col, select
 from ics_capacity.db.models import (
     AuditEvent,
     BedCapacity,
+    CalendarChangeRow,
     CaseMix,
     Collaborative,
     FigureProvenance,
@@ -422,6 +423,7 @@ _SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
     RttActivity,
     SystemFlow,
     FigureProvenance,
+    CalendarChangeRow,
 )
 
 

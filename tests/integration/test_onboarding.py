@@ -32,7 +32,6 @@ from ics_capacity.db.models import (
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.importers.problems import ImportValidationError
 from ics_capacity.services import auth
-from ics_capacity.services.board_pack import board_pack_download
 from ics_capacity.services.onboarding import (
     OnboardingError,
     OnboardingFiles,
@@ -40,7 +39,7 @@ from ics_capacity.services.onboarding import (
     onboard_as_operator,
 )
 from ics_capacity.services.overview import collaborative_overview
-from ics_capacity.services.projections import project_scenario, project_scenario_as_operator
+from ics_capacity.services.projections import project_scenario_as_operator
 from ics_capacity.services.readiness import rebalance_reasons
 from ics_capacity.services.rebalance import run_rebalance_as_operator
 from tests.conftest import TEST_PASSWORD
@@ -203,6 +202,3 @@ def test_only_an_administrator_onboards_and_becomes_its_administrator(
             )
         ).scalar_one()
     assert role == "admin"
-    projection = project_scenario(admin, report.scenario_id, horizon_weeks=12, runs=20)
-    _, pack = board_pack_download(admin, report.scenario_id, projection, {}, "QUA")
-    assert "<h2>Estimated figures</h2>" in pack and "RL4: theatres" in pack
