@@ -634,7 +634,7 @@ def _add_weekly_rests(rota: RotaModel) -> None:
                         if begin < ends:
                             starts.add(ends)
                 when = f"{rest.name} {_days(first, last - first)}"
-                candidates = []
+                candidates: list[Literal] = []
                 for start in sorted(t for t in starts if t + length <= end):
                     blocking = _overlapping(rota, person, start, start + length)
                     if not blocking:
