@@ -23,6 +23,7 @@ from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module regi
     dashboard,
     data,
     login,
+    onboarding,
     overview,
     rebalance,
     rota,

@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import build_national_zip
 from bench_load import Tab, _names, _phase, _report
 
-from ics_capacity.settings import REPO_ROOT
+from ics_capacity.settings import nhs_data_dir
 
-DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "nhs"
+DATA_DIR = nhs_data_dir()
 
 
 def mac_zip(source: Path, target: Path) -> Path:

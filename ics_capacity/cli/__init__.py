@@ -108,6 +108,7 @@ def _register_subcommands() -> None:
         forecast,
         jobs,
         maintenance,
+        onboard,
         project,
         rebalance,
         rota,
@@ -121,6 +122,7 @@ def _register_subcommands() -> None:
     forecast.register(app)
     jobs.register(app)
     maintenance.register(app)
+    onboard.register(app)
     project.register(app)
     rebalance.register(app)
     rota.register(app)

@@ -135,8 +135,10 @@ def enqueue(
     kind: str, scenario: int, parameters: dict[str, Any], as_user: str | None, as_json: bool
 ) -> None:
     """Queues a job of `kind` for the worker as the named account and prints its id."""
+    from ics_capacity.cli.rebalance import not_ready
     from ics_capacity.services.job_queue import uses_queue
     from ics_capacity.services.jobs import start_job
+    from ics_capacity.services.readiness import ModelNotReadyError
 
     if not uses_queue():
         _fail(
@@ -145,7 +147,10 @@ def enqueue(
             "solve here and now."
         )
     with _acting(as_user) as token:
-        job_id = start_job(token, scenario, kind, parameters)
+        try:
+            job_id = start_job(token, scenario, kind, parameters)
+        except ModelNotReadyError as error:  # said as the solve itself says it
+            not_ready(error, scenario, as_json)
     if as_json:
         typer.echo(json.dumps({"job_id": job_id, "kind": kind, "scenario_id": scenario}))
     else:

@@ -43,14 +43,18 @@ def project(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Prints a SCENARIO's headline projection at the horizon, with and without the plan."""
+    from ics_capacity.cli.rebalance import not_ready
     from ics_capacity.services.projections import (
         project_scenario_as_operator,
         projection_headline,
     )
+    from ics_capacity.services.readiness import ModelNotReadyError
     from ics_capacity.services.scenarios import ScenarioError
 
     try:
         projection = project_scenario_as_operator(scenario, horizon_weeks=weeks)
+    except ModelNotReadyError as error:
+        not_ready(error, scenario, as_json)
     except ScenarioError as error:
         _fail(str(error))
     headline = projection_headline(projection)

@@ -22,6 +22,7 @@ from ics_capacity.cli import jobs
 from ics_capacity.cli.jobs import AS_OPTION
 
 if TYPE_CHECKING:
+    from ics_capacity.services.readiness import ModelNotReadyError
     from ics_capacity.services.results import RebalanceResult
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,20 @@ def register(app: typer.Typer) -> None:
 def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
+
+
+def not_ready(error: ModelNotReadyError, scenario: int | None, as_json: bool) -> NoReturn:
+    """Reports a model that lacks what the solver needs: status `invalid_input` and the reasons.
+
+    Exits with code 2, as a solve that found no plan does.
+    """
+    if as_json:
+        typer.echo(
+            json.dumps({"status": "invalid_input", "scenario": scenario, "reasons": error.reasons})
+        )
+    else:
+        typer.secho(f"Status: invalid_input. {error}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
 
 
 def rebalance(
@@ -64,6 +79,7 @@ def rebalance(
     as_user: Annotated[str | None, AS_OPTION] = None,
 ) -> None:
     """Rebalances waiting lists across hubs for a SCENARIO or an --instance file."""
+    from ics_capacity.services.readiness import ModelNotReadyError
     from ics_capacity.services.rebalance import (
         InstanceFileError,
         ScenarioNotFoundError,
@@ -114,6 +130,8 @@ def rebalance(
         else:
             assert scenario is not None
             data = rebalance_input_as_operator(scenario, weeks=weeks)
+    except ModelNotReadyError as error:
+        not_ready(error, scenario, as_json)
     except (ScenarioNotFoundError, InstanceFileError) as error:
         _fail(str(error))
     result = solve_instance(data, time_limit_seconds=time_limit, num_workers=workers)

@@ -68,6 +68,8 @@ def rota(
     as_user: Annotated[str | None, AS_OPTION] = None,
 ) -> None:
     """Builds the shared rota of SCENARIO's hubs and reports cover, cost and compliance."""
+    from ics_capacity.cli.rebalance import not_ready
+    from ics_capacity.services.readiness import ModelNotReadyError
     from ics_capacity.services.rota import (
         RotaSettings,
         export_csv,
@@ -114,6 +116,8 @@ def rota(
             seed=seed,
         )
         outcome = run_rota_as_operator(scenario, settings)
+    except ModelNotReadyError as error:
+        not_ready(error, scenario, as_json)
     except ScenarioError as error:
         _fail(str(error))
     if out is not None and outcome.assignments:

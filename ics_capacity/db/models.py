@@ -405,6 +405,39 @@ class ImportBatch(SQLModel, table=True):
     imported_by: str = Field(default="system", max_length=255)
 
 
+class ProvenanceKind(StrEnum):
+    """Where a figure of a scenario's capacity model came from."""
+
+    PUBLISHED = "published"  # read from an NHS England / NHS Digital file
+    ESTIMATED = "estimated"  # derived from published data by a cited rule
+    LOCAL = "local"  # entered on a page or uploaded in a template by the collaborative
+
+
+class FigureProvenance(SQLModel, table=True):
+    """Where one figure of a scenario came from: published, estimated (with its rule) or local.
+
+    `entity` names the table the figure lives in (site, theatre_capacity, bed_capacity,
+    case_mix, trust_beds), `entity_key` the row by its domain code (site code, treatment
+    function, ODS code), `field` the column.
+    """
+
+    __tablename__ = "figure_provenance"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "entity", "entity_key", "field"),
+        sa.CheckConstraint("kind IN ('published', 'estimated', 'local')", name="kind_is_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    entity: str = Field(max_length=40)
+    entity_key: str = Field(max_length=20)
+    field: str = Field(max_length=40)
+    kind: str = Field(max_length=12)
+    rule: str = Field(default="", max_length=2000)
+    recorded_at: dt.datetime = _timestamp()
+    recorded_by: str = Field(default="system", max_length=255)
+
+
 # --- Accounts, roles, collaboration ----------------------------------------------------------
 
 

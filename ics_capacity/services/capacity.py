@@ -25,6 +25,7 @@ from ics_capacity.db.models import (
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.auth import signed_in_transaction
 from ics_capacity.services.overview import WaitingCounts, waiting_counts
+from ics_capacity.services.provenance import mark_local
 from ics_capacity.services.scenarios import (
     FieldValueError,
     ScenarioError,
@@ -234,6 +235,15 @@ def update_site_capacity(
             setattr(row, field.column, value)
             row.updated_by = principal.email
             session.add(row)
+            mark_local(
+                session,
+                scenario.id,
+                field.table.__tablename__,
+                site.code,
+                field.column,
+                f"entered on the scenario page by {principal.email}",
+                principal.email,
+            )
             audit(
                 session,
                 principal,

@@ -12,7 +12,7 @@ Exports give any table, or a whole scenario, as CSV or Excel; a whole scenario a
 
 The functions taking a session token open `scenarios.scenario_transaction` (or
 `collaborative_transaction`), which checks the user's role, then call the private functions taking
-an open session (`_preview_into`, `_import_into`, `_export_table_of`, ...). The command line acts
+an open session (`_preview_into`, `import_file_in`, `_export_table_of`, ...). The command line acts
 as the server operator through `import_as_operator` and `export_as_operator`, which call the same
 private functions without a role check.
 """
@@ -243,7 +243,7 @@ def commit_import(
     """
     _check_kind(kind)
     with scenario_transaction(token, scenario_id, permission_for(kind)) as use:
-        return _import_into(
+        return import_file_in(
             use.session, use.scenario, kind, path, actor=use.principal, ics=ics, providers=providers
         )
 
@@ -285,7 +285,7 @@ def _preview_into(
     return ImportPreview(kind, path.name, True, [], prepared.summary, already)
 
 
-def _import_into(
+def import_file_in(
     session: Session,
     scenario: Scenario,
     kind: str,
@@ -296,6 +296,8 @@ def _import_into(
     providers: Collection[str] | None = None,
 ) -> ImportOutcome:
     """`commit_import` inside the caller's session (who commits), without a permission check.
+
+    For a use case that has checked its caller (commit_import, onboarding) or the operator.
 
     Raises:
         ImportValidationError: with every problem; nothing has been written to the session.
@@ -1506,7 +1508,7 @@ def import_as_operator(
         scenario = _scenario_as_operator(session, scenario_id)
         if dry_run:
             return _preview_into(session, scenario, kind, path, ics=ics, providers=providers)
-        outcome = _import_into(
+        outcome = import_file_in(
             session, scenario, kind, path, actor=_operator(), ics=ics, providers=providers
         )
         session.commit()

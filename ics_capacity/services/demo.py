@@ -14,19 +14,18 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from ics_capacity.db.models import (
-    BedCapacity,
     CaseMix,
     Collaborative,
     Scenario,
     Site,
-    SiteTreatmentFunction,
-    TheatreCapacity,
 )
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.assumptions import CASE_MIX, DEMO_COLLABORATIVE, DEMO_SITES
+from ics_capacity.domain.starting_model import SiteCapacity
 from ics_capacity.importers.rtt import read_rtt_extract
 from ics_capacity.services.imports import (
     ImportOutcome,
+    add_site,
     ensure_baseline_scenario,
     ensure_collaborative,
     ensure_organisations,
@@ -157,32 +156,17 @@ def _add_sites(session: Session, scenario: Scenario, org_ids: dict[str, int]) ->
             source=a.source,
             updated_by=SEED_USER,
         )
-        session.add(site)
-        session.flush()
-        session.add_all(
-            SiteTreatmentFunction(site_id=site.id, tfc=t) for t in a.treatment_functions
+        capacity = SiteCapacity(
+            treatment_functions=a.treatment_functions,
+            theatres=a.theatres,
+            sessions_per_week=a.sessions_per_week,
+            session_minutes=a.session_minutes,
+            utilisation_target=a.utilisation_target,
+            elective_overnight_beds=a.elective_overnight_beds,
+            day_case_places=a.day_case_places,
+            occupancy_target=a.bed_occupancy_target,
         )
-        session.add(
-            TheatreCapacity(
-                scenario_id=scenario.id,
-                site_id=site.id,
-                theatres=a.theatres,
-                sessions_per_week=a.sessions_per_week,
-                session_minutes=a.session_minutes,
-                utilisation_target=Decimal(str(a.utilisation_target)),
-                updated_by=SEED_USER,
-            )
-        )
-        session.add(
-            BedCapacity(
-                scenario_id=scenario.id,
-                site_id=site.id,
-                elective_overnight_beds=a.elective_overnight_beds,
-                day_case_places=a.day_case_places,
-                occupancy_target=Decimal(str(a.bed_occupancy_target)),
-                updated_by=SEED_USER,
-            )
-        )
+        add_site(session, site, capacity, SEED_USER)
 
 
 def _add_case_mix(session: Session, scenario: Scenario) -> None:

@@ -52,6 +52,7 @@ from ics_capacity.domain.codes import (
     display_org_name,
     wait_band_label,
 )
+from ics_capacity.domain.starting_model import SiteCapacity
 from ics_capacity.importers.kh03 import read_kh03
 from ics_capacity.importers.national_rtt import read_rtt_for_system
 from ics_capacity.importers.ods import read_etr
@@ -62,6 +63,7 @@ from ics_capacity.importers.problems import (
 from ics_capacity.importers.rtt import RttExtract
 from ics_capacity.importers.templates import THEATRES, Template
 from ics_capacity.importers.workforce import read_workforce
+from ics_capacity.services.provenance import mark_local
 
 BAND_COLUMNS = [f"w{i:03d}" for i in range(WAIT_BANDS)]
 WAITING_PARTS = ("Part_2", "Part_2A")
@@ -695,6 +697,38 @@ def _rate(value: float) -> Decimal:
     return Decimal(f"{value:.3f}")
 
 
+def add_site(session: Session, site: Site, capacity: SiteCapacity, user: str) -> Site:
+    """Adds a new site with its treatment functions, theatre row and bed row (flushed)."""
+    session.add(site)
+    session.flush()
+    site_id = int(site.id or 0)
+    session.add_all(
+        SiteTreatmentFunction(site_id=site_id, tfc=t) for t in capacity.treatment_functions
+    )
+    session.add(
+        TheatreCapacity(
+            scenario_id=site.scenario_id,
+            site_id=site_id,
+            theatres=capacity.theatres,
+            sessions_per_week=capacity.sessions_per_week,
+            session_minutes=capacity.session_minutes,
+            utilisation_target=Decimal(str(capacity.utilisation_target)),
+            updated_by=user,
+        )
+    )
+    session.add(
+        BedCapacity(
+            scenario_id=site.scenario_id,
+            site_id=site_id,
+            elective_overnight_beds=capacity.elective_overnight_beds,
+            day_case_places=capacity.day_case_places,
+            occupancy_target=Decimal(str(capacity.occupancy_target)),
+            updated_by=user,
+        )
+    )
+    return site
+
+
 def _upsert_sites(session: Session, rows: pd.DataFrame, scenario: Scenario, user: str) -> int:
     org_ids = organisation_ids(session)
     sites = {s.code: s for s in session.exec(select(Site).where(Site.scenario_id == scenario.id))}
@@ -756,6 +790,21 @@ def _upsert_sites(session: Session, rows: pd.DataFrame, scenario: Scenario, user
             else:
                 _set_changed(existing, values_, user)
                 session.add(existing)
+        for entity, names in (
+            ("site", ("postcode", "location", "treatment_functions")),
+            ("theatre_capacity", tuple(theatre_values)),
+            ("bed_capacity", tuple(bed_values)),
+        ):
+            for name in names:
+                mark_local(
+                    session,
+                    scenario.id,
+                    entity,
+                    site.code,
+                    name,
+                    "uploaded in the sites template",
+                    user,
+                )
     return len(rows)
 
 

@@ -54,6 +54,7 @@ from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission, role_allows
 from ics_capacity.services.auth import signed_in_transaction
+from ics_capacity.services.readiness import rebalance_reasons, require_ready, rota_reasons
 from ics_capacity.services.results import (
     RebalanceResult,
     RotaOutcome,
@@ -198,6 +199,16 @@ class JobKind:
     read_input: Callable[[Session, Scenario, dict[str, Any]], Any]
     done_message: Callable[[dict[str, Any]], str]
     label: str
+    missing: Callable[[Session, Scenario, dict[str, Any]], list[str]]
+    """What the scenario lacks for this run (services/readiness.py); checked at the start."""
+
+
+def _rebalance_missing(session: Session, scenario: Scenario, params: dict[str, Any]) -> list[str]:
+    return rebalance_reasons(session, scenario)
+
+
+def _rota_missing(session: Session, scenario: Scenario, params: dict[str, Any]) -> list[str]:
+    return rota_reasons(session, scenario, params.get("site_codes") or ())
 
 
 JOB_KINDS: dict[str, JobKind] = {
@@ -207,8 +218,16 @@ JOB_KINDS: dict[str, JobKind] = {
         _rebalance_input,
         _rebalance_done,
         "rebalancing run",
+        _rebalance_missing,
     ),
-    "rota": JobKind(Permission.RUN_ROTA, RotaJobParameters, _rota_input, _rota_done, "rota build"),
+    "rota": JobKind(
+        Permission.RUN_ROTA,
+        RotaJobParameters,
+        _rota_input,
+        _rota_done,
+        "rota build",
+        _rota_missing,
+    ),
 }
 
 
@@ -298,6 +317,7 @@ def start_job(token: str | None, scenario_id: int, kind: str, parameters: dict[s
     with scenario_transaction(token, scenario_id, spec.permission) as use:
         normalised = _validated(spec.parameters, parameters)
         session = use.session
+        require_ready(spec.label, spec.missing(session, use.scenario, normalised))
         running = session.exec(
             select(SolveJob).where(
                 SolveJob.scenario_id == use.scenario.id,

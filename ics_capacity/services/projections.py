@@ -60,6 +60,7 @@ from ics_capacity.projections.inputs import (
 )
 from ics_capacity.projections.queue_kpis import capacity_to_meet_target, rag_status
 from ics_capacity.services.jobs import latest_result
+from ics_capacity.services.readiness import projection_reasons, require_ready
 from ics_capacity.services.rebalance import (
     ScenarioNotFoundError,
     sessions_per_theatre,
@@ -232,8 +233,7 @@ def _scenario_rows(session: Session, scenario: Scenario, member_ids: list[int]) 
 def _snapshot(session: Session, scenario: Scenario) -> _Snapshot:
     """Reads a scenario, the baseline it is calibrated by and its parent (or the baseline)."""
     names = _members(session, scenario.collaborative_id)
-    if not names:
-        raise ScenarioError("The collaborative has no member trusts to project.")
+    require_ready("projection", projection_reasons(session, scenario))
     member_ids = list(names)
     rows = _scenario_rows(session, scenario, member_ids)
     baseline = (

@@ -56,6 +56,7 @@ from ics_capacity.domain.assumptions import (
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.jobs import copy_latest_result, latest_result
+from ics_capacity.services.readiness import rebalance_reasons, require_ready
 from ics_capacity.services.results import stored_rota
 from ics_capacity.services.scenarios import (
     NotFoundError,
@@ -209,6 +210,8 @@ def scenario_rebalance_input(
     scenario = session.get(Scenario, scenario_id)
     if scenario is None:
         raise ScenarioNotFoundError(scenario_id)
+    # An empty model would come back "optimal, 0 treated": refuse it, naming what is missing.
+    require_ready("rebalance", rebalance_reasons(session, scenario))
     orgs = {o.id: o for o in session.exec(select(Organisation)).all()}
     member_ids = [
         m.organisation_id

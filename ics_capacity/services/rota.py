@@ -79,6 +79,7 @@ from ics_capacity.domain.rota_assumptions import (
 )
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
 from ics_capacity.services.jobs import latest_result
+from ics_capacity.services.readiness import require_ready, rota_reasons
 from ics_capacity.services.rebalance import travel_minutes
 from ics_capacity.services.results import (
     Cell,
@@ -377,6 +378,7 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
     Raises:
         RotaSettingsError: If the settings are unusable or name sites the scenario lacks.
     """
+    require_ready("rota", rota_reasons(session, scenario, settings.site_codes))
     problems = settings.problems()
     if problems:
         raise RotaSettingsError(problems)

@@ -24,6 +24,7 @@ from ics_capacity.db.models import (
     CalendarChangeRow,
     CaseMix,
     Collaborative,
+    FigureProvenance,
     ImportBatch,
     Membership,
     RotaLeave,
@@ -421,6 +422,7 @@ _SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
     WaitingList,
     RttActivity,
     SystemFlow,
+    FigureProvenance,
     CalendarChangeRow,
 )
 
@@ -511,6 +513,14 @@ def _copy_rota_staff(session: Session, source_id: int, target_id: int) -> None:
             table(**row.model_dump(exclude={"id", "staff_id"}), staff_id=staff_ids[row.staff_id])
             for row in rows
         )
+
+
+def copy_scenario_rows(session: Session, source_id: int, target_id: int) -> None:
+    """Copies a scenario's sites, capacity, demand, provenance and staff into another.
+
+    For a use case that has checked the caller (or the operator's onboarding path).
+    """
+    _copy_rows(session, source_id, target_id)
 
 
 def scenario_name_checked(name: str) -> str:

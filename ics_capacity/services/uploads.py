@@ -133,6 +133,22 @@ def open_upload(token: str, scenario_id: int, kind: str, file_name: str) -> Uplo
     return UploadWriter(folder / name, name, max_upload_bytes())
 
 
+def open_onboarding_upload(token: str, file_name: str) -> UploadWriter:
+    """A writer for a file an administrator uploads to onboard a system; checked before any byte.
+
+    Raises:
+        NotSignedInError, PermissionDeniedError: the caller is not an administrator.
+    """
+    from ics_capacity.services.onboarding import require_administrator
+
+    principal = current_principal(token)
+    require_administrator(principal)
+    name = safe_file_name(file_name)
+    folder = _user_folder(principal.user_id) / uuid.uuid4().hex
+    folder.mkdir(mode=0o700)
+    return UploadWriter(folder / name, name, max_upload_bytes())
+
+
 def staged_path(token: str, kept: str) -> Path:
     """A path a page kept, accepted only if it is a file in the caller's own upload folder.
 

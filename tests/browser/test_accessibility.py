@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 """axe-core's tags for the success criteria of WCAG 2.0, 2.1 and 2.2 at levels A and AA."""
 
-ROLE_FOR = {"/users": "admin", "/audit": "manager"}
+ROLE_FOR = {"/users": "admin", "/onboarding": "admin", "/audit": "manager"}
 """Who opens each page (default: a manager, who sees every control of the planning pages)."""
 
 

@@ -47,6 +47,7 @@ from ics_capacity.domain.rota_assumptions import (
 from ics_capacity.domain.staff import StaffRole
 from ics_capacity.services import auth
 from ics_capacity.services import scenarios as sc
+from ics_capacity.services.readiness import ModelNotReadyError
 from ics_capacity.services.rebalance import rebalance_input_as_operator
 from ics_capacity.services.results import (
     CostLine,
@@ -743,9 +744,10 @@ def test_a_scenario_without_rota_staff_is_explained(app_db) -> None:
     with unit_of_work(url) as session:
         session.execute(sa.delete(RotaStaff).where(RotaStaff.scenario_id == branch.id))
         session.commit()
-    with pytest.raises(RotaSettingsError) as error:
+    with pytest.raises(ModelNotReadyError) as not_ready:
         rota_problem_as_operator(branch.id, _settings(branch.start), url)
-    assert [p.split(":")[0] for p in error.value.problems] == ["staff"]
+    (reason,) = not_ready.value.reasons
+    assert reason.startswith("the scenario has no rota staff")
 
 
 def test_an_unknown_scenario_is_named(seeded_db_url: str) -> None:

@@ -59,10 +59,12 @@ from ics_capacity.services.rota import next_monday, set_lock
 from ics_capacity.services.weekly_calendar import add_calendar_change
 from ics_capacity.settings import REPO_ROOT
 from ics_capacity.ui.components.calendar import CalendarState
+from ics_capacity.ui.components.hubs import HubsState
 from ics_capacity.ui.pages.account import AccountState
 from ics_capacity.ui.pages.audit import AuditState
 from ics_capacity.ui.pages.dashboard import BoardPackState, DashboardState
 from ics_capacity.ui.pages.data import DataState
+from ics_capacity.ui.pages.onboarding import OnboardingState
 from ics_capacity.ui.pages.overview import OverviewState
 from ics_capacity.ui.pages.rebalance import RebalanceState
 from ics_capacity.ui.pages.rota import RotaState
@@ -647,6 +649,55 @@ def _upload_file() -> list:
     return [rx.UploadFile(file=io.BytesIO(data), path=Path(THEATRES_TEMPLATE.name), size=len(data))]
 
 
+def _hub_versions(w: World) -> dict[type, dict[str, Any]]:
+    """The victim's draft open in the hub form, with its sites' versions as the server read them."""
+    with unit_of_work(w.url) as session:
+        versions = dict(
+            session.execute(
+                sa.select(models.Site.code, models.Site.version).where(
+                    models.Site.scenario_id == w.draft
+                )
+            ).all()
+        )
+    return {HubsState: {"_scenario_id": w.draft, "_versions": versions}}
+
+
+def _hub_form(w: World) -> dict:
+    return {
+        "form": {
+            "code": "MANOR",
+            "hub": "on",
+            "tfcs": "C_110, C_100",
+            "sessions": "12",
+            "latitude": "52.58",
+            "longitude": "-2.0",
+        }
+    }
+
+
+def _onboarding_files(w: World) -> dict[type, dict[str, Any]]:
+    """The RTT extract and ODS file kept in the victim administrator's own upload folder."""
+    from ics_capacity.services.uploads import open_onboarding_upload
+    from ics_capacity.settings import nhs_data_dir
+
+    kept = []
+    for name in ("rtt_full_extract_2026-04_QUA_QHL_subset.csv", "etr_2026.csv"):
+        writer = open_onboarding_upload(w.token("admin"), name)
+        writer.write((nhs_data_dir() / name).read_bytes())
+        kept.append(str(writer.close().path))
+    return {OnboardingState: {"_kept": kept, "ics": "QUA"}}
+
+
+def _mar_upload() -> list:
+    import reflex as rx
+
+    from ics_capacity.settings import nhs_data_dir
+
+    path = nhs_data_dir() / "mar_2026-02_QUA_QHL_trusts_subset.csv"
+    data = path.read_bytes()
+    return [rx.UploadFile(file=io.BytesIO(data), path=Path(path.name), size=len(data))]
+
+
 @dataclass(frozen=True)
 class Case:
     """One handler: who may send it, with what, in what state, and what it then does.
@@ -930,6 +981,34 @@ CASES: list[Case] = [
         refused=(),
         page=None,
     ),
+    # Scenario page: sites and hubs, provenance (ui/components/hubs.py)
+    Case(HubsState, "load", "viewer", "shows", refused=(), page=None, route=_scenario_route),
+    Case(
+        HubsState,
+        "save",
+        "manager",
+        "db",
+        _hub_form,
+        _hub_versions,
+        route=_scenario_route,
+    ),
+    # Onboarding (administrators)
+    Case(
+        OnboardingState,
+        "open",
+        "admin",
+        lambda w, text: '"allowed": true' in text,
+        page=None,
+    ),
+    Case(
+        OnboardingState,
+        "upload",
+        "admin",
+        lambda w, text: "Monthly Activity Return" in text,
+        lambda w: {"files": _mar_upload()},
+        page=None,
+    ),
+    Case(OnboardingState, "run", "admin", "db", setup=_onboarding_files, page=None),
     # Data: imports and exports
     Case(DataState, "load", "viewer", "shows", refused=()),
     Case(
@@ -1199,6 +1278,8 @@ PUBLIC: dict[str, str] = {
     "ScenarioPageState.set_decision_note": "keeps the note typed into the tab",
     "DataState.choose_kind": "chooses the kind of file in the tab",
     "DataState.set_ics": "keeps the ICB code typed into the tab",
+    "OnboardingState.set_ics": "keeps the ICB code typed into the tab (onboard checks it)",
+    "OnboardingState.set_trusts": "keeps the trusts typed into the tab (onboard checks them)",
     "RebalanceState.set_weeks": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_target_wait": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_max_travel": "form field kept in the tab (start_job validates it)",

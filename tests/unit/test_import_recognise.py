@@ -12,9 +12,9 @@ import pytest
 from ics_capacity.importers.kh03 import read_kh03
 from ics_capacity.importers.problems import ImportValidationError
 from ics_capacity.importers.recognise import header_of, recognise
-from ics_capacity.settings import REPO_ROOT
+from ics_capacity.settings import REPO_ROOT, nhs_data_dir
 
-NHS_DIR = REPO_ROOT.parent / "shared" / "data" / "nhs"
+NHS_DIR = nhs_data_dir()
 EXAMPLES = REPO_ROOT / "docs" / "examples"
 KH03 = NHS_DIR / "kh03_qmco_quarterly_trust_2018-19_2024-25.csv"
 

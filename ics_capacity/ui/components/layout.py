@@ -17,6 +17,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Data", "/data", ""),
     ("Audit log", "/audit", "view_audit"),
     ("Users", "/users", "manage_users"),
+    ("Onboarding", "/onboarding", "manage_users"),
 ]
 
 

@@ -186,3 +186,16 @@ def notice(*children: rx.Component | str | rx.Var, tone: str | rx.Var = "info", 
         margin_top="16px",
         **props,
     )
+
+
+def labelled_upload(upload: rx.Component, input_id: str) -> rx.Component:
+    """Gives the drop zone's own file input an id, so the visible label names it (WCAG 1.3.1).
+
+    Reflex's `rx.upload` draws `<input type="file">` with no props of its own; it is the first
+    child of the zone.
+    """
+    zone = upload.children[0]
+    file_input = zone.children[0]
+    assert getattr(file_input, "type", None) is not None, "rx.upload's file input moved"
+    file_input.id = input_id  # type: ignore[attr-defined]
+    return upload

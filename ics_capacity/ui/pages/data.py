@@ -26,7 +26,7 @@ from ics_capacity.services.uploads import (
 )
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.components.widgets import button, field_label, labelled_upload, panel
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -304,7 +304,7 @@ def _import_panel() -> rx.Component:
             align="end",
         ),
         field_label("File to import", FILE_INPUT_ID),
-        _labelled_upload(
+        labelled_upload(
             rx.upload(
                 rx.vstack(
                     rx.text("Drag a file here, or choose one", font_weight="600"),
@@ -319,7 +319,8 @@ def _import_panel() -> rx.Component:
                 padding="24px",
                 margin_top="4px",
                 aria_label="File to import: drop zone",
-            )
+            ),
+            FILE_INPUT_ID,
         ),
         rx.hstack(
             button(
@@ -465,19 +466,6 @@ def _export_panel() -> rx.Component:
 
 
 FILE_INPUT_ID = "data-file-input"
-
-
-def _labelled_upload(upload: rx.Component) -> rx.Component:
-    """Gives the drop zone's own file input an id, so the visible label names it (WCAG 1.3.1).
-
-    Reflex's `rx.upload` draws `<input type="file">` with no props of its own; it is the first
-    child of the zone.
-    """
-    zone = upload.children[0]
-    file_input = zone.children[0]
-    assert getattr(file_input, "type", None) is not None, "rx.upload's file input moved"
-    file_input.id = FILE_INPUT_ID
-    return upload
 
 
 @protected_page("/data", "Data", on_load=[DataState.load])

@@ -1,0 +1,536 @@
+"""Onboarding a new system in one step, from the files NHS England and NHS Digital publish.
+
+`ics-capacity onboard --ics CODE --rtt RTT.zip [--kh03 F] [--workforce F] [--etr F] [--mar F]
+[--flows F]` and the administrators' Onboarding page run the same use case, in one transaction:
+
+1. the collaborative (code = the ICB code) and its member trusts: by default the system's acute
+   trusts, read as the NHS trusts of the RTT extract under that ICB with patients on an admitted
+   waiting list (RTT Part_2A); a list of ODS codes replaces them;
+2. every file loaded for those trusts with the importers the Data page uses, into the published
+   baseline (nothing is written if any file has a problem);
+3. a starting capacity model (`domain/starting_model.py`): one main site per trust sized from
+   its published activity, the case-mix defaults, each figure's provenance recorded as published
+   or estimated with its rule;
+4. the baseline approved (the published position) and a draft scenario beside it, ready to plan.
+
+The administrator who onboards becomes the new collaborative's administrator. Nothing here knows
+a particular system.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from sqlmodel import Session, col, select
+
+from ics_capacity.db.models import (
+    CaseMix,
+    Collaborative,
+    FigureProvenance,
+    Membership,
+    Organisation,
+    Scenario,
+    ScenarioStatus,
+    Site,
+    TrustBeds,
+)
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.assumptions import CASE_MIX
+from ics_capacity.domain.codes import display_org_name
+from ics_capacity.domain.errors import InvalidInputError
+from ics_capacity.domain.starting_model import (
+    ESTIMATED,
+    PUBLISHED,
+    TrustActivity,
+    estimate_main_site,
+)
+from ics_capacity.importers.mar import read_mar
+from ics_capacity.importers.national_rtt import read_rtt_for_system
+from ics_capacity.importers.problems import ImportProblem, ImportValidationError
+from ics_capacity.importers.rtt import RttExtract
+from ics_capacity.services.auth import PermissionDeniedError, Principal, signed_in_transaction
+from ics_capacity.services.data_exchange import OPERATOR, import_file_in
+from ics_capacity.services.imports import (
+    add_site,
+    ensure_collaborative,
+    ensure_organisations,
+    ensure_treatment_functions,
+    etr_organisations,
+    load_rtt,
+    rtt_database_problems,
+    rtt_organisations,
+)
+from ics_capacity.services.scenarios import audit, copy_scenario_rows
+
+logger = logging.getLogger(__name__)
+
+ICS_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
+DRAFT_NAME = "Starting model (estimated)"
+ONE_FILE_KINDS = ("kh03", "workforce", "etr", "flows")
+Progress = Callable[[int, str], None]
+
+
+class OnboardingError(InvalidInputError):
+    """The system cannot be onboarded as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class OnboardingFiles:
+    """The published files to build a system from; only the RTT extract is required."""
+
+    rtt: Path
+    kh03: Path | None = None
+    workforce: Path | None = None
+    etr: Path | None = None
+    mar: Path | None = None
+    flows: Path | None = None
+
+
+@dataclass(frozen=True)
+class OnboardingReport:
+    """What onboarding made: the collaborative, its baseline and the draft to plan in."""
+
+    collaborative_id: int
+    collaborative_code: str
+    collaborative_name: str
+    baseline_id: int
+    scenario_id: int
+    trusts: list[str]
+    sites: int
+    lines: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """Lines for a terminal."""
+        return "\n".join(
+            [
+                f"Onboarded {self.collaborative_name}: {len(self.trusts)} member trusts "
+                f"({', '.join(self.trusts)}), {self.sites} sites (estimated).",
+                *[f"  {line}" for line in self.lines],
+                f"Draft scenario {self.scenario_id} '{DRAFT_NAME}' beside the published "
+                f"baseline {self.baseline_id}.",
+            ]
+        )
+
+
+def acute_trusts(extract: RttExtract) -> list[str]:
+    """The NHS trusts of the extract with patients on an admitted waiting list (Part_2A)."""
+    orgs = rtt_organisations(extract)
+    trusts = set(orgs.loc[orgs["kind"] == "nhs_trust", "ods_code"])
+    counts = extract.counts
+    admitted = counts[(counts["part"] == "Part_2A") & counts["ods_code"].isin(trusts)]
+    waiting = admitted.groupby("ods_code")["total_all"].sum()
+    return sorted(str(c) for c, n in waiting.items() if n > 0)
+
+
+def _checked_code(ics: str) -> str:
+    code = (ics or "").strip().upper()
+    if not ICS_CODE.fullmatch(code):
+        raise OnboardingError(
+            f"ICB code '{ics}' is not an ODS ICB code (3 to 5 letters or digits, e.g. QHL)."
+        )
+    return code
+
+
+def _chosen_trusts(extract: RttExtract, trusts: Collection[str] | None) -> list[str]:
+    if not trusts:
+        chosen = acute_trusts(extract)
+        if not chosen:
+            raise OnboardingError(
+                f"{extract.source_file}: no NHS trust of this system has an admitted waiting "
+                "list (RTT Part_2A); name the member trusts with --trusts."
+            )
+        return chosen
+    chosen = sorted({t.strip().upper() for t in trusts if t.strip()})
+    known = set(extract.providers["ods_code"])
+    problems = [
+        ImportProblem(
+            extract.source_file,
+            None,
+            "Provider Org Code",
+            code,
+            "is not a provider of this system in the RTT extract; a member trust needs its "
+            "waiting list.",
+        )
+        for code in chosen
+        if code not in known
+    ]
+    if problems:
+        raise ImportValidationError(problems)
+    return chosen
+
+
+def _report(progress: Progress | None, percent: int, message: str) -> None:
+    logger.info("Onboarding: %s", message)
+    if progress is not None:
+        progress(percent, message)
+
+
+def onboard_in(
+    session: Session,
+    *,
+    ics: str,
+    files: OnboardingFiles,
+    actor: Principal,
+    trusts: Collection[str] | None = None,
+    progress: Progress | None = None,
+) -> OnboardingReport:
+    """Onboards a system inside the caller's transaction (the caller commits).
+
+    For the operator's command line and for `onboard`, which has checked the caller.
+
+    Raises:
+        OnboardingError: the code is not an ICB code, or the system is already onboarded.
+        ImportValidationError: any file has a problem (every problem, file, row and column).
+    """
+    code = _checked_code(ics)
+    existing = session.exec(select(Collaborative).where(Collaborative.code == code)).first()
+    if existing is not None:
+        raise OnboardingError(
+            f"{code} is already onboarded as '{existing.name}'; load new files into a draft "
+            "scenario of it on the Data page."
+        )
+    _report(progress, 5, "Reading the RTT extract")
+    ensure_treatment_functions(session)
+    extract = read_rtt_for_system(files.rtt, ics=code)
+    rtt_database_problems(extract)
+    members = _chosen_trusts(extract, trusts)
+    user = actor.email
+
+    org_rows = [rtt_organisations(extract)]
+    if files.etr is not None:
+        org_rows.insert(0, etr_organisations(files.etr, members))
+    org_ids: dict[str, int] = {}
+    for rows in org_rows:
+        org_ids |= ensure_organisations(session, rows, user)
+    icb_name = display_org_name(str(extract.providers["icb_name"].iloc[0]))
+    collaborative = ensure_collaborative(
+        session,
+        code=code,
+        name=icb_name,
+        icb_code=code,
+        members=[org_ids[c] for c in members],
+        user=user,
+    )
+    collaborative_id = int(collaborative.id or 0)
+    baseline = Scenario(
+        collaborative_id=collaborative_id,
+        name=f"Baseline {extract.period:%B %Y}",
+        description="The position as NHS England published it, with the estimated starting "
+        "capacity model (docs/onboarding.md).",
+        owner=user,
+        status=ScenarioStatus.DRAFT,  # approved once every file is in
+        is_baseline=True,
+        data_period=extract.period,
+        updated_by=user,
+    )
+    session.add(baseline)
+    session.flush()
+    lines = [load_rtt(session, extract, baseline, files.rtt, user=user).describe()]
+    for step, kind in enumerate(ONE_FILE_KINDS):
+        path = getattr(files, kind)
+        if path is None:
+            continue
+        _report(progress, 20 + 10 * step, f"Loading {kind}")
+        outcome = import_file_in(
+            session,
+            baseline,
+            kind,
+            path,
+            actor=actor,
+            ics=code,
+            providers=members if kind in ("kh03", "workforce") else None,
+        )
+        lines.append(outcome.describe())
+    mar = None
+    if files.mar is not None:
+        _report(progress, 60, "Reading the MAR")
+        mar = read_mar(files.mar, providers=members)
+        lines.append(f"mar: elective spells of {len(mar)} trusts from {files.mar.name}.")
+
+    _report(progress, 70, "Estimating the starting capacity model")
+    sites = _build_starting_model(session, baseline, extract, members, mar, user)
+    lines.append(f"starting model: {sites} main sites, {len(CASE_MIX)} case-mix rows (estimated)")
+    baseline.status = ScenarioStatus.APPROVED
+    session.add(baseline)
+    session.flush()
+
+    _report(progress, 85, "Creating the draft scenario")
+    draft = Scenario(
+        collaborative_id=collaborative_id,
+        name=DRAFT_NAME,
+        description="The estimated starting model, ready to plan: mark hubs and set sessions.",
+        owner=user,
+        parent_id=baseline.id,
+        status=ScenarioStatus.DRAFT,
+        data_period=baseline.data_period,
+        updated_by=user,
+    )
+    session.add(draft)
+    session.flush()
+    copy_scenario_rows(session, int(baseline.id or 0), int(draft.id or 0))
+    if actor.user_id:
+        session.add(
+            Membership(user_id=actor.user_id, collaborative_id=collaborative_id, role="admin")
+        )
+    audit(
+        session,
+        actor,
+        baseline,
+        "collaborative.onboard",
+        f"Onboarded {icb_name} ({code}) from {files.rtt.name}: {len(members)} trusts",
+        entity="collaborative",
+        entity_id=code,
+        new=", ".join(members),
+    )
+    session.flush()
+    _report(progress, 95, "Saving")
+    return OnboardingReport(
+        collaborative_id=int(collaborative.id or 0),
+        collaborative_code=code,
+        collaborative_name=icb_name,
+        baseline_id=int(baseline.id or 0),
+        scenario_id=int(draft.id or 0),
+        trusts=members,
+        sites=sites,
+        lines=lines,
+    )
+
+
+def _trust_activity(
+    extract: RttExtract,
+    org: Organisation,
+    beds: TrustBeds | None,
+    mar: pd.DataFrame | None,
+) -> TrustActivity:
+    counts = extract.counts[extract.counts["ods_code"] == org.ods_code]
+    days = calendar.monthrange(extract.period.year, extract.period.month)[1]
+    admitted = counts[counts["part"] == "Part_1A"].groupby("tfc")["total_all"].sum() * 7 / days
+    waiting = counts[counts["part"] == "Part_2"].groupby("tfc")["total_all"].sum()
+    mar_row = None
+    if mar is not None:
+        found = mar[mar["ods_code"] == org.ods_code]
+        mar_row = found.iloc[0] if len(found) else None
+
+    def weekly(column: str) -> float | None:
+        if mar_row is None or pd.isna(mar_row[column]):
+            return None
+        return float(mar_row[column]) * 7 / int(mar_row["days"])
+
+    ordinary, day_case = weekly("ordinary"), weekly("day_case")
+    return TrustActivity(
+        ods_code=org.ods_code,
+        name=org.name,
+        postcode=org.postcode,
+        admitted_per_week={str(t): float(v) for t, v in admitted.items()},
+        waiting_tfcs=frozenset(str(t) for t, v in waiting.items() if v > 0),
+        rtt_period=f"{extract.period:%B %Y}",
+        ga_beds=float(beds.ga_beds_available) if beds is not None else None,
+        kh03_period=beds.period if beds is not None else None,
+        mar_elective_per_week=None if ordinary is None or day_case is None else ordinary + day_case,
+        mar_period=f"{mar_row['month']:%b %Y}" if mar_row is not None else None,
+    )
+
+
+def _build_starting_model(
+    session: Session,
+    scenario: Scenario,
+    extract: RttExtract,
+    members: list[str],
+    mar: pd.DataFrame | None,
+    user: str,
+) -> int:
+    """Writes the case mix and one estimated main site per member trust, with provenance."""
+    scenario_id = int(scenario.id or 0)
+    record = _recorder(session, scenario_id, user)
+    for a in CASE_MIX.values():
+        session.add(
+            CaseMix(
+                scenario_id=scenario_id,
+                tfc=a.tfc,
+                minutes_per_case=a.minutes_per_case,
+                length_of_stay_days=Decimal(str(a.length_of_stay_days)),
+                day_case_rate=Decimal(str(a.day_case_rate)),
+                source=a.source,
+                updated_by=user,
+            )
+        )
+        for name in ("minutes_per_case", "length_of_stay_days", "day_case_rate"):
+            record("case_mix", a.tfc, name, ESTIMATED, f"the case-mix default: {a.source}")
+    orgs = {
+        o.ods_code: o
+        for o in session.exec(
+            select(Organisation).where(col(Organisation.ods_code).in_(members))
+        ).all()
+    }
+    beds = {
+        b.organisation_id: b
+        for b in session.exec(select(TrustBeds).where(TrustBeds.scenario_id == scenario_id)).all()
+    }
+    for b in beds.values():
+        ods = next(c for c, o in orgs.items() if o.id == b.organisation_id)
+        record("trust_beds", ods, "ga_beds_available", PUBLISHED, f"KH03 {b.period}")
+    for ods in members:
+        org = orgs[ods]
+        estimate = estimate_main_site(
+            _trust_activity(extract, org, beds.get(int(org.id or 0)), mar), CASE_MIX
+        )
+        site = Site(
+            scenario_id=scenario_id,
+            code=estimate.code,
+            name=estimate.name[:200],
+            operator_id=int(org.id or 0),
+            is_elective_hub=False,
+            postcode=estimate.postcode,
+            source="Estimated from published data when the system was onboarded "
+            "(docs/onboarding.md); each figure's rule is on the scenario page.",
+            updated_by=user,
+        )
+        add_site(session, site, estimate.capacity, user)
+        for (entity, name), provenance in estimate.provenance.items():
+            record(entity, estimate.code, name, provenance.kind, provenance.rule)
+    session.flush()
+    return len(members)
+
+
+def _recorder(
+    session: Session, scenario_id: int, user: str
+) -> Callable[[str, str, str, str, str], None]:
+    def record(entity: str, key: str, name: str, kind: str, rule: str) -> None:
+        session.add(
+            FigureProvenance(
+                scenario_id=scenario_id,
+                entity=entity,
+                entity_key=key[:20],
+                field=name,
+                kind=kind,
+                rule=rule[:2000],
+                recorded_by=user,
+            )
+        )
+
+    return record
+
+
+def operator() -> Principal:
+    """The server operator, as whom the command line onboards (no role checks)."""
+    return Principal(user_id=0, email=OPERATOR, display_name="Command line")
+
+
+def onboard_as_operator(
+    ics: str,
+    files: OnboardingFiles,
+    *,
+    trusts: Collection[str] | None = None,
+    db_url: str | None = None,
+) -> OnboardingReport:
+    """Onboards a system as the server operator (the command line), in one transaction."""
+    with unit_of_work(db_url) as session:
+        report = onboard_in(session, ics=ics, files=files, actor=operator(), trusts=trusts)
+        session.commit()
+        return report
+
+
+def require_administrator(principal: Principal) -> None:
+    """Refuses anyone who administers no collaborative.
+
+    Raises:
+        PermissionDeniedError: the caller is not an administrator anywhere.
+    """
+    if "admin" not in principal.roles.values():
+        raise PermissionDeniedError("Only an administrator may onboard a new system.")
+
+
+def check_administrator(token: str | None) -> None:
+    """Refuses a caller who may not open the onboarding page (see `require_administrator`)."""
+    with signed_in_transaction(token) as (_, principal):
+        require_administrator(principal)
+
+
+def onboard(
+    token: str | None,
+    ics: str,
+    files: OnboardingFiles,
+    *,
+    trusts: Collection[str] | None = None,
+    progress: Progress | None = None,
+) -> OnboardingReport:
+    """Onboards a system for a signed-in administrator, who becomes its administrator.
+
+    Raises:
+        PermissionDeniedError: the caller administers no collaborative.
+        OnboardingError, ImportValidationError: as `onboard_in`; nothing is written.
+    """
+    with signed_in_transaction(token) as (session, principal):
+        require_administrator(principal)
+        return onboard_in(
+            session, ics=ics, files=files, actor=principal, trusts=trusts, progress=progress
+        )
+
+
+FILE_KIND_LABELS = {
+    "rtt": "RTT Full CSV extract",
+    "kh03": "KH03 beds",
+    "workforce": "Workforce statistics",
+    "etr": "ODS NHS trusts (etr)",
+    "mar": "Monthly Activity Return",
+    "flows": "Monthly RTT flows per system",
+}
+_HEADER_MARKS = (
+    ("rtt", "rtt part type"),
+    ("kh03", "kh03_avail_ga_avg_beds"),
+    ("mar", "activity month"),
+    ("workforce", "staff_group_1_name"),
+    ("flows", "incomplete"),
+)
+
+
+def file_kind(path: Path) -> str | None:
+    """Which published file this is, from its first line (a zip is taken as the RTT extract).
+
+    Returns:
+        One of `FILE_KIND_LABELS`, or None when the first line matches none of them.
+    """
+    if path.suffix.lower() == ".zip":
+        return "rtt"
+    with path.open("rb") as handle:
+        first = handle.readline(64_000).decode("utf-8-sig", errors="replace").lower()
+    for kind, mark in _HEADER_MARKS:
+        if mark in first:
+            return kind
+    # The ODS file has no header: 27 quoted columns, an organisation code first.
+    if first.count(",") >= 20 and first.startswith('"'):
+        return "etr"
+    return None
+
+
+def files_by_kind(paths: list[Path]) -> OnboardingFiles:
+    """The uploaded files sorted by what they are, each kind at most once, the RTT required.
+
+    Raises:
+        OnboardingError: a file is not recognised, a kind comes twice, or there is no RTT extract.
+    """
+    found: dict[str, Path] = {}
+    problems = []
+    for path in paths:
+        kind = file_kind(path)
+        if kind is None:
+            problems.append(
+                f"{path.name} is none of the files onboarding reads "
+                f"({', '.join(FILE_KIND_LABELS.values())})"
+            )
+        elif kind in found:
+            problems.append(f"{path.name} and {found[kind].name} are both a {kind} file")
+        else:
+            found[kind] = path
+    if "rtt" not in found:
+        problems.append("the RTT Full CSV extract (.zip or .csv) is required")
+    if problems:
+        raise OnboardingError("; ".join(problems).capitalize() + ".")
+    return OnboardingFiles(**found)
