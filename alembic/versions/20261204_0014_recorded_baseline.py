@@ -1,7 +1,7 @@
 """recorded baseline: each trust's projected figures, stored when a scenario is approved
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0012
 Create Date: 2026-12-04 05:50:00
 
 `recorded_baseline`: one row per trust and week (0..104) of the Dashboard's deterministic
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '0014'
-down_revision: str | None = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
