@@ -554,6 +554,44 @@ class CalendarChangeRow(SQLModel, table=True):
     created_at: dt.datetime = _timestamp()
 
 
+class RecordedBaseline(SQLModel, table=True):
+    """One trust's projected figures in one week, recorded when a scenario was approved.
+
+    Written once, in the transaction that approves the scenario (or, for the published baseline,
+    the first time a page asks for a recorded baseline: services/recorded_baseline.py), and never
+    changed: triggers refuse UPDATE (migration 0014). Every trust of the collaborative has one row
+    per week 0..104 of the projection the Dashboard shows, so a page can read the week it needs.
+    `approved_at` and `scenario_id` identify the recording; `method` names the projection method.
+    """
+
+    __tablename__ = "recorded_baseline"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "approved_at", "ods_code", "week"),
+        sa.CheckConstraint("week >= 0 AND week <= 104", name="week_in_range"),
+        sa.CheckConstraint(
+            "within_18_weeks_share >= 0 AND within_18_weeks_share <= 1", name="share_is_rate"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    collaborative_id: int = Field(foreign_key="collaborative.id", index=True, ondelete="CASCADE")
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    scenario_name: str = Field(max_length=120)
+    approved_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    approved_by: str = Field(max_length=255)
+    recorded_at: dt.datetime = _timestamp()
+    method: str = Field(max_length=60)
+    ods_code: str = Field(max_length=10)
+    trust_name: str = Field(max_length=200)
+    week: int
+    at_date: dt.date | None = Field(default=None)
+    waiting_list: float
+    within_18_weeks_share: float
+    over_52_weeks: float
+    over_65_weeks: float
+    over_78_weeks: float
+
+
 class ScenarioComment(SQLModel, table=True):
     """A comment on a scenario."""
 

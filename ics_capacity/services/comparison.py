@@ -10,7 +10,7 @@ against the first scenario.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -18,6 +18,7 @@ from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.dashboard import MAX_HORIZON_WEEKS, scenario_projection
 from ics_capacity.services.jobs import latest_result
+from ics_capacity.services.recorded_baseline import BaselineReport, against_recorded_baseline
 from ics_capacity.services.results import stored_rebalance, stored_rota
 from ics_capacity.services.scenarios import ScenarioError, scenario_transaction
 
@@ -57,10 +58,15 @@ class ScenarioOutcome:
 
 @dataclass(frozen=True)
 class OutcomeComparison:
-    """The scenarios' outcomes in the order asked, and a one-line verdict."""
+    """The scenarios' outcomes in the order asked, and a one-line verdict.
+
+    `against_baseline` holds each scenario's trusts against the collaborative's recorded
+    baseline at the same week, in the same order.
+    """
 
     outcomes: list[ScenarioOutcome]
     verdict: str
+    against_baseline: list[BaselineReport] = field(default_factory=list)
 
 
 def _cleared(total: pd.DataFrame, column: str) -> int | None:
@@ -123,7 +129,8 @@ def compare_outcomes(token: str, scenario_ids: list[int], at_week: int) -> Outco
     if len(collaboratives) > 1:
         raise ScenarioError("Scenarios of different collaboratives cannot be compared.")
     outcomes = [_outcome(token, i, at_week) for i in ids]
-    return OutcomeComparison(outcomes, verdict(outcomes))
+    reports = [against_recorded_baseline(token, i, at_week) for i in ids]
+    return OutcomeComparison(outcomes, verdict(outcomes), reports)
 
 
 def _money(pence: int) -> str:

@@ -39,7 +39,7 @@ _CACHE_LOCK = threading.Lock()
 
 
 def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
-    """(scenario, horizon, newest audit event, newest finished run), after checking the caller.
+    """(database, scenario, horizon, newest audit event, newest run), after checking the caller.
 
     Events and runs are the collaborative's, not only the scenario's: a projection also reads
     its parent (the comparison) and the baseline (the calibration of its capacity).
@@ -57,7 +57,17 @@ def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
                 col(SolveJob.scenario_id).in_(scenarios), col(SolveJob.status) == "done"
             )
         ).scalar()
-        return (use.scenario.id, horizon_weeks, use.scenario.version, last_change, last_run)
+        # The database too: ids and audit counters repeat between databases (a test's fresh
+        # copy, a restored backup), so the same numbers can stand for other content.
+        database = str(use.session.get_bind().engine.url)
+        return (
+            database,
+            use.scenario.id,
+            horizon_weeks,
+            use.scenario.version,
+            last_change,
+            last_run,
+        )
 
 
 def scenario_projection(token: str, scenario_id: int, horizon_weeks: int) -> ScenarioProjection:

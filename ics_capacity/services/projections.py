@@ -576,6 +576,62 @@ def project_scenario_as_operator(
     )
 
 
+PROJECTION_METHOD = "deterministic cohort projection v1 (docs/projections.md)"
+"""The method a recorded baseline's figures were made by; change it when the projection changes."""
+
+
+@dataclass(frozen=True)
+class TrustWeekFigures:
+    """One member trust's projected figures in one week of a scenario's deterministic projection."""
+
+    ods_code: str
+    trust_name: str
+    week: int
+    at_date: dt.date | None
+    waiting_list: float
+    within_18_weeks_share: float
+    over_52_weeks: float
+    over_65_weeks: float
+    over_78_weeks: float
+
+
+def trust_week_figures(session: Session, scenario: Scenario) -> list[TrustWeekFigures]:
+    """Each member trust's figures in weeks 0..104 of the Dashboard's projection of `scenario`.
+
+    The same deterministic projection the Dashboard and Compare read (`project_scenario`, its
+    own capacity, calendar and saved plan; published activity for the baseline), made inside the
+    caller's transaction, so an approval records exactly the rows it approves.
+
+    Raises:
+        ScenarioError: no member trusts, or no waiting list to project.
+    """
+    snapshot = _snapshot(session, scenario)
+    if snapshot.scenario.frames["waiting_list"].empty:
+        raise ScenarioError("This scenario has no waiting list to project; import an RTT file.")
+    inp, _ = _scenario_input(snapshot.scenario, snapshot, MAX_HORIZON_WEEKS)
+    frame = project(inp, levels=("provider",)).frame("provider")
+    start = snapshot.start_date
+    figures = []
+    for row in frame.itertuples():
+        provider = int(row.provider)
+        code = snapshot.ods.get(provider, str(provider))
+        week = int(row.week)
+        figures.append(
+            TrustWeekFigures(
+                ods_code=code,
+                trust_name=snapshot.names.get(provider, code),
+                week=week,
+                at_date=start + dt.timedelta(weeks=week) if start else None,
+                waiting_list=float(row.list_size),
+                within_18_weeks_share=min(1.0, max(0.0, float(row.pct_within_18) / 100)),
+                over_52_weeks=float(row.over_52),
+                over_65_weeks=float(row.over_65),
+                over_78_weeks=float(row.over_78),
+            )
+        )
+    return figures
+
+
 HEADLINE_MEASURES: dict[str, str] = {
     "waiting_list": "list_size",
     "within_18_weeks": "pct_within_18",

@@ -9,6 +9,7 @@ CSV or Excel file. Labels come from the catalogue of measures (`ics_capacity.dom
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ from ics_capacity.domain.codes import SHORT_NAMES
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.jobs import JobView, latest_job
 from ics_capacity.services.overview import WaitingCounts, waiting_counts
+from ics_capacity.services.recorded_baseline import BaselineReport, against_recorded_baseline
 from ics_capacity.services.results import PlanMetrics, RebalanceResult
-from ics_capacity.services.scenarios import NotFoundError, scenario_transaction
+from ics_capacity.services.scenarios import NotFoundError, ScenarioError, scenario_transaction
 from ics_capacity.services.spreadsheets import csv_bytes, xlsx_bytes
 
 WAIT_GROUPS: tuple[tuple[int, int | None, str], ...] = (
@@ -193,6 +195,9 @@ class PlanView:
     hub_use: list[dict[str, str]] = field(default_factory=list)
     start_total: float = 0.0
     end_total: float = 0.0
+    baseline_heading: str = ""
+    baseline_message: str = ""
+    baseline_rows: list[dict[str, str]] = field(default_factory=list)
 
 
 def _plan_names(token: str | None, scenario_id: int, result: RebalanceResult) -> PlanNames:
@@ -241,7 +246,56 @@ def latest_plan(token: str | None, scenario_id: int) -> tuple[JobView | None, Pl
     if job is None or job.rebalance is None:
         return job, PlanView()
     result = job.rebalance
-    return job, describe_plan(result, _plan_names(token, scenario_id, result))
+    view = describe_plan(result, _plan_names(token, scenario_id, result))
+    weeks = result.settings.horizon_weeks if result.settings else 26
+    return job, dataclasses.replace(view, **_against_baseline(token, scenario_id, weeks))
+
+
+def _against_baseline(token: str | None, scenario_id: int, weeks: int) -> dict[str, Any]:
+    """The plan's trusts against the recorded baseline at the plan's last week, for the page.
+
+    The no-trust-worse guard judges each trust in the optimiser's own model of its admitted
+    lists at the end of the plan's horizon; this table reads the Dashboard's projection of every
+    pathway at the same week, against the figures stored when the baseline was approved. The
+    note says so, so the two are not read as one measure.
+    """
+    try:
+        report: BaselineReport = against_recorded_baseline(token or "", scenario_id, weeks)
+    except ScenarioError as error:
+        return {
+            "baseline_heading": "Trusts against the recorded baseline",
+            "baseline_message": str(error),
+        }
+    message = " ".join(x for x in (report.message, report.note) if x)
+    if report.recorded:
+        message += (
+            f" These are every incomplete pathway at week {weeks}, from the projection; the "
+            f"no-trust-worse guard compares each trust's admitted lists at the end of the "
+            f"optimiser's horizon (week {weeks}) in its own model against no collaboration, so "
+            "its long waits are of fewer patients than these."
+        )
+        if report.worse_trusts:
+            message += (
+                " Worse than the recorded baseline on some measure: "
+                + ", ".join(report.worse_trusts)
+                + "."
+            )
+    rows = [
+        {
+            "trust": r.trust,
+            "measure": r.measure,
+            "baseline": r.baseline,
+            "plan": r.plan,
+            "difference": r.difference,
+            "verdict": r.verdict,
+        }
+        for r in report.rows
+    ]
+    return {
+        "baseline_heading": report.heading,
+        "baseline_message": message,
+        "baseline_rows": rows,
+    }
 
 
 def plan_moves_file(token: str | None, scenario_id: int, fmt: str) -> tuple[bytes, str]:

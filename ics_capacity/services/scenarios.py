@@ -638,6 +638,12 @@ def decide_scenario(
         scenario.status = ScenarioStatus.APPROVED if approve else ScenarioStatus.REJECTED
         scenario.decided_by, scenario.decided_at = principal.email, utc_now()
         scenario.decision_note = note
+        if approve:
+            # The approved projection becomes the recorded baseline, in this same transaction.
+            # Imported here: the recording projects the scenario, and projections import this.
+            from ics_capacity.services.recorded_baseline import record_approval
+
+            record_approval(session, principal.email, scenario)
         verb = "Approved" if approve else "Rejected"
         audit(
             session,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import phone_screenshot
+from tests.browser.conftest import ARTIFACTS, phone_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +29,17 @@ def test_rebalance_run_shows_before_and_after(pages) -> None:  # noqa: ANN001
     expect(trusts).to_contain_text("The Royal Wolverhampton NHS Trust")
     expect(trusts).to_contain_text(re.compile("(Grows|Shrinks|Holds steady)"))
     expect(page.get_by_text(re.compile(r"^About [\d,]+ patients of .* go to "))).to_be_visible()
+    # Every trust's KPIs against the recorded baseline (the published one, recorded on first use).
+    expect(
+        page.get_by_role("heading", name=re.compile("^Against the recorded baseline"))
+    ).to_contain_text("approved")
+    recorded = page.get_by_role(
+        "table", name="Each trust's figures: the recorded baseline, this plan, the difference"
+    )
+    expect(recorded).to_contain_text("The Royal Wolverhampton NHS Trust")
+    expect(recorded.get_by_role("row").filter(has_text="65+ weeks").first).to_contain_text("same")
+    expect(page.get_by_text(re.compile("no-trust-worse guard compares"))).to_be_visible()
+    recorded.screenshot(path=str(ARTIFACTS / "rebalance-recorded-baseline.png"))
     moves = page.get_by_role("table", name="Patients moved to another provider's site")
     expect(moves.get_by_role("row").nth(1)).to_contain_text("weeks")
     with page.expect_download() as download:

@@ -12,6 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ARTIFACTS
+
 pytestmark = pytest.mark.browser
 
 HEADLINE = "Waiting list (all pathways, member trusts)"
@@ -111,6 +113,19 @@ def test_a_manager_plans_and_an_executive_approves_the_plan_of_record(pages) -> 
     expect(viewer.locator("#compare-verdict")).to_contain_text("52-week", timeout=90_000)
     outcomes = viewer.get_by_role("table", name=re.compile("^Projected outcomes"))
     expect(outcomes).to_contain_text("Patients moved by the plan")
+    # Each trust of each scenario against the baseline recorded when the executive approved.
+    expect(
+        viewer.get_by_role("heading", name=re.compile("^Against the recorded baseline"))
+    ).to_contain_text("'Story: rebalanced', approved")
+    recorded = viewer.get_by_role(
+        "table", name=re.compile("^Each trust against the recorded baseline")
+    )
+    expect(recorded.get_by_role("columnheader", name="Story: rebalanced")).to_be_visible()
+    wolverhampton = recorded.get_by_role("row").filter(has_text="The Royal Wolverhampton")
+    expect(wolverhampton).to_have_count(5)
+    # The approved scenario is its own record: the same on every trust and measure.
+    expect(wolverhampton.filter(has_text="Waiting list")).to_contain_text("none (same)")
+    recorded.screenshot(path=str(ARTIFACTS / "compare-recorded-baseline.png"))
 
 
 def _number(text: str) -> int:

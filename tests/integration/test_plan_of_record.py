@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
-from ics_capacity.db.models import Collaborative, Scenario
-from ics_capacity.db.session import unit_of_work
 from ics_capacity.services import auth
 from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.comparison import ScenarioOutcome, compare_outcomes, verdict
@@ -24,20 +21,6 @@ from ics_capacity.services.scenarios import (
 )
 from ics_capacity.ui.state.session import scenario_options
 from tests.conftest import TEST_PASSWORD
-
-
-@pytest.fixture
-def demo(app_db):
-    url, emails = app_db
-    with unit_of_work(url) as session:
-        baseline, collaborative = session.execute(
-            sa.select(Scenario.id, Scenario.collaborative_id)
-            .join(Collaborative, Collaborative.id == Scenario.collaborative_id)
-            .where(Scenario.is_baseline, Collaborative.code == "BCPC")
-        ).one()
-    manager = auth.sign_in(emails["manager"], TEST_PASSWORD)
-    executive = auth.sign_in(emails["executive"], TEST_PASSWORD)
-    return url, emails, manager, executive, baseline, collaborative
 
 
 def _approve(manager: str, executive: str, scenario_id: int) -> None:

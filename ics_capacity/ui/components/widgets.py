@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import reflex as rx
 
@@ -82,12 +82,17 @@ def figures_table(
     headings: Sequence[str | tuple[str, str]],
     rows: rx.Var | list[dict[str, str]],
     keys: list[str],
+    *,
+    cell: Callable[[str, rx.Var], rx.Component] | None = None,
 ) -> rx.Component:
     """A captioned table of figures in a panel: one row per dict of `rows`, columns by `keys`.
 
     A heading given as (label, definition) is a measure of the catalogue: its definition shows
-    on hover and focus.
+    on hover and focus. `cell(key, value)`, when given, draws each cell instead of plain text.
     """
+
+    def draw(key: str, value: rx.Var) -> rx.Component:
+        return cell(key, value) if cell is not None else rx.el.td(value, padding="6px 8px")
 
     def title(heading: str | tuple[str, str]) -> str | rx.Component:
         return term(*heading) if isinstance(heading, tuple) else heading
@@ -114,7 +119,7 @@ def figures_table(
                 rx.foreach(
                     rows,
                     lambda r: rx.el.tr(
-                        *[rx.el.td(r[k], padding="6px 8px") for k in keys],
+                        *[draw(k, r[k]) for k in keys],
                         border_bottom=f"1px solid {theme.NHS_BORDER}",
                     ),
                 )

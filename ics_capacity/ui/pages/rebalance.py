@@ -18,6 +18,7 @@ from ics_capacity.services.rebalance_view import PlanView, latest_plan, plan_mov
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import heading
+from ics_capacity.ui.components.recorded_baseline import baseline_table
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
 from ics_capacity.ui.routes import protected_page
@@ -50,6 +51,9 @@ class RebalanceState(rx.State):
     moves_sentence: str = ""
     moves_note: str = ""
     hub_use: list[dict[str, str]] = []
+    baseline_heading: str = ""
+    baseline_message: str = ""
+    baseline_rows: list[dict[str, str]] = []
     _job_id: int = 0
 
     @rx.event
@@ -96,6 +100,8 @@ class RebalanceState(rx.State):
         self.scope, self.pressure_note = plan.scope, plan.pressure_note
         self.moves, self.moves_sentence = plan.moves, plan.moves_sentence
         self.moves_note, self.hub_use = plan.moves_note, plan.hub_use
+        self.baseline_heading, self.baseline_message = plan.baseline_heading, plan.baseline_message
+        self.baseline_rows = plan.baseline_rows
 
     @rx.event
     async def choose_scenario(self, scenario_id: str):
@@ -464,6 +470,11 @@ def rebalance_page() -> rx.Component:
                     ],
                     RebalanceState.providers,
                     ["provider", "start", "end", "demand", "own", "treated", "why"],
+                ),
+                baseline_table(
+                    RebalanceState.baseline_heading,
+                    RebalanceState.baseline_message,
+                    RebalanceState.baseline_rows,
                 ),
                 panel(
                     rx.heading(measure_label("pressure"), as_="h2", size="5"),

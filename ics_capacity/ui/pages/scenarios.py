@@ -13,6 +13,7 @@ from ics_capacity.domain.measures import label, measure
 from ics_capacity.services.capacity import compare_scenarios
 from ics_capacity.services.comparison import AT_WEEKS, ScenarioOutcome, compare_outcomes
 from ics_capacity.services.errors import InvalidInputError, ServiceError
+from ics_capacity.services.recorded_baseline import BaselineReport
 from ics_capacity.services.scenarios import create_scenario, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
@@ -235,6 +236,10 @@ class CompareState(rx.State):
     outcome_caption: str = ""
     verdict: str = ""
     outcomes_busy: bool = False
+    baseline_heading: str = ""
+    baseline_message: str = ""
+    baseline_headings: list[str] = []
+    baseline_rows: list[list[str]] = []
     _ids: list[int] = []
     _request: int = 0
 
@@ -255,6 +260,7 @@ class CompareState(rx.State):
         if not session.signed_in:
             return None
         self.error, self._ids, self.outcome_rows, self.verdict = "", [], [], ""
+        self.baseline_heading, self.baseline_rows = "", []
         try:
             ids = [int(x) for x in self.router.url.query_parameters.get("ids", "").split(",") if x]
             comparison = compare_scenarios(session.token, ids)
@@ -321,6 +327,7 @@ class CompareState(rx.State):
             async with self:
                 if request == self._request:
                     self.outcomes_busy, self.outcome_rows, self.verdict = False, [], ""
+                    self.baseline_heading, self.baseline_rows = "", []
             yield refusal(error)
             return
         async with self:
@@ -329,6 +336,39 @@ class CompareState(rx.State):
             self.outcomes_busy = False
             self.outcome_rows, self.outcome_caption = _outcome_rows(result.outcomes)
             self.verdict = result.verdict
+            (
+                self.baseline_heading,
+                self.baseline_message,
+                self.baseline_headings,
+                self.baseline_rows,
+            ) = _baseline_rows(result.outcomes, result.against_baseline)
+
+
+def _baseline_rows(
+    outcomes: list[ScenarioOutcome], reports: list[BaselineReport]
+) -> tuple[str, str, list[str], list[list[str]]]:
+    """Each trust's KPIs against the recorded baseline, one column per scenario.
+
+    Returns:
+        The heading (which baseline, approved when, the week), the note, the table's headings
+        and rows: trust, measure, recorded figure, then each scenario's "figure: difference
+        (better/worse/same)".
+    """
+    if not reports or not reports[0].recorded:
+        note = reports[0].message if reports else ""
+        return (reports[0].heading if reports else ""), note, [], []
+    first = reports[0]
+    cells: dict[tuple[str, str], list[str]] = {}
+    for report in reports:
+        for row in report.rows:
+            key = (row.trust, row.measure)
+            cells.setdefault(key, [row.trust, row.measure, row.baseline])
+            cells[key].append(f"{row.plan}: {row.difference} ({row.verdict})")
+    width = 3 + len(reports)
+    rows = [r + ["–"] * (width - len(r)) for r in cells.values()]
+    headings = ["Trust", "Measure", "Recorded baseline", *[o.name for o in outcomes]]
+    heading = first.heading.replace("each trust at", "each trust of each scenario at")
+    return heading, first.message, headings, rows
 
 
 def _weeks(week: int | None, horizon: int) -> str:
@@ -491,6 +531,23 @@ def _outcomes_panel() -> rx.Component:
             CompareState.outcome_rows.length() > 0,
             _kpi_table(
                 CompareState.kpi_headings, CompareState.outcome_rows, CompareState.outcome_caption
+            ),
+        ),
+        rx.cond(
+            CompareState.baseline_heading != "",
+            panel(
+                rx.heading(CompareState.baseline_heading, as_="h2", size="5"),
+                rx.text(CompareState.baseline_message, margin_top="8px"),
+                rx.cond(
+                    CompareState.baseline_rows.length() > 0,
+                    _grid_table(
+                        "Each trust against the recorded baseline: each scenario's figure, the "
+                        "difference and whether it is better or worse",
+                        CompareState.baseline_headings,
+                        CompareState.baseline_rows,
+                    ),
+                ),
+                margin_top="16px",
             ),
         ),
     )
