@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_collaboration import _open_new_scenario
+from tests.browser.steps import open_new_scenario
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def test_a_manager_adds_a_hub_opening_and_a_refurbishment_to_the_calendar(pages)
     """The lines appear in planners' words, a bad line is refused naming its field, the weekly
     profile is drawn, bank holidays are listed, and a line can be removed."""
     page = pages.signed_in("manager")
-    _open_new_scenario(page, "Sandwell opens in week 9")
+    open_new_scenario(page, "Sandwell opens in week 9")
     section = page.locator("div", has=page.get_by_role("heading", name="Calendar: real weeks")).last
     expect(page.get_by_role("heading", name="Calendar: real weeks")).to_be_visible()
     expect(page.get_by_text("No changes yet")).to_be_visible()

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import open_new_scenario
+
 pytestmark = pytest.mark.browser
 
 
@@ -51,24 +53,11 @@ class DelayableLink:
         self.release_pending = True
 
 
-def _open_new_scenario(page, name: str) -> str:  # noqa: ANN001
-    page.get_by_role("link", name="Scenarios").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Scenarios")
-    # The list has loaded (a late load re-draws the form and would clear a name typed before).
-    expect(page.get_by_role("link", name="Baseline April 2026")).to_be_visible()
-    page.get_by_label("Name", exact=True).fill(name)
-    expect(page.get_by_label("Name", exact=True)).to_have_value(name)
-    page.get_by_role("button", name="Create scenario").click()
-    # Creating copies every table of the baseline: seconds on a busy machine, not a hang.
-    expect(page.get_by_role("heading", level=1)).to_have_text(name, timeout=30_000)
-    return page.url
-
-
 def test_live_update_conflict_and_approval(pages) -> None:  # noqa: ANN001
     """One edits, the other sees it without reloading; a stale edit conflicts; an executive
     approves the submitted scenario and the manager sees the approval live."""
     manager = pages.signed_in("manager")
-    url = _open_new_scenario(manager, "Saturday lists at Cannock")
+    url = open_new_scenario(manager, "Saturday lists at Cannock")
     admin = pages.signed_in("admin")
     link = DelayableLink(admin)
     admin.goto(url)
@@ -123,7 +112,7 @@ def test_live_update_conflict_and_approval(pages) -> None:  # noqa: ANN001
 def test_viewer_cannot_edit_and_audit_log_records_changes(pages) -> None:  # noqa: ANN001
     """A viewer sees no edit fields; the manager's changes appear in the audit log and its CSV."""
     manager = pages.signed_in("manager")
-    url = _open_new_scenario(manager, "Audit trail check")
+    url = open_new_scenario(manager, "Audit trail check")
     cell = manager.get_by_label("Day-case places at Walsall Manor Hospital")
     cell.fill("24")
     cell.press("Tab")
@@ -150,7 +139,7 @@ def test_viewer_cannot_edit_and_audit_log_records_changes(pages) -> None:  # noq
 def test_compare_two_scenarios_with_charts(pages) -> None:  # noqa: ANN001
     """Ticking two scenarios shows the figure that differs and bar charts drawn in SVG."""
     manager = pages.signed_in("manager")
-    _open_new_scenario(manager, "Compare me")
+    open_new_scenario(manager, "Compare me")
     cell = manager.get_by_label("Theatres at Sandwell Health Campus")
     cell.fill("6")
     cell.press("Tab")
@@ -175,7 +164,7 @@ def test_compare_two_scenarios_with_charts(pages) -> None:  # noqa: ANN001
 def test_edit_case_mix_add_a_hub_and_undo(pages) -> None:  # noqa: ANN001
     """A manager edits a case-mix figure, undoes it, and adds a new elective hub."""
     manager = pages.signed_in("manager")
-    _open_new_scenario(manager, "Case-mix and hubs")
+    open_new_scenario(manager, "Case-mix and hubs")
     minutes = manager.get_by_label("Theatre minutes per case for Trauma and Orthopaedics")
     original = minutes.input_value()
     minutes.fill("abc")

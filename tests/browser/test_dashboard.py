@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import phone_screenshot
+from tests.browser.steps import open_new_scenario
 
 pytestmark = pytest.mark.browser
 
@@ -49,10 +50,7 @@ def test_dashboard_projects_and_draws_charts(pages) -> None:  # noqa: ANN001
 def test_switching_scenario_changes_the_projection(pages) -> None:  # noqa: ANN001
     """A plan with more theatres shows the with-and-without chart and a different projection."""
     manager = pages.signed_in("manager")
-    manager.get_by_role("link", name="Scenarios").click()
-    manager.get_by_label("Name", exact=True).fill("More theatres")
-    manager.get_by_role("button", name="Create scenario").click()
-    expect(manager.get_by_role("heading", level=1)).to_have_text("More theatres")
+    open_new_scenario(manager, "More theatres")
     cell = manager.get_by_label("Theatres at Cannock Chase Hospital")
     cell.fill("14")
     cell.press("Tab")

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import open_new_scenario
+
 pytestmark = pytest.mark.browser
 
 KH03 = "kh03_qmco_quarterly_trust_2018-19_2024-25.csv"
@@ -32,10 +34,7 @@ def _edited_kh03(nhs_dir: Path, tmp_path: Path, value: str, name: str) -> tuple[
 def test_upload_preview_problems_then_import(pages, nhs_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
     """A bad file lists its problem by row and column and cannot be imported; a good one can."""
     page = pages.signed_in("manager")
-    page.get_by_role("link", name="Scenarios").click()
-    page.get_by_label("Name", exact=True).fill("Beds update")
-    page.get_by_role("button", name="Create scenario").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Beds update")
+    open_new_scenario(page, "Beds update")
 
     page.get_by_role("link", name="Data").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Data")

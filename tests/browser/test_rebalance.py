@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, phone_screenshot
+from tests.browser.steps import open_new_scenario
 
 pytestmark = pytest.mark.browser
 
@@ -71,11 +72,7 @@ def test_viewer_cannot_run_the_optimiser(pages) -> None:  # noqa: ANN001
 def test_a_finished_solve_reaches_a_colleague_live(pages) -> None:  # noqa: ANN001
     """An executive watching the scenario page hears of the manager's finished run at once."""
     manager = pages.signed_in("manager")
-    manager.get_by_role("link", name="Scenarios").click()
-    manager.get_by_label("Name", exact=True).fill("Solve watch")
-    manager.get_by_role("button", name="Create scenario").click()
-    expect(manager.get_by_role("heading", level=1)).to_have_text("Solve watch")
-    url = manager.url
+    url = open_new_scenario(manager, "Solve watch")
     executive = pages.signed_in("executive")
     executive.goto(url)
     expect(executive.get_by_role("heading", level=1)).to_have_text("Solve watch")

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ics_capacity.settings import REPO_ROOT
+from tests.browser.steps import open_new_scenario
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
@@ -16,10 +17,7 @@ pytestmark = pytest.mark.browser
 
 def _new_scenario(page: Page, name: str) -> None:
     """Branches a draft from the (approved, read-only) baseline: locks need an editable one."""
-    page.get_by_role("link", name="Scenarios").click()
-    page.get_by_label("Name", exact=True).fill(name)
-    page.get_by_role("button", name="Create scenario").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    open_new_scenario(page, name)
 
 
 def _build(page: Page) -> None:

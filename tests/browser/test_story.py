@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.steps import open_new_scenario
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +36,7 @@ def test_a_manager_plans_and_an_executive_approves_the_plan_of_record(pages) -> 
     picker = manager.get_by_label("Scenario", exact=True)
 
     # 1. A new scenario with four more theatres at Cannock: the scenario page shows the effect.
-    manager.get_by_role("link", name="Scenarios").click()
-    manager.get_by_label("Name", exact=True).fill("Story: more Cannock theatres")
-    manager.get_by_role("button", name="Create scenario").click()
-    expect(manager.get_by_role("heading", level=1)).to_have_text("Story: more Cannock theatres")
+    open_new_scenario(manager, "Story: more Cannock theatres")
     impact = manager.locator("#scenario-impact")
     expect(impact).to_contain_text("no change", timeout=60_000)  # a copy of the baseline
     cell = manager.get_by_label("Theatres at Cannock Chase Hospital")
