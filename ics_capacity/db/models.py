@@ -472,6 +472,10 @@ class AuthSession(SQLModel, table=True):
     # Shown to the user in "Your sessions", so they can tell their browsers apart.
     client_address: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     user_agent: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    # The SHA-256 of the one-time code with which the browser collects its HttpOnly cookie
+    # (`auth.hand_off`), and when that code stops working.
+    handoff_sha256: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_expires_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class SignInThrottle(SQLModel, table=True):

@@ -51,6 +51,7 @@ THROTTLE_FREE_FAILURES = 5  # per account, within THROTTLE_WINDOW
 ADDRESS_FREE_FAILURES = 20  # per client address: a trust's staff may share one
 THROTTLE_WINDOW = dt.timedelta(minutes=15)  # failures are forgotten after this long quiet
 THROTTLE_MAX_WAIT = dt.timedelta(minutes=15)
+HANDOFF_TIMEOUT = dt.timedelta(seconds=60)  # a sign-in's one-time code for the session cookie
 REFUSED_MESSAGE = "The email address or password is not right."
 # The longest email and name the user_account table holds (db/models.py).
 EMAIL_MAX = 255
@@ -121,8 +122,20 @@ class Principal:
             )
 
 
+class SessionDigest(str):
+    """A session token already reduced to its SHA-256, as the browser's cookie reaches the app.
+
+    The web layer (`ui/http_security.session_cookie`) replaces the HttpOnly cookie's raw token
+    with its digest before Reflex sees the request, so that the raw token is never kept in client
+    state (which the Redis state manager stores). Only code that read that rewritten header builds
+    this type; a plain `str` is always a raw token and is hashed.
+    """
+
+
 def token_digest(token: str) -> str:
     """The SHA-256 under which a session token is stored."""
+    if isinstance(token, SessionDigest):
+        return str(token)
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -377,6 +390,54 @@ def end_sessions_of(
         query = query.where(col(AuthSession.id) != keep)
     result = session.execute(query.values(revoked_at=now or utc_now()))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def hand_off(token: str, *, now: dt.datetime | None = None) -> str:
+    """A one-time code with which the browser collects the session as an HttpOnly cookie.
+
+    Reflex's client storage cannot set an HttpOnly cookie, so the sign-in event hands this code to
+    the browser, which posts it to the backend route `/_auth/session` (`ui/http_security.py`).
+    The code is kept only as a SHA-256 and is good for `HANDOFF_TIMEOUT`, once.
+    """
+    now = now or utc_now()
+    code = secrets.token_urlsafe(32)
+    with unit_of_work() as session:
+        updated = session.execute(
+            sa.update(AuthSession)
+            .where(
+                col(AuthSession.token_sha256) == token_digest(token),
+                col(AuthSession.revoked_at).is_(None),
+            )
+            .values(handoff_sha256=token_digest(code), handoff_expires_at=now + HANDOFF_TIMEOUT)
+        )
+        if not getattr(updated, "rowcount", 0):
+            raise NotSignedInError()
+        session.commit()
+    return code
+
+
+def redeem_hand_off(code: str, *, now: dt.datetime | None = None) -> str | None:
+    """The session's token for a one-time code, or None for an unknown, used or stale code.
+
+    The session gets a fresh token here, known only to the route that sets the cookie: the token
+    the sign-in event saw is dead, and a code works once however many workers race for it (one
+    conditional UPDATE).
+    """
+    now = now or utc_now()
+    token = secrets.token_urlsafe(32)
+    with unit_of_work() as session:
+        updated = session.execute(
+            sa.update(AuthSession)
+            .where(
+                col(AuthSession.handoff_sha256) == token_digest(code),
+                col(AuthSession.handoff_expires_at) > now,
+                col(AuthSession.revoked_at).is_(None),
+                col(AuthSession.expires_at) > now,
+            )
+            .values(token_sha256=token_digest(token), handoff_sha256=None, handoff_expires_at=None)
+        )
+        session.commit()
+    return token if getattr(updated, "rowcount", 0) == 1 else None
 
 
 # --- Sessions ------------------------------------------------------------------------------------

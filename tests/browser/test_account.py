@@ -79,3 +79,21 @@ def test_users_see_their_sessions_and_end_the_others(pages) -> None:
     phone.goto(f"{pages.app_url}/scenarios")
     expect(phone).to_have_url(re.compile(r"/login"))
     expect(laptop.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+
+
+def test_the_session_cookie_is_httponly_and_sign_out_clears_it(pages) -> None:
+    """The browser holds the session only in an HttpOnly, SameSite=Strict session cookie that the
+    page's scripts cannot read; signing out removes it and the next page asks to sign in."""
+    viewer = pages.signed_in("viewer")
+    cookies = {c["name"]: c for c in viewer.context.cookies()}
+    session = cookies["ics_session"]
+    assert session["httpOnly"] is True
+    assert session["sameSite"] == "Strict"
+    assert session["expires"] == -1, "a session cookie: forgotten when the browser closes"
+    assert "ics_session" not in viewer.evaluate("document.cookie")
+
+    viewer.get_by_role("button", name="Sign out").click()
+    expect(viewer.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert "ics_session" not in {c["name"] for c in viewer.context.cookies()}
+    viewer.goto(f"{pages.app_url}/")
+    expect(viewer.get_by_role("heading", name="Sign in")).to_be_visible()

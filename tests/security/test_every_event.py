@@ -66,6 +66,7 @@ from ics_capacity.ui.pages.rota import RotaState
 from ics_capacity.ui.pages.scenario import ScenarioPageState
 from ics_capacity.ui.pages.scenarios import CompareState, ScenariosState
 from ics_capacity.ui.pages.users import UsersState
+from ics_capacity.ui.session_cookie import COOKIE, rewrite_cookie_header
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom, room_token
 from ics_capacity.ui.state.session import SessionState
@@ -401,14 +402,23 @@ class Browser:
             "query": dict(self.query),
             "token": self.client,
             "sid": f"sid-{self.client}",
-            "headers": {},
+            "headers": self._headers(),
             "ip": "127.0.0.1",
         }
 
+    def _headers(self) -> dict[str, str]:
+        """The websocket handshake's headers as the app sees them: the HttpOnly session cookie
+        already replaced by its digest (`ui/session_cookie.session_cookie`)."""
+        if not self.session_token:
+            return {}
+        cookie = rewrite_cookie_header([(b"cookie", f"{COOKIE}={self.session_token}".encode())])
+        return {"cookie": cookie[0][1].decode()}
+
     async def start(self) -> None:
-        """The cookie: the session token (empty for an anonymous client)."""
+        """Opens the tab: its router data carries the session cookie from now on."""
         async with self._locked(SessionState) as root:
-            (await root.get_state(SessionState)).token = self.session_token
+            data = self._router_data()
+            root.router_data = root._update_router_vars(data, root.router_data)
 
     @contextlib.asynccontextmanager
     async def _locked(self, cls: type):

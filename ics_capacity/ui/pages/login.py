@@ -6,11 +6,12 @@ import asyncio
 
 import reflex as rx
 
-from ics_capacity.services.auth import SignInError, sign_in
+from ics_capacity.services.auth import SignInError, hand_off, sign_in
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.routes import public_page
-from ics_capacity.ui.state.session import SessionState, request_client, safe_next
+from ics_capacity.ui.session_cookie import SESSION_ROUTE, post_to_backend
+from ics_capacity.ui.state.session import request_client, safe_next
 
 
 class LoginState(rx.State):
@@ -40,11 +41,12 @@ class LoginState(rx.State):
         except SignInError as error:
             self.error = str(error)
             return None
-        session = await self.get_state(SessionState)
-        session.token = token
-        # A user who must change their password is led to the account page by the next page's
-        # sign-in check.
-        return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "/")))
+        # The browser collects the session as an HttpOnly cookie from a backend route, with a
+        # one-time code; the page it then loads opens a websocket that carries the cookie. A
+        # user who must change their password is led to the account page by that page's check.
+        code = await asyncio.to_thread(hand_off, token)
+        target = safe_next(self.router.url.query_parameters.get("next", "/"))
+        return rx.call_script(post_to_backend(SESSION_ROUTE, {"code": code, "next": target}))
 
 
 def _field(label: str, name: str, kind: str, autocomplete: str) -> rx.Component:

@@ -1,7 +1,9 @@
 """Who is signed in, and which collaborative they are working in.
 
-The browser keeps only a random session token (cookie, SameSite=Strict); every page's on_load and
-every handler resolves it on the server through the services, which check the user's role. Values
+The browser keeps only a random session token, in an HttpOnly, SameSite=Strict session cookie that
+a backend route sets (`ui/session_cookie.py`); the app sees only its SHA-256, read from the
+websocket handshake by `SessionState.token`. Every page's on_load and every handler resolves it on
+the server through the services, which check the user's role. Values
 here only decide what the page shows. Signing out, or finding the session ended, resets every
 state of the app in the tab and leaves the shared scenario room.
 """
@@ -16,7 +18,6 @@ from reflex.state import BaseState
 
 from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
 from ics_capacity.services.auth import (
-    ABSOLUTE_TIMEOUT,
     NotSignedInError,
     PasswordChangeRequiredError,
     my_collaboratives,
@@ -26,6 +27,12 @@ from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.security_log import security_event
 from ics_capacity.services.uploads import discard_all_uploads
 from ics_capacity.ui.http_security import client_address
+from ics_capacity.ui.session_cookie import (
+    SIGN_OUT_ROUTE,
+    post_to_backend,
+    safe_path,
+    session_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +42,6 @@ ACCOUNT_ROUTE = "/account"
 class SessionState(rx.State):
     """The signed-in user, their collaboratives and the one they have chosen."""
 
-    token: str = rx.Cookie(
-        "", name="ics_session", same_site="strict", max_age=int(ABSOLUTE_TIMEOUT.total_seconds())
-    )
     chosen_code: str = rx.LocalStorage("", name="ics_collaborative")
     user_name: str = ""
     user_email: str = ""
@@ -46,6 +50,15 @@ class SessionState(rx.State):
     # Set when an administrator's reset obliges the user to choose a new password first: every
     # page then leads to the account page, and the services refuse everything else.
     must_change_password: bool = False
+
+    @property
+    def token(self) -> str:
+        """The session, as the SHA-256 of the HttpOnly cookie's token ('' when there is none).
+
+        Read from the websocket handshake's headers on every use, never stored in a var: the
+        raw token never reaches client state (`ui/session_cookie.session_cookie`).
+        """
+        return session_digest(self.router.headers.raw_headers.get("cookie", "")) or ""
 
     @rx.var
     def collaborative_id(self) -> int:
@@ -116,7 +129,9 @@ class SessionState(rx.State):
             discard_all_uploads(self.token)
             end_session(self.token)
         await forget_everything(self)
-        return rx.redirect("/login")
+        # The HttpOnly cookie can be cleared only by the server: the browser posts to the route,
+        # which answers with an expired cookie and sends it to the sign-in page.
+        return rx.call_script(post_to_backend(SIGN_OUT_ROUTE, {"next": "/login"}))
 
 
 async def forget_everything(state: rx.State) -> None:
@@ -142,10 +157,7 @@ def request_client(state: rx.State) -> tuple[str, str]:
 
 def safe_next(target: object) -> str:
     """A `next` parameter only if it is a path of this site (never another host)."""
-    text = str(target or "/")
-    if not text.startswith("/") or text.startswith("//") or "\\" in text:
-        return "/"
-    return text
+    return safe_path(str(target or "/"))
 
 
 def app_state_classes() -> list[type[BaseState]]:
