@@ -2,8 +2,8 @@
 
 Passwords are hashed with argon2id (argon2-cffi, the reference implementation's bindings). A browser
 holds a random session token; the database keeps only its SHA-256, so a leaked database does not
-leak sessions. Sessions expire after `IDLE_TIMEOUT` without use and `ABSOLUTE_TIMEOUT` after
-sign-in.
+leak sessions. Sessions expire after `idle_timeout()` without use (`ICS_IDLE_TIMEOUT_MINUTES`,
+default 30 minutes) and `ABSOLUTE_TIMEOUT` after sign-in.
 
 Sign-in reveals nothing about which accounts exist: an unknown email, a wrong password, a disabled
 account and a throttled attempt all cost one argon2 verification, and the first three get the same
@@ -44,8 +44,9 @@ from ics_capacity.domain.errors import InvalidInputError, ServiceError
 from ics_capacity.domain.passwords import password_problem
 from ics_capacity.domain.roles import ROLE_LABELS, Permission, role_allows
 from ics_capacity.services.security_log import security_event
+from ics_capacity.settings import idle_timeout_minutes
 
-IDLE_TIMEOUT = dt.timedelta(minutes=30)
+IDLE_TIMEOUT = dt.timedelta(minutes=30)  # the default of `ICS_IDLE_TIMEOUT_MINUTES`
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
 THROTTLE_FREE_FAILURES = 5  # per account, within THROTTLE_WINDOW
 ADDRESS_FREE_FAILURES = 20  # per client address: a trust's staff may share one
@@ -64,6 +65,11 @@ _hasher = PasswordHasher()
 # throttled) makes every refusal cost the same as a wrong password, so response times do not
 # reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def idle_timeout() -> dt.timedelta:
+    """How long a session lasts without use (`ICS_IDLE_TIMEOUT_MINUTES`, default 30 minutes)."""
+    return dt.timedelta(minutes=idle_timeout_minutes())
 
 
 class AuthError(ServiceError):
@@ -458,7 +464,8 @@ def _session_row(
     auth, user = row
     if not _open(auth, now) or not user.is_active:
         raise NotSignedInError()
-    if now - _aware(auth.last_seen_at) > dt.timedelta(minutes=1):
+    # Use is recorded at most once a minute (a tenth of a shorter idle timeout), to spare writes.
+    if now - _aware(auth.last_seen_at) > min(dt.timedelta(minutes=1), idle_timeout() / 10):
         session.execute(
             sa.update(AuthSession).where(col(AuthSession.id) == auth.id).values(last_seen_at=now)
         )
@@ -469,8 +476,46 @@ def _open(auth: AuthSession, now: dt.datetime) -> bool:
     return (
         auth.revoked_at is None
         and _aware(auth.expires_at) > now
-        and _aware(auth.last_seen_at) + IDLE_TIMEOUT > now
+        and _aware(auth.last_seen_at) + idle_timeout() > now
     )
+
+
+def idle_seconds_left(token: str | None, *, now: dt.datetime | None = None) -> float:
+    """Seconds until the session ends for want of use, or at its absolute limit if sooner.
+
+    Asking is not use: the page's idle warning polls this, and it does not keep the session
+    open. 0 for no session, an ended one, or a disabled account.
+    """
+    now = now or utc_now()
+    if not token:
+        return 0.0
+    with unit_of_work() as session:
+        row = session.exec(
+            select(AuthSession, UserAccount.is_active)
+            .join(UserAccount, col(UserAccount.id) == AuthSession.user_id)
+            .where(AuthSession.token_sha256 == token_digest(token))
+        ).first()
+        if row is None or not row[1] or not _open(row[0], now):
+            return 0.0
+        auth = row[0]
+        left = min(_aware(auth.last_seen_at) + idle_timeout(), _aware(auth.expires_at)) - now
+        return max(0.0, left.total_seconds())
+
+
+def keep_session_alive(token: str | None) -> float:
+    """Records use of the session now ("Stay signed in"); returns the seconds it now has left.
+
+    Raises:
+        NotSignedInError: the session has already ended.
+    """
+    now = utc_now()
+    with unit_of_work() as session:
+        auth, _ = _session_row(session, token, now)
+        session.execute(
+            sa.update(AuthSession).where(col(AuthSession.id) == auth.id).values(last_seen_at=now)
+        )
+        session.commit()
+    return idle_seconds_left(token, now=now)
 
 
 def principal_for(

@@ -97,3 +97,29 @@ def test_the_session_cookie_is_httponly_and_sign_out_clears_it(pages) -> None:
     assert "ics_session" not in {c["name"] for c in viewer.context.cookies()}
     viewer.goto(f"{pages.app_url}/")
     expect(viewer.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_a_warning_comes_before_the_idle_timeout(pages, monkeypatch) -> None:
+    """With a 30-second idle timeout and a 22-second warning (the server in this process reads
+    them at each check), the page warns, "Stay signed in" keeps the session, and a page left
+    alone is then signed out."""
+    monkeypatch.setenv("ICS_IDLE_TIMEOUT_MINUTES", "0.5")
+    monkeypatch.setenv("ICS_IDLE_WARNING_SECONDS", "22")
+    viewer = pages.signed_in("viewer")
+    warning = viewer.get_by_role("alert").filter(has_text="You will be signed out soon")
+    expect(warning).to_be_visible(timeout=15_000)
+    expect(warning).to_contain_text("signed out in about 1 minute.")
+    viewer.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_be_hidden()
+    expect(viewer.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(warning).to_be_visible(timeout=15_000)
+    viewer.screenshot(path=str(pages_artifact("idle-warning")))
+    expect(viewer.get_by_role("heading", name="Sign in")).to_be_visible(timeout=30_000)
+    assert "/login?next=" in viewer.url
+
+
+def pages_artifact(name: str):
+    from tests.browser.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / f"{name}.png"

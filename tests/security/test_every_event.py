@@ -775,9 +775,32 @@ def _lists_sessions(w: World, text: str) -> bool:
     return '"sessions": [{' in text
 
 
+def _idle_unread(_w: World) -> dict[type, dict[str, Any]]:
+    return {SessionState: {"idle_minutes_left": 0, "idle_warning": True}}
+
+
+def _idle_read(_w: World, text: str) -> bool:
+    """The session's own time left was read (and the warning, not yet due, hidden)."""
+    return re.search(r'"idle_minutes_left": [1-9]', text) is not None and (
+        '"idle_warning": false' in text
+    )
+
+
 CASES: list[Case] = [
     # Session and rooms
     Case(SessionState, "require_sign_in", "viewer", "shows", refused=(), page=None),
+    Case(
+        SessionState, "check_idle", "viewer", _idle_read, setup=_idle_unread, refused=(), page=None
+    ),
+    Case(
+        SessionState,
+        "stay_signed_in",
+        "viewer",
+        _idle_read,
+        setup=_idle_unread,
+        refused=(),
+        page=None,
+    ),
     Case(
         ScenarioRoom,
         "join",

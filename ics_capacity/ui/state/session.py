@@ -10,7 +10,10 @@ state of the app in the tab and leaves the shared scenario room.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import math
 import secrets
 
 import reflex as rx
@@ -20,12 +23,15 @@ from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
 from ics_capacity.services.auth import (
     NotSignedInError,
     PasswordChangeRequiredError,
+    idle_seconds_left,
+    keep_session_alive,
     my_collaboratives,
 )
 from ics_capacity.services.auth import sign_out as end_session
 from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.security_log import security_event
 from ics_capacity.services.uploads import discard_all_uploads
+from ics_capacity.settings import idle_warning_seconds
 from ics_capacity.ui.http_security import client_address
 from ics_capacity.ui.session_cookie import (
     SIGN_OUT_ROUTE,
@@ -50,6 +56,9 @@ class SessionState(rx.State):
     # Set when an administrator's reset obliges the user to choose a new password first: every
     # page then leads to the account page, and the services refuse everything else.
     must_change_password: bool = False
+    # The warning shown before the session ends for want of use, with the minutes it has left.
+    idle_warning: bool = False
+    idle_minutes_left: int = 0
 
     @property
     def token(self) -> str:
@@ -113,7 +122,47 @@ class SessionState(rx.State):
             for m in memberships
         ]
         self.signed_in = True
-        return None
+        return self._next_idle_check(idle_seconds_left(self.token))
+
+    def _next_idle_check(self, seconds_left: float) -> rx.event.EventSpec:
+        """Shows or hides the idle warning, and sets the page's one timer for the next check.
+
+        The timer fires when the warning is due (`ICS_IDLE_WARNING_SECONDS` before the idle
+        timeout) or, once it shows, just after the session would end; each page load and each
+        check replaces the timer, so a tab has only one.
+        """
+        warning = idle_warning_seconds()
+        self.idle_warning = 0 < seconds_left <= warning
+        self.idle_minutes_left = math.ceil(seconds_left / 60)
+        delay = seconds_left - warning if seconds_left > warning else seconds_left + 1
+        return rx.call_script(idle_timer_script(delay), callback=SessionState.check_idle)
+
+    @rx.event
+    async def check_idle(self, _timer: str = ""):
+        """The page's idle timer fired: warns before the session ends, or ends the tab's use.
+
+        Asking does not count as use (`auth.idle_seconds_left`), so an open page left alone
+        still reaches the idle timeout.
+        """
+        left = await asyncio.to_thread(idle_seconds_left, self.token)
+        if left <= 0:
+            signed_in = self.signed_in
+            await forget_everything(self)
+            if not signed_in:
+                return None
+            path = self.router.url.path or "/"
+            return rx.redirect(f"/login?next={path}")
+        return self._next_idle_check(left)
+
+    @rx.event
+    async def stay_signed_in(self):
+        """The "Stay signed in" button: counts as use of the session, and hides the warning."""
+        try:
+            left = await asyncio.to_thread(keep_session_alive, self.token)
+        except ServiceError as error:
+            await forget_everything(self)
+            return refusal(error)
+        return self._next_idle_check(left)
 
     @rx.event
     def choose_collaborative(self, code: str):
@@ -132,6 +181,19 @@ class SessionState(rx.State):
         # The HttpOnly cookie can be cleared only by the server: the browser posts to the route,
         # which answers with an expired cookie and sends it to the sign-in page.
         return rx.call_script(post_to_backend(SIGN_OUT_ROUTE, {"next": "/login"}))
+
+
+def idle_timer_script(seconds: float) -> str:
+    """JavaScript: a promise that resolves after `seconds`, replacing the page's previous timer.
+
+    The replaced timer's promise never resolves, so only one check is ever pending.
+    """
+    milliseconds = max(1000, round(seconds * 1000))
+    return (
+        "new Promise((resolve) => { clearTimeout(window.icsIdleTimer);"
+        " window.icsIdleTimer = setTimeout("
+        f"() => resolve({json.dumps('due')}), {milliseconds}); }})"
+    )
 
 
 async def forget_everything(state: rx.State) -> None:
