@@ -24,10 +24,22 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test install install-test migrate seed lint clean
+.PHONY: run run-prod test install install-test migrate seed lint clean
 
 run: install migrate seed
 	$(BIN)/reflex run --env prod --frontend-port 3000 --backend-port 3000
+
+# Production on one host: WEB_WORKERS web processes (state shared through REFLEX_REDIS_URL) and
+# SOLVER_WORKERS solver workers on the queue (ICS_JOB_QUEUE, default REFLEX_REDIS_URL). No demo is
+# seeded. Two hosts: `ics-capacity serve` on one and `ics-capacity worker` on the other (Procfile).
+WEB_WORKERS ?= 2
+SOLVER_WORKERS ?= 1
+PORT ?= 3000
+run-prod: install migrate
+	@test -n "$$REFLEX_REDIS_URL" || { echo "run-prod needs REFLEX_REDIS_URL (e.g. redis://127.0.0.1:6379/0): web workers share state and solver workers take jobs through it."; exit 2; }
+	$(BIN)/ics-capacity worker --concurrency $(SOLVER_WORKERS) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/ics-capacity serve --workers $(WEB_WORKERS) --port $(PORT)
 
 # The collaboration tests run again with client state in Redis when Redis answers (it does on this
 # project's machines and in CI): shared scenario rooms must work across backend workers too.

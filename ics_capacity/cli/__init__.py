@@ -106,22 +106,26 @@ def _register_subcommands() -> None:
     from ics_capacity.cli import (
         data,
         forecast,
+        jobs,
         maintenance,
         project,
         rebalance,
         rota,
         rota_benchmark,
+        serve,
         users,
         worker,
     )
 
     data.register(app)
     forecast.register(app)
+    jobs.register(app)
     maintenance.register(app)
     project.register(app)
     rebalance.register(app)
     rota.register(app)
     rota_benchmark.register(app)
+    serve.register(app)
     users.register(app)
     worker.register(app)
 

@@ -3,6 +3,7 @@
     ics-capacity rebalance SCENARIO [--weeks N] [--time-limit S] [--workers N] [--json]
     ics-capacity rebalance --instance FILE.json [--time-limit S] [--json]
     ics-capacity rebalance SCENARIO --export-instance FILE.json
+    ics-capacity rebalance SCENARIO --enqueue --as EMAIL [--weeks N] [--time-limit S] [--json]
 
 With --json, stdout holds exactly one JSON object (the result, or what was exported); messages go
 to stderr. A bad scenario id or instance file prints what is wrong and exits with code 1.
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+from ics_capacity.cli import jobs
+from ics_capacity.cli.jobs import AS_OPTION
 
 if TYPE_CHECKING:
     from ics_capacity.services.results import RebalanceResult
@@ -53,6 +57,11 @@ def rebalance(
         typer.Option("--export-instance", help="Write the scenario's instance to this file."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    enqueue: Annotated[
+        bool,
+        typer.Option("--enqueue", help="Queue it for a worker; print the job id."),
+    ] = False,
+    as_user: Annotated[str | None, AS_OPTION] = None,
 ) -> None:
     """Rebalances waiting lists across hubs for a SCENARIO or an --instance file."""
     from ics_capacity.services.rebalance import (
@@ -66,6 +75,14 @@ def rebalance(
 
     if (scenario is None) == (instance is None):
         _fail("Give either a SCENARIO id or --instance FILE, not both or neither.")
+    if enqueue:
+        if scenario is None or export is not None:
+            _fail("--enqueue needs a SCENARIO id, and no --instance or --export-instance.")
+        parameters: dict[str, object] = {"time_limit_seconds": time_limit}
+        if weeks is not None:
+            parameters["weeks"] = weeks
+        jobs.enqueue("rebalance", scenario, parameters, as_user, as_json)
+        return
     if export is not None and scenario is None:
         _fail("--export-instance needs a SCENARIO id.")
     try:

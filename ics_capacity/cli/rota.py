@@ -3,6 +3,7 @@
     ics-capacity rota SCENARIO [--weeks N] [--sites CANNOCK,SANDWELL] [--start YYYY-MM-DD]
         [--rule-pack uk_default] [--soft-rules] [--demand timetable|plan]
         [--time-limit S] [--workers N] [--out ROTA.csv|ROTA.xlsx] [--json]
+    ics-capacity rota SCENARIO --enqueue --as EMAIL [the same options]  (prints the job id)
 
 Runs the same service as the Rota page (no sign-in: the CLI is for the people who run the
 database). With --json, stdout holds one JSON object: status, objective, bound, gap, seconds,
@@ -18,6 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+
+from ics_capacity.cli import jobs
+from ics_capacity.cli.jobs import AS_OPTION
 
 if TYPE_CHECKING:
     from ics_capacity.services.results import RotaOutcome
@@ -57,6 +61,11 @@ def rota(
         Path | None, typer.Option("--out", help="Write the rota (.csv or .xlsx).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    enqueue: Annotated[
+        bool,
+        typer.Option("--enqueue", help="Queue it for a worker; print the job id."),
+    ] = False,
+    as_user: Annotated[str | None, AS_OPTION] = None,
 ) -> None:
     """Builds the shared rota of SCENARIO's hubs and reports cover, cost and compliance."""
     from ics_capacity.services.rota import (
@@ -79,6 +88,20 @@ def rota(
             if sites
             else hub_codes_as_operator(scenario)
         )
+        if enqueue:
+            parameters = {
+                "start_date": first.isoformat(),
+                "weeks": weeks,
+                "site_codes": list(codes),
+                "rule_pack": rule_pack,
+                "soft_rules": soft_rules,
+                "demand": demand,
+                "time_limit_seconds": time_limit,
+                "num_workers": workers,
+                "seed": seed,
+            }
+            jobs.enqueue("rota", scenario, parameters, as_user, as_json)
+            return
         settings = RotaSettings(
             start_date=first,
             weeks=weeks,

@@ -16,3 +16,12 @@ class ServiceError(Exception):
 
 class InvalidInputError(ServiceError, ValueError):
     """A value sent by the user is missing, malformed or out of bounds."""
+
+
+class DatabaseUnavailableError(ServiceError):
+    """The database connection was lost or the database was busy; the work was rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database did not answer, so nothing was saved. Please try again in a moment."
+        )

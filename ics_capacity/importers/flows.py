@@ -35,7 +35,7 @@ from ics_capacity.importers.problems import (
 FLOW_COLUMNS = ("org", "period", "new", "completed", "incomplete")
 """Columns of the frame `read_flows` returns."""
 
-_ALIASES: dict[str, tuple[str, ...]] = {
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "year": ("Year",),
     "month": ("Month",),
     "period": ("Period", "Date", "Month start"),
@@ -51,7 +51,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "incomplete": ("Incomplete", "Incomplete pathways", "Waiting list", "Waiting"),
     "new": ("New", "New clock starts", "Clock starts", "New RTT periods"),
 }
-_COUNTS = ("completed", "incomplete", "new")
+COUNT_COLUMNS_REQUIRED = ("completed", "incomplete", "new")
 _COUNT_RULE = "pathway counts must be whole numbers, 0 or more"
 _MONTHS = {
     name: number
@@ -99,7 +99,9 @@ def read_flows(path: str | PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     file = path.name
     raw = read_csv_text(path)
-    columns, problems = find_columns(raw.columns, _ALIASES, file=file, required=("org", *_COUNTS))
+    columns, problems = find_columns(
+        raw.columns, COLUMN_ALIASES, file=file, required=("org", *COUNT_COLUMNS_REQUIRED)
+    )
     has_year_month = "year" in columns and "month" in columns
     if not has_year_month and "period" not in columns:
         problems.append(
@@ -133,7 +135,7 @@ def read_flows(path: str | PathLike[str]) -> pd.DataFrame:
         period, period_problems = _periods_from_text(rows[columns["period"]], file)
     problems += period_problems
     counts, count_problems = parse_numbers(
-        rows[[columns[name] for name in _COUNTS]],
+        rows[[columns[name] for name in COUNT_COLUMNS_REQUIRED]],
         file=file,
         rule=_COUNT_RULE,
         whole=True,
@@ -148,7 +150,7 @@ def read_flows(path: str | PathLike[str]) -> pd.DataFrame:
         {
             "org": org,
             "period": period,
-            **{name: counts[columns[name]].astype("int64") for name in _COUNTS},
+            **{name: counts[columns[name]].astype("int64") for name in COUNT_COLUMNS_REQUIRED},
         }
     )
     return table[list(FLOW_COLUMNS)].sort_values(["org", "period"]).reset_index(drop=True)

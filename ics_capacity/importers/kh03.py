@@ -32,7 +32,7 @@ BED_COLUMNS = (
     "acute_beds_occupied",
 )
 
-_ALIASES: dict[str, tuple[str, ...]] = {
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "ods_code": ("org_code", "Organisation Code", "Org Code"),
     "period": ("period",),
     "ga_beds_available": ("kh03_avail_ga_avg_beds",),
@@ -71,7 +71,9 @@ def read_kh03(
     path = Path(path)
     file = path.name
     raw = read_csv_text(path)
-    columns, problems = find_columns(raw.columns, _ALIASES, file=file, required=_ALIASES.keys())
+    columns, problems = find_columns(
+        raw.columns, COLUMN_ALIASES, file=file, required=COLUMN_ALIASES.keys()
+    )
     if problems:
         raise ImportValidationError(problems)
     ods, period_column = columns["ods_code"], columns["period"]
@@ -101,6 +103,9 @@ def read_kh03(
         blank_allowed=True,
     )
     problems += sorted(bed_problems + rate_problems, key=lambda p: p.row or 0)
+    if problems:
+        raise ImportValidationError(problems)
+    problems += _cross_column_problems(file, beds, columns)
     if problems:
         raise ImportValidationError(problems)
 
@@ -181,6 +186,47 @@ def _row_problems(
             )
         )
     return problems
+
+
+_BED_TOLERANCE = 0.5
+"""Beds: rounding slack allowed before one average is called larger than another."""
+
+
+def _cross_column_problems(
+    file: str, beds: pd.DataFrame, columns: dict[str, str]
+) -> list[ImportProblem]:
+    """Rows whose bed figures contradict each other, which no published quarter does.
+
+    Occupied beds above available beds, and G&A beds above the acute beds that include them
+    (acute = G&A + maternity), mean the columns were shifted or typed wrongly.
+    """
+    checks = [
+        ("ga_beds_occupied", "ga_beds_available", "occupied G&A beds are more than available"),
+        (
+            "acute_beds_occupied",
+            "acute_beds_available",
+            "occupied acute beds are more than available",
+        ),
+        (
+            "ga_beds_available",
+            "acute_beds_available",
+            "available G&A beds are more than available acute beds, which include them",
+        ),
+    ]
+    problems: list[ImportProblem] = []
+    for larger, smaller, what in checks:
+        big, small = beds[columns[larger]], beds[columns[smaller]]
+        for index in beds.index[(big > small + _BED_TOLERANCE).to_numpy()]:
+            problems.append(
+                ImportProblem(
+                    file,
+                    int(index) + 2,
+                    columns[larger],
+                    f"{big[index]:g}",
+                    f"is more than '{columns[smaller]}' ({small[index]:g}): {what}.",
+                )
+            )
+    return sorted(problems, key=lambda p: p.row or 0)
 
 
 def _latest_with_ga_beds(table: pd.DataFrame) -> pd.DataFrame:

@@ -54,7 +54,7 @@ KEY_COLUMNS = ("ods_code", "tfc", "part")
 # STP to June 2022, the ICB since July 2022; and the wait bands (see `_OLD_LAST_BAND`). Other
 # spellings below are those of extracts re-exported from databases and spreadsheets; case, spaces
 # and `_` are ignored anyway (`normalise_header`), so `provider_parent_org_code` is read too.
-_ALIASES: dict[str, tuple[str, ...]] = {
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "period": ("Period",),
     "icb_code": ("Provider Parent Org Code",),
     "icb_name": ("Provider Parent Name", "Provider Parent Org Name"),
@@ -136,7 +136,9 @@ def read_rtt_extract(
     path = Path(path)
     with open_single_csv(path) as (source, file), utf8_stream(source, file) as stream:
         header = _read_header(stream, file)
-    columns, problems = find_columns(header, _ALIASES, file=file, required=_ALIASES.keys())
+    columns, problems = find_columns(
+        header, COLUMN_ALIASES, file=file, required=COLUMN_ALIASES.keys()
+    )
     bands, band_problems = _find_bands(header, file)
     problems += band_problems
     if problems:

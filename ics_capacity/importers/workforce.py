@@ -35,7 +35,7 @@ ALL_STAFF_GROUPS = "All staff groups"
 FTE_TOLERANCE = 0.5
 """Largest allowed gap, in FTE, between the staff groups' sum and the "All staff groups" row."""
 
-_ALIASES: dict[str, tuple[str, ...]] = {
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "period": ("PERIOD",),
     "type": ("TYPE",),
     "ods_code": ("REPORTING_ORG_CODE", "Org Code", "Organisation Code"),
@@ -68,7 +68,9 @@ def read_workforce(
     path = Path(path)
     file = path.name
     raw = read_csv_text(path)
-    columns, problems = find_columns(raw.columns, _ALIASES, file=file, required=_ALIASES.keys())
+    columns, problems = find_columns(
+        raw.columns, COLUMN_ALIASES, file=file, required=COLUMN_ALIASES.keys()
+    )
     if problems:
         raise ImportValidationError(problems)
     for key in ("type", "ods_code", "staff_group", "period"):

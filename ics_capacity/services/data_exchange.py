@@ -62,6 +62,13 @@ from ics_capacity.importers.flows import read_flows
 from ics_capacity.importers.kh03 import BED_COLUMNS, read_kh03
 from ics_capacity.importers.national_rtt import read_rtt_for_system
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError
+from ics_capacity.importers.recognise import (
+    SIGNATURES,
+    header_of,
+    is_header_problem,
+    match_share,
+    recognise,
+)
 from ics_capacity.importers.rota_staff import read_rota_staff
 from ics_capacity.importers.templates import TEMPLATE_LABELS, THEATRES, read_template
 from ics_capacity.importers.workforce import read_workforce
@@ -272,7 +279,7 @@ def _preview_into(
     already = False
     try:
         already = already_imported(session, scenario.id, kind, _sha256(path))
-        prepared = _prepare(session, scenario, kind, path, ics=ics, providers=providers)
+        prepared = _prepare_recognised(session, scenario, kind, path, ics=ics, providers=providers)
     except ImportValidationError as error:
         return ImportPreview(kind, path.name, False, error.problems, [], already)
     return ImportPreview(kind, path.name, True, [], prepared.summary, already)
@@ -298,7 +305,7 @@ def _import_into(
     require_editable(scenario)
     if already_imported(session, scenario.id, kind, _sha256(path)):
         return ImportOutcome(kind, path.name, 0, skipped_as_duplicate=True)
-    prepared = _prepare(session, scenario, kind, path, ics=ics, providers=providers)
+    prepared = _prepare_recognised(session, scenario, kind, path, ics=ics, providers=providers)
     outcome = prepared.write(session, scenario, actor.email)
     session.execute(
         sa.update(Scenario)
@@ -319,6 +326,61 @@ def _import_into(
     )
     session.flush()
     return outcome
+
+
+def _prepare_recognised(
+    session: Session,
+    scenario: Scenario,
+    kind: str,
+    path: Path,
+    *,
+    ics: str | None,
+    providers: Collection[str] | None,
+) -> _Prepared:
+    """`_prepare`, but a file of another kind gets one problem saying what it looks like.
+
+    Without this, a file whose header is mostly not this kind's gets a line for every column
+    the reader missed.
+    """
+    try:
+        return _prepare(session, scenario, kind, path, ics=ics, providers=providers)
+    except ImportValidationError as error:
+        missing = [problem for problem in error.problems if is_header_problem(problem)]
+        if len(missing) < 2:
+            raise
+        header = header_of(path) or []
+        guess = recognise(header)
+        if guess == kind or (guess is None and not _mostly_missing(kind, header)):
+            raise
+        raise ImportValidationError([_wrong_kind(kind, guess, missing, header, path)]) from error
+
+
+def _mostly_missing(kind: str, header: list[str]) -> bool:
+    """Whether the header holds under half of every column set that identifies the kind."""
+    signatures = SIGNATURES.get(kind, [])
+    return all(match_share(header, signature) < 0.5 for signature in signatures)
+
+
+def _wrong_kind(
+    kind: str, guess: str | None, missing: list[ImportProblem], header: list[str], path: Path
+) -> ImportProblem:
+    chosen = IMPORT_KIND_LABELS[kind]
+    expected = ", ".join(f"'{problem.column}'" for problem in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    if guess is not None:
+        reason = (
+            f"looks like the {IMPORT_KIND_LABELS[guess]} file, not a {chosen} file: its header "
+            f"has that file's columns, and lacks {expected}{more}. Choose "
+            f"'{IMPORT_KIND_LABELS[guess]}' as the kind of file, or upload the {chosen} file."
+        )
+    else:
+        first = ", ".join(f"'{name}'" for name in header[:4]) or "nothing readable"
+        reason = (
+            f"does not look like a {chosen} file: its header row starts {first}, and lacks "
+            f"{expected}{more}. Check the kind of file chosen, and that the first row names "
+            "the columns."
+        )
+    return ImportProblem(path.name, 1, None, None, reason)
 
 
 def _sha256(path: Path) -> str:

@@ -49,8 +49,13 @@ been lost with a broker that kept no data); a duplicate is refused by the claim.
 
 
 def queue_url() -> str:
-    """`ICS_JOB_QUEUE`: `local` (in-process runner, the default) or a Redis/RabbitMQ URL."""
-    return os.environ.get("ICS_JOB_QUEUE", "").strip() or LOCAL
+    """`ICS_JOB_QUEUE`: `local` (in-process runner) or a Redis/RabbitMQ URL.
+
+    Unset, it is `REFLEX_REDIS_URL` when that is set (a deployment sharing client state through
+    Redis runs its solves on workers too), else `local`, the embedded default needing no server.
+    """
+    chosen = os.environ.get("ICS_JOB_QUEUE", "").strip()
+    return chosen or os.environ.get("REFLEX_REDIS_URL", "").strip() or LOCAL
 
 
 def queue_prefix() -> str:

@@ -53,6 +53,7 @@ from ics_capacity.db.models import Membership, Scenario, SolveJob, UserAccount, 
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission, role_allows
+from ics_capacity.services.auth import signed_in_transaction
 from ics_capacity.services.results import (
     RebalanceResult,
     RotaOutcome,
@@ -462,6 +463,59 @@ def latest_job(token: str | None, scenario_id: int, kind: str) -> JobView | None
             .order_by(SolveJob.id.desc())
         ).first()
         return _view(job, session=use.session) if job else None
+
+
+MAX_LISTED_JOBS = 200
+"""Most jobs `list_jobs` returns at once."""
+
+
+def list_jobs(
+    token: str | None,
+    *,
+    scenario_id: int | None = None,
+    active_only: bool = False,
+    limit: int = 50,
+) -> list[JobView]:
+    """The newest jobs of the scenarios the caller may view (one scenario's if given).
+
+    Raises:
+        NotSignedInError: no valid session.
+        NotFoundError: `scenario_id` is not a scenario the caller may view.
+        InvalidInputError: `limit` is not 1 to `MAX_LISTED_JOBS`.
+    """
+    if not 1 <= int(limit) <= MAX_LISTED_JOBS:
+        raise InvalidInputError(f"limit must be 1 to {MAX_LISTED_JOBS}.")
+    fail_lost_jobs()
+    if scenario_id is not None:
+        with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+            return _listed(
+                use.session, [use.scenario.collaborative_id], scenario_id, active_only, limit
+            )
+    with signed_in_transaction(token) as (session, principal):
+        viewable = [c for c in principal.roles if principal.can(Permission.VIEW, c)]
+        return _listed(session, viewable, None, active_only, limit)
+
+
+def _listed(
+    session: Session,
+    collaborative_ids: list[int],
+    scenario_id: int | None,
+    active_only: bool,
+    limit: int,
+) -> list[JobView]:
+    query = (
+        select(SolveJob)
+        .join(Scenario, col(Scenario.id) == SolveJob.scenario_id)
+        .where(col(Scenario.collaborative_id).in_(collaborative_ids))
+        .where(col(SolveJob.kind).in_(list(JOB_KINDS)))
+        .order_by(col(SolveJob.id).desc())
+        .limit(int(limit))
+    )
+    if scenario_id is not None:
+        query = query.where(SolveJob.scenario_id == int(scenario_id))
+    if active_only:
+        query = query.where(col(SolveJob.status).in_(ACTIVE))
+    return [_view(job, with_result=False, session=session) for job in session.exec(query)]
 
 
 def latest_result(session: Session, scenario_id: int, kind: str) -> dict[str, Any] | None:

@@ -22,6 +22,13 @@ def production_problems() -> list[str]:
         problems.append(
             "set ICS_ALLOWED_ORIGINS to the site's own origin(s), e.g. https://capacity.nhs.example"
         )
+    from ics_capacity.services.job_queue import uses_queue
+
+    if not uses_queue():
+        problems.append(
+            "set ICS_JOB_QUEUE (or REFLEX_REDIS_URL) to a Redis or RabbitMQ URL and run "
+            "`ics-capacity worker`: in production no solve runs in a web process"
+        )
     with unit_of_work() as session:
         demo = session.exec(
             select(UserAccount.email).where(UserAccount.email.endswith(f"@{DEMO_EMAIL_DOMAIN}"))

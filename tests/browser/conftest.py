@@ -85,9 +85,13 @@ def app_url(
     accounts.update(add_test_accounts(url, nhs_dir))
     previous = os.environ.get("REFLEX_DB_URL")
     os.environ["REFLEX_DB_URL"] = url
+    # Closed tabs leave "Also viewing" after 12 s here (45 s by default), so a test can see it.
+    os.environ.setdefault("ICS_PRESENCE_TIMEOUT_SECONDS", "12")
     if STATE_MANAGER == "redis":
         assert _redis_available(), f"ICS_TEST_STATE_MANAGER=redis but {REDIS_URL} does not answer"
         os.environ["REFLEX_REDIS_URL"] = REDIS_URL
+        # Client state in Redis, but no solver worker runs in the suite: solves stay in-process.
+        os.environ.setdefault("ICS_JOB_QUEUE", "local")
     else:
         os.environ.pop("REFLEX_REDIS_URL", None)
     try:

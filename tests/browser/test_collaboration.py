@@ -200,3 +200,25 @@ def test_edit_case_mix_add_a_hub_and_undo(pages) -> None:  # noqa: ANN001
     expect(sites.get_by_role("row", name=re.compile("Dudley Day Surgery Hub"))).to_contain_text(
         "Elective hub"
     )
+
+
+def test_a_closed_tab_leaves_also_viewing_within_the_timeout(pages) -> None:  # noqa: ANN001
+    """Closing a tab sends nothing; its heartbeat stops and the others stop listing its user
+    (the suite runs with a 12 s presence timeout; the default is 45 s, inside a minute)."""
+    manager = pages.signed_in("manager")
+    manager.get_by_role("link", name="Scenarios").click()
+    manager.get_by_role("link", name="Baseline April 2026").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Baseline April 2026")
+    url = manager.url
+    viewer = pages.signed_in("viewer")
+    viewer.goto(url)
+    expect(viewer.get_by_role("heading", level=1)).to_have_text("Baseline April 2026")
+    also = manager.locator("p", has_text="Also viewing")
+    expect(also).to_contain_text("Viewer User")
+    # Names, never emails, and never the person looking.
+    expect(also).not_to_contain_text("@")
+    expect(viewer.locator("p", has_text="Also viewing")).not_to_contain_text("Viewer User")
+
+    viewer.context.close()  # like closing the window: no "leave" event is sent
+    pages.opened = [(label, page) for label, page in pages.opened if page is not viewer]
+    expect(manager.locator("p", has_text="Also viewing")).to_have_count(0, timeout=30_000)

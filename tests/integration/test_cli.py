@@ -142,15 +142,43 @@ def test_production_refuses_to_start_with_demo_accounts_or_any_origin(
 
     runner.invoke(app, ["seed-demo"])
     monkeypatch.setenv("ICS_ENV", "production")
+    monkeypatch.delenv("ICS_JOB_QUEUE", raising=False)
+    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
     problems = production_problems()
     assert any("ICS_ALLOWED_ORIGINS" in p for p in problems)
     assert any("demo account" in p for p in problems)
+    assert any("no solve runs in a web process" in p for p in problems)
     monkeypatch.setenv("ICS_ALLOWED_ORIGINS", "https://capacity.nhs.example")
+    monkeypatch.setenv("REFLEX_REDIS_URL", "redis://127.0.0.1:6379/0")  # the queue's default
     with unit_of_work(db_url) as session:
         session.execute(sa.delete(Membership))
         session.execute(sa.delete(UserAccount))
         session.commit()
     assert production_problems() == []
+
+
+def test_serve_needs_redis_for_several_workers_and_sets_their_number() -> None:
+    from ics_capacity.cli.serve import serve_environment
+
+    with pytest.raises(ValueError, match="REFLEX_REDIS_URL"):
+        serve_environment(2, {"REFLEX_DB_URL": "sqlite:///x.db"})
+    shared = {"REFLEX_REDIS_URL": "redis://127.0.0.1:6379/0"}
+    assert serve_environment(2, shared)["GRANIAN_WORKERS"] == "2"
+    assert serve_environment(1, {})["GRANIAN_WORKERS"] == "1"
+    refused = runner.invoke(app, ["serve", "--workers", "3"], env={"REFLEX_REDIS_URL": ""})
+    assert refused.exit_code == 2 and "REFLEX_REDIS_URL" in refused.output
+
+
+def test_the_job_queue_defaults_to_the_redis_of_the_state(monkeypatch) -> None:  # noqa: ANN001
+    from ics_capacity.services.job_queue import queue_url
+
+    monkeypatch.delenv("ICS_JOB_QUEUE", raising=False)
+    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
+    assert queue_url() == "local"
+    monkeypatch.setenv("REFLEX_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert queue_url() == "redis://127.0.0.1:6379/0"
+    monkeypatch.setenv("ICS_JOB_QUEUE", "local")
+    assert queue_url() == "local"
 
 
 def test_production_downgrade_asks_first(db_url: str, monkeypatch) -> None:  # noqa: ANN001

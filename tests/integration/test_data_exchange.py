@@ -257,6 +257,37 @@ def test_one_bad_row_rejects_the_whole_file(app_db, tmp_path: Path) -> None:
     assert database_dump(url) == before
 
 
+def test_a_file_of_another_kind_is_named_not_listed_column_by_column(
+    app_db, nhs_dir: Path, tmp_path: Path
+) -> None:
+    """The workforce file chosen as KH03 beds gets one sentence saying what it looks like; a
+    file of no known kind says so; a file of the right kind with one column renamed still gets
+    the precise missing-column line."""
+    url, emails = app_db
+    token = _token(emails, "manager")
+    draft = _draft(token)
+    preview = preview_import(token, draft, "kh03", nhs_dir / WORKFORCE)
+    [problem] = preview.problems
+    assert problem.row == 1
+    assert "looks like the Workforce staff in post file, not a KH03 beds file" in problem.reason
+    assert "Choose 'Workforce staff in post' as the kind of file" in problem.reason
+
+    other = tmp_path / "ledger.csv"
+    other.write_text("Date,Amount,Reference\n2026-04-01,12.50,INV-1\n")
+    [problem] = preview_import(token, draft, "kh03", other).problems
+    assert "does not look like a KH03 beds file" in problem.reason
+    assert "'Date', 'Amount', 'Reference'" in problem.reason
+
+    renamed = tmp_path / "kh03.csv"
+    text = (nhs_dir / KH03).read_text(encoding="utf-8-sig")
+    renamed.write_text(text.replace("kh03_occ_ga_rate", "ga_rate", 1))
+    [problem] = preview_import(token, draft, "kh03", renamed).problems
+    assert (problem.column, problem.row) == ("kh03_occ_ga_rate", 1)
+    assert problem.reason.startswith("is missing from the header row")
+    with pytest.raises(ImportValidationError, match="looks like the Workforce"):
+        commit_import(token, draft, "kh03", nhs_dir / WORKFORCE)
+
+
 def test_roles_and_status_are_enforced(app_db, nhs_dir: Path) -> None:
     """Viewers may not import, managers may not load workforce, approved scenarios are locked."""
     _, emails = app_db

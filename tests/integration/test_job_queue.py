@@ -199,6 +199,7 @@ def test_a_worker_process_runs_the_job_to_done(queue) -> None:
     assert jobs.job_view(lead, job_id, with_result=True).rota is not None
 
 
+@pytest.mark.fault
 def test_a_worker_killed_mid_solve_leaves_nothing_running(queue) -> None:
     """SIGKILL during a 4-week rota solve: the row stays running (nobody could record the end),
     the restarted worker fails it at once, no plan is written, and the scenario solves again."""

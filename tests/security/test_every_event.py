@@ -1147,6 +1147,7 @@ PUBLIC: dict[str, str] = {
     "LoginState.submit": "the sign-in form: checks a password, sets only the caller's own cookie",
     "SessionState.choose_collaborative": "navigation among the caller's own memberships",
     "ScenarioRoom.leave": "unlinks this tab from its room; reads and writes no data",
+    "ScenarioRoom.heartbeat": "keeps the caller's own joined tab listed; reads no data",
     "ScenariosState.toggle": "ticks an id in the tab for comparison; reads no data",
     "ScenariosState.compare": "navigation to /compare (CompareState.load checks the ids)",
     "ScenarioPageState.set_decision_note": "keeps the note typed into the tab",
@@ -1429,22 +1430,24 @@ def test_cancel_by_any_means_leaves_the_victims_job(world: World) -> None:
         assert (job, "queued") in [(j[0], j[2]) for j in jobs_rows(world.url)]
 
 
+async def _in_room(manager, world: World, who: str) -> Browser:
+    """A browser of `who` on the draft's page, signed in, that has asked to join its room."""
+    browser = Browser(manager, world.token(who))
+    browser.path, browser.query = _scenario_route(world)
+    await browser.start()
+    await browser.send(SessionState, "require_sign_in")
+    await browser.send(ScenarioRoom, "join")
+    return browser
+
+
 def test_room_refuses_a_foreign_viewer_while_a_member_is_in_it(world: World) -> None:
     """With a member in the victim's room, an outsider's join is not linked and sees no rows."""
     from reflex.istate.manager.memory import StateManagerMemory
 
     async def run() -> tuple[str, str, list]:
         manager = StateManagerMemory()
-        member = Browser(manager, world.token("manager"))
-        member.path, member.query = _scenario_route(world)
-        await member.start()
-        await member.send(SessionState, "require_sign_in")
-        await member.send(ScenarioRoom, "join")
-        attacker = Browser(manager, world.token("outsider"))
-        attacker.path, attacker.query = _scenario_route(world)
-        await attacker.start()
-        await attacker.send(SessionState, "require_sign_in")
-        await attacker.send(ScenarioRoom, "join")
+        member = await _in_room(manager, world, "manager")
+        attacker = await _in_room(manager, world, "outsider")
         await attacker.send(ScenarioRoom, "join_scenario", {"scenario_id": world.draft})
 
         async def room(root):
@@ -1457,6 +1460,53 @@ def test_room_refuses_a_foreign_viewer_while_a_member_is_in_it(world: World) -> 
 
     (linked, _present, rows), text = run_async(run())
     assert linked == "" and rows == []
+    assert not found(world.victim, text)
+
+
+def test_heartbeat_drops_closed_tabs_and_an_outsiders_beat_changes_nothing(
+    world: World,
+) -> None:
+    """A tab unheard for longer than the presence timeout leaves the room's list at the next
+    member's heartbeat; an outsider who never joined cannot add or keep anyone."""
+    from reflex.istate.manager.memory import StateManagerMemory
+
+    async def run() -> tuple[list[str], list[str], str, str]:
+        manager = StateManagerMemory()
+        member = await _in_room(manager, world, "manager")
+        await _in_room(manager, world, "viewer")  # a tab that will close without a word
+
+        async def names(root) -> list[str]:
+            return list((await root.get_state(ScenarioRoom)).present)
+
+        both = await member.read(names)
+
+        async def age(root) -> None:  # the viewer's tab went silent two minutes ago
+            room = await root.get_state(ScenarioRoom)
+            for person in room._present_by_client.values():
+                if person["user_id"] != auth.current_principal(world.token("manager")).user_id:
+                    person["seen"] -= 120
+
+        await member.read(age)
+        attacker = Browser(manager, world.token("outsider"))
+        attacker.path, attacker.query = _scenario_route(world)
+        await attacker.start()
+        await attacker.send(ScenarioRoom, "heartbeat", {"_tick": "x"})
+        await member.send(ScenarioRoom, "heartbeat", {"_tick": "x"})
+
+        async def linked(root) -> str:
+            return (await root.get_state(ScenarioRoom))._linked_to
+
+        return (
+            both,
+            await member.read(names),
+            await attacker.read(linked),
+            (await attacker.tree_text() + attacker.seen_text()),
+        )
+
+    both, after, attacker_link, text = run_async(run())
+    assert len(both) == 2, "control: both tabs listed"
+    assert len(after) == 1 and after != both
+    assert attacker_link == ""
     assert not found(world.victim, text)
 
 

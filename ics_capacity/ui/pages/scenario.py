@@ -42,7 +42,7 @@ from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
 from ics_capacity.ui.components.widgets import button, field_label, status_badge, working
 from ics_capacity.ui.routes import protected_page
-from ics_capacity.ui.state.rooms import ScenarioRoom
+from ics_capacity.ui.state.rooms import ScenarioRoom, heartbeat_seconds
 from ics_capacity.ui.state.session import SessionState, refusal
 
 CAPACITY_COLUMNS: list[tuple[str, str, str]] = [
@@ -916,6 +916,13 @@ def scenario_page() -> rx.Component:
                     rx.cond(
                         ScenarioRoom.last_change != "",
                         rx.text("Latest change: ", ScenarioRoom.last_change),
+                    ),
+                    # Says every few seconds that this tab is still open, so closed tabs
+                    # leave "Also viewing" within a minute.
+                    rx.moment(
+                        interval=round(heartbeat_seconds() * 1000),
+                        on_change=ScenarioRoom.heartbeat,
+                        display="none",
                     ),
                     role="status",
                     aria_live="polite",

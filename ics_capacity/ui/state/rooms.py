@@ -7,9 +7,16 @@ client whose user may still view the scenario (checked at each push) within abou
 (Reflex `rx.SharedState`; through Redis when several backend workers run). Tokens of the room
 never contain '_' (a Reflex restriction). Only `join`, `join_scenario` and `leave` are events;
 reloading the room (`_refresh`) is the server's own method.
+
+Who is here: each linked tab sends `heartbeat` every `heartbeat_seconds()`, and anyone whose
+tab has not been heard from for `presence_timeout_seconds()` (a tab closed without `leave`,
+a lost connection) is dropped by the next heartbeat of anyone else in the room.
 """
 
 from __future__ import annotations
+
+import os
+import time
 
 import reflex as rx
 
@@ -24,6 +31,47 @@ from ics_capacity.services.scenarios import (
 )
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.state.session import SessionState, refusal
+
+PRESENCE_TIMEOUT_SECONDS = 45.0
+"""Default: a tab unheard for this long leaves "Also viewing" (so within a minute of closing)."""
+
+
+def presence_timeout_seconds() -> float:
+    """How long a silent tab stays listed (`ICS_PRESENCE_TIMEOUT_SECONDS`, at least 3 s)."""
+    try:
+        value = float(os.environ.get("ICS_PRESENCE_TIMEOUT_SECONDS", PRESENCE_TIMEOUT_SECONDS))
+    except ValueError:
+        value = PRESENCE_TIMEOUT_SECONDS
+    return max(value, 3.0)
+
+
+def heartbeat_seconds() -> float:
+    """How often a tab says it is still here: three beats within each timeout."""
+    return presence_timeout_seconds() / 3
+
+
+def still_here(present: dict[str, dict], now: float, timeout: float) -> dict[str, dict]:
+    """The entries heard from within `timeout` seconds of `now`.
+
+    Entries without a time are kept: they joined before heartbeats were counted.
+    """
+    return {
+        client: person
+        for client, person in present.items()
+        if isinstance(person, dict) and now - float(person.get("seen", now)) <= timeout
+    }
+
+
+def presence_name(display_name: str) -> str:
+    """The name others see: the person's name, never an email address.
+
+    An account without a name, whose display name is its email, shows the part before '@'.
+    """
+    local, at, _domain = display_name.partition("@")
+    if not at:
+        return display_name
+    words = local.replace(".", " ").replace("_", " ").replace("-", " ").split()
+    return " ".join(word.capitalize() for word in words) or "A colleague"
 
 
 def room_token(scenario_id: int) -> str:
@@ -107,11 +155,32 @@ class ScenarioRoom(rx.SharedState):
             await self._leave()
         room = await self._link_to(room_token(scenario_id))
         room._present_by_client[self.router.session.client_token] = {
-            "name": principal.display_name,
+            "name": presence_name(principal.display_name),
             "user_id": principal.user_id,
+            "seen": time.time(),
         }
         room._refresh(token, scenario_id)
         return None
+
+    @rx.event
+    async def heartbeat(self, _tick: str = ""):
+        """This tab is still open: keeps its name listed and drops tabs no longer heard from.
+
+        Only a tab that joined (its session was checked then) has an entry to keep; anything
+        else changes nothing. Reads and writes no data beyond the room's own presence list.
+        """
+        if not self._linked_to:
+            return
+        client = self.router.session.client_token
+        person = self._present_by_client.get(client)
+        if isinstance(person, dict):
+            person["seen"] = time.time()
+            self._present_by_client[client] = person
+        fresh = still_here(self._present_by_client, time.time(), presence_timeout_seconds())
+        if len(fresh) != len(self._present_by_client):
+            for gone in set(self._present_by_client) - set(fresh):
+                self._present_by_client.pop(gone, None)
+            self._show_present()
 
     @rx.event
     async def leave(self):
