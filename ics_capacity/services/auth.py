@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import math
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -54,6 +57,8 @@ THROTTLE_WINDOW = dt.timedelta(minutes=15)  # failures are forgotten after this 
 THROTTLE_MAX_WAIT = dt.timedelta(minutes=15)
 HANDOFF_TIMEOUT = dt.timedelta(seconds=60)  # a sign-in's one-time code for the session cookie
 REFUSED_MESSAGE = "The email address or password is not right."
+CODE_REFUSED = "That code is not right. Enter the code your authenticator app shows now."
+TOTP_ISSUER = "ICS Capacity Planner"
 # The longest email and name the user_account table holds (db/models.py).
 EMAIL_MAX = 255
 DISPLAY_NAME_MAX = 200
@@ -92,6 +97,23 @@ class PasswordChangeRequiredError(AuthError):
 
     def __init__(self) -> None:
         super().__init__("Choose a new password before you go on.")
+
+
+class SecondFactorSetupRequiredError(PasswordChangeRequiredError):
+    """The user's collaborative requires two-step verification, and they have not set it up."""
+
+    def __init__(self) -> None:
+        AuthError.__init__(
+            self,
+            "Your collaborative requires two-step verification: set it up before you go on.",
+        )
+
+
+class SecondFactorNeededError(SignInError):
+    """The password was right; the code from the account's authenticator app is needed too."""
+
+    def __init__(self) -> None:
+        super().__init__("Enter the 6-digit code from your authenticator app.")
 
 
 class PermissionDeniedError(AuthError):
@@ -217,9 +239,10 @@ def sign_in(
     address: str = "",
     user_agent: str = "",
     end_other_sessions: bool = False,
+    code: str = "",
     now: dt.datetime | None = None,
 ) -> str:
-    """Checks the password and opens a session.
+    """Checks the password (and the authenticator code, if the account uses one); opens a session.
 
     Every call verifies exactly one argon2 hash: the account's, or a dummy one when the email is
     unknown, the account disabled or the attempt throttled. Blocking: pages call it through
@@ -231,6 +254,7 @@ def sign_in(
         address: The client's address (for throttling per address and "Your sessions").
         user_agent: The browser's User-Agent, shown in "Your sessions".
         end_other_sessions: End the account's other sessions once the password is right.
+        code: The 6-digit code of the account's authenticator app (two-step verification).
         now: The current time (tests).
 
     Returns:
@@ -238,7 +262,8 @@ def sign_in(
 
     Raises:
         SignInError: `REFUSED_MESSAGE`, or `throttled_message`; neither reveals whether the email
-            exists.
+            exists. `CODE_REFUSED` for a wrong authenticator code, which counts as a failure.
+        SecondFactorNeededError: the password is right and the account needs a code.
     """
     now = now or utc_now()
     email = email.strip().lower()
@@ -264,6 +289,8 @@ def sign_in(
             )
             security_event("sign_in", "failure", user=email, reason=reason)
             raise SignInError(REFUSED_MESSAGE)
+        if user.totp_enabled:
+            _check_second_factor(session, user, code, keys, now)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
             session.add(user)
@@ -285,6 +312,44 @@ def sign_in(
         session.commit()
         security_event("sign_in", "success", user=email)
         return token
+
+
+def _check_second_factor(
+    session: Session,
+    user: UserAccount,
+    code: str,
+    keys: list[tuple[str, int]],
+    now: dt.datetime,
+) -> None:
+    """Accepts the user's authenticator code, once; a wrong code counts like a wrong password."""
+    if not code.strip():
+        raise SecondFactorNeededError()
+    step = totp_step(user.totp_secret, user.totp_last_step, code, now)
+    if step is None:
+        record_failure(session, keys, now)
+        session.commit()
+        security_event("sign_in", "failure", user=user.email, reason="wrong code")
+        raise SignInError(CODE_REFUSED)
+    user.totp_last_step = step
+    session.add(user)
+
+
+def totp_step(secret: str | None, last_step: int | None, code: str, now: dt.datetime) -> int | None:
+    """The 30-second step whose code this is, or None: a wrong code, or one already used.
+
+    The current step or either neighbour is accepted, for clocks a little apart; a step no later
+    than the last accepted one is refused (RFC 6238 section 5.2).
+    """
+    if not secret:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // totp.interval
+    for step in (current, current - 1, current + 1):
+        if step > (last_step if last_step is not None else -1) and hmac.compare_digest(
+            totp.at(step * totp.interval), code.strip()
+        ):
+            return step
+    return None
 
 
 def throttle_keys(email: str, address: str) -> list[tuple[str, int]]:
@@ -531,24 +596,27 @@ def principal_for(
         session: The caller's transaction.
         token: The browser's session token.
         now: The current time (tests).
-        pending_change_ok: Accept a user who must change their password (only the change of
-            password itself and the account's own page pass this).
+        pending_change_ok: Accept a user who must change their password or set up two-step
+            verification (only the account's own page and its forms pass this).
 
     Raises:
         NotSignedInError: no token, unknown, revoked or expired session, or a disabled account.
         PasswordChangeRequiredError: the user must choose a new password first.
+        SecondFactorSetupRequiredError: a collaborative of the user requires two-step
+            verification, which they have not set up.
     """
     now = now or utc_now()
     _, user = _session_row(session, token, now)
     if user.must_change_password and not pending_change_ok:
         raise PasswordChangeRequiredError()
-    roles = dict(
-        session.exec(
-            select(Membership.collaborative_id, Membership.role).where(
-                Membership.user_id == user.id
-            )
-        ).all()
-    )
+    rows = session.exec(
+        select(Membership.collaborative_id, Membership.role, Collaborative.require_totp)
+        .join(Collaborative, col(Collaborative.id) == Membership.collaborative_id)
+        .where(Membership.user_id == user.id)
+    ).all()
+    if not pending_change_ok and not user.totp_enabled and any(r[2] for r in rows):
+        raise SecondFactorSetupRequiredError()
+    roles = {collaborative_id: role for collaborative_id, role, _ in rows}
     assert user.id is not None  # a stored row
     return Principal(user.id, user.email, user.display_name, roles)
 
@@ -645,6 +713,103 @@ def end_my_other_sessions(token: str | None) -> int:
         count = end_sessions_of(session, mine.user_id, now=now, keep=mine.id)
         session.commit()
         return count
+
+
+# --- Two-step verification (TOTP) -------------------------------------------------------------
+
+
+def my_totp_enabled(token: str | None) -> bool:
+    """Whether the signed-in user has two-step verification on."""
+    with unit_of_work() as session:
+        _, user = _session_row(session, token, utc_now())
+        session.commit()
+        return user.totp_enabled
+
+
+def new_totp_secret(token: str | None) -> tuple[str, str, int]:
+    """A new key for the user's authenticator app: (base32 secret, otpauth:// URI, user id).
+
+    Nothing is stored: the page keeps the key until `confirm_totp_setup` has seen a right code,
+    so a setup left half way changes nothing.
+
+    Raises:
+        AuthError: two-step verification is already on (an administrator resets it).
+    """
+    with unit_of_work() as session:
+        _, user = _session_row(session, token, utc_now())
+        session.commit()
+        if user.totp_enabled:
+            raise AuthError("Two-step verification is already on for your account.")
+        secret = pyotp.random_base32()
+        uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+        return secret, uri, user.id or 0
+
+
+def confirm_totp_setup(
+    token: str | None, secret: str, code: str, *, user_id: int, address: str = ""
+) -> None:
+    """Turns two-step verification on with the key, once the user's app shows the right code.
+
+    Wrong codes are throttled like wrong passwords (the same keys and back-off). The key must
+    have been made for this user (`user_id`, from `new_totp_secret`).
+
+    Raises:
+        SignInError: a wrong code, or too many attempts.
+        AuthError: no setup was started for this user, or it is on already.
+    """
+    now = utc_now()
+    with unit_of_work() as session:
+        _, user = _session_row(session, token, now)
+        if user.totp_enabled or user.id != user_id or not _BASE32.fullmatch(secret or ""):
+            raise AuthError("Start setting up two-step verification again.")
+        keys = throttle_keys(user.email, address)
+        wait = throttle_wait(session, [k for k, _ in keys], now)
+        if wait > dt.timedelta(0):
+            raise SignInError(throttled_message(wait))
+        step = totp_step(secret, None, code, now)
+        if step is None:
+            record_failure(session, keys, now)
+            session.commit()
+            raise SignInError(CODE_REFUSED)
+        user.totp_secret, user.totp_enabled, user.totp_last_step = secret, True, step
+        user.updated_by = user.email
+        session.add(user)
+        summary = f"{user.email} turned on two-step verification"
+        audit_user(session, user.email, user, "user.totp_on", summary)
+        session.commit()
+    security_event("totp", "enabled", user=user.email)
+
+
+_BASE32 = re.compile(r"[A-Z2-7]{32}")
+
+
+def reset_totp(session: Session, admin: Principal, user: UserAccount) -> None:
+    """An administrator of every collaborative of the user turns their two-step verification off.
+
+    The recovery for a lost phone: the user's sessions end, and if a collaborative requires it
+    they set it up again at their next sign-in.
+    """
+    if not all(
+        admin.can(Permission.MANAGE_USERS, c) for c in user_collaborative_ids(session, user.id)
+    ):
+        raise PermissionDeniedError(TOTP_RESET_REFUSED)
+    user.totp_secret, user.totp_enabled, user.totp_last_step = None, False, None
+    user.updated_by = admin.email
+    session.add(user)
+    end_sessions_of(session, user.id)
+    audit_user(
+        session,
+        admin.email,
+        user,
+        "user.totp_reset",
+        f"Two-step verification of {user.email} reset by an administrator",
+    )
+
+
+TOTP_RESET_REFUSED = (
+    "Two-step verification can be reset only by an administrator of every collaborative the "
+    "person belongs to."
+)
 
 
 # --- Passwords -----------------------------------------------------------------------------------

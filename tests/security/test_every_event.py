@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
@@ -771,6 +772,38 @@ def _viewer_elsewhere(w: World) -> dict:
     return {}
 
 
+TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _totp_on(role: str) -> Setup:
+    """The role's account has two-step verification on."""
+
+    def setup(w: World) -> dict:
+        with unit_of_work(w.url) as session:
+            session.execute(
+                sa.update(models.UserAccount)
+                .where(models.UserAccount.email == w.emails[role])
+                .values(totp_secret=TOTP_KEY, totp_enabled=True)
+            )
+            session.commit()
+        return {}
+
+    return setup
+
+
+def _viewers_totp_key(w: World) -> dict[type, dict[str, Any]]:
+    """The viewer's Account page half way through setting up two-step verification."""
+    with unit_of_work(w.url) as session:
+        viewer = session.execute(
+            sa.select(models.UserAccount.id).where(models.UserAccount.email == w.emails["viewer"])
+        ).scalar_one()
+    return {AccountState: {"totp_key": TOTP_KEY, "_totp_user": viewer}}
+
+
+def _shows_a_new_key(_w: World, text: str) -> bool:
+    return re.search(r'"totp_key": "[A-Z2-7]{32}"', text) is not None
+
+
 def _lists_sessions(w: World, text: str) -> bool:
     return '"sessions": [{' in text
 
@@ -1132,6 +1165,37 @@ CASES: list[Case] = [
         refused=(),
     ),
     Case(AccountState, "end_other_sessions", "viewer", "db", setup=_viewer_elsewhere, refused=()),
+    Case(AccountState, "start_totp", "viewer", _shows_a_new_key, refused=(), page=None),
+    Case(
+        AccountState,
+        "confirm_totp",
+        "viewer",
+        "db",
+        lambda w: {"form": {"code": pyotp.TOTP(TOTP_KEY).now()}},
+        _viewers_totp_key,
+        refused=(),
+        page=None,
+    ),
+    Case(
+        UsersState,
+        "set_require_totp",
+        "admin",
+        "db",
+        lambda w: {"required": True},
+        _totp_on("admin"),
+        viewer_secrets=_members_but_viewer,
+        page=None,
+    ),
+    Case(
+        UsersState,
+        "reset_two_step",
+        "admin",
+        "db",
+        lambda w: {"email": w.emails["viewer"]},
+        _totp_on("viewer"),
+        viewer_secrets=_members_but_viewer,
+        page=None,
+    ),
     Case(
         UsersState,
         "reset_password",

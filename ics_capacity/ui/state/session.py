@@ -23,6 +23,7 @@ from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
 from ics_capacity.services.auth import (
     NotSignedInError,
     PasswordChangeRequiredError,
+    SecondFactorSetupRequiredError,
     idle_seconds_left,
     keep_session_alive,
     my_collaboratives,
@@ -56,6 +57,9 @@ class SessionState(rx.State):
     # Set when an administrator's reset obliges the user to choose a new password first: every
     # page then leads to the account page, and the services refuse everything else.
     must_change_password: bool = False
+    # Set when a collaborative of the user requires two-step verification they have not set up:
+    # as for a forced change of password, every page leads to the account page.
+    must_set_up_totp: bool = False
     # The warning shown before the session ends for want of use, with the minutes it has left.
     idle_warning: bool = False
     idle_minutes_left: int = 0
@@ -107,14 +111,15 @@ class SessionState(rx.State):
         path = self.router.url.path or "/"
         try:
             principal, memberships = my_collaboratives(self.token)
-        except PasswordChangeRequiredError:
-            self.memberships, self.must_change_password = [], True
+        except PasswordChangeRequiredError as error:
+            self.must_set_up_totp = isinstance(error, SecondFactorSetupRequiredError)
+            self.memberships, self.must_change_password = [], not self.must_set_up_totp
             self.signed_in = path == ACCOUNT_ROUTE
             return None if self.signed_in else rx.redirect(f"{ACCOUNT_ROUTE}?next={path}")
         except NotSignedInError:
             await forget_everything(self)
             return rx.redirect(f"/login?next={path}")
-        self.must_change_password = False
+        self.must_change_password = self.must_set_up_totp = False
         self.user_name = principal.display_name
         self.user_email = principal.email
         self.memberships = [
