@@ -49,9 +49,9 @@ test: install-test
 		ICS_TEST_STATE_MANAGER=redis ICS_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest tests/browser/test_collaboration.py -p no:cacheprovider; \
 	else echo "Redis is not answering on $(REDIS_TEST_URL): skipped the Redis run of the collaboration tests."; fi
 
-install: $(STAMPS)/venv $(STAMPS)/bun
+install: $(STAMPS)/venv $(STAMPS)/bun $(STAMPS)/pdf-libs
 
-install-test: install $(STAMPS)/test-extras $(STAMPS)/chromium
+install-test: install $(STAMPS)/test-extras $(STAMPS)/chromium $(STAMPS)/poppler
 
 migrate: install
 	$(BIN)/ics-capacity db upgrade
@@ -88,6 +88,20 @@ $(STAMPS)/bun:
 $(STAMPS)/chromium:
 	@mkdir -p $(STAMPS)
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+	@touch $@
+
+# The board pack's PDF is laid out by WeasyPrint, which needs Debian's Pango, and its text is set
+# in Liberation Sans (metrics of Arial, the font the HTML asks for first).
+$(STAMPS)/pdf-libs:
+	@mkdir -p $(STAMPS)
+	(ldconfig -p | grep -q libpangoft2-1.0 && fc-list | grep -q LiberationSans) || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation)
+	@touch $@
+
+# pdftoppm turns the board pack's pages into PNGs, to look at them (tests and reviews).
+$(STAMPS)/poppler:
+	@mkdir -p $(STAMPS)
+	command -v pdftoppm >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils)
 	@touch $@
 
 clean:

@@ -66,7 +66,8 @@ class SolveOptions(BaseModel):
     solver's own search aids (the rota solver: request hints, large neighbourhood search, and the
     re-solve that names conflicting rules); `lp_bound` lets the rota solver spend one of several
     search threads on the LP relaxation's bound first; `places_short_bound` lets it prove a lower
-    bound on places short before searching. Solvers without them ignore them.
+    bound on places short before searching; `construct_start` lets it start from a greedy rota.
+    Solvers without them ignore them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -81,6 +82,8 @@ class SolveOptions(BaseModel):
     explain_infeasibility: bool = True
     lp_bound: bool = True
     places_short_bound: bool = True
+    construct_start: bool = True
+    """Rota solver: start the search from a rota built day by day by hand-rule (construct.py)."""
     stall_seconds: float | None = Field(None, gt=0)
     """Stop searching when the best plan has not improved for this long (None: search on until
     the time limit or a proof). Solvers without an improvement loop ignore it."""

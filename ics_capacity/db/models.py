@@ -504,6 +504,36 @@ class SignInThrottle(SQLModel, table=True):
     blocked_until: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
+class CalendarChangeRow(SQLModel, table=True):
+    """One line of a scenario's calendar: a week range and a change (domain.weekly_calendar).
+
+    `site_code` names the site a capacity change applies to (NULL: every site); codes rather
+    than site ids, so a branched scenario's calendar still applies to its own copies of the sites.
+    """
+
+    __tablename__ = "scenario_calendar_change"
+    __table_args__ = (
+        sa.CheckConstraint("first_week >= 1 AND first_week <= 104", name="first_week"),
+        sa.CheckConstraint("last_week >= first_week AND last_week <= 104", name="last_week"),
+        sa.CheckConstraint("target IN ('capacity', 'demand')", name="target_is_known"),
+        sa.CheckConstraint(
+            "kind IN ('closed', 'percent', 'opens', 'growth')", name="kind_is_known"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    first_week: int
+    last_week: int
+    target: str = Field(max_length=10)
+    kind: str = Field(max_length=10)
+    value: float = Field(default=0.0)
+    site_code: str | None = Field(default=None, max_length=20)
+    note: str = Field(default="", max_length=200)
+    created_by: str = Field(default="system", max_length=255)
+    created_at: dt.datetime = _timestamp()
+
+
 class ScenarioComment(SQLModel, table=True):
     """A comment on a scenario."""
 

@@ -31,6 +31,9 @@ _NHSP_HUB_PRINCIPLES = (
     "https://nhsproviders.org/provider-collaboratives-building-capacity-elective-hubs/elective-hubs"
 )
 _HFMA_PLANNING_2324 = "https://hfma.org.uk/news/news-list/Article/2023-24-planning-guidance"
+_NHSE_PLANNING_2324 = (
+    "https://www.england.nhs.uk/publication/2023-24-priorities-and-operational-planning-guidance/"
+)
 _CSJ_HVLC = "https://content.yudu.com/web/1u0jl/0A1up6l/CSJ-January-2022/html/22.html"
 _RTT_FILE = "NHS England RTT Full CSV extract April 2026 (shared/data/nhs)"
 _CASE_MIX_NOTE = (
@@ -55,11 +58,14 @@ THEATRE_UTILISATION_CAP: float = 0.85
 
 THEATRE_UTILISATION_CAP_SOURCE = (
     "GIRFT hub principle of 85% theatre utilisation, quoted by NHS Providers: "
-    f"{_NHSP_HUB_PRINCIPLES}; NHS England target of >85% capped theatre utilisation, Zhang, "
-    "Dunstan & Pandit, Anesthesiology and Perioperative Science 2(4), 16 Oct 2024 (catalogue "
-    "record https://vufind-test.katalog.k.utb.cz/SummonRecord/FETCH-LOGICAL-c1973-b83fdad0c07a12"
-    "94748cf98b88f322867f63c5c41a3a5eb0e1e9463d1c196923/Details)"
+    f"{_NHSP_HUB_PRINCIPLES}; NHS England's 2023/24 priorities and operational planning "
+    f"guidance asks systems to increase theatre utilisation: {_NHSE_PLANNING_2324}; the "
+    "capped measure is explained by Zhang, Dunstan & Pandit, 'A tutorial on capped "
+    "utilisation as a metric and key performance target in NHS England's Model Hospital "
+    "operating theatres database', Anesthesiology and Perioperative Science 2(4), Springer "
+    "Nature, 16 Oct 2024"
 )
+
 
 BED_OCCUPANCY_TARGET: float = 0.92
 """Maximum planned general and acute bed occupancy."""
@@ -370,7 +376,7 @@ CASE_MIX: dict[str, CaseMixAssumption] = {
 # Sites: the two elective hubs, then each trust's main acute site
 # --------------------------------------------------------------------------------------
 _WIKI_COORDS = (
-    "coordinates from the hospital's Wikipedia infobox as seen in a stored copy ({}); not "
+    "coordinates from the hospital's English Wikipedia infobox ({}, read from a stored copy); not "
     "geocoded from the ONS Postcode Directory or postcodes.io on this machine"
 )
 _UNVERIFIED_COORDS = (
@@ -416,7 +422,7 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             "uk/location/RJD13/reports. Beds and day-case places: ASSUMPTION of two 28-bed "
             "elective wards (two new wards were built in 2014-15) and a 24-place day unit; "
             "no published count found. "
-            + _WIKI_COORDS.format("https://hmong.in.th/wiki/Cannock_Chase_Hospital")
+            + _WIKI_COORDS.format("https://en.wikipedia.org/wiki/Cannock_Chase_Hospital")
             + ". "
             + _TARGETS
         ),
@@ -481,10 +487,7 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             f"{_MAIN_SITE_TFCS}. Beds and day-case places: ASSUMPTION (one 28-bed elective ward, "
             "about 5% of RBK's 549 KH03 G&A beds in 2024-25 Q4; 20 places in the Surgical "
             "Daycase Centre). "
-            + _WIKI_COORDS.format(
-                "https://kiwix.casplantje.nl/wikipedia_en_all_maxi_2018-10/A/"
-                "Walsall_Manor_Hospital.html"
-            )
+            + _WIKI_COORDS.format("https://en.wikipedia.org/wiki/Walsall_Manor_Hospital")
             + ". "
             + _TARGETS
         ),
@@ -523,10 +526,7 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             f"obstetric and cardiac work. Postcode: ODS etr 2026. {_MAIN_SITE_TFCS}. Beds and "
             "day-case places: ASSUMPTION (40 elective beds, about 5% of RL4's 825 KH03 G&A beds; "
             "20 day-case places). "
-            + _WIKI_COORDS.format(
-                "https://gateway.ipfs.io/ipfs/QmXoypizjW3WknFiJnKLwHCnL72vedxjQkDDP1mXWo6uco/"
-                "wiki/New_Cross_Hospital.html"
-            )
+            + _WIKI_COORDS.format("https://en.wikipedia.org/wiki/New_Cross_Hospital")
             + ". "
             + _TARGETS
         ),
@@ -564,7 +564,7 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             f"count found. Postcode: ODS etr 2026. {_MAIN_SITE_TFCS}. Beds and day-case places: "
             "ASSUMPTION (36 elective beds, about 6% of RNA's 635 KH03 G&A beds; 20 day-case "
             "places). "
-            + _WIKI_COORDS.format("https://wikiland.org/fr/Russells_Hall_Hospital")
+            + _WIKI_COORDS.format("https://en.wikipedia.org/wiki/Russells_Hall_Hospital")
             + ". "
             + _TARGETS
         ),
@@ -621,7 +621,7 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
 # Rebalancing: travel, day-case turnover, independent-sector capacity (issue 6)
 # Used by ics_capacity/services/rebalance.py; listed in docs/assumptions.md, section "Travel".
 # --------------------------------------------------------------------------------------
-_WANG_ROUTE_FACTOR = "https://tomesphere.com/paper/2406.06490"
+_WANG_ROUTE_FACTOR = "https://arxiv.org/abs/2406.06490"
 _DFT_A_ROAD_SPEED_2014 = (
     "https://gov.uk/government/statistics/congestion-on-local-a-roads-england-apr-to-jun-2014"
 )
@@ -630,9 +630,7 @@ _IHPN_CHOICE = (
     "https://www.laingbuissonnews.com/healthcare-markets-content/news-healthcare-markets-content/"
     "new-data-confirms-patients-can-cut-nhs-wait-times-by-exercising-choice/"
 )
-_PIDMAS = (
-    "https://www.pulsetoday.co.uk/views/copperfield/travel-for-treatment-means-a-journey-to-the-gp/"
-)
+_PIDMAS = "https://www.barnsleyhospital.nhs.uk/news/nhs-patients-be-offered-more-choice-about-where-they-are-treated-31-october"
 
 ROAD_FACTOR: float = 1.3
 """Road distance over straight-line distance between a population and a site."""
@@ -641,8 +639,8 @@ ROAD_FACTOR_SOURCE = (
     "Wang, Bette, Schreckenberg & Guhr, 'How much longer do you have to drive than the crow has "
     f"to fly?' (arXiv 2406.06490, 2024, {_WANG_ROUTE_FACTOR}): across large road networks the "
     "driving distance is typically 1.3 times the straight-line distance. Straight-line "
-    "distance is a good proxy for non-emergency travel to hospital (Boscoe, Henry & Zdeb 2012, http://pubmedcentralcanada."
-    "ca/pmcc/articles/PMC3835347/)"
+    "distance is a good proxy for non-emergency travel to hospital (Boscoe, Henry & Zdeb 2012, "
+    "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC3835347/)"
 )
 
 ROAD_SPEED_KM_PER_HOUR: float = 40.0

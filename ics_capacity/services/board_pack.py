@@ -1,36 +1,75 @@
-"""A one-click board pack: a self-contained HTML page with the key figures, charts and assumptions.
+"""The board pack: an A4 PDF and the same document as self-contained HTML.
 
-Charts are rendered to SVG on the server (vl-convert, the Vega project's own converter), so the
-page needs no script or network to open: it can be emailed or printed to PDF from a browser.
+What a board reads about one scenario: the planner's commentary, the headline figures against
+the projection it is compared with (its parent or the baseline), the charts drawn full width,
+the RAG as a table, a dated method section and the assumptions with their sources.
+
+Charts are rendered to SVG on the server (vl-convert, the Vega project's own converter) at the
+A4 text width, so the HTML needs no script or network to open. The PDF is laid out from the
+same HTML by WeasyPrint (CSS paged media: A4, page breaks, page numbers), in this process and
+offline; it needs Pango, which `make install` checks for.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import html
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
 import vl_convert as vlc
 
+from ics_capacity.db.models import Collaborative
 from ics_capacity.domain import assumptions as a
 from ics_capacity.domain.measures import label, measure
 from ics_capacity.domain.roles import Permission
-from ics_capacity.services.projections import ScenarioProjection
+from ics_capacity.services.dashboard import rag_date, scenario_projection
+from ics_capacity.services.errors import InvalidInputError
+from ics_capacity.services.projections import (
+    MONTE_CARLO_RUNS,
+    ScenarioProjection,
+    dashboard_chart_specs,
+)
 from ics_capacity.services.scenarios import audit_download, scenario_transaction
+
+COMMENTARY_MAX_CHARS = 3000
+"""Longest commentary a pack takes: about a page of A4 at the pack's type size."""
+
+CHART_WIDTH_PX = 680
+"""Chart width in CSS pixels: A4's 210 mm less 15 mm margins each side, at 96 px an inch."""
+
+FORMATS = {"pdf": "application/pdf", "html": "text/html"}
+"""The pack's file formats and their media types."""
+
+METHOD_DATE = dt.date(2026, 12, 4)
+"""When the method below was last revised (docs/projections.md)."""
 
 
 def _count(value: float) -> str:
     return f"{value:,.0f}"
 
 
-KEY_FIGURES: tuple[tuple[str, str, str, Callable[[float], str]], ...] = (
-    # (measure now, measure at the horizon, projection column, format): catalogue labels
-    ("waiting_list", "projected_waiting_list", "list_size", _count),
-    ("within_18_weeks", "projected_within_18_weeks", "pct_within_18", lambda v: f"{v:.1f}%"),
-    ("over_52_weeks", "projected_over_52_weeks", "over_52", _count),
-    ("over_65_weeks", "projected_over_65_weeks", "over_65", _count),
-    ("over_78_weeks", "projected_over_78_weeks", "over_78", _count),
-    ("p92_wait", "projected_p92_wait", "p92_wait_weeks", lambda v: f"{v:.0f} weeks"),
+def _percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def _weeks(value: float) -> str:
+    return f"{value:.0f} weeks"
+
+
+KEY_FIGURES: tuple[tuple[str, str, str, Callable[[float], str], bool], ...] = (
+    # (measure now, measure at the horizon, projection column, format, higher is better)
+    ("waiting_list", "projected_waiting_list", "list_size", _count, False),
+    ("within_18_weeks", "projected_within_18_weeks", "pct_within_18", _percent, True),
+    ("over_52_weeks", "projected_over_52_weeks", "over_52", _count, False),
+    ("over_65_weeks", "projected_over_65_weeks", "over_65", _count, False),
+    ("over_78_weeks", "projected_over_78_weeks", "over_78", _count, False),
+    ("p92_wait", "projected_p92_wait", "p92_wait_weeks", _weeks, False),
 )
 """The board pack's key figures, the same measures as the Dashboard's headline."""
 
@@ -39,110 +78,446 @@ CHART_TITLES = {
     "long_wait_chart": "Patients waiting over 52, 65 and 78 weeks",
     "plan_chart": "Waiting list with and without the plan",
     "bands_chart": "Patients by weeks waited: now and projected",
-    "rag_chart": label("rag_status"),
     "utilisation_chart": f"{label('theatre_utilisation')} by site and week",
     "beds_chart": f"{label('bed_occupancy')} by site and week",
 }
+"""Charts of the pack, in the order printed."""
 
-_STYLE = """
-body{font-family:Arial,Helvetica,sans-serif;color:#212B32;margin:0;background:#fff}
-header{background:#005EB8;color:#fff;padding:16px 32px}
-main{padding:24px 32px;max-width:1100px}
-h1{margin:0;font-size:28px}h2{font-size:22px;margin-top:32px}
-table{border-collapse:collapse;width:100%;margin-top:8px}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #D8DDE0}
-th{border-bottom:2px solid #212B32}td.n{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:16px 0;page-break-inside:avoid}figcaption{font-weight:bold;margin-bottom:4px}
-.note{color:#4C6272;font-size:14px}
-"""
+RAG_COLOURS = {
+    # status -> (background, text): NHS identity colours, text at 4.5:1 or more
+    "Green": ("#007F3B", "#FFFFFF"),
+    "Amber": ("#FFB81C", "#212B32"),
+    "Red": ("#D5281B", "#FFFFFF"),
+}
 
 
-def board_pack_download(
+@dataclass(frozen=True)
+class BoardPack:
+    """A generated board pack, kept by the page until it is downloaded.
+
+    Attributes:
+        scenario_id: The scenario the pack is about.
+        scenario_name: Its name.
+        file_stem: File name without extension, e.g. "board-pack-plan-2026-12-04".
+        html: The pack as one self-contained HTML document.
+        pdf: The pack as an A4 PDF.
+        weeks: Weeks of projected figures in the pack (the audit counts them as rows).
+    """
+
+    scenario_id: int
+    scenario_name: str
+    file_stem: str
+    html: str
+    pdf: bytes
+    weeks: int
+
+
+def clean_commentary(text: object) -> str:
+    """The planner's commentary, checked: plain text of at most COMMENTARY_MAX_CHARS characters.
+
+    Line breaks are kept; other control characters are refused, as is anything longer.
+
+    Raises:
+        InvalidInputError: Naming the field and what is allowed.
+    """
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise InvalidInputError("Commentary: must be text.")
+    value = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(value) > COMMENTARY_MAX_CHARS:
+        raise InvalidInputError(
+            f"Commentary: {len(value):,} characters; at most {COMMENTARY_MAX_CHARS:,} are allowed."
+        )
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+        raise InvalidInputError("Commentary: contains control characters; use plain text.")
+    return value
+
+
+def build_board_pack(
     token: str,
     scenario_id: int,
-    projection: ScenarioProjection,
-    specs: dict[str, dict],
-    collaborative: str,
-) -> tuple[str, str]:
-    """The board pack as (file name, HTML) for a member, its download audited.
+    horizon_weeks: int,
+    commentary: object,
+    progress: Callable[[str], None] = lambda _step: None,
+) -> BoardPack:
+    """The board pack of a scenario for a member of its collaborative, as PDF and HTML.
 
-    The audit row counts the weeks of projected figures in the pack.
+    Uses the Dashboard's projection of the scenario (the same cache, so the same figures).
+    Nothing is written: downloading the pack is what is audited (`board_pack_file`).
+
+    Args:
+        token: The caller's session token.
+        scenario_id: The scenario.
+        horizon_weeks: Weeks projected, as on the Dashboard.
+        commentary: The planner's commentary, checked by `clean_commentary`.
+        progress: Called with a short description of each step as it starts.
+
+    Raises:
+        InvalidInputError: A bad commentary or horizon.
+        ServiceError: The caller may not view the scenario.
     """
-    document = board_pack_html(projection, specs, collaborative)
-    name = f"board-pack-{projection.scenario_name.replace(' ', '-').lower()}.html"
+    text = clean_commentary(commentary)
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        owner = use.session.get(Collaborative, use.scenario.collaborative_id)
+        collaborative = owner.name if owner is not None else ""
+    progress("Projecting the scenario")
+    projection = scenario_projection(token, scenario_id, horizon_weeks)
+    progress("Drawing the charts")
+    specs = dashboard_chart_specs(projection)
+    produced = dt.datetime.now(dt.UTC)
+    document = board_pack_html(projection, specs, collaborative, text, produced)
+    progress("Laying out the A4 PDF")
+    pdf = board_pack_pdf(document)
+    slug = re.sub(r"[^a-z0-9]+", "-", projection.scenario_name.lower()).strip("-")[:60]
+    return BoardPack(
+        scenario_id=scenario_id,
+        scenario_name=projection.scenario_name,
+        file_stem=f"board-pack-{slug or 'scenario'}-{produced:%Y-%m-%d}",
+        html=document,
+        pdf=pdf,
+        weeks=len(projection.deterministic.frame("total")),
+    )
+
+
+def board_pack_file(token: str, pack: BoardPack, file_format: str) -> tuple[str, bytes]:
+    """One file of a generated pack for a member, its download audited.
+
+    Returns:
+        (file name, content). The audit row counts the weeks of projected figures.
+
+    Raises:
+        InvalidInputError: A format other than "pdf" or "html".
+        ServiceError: The caller may not view the pack's scenario.
+    """
+    if file_format not in FORMATS:
+        raise InvalidInputError("Board pack: choose PDF or HTML.")
+    name = f"{pack.file_stem}.{file_format}"
+    with scenario_transaction(token, pack.scenario_id, Permission.VIEW) as use:
         audit_download(
             use.session,
             use.principal,
             collaborative_id=use.scenario.collaborative_id,
             scenario=use.scenario,
-            what="board_pack:html",
-            rows=len(projection.deterministic.frame("total")),
+            what=f"board_pack:{file_format}",
+            rows=pack.weeks,
             file_name=name,
         )
-    return name, document
+    return name, pack.pdf if file_format == "pdf" else pack.html.encode("utf-8")
+
+
+def board_pack_pdf(document: str) -> bytes:
+    """The HTML pack laid out as an A4 PDF (WeasyPrint; no network: the HTML is self-contained)."""
+    import weasyprint
+
+    def refuse(url: str) -> dict[str, Any]:
+        raise ValueError(f"the board pack fetches nothing: {url}")
+
+    return weasyprint.HTML(string=document, url_fetcher=refuse).write_pdf()
+
+
+def print_spec(spec: dict, width: int = CHART_WIDTH_PX) -> dict:
+    """A dashboard chart spec fixed to `width` pixels, for print (no container to fill).
+
+    The dashboard's charts fill their container's width; vl-convert has no container, so they
+    came out about 150 px wide and clipped. Interactions (zoom, legend picks) are dropped.
+    """
+    fixed = copy.deepcopy(spec)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("width") == "container":
+                node["width"] = width
+            for key in ("params",):
+                node.pop(key, None)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(fixed)
+    fixed.pop("usermeta", None)
+    fixed.pop("title", None)  # the figure's caption names the chart
+    fixed["width"] = width
+    fixed["autosize"] = {"type": "fit-x", "contains": "padding"}
+    config = fixed.setdefault("config", {})
+    config["font"] = _FONT
+    config.setdefault("view", {})["continuousWidth"] = width
+    return _drop_selection_conditions(fixed)
+
+
+def _drop_selection_conditions(node: Any) -> Any:
+    """Encodings conditioned on a dropped selection keep their value when nothing is selected."""
+    if isinstance(node, dict):
+        condition = node.get("condition")
+        if isinstance(condition, dict) and "param" in condition:
+            rest = {k: v for k, v in node.items() if k != "condition"}
+            if "value" in condition:  # an empty selection selects everything
+                rest["value"] = condition["value"]
+            return {k: _drop_selection_conditions(v) for k, v in rest.items()}
+        return {k: _drop_selection_conditions(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_drop_selection_conditions(v) for v in node]
+    return node
+
+
+_FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
+
+_STYLE = """
+@page{size:A4;margin:16mm 15mm 18mm 15mm;
+ @bottom-left{content:string(footer);font:8.5pt Arial,'Liberation Sans',Helvetica,sans-serif;
+  color:#4C6272}
+ @bottom-right{content:"Page " counter(page) " of " counter(pages);
+  font:8.5pt Arial,'Liberation Sans',Helvetica,sans-serif;color:#4C6272}}
+html{font-family:Arial,'Liberation Sans',Helvetica,sans-serif;color:#212B32;font-size:10.5pt;
+ line-height:1.4}
+body{margin:0;background:#fff}
+header{string-set:footer attr(data-footer)}
+.sheet{max-width:180mm;margin:0 auto}
+header{background:#005EB8;color:#fff;padding:14px 18px}
+header h1{margin:0;font-size:20pt}
+header p{margin:4px 0 0}
+h2{font-size:14pt;margin:18px 0 6px;color:#003087;break-after:avoid}
+h3{font-size:11.5pt;margin:12px 0 4px;break-after:avoid}
+.chapter{break-before:page}
+table{border-collapse:collapse;width:100%;margin-top:6px;break-inside:auto}
+tr{break-inside:avoid}
+th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #D8DDE0;vertical-align:top}
+thead th{border-bottom:2px solid #212B32}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.better{color:#007F3B;font-weight:bold}.worse{color:#D5281B;font-weight:bold}
+.commentary{border:2px solid #005EB8;border-left-width:8px;padding:8px 12px;margin:8px 0 4px;
+ white-space:pre-wrap;break-inside:avoid}
+.commentary.empty{color:#4C6272;font-style:italic;border-color:#AEB7BD}
+figure{margin:10px 0 16px;break-inside:avoid}
+figure svg{max-width:100%;height:auto}
+figcaption{font-weight:bold;margin-bottom:4px}
+.note{color:#4C6272;font-size:9pt}
+.rag td.status{text-align:center;font-weight:bold;white-space:nowrap}
+.sources td{font-size:8.5pt;overflow-wrap:anywhere}
+ul{margin:4px 0;padding-left:18px}
+@media screen{body{background:#E8EDEE}.sheet{background:#fff;padding:0 0 24px;margin:16px auto;
+ box-shadow:0 0 4px #AEB7BD}main{padding:0 18px}}
+"""
 
 
 def board_pack_html(
-    projection: ScenarioProjection, specs: dict[str, dict], collaborative: str
+    projection: ScenarioProjection,
+    specs: dict[str, dict],
+    collaborative: str,
+    commentary: str = "",
+    produced: dt.datetime | None = None,
 ) -> str:
-    """The board pack of a projected scenario as one HTML document."""
+    """The board pack of a projected scenario as one HTML document, ready for A4."""
+    produced = produced or dt.datetime.now(dt.UTC)
     total = projection.deterministic.frame("total")
-    now, end = total.iloc[0], total.iloc[-1]
-    rows = [
-        (measure(now_key), measure(then_key), show(now[column]), show(end[column]))
-        for now_key, then_key, column, show in KEY_FIGURES
-    ]
-    figures = "".join(
-        f"<figure><figcaption>{html.escape(CHART_TITLES.get(name, name))}</figcaption>"
-        f"{vlc.vegalite_to_svg(spec)}</figure>"
-        for name, spec in specs.items()
-        if spec
+    weeks = int(total.iloc[-1]["week"])
+    horizon = rag_date(projection.start_date, weeks) if projection.start_date else None
+    at = f"in {weeks} weeks" + (f" ({horizon:%d %B %Y})" if horizon else "")
+    name = html.escape(projection.scenario_name)
+    compared = html.escape(projection.baseline_name or "")
+    footer = html.escape(
+        f"{collaborative}: board pack, {projection.scenario_name}, {produced:%d %B %Y}"
     )
-    assumptions = [
-        ("Theatre session length", f"{a.SESSION_MINUTES} minutes", a.SESSION_MINUTES_SOURCE),
-        (
-            "Theatre utilisation cap",
-            f"{a.THEATRE_UTILISATION_CAP:.0%}",
-            a.THEATRE_UTILISATION_CAP_SOURCE,
-        ),
-        ("Bed occupancy target", f"{a.BED_OCCUPANCY_TARGET:.0%}", a.BED_OCCUPANCY_TARGET_SOURCE),
-    ]
-    weeks = int(end["week"])
+    data_date = f"{projection.start_date:%d %B %Y}" if projection.start_date else "the data"
+    if commentary:
+        note = f'<div class="commentary" id="commentary">{html.escape(commentary)}</div>'
+    else:
+        note = '<div class="commentary empty" id="commentary">No commentary was added.</div>'
+    comparison = (
+        html.escape(projection.comparison)
+        if projection.comparison
+        else "This is the baseline: there is no other projection to compare it with."
+    )
     return f"""<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8">
-<title>Board pack: {html.escape(projection.scenario_name)}</title><style>{_STYLE}</style></head>
-<body><header><h1>{html.escape(collaborative)}: board pack</h1>
-<div>Scenario: {html.escape(projection.scenario_name)} · produced
-{dt.datetime.now(dt.UTC):%d %B %Y %H:%M} UTC by ICS Capacity Planner</div></header>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Board pack: {name}</title><style>{_STYLE}</style></head>
+<body><div class="sheet">
+<header data-footer="{footer}"><h1>{html.escape(collaborative)}: board pack</h1>
+<p>Scenario: <strong>{name}</strong>{f" · compared with {compared}" if compared else ""}</p>
+<p>Waiting-list data of {data_date} · produced {produced:%d %B %Y %H:%M} UTC by the ICS
+Capacity Planner</p></header>
 <main>
-<h2>Key figures: member trusts, now and in {weeks} weeks</h2>
-<table><thead><tr><th>Measure</th><th>Now</th><th>Projected</th><th>What it counts</th></tr>
-</thead><tbody>
-{
-        "".join(
-            f'<tr><td title="{html.escape(m.tooltip)}">{html.escape(m.label)}</td>'
-            f'<td class="n">{n}</td><td class="n">{p}</td>'
-            f'<td class="note">{html.escape(m.definition)} Projected: '
-            f"{html.escape(t.definition)}</td></tr>"
-            for m, t, n, p in rows
+<h2>Commentary</h2>
+{note}
+<h2>Key figures: member trusts, now and {html.escape(at)}</h2>
+<p class="note">{comparison}</p>
+{_key_figures(projection, total)}
+<p class="note">All pathways of the member trusts (incomplete RTT pathways). Projected figures
+are the central (deterministic) projection; the charts show the 80% band around it.
+{" ".join(html.escape(n) for n in projection.notes)}</p>
+<h2>Against the RTT targets</h2>
+{_rag_table(projection)}
+<section class="chapter"><h2>Charts</h2>
+{_figures(specs)}</section>
+<section class="chapter">{_method(projection, weeks, produced)}</section>
+<section>{_assumptions()}</section>
+</main></div></body></html>"""
+
+
+def _key_figures(projection: ScenarioProjection, total: pd.DataFrame) -> str:
+    now, end = total.iloc[0], total.iloc[-1]
+    other = projection.baseline.frame("total").iloc[-1] if projection.baseline else None
+    who = html.escape(projection.baseline_name or "")
+    head = (
+        "<tr><th>Measure</th><th class='n'>Now</th>"
+        f"<th class='n'>{html.escape(projection.scenario_name)}</th>"
+        + (f"<th class='n'>{who}</th><th class='n'>Difference</th>" if other is not None else "")
+        + "</tr>"
+    )
+    rows = []
+    for now_key, then_key, column, show, higher_better in KEY_FIGURES:
+        m, t = measure(now_key), measure(then_key)
+        cells = (
+            f'<td title="{html.escape(t.tooltip)}">{html.escape(m.label)}</td>'
+            f'<td class="n">{show(now[column])}</td><td class="n">{show(end[column])}</td>'
         )
-    }
-</tbody></table>
-<p class="note">Weekly cohort model by trust, treatment function and week waited; longest waiters
-treated first at today's activity; removals other than treatment at the observed rate. Bands are
-the 10th to 90th percentiles of 200 seeded simulations of demand and capacity.</p>
-{figures}
-<h2>Assumptions behind these figures</h2>
-<table><thead><tr><th>Assumption</th><th>Value</th><th>Source</th></tr></thead><tbody>
-{
-        "".join(
-            f"<tr><td>{html.escape(n)}</td><td>{html.escape(v)}</td><td>{html.escape(s)}</td></tr>"
-            for n, v, s in assumptions
-        )
-    }
-</tbody></table>
-<p class="note">Data: NHS England RTT waiting times (April 2026), KH03 beds, NHS workforce
-statistics and ODS, Open Government Licence v3.0. Every other assumption, with its source, is in
-docs/assumptions.md of the ics-capacity repository.</p>
-</main></body></html>"""
+        if other is not None:
+            diff = float(end[column] - other[column])
+            better = (diff > 0) == higher_better
+            tone = "" if abs(diff) < 0.05 else ("better" if better else "worse")
+            sign = "+" if diff > 0 else ("−" if diff < 0 else "")
+            cells += (
+                f'<td class="n">{show(other[column])}</td>'
+                f'<td class="n {tone}">{sign}{show(abs(diff))}</td>'
+            )
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table id='key-figures'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _rag_table(projection: ScenarioProjection) -> str:
+    rated = projection.rag[projection.rag["status"] != "Not projected"]
+    if rated.empty:
+        return "<p>No target falls within the projection.</p>"
+    targets = list(dict.fromkeys(rated["target"]))
+    header = "".join(f"<th class='n'>{html.escape(t)}</th>" for t in targets)
+    rows = []
+    for provider, group in rated.groupby("provider", sort=False):
+        by_target = {r["target"]: r for _, r in group.iterrows()}
+        cells = []
+        for target in targets:
+            row = by_target.get(target)
+            if row is None:
+                cells.append("<td class='status'>–</td>")
+                continue
+            background, text = RAG_COLOURS.get(str(row["status"]), ("#FFFFFF", "#212B32"))
+            cells.append(
+                f"<td class='status' style='background:{background};color:{text}'>"
+                f"{html.escape(str(row['status']))} {row['value']:.1f}%</td>"
+            )
+        rows.append(f"<tr><th scope='row'>{html.escape(str(provider))}</th>{''.join(cells)}</tr>")
+    when = []
+    if projection.start_date is not None:
+        for target, week in rated.groupby("target", sort=False)["week"].first().items():
+            when.append(f"{target}: {rag_date(projection.start_date, int(week)):%d %B %Y}")
+    return (
+        f"<table class='rag' id='rag'><thead><tr><th>{html.escape(label('rag_status'))}</th>"
+        f"{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<p class='note'>Projected share of each trust's patients, rated Green (target met), "
+        "Amber (within 5 points) or Red. Rated at "
+        + html.escape("; ".join(when) or "the horizon")
+        + ". Targets due before the data are not projected.</p>"
+    )
+
+
+def _figures(specs: dict[str, dict]) -> str:
+    parts = []
+    for name, title in CHART_TITLES.items():
+        spec = specs.get(name)
+        if not spec:
+            continue
+        svg = vlc.vegalite_to_svg(print_spec(spec))
+        parts.append(f"<figure><figcaption>{html.escape(title)}</figcaption>{svg}</figure>")
+    return "".join(parts)
+
+
+def _method(projection: ScenarioProjection, weeks: int, produced: dt.datetime) -> str:
+    data_date = f"{projection.start_date:%B %Y}" if projection.start_date else "the latest month"
+    items = [
+        f"Waiting lists: NHS England Referral to Treatment (RTT) waiting times, {data_date}, "
+        "incomplete pathways of the member trusts by treatment function and week waited.",
+        "Projection: a weekly cohort model by trust, treatment function and week waited, "
+        f"{weeks} weeks ahead. New referrals arrive at the rate of the last three months; "
+        "patients are treated longest-waiter first at the scenario's activity; removals other "
+        "than treatment (validation) continue at the observed rate.",
+        "Activity: the baseline reproduces today's published completions; a scenario's "
+        "theatres, sessions, beds, staffed rota sessions and case mix scale its admitted "
+        "treatment by the scarcer of theatre minutes and bed-days against the baseline's; a "
+        "saved rebalancing plan adds the plan's treatment by trust, hub and treatment function.",
+        f"Uncertainty: {MONTE_CARLO_RUNS} seeded simulations with weekly variation of 10% in "
+        "demand and capacity and a 5% run-to-run level shift; bands are the 10th to 90th "
+        "percentiles.",
+        "Targets: the RTT standard of 92% within 18 weeks and the interim milestones named in "
+        "the RAG table, rated on the projection of all pathways of the member trusts.",
+        "Utilisation: theatre minutes used over theatres × sessions × session minutes at each "
+        "site, uncapped, so a site above 100% needs more than its sessions.",
+    ]
+    return (
+        f"<h2>Method (as revised {METHOD_DATE:%d %B %Y}; pack produced "
+        f"{produced:%d %B %Y})</h2><ul>"
+        + "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        + "</ul><p class='note'>The full method, with a worked example, is in "
+        "docs/projections.md of the ics-capacity repository.</p>"
+    )
+
+
+def _assumption_rows() -> Iterable[tuple[str, str, str]]:
+    yield "Theatre session length", f"{a.SESSION_MINUTES} minutes", a.SESSION_MINUTES_SOURCE
+    yield (
+        "Theatre utilisation cap",
+        f"{a.THEATRE_UTILISATION_CAP:.0%}",
+        a.THEATRE_UTILISATION_CAP_SOURCE,
+    )
+    yield "Bed occupancy target", f"{a.BED_OCCUPANCY_TARGET:.0%}", a.BED_OCCUPANCY_TARGET_SOURCE
+    yield (
+        "Day-case rate expectation",
+        f"{a.DAY_CASE_RATE_EXPECTATION:.0%}",
+        a.DAY_CASE_RATE_EXPECTATION_SOURCE,
+    )
+    yield (
+        "Hub sessions per theatre a week",
+        str(a.HUB_SESSIONS_PER_THEATRE_PER_WEEK),
+        a.HUB_SESSIONS_PER_THEATRE_PER_WEEK_SOURCE,
+    )
+    yield (
+        "Main-site sessions per theatre a week",
+        str(a.MAIN_SITE_SESSIONS_PER_THEATRE_PER_WEEK),
+        a.MAIN_SITE_SESSIONS_PER_THEATRE_PER_WEEK_SOURCE,
+    )
+    yield (
+        "Operating weeks a year at a hub",
+        str(a.OPERATING_WEEKS_PER_YEAR),
+        a.OPERATING_WEEKS_PER_YEAR_SOURCE,
+    )
+    yield "Road distance over straight line", f"{a.ROAD_FACTOR}", a.ROAD_FACTOR_SOURCE
+    yield (
+        "Road speed",
+        f"{a.ROAD_SPEED_KM_PER_HOUR:.0f} km/h",
+        a.ROAD_SPEED_KM_PER_HOUR_SOURCE,
+    )
+    yield (
+        "Longest journey offered",
+        f"{a.MAX_TRAVEL_MINUTES:.0f} minutes",
+        a.MAX_TRAVEL_MINUTES_SOURCE,
+    )
+
+
+def _assumptions() -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(n)}</td><td class='n'>{html.escape(v)}</td>"
+        f"<td>{html.escape(s)}</td></tr>"
+        for n, v, s in _assumption_rows()
+    )
+    return (
+        "<h2>Assumptions behind these figures</h2>"
+        "<table class='sources' id='assumptions'><thead><tr><th>Assumption</th>"
+        "<th class='n'>Value</th><th>Source</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        "<p class='note'>Data: NHS England RTT waiting times, KH03 bed availability and "
+        "occupancy, NHS workforce statistics and ODS, Open Government Licence v3.0. Every other "
+        "assumption (case mix by specialty, sites, rota), with its source, is in "
+        "docs/assumptions.md of the ics-capacity repository. 'ASSUMPTION' marks a value for which "
+        "no published figure was found, with the reason it is reasonable.</p>"
+    )

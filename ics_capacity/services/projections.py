@@ -39,6 +39,7 @@ from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.measures import label
 from ics_capacity.domain.roles import Permission
+from ics_capacity.domain.weekly_calendar import WeeklyProfiles
 from ics_capacity.projections.capacity import (
     capacity_ratio,
     plan_treatment_by_series,
@@ -65,6 +66,7 @@ from ics_capacity.services.rebalance import (
     staffed_sessions_per_week,
 )
 from ics_capacity.services.scenarios import ScenarioError, scenario_transaction
+from ics_capacity.services.weekly_calendar import operating_days, scenario_profiles
 
 MONTE_CARLO_RUNS = 200
 MAX_HORIZON_WEEKS = 104
@@ -187,6 +189,7 @@ class _ScenarioRows:
     staffed: dict[str, float]
     plan: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
+    profiles: WeeklyProfiles | None = None
 
 
 @dataclass
@@ -214,6 +217,7 @@ def _scenario_rows(session: Session, scenario: Scenario, member_ids: list[int]) 
             "The baseline is projected on published activity; a rebalancing plan solved on it "
             "changes the projection once saved as a scenario of its own."
         )
+    sites = list(session.exec(select(Site).where(Site.scenario_id == scenario.id)).all())
     return _ScenarioRows(
         id=scenario.id,
         name=scenario.name,
@@ -221,6 +225,7 @@ def _scenario_rows(session: Session, scenario: Scenario, member_ids: list[int]) 
         staffed=staffed_sessions_per_week(session, scenario.id),
         plan=plan,
         notes=notes,
+        profiles=scenario_profiles(session, scenario, operating_days(sites), MAX_HORIZON_WEEKS),
     )
 
 
@@ -363,8 +368,47 @@ def _scenario_input(
     else:
         ratio = np.ones(inp.series_count)
     extra, plan_notes = _plan_extra(rows, snapshot, inp, ratio, sites)
-    capacity = treatment_capacity(inp.capacity_per_week, inp.admitted_share, ratio, extra)
-    return dataclasses.replace(inp, capacity_per_week=capacity), notes + plan_notes
+    # Real weeks scale the trusts' own capacity; a plan's extra treatment is already weekly.
+    capacity_factor, demand_factor = _weekly_factors(rows, inp)
+    own = inp.capacity_per_week * capacity_factor
+    capacity = treatment_capacity(own, inp.admitted_share, ratio, extra)
+    return (
+        dataclasses.replace(
+            inp, capacity_per_week=capacity, demand_per_week=inp.demand_per_week * demand_factor
+        ),
+        notes + plan_notes,
+    )
+
+
+def _weekly_factors(rows: _ScenarioRows, inp: ProjectionInput) -> tuple[np.ndarray, np.ndarray]:
+    """Real weeks: each series' capacity factor by week and demand's, as the rebalancing uses.
+
+    A trust's factor in a week is the mean of its sites' factors weighted by their usual theatre
+    minutes a week (by site count when no site has theatres); a trust with no sites keeps 1.
+    """
+    weeks = inp.demand_per_week.shape[1]
+    series = inp.series_count
+    if rows.profiles is None:
+        return np.ones((series, weeks)), np.ones(weeks)
+    demand = np.asarray(rows.profiles.demand[:weeks], dtype=float)
+    sites = rows.frames["sites"]
+    theatres = rows.frames["theatres"]
+    minutes = {
+        int(r.site_id): float(r.theatres) * float(r.sessions_per_week) * float(r.session_minutes)
+        for r in theatres.itertuples()
+    }
+    by_trust: dict[object, tuple[np.ndarray, float]] = {}
+    for site in sites.itertuples():
+        factors = np.asarray(rows.profiles.capacity.get(str(site.code), [1.0] * weeks))[:weeks]
+        weight = minutes.get(int(site.id), 0.0) or 1e-9
+        total, weights = by_trust.get(site.operator_id, (np.zeros(weeks), 0.0))
+        by_trust[site.operator_id] = (total + factors * weight, weights + weight)
+    capacity = np.ones((series, weeks))
+    for i, provider in enumerate(inp.provider):
+        if provider in by_trust:
+            total, weights = by_trust[provider]
+            capacity[i] = total / weights
+    return capacity, demand
 
 
 def _rota_notes(sites: pd.DataFrame) -> list[str]:

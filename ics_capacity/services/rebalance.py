@@ -63,6 +63,7 @@ from ics_capacity.services.scenarios import (
     branch_scenario,
     scenario_transaction,
 )
+from ics_capacity.services.weekly_calendar import operating_days, scenario_profiles
 from solvers.common import SolveOptions
 from solvers.rebalance import schema as rb
 from solvers.rebalance.model import solve_rebalance
@@ -312,6 +313,10 @@ def scenario_rebalance_input(
     base = settings or RebalanceSettings(max_travel_minutes=MAX_TRAVEL_MINUTES)
     if weeks is not None:
         base = base.model_copy(update={"horizon_weeks": weeks})
+    # Real weeks: bank holidays, the seasons of the flow history and the scenario's calendar.
+    days = {h.id: MAIN_SITE_OPERATING_DAYS_PER_WEEK for h in hubs} | operating_days(list(sites))
+    profiles = scenario_profiles(session, scenario, days, base.horizon_weeks)
+    hubs = [h.model_copy(update={"capacity_factor_by_week": profiles.capacity[h.id]}) for h in hubs]
     return RebalanceInput(
         name=f"scenario {scenario.id}: {scenario.name}",
         description=(
@@ -332,6 +337,7 @@ def scenario_rebalance_input(
         queues=queues,
         travel_minutes=travel,
         settings=RebalanceSettings.model_validate(base.model_dump()),
+        demand_factor_by_week=profiles.demand,
     )
 
 

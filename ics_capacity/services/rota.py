@@ -111,7 +111,7 @@ from ics_capacity.services.spreadsheets import csv_dicts, xlsx_bytes
 from solvers.common import SolveOptions
 from solvers.rota import rules
 from solvers.rota.check import RotaCheck, check_rota
-from solvers.rota.rolling import solve_rota_by_windows
+from solvers.rota.model import solve_rota
 from solvers.rota.schema import (
     PENALTY_UNIT,
     CoverRequirement,
@@ -896,8 +896,10 @@ def solve_problem(
     )
     if progress:
         progress(10, f"Solving {len(problem.data.staff)} staff over {len(problem.dates)} days")
-    # Up to two weeks in one model; longer rotas a week at a time (solvers/rota/rolling.py).
-    result = solve_rota_by_windows(problem.data, options)
+    # The whole horizon in one model, started from a rota built day by day (solvers/rota/
+    # construct.py): on the demo's 12 weeks for both hubs this leaves no place short where solving
+    # a week at a time (solvers/rota/rolling.py) left 2,466 (docs/benchmarks.md).
+    result = solve_rota(problem.data, options)
     return describe(problem, result)
 
 

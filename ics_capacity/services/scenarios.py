@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, col, select
 from ics_capacity.db.models import (
     AuditEvent,
     BedCapacity,
+    CalendarChangeRow,
     CaseMix,
     Collaborative,
     ImportBatch,
@@ -420,6 +421,7 @@ _SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
     WaitingList,
     RttActivity,
     SystemFlow,
+    CalendarChangeRow,
 )
 
 

@@ -49,7 +49,7 @@ def greedy_flows(prep: Prepared) -> np.ndarray:
     cumulative = [np.cumsum(sizes) for sizes, _ in cohorts]
     treated = np.zeros(len(prep.streams))
     for week in range(weeks):
-        room = [r.capacity_per_week for r in prep.resources]
+        room = [float(r.capacity_by_week[week]) for r in prep.resources]
         oldest = []
         for s, stream in enumerate(prep.streams):
             waiting = stream.arrived_by(week) - treated[s]

@@ -11,6 +11,10 @@ cohort is identified by key = band - week: b for the backlog, -s for those joini
 its band at the end of week e is key + e. A list is served longest waiters first (largest key
 first). Long waiters are counted at the end of each period and weighted by its number of weeks.
 
+Real weeks: a hub's capacity in week w is its usual capacity times `capacity_factor_by_week[w]`,
+and each list's arrivals in week w are its usual `weekly_demand` times `demand_factor_by_week[w]`;
+every week's capacity is checked on its own.
+
 No trust made worse (the guard, `settings.no_trust_worse`): each trust's worst pressure, its P2
 patient-weeks overdue and its patients waiting 52, 65 and 78 weeks or more at the end of the
 horizon, recomputed here from the plan rows, are no worse than the same figures recomputed from
@@ -175,7 +179,7 @@ def _check_and_measure(
         key = row.wait_band_weeks - row.week
         treated[(row.provider, row.tfc, row.priority)][key][row.week] += row.patients
 
-    # 2. No hub does more in a week than its theatres, beds, places or caps allow.
+    # 2. No hub does more in any week than its theatres, beds, places or caps open that week.
     for h in data.hubs:
         limits = {}
         if h.theatre is not None:
@@ -189,10 +193,13 @@ def _check_and_measure(
             limits["day_cases"] = h.day_case.places * h.day_case.patients_per_place_per_week
         for t, cap in h.cases_per_week.items():
             limits[f"cases:{t}"] = cap
-        for resource, limit in limits.items():
+        for resource, usual in limits.items():
             for w in range(1, weeks + 1):
+                # Real weeks: the hub's calendar opens this share of its usual capacity.
+                factor = h.capacity_factor_by_week[w - 1] if h.capacity_factor_by_week else 1.0
+                limit = usual * factor
                 used = use.get((h.id, resource, w), 0.0)
-                if _over(limit, used):
+                if _over(limit, used, max(1.0, usual)):
                     bad(
                         "capacity_exceeded",
                         f"{h.id} {resource} week {w}",
@@ -211,6 +218,7 @@ def _check_and_measure(
         for first in range(1, weeks + 1, s.period_weeks)
     ]
     thresholds = [(w.over_weeks, w.weight) for w in s.long_wait_weights if w.weight > 0]
+    demand_factor = list(data.demand_factor_by_week) or [1.0] * weeks
     for q in data.queues:
         key = (q.provider, q.tfc)
         end_waiting[key] = 0.0
@@ -225,7 +233,7 @@ def _check_and_measure(
                 for b, n in enumerate(q.waiting_list):
                     size[b] = float(n)
             for week in range(1, weeks + 1):
-                size[-week] = q.weekly_demand * share
+                size[-week] = q.weekly_demand * share * demand_factor[week - 1]
             done = treated.get((q.provider, q.tfc, priority), {})
             where = f"{q.provider} {q.tfc}{' P2' if priority else ''}"
             for band in done:
@@ -340,7 +348,8 @@ def _check_and_measure(
                 bad("missing_queue_outcome", f"{key[0]} {key[1]}", "list has no outcome")
                 continue
             q = queue_of[key]
-            expected_end = q.waiting + q.weekly_demand * weeks - treated_total[key]
+            arrivals = q.weekly_demand * sum(demand_factor[:weeks])
+            expected_end = q.waiting + arrivals - treated_total[key]
             if not _close(o.waiting_at_end, expected_end, rel=1e-5, abs_=1e-4):
                 bad(
                     "patients_not_conserved",

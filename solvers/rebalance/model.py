@@ -97,6 +97,10 @@ class _Deadline:
 # --- The linear programme --------------------------------------------------------------------
 
 
+OPTIMAL_GAP = 1e-5
+"""Relative gap between a level's plan and its LP bound within which the plan is optimal."""
+
+
 class _PeriodLp:
     """The LP over `periods` for the streams that have at least one allowed pair."""
 
@@ -169,7 +173,7 @@ class _PeriodLp:
     # Constraint families
 
     def _capacity_limits(self) -> dict[tuple[int, int], pywraplp.Constraint]:
-        """Per hub and period: cases x use per case <= capacity a week x weeks in the period."""
+        """Per hub and period: cases x use per case <= the capacity open in the period's weeks."""
         by_hub: dict[int, list[int]] = {}
         for p in self.pair_ids:
             by_hub.setdefault(self.prep.arcs[self.pairs_all[p][1]].hub, []).append(p)
@@ -182,10 +186,10 @@ class _PeriodLp:
             users = [(p, use) for p, use in users if use > 0]
             if not users:
                 continue
-            for k, length in enumerate(self.lengths):
+            for k, (first, last) in enumerate(self.periods):
                 ct = self.solver.Constraint(
                     -self.solver.infinity(),
-                    resource.capacity_per_week * length,
+                    float(resource.capacity_by_week[first : last + 1].sum()),
                     f"capacity[{self.prep.data.hubs[resource.hub].id},{resource.name},{k}]",
                 )
                 for p, use in users:
@@ -413,13 +417,24 @@ class _PeriodLp:
         ]
 
     def flows(self) -> np.ndarray:
-        """Weekly patients per pair of `prep.pairs()`, spread evenly within each period."""
+        """Weekly patients per pair of `prep.pairs()`, spread over each period's weeks.
+
+        A hub's patients are spread in proportion to the capacity it has open each week (evenly
+        when every week is alike), so that a period within its capacity is within it every week.
+        """
         weekly = np.zeros((len(self.pairs_all), self.prep.weeks))
+        hubs = self.prep.data.hubs
         for p, row in self.x.items():
+            hub = hubs[self.prep.arcs[self.pairs_all[p][1]].hub]
             for k, (first, last) in enumerate(self.periods):
                 value = max(0.0, row[k].solution_value())
-                weekly[p, first : last + 1] = value / self.lengths[k]
-        return weekly
+                open_share = np.array([hub.capacity_factor(w) for w in range(first, last + 1)])
+                total = float(open_share.sum())
+                if total > 0:
+                    weekly[p, first : last + 1] = value * open_share / total
+                else:
+                    weekly[p, first : last + 1] = value / self.lengths[k]
+        return realise_weekly(self.prep, weekly) if self.prep.real_weeks else weekly
 
     def capacity_duals(self) -> dict[tuple[int, int], float]:
         """Dual value of each capacity row (<= 0: the objective falls as capacity rises)."""
@@ -546,6 +561,59 @@ def optimise(
 
 
 # --- From flows to a plan and its figures ----------------------------------------------------
+
+
+def realise_weekly(prep: Prepared, wanted: np.ndarray) -> np.ndarray:
+    """A weekly plan as close to `wanted` as each week's capacity and arrivals allow.
+
+    With real weeks a period's totals can be within the period's capacity and arrivals while
+    their spread is not within some week's: a list that has caught up cannot be treated faster
+    than its patients join, and a week with a bank holiday has less room. Week by week, each
+    pair's wanted patients plus what it carries from earlier weeks are cut to what its list has
+    waiting, then to what the hub's resources hold that week; the rest is carried to the next
+    week and tried again (what is left at the end of the horizon is not treated). The LP's
+    level values stay lower bounds (the period model relaxes the weekly one), so any loss shows
+    as a gap between the plan's objective and its bound.
+
+    Returns:
+        Weekly patients per pair of `prep.pairs()`, within every week's capacity and arrivals.
+    """
+    pairs = prep.pairs()
+    n = len(pairs)
+    stream_of = np.array([s for s, _ in pairs], dtype=int)
+    hub_of = np.array([prep.arcs[a].hub for _, a in pairs], dtype=int)
+    tfc_of = prep.queue_tfc[[prep.arcs[a].queue for _, a in pairs]] if n else np.zeros(0, int)
+    uses = []  # (resource, pair indices, use per case)
+    for r, res in enumerate(prep.resources):
+        idx = np.flatnonzero(hub_of == res.hub)
+        use = res.per_case[tfc_of[idx]] if len(idx) else np.zeros(0)
+        keep = use > 0
+        if keep.any():
+            uses.append((r, idx[keep], use[keep]))
+    arrived = np.array(
+        [[s.arrived_by(w) for w in range(prep.weeks)] for s in prep.streams]
+    ).reshape(len(prep.streams), prep.weeks)
+    done = np.zeros(len(prep.streams))
+    carry = np.zeros(n)
+    out = np.zeros_like(wanted)
+    for w in range(prep.weeks):
+        want = wanted[:, w] + carry
+        by_stream = np.bincount(stream_of, weights=want, minlength=len(prep.streams))
+        room = np.maximum(0.0, arrived[:, w] - done)
+        scale = np.where(by_stream > room, room / np.maximum(by_stream, 1e-300), 1.0)
+        want = want * scale[stream_of]
+        hub_scale = np.ones(len(prep.data.hubs))
+        for r, idx, use in uses:
+            needed = float(want[idx] @ use)
+            open_ = float(prep.resources[r].capacity_by_week[w])
+            if needed > open_ * (1 + 1e-12):
+                hub = prep.resources[r].hub
+                hub_scale[hub] = min(hub_scale[hub], open_ / needed)
+        placed = want * hub_scale[hub_of]
+        out[:, w] = placed
+        carry = wanted[:, w] + carry - placed
+        done += np.bincount(stream_of, weights=placed, minlength=len(prep.streams))
+    return out
 
 
 @dataclass
@@ -686,6 +754,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
             unit=res.unit,
             capacity_per_week=res.capacity_per_week,
             used_by_week=[float(v) for v in used[r]],
+            capacity_by_week=[float(v) for v in res.capacity_by_week],
         )
         for r, res in enumerate(prep.resources)
     ]
@@ -744,8 +813,8 @@ def binding_limits(prep: Prepared, ev: Evaluation, optimum: _Optimum) -> list[Bi
     for k, (first, last) in enumerate(prep.periods):
         period_of_week[first : last + 1] = k
     for r, res in enumerate(prep.resources):
-        full = ev.used[r] >= res.capacity_per_week * (1 - 1e-6) - 1e-6
-        full &= res.capacity_per_week > 0 or ev.used[r] > 0
+        full = ev.used[r] >= res.capacity_by_week * (1 - 1e-6) - 1e-6
+        full &= (res.capacity_by_week > 0) | (ev.used[r] > 0)
         w = 0
         while w < prep.weeks:
             if not full[w]:
@@ -759,6 +828,7 @@ def binding_limits(prep: Prepared, ev: Evaluation, optimum: _Optimum) -> list[Bi
             pressure = _clean(optimum.pressure_shadow.get(r, 0.0))
             hub = hubs[res.hub]
             used = float(ev.used[r, start : w + 1].mean())
+            open_per_week = float(res.capacity_by_week[start : w + 1].mean())
             when = _weeks(start + 1, w + 1)
             limits.append(
                 BindingLimit(
@@ -770,13 +840,13 @@ def binding_limits(prep: Prepared, ev: Evaluation, optimum: _Optimum) -> list[Bi
                     resource=res.name,
                     first_week=start + 1,
                     last_week=w + 1,
-                    capacity_per_week=res.capacity_per_week,
+                    capacity_per_week=open_per_week,
                     used_per_week=used,
                     worst_pressure_reduction_per_unit=max(0.0, pressure),
                     long_wait_reduction_per_unit=max(0.0, long_wait),
                     message=(
                         f"{hub.name or hub.id}: {_resource_words(res.name)} full in {when} "
-                        f"({_number(used)} of {_number(res.capacity_per_week)} a week); one more "
+                        f"({_number(used)} of {_number(open_per_week)} a week); one more "
                         f"{res.unit} a week would lower the worst pressure by {pressure:.3g} "
                         f"and the long-wait score by {_number(long_wait)}."
                     ),
@@ -1087,7 +1157,12 @@ def solve_rebalance(data: RebalanceInput, options: SolveOptions | None = None) -
     if ev is None:
         status = Status.NO_SOLUTION_IN_TIME
     else:
-        status = Status.OPTIMAL if all_proven and not fallback else Status.FEASIBLE
+        # With real weeks the weekly plan can fall short of the period LP (`realise_weekly`):
+        # optimal only when every level's plan meets its bound.
+        met = all(
+            level.gap is None or level.gap <= OPTIMAL_GAP for level in levels if level.level < 3
+        )
+        status = Status.OPTIMAL if all_proven and met and not fallback else Status.FEASIBLE
     level1 = next(level for level in levels if level.level == 1)
     wall = time.perf_counter() - started
     stats = SolveStats(

@@ -8,6 +8,10 @@ population to each hub, and the settings (horizon, travel limit, pressure target
 Everything is validated on construction and every problem is reported, not only the first.
 
 Weeks are 1-based in everything a person reads (results, messages) and 0-based inside the model.
+Real weeks differ: each hub's `capacity_factor_by_week` scales all its resources week by week
+(0 = closed, 0.8 = a week with a bank holiday, a ramp while it opens) and the instance's
+`demand_factor_by_week` scales every list's weekly demand (seasonality and growth). Both default
+to 1 in every week; `weekly_demand` stays the list's usual demand, which pressure is measured by.
 Wait band n holds patients waiting more than n and up to n + 1 weeks, as the RTT extract counts
 them; band 104 holds everyone over 104 weeks. Patient counts are planned (expected) numbers of
 patients and may be fractional: this is a weekly capacity plan, not a booking list.
@@ -157,6 +161,16 @@ class Hub(_Frozen):
     beds: BedCapacity | None = None
     day_case: DayCaseCapacity | None = None
     cases_per_week: dict[str, float] = Field(default_factory=dict)
+    capacity_factor_by_week: list[float] = Field(
+        default_factory=list,
+        max_length=MAX_HORIZON_WEEKS,
+        description="Share of the hub's usual capacity (every resource) open in each week of the "
+        "horizon, week 1 first: 0 = closed, 0.8 = one of five days lost. Empty = 1 every week.",
+    )
+
+    def capacity_factor(self, week: int) -> float:
+        """Share of usual capacity open in 0-based `week` (1 when no profile is given)."""
+        return self.capacity_factor_by_week[week] if self.capacity_factor_by_week else 1.0
 
 
 class Queue(_Frozen):
@@ -258,6 +272,16 @@ class RebalanceInput(_Frozen):
         "A missing pair means the hub is not reachable from that provider.",
     )
     settings: RebalanceSettings = Field(default_factory=RebalanceSettings)
+    demand_factor_by_week: list[float] = Field(
+        default_factory=list,
+        max_length=MAX_HORIZON_WEEKS,
+        description="Each list's demand in each week of the horizon as a multiple of its usual "
+        "`weekly_demand` (seasonality and growth), week 1 first. Empty = 1 every week.",
+    )
+
+    def demand_factor(self, week: int) -> float:
+        """Multiple of usual weekly demand joining in 0-based `week` (1 with no profile)."""
+        return self.demand_factor_by_week[week] if self.demand_factor_by_week else 1.0
 
     @model_validator(mode="after")
     def _references_resolve(self) -> RebalanceInput:
@@ -332,9 +356,35 @@ def instance_problems(data: RebalanceInput) -> list[str]:
                 problems.append(
                     f"travel_minutes[{provider!r}][{hub!r}]: {minutes} must be 0 or more"
                 )
+    horizon = data.settings.horizon_weeks
+    for i, h in enumerate(data.hubs):
+        problems.extend(
+            _profile_problems(
+                f"hubs[{i}].capacity_factor_by_week", h.capacity_factor_by_week, horizon
+            )
+        )
+    problems.extend(_profile_problems("demand_factor_by_week", data.demand_factor_by_week, horizon))
     weeks = [w.over_weeks for w in data.settings.long_wait_weights]
     for dup in _duplicates(weeks):
         problems.append(f"settings.long_wait_weights: over_weeks {dup} appears more than once")
+    return problems
+
+
+def _profile_problems(label: str, profile: Sequence[float], horizon: int) -> list[str]:
+    """A weekly profile is empty or covers the horizon, with finite factors of 0 or more."""
+    if not profile:
+        return []
+    problems = []
+    if len(profile) < horizon:
+        problems.append(
+            f"{label}: {len(profile)} weeks given; the horizon is {horizon} weeks, so give a "
+            "factor for every week (or none)"
+        )
+    bad = [n for n, v in enumerate(profile) if not (v >= 0 and math.isfinite(v))]
+    if bad:
+        problems.append(
+            f"{label}: week {bad[0] + 1} is {profile[bad[0]]}; factors must be 0 or more"
+        )
     return problems
 
 
@@ -394,6 +444,10 @@ class HubUse(_Frozen):
     unit: str
     capacity_per_week: float
     used_by_week: list[float]
+    capacity_by_week: list[float] = Field(
+        default_factory=list,
+        description="Capacity open in each week (usual capacity x the hub's weekly factor).",
+    )
 
 
 class BindingLimit(_Frozen):
@@ -601,11 +655,11 @@ class Stream:
     queue: int
     priority: bool
     backlog: np.ndarray  # patients by wait band at the start, length WAIT_BANDS
-    weekly_arrivals: float
+    arrivals: np.ndarray  # patients joining in each 0-based week of the horizon
 
     def arrived_by(self, week: int) -> float:
         """Patients who have joined the list by the end of 0-based `week` (backlog included)."""
-        return float(self.backlog.sum()) + self.weekly_arrivals * (week + 1)
+        return float(self.backlog.sum()) + float(self.arrivals[: week + 1].sum())
 
     def over(self, week: int, over_weeks: int) -> float:
         """Patients, of those arrived, waiting `over_weeks` weeks or more at the end of `week`.
@@ -615,7 +669,7 @@ class Stream:
         """
         first_band = max(0, over_weeks - week - 1)
         backlog = float(self.backlog[first_band:].sum()) if first_band < WAIT_BANDS else 0.0
-        return backlog + self.weekly_arrivals * max(0, week - over_weeks + 1)
+        return backlog + float(self.arrivals[: max(0, week - over_weeks + 1)].sum())
 
     def cohorts(self, weeks: int) -> tuple[np.ndarray, np.ndarray]:
         """Cohort sizes oldest first, and each cohort's wait band at the end of week 0 (0-based).
@@ -625,7 +679,7 @@ class Stream:
         """
         bands = np.arange(WAIT_BANDS, 0, -1)
         sizes = self.backlog[::-1]
-        arrivals = np.full(weeks, self.weekly_arrivals)
+        arrivals = self.arrivals[:weeks]
         return np.concatenate([sizes, arrivals]), np.concatenate([bands, -np.arange(weeks)])
 
 
@@ -648,9 +702,10 @@ class Resource:
     hub: int
     name: str
     unit: str
-    capacity_per_week: float
+    capacity_per_week: float  # usual capacity a week
     per_case: np.ndarray  # resource used by one case, by tfc index
     unit_size: float  # resource a week that one more `unit` adds
+    capacity_by_week: np.ndarray  # capacity open in each 0-based week (usual x hub factor)
 
 
 @dataclass
@@ -672,6 +727,7 @@ class Prepared:
     resources_of_hub: list[list[int]]
     stranded: list[int] = field(default_factory=list)
     thresholds: list[tuple[int, float]] = field(default_factory=list)
+    real_weeks: bool = False  # some week's capacity or demand differs from the usual
 
     def pairs(self, arc_ids: Sequence[int] | None = None) -> list[tuple[int, int]]:
         """(stream, arc) pairs: every way each stream can be treated, limited to `arc_ids`."""
@@ -706,18 +762,20 @@ def prepare(data: RebalanceInput) -> Prepared:
     case_mix = {c.tfc: c for c in data.case_mix}
     hubs = data.hubs
     queues = [q for q in data.queues if q.waiting > 0 or q.weekly_demand > 0]
+    weeks = s.horizon_weeks
+    demand_factor = np.array([data.demand_factor(w) for w in range(weeks)])
     streams: list[Stream] = []
     streams_of_queue: list[list[int]] = []
     for qi, q in enumerate(queues):
         backlog = np.zeros(WAIT_BANDS)
         backlog[: len(q.waiting_list)] = q.waiting_list
         ids = [len(streams)]
-        streams.append(Stream(qi, False, backlog, q.weekly_demand * (1 - s.priority_share)))
+        routine = demand_factor * q.weekly_demand * (1 - s.priority_share)
+        streams.append(Stream(qi, False, backlog, routine))
         if s.priority_share > 0 and q.weekly_demand > 0:
             ids.append(len(streams))
-            streams.append(
-                Stream(qi, True, np.zeros(WAIT_BANDS), q.weekly_demand * s.priority_share)
-            )
+            priority = demand_factor * q.weekly_demand * s.priority_share
+            streams.append(Stream(qi, True, np.zeros(WAIT_BANDS), priority))
         streams_of_queue.append(ids)
 
     arcs: list[Arc] = []
@@ -749,10 +807,12 @@ def prepare(data: RebalanceInput) -> Prepared:
     resources_of_hub: list[list[int]] = []
     for hi, h in enumerate(hubs):
         mine = []
+        factor = np.array([h.capacity_factor(w) for w in range(weeks)])
 
         def add(name: str, unit: str, capacity: float, per_case: np.ndarray, size: float) -> None:
             mine.append(len(resources))  # noqa: B023 - used immediately, inside the loop
-            resources.append(Resource(hi, name, unit, capacity, per_case, size))  # noqa: B023
+            weekly = capacity * factor  # noqa: B023
+            resources.append(Resource(hi, name, unit, capacity, per_case, size, weekly))  # noqa: B023
 
         treats = np.array([t in h.treatment_functions for t in tfcs], dtype=float)
         if h.theatre is not None:
@@ -785,7 +845,7 @@ def prepare(data: RebalanceInput) -> Prepared:
     demand = np.array([max(q.weekly_demand, s.demand_floor_per_week) for q in queues])
     return Prepared(
         data=data,
-        weeks=s.horizon_weeks,
+        weeks=weeks,
         periods=plan_periods(s.horizon_weeks, s.period_weeks),
         tfcs=tfcs,
         queues=queues,
@@ -799,6 +859,10 @@ def prepare(data: RebalanceInput) -> Prepared:
         resources_of_hub=resources_of_hub,
         stranded=[qi for qi, a in enumerate(arcs_of_queue) if not a],
         thresholds=sorted((w.over_weeks, w.weight) for w in s.long_wait_weights if w.weight > 0),
+        real_weeks=bool(
+            np.any(demand_factor != 1.0)
+            or any(np.any(r.capacity_by_week != r.capacity_per_week) for r in resources)
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from solvers.common import Limit, SolveOptions, Status, stats_from_cp_sat
+from solvers.rota.construct import construct_rota
 from solvers.rota.cover_bound import places_short_lower_bound
 from solvers.rota.explain import explain_infeasibility, extract
 from solvers.rota.schema import (
@@ -203,7 +204,10 @@ def solve_rota(data: RotaInput, options: SolveOptions) -> RotaResult:
     rota = _build(data, explain=False)
     if options.use_hint:
         hint_from_requests(rota)
-    best = search_and_polish(rota, options, deadline=started + options.time_limit_seconds)
+    start = construct_rota(data) if options.construct_start else ()
+    best = search_and_polish(
+        rota, options, deadline=started + options.time_limit_seconds, start=start
+    )
     stats = best.stats(options, time.perf_counter() - started)
     logger.info("rota solve: %s objective %s bound %s", stats.status, stats.objective, stats.bound)
     if best.values is None:

@@ -36,7 +36,7 @@ from solvers.common import (
     status_from_cp_sat,
 )
 from solvers.rota.relaxation import solve_lp_relaxation
-from solvers.rota.schema import RotaInput
+from solvers.rota.schema import Assignment, RotaInput
 
 if TYPE_CHECKING:
     from solvers.rota.model import Literal, RotaModel
@@ -55,9 +55,15 @@ _GROW = 1.1
 _STALL_ROUNDS = 10
 _MAX_NEIGHBOURHOOD_WORK = 3.2
 _LP_MOVE_SHARE = 0.25  # of moves, once the LP relaxation is solved
+# Above this many variables the LP relaxation is not built: on the demo's 12 weeks for both hubs
+# (187,000 variables) building it in Python and GLOP took 27 s of a 20 s limit and proved nothing.
+# Curtois & Qu Instance 12, the largest it helps on, has 19,280.
+_LP_MAX_VARIABLES = 100_000
 _POLISH_SECONDS = 1.0
 _POLISH_RESERVE_SECONDS = 0.3
 _POLISH_SHARE = 0.05
+# Scoring the constructed start with its shifts fixed: 12 weeks x 203 staff needs about 1 s.
+_START_SHARE = 0.05
 # CP-SAT's default LP worker leaves the run clauses out of its relaxation (linearization level 1)
 # and proves almost nothing here; with them (level 2, worker "max_lp") the bound on Curtois &
 # Qu instance 7 rises from 29 to about 940 in 10 s. Options' own parameters override these.
@@ -162,16 +168,47 @@ def _seconds_left(deadline: float, cap: float | None = None) -> float:
     return left if cap is None else min(left, cap)
 
 
-def search_and_polish(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumbent:
-    """Searches until shortly before `deadline`, then makes the best rota's penalty exact."""
+def search_and_polish(
+    rota: RotaModel,
+    options: SolveOptions,
+    deadline: float,
+    start: Sequence[Assignment] = (),
+) -> Incumbent:
+    """Searches until shortly before `deadline`, then makes the best rota's penalty exact.
+
+    A `start` rota (`construct.py`) that keeps every hard rule is the first incumbent: the whole-
+    model solve is hinted with it and the neighbourhoods improve it from the first second.
+    """
     reserve = min(_POLISH_RESERVE_SECONDS, _POLISH_SHARE * options.time_limit_seconds)
-    best = _search(rota, options, deadline=deadline - reserve)
+    first = starting_values(rota, options, start) if start else None
+    best = _search(rota, options, deadline=deadline - reserve, first=first)
     if best.values is not None:
         _polish(rota, options, best)
     return best
 
 
-def _search(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumbent:
+def starting_values(
+    rota: RotaModel, options: SolveOptions, start: Sequence[Assignment]
+) -> tuple[list[int], float] | None:
+    """The model's solution for a starting rota, or None when it breaks a hard rule."""
+    worked = {(a.staff_id, a.day): a.shift_id for a in start}
+    values = [0] * len(rota.model.proto.variables)
+    for (staff_id, day, shift_id), var in rota.works.items():
+        values[var.index] = int(worked.get((staff_id, day)) == shift_id)
+    for key, var in rota.on.items():
+        values[var.index] = int(key in worked)
+    seconds = max(_POLISH_SECONDS, _START_SHARE * options.time_limit_seconds)
+    solved = _solve_with_shifts_fixed(rota, options, values, seconds)
+    logger.info("starting rota: %s", "kept" if solved else "breaks a hard rule, not used")
+    return solved
+
+
+def _search(
+    rota: RotaModel,
+    options: SolveOptions,
+    deadline: float,
+    first: tuple[list[int], float] | None = None,
+) -> Incumbent:
     """Solves the whole model, then improves the rota by re-solving neighbourhoods until time is up.
 
     The whole-model solve (a small share of the time, longer if it has no rota yet) gives the first
@@ -186,14 +223,27 @@ def _search(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumben
     first_limit = max(_FIRST_SOLVE_MIN_SECONDS, share * options.time_limit_seconds)
     solver = configured_solver(options, _seconds_left(deadline, first_limit))
     asked_before = STOP.is_set()
+    model = rota.model
+    if first is not None:
+        best.offer(*first)
+        best.code, best.cp_sat_status = cp_model.FEASIBLE, "FEASIBLE"
+        model = rota.model.clone()
+        model.clear_hints()
+        model.proto.solution_hint.vars.extend(range(len(first[0])))
+        model.proto.solution_hint.values.extend(first[0])
     if asked_before:
         # Asked to stop before this model was searched (a later week of a long rota): only a
         # first rota is wanted, found as below, without the bound's linear relaxation.
         code = cp_model.UNKNOWN
     else:
         with STOP.watching(solver):
-            code = solver.solve(rota.model)
-    if code == cp_model.UNKNOWN and _seconds_left(deadline) > _MIN_SOLVE_SECONDS:
+            code = solver.solve(model)
+    if first is not None and code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # The starting rota stands; the first solve may still have proven a bound.
+        if code != cp_model.INFEASIBLE and not asked_before:
+            best.raise_bound(solver.best_objective_bound)
+        code = cp_model.FEASIBLE
+    elif code == cp_model.UNKNOWN and _seconds_left(deadline) > _MIN_SOLVE_SECONDS:
         # No rota yet: keep going, and stop at the first one if neighbourhoods can take over.
         # The linear relaxation that gives the bound slows the first rota down (seen: 3.3 s
         # against 0.9 s on one worker for the demo's 203 hub staff), so it is left out here; the
@@ -208,11 +258,13 @@ def _search(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumben
         code = solver.solve(rota.model, _StopAtFirst() if first_only else None)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and math.isfinite(first_bound):
             best.raise_bound(first_bound)
-    best.code, best.cp_sat_status = code, solver.status_name(code)
+    if first is None or solver.response_proto.solution:
+        best.code, best.cp_sat_status = code, solver.status_name(code)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return best
-    best.offer(solver.response_proto.solution, solver.objective_value)
-    best.raise_bound(solver.best_objective_bound)
+    if solver.response_proto.solution:
+        best.offer(solver.response_proto.solution, solver.objective_value)
+        best.raise_bound(solver.best_objective_bound)
     if STOP.is_set() and not best.proven():
         best.stopped = "asked"
     if best.proven() or not use_neighbourhoods or STOP.is_set():
@@ -223,7 +275,13 @@ def _search(rota: RotaModel, options: SolveOptions, deadline: float) -> Incumben
     def work(k: int) -> None:
         try:
             # With one worker the search comes first; the bound of the first solve stands.
-            if k == 0 and options.lp_bound and options.num_workers > 1 and not STOP.is_set():
+            if (
+                k == 0
+                and options.lp_bound
+                and options.num_workers > 1
+                and len(rota.model.proto.variables) <= _LP_MAX_VARIABLES
+                and not STOP.is_set()
+            ):
                 _lp_bound(rota, deadline, best)
             _neighbourhood_worker(rota, options, deadline, best, random.Random(options.seed + k))
         except BaseException as error:  # re-raised below, in the caller's thread
@@ -269,7 +327,7 @@ def _polish(rota: RotaModel, options: SolveOptions, best: Incumbent) -> None:
 
 
 def _solve_with_shifts_fixed(
-    rota: RotaModel, options: SolveOptions, values: Sequence[int]
+    rota: RotaModel, options: SolveOptions, values: Sequence[int], seconds: float = _POLISH_SECONDS
 ) -> tuple[list[int], float] | None:
     """The exact penalty of the shifts in `values`: (solution, objective), or None if infeasible."""
     model = rota.model.clone()
@@ -278,7 +336,7 @@ def _solve_with_shifts_fixed(
     for var in [*rota.works.values(), *rota.on.values()]:
         domain = proto.variables[var.index].domain
         domain[0] = domain[1] = values[var.index]
-    solver = configured_solver(options, _POLISH_SECONDS, workers=1)
+    solver = configured_solver(options, seconds, workers=1)
     code = solver.solve(model)
     logger.debug("shifts fixed: %s in %.2f s", solver.status_name(code), solver.wall_time)
     if code != cp_model.OPTIMAL:

@@ -64,6 +64,9 @@ def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:  # noqa: ANN001
     )
     expect(page.locator("#rota-form-error")).to_have_count(0)
     expect(page.get_by_text("no rule broken.")).to_be_visible()
+    # Places short beside the proven least any rota could leave (issue 16).
+    proof = re.compile(r"Required cover: [\d,]+ places? short; proven lower bound [\d,]+: no rota")
+    expect(page.get_by_text(proof)).to_be_visible()
     # One cost with its parts, and a key to the grid's sites and codes.
     expect(page.locator("#rota-cost")).to_contain_text(
         re.compile(r"Cost of the rota: £[\d,]+ = substantive staff £[\d,]+ \+ bank staff")
@@ -77,6 +80,17 @@ def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:  # noqa: ANN001
         page.screenshot(path=ARTIFACTS / f"rota-built-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1366, "height": 900})
     grid = page.get_by_role("table", name=re.compile("Rota by staff"))
+    # On paper: the whole grid (no scroll box), its cells as text, the controls left off.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Build rota")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(grid.get_by_role("button").first).to_be_visible()
+    last = grid.get_by_role("row").last
+    assert last.evaluate("r => r.closest('.rota-scroll').scrollHeight") == last.evaluate(
+        "r => r.closest('.rota-scroll').clientHeight"
+    ), "the printed grid is cut by its scroll box"
+    page.screenshot(path=ARTIFACTS / "rota-print.png", full_page=True)
+    page.emulate_media(media="screen")
     worked = grid.get_by_role("button", name=re.compile(r"Sandwell.*list$")).first
     name = worked.get_attribute("aria-label")
     assert name is not None

@@ -68,12 +68,20 @@ def test_every_download_is_audited_with_its_row_count(app_db, monkeypatch) -> No
         f"rota-scenario-{baseline}-2027-01-04.csv",
         b"csv",
     )
-    monkeypatch.setattr(board_pack, "board_pack_html", lambda *_a: "<html>")
-    projection = SimpleNamespace(
-        scenario_name="Baseline plan", deterministic=SimpleNamespace(frame=lambda _: [0] * 53)
+    pack = board_pack.BoardPack(
+        scenario_id=baseline,
+        scenario_name="Baseline plan",
+        file_stem="board-pack-baseline-plan-2026-12-04",
+        html="<html>",
+        pdf=b"%PDF",
+        weeks=53,
     )
-    name, _ = board_pack.board_pack_download(viewer, baseline, projection, {}, "BCPC")
-    assert name == "board-pack-baseline-plan.html"
+    assert board_pack.board_pack_file(viewer, pack, "pdf") == (
+        "board-pack-baseline-plan-2026-12-04.pdf",
+        b"%PDF",
+    )
+    name, _ = board_pack.board_pack_file(viewer, pack, "html")
+    assert name == "board-pack-baseline-plan-2026-12-04.html"
 
     assert _downloads(url) == [
         (emails["viewer"], collaborative, baseline, "table:waiting_list", str(table_rows)),
@@ -81,6 +89,7 @@ def test_every_download_is_audited_with_its_row_count(app_db, monkeypatch) -> No
         (emails["admin"], collaborative, None, "audit_log:csv", str(audit_rows)),
         ("cli", collaborative, baseline, "table:waiting_list", str(table_rows)),
         (emails["viewer"], collaborative, baseline, "rota:csv", "7"),
+        (emails["viewer"], collaborative, baseline, "board_pack:pdf", "53"),
         (emails["viewer"], collaborative, baseline, "board_pack:html", "53"),
     ]
     assert table_rows > 0 and int(_downloads(url)[1][4]) > table_rows
@@ -98,4 +107,7 @@ def test_a_refused_download_records_nothing(app_db) -> None:
         export_table(outsider, baseline, "waiting_list", "csv")
     with pytest.raises(NotFoundError, match="Build a rota first"):
         rota.download_rota(viewer, baseline, "csv")
+    pack = board_pack.BoardPack(baseline, "Baseline", "board-pack-baseline", "<html>", b"", 53)
+    with pytest.raises(NotFoundError):
+        board_pack.board_pack_file(outsider, pack, "pdf")
     assert _downloads(url) == []

@@ -52,14 +52,17 @@ from ics_capacity.db import models
 from ics_capacity.db.session import engine_for, unit_of_work
 from ics_capacity.services import auth, jobs
 from ics_capacity.services import scenarios as sc
+from ics_capacity.services.board_pack import build_board_pack
 from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.editing import read_case_mix
 from ics_capacity.services.results import LockRow, RotaOutcome
 from ics_capacity.services.rota import next_monday, set_lock
+from ics_capacity.services.weekly_calendar import add_calendar_change
 from ics_capacity.settings import REPO_ROOT
+from ics_capacity.ui.components.calendar import CalendarState
 from ics_capacity.ui.pages.account import AccountState
 from ics_capacity.ui.pages.audit import AuditState
-from ics_capacity.ui.pages.dashboard import DashboardState
+from ics_capacity.ui.pages.dashboard import BoardPackState, DashboardState
 from ics_capacity.ui.pages.data import DataState
 from ics_capacity.ui.pages.overview import OverviewState
 from ics_capacity.ui.pages.rebalance import RebalanceState
@@ -555,6 +558,14 @@ def _picked(w: World) -> dict[type, dict[str, Any]]:
     return {ScenarioPicker: {"_scenario_id": w.draft, "chosen": str(w.draft)}}
 
 
+def _built_pack(w: World) -> dict[type, dict[str, Any]]:
+    """A board pack of the victim's draft, built by one of its viewers, held by the tab."""
+    return {
+        **_picked(w),
+        BoardPackState: {"_pack": build_board_pack(w.token("viewer"), w.draft, 26, "")},
+    }
+
+
 def _opened(scenario: Callable[[World], int]) -> Setup:
     def setup(w: World) -> dict[type, dict[str, Any]]:
         return {
@@ -694,6 +705,37 @@ def _scenario_case(
         _opened(_submitted if submitted else _draft),
         page="open",
         route=_submitted_route if submitted else _scenario_route,
+        **kw,
+    )
+
+
+def _calendar_of_draft(w: World) -> dict[type, dict[str, Any]]:
+    """The scenario page's room holding the victim's draft, as if the tab had joined it."""
+    return {ScenarioRoom: {"scenario_id": w.draft, "version": w.version(w.draft)}}
+
+
+def _calendar_line(w: World) -> dict[type, dict[str, Any]]:
+    """The draft with one calendar line added by its own manager."""
+    w.extra["calendar_line"] = add_calendar_change(
+        w.token("manager"),
+        w.draft,
+        first_week="1",
+        last_week="2",
+        kind="closed",
+        site_code="CANNOCK",
+    )
+    return _calendar_of_draft(w)
+
+
+def _calendar_case(handler: str, allowed: str, effect, payload=lambda w: {}, **kw) -> Case:
+    return Case(
+        CalendarState,
+        handler,
+        allowed,
+        effect,
+        payload,
+        kw.pop("setup", _calendar_of_draft),
+        route=_scenario_route,
         **kw,
     )
 
@@ -933,7 +975,27 @@ CASES: list[Case] = [
         _picked,
         refused=(),
     ),
-    Case(DashboardState, "board_pack", "viewer", "download", setup=_picked, refused=()),
+    Case(
+        BoardPackState,
+        "generate",
+        "viewer",
+        "shows",
+        lambda w: {"form": {"commentary": "For the board"}},
+        _picked,
+        refused=(),
+        page=None,
+    ),
+    Case(BoardPackState, "build", "viewer", "shows", setup=_picked, refused=(), page=None),
+    Case(
+        BoardPackState,
+        "download",
+        "viewer",
+        "download",
+        lambda w: {"file_format": "html"},
+        _built_pack,
+        refused=(),
+        page=None,
+    ),
     # Data: imports and exports
     Case(DataState, "load", "viewer", "shows", refused=()),
     Case(
@@ -1094,6 +1156,23 @@ CASES: list[Case] = [
     _scenario_case("archive", "manager"),
     _scenario_case("comment", "manager", lambda w: {"form": {"body": "spam"}}),
     _scenario_case("branch", "manager", lambda w: {"form": {"name": "Stolen copy"}}),
+    # The scenario's calendar (ui/components/calendar.py)
+    _calendar_case("load", "viewer", "shows", refused=(), page=None),
+    _calendar_case(
+        "add_change",
+        "manager",
+        "db",
+        lambda w: {
+            "form": {"kind": "closed", "site": "CANNOCK", "first_week": "1", "last_week": "2"}
+        },
+    ),
+    _calendar_case(
+        "remove_change",
+        "manager",
+        "db",
+        lambda w: {"change_id": str(w.extra["calendar_line"])},
+        setup=_calendar_line,
+    ),
     # Users
     Case(
         UsersState,

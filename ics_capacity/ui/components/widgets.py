@@ -140,9 +140,12 @@ def select_field(label: str, html_id: str, options, value, on_change, **props) -
             on_change=on_change,
             border=f"2px solid {theme.NHS_TEXT}",
             padding="6px",
+            max_width="100%",  # a long option is cut on a phone, not pushed off-screen
             **props,
         ),
         spacing="1",
+        min_width="0",
+        max_width="100%",
     )
 
 

@@ -13,7 +13,13 @@ import urllib.parse
 import reflex as rx
 
 from ics_capacity.domain.measures import label, tooltip
-from ics_capacity.services.board_pack import board_pack_download
+from ics_capacity.services.board_pack import (
+    COMMENTARY_MAX_CHARS,
+    BoardPack,
+    board_pack_file,
+    build_board_pack,
+    clean_commentary,
+)
 from ics_capacity.services.dashboard import (
     capacity_question,
     default_capacity_question,
@@ -116,6 +122,7 @@ class DashboardState(rx.State):
     capacity_target: str = "92"
     capacity_by: str = ""
     rag_note: str = ""
+    rag_rows: list[dict[str, str]] = []
     has_utilisation: bool = False
     beds_chart: dict = {}
     unit: str = ""
@@ -187,7 +194,7 @@ class DashboardState(rx.State):
     def _clear(self) -> None:
         self.projected_name, self.headline, self.trusts, self.unit = "", [], [], ""
         self.capacity_rows, self.capacity_note, self.has_plan = [], "", False
-        self.capacity_rag_note, self.rag_note = "", ""
+        self.capacity_rag_note, self.rag_note, self.rag_rows = "", "", []
         self._show({name: {} for name in _CHARTS})
 
     @rx.event(background=True)
@@ -225,6 +232,7 @@ class DashboardState(rx.State):
             self.headline = _headline(projection, provider)
             self.capacity_target, self.capacity_by = default_capacity_question(projection)
             self.rag_note = _rag_note(projection)
+            self.rag_rows = _rag_rows(projection)
             self.has_plan = projection.baseline is not None
             self.trusts = [
                 {"id": str(k), "name": v}
@@ -295,29 +303,103 @@ class DashboardState(rx.State):
         self.capacity_rag_note = answer.rag_note
         return None
 
+
+class BoardPackState(rx.State):
+    """The board pack of the Dashboard's scenario: commentary, generation with progress, files."""
+
+    busy: bool = False
+    step: str = ""
+    ready: bool = False
+    scenario_name: str = ""
+    file_stem: str = ""
+    _commentary: str = ""
+    _pack: BoardPack | None = None
+
     @rx.event
-    async def board_pack(self):
-        """Downloads a self-contained HTML board pack: key figures, charts and assumptions."""
-        session = await self.get_state(SessionState)
-        picker = await self.get_state(ScenarioPicker)
+    async def generate(self, form: dict):
+        """Checks the commentary, then builds the pack in the background."""
         try:
-            projection = await asyncio.to_thread(
-                scenario_projection,
-                session.token,
-                picker._scenario_id,
-                _horizon(self.horizon_weeks),
+            self._commentary = clean_commentary(form.get("commentary", ""))
+        except ERRORS as error:
+            return refusal(error)
+        if self.busy:
+            return rx.toast.info("The board pack is already being made.")
+        self.busy, self.ready, self.step, self._pack = True, False, "Starting", None
+        return BoardPackState.build
+
+    @rx.event(background=True)
+    async def build(self):
+        """Builds the PDF and HTML in a worker thread, publishing each step as it starts."""
+        async with self:
+            session = await self.get_state(SessionState)
+            picker = await self.get_state(ScenarioPicker)
+            dashboard = await self.get_state(DashboardState)
+            token, scenario_id = session.token, picker._scenario_id
+            raw_horizon, commentary = dashboard.horizon_weeks, self._commentary
+            if not scenario_id:
+                self.busy, self.step = False, ""
+                return
+            self.busy, self.ready, self.step = True, False, "Starting"
+        loop = asyncio.get_running_loop()
+        steps: asyncio.Queue[str] = asyncio.Queue()
+
+        def progress(step: str) -> None:
+            loop.call_soon_threadsafe(steps.put_nowait, step)
+
+        try:
+            horizon = _horizon(raw_horizon)
+            task = asyncio.ensure_future(
+                asyncio.to_thread(
+                    build_board_pack, token, scenario_id, horizon, commentary, progress
+                )
             )
-            name, html = await asyncio.to_thread(
-                board_pack_download,
-                session.token,
-                picker._scenario_id,
-                projection,
-                dashboard_chart_specs(projection),
-                session.collaborative_name,
+            while not task.done():
+                step = asyncio.ensure_future(steps.get())
+                await asyncio.wait({task, step}, return_when=asyncio.FIRST_COMPLETED)
+                if step.done():
+                    async with self:
+                        self.step = step.result()
+                else:
+                    step.cancel()
+            pack = task.result()
+        except ERRORS as error:
+            async with self:
+                self.busy, self.step = False, ""
+            yield refusal(error)
+            return
+        async with self:
+            self._pack = pack
+            self.busy, self.ready, self.step = False, True, ""
+            self.file_stem = pack.file_stem
+            self.scenario_name = pack.scenario_name
+
+    @rx.event
+    async def download(self, file_format: str):
+        """Downloads the generated pack as PDF or HTML; the download is audited."""
+        session = await self.get_state(SessionState)
+        if self._pack is None:
+            return rx.toast.info("Generate the board pack first.")
+        try:
+            name, data = await asyncio.to_thread(
+                board_pack_file, session.token, self._pack, str(file_format)
             )
         except ERRORS as error:
             return refusal(error)
-        return rx.download(data=html, filename=name)
+        return rx.download(data=data, filename=name)
+
+
+def _rag_rows(projection: ScenarioProjection) -> list[dict[str, str]]:
+    """The RAG as rows of text (trust, target, status, projected share) for narrow screens."""
+    rated = projection.rag[projection.rag["status"] != "Not projected"]
+    return [
+        {
+            "trust": str(row["provider"]),
+            "target": str(row["target"]),
+            "status": str(row["status"]),
+            "value": f"{row['value']:.1f}%",
+        }
+        for _, row in rated.iterrows()
+    ]
 
 
 def _rag_note(projection: ScenarioProjection) -> str:
@@ -373,6 +455,48 @@ def _headline_card(item: dict) -> rx.Component:
         padding="16px",
         role="group",
         aria_label=item["label"],
+    )
+
+
+_RAG_TEXT = {"Green": theme.NHS_GREEN, "Red": theme.NHS_RED, "Amber": theme.NHS_TEXT}
+
+
+def _rag_list() -> rx.Component:
+    """The RAG as a list that wraps on a phone, where the chart's grid cannot fit 390 px."""
+    return rx.box(
+        rx.heading(label("rag_status"), as_="h2", size="4"),
+        rx.el.ul(
+            rx.foreach(
+                DashboardState.rag_rows,
+                lambda r: rx.el.li(
+                    rx.text.strong(r["trust"]),
+                    rx.text(
+                        r["target"],
+                        ": ",
+                        rx.el.span(
+                            r["status"],
+                            font_weight="700",
+                            color=rx.match(r["status"], *_RAG_TEXT.items(), theme.NHS_TEXT),
+                        ),
+                        ", ",
+                        r["value"],
+                    ),
+                    border_left=rx.match(
+                        r["status"],
+                        ("Green", f"6px solid {theme.NHS_GREEN}"),
+                        ("Amber", "6px solid #FFB81C"),
+                        f"6px solid {theme.NHS_RED}",
+                    ),
+                    padding="4px 8px",
+                    margin_bottom="6px",
+                    list_style="none",
+                ),
+            ),
+            padding="0",
+            margin="8px 0 0",
+        ),
+        class_name="narrow-only",
+        id="rag-list",
     )
 
 
@@ -516,6 +640,74 @@ def _plan_of_record_note() -> rx.Component:
     )
 
 
+def _board_pack_panel() -> rx.Component:
+    """Commentary for the board, then the pack as an A4 PDF and as HTML."""
+    return panel(
+        rx.heading("Board pack", as_="h2", size="5", id="board-pack"),
+        rx.text(
+            "An A4 PDF (and the same pages as HTML) of this scenario against the projection it "
+            "is compared with: your commentary, the key figures, the RAG, the charts, the method "
+            "and the assumptions with their sources.",
+            color=theme.NHS_SECONDARY_TEXT,
+        ),
+        rx.form(
+            rx.vstack(
+                field_label("Commentary for the board", "pack-commentary"),
+                rx.text(
+                    f"Plain text, up to {COMMENTARY_MAX_CHARS:,} characters; printed on the "
+                    "first page.",
+                    size="2",
+                    color=theme.NHS_SECONDARY_TEXT,
+                    id="pack-commentary-hint",
+                ),
+                rx.el.textarea(
+                    id="pack-commentary",
+                    name="commentary",
+                    rows=5,
+                    max_length=COMMENTARY_MAX_CHARS,
+                    aria_describedby="pack-commentary-hint",
+                    width="100%",
+                    border=f"2px solid {theme.NHS_TEXT}",
+                    padding="6px",
+                ),
+                rx.hstack(
+                    button("Generate the board pack", type="submit", disabled=BoardPackState.busy),
+                    working(BoardPackState.busy, BoardPackState.step + "…"),
+                    align="center",
+                    wrap="wrap",
+                    spacing="4",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=BoardPackState.generate,
+        ),
+        rx.cond(
+            BoardPackState.ready,
+            rx.hstack(
+                rx.text("Board pack of ", rx.text.strong(BoardPackState.scenario_name), " ready:"),
+                button(
+                    "Download the board pack (PDF)",
+                    kind="secondary",
+                    on_click=BoardPackState.download("pdf"),
+                ),
+                button(
+                    "Download the board pack (HTML)",
+                    kind="secondary",
+                    on_click=BoardPackState.download("html"),
+                ),
+                align="center",
+                wrap="wrap",
+                spacing="3",
+                margin_top="12px",
+                role="status",
+            ),
+        ),
+        margin_top="16px",
+        class_name="no-print",
+    )
+
+
 @protected_page("/dashboard", "Dashboard", on_load=[DashboardState.load])
 def dashboard_page() -> rx.Component:
     """The executive dashboard."""
@@ -523,7 +715,14 @@ def dashboard_page() -> rx.Component:
         rx.hstack(
             rx.heading("Dashboard", as_="h1", size="8"),
             rx.spacer(),
-            button("Board pack (HTML)", kind="secondary", on_click=DashboardState.board_pack),
+            rx.el.a(
+                "Board pack",
+                href="#board-pack",
+                font_weight="600",
+                color=theme.NHS_BLUE,
+                text_decoration="underline",
+                class_name="no-print",
+            ),
             align="center",
             width="100%",
         ),
@@ -561,6 +760,7 @@ def dashboard_page() -> rx.Component:
             wrap="wrap",  # on a phone the "Show" selector goes to the next line, not off-screen
             spacing="4",
             margin_y="12px",
+            class_name="no-print",
         ),
         _plan_of_record_note(),
         rx.cond(
@@ -595,7 +795,11 @@ def dashboard_page() -> rx.Component:
                     ),
                     _chart_panel(DashboardState.bands_chart, "Wait-band distribution"),
                     panel(
-                        vega_chart(DashboardState.rag_chart, label("rag_status")),
+                        rx.box(
+                            vega_chart(DashboardState.rag_chart, label("rag_status")),
+                            class_name="wide-only",
+                        ),
+                        _rag_list(),
                         rx.text(
                             DashboardState.rag_note,
                             size="2",
@@ -618,6 +822,7 @@ def dashboard_page() -> rx.Component:
                     margin_top="16px",
                 ),
                 _capacity_question(),
+                _board_pack_panel(),
             ),
         ),
     )

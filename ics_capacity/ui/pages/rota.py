@@ -237,6 +237,19 @@ def _dates_of(when: str, dates: Sequence[str]) -> str:
     return re.sub(r"\d+", date, re.sub(r"^days? ", "", when)) if when.startswith("day") else when
 
 
+def _unavoidable(places_short: int | None, lower_bound: int | None) -> str:
+    """Places short of required cover against the proven least any rota could leave."""
+    if places_short is None:
+        return ""
+    short = f" Required cover: {places_short:,} place{'s' if places_short != 1 else ''} short"
+    if lower_bound is None:
+        return short + "; no lower bound was proven in time."
+    return short + (
+        f"; proven lower bound {lower_bound:,}: no rota keeping the hard rules can leave fewer "
+        "with these staff (places short above it are the search's, up to it the staffing's)."
+    )
+
+
 def _how_it_stopped(status: str, stopped: str) -> str:
     """How the search ended, honestly: proven, asked to stop, stalled or out of time."""
     if status == "optimal":
@@ -394,6 +407,7 @@ class RotaState(rx.State):
             f"{stats.num_workers} workers (seed {stats.seed}, OR-Tools "
             f"{stats.ortools_version}). Rule pack: {outcome.rule_pack}."
             + _how_it_stopped(stats.status, stats.stopped)
+            + _unavoidable(stats.places_short, stats.places_short_lower_bound)
         )
         cost = outcome.cost
         gaps = cost.agency_gaps
@@ -1430,11 +1444,22 @@ def _results() -> rx.Component:
                         rx.box(_week_picker(), margin_y="12px"),
                         rx.tabs.content(
                             _legend(),
-                            rx.box(_staff_grid(), overflow="auto", max_height="75vh"),
+                            rx.box(
+                                _staff_grid(),
+                                overflow="auto",
+                                max_height="75vh",
+                                class_name="rota-scroll",
+                            ),
                             value="staff",
                         ),
                         rx.tabs.content(
-                            rx.box(_hub_grid(), overflow="auto", max_height="75vh"), value="hub"
+                            rx.box(
+                                _hub_grid(),
+                                overflow="auto",
+                                max_height="75vh",
+                                class_name="rota-scroll",
+                            ),
+                            value="hub",
                         ),
                         value=RotaState.view,
                         on_change=RotaState.set_view,

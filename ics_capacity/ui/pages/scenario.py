@@ -38,6 +38,7 @@ from ics_capacity.services.scenarios import (
 )
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.components.calendar import calendar_section
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
 from ics_capacity.ui.components.widgets import button, field_label, status_badge, working
@@ -965,6 +966,9 @@ def scenario_page() -> rx.Component:
                 _capacity_table(),
                 _impact_panel(),
                 _add_site_form(),
+                calendar_section(
+                    _can("edit_capacity") & _editable, ScenarioPageState.refresh_impact
+                ),
                 _case_mix_table(),
                 _workforce_table(),
                 rx.grid(

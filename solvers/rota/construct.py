@@ -1,0 +1,304 @@
+"""A first rota built by hand-rule, day by day: fill each day's cover with people who may work it.
+
+CP-SAT on the whole of a long rota (the demo's 203 staff over 12 weeks: about 185,000 yes/no
+decisions) spends most of its time finding a first rota, and the neighbourhood search then starts
+far from a good one. This greedy construction gives it a good start in a second or two: for each
+day in turn it places, for each cover requirement still short, the person and shift that meet the
+most of the day's unmet cover, among those for whom the shift keeps every upper limit of their
+contract (days off, site access, shifts of a type, minutes over the horizon, days in a row,
+weekends, banned successions, runs of a kind, minutes in a window, rest after a run). Among equals
+it prefers the person who has used the least of their hours so far, so work spreads over the
+horizon instead of exhausting people in the first weeks, and then the cheapest.
+
+Minimum rules (shortest runs, shortest runs of days off, fewest minutes) are not built towards:
+the search repairs them, and `check.py` judges the result. The rota returned is a start, not a
+promise: the caller fixes it in the model and keeps it only if every hard rule holds.
+docs/rota.md, "How it searches".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from solvers.rota.schema import (
+    MINUTES_PER_DAY,
+    Assignment,
+    CoverRequirement,
+    RotaInput,
+    ShiftType,
+    Staff,
+)
+
+
+@dataclass
+class _Person:
+    """One person's days as built so far, and the running totals their limits need."""
+
+    staff: Staff
+    days: list[str | None]
+    minutes: list[int]
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    total_minutes: int = 0
+    weekends: set[int] = field(default_factory=set)
+
+    def place(self, day: int, shift: ShiftType, weekend: int | None) -> None:
+        self.days[day] = shift.id
+        self.minutes[day] = shift.duration_minutes
+        self.counts[shift.id] += 1
+        self.total_minutes += shift.duration_minutes
+        if weekend is not None:
+            self.weekends.add(weekend)
+
+
+def construct_rota(data: RotaInput) -> tuple[Assignment, ...]:
+    """A rota filling cover day by day within every upper limit; deterministic.
+
+    Returns:
+        One `Assignment` per shift placed, locked shifts included.
+    """
+    horizon = data.horizon_days
+    shifts = {s.id: s for s in data.shift_types}
+    weekend_of = _weekend_index(data)
+    people = {
+        p.id: _Person(staff=p, days=[None] * horizon, minutes=[0] * horizon) for p in data.staff
+    }
+    locked_days: dict[str, set[int]] = defaultdict(set)
+    for lock in data.locked:
+        locked_days[lock.staff_id].add(lock.day)
+        if lock.shift_id is not None:
+            people[lock.staff_id].place(lock.day, shifts[lock.shift_id], weekend_of[lock.day])
+    cover_by_day: dict[int, list[CoverRequirement]] = defaultdict(list)
+    for req in data.cover:
+        if req.required > 0:
+            cover_by_day[req.day].append(req)
+    # Who may ever work a shift: site, contract (a type limit of 0) and nothing else.
+    allowed = {
+        p.id: [
+            s
+            for s in data.shift_types
+            if p.may_work_at(s) and p.max_shifts_per_type.get(s.id, 1) > 0
+        ]
+        for p in data.staff
+    }
+    for day in range(horizon):
+        reqs = cover_by_day.get(day, [])
+        if reqs:
+            _fill_day(data, day, reqs, people, allowed, locked_days, weekend_of)
+    return tuple(
+        Assignment(staff_id=pid, day=day, shift_id=shift_id)
+        for pid, person in people.items()
+        for day, shift_id in enumerate(person.days)
+        if shift_id is not None
+    )
+
+
+def _weekend_index(data: RotaInput) -> list[int | None]:
+    """For each day, the index of its weekend in `data.weekends()`, or None on a weekday."""
+    index: list[int | None] = [None] * data.horizon_days
+    for k, days in enumerate(data.weekends()):
+        for day in days:
+            index[day] = k
+    return index
+
+
+def _fill_day(
+    data: RotaInput,
+    day: int,
+    reqs: list[CoverRequirement],
+    people: dict[str, _Person],
+    allowed: dict[str, list[ShiftType]],
+    locked_days: dict[str, set[int]],
+    weekend_of: list[int | None],
+) -> None:
+    """Places people on one day until its cover is met or nobody else may work it."""
+    shifts = {s.id: s for s in data.shift_types}
+    giving = {req.shift_id: set(data.shifts_giving_cover(req.shift_id)) for req in reqs}
+    # What each free (person, shift) would count towards today, if it keeps their limits.
+    counts_for: dict[tuple[str, str], list[int]] = {}
+    for pid, person in people.items():
+        staff = person.staff
+        if day in staff.days_off or day in locked_days[pid] or person.days[day] is not None:
+            continue
+        for shift in allowed[pid]:
+            met = [
+                k
+                for k, req in enumerate(reqs)
+                if shift.id in giving[req.shift_id]
+                and (req.skill is None or req.skill in staff.skills)
+            ]
+            if met and _keeps_limits(data, shifts, person, day, shift, weekend_of):
+                counts_for[pid, shift.id] = met
+    unmet = [req.required for req in reqs]
+    for person in people.values():
+        today = person.days[day]
+        if today is not None:  # a locked shift counts
+            for k, req in enumerate(reqs):
+                if today in giving[req.shift_id] and (
+                    req.skill is None or req.skill in person.staff.skills
+                ):
+                    unmet[k] -= 1
+    # Scarce cover first: the requirement with the fewest people able to give it per place.
+    able = [0] * len(reqs)
+    for met in counts_for.values():
+        for k in met:
+            able[k] += 1
+    order = sorted(range(len(reqs)), key=lambda k: (able[k] / max(1, reqs[k].required), k))
+    by_req: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for key, met in counts_for.items():
+        for k in met:
+            by_req[k].append(key)
+    for k in order:
+        while unmet[k] > 0:
+            best: tuple[tuple[float, ...], str, str] | None = None
+            for pid, shift_id in by_req[k]:
+                if people[pid].days[day] is not None:
+                    continue
+                met = counts_for[pid, shift_id]
+                useful = sum(1 for j in met if unmet[j] > 0)
+                over = len(met) - useful
+                person = people[pid]
+                budget = person.staff.max_total_minutes
+                used = person.total_minutes / budget if budget else 0.0
+                shift = shifts[shift_id]
+                rank = (-useful, over, used, person.staff.shift_cost(shift), shift.duration_minutes)
+                if best is None or rank < best[0]:
+                    best = (rank, pid, shift_id)
+            if best is None:
+                break
+            _, pid, shift_id = best
+            people[pid].place(day, shifts[shift_id], weekend_of[day])
+            for j in counts_for[pid, shift_id]:
+                unmet[j] -= 1
+
+
+def _keeps_limits(
+    data: RotaInput,
+    shifts: dict[str, ShiftType],
+    person: _Person,
+    day: int,
+    shift: ShiftType,
+    weekend_of: list[int | None],
+) -> bool:
+    """True when working `shift` on `day` keeps every upper limit, given the days placed so far.
+
+    Days not placed yet count as days off; a locked shift later in the horizon counts as placed.
+    """
+    staff = person.staff
+    limit = staff.max_shifts_per_type.get(shift.id)
+    if limit is not None and person.counts[shift.id] >= limit:
+        return False
+    most = staff.max_total_minutes
+    if most is not None and person.total_minutes + shift.duration_minutes > most:
+        return False
+    days = person.days
+    if staff.max_consecutive_shifts is not None:
+        run = 1 + _run_left(days, day, None) + _run_right(days, day, None)
+        if run > staff.max_consecutive_shifts:
+            return False
+    weekend = weekend_of[day]
+    if (
+        staff.max_weekends is not None
+        and weekend is not None
+        and weekend not in person.weekends
+        and len(person.weekends) >= staff.max_weekends
+    ):
+        return False
+    banned = data.banned_successions
+    if day > 0 and days[day - 1] is not None and (days[day - 1], shift.id) in banned:
+        return False
+    after = days[day + 1] if day + 1 < len(days) else None
+    if after is not None and (shift.id, after) in banned:
+        return False
+    for run_limit in staff.consecutive_limits:
+        if shift.id in run_limit.shift_ids:
+            kinds = run_limit.shift_ids
+            run = 1 + _run_left(days, day, kinds) + _run_right(days, day, kinds)
+            if run > run_limit.max_days:
+                return False
+    for window in staff.window_limits:
+        if not _window_keeps(
+            person.minutes, day, shift.duration_minutes, window.window_days, window.max_minutes
+        ):
+            return False
+    return all(
+        _rest_kept(
+            shifts,
+            days,
+            day,
+            shift,
+            after_run.shift_ids,
+            after_run.min_run,
+            after_run.min_rest_minutes,
+        )
+        for after_run in staff.rest_after_runs
+    )
+
+
+def _of_kind(shift_id: str | None, kinds: frozenset[str] | None) -> bool:
+    return shift_id is not None and (kinds is None or shift_id in kinds)
+
+
+def _run_left(days: list[str | None], day: int, kinds: frozenset[str] | None) -> int:
+    """Days in a row of the kind (any shift if `kinds` is None) ending the day before `day`."""
+    count, d = 0, day - 1
+    while d >= 0 and _of_kind(days[d], kinds):
+        count, d = count + 1, d - 1
+    return count
+
+
+def _run_right(days: list[str | None], day: int, kinds: frozenset[str] | None) -> int:
+    """Days in a row of the kind starting the day after `day`."""
+    count, d = 0, day + 1
+    while d < len(days) and _of_kind(days[d], kinds):
+        count, d = count + 1, d + 1
+    return count
+
+
+def _window_keeps(minutes: list[int], day: int, extra: int, length: int, most: int) -> bool:
+    """Every window of `length` days holding `day` stays within `most` minutes with `extra` more.
+
+    The windows are those `check.py` counts: starting on days 0 to horizon - length (one window,
+    the whole horizon, when it is shorter).
+    """
+    horizon = len(minutes)
+    last_start = max(0, horizon - length)
+    for start in range(max(0, day - length + 1), min(day, last_start) + 1):
+        if sum(minutes[start : start + length]) + extra > most:
+            return False
+    return True
+
+
+def _rest_kept(
+    shifts: dict[str, ShiftType],
+    days: list[str | None],
+    day: int,
+    shift: ShiftType,
+    kinds: frozenset[str],
+    min_run: int,
+    min_rest: int,
+) -> bool:
+    """The shift starts at least `min_rest` minutes after any run of `min_run` or more has ended.
+
+    Only runs ended before `day` are looked at (the days after are not placed yet); a shift of the
+    kind on the day after a run's last day extends it instead.
+    """
+    if shift.start_minute is None:
+        return True
+    starts = day * MINUTES_PER_DAY + shift.start_minute
+    reach = 1 + (min_rest + MINUTES_PER_DAY) // MINUTES_PER_DAY  # days a rest can span, and one
+    for end in range(day - 1, max(-1, day - 1 - reach), -1):
+        last = days[end]
+        if not _of_kind(last, kinds):
+            continue
+        following = days[end + 1] if end + 1 < day else shift.id
+        if end + 1 == day and shift.id in kinds:
+            return True  # extends the run ending yesterday: no rest owed yet
+        if _of_kind(following, kinds):
+            continue
+        length = 1 + _run_left(days, end, kinds)
+        ended = shifts[last].end_minute if last is not None else None
+        if length >= min_run and ended is not None:
+            if starts - (end * MINUTES_PER_DAY + ended) < min_rest:
+                return False
+    return True
