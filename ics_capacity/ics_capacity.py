@@ -33,6 +33,7 @@ from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module regi
 )
 from ics_capacity.ui.routes import register_pages
 from ics_capacity.ui.security_context import SecurityContextMiddleware
+from ics_capacity.ui.session_cookie import session_cookie
 
 if is_production():
     refuse_unsafe_production_start()
@@ -43,7 +44,9 @@ app = rx.App(
     head_components=[rx.script(src="/a11y.js", defer=True)],
     style=theme.BASE_STYLE,
     html_lang="en-GB",
-    api_transformer=security_headers,
+    # The session cookie is rewritten before anything else sees the request; every answer,
+    # the cookie routes' included, carries the security headers.
+    api_transformer=[session_cookie, security_headers],
 )
 register_pages(app)
 configure_security_log()

@@ -94,3 +94,13 @@ def trusted_proxy_hops() -> int:
     `ICS_TRUSTED_PROXY_HOPS`, default 0: the header is ignored, as any client can send it.
     """
     return int(_number("ICS_TRUSTED_PROXY_HOPS", 0))
+
+
+def idle_timeout_minutes() -> float:
+    """Minutes without use after which a session ends (`ICS_IDLE_TIMEOUT_MINUTES`, default 30)."""
+    return _number("ICS_IDLE_TIMEOUT_MINUTES", 30) or 30
+
+
+def idle_warning_seconds() -> float:
+    """How long before the idle timeout the page warns (`ICS_IDLE_WARNING_SECONDS`, default 120)."""
+    return _number("ICS_IDLE_WARNING_SECONDS", 120)

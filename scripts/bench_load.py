@@ -5,20 +5,26 @@
         [--rota-weeks 4 --rota-limit 60]
 
 Each tab is a python-socketio client on the path and namespace `/_event` (as the browser), signs in
-once through the login form's handler, then sends the Overview's `load` every second (1 s between
-a tab's events, as in issue 19's baseline) and times each event until its final answer. Phase
-"idle" runs for `--seconds`; then the script starts a rota build of `--rota-weeks` weeks through
-`jobs.start_job` (so it runs wherever this configuration runs jobs: a worker when ICS_JOB_QUEUE is
-set) and measures the same load for as long as the build runs. Loopback only; bounded in tabs and
-time. Prints p50/p95/max, errors and answer counts per phase, and the build's progress gaps.
+once through the login form's handler and the session-cookie route, then sends the Overview's `load`
+every second (1 s between a tab's events, as in issue 19's baseline) and times each event until its
+final answer. Phase "idle" runs for `--seconds`; then the script starts a rota build of
+`--rota-weeks` weeks through `jobs.start_job` (so it runs wherever this configuration runs jobs: a
+worker when ICS_JOB_QUEUE is set) and measures the same load for as long as the build runs. Loopback
+only; bounded in tabs and time. Prints p50/p95/max, errors and answer counts per phase, and the
+build's progress gaps.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import re
 import statistics
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from typing import Any
 
@@ -39,6 +45,28 @@ def _names() -> dict[str, str]:
     }
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _session_cookie(url: str, code: str) -> str:
+    """`ics_session=<token>` from the backend's answer to the one-time code."""
+    request = urllib.request.Request(
+        f"{url}/_auth/session",
+        data=urllib.parse.urlencode({"code": code, "next": "/"}).encode(),
+        headers={"Origin": url},
+        method="POST",
+    )
+    try:
+        urllib.request.build_opener(_NoRedirect).open(request, timeout=30)
+    except urllib.error.HTTPError as answer:  # the 303 that sets the cookie
+        set_cookie = answer.headers.get("set-cookie", "")
+        if answer.code == 303 and set_cookie.startswith("ics_session="):
+            return set_cookie.split(";")[0]
+    raise RuntimeError("the session route set no cookie: is --url the app's own origin?")
+
+
 class Tab:
     """One simulated browser tab: a websocket, and a way to time one event to its final answer."""
 
@@ -51,15 +79,40 @@ class Tab:
     async def _answer(self, data: Any) -> None:
         await self.answers.put(data if isinstance(data, dict) else {})
 
-    async def connect(self) -> None:
-        """Opens the websocket as a new browser tab (a fresh client token)."""
+    async def connect(self, cookie: str = "") -> None:
+        """Opens the websocket as a new browser tab (a fresh client token), with its cookie."""
+        headers = {"Origin": self.url, **({"Cookie": cookie} if cookie else {})}
         await self.client.connect(
             f"{self.url}?token={uuid.uuid4()}",
             socketio_path="_event",
             namespaces=["/_event"],
             transports=["websocket"],
-            headers={"Origin": self.url},
+            headers=headers,
         )
+
+    async def sign_in(self, names: dict[str, str], email: str, password: str) -> None:
+        """Signs in as the browser does, and reopens the websocket with the session cookie.
+
+        The login form's handler answers with a one-time code, which the backend route
+        `/_auth/session` exchanges for the HttpOnly session cookie.
+        """
+        while not self.answers.empty():
+            self.answers.get_nowait()
+        form = {"email": email, "password": password}
+        await self.client.emit(
+            "event",
+            {"name": names["submit"], "payload": {"form": form}, "router_data": ROUTER},
+            namespace="/_event",
+        )
+        code = None
+        while code is None:
+            answer = await asyncio.wait_for(self.answers.get(), 30)
+            code = re.search(r'code\\*": \\*"([\w-]+)', json.dumps(answer))
+        cookie = await asyncio.to_thread(_session_cookie, self.url, code.group(1))
+        await self.client.disconnect()
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.client.on("event", self._answer, namespace="/_event")
+        await self.connect(cookie)
 
     async def send(self, name: str, payload: dict[str, Any], timeout: float = 30.0) -> float:
         """Sends one event; returns the seconds until its final answer."""
@@ -124,8 +177,7 @@ async def main_async(options: argparse.Namespace) -> None:
     tabs = [Tab(options.url) for _ in range(options.tabs)]
     for tab in tabs:
         await tab.connect()
-        form = {"email": options.email, "password": options.password}
-        await tab.send(names["submit"], {"form": form})
+        await tab.sign_in(names, options.email, options.password)
         await tab.send(names["require"], {})
     print(f"{len(tabs)} tabs signed in; Overview load every 1 s per tab\n")
     print("| phase | answers | p50 ms | p95 ms | max ms | errors | seconds |")

@@ -103,6 +103,9 @@ class Collaborative(Audited, table=True):
     code: str = Field(max_length=16, unique=True)
     name: str = Field(max_length=200)
     icb_code: str = Field(max_length=5, index=True)
+    # Set by the collaborative's administrator: every member signing in with a password must
+    # use two-step verification.
+    require_totp: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Organisation(Audited, table=True):
@@ -470,6 +473,12 @@ class UserAccount(Audited, table=True):
         default=False, sa_column_kwargs={"server_default": sa.false()}
     )
     password_changed_at: dt.datetime = _timestamp()
+    # Two-step verification (TOTP, RFC 6238): the base32 secret once the user starts setting it
+    # up, `totp_enabled` once they have proved their app shows the right codes, and the last
+    # 30-second step whose code was accepted (a code works once).
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    totp_last_step: int | None = Field(default=None)
 
 
 class Membership(SQLModel, table=True):
@@ -505,6 +514,10 @@ class AuthSession(SQLModel, table=True):
     # Shown to the user in "Your sessions", so they can tell their browsers apart.
     client_address: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     user_agent: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    # The SHA-256 of the one-time code with which the browser collects its HttpOnly cookie
+    # (`auth.hand_off`), and when that code stops working.
+    handoff_sha256: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_expires_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class SignInThrottle(SQLModel, table=True):

@@ -2,8 +2,8 @@
 
 Passwords are hashed with argon2id (argon2-cffi, the reference implementation's bindings). A browser
 holds a random session token; the database keeps only its SHA-256, so a leaked database does not
-leak sessions. Sessions expire after `IDLE_TIMEOUT` without use and `ABSOLUTE_TIMEOUT` after
-sign-in.
+leak sessions. Sessions expire after `idle_timeout()` without use (`ICS_IDLE_TIMEOUT_MINUTES`,
+default 30 minutes) and `ABSOLUTE_TIMEOUT` after sign-in.
 
 Sign-in reveals nothing about which accounts exist: an unknown email, a wrong password, a disabled
 account and a throttled attempt all cost one argon2 verification, and the first three get the same
@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import math
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -44,14 +47,18 @@ from ics_capacity.domain.errors import InvalidInputError, ServiceError
 from ics_capacity.domain.passwords import password_problem
 from ics_capacity.domain.roles import ROLE_LABELS, Permission, role_allows
 from ics_capacity.services.security_log import security_event
+from ics_capacity.settings import idle_timeout_minutes
 
-IDLE_TIMEOUT = dt.timedelta(minutes=30)
+IDLE_TIMEOUT = dt.timedelta(minutes=30)  # the default of `ICS_IDLE_TIMEOUT_MINUTES`
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
 THROTTLE_FREE_FAILURES = 5  # per account, within THROTTLE_WINDOW
 ADDRESS_FREE_FAILURES = 20  # per client address: a trust's staff may share one
 THROTTLE_WINDOW = dt.timedelta(minutes=15)  # failures are forgotten after this long quiet
 THROTTLE_MAX_WAIT = dt.timedelta(minutes=15)
+HANDOFF_TIMEOUT = dt.timedelta(seconds=60)  # a sign-in's one-time code for the session cookie
 REFUSED_MESSAGE = "The email address or password is not right."
+CODE_REFUSED = "That code is not right. Enter the code your authenticator app shows now."
+TOTP_ISSUER = "ICS Capacity Planner"
 # The longest email and name the user_account table holds (db/models.py).
 EMAIL_MAX = 255
 DISPLAY_NAME_MAX = 200
@@ -63,6 +70,11 @@ _hasher = PasswordHasher()
 # throttled) makes every refusal cost the same as a wrong password, so response times do not
 # reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def idle_timeout() -> dt.timedelta:
+    """How long a session lasts without use (`ICS_IDLE_TIMEOUT_MINUTES`, default 30 minutes)."""
+    return dt.timedelta(minutes=idle_timeout_minutes())
 
 
 class AuthError(ServiceError):
@@ -85,6 +97,23 @@ class PasswordChangeRequiredError(AuthError):
 
     def __init__(self) -> None:
         super().__init__("Choose a new password before you go on.")
+
+
+class SecondFactorSetupRequiredError(PasswordChangeRequiredError):
+    """The user's collaborative requires two-step verification, and they have not set it up."""
+
+    def __init__(self) -> None:
+        AuthError.__init__(
+            self,
+            "Your collaborative requires two-step verification: set it up before you go on.",
+        )
+
+
+class SecondFactorNeededError(SignInError):
+    """The password was right; the code from the account's authenticator app is needed too."""
+
+    def __init__(self) -> None:
+        super().__init__("Enter the 6-digit code from your authenticator app.")
 
 
 class PermissionDeniedError(AuthError):
@@ -121,8 +150,20 @@ class Principal:
             )
 
 
+class SessionDigest(str):
+    """A session token already reduced to its SHA-256, as the browser's cookie reaches the app.
+
+    The web layer (`ui/http_security.session_cookie`) replaces the HttpOnly cookie's raw token
+    with its digest before Reflex sees the request, so that the raw token is never kept in client
+    state (which the Redis state manager stores). Only code that read that rewritten header builds
+    this type; a plain `str` is always a raw token and is hashed.
+    """
+
+
 def token_digest(token: str) -> str:
     """The SHA-256 under which a session token is stored."""
+    if isinstance(token, SessionDigest):
+        return str(token)
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -198,9 +239,10 @@ def sign_in(
     address: str = "",
     user_agent: str = "",
     end_other_sessions: bool = False,
+    code: str = "",
     now: dt.datetime | None = None,
 ) -> str:
-    """Checks the password and opens a session.
+    """Checks the password (and the authenticator code, if the account uses one); opens a session.
 
     Every call verifies exactly one argon2 hash: the account's, or a dummy one when the email is
     unknown, the account disabled or the attempt throttled. Blocking: pages call it through
@@ -212,6 +254,7 @@ def sign_in(
         address: The client's address (for throttling per address and "Your sessions").
         user_agent: The browser's User-Agent, shown in "Your sessions".
         end_other_sessions: End the account's other sessions once the password is right.
+        code: The 6-digit code of the account's authenticator app (two-step verification).
         now: The current time (tests).
 
     Returns:
@@ -219,7 +262,8 @@ def sign_in(
 
     Raises:
         SignInError: `REFUSED_MESSAGE`, or `throttled_message`; neither reveals whether the email
-            exists.
+            exists. `CODE_REFUSED` for a wrong authenticator code, which counts as a failure.
+        SecondFactorNeededError: the password is right and the account needs a code.
     """
     now = now or utc_now()
     email = email.strip().lower()
@@ -245,6 +289,8 @@ def sign_in(
             )
             security_event("sign_in", "failure", user=email, reason=reason)
             raise SignInError(REFUSED_MESSAGE)
+        if user.totp_enabled:
+            _check_second_factor(session, user, code, keys, now)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
             session.add(user)
@@ -266,6 +312,44 @@ def sign_in(
         session.commit()
         security_event("sign_in", "success", user=email)
         return token
+
+
+def _check_second_factor(
+    session: Session,
+    user: UserAccount,
+    code: str,
+    keys: list[tuple[str, int]],
+    now: dt.datetime,
+) -> None:
+    """Accepts the user's authenticator code, once; a wrong code counts like a wrong password."""
+    if not code.strip():
+        raise SecondFactorNeededError()
+    step = totp_step(user.totp_secret, user.totp_last_step, code, now)
+    if step is None:
+        record_failure(session, keys, now)
+        session.commit()
+        security_event("sign_in", "failure", user=user.email, reason="wrong code")
+        raise SignInError(CODE_REFUSED)
+    user.totp_last_step = step
+    session.add(user)
+
+
+def totp_step(secret: str | None, last_step: int | None, code: str, now: dt.datetime) -> int | None:
+    """The 30-second step whose code this is, or None: a wrong code, or one already used.
+
+    The current step or either neighbour is accepted, for clocks a little apart; a step no later
+    than the last accepted one is refused (RFC 6238 section 5.2).
+    """
+    if not secret:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // totp.interval
+    for step in (current, current - 1, current + 1):
+        if step > (last_step if last_step is not None else -1) and hmac.compare_digest(
+            totp.at(step * totp.interval), code.strip()
+        ):
+            return step
+    return None
 
 
 def throttle_keys(email: str, address: str) -> list[tuple[str, int]]:
@@ -379,6 +463,54 @@ def end_sessions_of(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def hand_off(token: str, *, now: dt.datetime | None = None) -> str:
+    """A one-time code with which the browser collects the session as an HttpOnly cookie.
+
+    Reflex's client storage cannot set an HttpOnly cookie, so the sign-in event hands this code to
+    the browser, which posts it to the backend route `/_auth/session` (`ui/http_security.py`).
+    The code is kept only as a SHA-256 and is good for `HANDOFF_TIMEOUT`, once.
+    """
+    now = now or utc_now()
+    code = secrets.token_urlsafe(32)
+    with unit_of_work() as session:
+        updated = session.execute(
+            sa.update(AuthSession)
+            .where(
+                col(AuthSession.token_sha256) == token_digest(token),
+                col(AuthSession.revoked_at).is_(None),
+            )
+            .values(handoff_sha256=token_digest(code), handoff_expires_at=now + HANDOFF_TIMEOUT)
+        )
+        if not getattr(updated, "rowcount", 0):
+            raise NotSignedInError()
+        session.commit()
+    return code
+
+
+def redeem_hand_off(code: str, *, now: dt.datetime | None = None) -> str | None:
+    """The session's token for a one-time code, or None for an unknown, used or stale code.
+
+    The session gets a fresh token here, known only to the route that sets the cookie: the token
+    the sign-in event saw is dead, and a code works once however many workers race for it (one
+    conditional UPDATE).
+    """
+    now = now or utc_now()
+    token = secrets.token_urlsafe(32)
+    with unit_of_work() as session:
+        updated = session.execute(
+            sa.update(AuthSession)
+            .where(
+                col(AuthSession.handoff_sha256) == token_digest(code),
+                col(AuthSession.handoff_expires_at) > now,
+                col(AuthSession.revoked_at).is_(None),
+                col(AuthSession.expires_at) > now,
+            )
+            .values(token_sha256=token_digest(token), handoff_sha256=None, handoff_expires_at=None)
+        )
+        session.commit()
+    return token if getattr(updated, "rowcount", 0) == 1 else None
+
+
 # --- Sessions ------------------------------------------------------------------------------------
 
 
@@ -397,7 +529,8 @@ def _session_row(
     auth, user = row
     if not _open(auth, now) or not user.is_active:
         raise NotSignedInError()
-    if now - _aware(auth.last_seen_at) > dt.timedelta(minutes=1):
+    # Use is recorded at most once a minute (a tenth of a shorter idle timeout), to spare writes.
+    if now - _aware(auth.last_seen_at) > min(dt.timedelta(minutes=1), idle_timeout() / 10):
         session.execute(
             sa.update(AuthSession).where(col(AuthSession.id) == auth.id).values(last_seen_at=now)
         )
@@ -408,8 +541,46 @@ def _open(auth: AuthSession, now: dt.datetime) -> bool:
     return (
         auth.revoked_at is None
         and _aware(auth.expires_at) > now
-        and _aware(auth.last_seen_at) + IDLE_TIMEOUT > now
+        and _aware(auth.last_seen_at) + idle_timeout() > now
     )
+
+
+def idle_seconds_left(token: str | None, *, now: dt.datetime | None = None) -> float:
+    """Seconds until the session ends for want of use, or at its absolute limit if sooner.
+
+    Asking is not use: the page's idle warning polls this, and it does not keep the session
+    open. 0 for no session, an ended one, or a disabled account.
+    """
+    now = now or utc_now()
+    if not token:
+        return 0.0
+    with unit_of_work() as session:
+        row = session.exec(
+            select(AuthSession, UserAccount.is_active)
+            .join(UserAccount, col(UserAccount.id) == AuthSession.user_id)
+            .where(AuthSession.token_sha256 == token_digest(token))
+        ).first()
+        if row is None or not row[1] or not _open(row[0], now):
+            return 0.0
+        auth = row[0]
+        left = min(_aware(auth.last_seen_at) + idle_timeout(), _aware(auth.expires_at)) - now
+        return max(0.0, left.total_seconds())
+
+
+def keep_session_alive(token: str | None) -> float:
+    """Records use of the session now ("Stay signed in"); returns the seconds it now has left.
+
+    Raises:
+        NotSignedInError: the session has already ended.
+    """
+    now = utc_now()
+    with unit_of_work() as session:
+        auth, _ = _session_row(session, token, now)
+        session.execute(
+            sa.update(AuthSession).where(col(AuthSession.id) == auth.id).values(last_seen_at=now)
+        )
+        session.commit()
+    return idle_seconds_left(token, now=now)
 
 
 def principal_for(
@@ -425,24 +596,27 @@ def principal_for(
         session: The caller's transaction.
         token: The browser's session token.
         now: The current time (tests).
-        pending_change_ok: Accept a user who must change their password (only the change of
-            password itself and the account's own page pass this).
+        pending_change_ok: Accept a user who must change their password or set up two-step
+            verification (only the account's own page and its forms pass this).
 
     Raises:
         NotSignedInError: no token, unknown, revoked or expired session, or a disabled account.
         PasswordChangeRequiredError: the user must choose a new password first.
+        SecondFactorSetupRequiredError: a collaborative of the user requires two-step
+            verification, which they have not set up.
     """
     now = now or utc_now()
     _, user = _session_row(session, token, now)
     if user.must_change_password and not pending_change_ok:
         raise PasswordChangeRequiredError()
-    roles = dict(
-        session.exec(
-            select(Membership.collaborative_id, Membership.role).where(
-                Membership.user_id == user.id
-            )
-        ).all()
-    )
+    rows = session.exec(
+        select(Membership.collaborative_id, Membership.role, Collaborative.require_totp)
+        .join(Collaborative, col(Collaborative.id) == Membership.collaborative_id)
+        .where(Membership.user_id == user.id)
+    ).all()
+    if not pending_change_ok and not user.totp_enabled and any(r[2] for r in rows):
+        raise SecondFactorSetupRequiredError()
+    roles = {collaborative_id: role for collaborative_id, role, _ in rows}
     assert user.id is not None  # a stored row
     return Principal(user.id, user.email, user.display_name, roles)
 
@@ -539,6 +713,103 @@ def end_my_other_sessions(token: str | None) -> int:
         count = end_sessions_of(session, mine.user_id, now=now, keep=mine.id)
         session.commit()
         return count
+
+
+# --- Two-step verification (TOTP) -------------------------------------------------------------
+
+
+def my_totp_enabled(token: str | None) -> bool:
+    """Whether the signed-in user has two-step verification on."""
+    with unit_of_work() as session:
+        _, user = _session_row(session, token, utc_now())
+        session.commit()
+        return user.totp_enabled
+
+
+def new_totp_secret(token: str | None) -> tuple[str, str, int]:
+    """A new key for the user's authenticator app: (base32 secret, otpauth:// URI, user id).
+
+    Nothing is stored: the page keeps the key until `confirm_totp_setup` has seen a right code,
+    so a setup left half way changes nothing.
+
+    Raises:
+        AuthError: two-step verification is already on (an administrator resets it).
+    """
+    with unit_of_work() as session:
+        _, user = _session_row(session, token, utc_now())
+        session.commit()
+        if user.totp_enabled:
+            raise AuthError("Two-step verification is already on for your account.")
+        secret = pyotp.random_base32()
+        uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+        return secret, uri, user.id or 0
+
+
+def confirm_totp_setup(
+    token: str | None, secret: str, code: str, *, user_id: int, address: str = ""
+) -> None:
+    """Turns two-step verification on with the key, once the user's app shows the right code.
+
+    Wrong codes are throttled like wrong passwords (the same keys and back-off). The key must
+    have been made for this user (`user_id`, from `new_totp_secret`).
+
+    Raises:
+        SignInError: a wrong code, or too many attempts.
+        AuthError: no setup was started for this user, or it is on already.
+    """
+    now = utc_now()
+    with unit_of_work() as session:
+        _, user = _session_row(session, token, now)
+        if user.totp_enabled or user.id != user_id or not _BASE32.fullmatch(secret or ""):
+            raise AuthError("Start setting up two-step verification again.")
+        keys = throttle_keys(user.email, address)
+        wait = throttle_wait(session, [k for k, _ in keys], now)
+        if wait > dt.timedelta(0):
+            raise SignInError(throttled_message(wait))
+        step = totp_step(secret, None, code, now)
+        if step is None:
+            record_failure(session, keys, now)
+            session.commit()
+            raise SignInError(CODE_REFUSED)
+        user.totp_secret, user.totp_enabled, user.totp_last_step = secret, True, step
+        user.updated_by = user.email
+        session.add(user)
+        summary = f"{user.email} turned on two-step verification"
+        audit_user(session, user.email, user, "user.totp_on", summary)
+        session.commit()
+    security_event("totp", "enabled", user=user.email)
+
+
+_BASE32 = re.compile(r"[A-Z2-7]{32}")
+
+
+def reset_totp(session: Session, admin: Principal, user: UserAccount) -> None:
+    """An administrator of every collaborative of the user turns their two-step verification off.
+
+    The recovery for a lost phone: the user's sessions end, and if a collaborative requires it
+    they set it up again at their next sign-in.
+    """
+    if not all(
+        admin.can(Permission.MANAGE_USERS, c) for c in user_collaborative_ids(session, user.id)
+    ):
+        raise PermissionDeniedError(TOTP_RESET_REFUSED)
+    user.totp_secret, user.totp_enabled, user.totp_last_step = None, False, None
+    user.updated_by = admin.email
+    session.add(user)
+    end_sessions_of(session, user.id)
+    audit_user(
+        session,
+        admin.email,
+        user,
+        "user.totp_reset",
+        f"Two-step verification of {user.email} reset by an administrator",
+    )
+
+
+TOTP_RESET_REFUSED = (
+    "Two-step verification can be reset only by an administrator of every collaborative the "
+    "person belongs to."
+)
 
 
 # --- Passwords -----------------------------------------------------------------------------------

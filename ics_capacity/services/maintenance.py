@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from ics_capacity.db.audit_chain import ChainReport, verify_chain
 from ics_capacity.db.models import AuthSession, SolveJob, utc_now
 from ics_capacity.db.session import engine_for, get_engine, unit_of_work
-from ics_capacity.services.auth import IDLE_TIMEOUT
+from ics_capacity.services.auth import idle_timeout
 from ics_capacity.services.jobs import ACTIVE
 from ics_capacity.services.uploads import sweep_uploads
 from ics_capacity.settings import keep_jobs_days, keep_sessions_days, keep_uploads_hours
@@ -64,7 +64,7 @@ def cleanup_as_operator(*, dry_run: bool = False, now: dt.datetime | None = None
     ended = sa.or_(
         col(AuthSession.revoked_at) <= sessions_before,
         col(AuthSession.expires_at) <= sessions_before,
-        col(AuthSession.last_seen_at) <= sessions_before - IDLE_TIMEOUT,
+        col(AuthSession.last_seen_at) <= sessions_before - idle_timeout(),
     )
     newest_done = (
         select(sa.func.max(SolveJob.id))

@@ -35,6 +35,7 @@ from ics_capacity.services.auth import (
     end_sessions_of,
     hash_password,
     reset_password,
+    reset_totp,
     signed_in_transaction,
     user_collaborative_ids,
 )
@@ -53,6 +54,7 @@ class MemberRow:
     role: str
     role_label: str
     active: bool
+    two_step: bool = False
 
 
 def list_members(token: str, collaborative_id: int) -> list[MemberRow]:
@@ -68,9 +70,19 @@ def list_members(token: str, collaborative_id: int) -> list[MemberRow]:
             .order_by(UserAccount.email)
         ).all()
         return [
-            MemberRow(u.email, u.display_name, role, ROLE_LABELS[role], u.is_active)
+            MemberRow(u.email, u.display_name, role, ROLE_LABELS[role], u.is_active, u.totp_enabled)
             for u, role in rows
         ]
+
+
+def totp_required(token: str, collaborative_id: int) -> bool:
+    """Whether the collaborative requires two-step verification (for its administrators)."""
+    with collaborative_transaction(token, collaborative_id, Permission.MANAGE_USERS) as (
+        session,
+        _,
+    ):
+        collaborative = session.get(Collaborative, collaborative_id)
+        return bool(collaborative and collaborative.require_totp)
 
 
 def add_member(
@@ -171,6 +183,52 @@ def set_account_active(token: str, collaborative_id: int, *, email: str, active:
             "user.enable" if active else "user.disable",
             f"{user.email} {'enabled' if active else 'disabled'} by an administrator",
         )
+
+
+def set_totp_required(token: str, collaborative_id: int, *, required: bool) -> None:
+    """An administrator requires (or stops requiring) two-step verification of every member.
+
+    Members without it are led to set it up at their next page; the change is audited. The
+    administrator must have it on already, so that requiring it does not lock them out.
+    """
+    with collaborative_transaction(token, collaborative_id, Permission.MANAGE_USERS) as (
+        session,
+        principal,
+    ):
+        collaborative = session.get(Collaborative, collaborative_id)
+        if collaborative is None or collaborative.require_totp == required:
+            return
+        own = session.get(UserAccount, principal.user_id)
+        if required and not (own and own.totp_enabled):
+            raise AuthError(
+                "Turn on two-step verification for your own account first (Your account page), "
+                "so that requiring it does not lock you out."
+            )
+        collaborative.require_totp = required
+        collaborative.updated_by = principal.email
+        session.add(collaborative)
+        session.add(
+            AuditEvent(
+                user_email=principal.email,
+                collaborative_id=collaborative_id,
+                action="collaborative.require_totp",
+                entity="collaborative",
+                entity_id=str(collaborative_id),
+                field="require_totp",
+                new_value=str(required).lower(),
+                summary="Two-step verification "
+                + ("required of every member" if required else "no longer required"),
+            )
+        )
+
+
+def admin_reset_totp(token: str, collaborative_id: int, *, email: str) -> None:
+    """An administrator turns a member's two-step verification off (a lost phone)."""
+    with collaborative_transaction(token, collaborative_id, Permission.MANAGE_USERS) as (
+        session,
+        principal,
+    ):
+        reset_totp(session, principal, _member(session, collaborative_id, email))
 
 
 def remove_member(token: str, collaborative_id: int, *, email: str) -> None:

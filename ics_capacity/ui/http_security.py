@@ -48,7 +48,8 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
-def _over_tls(scope: Scope) -> bool:
+def over_tls(scope: Scope) -> bool:
+    """Whether the request came over TLS (directly, or through a trusted proxy that says so)."""
     if scope.get("scheme") == "https":
         return True
     if trusted_proxy_hops() < 1:
@@ -65,7 +66,7 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         if scope.get("type") != "http":
             await app(scope, receive, send)
             return
-        extra = list(HEADERS) + ([HSTS] if _over_tls(scope) else [])
+        extra = list(HEADERS) + ([HSTS] if over_tls(scope) else [])
 
         async def send_with_headers(message: Message) -> None:
             if message.get("type") == "http.response.start":

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -96,13 +97,26 @@ def app_url(
     try:
         with AppHarness.create(root=REPO_ROOT) as harness:
             assert harness.frontend_url is not None
-            yield harness.frontend_url.rstrip("/")
+            yield same_site_as_backend(harness.frontend_url.rstrip("/"))
     finally:
         os.environ.pop("REFLEX_REDIS_URL", None)
         if previous is None:
             os.environ.pop("REFLEX_DB_URL", None)
         else:
             os.environ["REFLEX_DB_URL"] = previous
+
+
+def same_site_as_backend(frontend_url: str) -> str:
+    """The front end's URL on the backend's host, as a deployment serves both from one site.
+
+    AppHarness serves the backend on 127.0.0.1 and names the front end `localhost`: two sites to
+    a browser, which then never sends the SameSite=Strict session cookie with the websocket.
+    """
+    from reflex_base.config import get_config
+
+    backend_host = urlsplit(get_config().api_url).hostname or "localhost"
+    parts = urlsplit(frontend_url)
+    return parts._replace(netloc=f"{backend_host}:{parts.port}").geturl()
 
 
 @pytest.fixture(scope="session")

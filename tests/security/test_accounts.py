@@ -153,6 +153,7 @@ def test_login_page_signs_in_off_the_event_loop_with_the_client_address(monkeypa
             return data
 
     monkeypatch.setattr(login, "sign_in", fake_sign_in)
+    monkeypatch.setattr(login, "hand_off", lambda token: f"code for {token}")
     monkeypatch.setenv("ICS_TRUSTED_PROXY_HOPS", "1")
 
     async def run() -> None:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
@@ -71,6 +72,7 @@ from ics_capacity.ui.pages.rota import RotaState
 from ics_capacity.ui.pages.scenario import ScenarioPageState
 from ics_capacity.ui.pages.scenarios import CompareState, ScenariosState
 from ics_capacity.ui.pages.users import UsersState
+from ics_capacity.ui.session_cookie import COOKIE, rewrite_cookie_header
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom, room_token
 from ics_capacity.ui.state.session import SessionState
@@ -406,14 +408,23 @@ class Browser:
             "query": dict(self.query),
             "token": self.client,
             "sid": f"sid-{self.client}",
-            "headers": {},
+            "headers": self._headers(),
             "ip": "127.0.0.1",
         }
 
+    def _headers(self) -> dict[str, str]:
+        """The websocket handshake's headers as the app sees them: the HttpOnly session cookie
+        already replaced by its digest (`ui/session_cookie.session_cookie`)."""
+        if not self.session_token:
+            return {}
+        cookie = rewrite_cookie_header([(b"cookie", f"{COOKIE}={self.session_token}".encode())])
+        return {"cookie": cookie[0][1].decode()}
+
     async def start(self) -> None:
-        """The cookie: the session token (empty for an anonymous client)."""
+        """Opens the tab: its router data carries the session cookie from now on."""
         async with self._locked(SessionState) as root:
-            (await root.get_state(SessionState)).token = self.session_token
+            data = self._router_data()
+            root.router_data = root._update_router_vars(data, root.router_data)
 
     @contextlib.asynccontextmanager
     async def _locked(self, cls: type):
@@ -854,13 +865,68 @@ def _viewer_elsewhere(w: World) -> dict:
     return {}
 
 
+TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _totp_on(role: str) -> Setup:
+    """The role's account has two-step verification on."""
+
+    def setup(w: World) -> dict:
+        with unit_of_work(w.url) as session:
+            session.execute(
+                sa.update(models.UserAccount)
+                .where(models.UserAccount.email == w.emails[role])
+                .values(totp_secret=TOTP_KEY, totp_enabled=True)
+            )
+            session.commit()
+        return {}
+
+    return setup
+
+
+def _viewers_totp_key(w: World) -> dict[type, dict[str, Any]]:
+    """The viewer's Account page half way through setting up two-step verification."""
+    with unit_of_work(w.url) as session:
+        viewer = session.execute(
+            sa.select(models.UserAccount.id).where(models.UserAccount.email == w.emails["viewer"])
+        ).scalar_one()
+    return {AccountState: {"totp_key": TOTP_KEY, "_totp_user": viewer}}
+
+
+def _shows_a_new_key(_w: World, text: str) -> bool:
+    return re.search(r'"totp_key": "[A-Z2-7]{32}"', text) is not None
+
+
 def _lists_sessions(w: World, text: str) -> bool:
     return '"sessions": [{' in text
+
+
+def _idle_unread(_w: World) -> dict[type, dict[str, Any]]:
+    return {SessionState: {"idle_minutes_left": 0, "idle_warning": True}}
+
+
+def _idle_read(_w: World, text: str) -> bool:
+    """The session's own time left was read (and the warning, not yet due, hidden)."""
+    return re.search(r'"idle_minutes_left": [1-9]', text) is not None and (
+        '"idle_warning": false' in text
+    )
 
 
 CASES: list[Case] = [
     # Session and rooms
     Case(SessionState, "require_sign_in", "viewer", "shows", refused=(), page=None),
+    Case(
+        SessionState, "check_idle", "viewer", _idle_read, setup=_idle_unread, refused=(), page=None
+    ),
+    Case(
+        SessionState,
+        "stay_signed_in",
+        "viewer",
+        _idle_read,
+        setup=_idle_unread,
+        refused=(),
+        page=None,
+    ),
     Case(
         ScenarioRoom,
         "join",
@@ -1257,6 +1323,37 @@ CASES: list[Case] = [
         refused=(),
     ),
     Case(AccountState, "end_other_sessions", "viewer", "db", setup=_viewer_elsewhere, refused=()),
+    Case(AccountState, "start_totp", "viewer", _shows_a_new_key, refused=(), page=None),
+    Case(
+        AccountState,
+        "confirm_totp",
+        "viewer",
+        "db",
+        lambda w: {"form": {"code": pyotp.TOTP(TOTP_KEY).now()}},
+        _viewers_totp_key,
+        refused=(),
+        page=None,
+    ),
+    Case(
+        UsersState,
+        "set_require_totp",
+        "admin",
+        "db",
+        lambda w: {"required": True},
+        _totp_on("admin"),
+        viewer_secrets=_members_but_viewer,
+        page=None,
+    ),
+    Case(
+        UsersState,
+        "reset_two_step",
+        "admin",
+        "db",
+        lambda w: {"email": w.emails["viewer"]},
+        _totp_on("viewer"),
+        viewer_secrets=_members_but_viewer,
+        page=None,
+    ),
     Case(
         UsersState,
         "reset_password",

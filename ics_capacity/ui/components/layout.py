@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.widgets import button
 from ics_capacity.ui.state.session import SessionState
 
 # (label, route, permission needed to see the link; "" = every member)
@@ -189,6 +190,40 @@ def footer() -> rx.Component:
     )
 
 
+def idle_warning() -> rx.Component:
+    """The warning before the session ends for want of use, with a button that keeps it open.
+
+    Fixed at the foot of the window so it shows whatever the page is scrolled to; a live region,
+    so screen readers announce it when it appears.
+    """
+    return rx.cond(
+        SessionState.idle_warning,
+        rx.box(
+            rx.text("You will be signed out soon", font_weight="700", font_size="19px"),
+            rx.text(
+                "You have not used the app for a while. To protect the data, you will be signed "
+                "out in about ",
+                SessionState.idle_minutes_left,
+                rx.cond(SessionState.idle_minutes_left == 1, " minute.", " minutes."),
+            ),
+            button("Stay signed in", on_click=SessionState.stay_signed_in, margin_top="12px"),
+            role="alert",
+            position="fixed",
+            bottom="16px",
+            left="50%",
+            transform="translateX(-50%)",
+            width="min(560px, calc(100vw - 32px))",
+            z_index="1000",
+            background_color=theme.NHS_WHITE,
+            color=theme.NHS_TEXT,
+            border=f"4px solid {theme.NHS_TEXT}",
+            border_left=f"10px solid {theme.NHS_WARM_YELLOW}",
+            padding="16px 20px",
+            box_shadow="0 4px 16px rgba(0, 0, 0, 0.3)",
+        ),
+    )
+
+
 def page_shell(*children: rx.Component, signed_in: bool = True, **props) -> rx.Component:
     """A page: header, main content in a readable column, footer.
 
@@ -218,6 +253,7 @@ def page_shell(*children: rx.Component, signed_in: bool = True, **props) -> rx.C
             id="main",
         ),
         footer(),
+        idle_warning() if signed_in else rx.fragment(),
         min_height="100vh",
         background_color=theme.NHS_PALE_GREY,
         font_family=theme.FONT_STACK,

@@ -1,8 +1,8 @@
-"""Your account: change your password, see your sessions and end the ones you do not recognise.
+"""Your account: password, two-step verification, and the sessions to end if not recognised.
 
 After an administrator's reset this is the only page a user reaches until they have chosen a new
 password (`SessionState.require_sign_in` leads every other page here; the services refuse the
-rest).
+rest); likewise when a collaborative requires two-step verification the user has not set up.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ from ics_capacity.domain.passwords import MIN_PASSWORD_LENGTH
 from ics_capacity.services.auth import (
     AuthError,
     NotSignedInError,
+    SignInError,
     change_own_password,
+    confirm_totp_setup,
     end_my_other_sessions,
     end_my_session,
     my_sessions,
+    my_totp_enabled,
+    new_totp_secret,
 )
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
@@ -38,6 +42,13 @@ class AccountState(rx.State):
 
     sessions: list[dict[str, str]] = []
     error: str = ""
+    totp_enabled: bool = False
+    # While setting up two-step verification: the key for the user's authenticator app (shown
+    # to them, and cleared as soon as it is confirmed) and the setup form's message.
+    totp_key: str = ""
+    totp_uri: str = ""
+    totp_error: str = ""
+    _totp_user: int = 0  # whose key it is: confirming works only for that account
 
     @rx.event
     async def load(self):
@@ -52,6 +63,7 @@ class AccountState(rx.State):
             return None
         try:
             rows = my_sessions(session.token)
+            self.totp_enabled = my_totp_enabled(session.token)
         except AuthError as error:
             return refusal(error)
         self.sessions = [
@@ -96,6 +108,43 @@ class AccountState(rx.State):
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "/")))
         await self._refresh()
         return rx.toast.success("Your password has been changed; your other sessions ended.")
+
+    @rx.event
+    async def start_totp(self):
+        """Makes a new key for the user's authenticator app and shows it."""
+        session = await self.get_state(SessionState)
+        self.totp_error = ""
+        try:
+            self.totp_key, self.totp_uri, self._totp_user = new_totp_secret(session.token)
+        except AuthError as error:
+            return refusal(error)
+        return None
+
+    @rx.event
+    async def confirm_totp(self, form: dict):
+        """Turns two-step verification on once the app's code is right (throttled)."""
+        session = await self.get_state(SessionState)
+        self.totp_error = ""
+        address, _ = request_client(self)
+        try:
+            await asyncio.to_thread(
+                confirm_totp_setup,
+                session.token,
+                self.totp_key,
+                str(form.get("code", "")),
+                user_id=self._totp_user,
+                address=address,
+            )
+        except SignInError as error:
+            self.totp_error = str(error)
+            return None
+        except AuthError as error:
+            return refusal(error)
+        self.totp_enabled, self.totp_key, self.totp_uri = True, "", ""
+        if session.must_set_up_totp:
+            session.must_set_up_totp = False
+            return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "/")))
+        return rx.toast.success("Two-step verification is on.")
 
     @rx.event
     async def end_session(self, form: dict):
@@ -202,6 +251,87 @@ def _change_password_form() -> rx.Component:
     )
 
 
+def _totp_panel() -> rx.Component:
+    return panel(
+        rx.heading("Two-step verification", as_="h2", size="5"),
+        rx.cond(
+            SessionState.must_set_up_totp,
+            rx.text(
+                "Your collaborative requires two-step verification. Set it up before you go on.",
+                font_weight="600",
+                margin_y="8px",
+            ),
+        ),
+        rx.cond(
+            AccountState.totp_enabled,
+            rx.text(
+                "On: you sign in with your password and a code from your authenticator app. If "
+                "you lose your phone, ask an administrator to reset it.",
+                margin_y="8px",
+            ),
+            rx.cond(
+                AccountState.totp_key == "",
+                rx.vstack(
+                    rx.text(
+                        "Off. With it on, you sign in with your password and a 6-digit code from "
+                        "an authenticator app on your phone (such as Microsoft Authenticator).",
+                        margin_y="8px",
+                    ),
+                    button("Set up two-step verification", on_click=AccountState.start_totp),
+                ),
+                rx.vstack(
+                    rx.text(
+                        "In your authenticator app, add an account with a setup key, and enter "
+                        "this key (time based):",
+                        margin_top="8px",
+                    ),
+                    rx.code(
+                        AccountState.totp_key,
+                        id="totp-key",
+                        font_size="18px",
+                        letter_spacing="0.1em",
+                        color=theme.NHS_TEXT,
+                    ),
+                    rx.link(
+                        "Or open it in an authenticator app on this device",
+                        href=AccountState.totp_uri,
+                    ),
+                    rx.cond(
+                        AccountState.totp_error != "",
+                        rx.text(
+                            AccountState.totp_error,
+                            color=theme.NHS_RED,
+                            font_weight="600",
+                            role="alert",
+                        ),
+                    ),
+                    rx.form(
+                        rx.vstack(
+                            field_label("Code from the app", "totp-code"),
+                            rx.el.input(
+                                id="totp-code",
+                                name="code",
+                                required=True,
+                                input_mode="numeric",
+                                auto_complete="one-time-code",
+                                border=f"2px solid {theme.NHS_TEXT}",
+                                padding="6px",
+                                max_width="200px",
+                            ),
+                            button("Turn on two-step verification", type="submit"),
+                            spacing="2",
+                        ),
+                        on_submit=AccountState.confirm_totp,
+                        reset_on_submit=True,
+                    ),
+                    spacing="3",
+                ),
+            ),
+        ),
+        margin_top="16px",
+    )
+
+
 def _sessions_panel() -> rx.Component:
     return panel(
         rx.el.table(
@@ -278,6 +408,11 @@ def account_page() -> rx.Component:
             color=theme.NHS_SECONDARY_TEXT,
             margin_y="8px",
         ),
-        _change_password_form(),
-        rx.cond(SessionState.must_change_password, rx.fragment(), _sessions_panel()),
+        rx.cond(SessionState.must_set_up_totp, rx.fragment(), _change_password_form()),
+        rx.cond(SessionState.must_change_password, rx.fragment(), _totp_panel()),
+        rx.cond(
+            SessionState.must_change_password | SessionState.must_set_up_totp,
+            rx.fragment(),
+            _sessions_panel(),
+        ),
     )

@@ -6,11 +6,12 @@ import asyncio
 
 import reflex as rx
 
-from ics_capacity.services.auth import SignInError, sign_in
+from ics_capacity.services.auth import SecondFactorNeededError, SignInError, hand_off, sign_in
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.routes import public_page
-from ics_capacity.ui.state.session import SessionState, request_client, safe_next
+from ics_capacity.ui.session_cookie import SESSION_ROUTE, post_to_backend
+from ics_capacity.ui.state.session import request_client, safe_next
 
 
 class LoginState(rx.State):
@@ -18,6 +19,8 @@ class LoginState(rx.State):
 
     error: str = ""
     busy: bool = False
+    # The password was right and the account uses two-step verification: ask for the code.
+    need_code: bool = False
 
     @rx.event
     async def submit(self, form: dict):
@@ -36,15 +39,21 @@ class LoginState(rx.State):
                 address=address,
                 user_agent=user_agent,
                 end_other_sessions=str(form.get("end_others", "")).lower() in ("on", "true", "1"),
+                # The code's field is in the form only once asked for (None before).
+                code=str(form.get("code") or ""),
             )
+        except SecondFactorNeededError:
+            self.need_code = True
+            return None
         except SignInError as error:
             self.error = str(error)
             return None
-        session = await self.get_state(SessionState)
-        session.token = token
-        # A user who must change their password is led to the account page by the next page's
-        # sign-in check.
-        return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "/")))
+        # The browser collects the session as an HttpOnly cookie from a backend route, with a
+        # one-time code; the page it then loads opens a websocket that carries the cookie. A
+        # user who must change their password is led to the account page by that page's check.
+        code = await asyncio.to_thread(hand_off, token)
+        target = safe_next(self.router.url.query_parameters.get("next", "/"))
+        return rx.call_script(post_to_backend(SESSION_ROUTE, {"code": code, "next": target}))
 
 
 def _field(label: str, name: str, kind: str, autocomplete: str) -> rx.Component:
@@ -94,6 +103,21 @@ def login_page() -> rx.Component:
                 rx.vstack(
                     _field("Email address", "email", "email", "username"),
                     _field("Password", "password", "password", "current-password"),
+                    rx.cond(
+                        LoginState.need_code,
+                        rx.vstack(
+                            rx.text(
+                                "Your account uses two-step verification. Enter the 6-digit "
+                                "code your authenticator app shows now.",
+                                role="status",
+                            ),
+                            _field(
+                                "Code from your authenticator app", "code", "text", "one-time-code"
+                            ),
+                            spacing="2",
+                            width="100%",
+                        ),
+                    ),
                     rx.el.label(
                         rx.el.input(type="checkbox", name="end_others", id="end_others"),
                         " Sign me out everywhere else",

@@ -12,10 +12,13 @@ from ics_capacity.services.auth import AuthError
 from ics_capacity.services.users import (
     add_member,
     admin_reset_password,
+    admin_reset_totp,
     change_role,
     list_members,
     remove_member,
     set_account_active,
+    set_totp_required,
+    totp_required,
 )
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
@@ -28,6 +31,7 @@ class UsersState(rx.State):
     """The collaborative's members."""
 
     members: list[dict[str, str]] = []
+    require_totp: bool = False
 
     @rx.event
     async def load(self):
@@ -37,6 +41,7 @@ class UsersState(rx.State):
             return None
         try:
             rows = list_members(session.token, session.collaborative_id)
+            self.require_totp = totp_required(session.token, session.collaborative_id)
         except AuthError as error:
             self.reset()  # a refused load shows nothing of what it would have
             return refusal(error)
@@ -47,6 +52,7 @@ class UsersState(rx.State):
                 "role": m.role,
                 "label": m.role_label,
                 "status": "" if m.active else "Disabled",
+                "two_step": "On" if m.two_step else "",
             }
             for m in rows
         ]
@@ -114,6 +120,29 @@ class UsersState(rx.State):
         )
 
     @rx.event
+    async def set_require_totp(self, required: bool):
+        """Requires (or stops requiring) two-step verification of every member."""
+        session = await self.get_state(SessionState)
+        return await self._act(
+            set_totp_required,
+            "Two-step verification is now "
+            + ("required of every member" if required else "up to each member"),
+            session.collaborative_id,
+            required=bool(required),
+        )
+
+    @rx.event
+    async def reset_two_step(self, email: str):
+        """Turns a member's two-step verification off (a lost phone) and ends their sessions."""
+        session = await self.get_state(SessionState)
+        return await self._act(
+            admin_reset_totp,
+            f"Two-step verification of {email} reset; they set it up again at sign-in",
+            session.collaborative_id,
+            email=email,
+        )
+
+    @rx.event
     async def remove(self, email: str):
         """Removes a member from the collaborative, ending their sessions at once."""
         session = await self.get_state(SessionState)
@@ -151,6 +180,15 @@ def _member_actions(member: dict) -> rx.Component:
                 kind="secondary",
                 on_click=UsersState.set_active(member["email"], False),
                 aria_label="Disable the account of " + member["email"],
+            ),
+        ),
+        rx.cond(
+            member["two_step"] == "On",
+            button(
+                "Reset two-step",
+                kind="secondary",
+                on_click=UsersState.reset_two_step(member["email"]),
+                aria_label="Reset the two-step verification of " + member["email"],
             ),
         ),
         button(
@@ -205,7 +243,7 @@ def users_page() -> rx.Component:
                     rx.el.tr(
                         *[
                             rx.el.th(h, scope="col", text_align="left", padding="8px")
-                            for h in ("Email", "Name", "Role", "Status", "")
+                            for h in ("Email", "Name", "Role", "Status", "Two-step", "")
                         ],
                         border_bottom=f"2px solid {theme.NHS_TEXT}",
                     )
@@ -218,6 +256,7 @@ def users_page() -> rx.Component:
                             rx.el.td(m["name"], padding="8px"),
                             rx.el.td(_role_select(m), padding="8px"),
                             rx.el.td(m["status"], padding="8px", color=theme.NHS_RED),
+                            rx.el.td(m["two_step"], padding="8px"),
                             rx.el.td(_member_actions(m), padding="8px"),
                             border_bottom=f"1px solid {theme.NHS_BORDER}",
                         ),
@@ -228,6 +267,27 @@ def users_page() -> rx.Component:
             ),
             overflow_x="auto",
             tab_index=0,  # a scrolling region keyboard users can reach
+        ),
+        panel(
+            rx.heading("Two-step verification", as_="h2", size="5"),
+            rx.text(
+                "With two-step verification a member signs in with their password and a code "
+                "from an authenticator app on their phone. Members without it are asked to set "
+                "it up at their next sign-in.",
+                margin_y="8px",
+            ),
+            rx.el.label(
+                rx.el.input(
+                    type="checkbox",
+                    id="require-totp",
+                    checked=UsersState.require_totp,
+                    on_change=UsersState.set_require_totp,
+                ),
+                " Require two-step verification of every member",
+                html_for="require-totp",
+                font_weight="600",
+            ),
+            margin_top="16px",
         ),
         rx.grid(
             panel(

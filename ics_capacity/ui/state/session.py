@@ -1,14 +1,19 @@
 """Who is signed in, and which collaborative they are working in.
 
-The browser keeps only a random session token (cookie, SameSite=Strict); every page's on_load and
-every handler resolves it on the server through the services, which check the user's role. Values
+The browser keeps only a random session token, in an HttpOnly, SameSite=Strict session cookie that
+a backend route sets (`ui/session_cookie.py`); the app sees only its SHA-256, read from the
+websocket handshake by `SessionState.token`. Every page's on_load and every handler resolves it on
+the server through the services, which check the user's role. Values
 here only decide what the page shows. Signing out, or finding the session ended, resets every
 state of the app in the tab and leaves the shared scenario room.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import math
 import secrets
 
 import reflex as rx
@@ -16,16 +21,25 @@ from reflex.state import BaseState
 
 from ics_capacity.domain.roles import ROLE_LABELS, ROLE_PERMISSIONS
 from ics_capacity.services.auth import (
-    ABSOLUTE_TIMEOUT,
     NotSignedInError,
     PasswordChangeRequiredError,
+    SecondFactorSetupRequiredError,
+    idle_seconds_left,
+    keep_session_alive,
     my_collaboratives,
 )
 from ics_capacity.services.auth import sign_out as end_session
 from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.security_log import security_event
 from ics_capacity.services.uploads import discard_all_uploads
+from ics_capacity.settings import idle_warning_seconds
 from ics_capacity.ui.http_security import client_address
+from ics_capacity.ui.session_cookie import (
+    SIGN_OUT_ROUTE,
+    post_to_backend,
+    safe_path,
+    session_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +49,6 @@ ACCOUNT_ROUTE = "/account"
 class SessionState(rx.State):
     """The signed-in user, their collaboratives and the one they have chosen."""
 
-    token: str = rx.Cookie(
-        "", name="ics_session", same_site="strict", max_age=int(ABSOLUTE_TIMEOUT.total_seconds())
-    )
     chosen_code: str = rx.LocalStorage("", name="ics_collaborative")
     user_name: str = ""
     user_email: str = ""
@@ -46,6 +57,21 @@ class SessionState(rx.State):
     # Set when an administrator's reset obliges the user to choose a new password first: every
     # page then leads to the account page, and the services refuse everything else.
     must_change_password: bool = False
+    # Set when a collaborative of the user requires two-step verification they have not set up:
+    # as for a forced change of password, every page leads to the account page.
+    must_set_up_totp: bool = False
+    # The warning shown before the session ends for want of use, with the minutes it has left.
+    idle_warning: bool = False
+    idle_minutes_left: int = 0
+
+    @property
+    def token(self) -> str:
+        """The session, as the SHA-256 of the HttpOnly cookie's token ('' when there is none).
+
+        Read from the websocket handshake's headers on every use, never stored in a var: the
+        raw token never reaches client state (`ui/session_cookie.session_cookie`).
+        """
+        return session_digest(self.router.headers.raw_headers.get("cookie", "")) or ""
 
     @rx.var
     def collaborative_id(self) -> int:
@@ -85,14 +111,15 @@ class SessionState(rx.State):
         path = self.router.url.path or "/"
         try:
             principal, memberships = my_collaboratives(self.token)
-        except PasswordChangeRequiredError:
-            self.memberships, self.must_change_password = [], True
+        except PasswordChangeRequiredError as error:
+            self.must_set_up_totp = isinstance(error, SecondFactorSetupRequiredError)
+            self.memberships, self.must_change_password = [], not self.must_set_up_totp
             self.signed_in = path == ACCOUNT_ROUTE
             return None if self.signed_in else rx.redirect(f"{ACCOUNT_ROUTE}?next={path}")
         except NotSignedInError:
             await forget_everything(self)
             return rx.redirect(f"/login?next={path}")
-        self.must_change_password = False
+        self.must_change_password = self.must_set_up_totp = False
         self.user_name = principal.display_name
         self.user_email = principal.email
         self.memberships = [
@@ -100,7 +127,47 @@ class SessionState(rx.State):
             for m in memberships
         ]
         self.signed_in = True
-        return None
+        return self._next_idle_check(idle_seconds_left(self.token))
+
+    def _next_idle_check(self, seconds_left: float) -> rx.event.EventSpec:
+        """Shows or hides the idle warning, and sets the page's one timer for the next check.
+
+        The timer fires when the warning is due (`ICS_IDLE_WARNING_SECONDS` before the idle
+        timeout) or, once it shows, just after the session would end; each page load and each
+        check replaces the timer, so a tab has only one.
+        """
+        warning = idle_warning_seconds()
+        self.idle_warning = 0 < seconds_left <= warning
+        self.idle_minutes_left = math.ceil(seconds_left / 60)
+        delay = seconds_left - warning if seconds_left > warning else seconds_left + 1
+        return rx.call_script(idle_timer_script(delay), callback=SessionState.check_idle)
+
+    @rx.event
+    async def check_idle(self, _timer: str = ""):
+        """The page's idle timer fired: warns before the session ends, or ends the tab's use.
+
+        Asking does not count as use (`auth.idle_seconds_left`), so an open page left alone
+        still reaches the idle timeout.
+        """
+        left = await asyncio.to_thread(idle_seconds_left, self.token)
+        if left <= 0:
+            signed_in = self.signed_in
+            await forget_everything(self)
+            if not signed_in:
+                return None
+            path = self.router.url.path or "/"
+            return rx.redirect(f"/login?next={path}")
+        return self._next_idle_check(left)
+
+    @rx.event
+    async def stay_signed_in(self):
+        """The "Stay signed in" button: counts as use of the session, and hides the warning."""
+        try:
+            left = await asyncio.to_thread(keep_session_alive, self.token)
+        except ServiceError as error:
+            await forget_everything(self)
+            return refusal(error)
+        return self._next_idle_check(left)
 
     @rx.event
     def choose_collaborative(self, code: str):
@@ -116,7 +183,22 @@ class SessionState(rx.State):
             discard_all_uploads(self.token)
             end_session(self.token)
         await forget_everything(self)
-        return rx.redirect("/login")
+        # The HttpOnly cookie can be cleared only by the server: the browser posts to the route,
+        # which answers with an expired cookie and sends it to the sign-in page.
+        return rx.call_script(post_to_backend(SIGN_OUT_ROUTE, {"next": "/login"}))
+
+
+def idle_timer_script(seconds: float) -> str:
+    """JavaScript: a promise that resolves after `seconds`, replacing the page's previous timer.
+
+    The replaced timer's promise never resolves, so only one check is ever pending.
+    """
+    milliseconds = max(1000, round(seconds * 1000))
+    return (
+        "new Promise((resolve) => { clearTimeout(window.icsIdleTimer);"
+        " window.icsIdleTimer = setTimeout("
+        f"() => resolve({json.dumps('due')}), {milliseconds}); }})"
+    )
 
 
 async def forget_everything(state: rx.State) -> None:
@@ -142,10 +224,7 @@ def request_client(state: rx.State) -> tuple[str, str]:
 
 def safe_next(target: object) -> str:
     """A `next` parameter only if it is a path of this site (never another host)."""
-    text = str(target or "/")
-    if not text.startswith("/") or text.startswith("//") or "\\" in text:
-        return "/"
-    return text
+    return safe_path(str(target or "/"))
 
 
 def app_state_classes() -> list[type[BaseState]]:
