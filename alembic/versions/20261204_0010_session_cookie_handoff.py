@@ -1,7 +1,7 @@
 """sessions: one-time code with which the browser collects its HttpOnly session cookie
 
 Revision ID: 0010
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-04 05:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
