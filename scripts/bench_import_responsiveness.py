@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_import import build_national_zip
-from bench_load import Tab, _names, _phase, _report
+from bench_load import _names, _phase, _report, signed_in_tabs
 
 from ics_capacity.settings import nhs_data_dir
 
@@ -92,19 +92,7 @@ async def main_async(options: argparse.Namespace) -> None:
     path = mac_zip(built, work / "rtt-national-april-2026.zip")
     print(f"File: {path.name}, {path.stat().st_size / 1e6:.1f} MB zipped")
     names = _names()
-    tabs = [Tab(options.url) for _ in range(options.tabs)]
-    for tab in tabs:
-        await tab.connect()
-        await tab.sign_in(names, options.email, options.password)
-        await tab.send(names["require"], {})
-    print(f"{len(tabs)} tabs signed in; Overview load every 1 s per tab\n")
-    print("| phase | answers | p50 ms | p95 ms | max ms | errors | seconds |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-
-    async def idle() -> None:
-        await asyncio.sleep(options.seconds)
-
-    _report("idle", *await _phase(tabs, names["load"], idle))
+    tabs = await signed_in_tabs(options, names)
     timings: dict[str, float] = {}
 
     async def importing() -> None:

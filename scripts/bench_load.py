@@ -171,9 +171,12 @@ def _report(label: str, samples: list[float], errors: list[str], seconds: float)
     )
 
 
-async def main_async(options: argparse.Namespace) -> None:
-    """Connects and signs in the tabs, then measures idle and during a rota build."""
-    names = _names()
+async def signed_in_tabs(options: argparse.Namespace, names: dict[str, str]) -> list[Tab]:
+    """Opens and signs in `options.tabs` tabs, then measures the idle phase.
+
+    Prints the table's head and the idle row (`options.seconds` of the Overview's load), and
+    returns the tabs for the next phase.
+    """
     tabs = [Tab(options.url) for _ in range(options.tabs)]
     for tab in tabs:
         await tab.connect()
@@ -187,6 +190,13 @@ async def main_async(options: argparse.Namespace) -> None:
         await asyncio.sleep(options.seconds)
 
     _report("idle", *await _phase(tabs, names["load"], idle))
+    return tabs
+
+
+async def main_async(options: argparse.Namespace) -> None:
+    """Connects and signs in the tabs, then measures idle and during a rota build."""
+    names = _names()
+    tabs = await signed_in_tabs(options, names)
     if options.rota_weeks:
         gaps: list[float] = []
         job_id = await asyncio.to_thread(_start_rota, options)
