@@ -104,3 +104,51 @@ def idle_timeout_minutes() -> float:
 def idle_warning_seconds() -> float:
     """How long before the idle timeout the page warns (`ICS_IDLE_WARNING_SECONDS`, default 120)."""
     return _number("ICS_IDLE_WARNING_SECONDS", 120)
+
+
+# --- Single sign-on (OpenID Connect) -------------------------------------------------------------
+
+
+def oidc_issuer() -> str:
+    """The OpenID provider's issuer URL (`ICS_OIDC_ISSUER`); empty turns single sign-on off.
+
+    NHS.net Connect and Microsoft Entra ID: `https://login.microsoftonline.com/TENANT/v2.0`.
+    """
+    return os.environ.get("ICS_OIDC_ISSUER", "").strip().rstrip("/")
+
+
+def oidc_client() -> tuple[str, str]:
+    """This app's client id and secret at the provider (`ICS_OIDC_CLIENT_ID`, `_SECRET`)."""
+    return (
+        os.environ.get("ICS_OIDC_CLIENT_ID", "").strip(),
+        os.environ.get("ICS_OIDC_CLIENT_SECRET", "").strip(),
+    )
+
+
+def oidc_allowed_domains() -> list[str]:
+    """Email domains whose people may sign in with the provider (`ICS_OIDC_ALLOWED_DOMAINS`).
+
+    Comma separated, e.g. `nhs.net,dgh.nhs.uk`. Empty means no one: a tenant shared by many
+    organisations (NHS.net) must not let every account in.
+    """
+    raw = os.environ.get("ICS_OIDC_ALLOWED_DOMAINS", "")
+    return [d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()]
+
+
+def oidc_redirect_uri() -> str:
+    """The callback address registered at the provider (`ICS_OIDC_REDIRECT_URI`).
+
+    Empty: worked out from the request (scheme, honouring trusted proxies, and `Host`), e.g.
+    `https://capacity.example.nhs.uk/_auth/oidc/callback`.
+    """
+    return os.environ.get("ICS_OIDC_REDIRECT_URI", "").strip()
+
+
+def oidc_label() -> str:
+    """The provider's name on the sign-in button (`ICS_OIDC_LABEL`)."""
+    return os.environ.get("ICS_OIDC_LABEL", "").strip() or "NHS.net or Microsoft account"
+
+
+def oidc_configured() -> bool:
+    """Whether single sign-on is set up: an issuer, a client id and at least one domain."""
+    return bool(oidc_issuer() and oidc_client()[0] and oidc_allowed_domains())

@@ -458,6 +458,7 @@ class UserAccount(Audited, table=True):
     """A person who signs in with an email address and a password (argon2id hash)."""
 
     __tablename__ = "user_account"
+    __table_args__ = (sa.UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=255, unique=True)
@@ -479,6 +480,33 @@ class UserAccount(Audited, table=True):
     totp_secret: str | None = Field(default=None, max_length=64)
     totp_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     totp_last_step: int | None = Field(default=None)
+    # Single sign-on: the OpenID provider and its subject (`sub`) this account is bound to at its
+    # first sign-in there. Later sign-ins must present the same subject, so an email address that
+    # the provider reassigns to someone else does not open this account.
+    oidc_issuer: str | None = Field(default=None, max_length=255)
+    oidc_subject: str | None = Field(default=None, max_length=255)
+
+
+class SsoDomainRule(Audited, table=True):
+    """An administrator's rule: people of this email domain join the collaborative with this role.
+
+    Applied at a person's first single sign-on, when no account has their email yet; an account
+    an administrator added by email is used as it is.
+    """
+
+    __tablename__ = "sso_domain_rule"
+    __table_args__ = (
+        sa.UniqueConstraint("collaborative_id", "domain"),
+        sa.CheckConstraint(
+            "role IN ('admin', 'manager', 'workforce_lead', 'executive', 'viewer')",
+            name="role_is_known",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    collaborative_id: int = Field(foreign_key="collaborative.id", index=True, ondelete="CASCADE")
+    domain: str = Field(max_length=253)
+    role: str = Field(max_length=20)
 
 
 class Membership(SQLModel, table=True):

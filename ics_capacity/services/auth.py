@@ -55,6 +55,8 @@ THROTTLE_FREE_FAILURES = 5  # per account, within THROTTLE_WINDOW
 ADDRESS_FREE_FAILURES = 20  # per client address: a trust's staff may share one
 THROTTLE_WINDOW = dt.timedelta(minutes=15)  # failures are forgotten after this long quiet
 THROTTLE_MAX_WAIT = dt.timedelta(minutes=15)
+# The password hash of an account that signs in only through single sign-on: no password matches.
+SINGLE_SIGN_ON_ONLY = "!single-sign-on"
 HANDOFF_TIMEOUT = dt.timedelta(seconds=60)  # a sign-in's one-time code for the session cookie
 REFUSED_MESSAGE = "The email address or password is not right."
 CODE_REFUSED = "That code is not right. Enter the code your authenticator app shows now."
@@ -297,21 +299,29 @@ def sign_in(
         clear_failures(session, keys[0][0])
         if end_other_sessions:
             end_sessions_of(session, user.id, now=now)
-        token = secrets.token_urlsafe(32)
-        session.add(
-            AuthSession(
-                token_sha256=token_digest(token),
-                user_id=user.id,
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + ABSOLUTE_TIMEOUT,
-                client_address=address[:ADDRESS_MAX],
-                user_agent=user_agent[:USER_AGENT_MAX],
-            )
-        )
+        token = open_session(session, user, now=now, address=address, user_agent=user_agent)
         session.commit()
         security_event("sign_in", "success", user=email)
         return token
+
+
+def open_session(
+    session: Session, user: UserAccount, *, now: dt.datetime, address: str, user_agent: str
+) -> str:
+    """A new session of a user whose sign-in was accepted; its token (the database keeps a hash)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_sha256=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + ABSOLUTE_TIMEOUT,
+            client_address=address[:ADDRESS_MAX],
+            user_agent=user_agent[:USER_AGENT_MAX],
+        )
+    )
+    return token
 
 
 def _check_second_factor(
@@ -614,7 +624,15 @@ def principal_for(
         .join(Collaborative, col(Collaborative.id) == Membership.collaborative_id)
         .where(Membership.user_id == user.id)
     ).all()
-    if not pending_change_ok and not user.totp_enabled and any(r[2] for r in rows):
+    # An account that signs in through the organisation's identity provider has its second
+    # factor there (NHS.net and Entra ID enforce MFA): the requirement is for password accounts.
+    password_account = user.oidc_subject is None
+    if (
+        not pending_change_ok
+        and password_account
+        and not user.totp_enabled
+        and any(r[2] for r in rows)
+    ):
         raise SecondFactorSetupRequiredError()
     roles = {collaborative_id: role for collaborative_id, role, _ in rows}
     assert user.id is not None  # a stored row
@@ -885,6 +903,7 @@ def reset_password(session: Session, admin: Principal, *, email: str, new_passwo
     user.password_hash = _hasher.hash(new_password)
     user.password_changed_at = utc_now()
     user.must_change_password = True
+    unbind_single_sign_on(user)
     user.updated_by = admin.email
     session.add(user)
     clear_failures(session, account_key(user.email))
@@ -929,6 +948,12 @@ def audit_user(session: Session, actor: str, user: UserAccount, action: str, sum
 def collaborative_ids_by_code(session: Session) -> dict[str, int]:
     """Collaborative code -> id."""
     return dict(session.exec(select(Collaborative.code, Collaborative.id)).all())
+
+
+def unbind_single_sign_on(user: UserAccount) -> None:
+    """Makes an account a password account again (after a reset), under the password rules."""
+    user.oidc_issuer = None
+    user.oidc_subject = None
 
 
 def _verify(password_hash: str, password: str) -> bool:

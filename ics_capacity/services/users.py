@@ -37,6 +37,7 @@ from ics_capacity.services.auth import (
     reset_password,
     reset_totp,
     signed_in_transaction,
+    unbind_single_sign_on,
     user_collaborative_ids,
 )
 from ics_capacity.services.scenarios import collaborative_transaction
@@ -313,6 +314,7 @@ def set_password_as_operator(email: str, password: str) -> None:
         user.password_hash = password_hash
         user.password_changed_at = utc_now()
         user.must_change_password = True
+        unbind_single_sign_on(user)
         user.updated_by = "cli"
         session.add(user)
         clear_failures(session, account_key(user.email))
