@@ -34,6 +34,7 @@ from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module regi
 from ics_capacity.ui.routes import register_pages
 from ics_capacity.ui.security_context import SecurityContextMiddleware
 from ics_capacity.ui.session_cookie import session_cookie
+from ics_capacity.ui.single_sign_on import single_sign_on
 
 if is_production():
     refuse_unsafe_production_start()
@@ -45,8 +46,8 @@ app = rx.App(
     style=theme.BASE_STYLE,
     html_lang="en-GB",
     # The session cookie is rewritten before anything else sees the request; every answer,
-    # the cookie routes' included, carries the security headers.
-    api_transformer=[session_cookie, security_headers],
+    # the cookie and single sign-on routes' included, carries the security headers.
+    api_transformer=[session_cookie, single_sign_on, security_headers],
 )
 register_pages(app)
 configure_security_log()

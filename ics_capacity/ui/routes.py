@@ -47,12 +47,12 @@ def protected_page(
 
 
 def public_page(
-    route: str, title: str
+    route: str, title: str, on_load: Sequence[Any] = ()
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Registers a page anyone may open (the sign-in page)."""
 
     def register(component: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        PAGES.append(PageRoute(component, route, title, (), None, True))
+        PAGES.append(PageRoute(component, route, title, tuple(on_load), None, True))
         return component
 
     return register

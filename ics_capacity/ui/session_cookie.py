@@ -121,26 +121,26 @@ async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     origin = headers.get("origin", "")
     if scope.get("method") != "POST":
-        await _respond(send, 405, [])
+        await respond(send, 405, [])
         return
     if not origin_allowed(origin):
-        await _respond(send, 403, [])
+        await respond(send, 403, [])
         return
-    form = await _form(receive)
+    form = await read_form(receive)
     secure = over_tls(scope) or is_production()
     if scope["path"] == SESSION_ROUTE:
         token = await asyncio.to_thread(redeem_hand_off, form.get("code", ""))
         target = safe_path(form.get("next", "/"))
         if token is None:
-            await _respond(send, 303, [("location", f"{origin}/login?next={target}")])
+            await respond(send, 303, [("location", f"{origin}/login?next={target}")])
             return
         cookie = set_cookie_header(token, secure=secure)
-        await _respond(send, 303, [("location", origin + target), ("set-cookie", cookie)])
+        await respond(send, 303, [("location", origin + target), ("set-cookie", cookie)])
         return
     if digest := session_digest(headers.get("cookie", "")):
         await asyncio.to_thread(sign_out, digest)
     cookie = set_cookie_header("", secure=secure)
-    await _respond(send, 303, [("location", f"{origin}/login"), ("set-cookie", cookie)])
+    await respond(send, 303, [("location", f"{origin}/login"), ("set-cookie", cookie)])
 
 
 def safe_path(target: str) -> str:
@@ -150,7 +150,8 @@ def safe_path(target: str) -> str:
     return target
 
 
-async def _form(receive: Receive) -> dict[str, str]:
+async def read_form(receive: Receive) -> dict[str, str]:
+    """The fields of a small url-encoded form post (at most `MAX_FORM_BYTES` are read)."""
     body = b""
     while True:
         message = await receive()
@@ -161,19 +162,24 @@ async def _form(receive: Receive) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items()}
 
 
-async def _respond(send: Send, status: int, headers: list[tuple[str, str]]) -> None:
+async def respond(
+    send: Send, status: int, headers: list[tuple[str, str]], body: bytes = b""
+) -> None:
+    """Sends a whole answer: never cached, with an optional (HTML) body."""
+    extra = [(b"content-type", b"text/html; charset=utf-8")] if body else []
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
                 (b"cache-control", b"no-store"),
-                (b"content-length", b"0"),
+                (b"content-length", str(len(body)).encode("latin-1")),
+                *extra,
                 *((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": b""})
+    await send({"type": "http.response.body", "body": body})
 
 
 def post_to_backend(route: str, fields: dict[str, str]) -> str:

@@ -67,9 +67,26 @@ def _redis_available() -> bool:
 STATE_MANAGER = os.environ.get("ICS_TEST_STATE_MANAGER", "memory")
 
 
+# The app's single sign-on points at a real OpenID provider on loopback (oidc-provider-mock), on
+# `localhost` while the app is on 127.0.0.1: another site, as NHS.net's provider is.
+SSO_DOMAINS = "bcpc.test,dgh.nhs.uk"
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[str]:
+    """The loopback OpenID provider's issuer URL."""
+    import oidc_provider_mock
+
+    with oidc_provider_mock.run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
 @pytest.fixture(scope="session")
 def app_url(
-    tmp_path_factory: pytest.TempPathFactory, nhs_dir: Path, accounts: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory,
+    nhs_dir: Path,
+    accounts: dict[str, str],
+    oidc_provider: str,
 ) -> Iterator[str]:
     """The URL of the app, served by AppHarness over a freshly seeded SQLite database."""
     from reflex.testing import AppHarness
@@ -87,6 +104,10 @@ def app_url(
     os.environ["REFLEX_DB_URL"] = url
     # Closed tabs leave "Also viewing" after 12 s here (45 s by default), so a test can see it.
     os.environ.setdefault("ICS_PRESENCE_TIMEOUT_SECONDS", "12")
+    os.environ["ICS_OIDC_ISSUER"] = oidc_provider
+    os.environ["ICS_OIDC_CLIENT_ID"] = "ics-capacity-browser-tests"
+    os.environ["ICS_OIDC_CLIENT_SECRET"] = "a client secret"
+    os.environ["ICS_OIDC_ALLOWED_DOMAINS"] = SSO_DOMAINS
     if STATE_MANAGER == "redis":
         assert _redis_available(), f"ICS_TEST_STATE_MANAGER=redis but {REDIS_URL} does not answer"
         os.environ["REFLEX_REDIS_URL"] = REDIS_URL
@@ -140,14 +161,17 @@ class Pages:
         context = self.browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{label}: {error}"))
-        page.on("console", lambda message: self._console(label, message))
+        page.on("console", lambda message: self._console(label, message, page))
         self.opened.append((label, page))
         return page
 
-    def _console(self, label: str, message) -> None:  # noqa: ANN001
+    def _console(self, label: str, message, page: Page) -> None:  # noqa: ANN001
         # React's development build warns about list keys inside Reflex's own upload component;
-        # the production build never logs it. Every other console error fails the test.
-        if message.type == "error" and 'unique "key" prop' not in message.text:
+        # the production build never logs it. The OpenID provider's own sign-in page (not this
+        # app) asks for a stylesheet from the internet and a favicon it lacks. Every other
+        # console error fails the test.
+        at_provider = page.url.startswith(os.environ.get("ICS_OIDC_ISSUER") or "\0")
+        if message.type == "error" and 'unique "key" prop' not in message.text and not at_provider:
             self.errors.append(f"{label}: {message.text}")
 
     def signed_in(self, role: str) -> Page:
@@ -158,7 +182,7 @@ class Pages:
         page.goto(f"{self.app_url}/login")
         page.get_by_label("Email address").fill(self.accounts[role])
         page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
         return page
 

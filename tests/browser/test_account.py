@@ -52,7 +52,7 @@ def test_a_reset_password_must_be_changed_before_anything_else(pages) -> None:
     lead.goto(f"{pages.app_url}/login")
     lead.get_by_label("Email address").fill(pages.accounts["workforce_lead"])
     lead.get_by_label("Password", exact=True).fill(TEMPORARY)
-    lead.get_by_role("button", name="Sign in").click()
+    lead.get_by_role("button", name="Sign in", exact=True).click()
     expect(lead).to_have_url(re.compile(r"/account"))
     expect(lead.get_by_text("Choose your own before you go on")).to_be_visible()
     lead.goto(f"{pages.app_url}/scenarios")
@@ -170,13 +170,13 @@ def test_two_step_verification_is_set_up_and_then_asked_at_sign_in(pages) -> Non
     executive.get_by_role("button", name="Sign out").click()
     executive.get_by_label("Email address").fill(pages.accounts["executive"])
     executive.get_by_label("Password").fill(TEST_PASSWORD)
-    executive.get_by_role("button", name="Sign in").click()
+    executive.get_by_role("button", name="Sign in", exact=True).click()
     code_field = executive.get_by_label("Code from your authenticator app")
     expect(code_field).to_be_visible()
     executive.screenshot(path=str(pages_artifact("two-step-sign-in")))
     _set_executive_totp(pages, totp_last_step=None)  # as if the next 30 seconds had come
     code_field.fill(pyotp.TOTP(key).now())
-    executive.get_by_role("button", name="Sign in").click()
+    executive.get_by_role("button", name="Sign in", exact=True).click()
     expect(executive.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -227,7 +227,7 @@ def test_an_administrator_requires_two_step_and_resets_it(pages) -> None:
     viewer.goto(f"{pages.app_url}/login")
     viewer.get_by_label("Email address").fill(pages.accounts["viewer"])
     viewer.get_by_label("Password").fill(TEST_PASSWORD)
-    viewer.get_by_role("button", name="Sign in").click()
+    viewer.get_by_role("button", name="Sign in", exact=True).click()
     expect(viewer.get_by_text("Your collaborative requires two-step verification")).to_be_visible()
     assert "/account" in viewer.url
     viewer.get_by_role("button", name="Set up two-step verification").click()

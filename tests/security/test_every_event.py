@@ -280,6 +280,10 @@ def world(template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     shutil.copy(source, target)
     url = f"sqlite:///{target}"
     monkeypatch.setenv("REFLEX_DB_URL", url)
+    # Single sign-on is set up (no provider is called: the users page's domain rules need it).
+    monkeypatch.setenv("ICS_OIDC_ISSUER", "https://login.example.test/tenant/v2.0")
+    monkeypatch.setenv("ICS_OIDC_CLIENT_ID", "ics-capacity")
+    monkeypatch.setenv("ICS_OIDC_ALLOWED_DOMAINS", "sso.test")
     extra = {"staff": facts["staff"], "date": next_monday().isoformat()}
     yield World(
         url,
@@ -868,6 +872,18 @@ def _viewer_elsewhere(w: World) -> dict:
 TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+def _domain_rule(w: World) -> dict:
+    """The victim collaborative lets people of @sso.test join as viewers."""
+    with unit_of_work(w.url) as session:
+        rule = models.SsoDomainRule(
+            collaborative_id=w.collaborative, domain="sso.test", role="viewer"
+        )
+        session.add(rule)
+        session.commit()
+        w.extra["rule"] = rule.id
+    return {}
+
+
 def _totp_on(role: str) -> Setup:
     """The role's account has two-step verification on."""
 
@@ -1356,6 +1372,25 @@ CASES: list[Case] = [
     ),
     Case(
         UsersState,
+        "add_sso_rule",
+        "admin",
+        "db",
+        lambda w: {"form": {"domain": "sso.test", "role": "manager"}},
+        viewer_secrets=_members_but_viewer,
+        page=None,
+    ),
+    Case(
+        UsersState,
+        "remove_sso_rule",
+        "admin",
+        "db",
+        lambda w: {"rule_id": str(w.extra["rule"])},
+        _domain_rule,
+        viewer_secrets=_members_but_viewer,
+        page=None,
+    ),
+    Case(
+        UsersState,
         "reset_password",
         "admin",
         "db",
@@ -1367,6 +1402,8 @@ CASES: list[Case] = [
 
 PUBLIC: dict[str, str] = {
     "LoginState.submit": "the sign-in form: checks a password, sets only the caller's own cookie",
+    "LoginState.load": "the sign-in page: whether single sign-on is set up; reads no data",
+    "LoginState.start_single_sign_on": "sends the caller's own browser to the identity provider",
     "SessionState.choose_collaborative": "navigation among the caller's own memberships",
     "ScenarioRoom.leave": "unlinks this tab from its room; reads and writes no data",
     "ScenarioRoom.heartbeat": "keeps the caller's own joined tab listed; reads no data",

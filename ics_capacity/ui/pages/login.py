@@ -1,4 +1,4 @@
-"""Sign-in page: email and password, with one message for every refusal."""
+"""Sign-in page: the organisation's single sign-on where set up, or email and password."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import asyncio
 import reflex as rx
 
 from ics_capacity.services.auth import SecondFactorNeededError, SignInError, hand_off, sign_in
+from ics_capacity.services.sso import MESSAGES as SSO_MESSAGES
+from ics_capacity.settings import oidc_configured, oidc_label
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.routes import public_page
 from ics_capacity.ui.session_cookie import SESSION_ROUTE, post_to_backend
+from ics_capacity.ui.single_sign_on import START_ROUTE
 from ics_capacity.ui.state.session import request_client, safe_next
 
 
@@ -21,6 +24,26 @@ class LoginState(rx.State):
     busy: bool = False
     # The password was right and the account uses two-step verification: ask for the code.
     need_code: bool = False
+    # Single sign-on through the organisation's identity provider, where the server has one.
+    sso_enabled: bool = False
+    sso_label: str = ""
+
+    @rx.event
+    def load(self):
+        """Offers single sign-on if set up; explains a single sign-on that came back refused."""
+        self.sso_enabled = oidc_configured()
+        self.sso_label = oidc_label()
+        code = str(self.router.url.query_parameters.get("sso", ""))
+        self.error = SSO_MESSAGES.get(code, "") if code else ""
+
+    @rx.event
+    def start_single_sign_on(self):
+        """Sends the browser to the organisation's sign-in (through the backend's start route)."""
+        if not oidc_configured():
+            self.error = SSO_MESSAGES["off"]
+            return None
+        target = safe_next(self.router.url.query_parameters.get("next", "/"))
+        return rx.call_script(post_to_backend(START_ROUTE, {"next": target}))
 
     @rx.event
     async def submit(self, form: dict):
@@ -76,14 +99,49 @@ def _field(label: str, name: str, kind: str, autocomplete: str) -> rx.Component:
     )
 
 
-@public_page("/login", "Sign in")
+def _single_sign_on() -> rx.Component:
+    return rx.cond(
+        LoginState.sso_enabled,
+        rx.vstack(
+            rx.el.button(
+                "Sign in with your " + LoginState.sso_label,
+                type="button",
+                on_click=LoginState.start_single_sign_on,
+                background_color=theme.NHS_BLUE,
+                color=theme.NHS_WHITE,
+                font_weight="600",
+                font_size="18px",
+                padding="10px 20px",
+                border_radius="4px",
+                box_shadow=f"0 4px 0 {theme.NHS_DARK_BLUE}",
+                cursor="pointer",
+            ),
+            rx.text(
+                "Or, if your administrator gave you a password for this app:",
+                color=theme.NHS_SECONDARY_TEXT,
+                margin_top="16px",
+            ),
+            spacing="2",
+            width="100%",
+            margin_bottom="12px",
+        ),
+    )
+
+
+@public_page("/login", "Sign in", on_load=[LoginState.load])
 def login_page() -> rx.Component:
     """The sign-in page."""
     return page_shell(
         rx.box(
             rx.heading("Sign in", as_="h1", size="8", color=theme.NHS_TEXT),
             rx.text(
-                "Use the email address and password your collaborative's administrator gave you.",
+                rx.cond(
+                    LoginState.sso_enabled,
+                    "Sign in with your organisation's account, or with the email address and "
+                    "password your collaborative's administrator gave you.",
+                    "Use the email address and password your collaborative's administrator "
+                    "gave you.",
+                ),
                 color=theme.NHS_SECONDARY_TEXT,
                 margin_y="12px",
             ),
@@ -99,6 +157,7 @@ def login_page() -> rx.Component:
                     background_color=theme.NHS_WHITE,
                 ),
             ),
+            _single_sign_on(),
             rx.form(
                 rx.vstack(
                     _field("Email address", "email", "email", "username"),

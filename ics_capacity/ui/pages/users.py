@@ -9,6 +9,12 @@ import reflex as rx
 
 from ics_capacity.domain.roles import ROLE_LABELS
 from ics_capacity.services.auth import AuthError
+from ics_capacity.services.sso import (
+    RULE_ROLES,
+    add_domain_rule,
+    list_domain_rules,
+    remove_domain_rule,
+)
 from ics_capacity.services.users import (
     add_member,
     admin_reset_password,
@@ -20,6 +26,7 @@ from ics_capacity.services.users import (
     set_totp_required,
     totp_required,
 )
+from ics_capacity.settings import oidc_configured, oidc_label
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, panel
@@ -32,6 +39,10 @@ class UsersState(rx.State):
 
     members: list[dict[str, str]] = []
     require_totp: bool = False
+    # Single sign-on: the administrators' domain rules, when the server has a provider.
+    sso_enabled: bool = False
+    sso_label: str = ""
+    sso_rules: list[dict[str, str]] = []
 
     @rx.event
     async def load(self):
@@ -42,6 +53,13 @@ class UsersState(rx.State):
         try:
             rows = list_members(session.token, session.collaborative_id)
             self.require_totp = totp_required(session.token, session.collaborative_id)
+            self.sso_enabled = oidc_configured()
+            self.sso_label = oidc_label()
+            rules = (
+                list_domain_rules(session.token, session.collaborative_id)
+                if self.sso_enabled
+                else []
+            )
         except AuthError as error:
             self.reset()  # a refused load shows nothing of what it would have
             return refusal(error)
@@ -55,6 +73,9 @@ class UsersState(rx.State):
                 "two_step": "On" if m.two_step else "",
             }
             for m in rows
+        ]
+        self.sso_rules = [
+            {"id": str(r.id), "domain": r.domain, "label": r.role_label} for r in rules
         ]
         return None
 
@@ -143,6 +164,31 @@ class UsersState(rx.State):
         )
 
     @rx.event
+    async def add_sso_rule(self, form: dict):
+        """Lets people of an email domain join with a role at their first single sign-on."""
+        session = await self.get_state(SessionState)
+        domain = str(form.get("domain", ""))
+        return await self._act(
+            add_domain_rule,
+            f"People of @{domain.strip().lstrip('@').lower()} can now join by single sign-on",
+            session.collaborative_id,
+            domain=domain,
+            role=str(form.get("role", "viewer")),
+        )
+
+    @rx.event
+    async def remove_sso_rule(self, rule_id: str):
+        """Removes a domain rule (accounts it made stay members)."""
+        session = await self.get_state(SessionState)
+        try:
+            number = int(rule_id)
+        except ValueError:
+            return refusal(ValueError("That is not a rule."))
+        return await self._act(
+            remove_domain_rule, "Removed the rule", session.collaborative_id, rule_id=number
+        )
+
+    @rx.event
     async def remove(self, email: str):
         """Removes a member from the collaborative, ending their sessions at once."""
         session = await self.get_state(SessionState)
@@ -213,6 +259,78 @@ def _text_input(label: str, name: str, kind: str = "text", form: str = "add") ->
             padding="6px",
         ),
         spacing="1",
+    )
+
+
+def _single_sign_on_panel() -> rx.Component:
+    return panel(
+        rx.heading("Single sign-on", as_="h2", size="5"),
+        rx.text(
+            "Members sign in with their ",
+            UsersState.sso_label,
+            ". A person added below by email is matched at their first sign-in. You can also "
+            "let everyone of an email domain join with a role at their first sign-in; "
+            "administrators are always added by name.",
+            margin_y="8px",
+        ),
+        rx.el.table(
+            rx.el.caption("Domain rules", text_align="left", font_weight="600"),
+            rx.el.thead(
+                rx.el.tr(
+                    *[
+                        rx.el.th(h, scope="col", text_align="left", padding="8px")
+                        for h in ("Email domain", "Joins as", "")
+                    ],
+                    border_bottom=f"2px solid {theme.NHS_TEXT}",
+                )
+            ),
+            rx.el.tbody(
+                rx.foreach(
+                    UsersState.sso_rules,
+                    lambda r: rx.el.tr(
+                        rx.el.th("@" + r["domain"], scope="row", text_align="left", padding="8px"),
+                        rx.el.td(r["label"], padding="8px"),
+                        rx.el.td(
+                            button(
+                                "Remove",
+                                kind="warning",
+                                on_click=UsersState.remove_sso_rule(r["id"]),
+                                aria_label="Remove the rule for @" + r["domain"],
+                            ),
+                            padding="8px",
+                        ),
+                        border_bottom=f"1px solid {theme.NHS_BORDER}",
+                    ),
+                )
+            ),
+            width="100%",
+            border_collapse="collapse",
+        ),
+        rx.form(
+            rx.hstack(
+                _text_input("Email domain (e.g. dgh.nhs.uk)", "domain", form="sso"),
+                rx.vstack(
+                    field_label("Joins as", "sso-role"),
+                    rx.el.select(
+                        *[rx.el.option(ROLE_LABELS[r], value=r) for r in RULE_ROLES],
+                        id="sso-role",
+                        name="role",
+                        default_value="viewer",
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
+                    ),
+                    spacing="1",
+                ),
+                button("Add rule", type="submit", kind="secondary"),
+                spacing="3",
+                align="end",
+                flex_wrap="wrap",
+            ),
+            on_submit=UsersState.add_sso_rule,
+            reset_on_submit=True,
+            margin_top="12px",
+        ),
+        margin_top="16px",
     )
 
 
@@ -289,6 +407,7 @@ def users_page() -> rx.Component:
             ),
             margin_top="16px",
         ),
+        rx.cond(UsersState.sso_enabled, _single_sign_on_panel()),
         rx.grid(
             panel(
                 rx.heading("Add a member", as_="h2", size="5"),
