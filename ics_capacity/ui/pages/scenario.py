@@ -39,6 +39,7 @@ from ics_capacity.services.scenarios import (
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.calendar import calendar_section
+from ics_capacity.ui.components.hub_readiness import HubReadinessState, hub_readiness_panel
 from ics_capacity.ui.components.hubs import HubsState, hubs_panel, provenance_panel
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
@@ -877,7 +878,7 @@ def _comments() -> rx.Component:
 @protected_page(
     "/scenarios/[scenario_id]",
     "Scenario",
-    on_load=[ScenarioPageState.open, ScenarioRoom.join, HubsState.load],
+    on_load=[ScenarioPageState.open, ScenarioRoom.join, HubsState.load, HubReadinessState.load],
 )
 def scenario_page() -> rx.Component:
     """The scenario page."""
@@ -969,6 +970,7 @@ def scenario_page() -> rx.Component:
                 _capacity_table(),
                 provenance_panel(),
                 hubs_panel(_can("edit_capacity") & _editable),
+                hub_readiness_panel(_can("edit_capacity") & _editable),
                 _impact_panel(),
                 _add_site_form(),
                 calendar_section(
