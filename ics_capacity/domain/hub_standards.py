@@ -96,6 +96,7 @@ CATARACT_TFC = "C_130"
 class HubStandard:
     """One published standard: what it asks, its value and unit, and where it is published.
 
+    `citation` is the source in a few words for the table; `source` the full reference.
     `at_least`: the hub meets it with a figure at or above `default` (all of GIRFT's hub
     standards are floors). `tfc`: the treatment function it applies to, if only one.
     """
@@ -106,9 +107,13 @@ class HubStandard:
     default: float
     unit: str
     source: str
+    citation: str
     at_least: bool = True
     tfc: str | None = None
 
+
+_PRINCIPLES_CITED = "GIRFT elective hub principles (2022), quoted by NHS Providers"
+_HVLC_CITED = "GIRFT High Volume Low Complexity guide for systems (May 2021)"
 
 HUB_STANDARDS: tuple[HubStandard, ...] = (
     HubStandard(
@@ -118,6 +123,7 @@ HUB_STANDARDS: tuple[HubStandard, ...] = (
         HUB_OPERATING_DAYS_PER_WEEK,
         "days a week",
         HUB_OPERATING_DAYS_PER_WEEK_SOURCE,
+        _PRINCIPLES_CITED,
     ),
     HubStandard(
         "operating_weeks",
@@ -126,6 +132,7 @@ HUB_STANDARDS: tuple[HubStandard, ...] = (
         OPERATING_WEEKS_PER_YEAR,
         "weeks a year",
         OPERATING_WEEKS_PER_YEAR_SOURCE,
+        _PRINCIPLES_CITED,
     ),
     HubStandard(
         "sessions_per_day",
@@ -134,6 +141,7 @@ HUB_STANDARDS: tuple[HubStandard, ...] = (
         HUB_SESSIONS_PER_DAY,
         "sessions a day",
         SESSION_MINUTES_SOURCE,
+        _PRINCIPLES_CITED,
     ),
     HubStandard(
         "utilisation",
@@ -142,6 +150,7 @@ HUB_STANDARDS: tuple[HubStandard, ...] = (
         THEATRE_UTILISATION_CAP,
         "of session time",
         THEATRE_UTILISATION_CAP_SOURCE,
+        f"{_PRINCIPLES_CITED}; the capped measure: Zhang, Dunstan & Pandit (2024)",
     ),
     HubStandard(
         "day_case_rate",
@@ -151,6 +160,7 @@ HUB_STANDARDS: tuple[HubStandard, ...] = (
         "of BADS Directory procedures",
         f"{DAY_CASE_RATE_EXPECTATION_SOURCE}; procedures: BADS Directory of Procedures, "
         f"{_BADS_DIRECTORY}",
+        f"{_HVLC_CITED}; procedures: BADS Directory of Procedures",
     ),
     HubStandard(
         "cataracts_per_list",
@@ -159,6 +169,7 @@ HUB_STANDARDS: tuple[HubStandard, ...] = (
         CATARACTS_PER_HALF_DAY_LIST,
         "cases a list",
         CATARACTS_PER_HALF_DAY_LIST_SOURCE,
+        f"{_HVLC_CITED}: specialty standards, cases per theatre session",
         tfc=CATARACT_TFC,
     ),
 )
@@ -286,7 +297,7 @@ def _reading(
             else f"{_percent(value)} ({hub.utilisation_definition.value})"
         )
     elif standard.id == "day_case_rate":
-        value, text = hub.day_case_rate, f"{_percent(hub.day_case_rate)}"
+        value, text = hub.day_case_rate, f"{_percent(hub.day_case_rate)} planned at the hub"
     else:
         value, text = hub.cataracts_per_list, f"{hub.cataracts_per_list} cases a list"
 

@@ -64,6 +64,8 @@ class ReadinessRow:
     standard_id: str
     domain: str
     standard: str
+    target: str
+    citation: str
     source: str
     hub: str
     status: str
@@ -169,7 +171,9 @@ def _view(
         ReadinessRow(
             standard_id=r.standard.id,
             domain=r.standard.domain.value,
-            standard=f"{r.standard.wording}: {r.standard_text}",
+            standard=r.standard.wording,
+            target=r.standard_text,
+            citation=r.standard.citation,
             source=r.standard.source,
             hub=r.hub_text,
             status=r.status.value,

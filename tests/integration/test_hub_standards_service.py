@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from ics_capacity.db.models import AuditEvent, FigureProvenance, HubStandardSetting, Scenario
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.services import auth
+from ics_capacity.services import auth, jobs
 from ics_capacity.services import scenarios as sc
 from ics_capacity.services.hub_standards import hub_readiness, set_hub_standards
 from ics_capacity.services.scenarios import ConflictError, FieldValueError, ScenarioError
@@ -140,3 +140,34 @@ def test_an_approved_scenario_cannot_be_edited(app_db) -> None:
     assert _hub(manager, baseline).version == 0
     with pytest.raises(ScenarioError):
         _save(manager, baseline, 0, operating_days="5")
+
+
+@pytest.fixture
+def queued_only():
+    """Jobs stay queued until the test runs them itself."""
+    jobs.set_dispatcher(lambda job_id: None)
+    yield
+    jobs.set_dispatcher(None)
+
+
+def test_the_standards_that_set_a_full_resource_bind_the_plan(app_db, queued_only) -> None:
+    """After a rebalancing run, each hub's full resources mark the standards that set them."""
+    url, emails = app_db
+    manager, draft = _draft(url, emails)
+    job_id = jobs.start_job(manager, draft, "rebalance", {"weeks": 4, "time_limit_seconds": 10})
+    assert jobs.run_job(job_id).status == "done"
+    result = jobs.job_view(manager, job_id, with_result=True).rebalance
+    assert result is not None
+    full = {(b.hub, b.resource) for b in result.binding_limits if b.hub and b.resource}
+    assert full, "the demo's plan fills some hub resource"
+    hubs = hub_readiness(manager, draft)
+    assert any(r.binds for hub in hubs for r in hub.rows), full
+    for hub in hubs:
+        assert f"run {job_id}" in hub.plan_note
+        binds = {r.standard_id for r in hub.rows if r.binds}
+        theatre_full = (hub.code, "theatre_minutes") in full
+        beds_full = (hub.code, "overnight_bed_days") in full
+        assert ("sessions_per_day" in binds) == theatre_full, hub.code
+        assert ("utilisation" in binds) == theatre_full, hub.code
+        assert ("day_case_rate" in binds) == beds_full, hub.code
+        assert "operating_weeks" not in binds

@@ -50,6 +50,8 @@ def _rows(view: HubReadinessView) -> list[dict[str, str]]:
             "id": f"{view.code}-{r.standard_id}",
             "domain": r.domain,
             "standard": r.standard,
+            "target": r.target,
+            "citation": r.citation,
             "source": r.source,
             "figure": r.hub,
             "status": r.status,
@@ -161,13 +163,17 @@ def _row(row) -> rx.Component:
         rx.el.td(row["domain"], padding="8px", vertical_align="top"),
         rx.el.th(
             rx.el.div(row["standard"]),
-            rx.el.div(
-                "Source: ",
-                row["source"],
-                font_size="13px",
+            rx.el.div("Standard: ", row["target"], font_weight="400"),
+            rx.el.details(
+                rx.el.summary(
+                    "Source: ",
+                    row["citation"],
+                    cursor="pointer",
+                    color=theme.NHS_BLUE,
+                ),
+                rx.el.p(row["source"], word_break="break-word", margin_top="4px"),
+                font_size="14px",
                 font_weight="400",
-                color=theme.NHS_SECONDARY_TEXT,
-                word_break="break-word",
             ),
             scope="row",
             text_align="left",
@@ -215,6 +221,8 @@ def _table(hub) -> rx.Component:
                 )
             ),
             width="100%",
+            # Five columns stay readable on a phone: the region scrolls sideways instead.
+            min_width="760px",
             border_collapse="collapse",
         ),
         overflow_x="auto",
@@ -299,6 +307,8 @@ def hub_readiness_panel(can_edit: rx.Var) -> rx.Component:
                 "GIRFT's published elective hub principles are each hub's defaults. Sessions a "
                 "day are the site's sessions a week per theatre over its operating days; "
                 "utilisation is the site's utilisation cap (both set in the capacity table). "
+                "The day-case rate is the hub's planned figure for BADS Directory procedures; "
+                "the rebalance uses each treatment function's day-case rate from the case mix. "
                 "A standard binds the plan when it sets a resource (theatre time, overnight "
                 "beds, day-case places) that is full at the hub in the last rebalancing plan. "
                 "GIRFT's other accreditation elements (staff and training, clinical governance "
