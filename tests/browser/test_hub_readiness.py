@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import phone_screenshot
@@ -15,11 +16,25 @@ pytestmark = pytest.mark.browser
 
 
 HEADING = "Hub readiness against GIRFT's standards"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 CANNOCK = "Cannock Chase Hospital (CANNOCK) against GIRFT's hub standards"
 
 
 def _row(page: Page, hub: str, standard: str):
     return page.locator(f"#readiness-{hub}-{standard}")
+
+
+def _wcag_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.2 A and AA violations inside the readiness section."""
+    results = Axe().run(
+        page,
+        context="#hub-readiness",
+        options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]},
+    )
+    return [
+        f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results.response["violations"]
+    ]
 
 
 def _shot(page: Page, name: str) -> None:
@@ -74,6 +89,7 @@ def test_a_manager_sees_the_standards_edits_a_hub_and_the_status_changes(pages) 
     # Sandwell is untouched.
     expect(_row(page, "SANDWELL", "operating_days").get_by_role("cell").nth(2)).to_have_text("Met")
     _shot(page, "edited")
+    assert _wcag_violations(page) == []
 
     page.get_by_label("Operating days a week at CANNOCK").fill("9")
     page.get_by_role("button", name="Save CANNOCK hub figures").click()
@@ -113,3 +129,4 @@ def test_after_a_rebalancing_run_the_standards_that_set_a_full_resource_bind(pag
     expect(section.get_by_text("Binds:").first).to_be_visible()
     expect(section).to_contain_text(re.compile(r"full in weeks? \d"))
     _shot(page, "binds")
+    assert _wcag_violations(page) == []
