@@ -121,9 +121,8 @@ def _hub_limits(session: Session, scenario_id: int) -> tuple[dict[str, list[HubL
     return limits, f"What binds is read from the last rebalancing plan (run {job.id}, {when} UTC)."
 
 
-def _figures(
-    session: Session, site: Site, setting: HubStandardSetting | None
-) -> tuple[HubFigures, TheatreCapacity | None]:
+def _figures(session: Session, site: Site, setting: HubStandardSetting | None) -> HubFigures:
+    """The hub's own figures (the defaults without a row) with its theatres and functions."""
     theatre = session.exec(
         select(TheatreCapacity).where(TheatreCapacity.site_id == site.id)
     ).first()
@@ -132,27 +131,22 @@ def _figures(
             select(SiteTreatmentFunction.tfc).where(SiteTreatmentFunction.site_id == site.id)
         ).all()
     )
-    base = HubFigures(treatment_functions=tfcs)
-    if theatre is not None:
-        base = HubFigures(
-            sessions_per_week_per_theatre=float(theatre.sessions_per_week),
-            utilisation=float(theatre.utilisation_target),
-            treatment_functions=tfcs,
-        )
-    if setting is None:
-        return base, theatre
-    return (
-        HubFigures(
-            operating_days_per_week=setting.operating_days_per_week,
-            operating_weeks_per_year=setting.operating_weeks_per_year,
-            sessions_per_week_per_theatre=base.sessions_per_week_per_theatre,
-            utilisation=base.utilisation,
-            utilisation_definition=UtilisationDefinition(setting.utilisation_definition),
-            day_case_rate=float(setting.day_case_rate),
-            cataracts_per_list=setting.cataracts_per_list,
-            treatment_functions=tfcs,
-        ),
-        theatre,
+    own = (
+        {}
+        if setting is None
+        else {
+            "operating_days_per_week": setting.operating_days_per_week,
+            "operating_weeks_per_year": setting.operating_weeks_per_year,
+            "utilisation_definition": UtilisationDefinition(setting.utilisation_definition),
+            "day_case_rate": float(setting.day_case_rate),
+            "cataracts_per_list": setting.cataracts_per_list,
+        }
+    )
+    return HubFigures(
+        sessions_per_week_per_theatre=None if theatre is None else theatre.sessions_per_week,
+        utilisation=None if theatre is None else float(theatre.utilisation_target),
+        treatment_functions=tfcs,
+        **own,  # type: ignore[arg-type]
     )
 
 
@@ -166,7 +160,7 @@ def _view(
     session: Session, site: Site, limits: dict[str, list[HubLimit]], plan_note: str
 ) -> HubReadinessView:
     setting = _setting(session, site)
-    figures, _ = _figures(session, site, setting)
+    figures = _figures(session, site, setting)
     rows = [
         ReadinessRow(
             standard_id=r.standard.id,

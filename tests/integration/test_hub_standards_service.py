@@ -10,6 +10,7 @@ from ics_capacity.db.session import unit_of_work
 from ics_capacity.services import auth, jobs
 from ics_capacity.services import scenarios as sc
 from ics_capacity.services.hub_standards import hub_readiness, set_hub_standards
+from ics_capacity.services.rebalance import scenario_rebalance_input
 from ics_capacity.services.scenarios import ConflictError, FieldValueError, ScenarioError
 from tests.conftest import TEST_PASSWORD
 
@@ -171,3 +172,20 @@ def test_the_standards_that_set_a_full_resource_bind_the_plan(app_db, queued_onl
         assert ("utilisation" in binds) == theatre_full, hub.code
         assert ("day_case_rate" in binds) == beds_full, hub.code
         assert "operating_weeks" not in binds
+
+
+def test_a_hubs_operating_days_set_its_day_case_places_in_the_rebalance(app_db) -> None:
+    """Six days by default (2 patients a place a day x 6); five once the hub sets five."""
+    url, emails = app_db
+    manager, draft = _draft(url, emails)
+
+    def per_place_per_week() -> float:
+        with unit_of_work(url) as session:
+            data = scenario_rebalance_input(session, draft, weeks=4, settings=None)
+        hub = next(h for h in data.hubs if h.id == "CANNOCK")
+        assert hub.day_case is not None
+        return hub.day_case.patients_per_place_per_week
+
+    assert per_place_per_week() == 12
+    _save(manager, draft, 0, operating_days="5")
+    assert per_place_per_week() == 10
