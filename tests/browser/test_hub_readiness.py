@@ -96,6 +96,14 @@ def test_a_manager_sees_the_standards_edits_a_hub_and_the_status_changes(pages) 
     expect(page.get_by_text("Operating days a week: 9 is outside 1 to 7.")).to_be_visible()
     expect(days).to_contain_text("5 days a week")
 
+    # A site marked as a hub joins the table at once, with the defaults.
+    page.get_by_label("Elective hub: MANOR").check()
+    page.get_by_role("button", name="Save MANOR").click()
+    manor = page.get_by_role("table", name=re.compile(r"\(MANOR\) against GIRFT"))
+    expect(manor).to_be_visible()
+    expect(_row(page, "MANOR", "sessions_per_day")).to_contain_text("Not met")
+    expect(_row(page, "MANOR", "cataracts_per_list").get_by_role("cell").nth(2)).to_have_text("Met")
+
     viewer = pages.signed_in("viewer")
     viewer.goto(url)
     expect(viewer.get_by_role("heading", name=HEADING)).to_be_visible()

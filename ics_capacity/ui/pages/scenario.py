@@ -155,7 +155,8 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         label = EDITABLE_FIELDS[field].label
         await self._push(token, f"{row.updated_by} changed {label.lower()} at {row.name}")
-        return ScenarioPageState.refresh_impact
+        # Sessions and utilisation are hub figures too: the readiness table reads them again.
+        return [ScenarioPageState.refresh_impact, HubReadinessState.load]
 
     async def _run(self, action, success: str, *args, **kwargs):  # noqa: ANN001
         token = await self._token()
@@ -218,7 +219,11 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name}: {summary}")
-        return [rx.toast.success(summary), ScenarioPageState.refresh_impact]
+        return [
+            rx.toast.success(summary),
+            ScenarioPageState.refresh_impact,
+            HubReadinessState.load,
+        ]
 
     @rx.event
     async def add_site(self, form: dict):
@@ -247,6 +252,7 @@ class ScenarioPageState(rx.State):
         return [
             rx.toast.success(f"Added {form.get('name', 'the site')}"),
             ScenarioPageState.refresh_impact,
+            HubReadinessState.load,
         ]
 
     @rx.event
@@ -263,7 +269,11 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name} deleted a site")
-        return [rx.toast.success("Site deleted"), ScenarioPageState.refresh_impact]
+        return [
+            rx.toast.success("Site deleted"),
+            ScenarioPageState.refresh_impact,
+            HubReadinessState.load,
+        ]
 
     @rx.event
     def set_decision_note(self, note: str):
