@@ -179,7 +179,6 @@ def _row(row) -> rx.Component:
             text_align="left",
             padding="8px",
             vertical_align="top",
-            max_width="420px",
         ),
         rx.el.td(row["figure"], padding="8px", vertical_align="top"),
         _status(row),
@@ -202,13 +201,13 @@ def _table(hub) -> rx.Component:
             rx.el.thead(
                 rx.el.tr(
                     *[
-                        rx.el.th(h, scope="col", text_align="left", padding="8px")
-                        for h in (
-                            "Accreditation element",
-                            "Standard and source",
-                            "Hub's figure in this scenario",
-                            "Status",
-                            "Binds the plan?",
+                        rx.el.th(h, scope="col", text_align="left", padding="8px", width=w)
+                        for h, w in (
+                            ("Accreditation element", "16%"),
+                            ("Standard and source", "32%"),
+                            ("Hub's figure in this scenario", "20%"),
+                            ("Status", "16%"),
+                            ("Binds the plan?", "16%"),
                         )
                     ],
                     border_bottom=f"2px solid {theme.NHS_TEXT}",
@@ -223,6 +222,8 @@ def _table(hub) -> rx.Component:
             width="100%",
             # Five columns stay readable on a phone: the region scrolls sideways instead.
             min_width="760px",
+            # The same columns in every hub's table, so the hubs read side by side.
+            table_layout="fixed",
             border_collapse="collapse",
         ),
         overflow_x="auto",
