@@ -261,6 +261,45 @@ class BedCapacity(Audited, table=True):
     )
 
 
+class HubStandardSetting(Audited, table=True):
+    """An elective hub's own figures against GIRFT's hub standards (domain/hub_standards.py).
+
+    A hub without a row has the standards' defaults; the first edit writes the row. Sessions and
+    utilisation are the site's theatre capacity, not repeated here; this row says which
+    utilisation definition (capped or uncapped) that figure is.
+    """
+
+    __tablename__ = "hub_standard_setting"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "site_id"),
+        sa.CheckConstraint(
+            "operating_days_per_week >= 1 AND operating_days_per_week <= 7", name="operating_days"
+        ),
+        sa.CheckConstraint(
+            "operating_weeks_per_year >= 1 AND operating_weeks_per_year <= 52",
+            name="operating_weeks",
+        ),
+        sa.CheckConstraint(
+            "utilisation_definition IN ('capped', 'uncapped')", name="utilisation_definition"
+        ),
+        *_rate("day_case_rate"),
+        sa.CheckConstraint(
+            "cataracts_per_list >= 0 AND cataracts_per_list <= 30", name="cataracts_per_list"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    site_id: int = Field(foreign_key="site.id", ondelete="CASCADE")
+    operating_days_per_week: int = 6
+    operating_weeks_per_year: int = 48
+    utilisation_definition: str = Field(default="capped", max_length=10)
+    day_case_rate: Decimal = Field(
+        default=Decimal("0.85"), sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3
+    )
+    cataracts_per_list: int = 10
+
+
 class TrustBeds(Audited, table=True):
     """A trust's average general and acute beds, available and occupied, from KH03."""
 

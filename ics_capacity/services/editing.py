@@ -18,6 +18,7 @@ from ics_capacity.db.models import (
     AuditEvent,
     BedCapacity,
     CaseMix,
+    HubStandardSetting,
     Organisation,
     Scenario,
     Site,
@@ -325,7 +326,7 @@ def delete_site(token: str, scenario_id: int, site_id: int, expected_version: in
                 "not deleted."
             )
         name, code = site.name, site.code
-        for table in (SiteTreatmentFunction, TheatreCapacity, BedCapacity):
+        for table in (SiteTreatmentFunction, TheatreCapacity, BedCapacity, HubStandardSetting):
             session.execute(sa.delete(table).where(table.site_id == site.id))
         session.delete(site)
         audit(

@@ -33,6 +33,7 @@ from ics_capacity.db.models import (
     BedCapacity,
     CaseMix,
     CollaborativeMember,
+    HubStandardSetting,
     Organisation,
     OrganisationKind,
     RttActivity,
@@ -250,6 +251,12 @@ def scenario_rebalance_input(
         site_tfcs[row.site_id].append(row.tfc)
     activity = _latest_activity(session, scenario_id)
     staffed = staffed_sessions_per_week(session, scenario_id)
+    hub_days = {
+        h.site_id: h.operating_days_per_week
+        for h in session.exec(
+            select(HubStandardSetting).where(HubStandardSetting.scenario_id == scenario_id)
+        ).all()
+    }
 
     hubs: list[Hub] = []
     where: dict[str, tuple[float, float]] = {}
@@ -259,8 +266,9 @@ def scenario_rebalance_input(
             continue
         theatre = theatres.get(site.id)
         bed = beds.get(site.id)
+        # A hub's own operating days (the hub readiness table) when it has set them.
         days = (
-            HUB_OPERATING_DAYS_PER_WEEK
+            hub_days.get(site.id, HUB_OPERATING_DAYS_PER_WEEK)
             if site.is_elective_hub
             else MAIN_SITE_OPERATING_DAYS_PER_WEEK
         )

@@ -25,6 +25,7 @@ from ics_capacity.db.models import (
     CaseMix,
     Collaborative,
     FigureProvenance,
+    HubStandardSetting,
     ImportBatch,
     Membership,
     RotaLeave,
@@ -424,6 +425,7 @@ _SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
     SystemFlow,
     FigureProvenance,
     CalendarChangeRow,
+    HubStandardSetting,
 )
 
 

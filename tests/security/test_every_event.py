@@ -60,6 +60,7 @@ from ics_capacity.services.rota import next_monday, set_lock
 from ics_capacity.services.weekly_calendar import add_calendar_change
 from ics_capacity.settings import REPO_ROOT
 from ics_capacity.ui.components.calendar import CalendarState
+from ics_capacity.ui.components.hub_readiness import HubReadinessState
 from ics_capacity.ui.components.hubs import HubsState
 from ics_capacity.ui.pages.account import AccountState
 from ics_capacity.ui.pages.audit import AuditState
@@ -690,6 +691,24 @@ def _hub_form(w: World) -> dict:
     }
 
 
+def _readiness_versions(w: World) -> dict[type, dict[str, Any]]:
+    """The victim's draft open in the hub readiness form; its hubs still have the defaults."""
+    return {HubReadinessState: {"_scenario_id": w.draft, "_versions": {"CANNOCK": 0}}}
+
+
+def _readiness_form(w: World) -> dict:
+    return {
+        "form": {
+            "code": "CANNOCK",
+            "days": "5",
+            "weeks": "48",
+            "definition": "uncapped",
+            "day_case": "80",
+            "cataracts": "10",
+        }
+    }
+
+
 def _onboarding_files(w: World) -> dict[type, dict[str, Any]]:
     """The RTT extract and ODS file kept in the victim administrator's own upload folder."""
     from ics_capacity.services.uploads import open_onboarding_upload
@@ -1072,6 +1091,19 @@ CASES: list[Case] = [
         "db",
         _hub_form,
         _hub_versions,
+        route=_scenario_route,
+    ),
+    # Scenario page: hub readiness against GIRFT's standards (ui/components/hub_readiness.py)
+    Case(
+        HubReadinessState, "load", "viewer", "shows", refused=(), page=None, route=_scenario_route
+    ),
+    Case(
+        HubReadinessState,
+        "save",
+        "manager",
+        "db",
+        _readiness_form,
+        _readiness_versions,
         route=_scenario_route,
     ),
     # Onboarding (administrators)

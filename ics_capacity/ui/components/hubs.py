@@ -15,6 +15,7 @@ from ics_capacity.services.hubs import HubSiteView, hub_sites, set_hub
 from ics_capacity.services.provenance import scenario_provenance
 from ics_capacity.services.scenarios import ConflictError
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.hub_readiness import HubReadinessState
 from ics_capacity.ui.components.widgets import button, field_label
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -25,6 +26,7 @@ ENTITY_LABELS = {
     "bed_capacity": "Beds",
     "case_mix": "Case mix",
     "trust_beds": "G&A beds",
+    "hub_standard_setting": "Hub standards",
 }
 
 
@@ -102,7 +104,8 @@ class HubsState(rx.State):
         room = await self.get_state(ScenarioRoom)
         room._refresh(session.token, self._scenario_id, f"{session.user_name} changed {saved.name}")
         await self.load()
-        return rx.toast.success(f"Saved {saved.name}")
+        # A site marked or unmarked as a hub joins or leaves the hub readiness table.
+        return [rx.toast.success(f"Saved {saved.name}"), HubReadinessState.load]
 
 
 def _input(row, name: str, label: str, width: str, **props) -> rx.Component:

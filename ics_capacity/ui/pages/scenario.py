@@ -39,6 +39,7 @@ from ics_capacity.services.scenarios import (
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.calendar import calendar_section
+from ics_capacity.ui.components.hub_readiness import HubReadinessState, hub_readiness_panel
 from ics_capacity.ui.components.hubs import HubsState, hubs_panel, provenance_panel
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
@@ -154,7 +155,8 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         label = EDITABLE_FIELDS[field].label
         await self._push(token, f"{row.updated_by} changed {label.lower()} at {row.name}")
-        return ScenarioPageState.refresh_impact
+        # Sessions and utilisation are hub figures too: the readiness table reads them again.
+        return [ScenarioPageState.refresh_impact, HubReadinessState.load]
 
     async def _run(self, action, success: str, *args, **kwargs):  # noqa: ANN001
         token = await self._token()
@@ -217,7 +219,11 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name}: {summary}")
-        return [rx.toast.success(summary), ScenarioPageState.refresh_impact]
+        return [
+            rx.toast.success(summary),
+            ScenarioPageState.refresh_impact,
+            HubReadinessState.load,
+        ]
 
     @rx.event
     async def add_site(self, form: dict):
@@ -246,6 +252,7 @@ class ScenarioPageState(rx.State):
         return [
             rx.toast.success(f"Added {form.get('name', 'the site')}"),
             ScenarioPageState.refresh_impact,
+            HubReadinessState.load,
         ]
 
     @rx.event
@@ -262,7 +269,11 @@ class ScenarioPageState(rx.State):
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name} deleted a site")
-        return [rx.toast.success("Site deleted"), ScenarioPageState.refresh_impact]
+        return [
+            rx.toast.success("Site deleted"),
+            ScenarioPageState.refresh_impact,
+            HubReadinessState.load,
+        ]
 
     @rx.event
     def set_decision_note(self, note: str):
@@ -877,7 +888,7 @@ def _comments() -> rx.Component:
 @protected_page(
     "/scenarios/[scenario_id]",
     "Scenario",
-    on_load=[ScenarioPageState.open, ScenarioRoom.join, HubsState.load],
+    on_load=[ScenarioPageState.open, ScenarioRoom.join, HubsState.load, HubReadinessState.load],
 )
 def scenario_page() -> rx.Component:
     """The scenario page."""
@@ -969,6 +980,7 @@ def scenario_page() -> rx.Component:
                 _capacity_table(),
                 provenance_panel(),
                 hubs_panel(_can("edit_capacity") & _editable),
+                hub_readiness_panel(_can("edit_capacity") & _editable),
                 _impact_panel(),
                 _add_site_form(),
                 calendar_section(
