@@ -1,7 +1,7 @@
 """accounts: single sign-on (OpenID Connect) subject per account, and domain rules per collaborative
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-04 14:00:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0017'
-down_revision: str | None = '0011'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
