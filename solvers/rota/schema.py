@@ -263,6 +263,17 @@ class Assignment(_Frozen):
     shift_id: str
 
 
+class PastShift(_Frozen):
+    """A shift worked before the rota starts (history carried in): `day` is -1 for the day before.
+
+    The shift's times are its `ShiftType`'s, so the history uses the new problem's shift types.
+    """
+
+    staff_id: str
+    day: int = Field(lt=0)
+    shift_id: str
+
+
 class Fairness(_Frozen):
     """Weights on the spread (most minus fewest) within each staff group, per unit of spread.
 
@@ -283,6 +294,14 @@ class RotaInput(_Frozen):
     minimum length: what was worked before or after the horizon is not known. `travel_weight`
     charges each minute of one-way travel to a worked shift's site; `fairness` weighs how evenly
     nights, weekends and cross-site shifts fall within each staff group.
+
+    `history` are the shifts worked in the `history_days` days before day 0 (days -history_days
+    to -1; a day without a shift there is a day off). Every rolling rule (runs, rest after runs,
+    banned successions, minutes in a window, weekends in a row, weekly rest) is then judged
+    across the join: a window, run or period counts the history's shifts with the rota's.
+    Horizon totals (hours, shifts of a type, weekends over the horizon, minimum runs) do not.
+    What the history alone already breaks is not charged to the rota, but the rota may add
+    nothing to it (docs/rota.md, "History carried in").
     """
 
     horizon_days: int = Field(ge=1)
@@ -297,6 +316,8 @@ class RotaInput(_Frozen):
     edge_runs_exempt: bool = True
     travel_weight: int = Field(0, ge=0)
     fairness: Fairness = Fairness()
+    history: tuple[PastShift, ...] = ()
+    history_days: int = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> RotaInput:
@@ -350,12 +371,53 @@ class RotaInput(_Frozen):
         return windows
 
     def rest_periods(self, period_days: int) -> list[tuple[int, int]]:
-        """The days [first, last + 1) of each whole rest period in the horizon (`WeeklyRest`)."""
+        """The days [first, last + 1) of each whole rest period in the horizon (`WeeklyRest`).
+
+        With a history, the period running across the join (starting in the history, ending on
+        the horizon's first Monday) is the first one, when the history covers all of its days.
+        """
         first = (7 - self.first_weekday) % 7
-        return [
+        periods = [
             (start, start + period_days)
             for start in range(first, self.horizon_days - period_days + 1, period_days)
         ]
+        joined = first - period_days
+        if first > 0 and joined >= -self.history_days and first <= self.horizon_days:
+            periods.insert(0, (joined, first))
+        return periods
+
+    def past_days(self, staff_id: str) -> list[str | None]:
+        """The shift this person worked on each history day, days -history_days to -1 in order."""
+        days: list[str | None] = [None] * self.history_days
+        for past in self.history:
+            if past.staff_id == staff_id:
+                days[self.history_days + past.day] = past.shift_id
+        return days
+
+    def past_spans(self, staff_id: str) -> list[tuple[int, int]]:
+        """[start, end) in minutes from day 0 (negative before it) of each history shift."""
+        return sorted(
+            self.shift(p.shift_id).span(p.day) for p in self.history if p.staff_id == staff_id
+        )
+
+    def past_weekend_windows(self, limit: WeekendLimit) -> list[tuple[int, int]]:
+        """[start, end) of each weekend the history overlaps that is not a horizon weekend.
+
+        These come before `weekend_windows` and carry "weekends in a row" across the join.
+        """
+        if not self.history_days:
+            return []
+        current = set(self.weekend_windows(limit))
+        windows = []
+        for day in range(-self.history_days - 7, 0):
+            if self.weekday(day) != limit.start_weekday:
+                continue
+            start = day * MINUTES_PER_DAY + limit.start_minute
+            end = start + limit.length_minutes
+            if (start, end) not in current and start < 0 and end > -self.history_days * 1440:
+                windows.append((start, end))
+        first = min(current, default=None)
+        return [w for w in windows if first is None or w[0] < first[0]]
 
 
 class RotaResult(_Frozen):
@@ -462,6 +524,18 @@ def _problems(data: RotaInput) -> list[str]:
             problems.append(f"{lock.staff_id} has two locked assignments on day {lock.day}")
         seen_locked.add((lock.staff_id, lock.day))
         day_ok(f"locked assignment of {lock.staff_id}", lock.day)
+    seen_past: set[tuple[str, int]] = set()
+    for past in data.history:
+        where = f"history of {past.staff_id} on day {past.day}"
+        if past.staff_id not in known_staff:
+            problems.append(f"{where}: unknown staff {past.staff_id}")
+        if past.shift_id not in known_shifts:
+            problems.append(f"{where}: unknown shift {past.shift_id}")
+        if past.day < -data.history_days:
+            problems.append(f"{where}: before the {data.history_days} days of history")
+        if (past.staff_id, past.day) in seen_past:
+            problems.append(f"{where}: two shifts on one day")
+        seen_past.add((past.staff_id, past.day))
     for family, mode in data.rule_modes.items():
         if family in ALWAYS_HARD and not mode.hard:
             problems.append(f"rule {family} is always hard and cannot be made soft")
