@@ -12,6 +12,7 @@ soft rules that bind come back as slack in `RotaResult.binding_limits`.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
@@ -386,18 +387,34 @@ class RotaInput(_Frozen):
             periods.insert(0, (joined, first))
         return periods
 
+    @cached_property
+    def _history_index(self) -> tuple[tuple[PastShift, ...], dict[str, list[PastShift]]]:
+        by_staff: dict[str, list[PastShift]] = {}
+        for past in self.history:
+            by_staff.setdefault(past.staff_id, []).append(past)
+        return self.history, by_staff
+
+    @property
+    def _history_by_staff(self) -> dict[str, list[PastShift]]:
+        """The history by person, rebuilt if a copy changed it (`model_copy` keeps the cache)."""
+        history, by_staff = self._history_index
+        if history is not self.history:
+            del self.__dict__["_history_index"]
+            history, by_staff = self._history_index
+        return by_staff
+
     def past_days(self, staff_id: str) -> list[str | None]:
         """The shift this person worked on each history day, days -history_days to -1 in order."""
         days: list[str | None] = [None] * self.history_days
-        for past in self.history:
-            if past.staff_id == staff_id:
-                days[self.history_days + past.day] = past.shift_id
+        for past in self._history_by_staff.get(staff_id, []):
+            days[self.history_days + past.day] = past.shift_id
         return days
 
     def past_spans(self, staff_id: str) -> list[tuple[int, int]]:
         """[start, end) in minutes from day 0 (negative before it) of each history shift."""
+        shifts = self._shift_index()
         return sorted(
-            self.shift(p.shift_id).span(p.day) for p in self.history if p.staff_id == staff_id
+            shifts[p.shift_id].span(p.day) for p in self._history_by_staff.get(staff_id, [])
         )
 
     def past_weekend_windows(self, limit: WeekendLimit) -> list[tuple[int, int]]:
