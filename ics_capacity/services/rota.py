@@ -581,7 +581,7 @@ def _previous_rota_history(
     if unknown:
         names = ", ".join(sorted(unknown))
         ignored.append(f"shifts this rota does not have, whose times are not known: {names}")
-    source = f"previous rota {previous.dates[0]} to {previous.dates[-1]}"
+    source = f"previous rota ({previous.dates[0]} to {previous.dates[-1]})"
     return past, _history_used(source, start, days, past, tuple(ignored))
 
 
