@@ -263,8 +263,9 @@ def _keeps_limits(
     return all(
         _rest_kept(
             shifts,
-            past + days,
-            len(past) + day,
+            days,
+            past,
+            day,
             shift,
             after_run.shift_ids,
             after_run.min_run,
@@ -343,13 +344,19 @@ def _run_left(
 ) -> int:
     """Days in a row of the kind (any shift if `kinds` is None) ending the day before `day`.
 
-    With `past` (the history's days, -len(past) to -1) a run goes on into the history.
+    With `past` (the history's days, -len(past) to -1) a run goes on into the history, and `day`
+    may be a history day (negative).
     """
-    every = [*(past or []), *days]
-    count, d = 0, len(past or []) + day - 1
-    while d >= 0 and _of_kind(every[d], kinds):
+    past = past or []
+    count, d = 0, day - 1
+    while d >= -len(past) and _of_kind(_on(days, past, d), kinds):
         count, d = count + 1, d - 1
     return count
+
+
+def _on(days: list[str | None], past: list[str | None], day: int) -> str | None:
+    """The shift on `day`: a horizon day, or a history day when negative."""
+    return days[day] if day >= 0 else past[len(past) + day]
 
 
 def _run_right(days: list[str | None], day: int, kinds: frozenset[str] | None) -> int:
@@ -380,11 +387,10 @@ def _window_keeps(
         if sum(minutes[start : start + length]) + extra > most:
             return False
     past = past or []
-    every = [*past, *minutes]
     for start in range(max(-len(past), day - length + 1), 0):
         earlier = sum(past[len(past) + start :])
-        window = every[len(past) + start : len(past) + start + length]
-        if earlier and sum(window) + extra > max(most, earlier):
+        window = earlier + sum(minutes[: start + length])
+        if earlier and window + extra > max(most, earlier):
             return False
     return True
 
@@ -392,6 +398,7 @@ def _window_keeps(
 def _rest_kept(
     shifts: dict[str, ShiftType],
     days: list[str | None],
+    past: list[str | None],
     day: int,
     shift: ShiftType,
     kinds: frozenset[str],
@@ -401,22 +408,23 @@ def _rest_kept(
     """The shift starts at least `min_rest` minutes after any run of `min_run` or more has ended.
 
     Only runs ended before `day` are looked at (the days after are not placed yet); a shift of the
-    kind on the day after a run's last day extends it instead.
+    kind on the day after a run's last day extends it instead. Runs go on into the history
+    (`past`, days -len(past) to -1).
     """
     if shift.start_minute is None:
         return True
     starts = day * MINUTES_PER_DAY + shift.start_minute
     reach = 1 + (min_rest + MINUTES_PER_DAY) // MINUTES_PER_DAY  # days a rest can span, and one
-    for end in range(day - 1, max(-1, day - 1 - reach), -1):
-        last = days[end]
+    for end in range(day - 1, max(-1 - len(past), day - 1 - reach), -1):
+        last = _on(days, past, end)
         if not _of_kind(last, kinds):
             continue
-        following = days[end + 1] if end + 1 < day else shift.id
+        following = _on(days, past, end + 1) if end + 1 < day else shift.id
         if end + 1 == day and shift.id in kinds:
             return True  # extends the run ending yesterday: no rest owed yet
         if _of_kind(following, kinds):
             continue
-        length = 1 + _run_left(days, end, kinds)
+        length = 1 + _run_left(days, end, kinds, past)
         ended = shifts[last].end_minute if last is not None else None
         if length >= min_run and ended is not None:
             if starts - (end * MINUTES_PER_DAY + ended) < min_rest:
