@@ -26,6 +26,7 @@ shown.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -136,6 +137,8 @@ MAX_WEEKS = 12
 # Days before a rota whose shifts its rolling rules count (docs/rota.md, "History carried in"):
 # the longest look-back of the packs is 48 h in 14 days (WTR reg 11(2)(b)).
 HISTORY_DAYS = 14
+# Finished builds searched for the rota just before a new one (newest first).
+PREVIOUS_ROTAS_LOOKED_AT = 50
 STALL_MIN_SECONDS = 15.0
 STALL_SHARE = 0.25
 ADMITTED_PART = "Part_2A"
@@ -543,22 +546,49 @@ def _uploaded_history(
     return past, _history_used(f"uploaded file {file}".strip(), start, HISTORY_DAYS, past, ignored)
 
 
+def _previous_rota(session: Session, scenario_id: int, start: dt.date) -> RotaOutcome | None:
+    """The newest finished rota of the scenario that ends the day before `start`, if any.
+
+    Found by the settings each build keeps (`SolveJob.parameters`), so a rebuild of the new
+    period still finds the rota before it; only that one result is read.
+    """
+    runs = session.exec(
+        select(SolveJob.id, SolveJob.parameters)
+        .where(
+            SolveJob.scenario_id == scenario_id,
+            SolveJob.kind == "rota",
+            SolveJob.status == "done",
+        )
+        .order_by(col(SolveJob.id).desc())
+        .limit(PREVIOUS_ROTAS_LOOKED_AT)
+    ).all()
+    for job_id, parameters in runs:
+        try:
+            settings = RotaSettings.from_json(json.loads(parameters))
+        except (ValueError, KeyError, TypeError):
+            continue
+        if settings.start_date + dt.timedelta(days=7 * settings.weeks) != start:
+            continue
+        job = session.get(SolveJob, job_id)
+        try:
+            previous = stored_rota(job.result or "", job_id=job_id) if job else None
+        except StoredResultError:
+            continue
+        if previous is not None and previous.dates and previous.has_rota:
+            last = dt.date.fromisoformat(previous.dates[-1])
+            if last + dt.timedelta(days=1) == start:
+                return previous
+    return None
+
+
 def _previous_rota_history(
     session: Session, scenario_id: int, data: RotaInput, start: dt.date
 ) -> tuple[list[PastShift], HistoryUsed | None]:
-    """The last 14 days of the scenario's newest rota, when it ends the day before `start`."""
-    raw = latest_result(session, scenario_id, "rota")
-    if raw is None:
-        return [], None
-    try:
-        previous = stored_rota(raw)
-    except StoredResultError:
-        return [], None
-    if not previous.dates or not previous.has_rota:
+    """The last 14 days of the scenario's newest rota ending the day before `start`, if any."""
+    previous = _previous_rota(session, scenario_id, start)
+    if previous is None:
         return [], None
     dates = [dt.date.fromisoformat(d) for d in previous.dates]
-    if dates[-1] + dt.timedelta(days=1) != start:
-        return [], None
     days = min(HISTORY_DAYS, len(dates))
     staff = {p.id for p in data.staff}
     shifts = {s.id for s in data.shift_types}

@@ -18,12 +18,13 @@ from ics_capacity.db.models import SolveJob, utc_now
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.importers.problems import ImportValidationError
 from ics_capacity.importers.rota_history import HistoryRow
+from ics_capacity.services.results import RotaOutcome
 from ics_capacity.services.rota import HISTORY_DAYS, rota_problem_as_operator, solve_problem
 from solvers.rota.check import check_rota
 from tests.integration.test_rota_service import HUB, _branch, _settings
 
 
-def _save_as_done_job(url: str, scenario_id: int, outcome_json: str) -> None:
+def _save_as_done_job(url: str, scenario_id: int, outcome: RotaOutcome) -> None:
     """Stores a built rota as the scenario's newest finished rota job, as a worker would."""
     with unit_of_work(url) as session:
         session.add(
@@ -33,8 +34,8 @@ def _save_as_done_job(url: str, scenario_id: int, outcome_json: str) -> None:
                 status="done",
                 progress=100,
                 requested_by="workforce-lead@bcpc.test",
-                parameters="{}",
-                result=outcome_json,
+                parameters=outcome.settings.model_dump_json(),
+                result=outcome.model_dump_json(),
                 finished_at=utc_now(),
             )
         )
@@ -48,7 +49,7 @@ def test_the_previous_rota_is_carried_in_when_it_ends_the_day_before(app_db) -> 
     assert first_problem.history is None
     first = solve_problem(first_problem)
     assert first.assignments
-    _save_as_done_job(url, branch.id, first.model_dump_json())
+    _save_as_done_job(url, branch.id, first)
 
     later = branch.start + dt.timedelta(days=7)
     problem = rota_problem_as_operator(branch.id, _settings(later), url)
@@ -69,6 +70,11 @@ def test_the_previous_rota_is_carried_in_when_it_ends_the_day_before(app_db) -> 
     assert second.history == used
     assert second.hard_violations == ()
     assert check_rota(problem.data, second.assignments).violations == ()
+
+    # Rebuilding the second week, once it is the newest rota, still carries the first in.
+    _save_as_done_job(url, branch.id, second)
+    again = rota_problem_as_operator(branch.id, _settings(later), url)
+    assert again.history == used
 
     # A rota that does not start the day after the last one ends carries nothing in.
     gap = rota_problem_as_operator(branch.id, _settings(later + dt.timedelta(days=1)), url)
