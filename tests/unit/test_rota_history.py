@@ -12,6 +12,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from solvers.common import Status
 from solvers.rota.check import check_rota
 from solvers.rota.construct import construct_rota
 from solvers.rota.model import solve_rota
@@ -20,6 +21,7 @@ from solvers.rota.rules import RULE_PACKS, apply_rule_pack
 from solvers.rota.schema import (
     Assignment,
     CoverRequirement,
+    LockedAssignment,
     PastShift,
     RotaInput,
     RuleFamily,
@@ -179,6 +181,20 @@ def test_what_the_history_broke_alone_is_not_the_rotas() -> None:
     assert RuleFamily.MAX_CONSECUTIVE_OF_KIND in _broken(data, {0: "N"})
     assert _broken(data, {3: "E"}) == set()  # 46 h after 08:00 on day 0 is 06:00 on day 2
     assert _solved_short(data) == 1
+
+
+def test_a_lock_the_history_makes_impossible_is_explained_not_broken() -> None:
+    """Nights locked on days 0 and 1 after 3 nights: no rota, and the rule in conflict is named."""
+    locks = (
+        LockedAssignment(staff_id="D0", day=0, shift_id="N"),
+        LockedAssignment(staff_id="D0", day=1, shift_id="N"),
+    )
+    data = _problem(7, {}, NIGHTS_BEFORE).model_copy(update={"locked": locks})
+    options = EXACT.model_copy(update={"explain_infeasibility": True})
+    result = solve_rota(data, options)
+    assert result.stats.status is Status.INFEASIBLE and result.assignments == ()
+    named = {limit.name for limit in result.infeasible_because}
+    assert {RuleFamily.LOCKED, RuleFamily.MAX_CONSECUTIVE_OF_KIND} <= named
 
 
 def test_solving_by_windows_carries_the_history_into_the_first_window() -> None:
