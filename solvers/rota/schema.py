@@ -135,7 +135,7 @@ class RestAfterRun(_Frozen):
     After `min_run` or more days in a row working any of `shift_ids`, no shift starts less than
     `min_rest_minutes` after the last shift of the run ends. Measured from shift times: shifts
     without a start time are left out (their rest cannot be known), and a run is counted from the
-    first day of the horizon.
+    first day of the history carried in (`RotaInput.history`), or of the horizon without one.
     """
 
     name: str
@@ -169,7 +169,8 @@ class WeeklyRest(_Frozen):
     Rest periods are consecutive blocks of `period_days` days starting at 00:00 on the horizon's
     first Monday (a "week" starts at midnight between Sunday and Monday, Working Time Regulations
     1998 reg 2, and the weekly rest period at the start of each week, reg 11(6)(b)). Only periods
-    wholly inside the horizon are held to it: rest before the horizon is not known. Work is each
+    wholly inside the horizon, or inside the history carried in and the horizon, are held to it:
+    rest before them is not known. Work is each
     worked shift's `ShiftType.span`; work before or after the period bounds the rest, it does not
     count inside it.
     """
