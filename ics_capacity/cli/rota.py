@@ -2,13 +2,15 @@
 
     ics-capacity rota SCENARIO [--weeks N] [--sites CANNOCK,SANDWELL] [--start YYYY-MM-DD]
         [--rule-pack uk_default] [--soft-rules] [--demand timetable|plan]
-        [--time-limit S] [--workers N] [--out ROTA.csv|ROTA.xlsx] [--json]
+        [--time-limit S] [--workers N] [--out ROTA.csv|ROTA.xlsx] [--json] [--history FILE.csv]
     ics-capacity rota SCENARIO --enqueue --as EMAIL [the same options]  (prints the job id)
 
 Runs the same service as the Rota page (no sign-in: the CLI is for the people who run the
 database). With --json, stdout holds one JSON object: status, objective, bound, gap, seconds,
 time limit, workers, gaps, places short and its proven lower bound (`places_short_lower_bound`:
-no rota keeping the hard rules leaves fewer), cost and compliance; messages go to stderr.
+no rota keeping the hard rules leaves fewer), cost and compliance, and `history` (the shifts
+before the start that the rolling rules counted: from --history, else the scenario's previous rota
+when it ends the day before; None without); messages go to stderr.
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ def rota(
         Path | None, typer.Option("--out", help="Write the rota (.csv or .xlsx).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help="CSV of shifts worked in the 14 days before the start (staff code, date, shift "
+            "code); without it the previous rota is carried in when it ends the day before.",
+        ),
+    ] = None,
     enqueue: Annotated[
         bool,
         typer.Option("--enqueue", help="Queue it for a worker; print the job id."),
@@ -69,6 +79,8 @@ def rota(
 ) -> None:
     """Builds the shared rota of SCENARIO's hubs and reports cover, cost and compliance."""
     from ics_capacity.cli.rebalance import not_ready
+    from ics_capacity.importers.problems import ImportValidationError
+    from ics_capacity.importers.rota_history import read_rota_history
     from ics_capacity.services.readiness import ModelNotReadyError
     from ics_capacity.services.rota import (
         RotaSettings,
@@ -90,6 +102,8 @@ def rota(
             if sites
             else hub_codes_as_operator(scenario)
         )
+        if enqueue and history is not None:
+            _fail("--history is read here and cannot be queued; run without --enqueue.")
         if enqueue:
             parameters = {
                 "start_date": first.isoformat(),
@@ -115,10 +129,13 @@ def rota(
             num_workers=workers,
             seed=seed,
         )
-        outcome = run_rota_as_operator(scenario, settings)
+        rows = None if history is None else read_rota_history(history)
+        outcome = run_rota_as_operator(
+            scenario, settings, history=rows, history_file=history.name if history else ""
+        )
     except ModelNotReadyError as error:
         not_ready(error, scenario, as_json)
-    except ScenarioError as error:
+    except (ScenarioError, ImportValidationError) as error:
         _fail(str(error))
     if out is not None and outcome.assignments:
         out.write_bytes(
@@ -137,6 +154,13 @@ def rota(
         f"{summary['seconds']} s on {summary['workers']} workers"
         + (f"; written to {out}" if out is not None and outcome.assignments else "")
     )
+    if outcome.history is not None:
+        used = outcome.history
+        typer.echo(
+            f"History carried in from {used.source}: {used.shifts} shifts of {used.people} "
+            f"people, {used.first_date} to {used.last_date}"
+            + "".join(f"; left out: {text}" for text in used.ignored)
+        )
 
 
 def summarise(outcome: RotaOutcome) -> dict[str, Any]:
@@ -172,4 +196,5 @@ def summarise(outcome: RotaOutcome) -> dict[str, Any]:
         "compliance": [r.model_dump(mode="json") for r in outcome.compliance],
         "staffed_sessions_per_week": dict(outcome.staffed_sessions_per_week),
         "infeasible_because": [b.model_dump(mode="json") for b in outcome.infeasible_because],
+        "history": None if outcome.history is None else outcome.history.model_dump(mode="json"),
     }

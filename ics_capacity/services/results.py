@@ -206,6 +206,22 @@ class HardViolation(_Frozen):
     detail: str
 
 
+class HistoryUsed(_Frozen):
+    """The shifts worked before the rota that its rolling rules counted (docs/rota.md).
+
+    `source` says where they came from (the previous rota, or an uploaded file); `first_date` to
+    `last_date` are the days covered; `ignored` names what could not be carried in, and why.
+    """
+
+    source: str
+    first_date: str
+    last_date: str
+    days: int
+    people: int
+    shifts: int
+    ignored: tuple[str, ...] = ()
+
+
 class RotaOutcome(_Frozen):
     """A built rota as the page, the CLI and the exports read it.
 
@@ -238,6 +254,8 @@ class RotaOutcome(_Frozen):
     """England's bank holidays in the rota (ISO date: name); no lists on them unless opted in."""
     bank_holiday_list_sites: tuple[str, ...] = ()
     """Sites of the rota that run lists on bank holidays."""
+    history: HistoryUsed | None = None
+    """The shifts worked before day 0 that every rolling rule counted, when there were any."""
 
     @property
     def has_rota(self) -> bool:

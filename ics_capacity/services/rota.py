@@ -26,6 +26,7 @@ shown.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -78,6 +79,8 @@ from ics_capacity.domain.rota_assumptions import (
     WARD_NIGHT,
 )
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
+from ics_capacity.importers.problems import ImportProblem, ImportValidationError
+from ics_capacity.importers.rota_history import HistoryRow
 from ics_capacity.services.jobs import latest_result
 from ics_capacity.services.readiness import require_ready, rota_reasons
 from ics_capacity.services.rebalance import travel_minutes
@@ -87,6 +90,7 @@ from ics_capacity.services.results import (
     CostLine,
     GapCost,
     HardViolation,
+    HistoryUsed,
     LimitRow,
     LockRow,
     RotaCost,
@@ -96,6 +100,7 @@ from ics_capacity.services.results import (
     SessionRow,
     ShiftMeta,
     StaffRow,
+    StoredResultError,
     stored_rebalance,
     stored_rota,
 )
@@ -118,6 +123,7 @@ from solvers.rota.schema import (
     CoverRequirement,
     Fairness,
     LockedAssignment,
+    PastShift,
     RotaInput,
     RotaResult,
     RuleFamily,
@@ -128,6 +134,11 @@ from solvers.rota.schema import (
 )
 
 MAX_WEEKS = 12
+# Days before a rota whose shifts its rolling rules count (docs/rota.md, "History carried in"):
+# the longest look-back of the packs is 48 h in 14 days (WTR reg 11(2)(b)).
+HISTORY_DAYS = 14
+# Finished builds searched for the rota just before a new one (newest first).
+PREVIOUS_ROTAS_LOOKED_AT = 50
 STALL_MIN_SECONDS = 15.0
 STALL_SHARE = 0.25
 ADMITTED_PART = "Part_2A"
@@ -342,6 +353,7 @@ class RotaProblem:
     ignored_locks: list[str] = field(default_factory=list)
     bank_holidays: dict[dt.date, str] = field(default_factory=dict)
     bank_holiday_list_sites: tuple[str, ...] = ()
+    history: HistoryUsed | None = None
 
 
 def bank_holidays(dates: list[dt.date]) -> dict[dt.date, str]:
@@ -379,11 +391,22 @@ def next_monday(today: dt.date | None = None) -> dt.date:
 # --- Building the problem ----------------------------------------------------------------------
 
 
-def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -> RotaProblem:
+def rota_problem(
+    session: Session,
+    scenario: Scenario,
+    settings: RotaSettings,
+    history: list[HistoryRow] | None = None,
+    history_file: str = "",
+) -> RotaProblem:
     """The rota problem of a scenario under these settings (reads only).
+
+    The shifts of the 14 days before the start count towards every rolling rule: those of
+    `history` (an uploaded record, `importers.rota_history`) when given, else those of the
+    scenario's last rota when it ends the day before this one starts.
 
     Raises:
         RotaSettingsError: If the settings are unusable or name sites the scenario lacks.
+        ImportValidationError: If the uploaded history names shifts or dates this rota lacks.
     """
     require_ready("rota", rota_reasons(session, scenario, settings.site_codes))
     problems = settings.problems()
@@ -443,6 +466,14 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
         ids = None if applies_to is None else {c for c, k in contracts.items() if k in applies_to}
         if ids is None or ids:
             data = rules.apply_rule_pack(data, pack, ids)
+    if history is not None:
+        past, used = _uploaded_history(data, settings.start_date, history, history_file)
+    else:
+        past, used = _previous_rota_history(session, scenario.id, data, settings.start_date)
+    if used is not None:
+        data = RotaInput.model_validate(
+            {**data.model_dump(), "history": past, "history_days": used.days}
+        )
     return RotaProblem(
         data=data,
         settings=settings,
@@ -455,6 +486,146 @@ def rota_problem(session: Session, scenario: Scenario, settings: RotaSettings) -
         ignored_locks=ignored,
         bank_holidays=closed,
         bank_holiday_list_sites=tuple(s.code for s in chosen if s.bank_holiday_lists),
+        history=used,
+    )
+
+
+def _uploaded_history(
+    data: RotaInput, start: dt.date, rows: list[HistoryRow], file: str
+) -> tuple[list[PastShift], HistoryUsed]:
+    """An uploaded record as the rota's history: every row must fit the rota's 14 days before.
+
+    Rows of people not on this rota are left out (and said so): they cannot affect it. A shift
+    this rota does not have cannot be judged (its times are not known), so it is refused.
+
+    Raises:
+        ImportValidationError: With every row whose date or shift does not fit.
+    """
+    first = start - dt.timedelta(days=HISTORY_DAYS)
+    staff = {p.id for p in data.staff}
+    shifts = {s.id for s in data.shift_types}
+    problems: list[ImportProblem] = []
+    past: list[PastShift] = []
+    others: set[str] = set()
+    for r in rows:
+        if not first <= r.date < start:
+            problems.append(
+                ImportProblem(
+                    file,
+                    r.row,
+                    "date",
+                    r.date.isoformat(),
+                    f"is not one of the {HISTORY_DAYS} days before the rota starts "
+                    f"({first.isoformat()} to {(start - dt.timedelta(days=1)).isoformat()}).",
+                )
+            )
+        if r.shift_code not in shifts:
+            some = ", ".join(sorted(shifts)[:4])
+            problems.append(
+                ImportProblem(
+                    file,
+                    r.row,
+                    "shift code",
+                    r.shift_code,
+                    f"is not a shift of this rota (such as {some}); its times are not known.",
+                )
+            )
+        if r.staff_code not in staff:
+            others.add(r.staff_code)
+        elif first <= r.date < start and r.shift_code in shifts:
+            past.append(
+                PastShift(staff_id=r.staff_code, day=(r.date - start).days, shift_id=r.shift_code)
+            )
+    if problems:
+        raise ImportValidationError(problems)
+    ignored = (
+        (f"{len(others)} people not on this rota's staff list (e.g. {min(others)})",)
+        if others
+        else ()
+    )
+    return past, _history_used(f"uploaded file {file}".strip(), start, HISTORY_DAYS, past, ignored)
+
+
+def _previous_rota(session: Session, scenario_id: int, start: dt.date) -> RotaOutcome | None:
+    """The newest finished rota of the scenario that ends the day before `start`, if any.
+
+    Found by the settings each build keeps (`SolveJob.parameters`), so a rebuild of the new
+    period still finds the rota before it; only that one result is read.
+    """
+    runs = session.exec(
+        select(SolveJob.id, SolveJob.parameters)
+        .where(
+            SolveJob.scenario_id == scenario_id,
+            SolveJob.kind == "rota",
+            SolveJob.status == "done",
+        )
+        .order_by(col(SolveJob.id).desc())
+        .limit(PREVIOUS_ROTAS_LOOKED_AT)
+    ).all()
+    for job_id, parameters in runs:
+        try:
+            settings = RotaSettings.from_json(json.loads(parameters))
+        except (ValueError, KeyError, TypeError):
+            continue
+        if settings.start_date + dt.timedelta(days=7 * settings.weeks) != start:
+            continue
+        job = session.get(SolveJob, job_id)
+        try:
+            previous = stored_rota(job.result or "", job_id=job_id) if job else None
+        except StoredResultError:
+            continue
+        if previous is not None and previous.dates and previous.has_rota:
+            last = dt.date.fromisoformat(previous.dates[-1])
+            if last + dt.timedelta(days=1) == start:
+                return previous
+    return None
+
+
+def _previous_rota_history(
+    session: Session, scenario_id: int, data: RotaInput, start: dt.date
+) -> tuple[list[PastShift], HistoryUsed | None]:
+    """The last 14 days of the scenario's newest rota ending the day before `start`, if any."""
+    previous = _previous_rota(session, scenario_id, start)
+    if previous is None:
+        return [], None
+    dates = [dt.date.fromisoformat(d) for d in previous.dates]
+    days = min(HISTORY_DAYS, len(dates))
+    staff = {p.id for p in data.staff}
+    shifts = {s.id for s in data.shift_types}
+    past: list[PastShift] = []
+    others: set[str] = set()
+    unknown: set[str] = set()
+    for a in previous.assignments:
+        day = (dates[a.day] - start).days
+        if day < -days:
+            continue
+        if a.staff_id not in staff:
+            others.add(a.staff_id)
+        elif a.shift_id not in shifts:
+            unknown.add(a.shift_id)
+        else:
+            past.append(PastShift(staff_id=a.staff_id, day=day, shift_id=a.shift_id))
+    ignored = []
+    if others:
+        ignored.append(f"{len(others)} people not on this rota's staff list (e.g. {min(others)})")
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        ignored.append(f"shifts this rota does not have, whose times are not known: {names}")
+    source = f"previous rota ({previous.dates[0]} to {previous.dates[-1]})"
+    return past, _history_used(source, start, days, past, tuple(ignored))
+
+
+def _history_used(
+    source: str, start: dt.date, days: int, past: list[PastShift], ignored: tuple[str, ...]
+) -> HistoryUsed:
+    return HistoryUsed(
+        source=source,
+        first_date=(start - dt.timedelta(days=days)).isoformat(),
+        last_date=(start - dt.timedelta(days=1)).isoformat(),
+        days=days,
+        people=len({p.staff_id for p in past}),
+        shifts=len(past),
+        ignored=ignored,
     )
 
 
@@ -969,6 +1140,7 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
         rule_pack=RULE_PACKS[problem.settings.rule_pack].label,
         bank_holidays={d.isoformat(): name for d, name in sorted(problem.bank_holidays.items())},
         bank_holiday_list_sites=problem.bank_holiday_list_sites,
+        history=problem.history,
     )
 
 
@@ -1179,7 +1351,11 @@ def _bank_holiday_sentence(name: str, run: bool) -> str:
 
 
 def rota_problem_as_operator(
-    scenario_id: int, settings: RotaSettings, db_url: str | None = None
+    scenario_id: int,
+    settings: RotaSettings,
+    db_url: str | None = None,
+    history: list[HistoryRow] | None = None,
+    history_file: str = "",
 ) -> RotaProblem:
     """The rota problem of a scenario, as the server operator reads it (CLI, tests).
 
@@ -1189,14 +1365,23 @@ def rota_problem_as_operator(
         scenario = session.get(Scenario, scenario_id)
         if scenario is None:
             raise ScenarioError(f"Scenario {scenario_id} does not exist.")
-        return rota_problem(session, scenario, settings)
+        return rota_problem(session, scenario, settings, history, history_file)
 
 
 def run_rota_as_operator(
-    scenario_id: int, settings: RotaSettings, db_url: str | None = None
+    scenario_id: int,
+    settings: RotaSettings,
+    db_url: str | None = None,
+    history: list[HistoryRow] | None = None,
+    history_file: str = "",
 ) -> RotaOutcome:
-    """Builds and solves the scenario's rota as the server operator (the CLI; no check)."""
-    return solve_problem(rota_problem_as_operator(scenario_id, settings, db_url))
+    """Builds and solves the scenario's rota as the server operator (the CLI; no check).
+
+    `history` is an uploaded record of the days before (`importers.rota_history`); without it
+    the scenario's previous rota is carried in when it ends the day before.
+    """
+    problem = rota_problem_as_operator(scenario_id, settings, db_url, history, history_file)
+    return solve_problem(problem)
 
 
 def set_lock(

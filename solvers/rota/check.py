@@ -172,19 +172,17 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
         f"{minutes} minutes, at least {person.min_total_minutes}",
     )
 
+    # Rolling rules see the history carried in: `ext` is days -history_days to the horizon's end.
+    past = data.past_days(pid)
+    joined = len(past)
+    ext: list[list[str]] = [[] if s is None else [s] for s in past] + days
+    ext_on = [bool(todays) for todays in ext]
+
     for start, length, working in _runs(on):
         when = f"days {start}-{start + length - 1}"
         touches_edge = start == 0 or start + length == horizon
         exempt = data.edge_runs_exempt and touches_edge
         if working:
-            if person.max_consecutive_shifts is not None:
-                tally.breach(
-                    RuleFamily.MAX_CONSECUTIVE_SHIFTS,
-                    pid,
-                    when,
-                    length - person.max_consecutive_shifts,
-                    f"{length} days in a row, at most {person.max_consecutive_shifts}",
-                )
             if length < person.min_consecutive_shifts and not exempt:
                 tally.breach(
                     RuleFamily.MIN_CONSECUTIVE_SHIFTS,
@@ -201,6 +199,16 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
                 1,
                 f"{length} days off in a row, at least {person.min_consecutive_days_off}",
             )
+    if person.max_consecutive_shifts is not None:
+        most = person.max_consecutive_shifts
+        for start, length, earlier in _runs_across(ext_on, joined):
+            tally.breach(
+                RuleFamily.MAX_CONSECUTIVE_SHIFTS,
+                pid,
+                f"days {start}-{start + length - 1}",
+                length - max(most, earlier),
+                f"{length} days in a row, at most {most}",
+            )
 
     if person.max_weekends is not None:
         used = sum(1 for weekend in data.weekends() if any(on[day] for day in weekend))
@@ -212,8 +220,8 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
             f"{used} weekends worked, at most {person.max_weekends}",
         )
 
-    for day in range(horizon - 1):
-        for first in days[day]:
+    for day in range(-1 if joined else 0, horizon - 1):
+        for first in ext[joined + day]:
             for then in days[day + 1]:
                 if (first, then) in data.banned_successions:
                     tally.breach(
@@ -225,28 +233,27 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
                     )
 
     for limit in person.consecutive_limits:
-        of_kind = [any(s in limit.shift_ids for s in todays) for todays in days]
-        for start, length, working in _runs(of_kind):
-            if working:
-                tally.breach(
-                    RuleFamily.MAX_CONSECUTIVE_OF_KIND,
-                    pid,
-                    f"{limit.name} days {start}-{start + length - 1}",
-                    length - limit.max_days,
-                    f"{length} {limit.name} in a row, at most {limit.max_days}",
-                )
+        of_kind = [any(s in limit.shift_ids for s in todays) for todays in ext]
+        for start, length, earlier in _runs_across(of_kind, joined):
+            tally.breach(
+                RuleFamily.MAX_CONSECUTIVE_OF_KIND,
+                pid,
+                f"{limit.name} days {start}-{start + length - 1}",
+                length - max(limit.max_days, earlier),
+                f"{length} {limit.name} in a row, at most {limit.max_days}",
+            )
 
     for after_run in person.rest_after_runs:
-        of_kind = [any(s in after_run.shift_ids for s in todays) for todays in days]
-        for start, length, working in _runs(of_kind):
+        of_kind = [any(s in after_run.shift_ids for s in todays) for todays in ext]
+        for ext_start, length, working in _runs(of_kind):
             if not working or length < after_run.min_run:
                 continue
-            end = start + length - 1
-            for last in (shifts[s] for s in days[end] if s in after_run.shift_ids):
+            end = ext_start + length - 1 - joined  # a horizon day, negative in the history
+            for last in (shifts[s] for s in ext[joined + end] if s in after_run.shift_ids):
                 if last.end_minute is None:
                     continue
                 ended = end * MINUTES_PER_DAY + last.end_minute
-                for later in range(end + 1, horizon):
+                for later in range(max(0, end + 1), horizon):
                     for shift_id in days[later]:
                         start_minute = shifts[shift_id].start_minute
                         if start_minute is None:
@@ -262,14 +269,21 @@ def _check_person(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
                         )
 
     for window_limit in person.window_limits:
-        minutes_by_day = [sum(shifts[s].duration_minutes for s in todays) for todays in days]
-        for start in range(max(1, horizon - window_limit.window_days + 1)):
-            window = minutes_by_day[start : start + window_limit.window_days]
+        length = window_limit.window_days
+        minutes_by_day = [sum(shifts[s].duration_minutes for s in todays) for todays in ext]
+        # Windows across the join (when the history worked in them), then the horizon's own.
+        starts = [*range(max(0, joined - length + 1) - joined, 0)]
+        starts += range(max(1, horizon - length + 1))
+        for start in starts:
+            window = minutes_by_day[joined + start : joined + start + length]
+            earlier = sum(minutes_by_day[joined + start : joined])
+            if start < 0 and not earlier:
+                continue  # inside the horizon's first window
             tally.breach(
                 RuleFamily.MAX_MINUTES_IN_WINDOW,
                 pid,
                 f"{window_limit.name} days {start}-{start + len(window) - 1}",
-                sum(window) - window_limit.max_minutes,
+                sum(window) - max(window_limit.max_minutes, earlier),
                 f"{sum(window)} minutes in {len(window)} days, at most {window_limit.max_minutes}",
             )
 
@@ -284,44 +298,60 @@ def _worked_spans(data: RotaInput, days: list[list[str]]) -> list[tuple[int, int
 
 
 def _check_weekend_limits(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
-    """Weekends worked (any shift overlapping the weekend's hours) per window and in all."""
-    spans = _worked_spans(tally.data, days)
+    """Weekends worked (any shift overlapping the weekend's hours) per window and in all.
+
+    The history's weekends come first, so "weekends in a row" runs across the join; groups
+    wholly in the history are not the rota's to keep, and what the history worked alone is
+    charged to nobody.
+    """
+    data = tally.data
+    past = data.past_spans(person.id)
+    spans = _worked_spans(data, days) + past
     for limit in person.weekend_limits:
-        windows = tally.data.weekend_windows(limit)
+        before = data.past_weekend_windows(limit)
+        windows = before + data.weekend_windows(limit)
         worked = [any(s < end and start < e for s, e in spans) for start, end in windows]
+        by_past = [any(s < end and start < e for s, e in past) for start, end in windows]
         group = min(limit.out_of, len(worked))
         for first in range(len(worked) - group + 1):
+            if first + group <= len(before):
+                continue
             count = sum(worked[first : first + group])
+            earlier = sum(by_past[first : first + group])
+            label = first - len(before)
             tally.breach(
                 RuleFamily.WEEKEND_FREQUENCY,
                 person.id,
-                f"{limit.name} weekends {first + 1}-{first + group}",
-                count - limit.max_worked,
+                f"{limit.name} weekends {label + 1}-{label + group}",
+                count - max(limit.max_worked, earlier),
                 f"{count} of {group} weekends in a row worked, at most {limit.max_worked}",
             )
         if limit.max_total is not None:
+            total = sum(worked[len(before) :])
+            earlier = sum(by_past[len(before) :])
             tally.breach(
                 RuleFamily.WEEKEND_FREQUENCY,
                 person.id,
                 f"{limit.name} horizon",
-                sum(worked) - limit.max_total,
-                f"{sum(worked)} weekends worked, at most {limit.max_total}",
+                total - max(limit.max_total, earlier),
+                f"{total} weekends worked, at most {limit.max_total}",
             )
 
 
 def _check_weekly_rests(tally: _Tally, person: Staff, days: list[list[str]]) -> None:
-    """Each whole rest period holds an uninterrupted rest of the length owed."""
-    spans = _worked_spans(tally.data, days)
+    """Each whole rest period holds an uninterrupted rest of the length owed.
+
+    History shifts count in the periods they overlap; a period the history alone leaves short of
+    the rest is the history's, not the rota's.
+    """
+    past = tally.data.past_spans(person.id)
+    spans = sorted(_worked_spans(tally.data, days) + past)
     for rest in person.weekly_rests:
         for first, last in tally.data.rest_periods(rest.period_days):
             begin, end = first * MINUTES_PER_DAY, last * MINUTES_PER_DAY
-            longest, free_from = 0, begin
-            for s, e in spans:
-                if e <= begin or s >= end:
-                    continue
-                longest = max(longest, s - free_from)
-                free_from = max(free_from, e)
-            longest = max(longest, end - free_from)
+            longest = _longest_rest(spans, begin, end)
+            if past and _longest_rest(past, begin, end) < rest.min_rest_minutes:
+                continue
             tally.breach(
                 RuleFamily.WEEKLY_REST,
                 person.id,
@@ -329,6 +359,17 @@ def _check_weekly_rests(tally: _Tally, person: Staff, days: list[list[str]]) -> 
                 int(longest < rest.min_rest_minutes),
                 f"longest rest {longest} minutes, at least {rest.min_rest_minutes}",
             )
+
+
+def _longest_rest(spans: list[tuple[int, int]], begin: int, end: int) -> int:
+    """The longest time in [begin, end) minutes free of the (sorted) worked spans."""
+    longest, free_from = 0, begin
+    for s, e in spans:
+        if e <= begin or s >= end:
+            continue
+        longest = max(longest, s - free_from)
+        free_from = max(free_from, e)
+    return max(longest, end - free_from)
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
@@ -340,6 +381,19 @@ def _runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
             runs.append((start, day - start, flags[start]))
             start = day
     return runs
+
+
+def _runs_across(flags: list[bool], joined: int) -> list[tuple[int, int, int]]:
+    """Runs of true flags that reach the horizon, as (first day, length, days in the history).
+
+    `flags` start `joined` days before day 0; the first day is a horizon day (negative when the
+    run starts in the history).
+    """
+    return [
+        (start - joined, length, max(0, min(length, joined - start)))
+        for start, length, flag in _runs(flags)
+        if flag and start + length > joined
+    ]
 
 
 def _check_locked(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:

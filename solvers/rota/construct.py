@@ -38,6 +38,10 @@ class _Person:
     staff: Staff
     days: list[str | None]
     minutes: list[int]
+    past: list[str | None] = field(default_factory=list)
+    past_minutes: list[int] = field(default_factory=list)
+    past_spans: list[tuple[int, int]] = field(default_factory=list)
+    past_weekends: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     total_minutes: int = 0
     weekends: set[int] = field(default_factory=set)
@@ -64,16 +68,7 @@ def construct_rota(data: RotaInput) -> tuple[Assignment, ...]:
     horizon = data.horizon_days
     shifts = {s.id: s for s in data.shift_types}
     weekend_of = _weekend_index(data)
-    people = {
-        p.id: _Person(
-            staff=p,
-            days=[None] * horizon,
-            minutes=[0] * horizon,
-            weekend_windows=[data.weekend_windows(limit) for limit in p.weekend_limits],
-            rest_periods=[data.rest_periods(rest.period_days) for rest in p.weekly_rests],
-        )
-        for p in data.staff
-    }
+    people = {p.id: _person(data, p) for p in data.staff}
     locked_days: dict[str, set[int]] = defaultdict(set)
     for lock in data.locked:
         locked_days[lock.staff_id].add(lock.day)
@@ -101,6 +96,28 @@ def construct_rota(data: RotaInput) -> tuple[Assignment, ...]:
         for pid, person in people.items()
         for day, shift_id in enumerate(person.days)
         if shift_id is not None
+    )
+
+
+def _person(data: RotaInput, staff: Staff) -> _Person:
+    """A person with nothing placed yet, and the history carried in (docs/rota.md)."""
+    past = data.past_days(staff.id)
+    spans = data.past_spans(staff.id)
+    before = [data.past_weekend_windows(limit) for limit in staff.weekend_limits]
+    return _Person(
+        staff=staff,
+        days=[None] * data.horizon_days,
+        minutes=[0] * data.horizon_days,
+        past=past,
+        past_minutes=[0 if s is None else data.shift(s).duration_minutes for s in past],
+        past_spans=spans,
+        past_weekends=[len(windows) for windows in before],
+        spans=list(spans),
+        weekend_windows=[
+            windows + data.weekend_windows(limit)
+            for windows, limit in zip(before, staff.weekend_limits, strict=True)
+        ],
+        rest_periods=[data.rest_periods(rest.period_days) for rest in staff.weekly_rests],
     )
 
 
@@ -202,9 +219,9 @@ def _keeps_limits(
     most = staff.max_total_minutes
     if most is not None and person.total_minutes + shift.duration_minutes > most:
         return False
-    days = person.days
+    days, past = person.days, person.past
     if staff.max_consecutive_shifts is not None:
-        run = 1 + _run_left(days, day, None) + _run_right(days, day, None)
+        run = 1 + _run_left(days, day, None, past) + _run_right(days, day, None)
         if run > staff.max_consecutive_shifts:
             return False
     weekend = weekend_of[day]
@@ -216,7 +233,8 @@ def _keeps_limits(
     ):
         return False
     banned = data.banned_successions
-    if day > 0 and days[day - 1] is not None and (days[day - 1], shift.id) in banned:
+    yesterday = days[day - 1] if day > 0 else (past[-1] if past else None)
+    if yesterday is not None and (yesterday, shift.id) in banned:
         return False
     after = days[day + 1] if day + 1 < len(days) else None
     if after is not None and (shift.id, after) in banned:
@@ -224,12 +242,17 @@ def _keeps_limits(
     for run_limit in staff.consecutive_limits:
         if shift.id in run_limit.shift_ids:
             kinds = run_limit.shift_ids
-            run = 1 + _run_left(days, day, kinds) + _run_right(days, day, kinds)
+            run = 1 + _run_left(days, day, kinds, past) + _run_right(days, day, kinds)
             if run > run_limit.max_days:
                 return False
     for window in staff.window_limits:
         if not _window_keeps(
-            person.minutes, day, shift.duration_minutes, window.window_days, window.max_minutes
+            person.minutes,
+            day,
+            shift.duration_minutes,
+            window.window_days,
+            window.max_minutes,
+            person.past_minutes,
         ):
             return False
     span = shift.span(day)
@@ -241,6 +264,7 @@ def _keeps_limits(
         _rest_kept(
             shifts,
             days,
+            past,
             day,
             shift,
             after_run.shift_ids,
@@ -257,18 +281,27 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def _weekends_kept(person: _Person, span: tuple[int, int]) -> bool:
     """Working `span` keeps each weekend limit: per window of weekends in a row and in all."""
-    for limit, windows in zip(person.staff.weekend_limits, person.weekend_windows, strict=True):
+    limits = zip(
+        person.staff.weekend_limits, person.weekend_windows, person.past_weekends, strict=True
+    )
+    for limit, windows, before in limits:
         worked = [any(_overlaps(w, s) for s in person.spans) for w in windows]
         new = [k for k, w in enumerate(windows) if not worked[k] and _overlaps(w, span)]
         if not new:
             continue
+        by_past = [any(_overlaps(w, s) for s in person.past_spans) for w in windows]
         for k in new:
             worked[k] = True
         group = min(limit.out_of, len(worked))
         for first in range(len(worked) - group + 1):
-            if sum(worked[first : first + group]) > limit.max_worked:
+            if first + group <= before:
+                continue  # wholly in the history
+            earlier = sum(by_past[first : first + group])
+            if sum(worked[first : first + group]) > max(limit.max_worked, earlier):
                 return False
-        if limit.max_total is not None and sum(worked) > limit.max_total:
+        if limit.max_total is not None and sum(worked[before:]) > max(
+            limit.max_total, sum(by_past[before:])
+        ):
             return False
     return True
 
@@ -280,26 +313,50 @@ def _weekly_rest_kept(person: _Person, span: tuple[int, int]) -> bool:
             period = (first * MINUTES_PER_DAY, last * MINUTES_PER_DAY)
             if not _overlaps(period, span):
                 continue
-            inside = sorted(s for s in (*person.spans, span) if _overlaps(period, s))
-            longest, free_from = 0, period[0]
-            for start, end in inside:
-                longest = max(longest, start - free_from)
-                free_from = max(free_from, end)
-            if max(longest, period[1] - free_from) < rest.min_rest_minutes:
+            if person.past_spans and (
+                _longest_rest(person.past_spans, period) < rest.min_rest_minutes
+            ):
+                continue  # the history alone leaves too little rest: not the rota's to keep
+            if _longest_rest([*person.spans, span], period) < rest.min_rest_minutes:
                 return False
     return True
+
+
+def _longest_rest(spans: list[tuple[int, int]], period: tuple[int, int]) -> int:
+    """The longest stretch of the period no span overlaps, in minutes."""
+    inside = sorted(s for s in spans if _overlaps(period, s))
+    longest, free_from = 0, period[0]
+    for start, end in inside:
+        longest = max(longest, start - free_from)
+        free_from = max(free_from, end)
+    return max(longest, period[1] - free_from)
 
 
 def _of_kind(shift_id: str | None, kinds: frozenset[str] | None) -> bool:
     return shift_id is not None and (kinds is None or shift_id in kinds)
 
 
-def _run_left(days: list[str | None], day: int, kinds: frozenset[str] | None) -> int:
-    """Days in a row of the kind (any shift if `kinds` is None) ending the day before `day`."""
+def _run_left(
+    days: list[str | None],
+    day: int,
+    kinds: frozenset[str] | None,
+    past: list[str | None] | None = None,
+) -> int:
+    """Days in a row of the kind (any shift if `kinds` is None) ending the day before `day`.
+
+    With `past` (the history's days, -len(past) to -1) a run goes on into the history, and `day`
+    may be a history day (negative).
+    """
+    past = past or []
     count, d = 0, day - 1
-    while d >= 0 and _of_kind(days[d], kinds):
+    while d >= -len(past) and _of_kind(_on(days, past, d), kinds):
         count, d = count + 1, d - 1
     return count
+
+
+def _on(days: list[str | None], past: list[str | None], day: int) -> str | None:
+    """The shift on `day`: a horizon day, or a history day when negative."""
+    return days[day] if day >= 0 else past[len(past) + day]
 
 
 def _run_right(days: list[str | None], day: int, kinds: frozenset[str] | None) -> int:
@@ -310,16 +367,30 @@ def _run_right(days: list[str | None], day: int, kinds: frozenset[str] | None) -
     return count
 
 
-def _window_keeps(minutes: list[int], day: int, extra: int, length: int, most: int) -> bool:
+def _window_keeps(
+    minutes: list[int],
+    day: int,
+    extra: int,
+    length: int,
+    most: int,
+    past: list[int] | None = None,
+) -> bool:
     """Every window of `length` days holding `day` stays within `most` minutes with `extra` more.
 
     The windows are those `check.py` counts: starting on days 0 to horizon - length (one window,
-    the whole horizon, when it is shorter).
+    the whole horizon, when it is shorter), and those across the join with the history's
+    minutes (`past`, days -len(past) to -1).
     """
     horizon = len(minutes)
     last_start = max(0, horizon - length)
     for start in range(max(0, day - length + 1), min(day, last_start) + 1):
         if sum(minutes[start : start + length]) + extra > most:
+            return False
+    past = past or []
+    for start in range(max(-len(past), day - length + 1), 0):
+        earlier = sum(past[len(past) + start :])
+        window = earlier + sum(minutes[: start + length])
+        if earlier and window + extra > max(most, earlier):
             return False
     return True
 
@@ -327,6 +398,7 @@ def _window_keeps(minutes: list[int], day: int, extra: int, length: int, most: i
 def _rest_kept(
     shifts: dict[str, ShiftType],
     days: list[str | None],
+    past: list[str | None],
     day: int,
     shift: ShiftType,
     kinds: frozenset[str],
@@ -336,22 +408,23 @@ def _rest_kept(
     """The shift starts at least `min_rest` minutes after any run of `min_run` or more has ended.
 
     Only runs ended before `day` are looked at (the days after are not placed yet); a shift of the
-    kind on the day after a run's last day extends it instead.
+    kind on the day after a run's last day extends it instead. Runs go on into the history
+    (`past`, days -len(past) to -1).
     """
     if shift.start_minute is None:
         return True
     starts = day * MINUTES_PER_DAY + shift.start_minute
     reach = 1 + (min_rest + MINUTES_PER_DAY) // MINUTES_PER_DAY  # days a rest can span, and one
-    for end in range(day - 1, max(-1, day - 1 - reach), -1):
-        last = days[end]
+    for end in range(day - 1, max(-1 - len(past), day - 1 - reach), -1):
+        last = _on(days, past, end)
         if not _of_kind(last, kinds):
             continue
-        following = days[end + 1] if end + 1 < day else shift.id
+        following = _on(days, past, end + 1) if end + 1 < day else shift.id
         if end + 1 == day and shift.id in kinds:
             return True  # extends the run ending yesterday: no rest owed yet
         if _of_kind(following, kinds):
             continue
-        length = 1 + _run_left(days, end, kinds)
+        length = 1 + _run_left(days, end, kinds, past)
         ended = shifts[last].end_minute if last is not None else None
         if length >= min_run and ended is not None:
             if starts - (end * MINUTES_PER_DAY + ended) < min_rest:

@@ -190,6 +190,31 @@ class RotaModel:
         self.clause(family, staff_id, when, [literal.Not()])
 
 
+def _clause_with_history(
+    rota: RotaModel,
+    family: RuleFamily,
+    staff_id: str,
+    when: str,
+    literals: Sequence[Literal | bool],
+) -> None:
+    """`RotaModel.clause` where some literals are known from the history (True or False).
+
+    A true one already satisfies the clause; false ones are left out.
+    """
+    if any(lit is True for lit in literals):
+        return
+    rota.clause(family, staff_id, when, [lit for lit in literals if not isinstance(lit, bool)])
+
+
+def _history_count(past: list[str | None], start: int, kinds: frozenset[str] | None) -> int:
+    """History days from `start` (negative) to day -1 worked (on a shift of `kinds`, if given)."""
+    return sum(
+        1
+        for shift_id in past[len(past) + start :]
+        if shift_id is not None and (kinds is None or shift_id in kinds)
+    )
+
+
 def solve_rota(data: RotaInput, options: SolveOptions) -> RotaResult:
     """Builds and solves the rota; the time limit covers model building and search.
 
@@ -391,6 +416,21 @@ def _add_max_consecutive_shifts(rota: RotaModel) -> None:
                 most,
                 1,
             )
+        # Windows across the join: the days the history worked in them count.
+        past = rota.data.past_days(person.id)
+        for start in range(-min(most, len(past)), 0):
+            earlier = _history_count(past, start, None)
+            days = range(min(horizon, start + most + 1))
+            if earlier:
+                allowed = max(0, most - earlier)
+                rota.at_most(
+                    RuleFamily.MAX_CONSECUTIVE_SHIFTS,
+                    person.id,
+                    _days(start, most + 1),
+                    sum(rota.on[person.id, day] for day in days),
+                    allowed,
+                    len(days) - allowed,
+                )
 
 
 def _forbid_short_runs(
@@ -467,6 +507,15 @@ def _add_banned_successions(rota: RotaModel) -> None:
         banned_after.setdefault(first, []).append(then)
     soft = not data.mode(RuleFamily.BANNED_SUCCESSION).hard
     for person in data.staff:
+        past = data.past_days(person.id)
+        yesterday = past[-1] if past else None
+        for then in banned_after.get(yesterday or "", []):
+            rota.forbid(
+                RuleFamily.BANNED_SUCCESSION,
+                person.id,
+                f"{_days(-1)} {yesterday}->{then}",
+                rota.works[person.id, 0, then],
+            )
         for day in range(data.horizon_days - 1):
             for first, thens in banned_after.items():
                 today = rota.works[person.id, day, first]
@@ -496,6 +545,26 @@ def _add_max_consecutive_of_kind(rota: RotaModel) -> None:
                 )
                 when = f"{limit.name} {_days(start, most + 1)}"
                 rota.at_most(RuleFamily.MAX_CONSECUTIVE_OF_KIND, person.id, when, window, most, 1)
+            past = rota.data.past_days(person.id)
+            for start in range(-min(most, len(past)), 0):
+                earlier = _history_count(past, start, limit.shift_ids)
+                days = range(min(horizon, start + most + 1))
+                if earlier:
+                    allowed = max(0, most - earlier)
+                    window = sum(
+                        rota.works[person.id, day, shift_id]
+                        for day in days
+                        for shift_id in sorted(limit.shift_ids)
+                    )
+                    when = f"{limit.name} {_days(start, most + 1)}"
+                    rota.at_most(
+                        RuleFamily.MAX_CONSECUTIVE_OF_KIND,
+                        person.id,
+                        when,
+                        window,
+                        allowed,
+                        len(days) - allowed,
+                    )
 
 
 def _add_max_minutes_in_window(rota: RotaModel) -> None:
@@ -516,6 +585,24 @@ def _add_max_minutes_in_window(rota: RotaModel) -> None:
                     limit.max_minutes,
                     longest * len(days) - limit.max_minutes,
                 )
+            # Windows across the join, with the history's minutes in them.
+            past = data.past_days(person.id)
+            for start in range(-min(len(past), limit.window_days - 1), 0):
+                earlier = sum(
+                    data.shift(s).duration_minutes for s in past[len(past) + start :] if s
+                )
+                if not earlier:
+                    continue
+                days = range(min(horizon, start + limit.window_days))
+                allowed = max(0, limit.max_minutes - earlier)
+                rota.at_most(
+                    RuleFamily.MAX_MINUTES_IN_WINDOW,
+                    person.id,
+                    f"{limit.name} {_days(start, limit.window_days)}",
+                    _minutes_worked(rota, person, days),
+                    allowed,
+                    longest * len(days) - allowed,
+                )
 
 
 def _add_rest_after_runs(rota: RotaModel) -> None:
@@ -535,18 +622,33 @@ def _forbid_shifts_too_soon_after_run(rota: RotaModel, person: Staff, limit: Res
     data, model = rota.data, rota.model
     horizon = data.horizon_days
     kinds = [data.shift(s) for s in sorted(limit.shift_ids)]
-    of_kind: list[Literal] = []
-    for day in range(horizon):
+    past = data.past_days(person.id)
+    joined = len(past)
+    of_kind: dict[int, Literal | bool] = {}
+    for day in range(-joined, horizon):
+        if day < 0:
+            of_kind[day] = past[joined + day] in limit.shift_ids
+            continue
         flag = model.new_bool_var(f"{limit.name}[{person.id},{day}]")
         model.add(flag == sum(rota.works[person.id, day, s.id] for s in kinds))
-        of_kind.append(flag)
-    for end in range(limit.min_run - 1, horizon - 1):
-        before = [of_kind[day].Not() for day in range(end - limit.min_run + 1, end)]
+        of_kind[day] = flag
+
+    def works(day: int, shift_id: str) -> Literal | bool:
+        return past[joined + day] == shift_id if day < 0 else rota.works[person.id, day, shift_id]
+
+    def negated(literal: Literal | bool) -> Literal | bool:
+        return (not literal) if isinstance(literal, bool) else literal.Not()
+
+    # Days before the history are days off: a run starts on its first day at the earliest.
+    for end in range(limit.min_run - 1 - joined, horizon - 1):
+        before = [negated(of_kind[day]) for day in range(end - limit.min_run + 1, end)]
+        if any(literal is True for literal in before):
+            continue
         for last in kinds:
-            if last.end_minute is None:
+            if last.end_minute is None or works(end, last.id) is False:
                 continue
             rest_until = last.end_minute + limit.min_rest_minutes  # minutes after day `end` starts
-            for later in range(end + 1, horizon):
+            for later in range(max(0, end + 1), horizon):
                 offset = (later - end) * MINUTES_PER_DAY
                 if offset >= rest_until:
                     break
@@ -556,14 +658,14 @@ def _forbid_shifts_too_soon_after_run(rota: RotaModel, person: Staff, limit: Res
                     if later == end + 1 and shift.id in limit.shift_ids:
                         continue  # the run goes on
                     literals = [
-                        rota.works[person.id, end, last.id].Not(),
+                        negated(works(end, last.id)),
                         *before,
                         rota.works[person.id, later, shift.id].Not(),
                     ]
                     if later > end + 1:
                         literals.append(of_kind[end + 1])
                     when = f"{limit.name} {_days(end)} {last.id}, {_days(later)} {shift.id}"
-                    rota.clause(RuleFamily.REST_AFTER_RUN, person.id, when, literals)
+                    _clause_with_history(rota, RuleFamily.REST_AFTER_RUN, person.id, when, literals)
 
 
 def _overlapping(rota: RotaModel, person: Staff, start: int, end: int) -> list[Literal]:
@@ -584,9 +686,18 @@ def _add_weekend_limits(rota: RotaModel) -> None:
     """At most 1 of any 2 weekends in a row worked, weekends in the contract's hours (Fri-Mon)."""
     data, model = rota.data, rota.model
     for person in data.staff:
+        past = data.past_spans(person.id)
         for limit in person.weekend_limits:
-            worked: list[Literal] = []
+            # The history's own weekends first, so "in a row" runs across the join; a weekend
+            # the history worked is worked, whatever the rota does.
+            before = data.past_weekend_windows(limit)
+            worked: list[Literal | bool] = [
+                any(s < end and start < e for s, e in past) for start, end in before
+            ]
             for k, (start, end) in enumerate(data.weekend_windows(limit)):
+                if any(s < end and start < e for s, e in past):
+                    worked.append(True)
+                    continue
                 touching = _overlapping(rota, person, start, end)
                 flag = model.new_bool_var(f"{limit.name}[{person.id},{k}]")
                 for literal in touching:
@@ -595,23 +706,32 @@ def _add_weekend_limits(rota: RotaModel) -> None:
                 worked.append(flag)
             group = min(limit.out_of, len(worked))
             for first in range(len(worked) - group + 1):
-                rota.at_most(
-                    RuleFamily.WEEKEND_FREQUENCY,
+                if first + group <= len(before):
+                    continue  # wholly in the history
+                label = first - len(before)
+                _at_most_with_history(
+                    rota,
                     person.id,
-                    f"{limit.name} weekends {first + 1}-{first + group}",
-                    sum(worked[first : first + group]),
+                    f"{limit.name} weekends {label + 1}-{label + group}",
+                    worked[first : first + group],
                     limit.max_worked,
-                    group - limit.max_worked,
                 )
             if limit.max_total is not None:
-                rota.at_most(
-                    RuleFamily.WEEKEND_FREQUENCY,
-                    person.id,
-                    f"{limit.name} horizon",
-                    sum(worked),
-                    limit.max_total,
-                    len(worked) - limit.max_total,
+                _at_most_with_history(
+                    rota, person.id, f"{limit.name} horizon", worked[len(before) :], limit.max_total
                 )
+
+
+def _at_most_with_history(
+    rota: RotaModel, staff_id: str, when: str, worked: Sequence[Literal | bool], most: int
+) -> None:
+    """At most `most` weekends worked, or none beyond those the history already worked."""
+    earlier = sum(1 for w in worked if w is True)
+    chosen = [w for w in worked if not isinstance(w, bool)]
+    allowed = max(0, most - earlier)
+    rota.at_most(
+        RuleFamily.WEEKEND_FREQUENCY, staff_id, when, sum(chosen), allowed, len(chosen) - allowed
+    )
 
 
 def _add_weekly_rests(rota: RotaModel) -> None:
@@ -623,11 +743,14 @@ def _add_weekly_rests(rota: RotaModel) -> None:
     """
     data, model = rota.data, rota.model
     for person in data.staff:
+        past = data.past_spans(person.id)
         for rest in person.weekly_rests:
             length = rest.min_rest_minutes
             for first, last in data.rest_periods(rest.period_days):
                 begin, end = first * MINUTES_PER_DAY, last * MINUTES_PER_DAY
-                starts = {begin}
+                if past and _longest_free(past, begin, end) < length:
+                    continue  # the history alone leaves too little rest: not the rota's to keep
+                starts = {begin} | {e for _, e in past if begin < e}
                 for day in range(max(0, first - 7), last):
                     for shift in data.shift_types:
                         ends = shift.span(day)[1]
@@ -636,6 +759,8 @@ def _add_weekly_rests(rota: RotaModel) -> None:
                 when = f"{rest.name} {_days(first, last - first)}"
                 candidates: list[Literal] = []
                 for start in sorted(t for t in starts if t + length <= end):
+                    if any(s < start + length and start < e for s, e in past):
+                        continue  # a history shift falls in this rest
                     blocking = _overlapping(rota, person, start, start + length)
                     if not blocking:
                         candidates = []
@@ -645,6 +770,17 @@ def _add_weekly_rests(rota: RotaModel) -> None:
                     candidates.append(free)
                 else:
                     rota.clause(RuleFamily.WEEKLY_REST, person.id, when, candidates)
+
+
+def _longest_free(spans: list[tuple[int, int]], begin: int, end: int) -> int:
+    """The longest stretch of [begin, end) minutes that no span overlaps."""
+    longest, free_from = 0, begin
+    for s, e in sorted(spans):
+        if e <= begin or s >= end:
+            continue
+        longest = max(longest, s - free_from)
+        free_from = max(free_from, e)
+    return max(longest, end - free_from)
 
 
 def _cover_terms(rota: RotaModel) -> list[LinearExpr]:

@@ -242,7 +242,10 @@ def _window(
     ]
     window = RotaInput.model_validate(
         {
-            **data.model_dump(exclude={"staff", "cover", "requests", "locked"}),
+            **data.model_dump(exclude={"staff", "cover", "requests", "locked", "history"}),
+            # The history carried in stays before the horizon's day 0, wherever the window is.
+            "history": [h.model_copy(update={"day": h.day - first}) for h in data.history],
+            "history_days": data.history_days + first if data.history_days else 0,
             "horizon_days": ahead - first,
             "first_weekday": data.weekday(first),
             "staff": staff,

@@ -12,6 +12,7 @@ soft rules that bind come back as slack in `RotaResult.binding_limits`.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
@@ -134,7 +135,7 @@ class RestAfterRun(_Frozen):
     After `min_run` or more days in a row working any of `shift_ids`, no shift starts less than
     `min_rest_minutes` after the last shift of the run ends. Measured from shift times: shifts
     without a start time are left out (their rest cannot be known), and a run is counted from the
-    first day of the horizon.
+    first day of the history carried in (`RotaInput.history`), or of the horizon without one.
     """
 
     name: str
@@ -168,7 +169,8 @@ class WeeklyRest(_Frozen):
     Rest periods are consecutive blocks of `period_days` days starting at 00:00 on the horizon's
     first Monday (a "week" starts at midnight between Sunday and Monday, Working Time Regulations
     1998 reg 2, and the weekly rest period at the start of each week, reg 11(6)(b)). Only periods
-    wholly inside the horizon are held to it: rest before the horizon is not known. Work is each
+    wholly inside the horizon, or inside the history carried in and the horizon, are held to it:
+    rest before them is not known. Work is each
     worked shift's `ShiftType.span`; work before or after the period bounds the rest, it does not
     count inside it.
     """
@@ -263,6 +265,17 @@ class Assignment(_Frozen):
     shift_id: str
 
 
+class PastShift(_Frozen):
+    """A shift worked before the rota starts (history carried in): `day` is -1 for the day before.
+
+    The shift's times are its `ShiftType`'s, so the history uses the new problem's shift types.
+    """
+
+    staff_id: str
+    day: int = Field(lt=0)
+    shift_id: str
+
+
 class Fairness(_Frozen):
     """Weights on the spread (most minus fewest) within each staff group, per unit of spread.
 
@@ -283,6 +296,14 @@ class RotaInput(_Frozen):
     minimum length: what was worked before or after the horizon is not known. `travel_weight`
     charges each minute of one-way travel to a worked shift's site; `fairness` weighs how evenly
     nights, weekends and cross-site shifts fall within each staff group.
+
+    `history` are the shifts worked in the `history_days` days before day 0 (days -history_days
+    to -1; a day without a shift there is a day off). Every rolling rule (runs, rest after runs,
+    banned successions, minutes in a window, weekends in a row, weekly rest) is then judged
+    across the join: a window, run or period counts the history's shifts with the rota's.
+    Horizon totals (hours, shifts of a type, weekends over the horizon, minimum runs) do not.
+    What the history alone already breaks is not charged to the rota, but the rota may add
+    nothing to it (docs/rota.md, "History carried in").
     """
 
     horizon_days: int = Field(ge=1)
@@ -297,6 +318,8 @@ class RotaInput(_Frozen):
     edge_runs_exempt: bool = True
     travel_weight: int = Field(0, ge=0)
     fairness: Fairness = Fairness()
+    history: tuple[PastShift, ...] = ()
+    history_days: int = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> RotaInput:
@@ -350,12 +373,69 @@ class RotaInput(_Frozen):
         return windows
 
     def rest_periods(self, period_days: int) -> list[tuple[int, int]]:
-        """The days [first, last + 1) of each whole rest period in the horizon (`WeeklyRest`)."""
+        """The days [first, last + 1) of each whole rest period in the horizon (`WeeklyRest`).
+
+        With a history, the period running across the join (starting in the history, ending on
+        the horizon's first Monday) is the first one, when the history covers all of its days.
+        """
         first = (7 - self.first_weekday) % 7
-        return [
+        periods = [
             (start, start + period_days)
             for start in range(first, self.horizon_days - period_days + 1, period_days)
         ]
+        joined = first - period_days
+        if first > 0 and joined >= -self.history_days and first <= self.horizon_days:
+            periods.insert(0, (joined, first))
+        return periods
+
+    @cached_property
+    def _history_index(self) -> tuple[tuple[PastShift, ...], dict[str, list[PastShift]]]:
+        by_staff: dict[str, list[PastShift]] = {}
+        for past in self.history:
+            by_staff.setdefault(past.staff_id, []).append(past)
+        return self.history, by_staff
+
+    @property
+    def _history_by_staff(self) -> dict[str, list[PastShift]]:
+        """The history by person, rebuilt if a copy changed it (`model_copy` keeps the cache)."""
+        history, by_staff = self._history_index
+        if history is not self.history:
+            del self.__dict__["_history_index"]
+            history, by_staff = self._history_index
+        return by_staff
+
+    def past_days(self, staff_id: str) -> list[str | None]:
+        """The shift this person worked on each history day, days -history_days to -1 in order."""
+        days: list[str | None] = [None] * self.history_days
+        for past in self._history_by_staff.get(staff_id, []):
+            days[self.history_days + past.day] = past.shift_id
+        return days
+
+    def past_spans(self, staff_id: str) -> list[tuple[int, int]]:
+        """[start, end) in minutes from day 0 (negative before it) of each history shift."""
+        shifts = self._shift_index()
+        return sorted(
+            shifts[p.shift_id].span(p.day) for p in self._history_by_staff.get(staff_id, [])
+        )
+
+    def past_weekend_windows(self, limit: WeekendLimit) -> list[tuple[int, int]]:
+        """[start, end) of each weekend the history overlaps that is not a horizon weekend.
+
+        These come before `weekend_windows` and carry "weekends in a row" across the join.
+        """
+        if not self.history_days:
+            return []
+        current = set(self.weekend_windows(limit))
+        windows = []
+        for day in range(-self.history_days - 7, 0):
+            if self.weekday(day) != limit.start_weekday:
+                continue
+            start = day * MINUTES_PER_DAY + limit.start_minute
+            end = start + limit.length_minutes
+            if (start, end) not in current and start < 0 and end > -self.history_days * 1440:
+                windows.append((start, end))
+        first = min(current, default=None)
+        return [w for w in windows if first is None or w[0] < first[0]]
 
 
 class RotaResult(_Frozen):
@@ -462,6 +542,18 @@ def _problems(data: RotaInput) -> list[str]:
             problems.append(f"{lock.staff_id} has two locked assignments on day {lock.day}")
         seen_locked.add((lock.staff_id, lock.day))
         day_ok(f"locked assignment of {lock.staff_id}", lock.day)
+    seen_past: set[tuple[str, int]] = set()
+    for past in data.history:
+        where = f"history of {past.staff_id} on day {past.day}"
+        if past.staff_id not in known_staff:
+            problems.append(f"{where}: unknown staff {past.staff_id}")
+        if past.shift_id not in known_shifts:
+            problems.append(f"{where}: unknown shift {past.shift_id}")
+        if past.day < -data.history_days:
+            problems.append(f"{where}: before the {data.history_days} days of history")
+        if (past.staff_id, past.day) in seen_past:
+            problems.append(f"{where}: two shifts on one day")
+        seen_past.add((past.staff_id, past.day))
     for family, mode in data.rule_modes.items():
         if family in ALWAYS_HARD and not mode.hard:
             problems.append(f"rule {family} is always hard and cannot be made soft")

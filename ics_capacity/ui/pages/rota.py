@@ -445,6 +445,13 @@ class RotaState(rx.State):
                 if opted
                 else "no theatre lists; wards staffed."
             )
+        if outcome.history is not None:
+            used = outcome.history
+            self.headline += (
+                f" History carried in from the {used.source}: {used.shifts:,} shifts of "
+                f"{used.people} staff in the {used.days} days before; runs, rest and weekends "
+                "are judged across the join."
+            )
         if late:
             self.headline += (
                 f" No rota was found in time for {', '.join(late)}: only their locks are worked;"
