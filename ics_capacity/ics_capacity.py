@@ -29,6 +29,7 @@ from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module regi
     rota,
     scenario,
     scenarios,
+    staff,
     users,
 )
 from ics_capacity.ui.routes import register_pages

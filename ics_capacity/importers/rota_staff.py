@@ -11,6 +11,7 @@ Checks against the scenario (trusts, sites, treatment functions) are the service
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -67,8 +68,8 @@ class StaffRow:
 
 _E = TypeVar("_E", bound=StrEnum)
 
-# Where a cell is, for its problems: file name, spreadsheet row and column name.
-_Where = tuple[str, int, str]
+# Where a cell is, for its problems: file name, spreadsheet row (None: a form) and column name.
+_Where = tuple[str, int | None, str]
 
 
 def _choice(
@@ -104,9 +105,6 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
         if not any(str(v).strip() for v in record.to_numpy()):
             continue
         found: list[ImportProblem] = []
-        for meaning in REQUIRED:
-            if not cell(meaning):
-                found.append(ImportProblem(file, row, columns[meaning], None, "is blank."))
         code = cell("code").upper()
         if code in seen:
             found.append(
@@ -115,67 +113,86 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
                 )
             )
         seen.setdefault(code, row)
-        role: StaffRole | None = None
-        contract: StaffContract | None = None
-        if cell("role"):
-            role = _choice(cell("role"), StaffRole, found, (file, row, columns["role"]))
-        if cell("contract"):
-            contract = _choice(
-                cell("contract"), StaffContract, found, (file, row, columns["contract"])
-            )
-        employment = (
-            _choice(cell("employment"), Employment, found, (file, row, columns["employment"]))
-            if cell("employment")
-            else Employment.SUBSTANTIVE
-        )
-        minutes = _hours(cell("hours"), found, (file, row, columns["hours"]))
-        cost = None
-        if cell("hourly_cost"):
-            try:
-                cost = round(float(cell("hourly_cost")) * 100)
-                if cost < 0:
-                    raise ValueError
-            except ValueError:
-                found.append(
-                    ImportProblem(
-                        file,
-                        row,
-                        columns["hourly_cost"],
-                        cell("hourly_cost"),
-                        "is not an amount in pounds of 0 or more (e.g. 21.44).",
-                    )
-                )
-        leave = _leave(cell("leave"), found, (file, row, columns.get("leave", "leave")))
-        sites = _list(cell("sites"))
-        home = cell("home_site").upper()
-        if home and sites and home not in sites:
-            sites = (home, *sites)
-        if found or role is None or contract is None or employment is None or minutes is None:
-            problems += found
-            continue
-        rows.append(
-            StaffRow(
-                row=row,
-                code=code,
-                label=cell("label"),
-                trust=cell("trust").upper(),
-                home_site=home,
-                role=role,
-                grade=cell("grade"),
-                contract=contract,
-                employment=employment,
-                skills=_list(cell("skills")),
-                sites=sites,
-                contracted_minutes_per_week=minutes,
-                hourly_cost_pence=cost,
-                leave=leave,
-            )
-        )
+        person, more = parse_staff_record(cell, columns, file, row)
+        problems += found + more
+        if person is not None and not found:
+            rows.append(person)
     if not rows and not problems:
         problems.append(ImportProblem(file, None, None, None, "has no staff rows."))
     if problems:
         raise ImportValidationError(problems)
     return rows
+
+
+def parse_staff_record(
+    cell: Callable[[str], str], columns: Mapping[str, str], file: str, row: int | None
+) -> tuple[StaffRow | None, list[ImportProblem]]:
+    """One person's fields, checked for form: the person, or None and every problem.
+
+    Args:
+        cell: The text of a field by its meaning (`ALIASES`' keys), "" when absent.
+        columns: How the problems name each meaning's field (the file's column, a form's label).
+        file: How the problems name the source ("staff.csv", "The staff form").
+        row: The spreadsheet row (None for a form).
+    """
+    found: list[ImportProblem] = []
+
+    def where(meaning: str) -> _Where:
+        return (file, row, columns.get(meaning, meaning))
+
+    for meaning in REQUIRED:
+        if not cell(meaning):
+            found.append(ImportProblem(file, row, columns.get(meaning, meaning), None, "is blank."))
+    role = _choice(cell("role"), StaffRole, found, where("role")) if cell("role") else None
+    contract = (
+        _choice(cell("contract"), StaffContract, found, where("contract"))
+        if cell("contract")
+        else None
+    )
+    employment = (
+        _choice(cell("employment"), Employment, found, where("employment"))
+        if cell("employment")
+        else Employment.SUBSTANTIVE
+    )
+    minutes = _hours(cell("hours"), found, where("hours"))
+    cost = None
+    if cell("hourly_cost"):
+        try:
+            cost = round(float(cell("hourly_cost")) * 100)
+            if cost < 0:
+                raise ValueError
+        except ValueError:
+            found.append(
+                ImportProblem(
+                    *where("hourly_cost"),
+                    cell("hourly_cost"),
+                    "is not an amount in pounds of 0 or more (e.g. 21.44).",
+                )
+            )
+    leave = _leave(cell("leave"), found, where("leave"))
+    sites = _list(cell("sites"))
+    home = cell("home_site").upper()
+    if home and sites and home not in sites:
+        sites = (home, *sites)
+    if found or role is None or contract is None or employment is None or minutes is None:
+        return None, found
+    person = StaffRow(
+        row=row or 0,
+        code=cell("code").upper(),
+        label=cell("label"),
+        trust=cell("trust").upper(),
+        home_site=home,
+        role=role,
+        grade=cell("grade"),
+        contract=contract,
+        employment=employment,
+        skills=_list(cell("skills")),
+        sites=sites,
+        contracted_minutes_per_week=minutes,
+        hourly_cost_pence=cost,
+        leave=leave,
+    )
+    return person, []
 
 
 def _hours(value: str, problems: list[ImportProblem], where: _Where) -> int | None:

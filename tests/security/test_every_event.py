@@ -72,6 +72,7 @@ from ics_capacity.ui.pages.rebalance import RebalanceState
 from ics_capacity.ui.pages.rota import RotaState
 from ics_capacity.ui.pages.scenario import ScenarioPageState
 from ics_capacity.ui.pages.scenarios import CompareState, ScenariosState
+from ics_capacity.ui.pages.staff import StaffState
 from ics_capacity.ui.pages.users import UsersState
 from ics_capacity.ui.session_cookie import COOKIE, rewrite_cookie_header
 from ics_capacity.ui.state.picker import ScenarioPicker
@@ -903,6 +904,37 @@ def _domain_rule(w: World) -> dict:
     return {}
 
 
+def _a_person(w: World) -> dict[type, dict[str, Any]]:
+    """The tab shows the victim draft's staff, as its workforce lead would see them."""
+    from ics_capacity.services.staff import list_staff
+
+    person = list_staff(w.token("workforce_lead"), w.draft).people[0]
+    w.extra["person"] = person.code
+    return {**_picked(w), StaffState: {"_views": {person.code: person}, "leave_of": person.code}}
+
+
+def _a_persons_leave(w: World) -> dict[type, dict[str, Any]]:
+    """One span of leave of a person of the victim's draft."""
+    from ics_capacity.services.staff import add_leave, list_staff
+
+    shown = _a_person(w)
+    add_leave(
+        w.token("workforce_lead"),
+        w.draft,
+        w.extra["person"],
+        kind="study_leave",
+        start="2027-03-01",
+        end="2027-03-02",
+    )
+    person = next(
+        p
+        for p in list_staff(w.token("workforce_lead"), w.draft).people
+        if p.code == w.extra["person"]
+    )
+    w.extra["leave"] = person.leave[-1].id
+    return shown
+
+
 def _totp_on(role: str) -> Setup:
     """The role's account has two-step verification on."""
 
@@ -1188,6 +1220,60 @@ CASES: list[Case] = [
     Case(
         RotaState, "download", "viewer", "download", lambda w: {"fmt": "csv"}, _picked, refused=()
     ),
+    # Staff
+    Case(StaffState, "load", "viewer", "shows", refused=()),
+    Case(
+        StaffState,
+        "choose_scenario",
+        "viewer",
+        _chose,
+        lambda w: {"scenario_id": str(w.draft)},
+        refused=(),
+    ),
+    Case(
+        StaffState,
+        "save",
+        "workforce_lead",
+        "db",
+        lambda w: {
+            "form": {
+                "code": "MOLE-1",
+                "label": "Mole",
+                "trust": "RBK",
+                "home_site": "MANOR",
+                "role": "anaesthetist",
+                "contract": "consultant_2003",
+                "employment": "substantive",
+                "sites": "MANOR",
+                "hours": "37.5",
+            }
+        },
+        _picked,
+    ),
+    Case(
+        StaffState,
+        "remove",
+        "workforce_lead",
+        "db",
+        lambda w: {"code": w.extra["person"]},
+        _a_person,
+    ),
+    Case(
+        StaffState,
+        "add_leave",
+        "workforce_lead",
+        "db",
+        lambda w: {"form": {"kind": "annual_leave", "start": "2027-03-08", "end": "2027-03-09"}},
+        _a_person,
+    ),
+    Case(
+        StaffState,
+        "remove_leave",
+        "workforce_lead",
+        "db",
+        lambda w: {"leave_id": str(w.extra["leave"])},
+        _a_persons_leave,
+    ),
     # Rebalance
     Case(RebalanceState, "load", "viewer", "shows", refused=()),
     Case(
@@ -1450,6 +1536,10 @@ PUBLIC: dict[str, str] = {
     "RebalanceState.set_target_wait": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_max_travel": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_time_limit": "form field kept in the tab (start_job validates it)",
+    "StaffState.edit": "fills the form from the staff already in the tab; no service",
+    "StaffState.new_person": "empties the form in the tab",
+    "StaffState.show_leave": "shows leave already in the tab; no service",
+    "StaffState.set_filter": "display filter over the staff already in the tab",
     "RotaState.toggle_site": "form field kept in the tab (start_job validates it)",
     "RotaState.set_start_date": "form field kept in the tab (start_job validates it)",
     "RotaState.set_weeks": "form field kept in the tab (start_job validates it)",

@@ -15,6 +15,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Scenarios", "/scenarios", ""),
     ("Rebalance", "/rebalance", ""),
     ("Rota", "/rota", ""),
+    ("Staff", "/staff", ""),
     ("Data", "/data", ""),
     ("Audit log", "/audit", "view_audit"),
     ("Users", "/users", "manage_users"),
