@@ -176,3 +176,40 @@ def test_bad_beds_file_rolls_back_the_whole_seed(
     with unit_of_work(db_url) as session:
         for table in (WaitingList, Site, ImportBatch):
             assert session.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+
+
+def test_the_local_layer_template_reads_back_as_the_cited_sites(tmp_path: Path) -> None:
+    """The sites template the demo gives onboarding is the cited site records, cell for cell."""
+    from ics_capacity.importers.templates import read_template
+    from ics_capacity.services.demo import write_sites_template
+
+    template = read_template(
+        write_sites_template(tmp_path), known_ods_codes=DEMO_COLLABORATIVE.member_trusts
+    )
+    rows = template.rows.set_index("site_code")
+    assert list(rows.index) == [a.code for a in DEMO_SITES]
+    for a in DEMO_SITES:
+        row = rows.loc[a.code]
+        assert (row["site_name"], row["operator_ods_code"], row["postcode"]) == (
+            a.name,
+            a.operator_ods_code,
+            a.postcode,
+        )
+        assert (bool(row["is_elective_hub"]), row["latitude"], row["longitude"]) == (
+            a.is_elective_hub,
+            a.latitude,
+            a.longitude,
+        )
+        assert (row["theatres"], row["sessions_per_week"], row["session_minutes"]) == (
+            a.theatres,
+            a.sessions_per_week,
+            a.session_minutes,
+        )
+        assert (row["elective_overnight_beds"], row["day_case_places"]) == (
+            a.elective_overnight_beds,
+            a.day_case_places,
+        )
+        assert row["utilisation_target"] == pytest.approx(a.utilisation_target)
+        assert row["occupancy_target"] == pytest.approx(a.bed_occupancy_target)
+        assert row["treatment_functions"] == a.treatment_functions
+        assert row["source"] == a.source
