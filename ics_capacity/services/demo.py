@@ -1,41 +1,33 @@
-"""The demo collaborative: the Black Country's four acute trusts and their two elective hubs.
+"""The demo collaborative: the Black Country, onboarded as any system is, plus its local layer.
 
-Waiting lists, beds and workforce come from NHS England's published files; sites, theatres, case-mix
-and targets come from the cited assumptions in `ics_capacity.domain.assumptions`
-(docs/assumptions.md). Everything is written in one transaction: a bad file leaves no half demo.
+`seed_demo` runs the onboarding use case (`services/onboarding.py`) for the Black Country's ICB
+(QUA) with NHS England's published files: waiting lists, beds, workforce and trusts are published
+figures. The demo's own knowledge goes on top as a documented local layer
+(`domain/demo_local_layer.py`): the collaborative's name and members, and its sites (the two
+elective hubs and the four main acute sites, with theatres and beds) given to onboarding as a
+sites template, so each figure is recorded as local with its cited source; then the hub staff
+list for the rota. Everything is written in one transaction: a bad file leaves no half demo.
 """
 
 from __future__ import annotations
 
+import csv
+import tempfile
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from ics_capacity.db.models import (
-    CaseMix,
-    Collaborative,
-    Scenario,
-    Site,
-)
+from ics_capacity.db.models import Collaborative, Scenario
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.domain.assumptions import CASE_MIX, DEMO_COLLABORATIVE, DEMO_SITES
-from ics_capacity.domain.starting_model import SiteCapacity
-from ics_capacity.importers.rtt import read_rtt_extract
-from ics_capacity.services.imports import (
-    ImportOutcome,
-    add_site,
-    ensure_baseline_scenario,
-    ensure_collaborative,
-    ensure_organisations,
-    ensure_treatment_functions,
-    etr_organisations,
-    load_kh03,
-    load_rtt,
-    load_workforce,
-    rtt_organisations,
+from ics_capacity.domain.demo_local_layer import (
+    COLLABORATIVE,
+    SITES_TEMPLATE_NAME,
+    sites_template_rows,
 )
+from ics_capacity.importers.templates import THEATRE_COLUMNS
+from ics_capacity.services.auth import Principal
+from ics_capacity.services.onboarding import OnboardingFiles, onboard_in
 from ics_capacity.services.rota import next_monday
 from ics_capacity.services.rota_staff import add_demo_rota_staff
 from ics_capacity.settings import nhs_data_dir
@@ -47,6 +39,7 @@ DEMO_FILES = {
     "etr": "etr_2026.csv",
 }
 SEED_USER = "demo-seed"
+SEED_ACTOR = Principal(user_id=0, email=SEED_USER, display_name="Demo seed")
 
 
 class DemoDataMissingError(FileNotFoundError):
@@ -60,7 +53,7 @@ class SeedReport:
     created: bool
     collaborative_id: int
     scenario_id: int
-    outcomes: list[ImportOutcome] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
     rota_staff: int = 0
 
     def describe(self) -> str:
@@ -68,9 +61,13 @@ class SeedReport:
         if not self.created:
             return "The demo collaborative is already in the database; nothing changed."
         return "\n".join(
-            ["Loaded the Black Country demo collaborative:"]
-            + [f"  {o.describe()}" for o in self.outcomes]
-            + [f"  rota: {self.rota_staff} hub staff (role labels, docs/assumptions.md section 9)"]
+            [f"Loaded the Black Country demo collaborative, onboarded as ICB {COLLABORATIVE.icb}:"]
+            + [f"  {line}" for line in self.lines]
+            + [
+                f"  local layer: the {COLLABORATIVE.name} ({COLLABORATIVE.code}) and its "
+                f"{len(sites_template_rows())} sites (docs/assumptions.md sections 4 and 6)",
+                f"  rota: {self.rota_staff} hub staff (role labels, docs/assumptions.md section 9)",
+            ]
         )
 
 
@@ -85,6 +82,18 @@ def demo_file(kind: str, data_dir: Path | None = None) -> Path:
     return path
 
 
+def write_sites_template(folder: Path) -> Path:
+    """Writes the local layer's sites as a theatres template (CSV) in `folder`; returns its path."""
+    headings = {c.key: c.names[0] for c in THEATRE_COLUMNS}
+    path = folder / SITES_TEMPLATE_NAME
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headings.values())
+        for row in sites_template_rows():
+            writer.writerow(row[key] for key in headings)
+    return path
+
+
 def seed_demo(data_dir: Path | None = None, *, db_url: str | None = None) -> SeedReport:
     """Loads the demo collaborative if the database does not have it yet.
 
@@ -92,9 +101,9 @@ def seed_demo(data_dir: Path | None = None, *, db_url: str | None = None) -> See
         What was written, or that nothing was because the demo already exists.
     """
     paths = {kind: demo_file(kind, data_dir) for kind in DEMO_FILES}
-    with unit_of_work(db_url) as session:
+    with unit_of_work(db_url) as session, tempfile.TemporaryDirectory(prefix="demo-") as folder:
         existing = session.exec(
-            select(Collaborative).where(Collaborative.code == DEMO_COLLABORATIVE.code)
+            select(Collaborative).where(Collaborative.code == COLLABORATIVE.code)
         ).first()
         if existing is not None:
             baseline = session.exec(
@@ -102,83 +111,28 @@ def seed_demo(data_dir: Path | None = None, *, db_url: str | None = None) -> See
                     Scenario.collaborative_id == existing.id, Scenario.is_baseline.is_(True)
                 )
             ).one()
-            return SeedReport(False, existing.id, baseline.id)
-        report = _seed(session, paths)
+            return SeedReport(False, int(existing.id or 0), int(baseline.id or 0))
+        files = OnboardingFiles(
+            rtt=paths["rtt"],
+            kh03=paths["kh03"],
+            workforce=paths["workforce"],
+            etr=paths["etr"],
+            templates=(write_sites_template(Path(folder)),),
+        )
+        onboarded = onboard_in(
+            session,
+            ics=COLLABORATIVE.icb,
+            files=files,
+            actor=SEED_ACTOR,
+            trusts=COLLABORATIVE.member_trusts,
+            collaborative_code=COLLABORATIVE.code,
+            collaborative_name=COLLABORATIVE.name,
+            draft=False,
+        )
+        published = session.get(Scenario, onboarded.baseline_id)
+        assert published is not None
+        staff = add_demo_rota_staff(session, published, next_monday(), SEED_USER)
         session.commit()
-        return report
-
-
-def _seed(session: Session, paths: dict[str, Path]) -> SeedReport:
-    ensure_treatment_functions(session)
-    extract = read_rtt_extract(paths["rtt"], ics=DEMO_COLLABORATIVE.icb)
-    members = list(DEMO_COLLABORATIVE.member_trusts)
-
-    # Trusts are named as the ODS file names them; independent-sector providers as the RTT does.
-    trusts = etr_organisations(paths["etr"], members)
-    org_ids = ensure_organisations(session, trusts, SEED_USER)
-    org_ids |= ensure_organisations(session, rtt_organisations(extract), SEED_USER)
-
-    collaborative = ensure_collaborative(
-        session,
-        code=DEMO_COLLABORATIVE.code,
-        name=DEMO_COLLABORATIVE.name,
-        icb_code=DEMO_COLLABORATIVE.icb,
-        members=[org_ids[c] for c in members],
-        user=SEED_USER,
-    )
-    scenario = ensure_baseline_scenario(
-        session, collaborative, name=f"Baseline {extract.period:%B %Y}", user=SEED_USER
-    )
-    outcomes = [
-        load_rtt(session, extract, scenario, paths["rtt"], user=SEED_USER),
-        load_kh03(session, paths["kh03"], scenario, members, user=SEED_USER),
-        load_workforce(session, paths["workforce"], scenario, members, user=SEED_USER),
-    ]
-    _add_sites(session, scenario, org_ids)
-    _add_case_mix(session, scenario)
-    session.flush()
-    staff = add_demo_rota_staff(session, scenario, next_monday(), SEED_USER)
-    return SeedReport(True, collaborative.id, scenario.id, outcomes, staff)
-
-
-def _add_sites(session: Session, scenario: Scenario, org_ids: dict[str, int]) -> None:
-    """Adds the hub and trust sites with their theatres and beds, as docs/assumptions.md states."""
-    for a in DEMO_SITES:
-        site = Site(
-            scenario_id=scenario.id,
-            code=a.code,
-            name=a.name,
-            operator_id=org_ids[a.operator_ods_code],
-            is_elective_hub=a.is_elective_hub,
-            postcode=a.postcode,
-            latitude=a.latitude,
-            longitude=a.longitude,
-            source=a.source,
-            updated_by=SEED_USER,
-        )
-        capacity = SiteCapacity(
-            treatment_functions=a.treatment_functions,
-            theatres=a.theatres,
-            sessions_per_week=a.sessions_per_week,
-            session_minutes=a.session_minutes,
-            utilisation_target=a.utilisation_target,
-            elective_overnight_beds=a.elective_overnight_beds,
-            day_case_places=a.day_case_places,
-            occupancy_target=a.bed_occupancy_target,
-        )
-        add_site(session, site, capacity, SEED_USER)
-
-
-def _add_case_mix(session: Session, scenario: Scenario) -> None:
-    for a in CASE_MIX.values():
-        session.add(
-            CaseMix(
-                scenario_id=scenario.id,
-                tfc=a.tfc,
-                minutes_per_case=a.minutes_per_case,
-                length_of_stay_days=Decimal(str(a.length_of_stay_days)),
-                day_case_rate=Decimal(str(a.day_case_rate)),
-                source=a.source,
-                updated_by=SEED_USER,
-            )
+        return SeedReport(
+            True, onboarded.collaborative_id, onboarded.baseline_id, onboarded.lines, staff
         )

@@ -790,22 +790,21 @@ def _upsert_sites(session: Session, rows: pd.DataFrame, scenario: Scenario, user
             else:
                 _set_changed(existing, values_, user)
                 session.add(existing)
+        rule = _template_rule("sites", row["source"])
         for entity, names in (
-            ("site", ("postcode", "location", "treatment_functions")),
+            ("site", ("name", "is_elective_hub", "postcode", "location", "treatment_functions")),
             ("theatre_capacity", tuple(theatre_values)),
             ("bed_capacity", tuple(bed_values)),
         ):
             for name in names:
-                mark_local(
-                    session,
-                    scenario.id,
-                    entity,
-                    site.code,
-                    name,
-                    "uploaded in the sites template",
-                    user,
-                )
+                mark_local(session, scenario.id, entity, site.code, name, rule, user)
     return len(rows)
+
+
+def _template_rule(template: str, source: str | None) -> str:
+    """A template figure's provenance rule: uploaded, and the source its row gives."""
+    rule = f"uploaded in the {template} template"
+    return f"{rule}; source: {source}" if source else rule
 
 
 def _upsert_case_mix(session: Session, rows: pd.DataFrame, scenario: Scenario, user: str) -> int:
@@ -826,6 +825,9 @@ def _upsert_case_mix(session: Session, rows: pd.DataFrame, scenario: Scenario, u
         else:
             _set_changed(current, values, user)
             session.add(current)
+        rule = _template_rule("case-mix", row["source"])
+        for name in ("minutes_per_case", "length_of_stay_days", "day_case_rate"):
+            mark_local(session, scenario.id, "case_mix", row["tfc"], name, rule, user)
     return len(rows)
 
 

@@ -8,18 +8,25 @@
    waiting list (RTT Part_2A); a list of ODS codes replaces them;
 2. every file loaded for those trusts with the importers the Data page uses, into the published
    baseline (nothing is written if any file has a problem);
-3. a starting capacity model (`domain/starting_model.py`): one main site per trust sized from
-   its published activity, the case-mix defaults, each figure's provenance recorded as published
-   or estimated with its rule;
-4. the baseline approved (the published position) and a draft scenario beside it, ready to plan.
+3. the collaborative's own knowledge, if it gives any: theatres (sites) and case-mix templates
+   (docs/data-templates.md), imported as the Data page imports them, their figures local;
+4. a starting capacity model (`domain/starting_model.py`) for the rest: one main site for each
+   trust none of whose sites the templates give, sized from its published activity, and the
+   case-mix defaults for the treatment functions they do not give; each figure's provenance is
+   recorded as published or estimated with its rule;
+5. the baseline approved (the published position) and, unless asked not to, a draft scenario
+   beside it, ready to plan.
 
-The administrator who onboards becomes the new collaborative's administrator. Nothing here knows
-a particular system.
+The collaborative's code and name are the ICB's unless given (a provider collaborative within the
+system has its own). The administrator who onboards becomes the new collaborative's
+administrator. Nothing here knows a particular system: the Black Country demo (`services/demo.py`)
+is this path with a documented local layer.
 """
 
 from __future__ import annotations
 
 import calendar
+import csv
 import logging
 import re
 from collections.abc import Callable, Collection
@@ -42,7 +49,7 @@ from ics_capacity.db.models import (
     TrustBeds,
 )
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.domain.assumptions import CASE_MIX
+from ics_capacity.domain.assumptions import CASE_MIX, CaseMixAssumption
 from ics_capacity.domain.codes import display_org_name
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.starting_model import (
@@ -55,6 +62,7 @@ from ics_capacity.importers.mar import read_mar
 from ics_capacity.importers.national_rtt import read_rtt_for_system
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError
 from ics_capacity.importers.rtt import RttExtract
+from ics_capacity.importers.templates import EXCEL_SUFFIXES, template_kind_of
 from ics_capacity.services.auth import PermissionDeniedError, Principal, signed_in_transaction
 from ics_capacity.services.data_exchange import OPERATOR, import_file_in
 from ics_capacity.services.imports import (
@@ -83,7 +91,11 @@ class OnboardingError(InvalidInputError):
 
 @dataclass(frozen=True)
 class OnboardingFiles:
-    """The published files to build a system from; only the RTT extract is required."""
+    """The files to build a system from; only the RTT extract is required.
+
+    `templates` are the collaborative's own theatres (sites) and case-mix templates: local
+    figures that replace the estimate where they say something.
+    """
 
     rtt: Path
     kh03: Path | None = None
@@ -91,11 +103,16 @@ class OnboardingFiles:
     etr: Path | None = None
     mar: Path | None = None
     flows: Path | None = None
+    templates: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
 class OnboardingReport:
-    """What onboarding made: the collaborative, its baseline and the draft to plan in."""
+    """What onboarding made: the collaborative, its baseline and the draft to plan in.
+
+    `scenario_id` is the draft's, or the baseline's when no draft was asked for; `sites` counts
+    the estimated main sites and `local_sites` the sites the templates gave.
+    """
 
     collaborative_id: int
     collaborative_code: str
@@ -105,16 +122,24 @@ class OnboardingReport:
     trusts: list[str]
     sites: int
     lines: list[str] = field(default_factory=list)
+    local_sites: int = 0
+    has_draft: bool = True
 
     def describe(self) -> str:
         """Lines for a terminal."""
+        local = f", {self.local_sites} sites given locally" if self.local_sites else ""
+        closing = (
+            f"Draft scenario {self.scenario_id} '{DRAFT_NAME}' beside the published "
+            f"baseline {self.baseline_id}."
+            if self.has_draft
+            else f"Published baseline {self.baseline_id}; no draft scenario was asked for."
+        )
         return "\n".join(
             [
                 f"Onboarded {self.collaborative_name}: {len(self.trusts)} member trusts "
-                f"({', '.join(self.trusts)}), {self.sites} sites (estimated).",
+                f"({', '.join(self.trusts)}), {self.sites} sites (estimated){local}.",
                 *[f"  {line}" for line in self.lines],
-                f"Draft scenario {self.scenario_id} '{DRAFT_NAME}' beside the published "
-                f"baseline {self.baseline_id}.",
+                closing,
             ]
         )
 
@@ -136,6 +161,17 @@ def _checked_code(ics: str) -> str:
             f"ICB code '{ics}' is not an ODS ICB code (3 to 5 letters or digits, e.g. QHL)."
         )
     return code
+
+
+def _checked_collaborative_code(code: str | None, system: str) -> str:
+    if code is None:
+        return system
+    checked = code.strip().upper()
+    if not ICS_CODE.fullmatch(checked):
+        raise OnboardingError(
+            f"Collaborative code '{code}' is not 3 to 5 letters or digits (e.g. BCPC)."
+        )
+    return checked
 
 
 def _chosen_trusts(extract: RttExtract, trusts: Collection[str] | None) -> list[str]:
@@ -180,16 +216,32 @@ def onboard_in(
     actor: Principal,
     trusts: Collection[str] | None = None,
     progress: Progress | None = None,
+    collaborative_code: str | None = None,
+    collaborative_name: str | None = None,
+    draft: bool = True,
 ) -> OnboardingReport:
     """Onboards a system inside the caller's transaction (the caller commits).
 
     For the operator's command line and for `onboard`, which has checked the caller.
 
+    Args:
+        session: The caller's open session.
+        ics: The system's ICB code, e.g. QHL.
+        files: The published files and any local templates.
+        actor: Who onboards (audit rows, `updated_by`); made the administrator if a user.
+        trusts: The member trusts' ODS codes; the system's acute trusts by default.
+        progress: Told the percentage done and the step, as it goes.
+        collaborative_code: The collaborative's own code when it is not the ICB's (e.g. a
+            provider collaborative within the system).
+        collaborative_name: Likewise its name; the ICB's by default.
+        draft: Whether to put a draft scenario beside the approved baseline.
+
     Raises:
         OnboardingError: the code is not an ICB code, or the system is already onboarded.
         ImportValidationError: any file has a problem (every problem, file, row and column).
     """
-    code = _checked_code(ics)
+    system = _checked_code(ics)
+    code = _checked_collaborative_code(collaborative_code, system)
     existing = session.exec(select(Collaborative).where(Collaborative.code == code)).first()
     if existing is not None:
         raise OnboardingError(
@@ -198,7 +250,7 @@ def onboard_in(
         )
     _report(progress, 5, "Reading the RTT extract")
     ensure_treatment_functions(session)
-    extract = read_rtt_for_system(files.rtt, ics=code)
+    extract = read_rtt_for_system(files.rtt, ics=system)
     rtt_database_problems(extract)
     members = _chosen_trusts(extract, trusts)
     user = actor.email
@@ -210,11 +262,12 @@ def onboard_in(
     for rows in org_rows:
         org_ids |= ensure_organisations(session, rows, user)
     icb_name = display_org_name(str(extract.providers["icb_name"].iloc[0]))
+    name = (collaborative_name or "").strip() or icb_name
     collaborative = ensure_collaborative(
         session,
         code=code,
-        name=icb_name,
-        icb_code=code,
+        name=name,
+        icb_code=system,
         members=[org_ids[c] for c in members],
         user=user,
     )
@@ -222,8 +275,9 @@ def onboard_in(
     baseline = Scenario(
         collaborative_id=collaborative_id,
         name=f"Baseline {extract.period:%B %Y}",
-        description="The position as NHS England published it, with the estimated starting "
-        "capacity model (docs/onboarding.md).",
+        description="The position as NHS England published it, with "
+        + ("the collaborative's own sites and " if files.templates else "")
+        + "the estimated starting capacity model (docs/onboarding.md).",
         owner=user,
         status=ScenarioStatus.DRAFT,  # approved once every file is in
         is_baseline=True,
@@ -244,7 +298,7 @@ def onboard_in(
             kind,
             path,
             actor=actor,
-            ics=code,
+            ics=system,
             providers=members if kind in ("kh03", "workforce") else None,
         )
         lines.append(outcome.describe())
@@ -254,16 +308,59 @@ def onboard_in(
         mar = read_mar(files.mar, providers=members)
         lines.append(f"mar: elective spells of {len(mar)} trusts from {files.mar.name}.")
 
+    for path in files.templates:
+        _report(progress, 65, f"Loading the local template {path.name}")
+        outcome = import_file_in(session, baseline, "template", path, actor=actor)
+        lines.append(f"local {outcome.describe()}")
+    local_sites = len(session.exec(select(Site.id).where(Site.scenario_id == baseline.id)).all())
+
     _report(progress, 70, "Estimating the starting capacity model")
-    sites = _build_starting_model(session, baseline, extract, members, mar, user)
-    lines.append(f"starting model: {sites} main sites, {len(CASE_MIX)} case-mix rows (estimated)")
+    sites, case_mix_rows = _build_starting_model(session, baseline, extract, members, mar, user)
+    lines.append(
+        f"starting model: {sites} main sites, {case_mix_rows} case-mix rows (estimated)"
+        + (f"; {local_sites} sites given locally" if local_sites else "")
+    )
     baseline.status = ScenarioStatus.APPROVED
     session.add(baseline)
     session.flush()
 
-    _report(progress, 85, "Creating the draft scenario")
+    if draft:
+        _report(progress, 85, "Creating the draft scenario")
+    planned = _draft_beside(session, baseline, user) if draft else baseline
+    if actor.user_id:
+        session.add(
+            Membership(user_id=actor.user_id, collaborative_id=collaborative_id, role="admin")
+        )
+    audit(
+        session,
+        actor,
+        baseline,
+        "collaborative.onboard",
+        f"Onboarded {name} ({code}) from {files.rtt.name}: {len(members)} trusts",
+        entity="collaborative",
+        entity_id=code,
+        new=", ".join(members),
+    )
+    session.flush()
+    _report(progress, 95, "Saving")
+    return OnboardingReport(
+        collaborative_id=int(collaborative.id or 0),
+        collaborative_code=code,
+        collaborative_name=name,
+        baseline_id=int(baseline.id or 0),
+        scenario_id=int(planned.id or 0),
+        trusts=members,
+        sites=sites,
+        lines=lines,
+        local_sites=local_sites,
+        has_draft=draft,
+    )
+
+
+def _draft_beside(session: Session, baseline: Scenario, user: str) -> Scenario:
+    """A draft copy of the approved baseline, to plan in."""
     draft = Scenario(
-        collaborative_id=collaborative_id,
+        collaborative_id=baseline.collaborative_id,
         name=DRAFT_NAME,
         description="The estimated starting model, ready to plan: mark hubs and set sessions.",
         owner=user,
@@ -275,32 +372,7 @@ def onboard_in(
     session.add(draft)
     session.flush()
     copy_scenario_rows(session, int(baseline.id or 0), int(draft.id or 0))
-    if actor.user_id:
-        session.add(
-            Membership(user_id=actor.user_id, collaborative_id=collaborative_id, role="admin")
-        )
-    audit(
-        session,
-        actor,
-        baseline,
-        "collaborative.onboard",
-        f"Onboarded {icb_name} ({code}) from {files.rtt.name}: {len(members)} trusts",
-        entity="collaborative",
-        entity_id=code,
-        new=", ".join(members),
-    )
-    session.flush()
-    _report(progress, 95, "Saving")
-    return OnboardingReport(
-        collaborative_id=int(collaborative.id or 0),
-        collaborative_code=code,
-        collaborative_name=icb_name,
-        baseline_id=int(baseline.id or 0),
-        scenario_id=int(draft.id or 0),
-        trusts=members,
-        sites=sites,
-        lines=lines,
-    )
+    return draft
 
 
 def _trust_activity(
@@ -345,11 +417,20 @@ def _build_starting_model(
     members: list[str],
     mar: pd.DataFrame | None,
     user: str,
-) -> int:
-    """Writes the case mix and one estimated main site per member trust, with provenance."""
+) -> tuple[int, int]:
+    """Writes what the templates did not give, estimated, with provenance.
+
+    The case-mix defaults for the treatment functions without a case mix yet, and one main site
+    for each member trust that operates no site yet, sized with the scenario's case mix.
+
+    Returns:
+        The estimated main sites and case-mix rows written.
+    """
     scenario_id = int(scenario.id or 0)
     record = _recorder(session, scenario_id, user)
-    for a in CASE_MIX.values():
+    given = set(session.exec(select(CaseMix.tfc).where(CaseMix.scenario_id == scenario_id)).all())
+    defaults = [a for a in CASE_MIX.values() if a.tfc not in given]
+    for a in defaults:
         session.add(
             CaseMix(
                 scenario_id=scenario_id,
@@ -363,6 +444,20 @@ def _build_starting_model(
         )
         for name in ("minutes_per_case", "length_of_stay_days", "day_case_rate"):
             record("case_mix", a.tfc, name, ESTIMATED, f"the case-mix default: {a.source}")
+    session.flush()
+    case_mix = {
+        c.tfc: CaseMixAssumption(
+            c.tfc,
+            c.minutes_per_case,
+            float(c.length_of_stay_days),
+            float(c.day_case_rate),
+            c.source or "",
+        )
+        for c in session.exec(select(CaseMix).where(CaseMix.scenario_id == scenario_id)).all()
+    }
+    operating = set(
+        session.exec(select(Site.operator_id).where(Site.scenario_id == scenario_id)).all()
+    )
     orgs = {
         o.ods_code: o
         for o in session.exec(
@@ -376,10 +471,11 @@ def _build_starting_model(
     for b in beds.values():
         ods = next(c for c, o in orgs.items() if o.id == b.organisation_id)
         record("trust_beds", ods, "ga_beds_available", PUBLISHED, f"KH03 {b.period}")
-    for ods in members:
+    estimated = [ods for ods in members if orgs[ods].id not in operating]
+    for ods in estimated:
         org = orgs[ods]
         estimate = estimate_main_site(
-            _trust_activity(extract, org, beds.get(int(org.id or 0)), mar), CASE_MIX
+            _trust_activity(extract, org, beds.get(int(org.id or 0)), mar), case_mix
         )
         site = Site(
             scenario_id=scenario_id,
@@ -396,7 +492,7 @@ def _build_starting_model(
         for (entity, name), provenance in estimate.provenance.items():
             record(entity, estimate.code, name, provenance.kind, provenance.rule)
     session.flush()
-    return len(members)
+    return len(estimated), len(defaults)
 
 
 def _recorder(
@@ -428,11 +524,21 @@ def onboard_as_operator(
     files: OnboardingFiles,
     *,
     trusts: Collection[str] | None = None,
+    collaborative_code: str | None = None,
+    collaborative_name: str | None = None,
     db_url: str | None = None,
 ) -> OnboardingReport:
     """Onboards a system as the server operator (the command line), in one transaction."""
     with unit_of_work(db_url) as session:
-        report = onboard_in(session, ics=ics, files=files, actor=operator(), trusts=trusts)
+        report = onboard_in(
+            session,
+            ics=ics,
+            files=files,
+            actor=operator(),
+            trusts=trusts,
+            collaborative_code=collaborative_code,
+            collaborative_name=collaborative_name,
+        )
         session.commit()
         return report
 
@@ -481,6 +587,7 @@ FILE_KIND_LABELS = {
     "etr": "ODS NHS trusts (etr)",
     "mar": "Monthly Activity Return",
     "flows": "Monthly RTT flows per system",
+    "template": "Local template (sites or case-mix)",
 }
 _HEADER_MARKS = (
     ("rtt", "rtt part type"),
@@ -499,11 +606,16 @@ def file_kind(path: Path) -> str | None:
     """
     if path.suffix.lower() == ".zip":
         return "rtt"
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return "template"  # onboarding reads no other spreadsheet
     with path.open("rb") as handle:
-        first = handle.readline(64_000).decode("utf-8-sig", errors="replace").lower()
+        first = handle.readline(64_000).decode("utf-8-sig", errors="replace")
     for kind, mark in _HEADER_MARKS:
-        if mark in first:
+        if mark in first.lower():
             return kind
+    header = next(csv.reader([first]), [])
+    if template_kind_of(header) is not None:
+        return "template"
     # The ODS file has no header: 27 quoted columns, an organisation code first.
     if first.count(",") >= 20 and first.startswith('"'):
         return "etr"
@@ -511,16 +623,21 @@ def file_kind(path: Path) -> str | None:
 
 
 def files_by_kind(paths: list[Path]) -> OnboardingFiles:
-    """The uploaded files sorted by what they are, each kind at most once, the RTT required.
+    """The uploaded files sorted by what they are, the RTT required.
+
+    Each published kind comes at most once; local templates (sites, case-mix) any number of times.
 
     Raises:
         OnboardingError: a file is not recognised, a kind comes twice, or there is no RTT extract.
     """
     found: dict[str, Path] = {}
+    templates: list[Path] = []
     problems = []
     for path in paths:
         kind = file_kind(path)
-        if kind is None:
+        if kind == "template":
+            templates.append(path)
+        elif kind is None:
             problems.append(
                 f"{path.name} is none of the files onboarding reads "
                 f"({', '.join(FILE_KIND_LABELS.values())})"
@@ -533,4 +650,12 @@ def files_by_kind(paths: list[Path]) -> OnboardingFiles:
         problems.append("the RTT Full CSV extract (.zip or .csv) is required")
     if problems:
         raise OnboardingError("; ".join(problems).capitalize() + ".")
-    return OnboardingFiles(**found)
+    return OnboardingFiles(
+        rtt=found["rtt"],
+        kh03=found.get("kh03"),
+        workforce=found.get("workforce"),
+        etr=found.get("etr"),
+        mar=found.get("mar"),
+        flows=found.get("flows"),
+        templates=tuple(templates),
+    )

@@ -7,8 +7,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ics_capacity.db.models import ImportBatch, Site, WaitingList
+from ics_capacity.db.models import (
+    Collaborative,
+    FigureProvenance,
+    ImportBatch,
+    Scenario,
+    Site,
+    TheatreCapacity,
+    WaitingList,
+)
 from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.assumptions import DEMO_COLLABORATIVE, DEMO_SITES
 from ics_capacity.services.demo import seed_demo
 from ics_capacity.services.overview import collaborative_overview, list_collaboratives
 
@@ -74,11 +83,56 @@ def test_seeding_twice_changes_nothing(seeded_db_url: str, nhs_dir: Path) -> Non
     assert not report.created
     with unit_of_work(seeded_db_url) as session:
         after = session.execute(sa.select(sa.func.count()).select_from(WaitingList)).scalar()
-        batches = session.execute(sa.select(sa.func.count()).select_from(ImportBatch)).scalar()
+        batches = session.execute(sa.select(ImportBatch.kind)).scalars().all()
         sites = session.execute(sa.select(sa.func.count()).select_from(Site)).scalar()
+        scenarios = session.execute(sa.select(sa.func.count()).select_from(Scenario)).scalar()
     assert after == before > 0
-    assert batches == 3
+    # Onboarding's files (the ODS trusts too) and the local layer's sites template, once each.
+    assert sorted(batches) == ["etr", "kh03", "rtt", "template", "workforce"]
     assert sites == 6
+    assert scenarios == 1  # the approved baseline; the demo asks onboarding for no draft
+
+
+def test_the_demo_is_onboarding_plus_its_local_layer(seeded_db_url: str) -> None:
+    """The sites are the local layer's, each figure local with its cited source; the beds
+    published (KH03); the case mix the national defaults, estimated; no estimated main site."""
+    with unit_of_work(seeded_db_url) as session:
+        baseline, status = session.execute(
+            sa.select(Scenario.id, Scenario.status)
+            .join(Collaborative, Collaborative.id == Scenario.collaborative_id)
+            .where(Collaborative.code == DEMO_COLLABORATIVE.code, Scenario.is_baseline)
+        ).one()
+        rows = session.execute(
+            sa.select(FigureProvenance).where(FigureProvenance.scenario_id == baseline)
+        ).scalars()
+        provenance = {(r.entity, r.entity_key, r.field): (r.kind, r.rule) for r in rows}
+        theatres = dict(
+            session.execute(
+                sa.select(Site.code, TheatreCapacity.theatres)
+                .join(TheatreCapacity, TheatreCapacity.site_id == Site.id)
+                .where(Site.scenario_id == baseline)
+            ).all()
+        )
+    assert status == "approved"
+    assert theatres == {a.code: a.theatres for a in DEMO_SITES}
+    for a in DEMO_SITES:
+        for entity, name in (
+            ("site", "is_elective_hub"),
+            ("site", "location"),
+            ("theatre_capacity", "theatres"),
+            ("theatre_capacity", "sessions_per_week"),
+            ("bed_capacity", "elective_overnight_beds"),
+        ):
+            kind, rule = provenance[(entity, a.code, name)]
+            assert kind == "local" and rule.startswith("uploaded in the sites template")
+            assert a.source[:200] in rule
+    assert provenance[("trust_beds", "RL4", "ga_beds_available")] == (
+        "published",
+        "KH03 2024-25 Q4",
+    )
+    assert provenance[("case_mix", "C_110", "minutes_per_case")][0] == "estimated"
+    estimated_sites = {key for entity, key, _ in provenance if entity == "site"} - set(theatres)
+    assert estimated_sites == set()
 
 
 def test_missing_file_writes_nothing(db_url: str, tmp_path: Path, nhs_dir: Path) -> None:
@@ -122,3 +176,40 @@ def test_bad_beds_file_rolls_back_the_whole_seed(
     with unit_of_work(db_url) as session:
         for table in (WaitingList, Site, ImportBatch):
             assert session.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+
+
+def test_the_local_layer_template_reads_back_as_the_cited_sites(tmp_path: Path) -> None:
+    """The sites template the demo gives onboarding is the cited site records, cell for cell."""
+    from ics_capacity.importers.templates import read_template
+    from ics_capacity.services.demo import write_sites_template
+
+    template = read_template(
+        write_sites_template(tmp_path), known_ods_codes=DEMO_COLLABORATIVE.member_trusts
+    )
+    rows = template.rows.set_index("site_code")
+    assert list(rows.index) == [a.code for a in DEMO_SITES]
+    for a in DEMO_SITES:
+        row = rows.loc[a.code]
+        assert (row["site_name"], row["operator_ods_code"], row["postcode"]) == (
+            a.name,
+            a.operator_ods_code,
+            a.postcode,
+        )
+        assert (bool(row["is_elective_hub"]), row["latitude"], row["longitude"]) == (
+            a.is_elective_hub,
+            a.latitude,
+            a.longitude,
+        )
+        assert (row["theatres"], row["sessions_per_week"], row["session_minutes"]) == (
+            a.theatres,
+            a.sessions_per_week,
+            a.session_minutes,
+        )
+        assert (row["elective_overnight_beds"], row["day_case_places"]) == (
+            a.elective_overnight_beds,
+            a.day_case_places,
+        )
+        assert row["utilisation_target"] == pytest.approx(a.utilisation_target)
+        assert row["occupancy_target"] == pytest.approx(a.bed_occupancy_target)
+        assert row["treatment_functions"] == a.treatment_functions
+        assert row["source"] == a.source

@@ -35,6 +35,7 @@ from ics_capacity.services import auth
 from ics_capacity.services.onboarding import (
     OnboardingError,
     OnboardingFiles,
+    file_kind,
     onboard,
     onboard_as_operator,
 )
@@ -202,3 +203,71 @@ def test_only_an_administrator_onboards_and_becomes_its_administrator(
             )
         ).scalar_one()
     assert role == "admin"
+
+
+def test_local_templates_replace_the_estimate_where_they_say_something(
+    db_url: str, nhs_dir: Path, tmp_path: Path
+) -> None:
+    """A sites template for RRJ and a case-mix row for C_110, given with `--template`: RRJ has
+    its own site and no estimated one, their figures are local with the row's source, the other
+    trusts are estimated; `--code` and `--name` give the collaborative its own."""
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "Site code,Site name,Operator ODS code,Elective hub,Theatres,Sessions per week per theatre,"
+        "Elective overnight beds,Day-case places,Treatment functions,Source\n"
+        "ROH,Royal Orthopaedic Hospital,RRJ,yes,9,12,40,16,C_110,Our theatre timetable 2026\n"
+    )
+    case_mix = tmp_path / "case_mix.csv"
+    case_mix.write_text(
+        "Treatment function,Minutes per case,Length of stay days,Day-case rate,Source\n"
+        "C_110,95,2.5,0.5,Our theatre system 2025-26\n"
+    )
+    assert file_kind(sites) == file_kind(case_mix) == "template"
+    files = _files(nhs_dir, tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "onboard",
+            "--ics",
+            "QHL",
+            "--rtt",
+            str(files.rtt),
+            "--kh03",
+            str(files.kh03),
+            "--etr",
+            str(files.etr),
+            "--template",
+            str(sites),
+            "--template",
+            str(case_mix),
+            "--code",
+            "BSOL",
+            "--name",
+            "Birmingham and Solihull Provider Collaborative",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["sites"] == 2  # RQ3 and RRK estimated; RRJ gave its own
+    with unit_of_work(db_url) as session:
+        collaborative = session.get(Collaborative, out["collaborative"])
+        assert (collaborative.code, collaborative.icb_code) == ("BSOL", "QHL")
+        assert collaborative.name == "Birmingham and Solihull Provider Collaborative"
+        codes = set(
+            session.execute(sa.select(Site.code).where(Site.scenario_id == out["scenario"]))
+            .scalars()
+            .all()
+        )
+        rows = session.execute(
+            sa.select(FigureProvenance).where(FigureProvenance.scenario_id == out["scenario"])
+        ).scalars()
+        by_key = {(r.entity, r.entity_key, r.field): (r.kind, r.rule) for r in rows}
+    assert codes == {"ROH", "RQ3", "RRK"}
+    kind, rule = by_key[("theatre_capacity", "ROH", "theatres")]
+    assert kind == "local" and "Our theatre timetable 2026" in rule
+    assert by_key[("site", "ROH", "is_elective_hub")][0] == "local"
+    kind, rule = by_key[("case_mix", "C_110", "minutes_per_case")]
+    assert kind == "local" and "Our theatre system 2025-26" in rule
+    assert by_key[("case_mix", "C_100", "minutes_per_case")][0] == "estimated"
+    assert by_key[("theatre_capacity", "RRK", "theatres")][0] == "estimated"
