@@ -25,7 +25,7 @@ def test_wrong_password_is_explained(page: Page, app_url: str, accounts) -> None
     page.goto(f"{app_url}/login")
     page.get_by_label("Email address").fill(accounts["viewer"])
     page.get_by_label("Password").fill("not the right one")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("email address or password is not right")
 
 
