@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ics_capacity.domain.assumptions import SESSION_MINUTES, THEATRE_UTILISATION_CAP
 from ics_capacity.domain.utilisation import UTILISATION_WORDS, UtilisationDefinition, qualified
 
 
@@ -100,7 +101,7 @@ class Measure:
         parts = [] if self.pathways == Pathways.NONE else [str(self.pathways)]
         parts += [str(self.providers), str(self.when)]
         if self.utilisation is not None:
-            parts.append(UTILISATION_WORDS[self.utilisation])
+            parts.append(UTILISATION_WORDS[self.utilisation].rstrip("."))
         return ", ".join(parts)
 
     @property
@@ -391,6 +392,49 @@ MEASURES: tuple[Measure, ...] = (
         _MEM,
         When.PER_WEEK,
         PROJECTION,
+    ),
+    # --- Dated targets (issue 15 §4) ------------------------------------------------------------
+    _M(
+        "target_projected",
+        "Projected at the target's date (all pathways, per member trust)",
+        "The trust's projected figure at the last week ending by the target's date: patients "
+        "waiting over the target's wait, or the share within 18 weeks.",
+        _ALL,
+        _MEM,
+        When.TARGET_DATE,
+        PROJECTION,
+    ),
+    _M(
+        "target_shortfall",
+        "Short of the target at its date (all pathways, per member trust)",
+        "Patients over the limit, or percentage points below the share, by which the trust's "
+        "projection misses the target at its date; 0 when it meets it.",
+        _ALL,
+        _MEM,
+        When.TARGET_DATE,
+        PROJECTION,
+    ),
+    _M(
+        "target_extra_treatments",
+        "Extra treatments a week to meet the target (all pathways, per member trust)",
+        "The constant extra treatment a week, from now to the target's date, that the "
+        "projection's inverse question finds meets the target list by list; demand as now.",
+        _ALL,
+        _MEM,
+        When.PER_WEEK,
+        PROJECTION,
+    ),
+    _M(
+        "target_extra_sessions",
+        "Extra theatre sessions a week to meet the target (capped)",
+        "The admitted share of the extra treatments x their theatre minutes per case, over a "
+        f"{SESSION_MINUTES}-minute session used to the {THEATRE_UTILISATION_CAP:.0%} "
+        "utilisation cap.",
+        _ADM,
+        _MEM,
+        When.PER_WEEK,
+        PROJECTION,
+        Utilisation.CAPPED,
     ),
     # --- Rebalancing plan ----------------------------------------------------------------------
     _M(

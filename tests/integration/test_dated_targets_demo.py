@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pytest
+from typer.testing import CliRunner
 
+from ics_capacity.cli import app
 from ics_capacity.domain.targets import DEFAULT_TARGETS, DatedTarget, TargetKind
 from ics_capacity.services.dashboard import scenario_projection
 from ics_capacity.services.scenarios import create_scenario
@@ -72,3 +75,22 @@ def test_a_target_beyond_the_horizon_is_not_projected(demo) -> None:
     report = scenario_targets(executive, baseline, projection, (far,))
     assert {r.status for r in report.rows} == {"Not projected"}
     assert all(r.extra_treatments_per_week is None for r in report.rows)
+
+
+def test_the_project_command_reports_the_targets_in_its_json(demo) -> None:
+    """`project SCENARIO --json` has every trust against the dated targets, labelled modelled;
+    the text output names the missed one."""
+    _url, _emails, _manager, _executive, baseline, _collaborative = demo
+    runner = CliRunner()
+    result = runner.invoke(app, ["project", str(baseline), "--json"])
+    assert result.exit_code == 0, result.output
+    targets = json.loads(result.stdout)["targets"]
+    assert targets["modelled"] is True and "Modelled" in targets["caveat"]
+    assert len(targets["rows"]) == 8
+    missed = [r for r in targets["rows"] if r["status"] == "Missed"]
+    assert [r["ods_code"] for r in missed] == ["RXK"]
+    assert missed[0]["extra_treatments_per_week"] > 0
+    assert missed[0]["extra_theatre_sessions_per_week"] > 0
+    text = runner.invoke(app, ["project", str(baseline)])
+    assert "Targets by date (modelled):" in text.stdout
+    assert "Missed by" in text.stdout and "theatre sessions, capped" in text.stdout

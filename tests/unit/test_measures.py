@@ -68,7 +68,7 @@ def test_every_utilisation_figure_names_its_one_definition() -> None:
             assert m.utilisation is not None, m.key
         if m.utilisation is not None:
             assert m.label.endswith(f"({m.utilisation.value})"), m.key
-            assert UTILISATION_WORDS[m.utilisation] in m.tooltip, m.key
+            assert UTILISATION_WORDS[m.utilisation].rstrip(".") in m.tooltip, m.key
 
 
 def test_capped_means_one_thing_in_the_app() -> None:

@@ -29,6 +29,7 @@ from ics_capacity.services.dashboard import (
 )
 from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.projections import ScenarioProjection, dashboard_chart_specs
+from ics_capacity.services.targets import TargetReport, scenario_targets
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
@@ -37,6 +38,7 @@ from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import (
     button,
     field_label,
+    figures_table,
     notice,
     panel,
     select_field,
@@ -123,6 +125,8 @@ class DashboardState(rx.State):
     capacity_by: str = ""
     rag_note: str = ""
     rag_rows: list[dict[str, str]] = []
+    target_rows: list[dict[str, str]] = []
+    target_note: str = ""
     has_utilisation: bool = False
     beds_chart: dict = {}
     unit: str = ""
@@ -195,6 +199,7 @@ class DashboardState(rx.State):
         self.projected_name, self.headline, self.trusts, self.unit = "", [], [], ""
         self.capacity_rows, self.capacity_note, self.has_plan = [], "", False
         self.capacity_rag_note, self.rag_note, self.rag_rows = "", "", []
+        self.target_rows, self.target_note = [], ""
         self._show({name: {} for name in _CHARTS})
 
     @rx.event(background=True)
@@ -212,6 +217,7 @@ class DashboardState(rx.State):
         try:
             horizon = _horizon(raw_horizon)
             projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
+            targets = await asyncio.to_thread(scenario_targets, token, scenario_id, projection)
             try:
                 specs = await asyncio.to_thread(trust_charts, token, scenario_id, horizon, unit)
             except InvalidInputError as error:  # a trust not of this collaborative: show all
@@ -233,6 +239,7 @@ class DashboardState(rx.State):
             self.capacity_target, self.capacity_by = default_capacity_question(projection)
             self.rag_note = _rag_note(projection)
             self.rag_rows = _rag_rows(projection)
+            self.target_rows, self.target_note = _target_rows(targets), _target_note(targets)
             self.has_plan = projection.baseline is not None
             self.trusts = [
                 {"id": str(k), "name": v}
@@ -413,6 +420,76 @@ def _rag_note(projection: ScenarioProjection) -> str:
         "Rated on the projection of all pathways of the member trusts, each target at its "
         "date (" + "; ".join(parts) + "). Targets due before the data are not projected."
     )
+
+
+def _target_value(kind: str, value: float | None) -> str:
+    if value is None:
+        return fmt.NOT_AVAILABLE
+    return f"{value:.1f}%" if kind == "min_within_18" else fmt.count(value)
+
+
+_TARGET_KEYS = (
+    "trust",
+    "target",
+    "with_plan",
+    "without_plan",
+    "status",
+    "shortfall",
+    "treatments",
+    "sessions",
+)
+
+
+def _target_rows(report: TargetReport) -> list[dict[str, str]]:
+    """Each trust against each dated target, as text."""
+    rows = []
+    for r in report.rows:
+        if r.shortfall is None:
+            short = fmt.NOT_AVAILABLE
+        elif r.unit == "patients":
+            short = fmt.count(r.shortfall)
+        else:
+            short = f"{r.shortfall:.1f} points"
+        rows.append(
+            {
+                "trust": r.trust,
+                "target": r.target,
+                "with_plan": _target_value(r.kind, r.with_plan),
+                "without_plan": _target_value(r.kind, r.without_plan),
+                "status": r.status,
+                "shortfall": short,
+                "treatments": fmt.NOT_AVAILABLE
+                if r.extra_treatments_per_week is None
+                else fmt.count(r.extra_treatments_per_week),
+                "sessions": fmt.NOT_AVAILABLE
+                if r.extra_sessions_per_week is None
+                else fmt.decimal(r.extra_sessions_per_week),
+            }
+        )
+    return rows
+
+
+def _target_note(report: TargetReport) -> str:
+    missed = sorted({r.trust for r in report.rows if r.met is False})
+    late = sorted({r.target for r in report.rows if r.met is None})
+    comparison = (
+        f"'Without the plan' is {report.comparison}."
+        if report.comparison
+        else "This is the baseline: there is no plan to compare it with."
+    )
+    parts = [
+        f"{len(missed)} of {len({r.trust for r in report.rows})} trusts miss at least one target."
+        if missed
+        else "Every trust meets every target projected.",
+        comparison,
+    ]
+    if late:
+        parts.append(
+            f"Beyond this {report.horizon_weeks}-week horizon or before the data, so not "
+            f"projected: {'; '.join(late)}."
+        )
+    parts.append(report.caveat)
+    return " ".join(parts)
 
 
 HORIZONS = ("52", "104")
@@ -599,6 +676,33 @@ def _capacity_question() -> rx.Component:
             ),
         ),
         margin_top="16px",
+    )
+
+
+def _targets_panel() -> rx.Component:
+    """Each trust against the dated targets, with the shortfall and what would close it."""
+    return rx.box(
+        panel(
+            rx.heading("Targets by date", as_="h2", size="5"),
+            rx.text(DashboardState.target_note, color=theme.NHS_SECONDARY_TEXT, size="2"),
+        ),
+        figures_table(
+            "Each member trust against the dated targets (modelled)",
+            [
+                "Trust",
+                "Target",
+                heading("target_projected"),
+                "Without the plan",
+                "Status",
+                heading("target_shortfall"),
+                heading("target_extra_treatments"),
+                heading("target_extra_sessions"),
+            ],
+            DashboardState.target_rows,
+            list(_TARGET_KEYS),
+        ),
+        margin_top="16px",
+        id="dated-targets",
     )
 
 
@@ -821,6 +925,7 @@ def dashboard_page() -> rx.Component:
                     spacing="4",
                     margin_top="16px",
                 ),
+                _targets_panel(),
                 _capacity_question(),
                 _board_pack_panel(),
             ),
