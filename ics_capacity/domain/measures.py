@@ -529,9 +529,9 @@ MEASURES: tuple[Measure, ...] = (
     _M(
         "hub_use",
         qualified("Use of hub capacity in the plan, share of the cap", Utilisation.CAPPED),
-        "Theatre minutes, bed-days, day-case places or cases the plan uses over the capacity "
-        "left after the utilisation or occupancy cap: 100% means full to the cap. The plan never "
-        "runs past a session or above the beds.",
+        "Theatre minutes, bed-days, day-case places or cases the plan uses in a week over that "
+        "week's capacity left after the utilisation or occupancy cap: 100% means full to the "
+        "cap. The plan never runs past a session or above the beds.",
         _PLAN,
         _PSITES,
         When.PER_WEEK,
