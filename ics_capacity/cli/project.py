@@ -112,7 +112,9 @@ def _target_line(row: dict[str, Any]) -> str:
     if row["status"] != "Missed":
         return head
     closing = ""
-    if row["extra_treatments_per_week"] is not None:
+    if row["extra_treatments_per_week"] is not None and row["extra_treatments_per_week"] < 0.5:
+        closing = "; the scenario's average treatment a week would meet it (a matter of timing)"
+    elif row["extra_treatments_per_week"] is not None:
         closing = (
             f"; {row['extra_treatments_per_week']:,.0f} more treatments a week "
             f"({row['extra_theatre_sessions_per_week']:,.1f} theatre sessions, capped) would "

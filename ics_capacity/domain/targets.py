@@ -122,3 +122,31 @@ DEFAULT_TARGETS: tuple[DatedTarget, ...] = (
     ),
 )
 """The targets the dashboard checks until a collaborative sets its own (docs/assumptions.md)."""
+
+
+def parse_target(kind: str, value: str, over_weeks: str, due: str) -> DatedTarget:
+    """A target from a form's text: its kind, patients or percent, the long wait, and a date.
+
+    Raises:
+        TargetError: naming the part that is not a valid target.
+    """
+    try:
+        target_kind = TargetKind(str(kind).strip())
+    except ValueError:
+        raise TargetError(f"Target: '{kind}' is not a kind of target.") from None
+    cleaned = str(value).strip().rstrip("%").replace(",", "").strip()
+    try:
+        number = float(cleaned)
+    except ValueError:
+        raise TargetError(f"Target: '{value}' is not a number.") from None
+    try:
+        when = dt.date.fromisoformat(str(due).strip())
+    except ValueError:
+        raise TargetError(f"By: '{due}' is not a date.") from None
+    weeks = None
+    if target_kind == TargetKind.MAX_LONG_WAITERS:
+        try:
+            weeks = int(str(over_weeks).strip())
+        except ValueError:
+            raise TargetError(f"Over: '{over_weeks}' is not a number of weeks.") from None
+    return DatedTarget(target_kind, number, when, over_weeks=weeks, source="Set on the dashboard")

@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ics_capacity.cli import app
+from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.targets import DEFAULT_TARGETS, DatedTarget, TargetKind
-from ics_capacity.services.dashboard import scenario_projection
+from ics_capacity.services.dashboard import check_target, scenario_projection
 from ics_capacity.services.scenarios import create_scenario
 from ics_capacity.services.targets import scenario_targets
 
@@ -94,3 +95,17 @@ def test_the_project_command_reports_the_targets_in_its_json(demo) -> None:
     text = runner.invoke(app, ["project", str(baseline)])
     assert "Targets by date (modelled):" in text.stdout
     assert "Missed by" in text.stdout and "theatre sessions, capped" in text.stdout
+
+
+def test_a_target_set_on_the_dashboard_joins_the_defaults_and_a_bad_one_is_refused(demo) -> None:
+    _url, _emails, _manager, executive, baseline, _collaborative = demo
+    report = check_target(
+        executive, baseline, 52, kind="min_within_18", value="70%", over_weeks="", due="2027-03-31"
+    )
+    assert {r.target for r in report.rows} == {t.label for t in DEFAULT_TARGETS} | {
+        "70% within 18 weeks by 31 March 2027"
+    }
+    with pytest.raises(InvalidInputError, match="not a date"):
+        check_target(
+            executive, baseline, 52, kind="min_within_18", value="70", over_weeks="", due="soon"
+        )

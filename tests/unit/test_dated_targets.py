@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ics_capacity.domain.targets import DEFAULT_TARGETS, DatedTarget, TargetError, TargetKind
+from ics_capacity.domain.targets import (
+    DEFAULT_TARGETS,
+    DatedTarget,
+    TargetError,
+    TargetKind,
+    parse_target,
+)
 from ics_capacity.projections.targets import evaluate_targets, rated_week
 
 START = dt.date(2026, 4, 30)
@@ -97,3 +103,20 @@ def test_without_a_comparison_and_beyond_the_horizon() -> None:
 def test_a_target_that_cannot_be_rated_is_refused(kind, value, over) -> None:
     with pytest.raises(TargetError):
         DatedTarget(kind, value, dt.date(2027, 3, 31), over_weeks=over)
+
+
+def test_a_target_from_a_form() -> None:
+    """The dashboard's form: kind, figure (a '%' or thousands comma allowed), weeks, date."""
+    long = parse_target("max_long_waiters", "1,500", "78", "2027-03-31")
+    assert long.label == "At most 1,500 waiting over 78 weeks by 31 March 2027"
+    share = parse_target("min_within_18", "70%", "", "2027-09-30")
+    assert (share.measure, share.value, share.over_weeks) == ("pct_within_18", 70.0, None)
+    for bad, words in (
+        (("most", "0", "52", "2027-03-31"), "not a kind"),
+        (("max_long_waiters", "none", "52", "2027-03-31"), "not a number"),
+        (("max_long_waiters", "0", "fifty", "2027-03-31"), "not a number of weeks"),
+        (("max_long_waiters", "0", "52", "March"), "not a date"),
+        (("min_within_18", "120", "", "2027-03-31"), "at most 100%"),
+    ):
+        with pytest.raises(TargetError, match=words):
+            parse_target(*bad)
