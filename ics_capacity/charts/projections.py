@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 from ics_capacity.charts.palette import SCENARIO_COLOURS
+from ics_capacity.domain.utilisation import UtilisationDefinition, qualified
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -121,7 +122,7 @@ def utilisation_heatmap(
     *,
     measure: str = "theatre_utilisation",
     target: float = 0.85,
-    title: str = "Theatre utilisation by hub and week",
+    title: str = "Projected theatre utilisation (uncapped) by hub and week",
 ) -> alt.Chart:
     """Heatmap of utilisation, hub (pool) x week, shaded up to the target and warm beyond it.
 
@@ -154,7 +155,11 @@ def utilisation_heatmap(
         x2 = alt.X2("week_end:Q")
         end = "datum.week + 1"
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
-    label = "Theatre utilisation" if measure.startswith("theatre") else "Bed occupancy"
+    # The projection never cuts use off at the sessions or beds: both figures are uncapped.
+    label = qualified(
+        "Theatre utilisation" if measure.startswith("theatre") else "Bed occupancy",
+        UtilisationDefinition.UNCAPPED,
+    )
     return _configure(
         alt.Chart(data, title=title)
         .transform_calculate(week_end=end)

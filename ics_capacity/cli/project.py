@@ -19,7 +19,10 @@ The figures are the dashboard's: the median is the deterministic projection (the
 dashboard's headline cards), p10 and p90 the 80% band of its Monte Carlo run (200 runs, seed
 2026). "Without the plan" is the scenario's parent scenario, or the collaborative's baseline.
 JSON keys: waiting_list, within_18_weeks (a share 0-1), over_52_weeks, over_65_weeks,
-over_78_weeks, each {"median", "p10", "p90"}; the same under without_plan; and notes.
+over_78_weeks, each {"median", "p10", "p90"}; the same under without_plan; notes; and targets:
+each member trust against the dashboard's dated targets ("No 65-week waiters by 30 September
+2026", "65% within 18 weeks by 31 March 2027"), with and without the plan, the shortfall and, for
+a miss, the extra treatments and theatre sessions a week that would close it (modelled).
 """
 
 
@@ -50,6 +53,7 @@ def project(
     )
     from ics_capacity.services.readiness import ModelNotReadyError
     from ics_capacity.services.scenarios import ScenarioError
+    from ics_capacity.services.targets import scenario_targets_as_operator
 
     try:
         projection = project_scenario_as_operator(scenario, horizon_weeks=weeks)
@@ -58,6 +62,7 @@ def project(
     except ScenarioError as error:
         _fail(str(error))
     headline = projection_headline(projection)
+    headline["targets"] = scenario_targets_as_operator(scenario, projection).as_json()
     if as_json:
         typer.echo(json.dumps(headline))
     else:
@@ -94,4 +99,25 @@ def _describe(headline: dict[str, Any]) -> str:
         lines.append(f"{headline['comparison']} (without the plan):")
         lines += [f"  {label}: {_figure(key, without[key])}" for key, label in LABELS.items()]
     lines += [f"Note: {note}" for note in headline.get("notes", [])]
+    targets = headline.get("targets")
+    if targets:
+        lines.append("Targets by date (modelled):")
+        lines += [_target_line(row) for row in targets["rows"]]
     return "\n".join(lines)
+
+
+def _target_line(row: dict[str, Any]) -> str:
+    """One trust against one dated target, e.g. '  RXK 65% within ... : Missed by 3.4 points'."""
+    head = f"  {row['trust']}, {row['target']}: {row['status']}"
+    if row["status"] != "Missed":
+        return head
+    closing = ""
+    if row["extra_treatments_per_week"] is not None and row["extra_treatments_per_week"] < 0.5:
+        closing = "; the scenario's average treatment a week would meet it (a matter of timing)"
+    elif row["extra_treatments_per_week"] is not None:
+        closing = (
+            f"; {row['extra_treatments_per_week']:,.0f} more treatments a week "
+            f"({row['extra_theatre_sessions_per_week']:,.1f} theatre sessions, capped) would "
+            "close it"
+        )
+    return f"{head} by {row['shortfall']:,.1f} {row['unit']}{closing}"

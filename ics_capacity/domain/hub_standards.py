@@ -32,6 +32,7 @@ from ics_capacity.domain.assumptions import (
     THEATRE_UTILISATION_CAP,
     THEATRE_UTILISATION_CAP_SOURCE,
 )
+from ics_capacity.domain.utilisation import UtilisationDefinition
 
 _GIRFT_ACCREDITATION = (
     "https://gettingitrightfirsttime.co.uk/"
@@ -57,25 +58,6 @@ class AccreditationDomain(StrEnum):
     FACILITIES = "Facilities and ring-fencing"
     UTILISATION = "Utilisation and productivity"
 
-
-class UtilisationDefinition(StrEnum):
-    """Which theatre utilisation a figure is: published sources use both, often unsaid."""
-
-    CAPPED = "capped"
-    UNCAPPED = "uncapped"
-
-
-UTILISATION_WORDS: dict[str, str] = {
-    UtilisationDefinition.CAPPED: (
-        "Capped utilisation: time operating within the planned session ÷ planned session time; "
-        "time past the session's end does not count, so it cannot exceed 100% "
-        "(NHS England Model Hospital's measure)."
-    ),
-    UtilisationDefinition.UNCAPPED: (
-        "Uncapped utilisation: all time operating, overruns included ÷ planned session time; "
-        "it can exceed 100% and is never below the capped figure."
-    ),
-}
 
 HUB_SESSIONS_PER_DAY: float = 2.5
 """Theatre sessions a day at an elective hub ("2.5 session days": 4-hour sessions, 10-hour day)."""
@@ -260,7 +242,7 @@ def _number(value: float) -> str:
 def standard_text(standard: HubStandard) -> str:
     """The standard's value in words, e.g. '85% of session time (capped)'."""
     if standard.id == "utilisation":
-        return f"{_percent(standard.default)} (capped)"
+        return f"{_percent(standard.default)} ({UtilisationDefinition.CAPPED.value})"
     if standard.id == "day_case_rate":
         return f"{_percent(standard.default)} of BADS Directory procedures"
     return f"{_number(standard.default)} {standard.unit}"

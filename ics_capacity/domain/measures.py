@@ -11,8 +11,9 @@ label show the same number, and two figures over different populations never sha
   RTT extract (member trusts and the independent sector), or sites;
 * its **time**: now (the scenario's snapshot month), at the projection's horizon, at the end of
   a rebalancing plan, or a weekly rate;
-* for utilisation, whether it is **capped** (use over the capacity left after the utilisation or
-  occupancy cap) or **uncapped** (use over every scheduled minute or bed);
+* for utilisation and occupancy, whether it is **capped** or **uncapped**, in the one definition
+  of `ics_capacity.domain.utilisation` (NHS England Model Hospital's: capped counts only use
+  within the planned sessions or beds, so cannot exceed 100%; uncapped counts overruns too);
 * its **source**: the NHS publication or the model that produces it.
 
 The domain layer holds only the words; services compute the numbers and pages format them.
@@ -22,6 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from ics_capacity.domain.assumptions import SESSION_MINUTES, THEATRE_UTILISATION_CAP
+from ics_capacity.domain.utilisation import UTILISATION_WORDS, UtilisationDefinition, qualified
 
 
 class Pathways(StrEnum):
@@ -53,11 +57,8 @@ class When(StrEnum):
     TARGET_DATE = "at the target's date"
 
 
-class Utilisation(StrEnum):
-    """How a use of capacity is expressed."""
-
-    CAPPED = "capped: use over the capacity left after the utilisation or occupancy cap"
-    UNCAPPED = "uncapped: use over every scheduled minute or available bed"
+Utilisation = UtilisationDefinition
+"""How a use of capacity is expressed: the app's one definition (`domain/utilisation.py`)."""
 
 
 RTT = (
@@ -100,7 +101,7 @@ class Measure:
         parts = [] if self.pathways == Pathways.NONE else [str(self.pathways)]
         parts += [str(self.providers), str(self.when)]
         if self.utilisation is not None:
-            parts.append(str(self.utilisation))
+            parts.append(UTILISATION_WORDS[self.utilisation].rstrip("."))
         return ", ".join(parts)
 
     @property
@@ -210,8 +211,9 @@ MEASURES: tuple[Measure, ...] = (
     ),
     _M(
         "ga_occupancy",
-        "G&A occupancy (member trusts)",
-        "Average general and acute beds occupied over average beds available.",
+        qualified("G&A occupancy (member trusts)", Utilisation.UNCAPPED),
+        "Average general and acute beds occupied over average beds available, as published: "
+        "nothing above the beds is cut off.",
         _NONE,
         _MEM,
         When.NOW,
@@ -256,9 +258,9 @@ MEASURES: tuple[Measure, ...] = (
     ),
     _M(
         "usable_theatre_hours",
-        "Usable theatre hours a week",
+        qualified("Usable theatre hours a week", Utilisation.CAPPED),
         "Theatres x sessions x session length x the utilisation cap: the operating time planned "
-        "to be used.",
+        "to be used within the sessions (the cap is a capped utilisation).",
         _NONE,
         _SITES,
         When.PER_WEEK,
@@ -341,9 +343,9 @@ MEASURES: tuple[Measure, ...] = (
     ),
     _M(
         "theatre_utilisation",
-        "Theatre utilisation (projection, uncapped)",
+        qualified("Projected theatre utilisation", Utilisation.UNCAPPED),
         "Theatre minutes the projected admitted treatment uses over every scheduled session "
-        "minute; the dashed target line is the utilisation cap.",
+        "minute, with nothing cut off at 100%; the target is the (capped) utilisation cap.",
         _ADM,
         _SITES,
         When.PER_WEEK,
@@ -352,9 +354,9 @@ MEASURES: tuple[Measure, ...] = (
     ),
     _M(
         "bed_occupancy",
-        "Elective bed occupancy (projection, uncapped)",
-        "Bed-days the projected overnight elective patients use over every elective bed-day; "
-        "the target line is the occupancy cap.",
+        qualified("Projected elective bed occupancy", Utilisation.UNCAPPED),
+        "Bed-days the projected overnight elective patients use over every elective bed-day, "
+        "with nothing cut off at 100%; the target is the (capped) occupancy cap.",
         _ADM,
         _SITES,
         When.PER_WEEK,
@@ -390,6 +392,49 @@ MEASURES: tuple[Measure, ...] = (
         _MEM,
         When.PER_WEEK,
         PROJECTION,
+    ),
+    # --- Dated targets (issue 15 §4) ------------------------------------------------------------
+    _M(
+        "target_projected",
+        "Projected at the target's date (all pathways, per member trust)",
+        "The trust's projected figure at the last week ending by the target's date: patients "
+        "waiting over the target's wait, or the share within 18 weeks.",
+        _ALL,
+        _MEM,
+        When.TARGET_DATE,
+        PROJECTION,
+    ),
+    _M(
+        "target_shortfall",
+        "Short of the target at its date (all pathways, per member trust)",
+        "Patients over the limit, or percentage points below the share, by which the trust's "
+        "projection misses the target at its date; 0 when it meets it.",
+        _ALL,
+        _MEM,
+        When.TARGET_DATE,
+        PROJECTION,
+    ),
+    _M(
+        "target_extra_treatments",
+        "Extra treatments a week to meet the target (all pathways, per member trust)",
+        "The constant extra treatment a week, from now to the target's date, that the "
+        "projection's inverse question finds meets the target list by list; demand as now.",
+        _ALL,
+        _MEM,
+        When.PER_WEEK,
+        PROJECTION,
+    ),
+    _M(
+        "target_extra_sessions",
+        "Extra theatre sessions a week to meet the target (capped)",
+        "The admitted share of the extra treatments x their theatre minutes per case, over a "
+        f"{SESSION_MINUTES}-minute session used to the {THEATRE_UTILISATION_CAP:.0%} "
+        "utilisation cap.",
+        _ADM,
+        _MEM,
+        When.PER_WEEK,
+        PROJECTION,
+        Utilisation.CAPPED,
     ),
     # --- Rebalancing plan ----------------------------------------------------------------------
     _M(
@@ -483,9 +528,10 @@ MEASURES: tuple[Measure, ...] = (
     ),
     _M(
         "hub_use",
-        "Use of hub capacity in the plan (capped)",
-        "Theatre minutes, bed-days, day-case places or cases the plan uses over the capacity "
-        "left after the utilisation or occupancy cap: 100% means full to the cap.",
+        qualified("Use of hub capacity in the plan, share of the cap", Utilisation.CAPPED),
+        "Theatre minutes, bed-days, day-case places or cases the plan uses in a week over that "
+        "week's capacity left after the utilisation or occupancy cap: 100% means full to the "
+        "cap. The plan never runs past a session or above the beds.",
         _PLAN,
         _PSITES,
         When.PER_WEEK,

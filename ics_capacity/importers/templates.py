@@ -36,6 +36,7 @@ from ics_capacity.domain.assumptions import (
     THEATRE_UTILISATION_CAP,
 )
 from ics_capacity.domain.codes import TREATMENT_FUNCTIONS
+from ics_capacity.domain.utilisation import BED_CAP_LABEL, THEATRE_CAP_LABEL
 from ics_capacity.importers.files import ArchiveLimits, check_archive, read_csv_text
 from ics_capacity.importers.problems import (
     ImportProblem,
@@ -91,7 +92,12 @@ THEATRE_COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "utilisation_target",
-        ("Utilisation target", "Theatre utilisation target", "Theatre utilisation cap"),
+        (
+            "Utilisation target",
+            "Theatre utilisation target",
+            "Theatre utilisation cap",
+            THEATRE_CAP_LABEL,
+        ),
         required=False,
     ),
     Column(
@@ -101,7 +107,7 @@ THEATRE_COLUMNS: tuple[Column, ...] = (
     Column("day_case_places", ("Day-case places", "Day case places", "Daycase places")),
     Column(
         "occupancy_target",
-        ("Bed occupancy target", "Occupancy target", "Bed occupancy cap"),
+        ("Bed occupancy target", "Occupancy target", "Bed occupancy cap", BED_CAP_LABEL),
         required=False,
     ),
     Column(

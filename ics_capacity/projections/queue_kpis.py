@@ -265,7 +265,7 @@ def capacity_to_meet_target(
     inp: ProjectionInput,
     *,
     measure: TargetMeasure = "pct_within_18",
-    value: float = RTT_STANDARD_PERCENT,
+    value: float | np.ndarray = RTT_STANDARD_PERCENT,
     by_week: int,
     iterations: int = 40,
 ) -> pd.DataFrame:
@@ -279,7 +279,9 @@ def capacity_to_meet_target(
     Args:
         inp: The projection input (its capacity is replaced; its demand is kept).
         measure: The measure the target is on (a name from `cohort.METRICS`).
-        value: The target: e.g. 92 (percent within 18 weeks) or 0 (patients over 52 weeks).
+        value: The target: e.g. 92 (percent within 18 weeks) or 0 (patients over 52 weeks);
+            an array gives each series its own (e.g. its part of a trust's limit of long
+            waiters), shape (S,).
         by_week: Week by which the target must be met (1 .. the input's horizon).
         iterations: Bisection steps; 40 gives capacity to about 1e-12 of its upper bound.
 

@@ -28,6 +28,13 @@ from ics_capacity.db.models import Collaborative
 from ics_capacity.domain import assumptions as a
 from ics_capacity.domain.measures import label, measure
 from ics_capacity.domain.roles import Permission
+from ics_capacity.domain.utilisation import (
+    CAPPED_WORDS,
+    THEATRE_CAP_LABEL,
+    UNCAPPED_WORDS,
+    UtilisationDefinition,
+    qualified,
+)
 from ics_capacity.services.dashboard import rag_date, scenario_projection
 from ics_capacity.services.errors import InvalidInputError
 from ics_capacity.services.projections import (
@@ -452,7 +459,8 @@ def _method(projection: ScenarioProjection, weeks: int, produced: dt.datetime) -
         "Targets: the RTT standard of 92% within 18 weeks and the interim milestones named in "
         "the RAG table, rated on the projection of all pathways of the member trusts.",
         "Utilisation: theatre minutes used over theatres × sessions × session minutes at each "
-        "site, uncapped, so a site above 100% needs more than its sessions.",
+        f"site, uncapped, so a site above 100% needs more than its sessions. {UNCAPPED_WORDS} "
+        f"The utilisation and occupancy caps are capped figures. {CAPPED_WORDS}",
     ]
     return (
         f"<h2>Method (as revised {METHOD_DATE:%d %B %Y}; pack produced "
@@ -466,11 +474,15 @@ def _method(projection: ScenarioProjection, weeks: int, produced: dt.datetime) -
 def _assumption_rows() -> Iterable[tuple[str, str, str]]:
     yield "Theatre session length", f"{a.SESSION_MINUTES} minutes", a.SESSION_MINUTES_SOURCE
     yield (
-        "Theatre utilisation cap",
+        THEATRE_CAP_LABEL,
         f"{a.THEATRE_UTILISATION_CAP:.0%}",
         a.THEATRE_UTILISATION_CAP_SOURCE,
     )
-    yield "Bed occupancy target", f"{a.BED_OCCUPANCY_TARGET:.0%}", a.BED_OCCUPANCY_TARGET_SOURCE
+    yield (
+        qualified("Bed occupancy target", UtilisationDefinition.CAPPED),
+        f"{a.BED_OCCUPANCY_TARGET:.0%}",
+        a.BED_OCCUPANCY_TARGET_SOURCE,
+    )
     yield (
         "Day-case rate expectation",
         f"{a.DAY_CASE_RATE_EXPECTATION:.0%}",

@@ -23,6 +23,7 @@ from ics_capacity.db.models import (
     TheatreCapacity,
 )
 from ics_capacity.domain.roles import Permission
+from ics_capacity.domain.utilisation import BED_CAP_LABEL, THEATRE_CAP_LABEL
 from ics_capacity.services.auth import signed_in_transaction
 from ics_capacity.services.overview import WaitingCounts, waiting_counts
 from ics_capacity.services.provenance import mark_local
@@ -71,7 +72,7 @@ EDITABLE_FIELDS: dict[str, EditableField] = {
         ),
         EditableField(
             "utilisation_target",
-            "Theatre utilisation cap",
+            THEATRE_CAP_LABEL,
             TheatreCapacity,
             "utilisation_target",
             0,
@@ -89,7 +90,7 @@ EDITABLE_FIELDS: dict[str, EditableField] = {
         EditableField("day_case_places", "Day-case places", BedCapacity, "day_case_places", 0, 500),
         EditableField(
             "occupancy_target",
-            "Bed occupancy cap",
+            BED_CAP_LABEL,
             BedCapacity,
             "occupancy_target",
             0,

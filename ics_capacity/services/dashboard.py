@@ -22,6 +22,7 @@ from sqlmodel import col
 from ics_capacity.db.models import AuditEvent, Scenario, SolveJob
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
+from ics_capacity.domain.targets import DEFAULT_TARGETS, TargetError, parse_target
 from ics_capacity.projections.queue_kpis import RTT_STANDARD_PERCENT, RTT_TARGETS
 from ics_capacity.services.projections import (
     ScenarioProjection,
@@ -30,6 +31,7 @@ from ics_capacity.services.projections import (
     project_scenario,
 )
 from ics_capacity.services.scenarios import scenario_transaction
+from ics_capacity.services.targets import TargetReport, scenario_targets
 
 MAX_HORIZON_WEEKS = 104
 RAG_MARGIN_POINTS = next(t.amber_margin for t in RTT_TARGETS if t.measure == "pct_within_18")
@@ -245,6 +247,29 @@ def capacity_question(
             "what the RAG's rating needs."
         )
     return CapacityAnswer(rows, target_percent, by_date, weeks, data_date, rag_note)
+
+
+def check_target(
+    token: str,
+    scenario_id: int,
+    horizon_weeks: int,
+    *,
+    kind: str,
+    value: str,
+    over_weeks: str,
+    due: str,
+) -> TargetReport:
+    """The dashboard's dated targets and one more the member set, against the projection.
+
+    Raises:
+        InvalidInputError: a target that is not valid, with the part that is wrong.
+    """
+    try:
+        target = parse_target(kind, value, over_weeks, due)
+    except TargetError as error:
+        raise InvalidInputError(str(error)) from None
+    projection = scenario_projection(token, scenario_id, horizon_weeks)
+    return scenario_targets(token, scenario_id, projection, (*DEFAULT_TARGETS, target))
 
 
 # --- Impact of a scenario's capacity, for the scenario page -------------------------------------

@@ -57,6 +57,7 @@ from ics_capacity.db.models import (
     Workforce,
 )
 from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.measures import label
 from ics_capacity.domain.roles import Permission
 from ics_capacity.importers.flows import read_flows
 from ics_capacity.importers.kh03 import BED_COLUMNS, read_kh03
@@ -636,7 +637,7 @@ def _prepare_template(session: Session, scenario: Scenario, path: Path) -> _Prep
             ("New sites", str(len(set(rows["site_code"]) - existing))),
             ("Elective hubs", str(int(rows["is_elective_hub"].sum()))),
             ("Theatres", _whole(rows["theatres"].sum())),
-            ("Usable theatre hours a week", _whole(minutes.sum() / 60)),
+            (label("usable_theatre_hours"), _whole(minutes.sum() / 60)),
             ("Elective overnight beds", _whole(rows["elective_overnight_beds"].sum())),
             ("Day-case places", _whole(rows["day_case_places"].sum())),
         ]

@@ -32,17 +32,16 @@ from ics_capacity.domain.hub_standards import (
     CATARACTS_PER_LIST_RANGE,
     OPERATING_DAYS_RANGE,
     OPERATING_WEEKS_RANGE,
-    UTILISATION_WORDS,
     HubFigureError,
     HubFigures,
     HubLimit,
-    UtilisationDefinition,
     parse_definition,
     parse_percent,
     parse_whole,
     readiness,
 )
 from ics_capacity.domain.roles import Permission
+from ics_capacity.domain.utilisation import UTILISATION_WORDS, UtilisationDefinition
 from ics_capacity.services.provenance import mark_local
 from ics_capacity.services.results import StoredResultError, stored_rebalance
 from ics_capacity.services.scenarios import (

@@ -605,10 +605,7 @@ def trust_week_figures(session: Session, scenario: Scenario) -> list[TrustWeekFi
     Raises:
         ScenarioError: no member trusts, or no waiting list to project.
     """
-    snapshot = _snapshot(session, scenario)
-    if snapshot.scenario.frames["waiting_list"].empty:
-        raise ScenarioError("This scenario has no waiting list to project; import an RTT file.")
-    inp, _ = _scenario_input(snapshot.scenario, snapshot, MAX_HORIZON_WEEKS)
+    inp, snapshot = _checked_input(session, scenario, MAX_HORIZON_WEEKS)
     frame = project(inp, levels=("provider",)).frame("provider")
     start = snapshot.start_date
     figures = []
@@ -630,6 +627,30 @@ def trust_week_figures(session: Session, scenario: Scenario) -> list[TrustWeekFi
             )
         )
     return figures
+
+
+def scenario_projection_input(
+    session: Session, scenario: Scenario, horizon_weeks: int
+) -> tuple[ProjectionInput, dict[int, str]]:
+    """The input the Dashboard's projection of `scenario` runs on, and the trusts' ODS codes.
+
+    Its own capacity, calendar, rota and saved plan, made inside the caller's transaction.
+
+    Raises:
+        ScenarioError: no member trusts, or no waiting list to project.
+    """
+    inp, snapshot = _checked_input(session, scenario, horizon_weeks)
+    return inp, snapshot.ods
+
+
+def _checked_input(
+    session: Session, scenario: Scenario, horizon_weeks: int
+) -> tuple[ProjectionInput, _Snapshot]:
+    snapshot = _snapshot(session, scenario)
+    if snapshot.scenario.frames["waiting_list"].empty:
+        raise ScenarioError("This scenario has no waiting list to project; import an RTT file.")
+    inp, _ = _scenario_input(snapshot.scenario, snapshot, horizon_weeks)
+    return inp, snapshot
 
 
 HEADLINE_MEASURES: dict[str, str] = {

@@ -383,7 +383,10 @@ def _scope(result: RebalanceResult, names: PlanNames, weeks: int | None) -> str:
 def _hub_use(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
     """Each site's use of each resource in the plan, as a share of its capped capacity.
 
-    An independent provider's per-treatment-function case limits are added up into one row.
+    Each week's use is over that week's capacity (the usual capacity x the hub's calendar), so
+    the share is capped: the plan never uses more than a week has, and 100% is full to the cap.
+    `capacity` is the usual week's. An independent provider's per-treatment-function case
+    limits are added up into one row.
     """
     resources = {
         "theatre_minutes": "Theatre minutes",
@@ -394,14 +397,18 @@ def _hub_use(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
     for use in result.hub_use:
         resource = "Cases bought" if use.resource.startswith("cases") else use.resource
         key = (use.hub, resources.get(resource, resource.replace("_", " ")))
-        capacity, used = totals.setdefault(key, [0.0, [0.0] * len(use.used_by_week)])
+        weeks = len(use.used_by_week)
+        capacity, used, open_by_week = totals.setdefault(key, [0.0, [0.0] * weeks, [0.0] * weeks])
+        week_capacity = use.capacity_by_week or [use.capacity_per_week] * weeks
         totals[key][0] = capacity + use.capacity_per_week
         totals[key][1] = [a + b for a, b in zip(used, use.used_by_week, strict=False)]
+        totals[key][2] = [a + b for a, b in zip(open_by_week, week_capacity, strict=False)]
     rows = []
-    for (hub, resource), (capacity, used) in totals.items():
+    for (hub, resource), (capacity, used, open_by_week) in totals.items():
         if capacity < 0.5 or not used:
             continue
-        shares = [u / capacity for u in used]
+        # A closed week (no capacity, so no use) is empty, not full.
+        shares = [u / c if c > 1e-9 else 0.0 for u, c in zip(used, open_by_week, strict=False)]
         rows.append(
             {
                 "site": names.sites.get(hub, hub),

@@ -156,7 +156,9 @@ def test_compare_two_scenarios_with_charts(pages) -> None:  # noqa: ANN001
     expect(
         differences.get_by_role("row", name=re.compile("Sandwell Health Campus"))
     ).to_contain_text("4")
-    chart = manager.get_by_role("figure", name="Usable theatre hours a week by site and scenario")
+    chart = manager.get_by_role(
+        "figure", name="Usable theatre hours a week (capped) by site and scenario"
+    )
     # Six sites x two scenarios = twelve bars.
     expect(chart.locator("svg g.mark-rect path")).to_have_count(12)
 

@@ -85,7 +85,9 @@ def test_a_manager_sees_the_standards_edits_a_hub_and_the_status_changes(pages) 
     )
     expect(utilisation).to_contain_text("85% (uncapped)")
     expect(utilisation).to_contain_text("Unknown")
-    expect(page.get_by_text("Uncapped utilisation: all time operating").first).to_be_visible()
+    expect(
+        page.get_by_text("Uncapped utilisation: all use, overruns included").first
+    ).to_be_visible()
     # Sandwell is untouched.
     expect(_row(page, "SANDWELL", "operating_days").get_by_role("cell").nth(2)).to_have_text("Met")
     _shot(page, "edited")

@@ -42,4 +42,4 @@ def test_plan_is_projected_beside_the_baseline_and_packs_into_html(app_db) -> No
     assert projection.baseline is not None and projection.baseline_name.startswith("Baseline")
     html = board_pack_html(projection, dashboard_chart_specs(projection), "Black Country")
     assert html.count("<svg") >= 4
-    assert "214,023" in html and "Theatre utilisation cap" in html
+    assert "214,023" in html and "Theatre utilisation cap (capped)" in html

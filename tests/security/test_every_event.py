@@ -1094,6 +1094,17 @@ CASES: list[Case] = [
         refused=(),
     ),
     Case(
+        DashboardState,
+        "check_target",
+        "viewer",
+        "shows",
+        lambda w: {
+            "form": {"kind": "max_long_waiters", "value": "0", "over": "52", "due": "2026-12-31"}
+        },
+        _picked,
+        refused=(),
+    ),
+    Case(
         BoardPackState,
         "generate",
         "viewer",

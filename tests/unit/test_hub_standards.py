@@ -15,9 +15,9 @@ from ics_capacity.domain.hub_standards import (
     HubFigures,
     HubLimit,
     Status,
-    UtilisationDefinition,
     readiness,
 )
+from ics_capacity.domain.utilisation import UTILISATION_WORDS, UtilisationDefinition
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "assumptions.md"
 
@@ -111,8 +111,8 @@ def test_utilisation_always_says_which_definition() -> None:
     high = _by_id(_cannock(utilisation=0.9, utilisation_definition=UtilisationDefinition.UNCAPPED))
     assert high["utilisation"].status is Status.UNKNOWN
     assert "capped" in high["utilisation"].reason
-    for words in hs.UTILISATION_WORDS.values():
-        assert "÷ planned session time" in words
+    for words in UTILISATION_WORDS.values():
+        assert "÷ the planned session time" in words
 
 
 def test_cataracts_apply_only_to_a_hub_that_takes_ophthalmology() -> None:

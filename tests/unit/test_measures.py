@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
+from ics_capacity.domain import hub_standards
 from ics_capacity.domain.measures import (
     BY_KEY,
     MEASURES,
@@ -16,6 +18,8 @@ from ics_capacity.domain.measures import (
     label,
     measure,
 )
+from ics_capacity.domain.utilisation import BED_CAP_LABEL, THEATRE_CAP_LABEL, UTILISATION_WORDS
+from ics_capacity.services.capacity import EDITABLE_FIELDS
 from ics_capacity.services.overview import WaitingCounts
 from ics_capacity.services.rebalance_view import (
     PlanNames,
@@ -53,7 +57,29 @@ def test_labels_say_the_population_when_pages_count_different_ones() -> None:
 def test_utilisation_says_whether_it_is_capped() -> None:
     assert measure("theatre_utilisation").utilisation == Utilisation.UNCAPPED
     assert measure("hub_use").utilisation == Utilisation.CAPPED
-    assert "capped" in label("hub_use") and "uncapped" in label("theatre_utilisation")
+    assert "(capped)" in label("hub_use") and "(uncapped)" in label("theatre_utilisation")
+
+
+def test_every_utilisation_figure_names_its_one_definition() -> None:
+    """A label about utilisation, occupancy or the cap says capped or uncapped, and its tooltip
+    gives the app's one definition of that word (issue 15 §3)."""
+    for m in MEASURES:
+        if re.search(r"utilisation|occupan|occupied|\bcap\b|hours a week", m.label.lower()):
+            assert m.utilisation is not None, m.key
+        if m.utilisation is not None:
+            assert m.label.endswith(f"({m.utilisation.value})"), m.key
+            assert UTILISATION_WORDS[m.utilisation].rstrip(".") in m.tooltip, m.key
+
+
+def test_capped_means_one_thing_in_the_app() -> None:
+    """The measures and the hub standards use the same enum and the same words."""
+    assert Utilisation is hub_standards.UtilisationDefinition
+    assert "cannot exceed 100%" in UTILISATION_WORDS[Utilisation.CAPPED]
+    assert "overruns included" in UTILISATION_WORDS[Utilisation.UNCAPPED]
+    assert THEATRE_CAP_LABEL == "Theatre utilisation cap (capped)"
+    assert BED_CAP_LABEL == "Bed occupancy cap (capped)"
+    assert EDITABLE_FIELDS["utilisation_target"].label == THEATRE_CAP_LABEL
+    assert EDITABLE_FIELDS["occupancy_target"].label == BED_CAP_LABEL
 
 
 def test_unknown_measure_is_a_key_error() -> None:

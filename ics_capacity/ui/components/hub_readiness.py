@@ -308,6 +308,8 @@ def hub_readiness_panel(can_edit: rx.Var) -> rx.Component:
                 "GIRFT's published elective hub principles are each hub's defaults. Sessions a "
                 "day are the site's sessions a week per theatre over its operating days; "
                 "utilisation is the site's utilisation cap (both set in the capacity table). "
+                "The rebalance and the projections read every cap as capped; a hub whose figure "
+                "is uncapped plans with more theatre time than its capped figure would give. "
                 "The day-case rate is the hub's planned figure for BADS Directory procedures; "
                 "the rebalance uses each treatment function's day-case rate from the case mix. "
                 "A standard binds the plan when it sets a resource (theatre time, overnight "

@@ -22,6 +22,7 @@ from ics_capacity.services.board_pack import (
 )
 from ics_capacity.services.dashboard import (
     capacity_question,
+    check_target,
     default_capacity_question,
     rag_date,
     scenario_projection,
@@ -29,6 +30,7 @@ from ics_capacity.services.dashboard import (
 )
 from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.projections import ScenarioProjection, dashboard_chart_specs
+from ics_capacity.services.targets import TargetReport, scenario_targets
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
@@ -37,6 +39,7 @@ from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import (
     button,
     field_label,
+    figures_table,
     notice,
     panel,
     select_field,
@@ -123,6 +126,8 @@ class DashboardState(rx.State):
     capacity_by: str = ""
     rag_note: str = ""
     rag_rows: list[dict[str, str]] = []
+    target_rows: list[dict[str, str]] = []
+    target_note: str = ""
     has_utilisation: bool = False
     beds_chart: dict = {}
     unit: str = ""
@@ -195,6 +200,7 @@ class DashboardState(rx.State):
         self.projected_name, self.headline, self.trusts, self.unit = "", [], [], ""
         self.capacity_rows, self.capacity_note, self.has_plan = [], "", False
         self.capacity_rag_note, self.rag_note, self.rag_rows = "", "", []
+        self.target_rows, self.target_note = [], ""
         self._show({name: {} for name in _CHARTS})
 
     @rx.event(background=True)
@@ -212,6 +218,7 @@ class DashboardState(rx.State):
         try:
             horizon = _horizon(raw_horizon)
             projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
+            targets = await asyncio.to_thread(scenario_targets, token, scenario_id, projection)
             try:
                 specs = await asyncio.to_thread(trust_charts, token, scenario_id, horizon, unit)
             except InvalidInputError as error:  # a trust not of this collaborative: show all
@@ -233,6 +240,7 @@ class DashboardState(rx.State):
             self.capacity_target, self.capacity_by = default_capacity_question(projection)
             self.rag_note = _rag_note(projection)
             self.rag_rows = _rag_rows(projection)
+            self.target_rows, self.target_note = _target_rows(targets), _target_note(targets)
             self.has_plan = projection.baseline is not None
             self.trusts = [
                 {"id": str(k), "name": v}
@@ -260,6 +268,27 @@ class DashboardState(rx.State):
         """
         self._unit_wanted = str(unit)[:20]
         return self._project()
+
+    @rx.event
+    async def check_target(self, form: dict):
+        """Adds a target the member sets (kind, figure, long wait, date) to the table."""
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            report = await asyncio.to_thread(
+                check_target,
+                session.token,
+                picker._scenario_id,
+                _horizon(self.horizon_weeks),
+                kind=str(form.get("kind", ""))[:40],
+                value=str(form.get("value", ""))[:20],
+                over_weeks=str(form.get("over", ""))[:10],
+                due=str(form.get("due", ""))[:20],
+            )
+        except ERRORS as error:
+            return refusal(error)
+        self.target_rows, self.target_note = _target_rows(report), _target_note(report)
+        return None
 
     @rx.event
     async def ask_capacity(self, form: dict):
@@ -413,6 +442,87 @@ def _rag_note(projection: ScenarioProjection) -> str:
         "Rated on the projection of all pathways of the member trusts, each target at its "
         "date (" + "; ".join(parts) + "). Targets due before the data are not projected."
     )
+
+
+def _target_value(kind: str, value: float | None) -> str:
+    if value is None:
+        return fmt.NOT_AVAILABLE
+    return f"{value:.1f}%" if kind == "min_within_18" else fmt.count(value)
+
+
+TIMING = "timing"
+"""Shown for a missed target that the scenario's average treatment a week would meet."""
+
+_TARGET_KEYS = (
+    "trust",
+    "target",
+    "with_plan",
+    "without_plan",
+    "status",
+    "shortfall",
+    "treatments",
+    "sessions",
+)
+
+
+def _target_rows(report: TargetReport) -> list[dict[str, str]]:
+    """Each trust against each dated target, as text."""
+    rows = []
+    for r in report.rows:
+        if r.shortfall is None:
+            short = fmt.NOT_AVAILABLE
+        elif r.unit == "patients":
+            short = fmt.count(r.shortfall)
+        else:
+            short = f"{r.shortfall:.1f} points"
+        rows.append(
+            {
+                "trust": r.trust,
+                "target": r.target,
+                "with_plan": _target_value(r.kind, r.with_plan),
+                "without_plan": _target_value(r.kind, r.without_plan),
+                "status": r.status,
+                "shortfall": short,
+                "treatments": fmt.NOT_AVAILABLE
+                if r.extra_treatments_per_week is None
+                else f"0 ({TIMING})"
+                if r.extra_treatments_per_week < 0.5
+                else fmt.count(r.extra_treatments_per_week),
+                "sessions": fmt.NOT_AVAILABLE
+                if r.extra_sessions_per_week is None
+                else fmt.decimal(r.extra_sessions_per_week),
+            }
+        )
+    return rows
+
+
+def _target_note(report: TargetReport) -> str:
+    missed = sorted({r.trust for r in report.rows if r.met is False})
+    late = sorted({r.target for r in report.rows if r.met is None})
+    comparison = (
+        f"'Without the plan' is {report.comparison}."
+        if report.comparison
+        else "This is the baseline: there is no plan to compare it with."
+    )
+    parts = [
+        f"{len(missed)} of {len({r.trust for r in report.rows})} trusts miss at least one target."
+        if missed
+        else "Every trust meets every target projected.",
+        comparison,
+    ]
+    if any(r.met is False and (r.extra_treatments_per_week or 0) < 0.5 for r in report.rows):
+        parts.append(
+            f"'0 ({TIMING})': with the scenario's own treatment held at its average a week up "
+            "to the date the trust meets the target, so the miss comes from when treatment "
+            "falls (the calendar's short weeks), not how much."
+        )
+    if late:
+        parts.append(
+            f"Beyond this {report.horizon_weeks}-week horizon or before the data, so not "
+            f"projected: {'; '.join(late)}."
+        )
+    parts.append(report.caveat)
+    return " ".join(parts)
 
 
 HORIZONS = ("52", "104")
@@ -599,6 +709,88 @@ def _capacity_question() -> rx.Component:
             ),
         ),
         margin_top="16px",
+    )
+
+
+def _target_form() -> rx.Component:
+    """Another dated target to check beside the defaults: what, how many, which wait, by when."""
+
+    def field(text: str, html_id: str, control: rx.Component) -> rx.Component:
+        return rx.vstack(field_label(text, html_id), control, spacing="1")
+
+    boxed = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px"}
+    return rx.form(
+        rx.hstack(
+            field(
+                "Kind of target",
+                "target-kind",
+                rx.el.select(
+                    rx.el.option("At most this many long waiters", value="max_long_waiters"),
+                    rx.el.option("At least this share within 18 weeks", value="min_within_18"),
+                    id="target-kind",
+                    name="kind",
+                    **boxed,
+                ),
+            ),
+            field(
+                "Patients, or %",
+                "target-value",
+                rx.el.input(
+                    id="target-value", name="value", default_value="0", width="90px", **boxed
+                ),
+            ),
+            field(
+                "Waiting over (weeks)",
+                "target-over",
+                rx.el.select(
+                    *[rx.el.option(w, value=w) for w in ("52", "65", "78", "104")],
+                    id="target-over",
+                    name="over",
+                    default_value="52",
+                    **boxed,
+                ),
+            ),
+            field(
+                "Target date",
+                "target-due",
+                rx.el.input(id="target-due", name="due", type="date", **boxed),
+            ),
+            button("Check this target", type="submit"),
+            align="end",
+            spacing="4",
+            wrap="wrap",
+            margin_top="12px",
+        ),
+        on_submit=DashboardState.check_target,
+        class_name="no-print",
+    )
+
+
+def _targets_panel() -> rx.Component:
+    """Each trust against the dated targets, with the shortfall and what would close it."""
+    return rx.box(
+        panel(
+            rx.heading("Targets by date", as_="h2", size="5"),
+            rx.text(DashboardState.target_note, color=theme.NHS_SECONDARY_TEXT, size="2"),
+            _target_form(),
+        ),
+        figures_table(
+            "Each member trust against the dated targets (modelled)",
+            [
+                "Trust",
+                "Target",
+                heading("target_projected"),
+                "Without the plan",
+                "Status",
+                heading("target_shortfall"),
+                heading("target_extra_treatments"),
+                heading("target_extra_sessions"),
+            ],
+            DashboardState.target_rows,
+            list(_TARGET_KEYS),
+        ),
+        margin_top="16px",
+        id="dated-targets",
     )
 
 
@@ -821,6 +1013,7 @@ def dashboard_page() -> rx.Component:
                     spacing="4",
                     margin_top="16px",
                 ),
+                _targets_panel(),
                 _capacity_question(),
                 _board_pack_panel(),
             ),

@@ -129,7 +129,7 @@ class OverviewState(rx.State):
             _card(
                 "ga_beds",
                 fmt.count(total.ga_beds_available),
-                f"{fmt.percent(total.ga_occupancy_rate)} occupied",
+                f"{fmt.percent(total.ga_occupancy_rate)} occupied (uncapped)",
             ),
             _card("staff_fte", fmt.count(total.fte), "full-time equivalent"),
             _card("elective_hubs", fmt.count(total.hubs), f"of {len(overview.sites)} sites"),

@@ -510,7 +510,7 @@ def rebalance_page() -> rx.Component:
                     [
                         "Site",
                         "Resource",
-                        "Capacity a week (after the cap)",
+                        "Usual capacity a week (after the cap)",
                         "Mean use",
                         "Peak use",
                         "Weeks full",

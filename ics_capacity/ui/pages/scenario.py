@@ -10,7 +10,9 @@ import asyncio
 
 import reflex as rx
 
+from ics_capacity.domain.measures import label as measure_label
 from ics_capacity.domain.measures import measure
+from ics_capacity.domain.utilisation import BED_CAP_LABEL, THEATRE_CAP_LABEL
 from ics_capacity.services.capacity import (
     EDITABLE_FIELDS,
     FieldValueError,
@@ -53,10 +55,10 @@ CAPACITY_COLUMNS: list[tuple[str, str, str]] = [
     ("theatres", "Theatres", "theatre_version"),
     ("sessions_per_week", "Sessions a week per theatre", "theatre_version"),
     ("session_minutes", "Session minutes", "theatre_version"),
-    ("utilisation_target", "Theatre utilisation cap", "theatre_version"),
+    ("utilisation_target", THEATRE_CAP_LABEL, "theatre_version"),
     ("elective_overnight_beds", "Elective overnight beds", "bed_version"),
     ("day_case_places", "Day-case places", "bed_version"),
-    ("occupancy_target", "Bed occupancy cap", "bed_version"),
+    ("occupancy_target", BED_CAP_LABEL, "bed_version"),
 ]
 ERRORS = (ServiceError, ValueError)
 
@@ -674,7 +676,7 @@ def _capacity_table() -> rx.Component:
                         for _, heading, _ in CAPACITY_COLUMNS
                     ],
                     rx.el.th(
-                        "Usable theatre hours a week",
+                        measure_label("usable_theatre_hours"),
                         scope="col",
                         text_align="right",
                         padding="8px",

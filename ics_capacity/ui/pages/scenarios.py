@@ -569,7 +569,7 @@ def compare_page() -> rx.Component:
                     panel(
                         vega_chart(
                             CompareState.theatre_chart,
-                            "Usable theatre hours a week by site and scenario",
+                            label("usable_theatre_hours") + " by site and scenario",
                         )
                     ),
                     panel(
