@@ -2,7 +2,8 @@
 
 The build is a background job (the page stays usable and shows progress); its result is kept on
 the job record, so a reload or a colleague sees the same rota. Locks are kept in the database and
-every build keeps them.
+every build keeps them. A workforce lead publishes the rota shown (read-only, downloadable by the
+whole collaborative); later builds keep it where possible and list each change to it.
 """
 
 from __future__ import annotations
@@ -428,11 +429,17 @@ class RotaState(rx.State):
         current = [v for v in views if v.current]
         mine = next((v for v in current if (v.first_date, v.last_date) == shown), None)
         if mine is not None:
-            same = " (this rota)" if mine.job_id == self._job_id else ""
+            same = mine.job_id == self._job_id
             self.published_note = (
-                f"Published on {mine.published_at} by {mine.published_by}{same}: the rota of "
-                f"{mine.first_date} to {mine.last_date}, run {mine.job_id}. It is read-only; "
-                "anyone in the collaborative may download it."
+                f"Published on {mine.published_at} by {mine.published_by}"
+                f"{' (this rota)' if same else ''}: the rota of {mine.first_date} to "
+                f"{mine.last_date}, run {mine.job_id}. It is read-only; anyone in the "
+                "collaborative may download it."
+                + (
+                    ""
+                    if same
+                    else " The rota shown is a later build; publishing it supersedes that one."
+                )
             )
         elif current:
             self.published_note = (
@@ -985,7 +992,7 @@ def _shift_name(outcome: RotaOutcome, shift: str) -> str:
     if not shift:
         return "Off"
     meta = outcome.shifts.get(shift)
-    return shift if meta is None else f"{meta.label} ({meta.site})"
+    return shift if meta is None else meta.label
 
 
 # --- Components --------------------------------------------------------------------------------
@@ -1566,6 +1573,8 @@ def _published_panel() -> rx.Component:
                     on_click=RotaState.publish,
                     disabled=RotaState.running,
                     id="rota-publish",
+                    white_space="nowrap",
+                    flex_shrink="0",
                 ),
                 rx.text(
                     "Publishing makes the rota shown the approved, read-only version of its "
@@ -1584,11 +1593,15 @@ def _published_panel() -> rx.Component:
                 rx.text(RotaState.changes_note, id="rota-changes-note", margin_y="4px"),
                 rx.cond(
                     RotaState.changes.length() > 0,
-                    figures_table(
-                        "Each published day this build changed",
-                        ["Person", "Day", "Was", "Now", "Why"],
-                        RotaState.changes,
-                        ["person", "date", "was", "now", "why"],
+                    rx.box(
+                        figures_table(
+                            "Each published day this build changed",
+                            ["Person", "Day", "Was", "Now", "Why"],
+                            RotaState.changes,
+                            ["person", "date", "was", "now", "why"],
+                        ),
+                        overflow_x="auto",
+                        width="100%",
                     ),
                 ),
                 id="rota-changes",
@@ -1596,51 +1609,52 @@ def _published_panel() -> rx.Component:
         ),
         rx.cond(
             RotaState.published.length() > 0,
-            rx.el.table(
-                rx.el.caption("Publications, newest first", text_align="left", font_weight="600"),
-                rx.el.thead(
-                    rx.el.tr(
-                        *[
-                            rx.el.th(h, scope="col", text_align="left", padding="4px 8px")
-                            for h in ("Period", "Published", "By", "Run", "State", "Download")
-                        ]
-                    )
-                ),
-                rx.el.tbody(
-                    rx.foreach(
-                        RotaState.published,
-                        lambda p: rx.el.tr(
-                            rx.el.td(p["period"], padding="4px 8px"),
-                            rx.el.td(p["at"], padding="4px 8px"),
-                            rx.el.td(p["by"], padding="4px 8px"),
-                            rx.el.td(p["run"], padding="4px 8px"),
-                            rx.el.td(p["state"], padding="4px 8px"),
-                            rx.el.td(
-                                rx.hstack(
-                                    button(
-                                        "CSV",
-                                        kind="secondary",
-                                        on_click=RotaState.download_published(p["id"], "csv"),
-                                        aria_label="Download the published rota of "
-                                        + p["period"]
-                                        + " as CSV",
+            rx.box(
+                rx.el.table(
+                    rx.el.caption(
+                        "Publications, newest first", text_align="left", font_weight="600"
+                    ),
+                    rx.el.thead(
+                        rx.el.tr(
+                            *[
+                                rx.el.th(h, scope="col", text_align="left", padding="4px 8px")
+                                for h in ("Period", "Published", "By", "Run", "State", "Download")
+                            ]
+                        )
+                    ),
+                    rx.el.tbody(
+                        rx.foreach(
+                            RotaState.published,
+                            lambda p: rx.el.tr(
+                                rx.el.td(p["period"], padding="4px 8px"),
+                                rx.el.td(p["at"], padding="4px 8px"),
+                                rx.el.td(p["by"], padding="4px 8px"),
+                                rx.el.td(p["run"], padding="4px 8px"),
+                                rx.el.td(p["state"], padding="4px 8px"),
+                                rx.el.td(
+                                    rx.hstack(
+                                        *[
+                                            button(
+                                                label,
+                                                kind="secondary",
+                                                on_click=RotaState.download_published(p["id"], fmt),
+                                                aria_label="Download the published rota of "
+                                                + p["period"]
+                                                + f" as {label}",
+                                            )
+                                            for label, fmt in (("CSV", "csv"), ("Excel", "xlsx"))
+                                        ],
+                                        spacing="2",
                                     ),
-                                    button(
-                                        "Excel",
-                                        kind="secondary",
-                                        on_click=RotaState.download_published(p["id"], "xlsx"),
-                                        aria_label="Download the published rota of "
-                                        + p["period"]
-                                        + " as Excel",
-                                    ),
-                                    spacing="2",
+                                    padding="4px 8px",
                                 ),
-                                padding="4px 8px",
                             ),
-                        ),
-                    )
+                        )
+                    ),
+                    id="rota-publications",
+                    width="100%",
                 ),
-                id="rota-publications",
+                overflow_x="auto",
                 margin_top="12px",
                 width="100%",
             ),
