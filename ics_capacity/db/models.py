@@ -852,6 +852,40 @@ class RotaLock(SQLModel, table=True):
     locked_at: dt.datetime = _timestamp()
 
 
+class PublishedRota(SQLModel, table=True):
+    """A rota a workforce lead published for a period: read-only, a snapshot of a build's result.
+
+    One current publication per scenario and period (`superseded_at` is null); a newer one for the
+    same period supersedes it, and the old one is kept as history. Nothing here is ever edited
+    except `superseded_at` / `superseded_by_id`, set once (docs/rota.md, "Publishing").
+    """
+
+    __tablename__ = "published_rota"
+    __table_args__ = (
+        sa.Index(
+            "uq_published_rota_current",
+            "scenario_id",
+            "first_date",
+            "last_date",
+            unique=True,
+            sqlite_where=sa.text("superseded_at IS NULL"),
+            postgresql_where=sa.text("superseded_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    first_date: dt.date
+    last_date: dt.date
+    job_id: int | None = Field(default=None, foreign_key="solve_job.id", ondelete="SET NULL")
+    published_by: str = Field(max_length=255)
+    published_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    published_at: dt.datetime = _timestamp()
+    superseded_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    superseded_by_id: int | None = Field(default=None)
+    outcome: str = Field(sa_type=sa.Text)
+
+
 VERSIONED_TABLES: tuple[type[SQLModel], ...] = (
     Collaborative,
     Organisation,

@@ -122,6 +122,9 @@ TRAVEL_PENCE_PER_MINUTE: int = 38
 COVER_FIRST_PENCE: int = 50_000
 """What an unfilled place costs beyond its agency price, so that filling it always comes first."""
 
+PUBLISHED_CHANGE_PENCE: int = 25_000
+"""What each change to a published rota's day costs in a re-solve (docs/rota.md, minimal change)."""
+
 OBJECTIVE_PRICES_SOURCE = (
     "ASSUMPTION: the rota's objective is in pence so that its levels trade off openly: an "
     "unfilled place costs the agency price of the shift (issue 7: 'prices the gaps') plus "
@@ -220,6 +223,7 @@ ROTA_CONSTANTS: dict[str, float] = {
     "FAIRNESS_PENCE": FAIRNESS_PENCE,
     "TRAVEL_PENCE_PER_MINUTE": TRAVEL_PENCE_PER_MINUTE,
     "COVER_FIRST_PENCE": COVER_FIRST_PENCE,
+    "PUBLISHED_CHANGE_PENCE": PUBLISHED_CHANGE_PENCE,
     "HUB_STAFF_COVERAGE": HUB_STAFF_COVERAGE,
     "RESIDENT_ANAESTHETIST_SHARE": RESIDENT_ANAESTHETIST_SHARE,
     "BANK_SHARE": BANK_SHARE,

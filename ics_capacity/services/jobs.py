@@ -122,6 +122,7 @@ class RotaJobParameters(BaseModel):
     time_limit_seconds: float = Field(20.0, ge=1, le=600, description="Time limit")
     num_workers: int = Field(2, ge=1, le=2, description="Workers")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed")
+    keep_published: bool = True
 
 
 def _validated(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:

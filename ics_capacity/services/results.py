@@ -42,6 +42,8 @@ __all__ = [
     "RotaOutcome",
     "RotaRunSettings",
     "RotaStats",
+    "PublishedChangeRow",
+    "PublishedUsed",
     "SessionRow",
     "ShiftMeta",
     "StaffRow",
@@ -69,6 +71,7 @@ class RotaRunSettings(_Frozen):
     time_limit_seconds: float
     num_workers: int
     seed: int
+    keep_published: bool = True
 
 
 class ShiftMeta(_Frozen):
@@ -222,6 +225,29 @@ class HistoryUsed(_Frozen):
     ignored: tuple[str, ...] = ()
 
 
+class PublishedUsed(_Frozen):
+    """The published rota a build kept where possible ("minimal change", docs/rota.md)."""
+
+    id: int
+    first_date: str
+    last_date: str
+    published_by: str
+    published_at: str
+    days: int
+    """Days the published rota shares with this build."""
+
+
+class PublishedChangeRow(_Frozen):
+    """One published day the build changed: who, which date, was and now ("" = off), and why."""
+
+    staff_id: str
+    label: str
+    date: str
+    was: str
+    now: str
+    why: str = ""
+
+
 class RotaOutcome(_Frozen):
     """A built rota as the page, the CLI and the exports read it.
 
@@ -256,6 +282,10 @@ class RotaOutcome(_Frozen):
     """Sites of the rota that run lists on bank holidays."""
     history: HistoryUsed | None = None
     """The shifts worked before day 0 that every rolling rule counted, when there were any."""
+    published: PublishedUsed | None = None
+    """The published rota this build kept where possible, when there was one."""
+    published_changes: tuple[PublishedChangeRow, ...] = ()
+    """Every published day this build changed (all of them, not a sample)."""
 
     @property
     def has_rota(self) -> bool:

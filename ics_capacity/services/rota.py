@@ -69,6 +69,7 @@ from ics_capacity.domain.rota_assumptions import (
     COVER_FIRST_PENCE,
     FAIRNESS_PENCE,
     PATIENTS_PER_WARD_NURSE,
+    PUBLISHED_CHANGE_PENCE,
     REQUEST_PENCE,
     RESIDENT_DOCTOR_BASIC_HOURLY_PENCE,
     SUBSTANTIVE_ON_COST,
@@ -93,6 +94,8 @@ from ics_capacity.services.results import (
     HistoryUsed,
     LimitRow,
     LockRow,
+    PublishedChangeRow,
+    PublishedUsed,
     RotaCost,
     RotaOutcome,
     RotaRunSettings,
@@ -104,11 +107,13 @@ from ics_capacity.services.results import (
     stored_rebalance,
     stored_rota,
 )
+from ics_capacity.services.rota_published import published_days, published_outcome
 from ics_capacity.services.scenarios import (
     EDITABLE_STATUSES,
     ConflictError,
     NotFoundError,
     ScenarioError,
+    ScenarioUse,
     audit,
     audit_download,
     scenario_transaction,
@@ -260,6 +265,8 @@ class RotaSettings:
     time_limit_seconds: float = 20.0
     num_workers: int = 2
     seed: int = 0
+    keep_published: bool = True
+    """Keep the scenario's published rota where possible (minimal change, docs/rota.md)."""
 
     def problems(self) -> list[str]:
         """Every reason these settings cannot be used, in planners' words."""
@@ -290,6 +297,7 @@ class RotaSettings:
             "time_limit_seconds": self.time_limit_seconds,
             "num_workers": self.num_workers,
             "seed": self.seed,
+            "keep_published": self.keep_published,
         }
 
     @classmethod
@@ -305,6 +313,7 @@ class RotaSettings:
             time_limit_seconds=float(raw.get("time_limit_seconds", 20)),
             num_workers=int(raw.get("num_workers", 2)),
             seed=int(raw.get("seed", 0)),
+            keep_published=bool(raw.get("keep_published", True)),
         )
 
 
@@ -354,6 +363,7 @@ class RotaProblem:
     bank_holidays: dict[dt.date, str] = field(default_factory=dict)
     bank_holiday_list_sites: tuple[str, ...] = ()
     history: HistoryUsed | None = None
+    published: PublishedUsed | None = None
 
 
 def bank_holidays(dates: list[dt.date]) -> dict[dt.date, str]:
@@ -474,6 +484,17 @@ def rota_problem(
         data = RotaInput.model_validate(
             {**data.model_dump(), "history": past, "history_days": used.days}
         )
+    published: PublishedUsed | None = None
+    if settings.keep_published:
+        kept, published = published_days(session, scenario.id, dates)
+        if published is not None:
+            data = RotaInput.model_validate(
+                {
+                    **data.model_dump(),
+                    "published": kept,
+                    "published_weight": PUBLISHED_CHANGE_PENCE,
+                }
+            )
     return RotaProblem(
         data=data,
         settings=settings,
@@ -487,6 +508,7 @@ def rota_problem(
         bank_holidays=closed,
         bank_holiday_list_sites=tuple(s.code for s in chosen if s.bank_holiday_lists),
         history=used,
+        published=published,
     )
 
 
@@ -1141,6 +1163,25 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
         bank_holidays={d.isoformat(): name for d, name in sorted(problem.bank_holidays.items())},
         bank_holiday_list_sites=problem.bank_holiday_list_sites,
         history=problem.history,
+        published=problem.published,
+        published_changes=_published_change_rows(problem, result),
+    )
+
+
+def _published_change_rows(
+    problem: RotaProblem, result: RotaResult
+) -> tuple[PublishedChangeRow, ...]:
+    """Every published day the build changed, in planners' words (shift ids; "" = off)."""
+    return tuple(
+        PublishedChangeRow(
+            staff_id=c.staff_id,
+            label=problem.people[c.staff_id].label if c.staff_id in problem.people else c.staff_id,
+            date=problem.dates[c.day].isoformat(),
+            was=c.was or "",
+            now=c.now or "",
+            why=c.why,
+        )
+        for c in result.published_changes
     )
 
 
@@ -1760,22 +1801,44 @@ def download_rota(token: str, scenario_id: int, fmt: str) -> tuple[str, bytes]:
         outcome = stored_rota(job.result, job_id=job.id) if job and job.result else None
         if outcome is None or not outcome.assignments:
             raise NotFoundError("Build a rota first.")
-        name = f"rota-scenario-{use.scenario.id}-{outcome.dates[0]}.{fmt}"
-        data = export_xlsx(outcome) if fmt == "xlsx" else export_csv(outcome)
-        audit_download(
-            use.session,
-            use.principal,
-            collaborative_id=use.scenario.collaborative_id,
-            scenario=use.scenario,
-            what=f"rota:{fmt}",
-            rows=len(export_rows(outcome)),
-            file_name=name,
-        )
-        return name, data
+        return _audited_file(use, outcome, "rota", fmt)
+
+
+def _audited_file(use: ScenarioUse, outcome: RotaOutcome, what: str, fmt: str) -> tuple[str, bytes]:
+    """The rota as a CSV or Excel file named after `what`, its download audited."""
+    name = f"{what.replace('_', '-')}-scenario-{use.scenario.id}-{outcome.dates[0]}.{fmt}"
+    data = export_xlsx(outcome) if fmt == "xlsx" else export_csv(outcome)
+    audit_download(
+        use.session,
+        use.principal,
+        collaborative_id=use.scenario.collaborative_id,
+        scenario=use.scenario,
+        what=f"{what}:{fmt}",
+        rows=len(export_rows(outcome)),
+        file_name=name,
+    )
+    return name, data
+
+
+def download_published_rota(
+    token: str, scenario_id: int, published_id: int, fmt: str
+) -> tuple[str, bytes]:
+    """A published rota as CSV or Excel for any member of the collaborative, audited.
+
+    Raises:
+        NotFoundError: no such publication of this scenario (or not the caller's to see).
+        ScenarioError: an unknown format.
+    """
+    if fmt not in ("csv", "xlsx"):
+        raise ScenarioError(f"'{fmt}' is not a rota format; use csv or xlsx.")
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        outcome = published_outcome(use.session, use.scenario.id, published_id)
+        return _audited_file(use, outcome, "published_rota", fmt)
 
 
 __all__ = [
     "RULE_PACKS",
+    "download_published_rota",
     "RotaProblem",
     "RotaSettings",
     "RotaSettingsError",

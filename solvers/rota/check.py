@@ -106,6 +106,7 @@ def check_rota(data: RotaInput, assignments: Iterable[Assignment]) -> RotaCheck:
     _requests(tally, worked)
     _travel(tally, worked)
     _fairness(tally, worked)
+    _published(tally, worked)
     objective = sum(tally.terms.values())
     return RotaCheck(
         objective=objective,
@@ -436,6 +437,24 @@ def _requests(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
         given = bool(todays) if req.shift_id is None else req.shift_id in todays
         refused = not given if req.kind == "on" else given
         tally.terms["requests"] += req.weight * int(refused)
+
+
+def _published(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
+    """Published days changed, at `published_weight` (days whose person or shift left: free)."""
+    data = tally.data
+    if not data.published_weight:
+        return
+    people = {p.id for p in data.staff}
+    shifts = {s.id for s in data.shift_types}
+    changed = 0
+    for pub in data.published:
+        if pub.staff_id not in people or (pub.shift_id is not None and pub.shift_id not in shifts):
+            continue
+        todays = worked.get((pub.staff_id, pub.day), [])
+        expected = [] if pub.shift_id is None else [pub.shift_id]
+        changed += int(todays != expected)
+    if changed:
+        tally.terms["published_changes"] = data.published_weight * changed
 
 
 def _travel(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:

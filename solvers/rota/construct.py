@@ -7,8 +7,9 @@ day in turn it places, for each cover requirement still short, the person and sh
 most of the day's unmet cover, among those for whom the shift keeps every upper limit of their
 contract (days off, site access, shifts of a type, minutes over the horizon, days in a row,
 weekends, banned successions, runs of a kind, minutes in a window, rest after a run). Among equals
-it prefers the person who has used the least of their hours so far, so work spreads over the
-horizon instead of exhausting people in the first weeks, and then the cheapest.
+it prefers the person and shift the published rota gave that day (if there is one), then the
+person who has used the least of their hours so far, so work spreads over the horizon instead of
+exhausting people in the first weeks, and then the cheapest.
 
 Minimum rules (shortest runs, shortest runs of days off, fewest minutes) are not built towards:
 the search repairs them, and `check.py` judges the result. The rota returned is a start, not a
@@ -29,6 +30,8 @@ from solvers.rota.schema import (
     ShiftType,
     Staff,
 )
+
+_UNPUBLISHED = "\0unpublished"
 
 
 @dataclass
@@ -141,6 +144,9 @@ def _fill_day(
 ) -> None:
     """Places people on one day until its cover is met or nobody else may work it."""
     shifts = {s.id: s for s in data.shift_types}
+    # With a published rota, its day is preferred: another shift (or work on its day off) is a
+    # change, ranked after the cover it meets ("minimal change", docs/rota.md).
+    published = {(p.staff_id, p.day): p.shift_id for p in data.published}
     giving = {req.shift_id: set(data.shifts_giving_cover(req.shift_id)) for req in reqs}
     # What each free (person, shift) would count towards today, if it keeps their limits.
     counts_for: dict[tuple[str, str], list[int]] = {}
@@ -189,7 +195,17 @@ def _fill_day(
                 budget = person.staff.max_total_minutes
                 used = person.total_minutes / budget if budget else 0.0
                 shift = shifts[shift_id]
-                rank = (-useful, over, used, person.staff.shift_cost(shift), shift.duration_minutes)
+                # -1: the published day itself; 1: a change to one; 0: no published day.
+                was = published.get((pid, day), _UNPUBLISHED)
+                changes = 0 if was == _UNPUBLISHED else -1 if was == shift_id else 1
+                rank = (
+                    -useful,
+                    over,
+                    changes,
+                    used,
+                    person.staff.shift_cost(shift),
+                    shift.duration_minutes,
+                )
                 if best is None or rank < best[0]:
                     best = (rank, pid, shift_id)
             if best is None:

@@ -21,6 +21,7 @@ from solvers.common import Limit, SolveOptions, Status, stats_from_cp_sat
 from solvers.rota.construct import construct_rota
 from solvers.rota.cover_bound import places_short_lower_bound
 from solvers.rota.explain import explain_infeasibility, extract
+from solvers.rota.published import keepable, published_changes
 from solvers.rota.schema import (
     MINUTES_PER_DAY,
     PENALTY_UNIT,
@@ -243,7 +244,10 @@ def solve_rota(data: RotaInput, options: SolveOptions) -> RotaResult:
         failed = RotaResult.failed(stats, because)
         return failed.model_copy(update={"places_short_lower_bound": short_bound})
     result = extract(rota, best.values, stats)
-    return result.model_copy(update={"places_short_lower_bound": short_bound})
+    changes = published_changes(data, result.assignments)
+    return result.model_copy(
+        update={"places_short_lower_bound": short_bound, "published_changes": changes}
+    )
 
 
 def places_short_bound(data: RotaInput, options: SolveOptions) -> int | None:
@@ -289,6 +293,7 @@ def _build(data: RotaInput, *, explain: bool) -> RotaModel:
         *_staff_cost_terms(rota),
         *_travel_terms(rota),
         *_fairness_terms(rota),
+        *_published_terms(rota),
     ]
     objective += [p.expression() for p in rota.penalties if p.term.startswith("soft:")]
     if not explain:
@@ -835,6 +840,37 @@ def _request_terms(rota: RotaModel) -> list[LinearExpr]:
             f"{_days(req.day)} {what}",
             "",
             negated=req.kind == "on",
+        )
+        rota.penalties.append(penalty)
+        terms.append(penalty.expression())
+    return terms
+
+
+def _published_terms(rota: RotaModel) -> list[LinearExpr]:
+    """Each published day changed ("minimal change"): its shift not worked, or its day off worked.
+
+    A day whose person or shift has left the problem cannot be kept and costs nothing here; it is
+    reported as a change all the same (`published.published_changes`).
+    """
+    weight = rota.data.published_weight
+    if weight == 0:
+        return []
+    terms: list[LinearExpr] = []
+    for pub in keepable(rota.data):
+        if pub.shift_id is None:
+            var, negated = rota.on[pub.staff_id, pub.day], False
+        else:
+            var, negated = rota.works[pub.staff_id, pub.day, pub.shift_id], True
+        penalty = Penalty(
+            "published_changes",
+            var,
+            weight,
+            "published",
+            pub.staff_id,
+            f"{_days(pub.day)} {pub.shift_id or 'off'}",
+            "changes",
+            negated=negated,
+            binding=False,
         )
         rota.penalties.append(penalty)
         terms.append(penalty.expression())

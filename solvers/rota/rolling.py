@@ -242,7 +242,9 @@ def _window(
     ]
     window = RotaInput.model_validate(
         {
-            **data.model_dump(exclude={"staff", "cover", "requests", "locked", "history"}),
+            **data.model_dump(
+                exclude={"staff", "cover", "requests", "locked", "history", "published"}
+            ),
             # The history carried in stays before the horizon's day 0, wherever the window is.
             "history": [h.model_copy(update={"day": h.day - first}) for h in data.history],
             "history_days": data.history_days + first if data.history_days else 0,
@@ -260,6 +262,11 @@ def _window(
                 if start <= r.day < end
             ],
             "locked": locked,
+            "published": [
+                p.model_copy(update={"day": p.day - first})
+                for p in data.published
+                if start <= p.day < end
+            ],
         }
     )
     return window, first

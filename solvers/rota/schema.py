@@ -265,6 +265,32 @@ class Assignment(_Frozen):
     shift_id: str
 
 
+class PublishedAssignment(_Frozen):
+    """What the published rota gave this person on this day: `shift_id`, or the day off if None.
+
+    The person or the shift may no longer be in the problem (staff removed, a site dropped): the
+    model cannot keep such a day, and the change is reported with that reason.
+    """
+
+    staff_id: str
+    day: int = Field(ge=0)
+    shift_id: str | None
+
+
+class PublishedChange(_Frozen):
+    """A published day the new rota changes: `was` and `now` are shift ids (None = off).
+
+    `why` names a cause in the input when there is one (leave, a lock, staff removed); empty when
+    the change is the search's trade-off for cover or a rule.
+    """
+
+    staff_id: str
+    day: int
+    was: str | None
+    now: str | None
+    why: str = ""
+
+
 class PastShift(_Frozen):
     """A shift worked before the rota starts (history carried in): `day` is -1 for the day before.
 
@@ -304,6 +330,10 @@ class RotaInput(_Frozen):
     Horizon totals (hours, shifts of a type, weekends over the horizon, minimum runs) do not.
     What the history alone already breaks is not charged to the rota, but the rota may add
     nothing to it (docs/rota.md, "History carried in").
+
+    `published` is the published rota's day for each person on the days it shares with this one
+    (a shift or the day off); each one the rota changes costs `published_weight` ("minimal
+    change", docs/rota.md). Locks are hard, so they win over a published day.
     """
 
     horizon_days: int = Field(ge=1)
@@ -320,6 +350,8 @@ class RotaInput(_Frozen):
     fairness: Fairness = Fairness()
     history: tuple[PastShift, ...] = ()
     history_days: int = Field(0, ge=0)
+    published: tuple[PublishedAssignment, ...] = ()
+    published_weight: int = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> RotaInput:
@@ -450,6 +482,7 @@ class RotaResult(_Frozen):
     cover requirements of required minus people counted, when short); `places_short_lower_bound`
     is a proven lower bound on it for every rota that keeps the hard rules (`cover_bound.py`), so
     gaps above it may be the search's, gaps up to it are the staffing's. None when not computed.
+    `published_changes` lists every published day (`RotaInput.published`) the rota changes.
     """
 
     stats: SolveStats
@@ -459,6 +492,7 @@ class RotaResult(_Frozen):
     infeasible_because: tuple[Limit, ...] = ()
     places_short: int | None = None
     places_short_lower_bound: int | None = None
+    published_changes: tuple[PublishedChange, ...] = ()
 
     @classmethod
     def failed(cls, stats: SolveStats, because: tuple[Limit, ...] = ()) -> RotaResult:
@@ -554,6 +588,12 @@ def _problems(data: RotaInput) -> list[str]:
         if (past.staff_id, past.day) in seen_past:
             problems.append(f"{where}: two shifts on one day")
         seen_past.add((past.staff_id, past.day))
+    seen_published: set[tuple[str, int]] = set()
+    for pub in data.published:
+        if (pub.staff_id, pub.day) in seen_published:
+            problems.append(f"{pub.staff_id} has two published days on day {pub.day}")
+        seen_published.add((pub.staff_id, pub.day))
+        day_ok(f"published day of {pub.staff_id}", pub.day)
     for family, mode in data.rule_modes.items():
         if family in ALWAYS_HARD and not mode.hard:
             problems.append(f"rule {family} is always hard and cannot be made soft")

@@ -57,6 +57,7 @@ from ics_capacity.services.capacity import read_site_capacity, update_site_capac
 from ics_capacity.services.editing import read_case_mix
 from ics_capacity.services.results import LockRow, RotaOutcome
 from ics_capacity.services.rota import next_monday, set_lock
+from ics_capacity.services.rota_published import publish_rota
 from ics_capacity.services.weekly_calendar import add_calendar_change
 from ics_capacity.settings import REPO_ROOT
 from ics_capacity.ui.components.calendar import CalendarState
@@ -852,6 +853,21 @@ def _lock(staff: int, *, with_outcome: bool = False) -> Setup:
     return setup
 
 
+def _rota_shown(w: World) -> dict[type, dict[str, Any]]:
+    """The draft's finished rota shown in the tab, ready to publish."""
+    return {**_picked(w), RotaState: {"_job_id": w.rota_job, "has_rota": True}}
+
+
+def _published_rota(w: World) -> dict[type, dict[str, Any]]:
+    """The draft's finished rota, published by its workforce lead, listed in the tab."""
+    publish_rota(w.token("workforce_lead"), w.draft, w.rota_job)
+    with unit_of_work(w.url) as session:
+        w.extra["published"] = session.execute(
+            sa.select(sa.func.max(models.PublishedRota.id))
+        ).scalar_one()
+    return _picked(w)
+
+
 def _case_mix_edit(w: World) -> dict:
     row = read_case_mix(w.token("manager"), w.draft)[0]
     return {
@@ -1231,6 +1247,16 @@ CASES: list[Case] = [
     Case(
         RotaState, "download", "viewer", "download", lambda w: {"fmt": "csv"}, _picked, refused=()
     ),
+    Case(RotaState, "publish", "workforce_lead", "db", setup=_rota_shown),
+    Case(
+        RotaState,
+        "download_published",
+        "viewer",
+        "download",
+        lambda w: {"published_id": str(w.extra["published"]), "fmt": "csv"},
+        _published_rota,
+        refused=(),
+    ),
     # Staff
     Case(StaffState, "load", "viewer", "shows", refused=()),
     Case(
@@ -1558,6 +1584,7 @@ PUBLIC: dict[str, str] = {
     "RotaState.set_rule_pack": "form field kept in the tab (start_job validates it)",
     "RotaState.set_demand": "form field kept in the tab (start_job validates it)",
     "RotaState.set_soft_rules": "form field kept in the tab (start_job validates it)",
+    "RotaState.set_keep_published": "form field kept in the tab (start_job validates it)",
     "RotaState.set_view": "display toggle",
     "RotaState.set_role_filter": "display filter: redraws the rota already in the tab",
     "RotaState.set_only_rostered": "display filter: redraws the rota already in the tab",

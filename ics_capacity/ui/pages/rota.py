@@ -2,7 +2,8 @@
 
 The build is a background job (the page stays usable and shows progress); its result is kept on
 the job record, so a reload or a colleague sees the same rota. Locks are kept in the database and
-every build keeps them.
+every build keeps them. A workforce lead publishes the rota shown (read-only, downloadable by the
+whole collaborative); later builds keep it where possible and list each change to it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ics_capacity.services.rota import (
     MAX_WEEKS,
     ROLE_LABELS,
     RotaSettings,
+    download_published_rota,
     download_rota,
     outcome_with_lock,
     rota_choices,
@@ -35,9 +37,16 @@ from ics_capacity.services.rota import (
     set_lock,
     stall_seconds,
 )
+from ics_capacity.services.rota_published import PublishedView, publish_rota, published_rotas
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.components.widgets import (
+    button,
+    field_label,
+    figures_table,
+    notice,
+    panel,
+)
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.job_watch import wait_for_job
 from ics_capacity.ui.state.picker import ScenarioPicker
@@ -317,6 +326,11 @@ class RotaState(rx.State):
     lock_locked: bool = False
     lock_choice: str = ""
     lock_options: list[dict[str, str]] = []
+    keep_published: bool = True
+    published: list[dict[str, str]] = []
+    published_note: str = ""
+    changes: list[dict[str, str]] = []
+    changes_note: str = ""
     _outcome: RotaOutcome | None = None
 
     @rx.event
@@ -345,6 +359,10 @@ class RotaState(rx.State):
         except ServiceError as error:
             return refusal(error)
         self._show_choices(choices)
+        try:
+            self._show_published(published_rotas(session.token, scenario_id))
+        except ServiceError as error:
+            return refusal(error)
         events = [ScenarioRoom.join_scenario(scenario_id)]
         if job is not None:
             self._show_job(job)
@@ -387,6 +405,49 @@ class RotaState(rx.State):
         self.stats = self.headline = self.status_text = self.cost_headline = ""
         self.stop_requested = False
         self.lock_staff = ""
+        self.published, self.published_note = [], ""
+        self.changes, self.changes_note = [], ""
+
+    def _show_published(self, views: list[PublishedView]) -> None:
+        """The scenario's publications, and "Published on … by …" for the period shown."""
+        self.published = [
+            {
+                "id": str(v.id),
+                "period": f"{v.first_date} to {v.last_date}",
+                "by": v.published_by,
+                "at": v.published_at,
+                "run": "" if v.job_id is None else str(v.job_id),
+                "state": "Current" if v.current else f"Superseded {v.superseded_at}",
+            }
+            for v in views
+        ]
+        self._note_published(views)
+
+    def _note_published(self, views: list[PublishedView]) -> None:
+        outcome = self._outcome
+        shown = (outcome.dates[0], outcome.dates[-1]) if outcome and outcome.dates else None
+        current = [v for v in views if v.current]
+        mine = next((v for v in current if (v.first_date, v.last_date) == shown), None)
+        if mine is not None:
+            same = mine.job_id == self._job_id
+            self.published_note = (
+                f"Published on {mine.published_at} by {mine.published_by}"
+                f"{' (this rota)' if same else ''}: the rota of {mine.first_date} to "
+                f"{mine.last_date}, run {mine.job_id}. It is read-only; anyone in the "
+                "collaborative may download it."
+                + (
+                    ""
+                    if same
+                    else " The rota shown is a later build; publishing it supersedes that one."
+                )
+            )
+        elif current:
+            self.published_note = (
+                f"Published on {current[0].published_at} by {current[0].published_by}: the "
+                f"rota of {current[0].first_date} to {current[0].last_date}."
+            )
+        else:
+            self.published_note = ""
 
     def _fill(self, outcome: RotaOutcome) -> None:
         self._outcome = outcome
@@ -503,6 +564,29 @@ class RotaState(rx.State):
             for b in outcome.binding_limits
             if b.shortfall > 0
         ][:30]
+        self.changes = [
+            {
+                "person": f"{c.label} ({c.staff_id})" if c.label != c.staff_id else c.staff_id,
+                "date": f"{dt.date.fromisoformat(c.date):%a %d %b}",
+                "was": _shift_name(outcome, c.was),
+                "now": _shift_name(outcome, c.now),
+                "why": c.why or "to meet cover or keep a rule",
+            }
+            for c in outcome.published_changes
+        ]
+        kept = outcome.published
+        self.changes_note = (
+            ""
+            if kept is None
+            else f"Kept the rota published on {kept.published_at} by {kept.published_by} where "
+            f"possible ({kept.days} shared days): "
+            + (
+                f"{len(outcome.published_changes)} published "
+                f"day{'s' if len(outcome.published_changes) != 1 else ''} changed, listed below."
+                if outcome.published_changes
+                else "no published day changed."
+            )
+        )
         self._draw()
 
     def _draw(self) -> None:
@@ -592,6 +676,11 @@ class RotaState(rx.State):
         self.soft_rules = value
 
     @rx.event
+    def set_keep_published(self, value: bool):
+        """Keeps the published rota where possible in the next build (minimal change), or not."""
+        self.keep_published = bool(value)
+
+    @rx.event
     def set_view(self, value: str):
         """Shows the rota by staff or by hub."""
         self.view = value
@@ -656,6 +745,7 @@ class RotaState(rx.State):
             demand=self.demand,
             time_limit_seconds=limit,
             num_workers=2,
+            keep_published=self.keep_published,
         )
 
     @rx.event
@@ -757,6 +847,11 @@ class RotaState(rx.State):
                 return
             self._clear()
             self._show_job(job)
+            try:
+                self._show_published(published_rotas(token, job.scenario_id))
+            except ServiceError as error:
+                yield refusal(error)
+                return
             if job.status == "done":
                 self.status_text = f"Finished: {job.message}."
                 room = await self.get_state(ScenarioRoom)
@@ -860,6 +955,45 @@ class RotaState(rx.State):
             return refusal(error)
         return rx.download(data=data, filename=name)
 
+    @rx.event
+    async def publish(self):
+        """Publishes the finished rota shown (the build this page shows) for its period."""
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        if not self._job_id or not self.has_rota or self.running:
+            return rx.toast.info("There is no finished rota to publish.")
+        try:
+            message = publish_rota(session.token, picker._scenario_id, self._job_id)
+            self._show_published(published_rotas(session.token, picker._scenario_id))
+        except ServiceError as error:
+            return refusal(error)
+        room = await self.get_state(ScenarioRoom)
+        room._refresh(session.token, picker._scenario_id, f"{session.user_name} published a rota")
+        return rx.toast.success(message)
+
+    @rx.event
+    async def download_published(self, published_id: str, fmt: str):
+        """Downloads a published rota of the accepted scenario as CSV or Excel."""
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            if not str(published_id).isdigit():
+                raise InvalidInputError("That is not a published rota.")
+            name, data = download_published_rota(
+                session.token, picker._scenario_id, int(published_id), fmt
+            )
+        except ServiceError as error:
+            return refusal(error)
+        return rx.download(data=data, filename=name)
+
+
+def _shift_name(outcome: RotaOutcome, shift: str) -> str:
+    """A shift as the page names it ("Off" for none; the id when the rota no longer has it)."""
+    if not shift:
+        return "Off"
+    meta = outcome.shifts.get(shift)
+    return shift if meta is None else meta.label
+
 
 # --- Components --------------------------------------------------------------------------------
 
@@ -943,7 +1077,16 @@ def _advanced() -> rx.Component:
                 on_change=RotaState.set_soft_rules,
                 size="3",
             ),
+            rx.checkbox(
+                "Keep the published rota where possible (every change is listed)",
+                id="rota-keep-published",
+                checked=RotaState.keep_published,
+                on_change=RotaState.set_keep_published,
+                size="3",
+            ),
             margin_top="12px",
+            gap="20px",
+            wrap="wrap",
         ),
         rx.el.fieldset(
             rx.el.legend(
@@ -1412,6 +1555,114 @@ def _lock_panel() -> rx.Component:
     )
 
 
+def _published_panel() -> rx.Component:
+    """Publish the rota shown; the publications to download; the changes to the published one."""
+    can_run = SessionState.permissions.contains("run_rota")
+    return panel(
+        rx.heading("Published rota", as_="h2", size="5"),
+        rx.cond(
+            RotaState.published_note != "",
+            notice(RotaState.published_note, tone="success"),
+            rx.text("No rota of this scenario has been published yet.", margin_y="4px"),
+        ),
+        rx.cond(
+            can_run,
+            rx.hstack(
+                button(
+                    "Publish this rota",
+                    on_click=RotaState.publish,
+                    disabled=RotaState.running,
+                    id="rota-publish",
+                    white_space="nowrap",
+                    flex_shrink="0",
+                ),
+                rx.text(
+                    "Publishing makes the rota shown the approved, read-only version of its "
+                    "period for everyone in the collaborative; a later publication supersedes it.",
+                    color=theme.NHS_SECONDARY_TEXT,
+                ),
+                align="center",
+                spacing="3",
+                margin_top="8px",
+            ),
+        ),
+        rx.cond(
+            RotaState.changes_note != "",
+            rx.box(
+                rx.heading("Changes to the published rota", as_="h3", size="4", margin_top="12px"),
+                rx.text(RotaState.changes_note, id="rota-changes-note", margin_y="4px"),
+                rx.cond(
+                    RotaState.changes.length() > 0,
+                    rx.box(
+                        figures_table(
+                            "Each published day this build changed",
+                            ["Person", "Day", "Was", "Now", "Why"],
+                            RotaState.changes,
+                            ["person", "date", "was", "now", "why"],
+                        ),
+                        overflow_x="auto",
+                        width="100%",
+                    ),
+                ),
+                id="rota-changes",
+            ),
+        ),
+        rx.cond(
+            RotaState.published.length() > 0,
+            rx.box(
+                rx.el.table(
+                    rx.el.caption(
+                        "Publications, newest first", text_align="left", font_weight="600"
+                    ),
+                    rx.el.thead(
+                        rx.el.tr(
+                            *[
+                                rx.el.th(h, scope="col", text_align="left", padding="4px 8px")
+                                for h in ("Period", "Published", "By", "Run", "State", "Download")
+                            ]
+                        )
+                    ),
+                    rx.el.tbody(
+                        rx.foreach(
+                            RotaState.published,
+                            lambda p: rx.el.tr(
+                                rx.el.td(p["period"], padding="4px 8px"),
+                                rx.el.td(p["at"], padding="4px 8px"),
+                                rx.el.td(p["by"], padding="4px 8px"),
+                                rx.el.td(p["run"], padding="4px 8px"),
+                                rx.el.td(p["state"], padding="4px 8px"),
+                                rx.el.td(
+                                    rx.hstack(
+                                        *[
+                                            button(
+                                                label,
+                                                kind="secondary",
+                                                on_click=RotaState.download_published(p["id"], fmt),
+                                                aria_label="Download the published rota of "
+                                                + p["period"]
+                                                + f" as {label}",
+                                            )
+                                            for label, fmt in (("CSV", "csv"), ("Excel", "xlsx"))
+                                        ],
+                                        spacing="2",
+                                    ),
+                                    padding="4px 8px",
+                                ),
+                            ),
+                        )
+                    ),
+                    id="rota-publications",
+                    width="100%",
+                ),
+                overflow_x="auto",
+                margin_top="12px",
+                width="100%",
+            ),
+        ),
+        margin_top="16px",
+    )
+
+
 def _results() -> rx.Component:
     return rx.fragment(
         rx.cond(
@@ -1474,6 +1725,7 @@ def _results() -> rx.Component:
                     margin_top="16px",
                 ),
                 _lock_panel(),
+                _published_panel(),
                 figures_table(
                     "Compliance with each rule",
                     ["Rule", "Hard or soft", "Breaches", "People at the limit"],
