@@ -2,7 +2,9 @@
 
 Database tests take `db_url`, which runs each test once on a new SQLite file and once on a new
 PostgreSQL database when PostgreSQL answers on 127.0.0.1:5432 (it does on this project's machines
-and in CI); `ICS_TEST_POSTGRES_URL` points at another server.
+and in CI); `ICS_TEST_POSTGRES_URL` points at another server. `ICS_TEST_BACKENDS` (a comma-separated
+list, default `sqlite,postgresql`) narrows that: `make test-fast` sets it to `sqlite`, so the quick
+loop neither probes PostgreSQL nor runs any test twice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from ics_capacity.settings import REPO_ROOT, nhs_data_dir
+
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ICS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -46,7 +49,14 @@ def _postgres_available() -> bool:
         return False
 
 
-POSTGRES_AVAILABLE = _postgres_available()
+TEST_BACKENDS = [
+    name.strip()
+    for name in os.environ.get("ICS_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+_unknown = set(TEST_BACKENDS) - {"sqlite", "postgresql"}
+assert TEST_BACKENDS and not _unknown, f"ICS_TEST_BACKENDS: unknown or no backend {_unknown}"
+POSTGRES_AVAILABLE = "postgresql" in TEST_BACKENDS and _postgres_available()
 
 
 class PostgresDatabases:
@@ -77,7 +87,7 @@ def postgres() -> Iterator[PostgresDatabases]:
     databases.admin.dispose()
 
 
-BACKENDS = [
+_ALL_BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(
         "postgresql",
@@ -88,6 +98,7 @@ BACKENDS = [
         ],
     ),
 ]
+BACKENDS = [param for param in _ALL_BACKENDS if param.values[0] in TEST_BACKENDS]
 
 
 @pytest.fixture(params=BACKENDS)
