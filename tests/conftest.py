@@ -5,6 +5,8 @@ PostgreSQL database when PostgreSQL answers on 127.0.0.1:5432 (it does on this p
 and in CI); `ICS_TEST_POSTGRES_URL` points at another server. `ICS_TEST_BACKENDS` (a comma-separated
 list, default `sqlite,postgresql`) narrows that: `make test-fast` sets it to `sqlite`, so the quick
 loop neither probes PostgreSQL nor runs any test twice.
+
+Passwords are hashed with cheap argon2id parameters in the test process (see `_cheap_argon2`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,29 @@ import sqlalchemy as sa
 
 from ics_capacity.settings import REPO_ROOT, nhs_data_dir
 
+
+def _cheap_argon2() -> None:
+    """Makes the test process hash passwords with argon2id at the lowest cost (1 pass, 64 KiB).
+
+    Production's parameters (argon2-cffi's defaults: 3 passes over 64 MiB) take about 0.3 s a hash
+    on this project's 2-core machines, and the suites sign in and create accounts thousands of
+    times. Only the parameters change: the same code paths run, every verification still happens
+    (tests count them), and the hashes are ordinary argon2id ones that the app verifies (and
+    rehashes to its own parameters) when a browser test's server process signs in with them.
+    This lives here, never in `ics_capacity`, so no setting can weaken production's hashes.
+    `ICS_TEST_ARGON2=production` keeps production's parameters, to time sign-in as it really is.
+    """
+    if os.environ.get("ICS_TEST_ARGON2", "cheap") == "production":
+        return
+    from argon2 import PasswordHasher
+
+    from ics_capacity.services import auth
+
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    auth._DUMMY_HASH = auth._hasher.hash("not a real password")
+
+
+_cheap_argon2()
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ICS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
