@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +11,6 @@ from solvers.rota.cover_bound import places_short_lower_bound
 from solvers.rota.model import solve_rota
 from solvers.rota.rolling import solve_rota_by_windows
 from solvers.rota.schema import (
-    Assignment,
     CoverRequirement,
     Fairness,
     RotaInput,
@@ -22,6 +19,7 @@ from solvers.rota.schema import (
     ShiftType,
     Staff,
 )
+from tests.oracles import fewest_places_short
 from tests.unit.test_rota_model import rota_inputs
 from tests.unit.test_rota_properties import planner_rotas
 
@@ -32,23 +30,6 @@ HALVES = (
     ShiftType(id="PM", duration_minutes=300, start_minute=13 * 60),
     ShiftType(id="DAY", duration_minutes=600, start_minute=8 * 60, counts_as={"AM", "PM"}),
 )
-
-
-def fewest_places_short(data: RotaInput) -> int | None:
-    """Brute force: the fewest places short over every rota that breaks no hard rule."""
-    choices = [None, *(s.id for s in data.shift_types)]
-    cells = [(p.id, d) for p in data.staff for d in range(data.horizon_days)]
-    best: int | None = None
-    for picks in itertools.product(choices, repeat=len(cells)):
-        rota = [
-            Assignment(staff_id=p, day=d, shift_id=s)
-            for (p, d), s in zip(cells, picks, strict=True)
-            if s is not None
-        ]
-        check = check_rota(data, rota)
-        if check.feasible and (best is None or check.places_short < best):
-            best = check.places_short
-    return best
 
 
 def only_places_short(data: RotaInput) -> RotaInput:

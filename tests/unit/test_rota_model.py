@@ -7,7 +7,6 @@ so that "optimal" and the bound can be held to the truth.
 
 from __future__ import annotations
 
-import itertools
 import logging
 
 import pytest
@@ -15,12 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solvers.common import SolveOptions, Status
-from solvers.rota.check import check_rota
 from solvers.rota.model import build_model, solve_rota
 from solvers.rota.relaxation import solve_lp_relaxation
 from solvers.rota.rules import DOCTORS_IN_TRAINING_2016, apply_rule_pack
 from solvers.rota.schema import (
-    Assignment,
     ConsecutiveLimit,
     CoverRequirement,
     Fairness,
@@ -34,6 +31,7 @@ from solvers.rota.schema import (
     Staff,
     WindowMinutesLimit,
 )
+from tests.oracles import assert_rota_honest, assert_true_optimum, brute_force_optimum
 
 FAST = SolveOptions(time_limit_seconds=2, num_workers=2)
 SOFTABLE = [
@@ -160,24 +158,6 @@ def rota_inputs(
     )
 
 
-def assert_honest(data: RotaInput, result: RotaResult) -> None:
-    """A returned rota breaks no hard rule, keeps every lock, and reports its own penalty."""
-    stats = result.stats
-    if not stats.status.has_solution:
-        assert stats.objective is None and not result.assignments
-        return
-    check = check_rota(data, result.assignments)
-    assert check.violations == ()
-    worked = {(a.staff_id, a.day): a.shift_id for a in result.assignments}
-    for lock in data.locked:
-        assert worked.get((lock.staff_id, lock.day)) == lock.shift_id
-    assert stats.objective == check.objective
-    assert result.objective_terms == check.terms
-    assert stats.bound is not None and stats.bound <= stats.objective
-    if stats.status is Status.OPTIMAL:
-        assert stats.bound == stats.objective and stats.gap == 0
-
-
 @settings(
     max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -185,26 +165,9 @@ def assert_honest(data: RotaInput, result: RotaResult) -> None:
 def test_returned_rotas_break_no_hard_rule_and_keep_locks(data: RotaInput) -> None:
     """Every returned rota passes the checker, keeps its locks and reports bound <= objective."""
     result = solve_rota(data, FAST)
-    assert_honest(data, result)
+    assert_rota_honest(data, result)
     if result.stats.status is Status.INFEASIBLE:
         assert result.infeasible_because, "an infeasible problem names the rules that conflict"
-
-
-def brute_force_optimum(data: RotaInput) -> int | None:
-    """The least penalty over every possible rota that breaks no hard rule (None: infeasible)."""
-    choices = [None, *(s.id for s in data.shift_types)]
-    cells = [(p.id, d) for p in data.staff for d in range(data.horizon_days)]
-    best: int | None = None
-    for picks in itertools.product(choices, repeat=len(cells)):
-        rota = [
-            Assignment(staff_id=p, day=d, shift_id=s)
-            for (p, d), s in zip(cells, picks, strict=True)
-            if s is not None
-        ]
-        check = check_rota(data, rota)
-        if check.feasible and (best is None or check.objective < best):
-            best = check.objective
-    return best
 
 
 @settings(
@@ -213,17 +176,7 @@ def brute_force_optimum(data: RotaInput) -> int | None:
 @given(rota_inputs(max_staff=2, max_days=4, max_shifts=2))
 def test_status_and_bound_are_true_against_brute_force(data: RotaInput) -> None:
     """ "Optimal" is the true optimum, "infeasible" has no rota, and the bound never exceeds it."""
-    truth = brute_force_optimum(data)
-    result = solve_rota(data, FAST)
-    assert_honest(data, result)
-    status = result.stats.status
-    if truth is None:
-        assert status is Status.INFEASIBLE
-        return
-    assert status in (Status.OPTIMAL, Status.FEASIBLE)
-    assert result.stats.bound <= truth <= result.stats.objective
-    if status is Status.OPTIMAL:
-        assert result.stats.objective == truth
+    assert_true_optimum(data, FAST)
 
 
 @settings(
@@ -289,7 +242,7 @@ def test_soft_minimum_hours_bind_with_reported_shortfall() -> None:
     assert result.stats.objective == 2 * 480
     [limit] = [b for b in result.binding_limits if b.name == "min_total_minutes"]
     assert (limit.where, limit.shortfall) == ("A", 2 * 480)
-    assert_honest(data, result)
+    assert_rota_honest(data, result)
 
 
 def test_cover_shortfall_is_listed_as_binding() -> None:
@@ -320,7 +273,7 @@ def test_doctors_pack_rota_keeps_the_pack() -> None:
     data = apply_rule_pack(base, DOCTORS_IN_TRAINING_2016)
     assert ("L", "E") in data.banned_successions
     result = solve_rota(data, SolveOptions(time_limit_seconds=4, num_workers=2))
-    assert_honest(data, result)
+    assert_rota_honest(data, result)
     worked = {(a.staff_id, a.day): a.shift_id for a in result.assignments}
     assert "LD" not in worked.values()
     for person in data.staff:
@@ -348,7 +301,7 @@ def solved_exactly(data: RotaInput) -> RotaResult:
     """Solves a tiny problem to proven optimality and holds it to the checker."""
     result = solve_rota(data, EXACT)
     assert result.stats.status is Status.OPTIMAL
-    assert_honest(data, result)
+    assert_rota_honest(data, result)
     return result
 
 
@@ -547,7 +500,7 @@ def test_neighbourhood_moves_stay_feasible_with_fairness_travel_and_counts_as(
     data = apply_rule_pack(base, DOCTORS_IN_TRAINING_2016)
     with caplog.at_level(logging.DEBUG, logger="solvers.rota"):
         result = solve_rota(data, SolveOptions(time_limit_seconds=3, num_workers=1))
-    assert_honest(data, result)
+    assert_rota_honest(data, result)
     moves = [r.getMessage() for r in caplog.records if r.getMessage().startswith("neighbourhood ")]
     assert moves or result.stats.status is Status.OPTIMAL
     assert not [m for m in moves if "INFEASIBLE" in m]

@@ -12,8 +12,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solvers.common import SolveOptions, Status
-from solvers.rota.check import check_rota
+from solvers.common import SolveOptions
 from solvers.rota.model import solve_rota
 from solvers.rota.rules import RULE_PACKS, apply_rule_pack, is_night_shift
 from solvers.rota.schema import (
@@ -21,14 +20,13 @@ from solvers.rota.schema import (
     Fairness,
     LockedAssignment,
     RotaInput,
-    RotaResult,
     RuleFamily,
     RuleMode,
     ShiftRequest,
     ShiftType,
     Staff,
 )
-from tests.unit.test_rota_model import brute_force_optimum
+from tests.oracles import assert_rota_honest, assert_true_optimum
 
 QUICK = SolveOptions(time_limit_seconds=2, num_workers=1)
 SITES = ("H1", "H2", "H3")
@@ -187,25 +185,6 @@ def locks(
     )
 
 
-def assert_rota_honest(data: RotaInput, result: RotaResult) -> None:
-    """A returned rota breaks no hard rule, keeps every lock, and reports the checker's penalty."""
-    stats = result.stats
-    if not stats.status.has_solution:
-        assert stats.objective is None and not result.assignments
-        return
-    check = check_rota(data, result.assignments)
-    assert check.violations == ()
-    worked = {(a.staff_id, a.day): a.shift_id for a in result.assignments}
-    for lock in data.locked:
-        assert worked.get((lock.staff_id, lock.day)) == lock.shift_id
-    assert stats.objective == check.objective
-    assert result.objective_terms == check.terms
-    assert sum(result.objective_terms.values()) == stats.objective
-    assert stats.bound is not None and stats.bound <= stats.objective
-    if stats.status is Status.OPTIMAL:
-        assert stats.bound == stats.objective and stats.gap == 0
-
-
 @settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -226,18 +205,4 @@ def test_planner_rotas_pass_the_checker_and_keep_locks(data: RotaInput) -> None:
 )
 def test_optimal_planner_rotas_are_the_true_optimum(data: RotaInput) -> None:
     """On tiny problems "optimal" is the brute-force optimum and the bound never exceeds it."""
-    assert_true_optimum(data)
-
-
-def assert_true_optimum(data: RotaInput) -> None:
-    """The solve is honest, and its status, bound and objective are true against brute force."""
-    truth = brute_force_optimum(data)
-    result = solve_rota(data, QUICK)
-    assert_rota_honest(data, result)
-    if truth is None:
-        assert result.stats.status is Status.INFEASIBLE
-        return
-    assert result.stats.status.has_solution
-    assert result.stats.bound <= truth <= result.stats.objective
-    if result.stats.status is Status.OPTIMAL:
-        assert result.stats.objective == truth
+    assert_true_optimum(data, QUICK)
