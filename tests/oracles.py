@@ -5,6 +5,10 @@ and every "optimal" on a tiny problem to the same brute force over every possibl
 the independent checker (`solvers.rota.check`), never by the model. Before this module there were
 three copies of the honesty check that had drifted apart (one of them missed the sum of the
 objective's terms), and two brute forces.
+
+`ProvenCount` is for properties that can assert only when the solver proves optimality: they count
+the examples that asserted and fail if none did, so that a slower machine or a weaker model cannot
+quietly turn them into tests that check nothing.
 """
 
 from __future__ import annotations
@@ -74,6 +78,37 @@ def brute_force_optimum(data: RotaInput) -> int | None:
 def fewest_places_short(data: RotaInput) -> int | None:
     """The fewest places short over every possible rota that breaks no hard rule."""
     return brute_force_best(data, lambda check: check.places_short)
+
+
+class ProvenCount:
+    """How many examples of a property asserted, where it asserts only on proven optima.
+
+    Call `asserted()` where the property asserts, and `check()` after Hypothesis has run it.
+    """
+
+    def __init__(self, at_least: int = 1) -> None:
+        self.at_least = at_least
+        self.count = 0
+        self.examples = 0
+
+    def example(self) -> None:
+        """Counts one example run (whether or not it could assert)."""
+        self.examples += 1
+
+    def asserted(self) -> None:
+        """Counts one example whose solves were proven, so the property's assertion ran."""
+        self.count += 1
+
+    def check(self, what: str) -> None:
+        """Fails when fewer than `at_least` examples asserted, so the property checked nothing.
+
+        Args:
+            what: What an example needed in order to assert, for the message.
+        """
+        assert self.count >= self.at_least, (
+            f"{self.count} of {self.examples} examples {what} (at least {self.at_least} must): "
+            "the property asserted nothing, give its solves more time or smaller problems"
+        )
 
 
 def assert_true_optimum(data: RotaInput, options: SolveOptions) -> None:
