@@ -80,7 +80,7 @@ def _starts(line: str) -> list[int]:
     return starts
 
 
-def _lines(path: Path, keep, header: bool = True) -> list[str]:  # noqa: ANN001
+def _lines(path: Path, keep, header: bool = True) -> list[str]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = handle.readlines()
     first, rest = (lines[:1], lines[1:]) if header else ([], lines)
