@@ -23,7 +23,7 @@ from solvers.rota.schema import (
     Staff,
 )
 from tests.oracles import assert_rota_honest
-from tests.unit.test_rota_properties import planner_rotas
+from tests.strategies import planner_rotas
 
 MINIMUM_FREE = {"min_consecutive_shifts": 1, "min_consecutive_days_off": 1, "min_total_minutes": 0}
 

@@ -20,8 +20,7 @@ from solvers.rota.schema import (
     Staff,
 )
 from tests.oracles import ProvenCount, fewest_places_short
-from tests.unit.test_rota_model import rota_inputs
-from tests.unit.test_rota_properties import planner_rotas
+from tests.strategies import planner_rotas, rota_inputs
 
 QUICK = SolveOptions(time_limit_seconds=2, num_workers=1)
 EXACT = SolveOptions(time_limit_seconds=10, num_workers=2)

@@ -11,14 +11,12 @@ import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from solvers.common import SolveOptions, Status
 from solvers.rota.model import build_model, solve_rota
 from solvers.rota.relaxation import solve_lp_relaxation
 from solvers.rota.rules import DOCTORS_IN_TRAINING_2016, apply_rule_pack
 from solvers.rota.schema import (
-    ConsecutiveLimit,
     CoverRequirement,
     Fairness,
     LockedAssignment,
@@ -26,10 +24,8 @@ from solvers.rota.schema import (
     RotaResult,
     RuleFamily,
     RuleMode,
-    ShiftRequest,
     ShiftType,
     Staff,
-    WindowMinutesLimit,
 )
 from tests.oracles import (
     ProvenCount,
@@ -37,130 +33,9 @@ from tests.oracles import (
     assert_true_optimum,
     brute_force_optimum,
 )
+from tests.strategies import rota_inputs
 
 FAST = SolveOptions(time_limit_seconds=2, num_workers=2)
-SOFTABLE = [
-    RuleFamily.DAYS_OFF,
-    RuleFamily.MAX_SHIFTS_PER_TYPE,
-    RuleFamily.MAX_TOTAL_MINUTES,
-    RuleFamily.MIN_TOTAL_MINUTES,
-    RuleFamily.MAX_CONSECUTIVE_SHIFTS,
-    RuleFamily.MIN_CONSECUTIVE_SHIFTS,
-    RuleFamily.MIN_CONSECUTIVE_DAYS_OFF,
-    RuleFamily.MAX_WEEKENDS,
-    RuleFamily.BANNED_SUCCESSION,
-    RuleFamily.MAX_CONSECUTIVE_OF_KIND,
-    RuleFamily.MAX_MINUTES_IN_WINDOW,
-]
-
-
-@st.composite
-def rota_inputs(
-    draw: st.DrawFn, max_staff: int = 4, max_days: int = 9, max_shifts: int = 3
-) -> RotaInput:
-    """A small rota problem touching every rule family; often feasible, sometimes not."""
-    horizon = draw(st.integers(2, max_days))
-    shift_ids = [f"S{i}" for i in range(draw(st.integers(1, max_shifts)))]
-    shifts = tuple(
-        ShiftType(
-            id=shift_id,
-            duration_minutes=draw(st.sampled_from([240, 480, 600, 750])),
-            start_minute=draw(st.one_of(st.none(), st.integers(0, 23).map(lambda h: h * 60))),
-        )
-        for shift_id in shift_ids
-    )
-    days = st.integers(0, horizon - 1)
-    shift = st.sampled_from(shift_ids)
-    staff_ids = [f"P{i}" for i in range(draw(st.integers(1, max_staff)))]
-    staff = []
-    for staff_id in staff_ids:
-        min_minutes = draw(st.sampled_from([0, 0, 0, 480, 960]))
-        max_minutes = draw(st.one_of(st.none(), st.integers(min_minutes, min_minutes + 3000)))
-        staff.append(
-            Staff(
-                id=staff_id,
-                skills=draw(st.frozensets(st.sampled_from(["RN", "HCA"]))),
-                cost_per_shift=draw(st.integers(0, 3)),
-                max_shifts_per_type=draw(
-                    st.dictionaries(shift, st.integers(0, horizon), max_size=1)
-                ),
-                min_total_minutes=min_minutes,
-                max_total_minutes=max_minutes,
-                min_consecutive_shifts=draw(st.integers(1, 3)),
-                max_consecutive_shifts=draw(st.one_of(st.none(), st.integers(1, 5))),
-                min_consecutive_days_off=draw(st.integers(1, 2)),
-                max_weekends=draw(st.one_of(st.none(), st.integers(0, 2))),
-                days_off=draw(st.frozensets(days, max_size=2)),
-                consecutive_limits=tuple(
-                    ConsecutiveLimit(name="run", shift_ids=ids, max_days=n)
-                    for ids, n in draw(
-                        st.lists(
-                            st.tuples(st.frozensets(shift, min_size=1), st.integers(1, 3)),
-                            max_size=1,
-                        )
-                    )
-                ),
-                window_limits=tuple(
-                    WindowMinutesLimit(name="window", window_days=w, max_minutes=m)
-                    for w, m in draw(
-                        st.lists(st.tuples(st.integers(1, 4), st.integers(0, 2000)), max_size=1)
-                    )
-                ),
-            )
-        )
-    cover = {
-        (day, shift_id, skill): CoverRequirement(
-            day=day,
-            shift_id=shift_id,
-            skill=skill,
-            required=draw(st.integers(0, len(staff_ids))),
-            under_weight=draw(st.integers(0, 100)),
-            over_weight=draw(st.integers(0, 5)),
-        )
-        for day, shift_id, skill in draw(
-            st.lists(st.tuples(days, shift, st.sampled_from([None, None, "RN"])), max_size=12)
-        )
-    }
-    requests = tuple(
-        ShiftRequest(staff_id=p, day=d, shift_id=s, kind=k, weight=w)
-        for p, d, s, k, w in draw(
-            st.lists(
-                st.tuples(
-                    st.sampled_from(staff_ids),
-                    days,
-                    st.one_of(st.none(), shift),
-                    st.sampled_from(["on", "off"]),
-                    st.integers(0, 5),
-                ),
-                max_size=5,
-            )
-        )
-    )
-    locked = {
-        (p, d): LockedAssignment(staff_id=p, day=d, shift_id=s)
-        for p, d, s in draw(
-            st.lists(
-                st.tuples(st.sampled_from(staff_ids), days, st.one_of(st.none(), shift)),
-                max_size=2,
-            )
-        )
-    }
-    modes = {
-        family: RuleMode(hard=False, weight=draw(st.integers(0, 20)))
-        for family in draw(st.lists(st.sampled_from(SOFTABLE), max_size=4, unique=True))
-    }
-    return RotaInput(
-        horizon_days=horizon,
-        first_weekday=draw(st.integers(0, 6)),
-        shift_types=shifts,
-        staff=tuple(staff),
-        cover=tuple(cover.values()),
-        requests=requests,
-        locked=tuple(locked.values()),
-        banned_successions=draw(st.frozensets(st.tuples(shift, shift), max_size=3)),
-        rule_modes=modes,
-        edge_runs_exempt=draw(st.booleans()),
-    )
 
 
 @settings(

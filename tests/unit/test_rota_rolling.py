@@ -10,7 +10,7 @@ from solvers.rota.model import solve_rota
 from solvers.rota.rolling import solve_rota_by_windows
 from solvers.rota.schema import CoverRequirement, LockedAssignment, RotaInput, ShiftType, Staff
 from tests.oracles import assert_rota_honest
-from tests.unit.test_rota_properties import planner_rotas
+from tests.strategies import planner_rotas
 
 QUICK = SolveOptions(time_limit_seconds=4, num_workers=1)
 
