@@ -383,17 +383,7 @@ SITES = ("H1", "H2", "H3")
 SKILLS = ("RN", "HCA")
 SOFT_IN_PLANNER_ROTAS = sorted(
     {
-        RuleFamily.DAYS_OFF,
-        RuleFamily.MAX_SHIFTS_PER_TYPE,
-        RuleFamily.MAX_TOTAL_MINUTES,
-        RuleFamily.MIN_TOTAL_MINUTES,
-        RuleFamily.MAX_CONSECUTIVE_SHIFTS,
-        RuleFamily.MIN_CONSECUTIVE_SHIFTS,
-        RuleFamily.MIN_CONSECUTIVE_DAYS_OFF,
-        RuleFamily.MAX_WEEKENDS,
-        RuleFamily.BANNED_SUCCESSION,
-        RuleFamily.MAX_CONSECUTIVE_OF_KIND,
-        RuleFamily.MAX_MINUTES_IN_WINDOW,
+        *SOFT_IN_RANDOM_ROTAS,
         RuleFamily.REST_AFTER_RUN,
         RuleFamily.WEEKEND_FREQUENCY,
         RuleFamily.WEEKLY_REST,
