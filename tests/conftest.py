@@ -28,8 +28,10 @@ def _cheap_argon2() -> None:
     Production's parameters (argon2-cffi's defaults: 3 passes over 64 MiB) take about 0.3 s a hash
     on this project's 2-core machines, and the suites sign in and create accounts thousands of
     times. Only the parameters change: the same code paths run, every verification still happens
-    (tests count them), and the hashes are ordinary argon2id ones that the app verifies (and
-    rehashes to its own parameters) when a browser test's server process signs in with them.
+    (tests count them), and the hashes are ordinary argon2id ones. The browser tests' AppHarness
+    serves the app in this process, so it hashes the same way; a command the tests start in a
+    child process verifies these hashes with production's parameters and, on a sign-in, rehashes
+    them as it would an old hash (`check_needs_rehash`).
     This lives here, never in `ics_capacity`, so no setting can weaken production's hashes.
     `ICS_TEST_ARGON2=production` keeps production's parameters, to time sign-in as it really is.
     """
