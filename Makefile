@@ -2,6 +2,8 @@
 #   make run   installs what it needs, migrates, seeds the demo, serves http://localhost:3000
 #   make test  installs the test extras and Chromium, runs the whole suite
 #   make lint  installs the test extras, runs ruff, the import contracts and mypy (CI: before test)
+#   make test-fast  the inner loop (under 2 minutes): unit tests and a few service suites, SQLite only
+#   make check      lint, then test-fast: what to run before pushing
 # All are idempotent: stamps in .make/ skip installs until pyproject.toml changes.
 
 SHELL := /bin/bash
@@ -24,7 +26,7 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run run-prod test install install-test migrate seed lint clean
+.PHONY: run run-prod test test-fast check install install-test migrate seed lint clean
 
 run: install migrate seed
 	$(BIN)/reflex run --env prod --frontend-port 3000 --backend-port 3000
@@ -48,6 +50,20 @@ test: install-test
 	@if $(BIN)/python -c "import redis,sys; sys.exit(0 if redis.Redis.from_url('$(REDIS_TEST_URL)', socket_connect_timeout=2).ping() else 1)" 2>/dev/null; then \
 		ICS_TEST_STATE_MANAGER=redis ICS_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest tests/browser/test_collaboration.py -p no:cacheprovider; \
 	else echo "Redis is not answering on $(REDIS_TEST_URL): skipped the Redis run of the collaboration tests."; fi
+
+# The inner loop: every unit test, and the service suites that cover the schema (migrations,
+# constraints), sign-in, editing and the scenario workflow, on SQLite only (ICS_TEST_BACKENDS)
+# and without a browser. Of the Curtois & Qu benchmark solves (8 s and two cores each) only
+# Instance1 runs. PostgreSQL, the rest and the browser run in `make test`. Timings: docs/benchmarks.md.
+FAST_TESTS := tests/unit tests/integration/test_migrations.py \
+	tests/integration/test_schema_constraints.py tests/integration/test_auth.py \
+	tests/integration/test_editing.py tests/integration/test_scenarios.py
+CURTOIS_SOLVE := tests/unit/test_rota_curtois.py::test_solver_objective_agrees_with_independent_evaluation
+FAST_SKIPS := --deselect "$(CURTOIS_SOLVE)[Instance2]" --deselect "$(CURTOIS_SOLVE)[Instance3]"
+test-fast: $(STAMPS)/test-extras
+	ICS_TEST_BACKENDS=sqlite $(BIN)/python -m pytest -q $(FAST_TESTS) $(FAST_SKIPS) $(PYTEST_ARGS)
+
+check: lint test-fast
 
 install: $(STAMPS)/venv $(STAMPS)/bun $(STAMPS)/pdf-libs
 

@@ -2,7 +2,11 @@
 
 Database tests take `db_url`, which runs each test once on a new SQLite file and once on a new
 PostgreSQL database when PostgreSQL answers on 127.0.0.1:5432 (it does on this project's machines
-and in CI); `ICS_TEST_POSTGRES_URL` points at another server.
+and in CI); `ICS_TEST_POSTGRES_URL` points at another server. `ICS_TEST_BACKENDS` (a comma-separated
+list, default `sqlite,postgresql`) narrows that: `make test-fast` sets it to `sqlite`, so the quick
+loop neither probes PostgreSQL nor runs any test twice.
+
+Passwords are hashed with cheap argon2id parameters in the test process (see `_cheap_argon2`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,32 @@ import pytest
 import sqlalchemy as sa
 
 from ics_capacity.settings import REPO_ROOT, nhs_data_dir
+
+
+def _cheap_argon2() -> None:
+    """Makes the test process hash passwords with argon2id at the lowest cost (1 pass, 64 KiB).
+
+    Production's parameters (argon2-cffi's defaults: 3 passes over 64 MiB) take about 0.3 s a hash
+    on this project's 2-core machines, and the suites sign in and create accounts thousands of
+    times. Only the parameters change: the same code paths run, every verification still happens
+    (tests count them), and the hashes are ordinary argon2id ones. The browser tests' AppHarness
+    serves the app in this process, so it hashes the same way; a command the tests start in a
+    child process verifies these hashes with production's parameters and, on a sign-in, rehashes
+    them as it would an old hash (`check_needs_rehash`).
+    This lives here, never in `ics_capacity`, so no setting can weaken production's hashes.
+    `ICS_TEST_ARGON2=production` keeps production's parameters, to time sign-in as it really is.
+    """
+    if os.environ.get("ICS_TEST_ARGON2", "cheap") == "production":
+        return
+    from argon2 import PasswordHasher
+
+    from ics_capacity.services import auth
+
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    auth._DUMMY_HASH = auth._hasher.hash("not a real password")
+
+
+_cheap_argon2()
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ICS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -42,11 +72,18 @@ def _postgres_available() -> bool:
             pass
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not available"
+    except Exception:  # any failure means "not available"
         return False
 
 
-POSTGRES_AVAILABLE = _postgres_available()
+TEST_BACKENDS = [
+    name.strip()
+    for name in os.environ.get("ICS_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+_unknown = set(TEST_BACKENDS) - {"sqlite", "postgresql"}
+assert TEST_BACKENDS and not _unknown, f"ICS_TEST_BACKENDS: unknown or no backend {_unknown}"
+POSTGRES_AVAILABLE = "postgresql" in TEST_BACKENDS and _postgres_available()
 
 
 class PostgresDatabases:
@@ -77,7 +114,7 @@ def postgres() -> Iterator[PostgresDatabases]:
     databases.admin.dispose()
 
 
-BACKENDS = [
+_ALL_BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(
         "postgresql",
@@ -88,6 +125,7 @@ BACKENDS = [
         ],
     ),
 ]
+BACKENDS = [param for param in _ALL_BACKENDS if param.values[0] in TEST_BACKENDS]
 
 
 @pytest.fixture(params=BACKENDS)

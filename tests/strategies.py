@@ -1,4 +1,4 @@
-"""Hypothesis strategies shared by the tests: malformed versions of real NHS files.
+"""Hypothesis strategies shared by the tests: malformed NHS files, and rota problems.
 
 Each `BaseFile` is a small, valid file cut from a real one in the shared data folder (or the
 project's template example), with the facts a mutation needs: which lines are rows that the
@@ -9,6 +9,8 @@ test may demand an error for every example.
 
 `database_dump` reads every table of the schema in a stable order, to prove an import that
 failed changed nothing.
+
+The rota problems (`rota_inputs`, `planner_rotas`, `with_history`) are at the end.
 """
 
 from __future__ import annotations
@@ -26,6 +28,21 @@ from sqlmodel import SQLModel
 import ics_capacity.db.models  # noqa: F401 - registers every table in SQLModel.metadata
 from ics_capacity.domain.assumptions import DEMO_COLLABORATIVE
 from ics_capacity.settings import REPO_ROOT, nhs_data_dir
+from solvers.rota.rules import RULE_PACKS, apply_rule_pack, is_night_shift
+from solvers.rota.schema import (
+    ConsecutiveLimit,
+    CoverRequirement,
+    Fairness,
+    LockedAssignment,
+    PastShift,
+    RotaInput,
+    RuleFamily,
+    RuleMode,
+    ShiftRequest,
+    ShiftType,
+    Staff,
+    WindowMinutesLimit,
+)
 
 MEMBERS = set(DEMO_COLLABORATIVE.member_trusts)
 ICS = DEMO_COLLABORATIVE.icb
@@ -80,7 +97,7 @@ def _starts(line: str) -> list[int]:
     return starts
 
 
-def _lines(path: Path, keep, header: bool = True) -> list[str]:  # noqa: ANN001
+def _lines(path: Path, keep, header: bool = True) -> list[str]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = handle.readlines()
     first, rest = (lines[:1], lines[1:]) if header else ([], lines)
@@ -339,3 +356,301 @@ def database_dump(url: str) -> dict[str, list[tuple]]:
             rows = connection.execute(sa.select(table).order_by(*table.columns)).all()
             dump[table.name] = [tuple(row) for row in rows]
     return dump
+
+
+# --- Rota problems -------------------------------------------------------------------------------
+# Random problems for the rota solver's properties (tests/unit/test_rota_*.py), judged by
+# tests/oracles.py. `rota_inputs` touches every rule family with arbitrary shifts; `planner_rotas`
+# builds problems as the app does (sites, cover that counts towards other shifts, rule packs,
+# travel, fairness); `with_history` adds up to 14 days worked before the rota.
+# Which rule families each may make soft (the lists differ, and keep their order, so that the
+# derandomized examples stay the same).
+
+SOFT_IN_RANDOM_ROTAS = [
+    RuleFamily.DAYS_OFF,
+    RuleFamily.MAX_SHIFTS_PER_TYPE,
+    RuleFamily.MAX_TOTAL_MINUTES,
+    RuleFamily.MIN_TOTAL_MINUTES,
+    RuleFamily.MAX_CONSECUTIVE_SHIFTS,
+    RuleFamily.MIN_CONSECUTIVE_SHIFTS,
+    RuleFamily.MIN_CONSECUTIVE_DAYS_OFF,
+    RuleFamily.MAX_WEEKENDS,
+    RuleFamily.BANNED_SUCCESSION,
+    RuleFamily.MAX_CONSECUTIVE_OF_KIND,
+    RuleFamily.MAX_MINUTES_IN_WINDOW,
+]
+SITES = ("H1", "H2", "H3")
+SKILLS = ("RN", "HCA")
+SOFT_IN_PLANNER_ROTAS = sorted(
+    {
+        *SOFT_IN_RANDOM_ROTAS,
+        RuleFamily.REST_AFTER_RUN,
+        RuleFamily.WEEKEND_FREQUENCY,
+        RuleFamily.WEEKLY_REST,
+    }
+)
+
+
+@st.composite
+def rota_inputs(
+    draw: st.DrawFn, max_staff: int = 4, max_days: int = 9, max_shifts: int = 3
+) -> RotaInput:
+    """A small rota problem touching every rule family; often feasible, sometimes not."""
+    horizon = draw(st.integers(2, max_days))
+    shift_ids = [f"S{i}" for i in range(draw(st.integers(1, max_shifts)))]
+    shifts = tuple(
+        ShiftType(
+            id=shift_id,
+            duration_minutes=draw(st.sampled_from([240, 480, 600, 750])),
+            start_minute=draw(st.one_of(st.none(), st.integers(0, 23).map(lambda h: h * 60))),
+        )
+        for shift_id in shift_ids
+    )
+    days = st.integers(0, horizon - 1)
+    shift = st.sampled_from(shift_ids)
+    staff_ids = [f"P{i}" for i in range(draw(st.integers(1, max_staff)))]
+    staff = []
+    for staff_id in staff_ids:
+        min_minutes = draw(st.sampled_from([0, 0, 0, 480, 960]))
+        max_minutes = draw(st.one_of(st.none(), st.integers(min_minutes, min_minutes + 3000)))
+        staff.append(
+            Staff(
+                id=staff_id,
+                skills=draw(st.frozensets(st.sampled_from(["RN", "HCA"]))),
+                cost_per_shift=draw(st.integers(0, 3)),
+                max_shifts_per_type=draw(
+                    st.dictionaries(shift, st.integers(0, horizon), max_size=1)
+                ),
+                min_total_minutes=min_minutes,
+                max_total_minutes=max_minutes,
+                min_consecutive_shifts=draw(st.integers(1, 3)),
+                max_consecutive_shifts=draw(st.one_of(st.none(), st.integers(1, 5))),
+                min_consecutive_days_off=draw(st.integers(1, 2)),
+                max_weekends=draw(st.one_of(st.none(), st.integers(0, 2))),
+                days_off=draw(st.frozensets(days, max_size=2)),
+                consecutive_limits=tuple(
+                    ConsecutiveLimit(name="run", shift_ids=ids, max_days=n)
+                    for ids, n in draw(
+                        st.lists(
+                            st.tuples(st.frozensets(shift, min_size=1), st.integers(1, 3)),
+                            max_size=1,
+                        )
+                    )
+                ),
+                window_limits=tuple(
+                    WindowMinutesLimit(name="window", window_days=w, max_minutes=m)
+                    for w, m in draw(
+                        st.lists(st.tuples(st.integers(1, 4), st.integers(0, 2000)), max_size=1)
+                    )
+                ),
+            )
+        )
+    cover = {
+        (day, shift_id, skill): CoverRequirement(
+            day=day,
+            shift_id=shift_id,
+            skill=skill,
+            required=draw(st.integers(0, len(staff_ids))),
+            under_weight=draw(st.integers(0, 100)),
+            over_weight=draw(st.integers(0, 5)),
+        )
+        for day, shift_id, skill in draw(
+            st.lists(st.tuples(days, shift, st.sampled_from([None, None, "RN"])), max_size=12)
+        )
+    }
+    requests = tuple(
+        ShiftRequest(staff_id=p, day=d, shift_id=s, kind=k, weight=w)
+        for p, d, s, k, w in draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(staff_ids),
+                    days,
+                    st.one_of(st.none(), shift),
+                    st.sampled_from(["on", "off"]),
+                    st.integers(0, 5),
+                ),
+                max_size=5,
+            )
+        )
+    )
+    locked = {
+        (p, d): LockedAssignment(staff_id=p, day=d, shift_id=s)
+        for p, d, s in draw(
+            st.lists(
+                st.tuples(st.sampled_from(staff_ids), days, st.one_of(st.none(), shift)),
+                max_size=2,
+            )
+        )
+    }
+    modes = {
+        family: RuleMode(hard=False, weight=draw(st.integers(0, 20)))
+        for family in draw(st.lists(st.sampled_from(SOFT_IN_RANDOM_ROTAS), max_size=4, unique=True))
+    }
+    return RotaInput(
+        horizon_days=horizon,
+        first_weekday=draw(st.integers(0, 6)),
+        shift_types=shifts,
+        staff=tuple(staff),
+        cover=tuple(cover.values()),
+        requests=requests,
+        locked=tuple(locked.values()),
+        banned_successions=draw(st.frozensets(st.tuples(shift, shift), max_size=3)),
+        rule_modes=modes,
+        edge_runs_exempt=draw(st.booleans()),
+    )
+
+
+@st.composite
+def shift_types(draw: st.DrawFn, max_shifts: int) -> tuple[ShiftType, ...]:
+    """Shifts with start times and sites; some count towards others' cover; nights as the app."""
+    ids = [f"S{i}" for i in range(draw(st.integers(1, max_shifts)))]
+    shifts = []
+    for shift_id in ids:
+        others = [other for other in ids if other != shift_id]
+        fields = {
+            "id": shift_id,
+            "duration_minutes": draw(st.sampled_from([240, 480, 600, 720, 840])),
+            "start_minute": draw(st.sampled_from([7, 8, 13, 20, 21])) * 60,
+            "site": draw(st.sampled_from([None, *SITES])),
+            "counts_as": draw(st.frozensets(st.sampled_from(others), max_size=2))
+            if others
+            else frozenset(),
+        }
+        shifts.append(ShiftType(**fields, night=is_night_shift(ShiftType(**fields))))
+    return tuple(shifts)
+
+
+@st.composite
+def planner_rotas(
+    draw: st.DrawFn, min_staff: int = 2, max_staff: int = 6, max_days: int = 10, max_shifts: int = 3
+) -> RotaInput:
+    """A small rota problem as the app builds it, with rule packs, travel and fairness."""
+    horizon = draw(st.integers(3, max_days))
+    shifts = draw(shift_types(max_shifts))
+    shift_ids = [s.id for s in shifts]
+    days = st.integers(0, horizon - 1)
+    staff = []
+    for k in range(draw(st.integers(min_staff, max_staff))):
+        min_minutes = draw(st.sampled_from([0, 0, 0, 0, 480]))
+        staff.append(
+            Staff(
+                id=f"P{k}",
+                group=draw(st.sampled_from(["reg", "reg", "sho", f"alone{k}"])),
+                home_site=draw(st.sampled_from([None, *SITES])),
+                sites=draw(st.one_of(st.none(), st.frozensets(st.sampled_from(SITES), min_size=1))),
+                skills=draw(st.frozensets(st.sampled_from(SKILLS))),
+                cost_per_shift=draw(st.integers(0, 3)),
+                fte_tenths=draw(st.sampled_from([5, 8, 10])),
+                min_total_minutes=min_minutes,
+                max_total_minutes=draw(st.one_of(st.none(), st.integers(min_minutes, 4000))),
+                min_consecutive_shifts=draw(st.integers(1, 2)),
+                max_consecutive_shifts=draw(st.one_of(st.none(), st.integers(2, 5))),
+                min_consecutive_days_off=draw(st.integers(1, 2)),
+                max_weekends=draw(st.one_of(st.none(), st.integers(0, 2))),
+                days_off=draw(st.frozensets(days, max_size=2)),
+                travel_minutes=draw(
+                    st.dictionaries(st.sampled_from(SITES), st.integers(0, 60), max_size=3)
+                ),
+            )
+        )
+    staff_ids = [p.id for p in staff]
+    cover = {
+        (day, shift_id, skill): CoverRequirement(
+            day=day,
+            shift_id=shift_id,
+            skill=skill,
+            required=draw(st.integers(0, 3)),
+            under_weight=draw(st.integers(0, 100)),
+            over_weight=draw(st.integers(0, 5)),
+        )
+        for day, shift_id, skill in draw(
+            st.lists(
+                st.tuples(days, st.sampled_from(shift_ids), st.sampled_from([None, None, *SKILLS])),
+                min_size=horizon,
+                max_size=3 * horizon,
+            )
+        )
+    }
+    requests = tuple(
+        ShiftRequest(staff_id=p, day=d, shift_id=s, kind=kind, weight=w)
+        for p, d, s, kind, w in draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(staff_ids),
+                    days,
+                    st.one_of(st.none(), st.sampled_from(shift_ids)),
+                    st.sampled_from(["on", "off"]),
+                    st.integers(0, 5),
+                ),
+                max_size=5,
+            )
+        )
+    )
+    locked = draw(locks(staff, shifts, horizon))
+    base = RotaInput(
+        horizon_days=horizon,
+        first_weekday=draw(st.integers(0, 6)),
+        shift_types=shifts,
+        staff=tuple(staff),
+        cover=tuple(cover.values()),
+        requests=requests,
+        locked=locked,
+        rule_modes={
+            family: RuleMode(hard=False, weight=draw(st.integers(0, 20)))
+            for family in draw(
+                st.lists(st.sampled_from(SOFT_IN_PLANNER_ROTAS), max_size=4, unique=True)
+            )
+        },
+        edge_runs_exempt=draw(st.booleans()),
+        travel_weight=draw(st.sampled_from([0, 0, 1, 3])),
+        fairness=Fairness(
+            nights_weight=draw(st.integers(0, 10)),
+            weekends_weight=draw(st.integers(0, 10)),
+            cross_site_weight=draw(st.integers(0, 10)),
+        ),
+    )
+    for name in draw(st.lists(st.sampled_from(sorted(RULE_PACKS)), max_size=2, unique=True)):
+        whom = draw(st.one_of(st.none(), st.frozensets(st.sampled_from(staff_ids), min_size=1)))
+        base = apply_rule_pack(base, RULE_PACKS[name], None if whom is None else set(whom))
+    return base
+
+
+@st.composite
+def locks(
+    draw: st.DrawFn, staff: list[Staff], shifts: tuple[ShiftType, ...], horizon: int
+) -> tuple[LockedAssignment, ...]:
+    """Up to 3 locks: either on days and shifts the person may work, or anywhere at all."""
+    consistent = draw(st.booleans())
+    chosen: dict[tuple[str, int], str | None] = {}
+    for _ in range(draw(st.integers(0, 3))):
+        person = draw(st.sampled_from(staff))
+        day = draw(st.integers(0, horizon - 1))
+        allowed = [s.id for s in shifts if person.may_work_at(s) or not consistent]
+        if not allowed or (consistent and day in person.days_off):
+            shift_id = None
+        else:
+            shift_id = draw(st.one_of(st.none(), st.sampled_from(allowed)))
+        chosen[person.id, day] = shift_id
+    return tuple(
+        LockedAssignment(staff_id=p, day=d, shift_id=s) for (p, d), s in sorted(chosen.items())
+    )
+
+
+@st.composite
+def with_history(draw: st.DrawFn, data: RotaInput) -> RotaInput:
+    """The problem with up to 14 days of random history for some of its staff."""
+    days = draw(st.integers(1, 14))
+    shift_ids = [s.id for s in data.shift_types]
+    history = [
+        PastShift(staff_id=p.id, day=day, shift_id=shift_id)
+        for p in data.staff
+        if draw(st.booleans())
+        for day in range(-days, 0)
+        if (shift_id := draw(st.one_of(st.none(), st.sampled_from(shift_ids)))) is not None
+    ]
+    return data.model_copy(update={"history": tuple(history), "history_days": days})
+
+
+def planner_rotas_with_history(**sizes: int) -> st.SearchStrategy[RotaInput]:
+    """`planner_rotas` of the given sizes, each with a random history."""
+    return planner_rotas(**sizes).flatmap(with_history)

@@ -945,11 +945,6 @@ def audit_user(session: Session, actor: str, user: UserAccount, action: str, sum
         )
 
 
-def collaborative_ids_by_code(session: Session) -> dict[str, int]:
-    """Collaborative code -> id."""
-    return dict(session.exec(select(Collaborative.code, Collaborative.id)).all())
-
-
 def unbind_single_sign_on(user: UserAccount) -> None:
     """Makes an account a password account again (after a reset), under the password rules."""
     user.oidc_issuer = None

@@ -239,7 +239,7 @@ def waiting_counts(
     """
     band, part = WaitingList.wait_band_weeks, WaitingList.part
 
-    def when(condition) -> sa.ColumnElement:  # noqa: ANN001
+    def when(condition) -> sa.ColumnElement:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, WaitingList.patients), else_=0)), 0)
 
     query = sa.select(
@@ -258,7 +258,7 @@ def waiting_counts(
     }
 
 
-def _sum_by_org(session: Session, column, *where, org_column=None) -> dict[int, float]:  # noqa: ANN001
+def _sum_by_org(session: Session, column, *where, org_column=None) -> dict[int, float]:
     org_column = org_column if org_column is not None else WaitingList.organisation_id
     rows = session.exec(
         select(org_column, sa.func.sum(column)).where(*where).group_by(org_column)

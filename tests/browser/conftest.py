@@ -165,7 +165,7 @@ class Pages:
         self.opened.append((label, page))
         return page
 
-    def _console(self, label: str, message, page: Page) -> None:  # noqa: ANN001
+    def _console(self, label: str, message, page: Page) -> None:
         # React's development build warns about list keys inside Reflex's own upload component;
         # the production build never logs it. The OpenID provider's own sign-in page (not this
         # app) asks for a stylesheet from the internet and a favicon it lacks. Every other

@@ -15,18 +15,18 @@ pytestmark = pytest.mark.browser
 class DelayableLink:
     """Relays a page's websocket to the app, able to hold back what the server sends."""
 
-    def __init__(self, page) -> None:  # noqa: ANN001
+    def __init__(self, page) -> None:
         self.held: list = []
         self.holding = False
         self.release_pending = False
         self.client = None
         page.route_web_socket(re.compile(r"/_event"), self._route)
 
-    def _route(self, ws) -> None:  # noqa: ANN001
+    def _route(self, ws) -> None:
         server = ws.connect_to_server()
         self.client = ws
 
-        def to_server(message) -> None:  # noqa: ANN001
+        def to_server(message) -> None:
             server.send(message)
             if self.release_pending and "save_cell" in str(message):
                 self.release_pending = False
@@ -35,7 +35,7 @@ class DelayableLink:
                     ws.send(held)
                 self.held.clear()
 
-        def to_page(message) -> None:  # noqa: ANN001
+        def to_page(message) -> None:
             if self.holding:
                 self.held.append(message)
             else:
@@ -53,7 +53,7 @@ class DelayableLink:
         self.release_pending = True
 
 
-def test_live_update_conflict_and_approval(pages) -> None:  # noqa: ANN001
+def test_live_update_conflict_and_approval(pages) -> None:
     """One edits, the other sees it without reloading; a stale edit conflicts; an executive
     approves the submitted scenario and the manager sees the approval live."""
     manager = pages.signed_in("manager")
@@ -109,7 +109,7 @@ def test_live_update_conflict_and_approval(pages) -> None:  # noqa: ANN001
     expect(manager.get_by_label("Theatres at Cannock Chase Hospital")).to_have_count(0)
 
 
-def test_viewer_cannot_edit_and_audit_log_records_changes(pages) -> None:  # noqa: ANN001
+def test_viewer_cannot_edit_and_audit_log_records_changes(pages) -> None:
     """A viewer sees no edit fields; the manager's changes appear in the audit log and its CSV."""
     manager = pages.signed_in("manager")
     url = open_new_scenario(manager, "Audit trail check")
@@ -132,11 +132,11 @@ def test_viewer_cannot_edit_and_audit_log_records_changes(pages) -> None:  # noq
     expect(changes.get_by_role("row", name=re.compile("Day-case places 20 → 24"))).to_have_count(1)
     with manager.expect_download() as download:
         manager.get_by_role("button", name="Download CSV").click()
-    text = open(download.value.path(), encoding="utf-8").read()  # noqa: PTH123, SIM115
+    text = open(download.value.path(), encoding="utf-8").read()
     assert "capacity.edit" in text and "Day-case places 20 → 24" in text
 
 
-def test_compare_two_scenarios_with_charts(pages) -> None:  # noqa: ANN001
+def test_compare_two_scenarios_with_charts(pages) -> None:
     """Ticking two scenarios shows the figure that differs and bar charts drawn in SVG."""
     manager = pages.signed_in("manager")
     open_new_scenario(manager, "Compare me")
@@ -163,7 +163,7 @@ def test_compare_two_scenarios_with_charts(pages) -> None:  # noqa: ANN001
     expect(chart.locator("svg g.mark-rect path")).to_have_count(12)
 
 
-def test_edit_case_mix_add_a_hub_and_undo(pages) -> None:  # noqa: ANN001
+def test_edit_case_mix_add_a_hub_and_undo(pages) -> None:
     """A manager edits a case-mix figure, undoes it, and adds a new elective hub."""
     manager = pages.signed_in("manager")
     open_new_scenario(manager, "Case-mix and hubs")
@@ -193,7 +193,7 @@ def test_edit_case_mix_add_a_hub_and_undo(pages) -> None:  # noqa: ANN001
     )
 
 
-def test_a_closed_tab_leaves_also_viewing_within_the_timeout(pages) -> None:  # noqa: ANN001
+def test_a_closed_tab_leaves_also_viewing_within_the_timeout(pages) -> None:
     """Closing a tab sends nothing; its heartbeat stops and the others stop listing its user
     (the suite runs with a 12 s presence timeout; the default is 45 s, inside a minute)."""
     manager = pages.signed_in("manager")

@@ -31,7 +31,7 @@ def _edited_kh03(nhs_dir: Path, tmp_path: Path, value: str, name: str) -> tuple[
     return path, row
 
 
-def test_upload_preview_problems_then_import(pages, nhs_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_upload_preview_problems_then_import(pages, nhs_dir: Path, tmp_path: Path) -> None:
     """A bad file lists its problem by row and column and cannot be imported; a good one can."""
     page = pages.signed_in("manager")
     open_new_scenario(page, "Beds update")

@@ -20,7 +20,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(page: Page, app_url: str) -> No
     expect(page.get_by_text("73,776")).to_have_count(0)
 
 
-def test_wrong_password_is_explained(page: Page, app_url: str, accounts) -> None:  # noqa: ANN001
+def test_wrong_password_is_explained(page: Page, app_url: str, accounts) -> None:
     """A wrong password shows an error summary and keeps the visitor on the sign-in page."""
     page.goto(f"{app_url}/login")
     page.get_by_label("Email address").fill(accounts["viewer"])
@@ -29,7 +29,7 @@ def test_wrong_password_is_explained(page: Page, app_url: str, accounts) -> None
     expect(page.get_by_role("alert")).to_contain_text("email address or password is not right")
 
 
-def test_overview_shows_the_published_waiting_lists(pages) -> None:  # noqa: ANN001
+def test_overview_shows_the_published_waiting_lists(pages) -> None:
     """Each trust's waiting list appears as NHS England published it, with thousands separators."""
     page = pages.signed_in("viewer")
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -62,7 +62,7 @@ def test_overview_shows_the_published_waiting_lists(pages) -> None:  # noqa: ANN
     phone_screenshot(page, "overview")
 
 
-def test_overview_lists_the_elective_hubs(pages) -> None:  # noqa: ANN001
+def test_overview_lists_the_elective_hubs(pages) -> None:
     """Both orthopaedic elective hubs are listed with the trust that runs them."""
     page = pages.signed_in("viewer")
     sites = page.get_by_role("table", name="Sites and elective hubs")
@@ -73,7 +73,7 @@ def test_overview_lists_the_elective_hubs(pages) -> None:  # noqa: ANN001
     expect(page.get_by_role("group", name="Elective hubs", exact=True)).to_contain_text("2")
 
 
-def test_outsider_sees_only_their_own_collaborative(pages) -> None:  # noqa: ANN001
+def test_outsider_sees_only_their_own_collaborative(pages) -> None:
     """A Birmingham and Solihull manager sees their system, never the Black Country's."""
     page = pages.signed_in("outsider")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Birmingham and Solihull")

@@ -27,7 +27,7 @@ def _zipped_extract(nhs_dir: Path, tmp_path: Path) -> Path:
     return archive
 
 
-def test_db_upgrade_and_current(empty_db_url: str, monkeypatch) -> None:  # noqa: ANN001
+def test_db_upgrade_and_current(empty_db_url: str, monkeypatch) -> None:
     """`db upgrade` migrates an empty database and `db current` reports the head revision."""
     monkeypatch.setenv("REFLEX_DB_URL", empty_db_url)
     assert runner.invoke(app, ["db", "current"]).stdout.strip() == "empty (no schema)"
@@ -99,7 +99,7 @@ def test_seed_demo_twice(db_url: str) -> None:
 
 def test_seed_demo_writes_one_working_sign_in_per_role_to_a_private_file(
     db_url: str, tmp_path, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """The demo's five accounts go to a file only its owner can read, never to the output."""
     from ics_capacity.services.auth import current_principal, sign_in
 
@@ -123,7 +123,7 @@ def test_seed_demo_writes_one_working_sign_in_per_role_to_a_private_file(
     assert "@demo." not in again.stdout
 
 
-def test_production_never_seeds_the_demo(db_url: str, monkeypatch) -> None:  # noqa: ANN001
+def test_production_never_seeds_the_demo(db_url: str, monkeypatch) -> None:
     """With ICS_ENV=production `seed-demo` refuses: no demo data, no demo account."""
     monkeypatch.setenv("ICS_ENV", "production")
     result = runner.invoke(app, ["seed-demo"])
@@ -136,7 +136,7 @@ def test_production_never_seeds_the_demo(db_url: str, monkeypatch) -> None:  # n
 
 def test_production_refuses_to_start_with_demo_accounts_or_any_origin(
     db_url: str, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """The app's production checks name every problem; a clean setup passes."""
     from ics_capacity.services.production import production_problems
 
@@ -169,7 +169,7 @@ def test_serve_needs_redis_for_several_workers_and_sets_their_number() -> None:
     assert refused.exit_code == 2 and "REFLEX_REDIS_URL" in refused.output
 
 
-def test_the_job_queue_defaults_to_the_redis_of_the_state(monkeypatch) -> None:  # noqa: ANN001
+def test_the_job_queue_defaults_to_the_redis_of_the_state(monkeypatch) -> None:
     from ics_capacity.services.job_queue import queue_url
 
     monkeypatch.delenv("ICS_JOB_QUEUE", raising=False)
@@ -181,7 +181,7 @@ def test_the_job_queue_defaults_to_the_redis_of_the_state(monkeypatch) -> None: 
     assert queue_url() == "local"
 
 
-def test_production_downgrade_asks_first(db_url: str, monkeypatch) -> None:  # noqa: ANN001
+def test_production_downgrade_asks_first(db_url: str, monkeypatch) -> None:
     """`db downgrade` in production changes nothing unless the operator confirms."""
     monkeypatch.setenv("ICS_ENV", "production")
     result = runner.invoke(app, ["db", "downgrade", "base"], input="n\n")
@@ -248,7 +248,7 @@ def _draft_scenario(emails: dict[str, str]) -> int:
     return sc.create_scenario(token, baseline, "From the command line")
 
 
-def test_import_template_into_a_scenario(app_db, repo_root: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_template_into_a_scenario(app_db, repo_root: Path, tmp_path: Path) -> None:
     """`import template --dry-run` shows the file's figures; without it the sites are written."""
     from ics_capacity.db.models import Site, TheatreCapacity
 
@@ -280,7 +280,7 @@ def test_import_template_into_a_scenario(app_db, repo_root: Path, tmp_path: Path
 
 def test_import_needs_a_scenario_and_reports_problems(
     app_db, nhs_dir: Path, tmp_path: Path
-) -> None:  # noqa: ANN001
+) -> None:
     """Kinds other than rtt need --scenario; a bad file's problems are printed and exit 1."""
     _, emails = app_db
     result = runner.invoke(
@@ -294,7 +294,7 @@ def test_import_needs_a_scenario_and_reports_problems(
     assert result.exit_code == 1 and "beds.csv: is empty (0 bytes)" in result.output
 
 
-def test_import_rtt_into_a_scenario(app_db, nhs_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_rtt_into_a_scenario(app_db, nhs_dir: Path, tmp_path: Path) -> None:
     """With --scenario, the zipped extract's rows for the scenario's system go into that draft."""
     _, emails = app_db
     draft = _draft_scenario(emails)
@@ -305,7 +305,7 @@ def test_import_rtt_into_a_scenario(app_db, nhs_dir: Path, tmp_path: Path) -> No
     assert "rtt: 7,322 rows from rtt-april-2026.zip." in result.stdout
 
 
-def test_export_scenario_in_every_format(app_db, tmp_path: Path) -> None:  # noqa: ANN001
+def test_export_scenario_in_every_format(app_db, tmp_path: Path) -> None:
     """`export` writes JSON, a workbook, a zip of CSVs, or one table."""
     import json
 

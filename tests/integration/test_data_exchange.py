@@ -81,7 +81,7 @@ def _zip(source: Path, tmp_path: Path, name: str = "rtt-april-2026.zip") -> Path
     return archive
 
 
-def _scenario_rows(url: str, table, scenario_id: int) -> int:  # noqa: ANN001
+def _scenario_rows(url: str, table, scenario_id: int) -> int:
     with unit_of_work(url) as session:
         return session.execute(
             sa.select(sa.func.count()).select_from(table).where(table.scenario_id == scenario_id)

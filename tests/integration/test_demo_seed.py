@@ -69,7 +69,7 @@ def test_18_week_and_52_week_figures_follow_the_wait_bands(seeded_db_url: str) -
     assert 0.4 < overview.total.within_18_weeks_rate < 0.8
 
 
-def _member_ids(session) -> list[int]:  # noqa: ANN001
+def _member_ids(session) -> list[int]:
     from ics_capacity.db.models import CollaborativeMember
 
     return list(session.execute(sa.select(CollaborativeMember.organisation_id)).scalars())

@@ -19,7 +19,7 @@ from tests.conftest import TEST_PASSWORD
 
 
 @pytest.fixture
-def draft(app_db):  # noqa: ANN201
+def draft(app_db):
     """A draft scenario branched from the baseline by the manager, with sign-ins by role."""
     url, emails = app_db
     tokens = {role: auth.sign_in(email, TEST_PASSWORD) for role, email in emails.items()}
@@ -30,7 +30,7 @@ def draft(app_db):  # noqa: ANN201
     return url, tokens, sc.create_scenario(tokens["manager"], base, "Editing")
 
 
-def test_case_mix_edit_and_conflict(draft) -> None:  # noqa: ANN001
+def test_case_mix_edit_and_conflict(draft) -> None:
     """A manager changes minutes per case; a second editor with the old version is refused."""
     _, tokens, plan = draft
     row = next(r for r in ed.read_case_mix(tokens["manager"], plan) if r.tfc == "C_110")
@@ -45,7 +45,7 @@ def test_case_mix_edit_and_conflict(draft) -> None:  # noqa: ANN001
     assert (after.minutes_per_case, after.day_case_rate) == (150, row.day_case_rate)
 
 
-def test_workforce_is_edited_by_the_workforce_lead_only(draft) -> None:  # noqa: ANN001
+def test_workforce_is_edited_by_the_workforce_lead_only(draft) -> None:
     """FTE edits need the workforce lead's role; a manager is refused."""
     _, tokens, plan = draft
     row = ed.read_workforce(tokens["viewer"], plan)[0]
@@ -60,7 +60,7 @@ def test_workforce_is_edited_by_the_workforce_lead_only(draft) -> None:  # noqa:
 @pytest.mark.parametrize(
     ("field", "value"), [("fte", "-3"), ("fte", "lots"), ("length_of_stay_days", "400")]
 )
-def test_bad_figures_are_refused(draft, field: str, value: str) -> None:  # noqa: ANN001
+def test_bad_figures_are_refused(draft, field: str, value: str) -> None:
     """Out-of-range or non-numeric figures name the field and change nothing."""
     _, tokens, plan = draft
     entity = "workforce" if field == "fte" else "case_mix"
@@ -69,7 +69,7 @@ def test_bad_figures_are_refused(draft, field: str, value: str) -> None:  # noqa
         ed.update_field(tokens["admin"], plan, entity, rows[0].id, field, value, rows[0].version)
 
 
-def test_add_and_delete_a_hub(draft) -> None:  # noqa: ANN001
+def test_add_and_delete_a_hub(draft) -> None:
     """A new hub appears with its capacity and can be deleted again; both are audited."""
     url, tokens, plan = draft
     site_id = ed.add_site(
@@ -112,11 +112,11 @@ def test_add_and_delete_a_hub(draft) -> None:  # noqa: ANN001
     assert {"site.add", "site.delete"} <= set(actions)
 
 
-def test_undo_reverts_own_last_change_unless_someone_changed_it_since(draft) -> None:  # noqa: ANN001
+def test_undo_reverts_own_last_change_unless_someone_changed_it_since(draft) -> None:
     """Undo restores the old value; if another user changed the figure since, it refuses."""
     _, tokens, plan = draft
 
-    def cannock():  # noqa: ANN202
+    def cannock():
         return next(r for r in read_site_capacity(tokens["manager"], plan) if r.code == "CANNOCK")
 
     update_site_capacity(

@@ -22,7 +22,7 @@ from ics_capacity.services.errors import InvalidInputError
 from tests.conftest import TEST_PASSWORD
 
 
-def _token(emails, role: str) -> str:  # noqa: ANN001
+def _token(emails, role: str) -> str:
     return auth.sign_in(emails[role], TEST_PASSWORD)
 
 
@@ -37,7 +37,7 @@ def _baseline(url: str) -> SimpleNamespace:
     return SimpleNamespace(id=row.id, collaborative_id=row.collaborative_id, version=row.version)
 
 
-def _cannock(token: str, scenario_id: int):  # noqa: ANN202
+def _cannock(token: str, scenario_id: int):
     return next(r for r in read_site_capacity(token, scenario_id) if r.code == "CANNOCK")
 
 

@@ -38,7 +38,7 @@ def scenario_with_site(db_url: str) -> dict[str, int]:
         return {"scenario": scenario.id, "org": org.id, "site": site.id}
 
 
-def _insert_fails(url: str, row) -> None:  # noqa: ANN001
+def _insert_fails(url: str, row) -> None:
     with unit_of_work(url) as s:
         s.add(row)
         with pytest.raises(IntegrityError):

@@ -292,7 +292,8 @@ def test_an_administrators_reset_forces_a_change_first(app_db) -> None:
 
 def _in_both(url: str, email: str, roles: dict[str, str]) -> None:
     with unit_of_work(url) as session:
-        ids = auth.collaborative_ids_by_code(session)
+        rows = session.execute(sa.select(models.Collaborative.code, models.Collaborative.id))
+        ids = {code: collaborative_id for code, collaborative_id in rows}
         auth.create_user(
             session,
             email=email,

@@ -22,7 +22,8 @@ from solvers.rota.schema import (
     ShiftType,
     Staff,
 )
-from tests.unit.test_rota_properties import assert_rota_honest, planner_rotas
+from tests.oracles import assert_rota_honest
+from tests.strategies import planner_rotas
 
 MINIMUM_FREE = {"min_consecutive_shifts": 1, "min_consecutive_days_off": 1, "min_total_minutes": 0}
 

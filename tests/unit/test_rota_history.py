@@ -27,13 +27,10 @@ from solvers.rota.schema import (
     RuleFamily,
     Staff,
 )
+from tests.oracles import assert_rota_honest, assert_true_optimum
+from tests.strategies import planner_rotas, planner_rotas_with_history, with_history
 from tests.unit.test_rota_construct import _without_minimum_rules
-from tests.unit.test_rota_properties import (
-    QUICK,
-    assert_rota_honest,
-    assert_true_optimum,
-    planner_rotas,
-)
+from tests.unit.test_rota_properties import QUICK
 from tests.unit.test_rota_rules_2016 import EXACT, SHIFTS, _solved_short
 
 # SHIFTS: E 07:00-15:00, L 14:00-22:00, N 20:00-08:00, LD 09:30-21:30 (8, 8, 12, 12 h).
@@ -224,29 +221,10 @@ def test_history_must_name_known_staff_shifts_and_days() -> None:
 # --- Properties on random problems with random histories -----------------------------------------
 
 
-@st.composite
-def with_history(draw: st.DrawFn, data: RotaInput) -> RotaInput:
-    """The problem with up to 14 days of random history for some of its staff."""
-    days = draw(st.integers(1, 14))
-    shift_ids = [s.id for s in data.shift_types]
-    history = [
-        PastShift(staff_id=p.id, day=day, shift_id=shift_id)
-        for p in data.staff
-        if draw(st.booleans())
-        for day in range(-days, 0)
-        if (shift_id := draw(st.one_of(st.none(), st.sampled_from(shift_ids)))) is not None
-    ]
-    return data.model_copy(update={"history": tuple(history), "history_days": days})
-
-
-def _planner_rotas_with_history(**sizes: int) -> st.SearchStrategy[RotaInput]:
-    return planner_rotas(**sizes).flatmap(with_history)
-
-
 @settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(_planner_rotas_with_history())
+@given(planner_rotas_with_history())
 def test_no_returned_rota_breaks_a_hard_rule_across_the_join(data: RotaInput) -> None:
     """Whatever comes back keeps every hard rule with the history counted, and every lock."""
     assert_rota_honest(data, solve_rota(data, QUICK))
@@ -257,13 +235,13 @@ def test_no_returned_rota_breaks_a_hard_rule_across_the_join(data: RotaInput) ->
 )
 @given(
     st.one_of(
-        _planner_rotas_with_history(max_staff=2, max_days=3, max_shifts=2),
-        _planner_rotas_with_history(min_staff=1, max_staff=1, max_days=5, max_shifts=2),
+        planner_rotas_with_history(max_staff=2, max_days=3, max_shifts=2),
+        planner_rotas_with_history(min_staff=1, max_staff=1, max_days=5, max_shifts=2),
     )
 )
 def test_model_and_checker_agree_on_the_join(data: RotaInput) -> None:
     """On tiny problems the model's optimum (or infeasibility) is the checker's brute force."""
-    assert_true_optimum(data)
+    assert_true_optimum(data, QUICK)
 
 
 @settings(

@@ -23,7 +23,7 @@ from solvers.rota.schema import (
     ShiftType,
     Staff,
 )
-from tests.unit.test_rota_properties import assert_rota_honest
+from tests.oracles import assert_rota_honest
 
 EXACT = SolveOptions(time_limit_seconds=10, num_workers=1)
 E = ShiftType(id="E", duration_minutes=8 * 60, start_minute=7 * 60)  # 07:00-15:00

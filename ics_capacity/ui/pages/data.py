@@ -45,12 +45,12 @@ UPLOAD_CHUNK_BYTES = 1024 * 1024
 ERRORS = (ServiceError, ValueError)
 
 
-def _preview_in_slot(token: str, scenario_id: int, kind: str, path, ics):  # noqa: ANN001, ANN202
+def _preview_in_slot(token: str, scenario_id: int, kind: str, path, ics):
     with user_slot(token):
         return preview_import(token, scenario_id, kind, staged_path(token, str(path)), ics=ics)
 
 
-def _commit_in_slot(token: str, scenario_id: int, kind: str, kept: str, ics):  # noqa: ANN001, ANN202
+def _commit_in_slot(token: str, scenario_id: int, kind: str, kept: str, ics):
     with user_slot(token):
         return commit_import(token, scenario_id, kind, staged_path(token, kept), ics=ics)
 
@@ -229,7 +229,7 @@ class DataState(rx.State):
         return rx.download(data=data, filename=name)
 
 
-def _problem_view(problem) -> dict[str, str]:  # noqa: ANN001
+def _problem_view(problem) -> dict[str, str]:
     where = problem.file
     if problem.row:
         where += f", row {problem.row}"
@@ -241,7 +241,7 @@ def _problem_view(problem) -> dict[str, str]:  # noqa: ANN001
     return {"where": where, "reason": reason}
 
 
-def _select(label: str, html_id: str, options, value, on_change) -> rx.Component:  # noqa: ANN001
+def _select(label: str, html_id: str, options, value, on_change) -> rx.Component:
     return rx.vstack(
         field_label(label, html_id),
         rx.el.select(

@@ -180,14 +180,14 @@ def _figures_table(
     caption: str,
     columns: list[tuple[str, str | tuple[str, str]]],
     rows,
-    total: dict | None = None,  # noqa: ANN001
+    total: dict | None = None,
 ) -> rx.Component:
     numeric = {key for key, _ in columns} - {"name", "ods_code", "role", "operator", "specialties"}
 
     def title(label: str | tuple[str, str]) -> str | rx.Component:
         return term(*label) if isinstance(label, tuple) else label
 
-    def cell(row, key: str, header: bool = False) -> rx.Component:  # noqa: ANN001
+    def cell(row, key: str, header: bool = False) -> rx.Component:
         align = "right" if key in numeric else "left"
         if header:
             return rx.el.th(

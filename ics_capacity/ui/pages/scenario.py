@@ -160,7 +160,7 @@ class ScenarioPageState(rx.State):
         # Sessions and utilisation are hub figures too: the readiness table reads them again.
         return [ScenarioPageState.refresh_impact, HubReadinessState.load]
 
-    async def _run(self, action, success: str, *args, **kwargs):  # noqa: ANN001
+    async def _run(self, action, success: str, *args, **kwargs):
         token = await self._token()
         self.conflict = ""
         try:
@@ -424,7 +424,7 @@ def _can(permission: str) -> rx.Var:
 _editable = ScenarioRoom.editable
 
 
-def _cell(row, key: str, version_key: str) -> rx.Component:  # noqa: ANN001
+def _cell(row, key: str, version_key: str) -> rx.Component:
     label = f"{EDITABLE_FIELDS[key].label} at "
     return rx.el.td(
         rx.cond(
@@ -460,7 +460,7 @@ def _cell(row, key: str, version_key: str) -> rx.Component:  # noqa: ANN001
     )
 
 
-def _figure_cell(entity: str, row, key: str, label: str) -> rx.Component:  # noqa: ANN001
+def _figure_cell(entity: str, row, key: str, label: str) -> rx.Component:
     permission = "edit_workforce" if entity == "workforce" else "edit_capacity"
     described = row["trust"] + " " + row["staff_group"] if entity == "workforce" else row["name"]
     return rx.el.td(
@@ -497,7 +497,7 @@ def _figure_cell(entity: str, row, key: str, label: str) -> rx.Component:  # noq
     )
 
 
-def _simple_table(caption: str, headings: list[tuple[str, bool]], rows, row_fn) -> rx.Component:  # noqa: ANN001
+def _simple_table(caption: str, headings: list[tuple[str, bool]], rows, row_fn) -> rx.Component:
     return rx.box(
         rx.el.table(
             rx.el.caption(

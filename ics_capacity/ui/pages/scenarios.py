@@ -424,7 +424,7 @@ def _outcome_rows(outcomes: list[ScenarioOutcome]) -> tuple[list[list[str]], str
     return rows, caption
 
 
-def _grid_table(caption: str, headings, rows) -> rx.Component:  # noqa: ANN001
+def _grid_table(caption: str, headings, rows) -> rx.Component:
     return panel(
         rx.el.table(
             rx.el.caption(
@@ -462,10 +462,10 @@ def _grid_table(caption: str, headings, rows) -> rx.Component:  # noqa: ANN001
     )
 
 
-def _kpi_table(headings, rows, caption="Key figures") -> rx.Component:  # noqa: ANN001
+def _kpi_table(headings, rows, caption="Key figures") -> rx.Component:
     """Key figures: each row's label (with its definition on hover and focus), then values."""
 
-    def body(row) -> rx.Component:  # noqa: ANN001
+    def body(row) -> rx.Component:
         return rx.el.tr(
             rx.el.th(
                 rx.cond(row[1] != "", term(row[0], row[1]), row[0]),

@@ -79,7 +79,7 @@ class UsersState(rx.State):
         ]
         return None
 
-    async def _act(self, action, success: str, *args, **kwargs):  # noqa: ANN001
+    async def _act(self, action, success: str, *args, **kwargs):
         session = await self.get_state(SessionState)
         try:
             action(session.token, *args, **kwargs)

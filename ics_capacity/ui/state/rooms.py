@@ -260,7 +260,7 @@ def _drop_unauthorised(room: ScenarioRoom, token: str, scenario_id: int) -> None
     room._show_present()
 
 
-def _status_note(summary) -> str:  # noqa: ANN001
+def _status_note(summary) -> str:
     if summary.status == "submitted" and summary.submitted_by:
         return f"Submitted for approval by {summary.submitted_by}."
     if summary.status in ("approved", "rejected") and summary.decided_by:

@@ -267,7 +267,7 @@ def refusal(error: Exception) -> rx.event.EventSpec:
 
 def scenario_options(
     rows, current: str, *, prefer_editable: bool = False
-) -> tuple[list[dict[str, str]], str]:  # noqa: ANN001
+) -> tuple[list[dict[str, str]], str]:
     """Scenarios for a picker (archived ones left out) and which one stays chosen.
 
     Args:
