@@ -24,8 +24,8 @@ from solvers.rota.schema import (
     ShiftType,
     Staff,
 )
-from tests.unit.test_rota_model import brute_force_optimum
-from tests.unit.test_rota_properties import assert_rota_honest, locks, planner_rotas
+from tests.oracles import assert_rota_honest, brute_force_optimum
+from tests.strategies import locks, planner_rotas
 
 QUICK = SolveOptions(time_limit_seconds=3, num_workers=1)
 WEIGHT = 1_000  # below a place short (10,000), above a shift's cost (10)
