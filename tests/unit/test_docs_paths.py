@@ -2,7 +2,8 @@
 
 A path is read relative to the repository, or to `ics_capacity/` (the docs' short form, as in
 `services/rota.py`); one with `*` must match at least one file. Folders the app or the tests
-create (`test-artifacts/`) and the shared data folder outside the repository are not checked.
+create (`test-artifacts/`) and the shared data folder beside the repository (`../shared/`, found
+through `settings.nhs_data_dir()`, and absent from a clone elsewhere) are not checked.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 EXTENSIONS = "py|md|toml|json|csv|css|ini|txt|yml|yaml|xlsx|js|html|gz|cfg|sh|png|svg|pdf"
 PATH = re.compile(rf"`([A-Za-z0-9_.*-]+(?:/[A-Za-z0-9_.*-]+)*(?:\.(?:{EXTENSIONS})|/))`")
-NOT_IN_THE_REPO = ("shared/", "test-artifacts/", ".make/", ".web/", ".states/")
+NOT_IN_THE_REPO = ("../", "shared/", "test-artifacts/", ".make/", ".web/", ".states/")
 
 
 def _docs(repo_root: Path) -> list[Path]:
