@@ -500,7 +500,7 @@ def _target_note(report: TargetReport) -> str:
     missed = sorted({r.trust for r in report.rows if r.met is False})
     late = sorted({r.target for r in report.rows if r.met is None})
     comparison = (
-        f"'Without the plan' is {report.comparison}."
+        f"'Without the plan' is {report.comparison[0].lower()}{report.comparison[1:]}."
         if report.comparison
         else "This is the baseline: there is no plan to compare it with."
     )
