@@ -37,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
-from ics_capacity.db.utc import as_utc
+from ics_capacity.domain.moments import as_utc
 
 GENESIS = "0" * 64
 # A constant key for the advisory lock (any 64-bit number unique to this purpose).

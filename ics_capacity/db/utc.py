@@ -1,4 +1,7 @@
-"""One column type for moments: stored as UTC, read back UTC-aware on every database."""
+"""One column type for moments: stored as UTC, read back UTC-aware on every database.
+
+How a moment is shown (`when`) lives in `domain/moments.py`, beside `as_utc`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+
+from ics_capacity.domain.moments import as_utc
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -27,13 +32,3 @@ class UTCDateTime(sa.TypeDecorator):
     def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
         """Reads the moment back UTC-aware."""
         return None if value is None else as_utc(value)
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """A datetime as UTC-aware; a naive one is taken to hold UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
-def when(moment: dt.datetime | None) -> str:
-    """A moment as people read it everywhere in the app: '03 Dec 2026 21:40 UTC' ('' unknown)."""
-    return "" if moment is None else f"{as_utc(moment):%d %b %Y %H:%M} UTC"

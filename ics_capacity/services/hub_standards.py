@@ -28,7 +28,6 @@ from ics_capacity.db.models import (
     SolveJob,
     TheatreCapacity,
 )
-from ics_capacity.db.utc import when
 from ics_capacity.domain.hub_standards import (
     CATARACTS_PER_LIST_RANGE,
     OPERATING_DAYS_RANGE,
@@ -41,6 +40,7 @@ from ics_capacity.domain.hub_standards import (
     parse_whole,
     readiness,
 )
+from ics_capacity.domain.moments import when
 from ics_capacity.domain.roles import Permission
 from ics_capacity.domain.utilisation import UTILISATION_WORDS, UtilisationDefinition
 from ics_capacity.services.provenance import mark_local

@@ -18,7 +18,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import PublishedRota, SolveJob, utc_now
-from ics_capacity.db.utc import when
+from ics_capacity.domain.moments import when
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.results import PublishedUsed, RotaOutcome, stored_rota
 from ics_capacity.services.scenarios import (

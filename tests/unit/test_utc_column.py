@@ -6,7 +6,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ics_capacity.db.utc import UTCDateTime, as_utc, when
+from ics_capacity.db.utc import UTCDateTime
+from ics_capacity.domain.moments import as_utc, when
 
 LONDON_SUMMER = dt.timezone(dt.timedelta(hours=1), "BST")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ics_capacity.db import utc
+from ics_capacity.domain import moments
 
 NOT_AVAILABLE = "–"
 
@@ -22,4 +22,4 @@ def percent(rate: float | None, places: int = 1) -> str:
     return NOT_AVAILABLE if rate is None else f"{rate * 100:.{places}f}%"
 
 
-when = utc.when  # the one formatter for moments, shared with the services' messages
+when = moments.when  # the one formatter for moments, shared with the services' messages
