@@ -445,6 +445,11 @@ def _kinds_for(role: str) -> tuple[str, ...]:
     return WARD_KINDS if role == StaffRole.WARD_NURSE else THEATRE_KINDS
 
 
+def request_shift_choices(role: str) -> list[tuple[str, str]]:
+    """(value, label) of the shifts a person of this role may ask for; "" is the whole day."""
+    return [("", "Whole day")] + [(k, f"{KIND_LABELS[k]} ({k})") for k in _kinds_for(role)]
+
+
 def request_problems(
     rows: list[RequestRow],
     roles: Mapping[str, str],
