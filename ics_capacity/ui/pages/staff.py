@@ -319,7 +319,11 @@ class StaffState(rx.State):
             yield refusal(error)
         else:
             await self._show(scenario_id)
-            yield rx.toast.success(outcome.describe())
+            yield rx.toast.success(
+                f"{staged.name}: already imported; nothing changed."
+                if outcome.skipped_as_duplicate
+                else f"{staged.name}: {outcome.rows_written:,} request(s) added or changed."
+            )
         finally:
             await asyncio.to_thread(discard_upload, token, str(staged.path))
             self.importing = False
@@ -947,6 +951,6 @@ def staff_page() -> rx.Component:
         ),
         rx.cond(StaffState.leave_of != "", _leave_panel()),
         rx.cond(StaffState.requests_of != "", _requests_panel()),
-        rx.cond(can_edit, _person_form()),
         rx.cond(can_edit, _import_requests_panel()),
+        rx.cond(can_edit, _person_form()),
     )
