@@ -30,7 +30,7 @@ def test_a_workforce_lead_adds_and_imports_requests(pages, tmp_path: Path) -> No
     expect(lead.get_by_role("heading", name=f"Requests of {code}")).to_be_visible()
     first = dt.date.today() + dt.timedelta(days=30)
     lead.locator("#request-date").fill(first.isoformat())
-    lead.locator("#request-kind").select_option("off")
+    lead.get_by_label("On or off").select_option("off")
     lead.locator("#request-weight").fill("4")
     lead.locator("#request-note").fill("Sister's wedding")
     lead.get_by_role("button", name="Add request", exact=True).click()

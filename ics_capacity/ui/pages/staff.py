@@ -405,6 +405,16 @@ class StaffState(rx.State):
         ]
 
 
+def _head(*headings: str) -> rx.Component:
+    """A table's head row: one column heading per name."""
+    return rx.el.thead(
+        rx.el.tr(
+            *[rx.el.th(h, scope="col", text_align="left", padding="8px") for h in headings],
+            border_bottom=f"2px solid {theme.NHS_TEXT}",
+        )
+    )
+
+
 def _text(meaning: str, kind: str = "text") -> rx.Component:
     html_id = f"staff-{meaning}"
     # A person's code is what locks, requests and rotas know them by: an edit keeps it.
@@ -502,15 +512,7 @@ def _leave_panel() -> rx.Component:
         rx.heading("Leave of " + StaffState.leave_of, as_="h2", size="5"),
         rx.el.table(
             rx.el.caption("Leave and fixed days off", text_align="left", font_weight="600"),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(h, scope="col", text_align="left", padding="8px")
-                        for h in ("Kind", "First day", "Last day", "")
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
+            _head("Kind", "First day", "Last day", ""),
             rx.el.tbody(
                 rx.foreach(
                     StaffState.leave_rows,
@@ -578,6 +580,21 @@ def _leave_panel() -> rx.Component:
     )
 
 
+def _labelled(label: str, control: rx.Component) -> rx.Component:
+    """A form control under its label (the control's `id` ties them together)."""
+    return rx.vstack(field_label(label, control.id), control, spacing="1")
+
+
+def _request_control(
+    tag, meaning: str, *children, value_key: str = "", default: str = "", **props
+) -> rx.Component:
+    """One field of the request form, filled with the chosen request's value."""
+    shown = StaffState.request_values.get(value_key or meaning, default)
+    return tag(
+        *children, id=f"request-{meaning}", name=meaning, default_value=shown, **props, **_INPUT
+    )
+
+
 def _request_form() -> rx.Component:
     low, high = WEIGHT_RANGE
     return rx.form(
@@ -592,66 +609,47 @@ def _request_form() -> rx.Component:
             margin_top="12px",
         ),
         rx.flex(
-            rx.vstack(
-                field_label(REQUEST_LABELS["date"], "request-date"),
-                rx.el.input(
-                    id="request-date",
-                    name="date",
-                    type="date",
-                    required=True,
-                    default_value=StaffState.request_values.get("iso_date", ""),
-                    **_INPUT,
+            _labelled(
+                REQUEST_LABELS["date"],
+                _request_control(
+                    rx.el.input, "date", type="date", required=True, value_key="iso_date"
                 ),
-                spacing="1",
             ),
-            rx.vstack(
-                field_label(REQUEST_LABELS["shift"], "request-shift"),
-                rx.el.select(
+            _labelled(
+                REQUEST_LABELS["shift"],
+                _request_control(
+                    rx.el.select,
+                    "shift",
                     rx.foreach(StaffState.shift_choices, lambda c: rx.el.option(c[1], value=c[0])),
-                    id="request-shift",
-                    name="shift",
-                    default_value=StaffState.request_values.get("shift_kind", ""),
-                    **_INPUT,
+                    value_key="shift_kind",
                 ),
-                spacing="1",
             ),
-            rx.vstack(
-                field_label(REQUEST_LABELS["request"], "request-kind"),
-                rx.el.select(
+            _labelled(
+                REQUEST_LABELS["request"],
+                _request_control(
+                    rx.el.select,
+                    "request",
                     rx.el.option("Wants off", value="off"),
                     rx.el.option("Wants to work", value="on"),
-                    id="request-kind",
-                    name="request",
-                    default_value=StaffState.request_values.get("kind", "off"),
-                    **_INPUT,
+                    default="off",
+                    value_key="kind",
                 ),
-                spacing="1",
             ),
-            rx.vstack(
-                field_label(f"{REQUEST_LABELS['weight']} ({low} to {high})", "request-weight"),
-                rx.el.input(
-                    id="request-weight",
-                    name="weight",
+            _labelled(
+                f"{REQUEST_LABELS['weight']} ({low} to {high})",
+                _request_control(
+                    rx.el.input,
+                    "weight",
                     type="number",
                     min=low,
                     max=high,
                     step=1,
-                    default_value=StaffState.request_values.get("weight", "1"),
+                    default="1",
                     width="90px",
-                    **_INPUT,
                 ),
-                spacing="1",
             ),
-            rx.vstack(
-                field_label(REQUEST_LABELS["note"], "request-note"),
-                rx.el.input(
-                    id="request-note",
-                    name="note",
-                    max_length=200,
-                    default_value=StaffState.request_values.get("note", ""),
-                    **_INPUT,
-                ),
-                spacing="1",
+            _labelled(
+                REQUEST_LABELS["note"], _request_control(rx.el.input, "note", max_length=200)
             ),
             button(
                 rx.cond(StaffState.editing_request != "", "Save request", "Add request"),
@@ -690,15 +688,7 @@ def _requests_panel() -> rx.Component:
         ),
         rx.el.table(
             rx.el.caption("Requests", text_align="left", font_weight="600"),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(h, scope="col", text_align="left", padding="8px")
-                        for h in ("Date", "Shift", "Request", "Weight", "Note", "")
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
+            _head("Date", "Shift", "Request", "Weight", "Note", ""),
             rx.el.tbody(
                 rx.foreach(
                     StaffState.request_rows,
@@ -901,25 +891,17 @@ def staff_page() -> rx.Component:
                         font_weight="600",
                         padding_bottom="12px",
                     ),
-                    rx.el.thead(
-                        rx.el.tr(
-                            *[
-                                rx.el.th(h, scope="col", text_align="left", padding="8px")
-                                for h in (
-                                    "Code",
-                                    "Label",
-                                    "Trust",
-                                    "Role",
-                                    "Contract",
-                                    "Hours a week",
-                                    "Sites",
-                                    "Leave",
-                                    "Requests",
-                                    "",
-                                )
-                            ],
-                            border_bottom=f"2px solid {theme.NHS_TEXT}",
-                        )
+                    _head(
+                        "Code",
+                        "Label",
+                        "Trust",
+                        "Role",
+                        "Contract",
+                        "Hours a week",
+                        "Sites",
+                        "Leave",
+                        "Requests",
+                        "",
                     ),
                     rx.el.tbody(
                         rx.foreach(
