@@ -60,6 +60,7 @@ from ics_capacity.db.models import (
     Workforce,
 )
 from ics_capacity.db.session import unit_of_work
+from ics_capacity.db.utc import when
 from ics_capacity.domain.measures import label
 from ics_capacity.domain.roles import Permission
 from ics_capacity.importers.flows import read_flows
@@ -996,16 +997,11 @@ def _for_people(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         shown["treatment_functions"] = shown["treatment_functions"].map("; ".join)
         shown["is_elective_hub"] = shown["is_elective_hub"].map({True: "yes", False: "no"})
     if table == "rota_locks":  # a spreadsheet cell holds no time zone: say it is UTC
-        shown["locked_at"] = shown["locked_at"].map(lambda v: f"{_utc(v):%Y-%m-%d %H:%M} UTC")
+        shown["locked_at"] = shown["locked_at"].map(when)
     for column in shown.columns:
         if shown[column].map(lambda v: isinstance(v, Decimal)).any():
             shown[column] = shown[column].map(lambda v: float(v) if isinstance(v, Decimal) else v)
     return shown.rename(columns={f.key: f.heading for f in _FIELDS[table]})
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite gives back naive times (stored as UTC); PostgreSQL gives them in its time zone.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:

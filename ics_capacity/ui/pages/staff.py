@@ -14,7 +14,7 @@ import reflex as rx
 
 from ics_capacity.domain.errors import ServiceError
 from ics_capacity.services.data_exchange import commit_import
-from ics_capacity.services.errors import ImportValidationError
+from ics_capacity.services.errors import SERVICE_ERRORS, ImportValidationError
 from ics_capacity.services.staff import (
     FIELD_LABELS,
     LEAVE_KINDS,
@@ -304,7 +304,7 @@ class StaffState(rx.State):
             while chunk := await upload.read(UPLOAD_CHUNK_BYTES):
                 await asyncio.to_thread(writer.write, chunk)
             staged = await asyncio.to_thread(writer.close)
-        except (ServiceError, ValueError) as error:
+        except SERVICE_ERRORS as error:
             if writer is not None:
                 writer.discard()
             self.importing = False
@@ -315,7 +315,7 @@ class StaffState(rx.State):
         except ImportValidationError as error:
             self.import_problems = [str(p) for p in error.problems[:MAX_PROBLEMS_SHOWN]]
             yield rx.toast.error("The file has problems; nothing was imported.")
-        except (ServiceError, ValueError) as error:
+        except SERVICE_ERRORS as error:
             yield refusal(error)
         else:
             await self._show(scenario_id)
@@ -338,7 +338,7 @@ class StaffState(rx.State):
         picker = await self.get_state(ScenarioPicker)
         try:
             action(session.token, picker._scenario_id, *args, **kwargs)
-        except (ServiceError, ValueError) as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         await self._show(picker._scenario_id)
         return rx.toast.success(success)
