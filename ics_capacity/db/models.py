@@ -820,8 +820,12 @@ class RotaLeave(SQLModel, table=True):
     kind: str = Field(default="annual_leave", max_length=20)
 
 
-class RotaRequest(SQLModel, table=True):
-    """A wish to work (`on`) or not to work (`off`) a shift kind on a date, with its weight."""
+class RotaRequest(Audited, table=True):
+    """A wish to work (`on`) or not to work (`off`) a shift kind on a date, with its weight.
+
+    `shift_kind` is "" for the whole day (`on`: any shift; `off`: a day off) or a kind of shift
+    (AM, PM, DAY, LD, N); `note` says why, in the person's words, without patient details.
+    """
 
     __tablename__ = "rota_request"
     __table_args__ = (
@@ -836,6 +840,7 @@ class RotaRequest(SQLModel, table=True):
     shift_kind: str = Field(default="", max_length=10)
     kind: str = Field(max_length=3)
     weight: int = Field(default=1)
+    note: str = Field(default="", max_length=200)
 
 
 class RotaLock(SQLModel, table=True):

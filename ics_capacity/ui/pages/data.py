@@ -39,6 +39,7 @@ KIND_LABELS = {
     "flows": "Monthly RTT flows per system",
     "template": "Project template: sites and theatres, or case-mix (.csv or .xlsx)",
     "rota_staff": "Rota staff list: who may be rostered at the hubs (.csv)",
+    "rota_requests": "Rota staff requests: shifts wanted on or off (.csv or .xlsx)",
 }
 UPLOAD_ID = "data-upload"
 UPLOAD_CHUNK_BYTES = 1024 * 1024
