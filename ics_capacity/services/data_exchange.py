@@ -60,8 +60,8 @@ from ics_capacity.db.models import (
     Workforce,
 )
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.db.utc import when
 from ics_capacity.domain.measures import label
+from ics_capacity.domain.moments import when
 from ics_capacity.domain.roles import Permission
 from ics_capacity.importers.flows import read_flows
 from ics_capacity.importers.kh03 import BED_COLUMNS, read_kh03
