@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ics_capacity.services.rota import (
-    MAX_WEEKS,
-)
+from ics_capacity.services.rota import MAX_WEEKS
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.widgets import (
-    button,
-    field_label,
-    panel,
-)
+from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.pages.rota.state import RotaState
 from ics_capacity.ui.pages.rota.view import MAX_TIME_LIMIT, SECONDS_PER_WEEK
 from ics_capacity.ui.state.picker import ScenarioPicker

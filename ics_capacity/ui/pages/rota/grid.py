@@ -5,11 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.widgets import (
-    button,
-    field_label,
-    panel,
-)
+from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.pages.rota.form import INPUT_STYLE
 from ics_capacity.ui.pages.rota.state import RotaState
 from ics_capacity.ui.pages.rota.view import CODE_LEGEND, ROLE_FILTERS

@@ -6,12 +6,7 @@ import reflex as rx
 
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import (
-    button,
-    figures_table,
-    notice,
-    panel,
-)
+from ics_capacity.ui.components.widgets import button, figures_table, notice, panel
 from ics_capacity.ui.pages.rota.form import settings_panel
 from ics_capacity.ui.pages.rota.grid import hub_grid, legend, lock_panel, staff_grid, week_picker
 from ics_capacity.ui.pages.rota.state import RotaState

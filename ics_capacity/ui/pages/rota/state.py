@@ -11,13 +11,7 @@ import datetime as dt
 import reflex as rx
 
 from ics_capacity.services.errors import InvalidInputError, ServiceError
-from ics_capacity.services.jobs import (
-    JobView,
-    cancel_job,
-    latest_job,
-    start_job,
-    stop_job_early,
-)
+from ics_capacity.services.jobs import JobView, cancel_job, latest_job, start_job, stop_job_early
 from ics_capacity.services.results import RotaOutcome
 from ics_capacity.services.rota import (
     RotaSettings,
