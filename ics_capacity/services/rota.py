@@ -23,9 +23,10 @@ wishes, fairness and travel. Every result is re-checked by the independent check
 shown.
 
 The code is in siblings, each named for its part: `services/rota_settings.py` (settings, labels,
-rule packs, the problem's types), `services/rota_problem.py` (the problem: sites, shifts, lists,
-needs), `services/rota_people.py` (staff, locks and wishes), `services/rota_history.py` (the
-history carried in), `services/rota_report.py` (solving and the rota people see) and
+rule packs, the problem's types), `services/rota_snapshot.py` (every read, once),
+`services/rota_problem.py` (the pure translation: sites, shifts, lists, needs),
+`services/rota_people.py` (staff, locks and wishes), `services/rota_history.py` (the history
+carried in), `services/rota_report.py` (solving and the rota people see) and
 `services/rota_export.py` (the files). This module holds the use cases (choices, bank holidays,
 locks, downloads) and re-exports what the pages, the commands and the tests import from it.
 """

@@ -75,7 +75,7 @@ def uploaded_history(
     return past, _history_used(f"uploaded file {file}".strip(), start, HISTORY_DAYS, past, ignored)
 
 
-def _previous_rota(session: Session, scenario_id: int, start: dt.date) -> RotaOutcome | None:
+def previous_rota(session: Session, scenario_id: int, start: dt.date) -> RotaOutcome | None:
     """The newest finished rota of the scenario that ends the day before `start`, if any.
 
     Found by the settings each build keeps (`SolveJob.parameters`), so a rebuild of the new
@@ -111,10 +111,9 @@ def _previous_rota(session: Session, scenario_id: int, start: dt.date) -> RotaOu
 
 
 def previous_rota_history(
-    session: Session, scenario_id: int, data: RotaInput, start: dt.date
+    previous: RotaOutcome | None, data: RotaInput, start: dt.date
 ) -> tuple[list[PastShift], HistoryUsed | None]:
-    """The last 14 days of the scenario's newest rota ending the day before `start`, if any."""
-    previous = _previous_rota(session, scenario_id, start)
+    """The last 14 days of `previous` (the rota ending the day before `start`), if there is one."""
     if previous is None:
         return [], None
     dates = [dt.date.fromisoformat(d) for d in previous.dates]

@@ -9,17 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import Session, select
-
 from ics_capacity.db.models import (
-    Organisation,
     RotaLeave,
     RotaLock,
     RotaRequest,
     RotaStaff,
-    Scenario,
     Site,
 )
 from ics_capacity.domain.rota_assumptions import (
@@ -39,17 +36,15 @@ from ics_capacity.services.rota_settings import (
     RotaSettings,
     split_codes,
 )
+from ics_capacity.services.rota_snapshot import RotaSnapshot
 from solvers.rota.schema import LockedAssignment, ShiftRequest, ShiftType, Staff
 
 
 def people_info(
-    session: Session, scenario: Scenario, settings: RotaSettings, sites: dict[str, Site]
+    snapshot: RotaSnapshot, settings: RotaSettings
 ) -> tuple[dict[str, PersonInfo], list[RotaStaff]]:
     """What the page shows of each person who may work at a chosen site, and their staff rows."""
-    orgs = {o.id: (o.ods_code, o.name) for o in session.exec(select(Organisation)).all()}
-    rows = session.exec(
-        select(RotaStaff).where(RotaStaff.scenario_id == scenario.id).order_by(RotaStaff.code)
-    ).all()
+    orgs, rows, sites = snapshot.organisations, snapshot.staff, snapshot.sites
     chosen = set(settings.site_codes)
     kept = [r for r in rows if chosen & set(split_codes(r.sites))]
     people = {
@@ -83,9 +78,8 @@ def hourly_cost_pence(role: StaffRole, contract: StaffContract, employment: Empl
 
 
 def solver_staff(
-    session: Session,
+    leave_rows: Sequence[RotaLeave],
     rows: list[RotaStaff],
-    people: dict[str, PersonInfo],
     settings: RotaSettings,
     sites: dict[str, Site],
     shift_types: list[ShiftType],
@@ -94,13 +88,9 @@ def solver_staff(
     """Each person as the solver sees them: skills, sites, limits, leave, cost and travel."""
     leave: dict[int, set[int]] = defaultdict(set)
     first, last = dates[0], dates[-1]
-    for row in session.exec(
-        select(RotaLeave).where(
-            RotaLeave.staff_id.in_([r.id for r in rows]),  # type: ignore[union-attr]
-            RotaLeave.end_date >= first,
-            RotaLeave.start_date <= last,
-        )
-    ).all():
+    for row in leave_rows:
+        if row.end_date < first or row.start_date > last:
+            continue
         start = max(row.start_date, first)
         while start <= min(row.end_date, last):
             leave[row.staff_id].add((start - first).days)
@@ -148,8 +138,7 @@ def solver_staff(
 
 
 def solver_locks(
-    session: Session,
-    scenario: Scenario,
+    lock_rows: Sequence[RotaLock],
     rows: list[RotaStaff],
     dates: list[dt.date],
     shift_meta: dict[str, dict[str, Any]],
@@ -157,13 +146,9 @@ def solver_locks(
     """The locks of the rota's dates as the solver's, and those it cannot keep, in words."""
     codes = {r.id: r.code for r in rows}
     locks, ignored = [], []
-    for lock in session.exec(
-        select(RotaLock).where(
-            RotaLock.scenario_id == scenario.id,
-            RotaLock.on_date >= dates[0],
-            RotaLock.on_date <= dates[-1],
-        )
-    ).all():
+    for lock in lock_rows:
+        if not dates[0] <= lock.on_date <= dates[-1]:
+            continue
         code = codes.get(lock.staff_id)
         if code is None or (lock.shift_code and lock.shift_code not in shift_meta):
             ignored.append(
@@ -180,18 +165,17 @@ def solver_locks(
 
 
 def solver_requests(
-    session: Session, rows: list[RotaStaff], dates: list[dt.date], settings: RotaSettings
+    request_rows: Sequence[RotaRequest],
+    rows: list[RotaStaff],
+    dates: list[dt.date],
+    settings: RotaSettings,
 ) -> list[ShiftRequest]:
     """The staff's wishes (to work, or not) on the rota's dates as the solver's shift requests."""
     by_id = {r.id: r for r in rows}
     found = []
-    for req in session.exec(
-        select(RotaRequest).where(
-            RotaRequest.staff_id.in_(list(by_id)),  # type: ignore[union-attr]
-            RotaRequest.on_date >= dates[0],
-            RotaRequest.on_date <= dates[-1],
-        )
-    ).all():
+    for req in request_rows:
+        if req.staff_id not in by_id or not dates[0] <= req.on_date <= dates[-1]:
+            continue
         person = by_id[req.staff_id]
         day = (req.on_date - dates[0]).days
         sites = [c for c in settings.site_codes if c in split_codes(person.sites)]

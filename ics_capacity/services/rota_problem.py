@@ -1,28 +1,26 @@
 """A scenario's rota problem: its sites, shifts, theatre lists, cover needs and rule packs.
 
-`rota_problem` reads the scenario (reads only) and builds the solver's `RotaInput` with what is
-needed to show its answer; the demand it models is described in `services/rota.py`.
+`rota_problem` checks the settings, reads the scenario once into a snapshot (`rota_snapshot.py`)
+and hands it to `problem_from_snapshot`, a pure translation (no database) into the solver's
+`RotaInput` with what is needed to show its answer; the demand it models is described in
+`services/rota.py`. `tests/unit/test_rota_problem.py` tests the translation on hand-built
+snapshots.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ics_capacity.db.models import (
     BedCapacity,
     Scenario,
     Site,
-    SiteTreatmentFunction,
     TheatreCapacity,
-    WaitingList,
 )
-from ics_capacity.domain.assumptions import CASE_MIX
 from ics_capacity.domain.rota_assumptions import (
     AGENCY_ON_COST,
     BASIC_HOURLY_PENCE,
@@ -38,9 +36,8 @@ from ics_capacity.domain.rota_assumptions import (
 )
 from ics_capacity.domain.staff import StaffContract, StaffRole
 from ics_capacity.importers.rota_history import HistoryRow
-from ics_capacity.services.jobs import latest_result
 from ics_capacity.services.readiness import require_ready, rota_reasons
-from ics_capacity.services.results import PublishedUsed, stored_rebalance
+from ics_capacity.services.results import PublishedUsed
 from ics_capacity.services.rota_history import previous_rota_history, uploaded_history
 from ics_capacity.services.rota_people import (
     people_info,
@@ -48,9 +45,7 @@ from ics_capacity.services.rota_people import (
     solver_requests,
     solver_staff,
 )
-from ics_capacity.services.rota_published import published_days
 from ics_capacity.services.rota_settings import (
-    ADMITTED_PART,
     KIND_LABELS,
     MINUTE_RULES,
     RULE_PACKS,
@@ -64,6 +59,7 @@ from ics_capacity.services.rota_settings import (
     list_days,
     operating_days,
 )
+from ics_capacity.services.rota_snapshot import RotaSnapshot, read_snapshot
 from solvers.rota import rules
 from solvers.rota.schema import (
     PENALTY_UNIT,
@@ -99,28 +95,44 @@ def rota_problem(
     problems = settings.problems()
     if problems:
         raise RotaSettingsError(problems)
-    sites = {
-        s.code: s for s in session.exec(select(Site).where(Site.scenario_id == scenario.id)).all()
-    }
+    dates = [settings.start_date + dt.timedelta(days=d) for d in range(settings.weeks * 7)]
+    snapshot = read_snapshot(session, scenario.id, settings, dates, with_previous=history is None)
+    return problem_from_snapshot(snapshot, settings, history, history_file)
+
+
+def problem_from_snapshot(
+    snapshot: RotaSnapshot,
+    settings: RotaSettings,
+    history: list[HistoryRow] | None = None,
+    history_file: str = "",
+) -> RotaProblem:
+    """The rota problem of a snapshot under these (valid) settings; no database.
+
+    Raises:
+        RotaSettingsError: If the settings name sites the scenario lacks, or the sites have nothing
+            to staff or nobody to staff it.
+        ImportValidationError: If the uploaded history names shifts or dates this rota lacks.
+    """
+    sites = snapshot.sites
     unknown = [c for c in settings.site_codes if c not in sites]
     if unknown:
         raise RotaSettingsError([f"sites: {', '.join(unknown)} are not sites of this scenario"])
     chosen = [sites[c] for c in settings.site_codes]
     horizon = settings.weeks * 7
     dates = [settings.start_date + dt.timedelta(days=d) for d in range(horizon)]
-    theatres, beds = site_capacity(session, scenario.id)
+    theatres, beds = snapshot.theatres, snapshot.beds
     shift_types, shift_meta, list_minutes = _shift_types(chosen, theatres, beds)
     closed = bank_holidays(dates)
-    lists, tfc_lists = _theatre_lists(session, scenario, settings, chosen, theatres, dates, closed)
+    lists, tfc_lists = _theatre_lists(snapshot, settings, chosen, theatres, dates, closed)
     needs = _needs(chosen, beds, dates, lists, tfc_lists, list_minutes)
-    people, staff_rows = people_info(session, scenario, settings, sites)
+    people, staff_rows = people_info(snapshot, settings)
     if not staff_rows:
         raise RotaSettingsError(
             ["staff: nobody on this scenario's rota staff list may work at the chosen sites"]
         )
-    staff = solver_staff(session, staff_rows, people, settings, sites, shift_types, dates)
-    locks, ignored = solver_locks(session, scenario, staff_rows, dates, shift_meta)
-    requests = solver_requests(session, staff_rows, dates, settings)
+    staff = solver_staff(snapshot.leave, staff_rows, settings, sites, shift_types, dates)
+    locks, ignored = solver_locks(snapshot.locks, staff_rows, dates, shift_meta)
+    requests = solver_requests(snapshot.requests, staff_rows, dates, settings)
     data = RotaInput(
         horizon_days=horizon,
         first_weekday=settings.start_date.weekday(),
@@ -156,14 +168,14 @@ def rota_problem(
     if history is not None:
         past, used = uploaded_history(data, settings.start_date, history, history_file)
     else:
-        past, used = previous_rota_history(session, scenario.id, data, settings.start_date)
+        past, used = previous_rota_history(snapshot.previous, data, settings.start_date)
     if used is not None:
         data = RotaInput.model_validate(
             {**data.model_dump(), "history": past, "history_days": used.days}
         )
     published: PublishedUsed | None = None
     if settings.keep_published:
-        kept, published = published_days(session, scenario.id, dates)
+        kept, published = list(snapshot.published), snapshot.published_used
         if published is not None:
             data = RotaInput.model_validate(
                 {
@@ -186,28 +198,6 @@ def rota_problem(
         bank_holiday_list_sites=tuple(s.code for s in chosen if s.bank_holiday_lists),
         history=used,
         published=published,
-    )
-
-
-def site_capacity(
-    session: Session, scenario_id: int
-) -> tuple[dict[int, TheatreCapacity], dict[int, BedCapacity]]:
-    """The scenario's theatre and bed rows, each keyed by site id."""
-    theatres = session.exec(
-        select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario_id)
-    ).all()
-    beds = session.exec(select(BedCapacity).where(BedCapacity.scenario_id == scenario_id)).all()
-    return {t.site_id: t for t in theatres}, {b.site_id: b for b in beds}
-
-
-def admitted_waiting_by_tfc(session: Session, scenario_id: int) -> dict[str, int]:
-    """Patients on the admitted waiting lists (RTT Part_2A) by treatment function."""
-    return dict(
-        session.exec(
-            select(WaitingList.tfc, sa.func.sum(WaitingList.patients))
-            .where(WaitingList.scenario_id == scenario_id, WaitingList.part == ADMITTED_PART)
-            .group_by(WaitingList.tfc)
-        ).all()
     )
 
 
@@ -299,8 +289,7 @@ def _largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
 
 
 def _theatre_lists(
-    session: Session,
-    scenario: Scenario,
+    snapshot: RotaSnapshot,
     settings: RotaSettings,
     chosen: list[Site],
     theatres: dict[int, TheatreCapacity],
@@ -311,15 +300,9 @@ def _theatre_lists(
 
     No lists run on the bank holidays in `closed` unless the site opts in (`list_days`).
     """
-    site_tfcs: dict[int, list[str]] = defaultdict(list)
-    for row in session.exec(
-        select(SiteTreatmentFunction).where(
-            SiteTreatmentFunction.site_id.in_([s.id for s in chosen])  # type: ignore[union-attr]
-        )
-    ).all():
-        site_tfcs[row.site_id].append(row.tfc)
-    waiting = admitted_waiting_by_tfc(session, scenario.id)
-    plan = _plan_minutes(session, scenario.id) if settings.demand == "plan" else None
+    site_tfcs = snapshot.site_tfcs
+    waiting = snapshot.waiting
+    plan = snapshot.plan
     if settings.demand == "plan" and plan is None:
         raise RotaSettingsError(
             ["demand: this scenario has no finished rebalancing plan; run one or use the timetable"]
@@ -331,7 +314,7 @@ def _theatre_lists(
         if theatre is None or theatre.theatres <= 0 or theatre.sessions_per_week <= 0:
             continue
         days_open = operating_days(site)
-        tfcs = sorted(site_tfcs[site.id]) or ["X05"]
+        tfcs = sorted(site_tfcs.get(site.id, ())) or ["X05"]
         day_minutes = theatre.sessions_per_week * theatre.session_minutes / days_open
         usable = day_minutes * float(theatre.utilisation_target)
         for day in list_days(site, dates, closed or {}):
@@ -349,22 +332,6 @@ def _theatre_lists(
             lists[site.code, day] = count
             tfc_lists[site.code, day] = _largest_remainder(count, weights)
     return lists, tfc_lists
-
-
-def _plan_minutes(
-    session: Session, scenario_id: int
-) -> dict[tuple[str, int], dict[str, float]] | None:
-    """Theatre minutes per (site, week) and treatment function in the latest rebalancing plan."""
-    raw = latest_result(session, scenario_id, "rebalance")
-    if raw is None:
-        return None
-    result = stored_rebalance(raw)
-    minutes: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for row in result.plan:
-        case = CASE_MIX.get(row.tfc)
-        per_case = case.minutes_per_case if case else 60
-        minutes[row.hub, row.week][row.tfc] += row.patients * per_case
-    return {k: dict(v) for k, v in minutes.items()}
 
 
 def _agency_pence(role: StaffRole, minutes: int) -> int:
