@@ -44,13 +44,10 @@ from ics_capacity.domain.rota_assumptions import (
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
 from ics_capacity.importers.problems import ImportProblem
 from ics_capacity.importers.rota_staff import StaffRow
-from ics_capacity.services.rota import (
-    ROLE_LABELS,
-    _largest_remainder,
-    admitted_waiting_by_tfc,
-    hourly_cost_pence,
-    site_capacity,
-)
+from ics_capacity.services.rota_people import hourly_cost_pence
+from ics_capacity.services.rota_problem import _largest_remainder
+from ics_capacity.services.rota_settings import ROLE_LABELS
+from ics_capacity.services.rota_snapshot import admitted_waiting_by_tfc, site_capacity
 
 ROLE_CODES = {
     StaffRole.SURGEON: "SUR",

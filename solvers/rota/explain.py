@@ -17,7 +17,7 @@ from solvers.common import Limit, SolveOptions, SolveStats, configure_cp_sat
 from solvers.rota.schema import Assignment, RotaInput, RotaResult, RuleFamily
 
 if TYPE_CHECKING:
-    from solvers.rota.model import RotaModel
+    from solvers.rota.builder import RotaModel
 
 logger = logging.getLogger(__name__)
 

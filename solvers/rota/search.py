@@ -39,7 +39,7 @@ from solvers.rota.relaxation import solve_lp_relaxation
 from solvers.rota.schema import Assignment, RotaInput
 
 if TYPE_CHECKING:
-    from solvers.rota.model import Literal, RotaModel
+    from solvers.rota.builder import Literal, RotaModel
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ import datetime as dt
 
 from ics_capacity.db.models import BedCapacity, Site
 from ics_capacity.domain.staff import StaffRole
-from ics_capacity.services.rota import THEATRE_KINDS, _needs, bank_holidays, list_days
+from ics_capacity.services.rota_problem import _needs
+from ics_capacity.services.rota_settings import THEATRE_KINDS, bank_holidays, list_days
 
 START = dt.date(2026, 12, 7)  # a Monday
 DATES = [START + dt.timedelta(days=d) for d in range(28)]  # four weeks

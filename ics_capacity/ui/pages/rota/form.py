@@ -1,0 +1,295 @@
+"""The Rota page's settings form: scenario, sites, first day and weeks, the advanced settings."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ics_capacity.services.rota import MAX_WEEKS
+from ics_capacity.ui import theme
+from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.pages.rota.state import RotaState
+from ics_capacity.ui.pages.rota.view import MAX_TIME_LIMIT, SECONDS_PER_WEEK
+from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.rooms import ScenarioRoom
+from ics_capacity.ui.state.session import SessionState
+
+INPUT_STYLE = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "background": "#FFFFFF"}
+
+
+def labelled(label: str, html_for: str, control: rx.Component, *extra: rx.Component):
+    """A control under its label, with any hint after it."""
+    # min_width 0 lets a flex item shrink below its widest option on a phone.
+    return rx.vstack(
+        field_label(label, html_for), control, *extra, spacing="1", min_width="0", max_width="100%"
+    )
+
+
+def advanced() -> rx.Component:
+    """Solver settings, collapsed: time limit, rule pack, soft rules, demand, bank holidays."""
+    can_run = SessionState.permissions.contains("run_rota")
+    return rx.el.details(
+        rx.el.summary(
+            "Advanced: time limit, rules, demand and bank holidays",
+            font_weight="600",
+            cursor="pointer",
+            padding_y="4px",
+        ),
+        rx.flex(
+            labelled(
+                "Time limit (seconds)",
+                "rota-limit",
+                rx.el.input(
+                    id="rota-limit",
+                    value=RotaState.time_limit,
+                    on_change=RotaState.set_time_limit,
+                    width="80px",
+                    inputmode="numeric",
+                    aria_describedby="rota-limit-hint",
+                    **INPUT_STYLE,
+                ),
+                rx.text(
+                    f"Set from the weeks ({SECONDS_PER_WEEK} s a week, at most "
+                    f"{MAX_TIME_LIMIT} s) until you change it",
+                    id="rota-limit-hint",
+                    font_size="14px",
+                    color=theme.NHS_SECONDARY_TEXT,
+                ),
+            ),
+            labelled(
+                "Rule pack",
+                "rota-pack",
+                rx.el.select(
+                    rx.foreach(
+                        RotaState.rule_packs, lambda p: rx.el.option(p["label"], value=p["id"])
+                    ),
+                    id="rota-pack",
+                    value=RotaState.rule_pack,
+                    on_change=RotaState.set_rule_pack,
+                    width="100%",
+                    max_width="420px",
+                    **INPUT_STYLE,
+                ),
+            ),
+            labelled(
+                "Demand from",
+                "rota-demand",
+                rx.el.select(
+                    rx.el.option("The theatre timetable", value="timetable"),
+                    rx.el.option("The latest rebalancing plan", value="plan"),
+                    id="rota-demand",
+                    value=RotaState.demand,
+                    on_change=RotaState.set_demand,
+                    **INPUT_STYLE,
+                ),
+            ),
+            gap="16px",
+            wrap="wrap",
+            align="start",
+            margin_top="8px",
+        ),
+        rx.flex(
+            rx.checkbox(
+                "Let rules bend at a price (every breach is reported); otherwise no rule is broken",
+                checked=RotaState.soft_rules,
+                on_change=RotaState.set_soft_rules,
+                size="3",
+            ),
+            rx.checkbox(
+                "Keep the published rota where possible (every change is listed)",
+                id="rota-keep-published",
+                checked=RotaState.keep_published,
+                on_change=RotaState.set_keep_published,
+                size="3",
+            ),
+            margin_top="12px",
+            gap="20px",
+            wrap="wrap",
+        ),
+        rx.el.fieldset(
+            rx.el.legend(
+                "Theatre lists on England's bank holidays (none unless a hub opts in; "
+                "wards are always staffed)",
+                font_weight="600",
+                padding_bottom="4px",
+            ),
+            rx.flex(
+                rx.foreach(
+                    RotaState.hub_sites,
+                    lambda s: rx.checkbox(
+                        "Lists at " + s["name"],
+                        checked=RotaState.bank_holiday_sites.contains(s["code"]),
+                        on_change=lambda v: RotaState.set_bank_holiday_lists(s["code"], v),
+                        disabled=~(can_run & RotaState.scenario_editable),
+                        size="3",
+                    ),
+                ),
+                gap="20px",
+                wrap="wrap",
+            ),
+            border="none",
+            padding="0",
+            margin_top="12px",
+        ),
+        id="rota-advanced",
+        margin_top="16px",
+        border=f"1px solid {theme.NHS_BORDER}",
+        padding="8px 12px",
+    )
+
+
+def settings_panel() -> rx.Component:
+    """Scenario, hubs and sites, first day and weeks, the advanced settings and Build."""
+    can_run = SessionState.permissions.contains("run_rota")
+    return panel(
+        rx.flex(
+            labelled(
+                "Scenario",
+                "rota-scenario",
+                rx.el.select(
+                    rx.foreach(
+                        ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
+                    ),
+                    id="rota-scenario",
+                    value=ScenarioPicker.chosen,
+                    on_change=RotaState.choose_scenario,
+                    max_width="100%",
+                    **INPUT_STYLE,
+                ),
+            ),
+            labelled(
+                "First day",
+                "rota-start",
+                rx.el.input(
+                    id="rota-start",
+                    type="date",
+                    value=RotaState.start_date,
+                    on_change=RotaState.set_start_date,
+                    **INPUT_STYLE,
+                ),
+            ),
+            labelled(
+                f"Weeks (1–{MAX_WEEKS})",
+                "rota-weeks",
+                rx.el.input(
+                    id="rota-weeks",
+                    value=RotaState.weeks,
+                    on_change=RotaState.set_weeks,
+                    width="80px",
+                    inputmode="numeric",
+                    **INPUT_STYLE,
+                ),
+            ),
+            gap="16px",
+            wrap="wrap",
+            align="end",
+        ),
+        rx.cond(
+            (RotaState.scenario_status != "") & ~RotaState.scenario_editable,
+            rx.box(
+                rx.text(
+                    "This scenario is " + RotaState.scenario_status + ": you can build and "
+                    "download its rota, but locks (and bank-holiday settings) will be refused. "
+                    "To lock cells, choose a draft scenario or create one from it.",
+                ),
+                id="rota-locked-note",
+                role="note",
+                margin_top="12px",
+                padding="8px 12px",
+                border_left=f"6px solid {theme.NHS_WARM_YELLOW}",
+                background_color=theme.NHS_PALE_GREY,
+            ),
+        ),
+        rx.el.fieldset(
+            rx.el.legend("Hubs and sites", font_weight="600", padding_bottom="4px"),
+            rx.flex(
+                rx.foreach(
+                    RotaState.sites,
+                    lambda s: rx.checkbox(
+                        s["name"],
+                        checked=RotaState.chosen_sites.contains(s["code"]),
+                        on_change=lambda v: RotaState.toggle_site(s["code"], v),
+                        size="3",
+                    ),
+                ),
+                gap="20px",
+                wrap="wrap",
+            ),
+            border="none",
+            padding="0",
+            margin_top="16px",
+        ),
+        advanced(),
+        rx.cond(
+            RotaState.form_error != "",
+            rx.text(
+                RotaState.form_error,
+                id="rota-form-error",
+                role="alert",
+                color=theme.NHS_RED,
+                font_weight="600",
+                margin_top="12px",
+            ),
+        ),
+        rx.flex(
+            rx.cond(
+                can_run,
+                button("Build rota", on_click=RotaState.build, disabled=RotaState.running),
+                rx.text(
+                    "Your role may view rotas; a workforce lead builds them.",
+                    color=theme.NHS_SECONDARY_TEXT,
+                ),
+            ),
+            rx.cond(
+                RotaState.running & can_run,
+                button(
+                    "Good enough, stop now",
+                    kind="secondary",
+                    on_click=RotaState.stop_early,
+                    disabled=RotaState.stop_requested,
+                    title="Stops the search and keeps the best rota found so far",
+                ),
+            ),
+            rx.cond(
+                RotaState.running & can_run,
+                button("Cancel build", kind="warning", on_click=RotaState.cancel),
+            ),
+            margin_top="16px",
+            gap="16px",
+            wrap="wrap",
+        ),
+        rx.cond(
+            RotaState.status_text != "",
+            rx.vstack(
+                rx.hstack(
+                    rx.cond(RotaState.running, rx.spinner()),
+                    rx.text(RotaState.status_text),
+                    align="center",
+                ),
+                rx.cond(
+                    RotaState.running,
+                    rx.progress(
+                        value=RotaState.progress, max=100, width="100%", aria_label="Build progress"
+                    ),
+                ),
+                role="status",
+                margin_top="12px",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            ScenarioRoom.last_change != "",
+            rx.hstack(
+                rx.text(ScenarioRoom.last_change, color=theme.NHS_SECONDARY_TEXT),
+                rx.el.button(
+                    "Show the newest rota",
+                    on_click=RotaState.refresh_rota,
+                    color=theme.NHS_BLUE,
+                    text_decoration="underline",
+                    background="none",
+                    border="none",
+                    cursor="pointer",
+                ),
+                margin_top="8px",
+            ),
+        ),
+    )
