@@ -300,6 +300,29 @@ class HubStandardSetting(Audited, table=True):
     cataracts_per_list: int = 10
 
 
+class ValidationSetting(Audited, table=True):
+    """A scenario's share of one treatment function's waiting list removed by validation a year.
+
+    Validation (checking that patients still need treatment) removes patients without treating
+    them; the projection uses this share instead of the observed removal rate for the treatment
+    function, and keeps it apart from treatment in every figure (docs/projections.md). A
+    treatment function without a row keeps the observed rate.
+    """
+
+    __tablename__ = "validation_setting"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "tfc"),
+        sa.CheckConstraint(
+            "share_per_year >= 0 AND share_per_year <= 0.5", name="share_per_year_range"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
+    share_per_year: Decimal = Field(sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3)
+
+
 class TrustBeds(Audited, table=True):
     """A trust's average general and acute beds, available and occupied, from KH03."""
 

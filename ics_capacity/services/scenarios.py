@@ -41,6 +41,7 @@ from ics_capacity.db.models import (
     TheatreCapacity,
     TrustBeds,
     UserAccount,
+    ValidationSetting,
     WaitingList,
     Workforce,
     utc_now,
@@ -426,6 +427,7 @@ _SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
     FigureProvenance,
     CalendarChangeRow,
     HubStandardSetting,
+    ValidationSetting,
 )
 
 

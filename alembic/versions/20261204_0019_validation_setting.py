@@ -1,0 +1,46 @@
+"""validation: a scenario's share of each treatment function's list removed by validation a year
+
+Revision ID: 0019_validation
+Revises: 0018
+Create Date: 2026-12-04 16:15:00
+
+`validation_setting`: one row per scenario and treatment function whose planners set the share of
+the waiting list validation removes a year (0 to 50%); without a row the projection keeps the
+observed removal rate (docs/projections.md, "Validation").
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = '0019_validation'
+down_revision: str | None = '0018'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('validation_setting',
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('scenario_id', sa.Integer(), nullable=False),
+    sa.Column('tfc', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
+    sa.Column('share_per_year', sa.Numeric(precision=4, scale=3), nullable=False),
+    sa.CheckConstraint('share_per_year >= 0 AND share_per_year <= 0.5', name=op.f('ck_validation_setting_share_per_year_range')),
+    sa.ForeignKeyConstraint(['scenario_id'], ['scenario.id'], name=op.f('fk_validation_setting_scenario_id_scenario'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tfc'], ['treatment_function.code'], name=op.f('fk_validation_setting_tfc_treatment_function')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_validation_setting')),
+    sa.UniqueConstraint('scenario_id', 'tfc', name=op.f('uq_validation_setting_scenario_id_tfc'))
+    )
+    with op.batch_alter_table('validation_setting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_validation_setting_scenario_id'), ['scenario_id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('validation_setting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_validation_setting_scenario_id'))
+    op.drop_table('validation_setting')
