@@ -31,7 +31,12 @@ from ics_capacity.db.models import (
     WaitingList,
 )
 from ics_capacity.domain.roles import Permission
-from ics_capacity.projections.inputs import MAX_VALIDATION_SHARE_PER_YEAR
+from ics_capacity.projections.inputs import (
+    DEFAULT_VALIDATION_RATE_PER_MONTH,
+    MAX_VALIDATION_SHARE_PER_YEAR,
+    weekly_rate_from_monthly,
+    yearly_share_from_weekly,
+)
 from ics_capacity.services.projections import observed_validation_shares
 from ics_capacity.services.provenance import mark_local
 from ics_capacity.services.scenarios import (
@@ -56,10 +61,17 @@ class ValidationRow:
     patients_waiting: float
     observed_percent: str
     """The observed removal rate as a share of the list a year, e.g. "30.9" ("" when unknown)."""
+    observed_is_default: bool
+    """Whether that rate is the default (the trusts' history is too short for their own)."""
     share_percent: str
     """The scenario's own share a year, e.g. "12.5"; "" when it keeps the observed rate."""
     version: int
     """The setting's row version; 0 when there is no setting."""
+
+
+_DEFAULT_PER_YEAR = float(
+    yearly_share_from_weekly(weekly_rate_from_monthly(DEFAULT_VALIDATION_RATE_PER_MONTH))
+)
 
 
 def _percent_text(share: float) -> str:
@@ -138,6 +150,7 @@ def _rows(session: Session, scenario: Scenario) -> list[ValidationRow]:
                 name=str(names.get(tfc, tfc)),
                 patients_waiting=waiting.get(tfc, 0.0),
                 observed_percent=_percent_text(observed[tfc]) if tfc in observed else "",
+                observed_is_default=abs(observed.get(tfc, -1.0) - _DEFAULT_PER_YEAR) < 1e-9,
                 share_percent=""
                 if setting is None
                 else _percent_text(float(setting.share_per_year)),
@@ -259,4 +272,4 @@ def set_validation_share(
 
 def _row_of(session: Session, scenario: Scenario, tfc: str) -> ValidationRow:
     found = [r for r in _rows(session, scenario) if r.tfc == tfc]
-    return found[0] if found else ValidationRow(tfc, tfc, 0.0, "", "", 0)
+    return found[0] if found else ValidationRow(tfc, tfc, 0.0, "", False, "", 0)

@@ -45,6 +45,7 @@ from ics_capacity.ui.components.hub_readiness import HubReadinessState, hub_read
 from ics_capacity.ui.components.hubs import HubsState, hubs_panel, provenance_panel
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
+from ics_capacity.ui.components.validation import ValidationState, validation_panel
 from ics_capacity.ui.components.widgets import button, field_label, status_badge, working
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.rooms import ScenarioRoom, heartbeat_seconds
@@ -890,7 +891,13 @@ def _comments() -> rx.Component:
 @protected_page(
     "/scenarios/[scenario_id]",
     "Scenario",
-    on_load=[ScenarioPageState.open, ScenarioRoom.join, HubsState.load, HubReadinessState.load],
+    on_load=[
+        ScenarioPageState.open,
+        ScenarioRoom.join,
+        HubsState.load,
+        HubReadinessState.load,
+        ValidationState.load,
+    ],
 )
 def scenario_page() -> rx.Component:
     """The scenario page."""
@@ -983,6 +990,7 @@ def scenario_page() -> rx.Component:
                 provenance_panel(),
                 hubs_panel(_can("edit_capacity") & _editable),
                 hub_readiness_panel(_can("edit_capacity") & _editable),
+                validation_panel(_can("edit_capacity") & _editable),
                 _impact_panel(),
                 _add_site_form(),
                 calendar_section(
