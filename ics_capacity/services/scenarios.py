@@ -27,6 +27,7 @@ from ics_capacity.db.models import (
     FigureProvenance,
     HubStandardSetting,
     ImportBatch,
+    IndependentSectorPrice,
     Membership,
     RotaLeave,
     RotaRequest,
@@ -428,6 +429,7 @@ _SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
     CalendarChangeRow,
     HubStandardSetting,
     ValidationSetting,
+    IndependentSectorPrice,
 )
 
 

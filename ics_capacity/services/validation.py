@@ -7,20 +7,17 @@ observed rate of removals without treatment, and every figure keeps removals by 
 from treatment (services/projections.py, docs/projections.md "Validation"). A treatment function
 without a setting keeps its observed rate, shown beside the field.
 
-Edits follow services/hub_standards.py: the editor quotes the version it saw (0: no setting yet),
-a stale version is refused naming who changed it, the change is audited and becomes local in the
-scenario's provenance, all in one transaction. An empty share removes the setting.
+Edits go through services/specialty_settings.py: the editor quotes the version it saw (0: no
+setting yet), a stale version is refused naming who changed it, the change is audited and becomes
+local in the scenario's provenance, all in one transaction. An empty share removes the setting.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import (
@@ -38,18 +35,22 @@ from ics_capacity.projections.inputs import (
     yearly_share_from_weekly,
 )
 from ics_capacity.services.projections import observed_validation_shares
-from ics_capacity.services.provenance import mark_local
 from ics_capacity.services.scenarios import (
-    ConflictError,
     FieldValueError,
     ScenarioError,
-    audit,
-    optimistic_edit,
     scenario_transaction,
 )
+from ics_capacity.services.specialty_settings import SpecialtyLever, lever_rows, save_lever
 
-ENTITY = "validation_setting"
-FIELD = "share_per_year"
+VALIDATION = SpecialtyLever(
+    table=ValidationSetting,
+    column="share_per_year",
+    entity="validation_setting",
+    action="validation.share",
+    what="The validation share a year",
+    default_words="observed rate",
+    shown=lambda share: f"{_percent_text(share)}%",
+)
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,7 @@ def _waiting_by_tfc(session: Session, scenario: Scenario) -> dict[str, float]:
 
 
 def _settings(session: Session, scenario_id: int) -> dict[str, ValidationSetting]:
-    return {
-        s.tfc: s
-        for s in session.exec(
-            select(ValidationSetting).where(ValidationSetting.scenario_id == scenario_id)
-        ).all()
-    }
+    return lever_rows(session, VALIDATION, scenario_id)  # type: ignore[return-value]
 
 
 def _rows(session: Session, scenario: Scenario) -> list[ValidationRow]:
@@ -197,76 +193,16 @@ def set_validation_share(
             edit it.
     """
     with scenario_transaction(token, scenario_id, Permission.EDIT_CAPACITY, editable=True) as use:
-        session, principal, scenario = use.session, use.principal, use.scenario
+        session, scenario = use.session, use.scenario
         assert scenario.id is not None
-        settings = _settings(session, scenario.id)
-        if tfc not in settings and tfc not in _waiting_by_tfc(session, scenario):
+        if tfc not in _settings(session, scenario.id) and tfc not in _waiting_by_tfc(
+            session, scenario
+        ):
             raise ScenarioError(
                 f"Treatment function '{tfc[:20]}' has no waiting list in '{scenario.name}'."
             )
         share = parse_share_percent(share_percent, tfc)
-        setting = settings.get(tfc)
-        old = None if setting is None else float(setting.share_per_year)
-        what = f"The validation share for {tfc}"
-        if setting is None:
-            if expected_version != 0:
-                raise ConflictError(
-                    f"{what} was removed since you opened it; nothing was saved. The current "
-                    "shares are shown."
-                )
-            if share is None:
-                return _row_of(session, scenario, tfc)
-            setting = ValidationSetting(scenario_id=scenario.id, tfc=tfc, share_per_year=0)
-            check: int | None = None
-        else:
-            check = expected_version
-        shown_old = "observed rate" if old is None else f"{_percent_text(old)}%"
-        shown_new = "observed rate" if share is None else f"{_percent_text(share)}%"
-        with optimistic_edit(session, setting, check, what):
-            if share is None:
-                session.delete(setting)
-            else:
-                setting.share_per_year = Decimal(str(share))
-                setting.updated_by = principal.email
-                session.add(setting)
-            if old is None or share is None or abs(old - share) > 1e-9:
-                audit(
-                    session,
-                    principal,
-                    scenario,
-                    "validation.share",
-                    f"Validation share a year for {tfc}: {shown_old} → {shown_new}",
-                    entity=ENTITY,
-                    entity_id=tfc,
-                    field=FIELD,
-                    old=shown_old,
-                    new=shown_new,
-                )
-                mark_local(
-                    session,
-                    scenario.id,
-                    ENTITY,
-                    tfc,
-                    FIELD,
-                    f"set on the scenario page by {principal.email}"
-                    if share is not None
-                    else f"observed rate restored on the scenario page by {principal.email}",
-                    principal.email,
-                )
-            try:
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                raise ConflictError(
-                    f"{what} was saved by someone else at the same moment; nothing was saved. "
-                    "The current shares are shown."
-                ) from None
-            session.execute(
-                sa.update(Scenario)
-                .where(col(Scenario.id) == scenario.id)
-                .values(updated_at=dt.datetime.now(dt.UTC), updated_by=principal.email)
-                .execution_options(synchronize_session=False)
-            )
+        save_lever(use, VALIDATION, tfc, share, expected_version)
         return _row_of(session, scenario, tfc)
 
 

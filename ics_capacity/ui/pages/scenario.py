@@ -43,6 +43,10 @@ from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.calendar import calendar_section
 from ics_capacity.ui.components.hub_readiness import HubReadinessState, hub_readiness_panel
 from ics_capacity.ui.components.hubs import HubsState, hubs_panel, provenance_panel
+from ics_capacity.ui.components.independent_prices import (
+    IndependentPriceState,
+    independent_prices_panel,
+)
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
 from ics_capacity.ui.components.validation import ValidationState, validation_panel
@@ -897,6 +901,7 @@ def _comments() -> rx.Component:
         HubsState.load,
         HubReadinessState.load,
         ValidationState.load,
+        IndependentPriceState.load,
     ],
 )
 def scenario_page() -> rx.Component:
@@ -991,6 +996,7 @@ def scenario_page() -> rx.Component:
                 hubs_panel(_can("edit_capacity") & _editable),
                 hub_readiness_panel(_can("edit_capacity") & _editable),
                 validation_panel(_can("edit_capacity") & _editable),
+                independent_prices_panel(_can("edit_capacity") & _editable),
                 _impact_panel(),
                 _add_site_form(),
                 calendar_section(
