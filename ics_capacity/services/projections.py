@@ -239,11 +239,9 @@ def _scenario_rows(session: Session, scenario: Scenario, member_ids: list[int]) 
 def validation_shares(session: Session, scenario_id: int) -> dict[str, float]:
     """The scenario's validation share a year per treatment function, where its planners set one."""
     rows = session.exec(
-        select(ValidationSetting.tfc, ValidationSetting.share_per_year).where(
-            ValidationSetting.scenario_id == scenario_id
-        )
+        select(ValidationSetting).where(ValidationSetting.scenario_id == scenario_id)
     ).all()
-    return {str(tfc): float(share) for tfc, share in rows}
+    return {r.tfc: float(r.share_per_year) for r in rows}
 
 
 def validation_basis(shares: dict[str, float]) -> str:

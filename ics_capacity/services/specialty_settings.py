@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -47,12 +48,8 @@ def lever_rows(
     session: Session, lever: SpecialtyLever, scenario_id: int
 ) -> dict[str, SpecialtyRow]:
     """The scenario's rows of a lever by treatment function."""
-    return {
-        r.tfc: r
-        for r in session.exec(
-            select(lever.table).where(lever.table.scenario_id == scenario_id)  # type: ignore[arg-type]
-        ).all()
-    }
+    rows = session.exec(select(lever.table).where(col(lever.table.scenario_id) == scenario_id))
+    return {r.tfc: r for r in cast(list[SpecialtyRow], rows.all())}
 
 
 def save_lever(
@@ -76,7 +73,9 @@ def save_lever(
             )
         if value is None:
             return
-        row = lever.table(scenario_id=scenario.id, tfc=tfc, **{lever.column: Decimal(0)})
+        row = lever.table.model_validate(
+            {"scenario_id": scenario.id, "tfc": tfc, lever.column: Decimal(0)}
+        )
         check: int | None = None
     else:
         check = expected_version

@@ -108,7 +108,7 @@ def _waiting_by_tfc(session: Session, scenario: Scenario) -> dict[str, float]:
         select(WaitingList.tfc, sa.func.sum(WaitingList.patients))
         .join(
             CollaborativeMember,
-            CollaborativeMember.organisation_id == WaitingList.organisation_id,
+            col(CollaborativeMember.organisation_id) == col(WaitingList.organisation_id),
         )
         .where(
             WaitingList.scenario_id == scenario.id,

@@ -114,7 +114,7 @@ def lever_form(state: type[rx.State], row, label: rx.Var, placeholder: str) -> r
 
 
 def lever_table(
-    rows: rx.Var,
+    rows: Any,
     headings: list[tuple[str, str]],
     cells: Callable[[Any], list[rx.Component]],
     row_id: str,
@@ -155,11 +155,11 @@ def lever_table(
 
 
 def lever_panel(
-    heading: str, intro: str, table: rx.Component, rows: rx.Var, html_id: str
+    heading: str, intro: str, table: rx.Component, rows: Any, html_id: str
 ) -> rx.Component:
     """The lever's section on the scenario page, shown when the scenario has rows."""
     return rx.cond(
-        rows.length() > 0,  # type: ignore[attr-defined]
+        rows.length() > 0,
         rx.box(
             rx.heading(heading, as_="h2", size="5"),
             rx.text(intro, color=theme.NHS_SECONDARY_TEXT),
