@@ -244,7 +244,7 @@ def _start_rota(options: argparse.Namespace) -> int:
 def _final(job_id: int) -> Any:
     from ics_capacity.services import jobs
 
-    return jobs._final(job_id)
+    return jobs.read_job(job_id)
 
 
 async def _watch(job_id: int, gaps: list[float]) -> None:

@@ -192,6 +192,16 @@ def import_rota_staff(
     _import("rota_staff", file, scenario, dry_run=dry_run)
 
 
+@import_app.command("rota-requests")
+def import_rota_requests(
+    file: Annotated[Path, typer.Argument(help="Staff requests (CSV or .xlsx), see docs/rota.md.")],
+    scenario: ScenarioOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Adds the file's staff requests (each replaces the person's request that day and shift)."""
+    _import("rota_requests", file, scenario, dry_run=dry_run)
+
+
 def export(
     scenario: Annotated[int, typer.Argument(help="Id of the scenario to export.")],
     fmt: Annotated[

@@ -3,15 +3,17 @@
     ics-capacity serve [--workers N] [--port 3000]
 
 Starts `reflex run --env prod` (pages and backend on one port) with N backend worker processes
-(`GRANIAN_WORKERS`). Several workers share client state and the scenario rooms through Redis, so
-N > 1 needs `REFLEX_REDIS_URL`. Solves never run in these processes when a job queue is set
-(`ICS_JOB_QUEUE`, which defaults to `REFLEX_REDIS_URL`): run `ics-capacity worker` beside it, on
-this host or another that reaches the same database and broker. `make run-prod` starts both.
+(`GRANIAN_WORKERS`), each started again if it dies (`cli/web_server.py`). Several workers share
+client state and the scenario rooms through Redis, so N > 1 needs `REFLEX_REDIS_URL`. Solves
+never run in these processes when a job queue is set (`ICS_JOB_QUEUE`, which defaults to
+`REFLEX_REDIS_URL`): run `ics-capacity worker` beside it, on this host or another that reaches
+the same database and broker. `make run-prod` starts both.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -33,7 +35,30 @@ def serve_environment(workers: int, environ: dict[str, str]) -> dict[str, str]:
             f"--workers {workers} needs REFLEX_REDIS_URL (e.g. redis://127.0.0.1:6379/0): "
             "several web workers share sign-ins and scenario rooms through Redis."
         )
-    return {**environ, "GRANIAN_WORKERS": str(workers)}
+    return {**_offline_defaults(environ), "GRANIAN_WORKERS": str(workers)}
+
+
+def _offline_defaults(environ: dict[str, str]) -> dict[str, str]:
+    """What the Makefile exports for Reflex, so `ics-capacity serve` run by hand works the same.
+
+    Without them Reflex looks for bun on the internet and, on these machines, exits after its
+    Node.js warning with no message. The bun that `make install` put in `.tools/` comes first on
+    the PATH; an operator's own settings win.
+    """
+    from ics_capacity.settings import REPO_ROOT
+
+    tools = REPO_ROOT / ".tools" / "node_modules" / ".bin"
+    result = dict(environ)
+    if tools.is_dir() and str(tools) not in result.get("PATH", "").split(os.pathsep):
+        result["PATH"] = os.pathsep.join(p for p in (str(tools), result.get("PATH", "")) if p)
+    for name, value in (
+        ("REFLEX_USE_SYSTEM_BUN", "1"),
+        ("REFLEX_TELEMETRY_ENABLED", "false"),
+        ("REFLEX_CHECK_LATEST_VERSION", "0"),
+        ("PYTHONUNBUFFERED", "1"),
+    ):
+        result.setdefault(name, value)
+    return result
 
 
 def serve(
@@ -53,9 +78,6 @@ def serve(
         raise typer.Exit(code=2) from error
     where = f"the queue at {queue_url().split('@')[-1]}" if uses_queue() else "this web process"
     typer.echo(f"Serving on port {port} with {workers} web worker(s); solves run from {where}.")
-    reflex = str(REPO_ROOT / ".venv" / "bin" / "reflex")
-    if not os.path.exists(reflex):
-        reflex = "reflex"
     os.chdir(REPO_ROOT)
-    command = ["reflex", "run", "--env", "prod", "--frontend-port", str(port)]
-    os.execvpe(reflex, [*command, "--backend-port", str(port)], environment)
+    command = [sys.executable, "-m", "ics_capacity.cli.web_server", "--port", str(port)]
+    os.execvpe(sys.executable, command, environment)

@@ -37,6 +37,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
+from ics_capacity.domain.moments import as_utc
+
 GENESIS = "0" * 64
 # A constant key for the advisory lock (any 64-bit number unique to this purpose).
 AUDIT_CHAIN_LOCK = 7_140_001_214
@@ -55,18 +57,13 @@ HASHED_FIELDS = (
 )
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite gives back naive times (stored as UTC); PostgreSQL gives them in its time zone.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def canonical(row: Mapping[str, Any]) -> str:
     """The row's hashed content as one canonical string (keys sorted, time in UTC, µs)."""
     content: dict[str, Any] = {name: row.get(name) for name in HASHED_FIELDS}
     at = content["at"]
     if isinstance(at, str):  # a raw SQLite value
         at = dt.datetime.fromisoformat(at)
-    content["at"] = _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    content["at"] = as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     for name in ("collaborative_id", "scenario_id"):
         content[name] = None if content[name] is None else int(content[name])
     for name in HASHED_FIELDS[4:]:
@@ -108,7 +105,7 @@ def _link_new_events(session: OrmSession, _context: Any, _instances: Any) -> Non
     lock_chain(connection)
     previous = chain_head(connection)
     for event in new:
-        event.at = _utc(event.at)
+        event.at = as_utc(event.at)
         event.prev_hash = previous
         event.row_hash = row_hash(previous, {name: getattr(event, name) for name in HASHED_FIELDS})
         previous = event.row_hash

@@ -22,6 +22,7 @@ from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from ics_capacity.db import audit_chain as _audit_chain  # noqa: F401 - registers the listener
+from ics_capacity.db.utc import UTCDateTime
 from ics_capacity.domain.staff import Employment
 
 # Constraint names are predictable, so that migrations can drop and alter them on any backend.
@@ -44,7 +45,7 @@ def utc_now() -> dt.datetime:
 def _timestamp(**kwargs: Any) -> Any:
     return Field(
         default_factory=utc_now,
-        sa_type=sa.DateTime(timezone=True),
+        sa_type=UTCDateTime,
         nullable=False,
         **kwargs,
     )
@@ -169,9 +170,9 @@ class Scenario(Audited, table=True):
     is_baseline: bool = Field(default=False)
     data_period: dt.date | None = Field(default=None)
     submitted_by: str | None = Field(default=None, max_length=255)
-    submitted_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    submitted_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=255)
-    decided_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_note: str = Field(default="", max_length=2000)
 
 
@@ -621,15 +622,15 @@ class AuthSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
     created_at: dt.datetime = _timestamp()
     last_seen_at: dt.datetime = _timestamp()
-    expires_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
-    revoked_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Shown to the user in "Your sessions", so they can tell their browsers apart.
     client_address: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     user_agent: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     # The SHA-256 of the one-time code with which the browser collects its HttpOnly cookie
     # (`auth.hand_off`), and when that code stops working.
     handoff_sha256: str | None = Field(default=None, max_length=64, unique=True)
-    handoff_expires_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    handoff_expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SignInThrottle(SQLModel, table=True):
@@ -646,7 +647,7 @@ class SignInThrottle(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=100)
     failures: int = Field(default=0)
     last_failure_at: dt.datetime = _timestamp(index=True)
-    blocked_until: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    blocked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CalendarChangeRow(SQLModel, table=True):
@@ -702,7 +703,7 @@ class RecordedBaseline(SQLModel, table=True):
     collaborative_id: int = Field(foreign_key="collaborative.id", index=True, ondelete="CASCADE")
     scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
     scenario_name: str = Field(max_length=120)
-    approved_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    approved_at: dt.datetime = Field(sa_type=UTCDateTime)
     approved_by: str = Field(max_length=255)
     recorded_at: dt.datetime = _timestamp()
     method: str = Field(max_length=60)
@@ -790,9 +791,9 @@ class SolveJob(SQLModel, table=True):
     parameters: str = Field(default="{}", sa_type=sa.Text)
     result: str | None = Field(default=None, sa_type=sa.Text)
     created_at: dt.datetime = _timestamp()
-    started_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
-    finished_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
-    heartbeat_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    heartbeat_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     runner: str = Field(default="", max_length=300)
     # "Good enough, stop now": who asked the run to stop early and keep its best result so far.
     stop_requested_by: str | None = Field(default=None, max_length=255)
@@ -864,8 +865,12 @@ class RotaLeave(SQLModel, table=True):
     kind: str = Field(default="annual_leave", max_length=20)
 
 
-class RotaRequest(SQLModel, table=True):
-    """A wish to work (`on`) or not to work (`off`) a shift kind on a date, with its weight."""
+class RotaRequest(Audited, table=True):
+    """A wish to work (`on`) or not to work (`off`) a shift kind on a date, with its weight.
+
+    `shift_kind` is "" for the whole day (`on`: any shift; `off`: a day off) or a kind of shift
+    (AM, PM, DAY, LD, N); `note` says why, in the person's words, without patient details.
+    """
 
     __tablename__ = "rota_request"
     __table_args__ = (
@@ -880,6 +885,7 @@ class RotaRequest(SQLModel, table=True):
     shift_kind: str = Field(default="", max_length=10)
     kind: str = Field(max_length=3)
     weight: int = Field(default=1)
+    note: str = Field(default="", max_length=200)
 
 
 class RotaLock(SQLModel, table=True):
@@ -926,7 +932,7 @@ class PublishedRota(SQLModel, table=True):
     published_by: str = Field(max_length=255)
     published_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     published_at: dt.datetime = _timestamp()
-    superseded_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    superseded_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     superseded_by_id: int | None = Field(default=None)
     outcome: str = Field(sa_type=sa.Text)
 

@@ -25,3 +25,9 @@ class DatabaseUnavailableError(ServiceError):
         super().__init__(
             "The database did not answer, so nothing was saved. Please try again in a moment."
         )
+
+
+# What a page catches from a service call and shows as the service's words: the refusals above, and
+# ValueError, which the parsers below the services (importers, typed settings) raise with a message
+# written for people. Anything else is a bug, logged with a reference id.
+SERVICE_ERRORS: tuple[type[Exception], ...] = (ServiceError, ValueError)

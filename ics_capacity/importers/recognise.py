@@ -15,7 +15,7 @@ from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]  # no stubs in the environment
 
-from ics_capacity.importers import flows, kh03, rota_staff, rtt, workforce
+from ics_capacity.importers import flows, kh03, rota_requests, rota_staff, rtt, workforce
 from ics_capacity.importers.files import ArchiveLimits, check_archive, open_single_csv
 from ics_capacity.importers.problems import ImportProblem, normalise_header
 from ics_capacity.importers.templates import CASE_MIX_COLUMNS, THEATRE_COLUMNS
@@ -43,6 +43,7 @@ SIGNATURES: dict[str, list[_Signature]] = {
         [column.names for column in CASE_MIX_COLUMNS if column.required],
     ],
     "rota_staff": [_required(rota_staff.ALIASES, rota_staff.REQUIRED)],
+    "rota_requests": [_required(rota_requests.ALIASES, rota_requests.REQUIRED)],
 }
 """Kind -> the column sets that identify it (a template is either of two)."""
 

@@ -250,7 +250,7 @@ def read_template(
     """
     path = Path(path)
     file = path.name
-    raw = _read_cells(path)
+    raw = read_cells(path)
     header = [str(name) for name in raw.columns]
     if kind is None:
         kind = _template_kind(header, file)
@@ -353,7 +353,7 @@ def _template_kind(header: Sequence[str], file: str) -> str:
     return kind
 
 
-def _read_cells(path: Path) -> pd.DataFrame:
+def read_cells(path: Path) -> pd.DataFrame:
     """Every cell as text ("" when blank), from a CSV or the first sheet of an .xlsx file."""
     file = path.name
     if not path.is_file():

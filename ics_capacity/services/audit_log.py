@@ -88,7 +88,7 @@ def _events(session: Session, criteria: AuditFilter, limit: int | None) -> list[
         query = query.limit(limit)
     return [
         AuditRow(
-            at=e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC),
+            at=e.at,
             user=e.user_email,
             action=e.action,
             scenario=name or "",

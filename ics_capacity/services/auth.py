@@ -377,7 +377,7 @@ def throttle_keys(email: str, address: str) -> list[tuple[str, int]]:
 def throttle_wait(session: Session, keys: list[str], now: dt.datetime) -> dt.timedelta:
     """How long the attempt must still wait: the longest of its keys' waits (zero: go ahead)."""
     waits = [
-        _aware(until) - now
+        until - now
         for until in session.exec(
             select(SignInThrottle.blocked_until).where(col(SignInThrottle.key).in_(keys))
         ).all()
@@ -404,7 +404,7 @@ def record_failure(session: Session, keys: list[tuple[str, int]], now: dt.dateti
         row = session.exec(
             select(SignInThrottle).where(SignInThrottle.key == key).with_for_update()
         ).one()
-        quiet_since = _aware(row.blocked_until or row.last_failure_at)
+        quiet_since = row.blocked_until or row.last_failure_at
         if now - quiet_since > THROTTLE_WINDOW:
             row.failures, row.blocked_until = 0, None
         row.failures += 1
@@ -540,7 +540,7 @@ def _session_row(
     if not _open(auth, now) or not user.is_active:
         raise NotSignedInError()
     # Use is recorded at most once a minute (a tenth of a shorter idle timeout), to spare writes.
-    if now - _aware(auth.last_seen_at) > min(dt.timedelta(minutes=1), idle_timeout() / 10):
+    if now - auth.last_seen_at > min(dt.timedelta(minutes=1), idle_timeout() / 10):
         session.execute(
             sa.update(AuthSession).where(col(AuthSession.id) == auth.id).values(last_seen_at=now)
         )
@@ -550,8 +550,8 @@ def _session_row(
 def _open(auth: AuthSession, now: dt.datetime) -> bool:
     return (
         auth.revoked_at is None
-        and _aware(auth.expires_at) > now
-        and _aware(auth.last_seen_at) + idle_timeout() > now
+        and auth.expires_at > now
+        and auth.last_seen_at + idle_timeout() > now
     )
 
 
@@ -573,7 +573,7 @@ def idle_seconds_left(token: str | None, *, now: dt.datetime | None = None) -> f
         if row is None or not row[1] or not _open(row[0], now):
             return 0.0
         auth = row[0]
-        left = min(_aware(auth.last_seen_at) + idle_timeout(), _aware(auth.expires_at)) - now
+        left = min(auth.last_seen_at + idle_timeout(), auth.expires_at) - now
         return max(0.0, left.total_seconds())
 
 
@@ -692,8 +692,8 @@ def my_sessions(token: str | None) -> list[SessionView]:
         views = [
             SessionView(
                 r.id or 0,
-                _aware(r.created_at),
-                _aware(r.last_seen_at),
+                r.created_at,
+                r.last_seen_at,
                 r.client_address,
                 r.user_agent,
                 r.id == mine.id,
@@ -956,11 +956,6 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def site_capacity(session: Session, scenario_id: int) -> list[SiteCapacityRow]:
     ).all()
     result = []
     for site, operator, theatre, bed in rows:
-        latest = max((theatre, bed), key=lambda r: _aware(r.updated_at))
+        latest = max((theatre, bed), key=lambda r: r.updated_at)
         result.append(
             SiteCapacityRow(
                 site_id=site.id,
@@ -164,7 +164,7 @@ def site_capacity(session: Session, scenario_id: int) -> list[SiteCapacityRow]:
                 theatre_version=theatre.version,
                 bed_version=bed.version,
                 updated_by=latest.updated_by,
-                updated_at=_aware(latest.updated_at),
+                updated_at=latest.updated_at,
             )
         )
     return result
@@ -277,10 +277,6 @@ def _row(session: Session, scenario_id: int, site_id: int) -> SiteCapacityRow:
 
 def _show(field: EditableField, value: object) -> str:
     return f"{float(value):.0%}" if field.is_rate else f"{value}"
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # --- Comparison ------------------------------------------------------------------------------

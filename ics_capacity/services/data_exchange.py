@@ -44,6 +44,9 @@ from ics_capacity.db.models import (
     CollaborativeMember,
     ImportBatch,
     Organisation,
+    RotaLeave,
+    RotaLock,
+    RotaRequest,
     RotaStaff,
     RttActivity,
     Scenario,
@@ -58,6 +61,7 @@ from ics_capacity.db.models import (
 )
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.measures import label
+from ics_capacity.domain.moments import when
 from ics_capacity.domain.roles import Permission
 from ics_capacity.importers.flows import read_flows
 from ics_capacity.importers.kh03 import BED_COLUMNS, read_kh03
@@ -70,6 +74,7 @@ from ics_capacity.importers.recognise import (
     match_share,
     recognise,
 )
+from ics_capacity.importers.rota_requests import read_rota_requests
 from ics_capacity.importers.rota_staff import read_rota_staff
 from ics_capacity.importers.templates import TEMPLATE_LABELS, THEATRES, read_template
 from ics_capacity.importers.workforce import read_workforce
@@ -108,10 +113,20 @@ from ics_capacity.services.scenarios import (
     scenario_transaction,
 )
 from ics_capacity.services.spreadsheets import csv_bytes, xlsx_bytes
+from ics_capacity.services.staff import check_request_rows, merge_requests
 
 logger = logging.getLogger(__name__)
 
-IMPORT_KINDS = ("rtt", "kh03", "workforce", "etr", "flows", "template", "rota_staff")
+IMPORT_KINDS = (
+    "rtt",
+    "kh03",
+    "workforce",
+    "etr",
+    "flows",
+    "template",
+    "rota_staff",
+    "rota_requests",
+)
 IMPORT_KIND_LABELS = {
     "rtt": "RTT Full CSV extract",
     "kh03": "KH03 beds",
@@ -120,6 +135,7 @@ IMPORT_KIND_LABELS = {
     "flows": "Monthly RTT flows per system",
     "template": "Template (theatres or case-mix)",
     "rota_staff": "Rota staff list",
+    "rota_requests": "Rota staff requests",
 }
 OPERATOR = "cli"
 """Who the command line acts as in audit rows and `updated_by`."""
@@ -133,6 +149,10 @@ EXPORT_TABLES: dict[str, str] = {
     "waiting_list": "Waiting list by wait band",
     "activity": "RTT activity",
     "trust_beds": "Trust G&A beds",
+    "rota_staff": "Rota staff",
+    "rota_leave": "Rota leave",
+    "rota_requests": "Rota requests",
+    "rota_locks": "Rota locks",
 }
 if flow_table() is not None:
     EXPORT_TABLES["flows"] = "Monthly flows per system"
@@ -251,7 +271,7 @@ def commit_import(
 
 def permission_for(kind: str) -> Permission:
     """The permission importing a kind of file needs."""
-    if kind in ("workforce", "rota_staff"):
+    if kind in ("workforce", "rota_staff", "rota_requests"):
         return Permission.EDIT_WORKFORCE
     return Permission.EDIT_CAPACITY
 
@@ -419,6 +439,7 @@ def _prepare(
         "flows": lambda: _prepare_flows(path, system),
         "template": lambda: _prepare_template(session, scenario, path),
         "rota_staff": lambda: _prepare_rota_staff(session, scenario, path),
+        "rota_requests": lambda: _prepare_rota_requests(session, scenario, path),
     }
     try:
         return preparers[kind]()
@@ -683,6 +704,31 @@ def _prepare_rota_staff(session: Session, scenario: Scenario, path: Path) -> _Pr
     return _Prepared(summary, write)
 
 
+def _prepare_rota_requests(session: Session, scenario: Scenario, path: Path) -> _Prepared:
+    rows, columns = read_rota_requests(path)
+    problems = check_request_rows(session, scenario, rows, columns, path.name)
+    if problems:
+        raise ImportValidationError(problems)
+    summary = [
+        ("Requests", str(len(rows))),
+        ("People", str(len({r.staff_code for r in rows}))),
+        ("To work (on)", str(sum(r.kind == "on" for r in rows))),
+        ("Not to work (off)", str(sum(r.kind == "off" for r in rows))),
+        (
+            "Dates",
+            f"{min(r.on_date for r in rows):%d %b %Y} to {max(r.on_date for r in rows):%d %b %Y}",
+        ),
+    ]
+
+    def write(session: Session, scenario: Scenario, user: str) -> ImportOutcome:
+        added, changed = merge_requests(session, scenario, rows, user)
+        return record_batch(
+            session, scenario.id, "rota_requests", path, file_sha256(path), added + changed, user
+        )
+
+    return _Prepared(summary, write)
+
+
 # --- Export ------------------------------------------------------------------------------------
 
 
@@ -754,6 +800,43 @@ _FIELDS: dict[str, tuple[_Field, ...]] = {
         _Field("period", "Quarter"),
         _Field("ga_beds_available", "G&A beds available"),
         _Field("ga_beds_occupied", "G&A beds occupied"),
+    ),
+    "rota_staff": (
+        _Field("code", "Staff code"),
+        _Field("label", "Label"),
+        _Field("ods_code", "Trust (ODS code)"),
+        _Field("home_site_code", "Home site"),
+        _Field("staff_group", "Staff group"),
+        _Field("role", "Role"),
+        _Field("grade", "Grade"),
+        _Field("contract", "Contract"),
+        _Field("employment", "Employment"),
+        _Field("skills", "Skills"),
+        _Field("sites", "Sites"),
+        _Field("contracted_minutes_per_week", "Contracted minutes per week"),
+        _Field("hourly_cost_pence", "Hourly cost (pence)"),
+        _Field("source", "Source"),
+    ),
+    "rota_leave": (
+        _Field("staff_code", "Staff code"),
+        _Field("start_date", "First day"),
+        _Field("end_date", "Last day"),
+        _Field("kind", "Kind"),
+    ),
+    "rota_requests": (
+        _Field("staff_code", "Staff code"),
+        _Field("on_date", "Date"),
+        _Field("shift_kind", "Shift"),
+        _Field("kind", "Request"),
+        _Field("weight", "Weight"),
+        _Field("note", "Note"),
+    ),
+    "rota_locks": (
+        _Field("staff_code", "Staff code"),
+        _Field("on_date", "Date"),
+        _Field("shift_code", "Shift code"),
+        _Field("locked_by", "Locked by"),
+        _Field("locked_at", "Locked at"),
     ),
     "flows": (
         _Field("icb_code", "System (ICB)"),
@@ -842,6 +925,8 @@ def scenario_table(session: Session, scenario_id: int, table: str) -> pd.DataFra
                 sa.select(*columns).where(CaseMix.scenario_id == scenario_id).order_by(CaseMix.tfc)
             )
         ]
+    elif table == "rota_staff" or table in _ROTA_TABLES:
+        records = _rota_records(session, scenario_id, table, keys)
     elif table == "flows":
         model = flow_table()
         records = []
@@ -870,12 +955,49 @@ def scenario_table(session: Session, scenario_id: int, table: str) -> pd.DataFra
     return pd.DataFrame.from_records(records, columns=keys)
 
 
+_ROTA_TABLES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "rota_leave": (RotaLeave, ("start_date", "kind")),
+    "rota_requests": (RotaRequest, ("on_date", "shift_kind")),
+    "rota_locks": (RotaLock, ("on_date",)),
+}
+"""A person's rows, keyed by their staff code, and the columns that order them."""
+
+
+def _rota_records(
+    session: Session, scenario_id: int, table: str, keys: list[str]
+) -> list[dict[str, Any]]:
+    """The rota staff list, or its people's leave, requests or locks, keyed by staff code."""
+    if table == "rota_staff":
+        rows = session.execute(
+            sa.select(RotaStaff, Organisation.ods_code)
+            .join(Organisation, Organisation.id == RotaStaff.organisation_id)
+            .where(RotaStaff.scenario_id == scenario_id)
+            .order_by(RotaStaff.code)
+        ).all()
+        return [
+            {k: (ods if k == "ods_code" else getattr(person, k)) for k in keys}
+            for person, ods in rows
+        ]
+    model, order = _ROTA_TABLES[table]
+    rows = session.execute(
+        sa.select(model, RotaStaff.code)
+        .join(RotaStaff, RotaStaff.id == model.staff_id)
+        .where(RotaStaff.scenario_id == scenario_id)
+        .order_by(RotaStaff.code, *(getattr(model, c) for c in order))
+    ).all()
+    return [
+        {k: (code if k == "staff_code" else getattr(row, k)) for k in keys} for row, code in rows
+    ]
+
+
 def _for_people(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """A table with headings for people: lists joined with '; ', Decimals as numbers."""
     shown = frame.copy()
     if table == "sites":
         shown["treatment_functions"] = shown["treatment_functions"].map("; ".join)
         shown["is_elective_hub"] = shown["is_elective_hub"].map({True: "yes", False: "no"})
+    if table == "rota_locks":  # a spreadsheet cell holds no time zone: say it is UTC
+        shown["locked_at"] = shown["locked_at"].map(when)
     for column in shown.columns:
         if shown[column].map(lambda v: isinstance(v, Decimal)).any():
             shown[column] = shown[column].map(lambda v: float(v) if isinstance(v, Decimal) else v)
@@ -1027,7 +1149,7 @@ def scenario_document(session: Session, scenario: Scenario) -> dict[str, Any]:
         if t != "flows" or flow_table() is not None
     }
     codes = {r["operator_ods_code"] for r in tables["sites"]}
-    for table in _ORG_TABLES:
+    for table in (*_ORG_TABLES, "rota_staff"):
         codes |= {r["ods_code"] for r in tables[table]}
     organisations = [
         {
@@ -1307,6 +1429,38 @@ _READERS: dict[str, dict[str, Callable[[object], object]]] = {
         "ga_beds_available": _decimal,
         "ga_beds_occupied": _decimal,
     },
+    "rota_staff": {
+        "code": _text,
+        "label": _text,
+        "ods_code": _text,
+        "home_site_code": _text,
+        "staff_group": _text,
+        "role": _text,
+        "grade": _text,
+        "contract": _text,
+        "employment": _text,
+        "skills": _text,
+        "sites": _text,
+        "contracted_minutes_per_week": _int,
+        "hourly_cost_pence": _int,
+        "source": _text,
+    },
+    "rota_leave": {"staff_code": _text, "start_date": _date, "end_date": _date, "kind": _text},
+    "rota_requests": {
+        "staff_code": _text,
+        "on_date": _date,
+        "shift_kind": _text,
+        "kind": _text,
+        "weight": _int,
+        "note": _text,
+    },
+    "rota_locks": {
+        "staff_code": _text,
+        "on_date": _date,
+        "shift_code": _text,
+        "locked_by": _text,
+        "locked_at": lambda v: dt.datetime.fromisoformat(_text(v)),
+    },
     "flows": {
         "icb_code": _text,
         "period": _date,
@@ -1446,11 +1600,50 @@ def _write_document(
     for table, values in inserts:
         if values:
             session.execute(sa.insert(table), values)
+    _write_rota_staff(session, scenario, rows, known, user)
+
+
+def _write_rota_staff(
+    session: Session, scenario: Scenario, rows: dict[str, Any], org_ids: dict[str, int], user: str
+) -> None:
+    """The rota staff list, then its people's leave, requests and locks by staff code."""
+    staff_ids: dict[str, int] = {}
+    for person in rows.get("rota_staff", []):
+        values = {k: v for k, v in person.items() if k != "ods_code"}
+        row = RotaStaff(
+            **values,
+            scenario_id=scenario.id,
+            organisation_id=org_ids[person["ods_code"]],
+            updated_by=user,
+        )
+        session.add(row)
+        session.flush()
+        staff_ids[person["code"]] = row.id
+    problems = [
+        _problem(f"{table} row {number}, staff_code", r["staff_code"], "is not in rota_staff.")
+        for table in _ROTA_TABLES
+        for number, r in enumerate(rows.get(table, []), start=1)
+        if r["staff_code"] not in staff_ids
+    ]
+    if problems:
+        raise ImportValidationError(problems)
+    for table, (model, _order) in _ROTA_TABLES.items():
+        values = []
+        for r in rows.get(table, []):
+            value = {k: v for k, v in r.items() if k != "staff_code"}
+            value["staff_id"] = staff_ids[r["staff_code"]]
+            if model is RotaLock:
+                value["scenario_id"] = scenario.id
+            elif model is RotaRequest:
+                value["updated_by"] = user
+            values.append(value)
+        if values:
+            session.execute(sa.insert(model), values)
 
 
 def _referenced_codes(rows: dict[str, Any]) -> set[str]:
     codes = {s["operator_ods_code"] for s in rows["sites"]}
-    for table in _ORG_TABLES:
+    for table in (*_ORG_TABLES, "rota_staff"):
         codes |= {r["ods_code"] for r in rows[table]}
     return codes
 

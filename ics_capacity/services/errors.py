@@ -4,7 +4,7 @@ Pages catch `ServiceError` and show its message the same way (`ui/state/session.
 subclasses say why: not signed in, not allowed, not found, a conflict, or bad input.
 """
 
-from ics_capacity.domain.errors import InvalidInputError, ServiceError
+from ics_capacity.domain.errors import SERVICE_ERRORS, InvalidInputError, ServiceError
 from ics_capacity.importers.problems import ImportValidationError
 from ics_capacity.services.auth import (
     AuthError,
@@ -16,6 +16,7 @@ from ics_capacity.services.auth import (
 from ics_capacity.services.scenarios import ConflictError, NotFoundError, ScenarioError
 
 __all__ = [
+    "SERVICE_ERRORS",
     "AuthError",
     "ConflictError",
     "ImportValidationError",

@@ -40,6 +40,7 @@ from ics_capacity.domain.hub_standards import (
     parse_whole,
     readiness,
 )
+from ics_capacity.domain.moments import when
 from ics_capacity.domain.roles import Permission
 from ics_capacity.domain.utilisation import UTILISATION_WORDS, UtilisationDefinition
 from ics_capacity.services.provenance import mark_local
@@ -116,8 +117,9 @@ def _hub_limits(session: Session, scenario_id: int) -> tuple[dict[str, list[HubL
         if b.hub and b.resource:
             limits.setdefault(b.hub, []).append(HubLimit(b.resource, b.when))
     finished = job.finished_at or job.created_at
-    when = finished.strftime("%d %b %Y %H:%M") if finished else "?"
-    return limits, f"What binds is read from the last rebalancing plan (run {job.id}, {when} UTC)."
+    return limits, (
+        f"What binds is read from the last rebalancing plan (run {job.id}, {when(finished)})."
+    )
 
 
 def _figures(session: Session, site: Site, setting: HubStandardSetting | None) -> HubFigures:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import PublishedRota, SolveJob, utc_now
+from ics_capacity.domain.moments import when
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.results import PublishedUsed, RotaOutcome, stored_rota
 from ics_capacity.services.scenarios import (
@@ -149,17 +150,13 @@ def published_rotas(token: str, scenario_id: int) -> list[PublishedView]:
                 first_date=row.first_date.isoformat(),
                 last_date=row.last_date.isoformat(),
                 published_by=row.published_by,
-                published_at=_when(row.published_at),
+                published_at=when(row.published_at),
                 job_id=row.job_id,
                 current=row.superseded_at is None,
-                superseded_at="" if row.superseded_at is None else _when(row.superseded_at),
+                superseded_at="" if row.superseded_at is None else when(row.superseded_at),
             )
             for row in rows
         ]
-
-
-def _when(at: dt.datetime) -> str:
-    return f"{at:%Y-%m-%d %H:%M} UTC"
 
 
 def published_outcome(session: Session, scenario_id: int, published_id: int) -> RotaOutcome:
@@ -217,7 +214,7 @@ def published_days(
         first_date=dates[min(shared)].isoformat(),
         last_date=dates[max(shared)].isoformat(),
         published_by=newest.published_by,
-        published_at=_when(newest.published_at),
+        published_at=when(newest.published_at),
         days=len(shared),
     )
     kept = [

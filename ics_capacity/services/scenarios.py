@@ -740,5 +740,4 @@ def collaborative_name(session: Session, collaborative_id: int) -> str:
 
 
 def _clock(moment: dt.datetime, *, with_date: bool) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     return f"{moment:%H:%M:%S} UTC" + (f" on {moment:%d %b %Y}" if with_date else "")

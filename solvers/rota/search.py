@@ -231,9 +231,11 @@ def _search(
         model.clear_hints()
         model.proto.solution_hint.vars.extend(range(len(first[0])))
         model.proto.solution_hint.values.extend(first[0])
+    solved = not asked_before  # a CpSolver that never solved has no response to read
     if asked_before:
-        # Asked to stop before this model was searched (a later week of a long rota): only a
-        # first rota is wanted, found as below, without the bound's linear relaxation.
+        # Asked to stop before this model was searched (a later week of a long rota, or a stop
+        # that came while the model was being built): only a first rota is wanted, found as
+        # below, without the bound's linear relaxation.
         code = cp_model.UNKNOWN
     else:
         with STOP.watching(solver):
@@ -256,13 +258,14 @@ def _search(
         # A stop request is not passed on here: it keeps the best rota, so one is still needed.
         first_only = use_neighbourhoods or STOP.is_set()
         code = solver.solve(rota.model, _StopAtFirst() if first_only else None)
+        solved = True
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and math.isfinite(first_bound):
             best.raise_bound(first_bound)
-    if first is None or solver.response_proto.solution:
+    if first is None or (solved and solver.response_proto.solution):
         best.code, best.cp_sat_status = code, solver.status_name(code)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return best
-    if solver.response_proto.solution:
+    if solved and solver.response_proto.solution:
         best.offer(solver.response_proto.solution, solver.objective_value)
         best.raise_bound(solver.best_objective_bound)
     if STOP.is_set() and not best.proven():

@@ -165,6 +165,11 @@ def test_serve_needs_redis_for_several_workers_and_sets_their_number() -> None:
     shared = {"REFLEX_REDIS_URL": "redis://127.0.0.1:6379/0"}
     assert serve_environment(2, shared)["GRANIAN_WORKERS"] == "2"
     assert serve_environment(1, {})["GRANIAN_WORKERS"] == "1"
+    # Run by hand (not through make), it still finds the project's bun and stays offline.
+    offline = serve_environment(1, {"PATH": "/usr/bin", "REFLEX_TELEMETRY_ENABLED": "true"})
+    assert offline["REFLEX_USE_SYSTEM_BUN"] == "1"
+    assert offline["REFLEX_TELEMETRY_ENABLED"] == "true"  # an operator's own setting wins
+    assert offline["PATH"].endswith("/usr/bin")
     refused = runner.invoke(app, ["serve", "--workers", "3"], env={"REFLEX_REDIS_URL": ""})
     assert refused.exit_code == 2 and "REFLEX_REDIS_URL" in refused.output
 

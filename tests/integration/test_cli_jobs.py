@@ -63,7 +63,7 @@ def test_enqueue_list_show_and_cancel_as_named_accounts(queued) -> None:
     )
     refused = _cli("jobs", "cancel", str(job_id), "--as", viewer)
     assert refused.exit_code == 1 and "permission" in refused.output
-    assert jobs._final(job_id).status == "queued"
+    assert jobs.read_job(job_id).status == "queued"
 
     cancelled = _cli("jobs", "cancel", str(job_id), "--as", lead, "--json")
     assert cancelled.exit_code == 0, cancelled.output
@@ -90,7 +90,7 @@ def test_rebalance_enqueue_validates_like_the_page(queued) -> None:
     assert bad.exit_code == 1 and "Time limit" in bad.output
     good = _cli("rebalance", str(baseline), "--enqueue", "--as", manager, "--weeks", "8")
     assert good.exit_code == 0, good.output
-    assert jobs._final(int(good.stdout.strip())).parameters["weeks"] == 8
+    assert jobs.read_job(int(good.stdout.strip())).parameters["weeks"] == 8
 
 
 def test_refusals_in_words(app_db, monkeypatch) -> None:

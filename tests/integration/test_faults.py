@@ -157,15 +157,15 @@ def test_redis_restarted_while_a_job_is_queued(app_db, monkeypatch, tmp_path: Pa
                 "time_limit_seconds": 3,
             },
         )
-        assert jobs._final(job_id).status == "queued"
+        assert jobs.read_job(job_id).status == "queued"
         redis.stop()  # the restart: the message must survive it
         redis.start()
         assert auth.current_principal(lead).email == emails["workforce_lead"]
         workers.start("--concurrency", "1")
         deadline = time.monotonic() + 120
-        while jobs._final(job_id).status in jobs.ACTIVE and time.monotonic() < deadline:
+        while jobs.read_job(job_id).status in jobs.ACTIVE and time.monotonic() < deadline:
             time.sleep(0.3)
-        view = jobs._final(job_id)
+        view = jobs.read_job(job_id)
         assert view.status == "done", (view.message, workers.logs())
         with unit_of_work(url) as session:
             assert session.get(SolveJob, job_id).result is not None

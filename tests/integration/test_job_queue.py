@@ -161,11 +161,11 @@ def _rota(weeks: int = 1, limit: float = 5) -> dict:
 def _wait_for(job_id: int, statuses: tuple[str, ...], seconds: float) -> jobs.JobView:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        view = jobs._final(job_id)
+        view = jobs.read_job(job_id)
         if view.status in statuses:
             return view
         time.sleep(0.3)
-    raise AssertionError(f"job {job_id} is {jobs._final(job_id).status}, not {statuses}")
+    raise AssertionError(f"job {job_id} is {jobs.read_job(job_id).status}, not {statuses}")
 
 
 def test_a_started_job_goes_on_the_queue_only_as_its_id(queue) -> None:
@@ -211,7 +211,7 @@ def test_a_worker_killed_mid_solve_leaves_nothing_running(queue) -> None:
     time.sleep(2)  # the solver's child process is running by now
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
-    assert jobs._final(job_id).status == "running"
+    assert jobs.read_job(job_id).status == "running"
     killed_at = time.monotonic()
     workers.start()  # the restart (or any worker's sweep within HEARTBEAT_TIMEOUT) ends it
     view = _wait_for(job_id, jobs.FINISHED, 30)

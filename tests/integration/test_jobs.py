@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ics_capacity.db.models import Membership, Scenario, SolveJob, UserAccount, utc_now
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.services import auth, jobs
+from ics_capacity.services import auth, job_running, jobs
 from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.rota import next_monday
 from tests.conftest import TEST_PASSWORD
@@ -113,8 +113,8 @@ def test_a_job_runs_from_its_row_once_and_only_moves_forward(demo) -> None:
     assert outcome.dates[0] == next_monday().isoformat()
     with pytest.raises(jobs.JobStateError, match="is done, not queued"):
         jobs.run_job(job_id)
-    assert not jobs._finish(job_id, "failed", message="late")
-    assert jobs._final(job_id).status == "done"
+    assert not job_running._finish(job_id, "failed", message="late")
+    assert jobs.read_job(job_id).status == "done"
 
 
 def test_cancel_stops_the_solver(demo) -> None:
@@ -125,7 +125,7 @@ def test_cancel_stops_the_solver(demo) -> None:
     runner = threading.Thread(target=lambda: ended.update(view=jobs.run_job(job_id)))
     started = time.monotonic()
     runner.start()
-    while jobs._final(job_id).status != "running":
+    while jobs.read_job(job_id).status != "running":
         time.sleep(0.2)
     time.sleep(3)
     with pytest.raises(ServiceError):  # a viewer may not cancel it
@@ -152,7 +152,7 @@ def test_stop_now_keeps_the_best_rota_found_so_far(demo) -> None:
     runner = threading.Thread(target=lambda: ended.update(view=jobs.run_job(job_id)))
     started = time.monotonic()
     runner.start()
-    while not jobs._final(job_id).message.startswith("Searching"):
+    while not jobs.read_job(job_id).message.startswith("Searching"):
         time.sleep(0.2)
     time.sleep(3)
     with pytest.raises(ServiceError):  # a viewer may not stop it
@@ -205,8 +205,8 @@ def test_a_run_whose_heartbeat_stopped_is_failed(demo) -> None:
         session.commit()
     # Starting again sweeps lost runs first, so the user is not blocked.
     second = jobs.start_job(lead, baseline, "rota", _rota())
-    assert jobs._final(job_id).status == "failed"
-    assert "stopped answering" in jobs._final(job_id).message
+    assert jobs.read_job(job_id).status == "failed"
+    assert "stopped answering" in jobs.read_job(job_id).message
     assert second != job_id
 
 
@@ -265,14 +265,14 @@ def test_killing_the_server_mid_solve_leaves_nothing_running(demo, tmp_path) -> 
         [sys.executable, "-c", KILLED_RUNNER, str(job_id)], env={**os.environ, "REFLEX_DB_URL": url}
     )
     deadline = time.monotonic() + 60
-    while jobs._final(job_id).status != "running" and time.monotonic() < deadline:
+    while jobs.read_job(job_id).status != "running" and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(2)  # the solver's child process is running by now
     solvers = _children(runner.pid)
     assert solvers, "the solver's child process should be running"
     runner.send_signal(signal.SIGKILL)
     runner.wait(timeout=10)
-    assert jobs._final(job_id).status == "running"  # nobody could record the end
+    assert jobs.read_job(job_id).status == "running"  # nobody could record the end
     assert jobs.recover_jobs_at_startup() == 1
     view = jobs.latest_job(lead, baseline, "rota")
     assert view.status == "failed" and "restarted" in view.message

@@ -29,6 +29,7 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import datetime as dt
 import io
 import json
 import re
@@ -971,6 +972,38 @@ def _a_persons_leave(w: World) -> dict[type, dict[str, Any]]:
     return shown
 
 
+def _a_persons_requests(w: World) -> dict[type, dict[str, Any]]:
+    """The tab shows the requests of a person of the victim's draft (none yet)."""
+    shown = _a_person(w)
+    shown[StaffState]["requests_of"] = w.extra["person"]
+    return shown
+
+
+def _a_persons_request(w: World) -> dict[type, dict[str, Any]]:
+    """One request of a person of the victim's draft, shown in the tab (its id stays there)."""
+    from ics_capacity.services.staff import add_request, list_staff
+
+    shown = _a_persons_requests(w)
+    lead = w.token("workforce_lead")
+    add_request(lead, w.draft, w.extra["person"], {"date": _soon(), "request": "off"})
+    person = next(p for p in list_staff(lead, w.draft).people if p.code == w.extra["person"])
+    shown[StaffState]["_views"] = {person.code: person}
+    return shown
+
+
+def _soon() -> str:
+    return (dt.date.today() + dt.timedelta(days=40)).isoformat()
+
+
+def _requests_file(w: World) -> dict:
+    import reflex as rx
+
+    data = f"Staff code,Date,Request,Weight\n{w.extra['person']},{_soon()},on,5\n".encode()
+    return {
+        "files": [rx.UploadFile(file=io.BytesIO(data), path=Path("requests.csv"), size=len(data))]
+    }
+
+
 def _totp_on(role: str) -> Setup:
     """The role's account has two-step verification on."""
 
@@ -1361,6 +1394,25 @@ CASES: list[Case] = [
         lambda w: {"leave_id": str(w.extra["leave"])},
         _a_persons_leave,
     ),
+    Case(
+        StaffState,
+        "save_request",
+        "workforce_lead",
+        "db",
+        lambda w: {"form": {"date": _soon(), "shift": "", "request": "off", "weight": "2"}},
+        _a_persons_requests,
+    ),
+    Case(
+        StaffState,
+        "remove_request",
+        "workforce_lead",
+        "db",
+        lambda w: {"key": "0"},
+        _a_persons_request,
+    ),
+    Case(
+        StaffState, "import_requests", "workforce_lead", "db", _requests_file, _a_persons_requests
+    ),
     # Rebalance
     Case(RebalanceState, "load", "viewer", "shows", refused=()),
     Case(
@@ -1627,6 +1679,9 @@ PUBLIC: dict[str, str] = {
     "StaffState.new_person": "empties the form in the tab",
     "StaffState.show_leave": "shows leave already in the tab; no service",
     "StaffState.set_filter": "display filter over the staff already in the tab",
+    "StaffState.show_requests": "shows requests already in the tab; no service",
+    "StaffState.choose_request": "fills the request form from requests already in the tab",
+    "StaffState.new_request": "empties the request form in the tab",
     "RotaState.toggle_site": "form field kept in the tab (start_job validates it)",
     "RotaState.set_start_date": "form field kept in the tab (start_job validates it)",
     "RotaState.set_weeks": "form field kept in the tab (start_job validates it)",

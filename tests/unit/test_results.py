@@ -9,7 +9,7 @@ import pytest
 
 from ics_capacity.db.models import SolveJob
 from ics_capacity.domain.errors import ServiceError
-from ics_capacity.services.jobs import _view
+from ics_capacity.services.job_kinds import view_of
 from ics_capacity.services.results import (
     Assignment,
     Cell,
@@ -190,10 +190,10 @@ def test_a_malformed_stored_result_is_refused_clearly(kind: str, stored: str, sa
         result=stored,
     )
     with pytest.raises(ServiceError, match="run 41") as error:
-        _view(job)
+        view_of(job)
     assert says in str(error.value)
     assert "start the run again" in str(error.value)
-    assert _view(job, with_result=False).rota is None  # only a read of the result is refused
+    assert view_of(job, with_result=False).rota is None  # only a read of the result is refused
 
 
 def test_a_finished_job_view_carries_the_model_of_its_kind() -> None:
@@ -208,7 +208,7 @@ def test_a_finished_job_view_carries_the_model_of_its_kind() -> None:
         parameters="{}",
         result=outcome.model_dump_json(),
     )
-    view = _view(job)
+    view = view_of(job)
     assert view.rota == outcome and view.rebalance is None
 
 

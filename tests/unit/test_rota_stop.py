@@ -13,6 +13,7 @@ from solvers.common import STOP, SolveOptions
 from solvers.rota import search
 from solvers.rota.check import check_rota
 from solvers.rota.curtois import read_curtois
+from solvers.rota.model import _build as build_model
 from solvers.rota.model import solve_rota
 from tests.unit.test_rota_curtois import rota_dir  # noqa: F401  (the benchmark folder fixture)
 
@@ -68,3 +69,19 @@ def test_no_improvement_for_the_stall_time_stops_and_says_so(
     assert best.stalled(10)
     assert best.stopped == "no better rota for 10 s"
     assert not best.stalled(None)
+
+
+def test_a_stop_that_comes_while_the_model_is_built_keeps_the_starting_rota(
+    rota_dir: Path,  # noqa: F811
+) -> None:
+    """Seen in CI under load: the stop reached the solver process before the first CP-SAT solve,
+    with a starting rota in hand, and reading the unsolved solver's response failed the whole
+    job. The starting rota is kept instead, and the search says it was asked to stop."""
+    data = read_curtois(rota_dir / "Instance1.txt")
+    options = SolveOptions(time_limit_seconds=20, num_workers=1)
+    start = solve_rota(data, options.model_copy(update={"time_limit_seconds": 5})).assignments
+    rota = build_model(data, explain=False)
+    STOP.request()
+    best = search.search_and_polish(rota, options, time.perf_counter() + 20, start=start)
+    assert best.values is not None
+    assert best.stopped == "asked"

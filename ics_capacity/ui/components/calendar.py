@@ -13,7 +13,7 @@ import pandas as pd
 import reflex as rx
 
 from ics_capacity.charts.weekly_calendar import weekly_profile
-from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.errors import SERVICE_ERRORS
 from ics_capacity.services.scenarios import FieldValueError
 from ics_capacity.services.weekly_calendar import (
     CalendarView,
@@ -27,7 +27,6 @@ from ics_capacity.ui.components.widgets import button, field_label, notice
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
-ERRORS = (ServiceError, ValueError)
 KINDS: list[tuple[str, str]] = [
     ("closed", "Site closed"),
     ("percent", "Up or down by a percentage (a site's capacity, or demand)"),
@@ -90,7 +89,7 @@ class CalendarState(rx.State):
             return None
         try:
             self._show(read_calendar(token, scenario_id))
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         return None
 
@@ -120,7 +119,7 @@ class CalendarState(rx.State):
         except FieldValueError as error:
             self.error = str(error)  # shown beside the form: every problem with the line
             return None
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.toast.success("Added to the calendar")
 
@@ -131,7 +130,7 @@ class CalendarState(rx.State):
         try:
             delete_calendar_change(token, scenario_id, int(change_id))
             await self._changed(token, scenario_id, "removed a calendar line")
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.toast.success("Removed from the calendar")
 

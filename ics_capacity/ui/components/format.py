@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from ics_capacity.domain import moments
 
 NOT_AVAILABLE = "–"
 
@@ -22,13 +22,4 @@ def percent(rate: float | None, places: int = 1) -> str:
     return NOT_AVAILABLE if rate is None else f"{rate * 100:.{places}f}%"
 
 
-def when(moment: dt.datetime | None) -> str:
-    """A moment in UTC as '03 Dec 2026 21:40 UTC' ('' when unknown).
-
-    The database hands back naive datetimes on SQLite and aware ones on PostgreSQL; both hold
-    UTC, so a naive one is read as UTC.
-    """
-    if moment is None:
-        return ""
-    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-    return f"{moment:%d %b %Y %H:%M} UTC"
+when = moments.when  # the one formatter for moments, shared with the services' messages

@@ -25,6 +25,7 @@ from ics_capacity.services.auth import (
     new_totp_secret,
 )
 from ics_capacity.ui import theme
+from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.routes import protected_page
@@ -69,8 +70,8 @@ class AccountState(rx.State):
         self.sessions = [
             {
                 "id": str(r.session_id),
-                "started": r.created_at.strftime("%d %b %Y %H:%M UTC"),
-                "last_used": r.last_seen_at.strftime("%d %b %Y %H:%M UTC"),
+                "started": fmt.when(r.created_at),
+                "last_used": fmt.when(r.last_seen_at),
                 "address": r.client_address or "unknown",
                 "browser": _browser(r.user_agent),
                 "current": "This browser" if r.current else "",

@@ -17,7 +17,7 @@ from ics_capacity.services.data_exchange import (
     export_table,
     preview_import,
 )
-from ics_capacity.services.errors import ImportValidationError, ServiceError
+from ics_capacity.services.errors import SERVICE_ERRORS, ImportValidationError, ServiceError
 from ics_capacity.services.uploads import (
     discard_upload,
     open_upload,
@@ -39,10 +39,10 @@ KIND_LABELS = {
     "flows": "Monthly RTT flows per system",
     "template": "Project template: sites and theatres, or case-mix (.csv or .xlsx)",
     "rota_staff": "Rota staff list: who may be rostered at the hubs (.csv)",
+    "rota_requests": "Rota staff requests: shifts wanted on or off (.csv or .xlsx)",
 }
 UPLOAD_ID = "data-upload"
 UPLOAD_CHUNK_BYTES = 1024 * 1024
-ERRORS = (ServiceError, ValueError)
 
 
 def _preview_in_slot(token: str, scenario_id: int, kind: str, path, ics):
@@ -77,7 +77,7 @@ class DataState(rx.State):
         picker = await self.get_state(ScenarioPicker)
         try:
             await picker._list(prefer_editable=True)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             self._clear()
             return refusal(error)
         return None
@@ -88,7 +88,7 @@ class DataState(rx.State):
         picker = await self.get_state(ScenarioPicker)
         try:
             await picker._choose(scenario_id)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         await self._forget_upload()
         return None
@@ -161,7 +161,7 @@ class DataState(rx.State):
             preview = await asyncio.to_thread(
                 _preview_in_slot, token, scenario_id, kind, staged.path, ics
             )
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             await asyncio.to_thread(discard_upload, token, str(staged.path))
             self.checking, self._upload_path = False, ""
             yield refusal(error)
@@ -199,7 +199,7 @@ class DataState(rx.State):
             self.problems = [_problem_view(p) for p in error.problems]
             yield rx.toast.error("The file has problems; nothing was imported.")
             return
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             self.checking = False
             yield refusal(error)
             return
@@ -214,7 +214,7 @@ class DataState(rx.State):
         session = await self.get_state(SessionState)
         try:
             name, data = export_table(session.token, await self._scenario(), table, fmt)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.download(data=data, filename=name)
 
@@ -224,7 +224,7 @@ class DataState(rx.State):
         session = await self.get_state(SessionState)
         try:
             name, data = export_scenario(session.token, await self._scenario(), fmt)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.download(data=data, filename=name)
 

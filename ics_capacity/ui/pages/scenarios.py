@@ -12,7 +12,7 @@ from ics_capacity.charts.scenarios import capacity_by_site
 from ics_capacity.domain.measures import label, measure
 from ics_capacity.services.capacity import compare_scenarios
 from ics_capacity.services.comparison import AT_WEEKS, ScenarioOutcome, compare_outcomes
-from ics_capacity.services.errors import InvalidInputError, ServiceError
+from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.services.recorded_baseline import BaselineReport
 from ics_capacity.services.scenarios import create_scenario, list_scenarios
 from ics_capacity.ui import theme
@@ -32,8 +32,6 @@ from ics_capacity.ui.components.widgets import (
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
-ERRORS = (ServiceError, ValueError)
-
 
 class ScenariosState(rx.State):
     """The collaborative's scenarios and the ones ticked for comparison."""
@@ -49,7 +47,7 @@ class ScenariosState(rx.State):
             return None
         try:
             rows = list_scenarios(session.token, session.collaborative_id)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             self.reset()  # a refused load shows nothing of what it would have
             return refusal(error)
         self.scenarios = [
@@ -94,7 +92,7 @@ class ScenariosState(rx.State):
             )
         except ValueError:
             return rx.toast.error("Choose the scenario to start from.")
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.redirect(f"/scenarios/{new_id}")
 
@@ -267,7 +265,7 @@ class CompareState(rx.State):
         except ValueError:
             self.error = "The link does not name scenarios to compare."
             return None
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             self.error = str(error)
             return refusal(error)
         self._ids = [k.scenario_id for k in comparison.kpis]
@@ -323,7 +321,7 @@ class CompareState(rx.State):
             self.outcomes_busy = True
         try:
             result = await asyncio.to_thread(compare_outcomes, token, ids, at_week)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             async with self:
                 if request == self._request:
                     self.outcomes_busy, self.outcome_rows, self.verdict = False, [], ""

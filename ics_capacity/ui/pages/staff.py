@@ -1,23 +1,47 @@
-"""Staff: the people a scenario's rota may place, edited one at a time, with their leave.
+"""Staff: the people a scenario's rota may place, edited one at a time, with leave and requests.
 
-Workforce leads (and administrators) add, edit and remove people and their leave on a draft
-scenario; everyone else in the collaborative sees the list. The services (`services/staff.py`)
-check every change; the page keeps the versions the edits must match in backend vars.
+Workforce leads (and administrators) add, edit and remove people, their leave and their requests
+(shifts wanted on or off, with a weight) on a draft scenario, and import requests from a file;
+everyone else in the collaborative sees the list. The services (`services/staff.py`) check every
+change; the page keeps the versions the edits must match, and the requests' ids, in backend vars.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from ics_capacity.domain.errors import ServiceError
-from ics_capacity.services.staff import FIELD_LABELS, LEAVE_KINDS, StaffView, list_staff
+from ics_capacity.services.data_exchange import commit_import
+from ics_capacity.services.errors import SERVICE_ERRORS, ImportValidationError
+from ics_capacity.services.staff import (
+    FIELD_LABELS,
+    LEAVE_KINDS,
+    REQUEST_LABELS,
+    WEIGHT_RANGE,
+    RequestView,
+    StaffView,
+    list_staff,
+    request_shift_choices,
+)
 from ics_capacity.services.staff import add_leave as add_leave_service
+from ics_capacity.services.staff import add_request as add_request_service
+from ics_capacity.services.staff import edit_request as edit_request_service
 from ics_capacity.services.staff import remove_leave as remove_leave_service
 from ics_capacity.services.staff import remove_person as remove_person_service
+from ics_capacity.services.staff import remove_request as remove_request_service
 from ics_capacity.services.staff import save_person as save_person_service
+from ics_capacity.services.uploads import discard_upload, open_upload, staged_path, user_slot
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, panel, select_field
+from ics_capacity.ui.components.widgets import (
+    button,
+    field_label,
+    labelled_upload,
+    panel,
+    select_field,
+)
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -31,6 +55,10 @@ CONTRACTS = {
 EMPLOYMENT = {"substantive": "Substantive", "bank": "Bank"}
 TEXT_FIELDS = ("code", "label", "trust", "home_site", "grade", "sites", "skills", "hours")
 _INPUT = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "max_width": "100%"}
+REQUESTS_UPLOAD_ID = "requests-upload"
+REQUESTS_FILE_INPUT_ID = "requests-file"
+UPLOAD_CHUNK_BYTES = 1024 * 1024
+MAX_PROBLEMS_SHOWN = 50
 
 
 def _row(p: StaffView) -> dict[str, str]:
@@ -49,7 +77,27 @@ def _row(p: StaffView) -> dict[str, str]:
         "sites": p.sites,
         "skills": p.skills,
         "leave": str(len(p.leave)),
+        "requests": str(len(p.requests)),
     }
+
+
+def _request_row(key: int, r: RequestView) -> dict[str, str]:
+    return {
+        "key": str(key),  # its place in the person's list: the id stays on the server
+        "date": f"{r.on_date:%a %d %b %Y}",
+        "iso_date": r.on_date.isoformat(),
+        "shift": r.shift_label,
+        "shift_kind": r.shift_kind,
+        "request": r.kind_label,
+        "kind": r.kind,
+        "weight": str(r.weight),
+        "note": r.note,
+    }
+
+
+def _import_in_slot(token: str, scenario_id: int, kept: str):
+    with user_slot(token):
+        return commit_import(token, scenario_id, "rota_requests", staged_path(token, kept))
 
 
 class StaffState(rx.State):
@@ -63,6 +111,14 @@ class StaffState(rx.State):
     form_key: int = 0  # a new key re-draws the form with the values of the person chosen
     leave_of: str = ""
     leave_rows: list[dict[str, str]] = []
+    requests_of: str = ""
+    request_rows: list[dict[str, str]] = []
+    shift_choices: list[list[str]] = []
+    editing_request: str = ""  # the key of the request in the form; "" adds one
+    request_values: dict[str, str] = {}
+    request_form_key: int = 0
+    importing: bool = False
+    import_problems: list[str] = []
     _views: dict[str, StaffView] = {}
 
     @rx.event
@@ -94,10 +150,12 @@ class StaffState(rx.State):
         self.editing, self.leave_of, self.editable = "", "", False
         self.form_values = {}
         self.form_key += 1
+        self.requests_of, self.request_rows, self.shift_choices = "", [], []
+        self._fill_request("")
 
     async def _show(self, scenario_id: int):
         session = await self.get_state(SessionState)
-        keep_editing, keep_leave = self.editing, self.leave_of
+        keep_editing, keep_leave, keep_requests = self.editing, self.leave_of, self.requests_of
         self._clear()
         if not scenario_id:
             return None
@@ -112,7 +170,34 @@ class StaffState(rx.State):
             self._fill(keep_editing)
         if keep_leave in self._views:
             self._leave(keep_leave)
+        if keep_requests in self._views:
+            self._requests(keep_requests)
         return None
+
+    def _requests(self, code: str) -> None:
+        view = self._views.get(code)
+        self.requests_of = code if view else ""
+        self.request_rows = [
+            _request_row(i, r) for i, r in enumerate(view.requests if view else ())
+        ]
+        self.shift_choices = [list(c) for c in request_shift_choices(view.role)] if view else []
+        self._fill_request("")
+
+    def _fill_request(self, key: str) -> None:
+        chosen = next((r for r in self.request_rows if r["key"] == key), None)
+        self.editing_request = key if chosen else ""
+        self.request_values = chosen or {"kind": "off", "weight": "1"}
+        self.request_form_key += 1
+
+    def _chosen_request(self, key: str) -> RequestView | None:
+        view = self._views.get(self.requests_of)
+        try:
+            number = int(key)
+        except ValueError:
+            return None
+        if view is None or not 0 <= number < len(view.requests):
+            return None
+        return view.requests[number]
 
     def _fill(self, code: str) -> None:
         view = self._views.get(code)
@@ -149,6 +234,101 @@ class StaffState(rx.State):
         self._leave(str(code))
 
     @rx.event
+    def show_requests(self, code: str):
+        """Shows the requests of a person of the list already in the tab."""
+        self._requests(str(code))
+
+    @rx.event
+    def choose_request(self, key: str):
+        """Fills the request form with one of the shown person's requests, to edit it."""
+        self._fill_request(str(key))
+
+    @rx.event
+    def new_request(self):
+        """Empties the request form to add a request."""
+        self._fill_request("")
+
+    @rx.event
+    async def save_request(self, form: dict):
+        """Adds the form's request for the shown person, or saves the edit of the one chosen."""
+        fields = {
+            k: str(form.get(k, ""))[:400] for k in ("date", "shift", "request", "weight", "note")
+        }
+        chosen = self._chosen_request(self.editing_request) if self.editing_request else None
+        if chosen is not None:
+            return await self._act(
+                edit_request_service,
+                f"Request of {self.requests_of} saved",
+                chosen.id,
+                fields,
+                expected_version=chosen.version,
+            )
+        return await self._act(
+            add_request_service, f"Request added for {self.requests_of}", self.requests_of, fields
+        )
+
+    @rx.event
+    async def remove_request(self, key: str):
+        """Removes one of the shown person's requests."""
+        chosen = self._chosen_request(str(key))
+        if chosen is None:
+            return refusal(ValueError("not a request of this list"))
+        return await self._act(
+            remove_request_service,
+            f"Request of {self.requests_of} removed",
+            chosen.id,
+            expected_version=chosen.version,
+        )
+
+    @rx.event
+    async def import_requests(self, files: list[rx.UploadFile]):
+        """Imports a file of requests into the scenario: all of it in one transaction, or none.
+
+        The right to import is checked before the first byte is kept; the file is kept in the
+        user's own upload folder only while it is read, and every problem is listed.
+        """
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        token, scenario_id = session.token, picker._scenario_id
+        self.import_problems = []
+        if not files:
+            yield rx.toast.error("Choose a file first.")
+            return
+        upload, writer = files[0], None
+        try:
+            writer = await asyncio.to_thread(
+                open_upload, token, scenario_id, "rota_requests", str(upload.name or "upload")
+            )
+            self.importing = True
+            yield
+            while chunk := await upload.read(UPLOAD_CHUNK_BYTES):
+                await asyncio.to_thread(writer.write, chunk)
+            staged = await asyncio.to_thread(writer.close)
+        except SERVICE_ERRORS as error:
+            if writer is not None:
+                writer.discard()
+            self.importing = False
+            yield refusal(error)
+            return
+        try:
+            outcome = await asyncio.to_thread(_import_in_slot, token, scenario_id, str(staged.path))
+        except ImportValidationError as error:
+            self.import_problems = [str(p) for p in error.problems[:MAX_PROBLEMS_SHOWN]]
+            yield rx.toast.error("The file has problems; nothing was imported.")
+        except SERVICE_ERRORS as error:
+            yield refusal(error)
+        else:
+            await self._show(scenario_id)
+            yield rx.toast.success(
+                f"{staged.name}: already imported; nothing changed."
+                if outcome.skipped_as_duplicate
+                else f"{staged.name}: {outcome.rows_written:,} request(s) added or changed."
+            )
+        finally:
+            await asyncio.to_thread(discard_upload, token, str(staged.path))
+            self.importing = False
+
+    @rx.event
     def set_filter(self, value: str):
         """Filters the list shown by code, name, role or site."""
         self.filter_text = str(value)[:60]
@@ -158,7 +338,7 @@ class StaffState(rx.State):
         picker = await self.get_state(ScenarioPicker)
         try:
             action(session.token, picker._scenario_id, *args, **kwargs)
-        except (ServiceError, ValueError) as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         await self._show(picker._scenario_id)
         return rx.toast.success(success)
@@ -223,6 +403,16 @@ class StaffState(rx.State):
             for r in self.staff
             if any(needle in r[k].lower() for k in ("code", "label", "role_label", "sites"))
         ]
+
+
+def _head(*headings: str) -> rx.Component:
+    """A table's head row: one column heading per name."""
+    return rx.el.thead(
+        rx.el.tr(
+            *[rx.el.th(h, scope="col", text_align="left", padding="8px") for h in headings],
+            border_bottom=f"2px solid {theme.NHS_TEXT}",
+        )
+    )
 
 
 def _text(meaning: str, kind: str = "text") -> rx.Component:
@@ -322,15 +512,7 @@ def _leave_panel() -> rx.Component:
         rx.heading("Leave of " + StaffState.leave_of, as_="h2", size="5"),
         rx.el.table(
             rx.el.caption("Leave and fixed days off", text_align="left", font_weight="600"),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(h, scope="col", text_align="left", padding="8px")
-                        for h in ("Kind", "First day", "Last day", "")
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
+            _head("Kind", "First day", "Last day", ""),
             rx.el.tbody(
                 rx.foreach(
                     StaffState.leave_rows,
@@ -398,6 +580,221 @@ def _leave_panel() -> rx.Component:
     )
 
 
+def _labelled(label: str, control: rx.Component) -> rx.Component:
+    """A form control under its label (the control's `id` ties them together)."""
+    return rx.vstack(field_label(label, control.id), control, spacing="1")
+
+
+def _request_control(
+    tag, meaning: str, *children, value_key: str = "", default: str = "", **props
+) -> rx.Component:
+    """One field of the request form, filled with the chosen request's value."""
+    shown = StaffState.request_values.get(value_key or meaning, default)
+    return tag(
+        *children, id=f"request-{meaning}", name=meaning, default_value=shown, **props, **_INPUT
+    )
+
+
+def _request_form() -> rx.Component:
+    low, high = WEIGHT_RANGE
+    return rx.form(
+        rx.heading(
+            rx.cond(
+                StaffState.editing_request != "",
+                "Edit the request of " + StaffState.request_values.get("date", ""),
+                "Add a request",
+            ),
+            as_="h3",
+            size="4",
+            margin_top="12px",
+        ),
+        rx.flex(
+            _labelled(
+                REQUEST_LABELS["date"],
+                _request_control(
+                    rx.el.input, "date", type="date", required=True, value_key="iso_date"
+                ),
+            ),
+            _labelled(
+                REQUEST_LABELS["shift"],
+                _request_control(
+                    rx.el.select,
+                    "shift",
+                    rx.foreach(StaffState.shift_choices, lambda c: rx.el.option(c[1], value=c[0])),
+                    value_key="shift_kind",
+                ),
+            ),
+            _labelled(
+                REQUEST_LABELS["request"],
+                _request_control(
+                    rx.el.select,
+                    "request",
+                    rx.el.option("Wants off", value="off"),
+                    rx.el.option("Wants to work", value="on"),
+                    default="off",
+                    value_key="kind",
+                ),
+            ),
+            _labelled(
+                f"{REQUEST_LABELS['weight']} ({low} to {high})",
+                _request_control(
+                    rx.el.input,
+                    "weight",
+                    type="number",
+                    min=low,
+                    max=high,
+                    step=1,
+                    default="1",
+                    width="90px",
+                ),
+            ),
+            _labelled(
+                REQUEST_LABELS["note"], _request_control(rx.el.input, "note", max_length=200)
+            ),
+            button(
+                rx.cond(StaffState.editing_request != "", "Save request", "Add request"),
+                type="submit",
+                kind="secondary",
+            ),
+            rx.cond(
+                StaffState.editing_request != "",
+                button(
+                    "Add a new request instead",
+                    kind="secondary",
+                    type="button",
+                    on_click=StaffState.new_request,
+                ),
+            ),
+            gap="12px",
+            align="end",
+            wrap="wrap",
+        ),
+        key=StaffState.request_form_key,
+        on_submit=StaffState.save_request,
+        reset_on_submit=False,
+        margin_top="12px",
+    )
+
+
+def _requests_panel() -> rx.Component:
+    can_edit = StaffState.editable & SessionState.permissions.contains("edit_workforce")
+    return panel(
+        rx.heading("Requests of " + StaffState.requests_of, as_="h2", size="5"),
+        rx.text(
+            "Shifts this person asks to work or to have off. The rota meets them where it can; "
+            "a higher weight (1 to 10) counts for more when not every request can be met.",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_y="8px",
+        ),
+        rx.el.table(
+            rx.el.caption("Requests", text_align="left", font_weight="600"),
+            _head("Date", "Shift", "Request", "Weight", "Note", ""),
+            rx.el.tbody(
+                rx.foreach(
+                    StaffState.request_rows,
+                    lambda r: rx.el.tr(
+                        rx.el.td(r["date"], padding="8px"),
+                        rx.el.td(r["shift"], padding="8px"),
+                        rx.el.td(r["request"], padding="8px"),
+                        rx.el.td(r["weight"], padding="8px"),
+                        rx.el.td(r["note"], padding="8px"),
+                        rx.el.td(
+                            rx.cond(
+                                can_edit,
+                                rx.hstack(
+                                    button(
+                                        "Edit",
+                                        kind="secondary",
+                                        on_click=StaffState.choose_request(r["key"]),
+                                        aria_label="Edit request of " + r["date"],
+                                    ),
+                                    button(
+                                        "Remove",
+                                        kind="warning",
+                                        on_click=StaffState.remove_request(r["key"]),
+                                        aria_label="Remove request of " + r["date"],
+                                    ),
+                                    spacing="2",
+                                ),
+                            ),
+                            padding="8px",
+                        ),
+                        border_bottom=f"1px solid {theme.NHS_BORDER}",
+                    ),
+                )
+            ),
+            width="100%",
+            border_collapse="collapse",
+        ),
+        rx.cond(can_edit, _request_form()),
+        margin_top="16px",
+    )
+
+
+def _import_requests_panel() -> rx.Component:
+    return panel(
+        rx.heading("Import requests", as_="h2", size="5"),
+        rx.text(
+            "A CSV or Excel file with one request a row: staff code, date, shift (blank for the "
+            "whole day), request (on or off), weight (1 to 10) and note (docs/rota.md, "
+            "'Requests'). The whole file is checked first; a file with any problem, or with "
+            "patient details, imports nothing. Each row replaces that person's request for the "
+            "same day and shift; other requests are kept.",
+            color=theme.NHS_SECONDARY_TEXT,
+            margin_y="8px",
+        ),
+        field_label("File of requests", REQUESTS_FILE_INPUT_ID),
+        labelled_upload(
+            rx.upload(
+                rx.vstack(
+                    rx.text("Drag a file here, or choose one", font_weight="600"),
+                    rx.text(
+                        rx.selected_files(REQUESTS_UPLOAD_ID).join(", "),
+                        color=theme.NHS_SECONDARY_TEXT,
+                    ),
+                    align="center",
+                ),
+                id=REQUESTS_UPLOAD_ID,
+                multiple=False,
+                border=f"2px dashed {theme.NHS_BLUE}",
+                padding="16px",
+                margin_top="4px",
+                aria_label="File of requests: drop zone",
+            ),
+            REQUESTS_FILE_INPUT_ID,
+        ),
+        rx.hstack(
+            button(
+                "Import requests",
+                on_click=StaffState.import_requests(rx.upload_files(upload_id=REQUESTS_UPLOAD_ID)),
+            ),
+            rx.cond(
+                StaffState.importing,
+                rx.hstack(rx.spinner(), rx.text("Importing…"), role="status"),
+            ),
+            margin_top="12px",
+            align="center",
+            spacing="3",
+        ),
+        rx.cond(
+            StaffState.import_problems,
+            rx.box(
+                rx.text(
+                    "Problems in the file: nothing was imported.",
+                    font_weight="700",
+                    color=theme.NHS_RED,
+                ),
+                rx.el.ul(rx.foreach(StaffState.import_problems, lambda p: rx.el.li(p))),
+                role="alert",
+                border=f"4px solid {theme.NHS_RED}",
+                padding="12px",
+                margin_top="12px",
+            ),
+        ),
+        margin_top="16px",
+    )
+
+
 def _actions(p: dict) -> rx.Component:
     can_edit = StaffState.editable & SessionState.permissions.contains("edit_workforce")
     return rx.hstack(
@@ -406,6 +803,12 @@ def _actions(p: dict) -> rx.Component:
             kind="secondary",
             on_click=StaffState.show_leave(p["code"]),
             aria_label="Leave of " + p["code"],
+        ),
+        button(
+            "Requests",
+            kind="secondary",
+            on_click=StaffState.show_requests(p["code"]),
+            aria_label="Requests of " + p["code"],
         ),
         rx.cond(
             can_edit,
@@ -488,24 +891,17 @@ def staff_page() -> rx.Component:
                         font_weight="600",
                         padding_bottom="12px",
                     ),
-                    rx.el.thead(
-                        rx.el.tr(
-                            *[
-                                rx.el.th(h, scope="col", text_align="left", padding="8px")
-                                for h in (
-                                    "Code",
-                                    "Label",
-                                    "Trust",
-                                    "Role",
-                                    "Contract",
-                                    "Hours a week",
-                                    "Sites",
-                                    "Leave",
-                                    "",
-                                )
-                            ],
-                            border_bottom=f"2px solid {theme.NHS_TEXT}",
-                        )
+                    _head(
+                        "Code",
+                        "Label",
+                        "Trust",
+                        "Role",
+                        "Contract",
+                        "Hours a week",
+                        "Sites",
+                        "Leave",
+                        "Requests",
+                        "",
                     ),
                     rx.el.tbody(
                         rx.foreach(
@@ -519,6 +915,7 @@ def staff_page() -> rx.Component:
                                 rx.el.td(p["hours"], padding="8px"),
                                 rx.el.td(p["sites"], padding="8px"),
                                 rx.el.td(p["leave"], padding="8px"),
+                                rx.el.td(p["requests"], padding="8px"),
                                 rx.el.td(_actions(p), padding="8px"),
                                 border_bottom=f"1px solid {theme.NHS_BORDER}",
                             ),
@@ -535,5 +932,7 @@ def staff_page() -> rx.Component:
             margin_top="16px",
         ),
         rx.cond(StaffState.leave_of != "", _leave_panel()),
+        rx.cond(StaffState.requests_of != "", _requests_panel()),
+        rx.cond(can_edit, _import_requests_panel()),
         rx.cond(can_edit, _person_form()),
     )
