@@ -1,7 +1,7 @@
 """levers: validation shares and independent-sector prices per scenario and treatment function
 
-Revision ID: 0019_levers
-Revises: 0018
+Revision ID: 0020_levers
+Revises: 0019_rota_requests
 Create Date: 2026-12-04 16:15:00
 
 `validation_setting`: one row per scenario and treatment function whose planners set the share of
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0019_levers'
-down_revision: str | None = '0018'
+revision: str = '0020_levers'
+down_revision: str | None = '0019_rota_requests'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
