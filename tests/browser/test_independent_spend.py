@@ -23,7 +23,9 @@ def test_a_price_per_case_is_set_and_the_plan_reports_its_spend(pages) -> None:
     expect(row).to_contain_text("Trauma and Orthopaedic")
     page.get_by_label("Price per case for C_110 (£)").fill("4500")
     page.get_by_role("button", name="Save price C_110", exact=True).click()
-    expect(page.get_by_text("Independent-sector price for C_110: £4,500 a case")).to_be_visible()
+    expect(
+        page.get_by_text("Independent-sector price for C_110: £4,500 a case", exact=True)
+    ).to_be_visible()
     page.get_by_label("Price per case for C_110 (£)").fill("lots")
     page.get_by_role("button", name="Save price C_110", exact=True).click()
     expect(

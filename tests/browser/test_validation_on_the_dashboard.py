@@ -29,7 +29,7 @@ def test_a_validation_share_is_set_and_the_dashboard_keeps_it_apart_from_treatme
     field = page.get_by_label("Validation share a year for C_110 (%)")
     field.fill("40")
     page.get_by_role("button", name="Save C_110", exact=True).click()
-    expect(page.get_by_text("Validation for C_110: 40% a year")).to_be_visible()
+    expect(page.get_by_text("Validation share for C_110: 40% a year", exact=True)).to_be_visible()
     field.fill("60")
     page.get_by_role("button", name="Save C_110", exact=True).click()
     expect(

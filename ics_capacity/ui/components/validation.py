@@ -60,7 +60,7 @@ class ValidationState(SpecialtyLeverState, rx.State):
 
     def _said(self, saved: ValidationRow) -> str:
         uses = f"{saved.share_percent}% a year" if saved.share_percent else "the observed rate"
-        return f"validation for {saved.tfc}: {uses}"
+        return f"validation share for {saved.tfc}: {uses}"
 
 
 def validation_panel(can_edit: rx.Var) -> rx.Component:
