@@ -94,6 +94,12 @@ def _describe(headline: dict[str, Any]) -> str:
     when = f" ({headline['at_date']})" if headline.get("at_date") else ""
     lines = [f"{headline['scenario']}: in {headline['horizon_weeks']} weeks{when}"]
     lines += [f"  {label}: {_figure(key, headline[key])}" for key, label in LABELS.items()]
+    if "treated" in headline:
+        lines.append(
+            f"  Treated over the projection: {headline['treated']:,.0f}; removed by validation, "
+            f"not treated: {headline['removed_by_validation']:,.0f}"
+        )
+        lines.append(f"  {headline['validation_basis']}")
     without = headline.get("without_plan")
     if without is not None:
         lines.append(f"{headline['comparison']} (without the plan):")

@@ -163,6 +163,19 @@ def _describe(result: RebalanceResult) -> str:
             f"{m.transfers:,.0f} at another trust's site, "
             f"{m.waiting_at_end:,.0f} waiting at the end"
         )
+        if m.independent_sector_cases >= 0.5:
+            unpriced = (
+                f" ({m.unpriced_independent_cases:,.0f} cases have no price and are left out)"
+                if m.unpriced_independent_cases >= 0.5
+                else ""
+            )
+            lines.append(
+                f"  independent sector: {m.independent_sector_cases:,.0f} cases bought, spend "
+                f"£{m.independent_sector_spend:,.0f}{unpriced}"
+            )
+            for line in result.spend:
+                spend = "no price" if line.spend is None else f"£{line.spend:,.0f}"
+                lines.append(f"    {line.hub} {line.tfc}: {line.cases:,.1f} cases, {spend}")
     for b in result.baselines:
         lines.append(
             f"  baseline {b.name}: worst pressure {b.metrics.worst_pressure:.3f}, "

@@ -301,6 +301,51 @@ class HubStandardSetting(Audited, table=True):
     cataracts_per_list: int = 10
 
 
+class ValidationSetting(Audited, table=True):
+    """A scenario's share of one treatment function's waiting list removed by validation a year.
+
+    Validation (checking that patients still need treatment) removes patients without treating
+    them; the projection uses this share instead of the observed removal rate for the treatment
+    function, and keeps it apart from treatment in every figure (docs/projections.md). A
+    treatment function without a row keeps the observed rate.
+    """
+
+    __tablename__ = "validation_setting"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "tfc"),
+        sa.CheckConstraint(
+            "share_per_year >= 0 AND share_per_year <= 0.5", name="share_per_year_range"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
+    share_per_year: Decimal = Field(sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3)
+
+
+class IndependentSectorPrice(Audited, table=True):
+    """A scenario's price per case of one treatment function bought from independent providers.
+
+    The rebalancing model reports the spend on independent-sector cases from it (per provider and
+    specialty); a treatment function without a row has no price, and its bought cases are
+    reported as unpriced (docs/rebalance.md, "Independent sector bought at a price").
+    """
+
+    __tablename__ = "independent_sector_price"
+    __table_args__ = (
+        sa.UniqueConstraint("scenario_id", "tfc"),
+        sa.CheckConstraint(
+            "price_per_case >= 0 AND price_per_case <= 100000", name="price_per_case_range"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
+    price_per_case: Decimal = Field(sa_type=sa.Numeric(9, 2), max_digits=9, decimal_places=2)
+
+
 class TrustBeds(Audited, table=True):
     """A trust's average general and acute beds, available and occupied, from KH03."""
 

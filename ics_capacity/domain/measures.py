@@ -55,6 +55,7 @@ class When(StrEnum):
     PLAN_END = "at the end of the rebalancing plan's horizon"
     PER_WEEK = "a week"
     TARGET_DATE = "at the target's date"
+    OVER_HORIZON = "over the projection, from the snapshot to the horizon"
 
 
 Utilisation = UtilisationDefinition
@@ -339,6 +340,27 @@ MEASURES: tuple[Measure, ...] = (
         _ALL,
         _MEM,
         When.HORIZON,
+        PROJECTION,
+    ),
+    _M(
+        "projected_treated",
+        "Treated over the projection (all pathways, member trusts)",
+        "Pathways completed by treatment at the scenario's capacity, summed over the weeks "
+        "projected. Removals by validation are not counted here.",
+        _ALL,
+        _MEM,
+        When.OVER_HORIZON,
+        PROJECTION,
+    ),
+    _M(
+        "projected_removed_by_validation",
+        "Removed by validation, not treated (all pathways, member trusts)",
+        "Patients leaving the list without treatment over the weeks projected, at the scenario's "
+        "validation share where it sets one, else at the observed rate of removals without "
+        "treatment. Validation uses no treatment capacity.",
+        _ALL,
+        _MEM,
+        When.OVER_HORIZON,
         PROJECTION,
     ),
     _M(

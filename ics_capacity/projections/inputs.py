@@ -15,8 +15,8 @@ the database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,12 @@ is too short (the RTT extract gives one month).
 
 WEEKS_PER_MONTH: float = 365.25 / 12 / 7
 """Average weeks in a calendar month (4.348), to turn monthly counts and rates into weekly ones."""
+
+WEEKS_PER_YEAR: float = 365.25 / 7
+"""Average weeks in a year (52.18), to turn a yearly validation share into a weekly rate."""
+
+MAX_VALIDATION_SHARE_PER_YEAR: float = 0.5
+"""The largest yearly share of a list a scenario may say validation removes (docs/assumptions)."""
 
 
 class ProjectionInputError(InvalidInputError):
@@ -295,6 +301,81 @@ def weekly_rate_from_monthly(rate_per_month: float | np.ndarray) -> float | np.n
         Share removed a week: 1 - (1 - rate) ** (1 / 4.348).
     """
     return 1.0 - (1.0 - np.asarray(rate_per_month, dtype=float)) ** (1.0 / WEEKS_PER_MONTH)
+
+
+def weekly_rate_from_yearly(share_per_year: float | np.ndarray) -> float | np.ndarray:
+    """A yearly share removed as the weekly rate that compounds to it over a year.
+
+    Args:
+        share_per_year: Share of the list removed over a year, 0..1.
+
+    Returns:
+        Share removed a week: 1 - (1 - share) ** (1 / 52.18).
+    """
+    return 1.0 - (1.0 - np.asarray(share_per_year, dtype=float)) ** (1.0 / WEEKS_PER_YEAR)
+
+
+def yearly_share_from_weekly(rate_per_week: float | np.ndarray) -> float | np.ndarray:
+    """A weekly removal rate as the share of a list it removes over a year (no one joining)."""
+    return 1.0 - (1.0 - np.asarray(rate_per_week, dtype=float)) ** WEEKS_PER_YEAR
+
+
+def with_validation_shares(
+    inp: ProjectionInput, share_per_year_by_tfc: Mapping[str, float]
+) -> ProjectionInput:
+    """The input with each set treatment function's removal rate replaced by its validation share.
+
+    A series whose treatment function has a share loses that share of its list a year to
+    validation, spread evenly over the weeks (the weekly rate compounding to it), instead of its
+    observed rate of removals without treatment. Other series keep their rate.
+
+    Args:
+        inp: The projection input.
+        share_per_year_by_tfc: Treatment function code -> share of its list removed a year, 0..0.5.
+
+    Returns:
+        A new input (the same object when nothing is set).
+
+    Raises:
+        ProjectionInputError: a share outside 0 to `MAX_VALIDATION_SHARE_PER_YEAR`.
+    """
+    if not share_per_year_by_tfc:
+        return inp
+    problems = [
+        f"validation share for {tfc} is {share!r}; it must be 0 to "
+        f"{MAX_VALIDATION_SHARE_PER_YEAR:.0%} of the list a year"
+        for tfc, share in share_per_year_by_tfc.items()
+        if not (np.isfinite(share) and 0.0 <= share <= MAX_VALIDATION_SHARE_PER_YEAR)
+    ]
+    if problems:
+        raise ProjectionInputError(problems)
+    rate = np.array(inp.validation_rate_per_week, dtype=float)
+    for i, tfc in enumerate(inp.tfc):
+        share = share_per_year_by_tfc.get(str(tfc))
+        if share is not None:
+            rate[i, :] = weekly_rate_from_yearly(share)
+    return replace(inp, validation_rate_per_week=rate)
+
+
+def observed_validation_by_tfc(inp: ProjectionInput) -> dict[str, float]:
+    """Each treatment function's removal rate in week 1 as a yearly share, weighted by list size.
+
+    Returns:
+        Treatment function code -> share of its list removed a year at that rate (0..1).
+    """
+    size = inp.waiting.sum(axis=1)
+    rate = inp.validation_rate_per_week[:, 0]
+    frame = pd.DataFrame({"tfc": inp.tfc.astype(str), "size": size, "weighted": rate * size})
+    frame["rate"] = rate
+    result = {}
+    for tfc, group in frame.groupby("tfc", sort=True):
+        total = float(group["size"].sum())
+        if total > 0:
+            weekly = float(group["weighted"].sum() / total)
+        else:
+            weekly = float(group["rate"].mean())
+        result[str(tfc)] = float(yearly_share_from_weekly(weekly))
+    return result
 
 
 def waiting_bands_from_table(

@@ -33,6 +33,7 @@ from ics_capacity.db.models import (
     Site,
     SiteTreatmentFunction,
     TheatreCapacity,
+    ValidationSetting,
     WaitingList,
 )
 from ics_capacity.db.session import unit_of_work
@@ -55,8 +56,10 @@ from ics_capacity.projections.cohort import (
 )
 from ics_capacity.projections.inputs import (
     ProjectionInput,
+    observed_validation_by_tfc,
     projection_input_from_tables,
     resource_pools_from_tables,
+    with_validation_shares,
 )
 from ics_capacity.projections.queue_kpis import capacity_to_meet_target, rag_status
 from ics_capacity.services.jobs import latest_result
@@ -99,6 +102,7 @@ class ScenarioProjection:
     comparison: str | None = None
     notes: list[str] = field(default_factory=list)
     baseline_monte_carlo: MonteCarloResult | None = None
+    validation_basis: str = ""
 
 
 def _frames(session: Session, scenario_id: int, member_ids: list[int]) -> dict[str, pd.DataFrame]:
@@ -191,6 +195,7 @@ class _ScenarioRows:
     plan: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
     profiles: WeeklyProfiles | None = None
+    validation: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -227,7 +232,46 @@ def _scenario_rows(session: Session, scenario: Scenario, member_ids: list[int]) 
         plan=plan,
         notes=notes,
         profiles=scenario_profiles(session, scenario, operating_days(sites), MAX_HORIZON_WEEKS),
+        validation=validation_shares(session, scenario.id),
     )
+
+
+def validation_shares(session: Session, scenario_id: int) -> dict[str, float]:
+    """The scenario's validation share a year per treatment function, where its planners set one."""
+    rows = session.exec(
+        select(ValidationSetting).where(ValidationSetting.scenario_id == scenario_id)
+    ).all()
+    return {r.tfc: float(r.share_per_year) for r in rows}
+
+
+def validation_basis(shares: dict[str, float]) -> str:
+    """Where the projection's removals by validation come from, in words."""
+    observed = (
+        "each list's observed rate of removals without treatment (two consecutive months of its "
+        "own history, else 3% of the list a month: docs/projections.md)"
+    )
+    if not shares:
+        return f"Removals by validation are at {observed}."
+    own = ", ".join(f"{tfc} {share:.1%}" for tfc, share in sorted(shares.items()))
+    return (
+        "Removals by validation are the scenario's own setting, a share of the list a year "
+        f"({own}); other specialties at {observed}."
+    )
+
+
+def observed_validation_shares(session: Session, scenario: Scenario) -> dict[str, float]:
+    """Each treatment function's observed removal rate as a yearly share of its list.
+
+    The rate the projection uses where the scenario sets no validation share: the member trusts'
+    own two consecutive months of history, else the default (docs/projections.md). {} when the
+    scenario has no waiting list.
+    """
+    assert scenario.id is not None
+    members = list(_members(session, scenario.collaborative_id))
+    frames = _frames(session, scenario.id, members)
+    if frames["waiting_list"].empty:
+        return {}
+    return observed_validation_by_tfc(_input(frames, 4))
 
 
 def _snapshot(session: Session, scenario: Scenario) -> _Snapshot:
@@ -372,6 +416,8 @@ def _scenario_input(
     capacity_factor, demand_factor = _weekly_factors(rows, inp)
     own = inp.capacity_per_week * capacity_factor
     capacity = treatment_capacity(own, inp.admitted_share, ratio, extra)
+    # Validation is not treatment: it changes the removal rate, never the capacity.
+    inp = with_validation_shares(inp, rows.validation)
     return (
         dataclasses.replace(
             inp, capacity_per_week=capacity, demand_per_week=inp.demand_per_week * demand_factor
@@ -524,6 +570,7 @@ def _project(
         comparison=snapshot.comparison_wording,
         notes=notes,
         baseline_monte_carlo=base_monte_carlo,
+        validation_basis=validation_basis(rows.validation),
     )
 
 
@@ -680,6 +727,44 @@ def _headline_figures(
     return figures
 
 
+@dataclass(frozen=True)
+class RemovalFigures:
+    """Patients leaving the list over a projection, treatment and validation kept apart."""
+
+    weeks: int
+    joined: float
+    treated: float
+    removed_by_validation: float
+    basis: str
+
+    @property
+    def validation_share(self) -> float:
+        """Removals by validation as a share of all who left the list (0 when none left)."""
+        total = self.treated + self.removed_by_validation
+        return self.removed_by_validation / total if total > 0 else 0.0
+
+
+def removal_figures(projection: ScenarioProjection, provider: int | None = None) -> RemovalFigures:
+    """Patients joining, treated and removed by validation over the projection's horizon.
+
+    Read from the deterministic projection (weeks 1 to the horizon), for the collaborative or one
+    member trust. Validation is never counted as treatment.
+    """
+    if provider is None:
+        frame = projection.deterministic.frame("total")
+    else:
+        frame = projection.deterministic.frame("provider")
+        frame = frame[frame["provider"] == provider]
+    weeks = frame[frame["week"] > 0]
+    return RemovalFigures(
+        weeks=int(frame["week"].max()),
+        joined=float(weeks["demand"].sum()),
+        treated=float(weeks["treated"].sum()),
+        removed_by_validation=float(weeks["validated"].sum()),
+        basis=projection.validation_basis,
+    )
+
+
 def projection_headline(projection: ScenarioProjection) -> dict[str, Any]:
     """The dashboard's headline at the horizon, with and without the plan, JSON-ready.
 
@@ -703,6 +788,9 @@ def projection_headline(projection: ScenarioProjection) -> dict[str, Any]:
         if projection.start_date
         else None,
         **_headline_figures(projection.deterministic, projection.monte_carlo),
+        "treated": round(removal_figures(projection).treated, 1),
+        "removed_by_validation": round(removal_figures(projection).removed_by_validation, 1),
+        "validation_basis": projection.validation_basis,
         "comparison": projection.comparison,
         "without_plan": without,
         "notes": list(projection.notes),

@@ -34,6 +34,7 @@ from ics_capacity.db.models import (
     CaseMix,
     CollaborativeMember,
     HubStandardSetting,
+    IndependentSectorPrice,
     Organisation,
     OrganisationKind,
     RttActivity,
@@ -305,7 +306,13 @@ def scenario_rebalance_input(
         )
         if site.latitude is not None and site.longitude is not None:
             where[site.code] = (site.latitude, site.longitude)
-    hubs += _independent_hubs(orgs, activity, case_mix, where)
+    prices = {
+        p.tfc: float(p.price_per_case)
+        for p in session.exec(
+            select(IndependentSectorPrice).where(IndependentSectorPrice.scenario_id == scenario_id)
+        ).all()
+    }
+    hubs += _independent_hubs(orgs, activity, case_mix, where, prices)
 
     population = _population_locations(members, sites, orgs)
     travel = {
@@ -449,8 +456,12 @@ def _independent_hubs(
     activity: dict[tuple[int, str], RttActivity],
     case_mix: dict[str, CaseMix],
     where: dict[str, tuple[float, float]],
+    prices: dict[str, float],
 ) -> list[Hub]:
-    """Independent providers with admitted NHS activity and a known site, as capacity to buy."""
+    """Independent providers with admitted NHS activity and a known site, as capacity to buy.
+
+    Each is bought at the scenario's price per case of the treatment function, where it sets one.
+    """
     cases: dict[str, dict[str, float]] = defaultdict(dict)
     for (org_id, tfc), row in sorted(activity.items(), key=lambda item: item[0]):
         org = orgs[org_id]
@@ -474,6 +485,7 @@ def _independent_hubs(
                 operator=ods_code,
                 treatment_functions=sorted(caps),
                 cases_per_week=caps,
+                price_per_case={t: prices[t] for t in caps if t in prices},
             )
         )
         where[ods_code] = (site.latitude, site.longitude)

@@ -193,6 +193,8 @@ class PlanView:
     moves_sentence: str = ""
     moves_note: str = ""
     hub_use: list[dict[str, str]] = field(default_factory=list)
+    spend: list[dict[str, str]] = field(default_factory=list)
+    spend_note: str = ""
     start_total: float = 0.0
     end_total: float = 0.0
     baseline_heading: str = ""
@@ -354,7 +356,47 @@ def describe_plan(result: RebalanceResult, names: PlanNames | dict[str, str]) ->
         ),
         moves_sentence=moves_sentence(moves),
         hub_use=_hub_use(result, names),
+        spend=_spend_rows(result, names),
+        spend_note=spend_note(result),
     )
+
+
+def _money(value: float | None) -> str:
+    return "–" if value is None else f"£{value:,.0f}"
+
+
+def _spend_rows(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
+    """Cases bought from each independent provider per specialty, with price and spend."""
+    return [
+        {
+            "provider": names.sites.get(line.hub, names.trusts.get(line.hub, line.hub)),
+            "specialty": SHORT_NAMES.get(line.tfc, line.tfc),
+            "cases": _count(line.cases),
+            "price": "no price set" if line.price_per_case is None else _money(line.price_per_case),
+            "spend": "unpriced" if line.spend is None else _money(line.spend),
+        }
+        for line in result.spend
+        if line.cases >= 0.5
+    ]
+
+
+def spend_note(result: RebalanceResult) -> str:
+    """The plan's spend on the independent sector in a sentence (empty when it buys nothing)."""
+    m = result.metrics
+    if m is None or m.independent_sector_cases < 0.5:
+        return "The plan buys no cases from independent-sector providers."
+    weeks = result.settings.horizon_weeks if result.settings else None
+    over = f" over {weeks} weeks" if weeks else ""
+    text = (
+        f"The plan buys {m.independent_sector_cases:,.0f} cases from independent-sector "
+        f"providers{over}, costing {_money(m.independent_sector_spend)} at the scenario's prices"
+    )
+    if m.unpriced_independent_cases >= 0.5:
+        text += (
+            f"; {m.unpriced_independent_cases:,.0f} of them have no price set, so the spend "
+            "leaves them out. Set a price per case on the scenario page"
+        )
+    return text + "."
 
 
 def _scope(result: RebalanceResult, names: PlanNames, weeks: int | None) -> str:

@@ -27,6 +27,7 @@ from ics_capacity.db.models import (
     FigureProvenance,
     HubStandardSetting,
     ImportBatch,
+    IndependentSectorPrice,
     Membership,
     RotaLeave,
     RotaRequest,
@@ -41,6 +42,7 @@ from ics_capacity.db.models import (
     TheatreCapacity,
     TrustBeds,
     UserAccount,
+    ValidationSetting,
     WaitingList,
     Workforce,
     utc_now,
@@ -426,6 +428,8 @@ _SCENARIO_TABLES: tuple[type[SQLModel], ...] = (
     FigureProvenance,
     CalendarChangeRow,
     HubStandardSetting,
+    ValidationSetting,
+    IndependentSectorPrice,
 )
 
 

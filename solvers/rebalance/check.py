@@ -19,6 +19,10 @@ No trust made worse (the guard, `settings.no_trust_worse`): each trust's worst p
 patient-weeks overdue and its patients waiting 52, 65 and 78 weeks or more at the end of the
 horizon, recomputed here from the plan rows, are no worse than the same figures recomputed from
 the no-collaboration plan.
+
+Spend on the independent sector: the cases bought from each independent-sector provider per
+treatment function, recomputed from the plan rows, times the hub's `price_per_case`, must match
+every reported spend line and the plan's total; cases with no price must be reported unpriced.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from solvers.rebalance.schema import (
     QueueOutcome,
     RebalanceInput,
     RebalanceResult,
+    SpendLine,
 )
 
 REL_TOL = 1e-6
@@ -95,13 +100,96 @@ def check_plan(
     queues: list[QueueOutcome] | None = None,
     *,
     label: str = "plan",
+    spend: list[SpendLine] | None = None,
 ) -> list[Violation]:
     """Every rule `plan` breaks on `data`; with `metrics`/`queues`, also every misreported figure.
+
+    With `spend`, also every spend line that does not match the plan's cases and the prices.
 
     Returns:
         The violations, empty when the plan is sound.
     """
-    return _check_and_measure(data, plan, metrics, queues, label=label)[0]
+    found = _check_and_measure(data, plan, metrics, queues, label=label)[0]
+    return found + _check_spend(data, plan, metrics, spend, label=label)
+
+
+def independent_spend(data: RebalanceInput, plan: list[PlanRow]) -> dict[tuple[str, str], float]:
+    """Cases bought from each independent-sector provider per treatment function, from the rows."""
+    independent = {h.id for h in data.hubs if h.kind == HubKind.INDEPENDENT_SECTOR}
+    cases: dict[tuple[str, str], float] = defaultdict(float)
+    for row in plan:
+        if row.hub in independent:
+            cases[(row.hub, row.tfc)] += row.patients
+    return dict(cases)
+
+
+def _check_spend(
+    data: RebalanceInput,
+    plan: list[PlanRow],
+    metrics: PlanMetrics | None,
+    spend: list[SpendLine] | None,
+    *,
+    label: str,
+) -> list[Violation]:
+    """The reported spend against cases recomputed from the rows times the hubs' prices."""
+    found: list[Violation] = []
+    hubs = {h.id: h for h in data.hubs}
+    cases = independent_spend(data, plan)
+    priced = {
+        k: n * hubs[k[0]].price_per_case[k[1]]
+        for k, n in cases.items()
+        if k[1] in hubs[k[0]].price_per_case
+    }
+    unpriced = sum(n for k, n in cases.items() if k not in priced)
+    total = sum(priced.values())
+    if metrics is not None:
+        for name, mine, theirs in (
+            ("independent_sector_cases", sum(cases.values()), metrics.independent_sector_cases),
+            ("independent_sector_spend", total, metrics.independent_sector_spend),
+            ("unpriced_independent_cases", unpriced, metrics.unpriced_independent_cases),
+        ):
+            if not _close(mine, theirs, rel=1e-5, abs_=1e-4):
+                found.append(
+                    Violation(
+                        "misreported_" + name,
+                        f"{label}: metrics",
+                        f"reported {theirs}, recomputed {mine}",
+                    )
+                )
+    if spend is None:
+        return found
+    reported = {(line.hub, line.tfc): line for line in spend}
+    for key in sorted(set(cases) | set(reported)):
+        where = f"{label}: spend {key[0]} {key[1]}"
+        line = reported.get(key)
+        n = cases.get(key, 0.0)
+        if line is None:
+            if n > 1e-6:  # a floating-point sliver of a case needs no line
+                found.append(Violation("missing_spend_line", where, f"{n} cases bought, no line"))
+            continue
+        hub = hubs.get(key[0])
+        if hub is None or hub.kind != HubKind.INDEPENDENT_SECTOR:
+            found.append(Violation("spend_not_independent", where, "not an independent provider"))
+            continue
+        price = hub.price_per_case.get(key[1])
+        if not _close(line.cases, n, rel=1e-5, abs_=1e-4):
+            found.append(
+                Violation("misreported_spend_cases", where, f"reported {line.cases}, rows {n}")
+            )
+        if line.price_per_case != price:
+            found.append(
+                Violation("misreported_price", where, f"reported {line.price_per_case}, {price}")
+            )
+        expected = None if price is None else n * price
+        if (expected is None) != (line.spend is None) or (
+            expected is not None
+            and line.spend is not None
+            and not _close(line.spend, expected, rel=1e-5, abs_=1e-2)
+        ):
+            found.append(
+                Violation("misreported_spend", where, f"reported {line.spend}, {expected}")
+            )
+    return found
 
 
 def trust_figures(data: RebalanceInput, plan: list[PlanRow]) -> dict[str, TrustFigures]:
@@ -452,7 +540,9 @@ def check_result(data: RebalanceInput, result: RebalanceResult) -> list[Violatio
     if result.status.has_solution:
         if result.metrics is None:
             found.append(Violation("missing_metrics", "result", "a plan needs its metrics"))
-        found += check_plan(data, result.plan, result.metrics, result.queues, label="optimum")
+        found += check_plan(
+            data, result.plan, result.metrics, result.queues, label="optimum", spend=result.spend
+        )
         if result.objective is not None and result.bound is not None:
             if result.bound > result.objective + 1e-6 * max(1.0, abs(result.objective)):
                 found.append(
@@ -484,7 +574,12 @@ def check_result(data: RebalanceInput, result: RebalanceResult) -> list[Violatio
         found += _check_trust_outcomes(result, plan_trusts, alone_trusts)
     for baseline in result.baselines:
         found += check_plan(
-            data, baseline.plan, baseline.metrics, baseline.queues, label=baseline.name
+            data,
+            baseline.plan,
+            baseline.metrics,
+            baseline.queues,
+            label=baseline.name,
+            spend=baseline.spend,
         )
         if result.metrics is None:
             continue

@@ -33,6 +33,7 @@ from solvers.rebalance.baselines import greedy_flows, own_site_arcs
 from solvers.rebalance.schema import (
     GUARDED_THRESHOLDS,
     WAIT_BANDS,
+    Arc,
     BaselineResult,
     BindingLimit,
     GuardReport,
@@ -45,6 +46,7 @@ from solvers.rebalance.schema import (
     QueueOutcome,
     RebalanceInput,
     RebalanceResult,
+    SpendLine,
     TrustMeasures,
     TrustOutcome,
     instance_problems,
@@ -626,6 +628,7 @@ class Evaluation:
     hub_use: list[HubUse]
     used: np.ndarray  # resource x week
     treated_by_stream_week: np.ndarray
+    spend: list[SpendLine]
 
 
 def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
@@ -758,6 +761,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
         )
         for r, res in enumerate(prep.resources)
     ]
+    spend = _spend_lines(prep, moved, arcs)
     worst_q = max(range(len(queues)), key=lambda q: queues[q].pressure_at_end, default=None)
     metrics = PlanMetrics(
         worst_pressure=queues[worst_q].pressure_at_end if worst_q is not None else 0.0,
@@ -775,8 +779,36 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
             sum(m * arc.travel_minutes for m, arc in zip(moved, arcs, strict=True))
         ),
         long_waiters_at_end=long_at_end,
+        independent_sector_spend=float(sum(line.spend or 0.0 for line in spend)),
+        unpriced_independent_cases=float(
+            sum(line.cases for line in spend if line.price_per_case is None)
+        ),
     )
-    return Evaluation(rows, queues, metrics, hub_use, used, treated)
+    return Evaluation(rows, queues, metrics, hub_use, used, treated, spend)
+
+
+def _spend_lines(prep: Prepared, moved: np.ndarray, arcs: Sequence[Arc]) -> list[SpendLine]:
+    """Cases bought from each independent provider per treatment function, priced where known."""
+    cases: dict[tuple[int, str], float] = {}
+    for m, arc in zip(moved, arcs, strict=True):
+        if arc.independent and m > 1e-9:
+            key = (arc.hub, prep.queues[arc.queue].tfc)
+            cases[key] = cases.get(key, 0.0) + float(m)
+    lines = []
+    hubs = prep.data.hubs
+    for (h, tfc), n in sorted(cases.items(), key=lambda item: (hubs[item[0][0]].id, item[0][1])):
+        hub = hubs[h]
+        price = hub.price_per_case.get(tfc)
+        lines.append(
+            SpendLine(
+                hub=hub.id,
+                tfc=tfc,
+                cases=n,
+                price_per_case=price,
+                spend=None if price is None else n * price,
+            )
+        )
+    return lines
 
 
 # --- What binds ------------------------------------------------------------------------------
@@ -1192,6 +1224,7 @@ def solve_rebalance(data: RebalanceInput, options: SolveOptions | None = None) -
         plan=ev.plan if ev else [],
         queues=ev.queues if ev else [],
         hub_use=ev.hub_use if ev else [],
+        spend=ev.spend if ev else [],
         binding_limits=limits,
         baselines=baselines,
         trusts=trust_outcomes(ev.queues, alone.queues) if ev and alone else [],
@@ -1214,6 +1247,7 @@ def _greedy(prep: Prepared) -> BaselineResult:
         metrics=ev.metrics,
         queues=ev.queues,
         plan=ev.plan,
+        spend=ev.spend,
     )
 
 
@@ -1235,6 +1269,7 @@ def _no_collaboration(
         metrics=ev.metrics,
         queues=ev.queues,
         plan=ev.plan,
+        spend=ev.spend,
     )
     return baseline, optimum.flows
 

@@ -147,7 +147,9 @@ class Hub(_Frozen):
 
     Independent-sector providers are capacity the collaborative may buy. A resource left out
     (None) does not limit the hub; `cases_per_week` caps cases of a treatment function a week
-    (used for independent-sector providers, whose theatres are not known).
+    (used for independent-sector providers, whose theatres are not known). `price_per_case` is
+    what the collaborative pays for one case of a treatment function bought there (pounds); the
+    plan's spend is reported from it, and a case without a price is reported as unpriced.
     """
 
     id: str = Field(min_length=1, max_length=20)
@@ -161,6 +163,11 @@ class Hub(_Frozen):
     beds: BedCapacity | None = None
     day_case: DayCaseCapacity | None = None
     cases_per_week: dict[str, float] = Field(default_factory=dict)
+    price_per_case: dict[str, float] = Field(
+        default_factory=dict,
+        description="Pounds paid per case of each treatment function bought at this hub "
+        "(independent-sector providers). A treatment function left out has no known price.",
+    )
     capacity_factor_by_week: list[float] = Field(
         default_factory=list,
         max_length=MAX_HORIZON_WEEKS,
@@ -335,6 +342,15 @@ def instance_problems(data: RebalanceInput) -> list[str]:
                 )
             if not (cap >= 0 and math.isfinite(cap)):
                 problems.append(f"hubs[{i}].cases_per_week[{t!r}]: {cap} must be 0 or more")
+        for t, price in h.price_per_case.items():
+            if t not in h.treatment_functions:
+                problems.append(
+                    f"hubs[{i}].price_per_case: {t!r} is not one of the hub's treatment functions"
+                )
+            if not (price >= 0 and math.isfinite(price)):
+                problems.append(
+                    f"hubs[{i}].price_per_case[{t!r}]: {price} must be 0 or more pounds"
+                )
     for i, q in enumerate(data.queues):
         if q.provider not in provider_ids:
             problems.append(f"queues[{i}].provider: {q.provider!r} is not a provider id")
@@ -478,8 +494,26 @@ class BindingLimit(_Frozen):
     message: str = ""
 
 
+class SpendLine(_Frozen):
+    """Cases of one treatment function bought from one independent-sector provider, and their cost.
+
+    `price_per_case` and `spend` are None when the hub has no price for the treatment function.
+    """
+
+    hub: str
+    tfc: str
+    cases: float
+    price_per_case: float | None = None
+    spend: float | None = None
+
+
 class PlanMetrics(_Frozen):
-    """A plan's objective values per level and the headline figures."""
+    """A plan's objective values per level and the headline figures.
+
+    `independent_sector_spend` is the pounds paid for the priced cases bought from
+    independent-sector providers over the horizon; `unpriced_independent_cases` the cases bought
+    where no price is known (not in the spend).
+    """
 
     worst_pressure: float
     worst_queue: str
@@ -492,6 +526,8 @@ class PlanMetrics(_Frozen):
     independent_sector_cases: float
     travel_patient_minutes: float
     long_waiters_at_end: dict[int, float]
+    independent_sector_spend: float = 0.0
+    unpriced_independent_cases: float = 0.0
 
 
 class LevelResult(_Frozen):
@@ -516,6 +552,7 @@ class BaselineResult(_Frozen):
     metrics: PlanMetrics
     queues: list[QueueOutcome]
     plan: list[PlanRow]
+    spend: list[SpendLine] = Field(default_factory=list)
 
 
 GUARDED_THRESHOLDS = (52, 65, 78)
@@ -598,6 +635,11 @@ class RebalanceResult(_Frozen):
     plan: list[PlanRow] = Field(default_factory=list)
     queues: list[QueueOutcome] = Field(default_factory=list)
     hub_use: list[HubUse] = Field(default_factory=list)
+    spend: list[SpendLine] = Field(
+        default_factory=list,
+        description="Cases bought from each independent-sector provider per treatment function "
+        "over the horizon, with the price and the spend.",
+    )
     binding_limits: list[BindingLimit] = Field(default_factory=list)
     baselines: list[BaselineResult] = Field(default_factory=list)
     trusts: list[TrustOutcome] = Field(default_factory=list)
@@ -904,6 +946,7 @@ def synthetic_instance(
         )
         for t in tfc_codes
     ]
+    minutes = {c.tfc: c.minutes_per_case for c in case_mix}
     provider_ids = [f"P{i:03d}" for i in range(providers)]
     # Provider i's population lives at its main site (hub i); the other hubs are scattered.
     hubs = max(hubs, providers)
@@ -927,6 +970,8 @@ def synthetic_instance(
                     operator=operator,
                     treatment_functions=tfcs,
                     cases_per_week={t: float(rng.integers(2, 15)) for t in tfcs},
+                    # From the case mix, so the random draws (and every seed's instance) stay.
+                    price_per_case={t: 500.0 + 40.0 * minutes[t] for t in tfcs},
                 )
             )
             continue

@@ -64,6 +64,8 @@ from ics_capacity.settings import REPO_ROOT
 from ics_capacity.ui.components.calendar import CalendarState
 from ics_capacity.ui.components.hub_readiness import HubReadinessState
 from ics_capacity.ui.components.hubs import HubsState
+from ics_capacity.ui.components.independent_prices import IndependentPriceState
+from ics_capacity.ui.components.validation import ValidationState
 from ics_capacity.ui.pages.account import AccountState
 from ics_capacity.ui.pages.audit import AuditState
 from ics_capacity.ui.pages.dashboard import BoardPackState, DashboardState
@@ -712,6 +714,24 @@ def _readiness_form(w: World) -> dict:
     }
 
 
+def _validation_versions(w: World) -> dict[type, dict[str, Any]]:
+    """The victim's draft open in the validation form; ophthalmology keeps the observed rate."""
+    return {ValidationState: {"_scenario_id": w.draft, "_versions": {"C_130": 0}}}
+
+
+def _validation_form(w: World) -> dict:
+    return {"form": {"tfc": "C_130", "value": "25"}}
+
+
+def _price_versions(w: World) -> dict[type, dict[str, Any]]:
+    """The victim's draft open in the price form; orthopaedics has no price yet."""
+    return {IndependentPriceState: {"_scenario_id": w.draft, "_versions": {"C_110": 0}}}
+
+
+def _price_form(w: World) -> dict:
+    return {"form": {"tfc": "C_110", "value": "4500"}}
+
+
 def _onboarding_files(w: World) -> dict[type, dict[str, Any]]:
     """The RTT extract and ODS file kept in the victim administrator's own upload folder."""
     from ics_capacity.services.uploads import open_onboarding_upload
@@ -1196,6 +1216,36 @@ CASES: list[Case] = [
         "db",
         _readiness_form,
         _readiness_versions,
+        route=_scenario_route,
+    ),
+    # Scenario page: validation shares, not treatment (ui/components/validation.py)
+    Case(ValidationState, "load", "viewer", "shows", refused=(), page=None, route=_scenario_route),
+    Case(
+        ValidationState,
+        "save",
+        "manager",
+        "db",
+        _validation_form,
+        _validation_versions,
+        route=_scenario_route,
+    ),
+    # Scenario page: independent-sector prices (ui/components/independent_prices.py)
+    Case(
+        IndependentPriceState,
+        "load",
+        "viewer",
+        "shows",
+        refused=(),
+        page=None,
+        route=_scenario_route,
+    ),
+    Case(
+        IndependentPriceState,
+        "save",
+        "manager",
+        "db",
+        _price_form,
+        _price_versions,
         route=_scenario_route,
     ),
     # Onboarding (administrators)

@@ -27,6 +27,8 @@ ENTITY_LABELS = {
     "case_mix": "Case mix",
     "trust_beds": "G&A beds",
     "hub_standard_setting": "Hub standards",
+    "validation_setting": "Validation share",
+    "independent_sector_price": "Independent-sector price",
 }
 
 

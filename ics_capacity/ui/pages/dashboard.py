@@ -29,7 +29,11 @@ from ics_capacity.services.dashboard import (
     trust_charts,
 )
 from ics_capacity.services.errors import InvalidInputError, ServiceError
-from ics_capacity.services.projections import ScenarioProjection, dashboard_chart_specs
+from ics_capacity.services.projections import (
+    ScenarioProjection,
+    dashboard_chart_specs,
+    removal_figures,
+)
 from ics_capacity.services.targets import TargetReport, scenario_targets
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
@@ -94,6 +98,22 @@ def _headline(projection: ScenarioProjection, provider: int | None = None) -> li
     return items
 
 
+def _removal(projection: ScenarioProjection, provider: int | None = None) -> dict[str, str]:
+    """Who leaves the list over the projection: treated, and removed by validation, apart."""
+    figures = removal_figures(projection, provider)
+    return {
+        "treated_label": label("projected_treated"),
+        "treated_definition": tooltip("projected_treated"),
+        "treated": fmt.count(figures.treated),
+        "validated_label": label("projected_removed_by_validation"),
+        "validated_definition": tooltip("projected_removed_by_validation"),
+        "validated": fmt.count(figures.removed_by_validation),
+        "validated_share": f"{figures.validation_share:.0%}",
+        "weeks": f"over {figures.weeks} weeks",
+        "basis": figures.basis,
+    }
+
+
 _CHARTS = (
     "fan_chart",
     "long_wait_chart",
@@ -112,6 +132,7 @@ class DashboardState(rx.State):
     busy: bool = False
     projected_name: str = ""
     headline: list[dict[str, str]] = []
+    removal: dict[str, str] = {}
     fan_chart: dict = {}
     long_wait_chart: dict = {}
     plan_chart: dict = {}
@@ -198,6 +219,7 @@ class DashboardState(rx.State):
 
     def _clear(self) -> None:
         self.projected_name, self.headline, self.trusts, self.unit = "", [], [], ""
+        self.removal = {}
         self.capacity_rows, self.capacity_note, self.has_plan = [], "", False
         self.capacity_rag_note, self.rag_note, self.rag_rows = "", "", []
         self.target_rows, self.target_note = [], ""
@@ -237,6 +259,7 @@ class DashboardState(rx.State):
             provider = int(unit) if unit else None
             self.projected_name = projection.scenario_name
             self.headline = _headline(projection, provider)
+            self.removal = _removal(projection, provider)
             self.capacity_target, self.capacity_by = default_capacity_question(projection)
             self.rag_note = _rag_note(projection)
             self.rag_rows = _rag_rows(projection)
@@ -569,6 +592,52 @@ def _headline_card(item: dict) -> rx.Component:
 
 
 _RAG_TEXT = {"Green": theme.NHS_GREEN, "Red": theme.NHS_RED, "Amber": theme.NHS_TEXT}
+
+
+def _removal_panel() -> rx.Component:
+    """Treated and removed by validation side by side, never added together."""
+    removal = DashboardState.removal
+
+    def figure(key: str, extra: rx.Component | str = "") -> rx.Component:
+        return rx.box(
+            rx.text(
+                term(removal[f"{key}_label"], removal[f"{key}_definition"]),
+                size="2",
+                font_weight="600",
+                color=theme.NHS_SECONDARY_TEXT,
+            ),
+            rx.text(removal[key], font_size="28px", font_weight="700", line_height="1.2"),
+            rx.text(removal["weeks"], extra, size="2", color=theme.NHS_SECONDARY_TEXT),
+            role="group",
+            aria_label=removal[f"{key}_label"],
+        )
+
+    return rx.box(
+        rx.heading("Leaving the list: treatment and validation", as_="h2", size="4"),
+        rx.grid(
+            figure("treated"),
+            figure(
+                "validated",
+                rx.fragment(" · ", removal["validated_share"], " of those leaving the list"),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            margin_y="8px",
+        ),
+        rx.text(
+            "Validation removes patients who no longer need treatment; it uses no theatre, bed "
+            "or clinic capacity and is not counted as treatment. ",
+            removal["basis"],
+            " Set the share per specialty on the scenario page.",
+            size="2",
+            color=theme.NHS_SECONDARY_TEXT,
+        ),
+        background_color=theme.NHS_WHITE,
+        border_top=f"4px solid {theme.NHS_BLUE}",
+        padding="16px",
+        margin_top="16px",
+        id="validation-apart",
+    )
 
 
 def _rag_list() -> rx.Component:
@@ -976,6 +1045,7 @@ def dashboard_page() -> rx.Component:
                     spacing="4",
                     margin_top="16px",
                 ),
+                _removal_panel(),
                 rx.grid(
                     _chart_panel(DashboardState.fan_chart, "Projected waiting list"),
                     _chart_panel(DashboardState.long_wait_chart, "Projected long waits"),

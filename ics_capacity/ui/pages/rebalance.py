@@ -51,6 +51,8 @@ class RebalanceState(rx.State):
     moves_sentence: str = ""
     moves_note: str = ""
     hub_use: list[dict[str, str]] = []
+    spend: list[dict[str, str]] = []
+    spend_note: str = ""
     baseline_heading: str = ""
     baseline_message: str = ""
     baseline_rows: list[dict[str, str]] = []
@@ -100,6 +102,7 @@ class RebalanceState(rx.State):
         self.scope, self.pressure_note = plan.scope, plan.pressure_note
         self.moves, self.moves_sentence = plan.moves, plan.moves_sentence
         self.moves_note, self.hub_use = plan.moves_note, plan.hub_use
+        self.spend, self.spend_note = plan.spend, plan.spend_note
         self.baseline_heading, self.baseline_message = plan.baseline_heading, plan.baseline_message
         self.baseline_rows = plan.baseline_rows
 
@@ -517,6 +520,26 @@ def rebalance_page() -> rx.Component:
                     ],
                     RebalanceState.hub_use,
                     ["site", "resource", "capacity", "mean", "peak", "full_weeks"],
+                ),
+                rx.box(
+                    figures_table(
+                        "Independent sector bought: cases and spend",
+                        [
+                            "Independent provider",
+                            "Specialty",
+                            "Cases over the plan",
+                            "Price per case",
+                            "Spend",
+                        ],
+                        RebalanceState.spend,
+                        ["provider", "specialty", "cases", "price", "spend"],
+                    ),
+                    rx.text(
+                        RebalanceState.spend_note,
+                        color=theme.NHS_SECONDARY_TEXT,
+                        margin_top="8px",
+                    ),
+                    id="independent-spend",
                 ),
                 figures_table(
                     "Patients moved, by trust and site",

@@ -43,8 +43,13 @@ from ics_capacity.ui.components import format as fmt
 from ics_capacity.ui.components.calendar import calendar_section
 from ics_capacity.ui.components.hub_readiness import HubReadinessState, hub_readiness_panel
 from ics_capacity.ui.components.hubs import HubsState, hubs_panel, provenance_panel
+from ics_capacity.ui.components.independent_prices import (
+    IndependentPriceState,
+    independent_prices_panel,
+)
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
+from ics_capacity.ui.components.validation import ValidationState, validation_panel
 from ics_capacity.ui.components.widgets import button, field_label, status_badge, working
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.rooms import ScenarioRoom, heartbeat_seconds
@@ -890,7 +895,14 @@ def _comments() -> rx.Component:
 @protected_page(
     "/scenarios/[scenario_id]",
     "Scenario",
-    on_load=[ScenarioPageState.open, ScenarioRoom.join, HubsState.load, HubReadinessState.load],
+    on_load=[
+        ScenarioPageState.open,
+        ScenarioRoom.join,
+        HubsState.load,
+        HubReadinessState.load,
+        ValidationState.load,
+        IndependentPriceState.load,
+    ],
 )
 def scenario_page() -> rx.Component:
     """The scenario page."""
@@ -983,6 +995,8 @@ def scenario_page() -> rx.Component:
                 provenance_panel(),
                 hubs_panel(_can("edit_capacity") & _editable),
                 hub_readiness_panel(_can("edit_capacity") & _editable),
+                validation_panel(_can("edit_capacity") & _editable),
+                independent_prices_panel(_can("edit_capacity") & _editable),
                 _impact_panel(),
                 _add_site_form(),
                 calendar_section(
