@@ -72,9 +72,9 @@ from ics_capacity.services.rota_settings import (
     HISTORY_DAYS,
     KIND_LABELS,
     MAX_WEEKS,
-    ROLE_LABELS,
     RULE_LABELS,
     RULE_PACKS,
+    STAFF_ROLE_LABELS,
     THEATRE_KINDS,
     WARD_KINDS,
     RotaProblem,
@@ -305,8 +305,8 @@ def _check_lock_shift(
         )
     if kind not in kinds:
         raise ScenarioError(
-            f"{person.label} cannot be locked to '{shift_code}': {ROLE_LABELS[role].lower()}s "
-            f"work only {allowed} shifts ({', '.join(kinds)})."
+            f"{person.label} cannot be locked to '{shift_code}': "
+            f"{STAFF_ROLE_LABELS[role].lower()}s work only {allowed} shifts ({', '.join(kinds)})."
         )
     site = session.exec(
         select(Site).where(Site.scenario_id == scenario.id, Site.code == site_code)
@@ -463,7 +463,7 @@ __all__ = [
     "HISTORY_DAYS",
     "KIND_LABELS",
     "MAX_WEEKS",
-    "ROLE_LABELS",
+    "STAFF_ROLE_LABELS",
     "RULE_LABELS",
     "export_rows",
     "gap_rows",

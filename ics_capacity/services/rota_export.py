@@ -8,7 +8,7 @@ from typing import Any
 
 from ics_capacity.domain.staff import StaffRole
 from ics_capacity.services.results import RotaOutcome
-from ics_capacity.services.rota_settings import KIND_LABELS, ROLE_LABELS
+from ics_capacity.services.rota_settings import KIND_LABELS, STAFF_ROLE_LABELS
 from ics_capacity.services.spreadsheets import csv_dicts, xlsx_bytes
 
 # --- Exports -----------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ def export_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
                     "date": outcome.dates[day],
                     "staff": person.code,
                     "name": person.label,
-                    "role": ROLE_LABELS.get(StaffRole(person.role), person.role),
+                    "role": STAFF_ROLE_LABELS.get(StaffRole(person.role), person.role),
                     "trust": person.trust,
                     "employment": person.employment,
                     "site": meta.site,
@@ -98,7 +98,7 @@ def grid_sheets(outcome: RotaOutcome) -> dict[str, tuple[str, Any]]:
     dates = [dt.date.fromisoformat(d) for d in outcome.dates]
     sites = sorted({m.site for m in outcome.shifts.values()})
     names = {m.site: m.site_name for m in outcome.shifts.values()}
-    role_order = {r.value: i for i, r in enumerate(ROLE_LABELS)}
+    role_order = {r.value: i for i, r in enumerate(STAFF_ROLE_LABELS)}
     sheets: dict[str, tuple[str, Any]] = {}
     for site in sites:
         for week in range(math.ceil(len(dates) / 7)):
@@ -118,7 +118,7 @@ def grid_sheets(outcome: RotaOutcome) -> dict[str, tuple[str, Any]]:
             for person in people:
                 row: dict[str, Any] = {
                     "Staff": person.label,
-                    "Role": ROLE_LABELS.get(StaffRole(person.role), person.role),
+                    "Role": STAFF_ROLE_LABELS.get(StaffRole(person.role), person.role),
                     "Trust": person.trust_name or person.trust,
                 }
                 for d in days:

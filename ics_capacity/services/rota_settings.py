@@ -40,7 +40,7 @@ KIND_LABELS = {
     "LD": "Ward long day",
     "N": "Ward night",
 }
-ROLE_LABELS = {
+STAFF_ROLE_LABELS = {
     StaffRole.SURGEON: "Surgeon",
     StaffRole.ANAESTHETIST: "Anaesthetist",
     StaffRole.SCRUB: "Scrub practitioner",

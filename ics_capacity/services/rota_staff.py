@@ -46,7 +46,7 @@ from ics_capacity.importers.problems import ImportProblem
 from ics_capacity.importers.rota_staff import StaffRow
 from ics_capacity.services.rota_people import hourly_cost_pence
 from ics_capacity.services.rota_problem import _largest_remainder
-from ics_capacity.services.rota_settings import ROLE_LABELS
+from ics_capacity.services.rota_settings import STAFF_ROLE_LABELS
 from ics_capacity.services.rota_snapshot import admitted_waiting_by_tfc, site_capacity
 
 ROLE_CODES = {
@@ -96,7 +96,7 @@ def add_demo_rota_staff(
                 full = CONTRACTED_MINUTES_PER_WEEK[contract]
                 minutes = max(30, round(full * ratios[role].get(trust, 1.0) / 30) * 30)
                 code = f"{trust}-{ROLE_CODES[role]}-{number:02d}"
-                label = f"{ROLE_LABELS[role]} {trust}-{number:02d}" + (
+                label = f"{STAFF_ROLE_LABELS[role]} {trust}-{number:02d}" + (
                     f" ({skill})" if skill else ""
                 )
                 person = RotaStaff(

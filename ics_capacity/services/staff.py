@@ -34,8 +34,13 @@ from ics_capacity.importers.rota_requests import (
     parse_request_record,
 )
 from ics_capacity.importers.rota_staff import StaffRow, parse_staff_record
-from ics_capacity.services.rota import KIND_LABELS, THEATRE_KINDS, WARD_KINDS, hourly_cost_pence
-from ics_capacity.services.rota import ROLE_LABELS as STAFF_ROLE_LABELS
+from ics_capacity.services.rota import (
+    KIND_LABELS,
+    STAFF_ROLE_LABELS,
+    THEATRE_KINDS,
+    WARD_KINDS,
+    hourly_cost_pence,
+)
 from ics_capacity.services.rota_staff import check_staff_rows
 from ics_capacity.services.scenarios import (
     EDITABLE_STATUSES,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.errors import SERVICE_ERRORS, ServiceError
 from ics_capacity.services.hub_standards import (
     HubReadinessView,
     hub_readiness,
@@ -111,7 +111,7 @@ class HubReadinessState(rx.State):
         except ConflictError as error:
             self._show(self._scenario_id, hub_readiness(session.token, self._scenario_id))
             return rx.toast.error(str(error), duration=10000)
-        except (ServiceError, ValueError) as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         room = await self.get_state(ScenarioRoom)
         room._refresh(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.errors import SERVICE_ERRORS, ServiceError
 from ics_capacity.services.hubs import HubSiteView, hub_sites, set_hub
 from ics_capacity.services.provenance import scenario_provenance
 from ics_capacity.services.scenarios import ConflictError
@@ -101,7 +101,7 @@ class HubsState(rx.State):
         except ConflictError as error:
             await self.load()
             return rx.toast.error(str(error), duration=10000)
-        except (ServiceError, ValueError) as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         room = await self.get_state(ScenarioRoom)
         room._refresh(session.token, self._scenario_id, f"{session.user_name} changed {saved.name}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import reflex as rx
 
-from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.errors import SERVICE_ERRORS, ServiceError
 from ics_capacity.services.scenarios import ConflictError
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.widgets import button
@@ -80,7 +80,7 @@ class SpecialtyLeverState(rx.State, mixin=True):
         except ConflictError as error:
             self._show(self._scenario_id, self._read(session.token, self._scenario_id))
             return rx.toast.error(str(error), duration=10000)
-        except (ServiceError, ValueError) as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         said = self._said(saved)
         room = await self.get_state(ScenarioRoom)

@@ -28,7 +28,7 @@ from ics_capacity.services.dashboard import (
     scenario_projection,
     trust_charts,
 )
-from ics_capacity.services.errors import InvalidInputError, ServiceError
+from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.services.projections import (
     ScenarioProjection,
     dashboard_chart_specs,
@@ -52,9 +52,6 @@ from ics_capacity.ui.components.widgets import (
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
-
-ERRORS = (ServiceError, ValueError)
-
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
     # (measure now, measure at the horizon, projection column): labels from the catalogue
@@ -174,7 +171,7 @@ class DashboardState(rx.State):
             await picker._list()
             if query.get("scenario"):
                 await picker._choose(str(query["scenario"]))
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             if not picker._scenario_id:
                 self._clear()
             return [refusal(error), self._project()] if picker._scenario_id else refusal(error)
@@ -189,7 +186,7 @@ class DashboardState(rx.State):
         picker = await self.get_state(ScenarioPicker)
         try:
             await picker._choose(scenario_id)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         self._unit_wanted = ""
         return self._project()
@@ -246,7 +243,7 @@ class DashboardState(rx.State):
             except InvalidInputError as error:  # a trust not of this collaborative: show all
                 refused, unit = error, ""
                 specs = await asyncio.to_thread(dashboard_chart_specs, projection)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             async with self:
                 if request == self._request:
                     self.busy = False
@@ -308,7 +305,7 @@ class DashboardState(rx.State):
                 over_weeks=str(form.get("over", ""))[:10],
                 due=str(form.get("due", ""))[:20],
             )
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         self.target_rows, self.target_note = _target_rows(report), _target_note(report)
         return None
@@ -327,7 +324,7 @@ class DashboardState(rx.State):
                 str(form.get("target", self.capacity_target)),
                 str(form.get("by", "")),
             )
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         self.capacity_rows = [
             {
@@ -372,7 +369,7 @@ class BoardPackState(rx.State):
         """Checks the commentary, then builds the pack in the background."""
         try:
             self._commentary = clean_commentary(form.get("commentary", ""))
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         if self.busy:
             return rx.toast.info("The board pack is already being made.")
@@ -414,7 +411,7 @@ class BoardPackState(rx.State):
                 else:
                     step.cancel()
             pack = task.result()
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             async with self:
                 self.busy, self.step = False, ""
             yield refusal(error)
@@ -435,7 +432,7 @@ class BoardPackState(rx.State):
             name, data = await asyncio.to_thread(
                 board_pack_file, session.token, self._pack, str(file_format)
             )
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.download(data=data, filename=name)
 

@@ -27,7 +27,7 @@ from ics_capacity.services.editing import (
     undo_last_change,
     update_field,
 )
-from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.errors import SERVICE_ERRORS
 from ics_capacity.services.scenarios import (
     ConflictError,
     add_comment,
@@ -65,7 +65,6 @@ CAPACITY_COLUMNS: list[tuple[str, str, str]] = [
     ("day_case_places", "Day-case places", "bed_version"),
     ("occupancy_target", BED_CAP_LABEL, "bed_version"),
 ]
-ERRORS = (ServiceError, ValueError)
 
 
 class ScenarioPageState(rx.State):
@@ -95,7 +94,7 @@ class ScenarioPageState(rx.State):
             self.impact_busy = True
         try:
             impact = await asyncio.to_thread(scenario_impact, token, scenario_id)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             async with self:
                 if request == self._impact_request:
                     self.impact_busy, self.impact_rows = False, []
@@ -125,7 +124,7 @@ class ScenarioPageState(rx.State):
             scenario_summary(session.token, scenario_id)
         except ValueError:
             return rx.toast.error("That is not a scenario number.")
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             self._scenario_id = 0
             return refusal(error)
         self._scenario_id = scenario_id
@@ -158,7 +157,7 @@ class ScenarioPageState(rx.State):
         except FieldValueError as error:
             self.field_error, self.field_error_key = str(error), f"{site_id}-{field}"
             return None
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         label = EDITABLE_FIELDS[field].label
         await self._push(token, f"{row.updated_by} changed {label.lower()} at {row.name}")
@@ -174,7 +173,7 @@ class ScenarioPageState(rx.State):
             self.conflict = str(error)
             await self._push(token, "")
             return rx.toast.error(str(error), duration=10000)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name}: {success.lower()}")
@@ -205,7 +204,7 @@ class ScenarioPageState(rx.State):
         except FieldValueError as error:
             self.field_error, self.field_error_key = str(error), f"{entity}-{row_id}-{field}"
             return None
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         session = await self.get_state(SessionState)
         label = (CASE_MIX_FIELDS | WORKFORCE_FIELDS)[field].label.lower()
@@ -222,7 +221,7 @@ class ScenarioPageState(rx.State):
         except ConflictError as error:
             self.conflict = str(error)
             return rx.toast.error(str(error), duration=10000)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name}: {summary}")
@@ -252,7 +251,7 @@ class ScenarioPageState(rx.State):
                     t.strip().upper() for t in str(form.get("tfcs", "")).split(",") if t.strip()
                 ],
             )
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name} added {form.get('name', 'a site')}")
@@ -272,7 +271,7 @@ class ScenarioPageState(rx.State):
             self.conflict = str(error)
             await self._push(token, "")
             return rx.toast.error(str(error), duration=10000)
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         session = await self.get_state(SessionState)
         await self._push(token, f"{session.user_name} deleted a site")
@@ -335,7 +334,7 @@ class ScenarioPageState(rx.State):
         token = await self._token()
         try:
             new_id = create_scenario(token, self._scenario_id, str(form.get("name", "")))
-        except ERRORS as error:
+        except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.redirect(f"/scenarios/{new_id}")
 

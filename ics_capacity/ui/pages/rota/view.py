@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ics_capacity.services.errors import InvalidInputError
 from ics_capacity.services.results import RotaOutcome, SessionRow
-from ics_capacity.services.rota import KIND_LABELS, MAX_WEEKS, ROLE_LABELS, RotaSettings
+from ics_capacity.services.rota import KIND_LABELS, MAX_WEEKS, STAFF_ROLE_LABELS, RotaSettings
 from ics_capacity.services.rota_published import PublishedView
 from ics_capacity.ui import theme
 
@@ -23,7 +23,7 @@ MAX_TIME_LIMIT = 600
 # Site colours with white text: each passes WCAG 2.2 AA contrast (4.5:1) for normal text.
 SITE_COLOURS = (theme.NHS_DARK_BLUE, theme.NHS_GREEN, "#330072", "#7C2855", "#425563", "#8A1538")
 SHORT_KIND = {"AM": "AM", "PM": "PM", "DAY": "Day", "LD": "LD", "N": "Night"}
-ROLE_NAMES = {r.value: label for r, label in ROLE_LABELS.items()}
+ROLE_NAMES = {r.value: label for r, label in STAFF_ROLE_LABELS.items()}
 ROLE_FILTERS = [("", "All roles"), *ROLE_NAMES.items()]
 CODE_LEGEND = [
     {"code": "AM", "meaning": "Morning half of a theatre list (from 08:00)"},
@@ -243,7 +243,7 @@ def skill_label(skill: str) -> str:
     """A cover skill in words ("Surgeon (urology)", a role's label)."""
     if skill.startswith("surgeon:"):
         return f"Surgeon ({skill.split(':', 1)[1]})"
-    return next((label for r, label in ROLE_LABELS.items() if r.value == skill), skill)
+    return next((label for r, label in STAFF_ROLE_LABELS.items() if r.value == skill), skill)
 
 
 def shift_name(outcome: RotaOutcome, shift: str) -> str:
