@@ -1,10 +1,12 @@
 """Refusing files that hold patient identifiers: the app keeps no patient-level data.
 
-A staff file (rota requests, notes) has no reason to name a patient, but a note typed in a hurry
-may. A file is refused, before anything is read into the scenario, when its header names a patient
-identifier (NHS number, hospital number, date of birth, patient name) or a cell holds a valid NHS
-number: ten digits, spaced 3-3-4 or not, whose last digit is the modulus 11 check digit
-(NHS Data Dictionary, "NHS Number"). The problem names the file, row and column, never the value.
+A file a person writes (the staff list, a rota history, requests, the capacity templates) has no
+reason to name a patient, but a note or a pasted column typed in a hurry may. A file is refused,
+before anything is read into the scenario, when its header names a patient identifier (NHS
+number, hospital number, date of birth, patient name) or a cell holds a valid NHS number: ten
+digits, spaced 3-3-4 or not, whose last digit is the modulus 11 check digit (NHS Data
+Dictionary, "NHS Number"). The problem names the file, row and column, never the value. NHS
+England's published files (RTT, KH03, workforce, ODS) are aggregate and read by their own readers.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from ics_capacity.importers.problems import ImportProblem, normalise_header
+from ics_capacity.importers.problems import ImportProblem, ImportValidationError, normalise_header
 
 PATIENT_COLUMNS = (
     "nhs number",
@@ -86,3 +88,10 @@ def table_identifier_problems(file: str, table: pd.DataFrame) -> list[ImportProb
             for position, values in enumerate(table.to_numpy())
         ),
     )
+
+
+def refuse_patient_identifiers(file: str, table: pd.DataFrame) -> None:
+    """Raises `ImportValidationError` naming every patient identifier in a table read as text."""
+    problems = table_identifier_problems(file, table)
+    if problems:
+        raise ImportValidationError(problems)

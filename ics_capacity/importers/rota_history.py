@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ics_capacity.importers.files import read_csv_text
+from ics_capacity.importers.identifiers import refuse_patient_identifiers
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError, find_columns
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -43,6 +44,7 @@ def read_rota_history(path: Path) -> list[HistoryRow]:
     """Reads and checks the record; raises `ImportValidationError` with every problem found."""
     table = read_csv_text(path)
     file = path.name
+    refuse_patient_identifiers(file, table)
     columns, problems = find_columns(list(table.columns), ALIASES, file=file, required=REQUIRED)
     if problems:
         raise ImportValidationError(problems)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
 from ics_capacity.importers.files import read_csv_text
+from ics_capacity.importers.identifiers import refuse_patient_identifiers
 from ics_capacity.importers.problems import (
     ImportProblem,
     ImportValidationError,
@@ -91,6 +92,7 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
     """Reads and checks the staff list; raises `ImportValidationError` with every problem."""
     table = read_csv_text(path)
     file = path.name
+    refuse_patient_identifiers(file, table)
     columns, problems = find_columns(list(table.columns), ALIASES, file=file, required=REQUIRED)
     if problems:
         raise ImportValidationError(problems)

@@ -38,6 +38,7 @@ from ics_capacity.domain.assumptions import (
 from ics_capacity.domain.codes import TREATMENT_FUNCTIONS
 from ics_capacity.domain.utilisation import BED_CAP_LABEL, THEATRE_CAP_LABEL
 from ics_capacity.importers.files import ArchiveLimits, check_archive, read_csv_text
+from ics_capacity.importers.identifiers import refuse_patient_identifiers
 from ics_capacity.importers.problems import (
     ImportProblem,
     ImportValidationError,
@@ -251,6 +252,7 @@ def read_template(
     path = Path(path)
     file = path.name
     raw = read_cells(path)
+    refuse_patient_identifiers(file, raw)
     header = [str(name) for name in raw.columns]
     if kind is None:
         kind = _template_kind(header, file)
