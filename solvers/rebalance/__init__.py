@@ -6,12 +6,8 @@ any result independently of the model.
 
 from solvers.rebalance.check import Violation, check_plan, check_result
 from solvers.rebalance.model import solve_rebalance
-from solvers.rebalance.schema import (
-    RebalanceInput,
-    RebalanceResult,
-    RebalanceSettings,
-    synthetic_instance,
-)
+from solvers.rebalance.schema import RebalanceInput, RebalanceResult, RebalanceSettings
+from solvers.rebalance.synthetic import synthetic_instance
 
 __all__ = [
     "RebalanceInput",
