@@ -58,7 +58,8 @@ def _import(
     providers: str | None = None,
     dry_run: bool = False,
 ) -> None:
-    from ics_capacity.services.data_exchange import ImportPreview, import_as_operator
+    from ics_capacity.cli.data_operator import import_as_operator
+    from ics_capacity.services.data_exchange import ImportPreview
     from ics_capacity.services.scenarios import ScenarioError
 
     if scenario is None:
@@ -215,7 +216,7 @@ def export(
     ] = None,
 ) -> None:
     """Writes a whole scenario (or one table) to a file; JSON re-imports losslessly."""
-    from ics_capacity.services.data_exchange import export_as_operator
+    from ics_capacity.cli.data_operator import export_as_operator
     from ics_capacity.services.scenarios import ScenarioError
 
     try:
