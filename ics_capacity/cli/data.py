@@ -109,7 +109,7 @@ def import_rtt(
         _import("rtt", file, scenario, ics=ics, providers=providers, dry_run=dry_run)
         return
     from ics_capacity.db.session import unit_of_work
-    from ics_capacity.services.imports import import_rtt_extract
+    from ics_capacity.services.data_exchange.loaders import import_rtt_extract
 
     if providers:
         _fail("--providers needs --scenario.")

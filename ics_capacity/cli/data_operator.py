@@ -22,7 +22,7 @@ from ics_capacity.services.data_exchange import (
     import_file_in,
     preview_into,
 )
-from ics_capacity.services.imports import ImportOutcome
+from ics_capacity.services.data_exchange.loaders import ImportOutcome
 from ics_capacity.services.scenarios import NotFoundError
 
 

@@ -19,6 +19,7 @@ role check.
 The modules:
 - `importing`: the use cases `preview_import` and `commit_import`, and the same in a session.
 - `preparing`: reading and checking a file of each kind, ready to write (`IMPORT_KINDS`).
+- `loaders` and `loaders_trusts_flows_templates`: writing a checked file's rows into a scenario.
 - `tables`: a scenario's tables as exported (`EXPORT_TABLES`, `scenario_table`).
 - `exports`: a table or a whole scenario as CSV, Excel or JSON.
 - `scenario_json`: the whole-scenario JSON document, written and read back.

@@ -28,16 +28,12 @@ from ics_capacity.importers.recognise import (
     recognise,
 )
 from ics_capacity.services.auth import Principal
+from ics_capacity.services.data_exchange.loaders import ImportOutcome, already_imported, file_sha256
 from ics_capacity.services.data_exchange.preparing import (
     IMPORT_KIND_LABELS,
     IMPORT_KINDS,
     _prepare,
     _Prepared,
-)
-from ics_capacity.services.imports import (
-    ImportOutcome,
-    already_imported,
-    file_sha256,
 )
 from ics_capacity.services.scenarios import (
     ScenarioError,

@@ -8,10 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ics_capacity.importers.problems import ImportProblem
-from ics_capacity.services.imports import (
-    MAX_COUNT,
-    flow_table,
-)
+from ics_capacity.services.data_exchange.loaders import MAX_COUNT
+from ics_capacity.services.data_exchange.loaders_trusts_flows_templates import flow_table
 
 _FILE = "scenario JSON"
 

@@ -36,24 +36,26 @@ from ics_capacity.importers.rota_requests import read_rota_requests
 from ics_capacity.importers.rota_staff import read_rota_staff
 from ics_capacity.importers.templates import TEMPLATE_LABELS, THEATRES, read_template
 from ics_capacity.importers.workforce import read_workforce
-from ics_capacity.services.imports import (
+from ics_capacity.services.data_exchange.loaders import (
     MAX_COUNT,
     MAX_DECIMAL,
     ImportOutcome,
-    etr_trusts,
     file_sha256,
-    flow_table,
-    load_etr,
-    load_flows,
     load_kh03,
     load_rtt,
-    load_template,
     load_workforce,
-    plan_etr,
     record_batch,
     rtt_database_problems,
     too_large_problems,
     too_long_problems,
+)
+from ics_capacity.services.data_exchange.loaders_trusts_flows_templates import (
+    etr_trusts,
+    flow_table,
+    load_etr,
+    load_flows,
+    load_template,
+    plan_etr,
 )
 from ics_capacity.services.rota_staff import check_staff_rows, replace_rota_staff
 from ics_capacity.services.staff import check_request_rows, merge_requests

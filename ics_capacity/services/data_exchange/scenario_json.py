@@ -39,15 +39,13 @@ from ics_capacity.domain.roles import Permission
 from ics_capacity.importers.problems import ImportValidationError
 from ics_capacity.services.auth import Principal
 from ics_capacity.services.data_exchange.json_fields import _problem, _typed_tables
+from ics_capacity.services.data_exchange.loaders import ensure_treatment_functions
+from ics_capacity.services.data_exchange.loaders_trusts_flows_templates import flow_table
 from ics_capacity.services.data_exchange.tables import (
     _FIELDS,
     _ORG_TABLES,
     _ROTA_TABLES,
     scenario_table,
-)
-from ics_capacity.services.imports import (
-    ensure_treatment_functions,
-    flow_table,
 )
 from ics_capacity.services.scenarios import (
     audit,

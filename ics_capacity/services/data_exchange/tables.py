@@ -25,9 +25,7 @@ from ics_capacity.db.models import (
     WaitingList,
     Workforce,
 )
-from ics_capacity.services.imports import (
-    flow_table,
-)
+from ics_capacity.services.data_exchange.loaders_trusts_flows_templates import flow_table
 
 EXPORT_TABLES: dict[str, str] = {
     "sites": "Sites and hubs",
