@@ -17,7 +17,7 @@ one's memory does not count against the other:
    organisations, collaborative, baseline scenario, waiting list and activity rows to a new
    database (SQLite, or `--db-url`, whose tables are dropped before each run) in one transaction;
 3. parse-all, for comparison: the importer alone reading the zip in chunks with every cell
-   parsed as text, as it does without the line shortcut of `services.imports`.
+   parsed as text, as it does without the line shortcut of `services.data_exchange.loaders`.
 
 Each reports wall time and peak resident memory (`ru_maxrss` of the child process).
 
@@ -119,7 +119,7 @@ def _child_parse_all(zip_path: Path, ics: str) -> dict[str, float]:
 
 def _child_import(zip_path: Path, ics: str, db_url: str) -> dict[str, float]:
     from ics_capacity.db.session import unit_of_work
-    from ics_capacity.services.imports import import_rtt_extract
+    from ics_capacity.services.data_exchange.loaders import import_rtt_extract
     from ics_capacity.services.schema import upgrade
 
     upgrade("head", db_url)

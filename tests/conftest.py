@@ -193,7 +193,7 @@ def add_test_accounts(url: str, nhs_dir: Path) -> dict[str, str]:
     from ics_capacity.db.models import Collaborative
     from ics_capacity.db.session import unit_of_work
     from ics_capacity.services.auth import create_user
-    from ics_capacity.services.imports import import_rtt_extract
+    from ics_capacity.services.data_exchange.loaders import import_rtt_extract
 
     emails = {}
     with unit_of_work(url) as session:

@@ -58,7 +58,8 @@ def _import(
     providers: str | None = None,
     dry_run: bool = False,
 ) -> None:
-    from ics_capacity.services.data_exchange import ImportPreview, import_as_operator
+    from ics_capacity.cli.data_operator import import_as_operator
+    from ics_capacity.services.data_exchange import ImportPreview
     from ics_capacity.services.scenarios import ScenarioError
 
     if scenario is None:
@@ -108,7 +109,7 @@ def import_rtt(
         _import("rtt", file, scenario, ics=ics, providers=providers, dry_run=dry_run)
         return
     from ics_capacity.db.session import unit_of_work
-    from ics_capacity.services.imports import import_rtt_extract
+    from ics_capacity.services.data_exchange.loaders import import_rtt_extract
 
     if providers:
         _fail("--providers needs --scenario.")
@@ -215,7 +216,7 @@ def export(
     ] = None,
 ) -> None:
     """Writes a whole scenario (or one table) to a file; JSON re-imports losslessly."""
-    from ics_capacity.services.data_exchange import export_as_operator
+    from ics_capacity.cli.data_operator import export_as_operator
     from ics_capacity.services.scenarios import ScenarioError
 
     try:

@@ -65,8 +65,7 @@ from ics_capacity.importers.rtt import RttExtract
 from ics_capacity.importers.templates import EXCEL_SUFFIXES, template_kind_of
 from ics_capacity.services.auth import PermissionDeniedError, Principal, signed_in_transaction
 from ics_capacity.services.data_exchange import OPERATOR, import_file_in
-from ics_capacity.services.imports import (
-    add_site,
+from ics_capacity.services.data_exchange.loaders import (
     ensure_collaborative,
     ensure_organisations,
     ensure_treatment_functions,
@@ -75,6 +74,7 @@ from ics_capacity.services.imports import (
     rtt_database_problems,
     rtt_organisations,
 )
+from ics_capacity.services.data_exchange.loaders_trusts_flows_templates import add_site
 from ics_capacity.services.scenarios import audit, copy_scenario_rows
 
 logger = logging.getLogger(__name__)

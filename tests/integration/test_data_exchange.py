@@ -42,7 +42,7 @@ from ics_capacity.services.data_exchange import (
     import_scenario_json,
     preview_import,
 )
-from ics_capacity.services.imports import flow_table
+from ics_capacity.services.data_exchange.loaders_trusts_flows_templates import flow_table
 from ics_capacity.settings import REPO_ROOT
 from tests.conftest import TEST_PASSWORD
 from tests.strategies import database_dump
@@ -467,7 +467,7 @@ def _national_like(nhs_dir: Path, tmp_path: Path, *, quoted: bool = False) -> Pa
 def test_system_lines_give_the_importers_result(nhs_dir: Path, tmp_path: Path) -> None:
     """Reading only QHL's lines gives what the importer gives reading every line."""
     from ics_capacity.importers.rtt import read_rtt_extract
-    from ics_capacity.services.imports import read_rtt_for_system
+    from ics_capacity.services.data_exchange.loaders import read_rtt_for_system
 
     for quoted in (False, True):
         path = _national_like(nhs_dir, tmp_path, quoted=quoted)
@@ -480,7 +480,7 @@ def test_system_lines_give_the_importers_result(nhs_dir: Path, tmp_path: Path) -
 
 def test_system_lines_keep_the_original_row_numbers(nhs_dir: Path, tmp_path: Path) -> None:
     """A bad cell deep in the file is reported at its row in the file, not in the QHL cut."""
-    from ics_capacity.services.imports import read_rtt_for_system
+    from ics_capacity.services.data_exchange.loaders import read_rtt_for_system
 
     path = _national_like(nhs_dir, tmp_path)
     lines = path.read_text().splitlines(keepends=True)

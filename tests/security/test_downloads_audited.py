@@ -9,11 +9,12 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from ics_capacity.cli.data_operator import export_as_operator
 from ics_capacity.db.models import AuditEvent, Scenario, SolveJob
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.services import auth, board_pack, rota
 from ics_capacity.services.audit_log import AuditFilter, audit_csv
-from ics_capacity.services.data_exchange import export_as_operator, export_scenario, export_table
+from ics_capacity.services.data_exchange import export_scenario, export_table
 from ics_capacity.services.scenarios import NotFoundError
 from tests.conftest import TEST_PASSWORD
 
