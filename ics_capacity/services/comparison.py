@@ -162,7 +162,9 @@ def verdict(outcomes: list[ScenarioOutcome]) -> str:
 
     The first scenario is the reference ("A"); each sentence compares the best of the others
     with it. E.g. "'Hubs' clears 52-week waits 9 weeks sooner than 'Baseline' (week 31, not
-    week 40), for £0.4m more on the rota."
+    week 40), for £0.4m more on the rota." When the best assumes more removals by validation
+    than the first, the sentence says how many more, so a gain from validation is not read as
+    one from treatment.
     """
     if len(outcomes) < 2:
         return ""
@@ -198,15 +200,15 @@ def verdict(outcomes: list[ScenarioOutcome]) -> str:
                 f"Neither clears 52-week waits within {horizon} weeks; {b} leaves "
                 f"{abs(fewer):,.0f} {more_or_fewer} 52-week waiters than {a} at {when}"
             )
-    more = best.removed_by_validation - first.removed_by_validation
-    if more >= CLEARED_BELOW:
-        sentence += (
-            f", assuming {more:,.0f} more patients removed by validation (not treated) than {a}"
-        )
     if first.rota_cost_pence is not None and best.rota_cost_pence is not None:
         extra = best.rota_cost_pence - first.rota_cost_pence
         if extra:
             sentence += f", for {_money(extra)} {'more' if extra > 0 else 'less'} on the rota"
         else:
             sentence += ", at the same rota cost"
+    more = best.removed_by_validation - first.removed_by_validation
+    if more >= CLEARED_BELOW:
+        sentence += (
+            f"; {b} assumes {more:,.0f} more patients removed by validation (not treated) than {a}"
+        )
     return sentence + "."

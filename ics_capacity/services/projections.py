@@ -573,7 +573,9 @@ def _project(
         baseline_monte_carlo=base_monte_carlo,
         validation_basis=validation_basis(rows.validation),
         baseline_validation_basis=(
-            validation_basis(other.validation) if other is not None and base_projection else ""
+            validation_basis(other.validation)
+            if other is not None and base_projection is not None
+            else ""
         ),
     )
 

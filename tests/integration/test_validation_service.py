@@ -159,7 +159,10 @@ def test_a_plan_that_assumes_more_validation_shows_it_beside_its_comparison(app_
     )
     assert plan.removed_by_validation == pytest.approx(ours.removed_by_validation)  # weeks 1-52
     gap = plan.removed_by_validation - base.removed_by_validation
-    assert f"assuming {gap:,.0f} more patients removed by validation" in result.verdict
+    assert result.verdict.endswith(
+        f"; 'Validation sprint' assumes {gap:,.0f} more patients removed by validation "
+        "(not treated) than 'Baseline April 2026'."
+    )
     rows, _ = _outcome_rows(result.outcomes)
     labels = {r[0]: r[2:] for r in rows}
     assert labels["Removed by validation, not treated (all pathways, member trusts)"] == [
