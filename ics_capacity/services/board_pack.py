@@ -430,22 +430,26 @@ def _leaving_the_list(projection: ScenarioProjection) -> str:
         + row("projected_removed_by_validation", lambda f: f.removed_by_validation, _count)
         + row("", lambda f: f.validation_share * 100, _percent)
     )
-    notes = [f"{projection.scenario_name}: {ours.basis}"]
+    sources = [(projection.scenario_name, ours.basis)]
+    warning = ""
     if theirs is not None:
-        notes.append(f"{projection.baseline_name}: {theirs.basis}")
+        sources.append((projection.baseline_name or "", theirs.basis))
         more = ours.removed_by_validation - theirs.removed_by_validation
         if more >= 0.5:
-            notes.append(
+            warning = (
                 f"{projection.scenario_name} assumes {more:,.0f} more patients removed by "
                 f"validation than {projection.baseline_name}: that part of any shorter list "
                 "comes from validation, not from treatment."
             )
     return (
         f"<table id='leaving-the-list'><thead>{head}</thead><tbody>{rows}</tbody></table>"
-        "<p class='note'>Validation removes patients who no longer need treatment; it uses no "
-        "treatment capacity and is never added to the patients treated. "
-        + " ".join(html.escape(n) for n in notes)
-        + "</p>"
+        + (f"<p><strong>{html.escape(warning)}</strong></p>" if warning else "")
+        + "<p class='note'>Validation removes patients who no longer need treatment; it uses no "
+        "treatment capacity and is never added to the patients treated.</p><ul class='note'>"
+        + "".join(
+            f"<li><strong>{html.escape(n)}</strong>: {html.escape(b)}</li>" for n, b in sources
+        )
+        + "</ul>"
     )
 
 
