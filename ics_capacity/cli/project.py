@@ -104,6 +104,12 @@ def _describe(headline: dict[str, Any]) -> str:
     if without is not None:
         lines.append(f"{headline['comparison']} (without the plan):")
         lines += [f"  {label}: {_figure(key, without[key])}" for key, label in LABELS.items()]
+        if "treated" in without:
+            lines.append(
+                f"  Treated over the projection: {without['treated']:,.0f}; removed by "
+                f"validation, not treated: {without['removed_by_validation']:,.0f}"
+            )
+            lines.append(f"  {without['validation_basis']}")
     lines += [f"Note: {note}" for note in headline.get("notes", [])]
     targets = headline.get("targets")
     if targets:

@@ -35,12 +35,16 @@ from ics_capacity.domain.utilisation import (
     UtilisationDefinition,
     qualified,
 )
+from ics_capacity.projections.inputs import DEFAULT_VALIDATION_RATE_PER_MONTH
 from ics_capacity.services.dashboard import rag_date, scenario_projection
 from ics_capacity.services.errors import InvalidInputError
 from ics_capacity.services.projections import (
     MONTE_CARLO_RUNS,
+    RemovalFigures,
     ScenarioProjection,
+    comparison_removal_figures,
     dashboard_chart_specs,
+    removal_figures,
 )
 from ics_capacity.services.scenarios import audit_download, scenario_transaction
 
@@ -355,6 +359,8 @@ Capacity Planner</p></header>
 <p class="note">All pathways of the member trusts (incomplete RTT pathways). Projected figures
 are the central (deterministic) projection; the charts show the 80% band around it.
 {" ".join(html.escape(n) for n in projection.notes)}</p>
+<h2>Leaving the list: treatment and validation, apart</h2>
+{_leaving_the_list(projection)}
 <h2>Against the RTT targets</h2>
 {_rag_table(projection)}
 <section class="chapter"><h2>Charts</h2>
@@ -392,6 +398,59 @@ def _key_figures(projection: ScenarioProjection, total: pd.DataFrame) -> str:
             )
         rows.append(f"<tr>{cells}</tr>")
     return f"<table id='key-figures'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _leaving_the_list(projection: ScenarioProjection) -> str:
+    """Treated and removed by validation, for the scenario and its comparison, never added."""
+    ours, theirs = removal_figures(projection), comparison_removal_figures(projection)
+    name = html.escape(projection.scenario_name)
+    who = html.escape(projection.baseline_name or "")
+    head = (
+        f"<tr><th>Over the {ours.weeks} weeks projected</th><th class='n'>{name}</th>"
+        + (f"<th class='n'>{who}</th><th class='n'>Difference</th>" if theirs else "")
+        + "</tr>"
+    )
+
+    def row(key: str, value: Callable[[RemovalFigures], float], show: Callable) -> str:
+        m = measure(key) if key else None
+        title = html.escape(m.label if m else "Validation's share of those leaving the list")
+        tip = html.escape(m.tooltip if m else "Removed by validation over treated plus removed.")
+        cells = f'<td title="{tip}">{title}</td><td class="n">{show(value(ours))}</td>'
+        if theirs is not None:
+            diff = value(ours) - value(theirs)
+            sign = "+" if diff > 0 else ("−" if diff < 0 else "")
+            cells += (
+                f'<td class="n">{show(value(theirs))}</td>'
+                f'<td class="n">{sign}{show(abs(diff))}</td>'
+            )
+        return f"<tr>{cells}</tr>"
+
+    rows = (
+        row("projected_treated", lambda f: f.treated, _count)
+        + row("projected_removed_by_validation", lambda f: f.removed_by_validation, _count)
+        + row("", lambda f: f.validation_share * 100, _percent)
+    )
+    sources = [(projection.scenario_name, ours.basis)]
+    warning = ""
+    if theirs is not None:
+        sources.append((projection.baseline_name or "", theirs.basis))
+        more = ours.removed_by_validation - theirs.removed_by_validation
+        if more >= 0.5:
+            warning = (
+                f"{projection.scenario_name} assumes {more:,.0f} more patients removed by "
+                f"validation than {projection.baseline_name}: that part of any shorter list "
+                "comes from validation, not from treatment."
+            )
+    return (
+        f"<table id='leaving-the-list'><thead>{head}</thead><tbody>{rows}</tbody></table>"
+        + (f"<p><strong>{html.escape(warning)}</strong></p>" if warning else "")
+        + "<p class='note'>Validation removes patients who no longer need treatment; it uses no "
+        "treatment capacity and is never added to the patients treated.</p><ul class='note'>"
+        + "".join(
+            f"<li><strong>{html.escape(n)}</strong>: {html.escape(b)}</li>" for n, b in sources
+        )
+        + "</ul>"
+    )
 
 
 def _rag_table(projection: ScenarioProjection) -> str:
@@ -447,8 +506,12 @@ def _method(projection: ScenarioProjection, weeks: int, produced: dt.datetime) -
         "incomplete pathways of the member trusts by treatment function and week waited.",
         "Projection: a weekly cohort model by trust, treatment function and week waited, "
         f"{weeks} weeks ahead. New referrals arrive at the rate of the last three months; "
-        "patients are treated longest-waiter first at the scenario's activity; removals other "
-        "than treatment (validation) continue at the observed rate.",
+        "patients are treated longest-waiter first at the scenario's activity.",
+        "Validation: removals without treatment continue at each list's observed rate (else "
+        f"{DEFAULT_VALIDATION_RATE_PER_MONTH:.0%} of the list a month), or at the scenario's "
+        "own validation share a year where its planners set one. Validation uses no treatment "
+        "capacity; the pack reports it apart from the patients treated, for the scenario and "
+        "its comparison, and never adds the two.",
         "Activity: the baseline reproduces today's published completions; a scenario's "
         "theatres, sessions, beds, staffed rota sessions and case mix scale its admitted "
         "treatment by the scarcer of theatre minutes and bed-days against the baseline's; a "
@@ -502,6 +565,13 @@ def _assumption_rows() -> Iterable[tuple[str, str, str]]:
         "Operating weeks a year at a hub",
         str(a.OPERATING_WEEKS_PER_YEAR),
         a.OPERATING_WEEKS_PER_YEAR_SOURCE,
+    )
+    yield (
+        "Removals by validation (default)",
+        f"{DEFAULT_VALIDATION_RATE_PER_MONTH:.0%} of the list a month",
+        "Each list's own rate where it has two consecutive months of history, else the median "
+        "unreported-removal rate of the monthly flow history; a scenario's own share replaces "
+        "it (docs/assumptions.md §11a).",
     )
     yield "Road distance over straight line", f"{a.ROAD_FACTOR}", a.ROAD_FACTOR_SOURCE
     yield (

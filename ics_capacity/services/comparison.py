@@ -18,6 +18,7 @@ from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.dashboard import MAX_HORIZON_WEEKS, scenario_projection
 from ics_capacity.services.jobs import latest_result
+from ics_capacity.services.projections import removal_figures, validation_shares
 from ics_capacity.services.recorded_baseline import BaselineReport, against_recorded_baseline
 from ics_capacity.services.results import stored_rebalance, stored_rota
 from ics_capacity.services.scenarios import ScenarioError, scenario_transaction
@@ -36,7 +37,9 @@ class ScenarioOutcome:
     Counts are the deterministic projection's (the Dashboard's headline figures) of the member
     trusts' incomplete pathways. `*_cleared_week` is the first week the count is below one
     patient, None when it is not cleared within the projection's horizon. Rota and plan figures
-    are None when the scenario has no rota built or no plan saved.
+    are None when the scenario has no rota built or no plan saved. `treated` and
+    `removed_by_validation` are summed over weeks 1 to `at_week` and never added together;
+    `validation_source` says in a few words where the validation rate came from.
     """
 
     scenario_id: int
@@ -54,6 +57,9 @@ class ScenarioOutcome:
     places_short: int | None
     patients_moved: float | None
     independent_sector_cases: float | None
+    treated: float = 0.0
+    removed_by_validation: float = 0.0
+    validation_source: str = "observed rates"
 
 
 @dataclass(frozen=True)
@@ -83,11 +89,13 @@ def _outcome(token: str, scenario_id: int, at_week: int) -> ScenarioOutcome:
         # The baseline projects published activity, never a plan (as `project_scenario` does).
         baseline = use.scenario.is_baseline
         plan_raw = None if baseline else latest_result(use.session, scenario_id, "rebalance")
+        shares = validation_shares(use.session, scenario_id)
     rota = stored_rota(rota_raw) if rota_raw else None
     plan = stored_rebalance(plan_raw) if plan_raw else None
     has_rota = rota is not None and rota.has_rota
     metrics = plan.metrics if plan is not None else None
     start = projection.start_date
+    removals = removal_figures(projection, up_to_week=at_week)
     return ScenarioOutcome(
         scenario_id=scenario_id,
         name=projection.scenario_name,
@@ -104,7 +112,18 @@ def _outcome(token: str, scenario_id: int, at_week: int) -> ScenarioOutcome:
         places_short=rota.stats.places_short if has_rota and rota is not None else None,
         patients_moved=metrics.transfers if metrics is not None else None,
         independent_sector_cases=metrics.independent_sector_cases if metrics else None,
+        treated=removals.treated,
+        removed_by_validation=removals.removed_by_validation,
+        validation_source=validation_source(shares),
     )
+
+
+def validation_source(shares: dict[str, float]) -> str:
+    """Where a scenario's validation rate comes from, short enough for a table cell."""
+    if not shares:
+        return "observed rates"
+    own = ", ".join(f"{tfc} {share:.0%}" for tfc, share in sorted(shares.items()))
+    return f"own setting: {own} a year; others observed"
 
 
 def compare_outcomes(token: str, scenario_ids: list[int], at_week: int) -> OutcomeComparison:
@@ -143,7 +162,9 @@ def verdict(outcomes: list[ScenarioOutcome]) -> str:
 
     The first scenario is the reference ("A"); each sentence compares the best of the others
     with it. E.g. "'Hubs' clears 52-week waits 9 weeks sooner than 'Baseline' (week 31, not
-    week 40), for £0.4m more on the rota."
+    week 40), for £0.4m more on the rota." When the best assumes more removals by validation
+    than the first, the sentence says how many more, so a gain from validation is not read as
+    one from treatment.
     """
     if len(outcomes) < 2:
         return ""
@@ -185,4 +206,9 @@ def verdict(outcomes: list[ScenarioOutcome]) -> str:
             sentence += f", for {_money(extra)} {'more' if extra > 0 else 'less'} on the rota"
         else:
             sentence += ", at the same rota cost"
+    more = best.removed_by_validation - first.removed_by_validation
+    if more >= CLEARED_BELOW:
+        sentence += (
+            f"; {b} assumes {more:,.0f} more patients removed by validation (not treated) than {a}"
+        )
     return sentence + "."

@@ -103,6 +103,7 @@ class ScenarioProjection:
     notes: list[str] = field(default_factory=list)
     baseline_monte_carlo: MonteCarloResult | None = None
     validation_basis: str = ""
+    baseline_validation_basis: str = ""
 
 
 def _frames(session: Session, scenario_id: int, member_ids: list[int]) -> dict[str, pd.DataFrame]:
@@ -571,6 +572,11 @@ def _project(
         notes=notes,
         baseline_monte_carlo=base_monte_carlo,
         validation_basis=validation_basis(rows.validation),
+        baseline_validation_basis=(
+            validation_basis(other.validation)
+            if other is not None and base_projection is not None
+            else ""
+        ),
     )
 
 
@@ -744,24 +750,49 @@ class RemovalFigures:
         return self.removed_by_validation / total if total > 0 else 0.0
 
 
-def removal_figures(projection: ScenarioProjection, provider: int | None = None) -> RemovalFigures:
+def removal_figures(
+    projection: ScenarioProjection, provider: int | None = None, up_to_week: int | None = None
+) -> RemovalFigures:
     """Patients joining, treated and removed by validation over the projection's horizon.
 
-    Read from the deterministic projection (weeks 1 to the horizon), for the collaborative or one
-    member trust. Validation is never counted as treatment.
+    Read from the deterministic projection (weeks 1 to the horizon, or to `up_to_week`), for the
+    collaborative or one member trust. Validation is never counted as treatment.
     """
+    return _removals(projection.deterministic, projection.validation_basis, provider, up_to_week)
+
+
+def comparison_removal_figures(
+    projection: ScenarioProjection, provider: int | None = None, up_to_week: int | None = None
+) -> RemovalFigures | None:
+    """The same figures for the projection's comparison ("without the plan"), None without one.
+
+    Shown beside the scenario's so that a plan which shortens the list only by assuming more
+    validation is seen as such (issue 15 §4).
+    """
+    if projection.baseline is None:
+        return None
+    return _removals(
+        projection.baseline, projection.baseline_validation_basis, provider, up_to_week
+    )
+
+
+def _removals(
+    projected: Projection, basis: str, provider: int | None, up_to_week: int | None
+) -> RemovalFigures:
     if provider is None:
-        frame = projection.deterministic.frame("total")
+        frame = projected.frame("total")
     else:
-        frame = projection.deterministic.frame("provider")
+        frame = projected.frame("provider")
         frame = frame[frame["provider"] == provider]
+    if up_to_week is not None:
+        frame = frame[frame["week"] <= up_to_week]
     weeks = frame[frame["week"] > 0]
     return RemovalFigures(
         weeks=int(frame["week"].max()),
         joined=float(weeks["demand"].sum()),
         treated=float(weeks["treated"].sum()),
         removed_by_validation=float(weeks["validated"].sum()),
-        basis=projection.validation_basis,
+        basis=basis,
     )
 
 
@@ -775,10 +806,14 @@ def projection_headline(projection: ScenarioProjection) -> dict[str, Any]:
     total = projection.deterministic.frame("total")
     weeks = int(total["week"].iloc[-1])
     without = None
-    if projection.baseline is not None:
+    compared = comparison_removal_figures(projection)
+    if projection.baseline is not None and compared is not None:
         without = {
             "scenario": projection.baseline_name,
             **_headline_figures(projection.baseline, projection.baseline_monte_carlo),
+            "treated": round(compared.treated, 1),
+            "removed_by_validation": round(compared.removed_by_validation, 1),
+            "validation_basis": projection.baseline_validation_basis,
         }
     return {
         "scenario": projection.scenario_name,

@@ -1,7 +1,9 @@
 """In the browser: a manager sets a validation share on the scenario page; the dashboard shows
-removals by validation apart from treatment."""
+removals by validation apart from treatment, and the baseline's beside them; Compare too."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -19,7 +21,8 @@ TREATED = "Treated over the projection (all pathways, member trusts)"
 def test_a_validation_share_is_set_and_the_dashboard_keeps_it_apart_from_treatment(pages) -> None:
     """Each specialty shows its observed rate; 40% for trauma and orthopaedics is saved, 60% is
     refused naming the limits; the dashboard shows treated and removed by validation apart, and
-    says the C_110 share is the scenario's setting; a viewer sees the shares but no field."""
+    says the C_110 share is the scenario's setting, with the baseline's figures beside them; Compare
+    names the extra validation; a viewer sees the shares but no field."""
     page = pages.signed_in("manager")
     url = open_new_scenario(page, "Validation sprint")
     expect(page.get_by_role("heading", name=HEADING)).to_be_visible()
@@ -50,9 +53,31 @@ def test_a_validation_share_is_set_and_the_dashboard_keeps_it_apart_from_treatme
     expect(apart).to_contain_text("is not counted as treatment")
     expect(apart).to_contain_text("the scenario's own setting")
     expect(apart).to_contain_text("C_110 40.0%", timeout=60_000)
+    # Beside it, the comparison's own figures: the plan's extra validation is named as such.
+    compared = page.locator("#validation-compared")
+    expect(compared).to_contain_text("Without the plan (Baseline April 2026)")
+    expect(compared).to_contain_text("observed rate")
+    expect(compared).to_contain_text("more patients removed by validation than Baseline")
     apart.scroll_into_view_if_needed()
     apart.screenshot(path="/tmp/validation_dashboard.png")
     phone_screenshot(page, "validation-dashboard")
+
+    # Compare gives both scenarios' removals by validation, apart from treatment.
+    page.get_by_role("link", name="Scenarios").click()
+    base_href = page.get_by_role("link", name="Baseline April 2026").get_attribute("href") or ""
+    base_id, plan_id = base_href.rstrip("/").rsplit("/", 1)[-1], url.rstrip("/").rsplit("/", 1)[-1]
+    page.goto(f"{pages.app_url}/compare?ids={base_id},{plan_id}")
+    expect(page.locator("#compare-verdict")).to_contain_text(
+        "more patients removed by validation (not treated) than", timeout=90_000
+    )
+    outcomes = page.get_by_role("table", name=re.compile("^Projected outcomes"))
+    removed_row = outcomes.get_by_role("row").filter(has_text=REMOVED)
+    expect(removed_row).to_have_count(1)
+    source = outcomes.get_by_role("row").filter(has_text="Validation rate from")
+    expect(source).to_contain_text("observed rates")
+    expect(source).to_contain_text("own setting: C_110 40% a year")
+    outcomes.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/validation_compare.png", full_page=True)
 
     viewer = pages.signed_in("viewer")
     viewer.goto(url)

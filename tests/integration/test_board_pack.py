@@ -20,7 +20,9 @@ from ics_capacity.services.board_pack import (
 from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.dashboard import scenario_projection
 from ics_capacity.services.errors import InvalidInputError, ServiceError
+from ics_capacity.services.projections import comparison_removal_figures, removal_figures
 from ics_capacity.services.scenarios import create_scenario
+from ics_capacity.services.validation import set_validation_share
 from ics_capacity.ui.pages.dashboard import _headline
 from tests.conftest import TEST_PASSWORD
 
@@ -84,6 +86,39 @@ def test_the_pdf_is_a4_and_shows_the_dashboards_figures_and_the_commentary(app_d
     # The HTML is the same document.
     assert " ".join(COMMENTARY.split()) in " ".join(pack.html.split())
     assert pack.html.count("<svg") >= 5
+
+
+def test_the_pack_shows_validation_apart_from_treatment_beside_its_comparison(app_db) -> None:
+    """A plan that assumes 40% validation in C_110: the pack gives treated and removed by
+    validation for the plan and the baseline, apart, with where each rate came from, and says the
+    plan assumes more validation; no figure adds the two."""
+    url, emails = app_db
+    manager = auth.sign_in(emails["manager"], TEST_PASSWORD)
+    plan = create_scenario(manager, _baseline(url), "Validation sprint")
+    set_validation_share(manager, plan, "C_110", "40", expected_version=0)
+
+    pack = build_board_pack(manager, plan, 52, "")
+
+    _, text = _text(pack.pdf)
+    flat = " ".join(text.split())
+    projection = scenario_projection(manager, plan, 52)
+    ours, theirs = removal_figures(projection), comparison_removal_figures(projection)
+    assert theirs is not None
+    assert ours.removed_by_validation > theirs.removed_by_validation
+    assert "Leaving the list: treatment and validation, apart" in flat
+    for figures in (ours, theirs):
+        assert f"{figures.treated:,.0f}" in flat and f"{figures.removed_by_validation:,.0f}" in flat
+        assert f"{figures.treated + figures.removed_by_validation:,.0f}" not in flat
+    # Where each rate came from: the plan's own setting, the baseline's observed rate.
+    assert "the scenario's own setting" in flat and "C_110 40.0%" in flat
+    assert "Baseline April 2026: Removals by validation are at each list's observed rate" in flat
+    more = ours.removed_by_validation - theirs.removed_by_validation
+    assert f"assumes {more:,.0f} more patients removed by validation than Baseline" in flat
+    # The method and the assumptions say how validation is treated.
+    assert "Validation uses no treatment capacity" in flat
+    assert "Removals by validation (default)" in flat
+    table = pack.html.split("id='leaving-the-list'")[1].split("</table>")[0]
+    assert table.count("<tr>") == 4  # heading, treated, removed, share: no total row
 
 
 def test_commentary_is_bounded_and_plain_text(app_db) -> None:

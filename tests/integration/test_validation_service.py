@@ -9,13 +9,17 @@ from ics_capacity.db.models import AuditEvent, FigureProvenance, Scenario, Valid
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.services import auth
 from ics_capacity.services import scenarios as sc
+from ics_capacity.services.comparison import compare_outcomes
 from ics_capacity.services.projections import (
+    comparison_removal_figures,
     project_scenario,
     projection_headline,
     removal_figures,
 )
 from ics_capacity.services.scenarios import ConflictError, FieldValueError, ScenarioError
 from ics_capacity.services.validation import set_validation_share, validation_settings
+from ics_capacity.ui.pages.dashboard import _removal
+from ics_capacity.ui.pages.scenarios import _outcome_rows
 from tests.conftest import TEST_PASSWORD
 
 
@@ -117,3 +121,52 @@ def test_stale_versions_bad_values_unknown_specialties_and_other_roles_are_refus
             sa.select(ValidationSetting.scenario_id, ValidationSetting.share_per_year)
         ).all()
     assert [(s, float(v)) for s, v in shares] == [(draft, 0.2)]
+
+
+def test_a_plan_that_assumes_more_validation_shows_it_beside_its_comparison(app_db) -> None:
+    """40% in C_110 against the baseline's observed rate: the Dashboard's "without the plan",
+    the CLI headline, Compare's table and its verdict all give the baseline's removals by
+    validation beside the plan's, apart from treatment, with where each rate came from."""
+    url, emails = app_db
+    manager, draft = _draft(url, emails)
+    set_validation_share(manager, draft, "C_110", "40", expected_version=0)
+    projection = project_scenario(manager, draft, horizon_weeks=52, runs=2)
+    ours, theirs = removal_figures(projection), comparison_removal_figures(projection)
+    assert theirs is not None and theirs.removed_by_validation < ours.removed_by_validation
+    assert "observed rate" in theirs.basis and "C_110" not in theirs.basis
+    more = ours.removed_by_validation - theirs.removed_by_validation
+
+    removal = _removal(projection)
+    assert removal["compared_name"] == "Without the plan (Baseline April 2026)"
+    assert (
+        f"removed by validation, not treated {theirs.removed_by_validation:,.0f}"
+        in (removal["compared"])
+    )
+    assert f"treated {theirs.treated:,.0f}" in removal["compared"]
+    assert removal["compared_basis"] == theirs.basis
+    assert f"assumes {more:,.0f} more patients removed by validation" in removal["compared_more"]
+    without = projection_headline(projection)["without_plan"]
+    assert without["removed_by_validation"] == pytest.approx(theirs.removed_by_validation, abs=0.1)
+    assert without["treated"] == pytest.approx(theirs.treated, abs=0.1)
+
+    result = compare_outcomes(manager, [_baseline(url), draft], 52)
+    base, plan = result.outcomes
+    assert plan.removed_by_validation > base.removed_by_validation
+    assert plan.treated <= base.treated + 1e-6  # validation adds no treatment
+    assert (base.validation_source, plan.validation_source) == (
+        "observed rates",
+        "own setting: C_110 40% a year; others observed",
+    )
+    assert plan.removed_by_validation == pytest.approx(ours.removed_by_validation)  # weeks 1-52
+    gap = plan.removed_by_validation - base.removed_by_validation
+    assert result.verdict.endswith(
+        f"; 'Validation sprint' assumes {gap:,.0f} more patients removed by validation "
+        "(not treated) than 'Baseline April 2026'."
+    )
+    rows, _ = _outcome_rows(result.outcomes)
+    labels = {r[0]: r[2:] for r in rows}
+    assert labels["Removed by validation, not treated (all pathways, member trusts)"] == [
+        f"{base.removed_by_validation:,.0f}",
+        f"{plan.removed_by_validation:,.0f}",
+    ]
+    assert labels["Validation rate from"][1].startswith("own setting: C_110 40%")

@@ -31,6 +31,7 @@ from ics_capacity.services.dashboard import (
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.services.projections import (
     ScenarioProjection,
+    comparison_removal_figures,
     dashboard_chart_specs,
     removal_figures,
 )
@@ -96,8 +97,32 @@ def _headline(projection: ScenarioProjection, provider: int | None = None) -> li
 
 
 def _removal(projection: ScenarioProjection, provider: int | None = None) -> dict[str, str]:
-    """Who leaves the list over the projection: treated, and removed by validation, apart."""
+    """Who leaves the list over the projection: treated, and removed by validation, apart.
+
+    With the comparison's figures ("without the plan") beside them, so a plan that shortens the
+    list only by assuming more validation is seen as such. `compared_name` is "" without one.
+    """
     figures = removal_figures(projection, provider)
+    compared = comparison_removal_figures(projection, provider)
+    without = {"compared_name": "", "compared": "", "compared_basis": "", "compared_more": ""}
+    if compared is not None:
+        other = projection.baseline_name or "the comparison"
+        more = figures.removed_by_validation - compared.removed_by_validation
+        without = {
+            "compared_name": f"Without the plan ({other})",
+            "compared": (
+                f"treated {fmt.count(compared.treated)} · removed by validation, not treated "
+                f"{fmt.count(compared.removed_by_validation)} "
+                f"({compared.validation_share:.0%} of those leaving the list)"
+            ),
+            "compared_basis": compared.basis,
+            "compared_more": (
+                f"This scenario assumes {fmt.count(more)} more patients removed by validation "
+                f"than {other}: that part of a shorter list is validation, not treatment."
+                if more >= 0.5
+                else ""
+            ),
+        }
     return {
         "treated_label": label("projected_treated"),
         "treated_definition": tooltip("projected_treated"),
@@ -108,6 +133,7 @@ def _removal(projection: ScenarioProjection, provider: int | None = None) -> dic
         "validated_share": f"{figures.validation_share:.0%}",
         "weeks": f"over {figures.weeks} weeks",
         "basis": figures.basis,
+        **without,
     }
 
 
@@ -628,6 +654,25 @@ def _removal_panel() -> rx.Component:
             " Set the share per specialty on the scenario page.",
             size="2",
             color=theme.NHS_SECONDARY_TEXT,
+        ),
+        rx.cond(
+            removal["compared_name"] != "",
+            rx.box(
+                rx.text(
+                    rx.text.strong(removal["compared_name"], ": "),
+                    removal["compared"],
+                    size="2",
+                ),
+                rx.text(removal["compared_basis"], size="2", color=theme.NHS_SECONDARY_TEXT),
+                rx.cond(
+                    removal["compared_more"] != "",
+                    rx.text(removal["compared_more"], size="2", font_weight="600"),
+                ),
+                border_top=f"1px solid {theme.NHS_BORDER}",
+                padding_top="8px",
+                margin_top="8px",
+                id="validation-compared",
+            ),
         ),
         background_color=theme.NHS_WHITE,
         border_top=f"4px solid {theme.NHS_BLUE}",

@@ -402,6 +402,24 @@ def _outcome_rows(outcomes: list[ScenarioOutcome]) -> tuple[list[list[str]], str
             *[_weeks(o.over_65_cleared_week, o.horizon_weeks) for o in outcomes],
         ],
         [
+            measure("projected_treated").label,
+            f"{measure('projected_treated').tooltip} Here: weeks 1 to {first.at_week}.",
+            *[fmt.count(o.treated) for o in outcomes],
+        ],
+        [
+            measure("projected_removed_by_validation").label,
+            f"{measure('projected_removed_by_validation').tooltip} Here: weeks 1 to "
+            f"{first.at_week}. Shown apart from treatment, never added to it: a scenario that "
+            "shortens the list by assuming more validation shows it here.",
+            *[fmt.count(o.removed_by_validation) for o in outcomes],
+        ],
+        [
+            "Validation rate from",
+            "The scenario's own validation share a year per specialty, where its planners set "
+            "one; else each list's observed rate of removals without treatment.",
+            *[o.validation_source for o in outcomes],
+        ],
+        [
             "Rota cost",
             "The newest rota built for the scenario: substantive and bank shifts, and its gaps "
             "priced at the agency cap. '–' when no rota has been built.",
