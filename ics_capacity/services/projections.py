@@ -646,6 +646,8 @@ class TrustWeekFigures:
     over_52_weeks: float
     over_65_weeks: float
     over_78_weeks: float
+    treated_to_week: float = 0.0
+    removed_by_validation_to_week: float = 0.0
 
 
 def trust_week_figures(session: Session, scenario: Scenario) -> list[TrustWeekFigures]:
@@ -660,6 +662,7 @@ def trust_week_figures(session: Session, scenario: Scenario) -> list[TrustWeekFi
     """
     inp, snapshot = _checked_input(session, scenario, MAX_HORIZON_WEEKS)
     frame = project(inp, levels=("provider",)).frame("provider")
+    frame = with_flows_to_week(frame)
     start = snapshot.start_date
     figures = []
     for row in frame.itertuples():
@@ -677,9 +680,24 @@ def trust_week_figures(session: Session, scenario: Scenario) -> list[TrustWeekFi
                 over_52_weeks=float(row.over_52),
                 over_65_weeks=float(row.over_65),
                 over_78_weeks=float(row.over_78),
+                treated_to_week=float(row.treated_to_week),
+                removed_by_validation_to_week=float(row.validated_to_week),
             )
         )
     return figures
+
+
+def with_flows_to_week(frame: pd.DataFrame) -> pd.DataFrame:
+    """A provider frame with `treated_to_week` and `validated_to_week`: weeks 1 to each row's week.
+
+    Week 0 is the starting list (nothing has left it yet), so its counts are 0; treatment and
+    removal by validation are summed apart and never added together.
+    """
+    ordered = frame.sort_values(["provider", "week"]).copy()
+    moving = ordered["week"] > 0
+    for flow, total in (("treated", "treated_to_week"), ("validated", "validated_to_week")):
+        ordered[total] = ordered[flow].where(moving, 0.0).groupby(ordered["provider"]).cumsum()
+    return ordered
 
 
 def scenario_projection_input(

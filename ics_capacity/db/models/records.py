@@ -54,6 +54,9 @@ class RecordedBaseline(SQLModel, table=True):
     changed: triggers refuse UPDATE (migration 0014). Every trust of the collaborative has one row
     per week 0..104 of the projection the Dashboard shows, so a page can read the week it needs.
     `approved_at` and `scenario_id` identify the recording; `method` names the projection method.
+    `treated_to_week` and `removed_by_validation_to_week` count the patients treated and removed by
+    validation in weeks 1 to `week`, kept apart (migration 0021); recordings made before they
+    existed hold NULL there, and pages then say the baseline did not record them.
     """
 
     __tablename__ = "recorded_baseline"
@@ -82,6 +85,8 @@ class RecordedBaseline(SQLModel, table=True):
     over_52_weeks: float
     over_65_weeks: float
     over_78_weeks: float
+    treated_to_week: float | None = Field(default=None)
+    removed_by_validation_to_week: float | None = Field(default=None)
 
 
 class ScenarioComment(SQLModel, table=True):
