@@ -53,7 +53,7 @@ FIELD_LABELS: dict[str, str] = {
     "hours": "Contracted hours per week",
     "hourly_cost": "Hourly cost (£)",
 }
-# The longest text each column holds (db/models.py).
+# The longest text each column holds (db/models/).
 LIMITS = {"code": 40, "label": 200, "grade": 60, "skills": 500, "sites": 500}
 LEAVE_KINDS = {
     "annual_leave": "Annual leave",
