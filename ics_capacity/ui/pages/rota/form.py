@@ -30,7 +30,7 @@ def advanced() -> rx.Component:
     can_run = SessionState.permissions.contains("run_rota")
     return rx.el.details(
         rx.el.summary(
-            "Advanced: time limit, rules, demand, bank and agency pools, bank holidays",
+            "Advanced: time limit, rules, demand and bank holidays; bank and agency pools",
             font_weight="600",
             cursor="pointer",
             padding_y="4px",
