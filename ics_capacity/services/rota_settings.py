@@ -93,7 +93,7 @@ RULE_LABELS: dict[RuleFamily, str] = {
     RuleFamily.MAX_MINUTES_IN_WINDOW: "72 h in any 7 days (residents)",
     RuleFamily.REST_AFTER_RUN: (
         "Rest after a run: 46 h after 3 or more nights, 48 h after 4 long shifts or 7 shifts "
-        "in a row (residents)"
+        "in a row, 11 h after on-call (residents)"
     ),
     RuleFamily.WEEKEND_FREQUENCY: (
         "At most one weekend (Friday 21:00 to Monday 07:00) in any two (residents)"

@@ -80,10 +80,10 @@ class RuleMode(_Frozen):
 class ShiftType(_Frozen):
     """A kind of shift (early, late, night...); `start_minute` after midnight, None if unknown.
 
-    `counts_as` names other shifts whose cover this one also gives: an all-day theatre list with
-    `counts_as={"HUB-AM", "HUB-PM"}` counts towards the morning and the afternoon cover (not
-    transitively: only the shifts named). `night` marks night shifts for fairness (the app sets it
-    from `rules.is_night_shift`).
+    `counts_as` names other shifts whose cover this one also gives (an all-day list with
+    `counts_as={"HUB-AM", "HUB-PM"}` counts for both halves; not transitively). `night` marks
+    night shifts for fairness (`rules.is_night_shift`); `on_call` a non-resident on-call period
+    (packs may owe rest after it: `rules.RulePack.rest_after_on_call_minutes`).
     """
 
     id: str = Field(min_length=1)
@@ -92,6 +92,7 @@ class ShiftType(_Frozen):
     site: str | None = None
     counts_as: frozenset[str] = frozenset()
     night: bool = False
+    on_call: bool = False
 
     @property
     def end_minute(self) -> int | None:
@@ -294,10 +295,7 @@ class PublishedChange(_Frozen):
 
 
 class PastShift(_Frozen):
-    """A shift worked before the rota starts (history carried in): `day` is -1 for the day before.
-
-    The shift's times are its `ShiftType`'s, so the history uses the new problem's shift types.
-    """
+    """A shift worked before the rota starts (day -1 is the day before), at its shift's times."""
 
     staff_id: str
     day: int = Field(lt=0)
