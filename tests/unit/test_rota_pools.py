@@ -9,15 +9,19 @@ price.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from solvers.common import SolveOptions, Status
 from solvers.rota.check import POOL_CAP, POOL_FILL, check_rota
 from solvers.rota.model import solve_rota
 from solvers.rota.pool_schema import Pool, PoolFill
 from solvers.rota.schema import Assignment, CoverRequirement, RotaInput, ShiftType, Staff
-from tests.oracles import assert_rota_honest
+from tests.oracles import ProvenCount, assert_rota_honest
+from tests.strategies import planner_rotas
 
 EXACT = SolveOptions(time_limit_seconds=10, num_workers=1)
+QUICK = SolveOptions(time_limit_seconds=2, num_workers=1)
 DAY = ShiftType(id="D", duration_minutes=600, start_minute=8 * 60)  # 10 hours
 UNFILLED = 1_000_000
 
@@ -155,3 +159,59 @@ def test_a_pool_naming_an_unknown_shift_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="pool x: unknown shift types"):
         _problem(1, 1, (bad,))
+
+
+@st.composite
+def _with_pools(draw: st.DrawFn, data: RotaInput) -> RotaInput:
+    """The problem with a bank and an agency pool on some shifts, and unfilled places priced."""
+    shift_ids = [s.id for s in data.shift_types]
+    skills = sorted({c.skill for c in data.cover}, key=str)
+    pools = tuple(
+        Pool(
+            id=kind,
+            kind=kind,  # type: ignore[arg-type]
+            shift_ids=frozenset(
+                draw(st.lists(st.sampled_from(shift_ids), min_size=1, unique=True))
+            ),
+            skills=frozenset(skills),
+            price_per_hour=draw(st.integers(0, 5000)),
+            price_cap_per_hour=draw(st.none() | st.integers(0, 5000)),
+            max_shifts=draw(st.integers(0, 4)),
+            period_days=draw(st.none() | st.integers(1, 7)),
+        )
+        for kind in ("bank", "agency")
+    )
+    cover = tuple(
+        c.model_copy(update={"unfilled_weight": draw(st.integers(0, 10_000))}) for c in data.cover
+    )
+    return RotaInput.model_validate({**data.model_dump(), "pools": pools, "cover": cover})
+
+
+FILLED = ProvenCount()
+
+
+@settings(
+    max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(planner_rotas(max_staff=4, max_days=8).flatmap(_with_pools))
+def test_returned_pool_fills_pass_the_checker(data: RotaInput) -> None:
+    """Whatever comes back fills only real shortfalls, within caps, at the checker's prices."""
+    FILLED.example()
+    result = solve_rota(data, QUICK)
+    assert_rota_honest(data, result)
+    if result.pool_fills:
+        FILLED.asserted()
+    if result.stats.status.has_solution:
+        check = check_rota(data, result.assignments, result.pool_fills)
+        for pool in data.pools:
+            used: dict[int, int] = {}
+            for fill in result.pool_fills:
+                if fill.pool_id == pool.id:
+                    used[pool.period(fill.day)] = used.get(pool.period(fill.day), 0) + fill.places
+            assert all(places <= pool.max_shifts for places in used.values())
+        assert check.places_short == result.places_short
+
+
+def test_the_property_saw_pools_fill_places() -> None:
+    """Some of the random rotas above drew on a pool, so the fills were held to the checker."""
+    FILLED.check("filled a place from a pool")
