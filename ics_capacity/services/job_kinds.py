@@ -26,6 +26,7 @@ from ics_capacity.services.results import (
     stored_rebalance,
     stored_rota,
 )
+from ics_capacity.services.rota_settings import MAX_POOL_SHIFTS, MAX_UPLIFT_PERCENT, POOL_DEFAULTS
 from ics_capacity.services.scenarios import (
     ScenarioError,
 )
@@ -82,6 +83,23 @@ class RotaJobParameters(BaseModel):
     num_workers: int = Field(2, ge=1, le=2, description="Workers")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed")
     keep_published: bool = True
+    pool_scope: str = Field("site", pattern="^(site|collaborative)$", description="Pools per")
+    pool_period: str = Field("week", pattern="^(week|rota)$", description="Pool caps per")
+    bank_pool_shifts: int = Field(
+        POOL_DEFAULTS["bank_pool_shifts"], ge=0, le=MAX_POOL_SHIFTS, description="Bank pool cap"
+    )
+    agency_pool_shifts: int = Field(
+        POOL_DEFAULTS["agency_pool_shifts"], ge=0, le=MAX_POOL_SHIFTS, description="Agency pool cap"
+    )
+    bank_uplift_percent: int = Field(
+        POOL_DEFAULTS["bank_uplift_percent"], ge=0, le=MAX_UPLIFT_PERCENT, description="Bank price"
+    )
+    agency_uplift_percent: int = Field(
+        POOL_DEFAULTS["agency_uplift_percent"],
+        ge=0,
+        le=MAX_UPLIFT_PERCENT,
+        description="Agency price",
+    )
 
 
 def _validated(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:

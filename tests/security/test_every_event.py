@@ -1690,6 +1690,10 @@ PUBLIC: dict[str, str] = {
     "RotaState.set_demand": "form field kept in the tab (start_job validates it)",
     "RotaState.set_soft_rules": "form field kept in the tab (start_job validates it)",
     "RotaState.set_keep_published": "form field kept in the tab (start_job validates it)",
+    "RotaState.set_pool": (
+        "form field kept in the tab: only the known pool settings are set, and start_job "
+        "validates their values"
+    ),
     "RotaState.set_view": "display toggle",
     "RotaState.set_role_filter": "display filter: redraws the rota already in the tab",
     "RotaState.set_only_rostered": "display filter: redraws the rota already in the tab",
