@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solvers.rebalance.inputs import STAGE_ADMITTED, STAGE_NON_ADMITTED
 from solvers.rebalance.schema import (
     Arc,
     HubUse,
@@ -142,6 +143,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
                             priority=stream.priority,
                             transfer=not arc.own_site,
                             travel_minutes=arc.travel_minutes,
+                            stage=queue.stage,
                         )
                     )
     cumulative = np.cumsum(treated, axis=1)
@@ -197,6 +199,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
                 },
                 reachable_hubs=[hubs[prep.arcs[a].hub].id for a in prep.arcs_of_queue[q]],
                 priority_overdue=float(overdue_of_queue[q]),
+                stage=queue.stage,
             )
         )
 
@@ -222,6 +225,7 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
         for r, res in enumerate(prep.resources)
     ]
     spend = _spend_lines(prep, moved, arcs)
+    seen = [prep.queues[arc.queue].stage == STAGE_NON_ADMITTED for arc in arcs]
     worst_q = max(range(len(queues)), key=lambda q: queues[q].pressure_at_end, default=None)
     metrics = PlanMetrics(
         worst_pressure=queues[worst_q].pressure_at_end if worst_q is not None else 0.0,
@@ -233,7 +237,11 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
         waiting_at_end=float(sum(q.waiting_at_end for q in queues)),
         transfers=float(sum(m for m, arc in zip(moved, arcs, strict=True) if not arc.own_site)),
         independent_sector_cases=float(
-            sum(m for m, arc in zip(moved, arcs, strict=True) if arc.independent)
+            sum(
+                m
+                for m, arc, clinic in zip(moved, arcs, seen, strict=True)
+                if arc.independent and not clinic
+            )
         ),
         travel_patient_minutes=float(
             sum(m * arc.travel_minutes for m, arc in zip(moved, arcs, strict=True))
@@ -243,6 +251,14 @@ def evaluate(prep: Prepared, flows: np.ndarray) -> Evaluation:
         unpriced_independent_cases=float(
             sum(line.cases for line in spend if line.price_per_case is None)
         ),
+        non_admitted_seen=float(sum(m for m, clinic in zip(moved, seen, strict=True) if clinic)),
+        non_admitted_transfers=float(
+            sum(
+                m
+                for m, arc, clinic in zip(moved, arcs, seen, strict=True)
+                if clinic and not arc.own_site
+            )
+        ),
     )
     return Evaluation(rows, queues, metrics, hub_use, used, treated, spend)
 
@@ -251,7 +267,7 @@ def _spend_lines(prep: Prepared, moved: np.ndarray, arcs: Sequence[Arc]) -> list
     """Cases bought from each independent provider per treatment function, priced where known."""
     cases: dict[tuple[int, str], float] = {}
     for m, arc in zip(moved, arcs, strict=True):
-        if arc.independent and m > 1e-9:
+        if arc.independent and m > 1e-9 and prep.queues[arc.queue].stage == STAGE_ADMITTED:
             key = (arc.hub, prep.queues[arc.queue].tfc)
             cases[key] = cases.get(key, 0.0) + float(m)
     lines = []

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from solvers.rebalance.evaluate import Evaluation
+from solvers.rebalance.inputs import RESOURCE_OUTPATIENT, STAGE_ADMITTED
 from solvers.rebalance.levels import Optimum
 from solvers.rebalance.lp import (
     MEASURE_OVERDUE,
@@ -37,12 +38,22 @@ def _weeks(first: int, last: int) -> str:
 
 
 def _resource_words(name: str) -> str:
-    """'theatre_minutes' -> 'theatre minutes'; 'cases:C_110' -> 'C_110 cases'."""
+    """'theatre_minutes' -> 'theatre minutes'; 'cases:C_110' -> 'C_110 cases'.
+
+    'outpatient:C_110' -> 'C_110 first outpatient appointments (non-admitted)'.
+    """
+    if name.startswith(f"{RESOURCE_OUTPATIENT}:"):
+        return f"{name.split(':', 1)[1]} first outpatient appointments (non-admitted)"
     if ":" in name:
         return f"{name.split(':', 1)[1]} cases"
     return {"overnight_bed_days": "overnight bed-days", "day_cases": "day-case places"}.get(
         name, name.replace("_", " ")
     )
+
+
+def _site_words(outcome: QueueOutcome) -> str:
+    """What a list needs from a site, in words: a clinic before a decision, else treatment."""
+    return "site treats" if outcome.stage == STAGE_ADMITTED else "clinic sees"
 
 
 def _number(value: float) -> str:
@@ -118,7 +129,7 @@ def binding_limits(prep: Prepared, ev: Evaluation, optimum: Optimum) -> list[Bin
                     shortfall=outcome.waiting_at_end,
                     unit="patients",
                     message=(
-                        f"{label}: no site treats {outcome.tfc} within "
+                        f"{label}: no {_site_words(outcome)} {outcome.tfc} within "
                         f"{prep.data.settings.max_travel_minutes:g} minutes of {outcome.provider}; "
                         f"{outcome.waiting_at_end:,.0f} patients wait at the end."
                     ),

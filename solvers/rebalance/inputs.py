@@ -17,6 +17,14 @@ RESOURCE_THEATRE = "theatre_minutes"
 RESOURCE_BEDS = "overnight_bed_days"
 RESOURCE_DAY_CASES = "day_cases"
 RESOURCE_CASES = "cases"  # per-treatment-function caps, written "cases:C_110"
+RESOURCE_OUTPATIENT = "outpatient"  # first appointments a week, written "outpatient:C_110"
+
+STAGE_ADMITTED: Literal["admitted"] = "admitted"
+STAGE_NON_ADMITTED: Literal["non_admitted"] = "non_admitted"
+Stage = Literal["admitted", "non_admitted"]
+"""Where a list's patients are on their pathway: waiting for treatment with a decision to admit
+("admitted", RTT Part_2A), or not yet decided, mostly before or between outpatient appointments
+("non_admitted", Part_2 minus Part_2A)."""
 
 
 class _Frozen(BaseModel):
@@ -126,6 +134,8 @@ class Hub(_Frozen):
     (used for independent-sector providers, whose theatres are not known). `price_per_case` is
     what the collaborative pays for one case of a treatment function bought there (pounds); the
     plan's spend is reported from it, and a case without a price is reported as unpriced.
+    Non-admitted lists are seen only where `outpatient_per_week` gives the treatment function a
+    clinic: unlike theatres, a clinic left out is none, never unlimited.
     """
 
     id: str = Field(min_length=1, max_length=20)
@@ -139,6 +149,12 @@ class Hub(_Frozen):
     beds: BedCapacity | None = None
     day_case: DayCaseCapacity | None = None
     cases_per_week: dict[str, float] = Field(default_factory=dict)
+    outpatient_per_week: dict[str, float] = Field(
+        default_factory=dict,
+        description="First outpatient appointments a week the hub's clinics give each treatment "
+        "function. Only non-admitted lists use them, and they use nothing else; a treatment "
+        "function left out has no clinic here.",
+    )
     price_per_case: dict[str, float] = Field(
         default_factory=dict,
         description="Pounds paid per case of each treatment function bought at this hub "
@@ -157,10 +173,19 @@ class Hub(_Frozen):
 
 
 class Queue(_Frozen):
-    """One provider's admitted waiting list for one treatment function, and its weekly demand."""
+    """One provider's waiting list for one treatment function and stage, and its weekly demand.
+
+    An admitted list is treated in theatres, beds and day-case places; a non-admitted list is
+    seen in outpatient clinics (`Hub.outpatient_per_week`) and uses nothing else.
+    """
 
     provider: str
     tfc: str
+    stage: Stage = Field(
+        STAGE_ADMITTED,
+        description="'admitted' (decision to admit, treated in theatre) or 'non_admitted' "
+        "(seen in an outpatient clinic).",
+    )
     waiting_list: list[float] = Field(
         default_factory=list,
         max_length=WAIT_BANDS,
@@ -301,7 +326,7 @@ def instance_problems(data: RebalanceInput) -> list[str]:
         ("providers", [p.id for p in data.providers]),
         ("hubs", [h.id for h in data.hubs]),
         ("case_mix", [c.tfc for c in data.case_mix]),
-        ("queues", [(q.provider, q.tfc) for q in data.queues]),
+        ("queues", [(q.provider, q.tfc, q.stage) for q in data.queues]),
     ):
         for dup in _duplicates(ids):
             problems.append(f"{label}: {dup!r} appears more than once; ids must be unique")
@@ -318,6 +343,11 @@ def instance_problems(data: RebalanceInput) -> list[str]:
                 )
             if not (cap >= 0 and math.isfinite(cap)):
                 problems.append(f"hubs[{i}].cases_per_week[{t!r}]: {cap} must be 0 or more")
+        for t, cap in h.outpatient_per_week.items():
+            if t not in tfcs:
+                problems.append(f"hubs[{i}].outpatient_per_week: {t!r} has no case_mix row")
+            if not (cap >= 0 and math.isfinite(cap)):
+                problems.append(f"hubs[{i}].outpatient_per_week[{t!r}]: {cap} must be 0 or more")
         for t, price in h.price_per_case.items():
             if t not in h.treatment_functions:
                 problems.append(

@@ -15,7 +15,10 @@ from solvers.rebalance.inputs import (
     RESOURCE_BEDS,
     RESOURCE_CASES,
     RESOURCE_DAY_CASES,
+    RESOURCE_OUTPATIENT,
     RESOURCE_THEATRE,
+    STAGE_ADMITTED,
+    STAGE_NON_ADMITTED,
     WAIT_BANDS,
     HubKind,
     Queue,
@@ -83,7 +86,7 @@ class Resource:
     name: str
     unit: str
     capacity_per_week: float  # usual capacity a week
-    per_case: np.ndarray  # resource used by one case, by tfc index
+    per_case: np.ndarray  # resource used by one patient, by queue slot (`Prepared.queue_tfc`)
     unit_size: float  # resource a week that one more `unit` adds
     capacity_by_week: np.ndarray  # capacity open in each 0-based week (usual x hub factor)
 
@@ -97,7 +100,7 @@ class Prepared:
     periods: list[tuple[int, int]]
     tfcs: list[str]
     queues: list[Queue]
-    queue_tfc: np.ndarray
+    queue_tfc: np.ndarray  # the queue's slot in `Resource.per_case` (see `prepare`)
     pressure_denominator: np.ndarray  # max(demand, floor) x target / 2, per queue
     streams: list[Stream]
     streams_of_queue: list[list[int]]
@@ -120,8 +123,14 @@ class Prepared:
         ]
 
     def queue_label(self, q: int) -> str:
-        """'RL4 C_110'."""
-        return f"{self.queues[q].provider} {self.queues[q].tfc}"
+        """'RL4 C_110', or 'RL4 C_110 non-admitted' for a non-admitted list."""
+        return queue_label(self.queues[q])
+
+
+def queue_label(queue: Queue) -> str:
+    """'RL4 C_110', or 'RL4 C_110 non-admitted' for a non-admitted list."""
+    label = f"{queue.provider} {queue.tfc}"
+    return label if queue.stage == STAGE_ADMITTED else f"{label} non-admitted"
 
 
 def plan_periods(weeks: int, period_weeks: int) -> list[tuple[int, int]]:
@@ -134,11 +143,18 @@ def prepare(data: RebalanceInput) -> Prepared:
 
     A hub is allowed for a queue when it treats the queue's treatment function and either the
     provider runs it or it is within the travel limit. Queues with nothing to treat are dropped;
-    queues with no allowed hub are kept and listed as `stranded`.
+    queues with no allowed hub are kept and listed as `stranded`. A non-admitted list is allowed
+    only at hubs whose clinics see its treatment function (`outpatient_per_week` above 0).
+
+    Resource use is indexed by slot: treatment function i of the case mix is slot i for
+    admitted lists and slot n + i for non-admitted ones (n functions), so that theatres, beds,
+    day-case places and case caps are used only by admitted lists and clinics only by
+    non-admitted ones, with one `per_case` array per resource.
     """
     s = data.settings
     tfcs = [c.tfc for c in data.case_mix]
     tfc_index = {t: i for i, t in enumerate(tfcs)}
+    n_tfc = len(tfcs)
     case_mix = {c.tfc: c for c in data.case_mix}
     hubs = data.hubs
     queues = [q for q in data.queues if q.waiting > 0 or q.weekly_demand > 0]
@@ -163,14 +179,17 @@ def prepare(data: RebalanceInput) -> Prepared:
     for qi, q in enumerate(queues):
         mine: list[int] = []
         travel = data.travel_minutes.get(q.provider, {})
+        clinic = q.stage == STAGE_NON_ADMITTED
         for hi, h in enumerate(hubs):
-            if q.tfc not in h.treatment_functions:
+            if clinic and h.outpatient_per_week.get(q.tfc, 0.0) <= 0:
+                continue
+            if not clinic and q.tfc not in h.treatment_functions:
                 continue
             own = h.operator == q.provider
             minutes = travel.get(h.id)
             if not own and (minutes is None or minutes > s.max_travel_minutes):
                 continue
-            if h.cases_per_week.get(q.tfc, math.inf) <= 0:
+            if not clinic and h.cases_per_week.get(q.tfc, math.inf) <= 0:
                 continue
             minutes = float(minutes or 0.0)
             independent = h.kind == HubKind.INDEPENDENT_SECTOR
@@ -192,6 +211,8 @@ def prepare(data: RebalanceInput) -> Prepared:
         def add(name: str, unit: str, capacity: float, per_case: np.ndarray, size: float) -> None:
             mine.append(len(resources))  # noqa: B023 - used immediately, inside the loop
             weekly = capacity * factor  # noqa: B023
+            if len(per_case) == n_tfc:  # an admitted resource: no use by non-admitted slots
+                per_case = np.concatenate([per_case, np.zeros(n_tfc)])
             resources.append(Resource(hi, name, unit, capacity, per_case, size, weekly))  # noqa: B023
 
         treats = np.array([t in h.treatment_functions for t in tfcs], dtype=float)
@@ -220,6 +241,10 @@ def prepare(data: RebalanceInput) -> Prepared:
             per_case = np.zeros(len(tfcs))
             per_case[tfc_index[t]] = 1.0
             add(f"{RESOURCE_CASES}:{t}", "case", cap, per_case, 1.0)
+        for t, cap in sorted(h.outpatient_per_week.items()):
+            per_case = np.zeros(2 * n_tfc)
+            per_case[n_tfc + tfc_index[t]] = 1.0
+            add(f"{RESOURCE_OUTPATIENT}:{t}", "appointment", cap, per_case, 1.0)
         resources_of_hub.append(mine)
 
     demand = np.array([max(q.weekly_demand, s.demand_floor_per_week) for q in queues])
@@ -229,7 +254,10 @@ def prepare(data: RebalanceInput) -> Prepared:
         periods=plan_periods(s.horizon_weeks, s.period_weeks),
         tfcs=tfcs,
         queues=queues,
-        queue_tfc=np.array([tfc_index[q.tfc] for q in queues], dtype=int),
+        queue_tfc=np.array(
+            [tfc_index[q.tfc] + (n_tfc if q.stage == STAGE_NON_ADMITTED else 0) for q in queues],
+            dtype=int,
+        ),
         pressure_denominator=demand * s.target_wait_weeks / 2.0,
         streams=streams,
         streams_of_queue=streams_of_queue,

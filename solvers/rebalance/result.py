@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, computed_field
 
 from solvers.common import SolveStats, Status
-from solvers.rebalance.inputs import RebalanceSettings, _Frozen
+from solvers.rebalance.inputs import STAGE_ADMITTED, RebalanceSettings, Stage, _Frozen
 
 # --- Result ----------------------------------------------------------------------------------
 
@@ -28,6 +28,11 @@ class PlanRow(_Frozen):
     priority: bool = False
     transfer: bool = False
     travel_minutes: float = 0.0
+    stage: Stage = Field(
+        STAGE_ADMITTED,
+        description="'admitted': treated (theatre, beds, day case); 'non_admitted': a first "
+        "outpatient appointment in one of the hub's clinics.",
+    )
 
 
 class QueueOutcome(_Frozen):
@@ -53,6 +58,7 @@ class QueueOutcome(_Frozen):
     priority_overdue: float = Field(
         0.0, description="P2 patient-weeks waited beyond the P2 limit, counted at period ends."
     )
+    stage: Stage = STAGE_ADMITTED
 
 
 class HubUse(_Frozen):
@@ -131,6 +137,12 @@ class PlanMetrics(_Frozen):
     long_waiters_at_end: dict[int, float]
     independent_sector_spend: float = 0.0
     unpriced_independent_cases: float = 0.0
+    non_admitted_seen: float = Field(
+        0.0, description="First outpatient appointments given to non-admitted lists (all sites)."
+    )
+    non_admitted_transfers: float = Field(
+        0.0, description="Of those, appointments at another trust's site (patients moved)."
+    )
 
 
 class LevelResult(_Frozen):

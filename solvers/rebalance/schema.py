@@ -29,7 +29,10 @@ from solvers.rebalance.inputs import (
     RESOURCE_BEDS,
     RESOURCE_CASES,
     RESOURCE_DAY_CASES,
+    RESOURCE_OUTPATIENT,
     RESOURCE_THEATRE,
+    STAGE_ADMITTED,
+    STAGE_NON_ADMITTED,
     WAIT_BANDS,
     BedCapacity,
     CaseMix,
@@ -42,6 +45,7 @@ from solvers.rebalance.inputs import (
     Queue,
     RebalanceInput,
     RebalanceSettings,
+    Stage,
     TheatreCapacity,
     instance_json_schema,
     instance_problems,
@@ -53,6 +57,7 @@ from solvers.rebalance.prepare import (
     Stream,
     plan_periods,
     prepare,
+    queue_label,
 )
 from solvers.rebalance.result import (
     GUARDED_THRESHOLDS,
@@ -72,6 +77,11 @@ from solvers.rebalance.result import (
 )
 
 __all__ = [
+    "RESOURCE_OUTPATIENT",
+    "STAGE_ADMITTED",
+    "STAGE_NON_ADMITTED",
+    "Stage",
+    "queue_label",
     "Arc",
     "BaselineResult",
     "BedCapacity",
