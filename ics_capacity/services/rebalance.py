@@ -277,7 +277,7 @@ def scenario_rebalance_input(
     ).all():
         site_tfcs[row.site_id].append(row.tfc)
     activity = _latest_activity(session, scenario_id)
-    staffed = staffed_sessionsper_week(session, scenario_id)
+    staffed = staffed_sessions_per_week(session, scenario_id)
     hub_days = {
         h.site_id: h.operating_days_per_week
         for h in session.exec(
@@ -390,7 +390,7 @@ def scenario_rebalance_input(
     )
 
 
-def staffed_sessionsper_week(session: Session, scenario_id: int) -> dict[str, float]:
+def staffed_sessions_per_week(session: Session, scenario_id: int) -> dict[str, float]:
     """Theatre sessions a week each site's staff can run, by site code, from the newest rota.
 
     Empty when the scenario has no finished rota. For use inside a use case that has checked

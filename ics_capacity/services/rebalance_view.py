@@ -25,151 +25,23 @@ from ics_capacity.domain.codes import SHORT_NAMES
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.jobs import JobView, latest_job
 from ics_capacity.services.overview import WaitingCounts, waiting_counts
+from ics_capacity.services.rebalance_moves import (
+    MOVES_COLUMNS,
+    MOVES_SHOWN,
+    STAGE_WORDS,
+    WAIT_GROUPS,
+    PlanNames,
+    first_appointments,
+    first_appointments_note,
+    moves_sentence,
+    wait_group,
+    week_start,
+    who_moves_where,
+)
 from ics_capacity.services.recorded_baseline import BaselineReport, against_recorded_baseline
 from ics_capacity.services.results import PlanMetrics, RebalanceResult
 from ics_capacity.services.scenarios import NotFoundError, ScenarioError, scenario_transaction
 from ics_capacity.services.spreadsheets import csv_bytes, xlsx_bytes
-
-WAIT_GROUPS: tuple[tuple[int, int | None, str], ...] = (
-    (0, 18, "under 18 weeks"),
-    (18, 40, "18 to 40 weeks"),
-    (40, 52, "40 to 52 weeks"),
-    (52, None, "52 weeks or more"),
-)
-"""Wait bands of a moved cohort, in whole weeks waited when treated: [low, high)."""
-
-MOVES_COLUMNS = {
-    "trust": "From trust",
-    "specialty": "Treatment function",
-    "site": "Treated at",
-    "month": "From the week starting in",
-    "wait_band": "Waited when treated",
-    "travel_minutes": "Travel (minutes)",
-    "patients": "Patients",
-    "moved": "Moves to another provider",
-    "trust_code": "Trust ODS code",
-    "tfc": "Treatment function code",
-    "site_code": "Site code",
-}
-"""The who-moves-where grain: column -> heading of the page's table and of the download."""
-
-MOVES_SHOWN = 60
-"""Moved cohorts the page lists (largest first); the download has them all."""
-
-
-@dataclass(frozen=True)
-class PlanNames:
-    """Names the plan's codes stand for, and the scenario's figures its scope is told against."""
-
-    trusts: dict[str, str] = field(default_factory=dict)
-    sites: dict[str, str] = field(default_factory=dict)
-    start: dt.date | None = None
-    members: WaitingCounts = field(default_factory=WaitingCounts)
-
-
-def wait_group(band: int) -> str:
-    """The wait group of a cohort treated after `band` whole weeks of waiting."""
-    for low, high, name in WAIT_GROUPS:
-        if band >= low and (high is None or band < high):
-            return name
-    return WAIT_GROUPS[-1][2]
-
-
-def week_start(start: dt.date, week: int) -> dt.date:
-    """The first day of plan week `week` (week 1 starts the day after the snapshot month)."""
-    return start + dt.timedelta(days=7 * (week - 1))
-
-
-def who_moves_where(
-    result: RebalanceResult, names: PlanNames, *, moved_only: bool = False
-) -> pd.DataFrame:
-    """The plan at the grain trust -> site by treatment function, month and wait group.
-
-    Each row sums the plan's patients of one trust's list treated at one site in the weeks that
-    start in one month, whose wait when treated falls in one wait group. Travel is the trust's
-    travel time to the site (the same for every cohort of the pair).
-
-    Args:
-        result: A finished rebalancing run.
-        names: Trust and site names, and the plan's first day (the day after the snapshot month).
-        moved_only: Keep only patients treated by another provider than their own trust.
-
-    Returns:
-        Columns of `MOVES_COLUMNS` (month as the first day of the month), ordered by trust,
-        treatment function, site, month and wait group.
-    """
-    start = names.start or dt.date(2000, 1, 1)
-    order = {name: i for i, (_, _, name) in enumerate(WAIT_GROUPS)}
-    cells: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for row in result.plan:
-        if moved_only and not row.transfer:
-            continue
-        first = week_start(start, row.week)
-        key = (
-            row.provider,
-            row.tfc,
-            row.hub,
-            dt.date(first.year, first.month, 1),
-            wait_group(row.wait_band_weeks),
-            bool(row.transfer),
-        )
-        cell = cells[key]
-        cell[0] += row.patients
-        cell[1] = max(cell[1], row.travel_minutes)
-    records = [
-        {
-            "trust": names.trusts.get(provider, provider),
-            "specialty": SHORT_NAMES.get(tfc, tfc),
-            "site": names.sites.get(hub, hub),
-            "month": month,
-            "wait_band": group,
-            "travel_minutes": round(travel),
-            "patients": round(patients, 1),
-            "moved": "yes" if moved else "no",
-            "trust_code": provider,
-            "tfc": tfc,
-            "site_code": hub,
-            "_order": order[group],
-        }
-        for (provider, tfc, hub, month, group, moved), (patients, travel) in cells.items()
-        if patients >= 0.05
-    ]
-    frame = pd.DataFrame(records, columns=[*MOVES_COLUMNS, "_order"])
-    frame = frame.sort_values(["trust", "specialty", "site", "month", "_order"], kind="stable")
-    return frame.drop(columns="_order").reset_index(drop=True)
-
-
-def _about(patients: float) -> str:
-    """A count as people say it: about 1,400; about 90; 7."""
-    if patients >= 1000:
-        return f"About {round(patients, -2):,.0f}"
-    if patients >= 100:
-        return f"About {round(patients, -1):,.0f}"
-    return f"About {max(1, round(patients)):,}"
-
-
-def moves_sentence(moves: pd.DataFrame) -> str:
-    """One sentence on the plan's biggest move; "" when nobody moves.
-
-    E.g. "About 1,400 patients of Walsall Healthcare NHS Trust's Trauma and Orthopaedics list
-    who have waited 40 to 52 weeks go to Cannock Chase Hospital from May 2026 (25 minutes'
-    travel); in all the plan moves 3,210 patients."
-    """
-    moved = moves[moves["moved"] == "yes"]
-    if moved.empty:
-        return ""
-    cohorts = moved.groupby(["trust", "specialty", "site", "wait_band"], sort=False).agg(
-        patients=("patients", "sum"), month=("month", "min"), travel=("travel_minutes", "max")
-    )
-    ranked = cohorts.sort_values("patients", ascending=False, kind="stable")
-    trust, specialty, site, group = (str(x) for x in ranked.index[0])
-    top = ranked.iloc[0]
-    total = moved["patients"].sum()
-    return (
-        f"{_about(top['patients'])} patients of {trust}'s {specialty} list who have waited "
-        f"{group} go to {site} from {top['month']:%B %Y} ({top['travel']:.0f} minutes' travel); "
-        f"in all the plan moves {total:,.0f} patients."
-    )
 
 
 def _count(value: float) -> str:
@@ -195,6 +67,8 @@ class PlanView:
     hub_use: list[dict[str, str]] = field(default_factory=list)
     spend: list[dict[str, str]] = field(default_factory=list)
     spend_note: str = ""
+    first_appointments: list[dict[str, str]] = field(default_factory=list)
+    first_appointments_note: str = ""
     start_total: float = 0.0
     end_total: float = 0.0
     baseline_heading: str = ""
@@ -324,7 +198,7 @@ def describe_plan(result: RebalanceResult, names: PlanNames | dict[str, str]) ->
     if isinstance(names, dict):
         names = PlanNames(trusts=names)
     summary = _summarise(result, names)
-    moves = who_moves_where(result, names, moved_only=True)
+    moves = who_moves_where(result, names, moved_only=True, stage="admitted")
     shown = moves.sort_values("patients", ascending=False, kind="stable").head(MOVES_SHOWN)
     weeks = result.settings.horizon_weeks if result.settings else None
     target = result.settings.target_wait_weeks if result.settings else 18.0
@@ -356,6 +230,8 @@ def describe_plan(result: RebalanceResult, names: PlanNames | dict[str, str]) ->
         ),
         moves_sentence=moves_sentence(moves),
         hub_use=_hub_use(result, names),
+        first_appointments=first_appointments(result, names),
+        first_appointments_note=first_appointments_note(result),
         spend=_spend_rows(result, names),
         spend_note=spend_note(result),
     )
@@ -400,7 +276,8 @@ def spend_note(result: RebalanceResult) -> str:
 
 
 def _scope(result: RebalanceResult, names: PlanNames, weeks: int | None) -> str:
-    start = sum(q.waiting_at_start for q in result.queues)
+    start = sum(q.waiting_at_start for q in result.queues if q.stage == "admitted")
+    before = sum(q.waiting_at_start for q in result.queues if q.stage == "non_admitted")
     trusts = len({q.provider for q in result.queues})
     specialties = len({q.tfc for q in result.queues})
     text = (
@@ -415,6 +292,11 @@ def _scope(result: RebalanceResult, names: PlanNames, weeks: int | None) -> str:
             f"Overview's waiting list, {members.waiting_list:,}, counts every incomplete "
             "pathway, most of which end without an operation, so the lists here are smaller"
         )
+    if before:
+        text += (
+            f". With them, the non-admitted lists (RTT Part_2 − Part_2A, waiting without a "
+            f"decision to admit): {before:,.0f} patients at the start, seen in outpatient clinics"
+        )
     horizon = f"week {weeks}" if weeks else "the end of the plan"
     return (
         text + f". Figures 'at the end' are these lists at {horizon}, not the Dashboard's "
@@ -428,7 +310,7 @@ def _hub_use(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
     Each week's use is over that week's capacity (the usual capacity x the hub's calendar), so
     the share is capped: the plan never uses more than a week has, and 100% is full to the cap.
     `capacity` is the usual week's. An independent provider's per-treatment-function case
-    limits are added up into one row.
+    limits are added up into one row, and so are its clinics' first appointments.
     """
     resources = {
         "theatre_minutes": "Theatre minutes",
@@ -438,6 +320,8 @@ def _hub_use(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
     totals: dict[tuple[str, str], list[Any]] = {}
     for use in result.hub_use:
         resource = "Cases bought" if use.resource.startswith("cases") else use.resource
+        if use.resource.startswith("outpatient:"):
+            resource = "First outpatient appointments (clinics)"
         key = (use.hub, resources.get(resource, resource.replace("_", " ")))
         weeks = len(use.used_by_week)
         capacity, used, open_by_week = totals.setdefault(key, [0.0, [0.0] * weeks, [0.0] * weeks])
@@ -472,9 +356,11 @@ def _pressure_chart(result: RebalanceResult, names: dict[str, str]) -> dict[str,
         ("No collaboration", base.queues if base is not None else []),
     ):
         for q in queues:
+            before = " (before first appointment)" if q.stage == "non_admitted" else ""
             rows.append(
                 {
-                    "list": f"{names.get(q.provider, q.provider)}: {SHORT_NAMES.get(q.tfc, q.tfc)}",
+                    "list": f"{names.get(q.provider, q.provider)}: "
+                    f"{SHORT_NAMES.get(q.tfc, q.tfc)}{before}",
                     "plan": plan,
                     "pressure": q.pressure_at_end,
                 }
@@ -504,11 +390,14 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
     for name, m in plans:
         if m is not None:
             provider, _, tfc = m.worst_queue.partition(" ")
+            tfc, _, stage = tfc.partition(" ")
+            stage = " (before first appointment)" if stage else ""
             compare.append(
                 {
                     "plan": name,
                     "worst": f"{m.worst_pressure:.2f}",
-                    "worst_list": f"{trusts.get(provider, provider)}: {SHORT_NAMES.get(tfc, tfc)}"
+                    "worst_list": f"{trusts.get(provider, provider)}: "
+                    f"{SHORT_NAMES.get(tfc, tfc)}{stage}"
                     if tfc
                     else m.worst_queue,
                     "over52": _count(m.long_waiters_at_end.get(52, 0)),
@@ -563,7 +452,7 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
         )
     flows: dict[tuple[str, str], float] = defaultdict(float)
     for plan_row in result.plan:
-        if plan_row.transfer:
+        if plan_row.transfer and plan_row.stage == "admitted":
             flows[(plan_row.provider, plan_row.hub)] += plan_row.patients
     flow_rows = [
         {
@@ -601,3 +490,21 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
 
 def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:,.3f}"
+
+
+__all__ = [
+    "MOVES_COLUMNS",
+    "MOVES_SHOWN",
+    "STAGE_WORDS",
+    "WAIT_GROUPS",
+    "PlanNames",
+    "PlanView",
+    "describe_plan",
+    "latest_plan",
+    "moves_sentence",
+    "plan_moves_file",
+    "spend_note",
+    "wait_group",
+    "week_start",
+    "who_moves_where",
+]

@@ -17,6 +17,7 @@ from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.services.job_kinds import RebalanceJobParameters
 from ics_capacity.services.rebalance import rebalance_input_as_operator, solve_instance
 from ics_capacity.services.rebalance_outpatients import Outpatients
+from ics_capacity.services.rebalance_view import PlanNames, describe_plan, who_moves_where
 from solvers.common import Status
 from solvers.rebalance import check_result
 from solvers.rebalance.schema import STAGE_ADMITTED, STAGE_NON_ADMITTED, HubKind
@@ -106,6 +107,24 @@ def test_the_demo_with_the_stage_solves_and_passes_the_checker(instances) -> Non
     assert moved and all(r.hub in {h.id for h in on.hubs if h.outpatient_per_week} for r in moved)
     assert any(u.resource.startswith("outpatient:") for u in result.hub_use)
     assert all(not t.made_worse for t in result.trusts)
+
+
+def test_the_page_view_shows_first_appointments_apart(instances) -> None:
+    """The page lists first appointments moved and clinic use apart from treatment moves."""
+    _, _, on = instances
+    result = solve_instance(on, time_limit_seconds=30, num_workers=1)
+    names = PlanNames(trusts={"RL4": "Royal Wolverhampton"})
+    view = describe_plan(result, names)
+    assert view.first_appointments and view.first_appointments[0]["patients"] != "0"
+    assert "first outpatient" in view.first_appointments_note
+    assert any(u["resource"] == "First outpatient appointments (clinics)" for u in view.hub_use)
+    assert {m["stage"] for m in view.moves} == {"treatment"}
+    moves = who_moves_where(result, names, moved_only=True)
+    assert set(moves["stage"]) == {"treatment", "first outpatient appointment"}
+    seen = sum(r.patients for r in result.plan if r.stage == STAGE_NON_ADMITTED and r.transfer)
+    assert moves.loc[moves["stage"] == "first outpatient appointment", "patients"].sum() == (
+        pytest.approx(seen, rel=1e-3, abs=1.0)
+    )
 
 
 def test_clinic_factor_out_of_range_is_refused() -> None:
