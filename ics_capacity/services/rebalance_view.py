@@ -407,10 +407,11 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
             )
     alone = next((b for b in result.baselines if b.name == "no_collaboration"), None)
     own: dict[str, float] = defaultdict(float)
+    # Treatment only: first outpatient appointments have their own table (rebalance_moves.py).
     for q in alone.queues if alone is not None else []:
-        own[q.provider] += q.treated
+        own[q.provider] += q.treated if q.stage == "admitted" else 0.0
     by_provider: dict[str, list[float]] = defaultdict(lambda: [0.0] * 6)
-    for q in result.queues:
+    for q in (q for q in result.queues if q.stage == "admitted"):
         row = by_provider[q.provider]
         row[0] += q.waiting_at_start
         row[1] += q.waiting_at_end
@@ -483,8 +484,8 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
         f"of a {stats.time_limit_seconds} s limit "
         f"on {stats.num_workers} workers; LP solver "
         f"{result.lp_algorithm}.",
-        "start_total": sum(q.waiting_at_start for q in result.queues),
-        "end_total": sum(q.waiting_at_end for q in result.queues),
+        "start_total": sum(q.waiting_at_start for q in result.queues if q.stage == "admitted"),
+        "end_total": sum(q.waiting_at_end for q in result.queues if q.stage == "admitted"),
     }
 
 
