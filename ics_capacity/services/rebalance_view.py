@@ -401,8 +401,9 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
                     if tfc
                     else m.worst_queue,
                     "over52": _count(m.long_waiters_at_end.get(52, 0)),
-                    "treated": _count(m.patients_treated),
-                    "transfers": _count(m.transfers),
+                    # Admitted patients, as the measures say; first appointments apart.
+                    "treated": _count(m.patients_treated - m.non_admitted_seen),
+                    "transfers": _count(m.transfers - m.non_admitted_transfers),
                 }
             )
     alone = next((b for b in result.baselines if b.name == "no_collaboration"), None)

@@ -119,6 +119,10 @@ class SpendLine(_Frozen):
 class PlanMetrics(_Frozen):
     """A plan's objective values per level and the headline figures.
 
+    `patients_treated`, `transfers`, `waiting_at_end` and the long waiters count the lists of
+    both stages; `non_admitted_seen` and `non_admitted_transfers` are the non-admitted part
+    (first outpatient appointments), so the admitted figures are the differences.
+
     `independent_sector_spend` is the pounds paid for the priced cases bought from
     independent-sector providers over the horizon; `unpriced_independent_cases` the cases bought
     where no price is known (not in the spend).

@@ -245,3 +245,21 @@ def test_random_results_with_the_stage_pass_the_checker(
     assert result.status.has_solution
     assert check_result(data, result) == []
     assert all(not t.made_worse for t in result.trusts)
+
+
+def test_first_appointments_are_not_treatment_in_the_projection() -> None:
+    """A saved plan's clinic rows do not add to a trust's admitted treatment a week."""
+    import pandas as pd
+
+    from ics_capacity.projections.capacity import plan_treatment_by_series
+
+    keys = pd.DataFrame({"provider": ["A"], "tfc": ["C_110"]})
+    rows = pd.DataFrame(
+        [
+            {"provider": "A", "tfc": "C_110", "week": 1, "patients": 5.0, "stage": "admitted"},
+            {"provider": "A", "tfc": "C_110", "week": 1, "patients": 7.0, "stage": "non_admitted"},
+        ]
+    )
+    assert plan_treatment_by_series(keys, rows, 2)[0].tolist() == [5.0, 0.0]
+    # Rows stored before the stage existed are all treatment.
+    assert plan_treatment_by_series(keys, rows.drop(columns="stage"), 2)[0].tolist() == [12.0, 0.0]
