@@ -28,7 +28,12 @@ export PYTHONUNBUFFERED := 1
 
 .PHONY: run run-prod test test-fast check install install-test migrate seed lint clean
 
+# The solves run in a separate worker process beside the web server, taking jobs from the job
+# table itself (ICS_JOB_QUEUE=database: no server needed); stopping `make run` stops both.
 run: install migrate seed
+	export ICS_JOB_QUEUE=$${ICS_JOB_QUEUE:-database}; \
+	$(BIN)/ics-capacity worker --concurrency $(SOLVER_WORKERS) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/reflex run --env prod --frontend-port 3000 --backend-port 3000
 
 # Production on one host: WEB_WORKERS web processes (state shared through REFLEX_REDIS_URL) and

@@ -1,9 +1,11 @@
-"""The plan at the grain of "who moves where", and the first outpatient appointments it moves.
+"""A rebalancing plan at the grain of "who moves where", as rows and one sentence.
 
-Pure reading of a finished run's result: trust -> site by treatment function, month and wait
-band, as rows for the page and its download (`rebalance_view.py` fetches and names the plan).
-Rows name their pathway stage: treatment (the admitted list) or a first outpatient appointment
-(the non-admitted list, when the run moved patients before their first appointment).
+Trust -> site by treatment function, month and wait band, with the names the plan's codes stand
+for (`PlanNames`). Rows name their pathway stage: treatment (the admitted list) or a first
+outpatient appointment (the non-admitted list, when the run moved patients before their first
+appointment); `first_appointments` lists the latter moved to another trust's clinic.
+
+Pure: reads a finished run's result (a `RebalanceResult`); `services/rebalance_view.py` fetches it.
 """
 
 from __future__ import annotations
