@@ -66,6 +66,8 @@ class RebalanceJobParameters(BaseModel):
     time_limit_seconds: float = Field(10.0, ge=1, le=600, description="Time limit")
     target_wait_weeks: float = Field(18.0, ge=1, le=104, description="Target wait")
     max_travel_minutes: float = Field(60.0, ge=5, le=240, description="Longest journey")
+    non_admitted: bool = Field(False, description="Move patients before their first appointment")
+    clinic_factor: float = Field(1.0, ge=0, le=3, description="Clinic capacity factor")
 
 
 class RotaJobParameters(BaseModel):
@@ -121,6 +123,7 @@ def _validated(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
 
 def _rebalance_input(session: Session, scenario: Scenario, params: dict[str, Any]) -> Any:
     from ics_capacity.services.rebalance import scenario_rebalance_input
+    from ics_capacity.services.rebalance_outpatients import Outpatients
     from solvers.rebalance.schema import RebalanceSettings
 
     p = RebalanceJobParameters.model_validate(params)
@@ -129,7 +132,10 @@ def _rebalance_input(session: Session, scenario: Scenario, params: dict[str, Any
         target_wait_weeks=p.target_wait_weeks,
         max_travel_minutes=p.max_travel_minutes,
     )
-    data = scenario_rebalance_input(session, scenario.id, weeks=p.weeks, settings=settings)
+    outpatients = Outpatients(clinic_factor=p.clinic_factor) if p.non_admitted else None
+    data = scenario_rebalance_input(
+        session, scenario.id, weeks=p.weeks, settings=settings, outpatients=outpatients
+    )
     return data, p.time_limit_seconds, 2
 
 

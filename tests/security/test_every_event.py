@@ -1675,6 +1675,8 @@ PUBLIC: dict[str, str] = {
     "RebalanceState.set_target_wait": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_max_travel": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_time_limit": "form field kept in the tab (start_job validates it)",
+    "RebalanceState.set_non_admitted": "form box kept in the tab (start_job validates it)",
+    "RebalanceState.set_clinic_factor": "form field kept in the tab (start_job validates it)",
     "StaffState.edit": "fills the form from the staff already in the tab; no service",
     "StaffState.new_person": "empties the form in the tab",
     "StaffState.show_leave": "shows leave already in the tab; no service",
