@@ -89,6 +89,19 @@ INDEPENDENT_SECTOR_HEADROOM_SOURCE = (
     f"provider completed for NHS patients in the month of the {RTT_FILE} (RTT Part_1A)"
 )
 
+CLINIC_CAPACITY_FACTOR: float = 1.0
+"""First outpatient appointments a week at a trust's main site, as a multiple of its non-admitted
+completions a week (RTT Part_1B); editable per run."""
+
+CLINIC_CAPACITY_FACTOR_SOURCE = (
+    "ASSUMPTION: no outpatient clinic capacity by trust and treatment function is published. "
+    "A trust's clinics are taken to see, a week, what its non-admitted pathways completed a week "
+    f"in the month of the {RTT_FILE} (RTT Part_1B), times this factor (1 = today's throughput)"
+)
+
+MAX_CLINIC_CAPACITY_FACTOR: float = 3.0
+"""Largest clinic capacity factor a run accepts: a guard rail against typing mistakes."""
+
 
 @dataclass(frozen=True)
 class IndependentSiteAssumption:

@@ -18,6 +18,8 @@ from ics_capacity.domain.codes import SHORT_NAMES
 from ics_capacity.services.plan_moves import (
     MOVES_SHOWN,
     PlanNames,
+    first_appointments,
+    first_appointments_note,
     moves_sentence,
     who_moves_where,
 )
@@ -47,6 +49,8 @@ class PlanView:
     hub_use: list[dict[str, str]] = field(default_factory=list)
     spend: list[dict[str, str]] = field(default_factory=list)
     spend_note: str = ""
+    first_appointments: list[dict[str, str]] = field(default_factory=list)
+    first_appointments_note: str = ""
     start_total: float = 0.0
     end_total: float = 0.0
     baseline_heading: str = ""
@@ -59,7 +63,7 @@ def describe_plan(result: RebalanceResult, names: PlanNames | dict[str, str]) ->
     if isinstance(names, dict):
         names = PlanNames(trusts=names)
     summary = _summarise(result, names)
-    moves = who_moves_where(result, names, moved_only=True)
+    moves = who_moves_where(result, names, moved_only=True, stage="admitted")
     shown = moves.sort_values("patients", ascending=False, kind="stable").head(MOVES_SHOWN)
     weeks = result.settings.horizon_weeks if result.settings else None
     target = result.settings.target_wait_weeks if result.settings else 18.0
@@ -91,6 +95,8 @@ def describe_plan(result: RebalanceResult, names: PlanNames | dict[str, str]) ->
         ),
         moves_sentence=moves_sentence(moves),
         hub_use=_hub_use(result, names),
+        first_appointments=first_appointments(result, names),
+        first_appointments_note=first_appointments_note(result),
         spend=_spend_rows(result, names),
         spend_note=spend_note(result),
     )
@@ -135,7 +141,8 @@ def spend_note(result: RebalanceResult) -> str:
 
 
 def _scope(result: RebalanceResult, names: PlanNames, weeks: int | None) -> str:
-    start = sum(q.waiting_at_start for q in result.queues)
+    start = sum(q.waiting_at_start for q in result.queues if q.stage == "admitted")
+    before = sum(q.waiting_at_start for q in result.queues if q.stage == "non_admitted")
     trusts = len({q.provider for q in result.queues})
     specialties = len({q.tfc for q in result.queues})
     text = (
@@ -150,6 +157,11 @@ def _scope(result: RebalanceResult, names: PlanNames, weeks: int | None) -> str:
             f"Overview's waiting list, {members.waiting_list:,}, counts every incomplete "
             "pathway, most of which end without an operation, so the lists here are smaller"
         )
+    if before:
+        text += (
+            f". With them, the non-admitted lists (RTT Part_2 − Part_2A, waiting without a "
+            f"decision to admit): {before:,.0f} patients at the start, seen in outpatient clinics"
+        )
     horizon = f"week {weeks}" if weeks else "the end of the plan"
     return (
         text + f". Figures 'at the end' are these lists at {horizon}, not the Dashboard's "
@@ -163,7 +175,7 @@ def _hub_use(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
     Each week's use is over that week's capacity (the usual capacity x the hub's calendar), so
     the share is capped: the plan never uses more than a week has, and 100% is full to the cap.
     `capacity` is the usual week's. An independent provider's per-treatment-function case
-    limits are added up into one row.
+    limits are added up into one row, and so are its clinics' first appointments.
     """
     resources = {
         "theatre_minutes": "Theatre minutes",
@@ -173,6 +185,8 @@ def _hub_use(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
     totals: dict[tuple[str, str], list[Any]] = {}
     for use in result.hub_use:
         resource = "Cases bought" if use.resource.startswith("cases") else use.resource
+        if use.resource.startswith("outpatient:"):
+            resource = "First outpatient appointments (clinics)"
         key = (use.hub, resources.get(resource, resource.replace("_", " ")))
         weeks = len(use.used_by_week)
         capacity, used, open_by_week = totals.setdefault(key, [0.0, [0.0] * weeks, [0.0] * weeks])
@@ -207,9 +221,11 @@ def _pressure_chart(result: RebalanceResult, names: dict[str, str]) -> dict[str,
         ("No collaboration", base.queues if base is not None else []),
     ):
         for q in queues:
+            before = " (before first appointment)" if q.stage == "non_admitted" else ""
             rows.append(
                 {
-                    "list": f"{names.get(q.provider, q.provider)}: {SHORT_NAMES.get(q.tfc, q.tfc)}",
+                    "list": f"{names.get(q.provider, q.provider)}: "
+                    f"{SHORT_NAMES.get(q.tfc, q.tfc)}{before}",
                     "plan": plan,
                     "pressure": q.pressure_at_end,
                 }
@@ -239,24 +255,29 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
     for name, m in plans:
         if m is not None:
             provider, _, tfc = m.worst_queue.partition(" ")
+            tfc, _, stage = tfc.partition(" ")
+            stage = " (before first appointment)" if stage else ""
             compare.append(
                 {
                     "plan": name,
                     "worst": f"{m.worst_pressure:.2f}",
-                    "worst_list": f"{trusts.get(provider, provider)}: {SHORT_NAMES.get(tfc, tfc)}"
+                    "worst_list": f"{trusts.get(provider, provider)}: "
+                    f"{SHORT_NAMES.get(tfc, tfc)}{stage}"
                     if tfc
                     else m.worst_queue,
                     "over52": _count(m.long_waiters_at_end.get(52, 0)),
-                    "treated": _count(m.patients_treated),
-                    "transfers": _count(m.transfers),
+                    # Admitted patients, as the measures say; first appointments apart.
+                    "treated": _count(m.patients_treated - m.non_admitted_seen),
+                    "transfers": _count(m.transfers - m.non_admitted_transfers),
                 }
             )
     alone = next((b for b in result.baselines if b.name == "no_collaboration"), None)
     own: dict[str, float] = defaultdict(float)
+    # Treatment only: first outpatient appointments have their own table (plan_moves.py).
     for q in alone.queues if alone is not None else []:
-        own[q.provider] += q.treated
+        own[q.provider] += q.treated if q.stage == "admitted" else 0.0
     by_provider: dict[str, list[float]] = defaultdict(lambda: [0.0] * 6)
-    for q in result.queues:
+    for q in (q for q in result.queues if q.stage == "admitted"):
         row = by_provider[q.provider]
         row[0] += q.waiting_at_start
         row[1] += q.waiting_at_end
@@ -298,7 +319,7 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
         )
     flows: dict[tuple[str, str], float] = defaultdict(float)
     for plan_row in result.plan:
-        if plan_row.transfer:
+        if plan_row.transfer and plan_row.stage == "admitted":
             flows[(plan_row.provider, plan_row.hub)] += plan_row.patients
     flow_rows = [
         {
@@ -329,8 +350,8 @@ def _summarise(result: RebalanceResult, names: PlanNames) -> dict[str, Any]:
         f"of a {stats.time_limit_seconds} s limit "
         f"on {stats.num_workers} workers; LP solver "
         f"{result.lp_algorithm}.",
-        "start_total": sum(q.waiting_at_start for q in result.queues),
-        "end_total": sum(q.waiting_at_end for q in result.queues),
+        "start_total": sum(q.waiting_at_start for q in result.queues if q.stage == "admitted"),
+        "end_total": sum(q.waiting_at_end for q in result.queues if q.stage == "admitted"),
     }
 
 

@@ -1,7 +1,9 @@
 """A rebalancing plan at the grain of "who moves where", as rows and one sentence.
 
 Trust -> site by treatment function, month and wait band, with the names the plan's codes stand
-for (`PlanNames`).
+for (`PlanNames`). Rows name their pathway stage: treatment (the admitted list) or a first
+outpatient appointment (the non-admitted list, when the run moved patients before their first
+appointment); `first_appointments` lists the latter moved to another trust's clinic.
 
 Pure: reads a finished run's result (a `RebalanceResult`); `services/rebalance_view.py` fetches it.
 """
@@ -17,6 +19,9 @@ import pandas as pd
 from ics_capacity.domain.codes import SHORT_NAMES
 from ics_capacity.services.overview import WaitingCounts
 from ics_capacity.services.results import RebalanceResult
+
+STAGE_WORDS = {"admitted": "treatment", "non_admitted": "first outpatient appointment"}
+"""A plan row's stage as the page and the download say it."""
 
 WAIT_GROUPS: tuple[tuple[int, int | None, str], ...] = (
     (0, 18, "under 18 weeks"),
@@ -35,6 +40,7 @@ MOVES_COLUMNS = {
     "travel_minutes": "Travel (minutes)",
     "patients": "Patients",
     "moved": "Moves to another provider",
+    "stage": "Pathway stage",
     "trust_code": "Trust ODS code",
     "tfc": "Treatment function code",
     "site_code": "Site code",
@@ -69,7 +75,11 @@ def week_start(start: dt.date, week: int) -> dt.date:
 
 
 def who_moves_where(
-    result: RebalanceResult, names: PlanNames, *, moved_only: bool = False
+    result: RebalanceResult,
+    names: PlanNames,
+    *,
+    moved_only: bool = False,
+    stage: str | None = None,
 ) -> pd.DataFrame:
     """The plan at the grain trust -> site by treatment function, month and wait group.
 
@@ -81,6 +91,8 @@ def who_moves_where(
         result: A finished rebalancing run.
         names: Trust and site names, and the plan's first day (the day after the snapshot month).
         moved_only: Keep only patients treated by another provider than their own trust.
+        stage: Keep only rows of this pathway stage ("admitted" or "non_admitted"); None keeps
+            both, each row naming its stage.
 
     Returns:
         Columns of `MOVES_COLUMNS` (month as the first day of the month), ordered by trust,
@@ -90,7 +102,7 @@ def who_moves_where(
     order = {name: i for i, (_, _, name) in enumerate(WAIT_GROUPS)}
     cells: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for row in result.plan:
-        if moved_only and not row.transfer:
+        if (moved_only and not row.transfer) or (stage is not None and row.stage != stage):
             continue
         first = week_start(start, row.week)
         key = (
@@ -100,6 +112,7 @@ def who_moves_where(
             dt.date(first.year, first.month, 1),
             wait_group(row.wait_band_weeks),
             bool(row.transfer),
+            row.stage,
         )
         cell = cells[key]
         cell[0] += row.patients
@@ -114,16 +127,20 @@ def who_moves_where(
             "travel_minutes": round(travel),
             "patients": round(patients, 1),
             "moved": "yes" if moved else "no",
+            "stage": STAGE_WORDS.get(row_stage, row_stage),
             "trust_code": provider,
             "tfc": tfc,
             "site_code": hub,
             "_order": order[group],
         }
-        for (provider, tfc, hub, month, group, moved), (patients, travel) in cells.items()
+        for (provider, tfc, hub, month, group, moved, row_stage), cell in cells.items()
+        for patients, travel in [cell]
         if patients >= 0.05
     ]
     frame = pd.DataFrame(records, columns=[*MOVES_COLUMNS, "_order"])
-    frame = frame.sort_values(["trust", "specialty", "site", "month", "_order"], kind="stable")
+    frame = frame.sort_values(
+        ["stage", "trust", "specialty", "site", "month", "_order"], kind="stable"
+    )
     return frame.drop(columns="_order").reset_index(drop=True)
 
 
@@ -157,4 +174,52 @@ def moves_sentence(moves: pd.DataFrame) -> str:
         f"{_about(top['patients'])} patients of {trust}'s {specialty} list who have waited "
         f"{group} go to {site} from {top['month']:%B %Y} ({top['travel']:.0f} minutes' travel); "
         f"in all the plan moves {total:,.0f} patients."
+    )
+
+
+def first_appointments(result: RebalanceResult, names: PlanNames) -> list[dict[str, str]]:
+    """First outpatient appointments moved to another trust's clinic, by trust, site, specialty.
+
+    Empty when the run did not include the non-admitted stage or moved nobody before a first
+    appointment. Largest first.
+    """
+    moved: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for row in result.plan:
+        if row.stage == "non_admitted" and row.transfer:
+            cell = moved[(row.provider, row.hub, row.tfc)]
+            cell[0] += row.patients
+            cell[1] = max(cell[1], row.travel_minutes)
+    return [
+        {
+            "trust": names.trusts.get(provider, provider),
+            "site": names.sites.get(hub, hub),
+            "specialty": SHORT_NAMES.get(tfc, tfc),
+            "patients": f"{round(patients):,}",
+            "travel_minutes": f"{travel:.0f}",
+        }
+        for (provider, hub, tfc), (patients, travel) in sorted(
+            moved.items(), key=lambda kv: -kv[1][0]
+        )
+        if patients >= 0.5
+    ]
+
+
+def first_appointments_note(result: RebalanceResult) -> str:
+    """The non-admitted stage in a sentence: in the run or not, seen and moved."""
+    m = result.metrics
+    staged = any(q.stage == "non_admitted" for q in result.queues)
+    if m is None or not staged:
+        return (
+            "This run moved only patients with a decision to admit. Tick 'Move patients before "
+            "their first outpatient appointment' to plan the non-admitted lists too."
+        )
+    weeks = result.settings.horizon_weeks if result.settings else None
+    over = f" over {weeks} weeks" if weeks else ""
+    return (
+        f"Before a decision to admit, the plan gives {m.non_admitted_seen:,.0f} first outpatient "
+        f"appointments{over}, {m.non_admitted_transfers:,.0f} of them in another trust's "
+        "clinic. The non-admitted lists are RTT Part_2 − Part_2A (everyone waiting without a "
+        "decision to admit, mostly before a first appointment) and the clinics see a multiple of "
+        "each trust's non-admitted completions a week (docs/assumptions.md, 11c); these moves use "
+        "no theatre, bed or day-case place."
     )

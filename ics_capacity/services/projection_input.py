@@ -218,6 +218,8 @@ def _plan_extra(
     """The plan's admitted treatment a week beyond each trust's own, (S, plan weeks), and notes."""
     plan = rows.plan or {}
     plan_rows = pd.DataFrame(plan.get("plan") or [])
+    if "stage" in plan_rows:  # first outpatient appointments are not treatment
+        plan_rows = plan_rows[plan_rows["stage"] != "non_admitted"]
     if plan_rows.empty:
         return None, []
     weeks = int((plan.get("settings") or {}).get("horizon_weeks") or plan_rows["week"].max())
