@@ -216,6 +216,7 @@ def _production_app(
             )
     previous = os.environ.get("REFLEX_DB_URL")
     os.environ["REFLEX_DB_URL"] = db_url
+    os.environ.update(_test_app_environment(oidc_provider))  # the tests read them too
     try:
         deadline = time.monotonic() + PRODUCTION_START_SECONDS
         while True:

@@ -63,6 +63,7 @@ class StaffState(rx.State):
     importing: bool = False
     import_problems: list[str] = []
     _views: dict[str, StaffView] = {}
+    _shown_id: int = 0  # the scenario whose staff are listed
 
     @rx.event
     async def load(self):
@@ -97,24 +98,33 @@ class StaffState(rx.State):
         self._fill_request("")
 
     async def _show(self, scenario_id: int):
+        """Lists a scenario's staff; showing the same scenario again keeps what is being typed.
+
+        A refresh of the list shown (after a save, or the same scenario chosen again) must not
+        re-draw an "Add a person" form someone is filling in: only another scenario, or a
+        person who is no longer there, clears it.
+        """
         session = await self.get_state(SessionState)
         keep_editing, keep_leave, keep_requests = self.editing, self.leave_of, self.requests_of
-        self._clear()
+        same = bool(scenario_id) and scenario_id == self._shown_id
+        if not same:
+            self._clear()
+        self._shown_id = scenario_id or 0
         if not scenario_id:
             return None
         try:
             listed = list_staff(session.token, scenario_id)
         except ServiceError as error:
+            self._clear()
             return refusal(error)
         self._views = {p.code: p for p in listed.people}
         self.staff = [staff_row(p) for p in listed.people]
         self.editable = listed.editable
-        if keep_editing in self._views:
-            self._fill(keep_editing)
-        if keep_leave in self._views:
-            self._leave(keep_leave)
-        if keep_requests in self._views:
-            self._requests(keep_requests)
+        if keep_editing in self._views or (same and keep_editing):
+            self._fill(keep_editing)  # the saved values, or "" when the person has gone
+        for code, show in ((keep_leave, self._leave), (keep_requests, self._requests)):
+            if code in self._views or (same and code):
+                show(code)
         return None
 
     def _requests(self, code: str) -> None:
