@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.widgets import button, field_label
+from ics_capacity.ui.components.forms import BOXED, field_label, text_input
+from ics_capacity.ui.components.widgets import button
 from ics_capacity.ui.pages.scenario.state import ScenarioPageState
 from ics_capacity.ui.pages.scenario.tables import can, editable
 from ics_capacity.ui.state.rooms import ScenarioRoom
@@ -15,18 +16,7 @@ def add_site_form() -> rx.Component:
     """Adds a site or elective hub with its theatres and beds (editors of a draft)."""
 
     def field(label: str, name: str, width: str = "120px", **props) -> rx.Component:
-        return rx.vstack(
-            field_label(label, f"site-{name}"),
-            rx.el.input(
-                id=f"site-{name}",
-                name=name,
-                width=width,
-                border=f"2px solid {theme.NHS_TEXT}",
-                padding="6px",
-                **props,
-            ),
-            spacing="1",
-        )
+        return text_input(label, f"site-{name}", name, width=width, **props)
 
     return rx.cond(
         can("edit_capacity") & editable,
@@ -106,8 +96,7 @@ def workflow_panel() -> rx.Component:
                     width="100%",
                     value=ScenarioPageState.decision_note,
                     on_change=ScenarioPageState.set_decision_note,
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
+                    **BOXED,
                 ),
                 rx.hstack(
                     button("Approve", on_click=ScenarioPageState.approve),
@@ -132,18 +121,13 @@ def branch_and_rename() -> rx.Component:
             rx.heading("Change this scenario", as_="h2", size="5"),
             rx.form(
                 rx.hstack(
-                    rx.vstack(
-                        field_label("New scenario from this one", "branch-name"),
-                        rx.el.input(
-                            id="branch-name",
-                            name="name",
-                            required=True,
-                            placeholder="e.g. Extra Saturday lists at Cannock",
-                            border=f"2px solid {theme.NHS_TEXT}",
-                            padding="6px",
-                            width="320px",
-                        ),
-                        spacing="1",
+                    text_input(
+                        "New scenario from this one",
+                        "branch-name",
+                        "name",
+                        required=True,
+                        placeholder="e.g. Extra Saturday lists at Cannock",
+                        width="320px",
                     ),
                     button("Create scenario", type="submit"),
                     align="end",
@@ -156,18 +140,7 @@ def branch_and_rename() -> rx.Component:
                 ~ScenarioRoom.is_baseline & (ScenarioRoom.status != "archived"),
                 rx.form(
                     rx.hstack(
-                        rx.vstack(
-                            field_label("Rename", "rename"),
-                            rx.el.input(
-                                id="rename",
-                                name="name",
-                                required=True,
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
-                                width="320px",
-                            ),
-                            spacing="1",
-                        ),
+                        text_input("Rename", "rename", "name", required=True, width="320px"),
                         button("Rename", type="submit", kind="secondary"),
                         align="end",
                         spacing="3",
@@ -222,8 +195,7 @@ def comments() -> rx.Component:
                         rows="3",
                         width="100%",
                         required=True,
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
+                        **BOXED,
                     ),
                     button("Post comment", type="submit", kind="secondary"),
                     spacing="2",
