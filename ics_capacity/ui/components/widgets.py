@@ -7,8 +7,6 @@ from collections.abc import Callable, Sequence
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import field_label as field_label  # re-exported
-from ics_capacity.ui.components.forms import select_field as select_field  # re-exported
 from ics_capacity.ui.components.measures import term
 
 _BUTTONS = {
@@ -43,6 +41,11 @@ def button(label: str, kind: str = "primary", **props) -> rx.Component:
         cursor="pointer",
         **props,
     )
+
+
+def field_label(text: str, html_for: str) -> rx.Component:
+    """A form label tied to its input."""
+    return rx.el.label(text, html_for=html_for, font_weight="600")
 
 
 def status_badge(status: rx.Var | str) -> rx.Component:
@@ -128,6 +131,26 @@ def figures_table(
         margin_top="16px",
         overflow_x="auto",
         tab_index=0,  # a scrolling region keyboard users can reach
+    )
+
+
+def select_field(label: str, html_id: str, options, value, on_change, **props) -> rx.Component:
+    """A labelled select: `options` are rx.el.option components or an rx.foreach of them."""
+    return rx.vstack(
+        field_label(label, html_id),
+        rx.el.select(
+            *(options if isinstance(options, list | tuple) else [options]),
+            id=html_id,
+            value=value,
+            on_change=on_change,
+            border=f"2px solid {theme.NHS_TEXT}",
+            padding="6px",
+            max_width="100%",  # a long option is cut on a phone, not pushed off-screen
+            **props,
+        ),
+        spacing="1",
+        min_width="0",
+        max_width="100%",
     )
 
 

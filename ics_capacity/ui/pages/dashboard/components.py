@@ -10,11 +10,11 @@ import reflex as rx
 from ics_capacity.domain.measures import label
 from ics_capacity.services.board_pack import COMMENTARY_MAX_CHARS
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import BOXED, field_label, form_select, text_input
 from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import (
     button,
+    field_label,
     figures_table,
     notice,
     panel,
@@ -171,15 +171,29 @@ def capacity_question() -> rx.Component:
         rx.heading("What capacity do we need?", as_="h2", size="5"),
         rx.form(
             rx.hstack(
-                text_input(
-                    "Share within 18 weeks (%)",
-                    "cap-target",
-                    "target",
-                    default_value=DashboardState.capacity_target,
-                    width="100px",
+                rx.vstack(
+                    field_label("Share within 18 weeks (%)", "cap-target"),
+                    rx.el.input(
+                        id="cap-target",
+                        name="target",
+                        default_value=DashboardState.capacity_target,
+                        width="100px",
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
+                    ),
+                    spacing="1",
                 ),
-                text_input(
-                    "By", "cap-by", "by", type="date", default_value=DashboardState.capacity_by
+                rx.vstack(
+                    field_label("By", "cap-by"),
+                    rx.el.input(
+                        id="cap-by",
+                        name="by",
+                        type="date",
+                        default_value=DashboardState.capacity_by,
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
+                    ),
+                    spacing="1",
                 ),
                 button("Work it out", type="submit"),
                 align="end",
@@ -252,24 +266,47 @@ def capacity_question() -> rx.Component:
 
 def target_form() -> rx.Component:
     """Another dated target to check beside the defaults: what, how many, which wait, by when."""
+
+    def field(text: str, html_id: str, control: rx.Component) -> rx.Component:
+        return rx.vstack(field_label(text, html_id), control, spacing="1")
+
+    boxed = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px"}
     return rx.form(
         rx.hstack(
-            form_select(
+            field(
                 "Kind of target",
                 "target-kind",
-                "kind",
-                rx.el.option("At most this many long waiters", value="max_long_waiters"),
-                rx.el.option("At least this share within 18 weeks", value="min_within_18"),
+                rx.el.select(
+                    rx.el.option("At most this many long waiters", value="max_long_waiters"),
+                    rx.el.option("At least this share within 18 weeks", value="min_within_18"),
+                    id="target-kind",
+                    name="kind",
+                    **boxed,
+                ),
             ),
-            text_input("Patients, or %", "target-value", "value", default_value="0", width="90px"),
-            form_select(
+            field(
+                "Patients, or %",
+                "target-value",
+                rx.el.input(
+                    id="target-value", name="value", default_value="0", width="90px", **boxed
+                ),
+            ),
+            field(
                 "Waiting over (weeks)",
                 "target-over",
-                "over",
-                *[rx.el.option(w, value=w) for w in ("52", "65", "78", "104")],
-                default_value="52",
+                rx.el.select(
+                    *[rx.el.option(w, value=w) for w in ("52", "65", "78", "104")],
+                    id="target-over",
+                    name="over",
+                    default_value="52",
+                    **boxed,
+                ),
             ),
-            text_input("Target date", "target-due", "due", type="date"),
+            field(
+                "Target date",
+                "target-due",
+                rx.el.input(id="target-due", name="due", type="date", **boxed),
+            ),
             button("Check this target", type="submit"),
             align="end",
             spacing="4",
@@ -374,7 +411,8 @@ def board_pack_panel() -> rx.Component:
                     max_length=COMMENTARY_MAX_CHARS,
                     aria_describedby="pack-commentary-hint",
                     width="100%",
-                    **BOXED,
+                    border=f"2px solid {theme.NHS_TEXT}",
+                    padding="6px",
                 ),
                 rx.hstack(
                     button("Generate the board pack", type="submit", disabled=BoardPackState.busy),

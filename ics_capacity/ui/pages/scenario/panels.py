@@ -5,8 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import BOXED, field_label, text_input
-from ics_capacity.ui.components.widgets import button
+from ics_capacity.ui.components.widgets import button, field_label
 from ics_capacity.ui.pages.scenario.state import ScenarioPageState
 from ics_capacity.ui.pages.scenario.tables import can, editable
 from ics_capacity.ui.state.rooms import ScenarioRoom
@@ -16,7 +15,18 @@ def add_site_form() -> rx.Component:
     """Adds a site or elective hub with its theatres and beds (editors of a draft)."""
 
     def field(label: str, name: str, width: str = "120px", **props) -> rx.Component:
-        return text_input(label, f"site-{name}", name, width=width, **props)
+        return rx.vstack(
+            field_label(label, f"site-{name}"),
+            rx.el.input(
+                id=f"site-{name}",
+                name=name,
+                width=width,
+                border=f"2px solid {theme.NHS_TEXT}",
+                padding="6px",
+                **props,
+            ),
+            spacing="1",
+        )
 
     return rx.cond(
         can("edit_capacity") & editable,
@@ -96,7 +106,8 @@ def workflow_panel() -> rx.Component:
                     width="100%",
                     value=ScenarioPageState.decision_note,
                     on_change=ScenarioPageState.set_decision_note,
-                    **BOXED,
+                    border=f"2px solid {theme.NHS_TEXT}",
+                    padding="6px",
                 ),
                 rx.hstack(
                     button("Approve", on_click=ScenarioPageState.approve),
@@ -121,13 +132,18 @@ def branch_and_rename() -> rx.Component:
             rx.heading("Change this scenario", as_="h2", size="5"),
             rx.form(
                 rx.hstack(
-                    text_input(
-                        "New scenario from this one",
-                        "branch-name",
-                        "name",
-                        required=True,
-                        placeholder="e.g. Extra Saturday lists at Cannock",
-                        width="320px",
+                    rx.vstack(
+                        field_label("New scenario from this one", "branch-name"),
+                        rx.el.input(
+                            id="branch-name",
+                            name="name",
+                            required=True,
+                            placeholder="e.g. Extra Saturday lists at Cannock",
+                            border=f"2px solid {theme.NHS_TEXT}",
+                            padding="6px",
+                            width="320px",
+                        ),
+                        spacing="1",
                     ),
                     button("Create scenario", type="submit"),
                     align="end",
@@ -140,7 +156,18 @@ def branch_and_rename() -> rx.Component:
                 ~ScenarioRoom.is_baseline & (ScenarioRoom.status != "archived"),
                 rx.form(
                     rx.hstack(
-                        text_input("Rename", "rename", "name", required=True, width="320px"),
+                        rx.vstack(
+                            field_label("Rename", "rename"),
+                            rx.el.input(
+                                id="rename",
+                                name="name",
+                                required=True,
+                                border=f"2px solid {theme.NHS_TEXT}",
+                                padding="6px",
+                                width="320px",
+                            ),
+                            spacing="1",
+                        ),
                         button("Rename", type="submit", kind="secondary"),
                         align="end",
                         spacing="3",
@@ -195,7 +222,8 @@ def comments() -> rx.Component:
                         rows="3",
                         width="100%",
                         required=True,
-                        **BOXED,
+                        border=f"2px solid {theme.NHS_TEXT}",
+                        padding="6px",
                     ),
                     button("Post comment", type="submit", kind="secondary"),
                     spacing="2",
