@@ -28,7 +28,12 @@ export PYTHONUNBUFFERED := 1
 
 .PHONY: run run-prod test test-fast check install install-test migrate seed lint clean
 
+# The solves run in a separate worker process beside the web server, taking jobs from the job
+# table itself (ICS_JOB_QUEUE=database: no server needed); stopping `make run` stops both.
 run: install migrate seed
+	export ICS_JOB_QUEUE=$${ICS_JOB_QUEUE:-database}; \
+	$(BIN)/ics-capacity worker --concurrency $(SOLVER_WORKERS) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/reflex run --env prod --frontend-port 3000 --backend-port 3000
 
 # Production on one host: WEB_WORKERS web processes (state shared through REFLEX_REDIS_URL) and
@@ -43,13 +48,16 @@ run-prod: install migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/ics-capacity serve --workers $(WEB_WORKERS) --port $(PORT)
 
-# The collaboration tests run again with client state in Redis when Redis answers (it does on this
-# project's machines and in CI): shared scenario rooms must work across backend workers too.
+# Then the browser suite runs again against the app as production runs it (ICS_TEST_SERVER=
+# production): PostgreSQL, `ics-capacity serve --workers 2` sharing client state in Redis, and a
+# separate `ics-capacity worker` taking solves from a Redis job queue. Redis and PostgreSQL run on
+# this project's machines and in CI; without them that run is skipped, saying so.
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	@if $(BIN)/python -c "import redis,sys; sys.exit(0 if redis.Redis.from_url('$(REDIS_TEST_URL)', socket_connect_timeout=2).ping() else 1)" 2>/dev/null; then \
-		ICS_TEST_STATE_MANAGER=redis ICS_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest tests/browser/test_collaboration.py -p no:cacheprovider; \
-	else echo "Redis is not answering on $(REDIS_TEST_URL): skipped the Redis run of the collaboration tests."; fi
+	@if $(BIN)/python -c "import redis,sys; sys.exit(0 if redis.Redis.from_url('$(REDIS_TEST_URL)', socket_connect_timeout=2).ping() else 1)" 2>/dev/null \
+		&& $(BIN)/python -c "import sqlalchemy as sa, tests.conftest as c; sa.create_engine(c.POSTGRES_ADMIN_URL).connect().close()" 2>/dev/null; then \
+		ICS_TEST_SERVER=production ICS_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest tests/browser -m "not fault" -p no:cacheprovider; \
+	else echo "Redis ($(REDIS_TEST_URL)) or PostgreSQL is not answering: skipped the browser run against the production setup."; fi
 
 # The inner loop: every unit test, and the service suites that cover the schema (migrations,
 # constraints), sign-in, editing and the scenario workflow, on SQLite only (ICS_TEST_BACKENDS)

@@ -10,6 +10,8 @@ realistic calendars (`england_with_calendars`: weeks from Monday 5 April 2027, E
 holidays, the seasonal month indices estimated from the flow history, one elective hub in ten
 opening in week 9 and ramping up over 6 weeks, one in ten losing a quarter of its theatres in
 weeks 10-14 for refurbishment, one in twenty closed weeks 1-2, demand growing 3% a year).
+`--only england-non-admitted` solves the England-scale instance with the non-admitted stage
+(a non-admitted list per admitted one and outpatient clinics); it is not in the default run.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ from solvers.rebalance.schema import HubKind, RebalanceInput, RebalanceSettings 
 DEMO = REPO / "docs" / "examples" / "rebalance_instance.json"
 
 
-def england(period_weeks: int) -> RebalanceInput:
-    """The generated England-scale instance (deterministic)."""
+def england(period_weeks: int, *, non_admitted: bool = False) -> RebalanceInput:
+    """The generated England-scale instance (deterministic); optionally with clinics too."""
     return synthetic_instance(
         7,
         providers=130,
@@ -56,6 +58,7 @@ def england(period_weeks: int) -> RebalanceInput:
         settings=RebalanceSettings(
             horizon_weeks=52, period_weeks=period_weeks, max_travel_minutes=60.0
         ),
+        non_admitted=non_admitted,
     )
 
 
@@ -118,7 +121,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", choices=["demo", "england", "england-calendars"], default=None)
+    parser.add_argument(
+        "--only",
+        choices=["demo", "england", "england-calendars", "england-non-admitted"],
+        default=None,
+    )
     parser.add_argument("--check", action="store_true", help="Run the checker on each result.")
     args = parser.parse_args()
     options = SolveOptions(time_limit_seconds=args.time_limit, num_workers=args.workers)
@@ -127,6 +134,11 @@ def main() -> None:
         cases += [("Black Country demo", 4, demo(4)), ("Black Country demo", 1, demo(1))]
     if args.only in (None, "england"):
         cases += [("England-scale (generated)", p, england(p)) for p in (52, 26, 13)]
+    if args.only == "england-non-admitted":  # not in the default set: figures stay comparable
+        cases += [
+            ("England-scale with non-admitted lists", p, england(p, non_admitted=True))
+            for p in (52, 13)
+        ]
     if args.only in (None, "england-calendars"):
         cases += [("England-scale with calendars", p, england_with_calendars(p)) for p in (52, 26)]
     print(

@@ -35,8 +35,9 @@ def assert_rota_honest(data: RotaInput, result: RotaResult, *, bound_required: b
     if not stats.status.has_solution:
         assert stats.objective is None and not result.assignments
         return
-    check = check_rota(data, result.assignments)
+    check = check_rota(data, result.assignments, result.pool_fills)
     assert check.violations == ()
+    assert result.places_unfilled == check.places_unfilled
     worked = {(a.staff_id, a.day): a.shift_id for a in result.assignments}
     for lock in data.locked:
         assert worked.get((lock.staff_id, lock.day)) == lock.shift_id

@@ -1,12 +1,15 @@
 """`ics-capacity rebalance`: plan which patients to move to which hub, week by week.
 
     ics-capacity rebalance SCENARIO [--weeks N] [--time-limit S] [--workers N] [--json]
+        [--non-admitted [--clinic-factor F]]
     ics-capacity rebalance --instance FILE.json [--time-limit S] [--json]
     ics-capacity rebalance SCENARIO --export-instance FILE.json
     ics-capacity rebalance SCENARIO --enqueue --as EMAIL [--weeks N] [--time-limit S] [--json]
 
 With --json, stdout holds exactly one JSON object (the result, or what was exported); messages go
 to stderr. A bad scenario id or instance file prints what is wrong and exits with code 1.
+--non-admitted adds the stage before the first outpatient appointment (docs/assumptions.md, 11c):
+non-admitted lists and the trusts' clinics, at --clinic-factor x today's first appointments.
 """
 
 from __future__ import annotations
@@ -77,6 +80,22 @@ def rebalance(
         typer.Option("--enqueue", help="Queue it for a worker; print the job id."),
     ] = False,
     as_user: Annotated[str | None, AS_OPTION] = None,
+    non_admitted: Annotated[
+        bool,
+        typer.Option(
+            "--non-admitted",
+            help="Also move patients before their first outpatient appointment, into clinics.",
+        ),
+    ] = False,
+    clinic_factor: Annotated[
+        float,
+        typer.Option(
+            "--clinic-factor",
+            min=0.0,
+            max=3.0,
+            help="Clinic appointments a week as a multiple of today's (with --non-admitted).",
+        ),
+    ] = 1.0,
 ) -> None:
     """Rebalances waiting lists across hubs for a SCENARIO or an --instance file."""
     from ics_capacity.services.readiness import ModelNotReadyError
@@ -88,6 +107,11 @@ def rebalance(
         rebalance_input_as_operator,
         solve_instance,
     )
+    from ics_capacity.services.rebalance_outpatients import Outpatients
+
+    outpatients = Outpatients(clinic_factor=clinic_factor) if non_admitted else None
+    if instance is not None and non_admitted:
+        _fail("--non-admitted reads the scenario; an instance file carries its own lists.")
 
     if (scenario is None) == (instance is None):
         _fail("Give either a SCENARIO id or --instance FILE, not both or neither.")
@@ -97,6 +121,8 @@ def rebalance(
         parameters: dict[str, object] = {"time_limit_seconds": time_limit}
         if weeks is not None:
             parameters["weeks"] = weeks
+        if non_admitted:
+            parameters |= {"non_admitted": True, "clinic_factor": clinic_factor}
         jobs.enqueue("rebalance", scenario, parameters, as_user, as_json)
         return
     if export is not None and scenario is None:
@@ -104,7 +130,7 @@ def rebalance(
     try:
         if export is not None:
             assert scenario is not None
-            exported = export_instance_as_operator(scenario, weeks=weeks)
+            exported = export_instance_as_operator(scenario, weeks=weeks, outpatients=outpatients)
             export.write_text(json.dumps(exported, indent=1) + "\n", encoding="utf-8")
             summary = {
                 "exported": str(export),
@@ -129,7 +155,7 @@ def rebalance(
                 )
         else:
             assert scenario is not None
-            data = rebalance_input_as_operator(scenario, weeks=weeks)
+            data = rebalance_input_as_operator(scenario, weeks=weeks, outpatients=outpatients)
     except ModelNotReadyError as error:
         not_ready(error, scenario, as_json)
     except (ScenarioNotFoundError, InstanceFileError) as error:
@@ -163,6 +189,11 @@ def _describe(result: RebalanceResult) -> str:
             f"{m.transfers:,.0f} at another trust's site, "
             f"{m.waiting_at_end:,.0f} waiting at the end"
         )
+        if m.non_admitted_seen >= 0.5:
+            lines.append(
+                f"  before a first appointment: {m.non_admitted_seen:,.0f} seen in clinics, "
+                f"{m.non_admitted_transfers:,.0f} of them at another trust's clinic"
+            )
         if m.independent_sector_cases >= 0.5:
             unpriced = (
                 f" ({m.unpriced_independent_cases:,.0f} cases have no price and are left out)"

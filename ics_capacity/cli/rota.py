@@ -3,6 +3,8 @@
     ics-capacity rota SCENARIO [--weeks N] [--sites CANNOCK,SANDWELL] [--start YYYY-MM-DD]
         [--rule-pack uk_default] [--soft-rules] [--demand timetable|plan]
         [--time-limit S] [--workers N] [--out ROTA.csv|ROTA.xlsx] [--json] [--history FILE.csv]
+        [--pool-scope site|collaborative] [--pool-period week|rota] [--bank-cap N]
+        [--agency-cap N] [--bank-uplift PCT] [--agency-uplift PCT]
     ics-capacity rota SCENARIO --enqueue --as EMAIL [the same options]  (prints the job id)
 
 Runs the same service as the Rota page (no sign-in: the CLI is for the people who run the
@@ -10,7 +12,9 @@ database). With --json, stdout holds one JSON object: status, objective, bound, 
 time limit, workers, gaps, places short and its proven lower bound (`places_short_lower_bound`:
 no rota keeping the hard rules leaves fewer), cost and compliance, and `history` (the shifts
 before the start that the rolling rules counted: from --history, else the scenario's previous rota
-when it ends the day before; None without); messages go to stderr.
+when it ends the day before; None without), and `pools`: the places the bank and agency pools
+filled and their spend per site and role, each pool's use against its cap, and the places left
+short (`places_unfilled`); messages go to stderr.
 """
 
 from __future__ import annotations
@@ -75,6 +79,34 @@ def rota(
         bool,
         typer.Option("--enqueue", help="Queue it for a worker; print the job id."),
     ] = False,
+    pool_scope: Annotated[
+        str,
+        typer.Option(
+            "--pool-scope",
+            help="Bank and agency pools per 'site' and role, or per role "
+            "for the whole 'collaborative'.",
+        ),
+    ] = "site",
+    pool_period: Annotated[
+        str, typer.Option("--pool-period", help="Pool caps per 'week' or over the whole 'rota'.")
+    ] = "week",
+    bank_cap: Annotated[
+        int | None, typer.Option("--bank-cap", help="Bank pool cap: places per pool and period.")
+    ] = None,
+    agency_cap: Annotated[
+        int | None,
+        typer.Option("--agency-cap", help="Agency pool cap: places per pool and period."),
+    ] = None,
+    bank_uplift: Annotated[
+        int | None, typer.Option("--bank-uplift", help="Bank price over basic pay, per cent.")
+    ] = None,
+    agency_uplift: Annotated[
+        int | None,
+        typer.Option(
+            "--agency-uplift",
+            help="Agency price over basic pay, per cent; paid at most the NHS cap (55).",
+        ),
+    ] = None,
     as_user: Annotated[str | None, AS_OPTION] = None,
 ) -> None:
     """Builds the shared rota of SCENARIO's hubs and reports cover, cost and compliance."""
@@ -83,6 +115,7 @@ def rota(
     from ics_capacity.importers.rota_history import read_rota_history
     from ics_capacity.services.readiness import ModelNotReadyError
     from ics_capacity.services.rota import (
+        POOL_DEFAULTS,
         RotaSettings,
         export_csv,
         export_xlsx,
@@ -104,8 +137,23 @@ def rota(
         )
         if enqueue and history is not None:
             _fail("--history is read here and cannot be queued; run without --enqueue.")
+        pools: dict[str, Any] = {
+            "pool_scope": pool_scope,
+            "pool_period": pool_period,
+            "bank_pool_shifts": POOL_DEFAULTS["bank_pool_shifts"] if bank_cap is None else bank_cap,
+            "agency_pool_shifts": POOL_DEFAULTS["agency_pool_shifts"]
+            if agency_cap is None
+            else agency_cap,
+            "bank_uplift_percent": POOL_DEFAULTS["bank_uplift_percent"]
+            if bank_uplift is None
+            else bank_uplift,
+            "agency_uplift_percent": POOL_DEFAULTS["agency_uplift_percent"]
+            if agency_uplift is None
+            else agency_uplift,
+        }
         if enqueue:
             parameters = {
+                **pools,
                 "start_date": first.isoformat(),
                 "weeks": weeks,
                 "site_codes": list(codes),
@@ -128,6 +176,7 @@ def rota(
             time_limit_seconds=time_limit,
             num_workers=workers,
             seed=seed,
+            **pools,
         )
         rows = None if history is None else read_rota_history(history)
         outcome = run_rota_as_operator(
@@ -148,7 +197,9 @@ def rota(
     unavoidable = summary["places_short_lower_bound"]
     typer.echo(
         f"Rota {summary['status']}: {summary['assignments']} shifts, "
-        f"{summary['gap_places']} places short"
+        f"{summary['places_short']} places short of staff, {summary['bank_pool_places']} filled "
+        f"from bank pools and {summary['agency_pool_places']} from agency pools, "
+        f"{summary['gap_places']} left short"
         + ("" if unavoidable is None else f" (at least {unavoidable} unavoidable)")
         + f", objective {summary['objective']} (bound {summary['bound']}) in "
         f"{summary['seconds']} s on {summary['workers']} workers"
@@ -181,14 +232,24 @@ def summarise(outcome: RotaOutcome) -> dict[str, Any]:
         "staff": len(outcome.staff),
         "assignments": len(outcome.assignments),
         "gap_places": cost.agency_gaps.places,
+        "places_unfilled": cost.agency_gaps.places,
+        "bank_pool_places": cost.bank_pool.places,
+        "agency_pool_places": cost.agency_pool.places,
         "places_short": stats.places_short,
         "places_short_lower_bound": stats.places_short_lower_bound,
         "wanted_places": sum(s.required for s in outcome.sessions),
         "cost_pence": {
             "substantive": cost.substantive.pence,
             "bank": cost.bank.pence,
-            "agency_gaps": cost.agency_gaps.pence,
+            "bank_pool": cost.bank_pool.pence,
+            "agency_pool": cost.agency_pool.pence,
+            "unfilled_at_agency_cap": cost.agency_gaps.pence,
             "total": cost.total_pence,
+        },
+        "pools": {
+            "by_site_and_role": [r.model_dump(mode="json") for r in cost.pools],
+            "use": [u.model_dump(mode="json") for u in cost.pool_use],
+            "checked": cost.pools_checked,
         },
         "objective_terms": dict(outcome.objective_terms),
         "checked_objective": outcome.checked_objective,

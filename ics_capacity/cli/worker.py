@@ -23,15 +23,17 @@ def worker(
 ) -> None:
     """Runs optimiser jobs from the queue in ICS_JOB_QUEUE until stopped (SIGTERM/Ctrl-C).
 
-    Run one or more on any host that reaches the database (REFLEX_DB_URL) and the broker
-    (ICS_JOB_QUEUE, a redis:// or amqp:// URL). A stop lets running jobs finish first.
+    Run one or more on any host that reaches the database (REFLEX_DB_URL) and the queue
+    (ICS_JOB_QUEUE: a redis:// or amqp:// URL, or `database` for the job table itself, which
+    `make run` uses). A stop lets running jobs finish first.
     """
     from ics_capacity.services import job_queue
 
     if not job_queue.uses_queue():
         typer.secho(
-            "ICS_JOB_QUEUE is not set (or 'local'): jobs run inside the web server. Set it to the "
-            "broker's URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2F or redis://127.0.0.1:6379/0.",
+            "ICS_JOB_QUEUE is not set (or 'local'): jobs run beside the web server. Set it to "
+            "'database' (the job table is the queue) or to a broker's URL, e.g. "
+            "amqp://guest:guest@127.0.0.1:5672/%2F or redis://127.0.0.1:6379/0.",
             fg=typer.colors.RED,
             err=True,
         )

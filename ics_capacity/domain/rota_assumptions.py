@@ -110,6 +110,31 @@ STAFF_COST_SOURCE = (
     "so that substantive < bank < agency as issue 7 asks"
 )
 
+_AGENCY_RULES = (
+    "https://www.england.nhs.uk/reducing-expenditure-on-nhs-agency-staff-rules-and-price-caps/"
+)
+
+UNFILLED_PENCE: int = 100_000
+"""What a place costs in the objective when neither the staff nor a pool fills it."""
+
+BANK_POOL_SHIFTS_PER_WEEK: int = 10
+"""Default cap of the bank pool: places a week per site and role."""
+
+AGENCY_POOL_SHIFTS_PER_WEEK: int = 10
+"""Default cap of the agency pool: places a week per site and role."""
+
+POOLS_SOURCE = (
+    "Agency price cap: NHS Improvement, 'Agency rules' (May 2018), section 5 'Price caps' and "
+    "annex 2 'How the price caps are calculated': the total an hour a trust pays for an agency "
+    "worker, agency fee included, is capped at the basic pay of the equivalent substantive "
+    f"grade plus 55% ({_AGENCY_RULES}). The shared data holds no bank or agency figures: not "
+    "the shifts a trust's bank or its agencies can supply, not the rates trusts actually pay "
+    "(above the cap under the 'break glass' override), not the bank's rates. ASSUMPTION: a bank "
+    "pool and an agency pool of 10 places a week each per site and role, bank at basic pay plus "
+    "45% (BANK_ON_COST); a place neither staff nor a pool fills costs GBP 1,000 (UNFILLED_PENCE, "
+    "a priority, not money) on top of COVER_FIRST_PENCE, more than any pool's price for a shift"
+)
+
 REQUEST_PENCE: int = 2500
 """What the rota pays (in pence) for each weight point of a wish it does not grant."""
 
@@ -120,15 +145,16 @@ TRAVEL_PENCE_PER_MINUTE: int = 38
 """Cost of a minute of one-way travel to a site other than home, counting the way back."""
 
 COVER_FIRST_PENCE: int = 50_000
-"""What an unfilled place costs beyond its agency price, so that filling it always comes first."""
+"""What a place short of staff costs beyond its pool's price, so that staff fill places first."""
 
 PUBLISHED_CHANGE_PENCE: int = 25_000
 """What each change to a published rota's day costs in a re-solve (docs/rota.md, minimal change)."""
 
 OBJECTIVE_PRICES_SOURCE = (
-    "ASSUMPTION: the rota's objective is in pence so that its levels trade off openly: an "
-    "unfilled place costs the agency price of the shift (issue 7: 'prices the gaps') plus "
-    "COVER_FIRST_PENCE (GBP 500), a shift worked costs the person's substantive or bank rate, an "
+    "ASSUMPTION: the rota's objective is in pence so that its levels trade off openly: a "
+    "place short of staff costs COVER_FIRST_PENCE (GBP 500) plus the price of the bank or agency "
+    "pool that fills it (issue 7: 'prices the gaps'), or UNFILLED_PENCE when no pool can; a "
+    "shift worked costs the person's substantive or bank rate, an "
     "ungranted wish GBP 25 a weight point, each unit of spread of nights, weekends or cross-site "
     "shifts within a staff group GBP 50, and travel the HMRC approved mileage rate of 45p a mile "
     "at 25 mph (18.75p a minute, twice for the way back). GBP 500 is more than one shift can "
@@ -224,6 +250,9 @@ ROTA_CONSTANTS: dict[str, float] = {
     "TRAVEL_PENCE_PER_MINUTE": TRAVEL_PENCE_PER_MINUTE,
     "COVER_FIRST_PENCE": COVER_FIRST_PENCE,
     "PUBLISHED_CHANGE_PENCE": PUBLISHED_CHANGE_PENCE,
+    "UNFILLED_PENCE": UNFILLED_PENCE,
+    "BANK_POOL_SHIFTS_PER_WEEK": BANK_POOL_SHIFTS_PER_WEEK,
+    "AGENCY_POOL_SHIFTS_PER_WEEK": AGENCY_POOL_SHIFTS_PER_WEEK,
     "HUB_STAFF_COVERAGE": HUB_STAFF_COVERAGE,
     "RESIDENT_ANAESTHETIST_SHARE": RESIDENT_ANAESTHETIST_SHARE,
     "BANK_SHARE": BANK_SHARE,
@@ -239,6 +268,7 @@ ROTA_SOURCES: tuple[str, ...] = (
     BASIC_PAY_SOURCE,
     STAFF_COST_SOURCE,
     OBJECTIVE_PRICES_SOURCE,
+    POOLS_SOURCE,
     HUB_STAFF_COVERAGE_SOURCE,
     CONTRACTED_HOURS_SOURCE,
     RESIDENT_ANAESTHETIST_SHARE_SOURCE,

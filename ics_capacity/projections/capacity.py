@@ -203,6 +203,8 @@ def plan_treatment_by_series(
         keys: The series: `provider`, `tfc`, with providers keyed as in `plan_rows`.
         plan_rows: Rows with `provider` (the patients' home trust), `tfc`, `week` (1-based) and
             `patients`, at any hub: a patient moved to a hub counts for the home trust's list.
+            Rows whose `stage` is "non_admitted" are first outpatient appointments, not
+            treatment, and are left out.
         horizon_weeks: The plan's weeks.
 
     Returns:
@@ -212,6 +214,8 @@ def plan_treatment_by_series(
     if plan_rows.empty:
         return out
     rows = plan_rows[(plan_rows["week"] >= 1) & (plan_rows["week"] <= horizon_weeks)]
+    if "stage" in rows:
+        rows = rows[rows["stage"] != "non_admitted"]
     summed = rows.groupby(["provider", "tfc", "week"], as_index=False)["patients"].sum()
     if summed.empty:
         return out

@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ics_capacity.db.models import (
@@ -27,6 +26,7 @@ from ics_capacity.domain.utilisation import BED_CAP_LABEL, THEATRE_CAP_LABEL
 from ics_capacity.services.auth import signed_in_transaction
 from ics_capacity.services.overview import WaitingCounts, waiting_counts
 from ics_capacity.services.provenance import mark_local
+from ics_capacity.services.scenario_changes import mark_scenario_changed
 from ics_capacity.services.scenarios import (
     FieldValueError,
     ScenarioError,
@@ -260,14 +260,7 @@ def update_site_capacity(
             # The row's UPDATE carries `WHERE version = seen`: a writer who got there first
             # makes it match nothing, and SQLAlchemy raises StaleDataError.
             session.flush()
-            # The scenario's last change, without its version (that guards name and status
-            # only), so edits of different rows of one scenario do not refuse each other.
-            session.execute(
-                sa.update(Scenario)
-                .where(Scenario.id == scenario.id)
-                .values(updated_at=dt.datetime.now(dt.UTC), updated_by=principal.email)
-                .execution_options(synchronize_session=False)
-            )
+            mark_scenario_changed(session, scenario.id, principal.email)
         return _row(session, scenario.id, site_id)
 
 

@@ -110,7 +110,10 @@ def _outcome(token: str, scenario_id: int, at_week: int) -> ScenarioOutcome:
         horizon_weeks=int(total["week"].iloc[-1]),
         rota_cost_pence=rota.cost.total_pence if has_rota and rota is not None else None,
         places_short=rota.stats.places_short if has_rota and rota is not None else None,
-        patients_moved=metrics.transfers if metrics is not None else None,
+        # Admitted patients moved (the measure); first outpatient appointments are not counted.
+        patients_moved=metrics.transfers - metrics.non_admitted_transfers
+        if metrics is not None
+        else None,
         independent_sector_cases=metrics.independent_sector_cases if metrics else None,
         treated=removals.treated,
         removed_by_validation=removals.removed_by_validation,

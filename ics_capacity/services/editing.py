@@ -44,7 +44,7 @@ from ics_capacity.services.scenarios import (
     scenario_transaction,
 )
 
-# The longest site code and name the site table holds (db/models.py).
+# The longest site code and name the site table holds (db/models/capacity.py).
 SITE_CODE_MAX = 20
 SITE_NAME_MAX = 200
 

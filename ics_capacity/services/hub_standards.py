@@ -12,17 +12,13 @@ becomes local in the scenario's provenance, all in one transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import (
     HubStandardSetting,
-    Scenario,
     Site,
     SiteTreatmentFunction,
     SolveJob,
@@ -45,6 +41,7 @@ from ics_capacity.domain.roles import Permission
 from ics_capacity.domain.utilisation import UTILISATION_WORDS, UtilisationDefinition
 from ics_capacity.services.provenance import mark_local
 from ics_capacity.services.results import StoredResultError, stored_rebalance
+from ics_capacity.services.scenario_changes import flush_or_conflict, mark_scenario_changed
 from ics_capacity.services.scenarios import (
     ConflictError,
     FieldValueError,
@@ -321,20 +318,12 @@ def set_hub_standards(
                     f"set on the hub readiness table by {principal.email}",
                     principal.email,
                 )
-            try:
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                raise ConflictError(
-                    f"{site.name}'s hub figures were saved by someone else at the same moment; "
-                    "nothing was saved. The current figures are shown."
-                ) from None
-            session.execute(
-                sa.update(Scenario)
-                .where(col(Scenario.id) == scenario.id)
-                .values(updated_at=dt.datetime.now(dt.UTC), updated_by=principal.email)
-                .execution_options(synchronize_session=False)
+            flush_or_conflict(
+                session,
+                f"{site.name}'s hub figures were saved by someone else at the same moment; "
+                "nothing was saved. The current figures are shown.",
             )
+            mark_scenario_changed(session, scenario.id, principal.email)
         limits, note = _hub_limits(session, int(scenario.id or 0))
         return _view(session, site, limits, note)
 

@@ -9,7 +9,6 @@ old and new values, and the figures changed become local in the scenario's prove
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -25,6 +24,7 @@ from ics_capacity.db.models import (
 )
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.provenance import mark_local
+from ics_capacity.services.scenario_changes import mark_scenario_changed
 from ics_capacity.services.scenarios import (
     FieldValueError,
     ScenarioError,
@@ -195,12 +195,7 @@ def set_hub(
             )
             _audit_changes(session, principal, scenario, site, before, after)
             session.flush()
-            session.execute(
-                sa.update(Scenario)
-                .where(col(Scenario.id) == scenario.id)
-                .values(updated_at=dt.datetime.now(dt.UTC), updated_by=principal.email)
-                .execution_options(synchronize_session=False)
-            )
+            mark_scenario_changed(session, scenario.id, principal.email)
         return _view(session, site)
 
 

@@ -26,6 +26,7 @@ from ics_capacity.services.results import (
     stored_rebalance,
     stored_rota,
 )
+from ics_capacity.services.rota_settings import MAX_POOL_SHIFTS, MAX_UPLIFT_PERCENT, POOL_DEFAULTS
 from ics_capacity.services.scenarios import (
     ScenarioError,
 )
@@ -65,6 +66,8 @@ class RebalanceJobParameters(BaseModel):
     time_limit_seconds: float = Field(10.0, ge=1, le=600, description="Time limit")
     target_wait_weeks: float = Field(18.0, ge=1, le=104, description="Target wait")
     max_travel_minutes: float = Field(60.0, ge=5, le=240, description="Longest journey")
+    non_admitted: bool = Field(False, description="Move patients before their first appointment")
+    clinic_factor: float = Field(1.0, ge=0, le=3, description="Clinic capacity factor")
 
 
 class RotaJobParameters(BaseModel):
@@ -82,6 +85,23 @@ class RotaJobParameters(BaseModel):
     num_workers: int = Field(2, ge=1, le=2, description="Workers")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed")
     keep_published: bool = True
+    pool_scope: str = Field("site", pattern="^(site|collaborative)$", description="Pools per")
+    pool_period: str = Field("week", pattern="^(week|rota)$", description="Pool caps per")
+    bank_pool_shifts: int = Field(
+        POOL_DEFAULTS["bank_pool_shifts"], ge=0, le=MAX_POOL_SHIFTS, description="Bank pool cap"
+    )
+    agency_pool_shifts: int = Field(
+        POOL_DEFAULTS["agency_pool_shifts"], ge=0, le=MAX_POOL_SHIFTS, description="Agency pool cap"
+    )
+    bank_uplift_percent: int = Field(
+        POOL_DEFAULTS["bank_uplift_percent"], ge=0, le=MAX_UPLIFT_PERCENT, description="Bank price"
+    )
+    agency_uplift_percent: int = Field(
+        POOL_DEFAULTS["agency_uplift_percent"],
+        ge=0,
+        le=MAX_UPLIFT_PERCENT,
+        description="Agency price",
+    )
 
 
 def _validated(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
@@ -103,6 +123,7 @@ def _validated(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
 
 def _rebalance_input(session: Session, scenario: Scenario, params: dict[str, Any]) -> Any:
     from ics_capacity.services.rebalance import scenario_rebalance_input
+    from ics_capacity.services.rebalance_outpatients import Outpatients
     from solvers.rebalance.schema import RebalanceSettings
 
     p = RebalanceJobParameters.model_validate(params)
@@ -111,7 +132,10 @@ def _rebalance_input(session: Session, scenario: Scenario, params: dict[str, Any
         target_wait_weeks=p.target_wait_weeks,
         max_travel_minutes=p.max_travel_minutes,
     )
-    data = scenario_rebalance_input(session, scenario.id, weeks=p.weeks, settings=settings)
+    outpatients = Outpatients(clinic_factor=p.clinic_factor) if p.non_admitted else None
+    data = scenario_rebalance_input(
+        session, scenario.id, weeks=p.weeks, settings=settings, outpatients=outpatients
+    )
     return data, p.time_limit_seconds, 2
 
 

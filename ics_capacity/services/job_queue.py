@@ -1,8 +1,12 @@
 """Solver workers on Dramatiq: the queue carries job ids, the `solve_job` row stays the truth.
 
-`ICS_JOB_QUEUE` chooses the runner. `local` (the default) keeps today's in-process
-`jobs.LocalJobRunner`, so the embedded SQLite default needs no server. A broker URL sends jobs to
-separate worker processes (`ics-capacity worker`), on this host or any other:
+`ICS_JOB_QUEUE` chooses the runner. `local` (the default) keeps the in-process
+`jobs.LocalJobRunner` (each solve in its own child process of the web server), so the embedded
+SQLite default needs no server. `database` makes the job table itself the queue: the web process
+only marks a started job as the queue's, and separate `ics-capacity worker` processes poll the
+table for it (`make run` starts one beside the web server, so even on one machine a solve outlives
+a web restart and never competes with its event loop). A broker URL sends jobs to separate worker
+processes through Dramatiq, on this host or any other:
 
 - `amqp://guest:guest@127.0.0.1:5672/%2F` - RabbitMQ: durable queues, persistent messages, and a
   message is acknowledged only after its run ended, so a worker killed mid-solve (or a machine that
@@ -20,6 +24,12 @@ the same host fails it at once (`jobs.recover_jobs_at_startup`). A queued row wh
 lost (a broker restarted without its data) is sent again by the sweep after `REQUEUE_AFTER`;
 a job no worker takes within `jobs.QUEUE_WAIT_TIMEOUT` is failed with a message saying so.
 
+With `database` there is no message to lose or duplicate: the row is the message, and a worker
+takes the oldest queued row of its kinds with the same atomic claim. No Dramatiq broker for SQLite
+is kept well enough to rely on (`dramatiq-sqlite` 0.1.0 has a requeue that cannot run and no
+delayed queues), and a second queue library (Huey's SQLite storage) would double the code paths a
+job can take; polling one indexed table every half second is what a broker would do here anyway.
+
 There is one queue per kind (`<ICS_JOB_QUEUE_NAME>.rota`, `.rebalance`), so a host can be given
 only the kinds it should run (`ics-capacity worker --kinds rota`).
 """
@@ -31,6 +41,7 @@ import os
 import signal
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,13 +54,16 @@ from ics_capacity.services import jobs
 logger = logging.getLogger(__name__)
 
 LOCAL = "local"
+DATABASE = "database"
+POLL_SECONDS = 0.5
+"""How often a `database`-queue worker with a free thread looks for a queued job."""
 REQUEUE_AFTER_SECONDS = 120.0
 """A queued job's message is sent again when nobody has taken it for this long (it may have
 been lost with a broker that kept no data); a duplicate is refused by the claim."""
 
 
 def queue_url() -> str:
-    """`ICS_JOB_QUEUE`: `local` (in-process runner) or a Redis/RabbitMQ URL.
+    """`ICS_JOB_QUEUE`: `local` (in-process runner), `database` (the job table) or a broker URL.
 
     Unset, it is `REFLEX_REDIS_URL` when that is set (a deployment sharing client state through
     Redis runs its solves on workers too), else `local`, the embedded default needing no server.
@@ -69,8 +83,13 @@ def queue_name(kind: str) -> str:
 
 
 def uses_queue() -> bool:
-    """Whether jobs go to separate worker processes through a broker."""
+    """Whether jobs go to separate worker processes (through a broker or the job table)."""
     return queue_url() != LOCAL
+
+
+def uses_database_queue() -> bool:
+    """Whether the job table itself is the queue (`ICS_JOB_QUEUE=database`)."""
+    return queue_url() == DATABASE
 
 
 def broker_for(url: str) -> dramatiq.Broker:
@@ -86,7 +105,8 @@ def broker_for(url: str) -> dramatiq.Broker:
     if scheme in ("amqp", "amqps"):
         return RabbitmqBroker(url=url, middleware=[], confirm_delivery=True)
     raise ValueError(
-        f"ICS_JOB_QUEUE={url!r}: use 'local', a redis:// URL or an amqp:// (RabbitMQ) URL."
+        f"ICS_JOB_QUEUE={url!r}: use 'local', 'database', a redis:// URL or an amqp:// "
+        "(RabbitMQ) URL."
     )
 
 
@@ -152,7 +172,7 @@ def enqueue(job_id: int) -> None:
         Exception: the broker did not take the message (the caller fails the job).
     """
     kind = jobs.mark_queued_on_broker(job_id)
-    if kind is not None:
+    if kind is not None and not uses_database_queue():
         _shared_queue().send(job_id, kind)
 
 
@@ -191,21 +211,17 @@ def run_worker(
     failed = jobs.recover_jobs_at_startup()
     if failed:
         logger.warning("Failed %s run(s) left by a stopped process on this host", failed)
+    stop = stop or threading.Event()
+    _stop_on_signals(stop)
+    if uses_database_queue():
+        _run_database_worker(concurrency, chosen, stop)
+        return
     queue = JobQueue.connect()
     worker = dramatiq.Worker(
         queue.broker, queues={queue_name(k) for k in chosen}, worker_threads=concurrency
     )
     # Take one message per free thread: a busy worker must not hold jobs another could run.
     worker.queue_prefetch = concurrency
-    stop = stop or threading.Event()
-
-    def _stop(signum: int, frame: Any) -> None:
-        logger.info("Signal %s: finishing the running jobs, then stopping", signum)
-        stop.set()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
     worker.start()
     logger.info(
         "Worker %s ready: %s on %s, %s thread(s)",
@@ -227,6 +243,49 @@ def run_worker(
     finally:
         worker.stop()
         queue.close()
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT set `stop` (from the main thread only, where Python takes signals)."""
+
+    def _stop(signum: int, frame: Any) -> None:
+        logger.info("Signal %s: finishing the running jobs, then stopping", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+
+
+def _run_database_worker(concurrency: int, kinds: list[str], stop: threading.Event) -> None:
+    """Takes queued rows from the job table until `stop`, `concurrency` at a time.
+
+    Each taken id goes to `_run`, whose `run_job` claims it atomically, so a row two workers saw
+    at once is run by one and skipped by the other. The sweep (`fail_lost_jobs`) runs between
+    polls, as the broker workers' does. A stop waits for the running jobs to end.
+    """
+    logger.info(
+        "Worker %s ready: %s on the job table, %s thread(s)",
+        jobs.runner_name(),
+        ", ".join(kinds),
+        concurrency,
+    )
+    running: set[Future[None]] = set()
+    last_sweep = 0.0
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="job") as pool:
+        while not stop.is_set():
+            running = {f for f in running if not f.done()}
+            try:
+                if time.monotonic() - last_sweep > jobs.HEARTBEAT_SECONDS * 2:
+                    last_sweep = time.monotonic()
+                    jobs.fail_lost_jobs()
+                free = concurrency - len(running)
+                if free > 0:
+                    for job_id in jobs.queued_jobs_to_take(kinds, free):
+                        running.add(pool.submit(_run, job_id))
+            except Exception:
+                logger.exception("Polling the job table failed")
+            stop.wait(POLL_SECONDS)
 
 
 def _safe(url: str) -> str:

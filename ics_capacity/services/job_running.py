@@ -386,6 +386,26 @@ def queued_jobs_waiting(seconds: float) -> list[tuple[int, str]]:
     return [(job_id, kind) for job_id, kind in rows]
 
 
+def queued_jobs_to_take(kinds: list[str], limit: int) -> list[int]:
+    """Ids of the oldest jobs waiting on the database queue, of `kinds`, at most `limit`.
+
+    Only a reading: the worker that runs one takes it with `run_job`'s atomic claim, which
+    refuses a job another worker took first, so two workers polling at once never both run it.
+    """
+    with unit_of_work() as session:
+        rows = session.execute(
+            sa.select(col(SolveJob.id))
+            .where(
+                SolveJob.status == "queued",
+                SolveJob.runner == QUEUE_RUNNER,
+                col(SolveJob.kind).in_(kinds),
+            )
+            .order_by(col(SolveJob.id))
+            .limit(limit)
+        ).all()
+    return [int(job_id) for (job_id,) in rows]
+
+
 def recover_jobs_at_startup() -> int:
     """Fails the active jobs of dead processes on this host, then any lost elsewhere.
 

@@ -26,8 +26,9 @@ def production_problems() -> list[str]:
 
     if not uses_queue():
         problems.append(
-            "set ICS_JOB_QUEUE (or REFLEX_REDIS_URL) to a Redis or RabbitMQ URL and run "
-            "`ics-capacity worker`: in production no solve runs in a web process"
+            "set ICS_JOB_QUEUE (or REFLEX_REDIS_URL) to a Redis or RabbitMQ URL, or to "
+            "'database', and run `ics-capacity worker`: in production no solve runs in a web "
+            "process"
         )
     with unit_of_work() as session:
         demo = session.exec(

@@ -67,6 +67,17 @@ def _theatre_minutes(t: TheatreCapacity | None) -> float:
     return float(t.theatres) * float(t.sessions_per_week) * float(t.session_minutes)
 
 
+def _capacity_by_site(
+    session: Session, scenario: Scenario
+) -> tuple[dict[int, TheatreCapacity], dict[int, BedCapacity]]:
+    """The scenario's theatre and bed capacity rows, each by site id."""
+    theatres = session.exec(
+        select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario.id)
+    ).all()
+    beds = session.exec(select(BedCapacity).where(BedCapacity.scenario_id == scenario.id)).all()
+    return {t.site_id: t for t in theatres}, {b.site_id: b for b in beds}
+
+
 def rebalance_reasons(session: Session, scenario: Scenario) -> list[str]:
     """What the scenario lacks for a rebalance: lists to treat, and sites that can treat them."""
     reasons: list[str] = []
@@ -111,18 +122,7 @@ def _site_reasons(session: Session, scenario: Scenario, case_mix: set[str]) -> l
         return [
             f"no site of this collaborative has theatre sessions (it has no sites): {ADD_SITES}"
         ]
-    theatres = {
-        t.site_id: t
-        for t in session.exec(
-            select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario.id)
-        ).all()
-    }
-    beds = {
-        b.site_id: b
-        for b in session.exec(
-            select(BedCapacity).where(BedCapacity.scenario_id == scenario.id)
-        ).all()
-    }
+    theatres, beds = _capacity_by_site(session, scenario)
     tfcs: dict[int, set[str]] = {}
     for row in session.exec(
         select(SiteTreatmentFunction).where(
@@ -178,18 +178,7 @@ def rota_reasons(session: Session, scenario: Scenario, site_codes: Collection[st
                 col(Site.code).in_(list(site_codes)),
             )
         ).all()
-        theatres = {
-            t.site_id: t
-            for t in session.exec(
-                select(TheatreCapacity).where(TheatreCapacity.scenario_id == scenario.id)
-            ).all()
-        }
-        beds = {
-            b.site_id: b
-            for b in session.exec(
-                select(BedCapacity).where(BedCapacity.scenario_id == scenario.id)
-            ).all()
-        }
+        theatres, beds = _capacity_by_site(session, scenario)
         empty = [
             s.name
             for s in sites

@@ -10,6 +10,11 @@ A scenario's instance is built from its rows, read in one transaction and nothin
   beds and day-case places, and each independent-sector provider of the RTT extract with admitted
   activity, as capacity the collaborative may buy (`INDEPENDENT_SECTOR_HEADROOM` x its admitted
   completions a week, by treatment function);
+* with `non_admitted` (off by default), the stage before the first outpatient appointment too:
+  each trust's non-admitted list by wait band is `Part_2` minus `Part_2A` (everyone waiting
+  without a decision to admit), its weekly demand the non-admitted completions a week
+  (`Part_1B`), and its main site's outpatient clinics see `clinic_factor` x those completions a
+  week per treatment function (docs/assumptions.md, "Before the first outpatient appointment");
 * travel: from each trust's population, located at its main acute site, to every hub, as the
   straight-line (haversine) distance x `ROAD_FACTOR` / `ROAD_SPEED_KM_PER_HOUR`.
 
@@ -19,7 +24,6 @@ Assumptions are the cited constants of `ics_capacity.domain.assumptions` (docs/a
 
 from __future__ import annotations
 
-import calendar
 import json
 import math
 from collections import defaultdict
@@ -59,6 +63,13 @@ from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.jobs import copy_latest_result, latest_result
 from ics_capacity.services.readiness import rebalance_reasons, require_ready
+from ics_capacity.services.rebalance_outpatients import (
+    ADMITTED_PART,
+    Outpatients,
+    non_admitted_queues,
+    per_week,
+    with_clinics,
+)
 from ics_capacity.services.results import stored_rota
 from ics_capacity.services.scenarios import (
     NotFoundError,
@@ -83,7 +94,6 @@ from solvers.rebalance.schema import (
 )
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
-ADMITTED_PART = "Part_2A"
 
 
 class ScenarioNotFoundError(NotFoundError, LookupError):
@@ -122,6 +132,7 @@ def rebalance_input_as_operator(
     *,
     weeks: int | None = None,
     settings: RebalanceSettings | None = None,
+    outpatients: Outpatients | None = None,
     db_url: str | None = None,
 ) -> RebalanceInput:
     """The rebalancing instance of a scenario, read from the database (nothing is written).
@@ -130,14 +141,22 @@ def rebalance_input_as_operator(
         ScenarioNotFoundError: If no scenario has this id.
     """
     with unit_of_work(db_url) as session:
-        return scenario_rebalance_input(session, scenario_id, weeks=weeks, settings=settings)
+        return scenario_rebalance_input(
+            session, scenario_id, weeks=weeks, settings=settings, outpatients=outpatients
+        )
 
 
 def export_instance_as_operator(
-    scenario_id: int, *, weeks: int | None = None, db_url: str | None = None
+    scenario_id: int,
+    *,
+    weeks: int | None = None,
+    outpatients: Outpatients | None = None,
+    db_url: str | None = None,
 ) -> dict[str, Any]:
     """The scenario's instance as a JSON-ready dict (docs/rebalance_instance.schema.json)."""
-    data = rebalance_input_as_operator(scenario_id, weeks=weeks, db_url=db_url)
+    data = rebalance_input_as_operator(
+        scenario_id, weeks=weeks, outpatients=outpatients, db_url=db_url
+    )
     return data.model_dump(mode="json")
 
 
@@ -171,6 +190,7 @@ def run_rebalance_as_operator(
     time_limit_seconds: float = 10.0,
     num_workers: int = 2,
     seed: int = 0,
+    outpatients: Outpatients | None = None,
     db_url: str | None = None,
 ) -> RebalanceResult:
     """Builds the scenario's instance and solves it.
@@ -178,7 +198,9 @@ def run_rebalance_as_operator(
     Raises:
         ScenarioNotFoundError: If no scenario has this id.
     """
-    data = rebalance_input_as_operator(scenario_id, weeks=weeks, db_url=db_url)
+    data = rebalance_input_as_operator(
+        scenario_id, weeks=weeks, outpatients=outpatients, db_url=db_url
+    )
     return solve_instance(
         data, time_limit_seconds=time_limit_seconds, num_workers=num_workers, seed=seed
     )
@@ -207,8 +229,12 @@ def scenario_rebalance_input(
     *,
     weeks: int | None,
     settings: RebalanceSettings | None,
+    outpatients: Outpatients | None = None,
 ) -> RebalanceInput:
-    """The scenario's rebalancing instance, read inside a use case that has checked the caller."""
+    """The scenario's rebalancing instance, read inside a use case that has checked the caller.
+
+    With `outpatients`, the non-admitted lists and the main sites' clinics are in it too.
+    """
     scenario = session.get(Scenario, scenario_id)
     if scenario is None:
         raise ScenarioNotFoundError(scenario_id)
@@ -320,6 +346,11 @@ def scenario_rebalance_input(
         for provider, here in population.items()
     }
     queues = _queues(session, scenario_id, members, case_mix, activity)
+    if outpatients is not None:
+        queues += non_admitted_queues(session, scenario_id, members, case_mix, activity)
+        hubs = with_clinics(
+            hubs, members, sites, orgs, activity, set(case_mix), outpatients.clinic_factor
+        )
     operators = {h.operator for h in hubs if h.operator}
     providers = [
         Provider(id=o.ods_code, name=o.name, kind=ProviderKind.NHS_TRUST) for o in members
@@ -400,11 +431,6 @@ def _latest_activity(session: Session, scenario_id: int) -> dict[tuple[int, str]
     return latest
 
 
-def _per_week(count: float, row: RttActivity) -> float:
-    """A monthly count as a weekly rate: count x 7 / days in the month."""
-    return count * 7.0 / calendar.monthrange(row.period.year, row.period.month)[1]
-
-
 def _queues(
     session: Session,
     scenario_id: int,
@@ -439,7 +465,7 @@ def _queues(
                 completed = row.completed_admitted + row.completed_non_admitted
                 admitted, total = (row.completed_admitted, completed) if completed else pooled[tfc]
                 share = admitted / total if total else 0.0
-                demand = round(_per_week(row.new_clock_starts, row) * share, 3)
+                demand = round(per_week(row.new_clock_starts, row) * share, 3)
             if waiting is None and demand == 0:
                 continue
             waiting = waiting or []
@@ -472,7 +498,7 @@ def _independent_hubs(
             or row.completed_admitted <= 0
         ):
             continue
-        weekly = _per_week(row.completed_admitted, row) * INDEPENDENT_SECTOR_HEADROOM
+        weekly = per_week(row.completed_admitted, row) * INDEPENDENT_SECTOR_HEADROOM
         cases[org.ods_code][tfc] = round(weekly, 3)
     hubs = []
     for ods_code, caps in sorted(cases.items()):

@@ -30,7 +30,11 @@ from ics_capacity.db.models import (
 )
 from ics_capacity.domain.roles import Permission
 from ics_capacity.services.dashboard import MAX_HORIZON_WEEKS, scenario_projection
-from ics_capacity.services.projections import PROJECTION_METHOD, trust_week_figures
+from ics_capacity.services.projections import (
+    PROJECTION_METHOD,
+    trust_week_figures,
+    with_flows_to_week,
+)
 from ics_capacity.services.scenarios import ScenarioError, scenario_transaction
 
 SAME_COUNT = 0.5
@@ -81,6 +85,8 @@ def record_approval(session: Session, approved_by: str, scenario: Scenario) -> i
             over_52_weeks=f.over_52_weeks,
             over_65_weeks=f.over_65_weeks,
             over_78_weeks=f.over_78_weeks,
+            treated_to_week=f.treated_to_week,
+            removed_by_validation_to_week=f.removed_by_validation_to_week,
         )
         for f in figures
     )
@@ -182,6 +188,72 @@ def _verdict(diff: float, share: bool, higher_is_better: bool) -> str:
     return "better" if (diff > 0) == higher_is_better else "worse"
 
 
+def _more_validation(base: RecordedBaseline, plan: dict[str, float] | None) -> float | None:
+    """Patients the plan assumes validation removes beyond the baseline's, weeks 1 to the week.
+
+    None when the baseline did not record its removals (approved before they were recorded) or
+    the trust is not projected.
+    """
+    if plan is None or base.removed_by_validation_to_week is None:
+        return None
+    return plan["removed_by_validation_to_week"] - base.removed_by_validation_to_week
+
+
+def _net_of_validation(shorter: float, more_validation: float | None) -> tuple[str, str]:
+    """The verdict and difference of a list `shorter` than the baseline's, validation set apart.
+
+    A list shortened only by assuming validation removes more patients is not better: its verdict
+    says so. Where part of the fall is validation's, the difference says how much.
+    """
+    difference = _difference(-shorter, False)
+    if more_validation is None or more_validation < SAME_COUNT:
+        return "better", difference
+    if more_validation >= shorter - SAME_COUNT:
+        return (
+            "only by validation",
+            f"{difference}, all of it from {more_validation:,.0f} more removed by validation",
+        )
+    return "better", f"{difference}, of which {more_validation:,.0f} from more validation"
+
+
+LEAVING_MEASURES: tuple[tuple[str, str], ...] = (
+    ("treated_to_week", "Treated"),
+    ("removed_by_validation_to_week", "Removed by validation, not treated"),
+)
+"""(field, heading) of the patients who left the list, reported apart and never added together."""
+
+
+def _leaving_rows(
+    base: RecordedBaseline, plan: dict[str, float] | None, week: int
+) -> list[TrustAgainstBaseline]:
+    """A trust's patients treated and removed by validation in weeks 1 to `week`, both sides.
+
+    These are not judged better or worse: more removals by validation are an assumption, not an
+    achievement, and the waiting list's verdict already sets them apart.
+    """
+    rows = []
+    for field, heading in LEAVING_MEASURES:
+        recorded = getattr(base, field)
+        after = None if plan is None else plan[field]
+        if recorded is None:
+            baseline, difference = "not recorded", "–"
+        else:
+            baseline = _figure(float(recorded), False)
+            difference = "–" if after is None else _difference(after - float(recorded), False)
+        rows.append(
+            TrustAgainstBaseline(
+                trust=base.trust_name,
+                ods_code=base.ods_code,
+                measure=f"{heading}, weeks 1-{week}",
+                baseline=baseline,
+                plan="not projected" if after is None else _figure(after, False),
+                difference=difference,
+                verdict="not judged",
+            )
+        )
+    return rows
+
+
 def against_recorded_baseline(token: str, scenario_id: int, week: int) -> BaselineReport:
     """Each member trust's projected KPIs for the scenario at `week` beside the recorded baseline.
 
@@ -230,7 +302,7 @@ def against_recorded_baseline(token: str, scenario_id: int, week: int) -> Baseli
         )
     first = recorded[0]
     projection = scenario_projection(token, scenario_id, MAX_HORIZON_WEEKS)
-    frame = projection.deterministic.frame("provider")
+    frame = with_flows_to_week(projection.deterministic.frame("provider"))
     frame = frame[frame["week"] == week]
     plan_by_code = {
         ods.get(int(r["provider"]), str(r["provider"])): {
@@ -239,6 +311,8 @@ def against_recorded_baseline(token: str, scenario_id: int, week: int) -> Baseli
             "over_52_weeks": float(r["over_52"]),
             "over_65_weeks": float(r["over_65"]),
             "over_78_weeks": float(r["over_78"]),
+            "treated_to_week": float(r["treated_to_week"]),
+            "removed_by_validation_to_week": float(r["validated_to_week"]),
         }
         for r in frame.to_dict("records")
     }
@@ -246,6 +320,7 @@ def against_recorded_baseline(token: str, scenario_id: int, week: int) -> Baseli
     worse: list[str] = []
     for base in sorted(recorded, key=lambda r: r.trust_name):
         plan = plan_by_code.get(base.ods_code)
+        more_validation = _more_validation(base, plan)
         for field, heading, higher_is_better in MEASURES:
             share = field == "within_18_weeks_share"
             before = float(getattr(base, field))
@@ -255,6 +330,9 @@ def against_recorded_baseline(token: str, scenario_id: int, week: int) -> Baseli
                 if after is None
                 else _verdict(after - before, share, higher_is_better)
             )
+            difference = "–" if after is None else _difference(after - before, share)
+            if field == "waiting_list" and after is not None and verdict == "better":
+                verdict, difference = _net_of_validation(before - after, more_validation)
             if verdict == "worse" and base.trust_name not in worse:
                 worse.append(base.trust_name)
             rows.append(
@@ -264,10 +342,11 @@ def against_recorded_baseline(token: str, scenario_id: int, week: int) -> Baseli
                     measure=heading,
                     baseline=_figure(before, share),
                     plan="not projected" if after is None else _figure(after, share),
-                    difference="–" if after is None else _difference(after - before, share),
+                    difference=difference,
                     verdict=verdict,
                 )
             )
+        rows.extend(_leaving_rows(base, plan, week))
     approved = first.approved_at
     when = f"{approved:%d %b %Y %H:%M} UTC"
     at = f"week {week}" + (f" ({first.at_date:%d %b %Y})" if first.at_date else "")
@@ -278,7 +357,8 @@ def against_recorded_baseline(token: str, scenario_id: int, week: int) -> Baseli
         message=f"The baseline's figures were stored when it was approved ({first.method}); "
         f"the plan's are the Dashboard's projection of '{projection.scenario_name}' now. "
         "Lower is better for the waiting list and long waits, higher for the share within 18 "
-        "weeks.",
+        "weeks. Patients treated and removed by validation are shown apart and not judged; a "
+        "list shorter only because more are assumed removed by validation is not called better.",
         week=week,
         rows=rows,
         worse_trusts=worse,

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ics_capacity.domain.errors import ServiceError
 from solvers.common import Status
 from solvers.rebalance.schema import PlanMetrics, RebalanceResult
+from solvers.rota.pool_schema import PoolFill
 from solvers.rota.schema import Assignment
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "LimitRow",
     "LockRow",
     "PlanMetrics",
+    "PoolRow",
+    "PoolUseRow",
     "RebalanceResult",
     "RotaCost",
     "RotaOutcome",
@@ -72,6 +75,12 @@ class RotaRunSettings(_Frozen):
     num_workers: int
     seed: int
     keep_published: bool = True
+    pool_scope: str = "site"
+    pool_period: str = "week"
+    bank_pool_shifts: int = 0
+    agency_pool_shifts: int = 0
+    bank_uplift_percent: int = 45
+    agency_uplift_percent: int = 55
 
 
 class ShiftMeta(_Frozen):
@@ -135,6 +144,10 @@ class SessionRow(_Frozen):
     staffed: int
     short: int
     agency_pence: int
+    bank: int = 0
+    """Of the places short of staff, those the bank pool fills."""
+    agency: int = 0
+    """Of the places short of staff, those the agency pool fills."""
 
 
 class ComplianceRow(_Frozen):
@@ -162,14 +175,53 @@ class GapCost(_Frozen):
     pence: int = 0
 
 
+class PoolRow(_Frozen):
+    """Per site and role: places filled from the bank and agency pools, their spend, left short."""
+
+    site: str
+    role: str
+    bank_shifts: int = 0
+    bank_pence: int = 0
+    agency_shifts: int = 0
+    agency_pence: int = 0
+    short: int = 0
+
+
+class PoolUseRow(_Frozen):
+    """One pool's use against its cap: most places in any period, in all, and the spend."""
+
+    pool_id: str
+    kind: str
+    site: str
+    role: str
+    cap: int
+    period: str
+    busiest: int
+    shifts: int
+    pence: int
+    hourly_pence: int
+    capped: bool = False
+    """True when the price asked was above the NHS agency price cap and the cap was paid."""
+
+
 class RotaCost(_Frozen):
-    """What the rota costs: substantive and bank staff, and the gaps at agency prices."""
+    """What the rota costs: staff on the list, the bank and agency pools, and what stays short.
+
+    `agency_gaps` are the places neither the staff nor a pool fill, priced at the agency cap for
+    reference (not money spent); `total_pence` is what is spent: staff and pools. `pools_checked`
+    says the independent checker recomputed the pools' use, caps and spend and agreed.
+    """
 
     substantive: CostLine
     bank: CostLine
     agency_gaps: GapCost
     gaps_by_role: dict[str, GapCost]
     total_pence: int
+    bank_pool: GapCost = GapCost()
+    agency_pool: GapCost = GapCost()
+    pools: tuple[PoolRow, ...] = ()
+    pool_use: tuple[PoolUseRow, ...] = ()
+    pools_checked: bool = False
 
 
 class RotaStats(_Frozen):
@@ -286,6 +338,8 @@ class RotaOutcome(_Frozen):
     """The published rota this build kept where possible, when there was one."""
     published_changes: tuple[PublishedChangeRow, ...] = ()
     """Every published day this build changed (all of them, not a sample)."""
+    pool_fills: tuple[PoolFill, ...] = ()
+    """The places the bank and agency pools fill, as the solver returned them."""
 
     @property
     def has_rota(self) -> bool:

@@ -72,6 +72,7 @@ from ics_capacity.services.rota_settings import (
     HISTORY_DAYS,
     KIND_LABELS,
     MAX_WEEKS,
+    POOL_DEFAULTS,
     RULE_LABELS,
     RULE_PACKS,
     STAFF_ROLE_LABELS,
@@ -440,6 +441,7 @@ def download_published_rota(
 
 
 __all__ = [
+    "POOL_DEFAULTS",
     "RULE_PACKS",
     "download_published_rota",
     "RotaProblem",

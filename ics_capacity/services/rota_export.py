@@ -56,11 +56,26 @@ def export_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["date"], r["staff"]))
 
 
-GAP_COLUMNS = ("date", "site", "slot", "skill", "required", "staffed", "short", "agency_cost_gbp")
+GAP_COLUMNS = (
+    "date",
+    "site",
+    "slot",
+    "skill",
+    "required",
+    "staffed",
+    "short",
+    "bank_pool",
+    "agency_pool",
+    "left_short",
+    "agency_cost_gbp",
+)
 
 
 def gap_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
-    """One row per session slot short of staff, with the agency price of filling it."""
+    """One row per session slot short of staff: what the pools fill, and what stays short.
+
+    `agency_cost_gbp` prices the places left short at the agency cap, for reference.
+    """
     return [
         {
             "date": outcome.dates[r.day],
@@ -70,7 +85,10 @@ def gap_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
             "required": r.required,
             "staffed": r.staffed,
             "short": r.short,
-            "agency_cost_gbp": round(r.short * r.agency_pence / 100, 2),
+            "bank_pool": r.bank,
+            "agency_pool": r.agency,
+            "left_short": r.short - r.bank - r.agency,
+            "agency_cost_gbp": round((r.short - r.bank - r.agency) * r.agency_pence / 100, 2),
         }
         for r in outcome.sessions
         if r.short
@@ -170,7 +188,17 @@ def export_xlsx(outcome: RotaOutcome) -> bytes:
                     {"source": "Substantive", **cost.substantive.model_dump()},
                     {"source": "Bank", **cost.bank.model_dump()},
                     {
-                        "source": "Agency (gaps)",
+                        "source": "Bank pool",
+                        "shifts": cost.bank_pool.places,
+                        "pence": cost.bank_pool.pence,
+                    },
+                    {
+                        "source": "Agency pool",
+                        "shifts": cost.agency_pool.places,
+                        "pence": cost.agency_pool.pence,
+                    },
+                    {
+                        "source": "Left short (at the agency cap, not spent)",
                         "shifts": cost.agency_gaps.places,
                         "pence": cost.agency_gaps.pence,
                     },

@@ -31,6 +31,7 @@ from ics_capacity.domain.rota_assumptions import (
     THEATRE_DAY_START_MINUTE,
     THEATRE_TEAM,
     TRAVEL_PENCE_PER_MINUTE,
+    UNFILLED_PENCE,
     WARD_LONG_DAY,
     WARD_NIGHT,
 )
@@ -46,6 +47,7 @@ from ics_capacity.services.rota_people import (
     solver_staff,
 )
 from ics_capacity.services.rota_settings import (
+    COLLABORATIVE,
     KIND_LABELS,
     MINUTE_RULES,
     RULE_PACKS,
@@ -61,6 +63,7 @@ from ics_capacity.services.rota_settings import (
 )
 from ics_capacity.services.rota_snapshot import RotaSnapshot, read_snapshot
 from solvers.rota import rules
+from solvers.rota.pool_schema import Pool
 from solvers.rota.schema import (
     PENALTY_UNIT,
     CoverRequirement,
@@ -144,11 +147,13 @@ def problem_from_snapshot(
                 shift_id=f"{n.site}-{n.kind}",
                 skill=n.skill,
                 required=n.required,
-                under_weight=n.agency_pence + COVER_FIRST_PENCE,
+                under_weight=COVER_FIRST_PENCE,
                 over_weight=0,
+                unfilled_weight=UNFILLED_PENCE,
             )
             for n in needs
         ),
+        pools=pools_for(needs, settings),
         requests=tuple(requests),
         locked=tuple(locks),
         rule_modes=_rule_modes(settings.soft_rules),
@@ -336,6 +341,41 @@ def _theatre_lists(
 
 def _agency_pence(role: StaffRole, minutes: int) -> int:
     return round(BASIC_HOURLY_PENCE[role] * AGENCY_ON_COST * minutes / 60)
+
+
+def pools_for(needs: list[SlotNeed], settings: RotaSettings) -> tuple[Pool, ...]:
+    """A bank and an agency pool per site and role (or per role), priced over basic pay.
+
+    Each pool serves its role's places at its site (or all sites); agency is held to the NHS
+    agency price cap, basic pay x `AGENCY_ON_COST` (docs/assumptions.md section 9).
+    """
+    served: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+    for n in needs:
+        scope = n.site if settings.pool_scope == "site" else COLLABORATIVE
+        shifts, skills = served.setdefault((scope, n.role), (set(), set()))
+        shifts.add(f"{n.site}-{n.kind}")
+        skills.add(n.skill)
+    period = 7 if settings.pool_period == "week" else None
+    pools = []
+    for (scope, role), (shifts, skills) in sorted(served.items()):
+        basic = BASIC_HOURLY_PENCE[StaffRole(role)]
+        for kind, percent, shifts_cap in (
+            ("bank", settings.bank_uplift_percent, settings.bank_pool_shifts),
+            ("agency", settings.agency_uplift_percent, settings.agency_pool_shifts),
+        ):
+            pools.append(
+                Pool(
+                    id=f"{kind}:{scope}:{role}",
+                    kind=kind,  # type: ignore[arg-type]
+                    shift_ids=frozenset(shifts),
+                    skills=frozenset(skills),
+                    price_per_hour=round(basic * (100 + percent) / 100),
+                    price_cap_per_hour=round(basic * AGENCY_ON_COST) if kind == "agency" else None,
+                    max_shifts=shifts_cap,
+                    period_days=period,
+                )
+            )
+    return tuple(pools)
 
 
 def _needs(

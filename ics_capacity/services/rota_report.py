@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -26,6 +26,7 @@ from ics_capacity.services.results import (
     ShiftMeta,
     StaffRow,
 )
+from ics_capacity.services.rota_pools import pool_report
 from ics_capacity.services.rota_settings import (
     RULE_LABELS,
     RULE_PACKS,
@@ -75,7 +76,11 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
     """The rota as people read it: grid, sessions with gaps, compliance, cost, staffed lists."""
     data = problem.data
     stats = result.stats
-    check = check_rota(data, result.assignments) if stats.status.has_solution else None
+    check = (
+        check_rota(data, result.assignments, result.pool_fills)
+        if stats.status.has_solution
+        else None
+    )
     worked: dict[tuple[str, int], str] = {
         (a.staff_id, a.day): a.shift_id for a in result.assignments
     }
@@ -99,7 +104,7 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
             if (code, d) in worked
         )
         rows.append(StaffRow(**asdict(person), cells=cells, minutes=minutes))
-    sessions = _session_rows(problem, worked)
+    sessions = _session_rows(problem, worked, result)
     return RotaOutcome(
         settings=RotaRunSettings(**problem.settings.to_json()),
         dates=tuple(d.isoformat() for d in problem.dates),
@@ -109,7 +114,7 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
         locked=tuple(LockRow(**lk.model_dump()) for lk in data.locked),
         sessions=sessions,
         compliance=_compliance(problem, result, check),
-        cost=_cost(problem, worked, sessions),
+        cost=_cost(problem, worked, sessions, result, check),
         staffed_sessions_per_week=_staffed_sessions(problem, worked),
         stats=RotaStats(
             **stats.model_dump(),
@@ -131,6 +136,7 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
         history=problem.history,
         published=problem.published,
         published_changes=_published_change_rows(problem, result),
+        pool_fills=result.pool_fills,
     )
 
 
@@ -167,14 +173,25 @@ def _counts(
     return counts
 
 
+def _pool_places(problem: RotaProblem, result: RotaResult) -> dict[tuple[int, str, str], Counter]:
+    """Places filled from pools per (day, slot shift id, skill), by pool kind."""
+    kinds = {p.id: p.kind for p in problem.data.pools}
+    places: dict[tuple[int, str, str], Counter] = defaultdict(Counter)
+    for fill in result.pool_fills:
+        places[fill.day, fill.shift_id, fill.skill or ""][kinds[fill.pool_id]] += fill.places
+    return places
+
+
 def _session_rows(
-    problem: RotaProblem, worked: dict[tuple[str, int], str]
+    problem: RotaProblem, worked: dict[tuple[str, int], str], result: RotaResult
 ) -> tuple[SessionRow, ...]:
     counts = _counts(problem, worked)
+    pooled = _pool_places(problem, result)
     rows = []
     for need in problem.needs:
         slot = f"{need.site}-{need.kind}"
         staffed = counts.get((need.day, slot, need.skill), 0)
+        filled = pooled.get((need.day, slot, need.skill), Counter())
         rows.append(
             SessionRow(
                 site=need.site,
@@ -186,6 +203,8 @@ def _session_rows(
                 staffed=min(staffed, need.required),
                 short=max(0, need.required - staffed),
                 agency_pence=need.agency_pence,
+                bank=filled["bank"],
+                agency=filled["agency"],
             )
         )
     return tuple(rows)
@@ -225,7 +244,11 @@ def _staffed_sessions(problem: RotaProblem, worked: dict[tuple[str, int], str]) 
 
 
 def _cost(
-    problem: RotaProblem, worked: dict[tuple[str, int], str], sessions: tuple[SessionRow, ...]
+    problem: RotaProblem,
+    worked: dict[tuple[str, int], str],
+    sessions: tuple[SessionRow, ...],
+    result: RotaResult,
+    check: RotaCheck | None,
 ) -> RotaCost:
     shift_by_id = {s.id: s for s in problem.data.shift_types}
     by: dict[str, dict[str, float]] = defaultdict(lambda: {"shifts": 0, "hours": 0.0, "pence": 0})
@@ -236,19 +259,40 @@ def _cost(
         row["shifts"] += 1
         row["hours"] += hours
         row["pence"] += round(person.hourly_cost_pence * hours)
-    gap_shifts = sum(r.short for r in sessions)
-    gap_pence = sum(r.short * r.agency_pence for r in sessions)
     gaps_by_role: dict[str, dict[str, int]] = defaultdict(lambda: {"places": 0, "pence": 0})
     for r in sessions:
-        if r.short:
-            gaps_by_role[r.role]["places"] += r.short
-            gaps_by_role[r.role]["pence"] += r.short * r.agency_pence
+        left = r.short - r.bank - r.agency
+        if left:
+            gaps_by_role[r.role]["places"] += left
+            gaps_by_role[r.role]["pence"] += left * r.agency_pence
+    pools = pool_report(problem, result, sessions)
+    bank_pool = GapCost(
+        places=sum(p.bank_shifts for p in pools.rows), pence=sum(p.bank_pence for p in pools.rows)
+    )
+    agency_pool = GapCost(
+        places=sum(p.agency_shifts for p in pools.rows),
+        pence=sum(p.agency_pence for p in pools.rows),
+    )
+    spent = {u.pool_id: (u.shifts, u.pence) for u in pools.use if u.shifts}
+    checked = check is not None and spent == {
+        k: (n, check.pool_pence[k]) for k, n in check.pool_places.items()
+    }
     return RotaCost(
         substantive=CostLine(**by.get(Employment.SUBSTANTIVE.value, {})),
         bank=CostLine(**by.get(Employment.BANK.value, {})),
-        agency_gaps=GapCost(places=gap_shifts, pence=gap_pence),
+        agency_gaps=GapCost(
+            places=sum(g["places"] for g in gaps_by_role.values()),
+            pence=sum(g["pence"] for g in gaps_by_role.values()),
+        ),
         gaps_by_role={role: GapCost(**gaps) for role, gaps in gaps_by_role.items()},
-        total_pence=round(sum(v["pence"] for v in by.values())) + gap_pence,
+        total_pence=round(sum(v["pence"] for v in by.values()))
+        + bank_pool.pence
+        + agency_pool.pence,
+        bank_pool=bank_pool,
+        agency_pool=agency_pool,
+        pools=pools.rows,
+        pool_use=pools.use,
+        pools_checked=checked,
     )
 
 

@@ -16,6 +16,12 @@ from ics_capacity.domain.assumptions import (
     HUB_OPERATING_DAYS_PER_WEEK,
     MAIN_SITE_OPERATING_DAYS_PER_WEEK,
 )
+from ics_capacity.domain.rota_assumptions import (
+    AGENCY_ON_COST,
+    AGENCY_POOL_SHIFTS_PER_WEEK,
+    BANK_ON_COST,
+    BANK_POOL_SHIFTS_PER_WEEK,
+)
 from ics_capacity.domain.staff import StaffContract, StaffRole
 from ics_capacity.services.results import HistoryUsed, PublishedUsed
 from ics_capacity.services.scenarios import ScenarioError
@@ -28,6 +34,20 @@ MAX_WEEKS = 12
 HISTORY_DAYS = 14
 # Finished builds searched for the rota just before a new one (newest first).
 PREVIOUS_ROTAS_LOOKED_AT = 50
+# Bank and agency pools (docs/rota.md, "Bank and agency pools").
+COLLABORATIVE = "collaborative"
+POOL_SCOPES = ("site", COLLABORATIVE)
+POOL_PERIODS = ("week", "rota")
+MAX_POOL_SHIFTS = 10_000
+MAX_UPLIFT_PERCENT = 300
+AGENCY_CAP_PERCENT = round((AGENCY_ON_COST - 1) * 100)
+DEFAULT_BANK_PERCENT = round((BANK_ON_COST - 1) * 100)
+POOL_DEFAULTS: dict[str, int] = {
+    "bank_pool_shifts": BANK_POOL_SHIFTS_PER_WEEK,
+    "agency_pool_shifts": AGENCY_POOL_SHIFTS_PER_WEEK,
+    "bank_uplift_percent": DEFAULT_BANK_PERCENT,
+    "agency_uplift_percent": AGENCY_CAP_PERCENT,
+}
 STALL_MIN_SECONDS = 15.0
 STALL_SHARE = 0.25
 ADMITTED_PART = "Part_2A"
@@ -73,7 +93,7 @@ RULE_LABELS: dict[RuleFamily, str] = {
     RuleFamily.MAX_MINUTES_IN_WINDOW: "72 h in any 7 days (residents)",
     RuleFamily.REST_AFTER_RUN: (
         "Rest after a run: 46 h after 3 or more nights, 48 h after 4 long shifts or 7 shifts "
-        "in a row (residents)"
+        "in a row, 11 h after on-call (residents)"
     ),
     RuleFamily.WEEKEND_FREQUENCY: (
         "At most one weekend (Friday 21:00 to Monday 07:00) in any two (residents)"
@@ -151,6 +171,16 @@ class RotaSettings:
     seed: int = 0
     keep_published: bool = True
     """Keep the scenario's published rota where possible (minimal change, docs/rota.md)."""
+    pool_scope: str = "site"
+    """Bank and agency pools per site and role ("site") or per role for all sites."""
+    pool_period: str = "week"
+    """The pools' caps are places a week ("week") or over the whole rota ("rota")."""
+    bank_pool_shifts: int = BANK_POOL_SHIFTS_PER_WEEK
+    agency_pool_shifts: int = AGENCY_POOL_SHIFTS_PER_WEEK
+    bank_uplift_percent: int = DEFAULT_BANK_PERCENT
+    """The bank's price an hour over basic pay, in per cent."""
+    agency_uplift_percent: int = AGENCY_CAP_PERCENT
+    """The agency's price an hour over basic pay, in per cent; paid at most the NHS cap (55)."""
 
     def problems(self) -> list[str]:
         """Every reason these settings cannot be used, in planners' words."""
@@ -167,6 +197,19 @@ class RotaSettings:
             found.append("time limit: 1 to 600 seconds")
         if not 1 <= self.num_workers <= 16:
             found.append("workers: 1 to 16")
+        if self.pool_scope not in POOL_SCOPES:
+            found.append("pool scope: 'site' (per site and role) or 'collaborative' (per role)")
+        if self.pool_period not in POOL_PERIODS:
+            found.append("pool cap period: 'week' or 'rota'")
+        for name, shifts in (("bank", self.bank_pool_shifts), ("agency", self.agency_pool_shifts)):
+            if not 0 <= shifts <= MAX_POOL_SHIFTS:
+                found.append(f"{name} pool cap: {shifts} is outside 0 to {MAX_POOL_SHIFTS} shifts")
+        for name, percent in (
+            ("bank", self.bank_uplift_percent),
+            ("agency", self.agency_uplift_percent),
+        ):
+            if not 0 <= percent <= MAX_UPLIFT_PERCENT:
+                found.append(f"{name} price: {percent}% is outside 0 to {MAX_UPLIFT_PERCENT}%")
         return found
 
     def to_json(self) -> dict[str, Any]:
@@ -182,6 +225,12 @@ class RotaSettings:
             "num_workers": self.num_workers,
             "seed": self.seed,
             "keep_published": self.keep_published,
+            "pool_scope": self.pool_scope,
+            "pool_period": self.pool_period,
+            "bank_pool_shifts": self.bank_pool_shifts,
+            "agency_pool_shifts": self.agency_pool_shifts,
+            "bank_uplift_percent": self.bank_uplift_percent,
+            "agency_uplift_percent": self.agency_uplift_percent,
         }
 
     @classmethod
@@ -198,6 +247,12 @@ class RotaSettings:
             num_workers=int(raw.get("num_workers", 2)),
             seed=int(raw.get("seed", 0)),
             keep_published=bool(raw.get("keep_published", True)),
+            pool_scope=raw.get("pool_scope", "site"),
+            pool_period=raw.get("pool_period", "week"),
+            bank_pool_shifts=int(raw.get("bank_pool_shifts", BANK_POOL_SHIFTS_PER_WEEK)),
+            agency_pool_shifts=int(raw.get("agency_pool_shifts", AGENCY_POOL_SHIFTS_PER_WEEK)),
+            bank_uplift_percent=int(raw.get("bank_uplift_percent", DEFAULT_BANK_PERCENT)),
+            agency_uplift_percent=int(raw.get("agency_uplift_percent", AGENCY_CAP_PERCENT)),
         )
 
 

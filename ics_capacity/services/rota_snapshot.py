@@ -172,6 +172,8 @@ def _plan_minutes(
     result = stored_rebalance(raw)
     minutes: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in result.plan:
+        if row.stage != "admitted":  # a first outpatient appointment uses no theatre
+            continue
         case = CASE_MIX.get(row.tfc)
         per_case = case.minutes_per_case if case else 60
         minutes[row.hub, row.week][row.tfc] += row.patients * per_case

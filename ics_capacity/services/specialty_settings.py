@@ -11,18 +11,16 @@ provenance, in the caller's transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ics_capacity.db.models import IndependentSectorPrice, Scenario, ValidationSetting
+from ics_capacity.db.models import IndependentSectorPrice, ValidationSetting
 from ics_capacity.services.provenance import mark_local
+from ics_capacity.services.scenario_changes import flush_or_conflict, mark_scenario_changed
 from ics_capacity.services.scenarios import ConflictError, ScenarioUse, audit, optimistic_edit
 
 SpecialtyRow = ValidationSetting | IndependentSectorPrice
@@ -112,17 +110,9 @@ def save_lever(
                 else f"{lever.default_words} restored on the scenario page by {principal.email}",
                 principal.email,
             )
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            raise ConflictError(
-                f"{what} was saved by someone else at the same moment; nothing was saved. The "
-                "current figures are shown."
-            ) from None
-        session.execute(
-            sa.update(Scenario)
-            .where(col(Scenario.id) == scenario.id)
-            .values(updated_at=dt.datetime.now(dt.UTC), updated_by=principal.email)
-            .execution_options(synchronize_session=False)
+        flush_or_conflict(
+            session,
+            f"{what} was saved by someone else at the same moment; nothing was saved. The "
+            "current figures are shown.",
         )
+        mark_scenario_changed(session, scenario.id, principal.email)

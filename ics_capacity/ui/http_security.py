@@ -13,8 +13,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
-from ics_capacity.settings import trusted_proxy_hops
+from ics_capacity.settings import oidc_issuer, trusted_proxy_hops
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -22,23 +23,37 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self' ws: wss:",
-        "worker-src 'self' blob:",
-        "frame-ancestors 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "object-src 'none'",
-    ]
+_POLICY = (
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self' ws: wss:",
+    "worker-src 'self' blob:",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "object-src 'none'",
 )
+
+
+def content_security_policy(issuer: str | None = None) -> str:
+    """The policy, with forms sent only to this site and, with single sign-on, the provider.
+
+    The sign-in page's single sign-on form posts to this site, which redirects the browser to the
+    OpenID provider; browsers apply `form-action` to every redirect a form submission follows,
+    so the provider's origin (of `ICS_OIDC_ISSUER`) must be allowed too, and no other.
+    """
+    issuer = oidc_issuer() if issuer is None else issuer
+    parts = urlsplit(issuer)
+    provider = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return "; ".join([*_POLICY, f"form-action 'self'{provider}"])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy("")
+"""The policy without single sign-on."""
+
 HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -66,7 +81,8 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         if scope.get("type") != "http":
             await app(scope, receive, send)
             return
-        extra = list(HEADERS) + ([HSTS] if over_tls(scope) else [])
+        policy = (b"content-security-policy", content_security_policy().encode())
+        extra = [policy, *HEADERS] + ([HSTS] if over_tls(scope) else [])
 
         async def send_with_headers(message: Message) -> None:
             if message.get("type") == "http.response.start":

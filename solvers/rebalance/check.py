@@ -20,6 +20,11 @@ patient-weeks overdue and its patients waiting 52, 65 and 78 weeks or more at th
 horizon, recomputed here from the plan rows, are no worse than the same figures recomputed from
 the no-collaboration plan.
 
+Two stages (docs/rebalance.md, "Before the first appointment"): a list is admitted (treated in
+theatres, beds and day-case places) or non-admitted (seen in a hub's outpatient clinic, which
+nothing else uses); each is its own first-come-first-served list with its own arrivals, and
+every week's clinic appointments are checked against the hub's `outpatient_per_week`.
+
 Spend on the independent sector: the cases bought from each independent-sector provider per
 treatment function, recomputed from the plan rows, times the hub's `price_per_case`, must match
 every reported spend line and the plan's total; cases with no price must be reported unpriced.
@@ -31,7 +36,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from solvers.rebalance.check_rules import (
+    ABS_TOL,
+    TRUST_THRESHOLDS,
+    WORSE_TOL,
+    Violation,
+)
+from solvers.rebalance.check_rules import band_at_end as _band_at_end
+from solvers.rebalance.check_rules import close as _close
+from solvers.rebalance.check_rules import over as _over
+from solvers.rebalance.check_spend import check_spend as _check_spend
+from solvers.rebalance.check_spend import independent_spend
 from solvers.rebalance.schema import (
+    STAGE_NON_ADMITTED,
     HubKind,
     PlanMetrics,
     PlanRow,
@@ -41,37 +58,6 @@ from solvers.rebalance.schema import (
     SpendLine,
 )
 
-REL_TOL = 1e-6
-ABS_TOL = 1e-6
-WORSE_TOL = 1e-5
-"""Relative noise allowed before a plan counts as worse than a baseline (x max(1, |baseline|))."""
-TRUST_THRESHOLDS = (52, 65, 78)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A rule the plan breaks: which, where, and what was found."""
-
-    rule: str
-    where: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.rule} at {self.where}: {self.detail}"
-
-
-def _close(a: float, b: float, rel: float = REL_TOL, abs_: float = ABS_TOL) -> bool:
-    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
-
-
-def _over(limit: float, value: float, scale: float = 1.0) -> bool:
-    return value > limit + REL_TOL * max(abs(limit), scale) + ABS_TOL * scale
-
-
-def _band_at_end(key: int, week: int) -> int:
-    """Wait band at the end of 1-based `week` of the cohort `key` (b, or -s if joined in week s)."""
-    return key + week
-
 
 @dataclass
 class _Figures:
@@ -79,9 +65,14 @@ class _Figures:
 
     worst_pressure: float = 0.0
     priority_overdue: float = 0.0
-    pressure: dict[tuple[str, str], float] = field(default_factory=dict)
-    overdue: dict[tuple[str, str], float] = field(default_factory=dict)
-    long_at_end: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
+    pressure: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    overdue: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    long_at_end: dict[tuple[str, str, str], dict[int, float]] = field(default_factory=dict)
+
+
+def _label(key: tuple[str, str, str]) -> str:
+    """'RL4 C_110', or 'RL4 C_110 non-admitted' for a non-admitted list."""
+    return f"{key[0]} {key[1]}" + (" non-admitted" if key[2] == STAGE_NON_ADMITTED else "")
 
 
 @dataclass(frozen=True)
@@ -113,89 +104,10 @@ def check_plan(
     return found + _check_spend(data, plan, metrics, spend, label=label)
 
 
-def independent_spend(data: RebalanceInput, plan: list[PlanRow]) -> dict[tuple[str, str], float]:
-    """Cases bought from each independent-sector provider per treatment function, from the rows."""
-    independent = {h.id for h in data.hubs if h.kind == HubKind.INDEPENDENT_SECTOR}
-    cases: dict[tuple[str, str], float] = defaultdict(float)
-    for row in plan:
-        if row.hub in independent:
-            cases[(row.hub, row.tfc)] += row.patients
-    return dict(cases)
-
-
-def _check_spend(
-    data: RebalanceInput,
-    plan: list[PlanRow],
-    metrics: PlanMetrics | None,
-    spend: list[SpendLine] | None,
-    *,
-    label: str,
-) -> list[Violation]:
-    """The reported spend against cases recomputed from the rows times the hubs' prices."""
-    found: list[Violation] = []
-    hubs = {h.id: h for h in data.hubs}
-    cases = independent_spend(data, plan)
-    priced = {
-        k: n * hubs[k[0]].price_per_case[k[1]]
-        for k, n in cases.items()
-        if k[1] in hubs[k[0]].price_per_case
-    }
-    unpriced = sum(n for k, n in cases.items() if k not in priced)
-    total = sum(priced.values())
-    if metrics is not None:
-        for name, mine, theirs in (
-            ("independent_sector_cases", sum(cases.values()), metrics.independent_sector_cases),
-            ("independent_sector_spend", total, metrics.independent_sector_spend),
-            ("unpriced_independent_cases", unpriced, metrics.unpriced_independent_cases),
-        ):
-            if not _close(mine, theirs, rel=1e-5, abs_=1e-4):
-                found.append(
-                    Violation(
-                        "misreported_" + name,
-                        f"{label}: metrics",
-                        f"reported {theirs}, recomputed {mine}",
-                    )
-                )
-    if spend is None:
-        return found
-    reported = {(line.hub, line.tfc): line for line in spend}
-    for key in sorted(set(cases) | set(reported)):
-        where = f"{label}: spend {key[0]} {key[1]}"
-        line = reported.get(key)
-        n = cases.get(key, 0.0)
-        if line is None:
-            if n > 1e-6:  # a floating-point sliver of a case needs no line
-                found.append(Violation("missing_spend_line", where, f"{n} cases bought, no line"))
-            continue
-        hub = hubs.get(key[0])
-        if hub is None or hub.kind != HubKind.INDEPENDENT_SECTOR:
-            found.append(Violation("spend_not_independent", where, "not an independent provider"))
-            continue
-        price = hub.price_per_case.get(key[1])
-        if not _close(line.cases, n, rel=1e-5, abs_=1e-4):
-            found.append(
-                Violation("misreported_spend_cases", where, f"reported {line.cases}, rows {n}")
-            )
-        if line.price_per_case != price:
-            found.append(
-                Violation("misreported_price", where, f"reported {line.price_per_case}, {price}")
-            )
-        expected = None if price is None else n * price
-        if (expected is None) != (line.spend is None) or (
-            expected is not None
-            and line.spend is not None
-            and not _close(line.spend, expected, rel=1e-5, abs_=1e-2)
-        ):
-            found.append(
-                Violation("misreported_spend", where, f"reported {line.spend}, {expected}")
-            )
-    return found
-
-
 def trust_figures(data: RebalanceInput, plan: list[PlanRow]) -> dict[str, TrustFigures]:
     """Each trust's worst pressure, long waiters at the end (52/65/78) and P2 overdue."""
     figures = _check_and_measure(data, plan, None, None, label="plan")[1]
-    by_trust: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    by_trust: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for key in figures.pressure:
         by_trust[key[0]].append(key)
     return {
@@ -222,7 +134,7 @@ def _check_and_measure(
     weeks = s.horizon_weeks
     hubs = {h.id: h for h in data.hubs}
     cases = {c.tfc: c for c in data.case_mix}
-    queue_of = {(q.provider, q.tfc): q for q in data.queues}
+    queue_of = {(q.provider, q.tfc, q.stage): q for q in data.queues}
     found: list[Violation] = []
 
     def bad(rule: str, where: str, detail: str) -> None:
@@ -230,13 +142,13 @@ def _check_and_measure(
 
     # 1. Each row is a real, reachable, allowed move.
     use: dict[tuple[str, str, int], float] = defaultdict(float)
-    treated: dict[tuple[str, str, bool], dict[int, dict[int, float]]] = defaultdict(
+    treated: dict[tuple[str, str, str, bool], dict[int, dict[int, float]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(float))
     )  # stream -> start band -> week -> patients
     for i, row in enumerate(plan):
         where = f"row {i} ({row.provider} {row.tfc} -> {row.hub}, week {row.week})"
         hub = hubs.get(row.hub)
-        queue = queue_of.get((row.provider, row.tfc))
+        queue = queue_of.get((row.provider, row.tfc, row.stage))
         if hub is None or queue is None or row.tfc not in cases:
             bad("unknown_reference", where, "provider, list or hub is not in the instance")
             continue
@@ -245,7 +157,10 @@ def _check_and_measure(
             continue
         if row.patients < -ABS_TOL:
             bad("negative_patients", where, f"{row.patients}")
-        if row.tfc not in hub.treatment_functions:
+        clinic = row.stage == STAGE_NON_ADMITTED
+        if clinic and hub.outpatient_per_week.get(row.tfc, 0.0) <= 0:
+            bad("hub_has_no_clinic", where, f"{row.hub} has no {row.tfc} outpatient clinic")
+        if not clinic and row.tfc not in hub.treatment_functions:
             bad("hub_does_not_treat", where, f"{row.hub} does not treat {row.tfc}")
         own = hub.operator == row.provider
         minutes = data.travel_minutes.get(row.provider, {}).get(row.hub)
@@ -258,14 +173,17 @@ def _check_and_measure(
         if row.transfer == own:
             bad("transfer_flag", where, f"transfer={row.transfer} but operator={hub.operator}")
         c = cases[row.tfc]
-        use[(row.hub, "theatre", row.week)] += row.patients * c.minutes_per_case
-        use[(row.hub, "beds", row.week)] += (
-            row.patients * (1 - c.day_case_rate) * c.length_of_stay_days
-        )
-        use[(row.hub, "day_cases", row.week)] += row.patients * c.day_case_rate
-        use[(row.hub, f"cases:{row.tfc}", row.week)] += row.patients
+        if clinic:  # a first outpatient appointment uses the clinic, nothing else
+            use[(row.hub, f"outpatient:{row.tfc}", row.week)] += row.patients
+        else:
+            use[(row.hub, "theatre", row.week)] += row.patients * c.minutes_per_case
+            use[(row.hub, "beds", row.week)] += (
+                row.patients * (1 - c.day_case_rate) * c.length_of_stay_days
+            )
+            use[(row.hub, "day_cases", row.week)] += row.patients * c.day_case_rate
+            use[(row.hub, f"cases:{row.tfc}", row.week)] += row.patients
         key = row.wait_band_weeks - row.week
-        treated[(row.provider, row.tfc, row.priority)][key][row.week] += row.patients
+        treated[(row.provider, row.tfc, row.stage, row.priority)][key][row.week] += row.patients
 
     # 2. No hub does more in any week than its theatres, beds, places or caps open that week.
     for h in data.hubs:
@@ -281,6 +199,8 @@ def _check_and_measure(
             limits["day_cases"] = h.day_case.places * h.day_case.patients_per_place_per_week
         for t, cap in h.cases_per_week.items():
             limits[f"cases:{t}"] = cap
+        for t, cap in h.outpatient_per_week.items():
+            limits[f"outpatient:{t}"] = cap
         for resource, usual in limits.items():
             for w in range(1, weeks + 1):
                 # Real weeks: the hub's calendar opens this share of its usual capacity.
@@ -295,8 +215,8 @@ def _check_and_measure(
                     )
 
     # 3. Patients are conserved and each list is served longest waiters first.
-    end_waiting: dict[tuple[str, str], float] = {}
-    treated_total: dict[tuple[str, str], float] = {}
+    end_waiting: dict[tuple[str, str, str], float] = {}
+    treated_total: dict[tuple[str, str, str], float] = {}
     long_wait = 0.0
     overdue = 0.0
     long_at_end: dict[int, float] = defaultdict(float)
@@ -308,7 +228,7 @@ def _check_and_measure(
     thresholds = [(w.over_weeks, w.weight) for w in s.long_wait_weights if w.weight > 0]
     demand_factor = list(data.demand_factor_by_week) or [1.0] * weeks
     for q in data.queues:
-        key = (q.provider, q.tfc)
+        key = (q.provider, q.tfc, q.stage)
         end_waiting[key] = 0.0
         treated_total[key] = 0.0
         for priority in (False, True):
@@ -322,8 +242,8 @@ def _check_and_measure(
                     size[b] = float(n)
             for week in range(1, weeks + 1):
                 size[-week] = q.weekly_demand * share * demand_factor[week - 1]
-            done = treated.get((q.provider, q.tfc, priority), {})
-            where = f"{q.provider} {q.tfc}{' P2' if priority else ''}"
+            done = treated.get((q.provider, q.tfc, q.stage, priority), {})
+            where = f"{_label(key)}{' P2' if priority else ''}"
             for band in done:
                 if band not in size:
                     bad("unknown_cohort", where, f"cohort key {band} is not a cohort of the list")
@@ -391,7 +311,7 @@ def _check_and_measure(
                 mine[over_weeks] = mine.get(over_weeks, 0.0) + n_over
 
     # 4. Reported figures match their recomputation.
-    def pressure(q_key: tuple[str, str]) -> float:
+    def pressure(q_key: tuple[str, str, str]) -> float:
         q = queue_of[q_key]
         demand = max(q.weekly_demand, s.demand_floor_per_week)
         return 2 * (end_waiting[q_key] / demand) / s.target_wait_weeks
@@ -402,6 +322,8 @@ def _check_and_measure(
     figures.priority_overdue = overdue
     figures.pressure = {k: pressure(k) for k in active}
     travel = 0.0
+    seen = sum(r.patients for r in plan if r.stage == STAGE_NON_ADMITTED)
+    seen_elsewhere = sum(r.patients for r in plan if r.stage == STAGE_NON_ADMITTED and r.transfer)
     for row in plan:
         hub = hubs.get(row.hub)
         if hub is None:
@@ -421,6 +343,8 @@ def _check_and_measure(
             ("priority_overdue", overdue, metrics.priority_overdue),
             ("patients_treated", sum(treated_total.values()), metrics.patients_treated),
             ("waiting_at_end", sum(end_waiting.values()), metrics.waiting_at_end),
+            ("non_admitted_seen", seen, metrics.non_admitted_seen),
+            ("non_admitted_transfers", seen_elsewhere, metrics.non_admitted_transfers),
         ):
             if not _close(mine, theirs, rel=1e-5, abs_=1e-4):
                 bad("misreported_" + name, "metrics", f"reported {theirs}, recomputed {mine}")
@@ -429,11 +353,11 @@ def _check_and_measure(
             if theirs is not None and not _close(n, theirs, rel=1e-5, abs_=1e-4):
                 bad("misreported_long_waiters", f"over {over_weeks}", f"{theirs} vs {n}")
     if queues is not None:
-        reported = {(o.provider, o.tfc): o for o in queues}
+        reported = {(o.provider, o.tfc, o.stage): o for o in queues}
         for key in active:
             o = reported.get(key)
             if o is None:
-                bad("missing_queue_outcome", f"{key[0]} {key[1]}", "list has no outcome")
+                bad("missing_queue_outcome", _label(key), "list has no outcome")
                 continue
             q = queue_of[key]
             arrivals = q.weekly_demand * sum(demand_factor[:weeks])
@@ -441,12 +365,12 @@ def _check_and_measure(
             if not _close(o.waiting_at_end, expected_end, rel=1e-5, abs_=1e-4):
                 bad(
                     "patients_not_conserved",
-                    f"{key[0]} {key[1]}",
+                    _label(key),
                     f"waiting at end reported {o.waiting_at_end}, start + joined - treated = "
                     f"{expected_end}",
                 )
             if not _close(o.pressure_at_end, pressure(key), rel=1e-5, abs_=1e-6):
-                bad("misreported_pressure", f"{key[0]} {key[1]}", f"{o.pressure_at_end}")
+                bad("misreported_pressure", _label(key), f"{o.pressure_at_end}")
     return found, figures
 
 
@@ -597,3 +521,13 @@ def check_result(data: RebalanceInput, result: RebalanceResult) -> list[Violatio
         if why is not None:
             found.append(Violation("worse_than_baseline", baseline.name, why))
     return found
+
+
+__all__ = [
+    "TrustFigures",
+    "Violation",
+    "check_plan",
+    "check_result",
+    "independent_spend",
+    "trust_figures",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from solvers.rebalance.schema import (
+    STAGE_NON_ADMITTED,
     WAIT_BANDS,
     BedCapacity,
     CaseMix,
@@ -36,6 +37,7 @@ def synthetic_instance(
     hub_tfc_share: float = 0.6,
     load: float = 1.1,
     settings: RebalanceSettings | None = None,
+    non_admitted: bool = False,
 ) -> RebalanceInput:
     """A random but plausible instance: providers and hubs scattered over a square region.
 
@@ -44,6 +46,12 @@ def synthetic_instance(
     `independent` of them are independent-sector providers with per-case caps. Backlogs follow a
     geometric wait profile with a tail past 52 weeks; demand is sized so that weekly demand over
     the region is about `load` times the theatre capacity's share for each function.
+
+    With `non_admitted`, every provider also has a non-admitted list per function (waiting for a
+    first outpatient appointment) and the main sites and some elective hubs get outpatient
+    clinics sized so that the region's first appointments are about demand / `load`. These are
+    drawn from a second random stream after everything else, so the admitted part of a seed's
+    instance is the same with the stage on or off (benchmark figures stay comparable).
 
     Returns:
         A valid `RebalanceInput` (deterministic for a given seed and sizes).
@@ -124,6 +132,8 @@ def synthetic_instance(
                     weekly_demand=round(demand, 3),
                 )
             )
+    if non_admitted:
+        hub_list, queue_list = _with_non_admitted(seed, hub_list, queue_list, providers, load)
     speed_km_per_minute = 40.0 / 60.0
     travel = {
         p: {
@@ -141,3 +151,41 @@ def synthetic_instance(
         travel_minutes=travel,
         settings=settings or RebalanceSettings(horizon_weeks=weeks, max_travel_minutes=45.0),
     )
+
+
+def _with_non_admitted(
+    seed: int, hubs: list[Hub], queues: list[Queue], providers: int, load: float
+) -> tuple[list[Hub], list[Queue]]:
+    """Adds a non-admitted list per admitted list and outpatient clinics to sites (see above)."""
+    rng = np.random.default_rng([seed, 1])
+    bands = np.arange(WAIT_BANDS)
+    extra: list[Queue] = []
+    demand_of: dict[str, float] = {}
+    for q in queues:
+        # Non-admitted lists are the larger part of an RTT list: ~2-3x the admitted demand.
+        demand = q.weekly_demand * float(rng.uniform(1.5, 3.0))
+        demand_of[q.tfc] = demand_of.get(q.tfc, 0.0) + demand
+        mean_wait = float(rng.uniform(4, 20))
+        profile = np.exp(-bands / mean_wait)
+        backlog = demand * mean_wait * profile / profile.sum() * float(rng.uniform(0.5, 2))
+        extra.append(
+            Queue(
+                provider=q.provider,
+                tfc=q.tfc,
+                stage=STAGE_NON_ADMITTED,
+                waiting_list=[round(float(v), 3) for v in backlog],
+                weekly_demand=round(demand, 3),
+            )
+        )
+    with_clinics = []
+    for i, h in enumerate(hubs):
+        if h.kind == HubKind.INDEPENDENT_SECTOR:
+            with_clinics.append(h)
+            continue
+        share = 1.0 / providers if i < providers else 0.3 / providers
+        tfcs = [t for t in h.treatment_functions if i < providers or rng.random() < 0.5]
+        clinics = {
+            t: round(demand_of[t] * share / load * float(rng.uniform(0.6, 1.4)), 3) for t in tfcs
+        }
+        with_clinics.append(h.model_copy(update={"outpatient_per_week": clinics}))
+    return with_clinics, queues + extra

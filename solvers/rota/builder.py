@@ -58,6 +58,10 @@ class RotaModel:
     penalties: list[Penalty] = field(default_factory=list)
     switches: dict[tuple[RuleFamily, str], Literal] = field(default_factory=dict)
     weekend_vars: dict[tuple[str, int], Literal] = field(default_factory=dict)
+    # Per cover requirement (its index in `data.cover`): people counted and places short of staff.
+    cover_vars: dict[int, tuple[LinearExpr, cp_model.IntVar]] = field(default_factory=dict)
+    # Places a pool fills, per (pool id, cover requirement index).
+    fills: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
 
     def weekends_worked(self, person: Staff) -> list[Literal]:
         """One literal per weekend of the horizon: true iff the person works any day of it."""

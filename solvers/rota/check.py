@@ -12,9 +12,12 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from solvers.rota.pool_schema import PoolFill
 from solvers.rota.schema import MINUTES_PER_DAY, Assignment, RotaInput, RuleFamily, Staff
 
 UNKNOWN_REFERENCE = "unknown_reference"
+POOL_FILL = "pool_fill"
+POOL_CAP = "pool_cap"
 
 
 class Violation(BaseModel):
@@ -29,7 +32,11 @@ class Violation(BaseModel):
 
 
 class RotaCheck(BaseModel):
-    """The checker's verdict: penalty per term, its total, hard rules broken, places short."""
+    """The checker's verdict: penalty per term, its total, hard rules broken, places short.
+
+    `places_unfilled` are the places short of staff that no pool fills; `pool_places` and
+    `pool_pence` the places each pool fills and what they cost, by pool id.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -37,6 +44,9 @@ class RotaCheck(BaseModel):
     terms: dict[str, int] = Field(default_factory=dict)
     violations: tuple[Violation, ...] = ()
     places_short: int = 0
+    places_unfilled: int = 0
+    pool_places: dict[str, int] = Field(default_factory=dict)
+    pool_pence: dict[str, int] = Field(default_factory=dict)
 
     @property
     def feasible(self) -> bool:
@@ -57,6 +67,10 @@ class _Tally:
         }
         self.violations: list[Violation] = []
         self.places_short = 0
+        self.short: dict[tuple[int, str, str | None], int] = {}
+        self.places_unfilled = 0
+        self.pool_places: dict[str, int] = {}
+        self.pool_pence: dict[str, int] = {}
 
     def breach(self, family: RuleFamily, staff_id: str, when: str, units: int, detail: str) -> None:
         """Records `units` of a rule broken: a violation if hard, a weighted penalty if soft."""
@@ -72,8 +86,13 @@ class _Tally:
             self.terms[key] = self.terms.get(key, 0) + mode.weight * units
 
 
-def check_rota(data: RotaInput, assignments: Iterable[Assignment]) -> RotaCheck:
+def check_rota(
+    data: RotaInput, assignments: Iterable[Assignment], pool_fills: Iterable[PoolFill] = ()
+) -> RotaCheck:
     """Recomputes the objective of a rota and lists the hard rules it breaks.
+
+    `pool_fills` are the places the rota fills from bank and agency pools (`RotaResult.pool_fills`):
+    each must be a place short of staff that its pool serves, within the pool's cap in each period.
 
     Returns:
         The penalty per term (`cover_under`, `cover_over`, `requests`, `staff_cost`; `travel`,
@@ -107,12 +126,16 @@ def check_rota(data: RotaInput, assignments: Iterable[Assignment]) -> RotaCheck:
     _travel(tally, worked)
     _fairness(tally, worked)
     _published(tally, worked)
+    _pools(tally, list(pool_fills))
     objective = sum(tally.terms.values())
     return RotaCheck(
         objective=objective,
         terms=tally.terms,
         violations=tuple(tally.violations),
         places_short=tally.places_short,
+        places_unfilled=tally.places_unfilled,
+        pool_places=tally.pool_places,
+        pool_pence=tally.pool_pence,
     )
 
 
@@ -427,6 +450,7 @@ def _cover(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
         )
         tally.terms["cover_under"] += req.under_weight * max(0, req.required - count)
         tally.places_short += max(0, req.required - count)
+        tally.short[req.day, req.shift_id, req.skill] = max(0, req.required - count)
         tally.terms["cover_over"] += req.over_weight * max(0, count - req.required)
 
 
@@ -509,3 +533,67 @@ def _fairness(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
             if spread:
                 key = f"fairness:{kind}"
                 tally.terms[key] = tally.terms.get(key, 0) + spread
+
+
+def _pools(tally: _Tally, fills: list[PoolFill]) -> None:
+    """Places filled from pools: real shortfalls their pool serves, within caps; their price.
+
+    Each fill must name a pool and a cover requirement the pool serves; the pools together may
+    fill no more of a requirement than it is short of staff, and a pool no more than its cap in
+    any of its periods. Places no pool fills cost the requirement's `unfilled_weight`.
+    """
+    data = tally.data
+    pools = {p.id: p for p in data.pools}
+    cover = {(c.day, c.shift_id, c.skill): c for c in data.cover}
+    filled: dict[tuple[int, str, str | None], int] = defaultdict(int)
+    used: dict[tuple[str, int], int] = defaultdict(int)
+    for fill in fills:
+        key = (fill.day, fill.shift_id, fill.skill)
+        pool, req = pools.get(fill.pool_id), cover.get(key)
+        when = f"day {fill.day} {fill.shift_id} ({fill.skill})"
+        if pool is None or req is None or not pool.serves(req):
+            tally.violations.append(
+                Violation(
+                    rule=POOL_FILL,
+                    staff_id=None,
+                    when=when,
+                    detail=f"pool {fill.pool_id} cannot fill this cover requirement",
+                )
+            )
+            continue
+        filled[key] += fill.places
+        used[pool.id, pool.period(fill.day)] += fill.places
+        price = fill.places * round(
+            pool.hourly_price * data.shift(fill.shift_id).duration_minutes / 60
+        )
+        term = f"pool:{pool.kind}"
+        tally.terms[term] = tally.terms.get(term, 0) + price
+        tally.pool_places[pool.id] = tally.pool_places.get(pool.id, 0) + fill.places
+        tally.pool_pence[pool.id] = tally.pool_pence.get(pool.id, 0) + price
+    for key, places in filled.items():
+        if places > tally.short[key]:
+            tally.violations.append(
+                Violation(
+                    rule=POOL_FILL,
+                    staff_id=None,
+                    when=f"day {key[0]} {key[1]} ({key[2]})",
+                    detail=f"pools fill {places} places, {tally.short[key]} short of staff",
+                )
+            )
+    for (pool_id, period), places in sorted(used.items()):
+        cap = pools[pool_id].max_shifts
+        if places > cap:
+            tally.violations.append(
+                Violation(
+                    rule=POOL_CAP,
+                    staff_id=None,
+                    when=f"pool {pool_id} period {period}",
+                    detail=f"{places} places filled, at most {cap}",
+                )
+            )
+    for req in data.cover:
+        key = (req.day, req.shift_id, req.skill)
+        left = max(0, tally.short[key] - filled.get(key, 0))
+        tally.places_unfilled += left
+        if req.unfilled_weight * left:
+            tally.terms["unfilled"] = tally.terms.get("unfilled", 0) + req.unfilled_weight * left

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from solvers.common import Limit, SolveOptions, SolveStats, configure_cp_sat
+from solvers.rota.pools import read_pool_fills
 from solvers.rota.schema import Assignment, RotaInput, RotaResult, RuleFamily
 
 if TYPE_CHECKING:
@@ -58,12 +59,16 @@ def extract(rota: RotaModel, values: Sequence[int], stats: SolveStats) -> RotaRe
     )
     binding.extend(_tight_contract_limits(rota.data, assignments))
     always = ("cover_under", "cover_over", "requests", "staff_cost")
+    short = places_short(rota.data, assignments)
+    fills = read_pool_fills(rota, values)
     return RotaResult(
         stats=stats,
         assignments=assignments,
         objective_terms={k: v for k, v in terms.items() if v or k in always},
         binding_limits=tuple(binding),
-        places_short=places_short(rota.data, assignments),
+        places_short=short,
+        pool_fills=fills,
+        places_unfilled=short - sum(f.places for f in fills),
     )
 
 

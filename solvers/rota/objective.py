@@ -1,4 +1,4 @@
-"""The rota's objective: cover, requests, staff cost, travel, fairness and published changes.
+"""The rota's objective: cover, requests, staff cost, travel, fairness, published changes, pools.
 
 Each term adds `Penalty`s to the `RotaModel` (`builder.py`), which `explain.extract` reads back
 to split the penalty by term and name the limits that bind.
@@ -7,6 +7,7 @@ to split the penalty by term and name the limits that bind.
 from __future__ import annotations
 
 from solvers.rota.builder import LinearExpr, Literal, Penalty, RotaModel, days_label
+from solvers.rota.pools import pool_terms
 from solvers.rota.published import keepable
 from solvers.rota.schema import ShiftType, Staff
 
@@ -20,6 +21,7 @@ def objective_terms(rota: RotaModel) -> list[LinearExpr]:
         *_travel_terms(rota),
         *_fairness_terms(rota),
         *_published_terms(rota),
+        *pool_terms(rota),
     ]
 
 
@@ -27,7 +29,7 @@ def _cover_terms(rota: RotaModel) -> list[LinearExpr]:
     """Staff short of (under) or beyond (over) each cover requirement, at their weights."""
     data, model = rota.data, rota.model
     terms: list[LinearExpr] = []
-    for req in data.cover:
+    for index, req in enumerate(data.cover):
         counted = [p for p in data.staff if req.skill is None or req.skill in p.skills]
         giving = data.shifts_giving_cover(req.shift_id)
         count = sum(rota.works[p.id, req.day, s] for p in counted for s in giving)
@@ -36,6 +38,7 @@ def _cover_terms(rota: RotaModel) -> list[LinearExpr]:
         # One shift a day: each person counted gives at most one, whichever shift gives it.
         over = model.new_int_var(0, max(0, len(counted) - req.required), f"over[{req.day},{where}]")
         model.add(count + under - over == req.required)
+        rota.cover_vars[index] = (count, under)
         for term, var, weight, unit in (
             ("cover_under", under, req.under_weight, "staff short"),
             ("cover_over", over, req.over_weight, "staff over"),

@@ -41,6 +41,8 @@ class RulePack(BaseModel):
     `rest_after_long_shifts_minutes` after `max_consecutive_long_shifts` long shifts in a row and
     `rest_after_consecutive_days_minutes` after `max_consecutive_days` shifts in a row.
     `weekly_rest_minutes` of uninterrupted rest are owed in each `weekly_rest_period_days` days.
+    `rest_after_on_call_minutes` are owed after each non-resident on-call period (a shift type
+    marked `on_call`): no shift starts sooner after it ends.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -64,6 +66,7 @@ class RulePack(BaseModel):
     weekly_rest_minutes: int | None = Field(None, ge=1)
     weekly_rest_period_days: int = Field(7, ge=1)
     contracted_weekly_minutes: int | None = Field(None, ge=0)
+    rest_after_on_call_minutes: int | None = Field(None, ge=0)
 
 
 UK_WORKING_TIME_REGULATIONS = RulePack(
@@ -114,7 +117,9 @@ DOCTORS_IN_TRAINING_2016 = RulePack(
         "(>10 h) shifts, then 48 h rest; at most 7 consecutive shifts, then 48 h rest; at most "
         "4 consecutive night shifts; weekend Friday 21:00 to Monday 07:00, no more than one "
         "weekend in two. 46 h rest after a run of 3 or 4 consecutive nights (Department of "
-        "Health and Social Care, written answer 270697, 3 July 2019)."
+        "Health and Social Care, written answer 270697, 3 July 2019). 11 h minimum rest between "
+        "shifts (written answer of 29 February 2016), owed after a non-resident on-call period "
+        "as after any shift (docs/rota.md, 'Rest after on-call')."
     ),
     max_average_weekly_minutes=48 * 60,
     min_daily_rest_minutes=11 * 60,
@@ -130,6 +135,7 @@ DOCTORS_IN_TRAINING_2016 = RulePack(
     rest_after_nights_min_run=3,
     max_weekend_share=0.5,
     weekend_limit=CONTRACT_WEEKEND,
+    rest_after_on_call_minutes=11 * 60,
 )
 """Resident doctors' safeguards on top of the Working Time Regulations (2019 amendments).
 
@@ -302,6 +308,10 @@ def _tighten(person: Staff, pack: RulePack, data: RotaInput) -> Staff:
             )
         )
     update["consecutive_limits"] = tuple(consecutive)
+    on_call_ids = frozenset(s.id for s in data.shift_types if s.on_call)
+    if on_call_ids:
+        # A run of one on-call period is enough: the rest is owed after every one of them.
+        rests.append(("rest after on-call", on_call_ids, 1, pack.rest_after_on_call_minutes))
     if night_ids:
         rests.append(
             (

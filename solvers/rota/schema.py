@@ -1,12 +1,11 @@
 """What a rota solve takes and returns: shift types, staff and their rules, cover, requests, result.
 
 Everything is validated on construction (unique ids, every reference resolves, days inside the
-horizon, non-negative limits) so `model.py` and `check.py` only iterate. Days are 0-based indices
-into the horizon; times and lengths are whole minutes.
-
-Every rule except "one shift a day", "locked assignments" and "site access" is hard by default and
-can be made soft per rule family through `RotaInput.rule_modes` (a weight per unit of violation);
-soft rules that bind come back as slack in `RotaResult.binding_limits`.
+horizon, non-negative limits) so `model.py` and `check.py` only iterate. Days are 0-based; times
+and lengths are whole minutes. Bank and agency pools are in `pool_schema.py`. Every rule except
+"one shift a day", "locked assignments" and "site access" is hard by default and can be made soft
+per rule family through `RotaInput.rule_modes` (a weight per unit of violation); soft rules that
+bind come back as slack in `RotaResult.binding_limits`.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
 from solvers.common import Limit, SolveStats
+from solvers.rota.pool_schema import Pool, PoolFill, pool_problems
 
 MINUTES_PER_DAY = 24 * 60
 SATURDAY, SUNDAY = 5, 6
@@ -80,10 +80,10 @@ class RuleMode(_Frozen):
 class ShiftType(_Frozen):
     """A kind of shift (early, late, night...); `start_minute` after midnight, None if unknown.
 
-    `counts_as` names other shifts whose cover this one also gives: an all-day theatre list with
-    `counts_as={"HUB-AM", "HUB-PM"}` counts towards the morning and the afternoon cover (not
-    transitively: only the shifts named). `night` marks night shifts for fairness (the app sets it
-    from `rules.is_night_shift`).
+    `counts_as` names other shifts whose cover this one also gives (an all-day list with
+    `counts_as={"HUB-AM", "HUB-PM"}` counts for both halves; not transitively). `night` marks
+    night shifts for fairness (`rules.is_night_shift`); `on_call` a non-resident on-call period
+    (packs may owe rest after it: `rules.RulePack.rest_after_on_call_minutes`).
     """
 
     id: str = Field(min_length=1)
@@ -92,6 +92,7 @@ class ShiftType(_Frozen):
     site: str | None = None
     counts_as: frozenset[str] = frozenset()
     night: bool = False
+    on_call: bool = False
 
     @property
     def end_minute(self) -> int | None:
@@ -228,7 +229,8 @@ class CoverRequirement(_Frozen):
     """Staff wanted on a shift on a day (with `skill`, if given), and the price of missing it.
 
     A person counts towards every skill they hold, so "2 with skill RN on the early" is met by any
-    2 registered nurses working the early, whatever else they also count for.
+    2 registered nurses working the early, whatever else they also count for. Each place short of
+    staff costs `under_weight`; one no pool fills either (`RotaInput.pools`) `unfilled_weight` more.
     """
 
     day: int = Field(ge=0)
@@ -237,6 +239,7 @@ class CoverRequirement(_Frozen):
     required: int = Field(ge=0)
     under_weight: int = Field(ge=0)
     over_weight: int = Field(ge=0)
+    unfilled_weight: int = Field(0, ge=0)
 
 
 class ShiftRequest(_Frozen):
@@ -292,10 +295,7 @@ class PublishedChange(_Frozen):
 
 
 class PastShift(_Frozen):
-    """A shift worked before the rota starts (history carried in): `day` is -1 for the day before.
-
-    The shift's times are its `ShiftType`'s, so the history uses the new problem's shift types.
-    """
+    """A shift worked before the rota starts (day -1 is the day before), at its shift's times."""
 
     staff_id: str
     day: int = Field(lt=0)
@@ -333,7 +333,7 @@ class RotaInput(_Frozen):
 
     `published` is the published rota's day for each person on the days it shares with this one
     (a shift or the day off); each one the rota changes costs `published_weight` ("minimal
-    change", docs/rota.md). Locks are hard, so they win over a published day.
+    change", docs/rota.md). Locks win over a published day. `pools`: bank and agency pools.
     """
 
     horizon_days: int = Field(ge=1)
@@ -352,6 +352,7 @@ class RotaInput(_Frozen):
     history_days: int = Field(0, ge=0)
     published: tuple[PublishedAssignment, ...] = ()
     published_weight: int = Field(0, ge=0)
+    pools: tuple[Pool, ...] = ()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> RotaInput:
@@ -445,10 +446,8 @@ class RotaInput(_Frozen):
 
     def past_spans(self, staff_id: str) -> list[tuple[int, int]]:
         """[start, end) in minutes from day 0 (negative before it) of each history shift."""
-        shifts = self._shift_index()
-        return sorted(
-            shifts[p.shift_id].span(p.day) for p in self._history_by_staff.get(staff_id, [])
-        )
+        shifts, past = self._shift_index(), self._history_by_staff.get(staff_id, [])
+        return sorted(shifts[p.shift_id].span(p.day) for p in past)
 
     def past_weekend_windows(self, limit: WeekendLimit) -> list[tuple[int, int]]:
         """[start, end) of each weekend the history overlaps that is not a horizon weekend.
@@ -482,7 +481,8 @@ class RotaResult(_Frozen):
     cover requirements of required minus people counted, when short); `places_short_lower_bound`
     is a proven lower bound on it for every rota that keeps the hard rules (`cover_bound.py`), so
     gaps above it may be the search's, gaps up to it are the staffing's. None when not computed.
-    `published_changes` lists every published day (`RotaInput.published`) the rota changes.
+    `published_changes` lists every published day (`RotaInput.published`) the rota changes;
+    `pool_fills` the places bank and agency pools fill, and `places_unfilled` what stays short.
     """
 
     stats: SolveStats
@@ -493,6 +493,8 @@ class RotaResult(_Frozen):
     places_short: int | None = None
     places_short_lower_bound: int | None = None
     published_changes: tuple[PublishedChange, ...] = ()
+    pool_fills: tuple[PoolFill, ...] = ()
+    places_unfilled: int | None = None
 
     @classmethod
     def failed(cls, stats: SolveStats, because: tuple[Limit, ...] = ()) -> RotaResult:
@@ -520,9 +522,7 @@ def _problems(data: RotaInput) -> list[str]:
 
     def day_ok(where: str, day: int) -> None:
         if day >= horizon:
-            problems.append(
-                f"{where}: day {day} is outside the horizon of {horizon} days (0-based)"
-            )
+            problems.append(f"{where}: day {day} is outside the horizon ({horizon} days, 0-based)")
 
     for person in data.staff:
         for shift_id in person.max_shifts_per_type:
@@ -530,10 +530,8 @@ def _problems(data: RotaInput) -> list[str]:
                 problems.append(f"staff {person.id}: max shifts for unknown shift type {shift_id}")
         for day in person.days_off:
             day_ok(f"staff {person.id} day off", day)
-        limits: tuple[ConsecutiveLimit | RestAfterRun, ...] = (
-            *person.consecutive_limits,
-            *person.rest_after_runs,
-        )
+        limits: list[ConsecutiveLimit | RestAfterRun] = [*person.consecutive_limits]
+        limits += person.rest_after_runs
         for limit in limits:
             unknown = sorted(limit.shift_ids - known_shifts)
             if unknown:
@@ -597,4 +595,4 @@ def _problems(data: RotaInput) -> list[str]:
     for family, mode in data.rule_modes.items():
         if family in ALWAYS_HARD and not mode.hard:
             problems.append(f"rule {family} is always hard and cannot be made soft")
-    return problems
+    return problems + pool_problems(data)

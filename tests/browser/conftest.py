@@ -81,6 +81,20 @@ def oidc_provider() -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
+# `harness` (default): AppHarness serves the app in this process over SQLite. `production`: the
+# app runs as production runs it, on PostgreSQL and Redis: `ics-capacity serve --workers 2` (the
+# production build, two web workers sharing client state in Redis) and a separate `ics-capacity
+# worker` taking solves from a Redis job queue. `make test` runs the browser suite both ways.
+SERVER_MODE = os.environ.get("ICS_TEST_SERVER", "harness")
+assert SERVER_MODE in ("harness", "production"), f"ICS_TEST_SERVER={SERVER_MODE!r}"
+PRODUCTION_START_SECONDS = 420  # the production build on a busy 2-core machine
+
+needs_in_process_app = pytest.mark.skipif(
+    SERVER_MODE == "production",
+    reason="changes the app's environment during the test, which only the in-process app shares",
+)
+
+
 @pytest.fixture(scope="session")
 def app_url(
     tmp_path_factory: pytest.TempPathFactory,
@@ -88,7 +102,10 @@ def app_url(
     accounts: dict[str, str],
     oidc_provider: str,
 ) -> Iterator[str]:
-    """The URL of the app, served by AppHarness over a freshly seeded SQLite database."""
+    """The URL of the app: AppHarness over a freshly seeded SQLite database, or production's."""
+    if SERVER_MODE == "production":
+        yield from _production_app(tmp_path_factory, nhs_dir, accounts, oidc_provider)
+        return
     from reflex.testing import AppHarness
 
     from ics_capacity.services.demo import seed_demo
@@ -102,12 +119,7 @@ def app_url(
     accounts.update(add_test_accounts(url, nhs_dir))
     previous = os.environ.get("REFLEX_DB_URL")
     os.environ["REFLEX_DB_URL"] = url
-    # Closed tabs leave "Also viewing" after 12 s here (45 s by default), so a test can see it.
-    os.environ.setdefault("ICS_PRESENCE_TIMEOUT_SECONDS", "12")
-    os.environ["ICS_OIDC_ISSUER"] = oidc_provider
-    os.environ["ICS_OIDC_CLIENT_ID"] = "ics-capacity-browser-tests"
-    os.environ["ICS_OIDC_CLIENT_SECRET"] = "a client secret"
-    os.environ["ICS_OIDC_ALLOWED_DOMAINS"] = SSO_DOMAINS
+    os.environ.update(_test_app_environment(oidc_provider))
     if STATE_MANAGER == "redis":
         assert _redis_available(), f"ICS_TEST_STATE_MANAGER=redis but {REDIS_URL} does not answer"
         os.environ["REFLEX_REDIS_URL"] = REDIS_URL
@@ -125,6 +137,111 @@ def app_url(
             os.environ.pop("REFLEX_DB_URL", None)
         else:
             os.environ["REFLEX_DB_URL"] = previous
+
+
+def _test_app_environment(oidc_provider: str) -> dict[str, str]:
+    """What the tests need of the app's configuration, whichever way it is served."""
+    return {
+        # Closed tabs leave "Also viewing" after 12 s here (45 s by default), so a test sees it.
+        "ICS_PRESENCE_TIMEOUT_SECONDS": os.environ.get("ICS_PRESENCE_TIMEOUT_SECONDS", "12"),
+        "ICS_OIDC_ISSUER": oidc_provider,
+        "ICS_OIDC_CLIENT_ID": "ics-capacity-browser-tests",
+        "ICS_OIDC_CLIENT_SECRET": "a client secret",
+        "ICS_OIDC_ALLOWED_DOMAINS": SSO_DOMAINS,
+    }
+
+
+def _production_app(
+    tmp_path_factory: pytest.TempPathFactory,
+    nhs_dir: Path,
+    accounts: dict[str, str],
+    oidc_provider: str,
+) -> Iterator[str]:
+    """Seeds a throwaway PostgreSQL database and serves it as production does; yields its URL.
+
+    Two web workers (`ics-capacity serve --workers 2`) share client state in Redis, and solves go
+    through a Redis job queue (its own queue name) to a separate `ics-capacity worker`. The test
+    process reads the same database (`REFLEX_DB_URL`) where a test checks what was written.
+    """
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    import uuid
+
+    import redis
+
+    from ics_capacity.services.demo import seed_demo
+    from ics_capacity.services.schema import upgrade
+    from tests.conftest import POSTGRES_ADMIN_URL, PostgresDatabases, add_test_accounts
+
+    assert _redis_available(), f"ICS_TEST_SERVER=production needs Redis at {REDIS_URL}"
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    databases = PostgresDatabases(POSTGRES_ADMIN_URL)
+    db_url = databases.create()
+    upgrade("head", db_url)
+    seed_demo(nhs_dir, db_url=db_url)
+    accounts.update(add_test_accounts(db_url, nhs_dir))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        **_test_app_environment(oidc_provider),
+        "REFLEX_DB_URL": db_url,
+        "REFLEX_REDIS_URL": REDIS_URL,
+        "ICS_JOB_QUEUE": REDIS_URL,
+        "ICS_JOB_QUEUE_NAME": f"ics-browser-{uuid.uuid4().hex[:8]}",
+    }
+    logs = tmp_path_factory.mktemp("production-logs")
+    bin_dir = Path(sys.executable).parent
+    started: list[subprocess.Popen] = []
+    for name, command in (
+        ("serve", ["serve", "--workers", "2", "--port", str(port)]),
+        ("worker", ["worker", "--concurrency", "2"]),
+    ):
+        with (logs / f"{name}.log").open("wb") as log:
+            started.append(
+                subprocess.Popen(
+                    [str(bin_dir / "ics-capacity"), *command],
+                    cwd=REPO_ROOT,
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+    previous = os.environ.get("REFLEX_DB_URL")
+    os.environ["REFLEX_DB_URL"] = db_url
+    try:
+        deadline = time.monotonic() + PRODUCTION_START_SECONDS
+        while True:
+            assert all(p.poll() is None for p in started), f"a process stopped; see {logs}"
+            try:
+                with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"no answer from {url}; see {logs}"
+            time.sleep(2)
+        yield url
+    finally:
+        for process in started:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(process.pid, signal.SIGKILL)
+        if previous is None:
+            os.environ.pop("REFLEX_DB_URL", None)
+        else:
+            os.environ["REFLEX_DB_URL"] = previous
+        databases.drop(db_url)
+        databases.admin.dispose()
 
 
 def same_site_as_backend(frontend_url: str) -> str:

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import needs_in_process_app
+
 pytestmark = pytest.mark.browser
 
 TEMPORARY = "temporary words from the admin"
@@ -99,6 +101,7 @@ def test_the_session_cookie_is_httponly_and_sign_out_clears_it(pages) -> None:
     expect(viewer.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
+@needs_in_process_app
 def test_a_warning_comes_before_the_idle_timeout(pages, monkeypatch) -> None:
     """With a 30-second idle timeout and a 22-second warning (the server in this process reads
     them at each check), the page warns, "Stay signed in" keeps the session, and a page left

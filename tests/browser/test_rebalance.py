@@ -88,3 +88,41 @@ def test_a_finished_solve_reaches_a_colleague_live(pages) -> None:  # noqa: ANN0
     expect(executive.get_by_role("status").filter(has_text="Latest change")).to_contain_text(
         "finished a rebalancing run (optimal)", timeout=15_000
     )
+
+
+def test_first_appointments_move_apart_from_treatment(pages) -> None:  # noqa: ANN001
+    """With the box ticked, first outpatient appointments moved and clinic use show apart."""
+    page = pages.signed_in("manager")
+    open_new_scenario(page, "Clinic transfers")
+    page.get_by_role("link", name="Rebalance").click()
+    page.get_by_label("Scenario", exact=True).select_option(label="Clinic transfers (draft)")
+    page.get_by_label("Horizon (weeks)").fill("8")
+    expect(page.get_by_label("Clinic capacity (× today's first appointments)")).to_have_count(0)
+    # A controlled box: it shows ticked once the server has the change (no .check(), which
+    # wants the state at once).
+    box = page.get_by_label("Move patients before their first outpatient appointment")
+    box.click()
+    expect(box).to_be_checked()
+    page.get_by_label("Clinic capacity (× today's first appointments)").fill("1.1")
+    page.get_by_role("button", name="Run the optimiser").click()
+    expect(page.get_by_role("status").filter(has_text="Finished")).to_contain_text(
+        "optimal", timeout=90_000
+    )
+    moved = page.get_by_role(
+        "table", name="First outpatient appointments moved, by trust, clinic site and specialty"
+    )
+    expect(moved.get_by_role("row").nth(1)).to_contain_text("NHS")
+    expect(
+        page.get_by_text(re.compile("^Before a decision to admit, the plan gives"))
+    ).to_be_visible()
+    hubs = page.get_by_role("table", name=re.compile("^Use of hub capacity in the plan"))
+    expect(hubs).to_contain_text("First outpatient appointments (clinics)")
+    expect(page.get_by_text(re.compile("With them, the non-admitted lists"))).to_be_visible()
+    treatment = page.get_by_role("table", name="Patients moved to another provider's site")
+    expect(treatment).not_to_contain_text("first outpatient")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#first-appointments").screenshot(
+        path=str(ARTIFACTS / "rebalance-first-appointments.png")
+    )
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / "rebalance-non-admitted.png"))

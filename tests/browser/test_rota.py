@@ -150,3 +150,51 @@ def test_a_colleague_sees_a_new_rota_live(pages) -> None:  # noqa: ANN001
     executive.get_by_role("button", name="Show the newest rota").click()
     expect(executive.get_by_role("table", name=re.compile("Rota by staff"))).to_be_visible()
     expect(executive.get_by_role("button", name="Build rota")).to_have_count(0)
+
+
+def test_bank_and_agency_pools_fill_gaps_within_their_caps(pages) -> None:  # noqa: ANN001
+    """At a main site the hub staff cannot cover, the pools fill up to their caps; the rest stays
+    short, agency is paid at the NHS price cap, and the checker agrees with the pools' use."""
+    page = pages.signed_in("workforce_lead")
+    _new_scenario(page, "Rota pools test")
+    page.get_by_role("link", name="Rota").click()
+    page.get_by_label("Scenario", exact=True).select_option(label="Rota pools test (draft)")
+    for hub in ("Cannock", "Sandwell"):
+        checkbox = page.get_by_role("checkbox", name=re.compile(hub))
+        if checkbox.is_checked():
+            checkbox.click()
+        expect(checkbox).not_to_be_checked()
+    page.get_by_role("checkbox", name=re.compile("Walsall Manor")).click()
+    page.get_by_label("Weeks (1–12)").fill("1")
+    page.get_by_text("Advanced: time limit, rules, demand and bank holidays").click()
+    page.get_by_label("Time limit (seconds)").fill("6")
+    pools = page.locator("#rota-pools")
+    expect(pools).to_contain_text("NHS agency price cap")
+    expect(page.get_by_label("Bank pool cap (places)")).to_have_value("10")
+    # A cap that is not a number is refused in words naming the field.
+    page.get_by_label("Bank pool cap (places)").fill("many")
+    page.get_by_role("button", name="Build rota").click()
+    expect(page.locator("#rota-form-error")).to_contain_text(
+        "Bank pool cap (places): 'many' is not a whole number"
+    )
+    page.get_by_label("Bank pool cap (places)").fill("3")
+    page.get_by_label("Agency pool cap (places)").fill("5")
+    page.get_by_label("Agency price over basic pay (%)").fill("80")
+    page.screenshot(path=ARTIFACTS / "rota-pool-settings.png", full_page=True)
+    _build(page)
+    table = page.get_by_role("table", name="Bank and agency pools by site and role")
+    expect(table).to_contain_text("MANOR")
+    anaesthetists = table.get_by_role("row").filter(has_text="Anaesthetist")
+    # 3 places from the bank and 5 from agency a week: the caps bind; the rest is left short.
+    expect(anaesthetists).to_contain_text(re.compile(r"MANOR\s*Anaesthetist\s*3\s*£[\d,]+\s*5"))
+    note = page.locator("#rota-pool-note")
+    expect(note).to_contain_text("A bank pool of 3 and an agency pool of 5 places a week")
+    expect(note).to_contain_text("agency at basic pay + 55% (held to the NHS agency price cap")
+    expect(note).to_contain_text("At their cap: agency MANOR Anaesthetist")
+    expect(note).to_contain_text("re-checked by the independent checker")
+    expect(page.locator("#rota-cost")).to_contain_text(re.compile(r"bank pool £[\d,]+ \+ agency"))
+    expect(page.get_by_role("table", name="Cost of the rota")).to_contain_text("Agency pool")
+    page.get_by_role(
+        "table", name="Bank and agency pools by site and role"
+    ).scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "rota-pools.png", full_page=True)

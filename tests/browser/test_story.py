@@ -120,9 +120,13 @@ def test_a_manager_plans_and_an_executive_approves_the_plan_of_record(pages) -> 
     )
     expect(recorded.get_by_role("columnheader", name="Story: rebalanced")).to_be_visible()
     wolverhampton = recorded.get_by_role("row").filter(has_text="The Royal Wolverhampton")
-    expect(wolverhampton).to_have_count(5)
+    # Five judged measures, then the patients treated and removed by validation, apart.
+    expect(wolverhampton).to_have_count(7)
     # The approved scenario is its own record: the same on every trust and measure.
     expect(wolverhampton.filter(has_text="Waiting list")).to_contain_text("none (same)")
+    expect(wolverhampton.filter(has_text="Removed by validation, not treated")).to_contain_text(
+        "none (not judged)"
+    )
     recorded.screenshot(path=str(ARTIFACTS / "compare-recorded-baseline.png"))
 
 

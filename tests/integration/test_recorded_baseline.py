@@ -20,6 +20,7 @@ from ics_capacity.services.scenarios import (
     scenario_summary,
     submit_scenario,
 )
+from ics_capacity.services.validation import set_validation_share
 from tests.conftest import TEST_PASSWORD
 
 
@@ -101,7 +102,15 @@ def test_approval_records_each_trusts_projection_and_later_edits_leave_it(demo) 
     # the approved scenario itself is the same as its record on every trust and measure.
     compared = compare_outcomes(manager, [plan, draft], 52).against_baseline
     assert [r.recorded for r in compared] == [True, True]
-    assert {r.verdict for r in compared[0].rows} == {"same"}
+    assert {r.verdict for r in compared[0].rows if r.verdict != "not judged"} == {"same"}
+    # Treated and removed by validation are recorded too, shown apart, the same as the record.
+    leaving = [r for r in compared[0].rows if r.verdict == "not judged"]
+    assert {r.measure for r in leaving} == {
+        "Treated, weeks 1-52",
+        "Removed by validation, not treated, weeks 1-52",
+    }
+    assert {r.difference for r in leaving} == {"none"}
+    assert all(r.baseline != "not recorded" for r in leaving)
     assert [r.verdict for r in compared[1].rows] == [r.verdict for r in report.rows]
 
     # The rows cannot be changed: the database refuses an UPDATE.
@@ -132,7 +141,7 @@ def test_published_baseline_is_recorded_on_first_use_and_outsiders_see_nothing(d
     first = _recorded(url, baseline)
     assert first
     # An unchanged copy of the baseline is the same as it, trust by trust.
-    assert {r.verdict for r in report.rows} == {"same"}
+    assert {r.verdict for r in report.rows} == {"same", "not judged"}
     # Asked again, it is not recorded twice.
     against_recorded_baseline(manager, draft, 13)
     with unit_of_work(url) as session:
@@ -142,3 +151,45 @@ def test_published_baseline_is_recorded_on_first_use_and_outsiders_see_nothing(d
             .where(RecordedBaseline.collaborative_id == collaborative)
         ).scalar()
     assert count == len(first)
+
+
+def test_a_list_shortened_only_by_more_validation_is_not_called_better(demo) -> None:
+    """Issue 15 §4: validation is kept apart from treatment against the recorded baseline too."""
+    url, _emails, manager, _executive, baseline, _ = demo
+    draft = create_scenario(manager, baseline, "Validation only")
+    set_validation_share(manager, draft, "C_110", "40", expected_version=0)
+
+    report = against_recorded_baseline(manager, draft, 52)
+    assert report.recorded
+    recorded = {
+        (r.ods_code, r.week): r
+        for r in _rows(url, baseline)
+        if r.week == 52 and r.treated_to_week is not None
+    }
+    assert recorded, "the published baseline records its patients treated and removed"
+    by = {(r.ods_code, r.measure): r for r in report.rows}
+    judged = 0
+    for (code, _), base in recorded.items():
+        waiting = by[(code, "Waiting list")]
+        removed = by[(code, "Removed by validation, not treated, weeks 1-52")]
+        treated = by[(code, "Treated, weeks 1-52")]
+        assert removed.baseline == f"{base.removed_by_validation_to_week:,.0f}"
+        assert treated.baseline == f"{base.treated_to_week:,.0f}"
+        assert removed.verdict == treated.verdict == "not judged"
+        if waiting.difference != "none":
+            # The same capacity treats the same patients; the list is shorter only because more
+            # are assumed removed, and the verdict says so instead of "better".
+            assert waiting.verdict == "only by validation", waiting
+            assert "more removed by validation" in waiting.difference
+            judged += 1
+    assert judged >= 1, "40% validation of trauma and orthopaedics shortens some trust's list"
+    assert "only by validation" not in report.worse_trusts
+
+
+def _rows(url: str, scenario_id: int) -> list[RecordedBaseline]:
+    with unit_of_work(url) as session:
+        rows = session.exec(
+            select(RecordedBaseline).where(RecordedBaseline.scenario_id == scenario_id)
+        ).all()
+        session.expunge_all()
+        return list(rows)

@@ -49,7 +49,15 @@ def test_json_prints_one_result_and_out_writes_the_csv(scenario: str, tmp_path: 
     assert result["settings"]["weeks"] == 1
     assert result["staffed_sessions_per_week"]["SANDWELL"] > 0
     # Places short, and the proven lower bound on it beside it (no rota leaves fewer).
-    assert result["places_short"] == result["gap_places"]
+    assert result["places_short"] == (
+        result["gap_places"] + result["bank_pool_places"] + result["agency_pool_places"]
+    )
+    assert result["places_unfilled"] == result["gap_places"]
+    assert result["pools"]["checked"] is True
+    use = result["pools"]["use"]
+    assert {u["kind"] for u in use} == {"bank", "agency"}
+    assert all(u["busiest"] <= u["cap"] == 10 and u["period"] == "week" for u in use)
+    assert all(u["hourly_pence"] <= 8156 for u in use)  # agency at most the consultant cap
     assert 0 <= result["places_short_lower_bound"] <= result["places_short"]
 
     text = target.read_text(encoding="utf-8")
@@ -90,3 +98,46 @@ def test_settings_out_of_range_exit_1_naming_the_field(scenario: str) -> None:
     assert out.exit_code == 1
     assert "rule pack: 'eu_only' is not one of" in out.output
     assert "demand: 'timetable' or 'plan'" in out.output
+
+
+def test_pool_options_reach_the_settings_and_the_agency_price_is_capped(scenario: str) -> None:
+    """--bank-cap 0 --agency-cap 3 --agency-uplift 90 caps the pools and pays the NHS price cap."""
+    out = runner.invoke(
+        app,
+        [
+            "rota",
+            scenario,
+            *ONE_WEEK,
+            "--json",
+            "--pool-scope",
+            "collaborative",
+            "--pool-period",
+            "rota",
+            "--bank-cap",
+            "0",
+            "--agency-cap",
+            "3",
+            "--agency-uplift",
+            "90",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    settings = result["settings"]
+    assert (settings["pool_scope"], settings["pool_period"]) == ("collaborative", "rota")
+    assert (settings["bank_pool_shifts"], settings["agency_pool_shifts"]) == (0, 3)
+    use = result["pools"]["use"]
+    assert {u["site"] for u in use} == {"collaborative"}
+    agency = [u for u in use if u["kind"] == "agency"]
+    assert agency and all(u["capped"] and u["shifts"] <= 3 for u in agency)
+    assert result["bank_pool_places"] == 0 and result["pools"]["checked"] is True
+
+
+def test_a_pool_setting_out_of_range_exits_1_naming_it(scenario: str) -> None:
+    """An unknown pool scope and a negative cap are refused, each named."""
+    out = runner.invoke(
+        app, ["rota", scenario, *ONE_WEEK, "--pool-scope", "region", "--bank-cap", "-1"]
+    )
+    assert out.exit_code == 1
+    assert "pool scope: 'site' (per site and role) or 'collaborative'" in out.output
+    assert "bank pool cap: -1 is outside 0 to" in out.output

@@ -41,6 +41,7 @@ from ics_capacity.domain.rota_assumptions import (
     COVER_FIRST_PENCE,
     PATIENTS_PER_WARD_NURSE,
     THEATRE_TEAM,
+    UNFILLED_PENCE,
     WARD_LONG_DAY,
     WARD_NIGHT,
 )
@@ -124,7 +125,7 @@ def _branch(url: str, emails: dict[str, str], name: str) -> SimpleNamespace:
 
 def _checked(problem, outcome: RotaOutcome):  # noqa: ANN001, ANN202
     """The independent checker's verdict on a described rota."""
-    return check_rota(problem.data, outcome.assignments)
+    return check_rota(problem.data, outcome.assignments, outcome.pool_fills)
 
 
 def _hub_rows(url: str, scenario_id: int) -> SimpleNamespace:
@@ -338,16 +339,24 @@ def test_gap_places_and_costs_add_up(sandwell) -> None:  # noqa: ANN001
     outcome, problem = sandwell.outcome, sandwell.problem
     cost, sessions = outcome.cost, outcome.sessions
     check = _checked(problem, outcome)
-    assert cost.agency_gaps.places == sum(r.short for r in sessions)
-    assert cost.agency_gaps.pence == sum(r.short * r.agency_pence for r in sessions)
-    # The objective adds the cover-first priority to each gap's agency price; the cost does not.
-    places = cost.agency_gaps.places
-    assert cost.agency_gaps.pence + places * COVER_FIRST_PENCE == check.terms["cover_under"]
+    left = {id(r): r.short - r.bank - r.agency for r in sessions}
+    assert cost.agency_gaps.places == sum(left.values())
+    assert cost.agency_gaps.pence == sum(left[id(r)] * r.agency_pence for r in sessions)
+    # The objective charges the cover-first priority on each place short of staff, each pool's
+    # price on what it fills, and the unfilled priority on the rest; the cost only the pools.
+    short = sum(r.short for r in sessions)
+    assert short * COVER_FIRST_PENCE == check.terms["cover_under"]
+    assert cost.agency_gaps.places * UNFILLED_PENCE == check.terms.get("unfilled", 0)
+    assert cost.bank_pool.pence == check.terms.get("pool:bank", 0)
+    assert cost.agency_pool.pence == check.terms.get("pool:agency", 0)
+    assert cost.bank_pool.places + cost.agency_pool.places + cost.agency_gaps.places == short
+    assert cost.pools_checked
     for r in sessions:
         assert r.staffed + r.short == r.required or r.short == 0, r
+        assert 0 <= left[id(r)] <= r.short, r
     by_role: Counter[str] = Counter()
     for r in sessions:
-        by_role[r.role] += r.short
+        by_role[r.role] += left[id(r)]
     assert {k: v.places for k, v in cost.gaps_by_role.items()} == +by_role
 
     people = {p.code: p for p in outcome.staff}
@@ -366,7 +375,9 @@ def test_gap_places_and_costs_add_up(sandwell) -> None:  # noqa: ANN001
         assert line.hours == pytest.approx(expected["hours"]), employment
         assert line.pence == expected["pence"], employment
     assert cost.substantive.pence + cost.bank.pence == check.terms["staff_cost"]
-    assert cost.total_pence == cost.substantive.pence + cost.bank.pence + cost.agency_gaps.pence
+    assert cost.total_pence == (
+        cost.substantive.pence + cost.bank.pence + cost.bank_pool.pence + cost.agency_pool.pence
+    )
     assert sum(p.minutes for p in outcome.staff) == sum(
         minutes[a.shift_id] for a in outcome.assignments
     )
@@ -799,15 +810,22 @@ def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None
     if short:
         head = gaps[0]
         places = sum(row[head.index("short")] for row in gaps[1:])
-        assert places == outcome.cost.agency_gaps.places
+        assert places == sum(r.short for r in outcome.sessions)
     compliance = list(book["Compliance"].iter_rows(values_only=True))
     assert [r[0] for r in compliance[1:]] == list(RULE_LABELS.values())
     breaches = compliance[0].index("breaches")
     assert all(r[breaches] == 0 for r in compliance[1:])
     cost = list(book["Cost"].iter_rows(values_only=True))
     head = cost[0]
-    assert [r[0] for r in cost[1:]] == ["Substantive", "Bank", "Agency (gaps)", "Total"]
-    pence = [r[head.index("pence")] for r in cost[1:-1]]
+    assert [r[0] for r in cost[1:]] == [
+        "Substantive",
+        "Bank",
+        "Bank pool",
+        "Agency pool",
+        "Left short (at the agency cap, not spent)",
+        "Total",
+    ]
+    pence = [r[head.index("pence")] for r in cost[1:-2]]  # what is spent, not what is left
     assert sum(pence) == outcome.cost.total_pence == cost[-1][head.index("pence")]
     book.close()
 

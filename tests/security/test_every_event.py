@@ -1676,6 +1676,8 @@ PUBLIC: dict[str, str] = {
     "RebalanceState.set_target_wait": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_max_travel": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_time_limit": "form field kept in the tab (start_job validates it)",
+    "RebalanceState.set_non_admitted": "form box kept in the tab (start_job validates it)",
+    "RebalanceState.set_clinic_factor": "form field kept in the tab (start_job validates it)",
     "StaffState.edit": "fills the form from the staff already in the tab; no service",
     "StaffState.new_person": "empties the form in the tab",
     "StaffState.show_leave": "shows leave already in the tab; no service",
@@ -1691,6 +1693,10 @@ PUBLIC: dict[str, str] = {
     "RotaState.set_demand": "form field kept in the tab (start_job validates it)",
     "RotaState.set_soft_rules": "form field kept in the tab (start_job validates it)",
     "RotaState.set_keep_published": "form field kept in the tab (start_job validates it)",
+    "RotaState.set_pool": (
+        "form field kept in the tab: only the known pool settings are set, and start_job "
+        "validates their values"
+    ),
     "RotaState.set_view": "display toggle",
     "RotaState.set_role_filter": "display filter: redraws the rota already in the tab",
     "RotaState.set_only_rostered": "display filter: redraws the rota already in the tab",

@@ -46,3 +46,15 @@ def test_hsts_over_tls_and_behind_a_trusted_proxy_only(monkeypatch) -> None:
     assert b"strict-transport-security" not in _respond(forwarded)
     monkeypatch.setenv("ICS_TRUSTED_PROXY_HOPS", "1")
     assert b"strict-transport-security" in _respond(forwarded)
+
+
+def test_forms_go_to_this_site_and_only_to_the_single_sign_on_provider(monkeypatch) -> None:
+    """The single sign-on form posts here and is redirected to the provider: browsers check
+    `form-action` on that redirect too (the production browser run found it blocked)."""
+    monkeypatch.delenv("ICS_OIDC_ISSUER", raising=False)
+    policy = _respond({"type": "http", "scheme": "http", "headers": []})[b"content-security-policy"]
+    assert b"form-action 'self';" in policy + b";"
+    monkeypatch.setenv("ICS_OIDC_ISSUER", "https://login.microsoftonline.com/tenant-id/v2.0/")
+    policy = _respond({"type": "http", "scheme": "http", "headers": []})[b"content-security-policy"]
+    directive = next(d.strip() for d in policy.split(b";") if d.strip().startswith(b"form-action"))
+    assert directive == b"form-action 'self' https://login.microsoftonline.com"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ics_capacity.services.rebalance_view import PlanNames, _hub_use
+from ics_capacity.services.plan_description import _hub_use
+from ics_capacity.services.rebalance_view import PlanNames
 from ics_capacity.services.results import RebalanceResult
 from solvers.common import SolveStats, Status
 from solvers.rebalance.schema import HubUse

@@ -17,8 +17,8 @@ from ics_capacity.db.models import (
     Site,
     TheatreCapacity,
 )
-from ics_capacity.services.rota_problem import problem_from_snapshot
-from ics_capacity.services.rota_settings import RotaSettings, RotaSettingsError
+from ics_capacity.services.rota_problem import pools_for, problem_from_snapshot
+from ics_capacity.services.rota_settings import RotaSettings, RotaSettingsError, SlotNeed
 from ics_capacity.services.rota_snapshot import RotaSnapshot
 
 START = dt.date(2027, 1, 4)  # a Monday, no bank holiday in the week
@@ -141,3 +141,46 @@ def test_a_snapshot_the_settings_cannot_use_is_refused_in_words() -> None:
         problem_from_snapshot(_snapshot(), dataclasses.replace(SETTINGS, demand="plan"))
     with pytest.raises(RotaSettingsError, match="no theatres or elective beds"):
         problem_from_snapshot(_snapshot(), dataclasses.replace(SETTINGS, site_codes=("MAIN",)))
+
+
+def _need(site: str, kind: str, skill: str, role: str) -> SlotNeed:
+    return SlotNeed(site, 0, kind, skill, role, 1, 0)
+
+
+def test_pools_per_site_and_role_priced_over_basic_pay_with_agency_capped() -> None:
+    """A bank and an agency pool per site and role; agency asked +90% is held to basic + 55%."""
+    needs = [
+        _need("HUB", "AM", "surgeon:C_110", "surgeon"),
+        _need("HUB", "PM", "surgeon:C_120", "surgeon"),
+        _need("HUB", "LD", "ward_nurse", "ward_nurse"),
+        _need("CITY", "AM", "surgeon:C_110", "surgeon"),
+    ]
+    settings = RotaSettings(
+        start_date=dt.date(2027, 1, 4),
+        weeks=1,
+        site_codes=("HUB", "CITY"),
+        bank_pool_shifts=4,
+        agency_pool_shifts=2,
+        agency_uplift_percent=90,
+    )
+    pools = {p.id: p for p in pools_for(needs, settings)}
+    assert sorted(pools) == [
+        "agency:CITY:surgeon",
+        "agency:HUB:surgeon",
+        "agency:HUB:ward_nurse",
+        "bank:CITY:surgeon",
+        "bank:HUB:surgeon",
+        "bank:HUB:ward_nurse",
+    ]
+    surgeons = pools["bank:HUB:surgeon"]
+    assert surgeons.shift_ids == {"HUB-AM", "HUB-PM"}
+    assert surgeons.skills == {"surgeon:C_110", "surgeon:C_120"}
+    assert (surgeons.max_shifts, surgeons.period_days) == (4, 7)
+    assert surgeons.hourly_price == round(5262 * 1.45)  # consultant basic pay + 45%
+    agency = pools["agency:HUB:ward_nurse"]
+    assert agency.price_per_hour == round(1588 * 1.9) and agency.hourly_price == round(1588 * 1.55)
+    assert agency.max_shifts == 2
+    whole = dataclasses.replace(settings, pool_scope="collaborative", pool_period="rota")
+    collaborative = {p.id: p for p in pools_for(needs, whole)}
+    assert collaborative["bank:collaborative:surgeon"].shift_ids == {"HUB-AM", "HUB-PM", "CITY-AM"}
+    assert collaborative["bank:collaborative:surgeon"].period_days is None

@@ -14,6 +14,8 @@ from ics_capacity.services.results import (
     GapCost,
     LimitRow,
     LockRow,
+    PoolRow,
+    PoolUseRow,
     PublishedChangeRow,
     PublishedUsed,
     RotaCost,
@@ -25,7 +27,7 @@ from ics_capacity.services.results import (
     StaffRow,
 )
 from ics_capacity.services.rota_published import PublishedView
-from ics_capacity.ui.pages.rota import view
+from ics_capacity.ui.pages.rota import pools, view
 from solvers.common import Status
 from solvers.rota.schema import Assignment
 
@@ -199,7 +201,7 @@ def test_headline_and_stats_say_what_the_rota_is_and_how_it_ended() -> None:
     outcome = _outcome()
     headline = view.headline(outcome)
     assert headline.startswith("Rota for Sandwell, Mon 21 Dec to Sun 27 Dec 2026 (1 week): ")
-    assert "1 shifts for 2 staff; 1 places short (£900 at agency prices)" in headline
+    assert "1 shifts for 2 staff; 1 places short; checked" in headline
     assert "no rule broken." in headline and "Fri 25 Dec (Christmas Day)" in headline
     stats = view.stats_text(outcome)
     assert "objective £1,150, best bound £1,150, gap 0.00%" in stats
@@ -209,7 +211,8 @@ def test_headline_and_stats_say_what_the_rota_is_and_how_it_ended() -> None:
 
 def test_tables_of_cost_limits_and_compliance() -> None:
     outcome = _outcome()
-    assert [r["cost"] for r in view.cost_rows(outcome)] == ["£250", "£0", "£900", "£1,150"]
+    costs = [r["cost"] for r in view.cost_rows(outcome)]
+    assert costs == ["£250", "£0", "£0", "£0", "£900", "£1,150"]
     # Only limits with a shortfall, their days as dates.
     assert view.limit_rows(outcome) == [
         {"limit": "cover", "where": "SANDWELL-AM", "when": "Tue 22 Dec", "by": "1", "unit": "short"}
@@ -297,3 +300,84 @@ def test_settings_from_form_names_every_wrong_field() -> None:
     assert settings.start_date == dt.date(2026, 12, 21) and settings.weeks == 2
     assert settings.site_codes == ("SANDWELL",) and settings.num_workers == 2
     assert view.auto_time_limit(2) == 20 and view.auto_time_limit(100) == view.MAX_TIME_LIMIT
+
+
+def test_pool_rows_note_and_headline_show_what_the_pools_filled() -> None:
+    """Per site and role the pools' places and spend; the note names caps, the cap and the check."""
+    cost = _outcome().cost.model_copy(
+        update={
+            "bank_pool": GapCost(places=3, pence=30000),
+            "agency_pool": GapCost(places=2, pence=40000),
+            "agency_gaps": GapCost(places=1, pence=90000),
+            "pools": (
+                PoolRow(
+                    site="SANDWELL",
+                    role="anaesthetist",
+                    bank_shifts=3,
+                    bank_pence=30000,
+                    agency_shifts=2,
+                    agency_pence=40000,
+                    short=1,
+                ),
+            ),
+            "pool_use": (
+                PoolUseRow(
+                    pool_id="agency:SANDWELL:anaesthetist",
+                    kind="agency",
+                    site="SANDWELL",
+                    role="anaesthetist",
+                    cap=2,
+                    period="week",
+                    busiest=2,
+                    shifts=2,
+                    pence=40000,
+                    hourly_pence=8156,
+                    capped=True,
+                ),
+            ),
+            "pools_checked": True,
+        }
+    )
+    settings = _outcome().settings.model_copy(
+        update={"bank_pool_shifts": 5, "agency_pool_shifts": 2, "agency_uplift_percent": 80}
+    )
+    outcome = _outcome(cost=cost, settings=settings)
+    assert pools.pool_rows(outcome) == [
+        {
+            "site": "SANDWELL",
+            "role": "Anaesthetist",
+            "bank": "3",
+            "bank_cost": "£300",
+            "agency": "2",
+            "agency_cost": "£400",
+            "short": "1",
+        }
+    ]
+    note = pools.pool_note(outcome)
+    assert "A bank pool of 5 and an agency pool of 2 places a week per site and role" in note
+    assert "agency at basic pay + 55% (held to the NHS agency price cap of +55%)" in note
+    assert "At their cap: agency SANDWELL Anaesthetist." in note
+    assert "re-checked by the independent checker" in note
+    assert (
+        "6 places short of staff: 3 filled from the bank pool, 2 from the agency pool, 1 left"
+        in (view.headline(outcome))
+    )
+
+
+def test_pool_settings_from_the_form_name_every_bad_field() -> None:
+    """Defaults parse to the settings' defaults; bad text is refused naming each field."""
+    assert pools.pool_settings_from_form(pools.default_pool_form()) == {
+        "pool_scope": "site",
+        "pool_period": "week",
+        "bank_pool_shifts": 10,
+        "agency_pool_shifts": 10,
+        "bank_uplift_percent": 45,
+        "agency_uplift_percent": 55,
+    }
+    bad = {**pools.default_pool_form(), "pool_period": "month", "bank_pool_shifts": "-2"}
+    with pytest.raises(InvalidInputError) as caught:
+        pools.pool_settings_from_form(bad)
+    assert "Pool period: choose week or rota" in str(caught.value)
+    assert "Bank pool cap (places): '-2' is not a whole number from 0 to 10,000" in str(
+        caught.value
+    )

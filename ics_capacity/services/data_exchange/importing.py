@@ -7,12 +7,10 @@ without a role check (the callers check: onboarding, the command line as the ope
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from ics_capacity.db.models import (
@@ -35,6 +33,7 @@ from ics_capacity.services.data_exchange.preparing import (
     _prepare,
     _Prepared,
 )
+from ics_capacity.services.scenario_changes import mark_scenario_changed
 from ics_capacity.services.scenarios import (
     ScenarioError,
     audit,
@@ -190,12 +189,7 @@ def import_file_in(
         return ImportOutcome(kind, path.name, 0, skipped_as_duplicate=True)
     prepared = _prepare_recognised(session, scenario, kind, path, ics=ics, providers=providers)
     outcome = prepared.write(session, scenario, actor.email)
-    session.execute(
-        sa.update(Scenario)
-        .where(Scenario.id == scenario.id)
-        .values(updated_at=dt.datetime.now(dt.UTC), updated_by=actor.email)
-        .execution_options(synchronize_session=False)
-    )
+    mark_scenario_changed(session, scenario.id, actor.email)
     audit(
         session,
         actor,

@@ -18,13 +18,15 @@ _COLUMNS = (
 
 
 def _cell(key: str, value: rx.Var) -> rx.Component:
-    """A cell; the verdict in words, and in bold green or red too (the word carries it)."""
+    """A cell; the verdict in words, bold, and green or red too (the word carries it)."""
     if key != "verdict":
         return rx.el.td(value, padding="6px 8px")
     return rx.el.td(
         value,
         padding="6px 8px",
-        font_weight=rx.cond((value == "better") | (value == "worse"), "700", "400"),
+        font_weight=rx.cond(
+            (value == "better") | (value == "worse") | (value == "only by validation"), "700", "400"
+        ),
         color=rx.match(
             value, ("better", theme.NHS_GREEN), ("worse", theme.NHS_RED), theme.NHS_TEXT
         ),

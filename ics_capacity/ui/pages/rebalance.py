@@ -21,6 +21,12 @@ from ics_capacity.ui.components.measures import heading
 from ics_capacity.ui.components.recorded_baseline import baseline_table
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.pages.rebalance_parts import (
+    first_appointments_panel,
+    moves_panel,
+    number_field,
+    stage_fields,
+)
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.job_watch import wait_for_job
 from ics_capacity.ui.state.picker import ScenarioPicker
@@ -35,6 +41,8 @@ class RebalanceState(rx.State):
     time_limit: str = "10"
     target_wait: str = "18"
     max_travel: str = "60"
+    non_admitted: bool = False
+    clinic_factor: str = "1"
     running: bool = False
     progress: int = 0
     status_text: str = ""
@@ -53,6 +61,8 @@ class RebalanceState(rx.State):
     hub_use: list[dict[str, str]] = []
     spend: list[dict[str, str]] = []
     spend_note: str = ""
+    first_appointments: list[dict[str, str]] = []
+    first_appointments_note: str = ""
     baseline_heading: str = ""
     baseline_message: str = ""
     baseline_rows: list[dict[str, str]] = []
@@ -103,6 +113,8 @@ class RebalanceState(rx.State):
         self.moves, self.moves_sentence = plan.moves, plan.moves_sentence
         self.moves_note, self.hub_use = plan.moves_note, plan.hub_use
         self.spend, self.spend_note = plan.spend, plan.spend_note
+        self.first_appointments = plan.first_appointments
+        self.first_appointments_note = plan.first_appointments_note
         self.baseline_heading, self.baseline_message = plan.baseline_heading, plan.baseline_message
         self.baseline_rows = plan.baseline_rows
 
@@ -142,19 +154,34 @@ class RebalanceState(rx.State):
         """Sets the solver's time limit in seconds."""
         self.time_limit = seconds
 
-    def _parameters(self) -> dict[str, float]:
-        values = {}
-        for key, raw, label in (
+    @rx.event
+    def set_non_admitted(self, checked: bool):
+        """Adds (or leaves out) the stage before the first outpatient appointment."""
+        self.non_admitted = bool(checked)
+
+    @rx.event
+    def set_clinic_factor(self, factor: str):
+        """Sets the clinics' capacity as a multiple of today's first appointments."""
+        self.clinic_factor = factor
+
+    def _parameters(self) -> dict[str, float | bool]:
+        values: dict[str, float | bool] = {}
+        fields = [
             ("weeks", self.weeks, "Horizon (weeks)"),
             ("time_limit_seconds", self.time_limit, "Time limit (seconds)"),
             ("target_wait_weeks", self.target_wait, "Target wait (weeks)"),
             ("max_travel_minutes", self.max_travel, "Longest journey (minutes)"),
-        ):
+        ]
+        if self.non_admitted:
+            values["non_admitted"] = True
+            fields.append(("clinic_factor", self.clinic_factor, "Clinic capacity"))
+        for key, raw, label in fields:
             try:
                 values[key] = float(raw)
             except (TypeError, ValueError):
                 raise InvalidInputError(f"{label}: '{raw}' is not a number.") from None
-        values["weeks"] = int(values["weeks"]) if values["weeks"].is_integer() else -1
+        weeks = float(values["weeks"])
+        values["weeks"] = int(weeks) if weeks.is_integer() else -1
         return values
 
     @rx.event
@@ -257,95 +284,6 @@ class RebalanceState(rx.State):
         return rx.redirect(f"/scenarios/{new_id}")
 
 
-def _number_field(label: str, html_id: str, value, on_change) -> rx.Component:  # noqa: ANN001
-    return rx.vstack(
-        field_label(label, html_id),
-        rx.el.input(
-            id=html_id,
-            value=value,
-            on_change=on_change,
-            width="90px",
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
-    )
-
-
-def _moves_panel() -> rx.Component:
-    """Who moves where: a sentence, the largest moved cohorts and the plan as a file."""
-    columns = [
-        ("trust", "From trust"),
-        ("specialty", "Treatment function"),
-        ("site", "Treated at"),
-        ("month", "From the week starting in"),
-        ("wait_band", "Waited when treated"),
-        ("travel_minutes", "Travel (minutes)"),
-        ("patients", "Patients"),
-    ]
-    return panel(
-        rx.heading("Who moves where", as_="h2", size="5"),
-        rx.cond(
-            RebalanceState.moves_sentence != "",
-            rx.text(RebalanceState.moves_sentence, font_weight="600", margin_top="8px"),
-            rx.text("In this plan every trust treats its own patients.", margin_top="8px"),
-        ),
-        rx.text(RebalanceState.moves_note, color=theme.NHS_SECONDARY_TEXT, margin_y="8px"),
-        rx.hstack(
-            button(
-                "Download the plan (CSV)",
-                kind="secondary",
-                on_click=RebalanceState.download_moves("csv"),
-            ),
-            button(
-                "Download the plan (Excel)",
-                kind="secondary",
-                on_click=RebalanceState.download_moves("xlsx"),
-            ),
-            spacing="3",
-            wrap="wrap",
-        ),
-        rx.box(
-            rx.el.table(
-                rx.el.caption(
-                    "Patients moved to another provider's site, largest cohorts first",
-                    text_align="left",
-                    font_weight="600",
-                    padding_y="8px",
-                ),
-                rx.el.thead(
-                    rx.el.tr(
-                        *[
-                            rx.el.th(h, scope="col", text_align="left", padding="6px 8px")
-                            for _, h in columns
-                        ],
-                        border_bottom=f"2px solid {theme.NHS_TEXT}",
-                    )
-                ),
-                rx.el.tbody(
-                    rx.foreach(
-                        RebalanceState.moves,
-                        lambda r: rx.el.tr(
-                            *[rx.el.td(r[k], padding="6px 8px") for k, _ in columns],
-                            border_bottom=f"1px solid {theme.NHS_BORDER}",
-                        ),
-                    )
-                ),
-                width="100%",
-                border_collapse="collapse",
-                class_name="figures",
-            ),
-            max_height="420px",
-            overflow="auto",
-            tab_index=0,
-            role="region",
-            aria_label="Patients moved, largest cohorts first",
-            margin_top="8px",
-        ),
-        margin_top="16px",
-    )
-
-
 @protected_page("/rebalance", "Rebalance", on_load=[RebalanceState.load])
 def rebalance_page() -> rx.Component:
     """The rebalancing page."""
@@ -388,13 +326,13 @@ def rebalance_page() -> rx.Component:
                     ),
                     spacing="1",
                 ),
-                _number_field(
+                number_field(
                     "Target wait (weeks)",
                     "rb-target",
                     RebalanceState.target_wait,
                     RebalanceState.set_target_wait,
                 ),
-                _number_field(
+                number_field(
                     "Longest journey (minutes)",
                     "rb-travel",
                     RebalanceState.max_travel,
@@ -428,6 +366,7 @@ def rebalance_page() -> rx.Component:
                 wrap="wrap",
                 align="end",
             ),
+            rx.box(stage_fields(RebalanceState), margin_top="12px"),
             rx.cond(
                 RebalanceState.status_text != "",
                 rx.vstack(
@@ -459,7 +398,7 @@ def rebalance_page() -> rx.Component:
                     rx.text(RebalanceState.scope, margin_top="8px"),
                     margin_top="16px",
                 ),
-                _moves_panel(),
+                moves_panel(RebalanceState),
                 figures_table(
                     "Each trust: demand, its own capacity and the plan (a week)",
                     [
@@ -484,8 +423,8 @@ def rebalance_page() -> rx.Component:
                     rx.text(RebalanceState.pressure_note, margin_y="8px"),
                     vega_chart(
                         RebalanceState.chart,
-                        "Pressure (2 × mean wait ÷ target wait) of each admitted list at the "
-                        "plan's end, optimised plan and no collaboration",
+                        "Pressure (2 × mean wait ÷ target wait) of each list at the plan's "
+                        "end, optimised plan and no collaboration",
                     ),
                     margin_top="16px",
                 ),
@@ -547,6 +486,7 @@ def rebalance_page() -> rx.Component:
                     RebalanceState.flows,
                     ["provider", "hub", "patients"],
                 ),
+                first_appointments_panel(RebalanceState),
                 figures_table(
                     "Limits that bind, and what one more unit is worth",
                     ["Limit", "Worst-pressure reduction per unit", "Long-wait reduction", "Unit"],

@@ -7,6 +7,7 @@ import reflex as rx
 from ics_capacity.services.rota import MAX_WEEKS
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.pages.rota.pools import POOL_FIELDS
 from ics_capacity.ui.pages.rota.state import RotaState
 from ics_capacity.ui.pages.rota.view import MAX_TIME_LIMIT, SECONDS_PER_WEEK
 from ics_capacity.ui.state.picker import ScenarioPicker
@@ -29,7 +30,7 @@ def advanced() -> rx.Component:
     can_run = SessionState.permissions.contains("run_rota")
     return rx.el.details(
         rx.el.summary(
-            "Advanced: time limit, rules, demand and bank holidays",
+            "Advanced: time limit, rules, demand and bank holidays; bank and agency pools",
             font_weight="600",
             cursor="pointer",
             padding_y="4px",
@@ -105,6 +106,7 @@ def advanced() -> rx.Component:
             gap="20px",
             wrap="wrap",
         ),
+        pool_settings(),
         rx.el.fieldset(
             rx.el.legend(
                 "Theatre lists on England's bank holidays (none unless a hub opts in; "
@@ -134,6 +136,63 @@ def advanced() -> rx.Component:
         margin_top="16px",
         border=f"1px solid {theme.NHS_BORDER}",
         padding="8px 12px",
+    )
+
+
+def _pool_input(name: str, label: str) -> rx.Component:
+    return labelled(
+        label,
+        f"rota-{name}",
+        rx.el.input(
+            id=f"rota-{name}",
+            value=RotaState.pool_form[name],
+            on_change=lambda v: RotaState.set_pool(name, v),
+            width="90px",
+            inputmode="numeric",
+            **INPUT_STYLE,
+        ),
+    )
+
+
+def _pool_select(name: str, label: str, options: tuple[tuple[str, str], ...]) -> rx.Component:
+    return labelled(
+        label,
+        f"rota-{name}",
+        rx.el.select(
+            *(rx.el.option(text, value=value) for value, text in options),
+            id=f"rota-{name}",
+            value=RotaState.pool_form[name],
+            on_change=lambda v: RotaState.set_pool(name, v),
+            **INPUT_STYLE,
+        ),
+    )
+
+
+def pool_settings() -> rx.Component:
+    """Bank and agency pools: per site or collaborative, caps a week or per rota, prices."""
+    return rx.el.fieldset(
+        rx.el.legend(
+            "Bank and agency pools for places the staff leave short (agency is paid at most the "
+            "NHS agency price cap, basic pay + 55%)",
+            font_weight="600",
+            padding_bottom="4px",
+        ),
+        rx.flex(
+            _pool_select(
+                "pool_scope",
+                "Pools per",
+                (("site", "Site and role"), ("collaborative", "Role, all sites")),
+            ),
+            _pool_select("pool_period", "Caps per", (("week", "Week"), ("rota", "Whole rota"))),
+            *(_pool_input(name, label) for name, (label, _most) in POOL_FIELDS.items()),
+            gap="16px",
+            wrap="wrap",
+            align="start",
+        ),
+        id="rota-pools",
+        border="none",
+        padding="0",
+        margin_top="12px",
     )
 
 

@@ -199,6 +199,27 @@ def results() -> rx.Component:
                     ["source", "shifts", "hours", "cost"],
                 ),
                 rx.cond(
+                    RotaState.pools.length() > 0,
+                    figures_table(
+                        "Bank and agency pools by site and role",
+                        [
+                            "Site",
+                            "Role",
+                            "Bank places",
+                            "Bank spend",
+                            "Agency places",
+                            "Agency spend",
+                            "Left short",
+                        ],
+                        RotaState.pools,
+                        ["site", "role", "bank", "bank_cost", "agency", "agency_cost", "short"],
+                    ),
+                ),
+                rx.cond(
+                    RotaState.pool_note != "",
+                    rx.text(RotaState.pool_note, id="rota-pool-note", max_width="70em"),
+                ),
+                rx.cond(
                     RotaState.limits.length() > 0,
                     figures_table(
                         "What binds: shortfalls and rule breaches",
@@ -222,7 +243,8 @@ def rota_page() -> rx.Component:
             "each list needs a surgeon of its specialty, an anaesthetist, two scrub practitioners "
             "and an ODP; wards need a registered nurse per eight occupied beds. The rota keeps "
             "the UK working-time rules of the chosen pack, uses substantive staff before bank, "
-            "and prices every gap at the agency cap.",
+            "then fills gaps from bank and agency pools within their caps (agency at most the "
+            "NHS price cap) and reports what is left short.",
             color=theme.NHS_SECONDARY_TEXT,
             margin_y="8px",
             max_width="70em",

@@ -7,6 +7,7 @@ Every handler calls the services only (`services/rota.py`, `services/jobs.py`,
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import reflex as rx
 
@@ -24,6 +25,7 @@ from ics_capacity.services.rota import (
     stall_seconds,
 )
 from ics_capacity.services.rota_published import PublishedView, publish_rota, published_rotas
+from ics_capacity.ui.pages.rota import pools as pool_view
 from ics_capacity.ui.pages.rota.view import (
     GridRow,
     NeedRow,
@@ -102,6 +104,9 @@ class RotaState(rx.State):
     lock_choice: str = ""
     lock_options: list[dict[str, str]] = []
     keep_published: bool = True
+    pool_form: dict[str, str] = pool_view.default_pool_form()
+    pools: list[dict[str, str]] = []
+    pool_note: str = ""
     published: list[dict[str, str]] = []
     published_note: str = ""
     changes: list[dict[str, str]] = []
@@ -176,6 +181,7 @@ class RotaState(rx.State):
     def _clear(self) -> None:
         self._outcome, self.has_rota, self._job_id, self.running = None, False, 0, False
         self.grid, self.needs, self.compliance, self.cost, self.limits = [], [], [], [], []
+        self.pools, self.pool_note = [], ""
         self.infeasible, self.day_headers, self.site_legend = [], [], []
         self.stats = self.headline = self.status_text = self.cost_headline = ""
         self.stop_requested = False
@@ -202,6 +208,8 @@ class RotaState(rx.State):
         self.headline = headline(outcome)
         self.compliance = compliance_rows(outcome)
         self.cost = cost_rows(outcome)
+        self.pools = pool_view.pool_rows(outcome)
+        self.pool_note = pool_view.pool_note(outcome)
         self.limits = limit_rows(outcome)
         self.changes = change_rows(outcome)
         self.changes_note = changes_note(outcome)
@@ -282,6 +290,13 @@ class RotaState(rx.State):
         self.keep_published = bool(value)
 
     @rx.event
+    def set_pool(self, name: str, value: str):
+        """Sets one bank and agency pool setting: scope, cap period, a cap or a price."""
+        if name in pool_view.POOL_FIELDS or name in pool_view.POOL_CHOICES:
+            self.pool_form = {**self.pool_form, name: str(value)}
+            self.form_error = ""
+
+    @rx.event
     def set_view(self, value: str):
         """Shows the rota by staff or by hub."""
         self.view = value
@@ -306,16 +321,29 @@ class RotaState(rx.State):
 
     def _settings(self) -> RotaSettings:
         """The build's settings, or one refusal naming every field that is wrong, in words."""
-        return settings_from_form(
-            self.start_date,
-            self.weeks,
-            self.time_limit,
-            self.chosen_sites,
-            rule_pack=self.rule_pack,
-            soft_rules=self.soft_rules,
-            demand=self.demand,
-            keep_published=self.keep_published,
-        )
+        problems: list[str] = []
+        pools: dict[str, Any] = {}
+        try:
+            pools = pool_view.pool_settings_from_form(self.pool_form)
+        except InvalidInputError as error:
+            problems.append(str(error))
+        try:
+            settings = settings_from_form(
+                self.start_date,
+                self.weeks,
+                self.time_limit,
+                self.chosen_sites,
+                rule_pack=self.rule_pack,
+                soft_rules=self.soft_rules,
+                demand=self.demand,
+                keep_published=self.keep_published,
+                pools=pools,
+            )
+        except InvalidInputError as error:
+            problems.insert(0, str(error))
+        if problems:
+            raise InvalidInputError(" ".join(problems))
+        return settings
 
     @rx.event
     async def build(self):

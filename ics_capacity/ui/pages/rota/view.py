@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from ics_capacity.services.errors import InvalidInputError
 from ics_capacity.services.results import RotaOutcome, SessionRow
@@ -282,20 +283,33 @@ def stats_text(outcome: RotaOutcome) -> str:
 
 
 def cost_headline(outcome: RotaOutcome) -> str:
-    """The rota's cost as one sum: substantive + bank + agency cover for the gaps."""
+    """The rota's cost as one sum: substantive + bank staff + the bank and agency pools."""
     cost = outcome.cost
     gaps = cost.agency_gaps
     return (
         f"Cost of the rota: {pounds(cost.total_pence)} = substantive staff "
         f"{pounds(cost.substantive.pence)} + bank staff {pounds(cost.bank.pence)} + "
-        f"agency cover for {gaps.places:,} unfilled place{'s' if gaps.places != 1 else ''} "
-        f"{pounds(gaps.pence)} (at the agency price cap)"
+        f"bank pool {pounds(cost.bank_pool.pence)} + agency pool "
+        f"{pounds(cost.agency_pool.pence)}; {gaps.places:,} "
+        f"place{'s' if gaps.places != 1 else ''} left short"
+    )
+
+
+def pooled_text(outcome: RotaOutcome) -> str:
+    """Places short of staff, what the bank and agency pools fill, and what is left short."""
+    cost = outcome.cost
+    pooled = cost.bank_pool.places + cost.agency_pool.places
+    short = pooled + cost.agency_gaps.places
+    if not pooled:
+        return f"{short:,} places short"
+    return (
+        f"{short:,} places short of staff: {cost.bank_pool.places:,} filled from the bank pool, "
+        f"{cost.agency_pool.places:,} from the agency pool, {cost.agency_gaps.places:,} left short"
     )
 
 
 def headline(outcome: RotaOutcome) -> str:
     """What the rota is, its gaps, the checker's verdict, bank holidays, history and late weeks."""
-    gaps = outcome.cost.agency_gaps
     names = sorted({m.site_name for m in outcome.shifts.values()})
     first, last = (dt.date.fromisoformat(d) for d in (outcome.dates[0], outcome.dates[-1]))
     weeks = outcome.settings.weeks
@@ -303,8 +317,7 @@ def headline(outcome: RotaOutcome) -> str:
         f"Rota for {' and '.join(names)}, {first:%a %d %b} to {last:%a %d %b %Y} "
         f"({weeks} week{'s' if weeks != 1 else ''}): "
         f"{len(outcome.assignments):,} shifts for {len(outcome.staff)} staff; "
-        f"{gaps.places:,} places short"
-        + (f" ({pounds(gaps.pence)} at agency prices)" if gaps.places else "")
+        + pooled_text(outcome)
         + "; checked by the independent checker: "
         + ("no rule broken." if not outcome.hard_violations else "RULES BROKEN.")
     )
@@ -350,7 +363,7 @@ def compliance_rows(outcome: RotaOutcome) -> list[dict[str, str]]:
 
 
 def cost_rows(outcome: RotaOutcome) -> list[dict[str, str]]:
-    """The cost table: substantive staff, bank staff, gaps at the agency cap, total."""
+    """The cost table: substantive and bank staff, bank and agency pools, left short, total."""
     cost = outcome.cost
     gaps = cost.agency_gaps
     return [
@@ -366,12 +379,19 @@ def cost_rows(outcome: RotaOutcome) -> list[dict[str, str]]:
             "hours": f"{cost.bank.hours:,.1f}",
             "cost": pounds(cost.bank.pence),
         },
-        {
-            "source": "Gaps, priced at the agency cap",
-            "shifts": f"{gaps.places:,}",
-            "hours": "",
-            "cost": pounds(gaps.pence),
-        },
+        *(
+            {
+                "source": source,
+                "shifts": f"{line.places:,}",
+                "hours": "",
+                "cost": pounds(line.pence),
+            }
+            for source, line in (
+                ("Bank pool", cost.bank_pool),
+                ("Agency pool", cost.agency_pool),
+                ("Left short (at the agency cap, not spent)", gaps),
+            )
+        ),
         {
             "source": "Total",
             "shifts": "",
@@ -521,6 +541,7 @@ def settings_from_form(
     soft_rules: bool,
     demand: str,
     keep_published: bool,
+    pools: dict[str, Any] | None = None,
 ) -> RotaSettings:
     """The build's settings, or one refusal naming every field that is wrong, in words."""
     problems = []
@@ -562,4 +583,5 @@ def settings_from_form(
         time_limit_seconds=limit,
         num_workers=2,
         keep_published=keep_published,
+        **(pools or {}),
     )
