@@ -20,6 +20,7 @@ from ics_capacity.ui.http_security import security_headers
 from ics_capacity.ui.pages import (  # noqa: F401  (importing a page module registers its route)
     account,
     audit,
+    compare,
     dashboard,
     data,
     login,

@@ -21,48 +21,32 @@ The collaborative's code and name are the ICB's unless given (a provider collabo
 system has its own). The administrator who onboards becomes the new collaborative's
 administrator. Nothing here knows a particular system: the Black Country demo (`services/demo.py`)
 is this path with a documented local layer.
+
+Which file is which is `onboarding_files.py`; the estimated starting model, `onboarding_model.py`.
 """
 
 from __future__ import annotations
 
-import calendar
-import csv
 import logging
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from decimal import Decimal
-from pathlib import Path
 
-import pandas as pd
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from ics_capacity.db.models import (
-    CaseMix,
     Collaborative,
-    FigureProvenance,
     Membership,
-    Organisation,
     Scenario,
     ScenarioStatus,
     Site,
-    TrustBeds,
 )
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.domain.assumptions import CASE_MIX, CaseMixAssumption
 from ics_capacity.domain.codes import display_org_name
-from ics_capacity.domain.errors import InvalidInputError
-from ics_capacity.domain.starting_model import (
-    ESTIMATED,
-    PUBLISHED,
-    TrustActivity,
-    estimate_main_site,
-)
 from ics_capacity.importers.mar import read_mar
 from ics_capacity.importers.national_rtt import read_rtt_for_system
 from ics_capacity.importers.problems import ImportProblem, ImportValidationError
 from ics_capacity.importers.rtt import RttExtract
-from ics_capacity.importers.templates import EXCEL_SUFFIXES, template_kind_of
 from ics_capacity.services.auth import PermissionDeniedError, Principal, signed_in_transaction
 from ics_capacity.services.data_exchange import OPERATOR, import_file_in
 from ics_capacity.services.data_exchange.loaders import (
@@ -74,8 +58,31 @@ from ics_capacity.services.data_exchange.loaders import (
     rtt_database_problems,
     rtt_organisations,
 )
-from ics_capacity.services.data_exchange.loaders_trusts_flows_templates import add_site
+from ics_capacity.services.onboarding_files import (
+    FILE_KIND_LABELS,
+    OnboardingError,
+    OnboardingFiles,
+    file_kind,
+    files_by_kind,
+)
+from ics_capacity.services.onboarding_model import build_starting_model
 from ics_capacity.services.scenarios import audit, copy_scenario_rows
+
+__all__ = [
+    "FILE_KIND_LABELS",
+    "OnboardingError",
+    "OnboardingFiles",
+    "OnboardingReport",
+    "acute_trusts",
+    "check_administrator",
+    "file_kind",
+    "files_by_kind",
+    "onboard",
+    "onboard_as_operator",
+    "onboard_in",
+    "operator",
+    "require_administrator",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -83,27 +90,6 @@ ICS_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
 DRAFT_NAME = "Starting model (estimated)"
 ONE_FILE_KINDS = ("kh03", "workforce", "etr", "flows")
 Progress = Callable[[int, str], None]
-
-
-class OnboardingError(InvalidInputError):
-    """The system cannot be onboarded as asked; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class OnboardingFiles:
-    """The files to build a system from; only the RTT extract is required.
-
-    `templates` are the collaborative's own theatres (sites) and case-mix templates: local
-    figures that replace the estimate where they say something.
-    """
-
-    rtt: Path
-    kh03: Path | None = None
-    workforce: Path | None = None
-    etr: Path | None = None
-    mar: Path | None = None
-    flows: Path | None = None
-    templates: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,7 +301,7 @@ def onboard_in(
     local_sites = len(session.exec(select(Site.id).where(Site.scenario_id == baseline.id)).all())
 
     _report(progress, 70, "Estimating the starting capacity model")
-    sites, case_mix_rows = _build_starting_model(session, baseline, extract, members, mar, user)
+    sites, case_mix_rows = build_starting_model(session, baseline, extract, members, mar, user)
     lines.append(
         f"starting model: {sites} main sites, {case_mix_rows} case-mix rows (estimated)"
         + (f"; {local_sites} sites given locally" if local_sites else "")
@@ -373,145 +359,6 @@ def _draft_beside(session: Session, baseline: Scenario, user: str) -> Scenario:
     session.flush()
     copy_scenario_rows(session, int(baseline.id or 0), int(draft.id or 0))
     return draft
-
-
-def _trust_activity(
-    extract: RttExtract,
-    org: Organisation,
-    beds: TrustBeds | None,
-    mar: pd.DataFrame | None,
-) -> TrustActivity:
-    counts = extract.counts[extract.counts["ods_code"] == org.ods_code]
-    days = calendar.monthrange(extract.period.year, extract.period.month)[1]
-    admitted = counts[counts["part"] == "Part_1A"].groupby("tfc")["total_all"].sum() * 7 / days
-    waiting = counts[counts["part"] == "Part_2"].groupby("tfc")["total_all"].sum()
-    mar_row = None
-    if mar is not None:
-        found = mar[mar["ods_code"] == org.ods_code]
-        mar_row = found.iloc[0] if len(found) else None
-
-    def weekly(column: str) -> float | None:
-        if mar_row is None or pd.isna(mar_row[column]):
-            return None
-        return float(mar_row[column]) * 7 / int(mar_row["days"])
-
-    ordinary, day_case = weekly("ordinary"), weekly("day_case")
-    return TrustActivity(
-        ods_code=org.ods_code,
-        name=org.name,
-        postcode=org.postcode,
-        admitted_per_week={str(t): float(v) for t, v in admitted.items()},
-        waiting_tfcs=frozenset(str(t) for t, v in waiting.items() if v > 0),
-        rtt_period=f"{extract.period:%B %Y}",
-        ga_beds=float(beds.ga_beds_available) if beds is not None else None,
-        kh03_period=beds.period if beds is not None else None,
-        mar_elective_per_week=None if ordinary is None or day_case is None else ordinary + day_case,
-        mar_period=f"{mar_row['month']:%b %Y}" if mar_row is not None else None,
-    )
-
-
-def _build_starting_model(
-    session: Session,
-    scenario: Scenario,
-    extract: RttExtract,
-    members: list[str],
-    mar: pd.DataFrame | None,
-    user: str,
-) -> tuple[int, int]:
-    """Writes what the templates did not give, estimated, with provenance.
-
-    The case-mix defaults for the treatment functions without a case mix yet, and one main site
-    for each member trust that operates no site yet, sized with the scenario's case mix.
-
-    Returns:
-        The estimated main sites and case-mix rows written.
-    """
-    scenario_id = int(scenario.id or 0)
-    record = _recorder(session, scenario_id, user)
-    given = set(session.exec(select(CaseMix.tfc).where(CaseMix.scenario_id == scenario_id)).all())
-    defaults = [a for a in CASE_MIX.values() if a.tfc not in given]
-    for a in defaults:
-        session.add(
-            CaseMix(
-                scenario_id=scenario_id,
-                tfc=a.tfc,
-                minutes_per_case=a.minutes_per_case,
-                length_of_stay_days=Decimal(str(a.length_of_stay_days)),
-                day_case_rate=Decimal(str(a.day_case_rate)),
-                source=a.source,
-                updated_by=user,
-            )
-        )
-        for name in ("minutes_per_case", "length_of_stay_days", "day_case_rate"):
-            record("case_mix", a.tfc, name, ESTIMATED, f"the case-mix default: {a.source}")
-    session.flush()
-    case_mix = {
-        c.tfc: CaseMixAssumption(
-            c.tfc,
-            c.minutes_per_case,
-            float(c.length_of_stay_days),
-            float(c.day_case_rate),
-            c.source or "",
-        )
-        for c in session.exec(select(CaseMix).where(CaseMix.scenario_id == scenario_id)).all()
-    }
-    operating = set(
-        session.exec(select(Site.operator_id).where(Site.scenario_id == scenario_id)).all()
-    )
-    orgs = {
-        o.ods_code: o
-        for o in session.exec(
-            select(Organisation).where(col(Organisation.ods_code).in_(members))
-        ).all()
-    }
-    beds = {
-        b.organisation_id: b
-        for b in session.exec(select(TrustBeds).where(TrustBeds.scenario_id == scenario_id)).all()
-    }
-    for b in beds.values():
-        ods = next(c for c, o in orgs.items() if o.id == b.organisation_id)
-        record("trust_beds", ods, "ga_beds_available", PUBLISHED, f"KH03 {b.period}")
-    estimated = [ods for ods in members if orgs[ods].id not in operating]
-    for ods in estimated:
-        org = orgs[ods]
-        estimate = estimate_main_site(
-            _trust_activity(extract, org, beds.get(int(org.id or 0)), mar), case_mix
-        )
-        site = Site(
-            scenario_id=scenario_id,
-            code=estimate.code,
-            name=estimate.name[:200],
-            operator_id=int(org.id or 0),
-            is_elective_hub=False,
-            postcode=estimate.postcode,
-            source="Estimated from published data when the system was onboarded "
-            "(docs/onboarding.md); each figure's rule is on the scenario page.",
-            updated_by=user,
-        )
-        add_site(session, site, estimate.capacity, user)
-        for (entity, name), provenance in estimate.provenance.items():
-            record(entity, estimate.code, name, provenance.kind, provenance.rule)
-    session.flush()
-    return len(estimated), len(defaults)
-
-
-def _recorder(
-    session: Session, scenario_id: int, user: str
-) -> Callable[[str, str, str, str, str], None]:
-    def record(entity: str, key: str, name: str, kind: str, rule: str) -> None:
-        session.add(
-            FigureProvenance(
-                scenario_id=scenario_id,
-                entity=entity,
-                entity_key=key[:20],
-                field=name,
-                kind=kind,
-                rule=rule[:2000],
-                recorded_by=user,
-            )
-        )
-
-    return record
 
 
 def operator() -> Principal:
@@ -578,84 +425,3 @@ def onboard(
         return onboard_in(
             session, ics=ics, files=files, actor=principal, trusts=trusts, progress=progress
         )
-
-
-FILE_KIND_LABELS = {
-    "rtt": "RTT Full CSV extract",
-    "kh03": "KH03 beds",
-    "workforce": "Workforce statistics",
-    "etr": "ODS NHS trusts (etr)",
-    "mar": "Monthly Activity Return",
-    "flows": "Monthly RTT flows per system",
-    "template": "Local template (sites or case-mix)",
-}
-_HEADER_MARKS = (
-    ("rtt", "rtt part type"),
-    ("kh03", "kh03_avail_ga_avg_beds"),
-    ("mar", "activity month"),
-    ("workforce", "staff_group_1_name"),
-    ("flows", "incomplete"),
-)
-
-
-def file_kind(path: Path) -> str | None:
-    """Which published file this is, from its first line (a zip is taken as the RTT extract).
-
-    Returns:
-        One of `FILE_KIND_LABELS`, or None when the first line matches none of them.
-    """
-    if path.suffix.lower() == ".zip":
-        return "rtt"
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        return "template"  # onboarding reads no other spreadsheet
-    with path.open("rb") as handle:
-        first = handle.readline(64_000).decode("utf-8-sig", errors="replace")
-    for kind, mark in _HEADER_MARKS:
-        if mark in first.lower():
-            return kind
-    header = next(csv.reader([first]), [])
-    if template_kind_of(header) is not None:
-        return "template"
-    # The ODS file has no header: 27 quoted columns, an organisation code first.
-    if first.count(",") >= 20 and first.startswith('"'):
-        return "etr"
-    return None
-
-
-def files_by_kind(paths: list[Path]) -> OnboardingFiles:
-    """The uploaded files sorted by what they are, the RTT required.
-
-    Each published kind comes at most once; local templates (sites, case-mix) any number of times.
-
-    Raises:
-        OnboardingError: a file is not recognised, a kind comes twice, or there is no RTT extract.
-    """
-    found: dict[str, Path] = {}
-    templates: list[Path] = []
-    problems = []
-    for path in paths:
-        kind = file_kind(path)
-        if kind == "template":
-            templates.append(path)
-        elif kind is None:
-            problems.append(
-                f"{path.name} is none of the files onboarding reads "
-                f"({', '.join(FILE_KIND_LABELS.values())})"
-            )
-        elif kind in found:
-            problems.append(f"{path.name} and {found[kind].name} are both a {kind} file")
-        else:
-            found[kind] = path
-    if "rtt" not in found:
-        problems.append("the RTT Full CSV extract (.zip or .csv) is required")
-    if problems:
-        raise OnboardingError("; ".join(problems).capitalize() + ".")
-    return OnboardingFiles(
-        rtt=found["rtt"],
-        kh03=found.get("kh03"),
-        workforce=found.get("workforce"),
-        etr=found.get("etr"),
-        mar=found.get("mar"),
-        flows=found.get("flows"),
-        templates=tuple(templates),
-    )

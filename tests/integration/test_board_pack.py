@@ -23,7 +23,7 @@ from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.projections import comparison_removal_figures, removal_figures
 from ics_capacity.services.scenarios import create_scenario
 from ics_capacity.services.validation import set_validation_share
-from ics_capacity.ui.pages.dashboard import _headline
+from ics_capacity.ui.pages.dashboard.view import headline_cards
 from tests.conftest import TEST_PASSWORD
 
 A4_POINTS = (595.3, 841.9)
@@ -73,7 +73,7 @@ def test_the_pdf_is_a4_and_shows_the_dashboards_figures_and_the_commentary(app_d
     first = " ".join((reader.pages[0].extract_text() or "").split())
     assert " ".join(COMMENTARY.split()) in first
     # The Dashboard's headline cards for the same scenario and horizon: now and projected.
-    for card in _headline(scenario_projection(viewer, plan, 104)):
+    for card in headline_cards(scenario_projection(viewer, plan, 104)):
         assert card["now"] in flat and card["then"] in flat, card
     # The comparison it is made against, and what a board needs to trust it.
     assert "Baseline April 2026" in flat and "Difference" in flat

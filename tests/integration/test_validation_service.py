@@ -18,8 +18,8 @@ from ics_capacity.services.projections import (
 )
 from ics_capacity.services.scenarios import ConflictError, FieldValueError, ScenarioError
 from ics_capacity.services.validation import set_validation_share, validation_settings
-from ics_capacity.ui.pages.dashboard import _removal
-from ics_capacity.ui.pages.scenarios import _outcome_rows
+from ics_capacity.ui.pages.compare import _outcome_rows
+from ics_capacity.ui.pages.dashboard.view import removal_text
 from tests.conftest import TEST_PASSWORD
 
 
@@ -136,7 +136,7 @@ def test_a_plan_that_assumes_more_validation_shows_it_beside_its_comparison(app_
     assert "observed rate" in theirs.basis and "C_110" not in theirs.basis
     more = ours.removed_by_validation - theirs.removed_by_validation
 
-    removal = _removal(projection)
+    removal = removal_text(projection)
     assert removal["compared_name"] == "Without the plan (Baseline April 2026)"
     assert (
         f"removed by validation, not treated {theirs.removed_by_validation:,.0f}"

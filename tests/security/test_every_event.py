@@ -68,6 +68,7 @@ from ics_capacity.ui.components.independent_prices import IndependentPriceState
 from ics_capacity.ui.components.validation import ValidationState
 from ics_capacity.ui.pages.account import AccountState
 from ics_capacity.ui.pages.audit import AuditState
+from ics_capacity.ui.pages.compare import CompareState
 from ics_capacity.ui.pages.dashboard import BoardPackState, DashboardState
 from ics_capacity.ui.pages.data import DataState
 from ics_capacity.ui.pages.onboarding import OnboardingState
@@ -75,7 +76,7 @@ from ics_capacity.ui.pages.overview import OverviewState
 from ics_capacity.ui.pages.rebalance import RebalanceState
 from ics_capacity.ui.pages.rota import RotaState
 from ics_capacity.ui.pages.scenario import ScenarioPageState
-from ics_capacity.ui.pages.scenarios import CompareState, ScenariosState
+from ics_capacity.ui.pages.scenarios import ScenariosState
 from ics_capacity.ui.pages.staff import StaffState
 from ics_capacity.ui.pages.users import UsersState
 from ics_capacity.ui.session_cookie import COOKIE, rewrite_cookie_header

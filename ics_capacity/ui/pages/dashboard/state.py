@@ -1,0 +1,340 @@
+"""The Dashboard's state: the projection of the chosen scenario, and its board pack.
+
+Every handler calls the services only (`services/dashboard.py`, `services/targets.py`,
+`services/board_pack.py`); the scenario it acts on is the picker's backend var.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import reflex as rx
+
+from ics_capacity.services.board_pack import (
+    BoardPack,
+    board_pack_file,
+    build_board_pack,
+    clean_commentary,
+)
+from ics_capacity.services.dashboard import (
+    capacity_question,
+    check_target,
+    default_capacity_question,
+    scenario_projection,
+    trust_charts,
+)
+from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
+from ics_capacity.services.projections import dashboard_chart_specs
+from ics_capacity.services.targets import scenario_targets
+from ics_capacity.ui.pages.dashboard import view
+from ics_capacity.ui.pages.dashboard.view import HORIZONS
+from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.session import SessionState, refusal
+
+_CHARTS = (
+    "fan_chart",
+    "long_wait_chart",
+    "plan_chart",
+    "utilisation_chart",
+    "bands_chart",
+    "rag_chart",
+    "beds_chart",
+)
+
+
+class DashboardState(rx.State):
+    """The projection of the chosen scenario, as charts and figures."""
+
+    horizon_weeks: str = "104"
+    busy: bool = False
+    projected_name: str = ""
+    headline: list[dict[str, str]] = []
+    removal: dict[str, str] = {}
+    fan_chart: dict = {}
+    long_wait_chart: dict = {}
+    plan_chart: dict = {}
+    utilisation_chart: dict = {}
+    bands_chart: dict = {}
+    rag_chart: dict = {}
+    has_plan: bool = False
+    capacity_rows: list[dict[str, str]] = []
+    capacity_note: str = ""
+    capacity_rag_note: str = ""
+    capacity_target: str = "92"
+    capacity_by: str = ""
+    rag_note: str = ""
+    rag_rows: list[dict[str, str]] = []
+    target_rows: list[dict[str, str]] = []
+    target_note: str = ""
+    has_utilisation: bool = False
+    beds_chart: dict = {}
+    unit: str = ""
+    unit_name: str = ""
+    trusts: list[dict[str, str]] = []
+    _request: int = 0
+    _unit_wanted: str = ""
+
+    @rx.event
+    async def load(self):
+        """Lists the scenarios and projects the chosen one, or the view a shared link names.
+
+        A link `/dashboard?scenario=…&trust=…&horizon=…` opens that view; each part is checked
+        like a choice made on the page (the scenario by the service, the trust against the
+        projection's members), and a refused part is left out with a message.
+        """
+        session = await self.get_state(SessionState)
+        if not session.signed_in:
+            return None
+        picker = await self.get_state(ScenarioPicker)
+        query = self.router.url.query_parameters
+        try:
+            await picker._list()
+            if query.get("scenario"):
+                await picker._choose(str(query["scenario"]))
+        except SERVICE_ERRORS as error:
+            if not picker._scenario_id:
+                self._clear()
+            return [refusal(error), self._project()] if picker._scenario_id else refusal(error)
+        if query.get("horizon") in HORIZONS:
+            self.horizon_weeks = str(query["horizon"])
+        self._unit_wanted = str(query.get("trust", "") or "")
+        return self._project()
+
+    @rx.event
+    async def choose_scenario(self, scenario_id: str):
+        """Projects another scenario, once the server accepts the choice."""
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            await picker._choose(scenario_id)
+        except SERVICE_ERRORS as error:
+            return refusal(error)
+        self._unit_wanted = ""
+        return self._project()
+
+    @rx.event
+    async def show_plan_of_record(self):
+        """Projects the collaborative's plan of record."""
+        picker = await self.get_state(ScenarioPicker)
+        if not picker.plan_of_record:
+            return rx.toast.info("No scenario has been approved as the plan yet.")
+        return await self.choose_scenario(picker.plan_of_record)
+
+    @rx.event
+    def choose_horizon(self, weeks: str):
+        """Changes the horizon (weeks) and projects again."""
+        if weeks not in HORIZONS:
+            return refusal(
+                InvalidInputError(f"Horizon: choose one of {', '.join(HORIZONS)} weeks.")
+            )
+        self.horizon_weeks = weeks
+        return self._project()
+
+    def _project(self):
+        """Starts a projection for the current selection; only the latest selection is shown."""
+        self._request += 1
+        return DashboardState.run_projection
+
+    def _clear(self) -> None:
+        self.projected_name, self.headline, self.trusts, self.unit = "", [], [], ""
+        self.removal = {}
+        self.capacity_rows, self.capacity_note, self.has_plan = [], "", False
+        self.capacity_rag_note, self.rag_note, self.rag_rows = "", "", []
+        self.target_rows, self.target_note = [], ""
+        self._show({name: {} for name in _CHARTS})
+
+    @rx.event(background=True)
+    async def run_projection(self):
+        """Projects in a worker thread, so the page stays usable while it runs."""
+        async with self:
+            picker = await self.get_state(ScenarioPicker)
+            session = await self.get_state(SessionState)
+            token, scenario_id, request = session.token, picker._scenario_id, self._request
+            raw_horizon, unit = self.horizon_weeks, self._unit_wanted
+            if not scenario_id:
+                return
+            self.busy = True
+        refused = None
+        try:
+            horizon = view.weeks_of(raw_horizon)
+            projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
+            targets = await asyncio.to_thread(scenario_targets, token, scenario_id, projection)
+            try:
+                specs = await asyncio.to_thread(trust_charts, token, scenario_id, horizon, unit)
+            except InvalidInputError as error:  # a trust not of this collaborative: show all
+                refused, unit = error, ""
+                specs = await asyncio.to_thread(dashboard_chart_specs, projection)
+        except SERVICE_ERRORS as error:
+            async with self:
+                if request == self._request:
+                    self.busy = False
+            yield refusal(error)
+            return
+        async with self:
+            if request != self._request:  # a newer selection is being projected
+                return
+            self.busy = False
+            provider = int(unit) if unit else None
+            self.projected_name = projection.scenario_name
+            self.headline = view.headline_cards(projection, provider)
+            self.removal = view.removal_text(projection, provider)
+            self.capacity_target, self.capacity_by = default_capacity_question(projection)
+            self.rag_note = view.rag_note(projection)
+            self.rag_rows = view.rag_rows(projection)
+            self.target_rows, self.target_note = (
+                view.target_rows(targets),
+                view.target_note(targets),
+            )
+            self.has_plan = projection.baseline is not None
+            self.trusts = [
+                {"id": str(k), "name": v}
+                for k, v in sorted(projection.names.items(), key=lambda kv: kv[1])
+            ]
+            self.unit, self._unit_wanted = unit, unit
+            self.unit_name = projection.names.get(provider, "") if provider else ""
+            self._show(specs)
+            link = view.share_link(scenario_id, unit, horizon)
+        yield rx.call_script(f"window.history.replaceState(null, '', {json.dumps(link)})")
+        if refused is not None:
+            yield refusal(refused)
+
+    def _show(self, specs: dict[str, dict]) -> None:
+        for name, spec in specs.items():
+            setattr(self, name, spec)
+        self.has_utilisation = bool(specs.get("utilisation_chart"))
+
+    @rx.event
+    def choose_unit(self, unit: str):
+        """Shows the figures and charts of the collaborative ('') or of one member trust.
+
+        The trust is checked against the projection's members by the service before anything
+        is shown; the latest choice wins, as with the scenario and horizon.
+        """
+        self._unit_wanted = str(unit)[:20]
+        return self._project()
+
+    @rx.event
+    async def check_target(self, form: dict):
+        """Adds a target the member sets (kind, figure, long wait, date) to the table."""
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            report = await asyncio.to_thread(
+                check_target,
+                session.token,
+                picker._scenario_id,
+                view.weeks_of(self.horizon_weeks),
+                kind=str(form.get("kind", ""))[:40],
+                value=str(form.get("value", ""))[:20],
+                over_weeks=str(form.get("over", ""))[:10],
+                due=str(form.get("due", ""))[:20],
+            )
+        except SERVICE_ERRORS as error:
+            return refusal(error)
+        self.target_rows, self.target_note = view.target_rows(report), view.target_note(report)
+        return None
+
+    @rx.event
+    async def ask_capacity(self, form: dict):
+        """Answers: how much more treatment a week reaches this 18-week share by this date?"""
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        try:
+            answer = await asyncio.to_thread(
+                capacity_question,
+                session.token,
+                picker._scenario_id,
+                view.weeks_of(self.horizon_weeks),
+                str(form.get("target", self.capacity_target)),
+                str(form.get("by", "")),
+            )
+        except SERVICE_ERRORS as error:
+            return refusal(error)
+        self.capacity_rows = view.capacity_rows(answer)
+        self.capacity_note = view.capacity_note(answer)
+        self.capacity_rag_note = answer.rag_note
+        return None
+
+
+class BoardPackState(rx.State):
+    """The board pack of the Dashboard's scenario: commentary, generation with progress, files."""
+
+    busy: bool = False
+    step: str = ""
+    ready: bool = False
+    scenario_name: str = ""
+    file_stem: str = ""
+    _commentary: str = ""
+    _pack: BoardPack | None = None
+
+    @rx.event
+    async def generate(self, form: dict):
+        """Checks the commentary, then builds the pack in the background."""
+        try:
+            self._commentary = clean_commentary(form.get("commentary", ""))
+        except SERVICE_ERRORS as error:
+            return refusal(error)
+        if self.busy:
+            return rx.toast.info("The board pack is already being made.")
+        self.busy, self.ready, self.step, self._pack = True, False, "Starting", None
+        return BoardPackState.build
+
+    @rx.event(background=True)
+    async def build(self):
+        """Builds the PDF and HTML in a worker thread, publishing each step as it starts."""
+        async with self:
+            session = await self.get_state(SessionState)
+            picker = await self.get_state(ScenarioPicker)
+            dashboard = await self.get_state(DashboardState)
+            token, scenario_id = session.token, picker._scenario_id
+            raw_horizon, commentary = dashboard.horizon_weeks, self._commentary
+            if not scenario_id:
+                self.busy, self.step = False, ""
+                return
+            self.busy, self.ready, self.step = True, False, "Starting"
+        loop = asyncio.get_running_loop()
+        steps: asyncio.Queue[str] = asyncio.Queue()
+
+        def progress(step: str) -> None:
+            loop.call_soon_threadsafe(steps.put_nowait, step)
+
+        try:
+            horizon = view.weeks_of(raw_horizon)
+            task = asyncio.ensure_future(
+                asyncio.to_thread(
+                    build_board_pack, token, scenario_id, horizon, commentary, progress
+                )
+            )
+            while not task.done():
+                step = asyncio.ensure_future(steps.get())
+                await asyncio.wait({task, step}, return_when=asyncio.FIRST_COMPLETED)
+                if step.done():
+                    async with self:
+                        self.step = step.result()
+                else:
+                    step.cancel()
+            pack = task.result()
+        except SERVICE_ERRORS as error:
+            async with self:
+                self.busy, self.step = False, ""
+            yield refusal(error)
+            return
+        async with self:
+            self._pack = pack
+            self.busy, self.ready, self.step = False, True, ""
+            self.file_stem = pack.file_stem
+            self.scenario_name = pack.scenario_name
+
+    @rx.event
+    async def download(self, file_format: str):
+        """Downloads the generated pack as PDF or HTML; the download is audited."""
+        session = await self.get_state(SessionState)
+        if self._pack is None:
+            return rx.toast.info("Generate the board pack first.")
+        try:
+            name, data = await asyncio.to_thread(
+                board_pack_file, session.token, self._pack, str(file_format)
+            )
+        except SERVICE_ERRORS as error:
+            return refusal(error)
+        return rx.download(data=data, filename=name)
