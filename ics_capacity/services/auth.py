@@ -171,7 +171,7 @@ __all__ = [
 # The password hash of an account that signs in only through single sign-on: no password matches.
 SINGLE_SIGN_ON_ONLY = "!single-sign-on"
 REFUSED_MESSAGE = "The email address or password is not right."
-# The longest email and name the user_account table holds (db/models.py).
+# The longest email and name the user_account table holds (db/models/).
 EMAIL_MAX = 255
 DISPLAY_NAME_MAX = 200
 

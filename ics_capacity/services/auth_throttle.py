@@ -21,7 +21,7 @@ THROTTLE_FREE_FAILURES = 5  # per account, within THROTTLE_WINDOW
 ADDRESS_FREE_FAILURES = 20  # per client address: a trust's staff may share one
 THROTTLE_WINDOW = dt.timedelta(minutes=15)  # failures are forgotten after this long quiet
 THROTTLE_MAX_WAIT = dt.timedelta(minutes=15)
-ADDRESS_MAX = 64  # the longest client address kept (db/models.py)
+ADDRESS_MAX = 64  # the longest client address kept (db/models/)
 
 
 def throttled_message(wait: dt.timedelta) -> str:

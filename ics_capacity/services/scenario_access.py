@@ -191,7 +191,7 @@ def checked_text(value: str, limit: int, what: str, *, required: str = "") -> st
 
     Args:
         value: the text as sent.
-        limit: the column's length (db/models.py).
+        limit: the column's length (db/models/).
         what: how the message names the text, e.g. "A scenario name".
         required: the message for a blank value; blank is allowed when empty.
 

@@ -110,7 +110,7 @@ __all__ = [
     "viewers_still_allowed",
 ]
 
-# The longest texts the tables hold (db/models.py); longer ones are refused in words first.
+# The longest texts the tables hold (db/models/); longer ones are refused in words first.
 NAME_MAX = 120
 DESCRIPTION_MAX = 2000
 DECISION_NOTE_MAX = 2000
