@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from ics_capacity.ui import theme
@@ -48,20 +50,10 @@ def requests_panel() -> rx.Component:
                         rx.el.td(
                             rx.cond(
                                 can_edit,
-                                rx.hstack(
-                                    button(
-                                        "Edit",
-                                        kind="secondary",
-                                        on_click=StaffState.choose_request(r["key"]),
-                                        aria_label="Edit request of " + r["date"],
-                                    ),
-                                    button(
-                                        "Remove",
-                                        kind="warning",
-                                        on_click=StaffState.remove_request(r["key"]),
-                                        aria_label="Remove request of " + r["date"],
-                                    ),
-                                    spacing="2",
+                                _edit_and_remove(
+                                    StaffState.choose_request(r["key"]),
+                                    StaffState.remove_request(r["key"]),
+                                    "request of " + r["date"],
                                 ),
                             ),
                             padding="8px",
@@ -161,21 +153,7 @@ def row_actions(p: dict) -> rx.Component:
         ),
         rx.cond(
             can_edit,
-            rx.hstack(
-                button(
-                    "Edit",
-                    kind="secondary",
-                    on_click=StaffState.edit(p["code"]),
-                    aria_label="Edit " + p["code"],
-                ),
-                button(
-                    "Remove",
-                    kind="warning",
-                    on_click=StaffState.remove(p["code"]),
-                    aria_label="Remove " + p["code"],
-                ),
-                spacing="2",
-            ),
+            _edit_and_remove(StaffState.edit(p["code"]), StaffState.remove(p["code"]), p["code"]),
         ),
         spacing="2",
     )
@@ -284,4 +262,13 @@ def staff_page() -> rx.Component:
         rx.cond(StaffState.requests_of != "", requests_panel()),
         rx.cond(can_edit, import_requests_panel()),
         rx.cond(can_edit, person_form()),
+    )
+
+
+def _edit_and_remove(on_edit: Any, on_remove: Any, what: Any) -> rx.Component:
+    """The row's Edit and Remove buttons, each named with what it acts on for screen readers."""
+    return rx.hstack(
+        button("Edit", kind="secondary", on_click=on_edit, aria_label="Edit " + what),
+        button("Remove", kind="warning", on_click=on_remove, aria_label="Remove " + what),
+        spacing="2",
     )
