@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ics_capacity.settings import REPO_ROOT
+from tests.browser.steps import open_sign_in
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -303,7 +304,7 @@ class Pages:
         from tests.conftest import TEST_PASSWORD
 
         page = self.new(role)
-        page.goto(f"{self.app_url}/login")
+        open_sign_in(page, f"{self.app_url}/login")
         page.get_by_label("Email address").fill(self.accounts[role])
         page.get_by_label("Password").fill(TEST_PASSWORD)
         page.get_by_role("button", name="Sign in", exact=True).click()

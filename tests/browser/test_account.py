@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import needs_in_process_app
+from tests.browser.steps import open_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +52,7 @@ def test_a_reset_password_must_be_changed_before_anything_else(pages) -> None:
     expect(admin.get_by_text("they must change it at sign-in")).to_be_visible()
 
     lead = pages.new("workforce_lead")
-    lead.goto(f"{pages.app_url}/login")
+    open_sign_in(lead, f"{pages.app_url}/login")
     lead.get_by_label("Email address").fill(pages.accounts["workforce_lead"])
     lead.get_by_label("Password", exact=True).fill(TEMPORARY)
     lead.get_by_role("button", name="Sign in", exact=True).click()
@@ -227,7 +228,7 @@ def test_an_administrator_requires_two_step_and_resets_it(pages) -> None:
     expect(admin.get_by_label("Require two-step verification of every member")).to_be_checked()
 
     viewer = pages.new("viewer")
-    viewer.goto(f"{pages.app_url}/login")
+    open_sign_in(viewer, f"{pages.app_url}/login")
     viewer.get_by_label("Email address").fill(pages.accounts["viewer"])
     viewer.get_by_label("Password").fill(TEST_PASSWORD)
     viewer.get_by_role("button", name="Sign in", exact=True).click()

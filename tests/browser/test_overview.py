@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import phone_screenshot
+from tests.browser.steps import open_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(page: Page, app_url: str) -> No
 
 def test_wrong_password_is_explained(page: Page, app_url: str, accounts) -> None:
     """A wrong password shows an error summary and keeps the visitor on the sign-in page."""
-    page.goto(f"{app_url}/login")
+    open_sign_in(page, f"{app_url}/login")
     page.get_by_label("Email address").fill(accounts["viewer"])
     page.get_by_label("Password").fill("not the right one")
     page.get_by_role("button", name="Sign in", exact=True).click()

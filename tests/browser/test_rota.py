@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ics_capacity.settings import REPO_ROOT
-from tests.browser.steps import open_new_scenario
+from tests.browser.steps import build_and_wait_for_this_build, open_new_scenario
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
@@ -22,10 +22,7 @@ def _new_scenario(page: Page, name: str) -> None:
 
 def _build(page: Page) -> None:
     """Builds and waits for this build (not an earlier one) to finish."""
-    page.get_by_role("button", name="Build rota").click()
-    status = page.get_by_role("status").filter(has_text=re.compile("Building|Searching|Finished"))
-    expect(status).to_contain_text(re.compile("Building|Searching"))
-    expect(status).to_contain_text(re.compile("Finished: (optimal|feasible)"), timeout=90_000)
+    build_and_wait_for_this_build(page, "Build rota")
 
 
 def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:  # noqa: ANN001

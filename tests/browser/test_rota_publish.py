@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from ics_capacity.services.rota import next_monday
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.steps import open_new_scenario
+from tests.browser.steps import build_and_wait_for_this_build, open_new_scenario
 
 pytestmark = pytest.mark.browser
 
@@ -67,10 +67,7 @@ def _build(page: Page) -> None:
         page.get_by_text("Advanced: time limit, rules, demand and bank holidays").click()
     limit.fill("5")
     expect(page.get_by_role("checkbox", name=re.compile("Keep the published rota"))).to_be_checked()
-    page.get_by_role("button", name="Build rota").click()
-    status = page.get_by_role("status").filter(has_text=re.compile("Building|Searching|Finished"))
-    expect(status).to_contain_text(re.compile("Building|Searching"))
-    expect(status).to_contain_text(re.compile("Finished: (optimal|feasible)"), timeout=90_000)
+    build_and_wait_for_this_build(page, "Build rota")
     expect(page.get_by_text("no rule broken.")).to_be_visible()
 
 
