@@ -6,8 +6,11 @@ browser's upload page, which check the signed-in user's role first.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import typer
 
@@ -127,80 +130,97 @@ def import_rtt(
         typer.echo(outcome.describe())
 
 
-@import_app.command("kh03")
-def import_kh03(
-    file: Annotated[Path, typer.Argument(help="KH03 trust x quarter beds panel (CSV).")],
-    scenario: ScenarioOption = None,
-    providers: ProvidersOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Loads each member trust's latest G&A beds from the KH03 panel."""
-    _import("kh03", file, scenario, providers=providers, dry_run=dry_run)
+@dataclass(frozen=True)
+class _FileImport:
+    """One `ics-capacity import NAME FILE` command that hands the file to `_import`."""
+
+    name: str
+    kind: str  # the import kind the loaders know
+    file_help: str
+    summary: str  # the command's help line
+    scope: Literal["providers", "ics"] | None = None  # which of the system's members to read
 
 
-@import_app.command("workforce")
-def import_workforce(
-    file: Annotated[Path, typer.Argument(help="Workforce staff group by organisation (CSV).")],
-    scenario: ScenarioOption = None,
-    providers: ProvidersOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Loads each member trust's staff in post (headcount and FTE) by staff group."""
-    _import("workforce", file, scenario, providers=providers, dry_run=dry_run)
+_FILE_IMPORTS = (
+    _FileImport(
+        "kh03",
+        "kh03",
+        "KH03 trust x quarter beds panel (CSV).",
+        "Loads each member trust's latest G&A beds from the KH03 panel.",
+        "providers",
+    ),
+    _FileImport(
+        "workforce",
+        "workforce",
+        "Workforce staff group by organisation (CSV).",
+        "Loads each member trust's staff in post (headcount and FTE) by staff group.",
+        "providers",
+    ),
+    _FileImport(
+        "etr",
+        "etr",
+        "ODS NHS trusts file (etr.csv).",
+        "Adds the system's open NHS trusts and updates their names, ICB and postcodes.",
+        "ics",
+    ),
+    _FileImport(
+        "flows",
+        "flows",
+        "Monthly RTT flows per system (CSV).",
+        "Loads the system's monthly new clock starts, completions and waiting list.",
+        "ics",
+    ),
+    _FileImport(
+        "template",
+        "template",
+        "Theatres or case-mix template (CSV or .xlsx), see docs.",
+        "Adds or updates sites, theatres and beds, or case-mix, from the project's templates.",
+    ),
+    _FileImport(
+        "rota-staff",
+        "rota_staff",
+        "Rota staff list (CSV), see docs.",
+        "Makes the scenario's rota staff list the file's (people kept by code keep their locks).",
+    ),
+    _FileImport(
+        "rota-requests",
+        "rota_requests",
+        "Staff requests (CSV or .xlsx), see docs/rota.md.",
+        "Adds the file's staff requests (each replaces the person's request that day and shift).",
+    ),
+)
+
+_SCOPE_OPTIONS = {"providers": ProvidersOption, "ics": IcsOption}
 
 
-@import_app.command("etr")
-def import_etr(
-    file: Annotated[Path, typer.Argument(help="ODS NHS trusts file (etr.csv).")],
-    scenario: ScenarioOption = None,
-    ics: IcsOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Adds the system's open NHS trusts and updates their names, ICB and postcodes."""
-    _import("etr", file, scenario, ics=ics, dry_run=dry_run)
+def _file_import_command(spec: _FileImport) -> Callable[..., None]:
+    """The command for `spec`: FILE, --scenario, the spec's scope option if any, --dry-run."""
+
+    def command(
+        file: Path, scenario: int | None = None, dry_run: bool = False, **scope: str | None
+    ) -> None:
+        _import(spec.kind, file, scenario, dry_run=dry_run, **scope)
+
+    keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    file_type = Annotated[Path, typer.Argument(help=spec.file_help)]
+    parameters = [
+        inspect.Parameter("file", keyword, annotation=file_type),
+        inspect.Parameter("scenario", keyword, default=None, annotation=ScenarioOption),
+    ]
+    if spec.scope is not None:
+        option = _SCOPE_OPTIONS[spec.scope]
+        parameters.append(inspect.Parameter(spec.scope, keyword, default=None, annotation=option))
+    parameters.append(inspect.Parameter("dry_run", keyword, default=False, annotation=DryRunOption))
+    # Typer reads the options from the signature, so each command offers only its own scope.
+    signature = inspect.Signature(parameters, return_annotation=None)
+    command.__signature__ = signature  # type: ignore[attr-defined]
+    command.__name__ = f"import_{spec.kind}"
+    command.__doc__ = spec.summary
+    return command
 
 
-@import_app.command("flows")
-def import_flows(
-    file: Annotated[Path, typer.Argument(help="Monthly RTT flows per system (CSV).")],
-    scenario: ScenarioOption = None,
-    ics: IcsOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Loads the system's monthly new clock starts, completions and waiting list."""
-    _import("flows", file, scenario, ics=ics, dry_run=dry_run)
-
-
-@import_app.command("template")
-def import_template(
-    file: Annotated[
-        Path, typer.Argument(help="Theatres or case-mix template (CSV or .xlsx), see docs.")
-    ],
-    scenario: ScenarioOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Adds or updates sites, theatres and beds, or case-mix, from the project's templates."""
-    _import("template", file, scenario, dry_run=dry_run)
-
-
-@import_app.command("rota-staff")
-def import_rota_staff(
-    file: Annotated[Path, typer.Argument(help="Rota staff list (CSV), see docs.")],
-    scenario: ScenarioOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Makes the scenario's rota staff list the file's (people kept by code keep their locks)."""
-    _import("rota_staff", file, scenario, dry_run=dry_run)
-
-
-@import_app.command("rota-requests")
-def import_rota_requests(
-    file: Annotated[Path, typer.Argument(help="Staff requests (CSV or .xlsx), see docs/rota.md.")],
-    scenario: ScenarioOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Adds the file's staff requests (each replaces the person's request that day and shift)."""
-    _import("rota_requests", file, scenario, dry_run=dry_run)
+for _spec in _FILE_IMPORTS:
+    import_app.command(_spec.name)(_file_import_command(_spec))
 
 
 def export(

@@ -44,19 +44,16 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
+# The job's JSON object: these fields of `JobView`, in this order (not its name or result).
+_JSON_FIELDS = "id scenario_id kind status progress message requested_by parameters".split()
+_JSON_TIMES = ("created_at", "finished_at")  # ISO 8601, or null
+
+
 def as_dict(job: JobView) -> dict[str, Any]:
     """A job as one JSON object."""
-    return {
-        "id": job.id,
-        "scenario_id": job.scenario_id,
-        "kind": job.kind,
-        "status": job.status,
-        "progress": job.progress,
-        "message": job.message,
-        "requested_by": job.requested_by,
-        "parameters": job.parameters,
-        "created_at": job.created_at.isoformat(),
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    times = {name: getattr(job, name) for name in _JSON_TIMES}
+    return {name: getattr(job, name) for name in _JSON_FIELDS} | {
+        name: when.isoformat() if when else None for name, when in times.items()
     }
 
 

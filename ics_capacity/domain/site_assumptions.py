@@ -7,6 +7,7 @@ Part of the named planning assumptions (`ics_capacity.domain.assumptions` re-exp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ics_capacity.domain.global_assumptions import (
     BCPC_NORTH_HUB,
@@ -89,12 +90,43 @@ _MAIN_SITE_TFCS = (
     f"treatment functions = surgical functions with a non-zero waiting list (Part_2) for the "
     f"trust in the {RTT_FILE}"
 )
+# What _MAIN_SITE_TFCS gives for RL4 and for RNA alike: every surgical function but cardiothoracic.
+_SURGERY_WITHOUT_CARDIOTHORACIC = (
+    "C_100",
+    "C_101",
+    "C_110",
+    "C_120",
+    "C_130",
+    "C_140",
+    "C_160",
+    "C_502",
+    "X05",
+)
 _TARGETS = (
     "utilisation target = THEATRE_UTILISATION_CAP; bed occupancy target = BED_OCCUPANCY_TARGET"
 )
 
+
+def _site(*, is_elective_hub: bool, source: str, **fields: Any) -> SiteAssumption:
+    """A demo site run to the demo's standards: sessions for its kind, session length, targets."""
+    return SiteAssumption(
+        is_elective_hub=is_elective_hub,
+        sessions_per_week=(
+            HUB_SESSIONS_PER_THEATRE_PER_WEEK
+            if is_elective_hub
+            else MAIN_SITE_SESSIONS_PER_THEATRE_PER_WEEK
+        ),
+        session_minutes=SESSION_MINUTES,
+        utilisation_target=THEATRE_UTILISATION_CAP,
+        bed_occupancy_target=BED_OCCUPANCY_TARGET,
+        source=f"{source}. {_TARGETS}",
+        **fields,
+    )
+
+
+# Data, one record a site: the records share a shape (duplicates lists them), not logic.
 DEMO_SITES: tuple[SiteAssumption, ...] = (
-    SiteAssumption(
+    _site(
         code="CANNOCK",
         name="Cannock Chase Hospital",
         operator_ods_code="RL4",
@@ -104,12 +136,8 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
         longitude=-2.0303,
         treatment_functions=("C_110", "C_100", "C_101", "C_160", "X05"),
         theatres=10,
-        sessions_per_week=HUB_SESSIONS_PER_THEATRE_PER_WEEK,
-        session_minutes=SESSION_MINUTES,
-        utilisation_target=THEATRE_UTILISATION_CAP,
         elective_overnight_beds=56,
         day_case_places=24,
-        bed_occupancy_target=BED_OCCUPANCY_TARGET,
         source=(
             f"Hub: BCPC 'North Hub' orthopaedic elective cold site, TIF award early 2022, "
             f"{BCPC_NORTH_HUB}. Theatres: 7 after the 2014-15 rebuild (Express & Star, 18 Sep "
@@ -125,11 +153,9 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             "elective wards (two new wards were built in 2014-15) and a 24-place day unit; "
             "no published count found. "
             + _WIKI_COORDS.format("https://en.wikipedia.org/wiki/Cannock_Chase_Hospital")
-            + ". "
-            + _TARGETS
         ),
     ),
-    SiteAssumption(
+    _site(
         code="SANDWELL",
         name="Sandwell Health Campus",
         operator_ods_code="RXK",
@@ -139,12 +165,8 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
         longitude=-1.9939,
         treatment_functions=("C_110", "C_100", "C_502", "C_160"),
         theatres=4,
-        sessions_per_week=HUB_SESSIONS_PER_THEATRE_PER_WEEK,
-        session_minutes=SESSION_MINUTES,
-        utilisation_target=THEATRE_UTILISATION_CAP,
         elective_overnight_beds=16,
         day_case_places=24,
-        bed_occupancy_target=BED_OCCUPANCY_TARGET,
         source=(
             "Hub: BCPC proposal (survey launched 17 Jun 2025) for a surgical hub at Sandwell "
             "Health Campus where Dudley and Sandwell & West Birmingham pool routine general "
@@ -156,13 +178,10 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             "service-transformation-and-midland-met-spotlight-on-day-case-surgery). Postcode: "
             "SWB leaflet, https://issuu.com/swbh/docs/mmuh_leaflet_hq_digital. Theatres, beds "
             "and places: ASSUMPTION (4 theatres, a 16-bed short-stay ward, 24 day-case places) "
-            "sized for a day-case-led hub; no published count found. "
-            + _UNVERIFIED_COORDS
-            + ". "
-            + _TARGETS
+            "sized for a day-case-led hub; no published count found. " + _UNVERIFIED_COORDS
         ),
     ),
-    SiteAssumption(
+    _site(
         code="MANOR",
         name="Walsall Manor Hospital",
         operator_ods_code="RBK",
@@ -172,12 +191,8 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
         longitude=-2.0005,
         treatment_functions=("C_100", "C_110", "C_120", "C_130", "C_140", "C_502", "X05"),
         theatres=7,
-        sessions_per_week=MAIN_SITE_SESSIONS_PER_THEATRE_PER_WEEK,
-        session_minutes=SESSION_MINUTES,
-        utilisation_target=THEATRE_UTILISATION_CAP,
         elective_overnight_beds=28,
         day_case_places=20,
-        bed_occupancy_target=BED_OCCUPANCY_TARGET,
         source=(
             "Theatres: 'seventh elective operating theatre' reopened May 2021 (Express & Star, "
             "4 Jun 2021, http://www.expressandstar.com/news/health/coronavirus-covid19/2021/06/"
@@ -190,11 +205,9 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             "about 5% of RBK's 549 KH03 G&A beds in 2024-25 Q4; 20 places in the Surgical "
             "Daycase Centre). "
             + _WIKI_COORDS.format("https://en.wikipedia.org/wiki/Walsall_Manor_Hospital")
-            + ". "
-            + _TARGETS
         ),
     ),
-    SiteAssumption(
+    _site(
         code="NEWCROSS",
         name="New Cross Hospital",
         operator_ods_code="RL4",
@@ -202,24 +215,10 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
         postcode="WV10 0QP",
         latitude=52.5988,
         longitude=-2.0949,
-        treatment_functions=(
-            "C_100",
-            "C_101",
-            "C_110",
-            "C_120",
-            "C_130",
-            "C_140",
-            "C_160",
-            "C_502",
-            "X05",
-        ),
+        treatment_functions=_SURGERY_WITHOUT_CARDIOTHORACIC,
         theatres=8,
-        sessions_per_week=MAIN_SITE_SESSIONS_PER_THEATRE_PER_WEEK,
-        session_minutes=SESSION_MINUTES,
-        utilisation_target=THEATRE_UTILISATION_CAP,
         elective_overnight_beds=40,
         day_case_places=20,
-        bed_occupancy_target=BED_OCCUPANCY_TARGET,
         source=(
             "Theatres: the hospital has 17 theatres including eye and cardiothoracic "
             "(Health Estate Journal, undated, https://healthestatejournal.com/story/8877/da-"
@@ -229,11 +228,9 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             "day-case places: ASSUMPTION (40 elective beds, about 5% of RL4's 825 KH03 G&A beds; "
             "20 day-case places). "
             + _WIKI_COORDS.format("https://en.wikipedia.org/wiki/New_Cross_Hospital")
-            + ". "
-            + _TARGETS
         ),
     ),
-    SiteAssumption(
+    _site(
         code="RUSSELLS",
         name="Russells Hall Hospital",
         operator_ods_code="RNA",
@@ -241,24 +238,10 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
         postcode="DY1 2HQ",
         latitude=52.5024,
         longitude=-2.1191,
-        treatment_functions=(
-            "C_100",
-            "C_101",
-            "C_110",
-            "C_120",
-            "C_130",
-            "C_140",
-            "C_160",
-            "C_502",
-            "X05",
-        ),
+        treatment_functions=_SURGERY_WITHOUT_CARDIOTHORACIC,
         theatres=10,
-        sessions_per_week=MAIN_SITE_SESSIONS_PER_THEATRE_PER_WEEK,
-        session_minutes=SESSION_MINUTES,
-        utilisation_target=THEATRE_UTILISATION_CAP,
         elective_overnight_beds=36,
         day_case_places=20,
-        bed_occupancy_target=BED_OCCUPANCY_TARGET,
         source=(
             "The Dudley Group's inpatient hospital, 'over 700 beds' with theatres (statement of "
             "purpose, http://dudleygroup.nhs.uk/about-us/quality/care-quality-commission/"
@@ -267,11 +250,9 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             "ASSUMPTION (36 elective beds, about 6% of RNA's 635 KH03 G&A beds; 20 day-case "
             "places). "
             + _WIKI_COORDS.format("https://en.wikipedia.org/wiki/Russells_Hall_Hospital")
-            + ". "
-            + _TARGETS
         ),
     ),
-    SiteAssumption(
+    _site(
         code="MIDMET",
         name="Midland Metropolitan University Hospital",
         operator_ods_code="RXK",
@@ -292,12 +273,8 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             "X05",
         ),
         theatres=7,
-        sessions_per_week=MAIN_SITE_SESSIONS_PER_THEATRE_PER_WEEK,
-        session_minutes=SESSION_MINUTES,
-        utilisation_target=THEATRE_UTILISATION_CAP,
         elective_overnight_beds=32,
         day_case_places=12,
-        bed_occupancy_target=BED_OCCUPANCY_TARGET,
         source=(
             "Opened 6 Oct 2024 with 11 operating theatres and two maternity theatres (Gleeds, "
             "https://www.gleeds.com/en/news-media/gleeds-celebrates-opening-of-midland-"
@@ -309,10 +286,7 @@ DEMO_SITES: tuple[SiteAssumption, ...] = (
             "our-new-hospital/guide-to-midland-met). Day-case places: ASSUMPTION (12; most "
             f"SWB day surgery stays on the two health campuses). {_MAIN_SITE_TFCS}; SWB eye "
             "surgery is done at the Birmingham and Midland Eye Centre (City Health Campus) and "
-            "is folded into this site in the demo. Postcode: ODS etr 2026. "
-            + _UNVERIFIED_COORDS
-            + ". "
-            + _TARGETS
+            "is folded into this site in the demo. Postcode: ODS etr 2026. " + _UNVERIFIED_COORDS
         ),
     ),
 )

@@ -6,12 +6,13 @@ numbered as a spreadsheet shows them: in a file with a header, the header is row
 data row is row 2.
 
 The helpers below are shared by the importers: finding columns by meaning (an alias table, not
-position) and turning text cells into numbers while reporting every cell that is not one. Reading
+position), reading a table's records by meaning, and turning text cells into numbers while reporting
+every cell that is not one. Reading
 files (zips within limits, CSV encodings) is `importers.files`.
 """
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,3 +214,68 @@ def missing_code_problems(
         for code in dict.fromkeys(asked)
         if code not in present
     ]
+
+
+# Where a cell is, for its problems: file name, spreadsheet row (None: a form) and column name.
+Where = tuple[str, int | None, str]
+
+
+def records_by_meaning(
+    table: pd.DataFrame, columns: Mapping[str, str]
+) -> Iterator[tuple[int, Callable[[str], str]]]:
+    """Each record of a table of text cells that is not wholly blank, by spreadsheet row.
+
+    Args:
+        table: The file's cells as text, rows numbered 0, 1, ... (the header is spreadsheet row 1).
+        columns: The file's column for each meaning found (`find_columns`).
+
+    Yields:
+        The record's spreadsheet row, and its cell text by meaning ("" where the file has no
+        column for that meaning), stripped.
+    """
+    for row, (_, record) in enumerate(table.iterrows(), start=2):
+
+        def cell(meaning: str, record: pd.Series = record) -> str:
+            return str(record[columns[meaning]]).strip() if meaning in columns else ""
+
+        if any(str(v).strip() for v in record.to_numpy()):
+            yield row, cell
+
+
+def locate_and_check_blanks(
+    cell: Callable[[str], str],
+    columns: Mapping[str, str],
+    file: str,
+    row: int | None,
+    required: Iterable[str],
+) -> tuple[Callable[[str], Where], list[ImportProblem]]:
+    """Where each field of one record is, for its problems, and a problem per required blank.
+
+    Args:
+        cell: The text of a field by its meaning (the importer's `ALIASES`' keys), "" when absent.
+        columns: How the problems name each meaning's field (the file's column, a form's label).
+        file: How the problems name the source ("staff.csv", "The staff form").
+        row: The spreadsheet row (None for a form).
+        required: The meanings that must not be blank.
+
+    Returns:
+        `where(meaning)` for the record's problems, and the problems for blank required fields.
+    """
+
+    def where(meaning: str) -> Where:
+        return (file, row, columns.get(meaning, meaning))
+
+    blanks = [ImportProblem(*where(m), None, "is blank.") for m in required if not cell(m)]
+    return where, blanks
+
+
+def raise_problems(file: str, problems: list[ImportProblem], *, rows: int, what: str) -> None:
+    """Raises every problem, or that the file has no `what` rows when it has none and no problem.
+
+    Raises:
+        ImportValidationError: with the problems, or with the one that the file has no rows.
+    """
+    if not rows and not problems:
+        problems = [ImportProblem(file, None, None, None, f"has no {what} rows.")]
+    if problems:
+        raise ImportValidationError(problems)

@@ -13,11 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from ics_capacity.importers.files import read_csv_text
 from ics_capacity.importers.identifiers import refuse_patient_identifiers
-from ics_capacity.importers.problems import ImportProblem, ImportValidationError, find_columns
+from ics_capacity.importers.problems import (
+    ImportProblem,
+    ImportValidationError,
+    find_columns,
+    records_by_meaning,
+)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "staff": ("staff code", "staff id", "code", "pseudonym", "staff"),
@@ -59,14 +62,7 @@ def read_rota_history(path: Path) -> list[HistoryRow]:
     rows: list[HistoryRow] = []
     found: list[ImportProblem] = []
     seen: dict[tuple[str, dt.date], int] = {}
-    # read_csv_text numbers the rows 0, 1, ...; the header is spreadsheet row 1.
-    for row, (_, record) in enumerate(table.iterrows(), start=2):
-
-        def cell(meaning: str, record: pd.Series = record) -> str:
-            return str(record[columns[meaning]]).strip()
-
-        if not any(str(v).strip() for v in record.to_numpy()):
-            continue
+    for row, cell in records_by_meaning(table, columns):  # every meaning it reads is required
         code, shift = cell("staff").upper(), cell("shift").upper()
         if shift in OFF:
             continue

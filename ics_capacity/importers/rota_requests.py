@@ -16,10 +16,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from ics_capacity.importers.identifiers import holds_nhs_number, table_identifier_problems
-from ics_capacity.importers.problems import ImportProblem, ImportValidationError, find_columns
+from ics_capacity.importers.problems import (
+    ImportProblem,
+    ImportValidationError,
+    Where,
+    find_columns,
+    locate_and_check_blanks,
+    raise_problems,
+    records_by_meaning,
+)
 from ics_capacity.importers.templates import read_cells
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -53,10 +59,6 @@ class RequestRow:
     note: str
 
 
-# Where a cell is, for its problems: file name, spreadsheet row (None: a form) and column name.
-_Where = tuple[str, int | None, str]
-
-
 def read_rota_requests(path: Path) -> tuple[list[RequestRow], dict[str, str]]:
     """Reads and checks the requests; raises `ImportValidationError` with every problem.
 
@@ -81,14 +83,7 @@ def read_rota_requests(path: Path) -> tuple[list[RequestRow], dict[str, str]]:
         raise ImportValidationError(problems)
     rows: list[RequestRow] = []
     seen: dict[tuple[str, dt.date, str], int] = {}
-    # Both readers number the rows 0, 1, ...; the header is spreadsheet row 1.
-    for row, (_, record) in enumerate(table.iterrows(), start=2):
-
-        def cell(meaning: str, record: pd.Series = record) -> str:
-            return str(record[columns[meaning]]).strip() if meaning in columns else ""
-
-        if not any(str(v).strip() for v in record.to_numpy()):
-            continue
+    for row, cell in records_by_meaning(table, columns):
         request, found = parse_request_record(cell, columns, file, row)
         if request is not None:
             key = (request.staff_code, request.on_date, request.shift_kind)
@@ -107,10 +102,7 @@ def read_rota_requests(path: Path) -> tuple[list[RequestRow], dict[str, str]]:
         problems += found
         if request is not None and not found:
             rows.append(request)
-    if not rows and not problems:
-        problems.append(ImportProblem(file, None, None, None, "has no request rows."))
-    if problems:
-        raise ImportValidationError(problems)
+    raise_problems(file, problems, rows=len(rows), what="request")
     return rows, columns
 
 
@@ -119,20 +111,9 @@ def parse_request_record(
 ) -> tuple[RequestRow | None, list[ImportProblem]]:
     """One request's fields, checked for form: the request, or None and every problem.
 
-    Args:
-        cell: The text of a field by its meaning (`ALIASES`' keys), "" when absent.
-        columns: How the problems name each meaning's field (the file's column, a form's label).
-        file: How the problems name the source ("requests.csv", "The request form").
-        row: The spreadsheet row (None for a form).
+    Arguments as `locate_and_check_blanks` names them (`file`: "requests.csv" or the form).
     """
-    found: list[ImportProblem] = []
-
-    def where(meaning: str) -> _Where:
-        return (file, row, columns.get(meaning, meaning))
-
-    for meaning in REQUIRED:
-        if not cell(meaning):
-            found.append(ImportProblem(*where(meaning), None, "is blank."))
+    where, found = locate_and_check_blanks(cell, columns, file, row, REQUIRED)
     code = cell("staff").upper()
     on_date = _date(cell("date"), found, where("date")) if cell("date") else None
     shift = _shift(cell("shift"), found, where("shift"))
@@ -158,7 +139,7 @@ def parse_request_record(
     return RequestRow(row or 0, code, on_date, shift, kind, weight, note), []
 
 
-def _date(value: str, problems: list[ImportProblem], where: _Where) -> dt.date | None:
+def _date(value: str, problems: list[ImportProblem], where: Where) -> dt.date | None:
     text = value.strip()
     for form in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
         try:
@@ -169,7 +150,7 @@ def _date(value: str, problems: list[ImportProblem], where: _Where) -> dt.date |
     return None
 
 
-def _shift(value: str, problems: list[ImportProblem], where: _Where) -> str | None:
+def _shift(value: str, problems: list[ImportProblem], where: Where) -> str | None:
     text = " ".join(value.upper().split())
     if text in WHOLE_DAY:
         return ""
@@ -185,7 +166,7 @@ def _shift(value: str, problems: list[ImportProblem], where: _Where) -> str | No
     return None
 
 
-def _weight(value: str, problems: list[ImportProblem], where: _Where) -> int | None:
+def _weight(value: str, problems: list[ImportProblem], where: Where) -> int | None:
     if not value.strip():
         return MIN_WEIGHT
     try:

@@ -17,15 +17,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-import pandas as pd
-
 from ics_capacity.domain.staff import Employment, StaffContract, StaffRole
 from ics_capacity.importers.files import read_csv_text
 from ics_capacity.importers.identifiers import refuse_patient_identifiers
 from ics_capacity.importers.problems import (
     ImportProblem,
     ImportValidationError,
+    Where,
     find_columns,
+    locate_and_check_blanks,
+    raise_problems,
+    records_by_meaning,
 )
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -69,12 +71,9 @@ class StaffRow:
 
 _E = TypeVar("_E", bound=StrEnum)
 
-# Where a cell is, for its problems: file name, spreadsheet row (None: a form) and column name.
-_Where = tuple[str, int | None, str]
-
 
 def _choice(
-    value: str, allowed: type[_E], problems: list[ImportProblem], where: _Where
+    value: str, allowed: type[_E], problems: list[ImportProblem], where: Where
 ) -> _E | None:
     options = [m.value for m in allowed]
     text = value.strip().lower().replace(" ", "_")
@@ -98,14 +97,7 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
         raise ImportValidationError(problems)
     rows: list[StaffRow] = []
     seen: dict[str, int] = {}
-    # read_csv_text numbers the rows 0, 1, ...; the header is spreadsheet row 1.
-    for row, (_, record) in enumerate(table.iterrows(), start=2):
-
-        def cell(meaning: str, record: pd.Series = record) -> str:
-            return str(record[columns[meaning]]).strip() if meaning in columns else ""
-
-        if not any(str(v).strip() for v in record.to_numpy()):
-            continue
+    for row, cell in records_by_meaning(table, columns):
         found: list[ImportProblem] = []
         code = cell("code").upper()
         if code in seen:
@@ -119,10 +111,7 @@ def read_rota_staff(path: Path) -> list[StaffRow]:
         problems += found + more
         if person is not None and not found:
             rows.append(person)
-    if not rows and not problems:
-        problems.append(ImportProblem(file, None, None, None, "has no staff rows."))
-    if problems:
-        raise ImportValidationError(problems)
+    raise_problems(file, problems, rows=len(rows), what="staff")
     return rows
 
 
@@ -131,20 +120,9 @@ def parse_staff_record(
 ) -> tuple[StaffRow | None, list[ImportProblem]]:
     """One person's fields, checked for form: the person, or None and every problem.
 
-    Args:
-        cell: The text of a field by its meaning (`ALIASES`' keys), "" when absent.
-        columns: How the problems name each meaning's field (the file's column, a form's label).
-        file: How the problems name the source ("staff.csv", "The staff form").
-        row: The spreadsheet row (None for a form).
+    Arguments as `locate_and_check_blanks` names them (`file`: "staff.csv" or the form).
     """
-    found: list[ImportProblem] = []
-
-    def where(meaning: str) -> _Where:
-        return (file, row, columns.get(meaning, meaning))
-
-    for meaning in REQUIRED:
-        if not cell(meaning):
-            found.append(ImportProblem(file, row, columns.get(meaning, meaning), None, "is blank."))
+    where, found = locate_and_check_blanks(cell, columns, file, row, REQUIRED)
     role = _choice(cell("role"), StaffRole, found, where("role")) if cell("role") else None
     contract = (
         _choice(cell("contract"), StaffContract, found, where("contract"))
@@ -197,7 +175,7 @@ def parse_staff_record(
     return person, []
 
 
-def _hours(value: str, problems: list[ImportProblem], where: _Where) -> int | None:
+def _hours(value: str, problems: list[ImportProblem], where: Where) -> int | None:
     try:
         hours = float(value)
     except ValueError:
@@ -216,7 +194,7 @@ def _hours(value: str, problems: list[ImportProblem], where: _Where) -> int | No
 
 
 def _leave(
-    value: str, problems: list[ImportProblem], where: _Where
+    value: str, problems: list[ImportProblem], where: Where
 ) -> tuple[tuple[dt.date, dt.date], ...]:
     spans = []
     for part in (p.strip() for p in value.split(";") if p.strip()):

@@ -173,30 +173,28 @@ def _adding_up_problems(
         for code in sums.index.difference(totals.index)
     ]
     sums = sums.reindex(totals.index, fill_value=0)
-    fte_gap = (sums["fte"] - totals["fte"]).abs() > FTE_TOLERANCE
-    for code in totals.index[fte_gap.to_numpy()]:
-        position = totals.loc[code, "position"]
-        problems.append(
-            ImportProblem(
-                file,
-                int(position) + 2,
-                columns["fte"],
-                rows.loc[position, columns["fte"]],
-                f"is trust {code}'s '{ALL_STAFF_GROUPS}' FTE, but its staff groups add up to "
-                f"{sums.loc[code, 'fte']:,.2f} (allowed difference {FTE_TOLERANCE}).",
-            )
+
+    def fte_says(code: str, added: float) -> str:
+        return (
+            f"is trust {code}'s '{ALL_STAFF_GROUPS}' FTE, but its staff groups add up to "
+            f"{added:,.2f} (allowed difference {FTE_TOLERANCE})."
         )
-    short = sums["headcount"] < totals["headcount"]
-    for code in totals.index[short.to_numpy()]:
-        position = totals.loc[code, "position"]
-        problems.append(
-            ImportProblem(
-                file,
-                int(position) + 2,
-                columns["headcount"],
-                rows.loc[position, columns["headcount"]],
-                f"is trust {code}'s '{ALL_STAFF_GROUPS}' headcount, more than its staff groups "
-                f"add up to ({sums.loc[code, 'headcount']:,.0f}); everyone is in a staff group.",
-            )
+
+    def headcount_says(code: str, added: float) -> str:
+        return (
+            f"is trust {code}'s '{ALL_STAFF_GROUPS}' headcount, more than its staff groups "
+            f"add up to ({added:,.0f}); everyone is in a staff group."
         )
+
+    # Each check: the measure, the trusts whose total row fails it, and what the problem says.
+    checks = (
+        ("fte", (sums["fte"] - totals["fte"]).abs() > FTE_TOLERANCE, fte_says),
+        ("headcount", sums["headcount"] < totals["headcount"], headcount_says),
+    )
+    for measure, failing, says in checks:
+        for code in totals.index[failing.to_numpy()]:
+            position = totals.loc[code, "position"]
+            value = rows.loc[position, columns[measure]]
+            said = says(code, float(sums.loc[code, measure]))
+            problems.append(ImportProblem(file, int(position) + 2, columns[measure], value, said))
     return sorted(problems, key=lambda p: p.row or 0)

@@ -45,8 +45,6 @@ from ics_capacity.services.auth import signed_in_transaction
 from ics_capacity.services.job_kinds import (
     ACTIVE,
     FINISHED,
-    FORWARD,
-    GRACE_SECONDS,
     HEARTBEAT_SECONDS,
     HEARTBEAT_TIMEOUT,
     JOB_KINDS,
@@ -86,8 +84,6 @@ from ics_capacity.services.security_log import security_event
 __all__ = [
     "ACTIVE",
     "FINISHED",
-    "FORWARD",
-    "GRACE_SECONDS",
     "HEARTBEAT_SECONDS",
     "HEARTBEAT_TIMEOUT",
     "JOB_KINDS",

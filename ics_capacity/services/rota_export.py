@@ -13,19 +13,9 @@ from ics_capacity.services.spreadsheets import csv_dicts, xlsx_bytes
 
 # --- Exports -----------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = (
-    "date",
-    "staff",
-    "name",
-    "role",
-    "trust",
-    "employment",
-    "site",
-    "shift",
-    "start",
-    "end",
-    "hours",
-    "locked",
+# The CSV's columns, in order: one per key of `export_rows`' rows.
+EXPORT_COLUMNS = tuple(
+    "date staff name role trust employment site shift start end hours locked".split()
 )
 
 

@@ -250,6 +250,35 @@ def audit(
     )
 
 
+def audit_collaborative(
+    session: Session,
+    user_email: str,
+    collaborative_id: int,
+    action: str,
+    summary: str,
+    *,
+    entity: str,
+    entity_id: object,
+    field: str = "",
+    old: object = "",
+    new: object = "",
+) -> None:
+    """Records a change to a collaborative's people or settings, in the change's transaction."""
+    session.add(
+        AuditEvent(
+            user_email=user_email,
+            collaborative_id=collaborative_id,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            field=field,
+            old_value=str(old),
+            new_value=str(new),
+            summary=summary,
+        )
+    )
+
+
 def audit_download(
     session: Session,
     principal: Principal,

@@ -59,6 +59,7 @@ from ics_capacity.services.scenario_access import (
     ScenarioError,
     ScenarioUse,
     audit,
+    audit_collaborative,
     audit_download,
     checked_text,
     collaborative_transaction,
@@ -87,6 +88,7 @@ __all__ = [
     "add_comment",
     "archive_scenario",
     "audit",
+    "audit_collaborative",
     "audit_download",
     "branch_scenario",
     "checked_text",
@@ -374,16 +376,7 @@ def archive_scenario(token: str, scenario_id: int, expected_version: int) -> Non
         if scenario.is_baseline:
             raise ScenarioError("The baseline holds the published data and cannot be archived.")
         old, scenario.status = scenario.status, ScenarioStatus.ARCHIVED
-        audit(
-            session,
-            principal,
-            scenario,
-            "scenario.archive",
-            f"Archived '{scenario.name}'",
-            field="status",
-            old=old,
-            new=scenario.status,
-        )
+        _audit_status(session, principal, scenario, old, "archive", f"Archived '{scenario.name}'")
         return "archived"
 
     _change(token, scenario_id, expected_version, Permission.MANAGE_SCENARIOS, archive)
@@ -397,16 +390,8 @@ def submit_scenario(token: str, scenario_id: int, expected_version: int) -> None
         old, scenario.status = scenario.status, ScenarioStatus.SUBMITTED
         scenario.submitted_by, scenario.submitted_at = principal.email, utc_now()
         scenario.decided_by, scenario.decided_at, scenario.decision_note = None, None, ""
-        audit(
-            session,
-            principal,
-            scenario,
-            "scenario.submit",
-            f"Submitted '{scenario.name}' for approval",
-            field="status",
-            old=old,
-            new=scenario.status,
-        )
+        summary = f"Submitted '{scenario.name}' for approval"
+        _audit_status(session, principal, scenario, old, "submit", summary)
         return "submitted"
 
     _change(token, scenario_id, expected_version, Permission.SUBMIT_SCENARIO, submit)
@@ -443,19 +428,27 @@ def decide_scenario(
 
             record_approval(session, principal.email, scenario)
         verb = "Approved" if approve else "Rejected"
-        audit(
-            session,
-            principal,
-            scenario,
-            f"scenario.{scenario.status}",
-            f"{verb} '{scenario.name}'" + (f": {note}" if note else ""),
-            field="status",
-            old=old,
-            new=scenario.status,
-        )
+        summary = f"{verb} '{scenario.name}'" + (f": {note}" if note else "")
+        _audit_status(session, principal, scenario, old, scenario.status, summary)
         return scenario.status
 
     _change(token, scenario_id, expected_version, Permission.APPROVE_SCENARIO, decide)
+
+
+def _audit_status(
+    session: Session, principal: Principal, scenario: Scenario, old: str, verb: str, summary: str
+) -> None:
+    """Audits the scenario's move from status `old` to its status now, as `scenario.<verb>`."""
+    audit(
+        session,
+        principal,
+        scenario,
+        f"scenario.{verb}",
+        summary,
+        field="status",
+        old=old,
+        new=scenario.status,
+    )
 
 
 def _change(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from ics_capacity.db.models import AuditEvent, Membership, Role, SsoDomainRule, UserAccount, utc_now
+from ics_capacity.db.models import Membership, Role, SsoDomainRule, UserAccount, utc_now
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import ROLE_LABELS, Permission
@@ -36,7 +36,7 @@ from ics_capacity.services.auth import (
     SignInError,
     open_session,
 )
-from ics_capacity.services.scenarios import collaborative_transaction
+from ics_capacity.services.scenarios import audit_collaborative, collaborative_transaction
 from ics_capacity.services.security_log import security_event
 from ics_capacity.settings import oidc_allowed_domains, oidc_configured
 
@@ -169,15 +169,14 @@ def _bind(session: Session, user: UserAccount, issuer: str, subject: str) -> Non
     for collaborative_id in session.exec(
         select(Membership.collaborative_id).where(Membership.user_id == user.id)
     ):
-        session.add(
-            AuditEvent(
-                user_email=user.email,
-                collaborative_id=collaborative_id,
-                action="user.sso_bind",
-                entity="user",
-                entity_id=str(user.id),
-                summary=f"{user.email} now signs in through the organisation's single sign-on",
-            )
+        audit_collaborative(
+            session,
+            user.email,
+            collaborative_id,
+            "user.sso_bind",
+            f"{user.email} now signs in through the organisation's single sign-on",
+            entity="user",
+            entity_id=user.id,
         )
 
 
@@ -207,20 +206,17 @@ def _join_by_domain_rules(
         session.add(
             Membership(user_id=user_id, collaborative_id=rule.collaborative_id, role=rule.role)
         )
-        session.add(
-            AuditEvent(
-                user_email=email,
-                collaborative_id=rule.collaborative_id,
-                action="user.add",
-                entity="user",
-                entity_id=str(user.id),
-                field="role",
-                new_value=rule.role,
-                summary=(
-                    f"{email} joined as {ROLE_LABELS[rule.role]} at first single sign-on "
-                    f"(rule for @{rule.domain})"
-                ),
-            )
+        audit_collaborative(
+            session,
+            email,
+            rule.collaborative_id,
+            "user.add",
+            f"{email} joined as {ROLE_LABELS[rule.role]} at first single sign-on "
+            f"(rule for @{rule.domain})",
+            entity="user",
+            entity_id=user.id,
+            field="role",
+            new=rule.role,
         )
     session.flush()
     return user
@@ -296,17 +292,16 @@ def add_domain_rule(token: str | None, collaborative_id: int, *, domain: str, ro
         )
         session.add(rule)
         session.flush()
-        session.add(
-            AuditEvent(
-                user_email=principal.email,
-                collaborative_id=collaborative_id,
-                action="sso.rule_add",
-                entity="sso_domain_rule",
-                entity_id=str(rule.id),
-                field="role",
-                new_value=role,
-                summary=f"People of @{domain} join as {ROLE_LABELS[role]} at first single sign-on",
-            )
+        audit_collaborative(
+            session,
+            principal.email,
+            collaborative_id,
+            "sso.rule_add",
+            f"People of @{domain} join as {ROLE_LABELS[role]} at first single sign-on",
+            entity="sso_domain_rule",
+            entity_id=rule.id,
+            field="role",
+            new=role,
         )
 
 
@@ -320,13 +315,12 @@ def remove_domain_rule(token: str | None, collaborative_id: int, *, rule_id: int
         if rule is None or rule.collaborative_id != collaborative_id:
             raise PermissionDeniedError("That rule is not one of this collaborative's.")
         session.delete(rule)
-        session.add(
-            AuditEvent(
-                user_email=principal.email,
-                collaborative_id=collaborative_id,
-                action="sso.rule_remove",
-                entity="sso_domain_rule",
-                entity_id=str(rule_id),
-                summary=f"People of @{rule.domain} no longer join at first single sign-on",
-            )
+        audit_collaborative(
+            session,
+            principal.email,
+            collaborative_id,
+            "sso.rule_remove",
+            f"People of @{rule.domain} no longer join at first single sign-on",
+            entity="sso_domain_rule",
+            entity_id=rule_id,
         )

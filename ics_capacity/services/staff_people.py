@@ -38,23 +38,33 @@ from ics_capacity.services.scenarios import (
 )
 
 FORM = "The staff form"
-# How the form's messages name each field (the parser's meanings).
-FIELD_LABELS: dict[str, str] = {
-    "code": "Staff code",
-    "label": "Name or role label",
-    "trust": "Trust (ODS code)",
-    "home_site": "Home site",
-    "role": "Role",
-    "grade": "Grade",
-    "contract": "Contract",
-    "employment": "Employment",
-    "skills": "Skills",
-    "sites": "Sites they may work at",
-    "hours": "Contracted hours per week",
-    "hourly_cost": "Hourly cost (£)",
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of the staff form: how its messages name it, and the longest text it takes."""
+
+    label: str
+    max_chars: int | None = None  # the column's length (db/models/); None: the parser bounds it
+
+
+# The form's fields by the parser's meanings.
+FORM_FIELDS: dict[str, FormField] = {
+    "code": FormField("Staff code", max_chars=40),
+    "label": FormField("Name or role label", max_chars=200),
+    "trust": FormField("Trust (ODS code)"),
+    "home_site": FormField("Home site"),
+    "role": FormField("Role"),
+    "grade": FormField("Grade", max_chars=60),
+    "contract": FormField("Contract"),
+    "employment": FormField("Employment"),
+    "skills": FormField("Skills", max_chars=500),
+    "sites": FormField("Sites they may work at", max_chars=500),
+    "hours": FormField("Contracted hours per week"),
+    "hourly_cost": FormField("Hourly cost (£)"),
 }
-# The longest text each column holds (db/models/).
-LIMITS = {"code": 40, "label": 200, "grade": 60, "skills": 500, "sites": 500}
+FIELD_LABELS = {meaning: field.label for meaning, field in FORM_FIELDS.items()}
+LIMITS = {m: field.max_chars for m, field in FORM_FIELDS.items() if field.max_chars is not None}
 LEAVE_KINDS = {
     "annual_leave": "Annual leave",
     "study_leave": "Study leave",

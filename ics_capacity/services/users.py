@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from ics_capacity.db.models import (
-    AuditEvent,
     Collaborative,
     Membership,
     Role,
@@ -40,7 +39,7 @@ from ics_capacity.services.auth import (
     unbind_single_sign_on,
     user_collaborative_ids,
 )
-from ics_capacity.services.scenarios import collaborative_transaction
+from ics_capacity.services.scenarios import audit_collaborative, collaborative_transaction
 
 DEMO_ROLES = ("admin", "manager", "workforce_lead", "executive", "viewer")
 DEMO_EMAIL_DOMAIN = "demo.ics-capacity.invalid"
@@ -125,18 +124,17 @@ def change_role(token: str, collaborative_id: int, *, email: str, role: str) -> 
             raise AuthError(f"{email} is not a member of this collaborative.")
         old, membership.role = membership.role, role
         session.add(membership)
-        session.add(
-            AuditEvent(
-                user_email=principal.email,
-                collaborative_id=collaborative_id,
-                action="user.role",
-                entity="user",
-                entity_id=str(membership.user_id),
-                field="role",
-                old_value=old,
-                new_value=role,
-                summary=f"{email}: {ROLE_LABELS[old]} → {ROLE_LABELS[role]}",
-            )
+        audit_collaborative(
+            session,
+            principal.email,
+            collaborative_id,
+            "user.role",
+            f"{email}: {ROLE_LABELS[old]} → {ROLE_LABELS[role]}",
+            entity="user",
+            entity_id=membership.user_id,
+            field="role",
+            old=old,
+            new=role,
         )
 
 
@@ -208,18 +206,17 @@ def set_totp_required(token: str, collaborative_id: int, *, required: bool) -> N
         collaborative.require_totp = required
         collaborative.updated_by = principal.email
         session.add(collaborative)
-        session.add(
-            AuditEvent(
-                user_email=principal.email,
-                collaborative_id=collaborative_id,
-                action="collaborative.require_totp",
-                entity="collaborative",
-                entity_id=str(collaborative_id),
-                field="require_totp",
-                new_value=str(required).lower(),
-                summary="Two-step verification "
-                + ("required of every member" if required else "no longer required"),
-            )
+        audit_collaborative(
+            session,
+            principal.email,
+            collaborative_id,
+            "collaborative.require_totp",
+            "Two-step verification "
+            + ("required of every member" if required else "no longer required"),
+            entity="collaborative",
+            entity_id=collaborative_id,
+            field="require_totp",
+            new=str(required).lower(),
         )
 
 
@@ -250,17 +247,16 @@ def remove_member(token: str, collaborative_id: int, *, email: str) -> None:
         role = membership.role
         session.delete(membership)
         end_sessions_of(session, user.id)
-        session.add(
-            AuditEvent(
-                user_email=principal.email,
-                collaborative_id=collaborative_id,
-                action="user.remove",
-                entity="user",
-                entity_id=str(user.id),
-                field="role",
-                old_value=role,
-                summary=f"{user.email} removed ({ROLE_LABELS[role]})",
-            )
+        audit_collaborative(
+            session,
+            principal.email,
+            collaborative_id,
+            "user.remove",
+            f"{user.email} removed ({ROLE_LABELS[role]})",
+            entity="user",
+            entity_id=user.id,
+            field="role",
+            old=role,
         )
 
 

@@ -102,6 +102,30 @@ class RotaModel:
         )
         return slack
 
+    def _bound(
+        self,
+        family: RuleFamily,
+        staff_id: str,
+        when: str,
+        expr: LinearExpr,
+        limit: int,
+        most_slack: int,
+        *,
+        upper: bool,
+    ) -> None:
+        """Adds expr <= limit (`upper`) or expr >= limit, as the rule family's mode says."""
+        mode = self.data.mode(family)
+        if not mode.hard:
+            if mode.weight > 0:
+                slack = self._slack(family, staff_id, when, most_slack)
+                self.model.add(expr - slack <= limit if upper else expr + slack >= limit)
+            return
+        constraint = self.model.add(expr <= limit if upper else expr >= limit)
+        switch = self._switch(family, staff_id)
+        if switch is not None:
+            constraint.only_enforce_if(switch)
+
+    # at_most and at_least keep their own typed signatures so each call reads as the rule it adds.
     def at_most(
         self,
         family: RuleFamily,
@@ -112,18 +136,8 @@ class RotaModel:
         max_excess: int,
     ) -> None:
         """Adds expr <= limit for this rule family (hard, soft with slack, or switchable)."""
-        mode = self.data.mode(family)
-        if max_excess <= 0:
-            return
-        if not mode.hard:
-            if mode.weight > 0:
-                slack = self._slack(family, staff_id, when, max_excess)
-                self.model.add(expr - slack <= limit)
-            return
-        constraint = self.model.add(expr <= limit)
-        switch = self._switch(family, staff_id)
-        if switch is not None:
-            constraint.only_enforce_if(switch)
+        if max_excess > 0:
+            self._bound(family, staff_id, when, expr, limit, max_excess, upper=True)
 
     def at_least(
         self,
@@ -135,18 +149,8 @@ class RotaModel:
         max_short: int,
     ) -> None:
         """Adds expr >= limit for this rule family (hard, soft with slack, or switchable)."""
-        mode = self.data.mode(family)
-        if limit <= 0:
-            return
-        if not mode.hard:
-            if mode.weight > 0:
-                slack = self._slack(family, staff_id, when, max_short)
-                self.model.add(expr + slack >= limit)
-            return
-        constraint = self.model.add(expr >= limit)
-        switch = self._switch(family, staff_id)
-        if switch is not None:
-            constraint.only_enforce_if(switch)
+        if limit > 0:
+            self._bound(family, staff_id, when, expr, limit, max_short, upper=False)
 
     def clause(
         self, family: RuleFamily, staff_id: str, when: str, literals: Sequence[Literal]

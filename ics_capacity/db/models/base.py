@@ -81,3 +81,17 @@ def _non_negative(*columns: str) -> list[sa.CheckConstraint]:
 
 def _rate(*columns: str) -> list[sa.CheckConstraint]:
     return [sa.CheckConstraint(f"{c} >= 0 AND {c} <= 1", name=f"{c}_is_rate") for c in columns]
+
+
+def _within(column: str, low: float, high: float) -> sa.CheckConstraint:
+    return sa.CheckConstraint(f"{column} >= {low} AND {column} <= {high}", name=f"{column}_range")
+
+
+def _decimal(max_digits: int, decimal_places: int, **kwargs: Any) -> Any:
+    """A NUMERIC(max_digits, decimal_places) column, checked to the same digits before writing."""
+    return Field(
+        sa_type=sa.Numeric(max_digits, decimal_places),
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        **kwargs,
+    )

@@ -13,8 +13,10 @@ from sqlmodel import Field, SQLModel
 
 from ics_capacity.db.models.base import (
     Audited,
+    _decimal,
     _non_negative,
     _rate,
+    _within,
 )
 
 # --- Capacity, per scenario ------------------------------------------------------------------
@@ -78,9 +80,7 @@ class TheatreCapacity(Audited, table=True):
     theatres: int
     sessions_per_week: int
     session_minutes: int = 240
-    utilisation_target: Decimal = Field(
-        default=Decimal("0.85"), sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3
-    )
+    utilisation_target: Decimal = _decimal(4, 3, default=Decimal("0.85"))
 
 
 class BedCapacity(Audited, table=True):
@@ -98,9 +98,7 @@ class BedCapacity(Audited, table=True):
     site_id: int = Field(foreign_key="site.id", ondelete="CASCADE")
     elective_overnight_beds: int
     day_case_places: int
-    occupancy_target: Decimal = Field(
-        default=Decimal("0.92"), sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3
-    )
+    occupancy_target: Decimal = _decimal(4, 3, default=Decimal("0.92"))
 
 
 class HubStandardSetting(Audited, table=True):
@@ -136,9 +134,7 @@ class HubStandardSetting(Audited, table=True):
     operating_days_per_week: int = 6
     operating_weeks_per_year: int = 48
     utilisation_definition: str = Field(default="capped", max_length=10)
-    day_case_rate: Decimal = Field(
-        default=Decimal("0.85"), sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3
-    )
+    day_case_rate: Decimal = _decimal(4, 3, default=Decimal("0.85"))
     cataracts_per_list: int = 10
 
 
@@ -154,15 +150,13 @@ class ValidationSetting(Audited, table=True):
     __tablename__ = "validation_setting"
     __table_args__ = (
         sa.UniqueConstraint("scenario_id", "tfc"),
-        sa.CheckConstraint(
-            "share_per_year >= 0 AND share_per_year <= 0.5", name="share_per_year_range"
-        ),
+        _within("share_per_year", 0, 0.5),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
     tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
-    share_per_year: Decimal = Field(sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3)
+    share_per_year: Decimal = _decimal(4, 3)
 
 
 class IndependentSectorPrice(Audited, table=True):
@@ -176,15 +170,13 @@ class IndependentSectorPrice(Audited, table=True):
     __tablename__ = "independent_sector_price"
     __table_args__ = (
         sa.UniqueConstraint("scenario_id", "tfc"),
-        sa.CheckConstraint(
-            "price_per_case >= 0 AND price_per_case <= 100000", name="price_per_case_range"
-        ),
+        _within("price_per_case", 0, 100000),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
     tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
-    price_per_case: Decimal = Field(sa_type=sa.Numeric(9, 2), max_digits=9, decimal_places=2)
+    price_per_case: Decimal = _decimal(9, 2)
 
 
 class TrustBeds(Audited, table=True):
@@ -200,8 +192,8 @@ class TrustBeds(Audited, table=True):
     scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
     organisation_id: int = Field(foreign_key="organisation.id", ondelete="RESTRICT")
     period: str = Field(max_length=12)
-    ga_beds_available: Decimal = Field(sa_type=sa.Numeric(9, 1), max_digits=9, decimal_places=1)
-    ga_beds_occupied: Decimal = Field(sa_type=sa.Numeric(9, 1), max_digits=9, decimal_places=1)
+    ga_beds_available: Decimal = _decimal(9, 1)
+    ga_beds_occupied: Decimal = _decimal(9, 1)
 
 
 class Workforce(Audited, table=True):
@@ -219,7 +211,7 @@ class Workforce(Audited, table=True):
     staff_group: str = Field(max_length=100)
     period: str = Field(max_length=30)
     headcount: int
-    fte: Decimal = Field(sa_type=sa.Numeric(10, 2), max_digits=10, decimal_places=2)
+    fte: Decimal = _decimal(10, 2)
 
 
 class CaseMix(Audited, table=True):
@@ -236,6 +228,6 @@ class CaseMix(Audited, table=True):
     scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
     tfc: str = Field(foreign_key="treatment_function.code", max_length=6)
     minutes_per_case: int
-    length_of_stay_days: Decimal = Field(sa_type=sa.Numeric(5, 2), max_digits=5, decimal_places=2)
-    day_case_rate: Decimal = Field(sa_type=sa.Numeric(4, 3), max_digits=4, decimal_places=3)
+    length_of_stay_days: Decimal = _decimal(5, 2)
+    day_case_rate: Decimal = _decimal(4, 3)
     source: str = Field(default="", max_length=2000)
