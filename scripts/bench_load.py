@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import re
 import statistics
@@ -49,6 +50,7 @@ def _names() -> dict[str, str]:
     from ics_capacity.ui.pages.dashboard import DashboardState
     from ics_capacity.ui.pages.login import LoginState
     from ics_capacity.ui.pages.overview import OverviewState
+    from ics_capacity.ui.pages.scenario import ScenarioPageState
     from ics_capacity.ui.state.session import SessionState
 
     return {
@@ -56,6 +58,7 @@ def _names() -> dict[str, str]:
         "require": f"{SessionState.get_full_name()}.require_sign_in",
         "load": f"{OverviewState.get_full_name()}.load",
         "dashboard": DashboardState.get_full_name(),
+        "mark": f"{ScenarioPageState.get_full_name()}.set_decision_note",
     }
 
 
@@ -217,9 +220,10 @@ def _report(label: str, samples: list[float], errors: list[str], seconds: float)
         print(f"| {label} | 0 | - | - | - | {len(errors)} | {seconds:.0f} |")
         return
     p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+    kinds = ", ".join(f"{n} {k}" for k, n in collections.Counter(errors).most_common())
     print(
         f"| {label} | {len(ms)} | {statistics.median(ms):.0f} | {p95:.0f} | {ms[-1]:.0f} "
-        f"| {len(errors)} | {seconds:.0f} |"
+        f"| {len(errors)}{f' ({kinds})' if kinds else ''} | {seconds:.0f} |"
     )
 
 
@@ -282,7 +286,19 @@ def _sender(options: argparse.Namespace, names: dict[str, str]):
     if options.event == "overview":
 
         async def overview(tab: Tab, _turn: int) -> float:
-            return await tab.send(names["load"], {})
+            # An Overview that has not changed answers with nothing (only changed vars are
+            # sent), so the load is followed by a marker: a form field of another page set to
+            # a fresh value, which always answers. One tab's events are processed in turn, so
+            # the marker's answer comes after the load's work; its own cost is counted too.
+            mark = f"bench-{uuid.uuid4().hex}"
+            await tab.client.emit(
+                "event",
+                {"name": names["load"], "payload": {}, "router_data": ROUTER},
+                namespace="/_event",
+            )
+            return await tab.send(
+                names["mark"], {"note": mark}, done=lambda answer: mark in json.dumps(answer)
+            )
 
         return overview
     units = ["", *options.trusts.split(",")]
