@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/bench_load.py --url http://127.0.0.1:8000 \
         --email bench@example.nhs.uk --password '...' [--tabs 10] [--seconds 20] \
-        [--rota-weeks 4 --rota-limit 60]
+        [--rota-weeks 4 --rota-limit 60] [--event overview|dashboard] [--sign-ins] \
+        [--server-pid PID]
 
 Each tab is a python-socketio client on the path and namespace `/_event` (as the browser), signs in
 once through the login form's handler and the session-cookie route, then sends the Overview's `load`
@@ -12,12 +13,23 @@ final answer. Phase "idle" runs for `--seconds`; then the script starts a rota b
 worker when ICS_JOB_QUEUE is set) and measures the same load for as long as the build runs. Loopback
 only; bounded in tabs and time. Prints p50/p95/max, errors and answer counts per phase, and the
 build's progress gaps.
+
+`--event dashboard` measures the Dashboard's trust switch instead: each tab opens the Dashboard
+once, then asks for the next member trust (or the collaborative) every second and times it until
+the projection's answer (the Dashboard state's `busy` back to false). `--sign-ins` adds a phase
+of `--seconds` in which, beside the same load, one more tab signs in again and again, and reports
+those sign-ins' round trips (form, cookie route, websocket reopened). `--server-pid` (the
+`ics-capacity serve` process) reports the resident memory of it and its child processes before
+the tabs open and after the idle phase, and the growth per open tab; `--redis-state` (the
+REFLEX_REDIS_URL of a server that keeps client state in Redis, its own database) the size of
+that state per open tab.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import re
 import statistics
@@ -26,6 +38,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any
 
 import socketio
@@ -34,15 +47,37 @@ ROUTER = {"pathname": "/", "query": {}, "asPath": "/"}
 
 
 def _names() -> dict[str, str]:
+    from ics_capacity.ui.pages.dashboard import DashboardState
     from ics_capacity.ui.pages.login import LoginState
     from ics_capacity.ui.pages.overview import OverviewState
+    from ics_capacity.ui.pages.scenario import ScenarioPageState
     from ics_capacity.ui.state.session import SessionState
 
     return {
         "submit": f"{LoginState.get_full_name()}.submit",
         "require": f"{SessionState.get_full_name()}.require_sign_in",
         "load": f"{OverviewState.get_full_name()}.load",
+        "dashboard": DashboardState.get_full_name(),
+        "mark": f"{ScenarioPageState.get_full_name()}.set_decision_note",
     }
+
+
+DASHBOARD_ROUTER = {"pathname": "/dashboard", "query": {}, "asPath": "/dashboard"}
+
+
+def _resident_kb(pid: int) -> int:
+    """Resident memory (kB) of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        status = Path(f"/proc/{current}/status")
+        if not status.exists():
+            continue
+        match = re.search(r"VmRSS:\s+(\d+)", status.read_text())
+        total += int(match.group(1)) if match else 0
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            stack.extend(int(c) for c in task.read_text().split())
+    return total
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -114,20 +149,28 @@ class Tab:
         self.client.on("event", self._answer, namespace="/_event")
         await self.connect(cookie)
 
-    async def send(self, name: str, payload: dict[str, Any], timeout: float = 30.0) -> float:
-        """Sends one event; returns the seconds until its final answer."""
+    async def send(
+        self,
+        name: str,
+        payload: dict[str, Any],
+        timeout: float = 30.0,
+        *,
+        router: dict[str, Any] | None = None,
+        done=None,
+    ) -> float:
+        """Sends one event; returns the seconds until its final answer (or until `done(answer)`)."""
         while not self.answers.empty():
             self.answers.get_nowait()
         started = time.perf_counter()
         await self.client.emit(
             "event",
-            {"name": name, "payload": payload, "router_data": ROUTER},
+            {"name": name, "payload": payload, "router_data": router or ROUTER},
             namespace="/_event",
         )
         deadline = started + timeout
         while True:
             answer = await asyncio.wait_for(self.answers.get(), deadline - time.perf_counter())
-            if answer.get("final", True):
+            if done(answer) if done else answer.get("final", True):
                 return time.perf_counter() - started
 
     async def close(self) -> None:
@@ -135,24 +178,36 @@ class Tab:
         await self.client.disconnect()
 
 
+def _projection_shown(state_name: str):
+    """Whether an answer carries the Dashboard's projection: its `busy` back to false."""
+
+    def shown(answer: dict[str, Any]) -> bool:
+        delta = (answer.get("delta") or {}).get(state_name) or {}
+        return delta.get("busy_rx_state_") is False
+
+    return shown
+
+
 async def _tab_loop(
-    tab: Tab, name: str, stop: asyncio.Event, samples: list[float], errors: list[str]
+    tab: Tab, send, stop: asyncio.Event, samples: list[float], errors: list[str]
 ) -> None:
+    turn = 0
     while not stop.is_set():
         started = time.perf_counter()
         try:
-            samples.append(await tab.send(name, {}))
+            samples.append(await send(tab, turn))
         except Exception as error:  # every failure is counted, not raised
             errors.append(type(error).__name__)
+        turn += 1
         await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
 
 
-async def _phase(tabs: list[Tab], name: str, until) -> tuple[list[float], list[str], float]:
+async def _phase(tabs: list[Tab], send, until) -> tuple[list[float], list[str], float]:
     samples: list[float] = []
     errors: list[str] = []
     stop = asyncio.Event()
     started = time.perf_counter()
-    loops = [asyncio.create_task(_tab_loop(t, name, stop, samples, errors)) for t in tabs]
+    loops = [asyncio.create_task(_tab_loop(t, send, stop, samples, errors)) for t in tabs]
     await until()
     stop.set()
     await asyncio.gather(*loops)
@@ -165,38 +220,139 @@ def _report(label: str, samples: list[float], errors: list[str], seconds: float)
         print(f"| {label} | 0 | - | - | - | {len(errors)} | {seconds:.0f} |")
         return
     p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+    kinds = ", ".join(f"{n} {k}" for k, n in collections.Counter(errors).most_common())
     print(
         f"| {label} | {len(ms)} | {statistics.median(ms):.0f} | {p95:.0f} | {ms[-1]:.0f} "
-        f"| {len(errors)} | {seconds:.0f} |"
+        f"| {len(errors)}{f' ({kinds})' if kinds else ''} | {seconds:.0f} |"
     )
 
 
-async def signed_in_tabs(options: argparse.Namespace, names: dict[str, str]) -> list[Tab]:
+async def signed_in_tabs(options: argparse.Namespace, names: dict[str, str], send) -> list[Tab]:
     """Opens and signs in `options.tabs` tabs, then measures the idle phase.
 
-    Prints the table's head and the idle row (`options.seconds` of the Overview's load), and
+    Prints the table's head and the idle row (`options.seconds` of the chosen event), and
     returns the tabs for the next phase.
     """
+    before_kb = _resident_kb(options.server_pid) if options.server_pid else 0
     tabs = [Tab(options.url) for _ in range(options.tabs)]
     for tab in tabs:
         await tab.connect()
         await tab.sign_in(names, options.email, options.password)
         await tab.send(names["require"], {})
-    print(f"{len(tabs)} tabs signed in; Overview load every 1 s per tab\n")
+        if options.event == "dashboard":
+            await tab.send(
+                f"{names['dashboard']}.load",
+                {},
+                60,
+                router=DASHBOARD_ROUTER,
+                done=_projection_shown(names["dashboard"]),
+            )
+    what = "Overview load" if options.event == "overview" else "Dashboard trust switch"
+    print(f"{len(tabs)} tabs signed in; {what} every 1 s per tab\n")
     print("| phase | answers | p50 ms | p95 ms | max ms | errors | seconds |")
     print("|---|---:|---:|---:|---:|---:|---:|")
 
     async def idle() -> None:
         await asyncio.sleep(options.seconds)
 
-    _report("idle", *await _phase(tabs, names["load"], idle))
+    _report("idle", *await _phase(tabs, send, idle))
+    if options.server_pid:
+        after_kb = _resident_kb(options.server_pid)
+        print(
+            f"\nweb server resident memory: {before_kb / 1024:.0f} MB before the tabs, "
+            f"{after_kb / 1024:.0f} MB after the idle phase: "
+            f"{(after_kb - before_kb) / len(tabs):.0f} kB per open tab"
+        )
+    if options.redis_state:
+        keys, size = _redis_state_bytes(options.redis_state)
+        print(
+            f"client state in Redis: {keys} keys, {size / 1024:.0f} kB: "
+            f"{size / 1024 / len(tabs):.1f} kB per open tab\n"
+        )
     return tabs
 
 
+def _redis_state_bytes(url: str) -> tuple[int, int]:
+    """(keys, bytes) of the state manager's Redis database, by Redis's own MEMORY USAGE."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(count=1000))
+    return len(keys), sum(client.memory_usage(k) or 0 for k in keys)
+
+
+def _sender(options: argparse.Namespace, names: dict[str, str]):
+    """The measured event of one tab's turn: the Overview's load, or the next trust's projection."""
+    if options.event == "overview":
+
+        async def overview(tab: Tab, _turn: int) -> float:
+            # An Overview that has not changed answers with nothing (only changed vars are
+            # sent), so the load is followed by a marker: a form field of another page set to
+            # a fresh value, which always answers. One tab's events are processed in turn, so
+            # the marker's answer comes after the load's work; its own cost is counted too.
+            mark = f"bench-{uuid.uuid4().hex}"
+            await tab.client.emit(
+                "event",
+                {"name": names["load"], "payload": {}, "router_data": ROUTER},
+                namespace="/_event",
+            )
+            return await tab.send(
+                names["mark"], {"note": mark}, done=lambda answer: mark in json.dumps(answer)
+            )
+
+        return overview
+    units = ["", *options.trusts.split(",")]
+    shown = _projection_shown(names["dashboard"])
+
+    async def trust_switch(tab: Tab, turn: int) -> float:
+        unit = units[(turn + 1) % len(units)]
+        return await tab.send(
+            f"{names['dashboard']}.choose_unit",
+            {"unit": unit},
+            router=DASHBOARD_ROUTER,
+            done=shown,
+        )
+
+    return trust_switch
+
+
+async def _sign_ins(
+    options: argparse.Namespace, names: dict[str, str], stop: asyncio.Event
+) -> tuple[list[float], list[str]]:
+    """One more tab signing in again and again until `stop`: each sign-in's seconds, and errors."""
+    times: list[float] = []
+    errors: list[str] = []
+    while not stop.is_set():
+        tab = Tab(options.url)
+        started = time.perf_counter()
+        try:
+            await tab.connect()
+            started = time.perf_counter()
+            await tab.sign_in(names, options.email, options.password)
+            times.append(time.perf_counter() - started)
+            await tab.close()
+        except Exception as error:  # every failure is counted, not raised
+            errors.append(type(error).__name__)
+            await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
+    return times, errors
+
+
 async def main_async(options: argparse.Namespace) -> None:
-    """Connects and signs in the tabs, then measures idle and during a rota build."""
+    """Connects and signs in the tabs, then measures idle, sign-ins and during a rota build."""
     names = _names()
-    tabs = await signed_in_tabs(options, names)
+    send = _sender(options, names)
+    tabs = await signed_in_tabs(options, names, send)
+    if options.sign_ins:
+        stop = asyncio.Event()
+        signing = asyncio.create_task(_sign_ins(options, names, stop))
+
+        async def for_a_while() -> None:
+            await asyncio.sleep(options.seconds)
+            stop.set()
+
+        samples, errors, seconds = await _phase(tabs, send, for_a_while)
+        _report("beside repeated sign-ins", samples, errors, seconds)
+        _report("the sign-ins themselves", *await signing, seconds)
     if options.rota_weeks:
         gaps: list[float] = []
         job_id = await asyncio.to_thread(_start_rota, options)
@@ -204,7 +360,7 @@ async def main_async(options: argparse.Namespace) -> None:
         async def while_solving() -> None:
             await _watch(job_id, gaps)
 
-        samples, errors, seconds = await _phase(tabs, names["load"], while_solving)
+        samples, errors, seconds = await _phase(tabs, send, while_solving)
         _report(f"{options.rota_weeks}-week rota solving", samples, errors, seconds)
         view = await asyncio.to_thread(_final, job_id)
         print(
@@ -272,6 +428,15 @@ def main() -> None:
     parser.add_argument("--rota-weeks", type=int, default=4)
     parser.add_argument("--rota-limit", type=float, default=60.0)
     parser.add_argument("--sites", default="SANDWELL")
+    parser.add_argument("--event", choices=("overview", "dashboard"), default="overview")
+    parser.add_argument(
+        "--trusts", default="1,2,3,4", help="Member trust ids the Dashboard switch cycles through."
+    )
+    parser.add_argument("--sign-ins", action="store_true", help="Add the sign-in phase.")
+    parser.add_argument("--server-pid", type=int, default=0, help="ics-capacity serve's pid.")
+    parser.add_argument(
+        "--redis-state", default="", help="REFLEX_REDIS_URL, to report client state per tab."
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -1,29 +1,24 @@
 """The executive dashboard's questions, answered for a member: projection, trusts, capacity.
 
-The page only shows what these return. A projection is cached per backend process, keyed on the
-scenario *and the content it reads*: the newest audit event of any scenario of its collaborative
-(every change of capacity, demand, case-mix or status writes one in the same transaction; a
-projection also reads its parent and the baseline) and the newest finished optimiser run. An edit
-therefore never shows figures from before it. The caller's right to
-see the scenario is checked on every request, cached or not.
+The page only shows what these return. A projection, a trust's charts and the targets table are
+cached per backend process, keyed on the scenario *and the content it reads*
+(`services/content_cache.py`): the newest audit event of its collaborative (every change of
+capacity, demand, case-mix or status writes one in the same transaction; a projection also reads
+its parent and the baseline) and the newest finished optimiser run. An edit therefore never shows
+figures from before it. The caller's right to see the scenario is checked on every request,
+cached or not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlmodel import col
-
-from ics_capacity.db.models import AuditEvent, Scenario, SolveJob
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.domain.targets import DEFAULT_TARGETS, TargetError, parse_target
 from ics_capacity.projections.queue_kpis import RTT_STANDARD_PERCENT, RTT_TARGETS
+from ics_capacity.services.content_cache import ContentCache, collaborative_content_key
 from ics_capacity.services.projections import (
     ScenarioProjection,
     capacity_needed,
@@ -35,40 +30,24 @@ from ics_capacity.services.targets import TargetReport, scenario_targets
 
 MAX_HORIZON_WEEKS = 104
 RAG_MARGIN_POINTS = next(t.amber_margin for t in RTT_TARGETS if t.measure == "pct_within_18")
-_CACHE: OrderedDict[tuple, ScenarioProjection] = OrderedDict()
-_CACHE_SIZE = 8
-_CACHE_LOCK = threading.Lock()
+_PROJECTIONS: ContentCache[ScenarioProjection] = ContentCache(size=8)
+# A few scenarios' worth of trusts (the collaborative and up to ~7 members each).
+_CHART_SPECS: ContentCache[dict[str, dict]] = ContentCache(size=32)
+_TARGET_REPORTS: ContentCache[TargetReport] = ContentCache(size=8)
 
 
 def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
-    """(database, scenario, horizon, newest audit event, newest run), after checking the caller.
+    """(scenario, horizon, its version, the collaborative's content key), after checking the caller.
 
-    Events and runs are the collaborative's, not only the scenario's: a projection also reads
-    its parent (the comparison) and the baseline (the calibration of its capacity).
+    The collaborative's content, not only the scenario's: a projection also reads its parent
+    (the comparison) and the baseline (the calibration of its capacity).
     """
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        collaborative = use.scenario.collaborative_id
-        scenarios = sa.select(col(Scenario.id)).where(
-            col(Scenario.collaborative_id) == collaborative
-        )
-        last_change = use.session.execute(
-            sa.select(sa.func.max(AuditEvent.id)).where(col(AuditEvent.scenario_id).in_(scenarios))
-        ).scalar()
-        last_run = use.session.execute(
-            sa.select(sa.func.max(SolveJob.id)).where(
-                col(SolveJob.scenario_id).in_(scenarios), col(SolveJob.status) == "done"
-            )
-        ).scalar()
-        # The database too: ids and audit counters repeat between databases (a test's fresh
-        # copy, a restored backup), so the same numbers can stand for other content.
-        database = str(use.session.get_bind().engine.url)
         return (
-            database,
             use.scenario.id,
             horizon_weeks,
             use.scenario.version,
-            last_change,
-            last_run,
+            *collaborative_content_key(use.session, use.scenario.collaborative_id),
         )
 
 
@@ -76,37 +55,45 @@ def scenario_projection(token: str, scenario_id: int, horizon_weeks: int) -> Sce
     """The scenario's projection for a member, from the cache while the scenario is unchanged."""
     if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
-    return _cached(
+    return _PROJECTIONS.get(
         _content_key(token, scenario_id, horizon_weeks),
         lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks),
     )
 
 
-def _cached(key: tuple, make: Callable[[], ScenarioProjection]) -> ScenarioProjection:
-    """The projection cached under `key` (a content key), made and kept if it is not there."""
-    with _CACHE_LOCK:
-        cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    projection = make()
-    with _CACHE_LOCK:
-        _CACHE[key] = projection
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return projection
-
-
 def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) -> dict[str, dict]:
-    """The dashboard's chart specs for the collaborative ('') or one member trust's id."""
-    projection = scenario_projection(token, scenario_id, horizon_weeks)
+    """The dashboard's chart specs for the collaborative ('') or one member trust's id.
+
+    Cached with the projection's content key and the trust: switching between trusts of an
+    unchanged scenario builds each trust's charts once per process.
+    """
+    key = _content_key(token, scenario_id, horizon_weeks)
+    projection = _PROJECTIONS.get(
+        key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
+    )
     try:
         provider = int(unit) if unit else None
     except ValueError:
         raise InvalidInputError("That trust is not a member of the collaborative.") from None
     if provider is not None and provider not in projection.names:
         raise InvalidInputError("That trust is not a member of the collaborative.")
-    return dashboard_chart_specs(projection, provider)
+    return _CHART_SPECS.get(
+        ("charts", *key, provider), lambda: dashboard_chart_specs(projection, provider)
+    )
+
+
+def dashboard_targets(token: str, scenario_id: int, horizon_weeks: int) -> TargetReport:
+    """The Dashboard's dated targets (the default set) for the scenario's projection, cached.
+
+    Keyed like the projection, whose content it reads besides the scenario's input rows.
+    """
+    key = _content_key(token, scenario_id, horizon_weeks)
+    projection = _PROJECTIONS.get(
+        key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
+    )
+    return _TARGET_REPORTS.get(
+        ("targets", *key), lambda: scenario_targets(token, scenario_id, projection)
+    )
 
 
 def _data_date(token: str, scenario_id: int) -> dt.date:
@@ -321,7 +308,7 @@ def scenario_impact(token: str, scenario_id: int) -> ScenarioImpact:
     """
     start = _data_date(token, scenario_id)
     weeks, at_date = next_year_end(start)
-    projection = _cached(
+    projection = _PROJECTIONS.get(
         ("impact", *_content_key(token, scenario_id, weeks)),
         lambda: project_scenario(token, scenario_id, horizon_weeks=weeks, runs=IMPACT_RUNS),
     )

@@ -34,10 +34,12 @@ from ics_capacity.db.models import (
     Workforce,
 )
 from ics_capacity.domain.roles import Permission
+from ics_capacity.services.content_cache import ContentCache, collaborative_content_key
 from ics_capacity.services.scenarios import collaborative_transaction, plan_of_record_id
 
 WITHIN_WEEKS = 18
 LONG_WAIT_WEEKS = 52
+_OVERVIEWS: ContentCache[CollaborativeOverview | None] = ContentCache(size=64)
 
 
 @dataclass(frozen=True)
@@ -346,8 +348,11 @@ def load_overview(token: str, collaborative_id: int) -> CollaborativeOverview | 
     """The overview of a collaborative the signed-in user belongs to, on its plan of record.
 
     The plan of record is the scenario executives last approved; before any is approved, the
-    published baseline.
+    published baseline. The caller is checked on every call; the figures then come from the
+    process's cache while the collaborative's content is unchanged (`services/content_cache.py`):
+    a hundred open Overviews read the database once per change, not once per load.
     """
     with collaborative_transaction(token, collaborative_id, Permission.VIEW) as (session, _):
         plan = plan_of_record_id(session, collaborative_id)
-        return collaborative_overview(session, collaborative_id, plan)
+        key = ("overview", plan, *collaborative_content_key(session, collaborative_id))
+        return _OVERVIEWS.get(key, lambda: collaborative_overview(session, collaborative_id, plan))

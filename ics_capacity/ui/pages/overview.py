@@ -15,6 +15,7 @@ from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.components.widgets import notice
 from ics_capacity.ui.routes import protected_page
+from ics_capacity.ui.state.changes import assign_changed
 from ics_capacity.ui.state.session import SessionState, refusal
 
 # Column key -> heading; a heading that is a measure of the catalogue shows its definition.
@@ -80,10 +81,14 @@ class OverviewState(rx.State):
 
     @rx.event
     async def load(self):
-        """Reads the chosen collaborative's overview from the database."""
+        """Reads the chosen collaborative's overview from the database.
+
+        Only the vars whose values changed are assigned, so reloading an unchanged overview
+        sends the browser (nearly) nothing.
+        """
         session = await self.get_state(SessionState)
         if not session.signed_in or not session.collaborative_id:
-            self.loaded = True
+            assign_changed(self, {"loaded": True})
             return None
         try:
             overview = load_overview(session.token, session.collaborative_id)
@@ -91,38 +96,46 @@ class OverviewState(rx.State):
             self.reset()  # a refused load shows nothing of what it would have
             self.loaded = True
             return refusal(error)
-        self._show(overview)
-        self.loaded = True
+        assign_changed(self, {**_view(overview), "loaded": True})
         return None
 
-    def _show(self, overview: CollaborativeOverview | None) -> None:
-        if overview is None:
-            self.selected_code, self.collaborative_name = "", ""
-            self.headline, self.trust_rows, self.site_rows, self.total_row = [], [], [], {}
-            return
-        total = overview.total
-        self.selected_code = overview.collaborative.code
-        self.collaborative_name = overview.collaborative.name
-        self.scenario_name = overview.scenario_name
-        self.is_plan = overview.plan_of_record
-        if overview.plan_of_record:
-            approved = fmt.when(overview.approved_at) if overview.approved_at else "unknown date"
-            self.plan_note = (
-                f"Plan of record: '{overview.scenario_name}', approved by "
-                f"{overview.approved_by or 'an executive'} on {approved}. Its sites and hubs are "
-                "shown below; the Dashboard projects it week by week."
-            )
-        else:
-            self.plan_note = (
-                "No plan approved yet: these are the published figures of the baseline. "
-                "Approving a scenario on the Scenarios page makes it the plan of record."
-            )
-        period = f"{overview.data_period:%B %Y}" if overview.data_period else "unknown month"
-        self.period_note = (
+
+def _view(overview: CollaborativeOverview | None) -> dict[str, object]:
+    """The Overview's vars for these figures (no collaborative: the tables emptied)."""
+    if overview is None:
+        return {
+            "selected_code": "",
+            "collaborative_name": "",
+            "headline": [],
+            "trust_rows": [],
+            "site_rows": [],
+            "total_row": {},
+        }
+    total = overview.total
+    if overview.plan_of_record:
+        approved = fmt.when(overview.approved_at) if overview.approved_at else "unknown date"
+        plan_note = (
+            f"Plan of record: '{overview.scenario_name}', approved by "
+            f"{overview.approved_by or 'an executive'} on {approved}. Its sites and hubs are "
+            "shown below; the Dashboard projects it week by week."
+        )
+    else:
+        plan_note = (
+            "No plan approved yet: these are the published figures of the baseline. "
+            "Approving a scenario on the Scenarios page makes it the plan of record."
+        )
+    period = f"{overview.data_period:%B %Y}" if overview.data_period else "unknown month"
+    return {
+        "selected_code": overview.collaborative.code,
+        "collaborative_name": overview.collaborative.name,
+        "scenario_name": overview.scenario_name,
+        "is_plan": overview.plan_of_record,
+        "plan_note": plan_note,
+        "period_note": (
             f"Waiting lists: RTT, {period}. Beds: KH03, {overview.beds_period or 'not loaded'}. "
             f"Workforce: staff in post, {overview.workforce_period or 'not loaded'}."
-        )
-        self.headline = [
+        ),
+        "headline": [
             _card("waiting_list", fmt.count(total.waiting_list), "incomplete RTT pathways"),
             _card("within_18_weeks", fmt.percent(total.within_18_weeks_rate), "standard: 92%"),
             _card("over_52_weeks", fmt.count(total.over_52_weeks), "patients"),
@@ -133,10 +146,10 @@ class OverviewState(rx.State):
             ),
             _card("staff_fte", fmt.count(total.fte), "full-time equivalent"),
             _card("elective_hubs", fmt.count(total.hubs), f"of {len(overview.sites)} sites"),
-        ]
-        self.trust_rows = [_trust_row(t) for t in overview.trusts]
-        self.total_row = _trust_row(total)
-        self.site_rows = [
+        ],
+        "trust_rows": [_trust_row(t) for t in overview.trusts],
+        "total_row": _trust_row(total),
+        "site_rows": [
             {
                 "name": s.name,
                 "role": "Elective hub" if s.is_elective_hub else "Acute site",
@@ -149,7 +162,8 @@ class OverviewState(rx.State):
                 "specialties": ", ".join(SHORT_NAMES[t] for t in s.treatment_functions),
             }
             for s in overview.sites
-        ]
+        ],
+    }
 
 
 def _headline_card(item: dict[str, str]) -> rx.Component:

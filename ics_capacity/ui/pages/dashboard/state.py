@@ -20,15 +20,15 @@ from ics_capacity.services.board_pack import (
 from ics_capacity.services.dashboard import (
     capacity_question,
     check_target,
+    dashboard_targets,
     default_capacity_question,
     scenario_projection,
     trust_charts,
 )
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
-from ics_capacity.services.projections import dashboard_chart_specs
-from ics_capacity.services.targets import scenario_targets
 from ics_capacity.ui.pages.dashboard import view
 from ics_capacity.ui.pages.dashboard.view import HORIZONS
+from ics_capacity.ui.state.changes import assign_changed
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -158,50 +158,55 @@ class DashboardState(rx.State):
         try:
             horizon = view.weeks_of(raw_horizon)
             projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
-            targets = await asyncio.to_thread(scenario_targets, token, scenario_id, projection)
+            targets = await asyncio.to_thread(dashboard_targets, token, scenario_id, horizon)
             try:
                 specs = await asyncio.to_thread(trust_charts, token, scenario_id, horizon, unit)
             except InvalidInputError as error:  # a trust not of this collaborative: show all
                 refused, unit = error, ""
-                specs = await asyncio.to_thread(dashboard_chart_specs, projection)
+                specs = await asyncio.to_thread(trust_charts, token, scenario_id, horizon, "")
         except SERVICE_ERRORS as error:
             async with self:
                 if request == self._request:
                     self.busy = False
             yield refusal(error)
             return
+        provider = int(unit) if unit else None
+        capacity_target, capacity_by = default_capacity_question(projection)
+        # Built outside the lock; only what differs from the page's current view is assigned,
+        # so a trust switch sends its charts and figures, not the unchanged tables.
+        shown = {
+            "projected_name": projection.scenario_name,
+            "headline": view.headline_cards(projection, provider),
+            "removal": view.removal_text(projection, provider),
+            "capacity_target": capacity_target,
+            "capacity_by": capacity_by,
+            "rag_note": view.rag_note(projection),
+            "rag_rows": view.rag_rows(projection),
+            "target_rows": view.target_rows(targets),
+            "target_note": view.target_note(targets),
+            "has_plan": projection.baseline is not None,
+            "trusts": [
+                {"id": str(k), "name": v}
+                for k, v in sorted(projection.names.items(), key=lambda kv: kv[1])
+            ],
+            "unit": unit,
+            "unit_name": projection.names.get(provider, "") if provider else "",
+            **_charts(specs),
+        }
         async with self:
             if request != self._request:  # a newer selection is being projected
                 return
             self.busy = False
-            provider = int(unit) if unit else None
-            self.projected_name = projection.scenario_name
-            self.headline = view.headline_cards(projection, provider)
-            self.removal = view.removal_text(projection, provider)
-            self.capacity_target, self.capacity_by = default_capacity_question(projection)
-            self.rag_note = view.rag_note(projection)
-            self.rag_rows = view.rag_rows(projection)
-            self.target_rows, self.target_note = (
-                view.target_rows(targets),
-                view.target_note(targets),
-            )
-            self.has_plan = projection.baseline is not None
-            self.trusts = [
-                {"id": str(k), "name": v}
-                for k, v in sorted(projection.names.items(), key=lambda kv: kv[1])
-            ]
-            self.unit, self._unit_wanted = unit, unit
-            self.unit_name = projection.names.get(provider, "") if provider else ""
-            self._show(specs)
+            self._unit_wanted = unit
+            assign_changed(self, shown)
             link = view.share_link(scenario_id, unit, horizon)
         yield rx.call_script(f"window.history.replaceState(null, '', {json.dumps(link)})")
         if refused is not None:
             yield refusal(refused)
 
     def _show(self, specs: dict[str, dict]) -> None:
-        for name, spec in specs.items():
-            setattr(self, name, spec)
-        self.has_utilisation = bool(specs.get("utilisation_chart"))
+        for name, value in _charts(specs).items():
+            setattr(self, name, value)
 
     @rx.event
     def choose_unit(self, unit: str):
@@ -338,3 +343,8 @@ class BoardPackState(rx.State):
         except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.download(data=data, filename=name)
+
+
+def _charts(specs: dict[str, dict]) -> dict[str, object]:
+    """The chart vars for these specs, and whether the utilisation chart has anything to show."""
+    return {**specs, "has_utilisation": bool(specs.get("utilisation_chart"))}
