@@ -22,13 +22,13 @@ from typing import Generic, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from ics_capacity.db.models import AuditEvent, Scenario, SolveJob
+from ics_capacity.db.models import AuditEvent, ImportBatch, Scenario, SolveJob
 
 View = TypeVar("View")
 
 
 def collaborative_content_key(session: Session, collaborative_id: int) -> tuple:
-    """(database, collaborative, newest audit event, newest finished run) of a collaborative.
+    """(database, collaborative, newest audit event, finished runs, newest import) of one.
 
     Call it only inside a use case that has checked the caller's right to see the collaborative.
     Events and runs are the whole collaborative's, not one scenario's: a projection also reads
@@ -45,15 +45,21 @@ def collaborative_content_key(session: Session, collaborative_id: int) -> tuple:
             )
         )
     ).scalar()
-    last_run = session.execute(
-        sa.select(sa.func.max(SolveJob.id)).where(
+    # The newest finished run and how many have finished: runs can end out of order.
+    runs = session.execute(
+        sa.select(sa.func.max(SolveJob.id), sa.func.count()).where(
             col(SolveJob.scenario_id).in_(scenarios), col(SolveJob.status) == "done"
         )
+    ).one()
+    # Files loaded into a scenario (an operator's national extract, a trust's upload) record a
+    # batch whether or not a person's edit is audited beside it.
+    last_import = session.execute(
+        sa.select(sa.func.max(ImportBatch.id)).where(col(ImportBatch.scenario_id).in_(scenarios))
     ).scalar()
     # The database too: ids and audit counters repeat between databases (a test's fresh copy, a
     # restored backup), so the same numbers can stand for other content.
     database = str(session.get_bind().engine.url)
-    return (database, collaborative_id, last_change, last_run)
+    return (database, collaborative_id, last_change, *runs, last_import)
 
 
 class ContentCache(Generic[View]):
