@@ -11,7 +11,7 @@ from tests.browser.steps import open_new_scenario
 pytestmark = pytest.mark.browser
 
 
-def test_dashboard_projects_and_draws_charts(pages) -> None:  # noqa: ANN001
+def test_dashboard_projects_and_draws_charts(pages) -> None:
     """An executive sees projected figures, a fan chart with its band, and the RAG table."""
     page = pages.signed_in("executive")
     page.get_by_role("link", name="Dashboard").click()
@@ -47,7 +47,7 @@ def test_dashboard_projects_and_draws_charts(pages) -> None:  # noqa: ANN001
     phone_screenshot(page, "dashboard")
 
 
-def test_switching_scenario_changes_the_projection(pages) -> None:  # noqa: ANN001
+def test_switching_scenario_changes_the_projection(pages) -> None:
     """A plan with more theatres shows the with-and-without chart and a different projection."""
     manager = pages.signed_in("manager")
     open_new_scenario(manager, "More theatres")

@@ -14,7 +14,7 @@ from tests.browser.steps import open_new_scenario
 pytestmark = pytest.mark.browser
 
 
-def test_rebalance_run_shows_before_and_after(pages) -> None:  # noqa: ANN001
+def test_rebalance_run_shows_before_and_after(pages) -> None:
     """The run finishes in the background and shows the optimum beside the two baselines."""
     page = pages.signed_in("manager")
     page.get_by_role("link", name="Rebalance").click()
@@ -61,7 +61,7 @@ def test_rebalance_run_shows_before_and_after(pages) -> None:  # noqa: ANN001
     phone_screenshot(page, "rebalance")
 
 
-def test_viewer_cannot_run_the_optimiser(pages) -> None:  # noqa: ANN001
+def test_viewer_cannot_run_the_optimiser(pages) -> None:
     """The viewer sees no run button (and the server refuses the event: tests/security)."""
     page = pages.signed_in("viewer")
     page.get_by_role("link", name="Rebalance").click()
@@ -69,7 +69,7 @@ def test_viewer_cannot_run_the_optimiser(pages) -> None:  # noqa: ANN001
     expect(page.get_by_role("button", name="Run the optimiser")).to_have_count(0)
 
 
-def test_a_finished_solve_reaches_a_colleague_live(pages) -> None:  # noqa: ANN001
+def test_a_finished_solve_reaches_a_colleague_live(pages) -> None:
     """An executive watching the scenario page hears of the manager's finished run at once."""
     manager = pages.signed_in("manager")
     url = open_new_scenario(manager, "Solve watch")
@@ -90,7 +90,7 @@ def test_a_finished_solve_reaches_a_colleague_live(pages) -> None:  # noqa: ANN0
     )
 
 
-def test_first_appointments_move_apart_from_treatment(pages) -> None:  # noqa: ANN001
+def test_first_appointments_move_apart_from_treatment(pages) -> None:
     """With the box ticked, first outpatient appointments moved and clinic use show apart."""
     page = pages.signed_in("manager")
     open_new_scenario(page, "Clinic transfers")

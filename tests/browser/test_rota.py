@@ -25,7 +25,7 @@ def _build(page: Page) -> None:
     build_and_wait_for_this_build(page, "Build rota")
 
 
-def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:  # noqa: ANN001
+def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:
     """The rota is built, a worked cell is locked to a day off, and the rebuilt rota keeps it."""
     page = pages.signed_in("workforce_lead")
     _new_scenario(page, "Rota lock test")
@@ -117,7 +117,7 @@ def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:  # noqa: ANN001
     assert header.startswith("date,staff,name,role,trust,employment,site,shift")
 
 
-def test_viewer_sees_the_rota_but_cannot_build(pages) -> None:  # noqa: ANN001
+def test_viewer_sees_the_rota_but_cannot_build(pages) -> None:
     """A viewer opens the page without a build button (the server refuses: tests/security)."""
     page = pages.signed_in("viewer")
     page.get_by_role("link", name="Rota").click()
@@ -126,7 +126,7 @@ def test_viewer_sees_the_rota_but_cannot_build(pages) -> None:  # noqa: ANN001
     expect(page.get_by_text("Your role may view rotas")).to_be_visible()
 
 
-def test_a_colleague_sees_a_new_rota_live(pages) -> None:  # noqa: ANN001
+def test_a_colleague_sees_a_new_rota_live(pages) -> None:
     """An executive on the Rota page hears of the workforce lead's build and can show it."""
     lead = pages.signed_in("workforce_lead")
     _new_scenario(lead, "Rota watch")
@@ -149,7 +149,7 @@ def test_a_colleague_sees_a_new_rota_live(pages) -> None:  # noqa: ANN001
     expect(executive.get_by_role("button", name="Build rota")).to_have_count(0)
 
 
-def test_bank_and_agency_pools_fill_gaps_within_their_caps(pages) -> None:  # noqa: ANN001
+def test_bank_and_agency_pools_fill_gaps_within_their_caps(pages) -> None:
     """At a main site the hub staff cannot cover, the pools fill up to their caps; the rest stays
     short, agency is paid at the NHS price cap, and the checker agrees with the pools' use."""
     page = pages.signed_in("workforce_lead")

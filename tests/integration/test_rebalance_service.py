@@ -113,7 +113,7 @@ def test_unknown_scenario_is_refused(seeded_db_url: str) -> None:
         rebalance_input_as_operator(999_999, db_url=seeded_db_url)
 
 
-def test_cli_prints_one_json_result(seeded_db_url: str, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+def test_cli_prints_one_json_result(seeded_db_url: str, monkeypatch, tmp_path: Path) -> None:
     """`rebalance SCENARIO --json` prints one object with status, objective, bound and plan."""
     monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
     scenario = str(_scenario_id(seeded_db_url))
@@ -135,7 +135,7 @@ def test_cli_prints_one_json_result(seeded_db_url: str, monkeypatch, tmp_path: P
     assert json.loads(out.stdout)["status"] == "optimal"
 
 
-def test_cli_refuses_bad_ids_and_files(seeded_db_url: str, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+def test_cli_refuses_bad_ids_and_files(seeded_db_url: str, monkeypatch, tmp_path: Path) -> None:
     """A bad scenario id or instance file exits with code 1 and names what is wrong."""
     monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
     out = runner.invoke(app, ["rebalance", "999999", "--json"])

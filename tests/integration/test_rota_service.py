@@ -123,7 +123,7 @@ def _branch(url: str, emails: dict[str, str], name: str) -> SimpleNamespace:
     return SimpleNamespace(id=branch, base=base, lead=lead, start=_first_monday(url, branch))
 
 
-def _checked(problem, outcome: RotaOutcome):  # noqa: ANN001, ANN202
+def _checked(problem, outcome: RotaOutcome):
     """The independent checker's verdict on a described rota."""
     return check_rota(problem.data, outcome.assignments, outcome.pool_fills)
 
@@ -173,7 +173,7 @@ def sandwell(seeded_db_url: str) -> SimpleNamespace:
 
 
 def test_cover_is_the_theatre_team_of_every_list_and_ward_nurses_per_occupied_bed(
-    sandwell,  # noqa: ANN001
+    sandwell,
 ) -> None:
     """Each list day wants the full theatre team per list in both halves, wards 1 nurse per 8."""
     problem = sandwell.problem
@@ -212,7 +212,7 @@ def test_cover_is_the_theatre_team_of_every_list_and_ward_nurses_per_occupied_be
     assert {c.shift_id.rsplit("-", 1)[1] for c in problem.data.cover} == {"AM", "PM", "LD", "N"}
 
 
-def test_a_gap_is_priced_at_the_agency_rate_of_the_slot(sandwell) -> None:  # noqa: ANN001
+def test_a_gap_is_priced_at_the_agency_rate_of_the_slot(sandwell) -> None:
     """Each place's shortfall weight is the role's basic pay x agency cap over the slot's hours."""
     problem = sandwell.problem
     half = problem.list_minutes[HUB] // 2
@@ -222,7 +222,7 @@ def test_a_gap_is_priced_at_the_agency_rate_of_the_slot(sandwell) -> None:  # no
         assert need.agency_pence == expected, need
 
 
-def test_staff_keep_their_sites_and_their_leave_becomes_days_off(sandwell) -> None:  # noqa: ANN001
+def test_staff_keep_their_sites_and_their_leave_becomes_days_off(sandwell) -> None:
     """The solver sees each person's own sites, and every day of their leave as a day off."""
     problem, start = sandwell.problem, sandwell.start
     with unit_of_work(sandwell.url) as session:
@@ -297,7 +297,7 @@ def test_no_list_cover_on_christmas_bank_holidays_unless_the_hub_opts_in(app_db)
 # --- Solving ---------------------------------------------------------------------------------
 
 
-def test_solved_rota_passes_the_checker_and_its_objective_agrees(sandwell) -> None:  # noqa: ANN001
+def test_solved_rota_passes_the_checker_and_its_objective_agrees(sandwell) -> None:
     """The rota is feasible, breaks no hard rule, and the checker recomputes the same objective."""
     outcome, problem = sandwell.outcome, sandwell.problem
     stats = outcome.stats
@@ -313,13 +313,13 @@ def test_solved_rota_passes_the_checker_and_its_objective_agrees(sandwell) -> No
     assert outcome.assignments
 
 
-def test_the_outcome_reads_back_equal_from_its_stored_json(sandwell) -> None:  # noqa: ANN001
+def test_the_outcome_reads_back_equal_from_its_stored_json(sandwell) -> None:
     """A solved rota, stored as the job row keeps it (JSON), validates back into an equal model."""
     stored = json.dumps(sandwell.outcome.model_dump(mode="json"))
     assert stored_rota(stored) == sandwell.outcome
 
 
-def test_no_one_works_on_leave_or_away_from_their_sites(sandwell) -> None:  # noqa: ANN001
+def test_no_one_works_on_leave_or_away_from_their_sites(sandwell) -> None:
     """Every worked shift is at one of the person's sites, of their role, not on a day off."""
     staff = {p.id: p for p in sandwell.problem.data.staff}
     shifts = sandwell.outcome.shifts
@@ -334,7 +334,7 @@ def test_no_one_works_on_leave_or_away_from_their_sites(sandwell) -> None:  # no
         assert [d for d, c in enumerate(cells[code]) if c.leave] == sorted(person.days_off)
 
 
-def test_gap_places_and_costs_add_up(sandwell) -> None:  # noqa: ANN001
+def test_gap_places_and_costs_add_up(sandwell) -> None:
     """Gaps are the sum of session shortfalls; shift costs are hours x each person's rate."""
     outcome, problem = sandwell.outcome, sandwell.problem
     cost, sessions = outcome.cost, outcome.sessions
@@ -383,7 +383,7 @@ def test_gap_places_and_costs_add_up(sandwell) -> None:  # noqa: ANN001
     )
 
 
-def test_staffed_sessions_do_not_exceed_the_timetable(sandwell) -> None:  # noqa: ANN001
+def test_staffed_sessions_do_not_exceed_the_timetable(sandwell) -> None:
     """The sessions a week the rota staffs are at most the hub's theatres x sessions a theatre."""
     hub = _hub_rows(sandwell.url, sandwell.scenario)
     staffed = sandwell.outcome.staffed_sessions_per_week
@@ -391,7 +391,7 @@ def test_staffed_sessions_do_not_exceed_the_timetable(sandwell) -> None:  # noqa
     assert 0 < staffed[HUB] <= hub.theatres * hub.sessions_per_week
 
 
-def test_staffed_sessions_count_each_list_without_a_surgeon(sandwell) -> None:  # noqa: ANN001
+def test_staffed_sessions_count_each_list_without_a_surgeon(sandwell) -> None:
     """With 4 lists and surgeons for only 2 of them on Monday, 2 lists (5 sessions) are staffed."""
     problem = sandwell.problem
     free = [p for p in problem.data.staff if 0 not in p.days_off]
@@ -582,7 +582,7 @@ def test_a_branch_copies_the_rota_staff_list_with_leave_but_not_locks(app_db) ->
     set_lock(branch.lead, branch.id, code, branch.start, "", expected=None)
     copy = sc.create_scenario(branch.lead, branch.id, "Rota copy")
 
-    def people(session, scenario_id: int) -> dict[str, tuple]:  # noqa: ANN001
+    def people(session, scenario_id: int) -> dict[str, tuple]:
         return {
             r.code: (
                 r.label,
@@ -598,7 +598,7 @@ def test_a_branch_copies_the_rota_staff_list_with_leave_but_not_locks(app_db) ->
             for r in session.exec(select(RotaStaff).where(RotaStaff.scenario_id == scenario_id))
         }
 
-    def leave(session, scenario_id: int) -> Counter:  # noqa: ANN001
+    def leave(session, scenario_id: int) -> Counter:
         return Counter(
             session.exec(
                 select(RotaStaff.code, RotaLeave.start_date, RotaLeave.end_date, RotaLeave.kind)
@@ -770,7 +770,7 @@ def test_an_unknown_scenario_is_named(seeded_db_url: str) -> None:
 # --- Exports ---------------------------------------------------------------------------------
 
 
-def test_csv_export_has_one_row_per_worked_shift(sandwell) -> None:  # noqa: ANN001
+def test_csv_export_has_one_row_per_worked_shift(sandwell) -> None:
     """The CSV has the export header and a row per assignment with the shift's times and hours."""
     outcome = sandwell.outcome
     text = export_csv(outcome).decode("utf-8")
@@ -794,7 +794,7 @@ def test_csv_export_has_one_row_per_worked_shift(sandwell) -> None:  # noqa: ANN
     assert (long_day["start"], long_day["end"], long_day["hours"]) == ("07:30", "20:00", "12.5")
 
 
-def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None:  # noqa: ANN001
+def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None:
     """The workbook opens and holds the rota, each gap, each rule family, the three costs and
     their total, and a printable grid of the hub's week."""
     outcome = sandwell.outcome
