@@ -200,6 +200,10 @@ def login_page() -> rx.Component:
                 ),
                 on_submit=LoginState.submit,
                 reset_on_submit=False,
+                # The page is pre-rendered, so the form works as plain HTML until the app has
+                # loaded. A click before then would send a GET with the password in the URL
+                # (history, logs); as a POST to the static page it sends nothing anywhere.
+                method="post",
             ),
             background_color=theme.NHS_WHITE,
             padding="32px",
