@@ -62,7 +62,7 @@ PROD_BROWSER_TESTS ?= tests/browser/test_collaboration.py tests/browser/test_sso
 # as they share one served app, its frontend build and one Chromium, and time their pages.
 TEST_WORKERS ?= 2
 test: install-test
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/unit tests/integration tests/security $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 	@if $(BIN)/python -c "import redis,sys; sys.exit(0 if redis.Redis.from_url('$(REDIS_TEST_URL)', socket_connect_timeout=2).ping() else 1)" 2>/dev/null \
 		&& $(BIN)/python -c "import sqlalchemy as sa, tests.conftest as c; sa.create_engine(c.POSTGRES_ADMIN_URL).connect().close()" 2>/dev/null; then \

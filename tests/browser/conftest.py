@@ -110,6 +110,11 @@ def app_url(
     oidc_provider: str,
 ) -> Iterator[str]:
     """The URL of the app: AppHarness over a freshly seeded SQLite database, or production's."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.fail(
+            "The browser tests run in one pytest process (make test runs them apart from the "
+            "others): several processes would build the same frontend in .web at once."
+        )
     if SERVER_MODE == "production":
         yield from _production_app(tmp_path_factory, nhs_dir, accounts, oidc_provider)
         return
