@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import reflex as rx
 
 from ics_capacity.ui import theme
+from ics_capacity.ui.components import tables
 from ics_capacity.ui.components.measures import term
 
 _BUTTONS = {
@@ -92,42 +93,28 @@ def figures_table(
     """
 
     def draw(key: str, value: rx.Var) -> rx.Component:
-        return cell(key, value) if cell is not None else rx.el.td(value, padding="6px 8px")
+        return cell(key, value) if cell is not None else tables.cell(value, padding="6px 8px")
 
     def title(heading: str | tuple[str, str]) -> str | rx.Component:
         return term(*heading) if isinstance(heading, tuple) else heading
 
-    return panel(
-        rx.el.table(
-            rx.el.caption(
-                caption,
-                text_align="left",
-                font_size="18px",
-                font_weight="600",
-                padding_bottom="8px",
-            ),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(title(h), scope="col", text_align="left", padding="6px 8px")
-                        for h in headings
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(
-                rx.foreach(
-                    rows,
-                    lambda r: rx.el.tr(
-                        *[draw(k, r[k]) for k in keys],
-                        border_bottom=f"1px solid {theme.NHS_BORDER}",
-                    ),
-                )
-            ),
-            width="100%",
-            border_collapse="collapse",
+    return table_panel(
+        tables.data_table(
+            caption,
+            [title(h) for h in headings],
+            rows,
+            lambda r: [draw(k, r[k]) for k in keys],
+            size="small",
+            padding="6px 8px",
             class_name="figures",
-        ),
+        )
+    )
+
+
+def table_panel(table: rx.Component) -> rx.Component:
+    """A table in a panel that scrolls sideways when the table is wider than the screen."""
+    return panel(
+        table,
         margin_top="16px",
         overflow_x="auto",
         tab_index=0,  # a scrolling region keyboard users can reach

@@ -10,7 +10,8 @@ from ics_capacity.services.audit_log import AuditFilter, audit_csv, audit_events
 from ics_capacity.services.auth import AuthError
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.components.tables import cell, data_table
+from ics_capacity.ui.components.widgets import button, field_label, panel, table_panel
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -143,44 +144,15 @@ def audit_page() -> rx.Component:
                 "Download CSV", kind="secondary", on_click=AuditState.download, margin_top="16px"
             ),
         ),
-        panel(
-            rx.el.table(
-                rx.el.caption(
-                    "Changes",
-                    text_align="left",
-                    font_size="20px",
-                    font_weight="600",
-                    padding_bottom="12px",
-                ),
-                rx.el.thead(
-                    rx.el.tr(
-                        *[
-                            rx.el.th(h, scope="col", text_align="left", padding="8px")
-                            for h in ("When", "Who", "Change", "Scenario", "What", "Old", "New")
-                        ],
-                        border_bottom=f"2px solid {theme.NHS_TEXT}",
-                    )
-                ),
-                rx.el.tbody(
-                    rx.foreach(
-                        AuditState.rows,
-                        lambda r: rx.el.tr(
-                            rx.el.td(r["at"], padding="8px", white_space="nowrap"),
-                            rx.el.td(r["user"], padding="8px"),
-                            rx.el.td(r["action"], padding="8px"),
-                            rx.el.td(r["scenario"], padding="8px"),
-                            rx.el.td(r["summary"], padding="8px"),
-                            rx.el.td(r["old"], padding="8px"),
-                            rx.el.td(r["new"], padding="8px"),
-                            border_bottom=f"1px solid {theme.NHS_BORDER}",
-                        ),
-                    )
-                ),
-                width="100%",
-                border_collapse="collapse",
-            ),
-            margin_top="16px",
-            overflow_x="auto",
-            tab_index=0,  # a scrolling region keyboard users can reach
+        table_panel(
+            data_table(
+                "Changes",
+                ("When", "Who", "Change", "Scenario", "What", "Old", "New"),
+                AuditState.rows,
+                lambda r: [
+                    cell(r["at"], white_space="nowrap"),
+                    *[cell(r[k]) for k in ("user", "action", "scenario", "summary", "old", "new")],
+                ],
+            )
         ),
     )

@@ -29,6 +29,7 @@ from ics_capacity.services.users import (
 from ics_capacity.settings import oidc_configured, oidc_label
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.tables import body_rows, cell, data_table, head_row, row_heading
 from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -275,33 +276,21 @@ def _single_sign_on_panel() -> rx.Component:
         ),
         rx.el.table(
             rx.el.caption("Domain rules", text_align="left", font_weight="600"),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(h, scope="col", text_align="left", padding="8px")
-                        for h in ("Email domain", "Joins as", "")
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(
-                rx.foreach(
-                    UsersState.sso_rules,
-                    lambda r: rx.el.tr(
-                        rx.el.th("@" + r["domain"], scope="row", text_align="left", padding="8px"),
-                        rx.el.td(r["label"], padding="8px"),
-                        rx.el.td(
-                            button(
-                                "Remove",
-                                kind="warning",
-                                on_click=UsersState.remove_sso_rule(r["id"]),
-                                aria_label="Remove the rule for @" + r["domain"],
-                            ),
-                            padding="8px",
-                        ),
-                        border_bottom=f"1px solid {theme.NHS_BORDER}",
+            head_row(("Email domain", "Joins as", "")),
+            body_rows(
+                UsersState.sso_rules,
+                lambda r: [
+                    row_heading("@" + r["domain"]),
+                    cell(r["label"]),
+                    cell(
+                        button(
+                            "Remove",
+                            kind="warning",
+                            on_click=UsersState.remove_sso_rule(r["id"]),
+                            aria_label="Remove the rule for @" + r["domain"],
+                        )
                     ),
-                )
+                ],
             ),
             width="100%",
             border_collapse="collapse",
@@ -349,39 +338,18 @@ def users_page() -> rx.Component:
             margin_y="8px",
         ),
         panel(
-            rx.el.table(
-                rx.el.caption(
-                    "Members",
-                    text_align="left",
-                    font_size="20px",
-                    font_weight="600",
-                    padding_bottom="12px",
-                ),
-                rx.el.thead(
-                    rx.el.tr(
-                        *[
-                            rx.el.th(h, scope="col", text_align="left", padding="8px")
-                            for h in ("Email", "Name", "Role", "Status", "Two-step", "")
-                        ],
-                        border_bottom=f"2px solid {theme.NHS_TEXT}",
-                    )
-                ),
-                rx.el.tbody(
-                    rx.foreach(
-                        UsersState.members,
-                        lambda m: rx.el.tr(
-                            rx.el.th(m["email"], scope="row", text_align="left", padding="8px"),
-                            rx.el.td(m["name"], padding="8px"),
-                            rx.el.td(_role_select(m), padding="8px"),
-                            rx.el.td(m["status"], padding="8px", color=theme.NHS_RED),
-                            rx.el.td(m["two_step"], padding="8px"),
-                            rx.el.td(_member_actions(m), padding="8px"),
-                            border_bottom=f"1px solid {theme.NHS_BORDER}",
-                        ),
-                    )
-                ),
-                width="100%",
-                border_collapse="collapse",
+            data_table(
+                "Members",
+                ("Email", "Name", "Role", "Status", "Two-step", ""),
+                UsersState.members,
+                lambda m: [
+                    row_heading(m["email"]),
+                    cell(m["name"]),
+                    cell(_role_select(m)),
+                    cell(m["status"], color=theme.NHS_RED),
+                    cell(m["two_step"]),
+                    cell(_member_actions(m)),
+                ],
             ),
             overflow_x="auto",
             tab_index=0,  # a scrolling region keyboard users can reach
