@@ -8,6 +8,7 @@ import reflex as rx
 
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.widgets import button, field_label
+from ics_capacity.ui.state.picker import ScenarioPicker
 
 INPUT_STYLE = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "max_width": "100%"}
 """The border and padding of a form's inputs and selects."""
@@ -16,6 +17,53 @@ INPUT_STYLE = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "max_w
 def labelled_control(label: str, control: rx.Component) -> rx.Component:
     """A form control under its label (the control's `id` ties them together)."""
     return rx.vstack(field_label(label, control.id), control, spacing="1")
+
+
+def text_input(html_id: str, **props) -> rx.Component:
+    """An input in the forms' style; `props` add to the style or override it (e.g. a width)."""
+    return rx.el.input(id=html_id, **{**INPUT_STYLE, **props})
+
+
+def labelled_input(label: str, html_id: str, **props) -> rx.Component:
+    """An input in the forms' style under its label."""
+    return labelled_control(label, text_input(html_id, **props))
+
+
+def labelled_select(label: str, html_id: str, *options: Any, **props) -> rx.Component:
+    """A select in the forms' style under its label.
+
+    `options` are rx.el.option components or an rx.foreach of them.
+    """
+    return labelled_control(label, rx.el.select(*options, id=html_id, **{**INPUT_STYLE, **props}))
+
+
+def select_field(label: str, html_id: str, options, value, on_change, **props) -> rx.Component:
+    """A labelled select: `options` are rx.el.option components or an rx.foreach of them."""
+    return rx.vstack(
+        field_label(label, html_id),
+        rx.el.select(
+            *(options if isinstance(options, list | tuple) else [options]),
+            id=html_id,
+            value=value,
+            on_change=on_change,
+            **{**INPUT_STYLE, **props},  # a long option is cut on a phone, not pushed off-screen
+        ),
+        spacing="1",
+        min_width="0",
+        max_width="100%",
+    )
+
+
+def scenario_select(html_id: str, on_change: Any, **props) -> rx.Component:
+    """A page's choice of scenario: the member's scenarios, the one the picker holds chosen."""
+    return select_field(
+        "Scenario",
+        html_id,
+        rx.foreach(ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])),
+        ScenarioPicker.chosen,
+        on_change,
+        **props,
+    )
 
 
 def save_or_add_buttons(

@@ -121,26 +121,6 @@ def table_panel(table: rx.Component) -> rx.Component:
     )
 
 
-def select_field(label: str, html_id: str, options, value, on_change, **props) -> rx.Component:
-    """A labelled select: `options` are rx.el.option components or an rx.foreach of them."""
-    return rx.vstack(
-        field_label(label, html_id),
-        rx.el.select(
-            *(options if isinstance(options, list | tuple) else [options]),
-            id=html_id,
-            value=value,
-            on_change=on_change,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-            max_width="100%",  # a long option is cut on a phone, not pushed off-screen
-            **props,
-        ),
-        spacing="1",
-        min_width="0",
-        max_width="100%",
-    )
-
-
 def working(busy: rx.Var | bool, text: str) -> rx.Component:
     """A spinner and a message, announced to screen readers, while `busy` is true."""
     return rx.cond(

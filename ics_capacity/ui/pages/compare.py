@@ -20,11 +20,12 @@ from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.services.recorded_baseline import BaselineReport
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.components.forms import select_field
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
 from ics_capacity.ui.components.tables import cell, data_table, row_heading
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import notice, panel, select_field, table_panel, working
+from ics_capacity.ui.components.widgets import notice, panel, table_panel, working
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 

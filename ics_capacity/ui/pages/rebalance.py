@@ -16,11 +16,12 @@ from ics_capacity.services.jobs import JobView, cancel_job, start_job
 from ics_capacity.services.rebalance import save_plan_as_scenario
 from ics_capacity.services.rebalance_view import PlanView, latest_plan, plan_moves_file
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, scenario_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import heading
 from ics_capacity.ui.components.recorded_baseline import baseline_table
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.components.widgets import button, figures_table, panel
 from ics_capacity.ui.pages.rebalance_parts import (
     first_appointments_panel,
     moves_panel,
@@ -299,32 +300,9 @@ def rebalance_page() -> rx.Component:
         ),
         panel(
             rx.flex(
-                rx.vstack(
-                    field_label("Scenario", "rb-scenario"),
-                    rx.el.select(
-                        rx.foreach(
-                            ScenarioPicker.options,
-                            lambda s: rx.el.option(s["name"], value=s["id"]),
-                        ),
-                        id="rb-scenario",
-                        value=ScenarioPicker.chosen,
-                        on_change=RebalanceState.choose_scenario,
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
-                ),
-                rx.vstack(
-                    field_label("Horizon (weeks)", "rb-weeks"),
-                    rx.el.input(
-                        id="rb-weeks",
-                        value=RebalanceState.weeks,
-                        on_change=RebalanceState.set_weeks,
-                        width="90px",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                scenario_select("rb-scenario", RebalanceState.choose_scenario),
+                number_field(
+                    "Horizon (weeks)", "rb-weeks", RebalanceState.weeks, RebalanceState.set_weeks
                 ),
                 number_field(
                     "Target wait (weeks)",
@@ -338,17 +316,11 @@ def rebalance_page() -> rx.Component:
                     RebalanceState.max_travel,
                     RebalanceState.set_max_travel,
                 ),
-                rx.vstack(
-                    field_label("Time limit (seconds)", "rb-limit"),
-                    rx.el.input(
-                        id="rb-limit",
-                        value=RebalanceState.time_limit,
-                        on_change=RebalanceState.set_time_limit,
-                        width="90px",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                number_field(
+                    "Time limit (seconds)",
+                    "rb-limit",
+                    RebalanceState.time_limit,
+                    RebalanceState.set_time_limit,
                 ),
                 rx.cond(
                     can_run,
@@ -523,18 +495,13 @@ def rebalance_page() -> rx.Component:
                     panel(
                         rx.form(
                             rx.hstack(
-                                rx.vstack(
-                                    field_label("Save this plan as a new scenario", "rb-save"),
-                                    rx.el.input(
-                                        id="rb-save",
-                                        name="name",
-                                        required=True,
-                                        placeholder="e.g. Rebalanced orthopaedics",
-                                        width="320px",
-                                        border=f"2px solid {theme.NHS_TEXT}",
-                                        padding="6px",
-                                    ),
-                                    spacing="1",
+                                labelled_input(
+                                    "Save this plan as a new scenario",
+                                    "rb-save",
+                                    name="name",
+                                    required=True,
+                                    placeholder="e.g. Rebalanced orthopaedics",
+                                    width="320px",
                                 ),
                                 button("Save plan", type="submit"),
                                 align="end",

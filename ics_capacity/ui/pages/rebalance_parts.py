@@ -10,23 +10,13 @@ from typing import Any
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.components.forms import labelled_input
+from ics_capacity.ui.components.widgets import button, figures_table, panel
 
 
 def number_field(label: str, html_id: str, value, on_change) -> rx.Component:
     """A labelled number box of the run settings."""
-    return rx.vstack(
-        field_label(label, html_id),
-        rx.el.input(
-            id=html_id,
-            value=value,
-            on_change=on_change,
-            width="90px",
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
-    )
+    return labelled_input(label, html_id, value=value, on_change=on_change, width="90px")
 
 
 def moves_panel(state: Any) -> rx.Component:
