@@ -29,6 +29,11 @@ def labelled_input(label: str, html_id: str, **props) -> rx.Component:
     return labelled_control(label, text_input(html_id, **props))
 
 
+def labelled_textarea(label: str, html_id: str, **props) -> rx.Component:
+    """A box of several lines in the forms' style under its label."""
+    return labelled_control(label, rx.el.textarea(id=html_id, **{**INPUT_STYLE, **props}))
+
+
 def labelled_select(label: str, html_id: str, *options: Any, **props) -> rx.Component:
     """A select in the forms' style under its label.
 

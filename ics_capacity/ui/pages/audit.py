@@ -9,9 +9,10 @@ import reflex as rx
 from ics_capacity.services.audit_log import AuditFilter, audit_csv, audit_events
 from ics_capacity.services.auth import AuthError
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, labelled_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.tables import cell, data_table
-from ics_capacity.ui.components.widgets import button, field_label, panel, table_panel
+from ics_capacity.ui.components.widgets import button, panel, table_panel
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -92,16 +93,11 @@ def _date(text: str) -> dt.date | None:
 
 
 def _input(label: str, name: str, kind: str = "text") -> rx.Component:
-    return rx.vstack(
-        field_label(label, f"audit-{name}"),
-        rx.el.input(
-            id=f"audit-{name}",
-            name=name,
-            type=kind,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
+    return labelled_input(
+        label,
+        f"audit-{name}",
+        name=name,
+        type=kind,
     )
 
 
@@ -120,16 +116,11 @@ def audit_page() -> rx.Component:
             rx.form(
                 rx.hstack(
                     _input("User email contains", "user"),
-                    rx.vstack(
-                        field_label("Kind of change", "audit-action"),
-                        rx.el.select(
-                            *[rx.el.option(label, value=value) for value, label in ACTIONS],
-                            id="audit-action",
-                            name="action",
-                            border=f"2px solid {theme.NHS_TEXT}",
-                            padding="6px",
-                        ),
-                        spacing="1",
+                    labelled_select(
+                        "Kind of change",
+                        "audit-action",
+                        *[rx.el.option(label, value=value) for value, label in ACTIONS],
+                        name="action",
                     ),
                     _input("From", "since", "date"),
                     _input("To", "until", "date"),

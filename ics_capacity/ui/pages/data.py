@@ -25,6 +25,7 @@ from ics_capacity.services.uploads import (
     user_slot,
 )
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, labelled_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, labelled_upload, panel
 from ics_capacity.ui.routes import protected_page
@@ -242,18 +243,13 @@ def _problem_view(problem) -> dict[str, str]:
 
 
 def _select(label: str, html_id: str, options, value, on_change) -> rx.Component:
-    return rx.vstack(
-        field_label(label, html_id),
-        rx.el.select(
-            options,
-            id=html_id,
-            value=value,
-            on_change=on_change,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-            max_width="520px",
-        ),
-        spacing="1",
+    return labelled_select(
+        label,
+        html_id,
+        options,
+        value=value,
+        on_change=on_change,
+        max_width="520px",
     )
 
 
@@ -285,18 +281,13 @@ def _import_panel() -> rx.Component:
             ),
             rx.cond(
                 DataState.kind == "rtt",
-                rx.vstack(
-                    field_label("System (ICB code) in a national file", "data-ics"),
-                    rx.el.input(
-                        id="data-ics",
-                        value=DataState.ics,
-                        on_change=DataState.set_ics,
-                        placeholder="e.g. QUA",
-                        width="120px",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                labelled_input(
+                    "System (ICB code) in a national file",
+                    "data-ics",
+                    value=DataState.ics,
+                    on_change=DataState.set_ics,
+                    placeholder="e.g. QUA",
+                    width="120px",
                 ),
             ),
             gap="16px",

@@ -28,6 +28,7 @@ from ics_capacity.services.uploads import (
     staged_path,
 )
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import button, field_label, labelled_upload, notice
 from ics_capacity.ui.routes import protected_page
@@ -181,17 +182,12 @@ def _files_table() -> rx.Component:
 
 def _form() -> rx.Component:
     def text_field(label: str, html_id: str, value, on_change, **props) -> rx.Component:
-        return rx.vstack(
-            field_label(label, html_id),
-            rx.el.input(
-                id=html_id,
-                value=value,
-                on_change=on_change,
-                border=f"2px solid {theme.NHS_TEXT}",
-                padding="6px",
-                **props,
-            ),
-            spacing="1",
+        return labelled_input(
+            label,
+            html_id,
+            value=value,
+            on_change=on_change,
+            **props,
         )
 
     return rx.box(

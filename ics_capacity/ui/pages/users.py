@@ -28,9 +28,10 @@ from ics_capacity.services.users import (
 )
 from ics_capacity.settings import oidc_configured, oidc_label
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, labelled_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.tables import body_rows, cell, data_table, head_row, row_heading
-from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.components.widgets import button, panel
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -249,17 +250,12 @@ def _member_actions(member: dict) -> rx.Component:
 
 
 def _text_input(label: str, name: str, kind: str = "text", form: str = "add") -> rx.Component:
-    return rx.vstack(
-        field_label(label, f"{form}-{name}"),
-        rx.el.input(
-            id=f"{form}-{name}",
-            name=name,
-            type=kind,
-            required=True,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
+    return labelled_input(
+        label,
+        f"{form}-{name}",
+        name=name,
+        type=kind,
+        required=True,
     )
 
 
@@ -298,17 +294,12 @@ def _single_sign_on_panel() -> rx.Component:
         rx.form(
             rx.hstack(
                 _text_input("Email domain (e.g. dgh.nhs.uk)", "domain", form="sso"),
-                rx.vstack(
-                    field_label("Joins as", "sso-role"),
-                    rx.el.select(
-                        *[rx.el.option(ROLE_LABELS[r], value=r) for r in RULE_ROLES],
-                        id="sso-role",
-                        name="role",
-                        default_value="viewer",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                labelled_select(
+                    "Joins as",
+                    "sso-role",
+                    *[rx.el.option(ROLE_LABELS[r], value=r) for r in RULE_ROLES],
+                    name="role",
+                    default_value="viewer",
                 ),
                 button("Add rule", type="submit", kind="secondary"),
                 spacing="3",
@@ -383,20 +374,15 @@ def users_page() -> rx.Component:
                     rx.vstack(
                         _text_input("Email address", "email", "email"),
                         _text_input("Name", "name"),
-                        rx.vstack(
-                            field_label("Role", "add-role"),
-                            rx.el.select(
-                                *[
-                                    rx.el.option(label, value=role)
-                                    for role, label in ROLE_LABELS.items()
-                                ],
-                                id="add-role",
-                                name="role",
-                                default_value="viewer",
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
-                            ),
-                            spacing="1",
+                        labelled_select(
+                            "Role",
+                            "add-role",
+                            *[
+                                rx.el.option(label, value=role)
+                                for role, label in ROLE_LABELS.items()
+                            ],
+                            name="role",
+                            default_value="viewer",
                         ),
                         _text_input("First password", "password", "password"),
                         button("Add member", type="submit"),

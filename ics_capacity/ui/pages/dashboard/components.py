@@ -10,6 +10,7 @@ import reflex as rx
 from ics_capacity.domain.measures import label
 from ics_capacity.services.board_pack import COMMENTARY_MAX_CHARS
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input
 from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import (
@@ -171,29 +172,19 @@ def capacity_question() -> rx.Component:
         rx.heading("What capacity do we need?", as_="h2", size="5"),
         rx.form(
             rx.hstack(
-                rx.vstack(
-                    field_label("Share within 18 weeks (%)", "cap-target"),
-                    rx.el.input(
-                        id="cap-target",
-                        name="target",
-                        default_value=DashboardState.capacity_target,
-                        width="100px",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                labelled_input(
+                    "Share within 18 weeks (%)",
+                    "cap-target",
+                    name="target",
+                    default_value=DashboardState.capacity_target,
+                    width="100px",
                 ),
-                rx.vstack(
-                    field_label("By", "cap-by"),
-                    rx.el.input(
-                        id="cap-by",
-                        name="by",
-                        type="date",
-                        default_value=DashboardState.capacity_by,
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                labelled_input(
+                    "By",
+                    "cap-by",
+                    name="by",
+                    type="date",
+                    default_value=DashboardState.capacity_by,
                 ),
                 button("Work it out", type="submit"),
                 align="end",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input
 from ics_capacity.ui.components.widgets import button, field_label
 from ics_capacity.ui.pages.scenario.state import ScenarioPageState
 from ics_capacity.ui.pages.scenario.tables import can, editable
@@ -15,17 +16,12 @@ def add_site_form() -> rx.Component:
     """Adds a site or elective hub with its theatres and beds (editors of a draft)."""
 
     def field(label: str, name: str, width: str = "120px", **props) -> rx.Component:
-        return rx.vstack(
-            field_label(label, f"site-{name}"),
-            rx.el.input(
-                id=f"site-{name}",
-                name=name,
-                width=width,
-                border=f"2px solid {theme.NHS_TEXT}",
-                padding="6px",
-                **props,
-            ),
-            spacing="1",
+        return labelled_input(
+            label,
+            f"site-{name}",
+            name=name,
+            width=width,
+            **props,
         )
 
     return rx.cond(
@@ -132,18 +128,13 @@ def branch_and_rename() -> rx.Component:
             rx.heading("Change this scenario", as_="h2", size="5"),
             rx.form(
                 rx.hstack(
-                    rx.vstack(
-                        field_label("New scenario from this one", "branch-name"),
-                        rx.el.input(
-                            id="branch-name",
-                            name="name",
-                            required=True,
-                            placeholder="e.g. Extra Saturday lists at Cannock",
-                            border=f"2px solid {theme.NHS_TEXT}",
-                            padding="6px",
-                            width="320px",
-                        ),
-                        spacing="1",
+                    labelled_input(
+                        "New scenario from this one",
+                        "branch-name",
+                        name="name",
+                        required=True,
+                        placeholder="e.g. Extra Saturday lists at Cannock",
+                        width="320px",
                     ),
                     button("Create scenario", type="submit"),
                     align="end",
@@ -156,17 +147,12 @@ def branch_and_rename() -> rx.Component:
                 ~ScenarioRoom.is_baseline & (ScenarioRoom.status != "archived"),
                 rx.form(
                     rx.hstack(
-                        rx.vstack(
-                            field_label("Rename", "rename"),
-                            rx.el.input(
-                                id="rename",
-                                name="name",
-                                required=True,
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
-                                width="320px",
-                            ),
-                            spacing="1",
+                        labelled_input(
+                            "Rename",
+                            "rename",
+                            name="name",
+                            required=True,
+                            width="320px",
                         ),
                         button("Rename", type="submit", kind="secondary"),
                         align="end",
