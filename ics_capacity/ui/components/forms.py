@@ -14,9 +14,11 @@ INPUT_STYLE = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "max_w
 """The border and padding of a form's inputs and selects."""
 
 
-def labelled_control(label: str, control: rx.Component) -> rx.Component:
-    """A form control under its label (the control's `id` ties them together)."""
-    return rx.vstack(field_label(label, control.id), control, spacing="1")
+def labelled_control(
+    label: str, control: rx.Component, *after: rx.Component, **props
+) -> rx.Component:
+    """A form control under its label (the control's `id` ties them together), then `after`."""
+    return rx.vstack(field_label(label, control.id), control, *after, spacing="1", **props)
 
 
 def text_input(html_id: str, **props) -> rx.Component:
@@ -29,9 +31,14 @@ def labelled_input(label: str, html_id: str, **props) -> rx.Component:
     return labelled_control(label, text_input(html_id, **props))
 
 
+def text_area(html_id: str, **props) -> rx.Component:
+    """A box of several lines in the forms' style; `props` add to the style or override it."""
+    return rx.el.textarea(id=html_id, **{**INPUT_STYLE, **props})
+
+
 def labelled_textarea(label: str, html_id: str, **props) -> rx.Component:
     """A box of several lines in the forms' style under its label."""
-    return labelled_control(label, rx.el.textarea(id=html_id, **{**INPUT_STYLE, **props}))
+    return labelled_control(label, text_area(html_id, **props))
 
 
 def labelled_select(label: str, html_id: str, *options: Any, **props) -> rx.Component:
@@ -44,8 +51,8 @@ def labelled_select(label: str, html_id: str, *options: Any, **props) -> rx.Comp
 
 def select_field(label: str, html_id: str, options, value, on_change, **props) -> rx.Component:
     """A labelled select: `options` are rx.el.option components or an rx.foreach of them."""
-    return rx.vstack(
-        field_label(label, html_id),
+    return labelled_control(
+        label,
         rx.el.select(
             *(options if isinstance(options, list | tuple) else [options]),
             id=html_id,
@@ -53,8 +60,7 @@ def select_field(label: str, html_id: str, options, value, on_change, **props) -
             on_change=on_change,
             **{**INPUT_STYLE, **props},  # a long option is cut on a phone, not pushed off-screen
         ),
-        spacing="1",
-        min_width="0",
+        min_width="0",  # lets a flex item shrink below its widest option on a phone
         max_width="100%",
     )
 

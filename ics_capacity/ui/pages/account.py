@@ -26,6 +26,7 @@ from ics_capacity.services.auth import (
 )
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.components.forms import labelled_control, text_input
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.tables import cell, data_table, row_heading
 from ics_capacity.ui.components.widgets import button, field_label, panel
@@ -199,19 +200,16 @@ _SYSTEMS = (
 
 
 def _password_input(label: str, name: str, autocomplete: str) -> rx.Component:
-    return rx.vstack(
-        field_label(label, name),
-        rx.el.input(
-            id=name,
+    return labelled_control(
+        label,
+        text_input(
+            name,
             name=name,
             type="password",
             required=True,
             auto_complete=autocomplete,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
             width="100%",
         ),
-        spacing="1",
         width="100%",
     )
 
@@ -310,14 +308,12 @@ def _totp_panel() -> rx.Component:
                     rx.form(
                         rx.vstack(
                             field_label("Code from the app", "totp-code"),
-                            rx.el.input(
-                                id="totp-code",
+                            text_input(
+                                "totp-code",
                                 name="code",
                                 required=True,
                                 input_mode="numeric",
                                 auto_complete="one-time-code",
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
                                 max_width="200px",
                             ),
                             button("Turn on two-step verification", type="submit"),

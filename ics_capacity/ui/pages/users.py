@@ -28,7 +28,7 @@ from ics_capacity.services.users import (
 )
 from ics_capacity.settings import oidc_configured, oidc_label
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import labelled_input, labelled_select
+from ics_capacity.ui.components.forms import INPUT_STYLE, labelled_input, labelled_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.tables import body_rows, cell, data_table, head_row, row_heading
 from ics_capacity.ui.components.widgets import button, panel
@@ -208,8 +208,7 @@ def _role_select(member: dict) -> rx.Component:
         value=member["role"],
         on_change=lambda role: UsersState.set_role(member["email"], role),
         aria_label="Role of " + member["email"],
-        border=f"2px solid {theme.NHS_TEXT}",
-        padding="4px",
+        **{**INPUT_STYLE, "padding": "4px"},  # a tighter box in the members' table
     )
 
 

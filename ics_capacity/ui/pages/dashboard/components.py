@@ -10,7 +10,7 @@ import reflex as rx
 from ics_capacity.domain.measures import label
 from ics_capacity.services.board_pack import COMMENTARY_MAX_CHARS
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import labelled_input
+from ics_capacity.ui.components.forms import labelled_input, text_area
 from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import (
@@ -395,15 +395,13 @@ def board_pack_panel() -> rx.Component:
                     color=theme.NHS_SECONDARY_TEXT,
                     id="pack-commentary-hint",
                 ),
-                rx.el.textarea(
-                    id="pack-commentary",
+                text_area(
+                    "pack-commentary",
                     name="commentary",
                     rows=5,
                     max_length=COMMENTARY_MAX_CHARS,
                     aria_describedby="pack-commentary-hint",
                     width="100%",
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
                 ),
                 rx.hstack(
                     button("Generate the board pack", type="submit", disabled=BoardPackState.busy),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import labelled_input
+from ics_capacity.ui.components.forms import labelled_input, text_area
 from ics_capacity.ui.components.widgets import button, field_label
 from ics_capacity.ui.pages.scenario.state import ScenarioPageState
 from ics_capacity.ui.pages.scenario.tables import can, editable
@@ -96,14 +96,12 @@ def workflow_panel() -> rx.Component:
             can("approve_scenario") & (ScenarioRoom.status == "submitted"),
             rx.vstack(
                 field_label("Decision note (optional)", "decision-note"),
-                rx.el.textarea(
-                    id="decision-note",
+                text_area(
+                    "decision-note",
                     rows="2",
                     width="100%",
                     value=ScenarioPageState.decision_note,
                     on_change=ScenarioPageState.set_decision_note,
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
                 ),
                 rx.hstack(
                     button("Approve", on_click=ScenarioPageState.approve),
@@ -202,14 +200,12 @@ def comments() -> rx.Component:
             rx.form(
                 rx.vstack(
                     field_label("Add a comment", "comment-body"),
-                    rx.el.textarea(
-                        id="comment-body",
+                    text_area(
+                        "comment-body",
                         name="body",
                         rows="3",
                         width="100%",
                         required=True,
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
                     ),
                     button("Post comment", type="submit", kind="secondary"),
                     spacing="2",
