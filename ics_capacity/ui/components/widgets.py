@@ -166,3 +166,39 @@ def labelled_upload(upload: rx.Component, input_id: str) -> rx.Component:
     assert getattr(file_input, "type", None) is not None, "rx.upload's file input moved"
     file_input.id = input_id  # type: ignore[attr-defined]
     return upload
+
+
+def drop_zone(
+    upload_id: str,
+    input_id: str,
+    prompt: str,
+    aria_label: str,
+    *,
+    multiple: bool = False,
+    padding: str = "24px",
+) -> rx.Component:
+    """A dashed box to drop files on (or click to choose them) that lists the files chosen.
+
+    Its file input gets `input_id`, so the visible label with that `html_for` names it.
+    """
+    return labelled_upload(
+        rx.upload(
+            rx.vstack(
+                rx.text(prompt, font_weight="600"),
+                rx.text(rx.selected_files(upload_id).join(", "), color=theme.NHS_SECONDARY_TEXT),
+                align="center",
+            ),
+            id=upload_id,
+            multiple=multiple,
+            border=f"2px dashed {theme.NHS_BLUE}",
+            padding=padding,
+            margin_top="4px",
+            aria_label=aria_label,
+        ),
+        input_id,
+    )
+
+
+def secondary_buttons(choices: Sequence[tuple[str, object]]) -> list[rx.Component]:
+    """A grey button per (words, event), e.g. the formats a file can be downloaded in."""
+    return [button(label, kind="secondary", on_click=event) for label, event in choices]

@@ -11,7 +11,7 @@ import reflex as rx
 
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.forms import labelled_input
-from ics_capacity.ui.components.widgets import button, figures_table, panel
+from ics_capacity.ui.components.widgets import figures_table, panel, secondary_buttons
 
 
 def number_field(label: str, html_id: str, value, on_change) -> rx.Component:
@@ -39,15 +39,11 @@ def moves_panel(state: Any) -> rx.Component:
         ),
         rx.text(state.moves_note, color=theme.NHS_SECONDARY_TEXT, margin_y="8px"),
         rx.hstack(
-            button(
-                "Download the plan (CSV)",
-                kind="secondary",
-                on_click=state.download_moves("csv"),
-            ),
-            button(
-                "Download the plan (Excel)",
-                kind="secondary",
-                on_click=state.download_moves("xlsx"),
+            *secondary_buttons(
+                [
+                    ("Download the plan (CSV)", state.download_moves("csv")),
+                    ("Download the plan (Excel)", state.download_moves("xlsx")),
+                ]
             ),
             spacing="3",
             wrap="wrap",

@@ -19,6 +19,7 @@ from ics_capacity.ui.components.widgets import (
     figures_table,
     notice,
     panel,
+    secondary_buttons,
     working,
 )
 from ics_capacity.ui.pages.dashboard.state import BoardPackState, DashboardState
@@ -419,15 +420,11 @@ def board_pack_panel() -> rx.Component:
             BoardPackState.ready,
             rx.hstack(
                 rx.text("Board pack of ", rx.text.strong(BoardPackState.scenario_name), " ready:"),
-                button(
-                    "Download the board pack (PDF)",
-                    kind="secondary",
-                    on_click=BoardPackState.download("pdf"),
-                ),
-                button(
-                    "Download the board pack (HTML)",
-                    kind="secondary",
-                    on_click=BoardPackState.download("html"),
+                *secondary_buttons(
+                    [
+                        ("Download the board pack (PDF)", BoardPackState.download("pdf")),
+                        ("Download the board pack (HTML)", BoardPackState.download("html")),
+                    ]
                 ),
                 align="center",
                 wrap="wrap",

@@ -11,8 +11,8 @@ from ics_capacity.ui.components.forms import labelled_input, scenario_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import (
     button,
+    drop_zone,
     field_label,
-    labelled_upload,
     panel,
 )
 from ics_capacity.ui.pages.staff.forms import leave_panel, person_form, request_form, table_head
@@ -82,24 +82,12 @@ def import_requests_panel() -> rx.Component:
             margin_y="8px",
         ),
         field_label("File of requests", REQUESTS_FILE_INPUT_ID),
-        labelled_upload(
-            rx.upload(
-                rx.vstack(
-                    rx.text("Drag a file here, or choose one", font_weight="600"),
-                    rx.text(
-                        rx.selected_files(REQUESTS_UPLOAD_ID).join(", "),
-                        color=theme.NHS_SECONDARY_TEXT,
-                    ),
-                    align="center",
-                ),
-                id=REQUESTS_UPLOAD_ID,
-                multiple=False,
-                border=f"2px dashed {theme.NHS_BLUE}",
-                padding="16px",
-                margin_top="4px",
-                aria_label="File of requests: drop zone",
-            ),
+        drop_zone(
+            REQUESTS_UPLOAD_ID,
             REQUESTS_FILE_INPUT_ID,
+            "Drag a file here, or choose one",
+            "File of requests: drop zone",
+            padding="16px",
         ),
         rx.hstack(
             button(
