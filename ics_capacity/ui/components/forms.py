@@ -77,6 +77,30 @@ def scenario_select(html_id: str, on_change: Any, **props) -> rx.Component:
     )
 
 
+def name_form(
+    label: str,
+    html_id: str,
+    submit: str,
+    on_submit: Any,
+    *,
+    kind: str = "primary",
+    placeholder: str | None = None,
+    **props,
+) -> rx.Component:
+    """A one-field form: a name (required) beside the button that submits it as `name`."""
+    example = {"placeholder": placeholder} if placeholder else {}
+    return rx.form(
+        rx.hstack(
+            labelled_input(label, html_id, name="name", required=True, width="320px", **example),
+            button(submit, type="submit", kind=kind),
+            align="end",
+            spacing="3",
+        ),
+        on_submit=on_submit,
+        **props,
+    )
+
+
 def save_or_add_buttons(
     editing: Any,
     *,

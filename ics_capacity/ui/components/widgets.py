@@ -202,3 +202,20 @@ def drop_zone(
 def secondary_buttons(choices: Sequence[tuple[str, object]]) -> list[rx.Component]:
     """A grey button per (words, event), e.g. the formats a file can be downloaded in."""
     return [button(label, kind="secondary", on_click=event) for label, event in choices]
+
+
+def job_progress(status_text: rx.Var, running: rx.Var, progress: rx.Var, label: str):
+    """A solve's status line (announced), with a spinner and a bar named `label` while it runs."""
+    return rx.cond(
+        status_text != "",
+        rx.vstack(
+            rx.hstack(rx.cond(running, rx.spinner()), rx.text(status_text), align="center"),
+            rx.cond(
+                running,
+                rx.progress(value=progress, max=100, width="100%", aria_label=label),
+            ),
+            role="status",
+            margin_top="12px",
+            width="100%",
+        ),
+    )

@@ -16,12 +16,12 @@ from ics_capacity.services.jobs import JobView, cancel_job, start_job
 from ics_capacity.services.rebalance import save_plan_as_scenario
 from ics_capacity.services.rebalance_view import PlanView, latest_plan, plan_moves_file
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import labelled_input, scenario_select
+from ics_capacity.ui.components.forms import name_form, scenario_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import heading
 from ics_capacity.ui.components.recorded_baseline import baseline_table
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import button, figures_table, panel
+from ics_capacity.ui.components.widgets import button, figures_table, job_progress, panel
 from ics_capacity.ui.pages.rebalance_parts import (
     first_appointments_panel,
     moves_panel,
@@ -339,27 +339,11 @@ def rebalance_page() -> rx.Component:
                 align="end",
             ),
             rx.box(stage_fields(RebalanceState), margin_top="12px"),
-            rx.cond(
-                RebalanceState.status_text != "",
-                rx.vstack(
-                    rx.hstack(
-                        rx.cond(RebalanceState.running, rx.spinner()),
-                        rx.text(RebalanceState.status_text),
-                        align="center",
-                    ),
-                    rx.cond(
-                        RebalanceState.running,
-                        rx.progress(
-                            value=RebalanceState.progress,
-                            max=100,
-                            width="100%",
-                            aria_label="Run progress",
-                        ),
-                    ),
-                    role="status",
-                    margin_top="12px",
-                    width="100%",
-                ),
+            job_progress(
+                RebalanceState.status_text,
+                RebalanceState.running,
+                RebalanceState.progress,
+                "Run progress",
             ),
         ),
         rx.cond(
@@ -493,21 +477,12 @@ def rebalance_page() -> rx.Component:
                 rx.cond(
                     can_run,
                     panel(
-                        rx.form(
-                            rx.hstack(
-                                labelled_input(
-                                    "Save this plan as a new scenario",
-                                    "rb-save",
-                                    name="name",
-                                    required=True,
-                                    placeholder="e.g. Rebalanced orthopaedics",
-                                    width="320px",
-                                ),
-                                button("Save plan", type="submit"),
-                                align="end",
-                                spacing="3",
-                            ),
-                            on_submit=RebalanceState.save_as_scenario,
+                        name_form(
+                            "Save this plan as a new scenario",
+                            "rb-save",
+                            "Save plan",
+                            RebalanceState.save_as_scenario,
+                            placeholder="e.g. Rebalanced orthopaedics",
                         ),
                         margin_top="16px",
                     ),

@@ -8,7 +8,7 @@ from ics_capacity.services.rota import MAX_WEEKS
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import forms
 from ics_capacity.ui.components.forms import labelled_control, scenario_select
-from ics_capacity.ui.components.widgets import button, panel
+from ics_capacity.ui.components.widgets import button, job_progress, panel
 from ics_capacity.ui.pages.rota.pools import POOL_FIELDS
 from ics_capacity.ui.pages.rota.state import RotaState
 from ics_capacity.ui.pages.rota.view import MAX_TIME_LIMIT, SECONDS_PER_WEEK
@@ -295,24 +295,8 @@ def settings_panel() -> rx.Component:
             gap="16px",
             wrap="wrap",
         ),
-        rx.cond(
-            RotaState.status_text != "",
-            rx.vstack(
-                rx.hstack(
-                    rx.cond(RotaState.running, rx.spinner()),
-                    rx.text(RotaState.status_text),
-                    align="center",
-                ),
-                rx.cond(
-                    RotaState.running,
-                    rx.progress(
-                        value=RotaState.progress, max=100, width="100%", aria_label="Build progress"
-                    ),
-                ),
-                role="status",
-                margin_top="12px",
-                width="100%",
-            ),
+        job_progress(
+            RotaState.status_text, RotaState.running, RotaState.progress, "Build progress"
         ),
         rx.cond(
             ScenarioRoom.last_change != "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import labelled_input, text_area
+from ics_capacity.ui.components.forms import labelled_input, name_form, text_area
 from ics_capacity.ui.components.widgets import button, field_label
 from ics_capacity.ui.pages.scenario.state import ScenarioPageState
 from ics_capacity.ui.pages.scenario.tables import can, editable
@@ -124,39 +124,22 @@ def branch_and_rename() -> rx.Component:
         can("manage_scenarios"),
         rx.box(
             rx.heading("Change this scenario", as_="h2", size="5"),
-            rx.form(
-                rx.hstack(
-                    labelled_input(
-                        "New scenario from this one",
-                        "branch-name",
-                        name="name",
-                        required=True,
-                        placeholder="e.g. Extra Saturday lists at Cannock",
-                        width="320px",
-                    ),
-                    button("Create scenario", type="submit"),
-                    align="end",
-                    spacing="3",
-                ),
-                on_submit=ScenarioPageState.branch,
+            name_form(
+                "New scenario from this one",
+                "branch-name",
+                "Create scenario",
+                ScenarioPageState.branch,
+                placeholder="e.g. Extra Saturday lists at Cannock",
                 reset_on_submit=True,
             ),
             rx.cond(
                 ~ScenarioRoom.is_baseline & (ScenarioRoom.status != "archived"),
-                rx.form(
-                    rx.hstack(
-                        labelled_input(
-                            "Rename",
-                            "rename",
-                            name="name",
-                            required=True,
-                            width="320px",
-                        ),
-                        button("Rename", type="submit", kind="secondary"),
-                        align="end",
-                        spacing="3",
-                    ),
-                    on_submit=ScenarioPageState.rename,
+                name_form(
+                    "Rename",
+                    "rename",
+                    "Rename",
+                    ScenarioPageState.rename,
+                    kind="secondary",
                     reset_on_submit=True,
                     margin_top="12px",
                 ),
