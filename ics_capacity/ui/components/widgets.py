@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import reflex as rx
 
@@ -204,7 +205,7 @@ def secondary_buttons(choices: Sequence[tuple[str, object]]) -> list[rx.Componen
     return [button(label, kind="secondary", on_click=event) for label, event in choices]
 
 
-def job_progress(status_text: rx.Var, running: rx.Var, progress: rx.Var, label: str):
+def job_progress(status_text: Any, running: Any, progress: Any, label: str) -> rx.Component:
     """A solve's status line (announced), with a spinner and a bar named `label` while it runs."""
     return rx.cond(
         status_text != "",
