@@ -90,14 +90,17 @@ class UsersState(rx.State):
         await self.load()
         return rx.toast.success(success)
 
+    async def _act_here(self, action, success: str, **kwargs):
+        """`_act` in the tab's collaborative (the service checks the caller's role there)."""
+        session = await self.get_state(SessionState)
+        return await self._act(action, success, session.collaborative_id, **kwargs)
+
     @rx.event
     async def add(self, form: dict):
         """Adds a member with a role and a first password."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             add_member,
             f"Added {form.get('email', '')}",
-            session.collaborative_id,
             email=str(form.get("email", "")),
             display_name=str(form.get("name", "")),
             role=str(form.get("role", "viewer")),
@@ -107,11 +110,9 @@ class UsersState(rx.State):
     @rx.event
     async def set_role(self, email: str, role: str):
         """Changes a member's role."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             change_role,
             f"Changed the role of {email}",
-            session.collaborative_id,
             email=email,
             role=role,
         )
@@ -133,11 +134,9 @@ class UsersState(rx.State):
     @rx.event
     async def set_active(self, email: str, active: bool):
         """Disables a member's account (ending their sessions at once) or enables it again."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             set_account_active,
             f"{'Enabled' if active else 'Disabled'} the account of {email}",
-            session.collaborative_id,
             email=email,
             active=bool(active),
         )
@@ -145,35 +144,29 @@ class UsersState(rx.State):
     @rx.event
     async def set_require_totp(self, required: bool):
         """Requires (or stops requiring) two-step verification of every member."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             set_totp_required,
             "Two-step verification is now "
             + ("required of every member" if required else "up to each member"),
-            session.collaborative_id,
             required=bool(required),
         )
 
     @rx.event
     async def reset_two_step(self, email: str):
         """Turns a member's two-step verification off (a lost phone) and ends their sessions."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             admin_reset_totp,
             f"Two-step verification of {email} reset; they set it up again at sign-in",
-            session.collaborative_id,
             email=email,
         )
 
     @rx.event
     async def add_sso_rule(self, form: dict):
         """Lets people of an email domain join with a role at their first single sign-on."""
-        session = await self.get_state(SessionState)
         domain = str(form.get("domain", ""))
-        return await self._act(
+        return await self._act_here(
             add_domain_rule,
             f"People of @{domain.strip().lstrip('@').lower()} can now join by single sign-on",
-            session.collaborative_id,
             domain=domain,
             role=str(form.get("role", "viewer")),
         )
@@ -181,23 +174,19 @@ class UsersState(rx.State):
     @rx.event
     async def remove_sso_rule(self, rule_id: str):
         """Removes a domain rule (accounts it made stay members)."""
-        session = await self.get_state(SessionState)
         try:
             number = int(rule_id)
         except ValueError:
             return refusal(ValueError("That is not a rule."))
-        return await self._act(
-            remove_domain_rule, "Removed the rule", session.collaborative_id, rule_id=number
-        )
+        return await self._act_here(remove_domain_rule, "Removed the rule", rule_id=number)
 
     @rx.event
     async def remove(self, email: str):
         """Removes a member from the collaborative, ending their sessions at once."""
         session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             remove_member,
             f"Removed {email} from {session.collaborative_name}",
-            session.collaborative_id,
             email=email,
         )
 
