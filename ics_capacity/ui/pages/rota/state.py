@@ -50,7 +50,7 @@ from ics_capacity.ui.pages.rota.view import (
     stats_text,
 )
 from ics_capacity.ui.state.job_watch import wait_for_job
-from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.picker import ScenarioPicker, show_listed_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -116,16 +116,7 @@ class RotaState(rx.State):
     @rx.event
     async def load(self):
         """Lists the scenarios, the sites and rule packs, and shows the newest rota."""
-        session = await self.get_state(SessionState)
-        if not session.signed_in:
-            return None
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            scenario_id = await picker._list(prefer_editable=True)
-        except ServiceError as error:
-            self._clear()
-            return refusal(error)
-        return await self._open(scenario_id)
+        return await show_listed_scenario(self, self._clear, self._open)
 
     async def _open(self, scenario_id: int):
         """Shows an accepted scenario's sites and newest rota, and joins its room."""
