@@ -36,6 +36,17 @@ def text_area(html_id: str, **props) -> rx.Component:
     return rx.el.textarea(id=html_id, **{**INPUT_STYLE, **props})
 
 
+def row_input(prefix: str, row: Any, name: str, label: str, **props) -> rx.Component:
+    """An input of one figure of a row with a `code` (a site, a hub), named after the row."""
+    return labelled_input(
+        label + " at " + row["code"],
+        prefix + "-" + row["code"] + "-" + name,
+        name=name,
+        default_value=row[name],
+        **props,
+    )
+
+
 def labelled_textarea(label: str, html_id: str, **props) -> rx.Component:
     """A box of several lines in the forms' style under its label."""
     return labelled_control(label, text_area(html_id, **props))

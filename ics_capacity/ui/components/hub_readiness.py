@@ -18,7 +18,7 @@ from ics_capacity.services.hub_standards import (
 )
 from ics_capacity.services.scenarios import ConflictError
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import labelled_input, labelled_select
+from ics_capacity.ui.components.forms import labelled_select, row_input
 from ics_capacity.ui.components.widgets import button
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -233,15 +233,7 @@ def _table(hub) -> rx.Component:
 
 
 def _input(hub, name: str, label: str, width: str) -> rx.Component:
-    html_id = "readiness-" + hub["code"] + "-" + name
-    return labelled_input(
-        label + " at " + hub["code"],
-        html_id,
-        name=name,
-        default_value=hub[name],
-        width=width,
-        required=True,
-    )
+    return row_input("readiness", hub, name, label, width=width, required=True)
 
 
 def _form(hub) -> rx.Component:
