@@ -1450,7 +1450,7 @@ CASES: list[Case] = [
         "set_non_admitted",
         "manager",
         _holds('"non_admitted": true'),
-        lambda w: {"checked": True},
+        lambda w: {"value": True},
         _picked,
     ),
     Case(
@@ -1458,7 +1458,7 @@ CASES: list[Case] = [
         "set_clinic_factor",
         "manager",
         _holds('"clinic_factor": "1.7"'),
-        lambda w: {"factor": "1.7"},
+        lambda w: {"value": "1.7"},
         _picked,
     ),
     Case(

@@ -29,6 +29,7 @@ from ics_capacity.ui.pages.rebalance_parts import (
     stage_fields,
 )
 from ics_capacity.ui.routes import protected_page
+from ics_capacity.ui.state.form_fields import field_setter
 from ics_capacity.ui.state.job_watch import wait_for_job
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
@@ -135,35 +136,22 @@ class RebalanceState(rx.State):
         picker = await self.get_state(ScenarioPicker)
         return await self._open(picker._scenario_id)
 
-    @rx.event
-    def set_weeks(self, weeks: str):
-        """Sets the horizon in weeks."""
-        self.weeks = weeks
-
-    @rx.event
-    def set_target_wait(self, weeks: str):
-        """Sets the target wait (weeks) that pressure is measured against."""
-        self.target_wait = weeks
-
-    @rx.event
-    def set_max_travel(self, minutes: str):
-        """Sets the longest journey (minutes) a patient is asked to make."""
-        self.max_travel = minutes
-
-    @rx.event
-    def set_time_limit(self, seconds: str):
-        """Sets the solver's time limit in seconds."""
-        self.time_limit = seconds
-
-    @rx.event
-    def set_non_admitted(self, checked: bool):
-        """Adds (or leaves out) the stage before the first outpatient appointment."""
-        self.non_admitted = bool(checked)
-
-    @rx.event
-    def set_clinic_factor(self, factor: str):
-        """Sets the clinics' capacity as a multiple of today's first appointments."""
-        self.clinic_factor = factor
+    set_weeks = field_setter("weeks", "Sets the horizon in weeks.")
+    set_target_wait = field_setter(
+        "target_wait", "Sets the target wait (weeks) that pressure is measured against."
+    )
+    set_max_travel = field_setter(
+        "max_travel", "Sets the longest journey (minutes) a patient is asked to make."
+    )
+    set_time_limit = field_setter("time_limit", "Sets the solver's time limit in seconds.")
+    set_non_admitted = field_setter(
+        "non_admitted",
+        "Adds (or leaves out) the stage before the first outpatient appointment.",
+        bool,
+    )
+    set_clinic_factor = field_setter(
+        "clinic_factor", "Sets the clinics' capacity as a multiple of today's first appointments."
+    )
 
     def _parameters(self) -> dict[str, float | bool]:
         values: dict[str, float | bool] = {}

@@ -49,6 +49,7 @@ from ics_capacity.ui.pages.rota.view import (
     site_legend,
     stats_text,
 )
+from ics_capacity.ui.state.form_fields import field_setter
 from ics_capacity.ui.state.job_watch import wait_for_job
 from ics_capacity.ui.state.picker import ScenarioPicker, show_listed_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
@@ -240,10 +241,7 @@ class RotaState(rx.State):
         elif not checked and code in self.chosen_sites:
             self.chosen_sites.remove(code)
 
-    @rx.event
-    def set_start_date(self, value: str):
-        """Sets the first day of the rota."""
-        self.start_date = value
+    set_start_date = field_setter("start_date", "Sets the first day of the rota.")
 
     @rx.event
     def set_weeks(self, value: str):
@@ -260,25 +258,20 @@ class RotaState(rx.State):
         self.time_limit_auto = False
         self.form_error = ""
 
-    @rx.event
-    def set_rule_pack(self, value: str):
-        """Chooses the rule pack."""
-        self.rule_pack = value
-
-    @rx.event
-    def set_demand(self, value: str):
-        """Chooses whether demand comes from the timetable or the rebalancing plan."""
-        self.demand = value
-
-    @rx.event
-    def set_soft_rules(self, value: bool):
-        """Lets rules bend at a price (breaches are reported) or keeps every rule."""
-        self.soft_rules = value
-
-    @rx.event
-    def set_keep_published(self, value: bool):
-        """Keeps the published rota where possible in the next build (minimal change), or not."""
-        self.keep_published = bool(value)
+    set_rule_pack = field_setter("rule_pack", "Chooses the rule pack.")
+    set_demand = field_setter(
+        "demand", "Chooses whether demand comes from the timetable or the rebalancing plan."
+    )
+    set_soft_rules = field_setter(
+        "soft_rules",
+        "Lets rules bend at a price (breaches are reported) or keeps every rule.",
+        bool,
+    )
+    set_keep_published = field_setter(
+        "keep_published",
+        "Keeps the published rota where possible in the next build (minimal change), or not.",
+        bool,
+    )
 
     @rx.event
     def set_pool(self, name: str, value: str):
