@@ -12,7 +12,7 @@ import reflex as rx
 
 from ics_capacity.domain.measures import label as measure_label
 from ics_capacity.services.errors import InvalidInputError, ServiceError
-from ics_capacity.services.jobs import JobView, cancel_job, start_job
+from ics_capacity.services.jobs import JobView, start_job
 from ics_capacity.services.rebalance import save_plan_as_scenario
 from ics_capacity.services.rebalance_view import PlanView, latest_plan, plan_moves_file
 from ics_capacity.ui import theme
@@ -30,13 +30,13 @@ from ics_capacity.ui.pages.rebalance_parts import (
 )
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.form_fields import field_setter
-from ics_capacity.ui.state.job_watch import wait_for_job
+from ics_capacity.ui.state.job_watch import JobWatchState, wait_for_job
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
 
-class RebalanceState(rx.State):
+class RebalanceState(JobWatchState, rx.State):
     """The run settings and the latest plan of the scenario chosen in the shared picker."""
 
     weeks: str = "26"
@@ -45,9 +45,6 @@ class RebalanceState(rx.State):
     max_travel: str = "60"
     non_admitted: bool = False
     clinic_factor: str = "1"
-    running: bool = False
-    progress: int = 0
-    status_text: str = ""
     stats: str = ""
     levels: list[dict[str, str]] = []
     compare: list[dict[str, str]] = []
@@ -68,7 +65,7 @@ class RebalanceState(rx.State):
     baseline_heading: str = ""
     baseline_message: str = ""
     baseline_rows: list[dict[str, str]] = []
-    _job_id: int = 0
+    _job_noun: str = "run"
 
     @rx.event
     async def load(self):
@@ -183,27 +180,11 @@ class RebalanceState(rx.State):
             job_id = start_job(session.token, picker._scenario_id, "rebalance", parameters)
         except ServiceError as error:
             return refusal(error)
-        self._job_id, self.running, self.progress = job_id, True, 0
-        self.status_text = f"Solving (time limit {parameters['time_limit_seconds']:g} s)…"
-        room = await self.get_state(ScenarioRoom)
-        room._refresh(
+        self._started(job_id, f"Solving (time limit {parameters['time_limit_seconds']:g} s)…")
+        await self._tell_the_room(
             session.token, picker._scenario_id, f"{session.user_name} started a rebalancing run"
         )
         return RebalanceState.watch
-
-    @rx.event
-    async def cancel(self):
-        """Cancels the run this page is watching (the solver stops within seconds)."""
-        session = await self.get_state(SessionState)
-        if not self._job_id:
-            return rx.toast.info("There is no run to cancel.")
-        try:
-            job = cancel_job(session.token, self._job_id)
-        except ServiceError as error:
-            return refusal(error)
-        self.running = job.active
-        self.status_text = job.message or f"The run is {job.status}."
-        return None
 
     def _show_progress(self, job: JobView) -> None:
         self.progress, self.running, self.status_text = job.progress, job.active, job.message

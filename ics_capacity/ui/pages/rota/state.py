@@ -12,7 +12,7 @@ from typing import Any
 import reflex as rx
 
 from ics_capacity.services.errors import InvalidInputError, ServiceError
-from ics_capacity.services.jobs import JobView, cancel_job, latest_job, start_job, stop_job_early
+from ics_capacity.services.jobs import JobView, latest_job, start_job, stop_job_early
 from ics_capacity.services.results import RotaOutcome
 from ics_capacity.services.rota import (
     RotaSettings,
@@ -50,13 +50,13 @@ from ics_capacity.ui.pages.rota.view import (
     stats_text,
 )
 from ics_capacity.ui.state.form_fields import field_setter
-from ics_capacity.ui.state.job_watch import wait_for_job
+from ics_capacity.ui.state.job_watch import JobWatchState, wait_for_job
 from ics_capacity.ui.state.picker import ScenarioPicker, show_listed_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
 
-class RotaState(rx.State):
+class RotaState(JobWatchState, rx.State):
     """Settings of the build, the newest rota of the scenario and the cell being locked."""
 
     sites: list[dict[str, str]] = []
@@ -77,10 +77,7 @@ class RotaState(rx.State):
     stop_requested: bool = False
     soft_rules: bool = False
     demand: str = "timetable"
-    running: bool = False
-    progress: int = 0
-    status_text: str = ""
-    _job_id: int = 0
+    _job_noun: str = "build"
     view: str = "staff"
     week: int = 0
     week_count: int = 0
@@ -342,32 +339,17 @@ class RotaState(rx.State):
             self.form_error = str(error)
             return refusal(error)
         self.form_error = ""
-        self._job_id, self.running, self.progress = job_id, True, 0
         self.stop_requested = False
         limit = settings.time_limit_seconds
-        self.status_text = (
+        self._started(
+            job_id,
             f"Building the rota (time limit {limit:g} s; it stops sooner when the rota is "
-            f"proven best or has not improved for {stall_seconds(limit):g} s)…"
+            f"proven best or has not improved for {stall_seconds(limit):g} s)…",
         )
-        room = await self.get_state(ScenarioRoom)
-        room._refresh(
+        await self._tell_the_room(
             session.token, picker._scenario_id, f"{session.user_name} started a rota build"
         )
         return RotaState.watch
-
-    @rx.event
-    async def cancel(self):
-        """Cancels the build this page is watching (the solver stops within seconds)."""
-        session = await self.get_state(SessionState)
-        if not self._job_id:
-            return rx.toast.info("There is no build to cancel.")
-        try:
-            job = cancel_job(session.token, self._job_id)
-        except ServiceError as error:
-            return refusal(error)
-        self.running = job.active
-        self.status_text = job.message or f"The build is {job.status}."
-        return None
 
     @rx.event
     async def stop_early(self):
