@@ -31,7 +31,7 @@ from ics_capacity.ui.pages.rebalance_parts import (
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.form_fields import field_setter
 from ics_capacity.ui.state.job_watch import JobWatchState, wait_for_job
-from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.picker import ScenarioPicker, show_chosen_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -120,12 +120,7 @@ class RebalanceState(JobWatchState, rx.State):
     @rx.event
     async def choose_scenario(self, scenario_id: str):
         """Shows another scenario's latest plan, once the server accepts the choice."""
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            accepted = await picker._choose(scenario_id)
-        except ServiceError as error:
-            return refusal(error)
-        return await self._open(accepted)
+        return await show_chosen_scenario(self, scenario_id, self._open)
 
     @rx.event
     async def refresh_plan(self):

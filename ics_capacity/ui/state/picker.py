@@ -86,3 +86,15 @@ async def show_listed_scenario(
         clear()
         return refusal(error)
     return await show(scenario_id)
+
+
+async def show_chosen_scenario(
+    page: rx.State, scenario_id: str, show: Callable[[int], Awaitable[Any]]
+) -> Any:
+    """A page's choice of scenario: shows it once the server accepts it, or shows the refusal."""
+    picker = await page.get_state(ScenarioPicker)
+    try:
+        accepted = await picker._choose(scenario_id)
+    except ServiceError as error:
+        return refusal(error)
+    return await show(accepted)

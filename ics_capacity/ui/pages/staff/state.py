@@ -34,7 +34,7 @@ from ics_capacity.ui.pages.staff.view import (
     request_row,
     staff_row,
 )
-from ics_capacity.ui.state.picker import ScenarioPicker, show_listed_scenario
+from ics_capacity.ui.state.picker import ScenarioPicker, show_chosen_scenario, show_listed_scenario
 from ics_capacity.ui.state.session import SessionState, refusal
 
 
@@ -73,12 +73,7 @@ class StaffState(rx.State):
     @rx.event
     async def choose_scenario(self, scenario_id: str):
         """Shows another scenario's staff, once the server accepts the choice."""
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            accepted = await picker._choose(scenario_id)
-        except ServiceError as error:
-            return refusal(error)
-        return await self._show(accepted)
+        return await show_chosen_scenario(self, scenario_id, self._show)
 
     def _clear(self) -> None:
         self.staff, self._views, self.leave_rows = [], {}, []
