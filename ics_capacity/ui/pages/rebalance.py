@@ -12,7 +12,7 @@ import reflex as rx
 
 from ics_capacity.domain.measures import label as measure_label
 from ics_capacity.services.errors import InvalidInputError, ServiceError
-from ics_capacity.services.jobs import JobView, start_job
+from ics_capacity.services.jobs import start_job
 from ics_capacity.services.rebalance import save_plan_as_scenario
 from ics_capacity.services.rebalance_view import PlanView, latest_plan, plan_moves_file
 from ics_capacity.ui import theme
@@ -30,7 +30,7 @@ from ics_capacity.ui.pages.rebalance_parts import (
 )
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.form_fields import field_setter
-from ics_capacity.ui.state.job_watch import JobWatchState, wait_for_job
+from ics_capacity.ui.state.job_watch import JobWatchState
 from ics_capacity.ui.state.picker import ScenarioPicker, show_chosen_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -181,18 +181,10 @@ class RebalanceState(JobWatchState, rx.State):
         )
         return RebalanceState.watch
 
-    def _show_progress(self, job: JobView) -> None:
-        self.progress, self.running, self.status_text = job.progress, job.active, job.message
-
     @rx.event(background=True)
     async def watch(self):
         """Follows the watched run until it ends, then shows the plan (reads only, checked)."""
-        async with self:
-            session = await self.get_state(SessionState)
-            token, job_id = session.token, self._job_id
-        if not job_id:
-            return
-        job = await wait_for_job(self, token, job_id, self._show_progress)
+        token, job = await self._wait_for_watched()
         if isinstance(job, ServiceError):
             yield refusal(job)
             return
@@ -206,7 +198,7 @@ class RebalanceState(JobWatchState, rx.State):
             yield refusal(error)
             return
         async with self:
-            if self._job_id != job_id:
+            if self._job_id != job.id:
                 return
             self.running = False
             self.status_text = f"Finished: {job.message}." if job.status == "done" else job.message

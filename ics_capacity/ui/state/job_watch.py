@@ -78,6 +78,24 @@ class JobWatchState(rx.State, mixin=True):
         room = await self.get_state(ScenarioRoom)
         room._refresh(token, scenario_id, news)
 
+    def _show_progress(self, job: JobView) -> None:
+        """Puts one reading of the watched job on the page."""
+        self.progress, self.running, self.status_text = job.progress, job.active, job.message
+
+    async def _wait_for_watched(self) -> tuple[str, JobView | ServiceError | None]:
+        """Waits, from a background event, for the job this page watches to end.
+
+        Returns:
+            The viewer's token, and the finished job with its result, the refusal of a read, or
+            None when the page watches no job or has moved on to another.
+        """
+        async with self:
+            session = await self.get_state(SessionState)
+            token, job_id = session.token, self._job_id
+        if not job_id:
+            return token, None
+        return token, await wait_for_job(self, token, job_id, self._show_progress)
+
     @rx.event
     async def cancel(self):
         """Cancels the job this page is watching (the solver stops within seconds)."""

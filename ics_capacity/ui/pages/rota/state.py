@@ -50,7 +50,7 @@ from ics_capacity.ui.pages.rota.view import (
     stats_text,
 )
 from ics_capacity.ui.state.form_fields import field_setter
-from ics_capacity.ui.state.job_watch import JobWatchState, wait_for_job
+from ics_capacity.ui.state.job_watch import JobWatchState
 from ics_capacity.ui.state.picker import ScenarioPicker, show_chosen_scenario, show_listed_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -389,19 +389,14 @@ class RotaState(JobWatchState, rx.State):
         Only reads: the job id is this page's backend var, set when the server accepted the
         build or listed the job for this user, and every read is checked again by the service.
         """
-        async with self:
-            session = await self.get_state(SessionState)
-            token, job_id = session.token, self._job_id
-        if not job_id:
-            return
-        job = await wait_for_job(self, token, job_id, self._show_progress)
+        token, job = await self._wait_for_watched()
         if isinstance(job, ServiceError):
             yield refusal(job)
             return
         if job is None:
             return
         async with self:
-            if self._job_id != job_id:
+            if self._job_id != job.id:
                 return
             self._clear()
             self._show_job(job)
