@@ -846,6 +846,15 @@ def _chose(w: World, text: str) -> bool:
     return f'"_scenario_id": {w.draft}' in text and "Draft plan" in text
 
 
+def _holds(text: str) -> Callable[[World, str], bool]:
+    """The control of a form field kept in the tab: the tab's state holds what was typed."""
+
+    def effect(_w: World, tree: str) -> bool:
+        return text in tree
+
+    return effect
+
+
 def _cancelled(w: World) -> bool:
     return any(j[0] == w.extra["job"] and j[2] == "cancelled" for j in jobs_rows(w.url))
 
@@ -1325,6 +1334,14 @@ CASES: list[Case] = [
         lambda w: {"code": "SANDWELL", "checked": True},
         _picked,
     ),
+    Case(
+        RotaState,
+        "set_pool",
+        "workforce_lead",
+        _holds('"agency_pool_shifts": "123"'),
+        lambda w: {"name": "agency_pool_shifts", "value": "123"},
+        _picked,
+    ),
     Case(RotaState, "watch", "viewer", "shows", setup=_finished("rota"), refused=()),
     Case(RotaState, "lock", "workforce_lead", "db", setup=_lock(0)),
     Case(RotaState, "unlock", "workforce_lead", "db", setup=_lock(1, with_outcome=True)),
@@ -1428,6 +1445,22 @@ CASES: list[Case] = [
     Case(RebalanceState, "run", "manager", "job", setup=_picked),
     Case(RebalanceState, "cancel", "manager", "cancelled", setup=_queued("rebalance")),
     Case(RebalanceState, "watch", "viewer", "shows", setup=_finished("rebalance"), refused=()),
+    Case(
+        RebalanceState,
+        "set_non_admitted",
+        "manager",
+        _holds('"non_admitted": true'),
+        lambda w: {"value": True},
+        _picked,
+    ),
+    Case(
+        RebalanceState,
+        "set_clinic_factor",
+        "manager",
+        _holds('"clinic_factor": "1.7"'),
+        lambda w: {"value": "1.7"},
+        _picked,
+    ),
     Case(
         RebalanceState,
         "download_moves",
@@ -1676,8 +1709,6 @@ PUBLIC: dict[str, str] = {
     "RebalanceState.set_target_wait": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_max_travel": "form field kept in the tab (start_job validates it)",
     "RebalanceState.set_time_limit": "form field kept in the tab (start_job validates it)",
-    "RebalanceState.set_non_admitted": "form box kept in the tab (start_job validates it)",
-    "RebalanceState.set_clinic_factor": "form field kept in the tab (start_job validates it)",
     "StaffState.edit": "fills the form from the staff already in the tab; no service",
     "StaffState.new_person": "empties the form in the tab",
     "StaffState.show_leave": "shows leave already in the tab; no service",
@@ -1693,10 +1724,6 @@ PUBLIC: dict[str, str] = {
     "RotaState.set_demand": "form field kept in the tab (start_job validates it)",
     "RotaState.set_soft_rules": "form field kept in the tab (start_job validates it)",
     "RotaState.set_keep_published": "form field kept in the tab (start_job validates it)",
-    "RotaState.set_pool": (
-        "form field kept in the tab: only the known pool settings are set, and start_job "
-        "validates their values"
-    ),
     "RotaState.set_view": "display toggle",
     "RotaState.set_role_filter": "display filter: redraws the rota already in the tab",
     "RotaState.set_only_rostered": "display filter: redraws the rota already in the tab",

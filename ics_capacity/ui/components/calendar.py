@@ -22,8 +22,9 @@ from ics_capacity.services.weekly_calendar import (
     read_calendar,
 )
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, labelled_select
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import button, field_label, notice
+from ics_capacity.ui.components.widgets import button, notice
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -136,31 +137,21 @@ class CalendarState(rx.State):
 
 
 def _field(label: str, name: str, width: str = "90px", **props) -> rx.Component:
-    return rx.vstack(
-        field_label(label, f"calendar-{name}"),
-        rx.el.input(
-            id=f"calendar-{name}",
-            name=name,
-            width=width,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-            **props,
-        ),
-        spacing="1",
+    return labelled_input(
+        label,
+        f"calendar-{name}",
+        name=name,
+        width=width,
+        **props,
     )
 
 
 def _select(label: str, name: str, *options: rx.Component) -> rx.Component:
-    return rx.vstack(
-        field_label(label, f"calendar-{name}"),
-        rx.el.select(
-            *options,
-            id=f"calendar-{name}",
-            name=name,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
+    return labelled_select(
+        label,
+        f"calendar-{name}",
+        *options,
+        name=name,
     )
 
 

@@ -18,7 +18,8 @@ from ics_capacity.services.hub_standards import (
 )
 from ics_capacity.services.scenarios import ConflictError
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.widgets import button, field_label
+from ics_capacity.ui.components.forms import labelled_select, row_input
+from ics_capacity.ui.components.widgets import button
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -232,20 +233,7 @@ def _table(hub) -> rx.Component:
 
 
 def _input(hub, name: str, label: str, width: str) -> rx.Component:
-    html_id = "readiness-" + hub["code"] + "-" + name
-    return rx.vstack(
-        field_label(label + " at " + hub["code"], html_id),
-        rx.el.input(
-            id=html_id,
-            name=name,
-            default_value=hub[name],
-            width=width,
-            required=True,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
-    )
+    return row_input("readiness", hub, name, label, width=width, required=True)
 
 
 def _form(hub) -> rx.Component:
@@ -255,18 +243,13 @@ def _form(hub) -> rx.Component:
         rx.flex(
             _input(hub, "days", "Operating days a week", "80px"),
             _input(hub, "weeks", "Operating weeks a year", "80px"),
-            rx.vstack(
-                field_label("Utilisation is at " + hub["code"], definition_id),
-                rx.el.select(
-                    rx.el.option("capped", value="capped"),
-                    rx.el.option("uncapped", value="uncapped"),
-                    id=definition_id,
-                    name="definition",
-                    default_value=hub["definition"],
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
-                ),
-                spacing="1",
+            labelled_select(
+                "Utilisation is at " + hub["code"],
+                definition_id,
+                rx.el.option("capped", value="capped"),
+                rx.el.option("uncapped", value="uncapped"),
+                name="definition",
+                default_value=hub["definition"],
             ),
             _input(hub, "day_case", "Day-case rate, BADS procedures (%)", "80px"),
             _input(hub, "cataracts", "Cataracts a half-day list", "80px"),

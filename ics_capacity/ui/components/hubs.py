@@ -15,6 +15,7 @@ from ics_capacity.services.hubs import HubSiteView, hub_sites, set_hub
 from ics_capacity.services.provenance import scenario_provenance
 from ics_capacity.services.scenarios import ConflictError
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import row_input
 from ics_capacity.ui.components.hub_readiness import HubReadinessState
 from ics_capacity.ui.components.widgets import button, field_label
 from ics_capacity.ui.state.rooms import ScenarioRoom
@@ -111,20 +112,7 @@ class HubsState(rx.State):
 
 
 def _input(row, name: str, label: str, width: str, **props) -> rx.Component:
-    html_id = "hub-" + row["code"] + "-" + name
-    return rx.vstack(
-        field_label(label + " at " + row["code"], html_id),
-        rx.el.input(
-            id=html_id,
-            name=name,
-            default_value=row[name],
-            width=width,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-            **props,
-        ),
-        spacing="1",
-    )
+    return row_input("hub", row, name, label, width=width, **props)
 
 
 def _site_form(row) -> rx.Component:

@@ -16,6 +16,7 @@ import reflex as rx
 from ics_capacity.services.errors import SERVICE_ERRORS, ServiceError
 from ics_capacity.services.scenarios import ConflictError
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import text_input
 from ics_capacity.ui.components.widgets import button
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -96,14 +97,12 @@ def lever_form(state: type[rx.State], row, label: rx.Var, placeholder: str) -> r
         rx.el.input(type="hidden", name="tfc", value=row["tfc"]),
         rx.hstack(
             rx.el.label(label, html_for=html_id, class_name="visually-hidden"),
-            rx.el.input(
-                id=html_id,
+            text_input(
+                html_id,
                 name="value",
                 default_value=row["value"],
                 placeholder=placeholder,
                 width="110px",
-                border=f"2px solid {theme.NHS_TEXT}",
-                padding="6px",
             ),
             button(row["save"], type="submit", kind="secondary"),
             align="center",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import reflex as rx
 
 from ics_capacity.ui import theme
+from ics_capacity.ui.components import tables
 from ics_capacity.ui.components.measures import term
 
 _BUTTONS = {
@@ -92,65 +94,31 @@ def figures_table(
     """
 
     def draw(key: str, value: rx.Var) -> rx.Component:
-        return cell(key, value) if cell is not None else rx.el.td(value, padding="6px 8px")
+        return cell(key, value) if cell is not None else tables.cell(value, padding="6px 8px")
 
     def title(heading: str | tuple[str, str]) -> str | rx.Component:
         return term(*heading) if isinstance(heading, tuple) else heading
 
-    return panel(
-        rx.el.table(
-            rx.el.caption(
-                caption,
-                text_align="left",
-                font_size="18px",
-                font_weight="600",
-                padding_bottom="8px",
-            ),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(title(h), scope="col", text_align="left", padding="6px 8px")
-                        for h in headings
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(
-                rx.foreach(
-                    rows,
-                    lambda r: rx.el.tr(
-                        *[draw(k, r[k]) for k in keys],
-                        border_bottom=f"1px solid {theme.NHS_BORDER}",
-                    ),
-                )
-            ),
-            width="100%",
-            border_collapse="collapse",
+    return table_panel(
+        tables.data_table(
+            caption,
+            [title(h) for h in headings],
+            rows,
+            lambda r: [draw(k, r[k]) for k in keys],
+            size="small",
+            padding="6px 8px",
             class_name="figures",
-        ),
-        margin_top="16px",
-        overflow_x="auto",
-        tab_index=0,  # a scrolling region keyboard users can reach
+        )
     )
 
 
-def select_field(label: str, html_id: str, options, value, on_change, **props) -> rx.Component:
-    """A labelled select: `options` are rx.el.option components or an rx.foreach of them."""
-    return rx.vstack(
-        field_label(label, html_id),
-        rx.el.select(
-            *(options if isinstance(options, list | tuple) else [options]),
-            id=html_id,
-            value=value,
-            on_change=on_change,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-            max_width="100%",  # a long option is cut on a phone, not pushed off-screen
-            **props,
-        ),
-        spacing="1",
-        min_width="0",
-        max_width="100%",
+def table_panel(table: rx.Component) -> rx.Component:
+    """A table in a panel that scrolls sideways when the table is wider than the screen."""
+    return panel(
+        table,
+        margin_top="16px",
+        overflow_x="auto",
+        tab_index=0,  # a scrolling region keyboard users can reach
     )
 
 
@@ -199,3 +167,56 @@ def labelled_upload(upload: rx.Component, input_id: str) -> rx.Component:
     assert getattr(file_input, "type", None) is not None, "rx.upload's file input moved"
     file_input.id = input_id  # type: ignore[attr-defined]
     return upload
+
+
+def drop_zone(
+    upload_id: str,
+    input_id: str,
+    prompt: str,
+    aria_label: str,
+    *,
+    multiple: bool = False,
+    padding: str = "24px",
+) -> rx.Component:
+    """A dashed box to drop files on (or click to choose them) that lists the files chosen.
+
+    Its file input gets `input_id`, so the visible label with that `html_for` names it.
+    """
+    return labelled_upload(
+        rx.upload(
+            rx.vstack(
+                rx.text(prompt, font_weight="600"),
+                rx.text(rx.selected_files(upload_id).join(", "), color=theme.NHS_SECONDARY_TEXT),
+                align="center",
+            ),
+            id=upload_id,
+            multiple=multiple,
+            border=f"2px dashed {theme.NHS_BLUE}",
+            padding=padding,
+            margin_top="4px",
+            aria_label=aria_label,
+        ),
+        input_id,
+    )
+
+
+def secondary_buttons(choices: Sequence[tuple[str, object]]) -> list[rx.Component]:
+    """A grey button per (words, event), e.g. the formats a file can be downloaded in."""
+    return [button(label, kind="secondary", on_click=event) for label, event in choices]
+
+
+def job_progress(status_text: Any, running: Any, progress: Any, label: str) -> rx.Component:
+    """A solve's status line (announced), with a spinner and a bar named `label` while it runs."""
+    return rx.cond(
+        status_text != "",
+        rx.vstack(
+            rx.hstack(rx.cond(running, rx.spinner()), rx.text(status_text), align="center"),
+            rx.cond(
+                running,
+                rx.progress(value=progress, max=100, width="100%", aria_label=label),
+            ),
+            role="status",
+            margin_top="12px",
+            width="100%",
+        ),
+    )

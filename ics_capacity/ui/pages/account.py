@@ -26,7 +26,9 @@ from ics_capacity.services.auth import (
 )
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.components.forms import labelled_control, text_input
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.tables import cell, data_table, row_heading
 from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import (
@@ -198,19 +200,16 @@ _SYSTEMS = (
 
 
 def _password_input(label: str, name: str, autocomplete: str) -> rx.Component:
-    return rx.vstack(
-        field_label(label, name),
-        rx.el.input(
-            id=name,
+    return labelled_control(
+        label,
+        text_input(
+            name,
             name=name,
             type="password",
             required=True,
             auto_complete=autocomplete,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
             width="100%",
         ),
-        spacing="1",
         width="100%",
     )
 
@@ -309,14 +308,12 @@ def _totp_panel() -> rx.Component:
                     rx.form(
                         rx.vstack(
                             field_label("Code from the app", "totp-code"),
-                            rx.el.input(
-                                id="totp-code",
+                            text_input(
+                                "totp-code",
                                 name="code",
                                 required=True,
                                 input_mode="numeric",
                                 auto_complete="one-time-code",
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
                                 max_width="200px",
                             ),
                             button("Turn on two-step verification", type="submit"),
@@ -335,55 +332,31 @@ def _totp_panel() -> rx.Component:
 
 def _sessions_panel() -> rx.Component:
     return panel(
-        rx.el.table(
-            rx.el.caption(
-                "Your sessions",
-                text_align="left",
-                font_size="20px",
-                font_weight="600",
-                padding_bottom="12px",
-            ),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(h, scope="col", text_align="left", padding="8px")
-                        for h in ("Browser", "Address", "Signed in", "Last used", "")
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(
-                rx.foreach(
-                    AccountState.sessions,
-                    lambda s: rx.el.tr(
-                        rx.el.th(s["browser"], scope="row", text_align="left", padding="8px"),
-                        rx.el.td(s["address"], padding="8px"),
-                        rx.el.td(s["started"], padding="8px"),
-                        rx.el.td(s["last_used"], padding="8px"),
-                        rx.el.td(
-                            rx.cond(
-                                s["current"] != "",
-                                rx.text(s["current"], font_weight="600"),
-                                rx.form(
-                                    rx.el.input(type="hidden", name="session_id", value=s["id"]),
-                                    button(
-                                        "End",
-                                        kind="warning",
-                                        type="submit",
-                                        aria_label="End the session of " + s["browser"],
-                                    ),
-                                    on_submit=AccountState.end_session,
-                                    reset_on_submit=False,
-                                ),
+        data_table(
+            "Your sessions",
+            ("Browser", "Address", "Signed in", "Last used", ""),
+            AccountState.sessions,
+            lambda s: [
+                row_heading(s["browser"]),
+                *[cell(s[k]) for k in ("address", "started", "last_used")],
+                cell(
+                    rx.cond(
+                        s["current"] != "",
+                        rx.text(s["current"], font_weight="600"),
+                        rx.form(
+                            rx.el.input(type="hidden", name="session_id", value=s["id"]),
+                            button(
+                                "End",
+                                kind="warning",
+                                type="submit",
+                                aria_label="End the session of " + s["browser"],
                             ),
-                            padding="8px",
+                            on_submit=AccountState.end_session,
+                            reset_on_submit=False,
                         ),
-                        border_bottom=f"1px solid {theme.NHS_BORDER}",
-                    ),
-                )
-            ),
-            width="100%",
-            border_collapse="collapse",
+                    )
+                ),
+            ],
         ),
         rx.box(
             button(

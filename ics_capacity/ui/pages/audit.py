@@ -9,8 +9,10 @@ import reflex as rx
 from ics_capacity.services.audit_log import AuditFilter, audit_csv, audit_events
 from ics_capacity.services.auth import AuthError
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, labelled_select
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.components.tables import cell, data_table
+from ics_capacity.ui.components.widgets import button, panel, table_panel
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -91,16 +93,11 @@ def _date(text: str) -> dt.date | None:
 
 
 def _input(label: str, name: str, kind: str = "text") -> rx.Component:
-    return rx.vstack(
-        field_label(label, f"audit-{name}"),
-        rx.el.input(
-            id=f"audit-{name}",
-            name=name,
-            type=kind,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
+    return labelled_input(
+        label,
+        f"audit-{name}",
+        name=name,
+        type=kind,
     )
 
 
@@ -119,16 +116,11 @@ def audit_page() -> rx.Component:
             rx.form(
                 rx.hstack(
                     _input("User email contains", "user"),
-                    rx.vstack(
-                        field_label("Kind of change", "audit-action"),
-                        rx.el.select(
-                            *[rx.el.option(label, value=value) for value, label in ACTIONS],
-                            id="audit-action",
-                            name="action",
-                            border=f"2px solid {theme.NHS_TEXT}",
-                            padding="6px",
-                        ),
-                        spacing="1",
+                    labelled_select(
+                        "Kind of change",
+                        "audit-action",
+                        *[rx.el.option(label, value=value) for value, label in ACTIONS],
+                        name="action",
                     ),
                     _input("From", "since", "date"),
                     _input("To", "until", "date"),
@@ -143,44 +135,15 @@ def audit_page() -> rx.Component:
                 "Download CSV", kind="secondary", on_click=AuditState.download, margin_top="16px"
             ),
         ),
-        panel(
-            rx.el.table(
-                rx.el.caption(
-                    "Changes",
-                    text_align="left",
-                    font_size="20px",
-                    font_weight="600",
-                    padding_bottom="12px",
-                ),
-                rx.el.thead(
-                    rx.el.tr(
-                        *[
-                            rx.el.th(h, scope="col", text_align="left", padding="8px")
-                            for h in ("When", "Who", "Change", "Scenario", "What", "Old", "New")
-                        ],
-                        border_bottom=f"2px solid {theme.NHS_TEXT}",
-                    )
-                ),
-                rx.el.tbody(
-                    rx.foreach(
-                        AuditState.rows,
-                        lambda r: rx.el.tr(
-                            rx.el.td(r["at"], padding="8px", white_space="nowrap"),
-                            rx.el.td(r["user"], padding="8px"),
-                            rx.el.td(r["action"], padding="8px"),
-                            rx.el.td(r["scenario"], padding="8px"),
-                            rx.el.td(r["summary"], padding="8px"),
-                            rx.el.td(r["old"], padding="8px"),
-                            rx.el.td(r["new"], padding="8px"),
-                            border_bottom=f"1px solid {theme.NHS_BORDER}",
-                        ),
-                    )
-                ),
-                width="100%",
-                border_collapse="collapse",
-            ),
-            margin_top="16px",
-            overflow_x="auto",
-            tab_index=0,  # a scrolling region keyboard users can reach
+        table_panel(
+            data_table(
+                "Changes",
+                ("When", "Who", "Change", "Scenario", "What", "Old", "New"),
+                AuditState.rows,
+                lambda r: [
+                    cell(r["at"], white_space="nowrap"),
+                    *[cell(r[k]) for k in ("user", "action", "scenario", "summary", "old", "new")],
+                ],
+            )
         ),
     )

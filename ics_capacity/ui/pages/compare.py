@@ -20,10 +20,12 @@ from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.services.recorded_baseline import BaselineReport
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.components.forms import select_field
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import term
+from ics_capacity.ui.components.tables import cell, data_table, row_heading
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import notice, panel, select_field, working
+from ics_capacity.ui.components.widgets import notice, panel, table_panel, working
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -249,86 +251,27 @@ def _outcome_rows(outcomes: list[ScenarioOutcome]) -> tuple[list[list[str]], str
 
 
 def _grid_table(caption: str, headings, rows) -> rx.Component:
-    return panel(
-        rx.el.table(
-            rx.el.caption(
-                caption,
-                text_align="left",
-                font_size="20px",
-                font_weight="600",
-                padding_bottom="12px",
-            ),
-            rx.el.thead(
-                rx.el.tr(
-                    rx.foreach(
-                        headings,
-                        lambda h: rx.el.th(h, scope="col", text_align="left", padding="8px"),
-                    ),
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(
-                rx.foreach(
-                    rows,
-                    lambda row: rx.el.tr(
-                        rx.foreach(row, lambda cell: rx.el.td(cell, padding="8px")),
-                        border_bottom=f"1px solid {theme.NHS_BORDER}",
-                    ),
-                )
-            ),
-            width="100%",
-            border_collapse="collapse",
+    return table_panel(
+        data_table(
+            caption,
+            headings,
+            rows,
+            lambda row: [rx.foreach(row, lambda c: cell(c))],
             class_name="figures",
-        ),
-        margin_top="16px",
-        overflow_x="auto",
-        tab_index=0,  # a scrolling region keyboard users can reach
+        )
     )
 
 
 def _kpi_table(headings, rows, caption="Key figures") -> rx.Component:
     """Key figures: each row's label (with its definition on hover and focus), then values."""
 
-    def body(row) -> rx.Component:
-        return rx.el.tr(
-            rx.el.th(
-                rx.cond(row[1] != "", term(row[0], row[1]), row[0]),
-                scope="row",
-                text_align="left",
-                padding="8px",
-                font_weight="600",
-            ),
-            rx.foreach(row[2:], lambda cell: rx.el.td(cell, padding="8px")),
-            border_bottom=f"1px solid {theme.NHS_BORDER}",
-        )
+    def cells(row) -> list[rx.Component]:
+        return [
+            row_heading(rx.cond(row[1] != "", term(row[0], row[1]), row[0]), font_weight="600"),
+            rx.foreach(row[2:], lambda c: cell(c)),
+        ]
 
-    return panel(
-        rx.el.table(
-            rx.el.caption(
-                caption,
-                text_align="left",
-                font_size="20px",
-                font_weight="600",
-                padding_bottom="12px",
-            ),
-            rx.el.thead(
-                rx.el.tr(
-                    rx.foreach(
-                        headings,
-                        lambda h: rx.el.th(h, scope="col", text_align="left", padding="8px"),
-                    ),
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(rx.foreach(rows, body)),
-            width="100%",
-            border_collapse="collapse",
-            class_name="figures",
-        ),
-        margin_top="16px",
-        overflow_x="auto",
-        tab_index=0,  # a scrolling region keyboard users can reach
-    )
+    return table_panel(data_table(caption, headings, rows, cells, class_name="figures"))
 
 
 def _outcomes_panel() -> rx.Component:

@@ -25,8 +25,15 @@ from ics_capacity.services.uploads import (
     user_slot,
 )
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, labelled_select
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, labelled_upload, panel
+from ics_capacity.ui.components.widgets import (
+    button,
+    drop_zone,
+    field_label,
+    panel,
+    secondary_buttons,
+)
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
@@ -242,18 +249,13 @@ def _problem_view(problem) -> dict[str, str]:
 
 
 def _select(label: str, html_id: str, options, value, on_change) -> rx.Component:
-    return rx.vstack(
-        field_label(label, html_id),
-        rx.el.select(
-            options,
-            id=html_id,
-            value=value,
-            on_change=on_change,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-            max_width="520px",
-        ),
-        spacing="1",
+    return labelled_select(
+        label,
+        html_id,
+        options,
+        value=value,
+        on_change=on_change,
+        max_width="520px",
     )
 
 
@@ -285,18 +287,13 @@ def _import_panel() -> rx.Component:
             ),
             rx.cond(
                 DataState.kind == "rtt",
-                rx.vstack(
-                    field_label("System (ICB code) in a national file", "data-ics"),
-                    rx.el.input(
-                        id="data-ics",
-                        value=DataState.ics,
-                        on_change=DataState.set_ics,
-                        placeholder="e.g. QUA",
-                        width="120px",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                labelled_input(
+                    "System (ICB code) in a national file",
+                    "data-ics",
+                    value=DataState.ics,
+                    on_change=DataState.set_ics,
+                    placeholder="e.g. QUA",
+                    width="120px",
                 ),
             ),
             gap="16px",
@@ -304,23 +301,11 @@ def _import_panel() -> rx.Component:
             align="end",
         ),
         field_label("File to import", FILE_INPUT_ID),
-        labelled_upload(
-            rx.upload(
-                rx.vstack(
-                    rx.text("Drag a file here, or choose one", font_weight="600"),
-                    rx.text(
-                        rx.selected_files(UPLOAD_ID).join(", "), color=theme.NHS_SECONDARY_TEXT
-                    ),
-                    align="center",
-                ),
-                id=UPLOAD_ID,
-                multiple=False,
-                border=f"2px dashed {theme.NHS_BLUE}",
-                padding="24px",
-                margin_top="4px",
-                aria_label="File to import: drop zone",
-            ),
+        drop_zone(
+            UPLOAD_ID,
             FILE_INPUT_ID,
+            "Drag a file here, or choose one",
+            "File to import: drop zone",
         ),
         rx.hstack(
             button(
@@ -411,15 +396,11 @@ def _export_panel() -> rx.Component:
         ),
         rx.hstack(
             button("Whole scenario (JSON)", on_click=DataState.download_scenario("json")),
-            button(
-                "Whole scenario (Excel)",
-                kind="secondary",
-                on_click=DataState.download_scenario("xlsx"),
-            ),
-            button(
-                "Whole scenario (CSV files, zip)",
-                kind="secondary",
-                on_click=DataState.download_scenario("csv"),
+            *secondary_buttons(
+                [
+                    ("Whole scenario (Excel)", DataState.download_scenario("xlsx")),
+                    ("Whole scenario (CSV files, zip)", DataState.download_scenario("csv")),
+                ]
             ),
             wrap="wrap",
             spacing="3",

@@ -10,6 +10,7 @@ from ics_capacity.services.auth import SecondFactorNeededError, SignInError, han
 from ics_capacity.services.sso import MESSAGES as SSO_MESSAGES
 from ics_capacity.settings import oidc_configured, oidc_label
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_control, text_input
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.routes import public_page
 from ics_capacity.ui.session_cookie import SESSION_ROUTE, post_to_backend
@@ -80,21 +81,19 @@ class LoginState(rx.State):
 
 
 def _field(label: str, name: str, kind: str, autocomplete: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=name, font_weight="600"),
-        rx.el.input(
-            id=name,
+    return labelled_control(
+        label,
+        text_input(  # the sign-in page's larger boxes
+            name,
             name=name,
             type=kind,
             required=True,
             auto_complete=autocomplete,
             padding="8px",
-            border=f"2px solid {theme.NHS_TEXT}",
             border_radius="0",
             font_size="18px",
             width="100%",
         ),
-        spacing="1",
         width="100%",
     )
 

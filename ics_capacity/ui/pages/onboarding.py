@@ -28,8 +28,14 @@ from ics_capacity.services.uploads import (
     staged_path,
 )
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, labelled_upload, notice
+from ics_capacity.ui.components.widgets import (
+    button,
+    drop_zone,
+    field_label,
+    notice,
+)
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -181,17 +187,12 @@ def _files_table() -> rx.Component:
 
 def _form() -> rx.Component:
     def text_field(label: str, html_id: str, value, on_change, **props) -> rx.Component:
-        return rx.vstack(
-            field_label(label, html_id),
-            rx.el.input(
-                id=html_id,
-                value=value,
-                on_change=on_change,
-                border=f"2px solid {theme.NHS_TEXT}",
-                padding="6px",
-                **props,
-            ),
-            spacing="1",
+        return labelled_input(
+            label,
+            html_id,
+            value=value,
+            on_change=on_change,
+            **props,
         )
 
     return rx.box(
@@ -221,23 +222,12 @@ def _form() -> rx.Component:
             margin_top="12px",
         ),
         field_label("Files to onboard from", "onboarding-files"),
-        labelled_upload(
-            rx.upload(
-                rx.vstack(
-                    rx.text("Drag the files here, or choose them", font_weight="600"),
-                    rx.text(
-                        rx.selected_files(UPLOAD_ID).join(", "), color=theme.NHS_SECONDARY_TEXT
-                    ),
-                    align="center",
-                ),
-                id=UPLOAD_ID,
-                multiple=True,
-                border=f"2px dashed {theme.NHS_BLUE}",
-                padding="24px",
-                margin_top="4px",
-                aria_label="Files to onboard from: drop zone",
-            ),
+        drop_zone(
+            UPLOAD_ID,
             "onboarding-files",
+            "Drag the files here, or choose them",
+            "Files to onboard from: drop zone",
+            multiple=True,
         ),
         rx.hstack(
             button(

@@ -12,15 +12,16 @@ import reflex as rx
 
 from ics_capacity.domain.measures import label as measure_label
 from ics_capacity.services.errors import InvalidInputError, ServiceError
-from ics_capacity.services.jobs import JobView, cancel_job, start_job
+from ics_capacity.services.jobs import start_job
 from ics_capacity.services.rebalance import save_plan_as_scenario
 from ics_capacity.services.rebalance_view import PlanView, latest_plan, plan_moves_file
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import name_form, scenario_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.measures import heading
 from ics_capacity.ui.components.recorded_baseline import baseline_table
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.components.widgets import button, figures_table, job_progress, panel
 from ics_capacity.ui.pages.rebalance_parts import (
     first_appointments_panel,
     moves_panel,
@@ -28,13 +29,14 @@ from ics_capacity.ui.pages.rebalance_parts import (
     stage_fields,
 )
 from ics_capacity.ui.routes import protected_page
-from ics_capacity.ui.state.job_watch import wait_for_job
-from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.form_fields import field_setter
+from ics_capacity.ui.state.job_watch import JobWatchState
+from ics_capacity.ui.state.picker import ScenarioPicker, show_chosen_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
 
-class RebalanceState(rx.State):
+class RebalanceState(JobWatchState, rx.State):
     """The run settings and the latest plan of the scenario chosen in the shared picker."""
 
     weeks: str = "26"
@@ -43,9 +45,6 @@ class RebalanceState(rx.State):
     max_travel: str = "60"
     non_admitted: bool = False
     clinic_factor: str = "1"
-    running: bool = False
-    progress: int = 0
-    status_text: str = ""
     stats: str = ""
     levels: list[dict[str, str]] = []
     compare: list[dict[str, str]] = []
@@ -66,7 +65,7 @@ class RebalanceState(rx.State):
     baseline_heading: str = ""
     baseline_message: str = ""
     baseline_rows: list[dict[str, str]] = []
-    _job_id: int = 0
+    _job_noun: str = "run"
 
     @rx.event
     async def load(self):
@@ -121,12 +120,7 @@ class RebalanceState(rx.State):
     @rx.event
     async def choose_scenario(self, scenario_id: str):
         """Shows another scenario's latest plan, once the server accepts the choice."""
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            accepted = await picker._choose(scenario_id)
-        except ServiceError as error:
-            return refusal(error)
-        return await self._open(accepted)
+        return await show_chosen_scenario(self, scenario_id, self._open)
 
     @rx.event
     async def refresh_plan(self):
@@ -134,35 +128,22 @@ class RebalanceState(rx.State):
         picker = await self.get_state(ScenarioPicker)
         return await self._open(picker._scenario_id)
 
-    @rx.event
-    def set_weeks(self, weeks: str):
-        """Sets the horizon in weeks."""
-        self.weeks = weeks
-
-    @rx.event
-    def set_target_wait(self, weeks: str):
-        """Sets the target wait (weeks) that pressure is measured against."""
-        self.target_wait = weeks
-
-    @rx.event
-    def set_max_travel(self, minutes: str):
-        """Sets the longest journey (minutes) a patient is asked to make."""
-        self.max_travel = minutes
-
-    @rx.event
-    def set_time_limit(self, seconds: str):
-        """Sets the solver's time limit in seconds."""
-        self.time_limit = seconds
-
-    @rx.event
-    def set_non_admitted(self, checked: bool):
-        """Adds (or leaves out) the stage before the first outpatient appointment."""
-        self.non_admitted = bool(checked)
-
-    @rx.event
-    def set_clinic_factor(self, factor: str):
-        """Sets the clinics' capacity as a multiple of today's first appointments."""
-        self.clinic_factor = factor
+    set_weeks = field_setter("weeks", "Sets the horizon in weeks.")
+    set_target_wait = field_setter(
+        "target_wait", "Sets the target wait (weeks) that pressure is measured against."
+    )
+    set_max_travel = field_setter(
+        "max_travel", "Sets the longest journey (minutes) a patient is asked to make."
+    )
+    set_time_limit = field_setter("time_limit", "Sets the solver's time limit in seconds.")
+    set_non_admitted = field_setter(
+        "non_admitted",
+        "Adds (or leaves out) the stage before the first outpatient appointment.",
+        bool,
+    )
+    set_clinic_factor = field_setter(
+        "clinic_factor", "Sets the clinics' capacity as a multiple of today's first appointments."
+    )
 
     def _parameters(self) -> dict[str, float | bool]:
         values: dict[str, float | bool] = {}
@@ -194,40 +175,16 @@ class RebalanceState(rx.State):
             job_id = start_job(session.token, picker._scenario_id, "rebalance", parameters)
         except ServiceError as error:
             return refusal(error)
-        self._job_id, self.running, self.progress = job_id, True, 0
-        self.status_text = f"Solving (time limit {parameters['time_limit_seconds']:g} s)…"
-        room = await self.get_state(ScenarioRoom)
-        room._refresh(
+        self._started(job_id, f"Solving (time limit {parameters['time_limit_seconds']:g} s)…")
+        await self._tell_the_room(
             session.token, picker._scenario_id, f"{session.user_name} started a rebalancing run"
         )
         return RebalanceState.watch
 
-    @rx.event
-    async def cancel(self):
-        """Cancels the run this page is watching (the solver stops within seconds)."""
-        session = await self.get_state(SessionState)
-        if not self._job_id:
-            return rx.toast.info("There is no run to cancel.")
-        try:
-            job = cancel_job(session.token, self._job_id)
-        except ServiceError as error:
-            return refusal(error)
-        self.running = job.active
-        self.status_text = job.message or f"The run is {job.status}."
-        return None
-
-    def _show_progress(self, job: JobView) -> None:
-        self.progress, self.running, self.status_text = job.progress, job.active, job.message
-
     @rx.event(background=True)
     async def watch(self):
         """Follows the watched run until it ends, then shows the plan (reads only, checked)."""
-        async with self:
-            session = await self.get_state(SessionState)
-            token, job_id = session.token, self._job_id
-        if not job_id:
-            return
-        job = await wait_for_job(self, token, job_id, self._show_progress)
+        token, job = await self._wait_for_watched()
         if isinstance(job, ServiceError):
             yield refusal(job)
             return
@@ -241,7 +198,7 @@ class RebalanceState(rx.State):
             yield refusal(error)
             return
         async with self:
-            if self._job_id != job_id:
+            if self._job_id != job.id:
                 return
             self.running = False
             self.status_text = f"Finished: {job.message}." if job.status == "done" else job.message
@@ -299,32 +256,9 @@ def rebalance_page() -> rx.Component:
         ),
         panel(
             rx.flex(
-                rx.vstack(
-                    field_label("Scenario", "rb-scenario"),
-                    rx.el.select(
-                        rx.foreach(
-                            ScenarioPicker.options,
-                            lambda s: rx.el.option(s["name"], value=s["id"]),
-                        ),
-                        id="rb-scenario",
-                        value=ScenarioPicker.chosen,
-                        on_change=RebalanceState.choose_scenario,
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
-                ),
-                rx.vstack(
-                    field_label("Horizon (weeks)", "rb-weeks"),
-                    rx.el.input(
-                        id="rb-weeks",
-                        value=RebalanceState.weeks,
-                        on_change=RebalanceState.set_weeks,
-                        width="90px",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                scenario_select("rb-scenario", RebalanceState.choose_scenario),
+                number_field(
+                    "Horizon (weeks)", "rb-weeks", RebalanceState.weeks, RebalanceState.set_weeks
                 ),
                 number_field(
                     "Target wait (weeks)",
@@ -338,17 +272,11 @@ def rebalance_page() -> rx.Component:
                     RebalanceState.max_travel,
                     RebalanceState.set_max_travel,
                 ),
-                rx.vstack(
-                    field_label("Time limit (seconds)", "rb-limit"),
-                    rx.el.input(
-                        id="rb-limit",
-                        value=RebalanceState.time_limit,
-                        on_change=RebalanceState.set_time_limit,
-                        width="90px",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                number_field(
+                    "Time limit (seconds)",
+                    "rb-limit",
+                    RebalanceState.time_limit,
+                    RebalanceState.set_time_limit,
                 ),
                 rx.cond(
                     can_run,
@@ -367,27 +295,11 @@ def rebalance_page() -> rx.Component:
                 align="end",
             ),
             rx.box(stage_fields(RebalanceState), margin_top="12px"),
-            rx.cond(
-                RebalanceState.status_text != "",
-                rx.vstack(
-                    rx.hstack(
-                        rx.cond(RebalanceState.running, rx.spinner()),
-                        rx.text(RebalanceState.status_text),
-                        align="center",
-                    ),
-                    rx.cond(
-                        RebalanceState.running,
-                        rx.progress(
-                            value=RebalanceState.progress,
-                            max=100,
-                            width="100%",
-                            aria_label="Run progress",
-                        ),
-                    ),
-                    role="status",
-                    margin_top="12px",
-                    width="100%",
-                ),
+            job_progress(
+                RebalanceState.status_text,
+                RebalanceState.running,
+                RebalanceState.progress,
+                "Run progress",
             ),
         ),
         rx.cond(
@@ -521,26 +433,12 @@ def rebalance_page() -> rx.Component:
                 rx.cond(
                     can_run,
                     panel(
-                        rx.form(
-                            rx.hstack(
-                                rx.vstack(
-                                    field_label("Save this plan as a new scenario", "rb-save"),
-                                    rx.el.input(
-                                        id="rb-save",
-                                        name="name",
-                                        required=True,
-                                        placeholder="e.g. Rebalanced orthopaedics",
-                                        width="320px",
-                                        border=f"2px solid {theme.NHS_TEXT}",
-                                        padding="6px",
-                                    ),
-                                    spacing="1",
-                                ),
-                                button("Save plan", type="submit"),
-                                align="end",
-                                spacing="3",
-                            ),
-                            on_submit=RebalanceState.save_as_scenario,
+                        name_form(
+                            "Save this plan as a new scenario",
+                            "rb-save",
+                            "Save plan",
+                            RebalanceState.save_as_scenario,
+                            placeholder="e.g. Rebalanced orthopaedics",
                         ),
                         margin_top="16px",
                     ),

@@ -10,23 +10,13 @@ from typing import Any
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.widgets import button, field_label, figures_table, panel
+from ics_capacity.ui.components.forms import labelled_input
+from ics_capacity.ui.components.widgets import figures_table, panel, secondary_buttons
 
 
 def number_field(label: str, html_id: str, value, on_change) -> rx.Component:
     """A labelled number box of the run settings."""
-    return rx.vstack(
-        field_label(label, html_id),
-        rx.el.input(
-            id=html_id,
-            value=value,
-            on_change=on_change,
-            width="90px",
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
-    )
+    return labelled_input(label, html_id, value=value, on_change=on_change, width="90px")
 
 
 def moves_panel(state: Any) -> rx.Component:
@@ -49,15 +39,11 @@ def moves_panel(state: Any) -> rx.Component:
         ),
         rx.text(state.moves_note, color=theme.NHS_SECONDARY_TEXT, margin_y="8px"),
         rx.hstack(
-            button(
-                "Download the plan (CSV)",
-                kind="secondary",
-                on_click=state.download_moves("csv"),
-            ),
-            button(
-                "Download the plan (Excel)",
-                kind="secondary",
-                on_click=state.download_moves("xlsx"),
+            *secondary_buttons(
+                [
+                    ("Download the plan (CSV)", state.download_moves("csv")),
+                    ("Download the plan (Excel)", state.download_moves("xlsx")),
+                ]
             ),
             spacing="3",
             wrap="wrap",

@@ -11,10 +11,10 @@ from ics_capacity.services.errors import SERVICE_ERRORS
 from ics_capacity.services.scenarios import create_scenario, list_scenarios
 from ics_capacity.ui import theme
 from ics_capacity.ui.components import format as fmt
+from ics_capacity.ui.components.forms import labelled_input, labelled_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import (
     button,
-    field_label,
     panel,
     status_badge,
 )
@@ -169,31 +169,21 @@ def scenarios_page() -> rx.Component:
                 rx.heading("New scenario", as_="h2", size="5"),
                 rx.form(
                     rx.hstack(
-                        rx.vstack(
-                            field_label("Name", "new-name"),
-                            rx.el.input(
-                                id="new-name",
-                                name="name",
-                                required=True,
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
-                                width="320px",
-                            ),
-                            spacing="1",
+                        labelled_input(
+                            "Name",
+                            "new-name",
+                            name="name",
+                            required=True,
+                            width="320px",
                         ),
-                        rx.vstack(
-                            field_label("Start from", "new-source"),
-                            rx.el.select(
-                                rx.foreach(
-                                    ScenariosState.scenarios,
-                                    lambda s: rx.el.option(s["name"], value=s["id"]),
-                                ),
-                                id="new-source",
-                                name="source",
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
+                        labelled_select(
+                            "Start from",
+                            "new-source",
+                            rx.foreach(
+                                ScenariosState.scenarios,
+                                lambda s: rx.el.option(s["name"], value=s["id"]),
                             ),
-                            spacing="1",
+                            name="source",
                         ),
                         button("Create scenario", type="submit"),
                         align="end",

@@ -28,8 +28,10 @@ from ics_capacity.services.users import (
 )
 from ics_capacity.settings import oidc_configured, oidc_label
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import INPUT_STYLE, labelled_input, labelled_select
 from ics_capacity.ui.components.layout import page_shell
-from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.components.tables import body_rows, cell, data_table, head_row, row_heading
+from ics_capacity.ui.components.widgets import button, panel
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState, refusal
 
@@ -88,14 +90,17 @@ class UsersState(rx.State):
         await self.load()
         return rx.toast.success(success)
 
+    async def _act_here(self, action, success: str, **kwargs):
+        """`_act` in the tab's collaborative (the service checks the caller's role there)."""
+        session = await self.get_state(SessionState)
+        return await self._act(action, success, session.collaborative_id, **kwargs)
+
     @rx.event
     async def add(self, form: dict):
         """Adds a member with a role and a first password."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             add_member,
             f"Added {form.get('email', '')}",
-            session.collaborative_id,
             email=str(form.get("email", "")),
             display_name=str(form.get("name", "")),
             role=str(form.get("role", "viewer")),
@@ -105,11 +110,9 @@ class UsersState(rx.State):
     @rx.event
     async def set_role(self, email: str, role: str):
         """Changes a member's role."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             change_role,
             f"Changed the role of {email}",
-            session.collaborative_id,
             email=email,
             role=role,
         )
@@ -131,11 +134,9 @@ class UsersState(rx.State):
     @rx.event
     async def set_active(self, email: str, active: bool):
         """Disables a member's account (ending their sessions at once) or enables it again."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             set_account_active,
             f"{'Enabled' if active else 'Disabled'} the account of {email}",
-            session.collaborative_id,
             email=email,
             active=bool(active),
         )
@@ -143,35 +144,29 @@ class UsersState(rx.State):
     @rx.event
     async def set_require_totp(self, required: bool):
         """Requires (or stops requiring) two-step verification of every member."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             set_totp_required,
             "Two-step verification is now "
             + ("required of every member" if required else "up to each member"),
-            session.collaborative_id,
             required=bool(required),
         )
 
     @rx.event
     async def reset_two_step(self, email: str):
         """Turns a member's two-step verification off (a lost phone) and ends their sessions."""
-        session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             admin_reset_totp,
             f"Two-step verification of {email} reset; they set it up again at sign-in",
-            session.collaborative_id,
             email=email,
         )
 
     @rx.event
     async def add_sso_rule(self, form: dict):
         """Lets people of an email domain join with a role at their first single sign-on."""
-        session = await self.get_state(SessionState)
         domain = str(form.get("domain", ""))
-        return await self._act(
+        return await self._act_here(
             add_domain_rule,
             f"People of @{domain.strip().lstrip('@').lower()} can now join by single sign-on",
-            session.collaborative_id,
             domain=domain,
             role=str(form.get("role", "viewer")),
         )
@@ -179,23 +174,19 @@ class UsersState(rx.State):
     @rx.event
     async def remove_sso_rule(self, rule_id: str):
         """Removes a domain rule (accounts it made stay members)."""
-        session = await self.get_state(SessionState)
         try:
             number = int(rule_id)
         except ValueError:
             return refusal(ValueError("That is not a rule."))
-        return await self._act(
-            remove_domain_rule, "Removed the rule", session.collaborative_id, rule_id=number
-        )
+        return await self._act_here(remove_domain_rule, "Removed the rule", rule_id=number)
 
     @rx.event
     async def remove(self, email: str):
         """Removes a member from the collaborative, ending their sessions at once."""
         session = await self.get_state(SessionState)
-        return await self._act(
+        return await self._act_here(
             remove_member,
             f"Removed {email} from {session.collaborative_name}",
-            session.collaborative_id,
             email=email,
         )
 
@@ -206,8 +197,7 @@ def _role_select(member: dict) -> rx.Component:
         value=member["role"],
         on_change=lambda role: UsersState.set_role(member["email"], role),
         aria_label="Role of " + member["email"],
-        border=f"2px solid {theme.NHS_TEXT}",
-        padding="4px",
+        **{**INPUT_STYLE, "padding": "4px"},  # a tighter box in the members' table
     )
 
 
@@ -248,17 +238,12 @@ def _member_actions(member: dict) -> rx.Component:
 
 
 def _text_input(label: str, name: str, kind: str = "text", form: str = "add") -> rx.Component:
-    return rx.vstack(
-        field_label(label, f"{form}-{name}"),
-        rx.el.input(
-            id=f"{form}-{name}",
-            name=name,
-            type=kind,
-            required=True,
-            border=f"2px solid {theme.NHS_TEXT}",
-            padding="6px",
-        ),
-        spacing="1",
+    return labelled_input(
+        label,
+        f"{form}-{name}",
+        name=name,
+        type=kind,
+        required=True,
     )
 
 
@@ -275,33 +260,21 @@ def _single_sign_on_panel() -> rx.Component:
         ),
         rx.el.table(
             rx.el.caption("Domain rules", text_align="left", font_weight="600"),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(h, scope="col", text_align="left", padding="8px")
-                        for h in ("Email domain", "Joins as", "")
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(
-                rx.foreach(
-                    UsersState.sso_rules,
-                    lambda r: rx.el.tr(
-                        rx.el.th("@" + r["domain"], scope="row", text_align="left", padding="8px"),
-                        rx.el.td(r["label"], padding="8px"),
-                        rx.el.td(
-                            button(
-                                "Remove",
-                                kind="warning",
-                                on_click=UsersState.remove_sso_rule(r["id"]),
-                                aria_label="Remove the rule for @" + r["domain"],
-                            ),
-                            padding="8px",
-                        ),
-                        border_bottom=f"1px solid {theme.NHS_BORDER}",
+            head_row(("Email domain", "Joins as", "")),
+            body_rows(
+                UsersState.sso_rules,
+                lambda r: [
+                    row_heading("@" + r["domain"]),
+                    cell(r["label"]),
+                    cell(
+                        button(
+                            "Remove",
+                            kind="warning",
+                            on_click=UsersState.remove_sso_rule(r["id"]),
+                            aria_label="Remove the rule for @" + r["domain"],
+                        )
                     ),
-                )
+                ],
             ),
             width="100%",
             border_collapse="collapse",
@@ -309,17 +282,12 @@ def _single_sign_on_panel() -> rx.Component:
         rx.form(
             rx.hstack(
                 _text_input("Email domain (e.g. dgh.nhs.uk)", "domain", form="sso"),
-                rx.vstack(
-                    field_label("Joins as", "sso-role"),
-                    rx.el.select(
-                        *[rx.el.option(ROLE_LABELS[r], value=r) for r in RULE_ROLES],
-                        id="sso-role",
-                        name="role",
-                        default_value="viewer",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                labelled_select(
+                    "Joins as",
+                    "sso-role",
+                    *[rx.el.option(ROLE_LABELS[r], value=r) for r in RULE_ROLES],
+                    name="role",
+                    default_value="viewer",
                 ),
                 button("Add rule", type="submit", kind="secondary"),
                 spacing="3",
@@ -349,39 +317,18 @@ def users_page() -> rx.Component:
             margin_y="8px",
         ),
         panel(
-            rx.el.table(
-                rx.el.caption(
-                    "Members",
-                    text_align="left",
-                    font_size="20px",
-                    font_weight="600",
-                    padding_bottom="12px",
-                ),
-                rx.el.thead(
-                    rx.el.tr(
-                        *[
-                            rx.el.th(h, scope="col", text_align="left", padding="8px")
-                            for h in ("Email", "Name", "Role", "Status", "Two-step", "")
-                        ],
-                        border_bottom=f"2px solid {theme.NHS_TEXT}",
-                    )
-                ),
-                rx.el.tbody(
-                    rx.foreach(
-                        UsersState.members,
-                        lambda m: rx.el.tr(
-                            rx.el.th(m["email"], scope="row", text_align="left", padding="8px"),
-                            rx.el.td(m["name"], padding="8px"),
-                            rx.el.td(_role_select(m), padding="8px"),
-                            rx.el.td(m["status"], padding="8px", color=theme.NHS_RED),
-                            rx.el.td(m["two_step"], padding="8px"),
-                            rx.el.td(_member_actions(m), padding="8px"),
-                            border_bottom=f"1px solid {theme.NHS_BORDER}",
-                        ),
-                    )
-                ),
-                width="100%",
-                border_collapse="collapse",
+            data_table(
+                "Members",
+                ("Email", "Name", "Role", "Status", "Two-step", ""),
+                UsersState.members,
+                lambda m: [
+                    row_heading(m["email"]),
+                    cell(m["name"]),
+                    cell(_role_select(m)),
+                    cell(m["status"], color=theme.NHS_RED),
+                    cell(m["two_step"]),
+                    cell(_member_actions(m)),
+                ],
             ),
             overflow_x="auto",
             tab_index=0,  # a scrolling region keyboard users can reach
@@ -415,20 +362,15 @@ def users_page() -> rx.Component:
                     rx.vstack(
                         _text_input("Email address", "email", "email"),
                         _text_input("Name", "name"),
-                        rx.vstack(
-                            field_label("Role", "add-role"),
-                            rx.el.select(
-                                *[
-                                    rx.el.option(label, value=role)
-                                    for role, label in ROLE_LABELS.items()
-                                ],
-                                id="add-role",
-                                name="role",
-                                default_value="viewer",
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
-                            ),
-                            spacing="1",
+                        labelled_select(
+                            "Role",
+                            "add-role",
+                            *[
+                                rx.el.option(label, value=role)
+                                for role, label in ROLE_LABELS.items()
+                            ],
+                            name="role",
+                            default_value="viewer",
                         ),
                         _text_input("First password", "password", "password"),
                         button("Add member", type="submit"),

@@ -10,8 +10,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import reflex as rx
+
 from ics_capacity.services.errors import ServiceError
-from ics_capacity.services.jobs import JobView, job_view
+from ics_capacity.services.jobs import JobView, cancel_job, job_view
+from ics_capacity.ui.state.rooms import ScenarioRoom
+from ics_capacity.ui.state.session import SessionState, refusal
 
 WATCH_SECONDS = 1.0
 
@@ -50,3 +54,58 @@ async def wait_for_job(
         return await asyncio.to_thread(job_view, token, job_id, with_result=True)
     except ServiceError as error:
         return error
+
+
+class JobWatchState(rx.State, mixin=True):
+    """What a page that starts and watches a solve holds: the job, whether it runs, its progress.
+
+    `_job_noun` names the page's job in its messages ("run", "build").
+    """
+
+    running: bool = False
+    progress: int = 0
+    status_text: str = ""
+    _job_id: int = 0
+    _job_noun: str = "job"
+
+    def _started(self, job_id: int, status_text: str) -> None:
+        """Shows a job the server has just queued as running, from nought."""
+        self._job_id, self.running, self.progress = job_id, True, 0
+        self.status_text = status_text
+
+    async def _tell_the_room(self, token: str, scenario_id: int, news: str) -> None:
+        """Tells colleagues in the scenario's room what this user started."""
+        room = await self.get_state(ScenarioRoom)
+        room._refresh(token, scenario_id, news)
+
+    def _show_progress(self, job: JobView) -> None:
+        """Puts one reading of the watched job on the page."""
+        self.progress, self.running, self.status_text = job.progress, job.active, job.message
+
+    async def _wait_for_watched(self) -> tuple[str, JobView | ServiceError | None]:
+        """Waits, from a background event, for the job this page watches to end.
+
+        Returns:
+            The viewer's token, and the finished job with its result, the refusal of a read, or
+            None when the page watches no job or has moved on to another.
+        """
+        async with self:
+            session = await self.get_state(SessionState)
+            token, job_id = session.token, self._job_id
+        if not job_id:
+            return token, None
+        return token, await wait_for_job(self, token, job_id, self._show_progress)
+
+    @rx.event
+    async def cancel(self):
+        """Cancels the job this page is watching (the solver stops within seconds)."""
+        session = await self.get_state(SessionState)
+        if not self._job_id:
+            return rx.toast.info(f"There is no {self._job_noun} to cancel.")
+        try:
+            job = cancel_job(session.token, self._job_id)
+        except ServiceError as error:
+            return refusal(error)
+        self.running = job.active
+        self.status_text = job.message or f"The {self._job_noun} is {job.status}."
+        return None

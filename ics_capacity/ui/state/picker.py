@@ -9,10 +9,14 @@ read `_scenario_id`, never an id the browser sent; every service they call check
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import reflex as rx
 
+from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.scenarios import list_scenarios, scenario_summary
-from ics_capacity.ui.state.session import SessionState, scenario_options
+from ics_capacity.ui.state.session import SessionState, refusal, scenario_options
 
 
 class ScenarioPicker(rx.State):
@@ -63,3 +67,34 @@ class ScenarioPicker(rx.State):
     def _clear(self) -> None:
         self.options, self.chosen, self._scenario_id = [], "", 0
         self.plan_of_record, self.plan_of_record_name = "", ""
+
+
+async def show_listed_scenario(
+    page: rx.State, clear: Callable[[], None], show: Callable[[int], Awaitable[Any]]
+) -> Any:
+    """A page's load: lists the scenarios (an editable one chosen first) and shows the chosen one.
+
+    Nothing happens before sign-in; a refusal empties the page (`clear`) and is shown.
+    """
+    session = await page.get_state(SessionState)
+    if not session.signed_in:
+        return None
+    picker = await page.get_state(ScenarioPicker)
+    try:
+        scenario_id = await picker._list(prefer_editable=True)
+    except ServiceError as error:
+        clear()
+        return refusal(error)
+    return await show(scenario_id)
+
+
+async def show_chosen_scenario(
+    page: rx.State, scenario_id: str, show: Callable[[int], Awaitable[Any]]
+) -> Any:
+    """A page's choice of scenario: shows it once the server accepts it, or shows the refusal."""
+    picker = await page.get_state(ScenarioPicker)
+    try:
+        accepted = await picker._choose(scenario_id)
+    except ServiceError as error:
+        return refusal(error)
+    return await show(accepted)

@@ -10,6 +10,7 @@ import reflex as rx
 from ics_capacity.domain.measures import label
 from ics_capacity.services.board_pack import COMMENTARY_MAX_CHARS
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, text_area
 from ics_capacity.ui.components.measures import heading, term
 from ics_capacity.ui.components.vega import vega_chart
 from ics_capacity.ui.components.widgets import (
@@ -18,6 +19,7 @@ from ics_capacity.ui.components.widgets import (
     figures_table,
     notice,
     panel,
+    secondary_buttons,
     working,
 )
 from ics_capacity.ui.pages.dashboard.state import BoardPackState, DashboardState
@@ -171,29 +173,19 @@ def capacity_question() -> rx.Component:
         rx.heading("What capacity do we need?", as_="h2", size="5"),
         rx.form(
             rx.hstack(
-                rx.vstack(
-                    field_label("Share within 18 weeks (%)", "cap-target"),
-                    rx.el.input(
-                        id="cap-target",
-                        name="target",
-                        default_value=DashboardState.capacity_target,
-                        width="100px",
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                labelled_input(
+                    "Share within 18 weeks (%)",
+                    "cap-target",
+                    name="target",
+                    default_value=DashboardState.capacity_target,
+                    width="100px",
                 ),
-                rx.vstack(
-                    field_label("By", "cap-by"),
-                    rx.el.input(
-                        id="cap-by",
-                        name="by",
-                        type="date",
-                        default_value=DashboardState.capacity_by,
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
-                    ),
-                    spacing="1",
+                labelled_input(
+                    "By",
+                    "cap-by",
+                    name="by",
+                    type="date",
+                    default_value=DashboardState.capacity_by,
                 ),
                 button("Work it out", type="submit"),
                 align="end",
@@ -404,15 +396,13 @@ def board_pack_panel() -> rx.Component:
                     color=theme.NHS_SECONDARY_TEXT,
                     id="pack-commentary-hint",
                 ),
-                rx.el.textarea(
-                    id="pack-commentary",
+                text_area(
+                    "pack-commentary",
                     name="commentary",
                     rows=5,
                     max_length=COMMENTARY_MAX_CHARS,
                     aria_describedby="pack-commentary-hint",
                     width="100%",
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
                 ),
                 rx.hstack(
                     button("Generate the board pack", type="submit", disabled=BoardPackState.busy),
@@ -430,15 +420,11 @@ def board_pack_panel() -> rx.Component:
             BoardPackState.ready,
             rx.hstack(
                 rx.text("Board pack of ", rx.text.strong(BoardPackState.scenario_name), " ready:"),
-                button(
-                    "Download the board pack (PDF)",
-                    kind="secondary",
-                    on_click=BoardPackState.download("pdf"),
-                ),
-                button(
-                    "Download the board pack (HTML)",
-                    kind="secondary",
-                    on_click=BoardPackState.download("html"),
+                *secondary_buttons(
+                    [
+                        ("Download the board pack (PDF)", BoardPackState.download("pdf")),
+                        ("Download the board pack (HTML)", BoardPackState.download("html")),
+                    ]
                 ),
                 align="center",
                 wrap="wrap",

@@ -6,9 +6,10 @@ import reflex as rx
 
 from ics_capacity.domain.measures import label
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import scenario_select, select_field
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.vega import vega_chart
-from ics_capacity.ui.components.widgets import panel, select_field, working
+from ics_capacity.ui.components.widgets import panel, working
 from ics_capacity.ui.pages.dashboard.components import (
     board_pack_panel,
     capacity_question,
@@ -22,7 +23,6 @@ from ics_capacity.ui.pages.dashboard.components import (
 from ics_capacity.ui.pages.dashboard.state import DashboardState
 from ics_capacity.ui.pages.dashboard.view import HORIZONS
 from ics_capacity.ui.routes import protected_page
-from ics_capacity.ui.state.picker import ScenarioPicker
 
 
 @protected_page("/dashboard", "Dashboard", on_load=[DashboardState.load])
@@ -44,15 +44,7 @@ def dashboard_page() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            select_field(
-                "Scenario",
-                "dash-scenario",
-                rx.foreach(
-                    ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
-                ),
-                ScenarioPicker.chosen,
-                DashboardState.choose_scenario,
-            ),
+            scenario_select("dash-scenario", DashboardState.choose_scenario),
             select_field(
                 "Horizon",
                 "dash-horizon",

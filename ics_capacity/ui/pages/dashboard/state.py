@@ -218,17 +218,25 @@ class DashboardState(rx.State):
         self._unit_wanted = str(unit)[:20]
         return self._project()
 
+    async def _ask(self, question, *args, **kwargs):
+        """A service's answer about the accepted scenario over the horizon shown (in a thread)."""
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        return await asyncio.to_thread(
+            question,
+            session.token,
+            picker._scenario_id,
+            view.weeks_of(self.horizon_weeks),
+            *args,
+            **kwargs,
+        )
+
     @rx.event
     async def check_target(self, form: dict):
         """Adds a target the member sets (kind, figure, long wait, date) to the table."""
-        session = await self.get_state(SessionState)
-        picker = await self.get_state(ScenarioPicker)
         try:
-            report = await asyncio.to_thread(
+            report = await self._ask(
                 check_target,
-                session.token,
-                picker._scenario_id,
-                view.weeks_of(self.horizon_weeks),
                 kind=str(form.get("kind", ""))[:40],
                 value=str(form.get("value", ""))[:20],
                 over_weeks=str(form.get("over", ""))[:10],
@@ -242,14 +250,9 @@ class DashboardState(rx.State):
     @rx.event
     async def ask_capacity(self, form: dict):
         """Answers: how much more treatment a week reaches this 18-week share by this date?"""
-        session = await self.get_state(SessionState)
-        picker = await self.get_state(ScenarioPicker)
         try:
-            answer = await asyncio.to_thread(
+            answer = await self._ask(
                 capacity_question,
-                session.token,
-                picker._scenario_id,
-                view.weeks_of(self.horizon_weeks),
                 str(form.get("target", self.capacity_target)),
                 str(form.get("by", "")),
             )

@@ -6,23 +6,23 @@ import reflex as rx
 
 from ics_capacity.services.rota import MAX_WEEKS
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.widgets import button, field_label, panel
+from ics_capacity.ui.components import forms
+from ics_capacity.ui.components.forms import labelled_control, scenario_select
+from ics_capacity.ui.components.widgets import button, job_progress, panel
 from ics_capacity.ui.pages.rota.pools import POOL_FIELDS
 from ics_capacity.ui.pages.rota.state import RotaState
 from ics_capacity.ui.pages.rota.view import MAX_TIME_LIMIT, SECONDS_PER_WEEK
-from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState
 
-INPUT_STYLE = {"border": f"2px solid {theme.NHS_TEXT}", "padding": "6px", "background": "#FFFFFF"}
+INPUT_STYLE = {**forms.INPUT_STYLE, "background": "#FFFFFF"}
+"""The forms' input style on white."""
 
 
-def labelled(label: str, html_for: str, control: rx.Component, *extra: rx.Component):
+def labelled(label: str, control: rx.Component, *extra: rx.Component):
     """A control under its label, with any hint after it."""
     # min_width 0 lets a flex item shrink below its widest option on a phone.
-    return rx.vstack(
-        field_label(label, html_for), control, *extra, spacing="1", min_width="0", max_width="100%"
-    )
+    return labelled_control(label, control, *extra, min_width="0", max_width="100%")
 
 
 def advanced() -> rx.Component:
@@ -38,7 +38,6 @@ def advanced() -> rx.Component:
         rx.flex(
             labelled(
                 "Time limit (seconds)",
-                "rota-limit",
                 rx.el.input(
                     id="rota-limit",
                     value=RotaState.time_limit,
@@ -58,7 +57,6 @@ def advanced() -> rx.Component:
             ),
             labelled(
                 "Rule pack",
-                "rota-pack",
                 rx.el.select(
                     rx.foreach(
                         RotaState.rule_packs, lambda p: rx.el.option(p["label"], value=p["id"])
@@ -67,13 +65,11 @@ def advanced() -> rx.Component:
                     value=RotaState.rule_pack,
                     on_change=RotaState.set_rule_pack,
                     width="100%",
-                    max_width="420px",
-                    **INPUT_STYLE,
+                    **{**INPUT_STYLE, "max_width": "420px"},
                 ),
             ),
             labelled(
                 "Demand from",
-                "rota-demand",
                 rx.el.select(
                     rx.el.option("The theatre timetable", value="timetable"),
                     rx.el.option("The latest rebalancing plan", value="plan"),
@@ -142,7 +138,6 @@ def advanced() -> rx.Component:
 def _pool_input(name: str, label: str) -> rx.Component:
     return labelled(
         label,
-        f"rota-{name}",
         rx.el.input(
             id=f"rota-{name}",
             value=RotaState.pool_form[name],
@@ -157,7 +152,6 @@ def _pool_input(name: str, label: str) -> rx.Component:
 def _pool_select(name: str, label: str, options: tuple[tuple[str, str], ...]) -> rx.Component:
     return labelled(
         label,
-        f"rota-{name}",
         rx.el.select(
             *(rx.el.option(text, value=value) for value, text in options),
             id=f"rota-{name}",
@@ -201,23 +195,9 @@ def settings_panel() -> rx.Component:
     can_run = SessionState.permissions.contains("run_rota")
     return panel(
         rx.flex(
-            labelled(
-                "Scenario",
-                "rota-scenario",
-                rx.el.select(
-                    rx.foreach(
-                        ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
-                    ),
-                    id="rota-scenario",
-                    value=ScenarioPicker.chosen,
-                    on_change=RotaState.choose_scenario,
-                    max_width="100%",
-                    **INPUT_STYLE,
-                ),
-            ),
+            scenario_select("rota-scenario", RotaState.choose_scenario, background="#FFFFFF"),
             labelled(
                 "First day",
-                "rota-start",
                 rx.el.input(
                     id="rota-start",
                     type="date",
@@ -228,7 +208,6 @@ def settings_panel() -> rx.Component:
             ),
             labelled(
                 f"Weeks (1–{MAX_WEEKS})",
-                "rota-weeks",
                 rx.el.input(
                     id="rota-weeks",
                     value=RotaState.weeks,
@@ -316,24 +295,8 @@ def settings_panel() -> rx.Component:
             gap="16px",
             wrap="wrap",
         ),
-        rx.cond(
-            RotaState.status_text != "",
-            rx.vstack(
-                rx.hstack(
-                    rx.cond(RotaState.running, rx.spinner()),
-                    rx.text(RotaState.status_text),
-                    align="center",
-                ),
-                rx.cond(
-                    RotaState.running,
-                    rx.progress(
-                        value=RotaState.progress, max=100, width="100%", aria_label="Build progress"
-                    ),
-                ),
-                role="status",
-                margin_top="12px",
-                width="100%",
-            ),
+        job_progress(
+            RotaState.status_text, RotaState.running, RotaState.progress, "Build progress"
         ),
         rx.cond(
             ScenarioRoom.last_change != "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.tables import cell, column_heading, row_heading, table_caption
 from ics_capacity.ui.components.widgets import button, field_label, panel
 from ics_capacity.ui.pages.rota.form import INPUT_STYLE
 from ics_capacity.ui.pages.rota.state import RotaState
@@ -130,116 +131,86 @@ def day_header() -> rx.Component:
     )
 
 
-def staff_grid() -> rx.Component:
-    """One row per person, one cell per day; a cell opens the lock panel."""
+def _rota_table(caption: str, headings: list[rx.Component], rows, cells, **row_props):
+    """A rota grid: `headings` then one column per day, one row per entry of `rows`."""
     return rx.el.table(
-        rx.el.caption(
-            "Rota by staff: who works where and when (click a cell to lock it)",
-            text_align="left",
-            font_size="18px",
-            font_weight="600",
-            padding_bottom="8px",
-        ),
-        rx.el.thead(
-            rx.el.tr(
-                rx.el.th("Staff", scope="col", text_align="left", padding="6px 8px"),
-                rx.el.th("Trust", scope="col", padding="6px 4px", min_width="160px"),
-                rx.el.th("Hours", scope="col", padding="6px 4px"),
-                day_header(),
-                border_bottom=f"2px solid {theme.NHS_TEXT}",
-            )
-        ),
-        rx.el.tbody(
-            rx.foreach(
-                RotaState.grid,
-                lambda row: rx.el.tr(
-                    rx.el.th(
-                        rx.text(row.label, font_weight="600", font_size="14px"),
-                        rx.text(row.role, font_size="13px", color=theme.NHS_SECONDARY_TEXT),
-                        scope="row",
-                        text_align="left",
-                        padding="4px 8px",
-                    ),
-                    rx.el.td(row.trust, padding="4px", font_size="13px"),
-                    rx.el.td(row.hours, padding="4px", font_size="14px"),
-                    rx.foreach(
-                        row.cells,
-                        lambda c: rx.el.td(
-                            rx.el.button(
-                                c.text,
-                                aria_label=c.aria,
-                                on_click=RotaState.pick_cell(c.staff, c.date),
-                                background_color=c.background,
-                                color=c.colour,
-                                border=c.border,
-                                width="100%",
-                                min_height="32px",
-                                font_size="13px",
-                                font_weight="600",
-                                cursor="pointer",
-                                border_radius="3px",
-                            ),
-                            padding="2px",
-                        ),
-                    ),
-                    border_bottom=f"1px solid {theme.NHS_BORDER}",
-                ),
-            )
-        ),
+        table_caption(caption, "small"),
+        rx.el.thead(rx.el.tr(*headings, day_header(), border_bottom=f"2px solid {theme.NHS_TEXT}")),
+        rx.el.tbody(rx.foreach(rows, lambda row: rx.el.tr(*cells(row), **row_props))),
         border_collapse="collapse",
         width="100%",
         class_name="figures rota-grid",
     )
 
 
+def _staff_cell(c) -> rx.Component:
+    return rx.el.td(
+        rx.el.button(
+            c.text,
+            aria_label=c.aria,
+            on_click=RotaState.pick_cell(c.staff, c.date),
+            background_color=c.background,
+            color=c.colour,
+            border=c.border,
+            width="100%",
+            min_height="32px",
+            font_size="13px",
+            font_weight="600",
+            cursor="pointer",
+            border_radius="3px",
+        ),
+        padding="2px",
+    )
+
+
+def staff_grid() -> rx.Component:
+    """One row per person, one cell per day; a cell opens the lock panel."""
+    return _rota_table(
+        "Rota by staff: who works where and when (click a cell to lock it)",
+        [
+            column_heading("Staff", padding="6px 8px"),
+            rx.el.th("Trust", scope="col", padding="6px 4px", min_width="160px"),
+            rx.el.th("Hours", scope="col", padding="6px 4px"),
+        ],
+        RotaState.grid,
+        lambda row: [
+            row_heading(
+                rx.text(row.label, font_weight="600", font_size="14px"),
+                rx.text(row.role, font_size="13px", color=theme.NHS_SECONDARY_TEXT),
+                padding="4px 8px",
+            ),
+            cell(row.trust, padding="4px", font_size="13px"),
+            cell(row.hours, padding="4px", font_size="14px"),
+            rx.foreach(row.cells, _staff_cell),
+        ],
+        border_bottom=f"1px solid {theme.NHS_BORDER}",
+    )
+
+
+def _need_cell(c) -> rx.Component:
+    return rx.el.td(
+        c.text,
+        aria_label=c.aria,
+        background_color=c.background,
+        color=c.colour,
+        text_align="center",
+        font_weight="600",
+        font_size="14px",
+        padding="4px",
+        border=f"1px solid {theme.NHS_BORDER}",
+    )
+
+
 def hub_grid() -> rx.Component:
     """One row per site, slot and skill: staffed / wanted each day, short in red."""
-    return rx.el.table(
-        rx.el.caption(
-            "Rota by hub: staffed / wanted for every session and ward shift (gaps in red)",
-            text_align="left",
-            font_size="18px",
-            font_weight="600",
-            padding_bottom="8px",
-        ),
-        rx.el.thead(
-            rx.el.tr(
-                rx.el.th("Session and skill", scope="col", text_align="left", padding="6px 8px"),
-                day_header(),
-                border_bottom=f"2px solid {theme.NHS_TEXT}",
-            )
-        ),
-        rx.el.tbody(
-            rx.foreach(
-                RotaState.needs,
-                lambda row: rx.el.tr(
-                    rx.el.th(
-                        row.label,
-                        scope="row",
-                        text_align="left",
-                        padding="4px 8px",
-                        font_size="14px",
-                    ),
-                    rx.foreach(
-                        row.cells,
-                        lambda c: rx.el.td(
-                            c.text,
-                            aria_label=c.aria,
-                            background_color=c.background,
-                            color=c.colour,
-                            text_align="center",
-                            font_weight="600",
-                            font_size="14px",
-                            padding="4px",
-                            border=f"1px solid {theme.NHS_BORDER}",
-                        ),
-                    ),
-                ),
-            )
-        ),
-        border_collapse="collapse",
-        width="100%",
-        class_name="figures rota-grid",
+    return _rota_table(
+        "Rota by hub: staffed / wanted for every session and ward shift (gaps in red)",
+        [column_heading("Session and skill", padding="6px 8px")],
+        RotaState.needs,
+        lambda row: [
+            row_heading(row.label, padding="4px 8px", font_size="14px"),
+            rx.foreach(row.cells, _need_cell),
+        ],
     )
 
 

@@ -6,12 +6,35 @@ import reflex as rx
 
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.layout import page_shell
+from ics_capacity.ui.components.tables import cell, column_heading
 from ics_capacity.ui.components.widgets import button, figures_table, notice, panel
 from ics_capacity.ui.pages.rota.form import settings_panel
 from ics_capacity.ui.pages.rota.grid import hub_grid, legend, lock_panel, staff_grid, week_picker
 from ics_capacity.ui.pages.rota.state import RotaState
 from ics_capacity.ui.routes import protected_page
 from ics_capacity.ui.state.session import SessionState
+
+
+def _publication_row(p) -> rx.Component:
+    """A published rota: its period, when, by whom, from which run, its state and downloads."""
+    return rx.el.tr(
+        *[cell(p[key], padding="4px 8px") for key in ("period", "at", "by", "run", "state")],
+        cell(
+            rx.hstack(
+                *[
+                    button(
+                        label,
+                        kind="secondary",
+                        on_click=RotaState.download_published(p["id"], fmt),
+                        aria_label="Download the published rota of " + p["period"] + f" as {label}",
+                    )
+                    for label, fmt in (("CSV", "csv"), ("Excel", "xlsx"))
+                ],
+                spacing="2",
+            ),
+            padding="4px 8px",
+        ),
+    )
 
 
 def published_panel() -> rx.Component:
@@ -76,40 +99,12 @@ def published_panel() -> rx.Component:
                     rx.el.thead(
                         rx.el.tr(
                             *[
-                                rx.el.th(h, scope="col", text_align="left", padding="4px 8px")
+                                column_heading(h, padding="4px 8px")
                                 for h in ("Period", "Published", "By", "Run", "State", "Download")
                             ]
                         )
                     ),
-                    rx.el.tbody(
-                        rx.foreach(
-                            RotaState.published,
-                            lambda p: rx.el.tr(
-                                rx.el.td(p["period"], padding="4px 8px"),
-                                rx.el.td(p["at"], padding="4px 8px"),
-                                rx.el.td(p["by"], padding="4px 8px"),
-                                rx.el.td(p["run"], padding="4px 8px"),
-                                rx.el.td(p["state"], padding="4px 8px"),
-                                rx.el.td(
-                                    rx.hstack(
-                                        *[
-                                            button(
-                                                label,
-                                                kind="secondary",
-                                                on_click=RotaState.download_published(p["id"], fmt),
-                                                aria_label="Download the published rota of "
-                                                + p["period"]
-                                                + f" as {label}",
-                                            )
-                                            for label, fmt in (("CSV", "csv"), ("Excel", "xlsx"))
-                                        ],
-                                        spacing="2",
-                                    ),
-                                    padding="4px 8px",
-                                ),
-                            ),
-                        )
-                    ),
+                    rx.el.tbody(rx.foreach(RotaState.published, _publication_row)),
                     id="rota-publications",
                     width="100%",
                 ),

@@ -12,7 +12,7 @@ from typing import Any
 import reflex as rx
 
 from ics_capacity.services.errors import InvalidInputError, ServiceError
-from ics_capacity.services.jobs import JobView, cancel_job, latest_job, start_job, stop_job_early
+from ics_capacity.services.jobs import JobView, latest_job, start_job, stop_job_early
 from ics_capacity.services.results import RotaOutcome
 from ics_capacity.services.rota import (
     RotaSettings,
@@ -49,13 +49,14 @@ from ics_capacity.ui.pages.rota.view import (
     site_legend,
     stats_text,
 )
-from ics_capacity.ui.state.job_watch import wait_for_job
-from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.form_fields import field_setter
+from ics_capacity.ui.state.job_watch import JobWatchState
+from ics_capacity.ui.state.picker import ScenarioPicker, show_chosen_scenario, show_listed_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
 
 
-class RotaState(rx.State):
+class RotaState(JobWatchState, rx.State):
     """Settings of the build, the newest rota of the scenario and the cell being locked."""
 
     sites: list[dict[str, str]] = []
@@ -76,10 +77,7 @@ class RotaState(rx.State):
     stop_requested: bool = False
     soft_rules: bool = False
     demand: str = "timetable"
-    running: bool = False
-    progress: int = 0
-    status_text: str = ""
-    _job_id: int = 0
+    _job_noun: str = "build"
     view: str = "staff"
     week: int = 0
     week_count: int = 0
@@ -116,16 +114,7 @@ class RotaState(rx.State):
     @rx.event
     async def load(self):
         """Lists the scenarios, the sites and rule packs, and shows the newest rota."""
-        session = await self.get_state(SessionState)
-        if not session.signed_in:
-            return None
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            scenario_id = await picker._list(prefer_editable=True)
-        except ServiceError as error:
-            self._clear()
-            return refusal(error)
-        return await self._open(scenario_id)
+        return await show_listed_scenario(self, self._clear, self._open)
 
     async def _open(self, scenario_id: int):
         """Shows an accepted scenario's sites and newest rota, and joins its room."""
@@ -228,12 +217,7 @@ class RotaState(rx.State):
     @rx.event
     async def choose_scenario(self, scenario_id: str):
         """Shows another scenario's sites and newest rota, once the server accepts the choice."""
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            accepted = await picker._choose(scenario_id)
-        except ServiceError as error:
-            return refusal(error)
-        return await self._open(accepted)
+        return await show_chosen_scenario(self, scenario_id, self._open)
 
     @rx.event
     async def refresh_rota(self):
@@ -249,10 +233,7 @@ class RotaState(rx.State):
         elif not checked and code in self.chosen_sites:
             self.chosen_sites.remove(code)
 
-    @rx.event
-    def set_start_date(self, value: str):
-        """Sets the first day of the rota."""
-        self.start_date = value
+    set_start_date = field_setter("start_date", "Sets the first day of the rota.")
 
     @rx.event
     def set_weeks(self, value: str):
@@ -269,25 +250,20 @@ class RotaState(rx.State):
         self.time_limit_auto = False
         self.form_error = ""
 
-    @rx.event
-    def set_rule_pack(self, value: str):
-        """Chooses the rule pack."""
-        self.rule_pack = value
-
-    @rx.event
-    def set_demand(self, value: str):
-        """Chooses whether demand comes from the timetable or the rebalancing plan."""
-        self.demand = value
-
-    @rx.event
-    def set_soft_rules(self, value: bool):
-        """Lets rules bend at a price (breaches are reported) or keeps every rule."""
-        self.soft_rules = value
-
-    @rx.event
-    def set_keep_published(self, value: bool):
-        """Keeps the published rota where possible in the next build (minimal change), or not."""
-        self.keep_published = bool(value)
+    set_rule_pack = field_setter("rule_pack", "Chooses the rule pack.")
+    set_demand = field_setter(
+        "demand", "Chooses whether demand comes from the timetable or the rebalancing plan."
+    )
+    set_soft_rules = field_setter(
+        "soft_rules",
+        "Lets rules bend at a price (breaches are reported) or keeps every rule.",
+        bool,
+    )
+    set_keep_published = field_setter(
+        "keep_published",
+        "Keeps the published rota where possible in the next build (minimal change), or not.",
+        bool,
+    )
 
     @rx.event
     def set_pool(self, name: str, value: str):
@@ -358,32 +334,17 @@ class RotaState(rx.State):
             self.form_error = str(error)
             return refusal(error)
         self.form_error = ""
-        self._job_id, self.running, self.progress = job_id, True, 0
         self.stop_requested = False
         limit = settings.time_limit_seconds
-        self.status_text = (
+        self._started(
+            job_id,
             f"Building the rota (time limit {limit:g} s; it stops sooner when the rota is "
-            f"proven best or has not improved for {stall_seconds(limit):g} s)…"
+            f"proven best or has not improved for {stall_seconds(limit):g} s)…",
         )
-        room = await self.get_state(ScenarioRoom)
-        room._refresh(
+        await self._tell_the_room(
             session.token, picker._scenario_id, f"{session.user_name} started a rota build"
         )
         return RotaState.watch
-
-    @rx.event
-    async def cancel(self):
-        """Cancels the build this page is watching (the solver stops within seconds)."""
-        session = await self.get_state(SessionState)
-        if not self._job_id:
-            return rx.toast.info("There is no build to cancel.")
-        try:
-            job = cancel_job(session.token, self._job_id)
-        except ServiceError as error:
-            return refusal(error)
-        self.running = job.active
-        self.status_text = job.message or f"The build is {job.status}."
-        return None
 
     @rx.event
     async def stop_early(self):
@@ -428,19 +389,14 @@ class RotaState(rx.State):
         Only reads: the job id is this page's backend var, set when the server accepted the
         build or listed the job for this user, and every read is checked again by the service.
         """
-        async with self:
-            session = await self.get_state(SessionState)
-            token, job_id = session.token, self._job_id
-        if not job_id:
-            return
-        job = await wait_for_job(self, token, job_id, self._show_progress)
+        token, job = await self._wait_for_watched()
         if isinstance(job, ServiceError):
             yield refusal(job)
             return
         if job is None:
             return
         async with self:
-            if self._job_id != job_id:
+            if self._job_id != job.id:
                 return
             self._clear()
             self._show_job(job)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ics_capacity.ui import theme
+from ics_capacity.ui.components.forms import labelled_input, name_form, text_area
 from ics_capacity.ui.components.widgets import button, field_label
 from ics_capacity.ui.pages.scenario.state import ScenarioPageState
 from ics_capacity.ui.pages.scenario.tables import can, editable
@@ -15,17 +16,12 @@ def add_site_form() -> rx.Component:
     """Adds a site or elective hub with its theatres and beds (editors of a draft)."""
 
     def field(label: str, name: str, width: str = "120px", **props) -> rx.Component:
-        return rx.vstack(
-            field_label(label, f"site-{name}"),
-            rx.el.input(
-                id=f"site-{name}",
-                name=name,
-                width=width,
-                border=f"2px solid {theme.NHS_TEXT}",
-                padding="6px",
-                **props,
-            ),
-            spacing="1",
+        return labelled_input(
+            label,
+            f"site-{name}",
+            name=name,
+            width=width,
+            **props,
         )
 
     return rx.cond(
@@ -100,14 +96,12 @@ def workflow_panel() -> rx.Component:
             can("approve_scenario") & (ScenarioRoom.status == "submitted"),
             rx.vstack(
                 field_label("Decision note (optional)", "decision-note"),
-                rx.el.textarea(
-                    id="decision-note",
+                text_area(
+                    "decision-note",
                     rows="2",
                     width="100%",
                     value=ScenarioPageState.decision_note,
                     on_change=ScenarioPageState.set_decision_note,
-                    border=f"2px solid {theme.NHS_TEXT}",
-                    padding="6px",
                 ),
                 rx.hstack(
                     button("Approve", on_click=ScenarioPageState.approve),
@@ -130,49 +124,22 @@ def branch_and_rename() -> rx.Component:
         can("manage_scenarios"),
         rx.box(
             rx.heading("Change this scenario", as_="h2", size="5"),
-            rx.form(
-                rx.hstack(
-                    rx.vstack(
-                        field_label("New scenario from this one", "branch-name"),
-                        rx.el.input(
-                            id="branch-name",
-                            name="name",
-                            required=True,
-                            placeholder="e.g. Extra Saturday lists at Cannock",
-                            border=f"2px solid {theme.NHS_TEXT}",
-                            padding="6px",
-                            width="320px",
-                        ),
-                        spacing="1",
-                    ),
-                    button("Create scenario", type="submit"),
-                    align="end",
-                    spacing="3",
-                ),
-                on_submit=ScenarioPageState.branch,
+            name_form(
+                "New scenario from this one",
+                "branch-name",
+                "Create scenario",
+                ScenarioPageState.branch,
+                placeholder="e.g. Extra Saturday lists at Cannock",
                 reset_on_submit=True,
             ),
             rx.cond(
                 ~ScenarioRoom.is_baseline & (ScenarioRoom.status != "archived"),
-                rx.form(
-                    rx.hstack(
-                        rx.vstack(
-                            field_label("Rename", "rename"),
-                            rx.el.input(
-                                id="rename",
-                                name="name",
-                                required=True,
-                                border=f"2px solid {theme.NHS_TEXT}",
-                                padding="6px",
-                                width="320px",
-                            ),
-                            spacing="1",
-                        ),
-                        button("Rename", type="submit", kind="secondary"),
-                        align="end",
-                        spacing="3",
-                    ),
-                    on_submit=ScenarioPageState.rename,
+                name_form(
+                    "Rename",
+                    "rename",
+                    "Rename",
+                    ScenarioPageState.rename,
+                    kind="secondary",
                     reset_on_submit=True,
                     margin_top="12px",
                 ),
@@ -216,14 +183,12 @@ def comments() -> rx.Component:
             rx.form(
                 rx.vstack(
                     field_label("Add a comment", "comment-body"),
-                    rx.el.textarea(
-                        id="comment-body",
+                    text_area(
+                        "comment-body",
                         name="body",
                         rows="3",
                         width="100%",
                         required=True,
-                        border=f"2px solid {theme.NHS_TEXT}",
-                        padding="6px",
                     ),
                     button("Post comment", type="submit", kind="secondary"),
                     spacing="2",

@@ -12,7 +12,15 @@ from ics_capacity.domain.measures import label as measure_label
 from ics_capacity.services.capacity import EDITABLE_FIELDS
 from ics_capacity.ui import theme
 from ics_capacity.ui.components.measures import term
-from ics_capacity.ui.components.widgets import working
+from ics_capacity.ui.components.tables import (
+    body_rows,
+    cell,
+    column_heading,
+    data_table,
+    row_heading,
+    table_caption,
+)
+from ics_capacity.ui.components.widgets import table_panel, working
 from ics_capacity.ui.pages.scenario.state import ScenarioPageState
 from ics_capacity.ui.pages.scenario.view import CAPACITY_COLUMNS
 from ics_capacity.ui.state.rooms import ScenarioRoom
@@ -160,171 +168,117 @@ def _figure_cell(entity: str, row, key: str, label: str) -> rx.Component:
     )
 
 
-def _simple_table(caption: str, headings: list[tuple[str, bool]], rows, row_fn) -> rx.Component:
-    return rx.box(
-        rx.el.table(
-            rx.el.caption(
-                caption,
-                text_align="left",
-                font_size="20px",
-                font_weight="600",
-                padding_bottom="12px",
-            ),
-            rx.el.thead(
-                rx.el.tr(
-                    *[
-                        rx.el.th(
-                            h, scope="col", text_align="right" if numeric else "left", padding="8px"
-                        )
-                        for h, numeric in headings
-                    ],
-                    border_bottom=f"2px solid {theme.NHS_TEXT}",
-                )
-            ),
-            rx.el.tbody(rx.foreach(rows, row_fn)),
+def _figures_table(
+    entity: str,
+    caption: str,
+    names: list[str],
+    figures: list[tuple[str, str, str]],
+    rows,
+    name_cells,
+) -> rx.Component:
+    """A table of figures edited in place: the row's names, its figures, who changed it last.
+
+    `figures` are (key, column heading, the words an input's accessible name starts with);
+    `name_cells(row)` draws the cells under `names`.
+    """
+    headings = [*names, *[heading for _, heading, _ in figures], "Last changed by"]
+    return table_panel(
+        data_table(
+            caption,
+            headings,
+            rows,
+            lambda r: [
+                *name_cells(r),
+                *[_figure_cell(entity, r, key, label) for key, _, label in figures],
+                cell(
+                    r["updated_by"],
+                    padding="6px 8px",
+                    font_size="14px",
+                    color=theme.NHS_SECONDARY_TEXT,
+                ),
+            ],
+            right_aligned={heading for _, heading, _ in figures},
             class_name="figures",
-            width="100%",
-            border_collapse="collapse",
-        ),
-        background_color=theme.NHS_WHITE,
-        padding="20px",
-        overflow_x="auto",
-        tab_index=0,  # a scrolling region keyboard users can reach
-        margin_top="16px",
+        )
     )
+
+
+def _name(*text) -> rx.Component:
+    return row_heading(*text, padding="6px 8px", font_weight="600")
 
 
 def case_mix_table() -> rx.Component:
     """The case-mix figures of each treatment function, edited in place."""
-    return _simple_table(
+    return _figures_table(
+        "case_mix",
         "Case-mix",
+        ["Treatment function"],
         [
-            ("Treatment function", False),
-            ("Theatre minutes per case", True),
-            ("Length of stay (days)", True),
-            ("Day-case rate", True),
-            ("Last changed by", False),
+            ("minutes_per_case", "Theatre minutes per case", "Theatre minutes per case"),
+            ("length_of_stay_days", "Length of stay (days)", "Length of stay"),
+            ("day_case_rate", "Day-case rate", "Day-case rate"),
         ],
         ScenarioRoom.case_mix,
-        lambda r: rx.el.tr(
-            rx.el.th(
-                r["name"],
-                " (",
-                r["tfc"],
-                ")",
-                scope="row",
-                text_align="left",
-                padding="6px 8px",
-                font_weight="600",
-            ),
-            _figure_cell("case_mix", r, "minutes_per_case", "Theatre minutes per case"),
-            _figure_cell("case_mix", r, "length_of_stay_days", "Length of stay"),
-            _figure_cell("case_mix", r, "day_case_rate", "Day-case rate"),
-            rx.el.td(
-                r["updated_by"], font_size="14px", padding="6px 8px", color=theme.NHS_SECONDARY_TEXT
-            ),
-            border_bottom=f"1px solid {theme.NHS_BORDER}",
-        ),
+        lambda r: [_name(r["name"], " (", r["tfc"], ")")],
     )
 
 
 def workforce_table() -> rx.Component:
     """Staff in post by trust and staff group, edited in place."""
-    return _simple_table(
+    return _figures_table(
+        "workforce",
         "Workforce: staff in post",
+        ["Trust", "Staff group"],
         [
-            ("Trust", False),
-            ("Staff group", False),
-            ("Headcount", True),
-            ("Full-time equivalent", True),
-            ("Last changed by", False),
+            ("headcount", "Headcount", "Headcount"),
+            ("fte", "Full-time equivalent", "Full-time equivalent"),
         ],
         ScenarioRoom.workforce,
-        lambda r: rx.el.tr(
-            rx.el.td(r["trust"], padding="6px 8px"),
-            rx.el.th(
-                r["staff_group"],
-                scope="row",
-                text_align="left",
-                padding="6px 8px",
-                font_weight="600",
-            ),
-            _figure_cell("workforce", r, "headcount", "Headcount"),
-            _figure_cell("workforce", r, "fte", "Full-time equivalent"),
-            rx.el.td(
-                r["updated_by"], font_size="14px", padding="6px 8px", color=theme.NHS_SECONDARY_TEXT
-            ),
-            border_bottom=f"1px solid {theme.NHS_BORDER}",
-        ),
+        lambda r: [cell(r["trust"], padding="6px 8px"), _name(r["staff_group"])],
     )
 
 
 def capacity_table() -> rx.Component:
     """Each site's theatres and beds, edited in place, with who changed them last."""
-    return rx.box(
+    return table_panel(
         rx.el.table(
-            rx.el.caption(
-                "Site capacity",
-                text_align="left",
-                font_size="20px",
-                font_weight="600",
-                padding_bottom="12px",
-            ),
+            table_caption("Site capacity"),
             rx.el.thead(
                 rx.el.tr(
-                    rx.el.th("Site", scope="col", text_align="left", padding="8px"),
+                    column_heading("Site"),
                     *[
-                        rx.el.th(heading, scope="col", text_align="right", padding="8px")
-                        for _, heading, _ in CAPACITY_COLUMNS
+                        column_heading(heading, text_align="right")
+                        for heading in [
+                            *[heading for _, heading, _ in CAPACITY_COLUMNS],
+                            measure_label("usable_theatre_hours"),
+                        ]
                     ],
-                    rx.el.th(
-                        measure_label("usable_theatre_hours"),
-                        scope="col",
-                        text_align="right",
-                        padding="8px",
-                    ),
-                    rx.el.th("Last changed by", scope="col", text_align="left", padding="8px"),
+                    column_heading("Last changed by"),
                     rx.el.th(rx.el.span("Actions", class_name="visually-hidden"), scope="col"),
                     border_bottom=f"2px solid {theme.NHS_TEXT}",
                 )
             ),
-            rx.el.tbody(
-                rx.foreach(
-                    ScenarioRoom.rows,
-                    lambda row: rx.el.tr(
-                        rx.el.th(
-                            rx.text(row["name"], font_weight="600"),
-                            rx.text(
-                                row["role"],
-                                " · ",
-                                row["operator"],
-                                font_size="14px",
-                                color=theme.NHS_SECONDARY_TEXT,
-                                font_weight="400",
-                            ),
-                            scope="row",
-                            text_align="left",
-                            padding="8px",
-                        ),
-                        *[_cell(row, key, version) for key, _, version in CAPACITY_COLUMNS],
-                        rx.el.td(row["theatre_hours"], text_align="right", padding="8px"),
-                        rx.el.td(
-                            row["updated"],
+            body_rows(
+                ScenarioRoom.rows,
+                lambda row: [
+                    row_heading(
+                        rx.text(row["name"], font_weight="600"),
+                        rx.text(
+                            row["role"],
+                            " · ",
+                            row["operator"],
                             font_size="14px",
-                            padding="8px",
                             color=theme.NHS_SECONDARY_TEXT,
+                            font_weight="400",
                         ),
-                        border_bottom=f"1px solid {theme.NHS_BORDER}",
                     ),
-                )
+                    *[_cell(row, key, version) for key, _, version in CAPACITY_COLUMNS],
+                    cell(row["theatre_hours"], text_align="right"),
+                    cell(row["updated"], font_size="14px", color=theme.NHS_SECONDARY_TEXT),
+                ],
             ),
             class_name="figures",
             width="100%",
             border_collapse="collapse",
-        ),
-        background_color=theme.NHS_WHITE,
-        padding="20px",
-        overflow_x="auto",
-        tab_index=0,  # a scrolling region keyboard users can reach
-        margin_top="16px",
+        )
     )

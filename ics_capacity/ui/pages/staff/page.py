@@ -7,20 +7,18 @@ from typing import Any
 import reflex as rx
 
 from ics_capacity.ui import theme
-from ics_capacity.ui.components.forms import INPUT_STYLE
+from ics_capacity.ui.components.forms import labelled_input, scenario_select
 from ics_capacity.ui.components.layout import page_shell
 from ics_capacity.ui.components.widgets import (
     button,
+    drop_zone,
     field_label,
-    labelled_upload,
     panel,
-    select_field,
 )
 from ics_capacity.ui.pages.staff.forms import leave_panel, person_form, request_form, table_head
 from ics_capacity.ui.pages.staff.state import StaffState
 from ics_capacity.ui.pages.staff.view import REQUESTS_FILE_INPUT_ID, REQUESTS_UPLOAD_ID
 from ics_capacity.ui.routes import protected_page
-from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState
 
 
@@ -84,24 +82,12 @@ def import_requests_panel() -> rx.Component:
             margin_y="8px",
         ),
         field_label("File of requests", REQUESTS_FILE_INPUT_ID),
-        labelled_upload(
-            rx.upload(
-                rx.vstack(
-                    rx.text("Drag a file here, or choose one", font_weight="600"),
-                    rx.text(
-                        rx.selected_files(REQUESTS_UPLOAD_ID).join(", "),
-                        color=theme.NHS_SECONDARY_TEXT,
-                    ),
-                    align="center",
-                ),
-                id=REQUESTS_UPLOAD_ID,
-                multiple=False,
-                border=f"2px dashed {theme.NHS_BLUE}",
-                padding="16px",
-                margin_top="4px",
-                aria_label="File of requests: drop zone",
-            ),
+        drop_zone(
+            REQUESTS_UPLOAD_ID,
             REQUESTS_FILE_INPUT_ID,
+            "Drag a file here, or choose one",
+            "File of requests: drop zone",
+            padding="16px",
         ),
         rx.hstack(
             button(
@@ -175,26 +161,14 @@ def staff_page() -> rx.Component:
         ),
         panel(
             rx.flex(
-                select_field(
-                    "Scenario",
-                    "staff-scenario",
-                    rx.foreach(
-                        ScenarioPicker.options, lambda s: rx.el.option(s["name"], value=s["id"])
-                    ),
-                    ScenarioPicker.chosen,
-                    StaffState.choose_scenario,
-                ),
-                rx.vstack(
-                    field_label("Find", "staff-filter"),
-                    rx.el.input(
-                        id="staff-filter",
-                        type="search",
-                        value=StaffState.filter_text,
-                        on_change=StaffState.set_filter,
-                        placeholder="code, role or site",
-                        **INPUT_STYLE,
-                    ),
-                    spacing="1",
+                scenario_select("staff-scenario", StaffState.choose_scenario),
+                labelled_input(
+                    "Find",
+                    "staff-filter",
+                    type="search",
+                    value=StaffState.filter_text,
+                    on_change=StaffState.set_filter,
+                    placeholder="code, role or site",
                 ),
                 gap="16px",
                 wrap="wrap",

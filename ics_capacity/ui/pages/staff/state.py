@@ -34,7 +34,7 @@ from ics_capacity.ui.pages.staff.view import (
     request_row,
     staff_row,
 )
-from ics_capacity.ui.state.picker import ScenarioPicker
+from ics_capacity.ui.state.picker import ScenarioPicker, show_chosen_scenario, show_listed_scenario
 from ics_capacity.ui.state.session import SessionState, refusal
 
 
@@ -68,26 +68,12 @@ class StaffState(rx.State):
     @rx.event
     async def load(self):
         """Lists the scenarios and the chosen one's staff."""
-        session = await self.get_state(SessionState)
-        if not session.signed_in:
-            return None
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            scenario_id = await picker._list(prefer_editable=True)
-        except ServiceError as error:
-            self._clear()
-            return refusal(error)
-        return await self._show(scenario_id)
+        return await show_listed_scenario(self, self._clear, self._show)
 
     @rx.event
     async def choose_scenario(self, scenario_id: str):
         """Shows another scenario's staff, once the server accepts the choice."""
-        picker = await self.get_state(ScenarioPicker)
-        try:
-            accepted = await picker._choose(scenario_id)
-        except ServiceError as error:
-            return refusal(error)
-        return await self._show(accepted)
+        return await show_chosen_scenario(self, scenario_id, self._show)
 
     def _clear(self) -> None:
         self.staff, self._views, self.leave_rows = [], {}, []
