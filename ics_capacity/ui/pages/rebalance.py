@@ -81,7 +81,7 @@ class RebalanceState(JobWatchState, rx.State):
             return refusal(error)
         return await self._open(scenario_id)
 
-    async def _open(self, scenario_id: int):  # noqa: ANN202
+    async def _open(self, scenario_id: int):
         self._clear()
         if not scenario_id:
             return None
