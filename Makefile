@@ -60,10 +60,12 @@ PROD_BROWSER_TESTS ?= tests/browser/test_collaboration.py tests/browser/test_sso
 # First every test but the browser's, spread over TEST_WORKERS processes (pytest-xdist; each
 # builds its own seeded template databases); then the browser tests in one process of their own,
 # as they share one served app, its frontend build and one Chromium, and time their pages.
+# PYTEST_ARGS goes to both runs (`make test PYTEST_ARGS="-m 'not browser'"` skips the second).
 TEST_WORKERS ?= 2
 test: install-test
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/unit tests/integration tests/security $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/unit tests/integration tests/security $(PYTEST_ARGS) \
+		|| [ $$? = 5 ]  # 5: PYTEST_ARGS (e.g. -m browser) selected none of these
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS) || [ $$? = 5 ]
 	@if $(BIN)/python -c "import redis,sys; sys.exit(0 if redis.Redis.from_url('$(REDIS_TEST_URL)', socket_connect_timeout=2).ping() else 1)" 2>/dev/null \
 		&& $(BIN)/python -c "import sqlalchemy as sa, tests.conftest as c; sa.create_engine(c.POSTGRES_ADMIN_URL).connect().close()" 2>/dev/null; then \
 		ICS_TEST_SERVER=production ICS_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest $(PROD_BROWSER_TESTS) -m "not fault" -p no:cacheprovider; \
