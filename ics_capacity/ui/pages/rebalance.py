@@ -278,6 +278,13 @@ def rebalance_page() -> rx.Component:
                     RebalanceState.time_limit,
                     RebalanceState.set_time_limit,
                 ),
+                gap="16px",
+                wrap="wrap",
+                align="end",
+            ),
+            # The options first, then the action that uses them.
+            rx.box(stage_fields(RebalanceState), margin_top="12px"),
+            rx.flex(
                 rx.cond(
                     can_run,
                     button(
@@ -293,8 +300,8 @@ def rebalance_page() -> rx.Component:
                 gap="16px",
                 wrap="wrap",
                 align="end",
+                margin_top="12px",
             ),
-            rx.box(stage_fields(RebalanceState), margin_top="12px"),
             job_progress(
                 RebalanceState.status_text,
                 RebalanceState.running,
