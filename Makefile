@@ -48,15 +48,13 @@ run-prod: install migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/ics-capacity serve --workers $(WEB_WORKERS) --port $(PORT)
 
-# Then browser tests run again against the app as production runs it (ICS_TEST_SERVER=production):
-# PostgreSQL, `ics-capacity serve --workers 2` sharing client state in Redis, and a separate
-# `ics-capacity worker` taking solves from a Redis job queue. The files below are the ones that
-# exercise what several processes share (scenario rooms, sign-in and single sign-on, a form's
-# round trips, a solve on the queue reaching colleagues); `PROD_BROWSER_TESTS=tests/browser` runs
-# all of them (two such runs passed 56 of 57, each failing one different timing-bound check).
+# Then the whole browser suite runs again against the app as production runs it
+# (ICS_TEST_SERVER=production): PostgreSQL, `ics-capacity serve --workers 2` sharing client
+# state in Redis, and a separate `ics-capacity worker` taking solves from a Redis job queue (the
+# fault tests, which start their own servers, and one test that changes the in-process app's
+# environment, run only the first way). PROD_BROWSER_TESTS narrows it, e.g. to one file.
 # Redis and PostgreSQL run on this project's machines and in CI; without them it is skipped.
-PROD_BROWSER_TESTS ?= tests/browser/test_collaboration.py tests/browser/test_sso_in_the_browser.py \
-	tests/browser/test_staff_page.py tests/browser/test_rebalance.py
+PROD_BROWSER_TESTS ?= tests/browser
 # First every test but the browser's, spread over TEST_WORKERS processes (pytest-xdist; each
 # builds its own seeded template databases); then the browser tests in one process of their own,
 # as they share one served app, its frontend build and one Chromium, and time their pages.
