@@ -20,11 +20,6 @@ def _new_scenario(page: Page, name: str) -> None:
     open_new_scenario(page, name)
 
 
-def _build(page: Page) -> None:
-    """Builds and waits for this build (not an earlier one) to finish."""
-    build_and_wait_for_this_build(page, "Build rota")
-
-
 def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:
     """The rota is built, a worked cell is locked to a day off, and the rebuilt rota keeps it."""
     page = pages.signed_in("workforce_lead")
@@ -101,7 +96,7 @@ def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:
     )
     expect(grid.get_by_role("button", name=pending)).to_be_visible()
 
-    _build(page)
+    build_and_wait_for_this_build(page, "Build rota")
     expect(grid.get_by_role("button", name=f"{person}, {when}: off (locked)")).to_be_visible()
     expect(page.get_by_role("table", name="Compliance with each rule")).to_contain_text(
         "Locked assignments kept"
@@ -142,7 +137,7 @@ def test_a_colleague_sees_a_new_rota_live(pages) -> None:
     executive.get_by_label("Scenario", exact=True).select_option(label="Rota watch (draft)")
     expect(executive.get_by_role("table", name=re.compile("Rota by staff"))).to_have_count(0)
 
-    _build(lead)
+    build_and_wait_for_this_build(lead, "Build rota")
     expect(executive.get_by_text("Workforce Lead User built a rota")).to_be_visible(timeout=15_000)
     executive.get_by_role("button", name="Show the newest rota").click()
     expect(executive.get_by_role("table", name=re.compile("Rota by staff"))).to_be_visible()
@@ -178,7 +173,7 @@ def test_bank_and_agency_pools_fill_gaps_within_their_caps(pages) -> None:
     page.get_by_label("Agency pool cap (places)").fill("5")
     page.get_by_label("Agency price over basic pay (%)").fill("80")
     page.screenshot(path=ARTIFACTS / "rota-pool-settings.png", full_page=True)
-    _build(page)
+    build_and_wait_for_this_build(page, "Build rota")
     table = page.get_by_role("table", name="Bank and agency pools by site and role")
     expect(table).to_contain_text("MANOR")
     anaesthetists = table.get_by_role("row").filter(has_text="Anaesthetist")
