@@ -92,18 +92,24 @@ def moves_panel(state: Any) -> rx.Component:
 def stage_fields(state: Any) -> rx.Component:
     """The box that adds the stage before the first outpatient appointment, and its factor."""
     return rx.hstack(
-        rx.el.input(
-            id="rb-non-admitted",
-            type="checkbox",
-            checked=state.non_admitted,
-            on_change=state.set_non_admitted,
-            width="20px",
-            height="20px",
-        ),
-        rx.el.label(
-            "Move patients before their first outpatient appointment",
-            html_for="rb-non-admitted",
-            font_weight="600",
+        # The box and its label stay on one line; the label wraps beside the box on a phone.
+        rx.hstack(
+            rx.el.input(
+                id="rb-non-admitted",
+                type="checkbox",
+                checked=state.non_admitted,
+                on_change=state.set_non_admitted,
+                width="20px",
+                height="20px",
+                flex_shrink="0",
+            ),
+            rx.el.label(
+                "Move patients before their first outpatient appointment",
+                html_for="rb-non-admitted",
+                font_weight="600",
+            ),
+            align="center",
+            spacing="3",
         ),
         rx.cond(
             state.non_admitted,
