@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ics_capacity.settings import REPO_ROOT
-from tests.browser.steps import open_new_scenario
-from tests.browser.test_rota import _build
+from tests.browser.steps import build_and_wait_for_this_build, open_new_scenario
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
@@ -27,14 +26,14 @@ def test_the_next_weeks_rota_says_the_last_one_was_carried_in(pages) -> None:
     page.get_by_label("Weeks (1–12)").fill("1")
     page.get_by_text("Advanced: time limit, rules, demand and bank holidays").click()
     page.get_by_label("Time limit (seconds)").fill("5")
-    _build(page)
+    build_and_wait_for_this_build(page, "Build rota")
     expect(page.get_by_text("no rule broken.")).to_be_visible()
     expect(page.get_by_text("History carried in")).to_have_count(0)
 
     start = page.get_by_label("First day")
     first = dt.date.fromisoformat(start.input_value())
     start.fill((first + dt.timedelta(days=7)).isoformat())
-    _build(page)
+    build_and_wait_for_this_build(page, "Build rota")
     previous = f"{first.isoformat()} to {(first + dt.timedelta(days=6)).isoformat()}"
     expect(
         page.get_by_text(re.compile("History carried in from the previous rota"))
