@@ -7,7 +7,8 @@
 
 Each tab is a python-socketio client on the path and namespace `/_event` (as the browser), signs in
 once through the login form's handler and the session-cookie route, then sends the Overview's `load`
-every second (1 s between a tab's events, as in issue 19's baseline) and times each event until its
+every second (1 s between a tab's events, as in issue 19's baseline; each tab starts at its own
+random moment within the first second unless `--arrivals burst`) and times each event until its
 final answer. Phase "idle" runs for `--seconds`; then the script starts a rota build of
 `--rota-weeks` weeks through `jobs.start_job` (so it runs wherever this configuration runs jobs: a
 worker when ICS_JOB_QUEUE is set) and measures the same load for as long as the build runs. Loopback
@@ -31,6 +32,7 @@ import argparse
 import asyncio
 import collections
 import json
+import random
 import re
 import statistics
 import time
@@ -189,9 +191,10 @@ def _projection_shown(state_name: str):
 
 
 async def _tab_loop(
-    tab: Tab, send, stop: asyncio.Event, samples: list[float], errors: list[str]
+    tab: Tab, send, stop: asyncio.Event, samples: list[float], errors: list[str], offset: float
 ) -> None:
     turn = 0
+    await asyncio.sleep(offset)
     while not stop.is_set():
         started = time.perf_counter()
         try:
@@ -202,12 +205,27 @@ async def _tab_loop(
         await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
 
 
-async def _phase(tabs: list[Tab], send, until) -> tuple[list[float], list[str], float]:
+async def _phase(
+    tabs: list[Tab], send, until, arrivals: str
+) -> tuple[list[float], list[str], float]:
+    """Each tab's event every second until `until()` returns, each tab at its own moment.
+
+    People do not click in step: each tab starts at a random moment within the first second
+    (seeded, so runs compare) and keeps its own rhythm. With `--arrivals burst` every tab fires
+    at the same instant each second instead, the worst case for queueing: a 100-tab burst waits
+    for the whole burst's work, so its p50 is about half of one second's work, however idle the
+    server is between bursts.
+    """
     samples: list[float] = []
     errors: list[str] = []
     stop = asyncio.Event()
     started = time.perf_counter()
-    loops = [asyncio.create_task(_tab_loop(t, send, stop, samples, errors)) for t in tabs]
+    spread = random.Random(0)
+    offsets = [0.0 if arrivals == "burst" else spread.uniform(0.0, 1.0) for _ in tabs]
+    loops = [
+        asyncio.create_task(_tab_loop(t, send, stop, samples, errors, offset))
+        for t, offset in zip(tabs, offsets, strict=True)
+    ]
     await until()
     stop.set()
     await asyncio.gather(*loops)
@@ -255,7 +273,7 @@ async def signed_in_tabs(options: argparse.Namespace, names: dict[str, str], sen
     async def idle() -> None:
         await asyncio.sleep(options.seconds)
 
-    _report("idle", *await _phase(tabs, send, idle))
+    _report("idle", *await _phase(tabs, send, idle, options.arrivals))
     if options.server_pid:
         after_kb = _resident_kb(options.server_pid)
         print(
@@ -350,7 +368,7 @@ async def main_async(options: argparse.Namespace) -> None:
             await asyncio.sleep(options.seconds)
             stop.set()
 
-        samples, errors, seconds = await _phase(tabs, send, for_a_while)
+        samples, errors, seconds = await _phase(tabs, send, for_a_while, options.arrivals)
         _report("beside repeated sign-ins", samples, errors, seconds)
         _report("the sign-ins themselves", *await signing, seconds)
     if options.rota_weeks:
@@ -360,7 +378,7 @@ async def main_async(options: argparse.Namespace) -> None:
         async def while_solving() -> None:
             await _watch(job_id, gaps)
 
-        samples, errors, seconds = await _phase(tabs, send, while_solving)
+        samples, errors, seconds = await _phase(tabs, send, while_solving, options.arrivals)
         _report(f"{options.rota_weeks}-week rota solving", samples, errors, seconds)
         view = await asyncio.to_thread(_final, job_id)
         print(
@@ -433,6 +451,12 @@ def main() -> None:
         "--trusts", default="1,2,3,4", help="Member trust ids the Dashboard switch cycles through."
     )
     parser.add_argument("--sign-ins", action="store_true", help="Add the sign-in phase.")
+    parser.add_argument(
+        "--arrivals",
+        choices=("spread", "burst"),
+        default="spread",
+        help="Tabs send at their own moments (spread, as people do) or all at once each second.",
+    )
     parser.add_argument("--server-pid", type=int, default=0, help="ics-capacity serve's pid.")
     parser.add_argument(
         "--redis-state", default="", help="REFLEX_REDIS_URL, to report client state per tab."
