@@ -96,6 +96,20 @@ def trusted_proxy_hops() -> int:
     return int(_number("ICS_TRUSTED_PROXY_HOPS", 0))
 
 
+def solver_niceness() -> int:
+    """How much lower the solves' CPU priority is than the web server's (`ICS_SOLVER_NICE`).
+
+    0 to 19, default 10 (Unix `nice`). A solve is throughput work with a time limit; a page's
+    event is someone waiting. Where both share a host (`make run`, a small deployment, CI), the
+    operating system then gives the web processes the cores first and the solve every cycle
+    they leave. 0 gives a solve the same priority as the pages.
+    """
+    value = _number("ICS_SOLVER_NICE", 10)
+    if value > 19 or value != int(value):
+        raise ValueError("ICS_SOLVER_NICE must be a whole number from 0 to 19.")
+    return int(value)
+
+
 def idle_timeout_minutes() -> float:
     """Minutes without use after which a session ends (`ICS_IDLE_TIMEOUT_MINUTES`, default 30)."""
     return _number("ICS_IDLE_TIMEOUT_MINUTES", 30) or 30

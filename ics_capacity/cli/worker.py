@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ics_capacity import settings
+
 
 def register(app: typer.Typer) -> None:
     """Adds the `worker` command to the CLI."""
@@ -38,6 +40,11 @@ def worker(
             err=True,
         )
         raise typer.Exit(code=2)
+    try:
+        settings.solver_niceness()  # a mistyped value stops the worker now, not each solve
+    except ValueError as error:
+        typer.secho(str(error), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from error
     logging.getLogger("ics_capacity").setLevel(logging.INFO)
     chosen = [k.strip() for k in kinds.split(",") if k.strip()] or None
     try:

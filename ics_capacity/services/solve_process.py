@@ -11,6 +11,9 @@ with the server's event loop for the interpreter lock.
 Nothing here reads the database or the caller's state: the input is all there is. The process
 ends by itself if the runner that started it dies, so a killed server leaves no solve running.
 
+The solve runs at a lower CPU priority than the process that started it (`ICS_SOLVER_NICE`,
+`settings.solver_niceness`), so on a host it shares with web processes the pages come first.
+
 "Good enough, stop now": SIGTERM or SIGINT asks the solve to stop and keep its best result
 (`solvers.common.STOP`, which stops the CP-SAT solves under way with `stop_search()`); the result
 is then written as usual. The solve runs on a worker thread so that the main thread, which is
@@ -27,6 +30,8 @@ import sys
 import threading
 import time
 from typing import Any
+
+from ics_capacity.settings import solver_niceness
 
 
 def solve(kind: str, payload: Any) -> dict[str, Any]:
@@ -92,6 +97,7 @@ def main() -> None:
     """Reads (kind, input) from stdin and writes the pickled result, or the error, to stdout."""
     _exit_with_parent()
     _stop_on_signals()
+    os.nice(solver_niceness())
     kind, payload = pickle.load(sys.stdin.buffer)
     box: dict[str, tuple[str, Any]] = {}
 
