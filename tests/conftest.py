@@ -25,8 +25,8 @@ from ics_capacity.settings import REPO_ROOT, nhs_data_dir
 def _cheap_argon2() -> None:
     """Makes the test process hash passwords with argon2id at the lowest cost (1 pass, 64 KiB).
 
-    Production's parameters (argon2-cffi's defaults: 3 passes over 64 MiB) take about 0.3 s a hash
-    on this project's 2-core machines, and the suites sign in and create accounts thousands of
+    Production's parameters (OWASP's: 2 passes over 19 MiB, `services/auth.py`) take about 30 ms a
+    hash on this project's 2-core machines, and the suites sign in and create accounts thousands of
     times. Only the parameters change: the same code paths run, every verification still happens
     (tests count them), and the hashes are ordinary argon2id ones. The browser tests' AppHarness
     serves the app in this process, so it hashes the same way; a command the tests start in a
