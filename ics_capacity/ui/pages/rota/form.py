@@ -40,7 +40,7 @@ def advanced() -> rx.Component:
             labelled(
                 "Time limit (seconds)",
                 rx.el.input(
-                    id="rota-limit",
+                    id="time_limit",
                     name="time_limit",
                     default_value=RotaState.time_limit,
                     placeholder="automatic",
@@ -64,7 +64,7 @@ def advanced() -> rx.Component:
                     rx.foreach(
                         RotaState.rule_packs, lambda p: rx.el.option(p["label"], value=p["id"])
                     ),
-                    id="rota-pack",
+                    id="rule_pack",
                     name="rule_pack",
                     default_value=RotaState.rule_pack,
                     width="100%",
@@ -76,7 +76,7 @@ def advanced() -> rx.Component:
                 rx.el.select(
                     rx.el.option("The theatre timetable", value="timetable"),
                     rx.el.option("The latest rebalancing plan", value="plan"),
-                    id="rota-demand",
+                    id="demand",
                     name="demand",
                     default_value=RotaState.demand,
                     **INPUT_STYLE,
@@ -96,7 +96,6 @@ def advanced() -> rx.Component:
             ),
             rx.checkbox(
                 "Keep the published rota where possible (every change is listed)",
-                id="rota-keep-published",
                 name="keep_published",
                 default_checked=RotaState.keep_published,
                 size="3",
@@ -142,7 +141,7 @@ def _pool_input(name: str, label: str) -> rx.Component:
     return labelled(
         label,
         rx.el.input(
-            id=f"rota-{name}",
+            id=name,
             name=name,
             default_value=RotaState.pool_form[name],
             max_length=MAX_VALUE_CHARS,
@@ -158,7 +157,7 @@ def _pool_select(name: str, label: str, options: tuple[tuple[str, str], ...]) ->
         label,
         rx.el.select(
             *(rx.el.option(text, value=value) for value, text in options),
-            id=f"rota-{name}",
+            id=name,
             name=name,
             default_value=RotaState.pool_form[name],
             **INPUT_STYLE,
@@ -258,12 +257,14 @@ def settings_form() -> rx.Component:
     them, all at once, and the server checks them together. The form is drawn afresh when the
     server's choices (sites, rule packs, first day) change what it shows.
     """
+    # A control with an `id` is also sent under it (Reflex reads it by its ref), so each id is
+    # its field's name; the tick boxes have none.
     return rx.form(
         rx.flex(
             labelled(
                 "First day",
                 rx.el.input(
-                    id="rota-start",
+                    id="start_date",
                     name="start_date",
                     type="date",
                     default_value=RotaState.start_date,
@@ -274,7 +275,7 @@ def settings_form() -> rx.Component:
             labelled(
                 f"Weeks (1–{MAX_WEEKS})",
                 rx.el.input(
-                    id="rota-weeks",
+                    id="weeks",
                     name="weeks",
                     default_value=RotaState.weeks,
                     max_length=MAX_VALUE_CHARS,
