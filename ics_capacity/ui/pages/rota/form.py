@@ -105,29 +105,20 @@ def advanced() -> rx.Component:
             wrap="wrap",
         ),
         pool_settings(),
-        rx.el.fieldset(
-            rx.el.legend(
-                "Theatre lists on England's bank holidays (none unless a hub opts in; "
-                "wards are always staffed)",
-                font_weight="600",
-                padding_bottom="4px",
-            ),
-            rx.flex(
-                rx.foreach(
-                    RotaState.hub_sites,
-                    lambda s: rx.checkbox(
-                        "Lists at " + s["name"],
-                        checked=RotaState.bank_holiday_sites.contains(s["code"]),
-                        on_change=lambda v: RotaState.set_bank_holiday_lists(s["code"], v),
-                        disabled=~(can_run & RotaState.scenario_editable),
-                        size="3",
-                    ),
+        # A scenario setting saved as soon as it is ticked: these boxes send nothing on submit.
+        tick_boxes(
+            "Theatre lists on England's bank holidays (none unless a hub opts in; "
+            "wards are always staffed)",
+            rx.foreach(
+                RotaState.hub_sites,
+                lambda s: rx.checkbox(
+                    "Lists at " + s["name"],
+                    checked=RotaState.bank_holiday_sites.contains(s["code"]),
+                    on_change=lambda v: RotaState.set_bank_holiday_lists(s["code"], v),
+                    disabled=~(can_run & RotaState.scenario_editable),
+                    size="3",
                 ),
-                gap="20px",
-                wrap="wrap",
             ),
-            border="none",
-            padding="0",
             margin_top="12px",
         ),
         id="rota-advanced",
@@ -193,26 +184,31 @@ def pool_settings() -> rx.Component:
     )
 
 
-def _sites() -> rx.Component:
-    """The hubs and sites to rota: a tick box each, sending the site's code when ticked."""
+def tick_boxes(legend: str, boxes: rx.Component, **props) -> rx.Component:
+    """A group of tick boxes under its legend, wrapping on a narrow screen."""
     return rx.el.fieldset(
-        rx.el.legend("Hubs and sites", font_weight="600", padding_bottom="4px"),
-        rx.flex(
-            rx.foreach(
-                RotaState.sites,
-                lambda s: rx.checkbox(
-                    s["name"],
-                    name=SITE_FIELD,
-                    value=s["code"],
-                    default_checked=RotaState.chosen_sites.contains(s["code"]),
-                    size="3",
-                ),
-            ),
-            gap="20px",
-            wrap="wrap",
-        ),
+        rx.el.legend(legend, font_weight="600", padding_bottom="4px"),
+        rx.flex(boxes, gap="20px", wrap="wrap"),
         border="none",
         padding="0",
+        **props,
+    )
+
+
+def _sites() -> rx.Component:
+    """The hubs and sites to rota: a tick box each, sending the site's code when ticked."""
+    return tick_boxes(
+        "Hubs and sites",
+        rx.foreach(
+            RotaState.sites,
+            lambda s: rx.checkbox(
+                s["name"],
+                name=SITE_FIELD,
+                value=s["code"],
+                default_checked=RotaState.chosen_sites.contains(s["code"]),
+                size="3",
+            ),
+        ),
         margin_top="16px",
     )
 
