@@ -30,22 +30,30 @@ def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:
     page.get_by_role("checkbox", name=re.compile("Cannock")).click()
     expect(page.get_by_role("checkbox", name=re.compile("Cannock"))).not_to_be_checked()
     expect(page.get_by_role("checkbox", name=re.compile("Sandwell"))).to_be_checked()
-    # Solver settings are folded away under "Advanced"; the time limit follows the weeks.
+    # Solver settings are folded away under "Advanced"; an empty time limit follows the weeks.
     limit = page.get_by_label("Time limit (seconds)")
     expect(limit).to_be_hidden()
     page.get_by_label("Weeks (1–12)").fill("1")
     page.get_by_text("Advanced: time limit, rules, demand and bank holidays").click()
-    expect(limit).to_have_value("10")
+    expect(limit).to_have_value("")
+    expect(limit).to_have_attribute("placeholder", "automatic")
+    expect(page.locator("#rota-limit-hint")).to_have_text(re.compile("Empty: follows the weeks"))
     expect(page.get_by_role("checkbox", name=re.compile("Lists at Sandwell"))).not_to_be_checked()
     limit.fill("6")
-    # A bad value is refused in words naming the field, and the form keeps what was typed.
+    # Bad values are refused in one message naming each field; the form keeps what was typed.
     page.get_by_label("Weeks (1–12)").fill("abc")
+    page.get_by_label("Bank pool cap (places)").fill("many")
     page.get_by_role("button", name="Build rota").click()
-    expect(page.locator("#rota-form-error")).to_contain_text("Weeks: 'abc' is not a whole number")
+    error = page.locator("#rota-form-error")
+    expect(error).to_contain_text("Weeks: 'abc' is not a whole number")
+    expect(error).to_contain_text("Bank pool cap (places): 'many' is not a whole number")
     expect(limit).to_have_value("6")
     expect(page.get_by_label("Weeks (1–12)")).to_have_value("abc")
+    expect(page.get_by_label("Bank pool cap (places)")).to_have_value("many")
+    expect(page.get_by_role("checkbox", name=re.compile("^Cannock"))).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name=re.compile("^Sandwell"))).to_be_checked()
     page.get_by_label("Weeks (1–12)").fill("1")
-    expect(limit).to_have_value("6")  # set by hand: it no longer follows the weeks
+    page.get_by_label("Bank pool cap (places)").fill("10")
     page.get_by_role("button", name="Build rota").click()
     # The page stays usable while the solve runs: progress shows and the view can change.
     expect(page.get_by_role("progressbar", name="Build progress")).to_be_visible()

@@ -25,9 +25,12 @@ def test_the_next_weeks_rota_says_the_last_one_was_carried_in(pages) -> None:
     page.get_by_role("checkbox", name=re.compile("Cannock")).click()
     page.get_by_label("Weeks (1–12)").fill("1")
     page.get_by_text("Advanced: time limit, rules, demand and bank holidays").click()
-    page.get_by_label("Time limit (seconds)").fill("5")
+    expect(page.get_by_label("Time limit (seconds)")).to_have_value("")
     build_and_wait_for_this_build(page, "Build rota")
     expect(page.get_by_text("no rule broken.")).to_be_visible()
+    # The time limit was left empty: it followed the weeks, 10 s for one week.
+    expect(page.get_by_text(re.compile(r"s of a 10 s limit"))).to_be_visible()
+    page.get_by_label("Time limit (seconds)").fill("5")
     expect(page.get_by_text("History carried in")).to_have_count(0)
 
     start = page.get_by_label("First day")

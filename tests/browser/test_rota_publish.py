@@ -100,7 +100,7 @@ def test_publish_then_re_solve_with_minimal_change_lists_the_changes(pages) -> N
 
     # Build the week and publish it.
     _rota_page(lead)
-    expect(lead.locator("#rota-start")).to_have_value(start.isoformat())
+    expect(lead.locator("#start_date")).to_have_value(start.isoformat())
     _build(lead)
     expect(lead.get_by_text("No rota of this scenario has been published yet.")).to_be_visible()
     lead.get_by_role("button", name="Publish this rota").click()

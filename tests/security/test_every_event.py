@@ -75,6 +75,8 @@ from ics_capacity.ui.pages.onboarding import OnboardingState
 from ics_capacity.ui.pages.overview import OverviewState
 from ics_capacity.ui.pages.rebalance import RebalanceState
 from ics_capacity.ui.pages.rota import RotaState
+from ics_capacity.ui.pages.rota.pools import default_pool_form
+from ics_capacity.ui.pages.rota.settings_form import MAX_ITEMS
 from ics_capacity.ui.pages.scenario import ScenarioPageState
 from ics_capacity.ui.pages.scenarios import ScenariosState
 from ics_capacity.ui.pages.staff import StaffState
@@ -859,10 +861,18 @@ def _cancelled(w: World) -> bool:
     return any(j[0] == w.extra["job"] and j[2] == "cancelled" for j in jobs_rows(w.url))
 
 
-def _rota_sites(w: World) -> dict[type, dict[str, Any]]:
+def _rota_form(w: World, **changes: Any) -> dict[str, Any]:
+    """The rota settings form as the browser submits it: one week at Sandwell, limit automatic."""
     return {
-        **_picked(w),
-        RotaState: {"chosen_sites": ["SANDWELL"], "start_date": w.extra["date"], "weeks": "1"},
+        "start_date": w.extra["date"],
+        "weeks": "1",
+        "time_limit": "",
+        "rule_pack": "uk_default",
+        "demand": "timetable",
+        "keep_published": "on",
+        "site": "SANDWELL",
+        **default_pool_form(),
+        **changes,
     }
 
 
@@ -1323,7 +1333,9 @@ CASES: list[Case] = [
         refused=(),
     ),
     Case(RotaState, "refresh_rota", "viewer", "shows", setup=_picked, refused=()),
-    Case(RotaState, "build", "workforce_lead", "job", setup=_rota_sites),
+    Case(
+        RotaState, "build", "workforce_lead", "job", lambda w: {"form_data": _rota_form(w)}, _picked
+    ),
     Case(RotaState, "cancel", "workforce_lead", "cancelled", setup=_queued("rota")),
     Case(RotaState, "stop_early", "workforce_lead", _stop_asked, setup=_running_rota),
     Case(
@@ -1332,14 +1344,6 @@ CASES: list[Case] = [
         "workforce_lead",
         "db",
         lambda w: {"code": "SANDWELL", "checked": True},
-        _picked,
-    ),
-    Case(
-        RotaState,
-        "set_pool",
-        "workforce_lead",
-        _holds('"agency_pool_shifts": "123"'),
-        lambda w: {"name": "agency_pool_shifts", "value": "123"},
         _picked,
     ),
     Case(RotaState, "watch", "viewer", "shows", setup=_finished("rota"), refused=()),
@@ -1716,14 +1720,6 @@ PUBLIC: dict[str, str] = {
     "StaffState.show_requests": "shows requests already in the tab; no service",
     "StaffState.choose_request": "fills the request form from requests already in the tab",
     "StaffState.new_request": "empties the request form in the tab",
-    "RotaState.toggle_site": "form field kept in the tab (start_job validates it)",
-    "RotaState.set_start_date": "form field kept in the tab (start_job validates it)",
-    "RotaState.set_weeks": "form field kept in the tab (start_job validates it)",
-    "RotaState.set_time_limit": "form field kept in the tab (start_job validates it)",
-    "RotaState.set_rule_pack": "form field kept in the tab (start_job validates it)",
-    "RotaState.set_demand": "form field kept in the tab (start_job validates it)",
-    "RotaState.set_soft_rules": "form field kept in the tab (start_job validates it)",
-    "RotaState.set_keep_published": "form field kept in the tab (start_job validates it)",
     "RotaState.set_view": "display toggle",
     "RotaState.set_role_filter": "display filter: redraws the rota already in the tab",
     "RotaState.set_only_rostered": "display filter: redraws the rota already in the tab",
@@ -1970,6 +1966,104 @@ def test_choose_scenario_keeps_no_foreign_id(world: World) -> None:
 
     for page, accepted, chosen in run_async(run()):
         assert accepted == world.foreign and chosen == str(world.foreign), page
+
+
+def test_the_rota_form_refuses_unknown_oversized_and_repeated_fields(world: World) -> None:
+    """A workforce lead's rota build is refused, with nothing queued and the reason shown, when
+    the submitted form has a field it does not have, a value too long or not text, a field twice
+    or more fields than it has; the same form without the fault queues the build (the control)."""
+    from reflex.istate.manager.memory import StateManagerMemory
+    from reflex_base.utils.form import FORM_DATA_ENTRIES_KEY
+
+    def entries(*extra: tuple[str, Any]) -> dict[str, Any]:
+        return {FORM_DATA_ENTRIES_KEY: [*map(list, _rota_form(world).items()), *map(list, extra)]}
+
+    refused = {
+        "has no field 'admin'": _rota_form(world, admin="1"),
+        "at most 40 characters": _rota_form(world, weeks="1" * 41),
+        "Field 'site': give text": _rota_form(world, site=["SANDWELL"]),
+        "sent more than once": entries(("weeks", "2")),
+        f"more than {MAX_ITEMS} fields": entries(*[("site", f"S{i}") for i in range(40)]),
+        "Time limit: '601'": _rota_form(world, time_limit="601"),
+    }
+
+    async def run() -> tuple[list[tuple[str, str, str]], list[str]]:
+        browser = Browser(StateManagerMemory(), world.token("workforce_lead"))
+        await browser.start()
+        await browser.send(SessionState, "require_sign_in")
+        await browser.send(RotaState, "load")
+        await browser.put(_picked(world))
+        shown = []
+        for expected, form in refused.items():
+            await browser.send(RotaState, "build", {"form_data": form}, follow=False)
+
+            async def error(root) -> tuple[str, str]:
+                rota = await root.get_state(RotaState)
+                return rota.form_error, rota.weeks
+
+            shown.append((expected, *await browser.read(error)))
+        return shown, browser.errors
+
+    before = jobs_rows(world.url)
+    shown, errors = run_async(run())
+    assert errors == []
+    for expected, message, _weeks in shown:
+        assert expected in message, (expected, message)
+    assert jobs_rows(world.url) == before
+    # A refused form's values are kept once read (the time limit's refusal), not before.
+    assert [weeks for *_, weeks in shown] == ["2", "2", "2", "2", "2", "1"]
+
+
+def test_the_rota_grid_follows_the_filters_and_the_outcome(world: World) -> None:
+    """The grid is drawn from the rota shown and the filters: a week, role or "rostered" change
+    and a new rota each change it (and its delta reaches the browser), other events do not, and
+    the tab's state still pickles for the Redis state manager."""
+    from reflex.istate.manager.memory import StateManagerMemory
+
+    async def grid(root) -> tuple[int, tuple[str, ...], str]:
+        rota = await root.get_state(RotaState)
+        return len(rota.grid), tuple(c.text for r in rota.grid for c in r.cells), rota.week_count
+
+    async def run() -> dict[str, Any]:
+        browser = Browser(StateManagerMemory(), world.token("workforce_lead"))
+        await browser.start()
+        await browser.send(SessionState, "require_sign_in")
+        await browser.send(RotaState, "load")
+        await browser.put(_finished("rota")(world))
+        await browser.send(RotaState, "refresh_rota")
+        seen: dict[str, Any] = {"built": await browser.read(grid)}
+        await browser.send(RotaState, "set_only_rostered", {"value": False})
+        seen["everyone"] = await browser.read(grid)
+        before = len(browser.seen)
+        await browser.send(RotaState, "set_role_filter", {"value": "ward_nurse"})
+        seen["nurses"] = await browser.read(grid)
+        seen["filtered"] = [repr(d) for d in browser.seen[before:]]
+        before = len(browser.seen)
+        await browser.send(RotaState, "set_view", {"value": "hub"})
+        seen["unrelated"] = [repr(d) for d in browser.seen[before:]]
+        await browser.put({RotaState: {"_outcome": None}})
+        seen["no rota"] = await browser.read(grid)
+        await browser.send(RotaState, "refresh_rota")
+        seen["rebuilt"] = await browser.read(grid)
+
+        async def pickled(root) -> tuple[int, int]:
+            rota = await root.get_state(RotaState)
+            copy = RotaState._deserialize(rota._serialize())  # as the Redis manager stores it
+            return len(rota.grid), len(copy.grid)
+
+        seen["pickled"] = await browser.read(pickled)
+        return seen
+
+    seen = run_async(run())
+    built, everyone, nurses = seen["built"], seen["everyone"], seen["nurses"]
+    assert built[0] > 0, "control: the finished rota is drawn"
+    assert everyone[0] > built[0], "everyone, not only the rostered"
+    assert 0 < nurses[0] < everyone[0], "ward nurses only"
+    assert any("'grid" in d for d in seen["filtered"]), "control: a filter sends the grid"
+    assert not any("'grid" in d for d in seen["unrelated"]), "the view switch sends no grid"
+    assert seen["no rota"][0] == 0
+    assert seen["rebuilt"][0] == nurses[0] and seen["rebuilt"][1] == nurses[1]
+    assert seen["pickled"][0] == seen["pickled"][1] == nurses[0]
 
 
 def test_cancel_by_any_means_leaves_the_victims_job(world: World) -> None:

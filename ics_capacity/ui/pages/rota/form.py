@@ -10,6 +10,7 @@ from ics_capacity.ui.components import forms
 from ics_capacity.ui.components.forms import labelled_control, scenario_select
 from ics_capacity.ui.components.widgets import button, job_progress, panel
 from ics_capacity.ui.pages.rota.pools import POOL_FIELDS
+from ics_capacity.ui.pages.rota.settings_form import MAX_VALUE_CHARS, SITE_FIELD
 from ics_capacity.ui.pages.rota.state import RotaState
 from ics_capacity.ui.pages.rota.view import MAX_TIME_LIMIT, SECONDS_PER_WEEK
 from ics_capacity.ui.state.rooms import ScenarioRoom
@@ -39,17 +40,19 @@ def advanced() -> rx.Component:
             labelled(
                 "Time limit (seconds)",
                 rx.el.input(
-                    id="rota-limit",
-                    value=RotaState.time_limit,
-                    on_change=RotaState.set_time_limit,
-                    width="80px",
+                    id="time_limit",
+                    name="time_limit",
+                    default_value=RotaState.time_limit,
+                    placeholder="automatic",
+                    max_length=MAX_VALUE_CHARS,
+                    width="110px",
                     inputmode="numeric",
                     aria_describedby="rota-limit-hint",
                     **INPUT_STYLE,
                 ),
                 rx.text(
-                    f"Set from the weeks ({SECONDS_PER_WEEK} s a week, at most "
-                    f"{MAX_TIME_LIMIT} s) until you change it",
+                    f"Empty: follows the weeks ({SECONDS_PER_WEEK} s a week, at most "
+                    f"{MAX_TIME_LIMIT} s)",
                     id="rota-limit-hint",
                     font_size="14px",
                     color=theme.NHS_SECONDARY_TEXT,
@@ -61,9 +64,9 @@ def advanced() -> rx.Component:
                     rx.foreach(
                         RotaState.rule_packs, lambda p: rx.el.option(p["label"], value=p["id"])
                     ),
-                    id="rota-pack",
-                    value=RotaState.rule_pack,
-                    on_change=RotaState.set_rule_pack,
+                    id="rule_pack",
+                    name="rule_pack",
+                    default_value=RotaState.rule_pack,
                     width="100%",
                     **{**INPUT_STYLE, "max_width": "420px"},
                 ),
@@ -73,9 +76,9 @@ def advanced() -> rx.Component:
                 rx.el.select(
                     rx.el.option("The theatre timetable", value="timetable"),
                     rx.el.option("The latest rebalancing plan", value="plan"),
-                    id="rota-demand",
-                    value=RotaState.demand,
-                    on_change=RotaState.set_demand,
+                    id="demand",
+                    name="demand",
+                    default_value=RotaState.demand,
                     **INPUT_STYLE,
                 ),
             ),
@@ -87,15 +90,14 @@ def advanced() -> rx.Component:
         rx.flex(
             rx.checkbox(
                 "Let rules bend at a price (every breach is reported); otherwise no rule is broken",
-                checked=RotaState.soft_rules,
-                on_change=RotaState.set_soft_rules,
+                name="soft_rules",
+                default_checked=RotaState.soft_rules,
                 size="3",
             ),
             rx.checkbox(
                 "Keep the published rota where possible (every change is listed)",
-                id="rota-keep-published",
-                checked=RotaState.keep_published,
-                on_change=RotaState.set_keep_published,
+                name="keep_published",
+                default_checked=RotaState.keep_published,
                 size="3",
             ),
             margin_top="12px",
@@ -103,29 +105,20 @@ def advanced() -> rx.Component:
             wrap="wrap",
         ),
         pool_settings(),
-        rx.el.fieldset(
-            rx.el.legend(
-                "Theatre lists on England's bank holidays (none unless a hub opts in; "
-                "wards are always staffed)",
-                font_weight="600",
-                padding_bottom="4px",
-            ),
-            rx.flex(
-                rx.foreach(
-                    RotaState.hub_sites,
-                    lambda s: rx.checkbox(
-                        "Lists at " + s["name"],
-                        checked=RotaState.bank_holiday_sites.contains(s["code"]),
-                        on_change=lambda v: RotaState.set_bank_holiday_lists(s["code"], v),
-                        disabled=~(can_run & RotaState.scenario_editable),
-                        size="3",
-                    ),
+        # A scenario setting saved as soon as it is ticked: these boxes send nothing on submit.
+        tick_boxes(
+            "Theatre lists on England's bank holidays (none unless a hub opts in; "
+            "wards are always staffed)",
+            rx.foreach(
+                RotaState.hub_sites,
+                lambda s: rx.checkbox(
+                    "Lists at " + s["name"],
+                    checked=RotaState.bank_holiday_sites.contains(s["code"]),
+                    on_change=lambda v: RotaState.set_bank_holiday_lists(s["code"], v),
+                    disabled=~(can_run & RotaState.scenario_editable),
+                    size="3",
                 ),
-                gap="20px",
-                wrap="wrap",
             ),
-            border="none",
-            padding="0",
             margin_top="12px",
         ),
         id="rota-advanced",
@@ -139,9 +132,10 @@ def _pool_input(name: str, label: str) -> rx.Component:
     return labelled(
         label,
         rx.el.input(
-            id=f"rota-{name}",
-            value=RotaState.pool_form[name],
-            on_change=lambda v: RotaState.set_pool(name, v),
+            id=name,
+            name=name,
+            default_value=RotaState.pool_form[name],
+            max_length=MAX_VALUE_CHARS,
             width="90px",
             inputmode="numeric",
             **INPUT_STYLE,
@@ -154,9 +148,9 @@ def _pool_select(name: str, label: str, options: tuple[tuple[str, str], ...]) ->
         label,
         rx.el.select(
             *(rx.el.option(text, value=value) for value, text in options),
-            id=f"rota-{name}",
-            value=RotaState.pool_form[name],
-            on_change=lambda v: RotaState.set_pool(name, v),
+            id=name,
+            name=name,
+            default_value=RotaState.pool_form[name],
             **INPUT_STYLE,
         ),
     )
@@ -190,28 +184,97 @@ def pool_settings() -> rx.Component:
     )
 
 
-def settings_panel() -> rx.Component:
-    """Scenario, hubs and sites, first day and weeks, the advanced settings and Build."""
+def tick_boxes(legend: str, boxes: rx.Component, **props) -> rx.Component:
+    """A group of tick boxes under its legend, wrapping on a narrow screen."""
+    return rx.el.fieldset(
+        rx.el.legend(legend, font_weight="600", padding_bottom="4px"),
+        rx.flex(boxes, gap="20px", wrap="wrap"),
+        border="none",
+        padding="0",
+        **props,
+    )
+
+
+def _sites() -> rx.Component:
+    """The hubs and sites to rota: a tick box each, sending the site's code when ticked."""
+    return tick_boxes(
+        "Hubs and sites",
+        rx.foreach(
+            RotaState.sites,
+            lambda s: rx.checkbox(
+                s["name"],
+                name=SITE_FIELD,
+                value=s["code"],
+                default_checked=RotaState.chosen_sites.contains(s["code"]),
+                size="3",
+            ),
+        ),
+        margin_top="16px",
+    )
+
+
+def _build_buttons() -> rx.Component:
+    """Build (the form's submit), and while a build runs: stop early, cancel."""
     can_run = SessionState.permissions.contains("run_rota")
-    return panel(
+    return rx.flex(
+        rx.cond(
+            can_run,
+            button("Build rota", type="submit", disabled=RotaState.running),
+            rx.text(
+                "Your role may view rotas; a workforce lead builds them.",
+                color=theme.NHS_SECONDARY_TEXT,
+            ),
+        ),
+        rx.cond(
+            RotaState.running & can_run,
+            button(
+                "Good enough, stop now",
+                kind="secondary",
+                type="button",
+                on_click=RotaState.stop_early,
+                disabled=RotaState.stop_requested,
+                title="Stops the search and keeps the best rota found so far",
+            ),
+        ),
+        rx.cond(
+            RotaState.running & can_run,
+            button("Cancel build", kind="warning", type="button", on_click=RotaState.cancel),
+        ),
+        margin_top="16px",
+        gap="16px",
+        wrap="wrap",
+    )
+
+
+def settings_form() -> rx.Component:
+    """The build's settings as one form: first day, weeks, sites, advanced; Build submits it.
+
+    The fields start from the state's settings and keep what is typed; only a submit sends
+    them, all at once, and the server checks them together. The form is drawn afresh when the
+    server's choices (sites, rule packs, first day) change what it shows.
+    """
+    # A control with an `id` is also sent under it (Reflex reads it by its ref), so each id is
+    # its field's name; the tick boxes have none.
+    return rx.form(
         rx.flex(
-            scenario_select("rota-scenario", RotaState.choose_scenario, background="#FFFFFF"),
             labelled(
                 "First day",
                 rx.el.input(
-                    id="rota-start",
+                    id="start_date",
+                    name="start_date",
                     type="date",
-                    value=RotaState.start_date,
-                    on_change=RotaState.set_start_date,
+                    default_value=RotaState.start_date,
+                    max_length=MAX_VALUE_CHARS,
                     **INPUT_STYLE,
                 ),
             ),
             labelled(
                 f"Weeks (1–{MAX_WEEKS})",
                 rx.el.input(
-                    id="rota-weeks",
-                    value=RotaState.weeks,
-                    on_change=RotaState.set_weeks,
+                    id="weeks",
+                    name="weeks",
+                    default_value=RotaState.weeks,
+                    max_length=MAX_VALUE_CHARS,
                     width="80px",
                     inputmode="numeric",
                     **INPUT_STYLE,
@@ -220,7 +283,33 @@ def settings_panel() -> rx.Component:
             gap="16px",
             wrap="wrap",
             align="end",
+            margin_top="12px",
         ),
+        _sites(),
+        advanced(),
+        rx.cond(
+            RotaState.form_error != "",
+            rx.text(
+                RotaState.form_error,
+                id="rota-form-error",
+                role="alert",
+                color=theme.NHS_RED,
+                font_weight="600",
+                margin_top="12px",
+            ),
+        ),
+        _build_buttons(),
+        key=RotaState.form_key,
+        id="rota-settings",
+        on_submit=RotaState.build,
+        reset_on_submit=False,
+    )
+
+
+def settings_panel() -> rx.Component:
+    """Scenario, the settings form (first day, weeks, sites, advanced, Build), the progress."""
+    return panel(
+        scenario_select("rota-scenario", RotaState.choose_scenario, background="#FFFFFF"),
         rx.cond(
             (RotaState.scenario_status != "") & ~RotaState.scenario_editable,
             rx.box(
@@ -237,64 +326,7 @@ def settings_panel() -> rx.Component:
                 background_color=theme.NHS_PALE_GREY,
             ),
         ),
-        rx.el.fieldset(
-            rx.el.legend("Hubs and sites", font_weight="600", padding_bottom="4px"),
-            rx.flex(
-                rx.foreach(
-                    RotaState.sites,
-                    lambda s: rx.checkbox(
-                        s["name"],
-                        checked=RotaState.chosen_sites.contains(s["code"]),
-                        on_change=lambda v: RotaState.toggle_site(s["code"], v),
-                        size="3",
-                    ),
-                ),
-                gap="20px",
-                wrap="wrap",
-            ),
-            border="none",
-            padding="0",
-            margin_top="16px",
-        ),
-        advanced(),
-        rx.cond(
-            RotaState.form_error != "",
-            rx.text(
-                RotaState.form_error,
-                id="rota-form-error",
-                role="alert",
-                color=theme.NHS_RED,
-                font_weight="600",
-                margin_top="12px",
-            ),
-        ),
-        rx.flex(
-            rx.cond(
-                can_run,
-                button("Build rota", on_click=RotaState.build, disabled=RotaState.running),
-                rx.text(
-                    "Your role may view rotas; a workforce lead builds them.",
-                    color=theme.NHS_SECONDARY_TEXT,
-                ),
-            ),
-            rx.cond(
-                RotaState.running & can_run,
-                button(
-                    "Good enough, stop now",
-                    kind="secondary",
-                    on_click=RotaState.stop_early,
-                    disabled=RotaState.stop_requested,
-                    title="Stops the search and keeps the best rota found so far",
-                ),
-            ),
-            rx.cond(
-                RotaState.running & can_run,
-                button("Cancel build", kind="warning", on_click=RotaState.cancel),
-            ),
-            margin_top="16px",
-            gap="16px",
-            wrap="wrap",
-        ),
+        settings_form(),
         job_progress(
             RotaState.status_text, RotaState.running, RotaState.progress, "Build progress"
         ),

@@ -50,7 +50,7 @@ def pool_settings_from_form(form: dict[str, str]) -> dict[str, Any]:
         values[name] = value
     for name, (label, most) in POOL_FIELDS.items():
         text = form.get(name, "").strip()
-        if text.isdigit() and int(text) <= most:
+        if text.isdecimal() and int(text) <= most:
             values[name] = int(text)
         else:
             problems.append(f"{label}: '{text}' is not a whole number from 0 to {most:,}")

@@ -7,15 +7,14 @@ Every handler calls the services only (`services/rota.py`, `services/jobs.py`,
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import reflex as rx
+from reflex_base.utils.form import FormData
 
 from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.jobs import JobView, latest_job, start_job, stop_job_early
 from ics_capacity.services.results import RotaOutcome
 from ics_capacity.services.rota import (
-    RotaSettings,
     download_published_rota,
     download_rota,
     outcome_with_lock,
@@ -26,10 +25,14 @@ from ics_capacity.services.rota import (
 )
 from ics_capacity.services.rota_published import PublishedView, publish_rota, published_rotas
 from ics_capacity.ui.pages.rota import pools as pool_view
+from ics_capacity.ui.pages.rota.settings_form import (
+    SubmittedSettings,
+    read_submitted,
+    settings_of,
+)
 from ics_capacity.ui.pages.rota.view import (
     GridRow,
     NeedRow,
-    auto_time_limit,
     change_rows,
     changes_note,
     compliance_rows,
@@ -44,12 +47,10 @@ from ics_capacity.ui.pages.rota.view import (
     need_rows,
     published_note,
     published_rows,
-    settings_from_form,
     site_colours,
     site_legend,
     stats_text,
 )
-from ics_capacity.ui.state.form_fields import field_setter
 from ics_capacity.ui.state.job_watch import JobWatchState
 from ics_capacity.ui.state.picker import ScenarioPicker, show_chosen_scenario, show_listed_scenario
 from ics_capacity.ui.state.rooms import ScenarioRoom
@@ -57,7 +58,12 @@ from ics_capacity.ui.state.session import SessionState, refusal
 
 
 class RotaState(JobWatchState, rx.State):
-    """Settings of the build, the newest rota of the scenario and the cell being locked."""
+    """Settings of the build, the newest rota of the scenario and the cell being locked.
+
+    The settings form's fields show these vars as their first values; the browser keeps what is
+    typed until the form is submitted (`build`), which alone sets them. `form_key` changes when
+    the server's choices change what the form shows, so the form is drawn afresh from them.
+    """
 
     sites: list[dict[str, str]] = []
     chosen_sites: list[str] = []
@@ -65,14 +71,13 @@ class RotaState(JobWatchState, rx.State):
     rule_pack: str = "uk_default"
     start_date: str = ""
     weeks: str = "2"
-    time_limit: str = "20"
-    time_limit_auto: bool = True
+    time_limit: str = ""
     form_error: str = ""
+    form_key: int = 0
     scenario_status: str = ""
     scenario_editable: bool = True
     bank_holiday_sites: list[str] = []
     hub_sites: list[dict[str, str]] = []
-    site_legend: list[dict[str, str]] = []
     cost_headline: str = ""
     stop_requested: bool = False
     soft_rules: bool = False
@@ -83,9 +88,6 @@ class RotaState(JobWatchState, rx.State):
     week_count: int = 0
     role_filter: str = ""
     only_rostered: bool = True
-    day_headers: list[dict[str, str]] = []
-    grid: list[GridRow] = []
-    needs: list[NeedRow] = []
     compliance: list[dict[str, str]] = []
     cost: list[dict[str, str]] = []
     limits: list[dict[str, str]] = []
@@ -140,6 +142,7 @@ class RotaState(JobWatchState, rx.State):
         return events
 
     def _show_choices(self, choices: dict) -> None:
+        shown = (self.sites, self.chosen_sites, self.rule_packs, self.start_date)
         self.scenario_status = choices.get("status", "")
         self.scenario_editable = bool(choices.get("editable", True))
         self.bank_holiday_sites = [s["code"] for s in choices["sites"] if s["bank_holiday_lists"]]
@@ -157,6 +160,8 @@ class RotaState(JobWatchState, rx.State):
         self.rule_packs = choices["rule_packs"]
         if not self.start_date:
             self.start_date = choices["start_date"]
+        if (self.sites, self.chosen_sites, self.rule_packs, self.start_date) != shown:
+            self.form_key += 1
 
     def _show_job(self, job: JobView) -> None:
         self._job_id = job.id
@@ -169,9 +174,9 @@ class RotaState(JobWatchState, rx.State):
 
     def _clear(self) -> None:
         self._outcome, self.has_rota, self._job_id, self.running = None, False, 0, False
-        self.grid, self.needs, self.compliance, self.cost, self.limits = [], [], [], [], []
+        self.compliance, self.cost, self.limits = [], [], []
         self.pools, self.pool_note = [], ""
-        self.infeasible, self.day_headers, self.site_legend = [], [], []
+        self.infeasible = []
         self.stats = self.headline = self.status_text = self.cost_headline = ""
         self.stop_requested = False
         self.lock_staff = ""
@@ -202,17 +207,43 @@ class RotaState(JobWatchState, rx.State):
         self.limits = limit_rows(outcome)
         self.changes = change_rows(outcome)
         self.changes_note = changes_note(outcome)
-        self._draw()
 
-    def _draw(self) -> None:
+    # The grid and its key are drawn from the rota shown and the filters whenever either changes
+    # (Reflex tracks the vars each reads, the backend var `_outcome` included); cached, so other
+    # events do not redraw them.
+    @rx.var(cache=True)
+    def grid(self) -> list[GridRow]:
+        """The staff grid's rows for the week shown, with the role and "rostered" filters."""
         outcome = self._outcome
         if outcome is None or not outcome.shifts:
-            return
-        colours = site_colours(outcome)
-        self.day_headers = day_headers(outcome, self.week)
-        self.site_legend = site_legend(outcome, colours)
-        self.grid = grid_rows(outcome, self.week, self.role_filter, colours, self.only_rostered)
-        self.needs = need_rows(outcome, self.week)
+            return []
+        return grid_rows(
+            outcome, self.week, self.role_filter, site_colours(outcome), self.only_rostered
+        )
+
+    @rx.var(cache=True)
+    def day_headers(self) -> list[dict[str, str]]:
+        """The grid's column headers for the week shown."""
+        outcome = self._outcome
+        if outcome is None or not outcome.shifts:
+            return []
+        return day_headers(outcome, self.week)
+
+    @rx.var(cache=True)
+    def site_legend(self) -> list[dict[str, str]]:
+        """The key to the grid's site colours."""
+        outcome = self._outcome
+        if outcome is None or not outcome.shifts:
+            return []
+        return site_legend(outcome, site_colours(outcome))
+
+    @rx.var(cache=True)
+    def needs(self) -> list[NeedRow]:
+        """The hub grid: each site's slots staffed against wanted, for the week shown."""
+        outcome = self._outcome
+        if outcome is None or not outcome.shifts:
+            return []
+        return need_rows(outcome, self.week)
 
     @rx.event
     async def choose_scenario(self, scenario_id: str):
@@ -226,53 +257,6 @@ class RotaState(JobWatchState, rx.State):
         return await self._open(picker._scenario_id)
 
     @rx.event
-    def toggle_site(self, code: str, checked: bool):
-        """Adds or removes a site from the rota."""
-        if checked and code not in self.chosen_sites:
-            self.chosen_sites.append(code)
-        elif not checked and code in self.chosen_sites:
-            self.chosen_sites.remove(code)
-
-    set_start_date = field_setter("start_date", "Sets the first day of the rota.")
-
-    @rx.event
-    def set_weeks(self, value: str):
-        """Sets the number of weeks (1 to 12); the time limit follows unless it was set."""
-        self.weeks = value
-        self.form_error = ""
-        if self.time_limit_auto and value.strip().isdigit():
-            self.time_limit = str(auto_time_limit(int(value)))
-
-    @rx.event
-    def set_time_limit(self, value: str):
-        """Sets the solver's time limit in seconds (it then no longer follows the weeks)."""
-        self.time_limit = value
-        self.time_limit_auto = False
-        self.form_error = ""
-
-    set_rule_pack = field_setter("rule_pack", "Chooses the rule pack.")
-    set_demand = field_setter(
-        "demand", "Chooses whether demand comes from the timetable or the rebalancing plan."
-    )
-    set_soft_rules = field_setter(
-        "soft_rules",
-        "Lets rules bend at a price (breaches are reported) or keeps every rule.",
-        bool,
-    )
-    set_keep_published = field_setter(
-        "keep_published",
-        "Keeps the published rota where possible in the next build (minimal change), or not.",
-        bool,
-    )
-
-    @rx.event
-    def set_pool(self, name: str, value: str):
-        """Sets one bank and agency pool setting: scope, cap period, a cap or a price."""
-        if name in pool_view.POOL_FIELDS or name in pool_view.POOL_CHOICES:
-            self.pool_form = {**self.pool_form, name: str(value)}
-            self.form_error = ""
-
-    @rx.event
     def set_view(self, value: str):
         """Shows the rota by staff or by hub."""
         self.view = value
@@ -281,53 +265,49 @@ class RotaState(JobWatchState, rx.State):
     def set_role_filter(self, value: str):
         """Shows one role's staff only (or everyone)."""
         self.role_filter = value
-        self._draw()
 
     @rx.event
     def set_only_rostered(self, value: bool):
         """Shows only the people with a shift or a lock in the week shown, or everyone."""
         self.only_rostered = value
-        self._draw()
 
     @rx.event
     def show_week(self, value: str):
         """Shows another week of the rota."""
         self.week = max(0, min(self.week_count - 1, int(value)))
-        self._draw()
 
-    def _settings(self) -> RotaSettings:
-        """The build's settings, or one refusal naming every field that is wrong, in words."""
-        problems: list[str] = []
-        pools: dict[str, Any] = {}
-        try:
-            pools = pool_view.pool_settings_from_form(self.pool_form)
-        except InvalidInputError as error:
-            problems.append(str(error))
-        try:
-            settings = settings_from_form(
-                self.start_date,
-                self.weeks,
-                self.time_limit,
-                self.chosen_sites,
-                rule_pack=self.rule_pack,
-                soft_rules=self.soft_rules,
-                demand=self.demand,
-                keep_published=self.keep_published,
-                pools=pools,
-            )
-        except InvalidInputError as error:
-            problems.insert(0, str(error))
-        if problems:
-            raise InvalidInputError(" ".join(problems))
-        return settings
+    def _keep(self, submitted: SubmittedSettings) -> None:
+        """Keeps the settings as submitted, so the form shows them again if it is redrawn."""
+        text = submitted.text
+        self.start_date, self.weeks, self.time_limit = (
+            text["start_date"],
+            text["weeks"],
+            text["time_limit"],
+        )
+        self.rule_pack, self.demand = text["rule_pack"], text["demand"]
+        self.soft_rules, self.keep_published = submitted.soft_rules, submitted.keep_published
+        self.chosen_sites = list(submitted.sites)
+        self.pool_form = {name: text[name] for name in pool_view.default_pool_form()}
 
     @rx.event
-    async def build(self):
-        """Asks the server to build a rota of the accepted scenario, then watches the job."""
+    async def build(self, form_data: FormData):
+        """Builds a rota of the accepted scenario with the submitted settings, then watches it.
+
+        The form's fields are read strictly and checked together: a refusal names every field
+        that is wrong, and the form keeps what was typed.
+        """
         session = await self.get_state(SessionState)
         picker = await self.get_state(ScenarioPicker)
         try:
-            settings = self._settings()
+            if not isinstance(form_data, FormData):
+                raise InvalidInputError("Send the rota settings form.")
+            submitted = read_submitted(form_data.multi_items())
+        except ServiceError as error:
+            self.form_error = str(error)
+            return refusal(error)
+        self._keep(submitted)
+        try:
+            settings = settings_of(submitted)
             job_id = start_job(session.token, picker._scenario_id, "rota", settings.to_json())
         except ServiceError as error:
             # The form keeps every value typed; the reason is shown beside it and in a toast.
@@ -478,7 +458,6 @@ class RotaState(JobWatchState, rx.State):
         if self._outcome is not None:
             self._outcome = outcome_with_lock(self._outcome, self.lock_staff, self.lock_date, shift)
         self.lock_locked = shift is not None
-        self._draw()
         return rx.toast.success(message)
 
     @rx.event
