@@ -19,11 +19,12 @@ build's progress gaps.
 once, then asks for the next member trust (or the collaborative) every second and times it until
 the projection's answer (the Dashboard state's `busy` back to false). `--sign-ins` adds a phase
 of `--seconds` in which, beside the same load, one more tab signs in again and again, and reports
-those sign-ins' round trips (form, cookie route, websocket reopened). `--server-pid` (the
-`ics-capacity serve` process) reports the resident memory of it and its child processes before
-the tabs open and after the idle phase, and the growth per open tab; `--redis-state` (the
-REFLEX_REDIS_URL of a server that keeps client state in Redis, its own database) the size of
-that state per open tab.
+those sign-ins' round trips (form, cookie route, websocket reopened); `--switches` one in which
+one more tab, on the Dashboard, switches trust every second, and reports those switches.
+`--server-pid` (the `ics-capacity serve` process) reports the resident memory of it and its child
+processes before the tabs open and after the idle phase, and the growth per open tab;
+`--redis-state` (the REFLEX_REDIS_URL of a server that keeps client state in Redis, its own
+database) the size of that state per open tab.
 """
 
 from __future__ import annotations
@@ -258,13 +259,7 @@ async def signed_in_tabs(options: argparse.Namespace, names: dict[str, str], sen
         await tab.sign_in(names, options.email, options.password)
         await tab.send(names["require"], {})
         if options.event == "dashboard":
-            await tab.send(
-                f"{names['dashboard']}.load",
-                {},
-                60,
-                router=DASHBOARD_ROUTER,
-                done=_projection_shown(names["dashboard"]),
-            )
+            await _open_dashboard(tab, names)
     what = "Overview load" if options.event == "overview" else "Dashboard trust switch"
     print(f"{len(tabs)} tabs signed in; {what} every 1 s per tab\n")
     print("| phase | answers | p50 ms | p95 ms | max ms | errors | seconds |")
@@ -319,6 +314,11 @@ def _sender(options: argparse.Namespace, names: dict[str, str]):
             )
 
         return overview
+    return _trust_switch(options, names)
+
+
+def _trust_switch(options: argparse.Namespace, names: dict[str, str]):
+    """A Dashboard tab's turn: the next member trust (or the collaborative), until it is shown."""
     units = ["", *options.trusts.split(",")]
     shown = _projection_shown(names["dashboard"])
 
@@ -355,22 +355,64 @@ async def _sign_ins(
     return times, errors
 
 
+async def _open_dashboard(tab: Tab, names: dict[str, str]) -> None:
+    await tab.send(
+        f"{names['dashboard']}.load",
+        {},
+        60,
+        router=DASHBOARD_ROUTER,
+        done=_projection_shown(names["dashboard"]),
+    )
+
+
+async def _switches(
+    options: argparse.Namespace, names: dict[str, str], stop: asyncio.Event
+) -> tuple[list[float], list[str]]:
+    """One more tab on the Dashboard switching trust every second until `stop`."""
+    tab = Tab(options.url)
+    await tab.connect()
+    await tab.sign_in(names, options.email, options.password)
+    await tab.send(names["require"], {})
+    await _open_dashboard(tab, names)
+    times: list[float] = []
+    errors: list[str] = []
+    switch = _trust_switch(options, names)
+    turn = 0
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            times.append(await switch(tab, turn))
+        except Exception as error:  # every failure is counted, not raised
+            errors.append(type(error).__name__)
+        turn += 1
+        await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
+    await tab.close()
+    return times, errors
+
+
+async def _beside(options: argparse.Namespace, tabs: list[Tab], send, label: str, extra) -> None:
+    """A phase of `--seconds` of the tabs' load beside `extra` (sign-ins or trust switches)."""
+    stop = asyncio.Event()
+    other = asyncio.create_task(extra(options, _names(), stop))
+
+    async def for_a_while() -> None:
+        await asyncio.sleep(options.seconds)
+        stop.set()
+
+    samples, errors, seconds = await _phase(tabs, send, for_a_while, options.arrivals)
+    _report(f"beside {label}", samples, errors, seconds)
+    _report(f"the {label} themselves", *await other, seconds)
+
+
 async def main_async(options: argparse.Namespace) -> None:
     """Connects and signs in the tabs, then measures idle, sign-ins and during a rota build."""
     names = _names()
     send = _sender(options, names)
     tabs = await signed_in_tabs(options, names, send)
     if options.sign_ins:
-        stop = asyncio.Event()
-        signing = asyncio.create_task(_sign_ins(options, names, stop))
-
-        async def for_a_while() -> None:
-            await asyncio.sleep(options.seconds)
-            stop.set()
-
-        samples, errors, seconds = await _phase(tabs, send, for_a_while, options.arrivals)
-        _report("beside repeated sign-ins", samples, errors, seconds)
-        _report("the sign-ins themselves", *await signing, seconds)
+        await _beside(options, tabs, send, "sign-ins", _sign_ins)
+    if options.switches:
+        await _beside(options, tabs, send, "Dashboard trust switches", _switches)
     if options.rota_weeks:
         gaps: list[float] = []
         job_id = await asyncio.to_thread(_start_rota, options)
@@ -451,6 +493,11 @@ def main() -> None:
         "--trusts", default="1,2,3,4", help="Member trust ids the Dashboard switch cycles through."
     )
     parser.add_argument("--sign-ins", action="store_true", help="Add the sign-in phase.")
+    parser.add_argument(
+        "--switches",
+        action="store_true",
+        help="Add a phase in which one more tab switches the Dashboard's trust every second.",
+    )
     parser.add_argument(
         "--arrivals",
         choices=("spread", "burst"),
