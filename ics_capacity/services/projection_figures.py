@@ -15,10 +15,7 @@ import pandas as pd
 
 from ics_capacity.charts import projections as charts
 from ics_capacity.domain.measures import label
-from ics_capacity.projections.cohort import (
-    MonteCarloResult,
-    Projection,
-)
+from ics_capacity.projections.stored_frames import ProjectedTables, SimulatedTables
 
 
 @dataclass
@@ -34,14 +31,14 @@ class ScenarioProjection:
     scenario_name: str
     baseline_name: str | None
     names: dict[int, str]
-    deterministic: Projection
-    monte_carlo: MonteCarloResult
-    baseline: Projection | None
+    deterministic: ProjectedTables
+    monte_carlo: SimulatedTables
+    baseline: ProjectedTables | None
     rag: pd.DataFrame
     start_date: dt.date
     comparison: str | None = None
     notes: list[str] = field(default_factory=list)
-    baseline_monte_carlo: MonteCarloResult | None = None
+    baseline_monte_carlo: SimulatedTables | None = None
     validation_basis: str = ""
     baseline_validation_basis: str = ""
 
@@ -57,7 +54,7 @@ HEADLINE_MEASURES: dict[str, str] = {
 
 
 def _headline_figures(
-    deterministic: Projection, monte_carlo: MonteCarloResult | None
+    deterministic: ProjectedTables, monte_carlo: SimulatedTables | None
 ) -> dict[str, dict[str, float | None]]:
     total = deterministic.frame("total")
     end = total.iloc[-1]
@@ -117,7 +114,7 @@ def comparison_removal_figures(
 
 
 def _removals(
-    projected: Projection, basis: str, provider: int | None, up_to_week: int | None
+    projected: ProjectedTables, basis: str, provider: int | None, up_to_week: int | None
 ) -> RemovalFigures:
     if provider is None:
         frame = projected.frame("total")

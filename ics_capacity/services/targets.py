@@ -96,6 +96,26 @@ class TargetRow:
             "extra_theatre_sessions_per_week": self.extra_sessions_per_week,
         }
 
+    @classmethod
+    def from_json(cls, raw: dict) -> TargetRow:
+        """The row `as_json` wrote (its `status` is worked out again from `met`)."""
+        return cls(
+            trust=raw["trust"],
+            ods_code=raw["ods_code"],
+            target=raw["target"],
+            kind=raw["kind"],
+            due=dt.date.fromisoformat(raw["due"]),
+            week=raw["week"],
+            with_plan=raw["with_plan"],
+            without_plan=raw["without_plan"],
+            met=raw["met"],
+            met_without_plan=raw["met_without_plan"],
+            shortfall=raw["shortfall"],
+            unit=raw["unit"],
+            extra_treatments_per_week=raw["extra_treatments_per_week"],
+            extra_sessions_per_week=raw["extra_theatre_sessions_per_week"],
+        )
+
 
 @dataclass(frozen=True)
 class TargetReport:
@@ -119,6 +139,18 @@ class TargetReport:
             "caveat": self.caveat,
             "rows": [r.as_json() for r in self.rows],
         }
+
+    @classmethod
+    def from_json(cls, raw: dict) -> TargetReport:
+        """The report `as_json` wrote."""
+        return cls(
+            scenario=raw["scenario"],
+            comparison=raw["comparison"],
+            start_date=dt.date.fromisoformat(raw["start_date"]),
+            horizon_weeks=raw["horizon_weeks"],
+            rows=[TargetRow.from_json(r) for r in raw["rows"]],
+            caveat=raw["caveat"],
+        )
 
 
 def _flag(value: Any) -> bool | None:
