@@ -20,7 +20,13 @@ def worker(
         int, typer.Option(min=1, max=64, help="Jobs run at once (one solver process each).")
     ] = 1,
     kinds: Annotated[
-        str, typer.Option(help="Comma-separated job kinds to take, e.g. rota,rebalance (all).")
+        str,
+        typer.Option(
+            help=(
+                "Comma-separated kinds to take, e.g. rota,rebalance (all); 'projection' "
+                "computes the Dashboard's projections."
+            )
+        ),
     ] = "",
 ) -> None:
     """Runs optimiser jobs from the queue in ICS_JOB_QUEUE until stopped (SIGTERM/Ctrl-C).

@@ -10,6 +10,11 @@ finished optimiser run writes its job row), so an edit never shows figures from 
 The caller is always checked first, inside the transaction that reads the key: a key is only
 read by someone allowed to see its collaborative, and every key names its collaborative, so a
 cached view never reaches another collaborative's members.
+
+This cache is one process's. With a job queue, the Dashboard's views are also shared between
+web processes, on any host, through the database under the same keys
+(`services/projection_views.py`): the solver workers compute them, and each web process keeps
+here the ones it read.
 """
 
 from __future__ import annotations
@@ -75,17 +80,28 @@ class ContentCache(Generic[View]):
 
     def get(self, key: tuple, make: Callable[[], View]) -> View:
         """The view kept under `key`, or `make()`'s, kept for the next caller."""
+        found = self.find(key)
+        if found is not None:
+            return found
+        view = make()
+        self.put(key, view)
+        return view
+
+    def find(self, key: tuple) -> View | None:
+        """The view kept under `key`, if any."""
         with self._lock:
             if key in self._views:
                 self._views.move_to_end(key)
                 return self._views[key]
-        view = make()
+        return None
+
+    def put(self, key: tuple, view: View) -> None:
+        """Keeps `view` under `key`, forgetting the least recently used beyond `size`."""
         with self._lock:
             self._views[key] = view
             self._views.move_to_end(key)
             while len(self._views) > self._size:
                 self._views.popitem(last=False)
-        return view
 
     def clear(self) -> None:
         """Forgets every view (tests)."""

@@ -7,6 +7,12 @@ capacity, demand, case-mix or status writes one in the same transaction; a proje
 its parent and the baseline) and the newest finished optimiser run. An edit therefore never shows
 figures from before it. The caller's right to see the scenario is checked on every request,
 cached or not.
+
+Where a miss is computed depends on the job queue (`services/job_queue.py`). With `local` (the
+embedded default, no worker) this process projects, as before. With a queue, web processes
+never project: the whole view (projection, targets and every trust's charts) is asked of the
+solver workers and shared between web processes through the database
+(`services/projection_views.py`), and each web process keeps the views it read in memory.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from ics_capacity.domain.roles import Permission
 from ics_capacity.domain.targets import DEFAULT_TARGETS, TargetError, parse_target
 from ics_capacity.projections.queue_kpis import RTT_STANDARD_PERCENT, RTT_TARGETS
 from ics_capacity.services.content_cache import ContentCache, collaborative_content_key
+from ics_capacity.services.job_queue import uses_queue
+from ics_capacity.services.projection_views import DashboardView, poll_view, shared_view
 from ics_capacity.services.projections import (
     ScenarioProjection,
     capacity_needed,
@@ -34,6 +42,8 @@ _PROJECTIONS: ContentCache[ScenarioProjection] = ContentCache(size=8)
 # A few scenarios' worth of trusts (the collaborative and up to ~7 members each).
 _CHART_SPECS: ContentCache[dict[str, dict]] = ContentCache(size=32)
 _TARGET_REPORTS: ContentCache[TargetReport] = ContentCache(size=8)
+# Views the solver workers computed (with a job queue), as read from the database.
+_SHARED_VIEWS: ContentCache[DashboardView] = ContentCache(size=8)
 
 
 def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
@@ -55,10 +65,41 @@ def scenario_projection(token: str, scenario_id: int, horizon_weeks: int) -> Sce
     """The scenario's projection for a member, from the cache while the scenario is unchanged."""
     if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
+    key = _content_key(token, scenario_id, horizon_weeks)
+    if uses_queue():
+        return _worker_view(key, scenario_id, horizon_weeks).projection
     return _PROJECTIONS.get(
-        _content_key(token, scenario_id, horizon_weeks),
-        lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks),
+        key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
     )
+
+
+def _worker_view(key: tuple, scenario_id: int, horizon_weeks: int) -> DashboardView:
+    """The workers' view under a checked content key, kept in this process once read."""
+    return _SHARED_VIEWS.get(key, lambda: shared_view(key, scenario_id, horizon_weeks))
+
+
+def dashboard_ready(token: str, scenario_id: int, horizon_weeks: int, *, ask: bool) -> bool:
+    """Whether the Dashboard's view can be read now without waiting for a worker.
+
+    With a job queue, a view no web process has read yet is asked of the workers (`ask`, a
+    page's first look) and this says False until one has stored it; a page polls this from its
+    event loop rather than holding a thread while it waits. Without a queue it is always True:
+    the reads compute the view in this process.
+
+    Raises:
+        ScenarioError: the worker could not project the scenario (in its words).
+    """
+    if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
+        raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
+    if not uses_queue():
+        return True
+    key = _content_key(token, scenario_id, horizon_weeks)
+    if _SHARED_VIEWS.find(key) is not None:
+        return True
+    view = poll_view(key, scenario_id, horizon_weeks, ask=ask)
+    if view is not None:
+        _SHARED_VIEWS.put(key, view)
+    return view is not None
 
 
 def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) -> dict[str, dict]:
@@ -68,8 +109,13 @@ def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) ->
     unchanged scenario builds each trust's charts once per process.
     """
     key = _content_key(token, scenario_id, horizon_weeks)
-    projection = _PROJECTIONS.get(
-        key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
+    shared = _worker_view(key, scenario_id, horizon_weeks) if uses_queue() else None
+    projection = (
+        shared.projection
+        if shared is not None
+        else _PROJECTIONS.get(
+            key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
+        )
     )
     try:
         provider = int(unit) if unit else None
@@ -77,6 +123,8 @@ def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) ->
         raise InvalidInputError("That trust is not a member of the collaborative.") from None
     if provider is not None and provider not in projection.names:
         raise InvalidInputError("That trust is not a member of the collaborative.")
+    if shared is not None:
+        return shared.charts[str(provider or "")]
     return _CHART_SPECS.get(
         ("charts", *key, provider), lambda: dashboard_chart_specs(projection, provider)
     )
@@ -88,6 +136,8 @@ def dashboard_targets(token: str, scenario_id: int, horizon_weeks: int) -> Targe
     Keyed like the projection, whose content it reads besides the scenario's input rows.
     """
     key = _content_key(token, scenario_id, horizon_weeks)
+    if uses_queue():
+        return _worker_view(key, scenario_id, horizon_weeks).targets
     projection = _PROJECTIONS.get(
         key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
     )

@@ -32,6 +32,11 @@ job can take; polling one indexed table every half second is what a broker would
 
 There is one queue per kind (`<ICS_JOB_QUEUE_NAME>.rota`, `.rebalance`), so a host can be given
 only the kinds it should run (`ics-capacity worker --kinds rota`).
+
+A worker also computes the Dashboard's projections (kind `projection`, on by default), so that
+with a queue no web process runs them: one thread of its own takes requests from the
+`projection_view` table, whichever queue the jobs use (`services/projection_views.py` says why),
+and never waits behind the worker's solves. They are not jobs: no job row, no audit event.
 """
 
 from __future__ import annotations
@@ -49,12 +54,15 @@ import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 
-from ics_capacity.services import jobs
+from ics_capacity.services import jobs, projection_views
 
 logger = logging.getLogger(__name__)
 
 LOCAL = "local"
 DATABASE = "database"
+PROJECTION = "projection"
+"""The worker kind that computes the Dashboard's projections (not a job kind)."""
+WORKER_KINDS = (*jobs.JOB_KINDS, PROJECTION)
 POLL_SECONDS = 0.5
 """How often a `database`-queue worker with a free thread looks for a queued job."""
 REQUEUE_AFTER_SECONDS = 120.0
@@ -200,12 +208,13 @@ def run_worker(
     """Runs jobs from the queue until SIGTERM/SIGINT (or `stop` is set).
 
     Each of `concurrency` threads takes one job at a time and supervises its solver's child
-    process; the heavy search never runs in this process's interpreter.
+    process; the heavy search never runs in this process's interpreter. With the kind
+    `projection` (in `kinds`, or by default), one more thread computes Dashboard projections.
     """
     if not uses_queue():
         raise ValueError("ICS_JOB_QUEUE is 'local': set it to the broker's URL to run workers.")
-    chosen = kinds or list(jobs.JOB_KINDS)
-    unknown = [k for k in chosen if k not in jobs.JOB_KINDS]
+    chosen = kinds or list(WORKER_KINDS)
+    unknown = [k for k in chosen if k not in WORKER_KINDS]
     if unknown:
         raise ValueError(f"Unknown job kind(s): {', '.join(unknown)}.")
     failed = jobs.recover_jobs_at_startup()
@@ -213,9 +222,32 @@ def run_worker(
         logger.warning("Failed %s run(s) left by a stopped process on this host", failed)
     stop = stop or threading.Event()
     _stop_on_signals(stop)
-    if uses_database_queue():
-        _run_database_worker(concurrency, chosen, stop)
-        return
+    projections = None
+    if PROJECTION in chosen:
+        projections = threading.Thread(
+            target=projection_views.compute_waiting_views,
+            args=(stop,),
+            name="projection",
+            daemon=True,
+        )
+        projections.start()
+    job_kinds = [k for k in chosen if k in jobs.JOB_KINDS]
+    try:
+        if uses_database_queue():
+            _run_database_worker(concurrency, job_kinds, stop)
+        elif job_kinds:
+            _run_broker_worker(concurrency, job_kinds, stop)
+        else:
+            logger.info("Worker %s ready: projections only", jobs.runner_name())
+            stop.wait()
+    finally:
+        stop.set()
+        if projections is not None:
+            projections.join(timeout=60)
+
+
+def _run_broker_worker(concurrency: int, chosen: list[str], stop: threading.Event) -> None:
+    """Runs jobs of the `chosen` kinds from the broker's queues until `stop`, with the sweeps."""
     queue = JobQueue.connect()
     worker = dramatiq.Worker(
         queue.broker, queues={queue_name(k) for k in chosen}, worker_threads=concurrency

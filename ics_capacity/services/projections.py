@@ -181,11 +181,15 @@ def project_scenario_as_operator(
     runs: int = MONTE_CARLO_RUNS,
     seed: int = 2026,
     db_url: str | None = None,
+    comparison_runs: int | None = None,
 ) -> ScenarioProjection:
     """The dashboard's projection of a scenario, run as the server operator (the CLI).
 
-    No caller is checked: only the operator's command line calls this. The comparison gets its
-    own Monte Carlo run too (`baseline_monte_carlo`), for its 80% band.
+    No caller is checked: only the operator's command line calls this, and a solver worker
+    computing a view a web process asked for after checking its caller
+    (`services/projection_views.py`). The comparison gets its own Monte Carlo run too
+    (`baseline_monte_carlo`, `comparison_runs`, default `runs`), for its 80% band; 0 leaves it
+    out, as the Dashboard's `project_scenario` does.
 
     Raises:
         ScenarioNotFoundError: If no scenario has this id.
@@ -199,7 +203,11 @@ def project_scenario_as_operator(
             raise ScenarioNotFoundError(scenario_id)
         snapshot = read_snapshot(session, scenario)
     return _project(
-        snapshot, horizon_weeks=horizon_weeks, runs=runs, seed=seed, comparison_runs=runs
+        snapshot,
+        horizon_weeks=horizon_weeks,
+        runs=runs,
+        seed=seed,
+        comparison_runs=runs if comparison_runs is None else comparison_runs,
     )
 
 

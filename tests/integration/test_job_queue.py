@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from ics_capacity.db.models import Scenario, SolveJob
+from ics_capacity.db.models import ProjectionView, Scenario, SolveJob
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.services import auth, job_queue, jobs
+from ics_capacity.services import auth, dashboard, job_queue, jobs, projection_views
 from ics_capacity.services.rota import next_monday
 from ics_capacity.settings import REPO_ROOT
 from tests.conftest import TEST_PASSWORD
@@ -208,6 +208,34 @@ def test_a_worker_process_runs_the_job_to_done(queue) -> None:
     with unit_of_work(url) as session:
         assert session.get(SolveJob, job_id).runner.split(":")[-1] == str(workers.started[0][0].pid)
     assert jobs.job_view(lead, job_id, with_result=True).rota is not None
+
+
+def test_a_worker_process_computes_the_dashboards_projection(queue, monkeypatch) -> None:
+    """With a queue the Dashboard's view is made by `ics-capacity worker`, never by this (web)
+    process: a worker given only rota jobs leaves it, one with the default kinds makes it."""
+    url, emails, baseline, workers = queue
+
+    def web_projects(*args, **kwargs):
+        raise AssertionError("a web process projected a scenario")
+
+    monkeypatch.setattr(dashboard, "project_scenario", web_projects)
+    dashboard._SHARED_VIEWS.clear()
+    manager = _token(emails, "manager")
+    workers.start("--kinds", "rota")
+    monkeypatch.setattr(projection_views, "WAIT_SECONDS", 8.0)
+    with pytest.raises(projection_views.ProjectionWaitError):
+        dashboard.trust_charts(manager, baseline, 26, "")
+    monkeypatch.setattr(projection_views, "WAIT_SECONDS", 120.0)
+    workers.start()
+    try:
+        charts = dashboard.trust_charts(manager, baseline, 26, "")
+    finally:
+        dashboard._SHARED_VIEWS.clear()
+    assert charts["fan_chart"], workers.logs()
+    with unit_of_work(url) as session:
+        rows = session.execute(sa.select(ProjectionView.status)).scalars().all()
+    assert rows == ["done"]
+    assert "Projection view" in workers.log(1) and "Projection view" not in workers.log(0)
 
 
 @pytest.mark.fault

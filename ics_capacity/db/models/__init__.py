@@ -53,6 +53,7 @@ from ics_capacity.db.models.demand import (
 from ics_capacity.db.models.records import (
     AuditEvent,
     CalendarChangeRow,
+    ProjectionView,
     RecordedBaseline,
     ScenarioComment,
     SolveJob,
@@ -102,6 +103,7 @@ __all__ = [
     "Membership",
     "Organisation",
     "OrganisationKind",
+    "ProjectionView",
     "ProvenanceKind",
     "PublishedRota",
     "RecordedBaseline",

@@ -168,3 +168,31 @@ class SolveJob(SQLModel, table=True):
     runner: str = Field(default="", max_length=300)
     # "Good enough, stop now": who asked the run to stop early and keep its best result so far.
     stop_requested_by: str | None = Field(default=None, max_length=255)
+
+
+class ProjectionView(SQLModel, table=True):
+    """A Dashboard view computed by a solver worker, shared by every web process.
+
+    The row is both the request and its answer: a web process adds it `queued` under the hash of
+    the view's content key (`services/dashboard.py`), a worker claims it (`running`), computes
+    the projection and writes `payload` (JSON) with `done`, or `message` with `failed`. Not a
+    user's record: old rows are pruned.
+    """
+
+    __tablename__ = "projection_view"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed')", name="status_is_known"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
+    horizon_weeks: int
+    status: str = Field(default="queued", max_length=20)
+    message: str = Field(default="", max_length=500)
+    payload: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: dt.datetime = _timestamp()
+    started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

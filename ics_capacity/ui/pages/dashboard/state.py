@@ -20,12 +20,19 @@ from ics_capacity.services.board_pack import (
 from ics_capacity.services.dashboard import (
     capacity_question,
     check_target,
+    dashboard_ready,
     dashboard_targets,
     default_capacity_question,
     scenario_projection,
     trust_charts,
 )
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
+from ics_capacity.services.projection_views import (
+    POLL_SECONDS,
+    WAIT_MESSAGE,
+    WAIT_SECONDS,
+    ProjectionWaitError,
+)
 from ics_capacity.ui.pages.dashboard import view
 from ics_capacity.ui.pages.dashboard.view import HORIZONS
 from ics_capacity.ui.state.changes import assign_changed
@@ -145,7 +152,11 @@ class DashboardState(rx.State):
 
     @rx.event(background=True)
     async def run_projection(self):
-        """Projects in a worker thread, so the page stays usable while it runs."""
+        """Projects off the event loop, so the page stays usable while it runs.
+
+        With a job queue a solver worker projects and this waits for its view without holding a
+        thread (`dashboard_ready`); without one, the projection runs in a thread here.
+        """
         async with self:
             picker = await self.get_state(ScenarioPicker)
             session = await self.get_state(SessionState)
@@ -157,6 +168,7 @@ class DashboardState(rx.State):
         refused = None
         try:
             horizon = view.weeks_of(raw_horizon)
+            await _view_ready(token, scenario_id, horizon)
             projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
             targets = await asyncio.to_thread(dashboard_targets, token, scenario_id, horizon)
             try:
@@ -346,6 +358,22 @@ class BoardPackState(rx.State):
         except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.download(data=data, filename=name)
+
+
+async def _view_ready(token: str, scenario_id: int, horizon: int) -> None:
+    """Waits, polling from the event loop, until the scenario's view can be read at once.
+
+    Raises:
+        ProjectionWaitError: no solver worker made it within `WAIT_SECONDS`.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    ask = True
+    while not await asyncio.to_thread(dashboard_ready, token, scenario_id, horizon, ask=ask):
+        ask = False
+        if loop.time() > deadline:
+            raise ProjectionWaitError(WAIT_MESSAGE)
+        await asyncio.sleep(POLL_SECONDS)
 
 
 def _charts(specs: dict[str, dict]) -> dict[str, object]:

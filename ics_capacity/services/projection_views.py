@@ -1,0 +1,355 @@
+"""Dashboard views computed by the solver workers and shared by every web process.
+
+A Dashboard view is a scenario's projection over a horizon, its dated targets and the charts of
+the collaborative and of each member trust: seconds of pandas work that, in a web process, holds
+the interpreter and stalls every page's event loop. With a job queue (`ICS_JOB_QUEUE` is not
+`local`), a web process that lacks a view therefore does not compute it: it asks for it, and
+waits (in a thread) while a worker computes it.
+
+The `projection_view` table is both the request and the answer, whichever queue the jobs use
+(the job table, Redis or RabbitMQ). A row is keyed on the hash of the view's content key
+(`services/dashboard.py`: scenario, horizon, version and the collaborative's content key), so
+an edit asks for a new view and every web process, on any host, finds the one a worker made.
+`request_view` adds the row `queued`; each worker has a thread that takes queued rows
+(`compute_waiting_views`), claims one atomically (queued -> running: a row two workers saw is
+computed once), computes it and writes the JSON `payload` with `done`, or the reason with
+`failed`. A broker message would only say "look at the table", which the worker's half-second
+poll of one small indexed table already does; and a request cannot be lost with a message.
+
+No caller reaches a worker: the web process checks the caller's right to view the scenario
+before it reads or asks for anything (`dashboard._content_key`), and the worker is given only
+the scenario id and horizon, which it reads itself as the operator. A request nobody finished
+(its worker was killed) is asked again after `STALE_AFTER`; a failed one is asked again by the
+next page that wants it. Rows are not a user's record: those older than `KEEP_FOR` are pruned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from ics_capacity.db.models import ProjectionView, utc_now
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.projections.stored_frames import (
+    StoredProjection,
+    StoredSimulation,
+    frame_from_json,
+    frame_to_json,
+    tables_from_json,
+    tables_to_json,
+)
+from ics_capacity.services.projection_figures import ScenarioProjection, dashboard_chart_specs
+from ics_capacity.services.projections import project_scenario_as_operator
+from ics_capacity.services.scenarios import ScenarioError
+from ics_capacity.services.targets import TargetReport, scenario_targets_as_operator
+
+logger = logging.getLogger(__name__)
+
+LEVELS = ("total", "provider")
+"""The levels the Dashboard reads a projection at, kept in a stored view."""
+WAIT_SECONDS = 90.0
+"""How long a page waits for a worker's view before it says so."""
+POLL_SECONDS = 0.25
+"""How often a waiting page, and a worker with nothing to do, look at the table."""
+STALE_AFTER = dt.timedelta(minutes=2)
+"""A request not finished this long after it was asked (its worker died) is asked again."""
+KEEP_FOR = dt.timedelta(days=1)
+"""How long a row is kept; pages ask again for a view they still want."""
+FORMAT = 1
+"""The payload's layout; a row of another layout is computed again."""
+
+
+class ProjectionWaitError(ScenarioError):
+    """No worker finished the view in time (none runs, or all are busy)."""
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """What the Dashboard shows of a scenario over a horizon.
+
+    `charts` holds the chart specs of the collaborative (key '') and of each member trust (its
+    provider id as text).
+    """
+
+    projection: ScenarioProjection
+    targets: TargetReport
+    charts: dict[str, dict[str, dict]]
+
+
+def key_hash(key: tuple) -> str:
+    """The content key as the row's key (SHA-256 of its JSON)."""
+    return hashlib.sha256(json.dumps(key, default=str).encode()).hexdigest()
+
+
+# --- The worker's side ---------------------------------------------------------------------------
+
+
+def build_view(scenario_id: int, horizon_weeks: int) -> DashboardView:
+    """The Dashboard's view of a scenario, computed as the operator (no caller is checked).
+
+    The same projection (runs, seed, no Monte Carlo of the comparison) as `project_scenario`.
+    """
+    projection = project_scenario_as_operator(
+        scenario_id, horizon_weeks=horizon_weeks, comparison_runs=0
+    )
+    targets = scenario_targets_as_operator(scenario_id, projection)
+    charts = {"": dashboard_chart_specs(projection, None)}
+    for provider in projection.names:
+        charts[str(provider)] = dashboard_chart_specs(projection, provider)
+    return DashboardView(projection, targets, charts)
+
+
+def views_waiting(limit: int = 1) -> list[int]:
+    """Ids of the oldest queued requests."""
+    with unit_of_work() as session:
+        return list(
+            session.execute(
+                sa.select(col(ProjectionView.id))
+                .where(col(ProjectionView.status) == "queued")
+                .order_by(col(ProjectionView.id))
+                .limit(limit)
+            ).scalars()
+        )
+
+
+def compute_view(view_id: int) -> bool:
+    """Claims a queued request and computes it; False if another worker had claimed it.
+
+    A failure is written on the row in words (and logged), for the waiting page to show.
+    """
+    with unit_of_work() as session:
+        claimed = _changed(
+            session.execute(
+                sa.update(ProjectionView)
+                .where(col(ProjectionView.id) == view_id, col(ProjectionView.status) == "queued")
+                .values(status="running", started_at=utc_now())
+            )
+        )
+        row = session.get(ProjectionView, view_id)
+        scenario_id, horizon = (row.scenario_id, row.horizon_weeks) if row else (0, 0)
+        session.commit()
+    if not claimed:
+        return False
+    try:
+        payload, status, message = view_to_json(build_view(scenario_id, horizon)), "done", ""
+    except ScenarioError as error:
+        payload, status, message = None, "failed", str(error)
+    except Exception as error:
+        logger.exception("Projection view %s failed", view_id)
+        payload, status = None, "failed"
+        message = f"The projection stopped with an error ({type(error).__name__})."
+    with unit_of_work() as session:
+        session.execute(
+            sa.update(ProjectionView)
+            .where(col(ProjectionView.id) == view_id)
+            .values(status=status, payload=payload, message=message[:500], finished_at=utc_now())
+        )
+        session.commit()
+    logger.info("Projection view %s of scenario %s: %s", view_id, scenario_id, status)
+    return True
+
+
+def compute_waiting_views(stop: Any) -> None:
+    """A worker's projection thread: computes queued requests, one at a time, until `stop`.
+
+    Its own thread, so a Dashboard never waits behind the worker's rota builds; prunes old rows
+    now and then.
+    """
+    last_prune = 0.0
+    while not stop.is_set():
+        try:
+            if time.monotonic() - last_prune > 600:
+                last_prune = time.monotonic()
+                prune_views()
+            waiting = views_waiting(1)
+            if waiting:
+                compute_view(waiting[0])
+                continue
+        except Exception:
+            logger.exception("Computing projection views failed")
+        stop.wait(POLL_SECONDS)
+
+
+def prune_views(now: dt.datetime | None = None) -> int:
+    """Deletes rows asked for longer ago than `KEEP_FOR`; how many."""
+    oldest = (now or utc_now()) - KEEP_FOR
+    with unit_of_work() as session:
+        deleted = _changed(
+            session.execute(
+                sa.delete(ProjectionView).where(col(ProjectionView.created_at) < oldest)
+            )
+        )
+        session.commit()
+    return deleted
+
+
+# --- The web process's side ----------------------------------------------------------------------
+
+
+def shared_view(key: tuple, scenario_id: int, horizon_weeks: int) -> DashboardView:
+    """The view stored under `key`, asked of the workers and waited for when there is none.
+
+    Call it only after checking the caller's right to view the scenario (the key says so). It
+    blocks its thread while it waits; a page polls `poll_view` from its event loop instead.
+
+    Raises:
+        ScenarioError: the worker could not project the scenario (in its words).
+        ProjectionWaitError: no worker finished it within `WAIT_SECONDS`.
+    """
+    deadline = time.monotonic() + WAIT_SECONDS
+    view = poll_view(key, scenario_id, horizon_weeks, ask=True)
+    while view is None:
+        if time.monotonic() > deadline:
+            raise ProjectionWaitError(WAIT_MESSAGE)
+        time.sleep(POLL_SECONDS)
+        view = poll_view(key, scenario_id, horizon_weeks, ask=False)
+    return view
+
+
+WAIT_MESSAGE = (
+    "The projection is taking longer than usual: the solver workers may be busy or stopped. "
+    "Try again in a minute."
+)
+
+
+def poll_view(
+    key: tuple, scenario_id: int, horizon_weeks: int, *, ask: bool
+) -> DashboardView | None:
+    """The view stored under `key`, or None while a worker computes it.
+
+    `ask` (a caller's first look) asks the workers for a view that is missing, failed, stale or
+    unreadable; later looks ask again only for a missing one (pruned meanwhile).
+
+    Raises:
+        ScenarioError: the worker could not project the scenario (in its words), after `ask`.
+    """
+    digest = key_hash(key)
+    status, payload, message = _read(digest)
+    if status == "done" and payload is not None:
+        try:
+            return view_from_json(payload)
+        except (KeyError, TypeError, ValueError):  # another layout: compute it again
+            logger.warning("Projection view %s is not readable; asking again", digest[:12])
+            status = "unreadable"
+    if status == "failed" and not ask:
+        raise ScenarioError(message or "The projection could not be made.")
+    if ask or status in (None, "unreadable"):
+        request_view(digest, scenario_id, horizon_weeks, again=status in ("failed", "unreadable"))
+    return None
+
+
+def request_view(digest: str, scenario_id: int, horizon_weeks: int, *, again: bool = False) -> None:
+    """Asks the workers for a view: adds its row, or queues a failed or stale one again."""
+    now = utc_now()
+    with unit_of_work() as session:
+        row = session.execute(
+            sa.select(ProjectionView).where(col(ProjectionView.key_hash) == digest)
+        ).scalar_one_or_none()
+        if row is None:
+            session.add(
+                ProjectionView(
+                    key_hash=digest, scenario_id=scenario_id, horizon_weeks=horizon_weeks
+                )
+            )
+        else:
+            stale = now - STALE_AFTER
+            asked_at = row.started_at or row.created_at
+            if row.status == "done" and not again:
+                return
+            if row.status in ("queued", "running") and asked_at > stale:
+                return
+            row.status, row.payload, row.message = "queued", None, ""
+            row.created_at, row.started_at, row.finished_at = now, None, None
+        try:
+            session.commit()
+        except sa.exc.IntegrityError:  # another web process asked at the same moment
+            session.rollback()
+
+
+def _changed(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    return int(cast(sa.CursorResult[Any], result).rowcount or 0)
+
+
+def _read(digest: str) -> tuple[str | None, str | None, str]:
+    with unit_of_work() as session:
+        row = session.execute(
+            sa.select(
+                col(ProjectionView.status), col(ProjectionView.payload), col(ProjectionView.message)
+            ).where(col(ProjectionView.key_hash) == digest)
+        ).one_or_none()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, "")
+
+
+# --- The payload ---------------------------------------------------------------------------------
+
+
+def view_to_json(view: DashboardView) -> str:
+    """The view as JSON text: the projection's tables, the targets and the chart specs."""
+    p = view.projection
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "scenario_name": p.scenario_name,
+            "baseline_name": p.baseline_name,
+            "names": {str(k): v for k, v in p.names.items()},
+            "start_date": p.start_date.isoformat(),
+            "comparison": p.comparison,
+            "notes": list(p.notes),
+            "validation_basis": p.validation_basis,
+            "baseline_validation_basis": p.baseline_validation_basis,
+            "deterministic": tables_to_json(StoredProjection.of(p.deterministic, LEVELS).tables),
+            "monte_carlo": tables_to_json(StoredSimulation.of(p.monte_carlo, LEVELS).tables),
+            "baseline": (
+                tables_to_json(StoredProjection.of(p.baseline, LEVELS).tables)
+                if p.baseline is not None
+                else None
+            ),
+            "baseline_monte_carlo": (
+                tables_to_json(StoredSimulation.of(p.baseline_monte_carlo, LEVELS).tables)
+                if p.baseline_monte_carlo is not None
+                else None
+            ),
+            "rag": frame_to_json(p.rag),
+            "targets": view.targets.as_json(),
+            "charts": view.charts,
+        }
+    )
+
+
+def view_from_json(text: str) -> DashboardView:
+    """The view `view_to_json` wrote.
+
+    Raises:
+        ValueError: the payload is of another layout.
+    """
+    raw = json.loads(text)
+    if raw.get("format") != FORMAT:
+        raise ValueError(f"projection view format {raw.get('format')!r}, not {FORMAT}")
+    baseline, baseline_mc = raw["baseline"], raw["baseline_monte_carlo"]
+    projection = ScenarioProjection(
+        scenario_name=raw["scenario_name"],
+        baseline_name=raw["baseline_name"],
+        names={int(k): v for k, v in raw["names"].items()},
+        deterministic=StoredProjection(tables_from_json(raw["deterministic"])),
+        monte_carlo=StoredSimulation(tables_from_json(raw["monte_carlo"])),
+        baseline=StoredProjection(tables_from_json(baseline)) if baseline is not None else None,
+        rag=frame_from_json(raw["rag"]),
+        start_date=dt.date.fromisoformat(raw["start_date"]),
+        comparison=raw["comparison"],
+        notes=list(raw["notes"]),
+        baseline_monte_carlo=(
+            StoredSimulation(tables_from_json(baseline_mc)) if baseline_mc is not None else None
+        ),
+        validation_basis=raw["validation_basis"],
+        baseline_validation_basis=raw["baseline_validation_basis"],
+    )
+    return DashboardView(projection, TargetReport.from_json(raw["targets"]), raw["charts"])

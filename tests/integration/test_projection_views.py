@@ -1,0 +1,260 @@
+"""The Dashboard's views computed by a worker and shared between web processes through the database.
+
+With a job queue (`ICS_JOB_QUEUE` not `local`) a web process never projects: it checks the
+caller, asks for the view under its content key, and reads what a worker stored. A worker here is
+the projection thread of `ics-capacity worker` run in the test's process
+(`compute_waiting_views`); tests/integration/test_job_queue.py runs the real worker process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from ics_capacity.db.models import ProjectionView, Scenario, SolveJob, utc_now
+from ics_capacity.db.session import unit_of_work
+from ics_capacity.services import auth, dashboard, projection_views
+from ics_capacity.services.content_cache import collaborative_content_key
+from ics_capacity.services.dashboard import (
+    dashboard_ready,
+    dashboard_targets,
+    default_capacity_question,
+    scenario_projection,
+    trust_charts,
+)
+from ics_capacity.services.errors import ServiceError
+from ics_capacity.services.projection_views import (
+    ProjectionWaitError,
+    build_view,
+    compute_view,
+    compute_waiting_views,
+    prune_views,
+    request_view,
+    view_from_json,
+    view_to_json,
+)
+from ics_capacity.services.projections import (
+    dashboard_chart_specs,
+    projection_headline,
+    removal_figures,
+)
+from ics_capacity.services.scenarios import ScenarioError, create_scenario
+from ics_capacity.ui.pages.dashboard import view as page
+from tests.conftest import TEST_PASSWORD
+
+
+@contextmanager
+def _worker() -> Iterator[None]:
+    """A worker's projection thread, stopped at the end."""
+    stop = threading.Event()
+    thread = threading.Thread(target=compute_waiting_views, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+
+
+@pytest.fixture
+def on_queue(demo, monkeypatch):
+    """The demo with jobs on the job table, empty view caches, and no projection in this
+    process except the worker's (`project_scenario` fails the test if the web side calls it)."""
+    monkeypatch.setenv("ICS_JOB_QUEUE", "database")
+
+    def web_projects(*args, **kwargs):
+        raise AssertionError("a web process projected a scenario")
+
+    monkeypatch.setattr(dashboard, "project_scenario", web_projects)
+    dashboard._SHARED_VIEWS.clear()
+    yield demo
+    dashboard._SHARED_VIEWS.clear()
+
+
+def _rows(url: str) -> list[sa.Row]:
+    with unit_of_work(url) as session:
+        return list(
+            session.execute(
+                sa.select(
+                    ProjectionView.id,
+                    ProjectionView.status,
+                    ProjectionView.scenario_id,
+                    ProjectionView.horizon_weeks,
+                    ProjectionView.message,
+                    ProjectionView.started_at,
+                ).order_by(ProjectionView.id)
+            )
+        )
+
+
+def _content_key(url: str, scenario_id: int) -> tuple:
+    with unit_of_work(url) as session:
+        scenario = session.get(Scenario, scenario_id)
+        return collaborative_content_key(session, scenario.collaborative_id)
+
+
+def test_a_stored_view_reads_back_as_the_view_it_was_made_from(demo) -> None:
+    """Every table, figure, chart and target the Dashboard shows is the same after JSON."""
+    _url, _emails, manager, _executive, baseline, _collaborative = demo
+    draft = create_scenario(manager, baseline, "Stored view")
+    made = build_view(draft, 26)
+    read = view_from_json(view_to_json(made))
+    mine, theirs = made.projection, read.projection
+    assert theirs.baseline is not None and mine.baseline is not None  # compared with its parent
+    for level in ("total", "provider"):
+        pd.testing.assert_frame_equal(
+            theirs.deterministic.frame(level), mine.deterministic.frame(level)
+        )
+        pd.testing.assert_frame_equal(
+            theirs.deterministic.bands_frame(level), mine.deterministic.bands_frame(level)
+        )
+        pd.testing.assert_frame_equal(
+            theirs.monte_carlo.frame(level), mine.monte_carlo.frame(level)
+        )
+        pd.testing.assert_frame_equal(theirs.baseline.frame(level), mine.baseline.frame(level))
+    pd.testing.assert_frame_equal(
+        theirs.deterministic.utilisation_frame(), mine.deterministic.utilisation_frame()
+    )
+    pd.testing.assert_frame_equal(theirs.rag, mine.rag)
+    assert (theirs.names, theirs.start_date, theirs.notes) == (
+        mine.names,
+        mine.start_date,
+        mine.notes,
+    )
+    assert read.targets == made.targets
+    assert read.charts == made.charts
+    assert set(made.charts) == {"", *(str(p) for p in mine.names)}
+    provider = next(iter(mine.names))
+    assert dashboard_chart_specs(theirs, provider) == made.charts[str(provider)]
+    assert projection_headline(theirs) == projection_headline(mine)
+    assert removal_figures(theirs, provider) == removal_figures(mine, provider)
+    assert default_capacity_question(theirs) == default_capacity_question(mine)
+    for unit in (None, provider):
+        assert page.headline_cards(theirs, unit) == page.headline_cards(mine, unit)
+        assert page.removal_text(theirs, unit) == page.removal_text(mine, unit)
+    assert page.rag_rows(theirs) == page.rag_rows(mine)
+    assert page.rag_note(theirs) == page.rag_note(mine)
+
+
+def test_with_a_queue_the_worker_projects_and_the_web_process_only_reads(on_queue) -> None:
+    """Charts, targets and projection come from one worker-made row, equal to a local projection,
+    and computing it does not change the content key it is stored under."""
+    url, _emails, manager, _executive, baseline, _collaborative = on_queue
+    draft = create_scenario(manager, baseline, "Worker view")
+    local = build_view(draft, 26)  # what the web process computed before (same runs and seed)
+    key_before = _content_key(url, draft)
+    assert dashboard_ready(manager, draft, 26, ask=True) is False  # asked, nobody has made it
+    (asked,) = _rows(url)
+    assert (asked.status, asked.scenario_id, asked.horizon_weeks) == ("queued", draft, 26)
+
+    with _worker():
+        charts = trust_charts(manager, draft, 26, "")
+    assert charts == local.charts[""]
+    provider = next(iter(local.projection.names))
+    assert trust_charts(manager, draft, 26, str(provider)) == local.charts[str(provider)]
+    assert dashboard_targets(manager, draft, 26) == local.targets
+    assert scenario_projection(manager, draft, 26).names == local.projection.names
+    assert dashboard_ready(manager, draft, 26, ask=True) is True
+    (done,) = _rows(url)
+    assert (done.id, done.status, done.message) == (asked.id, "done", "")
+    assert _content_key(url, draft) == key_before
+    with unit_of_work(url) as session:  # not a job: nothing in the users' job lists
+        assert session.execute(sa.select(sa.func.count()).select_from(SolveJob)).scalar() == 0
+
+
+def test_another_web_process_reads_the_stored_view_without_a_worker(on_queue) -> None:
+    """Once stored, a view reaches a process that never read it, with no worker running."""
+    url, _emails, manager, _executive, baseline, _collaborative = on_queue
+    draft = create_scenario(manager, baseline, "Shared view")
+    with _worker():
+        charts = trust_charts(manager, draft, 26, "")
+    dashboard._SHARED_VIEWS.clear()  # the other process: nothing read yet
+    assert dashboard_ready(manager, draft, 26, ask=True) is True
+    assert trust_charts(manager, draft, 26, "") == charts
+    assert len(_rows(url)) == 1
+
+
+def test_a_caller_who_may_not_view_the_scenario_asks_for_nothing(on_queue) -> None:
+    """The outsider and a stranger are refused before any row is read or added."""
+    url, emails, manager, _executive, baseline, _collaborative = on_queue
+    draft = create_scenario(manager, baseline, "Private view")
+    outsider = auth.sign_in(emails["outsider"], TEST_PASSWORD)
+    for token in (outsider, "not-a-session"):
+        with pytest.raises(ServiceError):
+            dashboard_ready(token, draft, 26, ask=True)
+        with pytest.raises(ServiceError):
+            trust_charts(token, draft, 26, "")
+    assert _rows(url) == []
+    with _worker():
+        trust_charts(manager, draft, 26, "")
+    with pytest.raises(ServiceError):  # nor is a stored view served to them
+        trust_charts(outsider, draft, 26, "")
+
+
+def test_a_failed_projection_is_refused_in_words_and_asked_again(on_queue, monkeypatch) -> None:
+    """The worker's reason reaches the page; the next page asks again, and gets the view."""
+    url, _emails, manager, _executive, baseline, _collaborative = on_queue
+    draft = create_scenario(manager, baseline, "Failing view")
+    real_build = projection_views.build_view
+
+    def no_waiting_list(scenario_id: int, horizon_weeks: int):
+        raise ScenarioError("This scenario has no waiting list to project; import an RTT file.")
+
+    monkeypatch.setattr(projection_views, "build_view", no_waiting_list)
+    with _worker(), pytest.raises(ScenarioError, match="no waiting list to project"):
+        trust_charts(manager, draft, 26, "")
+    assert [r.status for r in _rows(url)] == ["failed"]
+
+    monkeypatch.setattr(projection_views, "build_view", real_build)
+    with _worker():
+        assert trust_charts(manager, draft, 26, "")["fan_chart"]
+    assert [r.status for r in _rows(url)] == ["done"]
+
+
+def test_without_a_worker_the_page_is_told_in_words(on_queue, monkeypatch) -> None:
+    """A view nobody computes ends the wait with a message, not a hang."""
+    _url, _emails, manager, _executive, baseline, _collaborative = on_queue
+    monkeypatch.setattr(projection_views, "WAIT_SECONDS", 0.5)
+    with pytest.raises(ProjectionWaitError, match="taking longer than usual"):
+        trust_charts(manager, baseline, 26, "")
+
+
+def test_a_request_whose_worker_died_is_asked_again(on_queue) -> None:
+    """A row left running past `STALE_AFTER` goes back to queued; a fresh one is left alone."""
+    url, _emails, _manager, _executive, baseline, _collaborative = on_queue
+    request_view("a" * 64, baseline, 26)
+    with unit_of_work(url) as session:
+        row = session.execute(sa.select(ProjectionView)).scalar_one()
+        row.status, row.started_at = "running", utc_now() - dt.timedelta(seconds=5)
+        session.commit()
+    request_view("a" * 64, baseline, 26)
+    assert [r.status for r in _rows(url)] == ["running"]
+    with unit_of_work(url) as session:
+        row = session.execute(sa.select(ProjectionView)).scalar_one()
+        row.started_at = utc_now() - projection_views.STALE_AFTER * 2
+        session.commit()
+    request_view("a" * 64, baseline, 26)
+    assert [(r.status, r.started_at) for r in _rows(url)] == [("queued", None)]
+
+
+def test_a_view_is_computed_once_and_old_views_are_pruned(on_queue, monkeypatch) -> None:
+    """Two workers claiming one request: one computes it. Rows past `KEEP_FOR` go."""
+    url, _emails, _manager, _executive, baseline, _collaborative = on_queue
+    built: list[int] = []
+    monkeypatch.setattr(
+        projection_views, "build_view", lambda s, h: built.append(s) or build_view(s, h)
+    )
+    request_view("b" * 64, baseline, 26)
+    (row,) = _rows(url)
+    assert compute_view(row.id) is True
+    assert compute_view(row.id) is False
+    assert built == [baseline]
+    assert prune_views(utc_now()) == 0
+    assert prune_views(utc_now() + projection_views.KEEP_FOR * 2) == 1
+    assert _rows(url) == []
