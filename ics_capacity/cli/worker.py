@@ -33,7 +33,8 @@ def worker(
 
     Run one or more on any host that reaches the database (REFLEX_DB_URL) and the queue
     (ICS_JOB_QUEUE: a redis:// or amqp:// URL, or `database` for the job table itself, which
-    `make run` uses). A stop lets running jobs finish first.
+    `make run` uses). A stop lets running jobs finish first. It also computes the Dashboard's
+    projections the web processes ask for (kind `projection`).
     """
     from ics_capacity.services import job_queue
 

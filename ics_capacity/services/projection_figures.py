@@ -2,7 +2,8 @@
 
 `ScenarioProjection` is what `services/projections.py` returns; the headline at the horizon,
 the patients treated and removed by validation, and the dashboard's Vega-Lite specs are
-computed from it here.
+computed from it here. Its projections are read only through their tables, so they may be the
+engine's results or the tables a solver worker stored (`projections/stored_frames.py`).
 """
 
 from __future__ import annotations
