@@ -59,8 +59,11 @@ WAIT_SECONDS = 90.0
 """How long a page waits for a worker's view before it says so."""
 POLL_SECONDS = 0.25
 """How often a waiting page, and a worker with nothing to do, look at the table."""
-STALE_AFTER = dt.timedelta(minutes=2)
-"""A request not finished this long after it was asked (its worker died) is asked again."""
+STALE_AFTER = dt.timedelta(seconds=45)
+"""A request not finished this long after it was asked or started (its worker died) is asked
+again; a few times the longest projection, and shorter than a page's wait."""
+ERROR_PAUSE_SECONDS = 5.0
+"""How long a worker's projection thread pauses after an error before it looks again."""
 KEEP_FOR = dt.timedelta(days=1)
 """How long a row is kept; pages ask again for a view they still want."""
 FORMAT = 1
@@ -175,6 +178,7 @@ def compute_waiting_views(stop: Any) -> None:
                 continue
         except Exception:
             logger.exception("Computing projection views failed")
+            stop.wait(ERROR_PAUSE_SECONDS)  # e.g. the database is restarting: no busy loop
         stop.wait(POLL_SECONDS)
 
 
@@ -226,13 +230,14 @@ def poll_view(
     """The view stored under `key`, or None while a worker computes it.
 
     `ask` (a caller's first look) asks the workers for a view that is missing, failed, stale or
-    unreadable; later looks ask again only for a missing one (pruned meanwhile).
+    unreadable; later looks ask again for a missing one (pruned meanwhile) or a stale one (its
+    worker died while the page waited), so another worker takes it within the page's wait.
 
     Raises:
         ScenarioError: the worker could not project the scenario (in its words), after `ask`.
     """
     digest = key_hash(key)
-    status, payload, message = _read(digest)
+    status, payload, message, asked_at = _read(digest)
     if status == "done" and payload is not None:
         try:
             return view_from_json(payload)
@@ -241,7 +246,8 @@ def poll_view(
             status = "unreadable"
     if status == "failed" and not ask:
         raise ScenarioError(message or "The projection could not be made.")
-    if ask or status in (None, "unreadable"):
+    stale = asked_at is not None and asked_at < utc_now() - STALE_AFTER
+    if ask or stale or status in (None, "unreadable"):
         request_view(digest, scenario_id, horizon_weeks, again=status in ("failed", "unreadable"))
     return None
 
@@ -279,14 +285,23 @@ def _changed(result: Any) -> int:
     return int(cast(sa.CursorResult[Any], result).rowcount or 0)
 
 
-def _read(digest: str) -> tuple[str | None, str | None, str]:
+def _read(digest: str) -> tuple[str | None, str | None, str, dt.datetime | None]:
+    """(status, payload, message, when a worker was last asked or started) of a request."""
     with unit_of_work() as session:
         row = session.execute(
             sa.select(
-                col(ProjectionView.status), col(ProjectionView.payload), col(ProjectionView.message)
+                col(ProjectionView.status),
+                col(ProjectionView.payload),
+                col(ProjectionView.message),
+                col(ProjectionView.started_at),
+                col(ProjectionView.created_at),
             ).where(col(ProjectionView.key_hash) == digest)
         ).one_or_none()
-    return (row[0], row[1], row[2]) if row is not None else (None, None, "")
+    if row is None:
+        return None, None, "", None
+    status, payload, message, started_at, created_at = row
+    active = status in ("queued", "running")
+    return status, payload, message, (started_at or created_at) if active else None
 
 
 # --- The payload ---------------------------------------------------------------------------------

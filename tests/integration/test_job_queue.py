@@ -9,6 +9,7 @@ and in CI both run (Redis on 6379, RabbitMQ on 5672).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -232,10 +234,40 @@ def test_a_worker_process_computes_the_dashboards_projection(queue, monkeypatch)
     finally:
         dashboard._SHARED_VIEWS.clear()
     assert charts["fan_chart"], workers.logs()
-    with unit_of_work(url) as session:
-        rows = session.execute(sa.select(ProjectionView.status)).scalars().all()
-    assert rows == ["done"]
+    assert _projection_statuses(url) == ["done"]
     assert "Projection view" in workers.log(1) and "Projection view" not in workers.log(0)
+
+
+@pytest.mark.fault
+def test_a_worker_killed_mid_projection_hands_it_to_another(queue, monkeypatch) -> None:
+    """SIGKILL while a worker projects for a waiting Dashboard: once the request is stale the
+    waiting page asks again, and the next worker's view reaches it within the page's wait."""
+    url, emails, baseline, workers = queue
+    monkeypatch.setattr(projection_views, "STALE_AFTER", dt.timedelta(seconds=3))
+    dashboard._SHARED_VIEWS.clear()
+    manager = _token(emails, "manager")
+    first = workers.start("--kinds", "projection")
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(dashboard.trust_charts, manager, baseline, 26, "")
+        deadline = time.monotonic() + 60
+        while _projection_statuses(url) != ["running"]:
+            assert time.monotonic() < deadline, workers.logs()
+            time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        workers.start("--kinds", "projection")
+        try:
+            charts = waiting.result(timeout=projection_views.WAIT_SECONDS + 30)
+        finally:
+            dashboard._SHARED_VIEWS.clear()
+    assert charts["fan_chart"]
+    assert _projection_statuses(url) == ["done"]
+    assert "Projection view" in workers.log(1) and "Projection view" not in workers.log(0)
+
+
+def _projection_statuses(url: str) -> list[str]:
+    with unit_of_work(url) as session:
+        return list(session.execute(sa.select(ProjectionView.status)).scalars())
 
 
 @pytest.mark.fault

@@ -34,6 +34,7 @@ from ics_capacity.services.projection_views import (
     build_view,
     compute_view,
     compute_waiting_views,
+    poll_view,
     prune_views,
     request_view,
     view_from_json,
@@ -226,20 +227,22 @@ def test_without_a_worker_the_page_is_told_in_words(on_queue, monkeypatch) -> No
 
 
 def test_a_request_whose_worker_died_is_asked_again(on_queue) -> None:
-    """A row left running past `STALE_AFTER` goes back to queued; a fresh one is left alone."""
+    """A row left running past `STALE_AFTER` goes back to queued, even for a page already
+    waiting on it (a later look, `ask=False`); a fresh one is left alone."""
     url, _emails, _manager, _executive, baseline, _collaborative = on_queue
-    request_view("a" * 64, baseline, 26)
+    key = ("a content key",)
+    assert poll_view(key, baseline, 26, ask=True) is None
     with unit_of_work(url) as session:
         row = session.execute(sa.select(ProjectionView)).scalar_one()
         row.status, row.started_at = "running", utc_now() - dt.timedelta(seconds=5)
         session.commit()
-    request_view("a" * 64, baseline, 26)
+    assert poll_view(key, baseline, 26, ask=True) is None
     assert [r.status for r in _rows(url)] == ["running"]
     with unit_of_work(url) as session:
         row = session.execute(sa.select(ProjectionView)).scalar_one()
         row.started_at = utc_now() - projection_views.STALE_AFTER * 2
         session.commit()
-    request_view("a" * 64, baseline, 26)
+    assert poll_view(key, baseline, 26, ask=False) is None
     assert [(r.status, r.started_at) for r in _rows(url)] == [("queued", None)]
 
 
