@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column('payload', sa.Text(), nullable=True),
+        sa.Column('trust_charts', sa.Text(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),

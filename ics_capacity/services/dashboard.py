@@ -26,7 +26,13 @@ from ics_capacity.domain.targets import DEFAULT_TARGETS, TargetError, parse_targ
 from ics_capacity.projections.queue_kpis import RTT_STANDARD_PERCENT, RTT_TARGETS
 from ics_capacity.services.content_cache import ContentCache, collaborative_content_key
 from ics_capacity.services.job_queue import uses_queue
-from ics_capacity.services.projection_views import DashboardView, poll_view, shared_view
+from ics_capacity.services.projection_views import (
+    DashboardView,
+    poll_view,
+    shared_view,
+    stored_trust_charts,
+    with_trust_charts,
+)
 from ics_capacity.services.projections import (
     ScenarioProjection,
     capacity_needed,
@@ -124,7 +130,16 @@ def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) ->
     if provider is not None and provider not in projection.names:
         raise InvalidInputError("That trust is not a member of the collaborative.")
     if shared is not None:
-        return shared.charts[str(provider or "")]
+        found = shared.charts.get("" if provider is None else str(provider))
+        if found is not None:
+            return found
+        drawn = stored_trust_charts(key)  # the worker draws the trusts' after the view
+        if drawn is not None:
+            shared = with_trust_charts(shared, drawn)
+            _SHARED_VIEWS.put(key, shared)
+            if str(provider) in shared.charts:
+                return shared.charts[str(provider)]
+        projection = shared.projection  # it could not draw them: draw this one here
     return _CHART_SPECS.get(
         ("charts", *key, provider), lambda: dashboard_chart_specs(projection, provider)
     )

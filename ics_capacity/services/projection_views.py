@@ -4,7 +4,7 @@ A Dashboard view is a scenario's projection over a horizon, its dated targets an
 the collaborative and of each member trust: seconds of pandas work that, in a web process, holds
 the interpreter and stalls every page's event loop. With a job queue (`ICS_JOB_QUEUE` is not
 `local`), a web process that lacks a view therefore does not compute it: it asks for it, and
-waits (in a thread) while a worker computes it.
+waits while a worker computes it (a page polls from its event loop, holding no thread).
 
 The `projection_view` table is both the request and the answer, whichever queue the jobs use
 (the job table, Redis or RabbitMQ). A row is keyed on the hash of the view's content key
@@ -13,8 +13,10 @@ an edit asks for a new view and every web process, on any host, finds the one a 
 `request_view` adds the row `queued`; each worker has a thread that takes queued rows
 (`compute_waiting_views`), claims one atomically (queued -> running: a row two workers saw is
 computed once), computes it and writes the JSON `payload` with `done`, or the reason with
-`failed`. A broker message would only say "look at the table", which the worker's half-second
-poll of one small indexed table already does; and a request cannot be lost with a message.
+`failed`; then it draws each member trust's charts (`trust_charts`), so the page shows the
+collaborative without waiting for them. A broker message would only say "look at the table",
+which the worker's quarter-second poll of one small table already does; and a request cannot be
+lost with a message.
 
 No caller reaches a worker: the web process checks the caller's right to view the scenario
 before it reads or asks for anything (`dashboard._content_key`), and the worker is given only
@@ -58,7 +60,9 @@ LEVELS = ("total", "provider")
 WAIT_SECONDS = 90.0
 """How long a page waits for a worker's view before it says so."""
 POLL_SECONDS = 0.25
-"""How often a waiting page, and a worker with nothing to do, look at the table."""
+"""How often a worker with nothing to do looks at the table."""
+PAGE_POLL_SECONDS = 0.5
+"""How often a waiting page looks (each look checks the caller and reads the content key)."""
 STALE_AFTER = dt.timedelta(seconds=45)
 """A request not finished this long after it was asked or started (its worker died) is asked
 again; a few times the longest projection, and shorter than a page's wait."""
@@ -98,16 +102,19 @@ def key_hash(key: tuple) -> str:
 def build_view(scenario_id: int, horizon_weeks: int) -> DashboardView:
     """The Dashboard's view of a scenario, computed as the operator (no caller is checked).
 
-    The same projection (runs, seed, no Monte Carlo of the comparison) as `project_scenario`.
+    The same projection (runs, seed, no Monte Carlo of the comparison) as `project_scenario`;
+    the collaborative's charts only (`build_trust_charts` draws the trusts').
     """
     projection = project_scenario_as_operator(
         scenario_id, horizon_weeks=horizon_weeks, comparison_runs=0
     )
     targets = scenario_targets_as_operator(scenario_id, projection)
-    charts = {"": dashboard_chart_specs(projection, None)}
-    for provider in projection.names:
-        charts[str(provider)] = dashboard_chart_specs(projection, provider)
-    return DashboardView(projection, targets, charts)
+    return DashboardView(projection, targets, {"": dashboard_chart_specs(projection, None)})
+
+
+def build_trust_charts(projection: ScenarioProjection) -> dict[str, dict[str, dict]]:
+    """Each member trust's chart specs, by provider id as text."""
+    return {str(p): dashboard_chart_specs(projection, p) for p in projection.names}
 
 
 def views_waiting(limit: int = 1) -> list[int]:
@@ -126,7 +133,10 @@ def views_waiting(limit: int = 1) -> list[int]:
 def compute_view(view_id: int) -> bool:
     """Claims a queued request and computes it; False if another worker had claimed it.
 
-    A failure is written on the row in words (and logged), for the waiting page to show.
+    The view is written first, so a waiting page shows the collaborative at once, then each
+    member trust's charts. A failure is written on the row in words (and logged), for the
+    waiting page to show; trusts' charts that could not be drawn are written as none, and the
+    web process draws the one it needs.
     """
     with unit_of_work() as session:
         claimed = _changed(
@@ -141,23 +151,34 @@ def compute_view(view_id: int) -> bool:
         session.commit()
     if not claimed:
         return False
+    view = None
     try:
-        payload, status, message = view_to_json(build_view(scenario_id, horizon)), "done", ""
+        view = build_view(scenario_id, horizon)
+        payload, status, message = view_to_json(view), "done", ""
     except ScenarioError as error:
         payload, status, message = None, "failed", str(error)
     except Exception as error:
         logger.exception("Projection view %s failed", view_id)
         payload, status = None, "failed"
         message = f"The projection stopped with an error ({type(error).__name__})."
+    _write(view_id, status=status, payload=payload, message=message[:500], finished_at=utc_now())
+    logger.info("Projection view %s of scenario %s: %s", view_id, scenario_id, status)
+    if view is not None:
+        try:
+            charts = build_trust_charts(view.projection)
+        except Exception:
+            logger.exception("Projection view %s: the trusts' charts failed", view_id)
+            charts = {}
+        _write(view_id, trust_charts=json.dumps(charts))
+    return True
+
+
+def _write(view_id: int, **values: Any) -> None:
     with unit_of_work() as session:
         session.execute(
-            sa.update(ProjectionView)
-            .where(col(ProjectionView.id) == view_id)
-            .values(status=status, payload=payload, message=message[:500], finished_at=utc_now())
+            sa.update(ProjectionView).where(col(ProjectionView.id) == view_id).values(**values)
         )
         session.commit()
-    logger.info("Projection view %s of scenario %s: %s", view_id, scenario_id, status)
-    return True
 
 
 def compute_waiting_views(stop: Any) -> None:
@@ -213,7 +234,7 @@ def shared_view(key: tuple, scenario_id: int, horizon_weeks: int) -> DashboardVi
     while view is None:
         if time.monotonic() > deadline:
             raise ProjectionWaitError(WAIT_MESSAGE)
-        time.sleep(POLL_SECONDS)
+        time.sleep(PAGE_POLL_SECONDS)
         view = poll_view(key, scenario_id, horizon_weeks, ask=False)
     return view
 
@@ -237,10 +258,11 @@ def poll_view(
         ScenarioError: the worker could not project the scenario (in its words), after `ask`.
     """
     digest = key_hash(key)
-    status, payload, message, asked_at = _read(digest)
+    status, payload, message, asked_at, trusts = _read(digest)
     if status == "done" and payload is not None:
         try:
-            return view_from_json(payload)
+            view = view_from_json(payload)
+            return with_trust_charts(view, json.loads(trusts)) if trusts else view
         except (KeyError, TypeError, ValueError):  # another layout: compute it again
             logger.warning("Projection view %s is not readable; asking again", digest[:12])
             status = "unreadable"
@@ -272,7 +294,7 @@ def request_view(digest: str, scenario_id: int, horizon_weeks: int, *, again: bo
                 return
             if row.status in ("queued", "running") and asked_at > stale:
                 return
-            row.status, row.payload, row.message = "queued", None, ""
+            row.status, row.payload, row.trust_charts, row.message = "queued", None, None, ""
             row.created_at, row.started_at, row.finished_at = now, None, None
         try:
             session.commit()
@@ -285,8 +307,41 @@ def _changed(result: Any) -> int:
     return int(cast(sa.CursorResult[Any], result).rowcount or 0)
 
 
-def _read(digest: str) -> tuple[str | None, str | None, str, dt.datetime | None]:
-    """(status, payload, message, when a worker was last asked or started) of a request."""
+def stored_trust_charts(key: tuple) -> dict[str, dict[str, dict]] | None:
+    """Each member trust's charts of the view under `key`, waited for while its worker draws them.
+
+    None if it drew none, or died drawing them (the caller draws the one it needs). Call it
+    only after checking the caller's right to view the scenario (the key says so).
+    """
+    digest = key_hash(key)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        with unit_of_work() as session:
+            row = session.execute(
+                sa.select(
+                    col(ProjectionView.status),
+                    col(ProjectionView.trust_charts),
+                    col(ProjectionView.finished_at),
+                ).where(col(ProjectionView.key_hash) == digest)
+            ).one_or_none()
+        if row is None or row[0] != "done":
+            return None
+        if row[1] is not None:
+            return json.loads(row[1]) or None
+        if row[2] is None or row[2] < utc_now() - STALE_AFTER or time.monotonic() > deadline:
+            return None
+        time.sleep(PAGE_POLL_SECONDS)
+
+
+def with_trust_charts(view: DashboardView, charts: dict[str, dict[str, dict]]) -> DashboardView:
+    """The view with the trusts' charts beside the collaborative's."""
+    return DashboardView(view.projection, view.targets, {**charts, **view.charts})
+
+
+def _read(
+    digest: str,
+) -> tuple[str | None, str | None, str, dt.datetime | None, str | None]:
+    """(status, payload, message, when a worker was last asked or started, trusts' charts)."""
     with unit_of_work() as session:
         row = session.execute(
             sa.select(
@@ -295,13 +350,14 @@ def _read(digest: str) -> tuple[str | None, str | None, str, dt.datetime | None]
                 col(ProjectionView.message),
                 col(ProjectionView.started_at),
                 col(ProjectionView.created_at),
+                col(ProjectionView.trust_charts),
             ).where(col(ProjectionView.key_hash) == digest)
         ).one_or_none()
     if row is None:
-        return None, None, "", None
-    status, payload, message, started_at, created_at = row
+        return None, None, "", None, None
+    status, payload, message, started_at, created_at, trusts = row
     active = status in ("queued", "running")
-    return status, payload, message, (started_at or created_at) if active else None
+    return status, payload, message, (started_at or created_at) if active else None, trusts
 
 
 # --- The payload ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,6 +32,7 @@ from ics_capacity.services.dashboard import (
 from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.projection_views import (
     ProjectionWaitError,
+    build_trust_charts,
     build_view,
     compute_view,
     compute_waiting_views,
@@ -129,10 +131,11 @@ def test_a_stored_view_reads_back_as_the_view_it_was_made_from(demo) -> None:
         mine.notes,
     )
     assert read.targets == made.targets
-    assert read.charts == made.charts
-    assert set(made.charts) == {"", *(str(p) for p in mine.names)}
+    assert read.charts == made.charts and set(made.charts) == {""}  # the trusts' come after
+    trusts = build_trust_charts(mine)
+    assert set(trusts) == {str(p) for p in mine.names}
     provider = next(iter(mine.names))
-    assert dashboard_chart_specs(theirs, provider) == made.charts[str(provider)]
+    assert dashboard_chart_specs(theirs, provider) == trusts[str(provider)]
     assert projection_headline(theirs) == projection_headline(mine)
     assert removal_figures(theirs, provider) == removal_figures(mine, provider)
     assert default_capacity_question(theirs) == default_capacity_question(mine)
@@ -156,9 +159,10 @@ def test_with_a_queue_the_worker_projects_and_the_web_process_only_reads(on_queu
 
     with _worker():
         charts = trust_charts(manager, draft, 26, "")
+        provider = next(iter(local.projection.names))
+        trust = trust_charts(manager, draft, 26, str(provider))  # drawn after the view
     assert charts == local.charts[""]
-    provider = next(iter(local.projection.names))
-    assert trust_charts(manager, draft, 26, str(provider)) == local.charts[str(provider)]
+    assert trust == build_trust_charts(local.projection)[str(provider)]
     assert dashboard_targets(manager, draft, 26) == local.targets
     assert scenario_projection(manager, draft, 26).names == local.projection.names
     assert dashboard_ready(manager, draft, 26, ask=True) is True
@@ -196,6 +200,33 @@ def test_a_caller_who_may_not_view_the_scenario_asks_for_nothing(on_queue) -> No
         trust_charts(manager, draft, 26, "")
     with pytest.raises(ServiceError):  # nor is a stored view served to them
         trust_charts(outsider, draft, 26, "")
+
+
+def test_a_trusts_charts_the_worker_could_not_draw_are_drawn_by_the_page(
+    on_queue, monkeypatch
+) -> None:
+    """The view is shown; the one trust asked for is drawn here, once, as before workers."""
+    url, _emails, manager, _executive, baseline, _collaborative = on_queue
+    draft = create_scenario(manager, baseline, "Trust charts fail")
+
+    def cannot_draw(projection):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(projection_views, "build_trust_charts", cannot_draw)
+    with _worker():
+        assert trust_charts(manager, draft, 26, "")["fan_chart"]
+        provider = next(iter(scenario_projection(manager, draft, 26).names))
+        # Wait for the worker to give up on the trusts' charts before asking for one.
+        while _trust_charts_column(url) is None:
+            time.sleep(0.1)
+    assert _trust_charts_column(url) == "{}"
+    drawn = trust_charts(manager, draft, 26, str(provider))
+    assert drawn["fan_chart"] and trust_charts(manager, draft, 26, str(provider)) is drawn
+
+
+def _trust_charts_column(url: str) -> str | None:
+    with unit_of_work(url) as session:
+        return session.execute(sa.select(ProjectionView.trust_charts)).scalar_one()
 
 
 def test_a_failed_projection_is_refused_in_words_and_asked_again(on_queue, monkeypatch) -> None:

@@ -175,8 +175,8 @@ class ProjectionView(SQLModel, table=True):
 
     The row is both the request and its answer: a web process adds it `queued` under the hash of
     the view's content key (`services/dashboard.py`), a worker claims it (`running`), computes
-    the projection and writes `payload` (JSON) with `done`, or `message` with `failed`. Not a
-    user's record: old rows are pruned.
+    the projection and writes `payload` (JSON) with `done`, or `message` with `failed`, then each
+    member trust's charts (`trust_charts`). Not a user's record: old rows are pruned.
     """
 
     __tablename__ = "projection_view"
@@ -193,6 +193,8 @@ class ProjectionView(SQLModel, table=True):
     status: str = Field(default="queued", max_length=20)
     message: str = Field(default="", max_length=500)
     payload: str | None = Field(default=None, sa_type=sa.Text)
+    # Each member trust's charts, written after `payload` so the page shows the collaborative first.
+    trust_charts: str | None = Field(default=None, sa_type=sa.Text)
     created_at: dt.datetime = _timestamp()
     started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -28,7 +28,7 @@ from ics_capacity.services.dashboard import (
 )
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.services.projection_views import (
-    POLL_SECONDS,
+    PAGE_POLL_SECONDS,
     WAIT_MESSAGE,
     WAIT_SECONDS,
     ProjectionWaitError,
@@ -373,7 +373,7 @@ async def _view_ready(token: str, scenario_id: int, horizon: int) -> None:
         ask = False
         if loop.time() > deadline:
             raise ProjectionWaitError(WAIT_MESSAGE)
-        await asyncio.sleep(POLL_SECONDS)
+        await asyncio.sleep(PAGE_POLL_SECONDS)
 
 
 def _charts(specs: dict[str, dict]) -> dict[str, object]:
