@@ -307,6 +307,15 @@ def _changed(result: Any) -> int:
     return int(cast(sa.CursorResult[Any], result).rowcount or 0)
 
 
+def _columns(digest: str, *names: str) -> Any:
+    """The named columns of the request under `digest`, or None."""
+    table = sa.inspect(ProjectionView).local_table
+    with unit_of_work() as session:
+        return session.execute(
+            sa.select(*(table.c[name] for name in names)).where(table.c.key_hash == digest)
+        ).one_or_none()
+
+
 def stored_trust_charts(key: tuple) -> dict[str, dict[str, dict]] | None:
     """Each member trust's charts of the view under `key`, waited for while its worker draws them.
 
@@ -316,14 +325,7 @@ def stored_trust_charts(key: tuple) -> dict[str, dict[str, dict]] | None:
     digest = key_hash(key)
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        with unit_of_work() as session:
-            row = session.execute(
-                sa.select(
-                    col(ProjectionView.status),
-                    col(ProjectionView.trust_charts),
-                    col(ProjectionView.finished_at),
-                ).where(col(ProjectionView.key_hash) == digest)
-            ).one_or_none()
+        row = _columns(digest, "status", "trust_charts", "finished_at")
         if row is None or row[0] != "done":
             return None
         if row[1] is not None:
@@ -342,17 +344,9 @@ def _read(
     digest: str,
 ) -> tuple[str | None, str | None, str, dt.datetime | None, str | None]:
     """(status, payload, message, when a worker was last asked or started, trusts' charts)."""
-    with unit_of_work() as session:
-        row = session.execute(
-            sa.select(
-                col(ProjectionView.status),
-                col(ProjectionView.payload),
-                col(ProjectionView.message),
-                col(ProjectionView.started_at),
-                col(ProjectionView.created_at),
-                col(ProjectionView.trust_charts),
-            ).where(col(ProjectionView.key_hash) == digest)
-        ).one_or_none()
+    row = _columns(
+        digest, "status", "payload", "message", "started_at", "created_at", "trust_charts"
+    )
     if row is None:
         return None, None, "", None, None
     status, payload, message, started_at, created_at, trusts = row
