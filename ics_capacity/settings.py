@@ -97,12 +97,13 @@ def trusted_proxy_hops() -> int:
 
 
 def solver_niceness() -> int:
-    """How much lower the solves' CPU priority is than the web server's (`ICS_SOLVER_NICE`).
+    """The CPU priority (Unix niceness) of solver workers and solves (`ICS_SOLVER_NICE`).
 
-    0 to 19, default 10 (Unix `nice`). A solve is throughput work with a time limit; a page's
-    event is someone waiting. Where both share a host (`make run`, a small deployment, CI), the
-    operating system then gives the web processes the cores first and the solve every cycle
-    they leave. 0 gives a solve the same priority as the pages.
+    0 to 19, default 10. `ics-capacity worker` runs at it (its solves and Dashboard projections
+    with it); a solve started beside the web server (`ICS_JOB_QUEUE=local`) lowers itself to it.
+    A solve is throughput work with a time limit; a page's event is someone waiting. Where both
+    share a host (`make run`, a small deployment, CI), the operating system then gives the web
+    processes the cores first and the solve every cycle they leave. 0: the pages' priority.
     """
     value = _number("ICS_SOLVER_NICE", 10)
     if value > 19 or value != int(value):

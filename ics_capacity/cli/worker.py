@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Annotated
 
 import typer
@@ -48,10 +49,13 @@ def worker(
         )
         raise typer.Exit(code=2)
     try:
-        settings.solver_niceness()  # a mistyped value stops the worker now, not each solve
+        niceness = settings.solver_niceness()  # a mistyped value stops the worker now
     except ValueError as error:
         typer.secho(str(error), fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2) from error
+    # Solves (in child processes, which inherit it) and Dashboard projections (a thread here)
+    # are work the pages should not wait behind on a host they share.
+    os.nice(max(0, niceness - os.nice(0)))
     logging.getLogger("ics_capacity").setLevel(logging.INFO)
     chosen = [k.strip() for k in kinds.split(",") if k.strip()] or None
     try:

@@ -11,8 +11,9 @@ with the server's event loop for the interpreter lock.
 Nothing here reads the database or the caller's state: the input is all there is. The process
 ends by itself if the runner that started it dies, so a killed server leaves no solve running.
 
-The solve runs at a lower CPU priority than the process that started it (`ICS_SOLVER_NICE`,
-`settings.solver_niceness`), so on a host it shares with web processes the pages come first.
+The solve runs at a lower CPU priority than the web server (`ICS_SOLVER_NICE`,
+`settings.solver_niceness`): a worker process already runs at it; a solve started beside the web
+server (`ICS_JOB_QUEUE=local`) lowers itself to it. On a shared host the pages come first.
 
 "Good enough, stop now": SIGTERM or SIGINT asks the solve to stop and keep its best result
 (`solvers.common.STOP`, which stops the CP-SAT solves under way with `stop_search()`); the result
@@ -97,7 +98,7 @@ def main() -> None:
     """Reads (kind, input) from stdin and writes the pickled result, or the error, to stdout."""
     _exit_with_parent()
     _stop_on_signals()
-    os.nice(solver_niceness())
+    os.nice(max(0, solver_niceness() - os.nice(0)))  # a worker may have lowered it already
     kind, payload = pickle.load(sys.stdin.buffer)
     box: dict[str, tuple[str, Any]] = {}
 

@@ -31,7 +31,8 @@ def test_default_and_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
 def test_the_solver_process_lowers_its_own_priority() -> None:
-    """The child the job runner starts drops its priority before it reads its input."""
+    """The child the job runner starts drops its priority to the setting before it reads its
+    input (from a web process at 0; a worker already runs at it)."""
     base = os.getpriority(os.PRIO_PROCESS, 0)
     child = subprocess.Popen(
         [sys.executable, "-m", "ics_capacity.services.solve_process"],
@@ -43,10 +44,10 @@ def test_the_solver_process_lowers_its_own_priority() -> None:
     try:
         deadline = time.monotonic() + 30
         seen = _niceness(child.pid)
-        while seen == base and time.monotonic() < deadline and child.poll() is None:
+        while seen != max(base, 7) and time.monotonic() < deadline and child.poll() is None:
             time.sleep(0.05)
             seen = _niceness(child.pid)
-        assert seen == min(19, base + 7)
+        assert seen == max(base, 7)
     finally:
         child.kill()
         child.wait()
