@@ -9,6 +9,7 @@ and in CI both run (Redis on 6379, RabbitMQ on 5672).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -174,6 +175,21 @@ def _wait_for(job_id: int, statuses: tuple[str, ...], seconds: float) -> jobs.Jo
     raise AssertionError(f"job {job_id} is {jobs.read_job(job_id).status}, not {statuses}")
 
 
+def _wait_until_solving(worker_pid: int, seconds: float) -> None:
+    """Returns once the worker's solver process (`solve_process`) is solving: OR-Tools is loaded.
+    Read from /proc, where a child is listed under the thread that started it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for children in Path(f"/proc/{worker_pid}/task").glob("*/children"):
+            for pid in children.read_text().split():
+                with contextlib.suppress(OSError):
+                    solving = b"solve_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                    if solving and b"ortools" in Path(f"/proc/{pid}/maps").read_bytes():
+                        return
+        time.sleep(0.1)
+    raise AssertionError(f"worker {worker_pid} was not solving within {seconds} s")
+
+
 def test_a_started_job_goes_on_the_queue_only_as_its_id(queue) -> None:
     url, emails, baseline, _ = queue
     job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota())
@@ -202,7 +218,7 @@ def test_a_worker_process_runs_the_job_to_done(queue) -> None:
     url, emails, baseline, workers = queue
     workers.start("--concurrency", "1", "--kinds", "rota")
     lead = _token(emails, "workforce_lead")
-    job_id = jobs.start_job(lead, baseline, "rota", _rota(limit=3))
+    job_id = jobs.start_job(lead, baseline, "rota", _rota(limit=1))
     view = _wait_for(job_id, jobs.FINISHED, 120)
     assert view.status == "done", (view.message, workers.logs())
     with unit_of_work(url) as session:
@@ -219,7 +235,7 @@ def test_a_worker_killed_mid_solve_leaves_nothing_running(queue) -> None:
     lead = _token(emails, "workforce_lead")
     job_id = jobs.start_job(lead, baseline, "rota", _rota(weeks=4, limit=300))
     _wait_for(job_id, ("running",), 90)
-    time.sleep(2)  # the solver's child process is running by now
+    _wait_until_solving(first.pid, 60)  # not a fixed sleep: as soon as, however loaded
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     assert jobs.read_job(job_id).status == "running"
@@ -230,7 +246,7 @@ def test_a_worker_killed_mid_solve_leaves_nothing_running(queue) -> None:
     assert time.monotonic() - killed_at < 30
     with unit_of_work(url) as session:
         assert session.get(SolveJob, job_id).result is None  # no partial plan
-    again = jobs.start_job(lead, baseline, "rota", _rota(limit=3))
+    again = jobs.start_job(lead, baseline, "rota", _rota(limit=1))
     assert _wait_for(again, jobs.FINISHED, 120).status == "done", workers.logs()
     assert "ended done" not in workers.log(0)
 
@@ -241,7 +257,7 @@ def test_two_workers_never_run_the_same_job(queue) -> None:
     _, emails, baseline, workers = queue
     workers.start()
     workers.start()
-    job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota(limit=3))
+    job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota(limit=1))
     database = job_queue.uses_database_queue()
     if not database:
         job_queue._shared_queue().send(job_id, "rota")  # the same id again
