@@ -9,7 +9,6 @@ and in CI both run (Redis on 6379, RabbitMQ on 5672).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -29,6 +28,7 @@ from ics_capacity.services import auth, job_queue, jobs
 from ics_capacity.services.rota import next_monday
 from ics_capacity.settings import REPO_ROOT
 from tests.conftest import TEST_PASSWORD
+from tests.processes import wait_until_solving
 
 REDIS_QUEUE_URL = os.environ.get("ICS_TEST_REDIS_QUEUE_URL", "redis://127.0.0.1:6379/2")
 RABBITMQ_URL = os.environ.get("ICS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -175,21 +175,6 @@ def _wait_for(job_id: int, statuses: tuple[str, ...], seconds: float) -> jobs.Jo
     raise AssertionError(f"job {job_id} is {jobs.read_job(job_id).status}, not {statuses}")
 
 
-def _wait_until_solving(worker_pid: int, seconds: float) -> None:
-    """Returns once the worker's solver process (`solve_process`) is solving: OR-Tools is loaded.
-    Read from /proc, where a child is listed under the thread that started it."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for children in Path(f"/proc/{worker_pid}/task").glob("*/children"):
-            for pid in children.read_text().split():
-                with contextlib.suppress(OSError):
-                    solving = b"solve_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
-                    if solving and b"ortools" in Path(f"/proc/{pid}/maps").read_bytes():
-                        return
-        time.sleep(0.1)
-    raise AssertionError(f"worker {worker_pid} was not solving within {seconds} s")
-
-
 def test_a_started_job_goes_on_the_queue_only_as_its_id(queue) -> None:
     url, emails, baseline, _ = queue
     job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota())
@@ -235,7 +220,7 @@ def test_a_worker_killed_mid_solve_leaves_nothing_running(queue) -> None:
     lead = _token(emails, "workforce_lead")
     job_id = jobs.start_job(lead, baseline, "rota", _rota(weeks=4, limit=300))
     _wait_for(job_id, ("running",), 90)
-    _wait_until_solving(first.pid, 60)  # not a fixed sleep: as soon as, however loaded
+    wait_until_solving(first.pid, 60)  # not a fixed sleep: as soon as, however loaded
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     assert jobs.read_job(job_id).status == "running"
