@@ -221,6 +221,7 @@ def _build_template(url: str, nhs_dir: Path) -> dict[str, Any]:
         jobs.set_dispatcher(None)
     for job_id in (rota_job, rebalance_job):
         assert jobs.job_view(lead if job_id == rota_job else manager, job_id).status == "done"
+    tokens = {who: auth.sign_in(email, TEST_PASSWORD) for who, email in emails.items()}
     return {
         "emails": emails,
         "baseline": baseline,
@@ -232,7 +233,10 @@ def _build_template(url: str, nhs_dir: Path) -> dict[str, Any]:
         "rebalance_job": rebalance_job,
         "victim": _victim_strings(url, ids["BCPC"], ids["QHL"]),
         "staff": staff,
-        "tokens": {who: auth.sign_in(email, TEST_PASSWORD) for who, email in emails.items()},
+        "tokens": tokens,
+        # What `_built_pack` puts in the tab: built once (a projection and a PDF, 5-10 s), not
+        # by each of its cases. Building writes nothing; the pack is a frozen dataclass.
+        "board_pack": build_board_pack(tokens["viewer"], draft, 26, ""),
     }
 
 
@@ -293,7 +297,11 @@ def world(template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ICS_OIDC_ISSUER", "https://login.example.test/tenant/v2.0")
     monkeypatch.setenv("ICS_OIDC_CLIENT_ID", "ics-capacity")
     monkeypatch.setenv("ICS_OIDC_ALLOWED_DOMAINS", "sso.test")
-    extra = {"staff": facts["staff"], "date": next_monday().isoformat()}
+    extra = {
+        "staff": facts["staff"],
+        "date": next_monday().isoformat(),
+        "board_pack": facts["board_pack"],
+    }
     yield World(
         url,
         facts["emails"],
@@ -587,10 +595,7 @@ def _picked(w: World) -> dict[type, dict[str, Any]]:
 
 def _built_pack(w: World) -> dict[type, dict[str, Any]]:
     """A board pack of the victim's draft, built by one of its viewers, held by the tab."""
-    return {
-        **_picked(w),
-        BoardPackState: {"_pack": build_board_pack(w.token("viewer"), w.draft, 26, "")},
-    }
+    return {**_picked(w), BoardPackState: {"_pack": w.extra["board_pack"]}}
 
 
 def _opened(scenario: Callable[[World], int]) -> Setup:
