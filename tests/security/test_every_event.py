@@ -209,7 +209,7 @@ def _build_template(url: str, nhs_dir: Path) -> dict[str, Any]:
                 "start_date": next_monday().isoformat(),
                 "weeks": 1,
                 "site_codes": ["SANDWELL"],
-                "time_limit_seconds": 5,
+                "time_limit_seconds": 1,  # it runs to its limit; any finished rota will do
             },
         )
         jobs.run_job(rota_job)
