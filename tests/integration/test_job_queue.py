@@ -30,6 +30,7 @@ from ics_capacity.services import auth, dashboard, job_queue, jobs, projection_v
 from ics_capacity.services.rota import next_monday
 from ics_capacity.settings import REPO_ROOT
 from tests.conftest import TEST_PASSWORD
+from tests.processes import wait_until_solving
 
 REDIS_QUEUE_URL = os.environ.get("ICS_TEST_REDIS_QUEUE_URL", "redis://127.0.0.1:6379/2")
 RABBITMQ_URL = os.environ.get("ICS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -204,7 +205,7 @@ def test_a_worker_process_runs_the_job_to_done(queue) -> None:
     url, emails, baseline, workers = queue
     workers.start("--concurrency", "1", "--kinds", "rota")
     lead = _token(emails, "workforce_lead")
-    job_id = jobs.start_job(lead, baseline, "rota", _rota(limit=3))
+    job_id = jobs.start_job(lead, baseline, "rota", _rota(limit=1))
     view = _wait_for(job_id, jobs.FINISHED, 120)
     assert view.status == "done", (view.message, workers.logs())
     with unit_of_work(url) as session:
@@ -279,7 +280,7 @@ def test_a_worker_killed_mid_solve_leaves_nothing_running(queue) -> None:
     lead = _token(emails, "workforce_lead")
     job_id = jobs.start_job(lead, baseline, "rota", _rota(weeks=4, limit=300))
     _wait_for(job_id, ("running",), 90)
-    time.sleep(2)  # the solver's child process is running by now
+    wait_until_solving(first.pid, 60)  # not a fixed sleep: as soon as, however loaded
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     assert jobs.read_job(job_id).status == "running"
@@ -290,7 +291,7 @@ def test_a_worker_killed_mid_solve_leaves_nothing_running(queue) -> None:
     assert time.monotonic() - killed_at < 30
     with unit_of_work(url) as session:
         assert session.get(SolveJob, job_id).result is None  # no partial plan
-    again = jobs.start_job(lead, baseline, "rota", _rota(limit=3))
+    again = jobs.start_job(lead, baseline, "rota", _rota(limit=1))
     assert _wait_for(again, jobs.FINISHED, 120).status == "done", workers.logs()
     assert "ended done" not in workers.log(0)
 
@@ -301,7 +302,7 @@ def test_two_workers_never_run_the_same_job(queue) -> None:
     _, emails, baseline, workers = queue
     workers.start()
     workers.start()
-    job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota(limit=3))
+    job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota(limit=1))
     database = job_queue.uses_database_queue()
     if not database:
         job_queue._shared_queue().send(job_id, "rota")  # the same id again

@@ -4,6 +4,7 @@ really cancelled, and never left running by a crash."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 
@@ -16,6 +17,7 @@ from ics_capacity.services import auth, job_running, jobs
 from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.rota import next_monday
 from tests.conftest import TEST_PASSWORD
+from tests.processes import still_alive_after, wait_until_solving
 
 
 @pytest.fixture
@@ -102,7 +104,7 @@ def test_one_active_run_per_scenario_and_kind(demo) -> None:
 
 def test_a_job_runs_from_its_row_once_and_only_moves_forward(demo) -> None:
     url, emails, baseline = demo
-    job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota())
+    job_id = jobs.start_job(_token(emails, "workforce_lead"), baseline, "rota", _rota(limit=1))
     seen: list[int] = []
     view = jobs.run_job(job_id, progress=lambda percent, message: seen.append(percent))
     assert view.status == "done", view.message
@@ -127,7 +129,7 @@ def test_cancel_stops_the_solver(demo) -> None:
     runner.start()
     while jobs.read_job(job_id).status != "running":
         time.sleep(0.2)
-    time.sleep(3)
+    wait_until_solving(os.getpid(), 60)
     with pytest.raises(ServiceError):  # a viewer may not cancel it
         jobs.cancel_job(_token(emails, "viewer"), job_id)
     assert jobs.cancel_job(lead, job_id).status == "cancelled"
@@ -253,7 +255,6 @@ jobs.run_job(int(sys.argv[1]))
 def test_killing_the_server_mid_solve_leaves_nothing_running(demo, tmp_path) -> None:
     """A runner killed with SIGKILL during a solve: its solver process ends too, and the next
     start-up fails the job at once, so the scenario can be solved again straight away."""
-    import os
     import signal
     import subprocess
     import sys
@@ -267,9 +268,7 @@ def test_killing_the_server_mid_solve_leaves_nothing_running(demo, tmp_path) -> 
     deadline = time.monotonic() + 60
     while jobs.read_job(job_id).status != "running" and time.monotonic() < deadline:
         time.sleep(0.2)
-    time.sleep(2)  # the solver's child process is running by now
-    solvers = _children(runner.pid)
-    assert solvers, "the solver's child process should be running"
+    solvers = wait_until_solving(runner.pid, 60)
     runner.send_signal(signal.SIGKILL)
     runner.wait(timeout=10)
     assert jobs.read_job(job_id).status == "running"  # nobody could record the end
@@ -277,29 +276,5 @@ def test_killing_the_server_mid_solve_leaves_nothing_running(demo, tmp_path) -> 
     view = jobs.latest_job(lead, baseline, "rota")
     assert view.status == "failed" and "restarted" in view.message
     assert jobs.start_job(lead, baseline, "rota", _rota())
-    time.sleep(3)  # the orphaned solver notices its parent is gone within a second
-    assert [pid for pid in solvers if _alive(pid)] == []
-
-
-def _children(pid: int) -> list[int]:
-    from pathlib import Path
-
-    found = []
-    for task in Path("/proc").glob("[0-9]*"):
-        try:
-            stat = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat[1]) == pid:
-            found.append(int(task.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    from pathlib import Path
-
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    # The orphaned solver notices its parent is gone within a second.
+    assert still_alive_after(solvers, 3) == []

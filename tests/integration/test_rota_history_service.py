@@ -21,7 +21,7 @@ from ics_capacity.importers.rota_history import HistoryRow
 from ics_capacity.services.results import RotaOutcome
 from ics_capacity.services.rota import HISTORY_DAYS, rota_problem_as_operator, solve_problem
 from solvers.rota.check import check_rota
-from tests.integration.test_rota_service import HUB, _branch, _settings
+from tests.integration.test_rota_service import HUB, QUICK, _branch, _settings
 
 
 def _save_as_done_job(url: str, scenario_id: int, outcome: RotaOutcome) -> None:
@@ -45,14 +45,14 @@ def _save_as_done_job(url: str, scenario_id: int, outcome: RotaOutcome) -> None:
 def test_the_previous_rota_is_carried_in_when_it_ends_the_day_before(app_db) -> None:
     url, emails = app_db
     branch = _branch(url, emails, "Rota with history")
-    first_problem = rota_problem_as_operator(branch.id, _settings(branch.start), url)
+    first_problem = rota_problem_as_operator(branch.id, _settings(branch.start, **QUICK), url)
     assert first_problem.history is None
     first = solve_problem(first_problem)
     assert first.assignments
     _save_as_done_job(url, branch.id, first)
 
     later = branch.start + dt.timedelta(days=7)
-    problem = rota_problem_as_operator(branch.id, _settings(later), url)
+    problem = rota_problem_as_operator(branch.id, _settings(later, **QUICK), url)
     used = problem.history
     assert used is not None and used.source.startswith("previous rota")
     assert (used.days, used.first_date, used.last_date) == (

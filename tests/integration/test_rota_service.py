@@ -84,6 +84,7 @@ from tests.conftest import TEST_PASSWORD
 
 HUB = "SANDWELL"
 SOLVE = {"time_limit_seconds": 6.0, "num_workers": 1}
+QUICK = {"time_limit_seconds": 2.0}  # for tests that ask only for a rota that keeps every hard rule
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -435,7 +436,7 @@ def test_locks_to_a_shift_and_to_off_are_kept_when_re_solved(app_db) -> None:
     """After locking one person onto a Sunday list and another off, the new rota keeps both."""
     url, emails = app_db
     branch = _branch(url, emails, "Rota with locks")
-    settings = _settings(branch.start)
+    settings = _settings(branch.start, **QUICK)
     problem = rota_problem_as_operator(branch.id, settings, url)
     first = solve_problem(problem)
     assert first.hard_violations == ()
