@@ -376,16 +376,7 @@ async def _switches(
     await _open_dashboard(tab, names)
     times: list[float] = []
     errors: list[str] = []
-    switch = _trust_switch(options, names)
-    turn = 0
-    while not stop.is_set():
-        started = time.perf_counter()
-        try:
-            times.append(await switch(tab, turn))
-        except Exception as error:  # every failure is counted, not raised
-            errors.append(type(error).__name__)
-        turn += 1
-        await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
+    await _tab_loop(tab, _trust_switch(options, names), stop, times, errors, 0.0)
     await tab.close()
     return times, errors
 
