@@ -54,6 +54,10 @@ def solve(kind: str, payload: Any) -> dict[str, Any]:
     raise ValueError(f"unknown job kind {kind!r}")
 
 
+PARENT_GONE_EXIT = 3
+"""The exit status of a solve that ended because its runner died (`_exit_with_parent`)."""
+
+
 def _exit_with_parent(interval_seconds: float = 1.0) -> None:
     """Ends this process when its parent (the runner) dies, so no orphaned solve goes on."""
     parent = os.getppid()
@@ -62,7 +66,7 @@ def _exit_with_parent(interval_seconds: float = 1.0) -> None:
         while True:
             time.sleep(interval_seconds)
             if os.getppid() != parent:
-                os._exit(3)
+                os._exit(PARENT_GONE_EXIT)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
