@@ -444,6 +444,7 @@ def _start_rota(options: argparse.Namespace) -> int:
             "weeks": options.rota_weeks,
             "site_codes": options.sites.split(","),
             "time_limit_seconds": options.rota_limit,
+            "num_workers": options.rota_workers,
         },
     )
 
@@ -478,6 +479,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rota-weeks", type=int, default=4)
     parser.add_argument("--rota-limit", type=float, default=60.0)
+    parser.add_argument(
+        "--rota-workers", type=int, default=2, help="CP-SAT search workers of the rota build."
+    )
     parser.add_argument("--sites", default="SANDWELL")
     parser.add_argument("--event", choices=("overview", "dashboard"), default="overview")
     parser.add_argument(
