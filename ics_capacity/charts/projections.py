@@ -2,14 +2,19 @@
 
 Every chart fills its container's width, shows a tooltip on every mark, zooms and pans on the
 time (or wait) axis by dragging and scrolling, and, where it has a legend, clicking a legend
-entry highlights that series. Frames are cut to the columns a chart needs before they are
-embedded, so specs stay small; pass one unit (the total, or one provider) per chart.
+entry highlights that series. Pass one unit (the total, or one provider) per chart.
+
+Specs stay small, because the Dashboard sends them on every change of trust and keeps them in
+each tab's state: a chart embeds its data once, as one row per series (or hub, or snapshot) whose
+weekly values are arrays, which Vega-Lite's flatten transform unfolds into the long rows the
+marks draw (`_embedded`); values are rounded to what the chart can show (`_decimals_for`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
@@ -143,10 +148,9 @@ def utilisation_heatmap(
     else:
         data = frame
     x_field, x_type = _time_axis(data)
-    data = data[["pool", x_field, measure]].copy()
-    data[measure] = data[measure].round(4)
+    # Shares to a tenth of a percent, as the tooltip shows them.
+    values, unfold = _embedded(data, "pool", x_field, {measure: 3})
     if x_type == "temporal":
-        data[x_field] = pd.to_datetime(data[x_field]).dt.strftime("%Y-%m-%d")
         x = alt.X(f"{x_field}:T", title="Week starting")
         x2 = alt.X2("week_end:T")
         end = "timeOffset('week', toDate(datum.week_start), 1)"
@@ -161,7 +165,7 @@ def utilisation_heatmap(
         UtilisationDefinition.UNCAPPED,
     )
     return _configure(
-        alt.Chart(data, title=title)
+        alt.Chart(values, title=title, transform=unfold)
         .transform_calculate(week_end=end)
         .mark_rect()
         .encode(
@@ -212,10 +216,13 @@ def wait_band_chart(
     names = {w: (labels or {}).get(w, "Now" if w == 0 else f"Week {w} (projected)") for w in weeks}
     data["snapshot"] = data["week"].map(names)
     order = [names[w] for w in weeks]
+    values, unfold = _embedded(
+        data, "snapshot", "wait_band_weeks", {"patients": _decimals_for(data[["patients"]])}
+    )
     pick = alt.selection_point(fields=["snapshot"], bind="legend")
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
     lines = (
-        alt.Chart(data)
+        alt.Chart(values, transform=unfold)
         .mark_line(interpolate="step-after", strokeWidth=2)
         .encode(
             x=alt.X("wait_band_weeks:Q", title="Weeks waited", scale=alt.Scale(domain=[0, 105])),
@@ -325,6 +332,67 @@ def _time_axis(frame: pd.DataFrame) -> tuple[str, str]:
     return "week", "quantitative"
 
 
+def _embedded(
+    data: pd.DataFrame, key: str, x_field: str, measures: Mapping[str, int]
+) -> tuple[alt.Data, list[alt.Transform]]:
+    """The frame as one row per series with its weekly values as arrays, and their unfolding.
+
+    The transforms unfold those rows into one per `key` value x week again in the browser.
+    Long rows would repeat every field name and the series' name for every week; here each
+    week costs its numbers only. Dated weeks (`week_start`) travel as whole days after the
+    first (`day`), and a calculation turns them back into the same UTC midnights that a
+    "YYYY-MM-DD" string parses to, so axes and tooltips read as before.
+
+    Args:
+        data: Long rows: `key`, `x_field` and the measures.
+        key: The column naming each series, hub or snapshot; rows keep the frame's order.
+        x_field: `week_start` (dates), or a number column such as `week` or `wait_band_weeks`.
+        measures: Column -> decimals to round it to.
+
+    Returns:
+        The inline data, and the flatten (and date) transforms that the chart applies first.
+    """
+    data = data.reset_index(drop=True)
+    temporal = x_field == "week_start"
+    if temporal:
+        dates = pd.to_datetime(data[x_field]).dt.normalize()
+        origin = dates.min()
+        x_name, x_values = "day", (dates - origin).dt.days
+    else:
+        x_name, x_values = x_field, data[x_field]
+    rows: list[dict[str, Any]] = []
+    for name in dict.fromkeys(data[key]):
+        mine = data[key] == name
+        row: dict[str, Any] = {key: str(name), x_name: _rounded(x_values[mine], 0)}
+        for column, decimals in measures.items():
+            row[column] = _rounded(data.loc[mine, column], decimals)
+        rows.append(row)
+    unfold: list[alt.Transform] = [alt.FlattenTransform(flatten=[x_name, *measures])]
+    if temporal:
+        day = f"utc({origin.year}, {origin.month - 1}, {origin.day} + datum.day)"
+        unfold.append(alt.CalculateTransform(calculate=f"toDate({day})", **{"as": x_field}))
+    return alt.Data(values=rows), unfold
+
+
+def _rounded(values: pd.Series, decimals: int) -> list[float | int | None]:
+    """The values to `decimals` places, whole numbers as integers, missing ones as null."""
+    rounded = values.astype(float).round(decimals)
+    return [None if pd.isna(v) else int(v) if decimals == 0 else float(v) for v in rounded]
+
+
+def _decimals_for(values: pd.DataFrame) -> int:
+    """Decimals that keep every value within a two-thousandth of the largest (0 to 3).
+
+    That is under 0.15 px on a 300 px axis: what is drawn does not move, and tooltips show
+    whole patients anyway.
+    """
+    numbers = values.to_numpy(dtype=float)
+    top = float(abs(numbers[~pd.isna(numbers)]).max()) if numbers.size else 0.0
+    if not top > 0:
+        return 0
+    return min(3, max(0, math.ceil(3 - math.log10(top))))
+
+
 def _fan_chart(
     frame: pd.DataFrame, metrics: Mapping[str, str], *, title: str, y_title: str
 ) -> alt.LayerChart:
@@ -349,11 +417,10 @@ def _fan_from_series(
     """Median line and (when p10/p90 are present) a shaded band per `series`."""
     x_field, x_type = _time_axis(data)
     has_band = {"p10", "p90"} <= set(data.columns)
-    columns = ["series", x_field, "p50", *(["p10", "p90"] if has_band else [])]
-    data = data[columns].copy()
-    data[columns[2:]] = data[columns[2:]].round(1)  # patients: a tenth is plenty, specs stay small
-    if x_type == "temporal":
-        data[x_field] = pd.to_datetime(data[x_field]).dt.strftime("%Y-%m-%d")
+    measures = ["p50", *(["p10", "p90"] if has_band else [])]
+    # One precision for the chart's series, as they share the y axis.
+    decimals = _decimals_for(data[measures])
+    values, unfold = _embedded(data, "series", x_field, dict.fromkeys(measures, decimals))
     x_code = "T" if x_type == "temporal" else "Q"
     x = alt.X(f"{x_field}:{x_code}", title="Week starting" if x_type == "temporal" else "Week")
     colours = [palette[i % len(palette)] for i in range(len(order))]
@@ -375,7 +442,7 @@ def _fan_from_series(
             alt.Tooltip("p10:Q", title="10th percentile", format=",.0f"),
             alt.Tooltip("p90:Q", title="90th percentile", format=",.0f"),
         ]
-    base = alt.Chart(data).encode(x=x, color=colour, tooltip=tooltip)
+    base = alt.Chart().encode(x=x, color=colour, tooltip=tooltip)
     line = base.mark_line(strokeWidth=2.5).encode(
         y=alt.Y("p50:Q", title=y_title),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
@@ -389,7 +456,9 @@ def _fan_from_series(
         )
         layers.insert(0, band)
     return _configure(
-        alt.LayerChart(layer=layers, title=title).properties(width="container", height=300)
+        alt.LayerChart(data=values, transform=unfold, layer=layers, title=title).properties(
+            width="container", height=300
+        )
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 
 import altair as alt
 import numpy as np
 import pytest
+import vl_convert as vlc
 
 from ics_capacity.charts.projections import (
     long_waits_fan_chart,
@@ -22,6 +24,7 @@ from ics_capacity.domain.codes import WAIT_BANDS
 from ics_capacity.projections.cohort import Projection, Variation, project, simulate
 from ics_capacity.projections.inputs import ProjectionInput, ResourcePools
 from ics_capacity.projections.queue_kpis import rag_status
+from tests.chart_specs import drawn_rows, with_long_rows
 
 MAX_SPEC_BYTES = 60_000
 
@@ -62,11 +65,6 @@ def spec_of(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
-def data_rows(spec: dict) -> list[dict]:
-    rows = [row for values in spec.get("datasets", {}).values() for row in values]
-    return rows
-
-
 def params_of(spec: dict) -> list[dict]:
     found = list(spec.get("params", []))
     for layer in spec.get("layer", []):
@@ -100,14 +98,17 @@ def test_fan_charts_carry_the_monte_carlo_bands(plan: tuple[ProjectionInput, Pro
     )
     frame = mc.frame("total")
     spec = spec_of(waiting_list_fan_chart(frame))
-    rows = data_rows(spec)
+    rows = drawn_rows(spec)
     assert len(rows) == 53
     last = frame[(frame["metric"] == "list_size") & (frame["week"] == 52)].iloc[0]
-    assert rows[-1]["p50"] == pytest.approx(last["p50"], abs=0.06)
+    assert rows[-1]["p50"] == pytest.approx(last["p50"], abs=0.5)
     assert {"p10", "p50", "p90", "week_start", "series"} <= set(rows[0])
+    # Dated weeks come back as the dates of the frame: the start date, then every 7 days.
+    assert [r["week_start"] for r in rows[:2]] == ["2026-04-27", "2026-05-04"]
+    assert rows[-1]["week_start"] == "2027-04-26"
     assert_interactive(spec)
     long = spec_of(long_waits_fan_chart(frame))
-    assert {row["series"] for row in data_rows(long)} == {
+    assert {row["series"] for row in drawn_rows(long)} == {
         "Over 52 weeks",
         "Over 65 weeks",
         "Over 78 weeks",
@@ -124,10 +125,10 @@ def test_plan_comparison_has_one_series_per_scenario(
     spec = spec_of(
         plan_comparison_chart({"No plan": base.frame(), "Plan": more.frame()}, metric="over_52")
     )
-    rows = data_rows(spec)
+    rows = drawn_rows(spec)
     assert {row["series"] for row in rows} == {"No plan", "Plan"}
     plan_final = [r for r in rows if r["series"] == "Plan"][-1]["p50"]
-    assert plan_final == pytest.approx(more.frame()["over_52"].iloc[-1], abs=0.06)
+    assert plan_final == pytest.approx(more.frame()["over_52"].iloc[-1], abs=0.5)
     assert_interactive(spec)
 
 
@@ -138,11 +139,11 @@ def test_utilisation_heatmap_has_every_hub_and_week(
     _, result = plan
     frame = result.utilisation_frame()
     spec = spec_of(utilisation_heatmap(frame))
-    rows = data_rows(spec)
+    rows = drawn_rows(spec)
     assert len(rows) == 2 * 52
     assert {row["pool"] for row in rows} == {"Cannock Chase Hospital", "New Cross Hospital"}
     first = frame.iloc[0]
-    assert rows[0]["theatre_utilisation"] == pytest.approx(first["theatre_utilisation"], abs=1e-4)
+    assert rows[0]["theatre_utilisation"] == pytest.approx(first["theatre_utilisation"], abs=5e-4)
     scale = spec["encoding"]["color"]["scale"]
     assert scale["domain"] == [0, 0.425, 0.85, 1.0, 1.2]
     assert scale["range"][2] == "#005EB8"  # NHS blue at the target
@@ -164,7 +165,7 @@ def test_wait_band_chart_compares_now_with_the_projection(
     """Both snapshots' 105 bands are in the spec, with 18 and 52 week reference lines."""
     _, result = plan
     spec = spec_of(wait_band_chart(result.bands_frame("total")))
-    rows = data_rows(spec)
+    rows = drawn_rows(spec)
     snapshots = {row["snapshot"] for row in rows if "snapshot" in row}
     assert snapshots == {"Now", "Week 52 (projected)"}
     assert sum(1 for row in rows if row.get("snapshot") == "Now") == WAIT_BANDS
@@ -177,7 +178,7 @@ def test_rag_chart_shows_each_target_and_status(plan: tuple[ProjectionInput, Pro
     _, result = plan
     rag = rag_status(result.frame("provider"), unit_columns=["provider"])
     spec = spec_of(rag_status_chart(rag, unit_column="provider"))
-    rows = data_rows(spec)
+    rows = drawn_rows(spec)
     assert len(rows) == len(rag) == 2 * 5
     assert {row["status"] for row in rows} <= {"Green", "Amber", "Red", "Not projected"}
     cell = next(r for r in rows if r["provider"] == "RL4" and r["target"].startswith("92%"))
@@ -187,3 +188,32 @@ def test_rag_chart_shows_each_target_and_status(plan: tuple[ProjectionInput, Pro
     params = params_of(spec)
     assert any(p.get("bind") == "legend" for p in params)
     assert has_tooltip(spec)
+
+
+def test_unfolded_data_draw_exactly_as_long_rows(plan: tuple[ProjectionInput, Projection]) -> None:
+    """Vega's unfolding of the arrays (and days into dates) draws what plain long rows draw."""
+    inp, result = plan
+    mc = simulate(
+        inp, runs=20, rng=np.random.default_rng(5), variation=Variation(0.1, 0.05, 0.1, 0.05)
+    )
+    charts = [
+        waiting_list_fan_chart(mc.frame("total")),
+        long_waits_fan_chart(mc.frame("total")),
+        plan_comparison_chart({"No plan": result.frame(), "Plan": result.frame()}),
+        utilisation_heatmap(result.utilisation_frame()),
+        wait_band_chart(result.bands_frame("total")),
+    ]
+    for chart in charts:
+        spec = chart.to_dict()
+        long = with_long_rows(spec)
+        assert long != spec
+        assert _svg(spec) == _svg(long), spec.get("title")
+
+
+def _svg(spec: dict) -> str:
+    """The spec drawn as SVG, its clip and gradient ids numbered afresh (the renderer counts on
+    across calls)."""
+    svg = vlc.vegalite_to_svg(spec)
+    found = dict.fromkeys(re.findall(r"(?:clip|gradient_)\d+", svg))
+    ids = {old: f"id{i}" for i, old in enumerate(found, 1)}
+    return re.sub(r"(?:clip|gradient_)\d+", lambda m: ids[m.group(0)], svg)

@@ -22,7 +22,6 @@ from ics_capacity.services.dashboard import (
     check_target,
     dashboard_ready,
     dashboard_targets,
-    default_capacity_question,
     scenario_projection,
     trust_charts,
 )
@@ -182,29 +181,9 @@ class DashboardState(rx.State):
                     self.busy = False
             yield refusal(error)
             return
-        provider = int(unit) if unit else None
-        capacity_target, capacity_by = default_capacity_question(projection)
         # Built outside the lock; only what differs from the page's current view is assigned,
         # so a trust switch sends its charts and figures, not the unchanged tables.
-        shown = {
-            "projected_name": projection.scenario_name,
-            "headline": view.headline_cards(projection, provider),
-            "removal": view.removal_text(projection, provider),
-            "capacity_target": capacity_target,
-            "capacity_by": capacity_by,
-            "rag_note": view.rag_note(projection),
-            "rag_rows": view.rag_rows(projection),
-            "target_rows": view.target_rows(targets),
-            "target_note": view.target_note(targets),
-            "has_plan": projection.baseline is not None,
-            "trusts": [
-                {"id": str(k), "name": v}
-                for k, v in sorted(projection.names.items(), key=lambda kv: kv[1])
-            ],
-            "unit": unit,
-            "unit_name": projection.names.get(provider, "") if provider else "",
-            **_charts(specs),
-        }
+        shown = view.page_vars(projection, targets, specs, unit)
         async with self:
             if request != self._request:  # a newer selection is being projected
                 return
@@ -217,7 +196,7 @@ class DashboardState(rx.State):
             yield refusal(refused)
 
     def _show(self, specs: dict[str, dict]) -> None:
-        for name, value in _charts(specs).items():
+        for name, value in view.chart_vars(specs).items():
             setattr(self, name, value)
 
     @rx.event
@@ -374,8 +353,3 @@ async def _view_ready(token: str, scenario_id: int, horizon: int) -> None:
         if loop.time() > deadline:
             raise ProjectionWaitError(WAIT_MESSAGE)
         await asyncio.sleep(PAGE_POLL_SECONDS)
-
-
-def _charts(specs: dict[str, dict]) -> dict[str, object]:
-    """The chart vars for these specs, and whether the utilisation chart has anything to show."""
-    return {**specs, "has_utilisation": bool(specs.get("utilisation_chart"))}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import urllib.parse
 
 from ics_capacity.domain.measures import label, tooltip
-from ics_capacity.services.dashboard import CapacityAnswer, rag_date
+from ics_capacity.services.dashboard import CapacityAnswer, default_capacity_question, rag_date
 from ics_capacity.services.errors import InvalidInputError
 from ics_capacity.services.projections import (
     ScenarioProjection,
@@ -215,6 +215,43 @@ def target_note(report: TargetReport) -> str:
 
 
 HORIZONS = ("52", "104")
+
+
+def page_vars(
+    projection: ScenarioProjection, targets: TargetReport, specs: dict[str, dict], unit: str
+) -> dict[str, object]:
+    """The Dashboard's vars for the collaborative ('') or one member trust's id, by var name.
+
+    The page assigns only those that differ from what it shows (`ui/state/changes.py`), so a
+    trust switch sends the trust's charts and figures; the collaborative-level ones (the RAG,
+    the utilisation heatmaps, the targets) are equal for every trust and are not sent again.
+    """
+    provider = int(unit) if unit else None
+    capacity_target, capacity_by = default_capacity_question(projection)
+    return {
+        "projected_name": projection.scenario_name,
+        "headline": headline_cards(projection, provider),
+        "removal": removal_text(projection, provider),
+        "capacity_target": capacity_target,
+        "capacity_by": capacity_by,
+        "rag_note": rag_note(projection),
+        "rag_rows": rag_rows(projection),
+        "target_rows": target_rows(targets),
+        "target_note": target_note(targets),
+        "has_plan": projection.baseline is not None,
+        "trusts": [
+            {"id": str(k), "name": v}
+            for k, v in sorted(projection.names.items(), key=lambda kv: kv[1])
+        ],
+        "unit": unit,
+        "unit_name": projection.names.get(provider, "") if provider else "",
+        **chart_vars(specs),
+    }
+
+
+def chart_vars(specs: dict[str, dict]) -> dict[str, object]:
+    """The chart vars for these specs, and whether the utilisation chart has anything to show."""
+    return {**specs, "has_utilisation": bool(specs.get("utilisation_chart"))}
 
 
 def share_link(scenario_id: int, unit: str, horizon: int) -> str:
