@@ -210,6 +210,7 @@ def _sites() -> rx.Component:
             ),
         ),
         margin_top="16px",
+        key=RotaState.sites_key,
     )
 
 
@@ -250,8 +251,8 @@ def settings_form() -> rx.Component:
     """The build's settings as one form: first day, weeks, sites, advanced; Build submits it.
 
     The fields start from the state's settings and keep what is typed; only a submit sends
-    them, all at once, and the server checks them together. The form is drawn afresh when the
-    server's choices (sites, rule packs, first day) change what it shows.
+    them, all at once, and the server checks them together. The form is drawn afresh for another
+    scenario; when only the scenario's sites change, only the tick boxes are.
     """
     # A control with an `id` is also sent under it (Reflex reads it by its ref), so each id is
     # its field's name; the tick boxes have none.

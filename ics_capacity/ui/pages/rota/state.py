@@ -62,7 +62,9 @@ class RotaState(JobWatchState, rx.State):
 
     The settings form's fields show these vars as their first values; the browser keeps what is
     typed until the form is submitted (`build`), which alone sets them. `form_key` changes when
-    the server's choices change what the form shows, so the form is drawn afresh from them.
+    another scenario is shown, so the whole form is drawn afresh from its settings; `sites_key`
+    changes when the same scenario's sites change (a colleague made a site a hub), so only the
+    tick boxes are drawn again and what is typed in the other fields stays.
     """
 
     sites: list[dict[str, str]] = []
@@ -74,6 +76,8 @@ class RotaState(JobWatchState, rx.State):
     time_limit: str = ""
     form_error: str = ""
     form_key: int = 0
+    sites_key: int = 0
+    _form_scenario: int = 0
     scenario_status: str = ""
     scenario_editable: bool = True
     bank_holiday_sites: list[str] = []
@@ -129,7 +133,7 @@ class RotaState(JobWatchState, rx.State):
             job = latest_job(session.token, scenario_id, "rota")
         except ServiceError as error:
             return refusal(error)
-        self._show_choices(choices)
+        self._show_choices(choices, scenario_id)
         try:
             self._show_published(published_rotas(session.token, scenario_id))
         except ServiceError as error:
@@ -141,8 +145,8 @@ class RotaState(JobWatchState, rx.State):
                 events.append(RotaState.watch)
         return events
 
-    def _show_choices(self, choices: dict) -> None:
-        shown = (self.sites, self.chosen_sites, self.rule_packs, self.start_date)
+    def _show_choices(self, choices: dict, scenario_id: int) -> None:
+        shown = (self.sites, self.chosen_sites)
         self.scenario_status = choices.get("status", "")
         self.scenario_editable = bool(choices.get("editable", True))
         self.bank_holiday_sites = [s["code"] for s in choices["sites"] if s["bank_holiday_lists"]]
@@ -160,8 +164,11 @@ class RotaState(JobWatchState, rx.State):
         self.rule_packs = choices["rule_packs"]
         if not self.start_date:
             self.start_date = choices["start_date"]
-        if (self.sites, self.chosen_sites, self.rule_packs, self.start_date) != shown:
+        if scenario_id != self._form_scenario:
+            self._form_scenario = scenario_id
             self.form_key += 1
+        elif (self.sites, self.chosen_sites) != shown:
+            self.sites_key += 1
 
     def _show_job(self, job: JobView) -> None:
         self._job_id = job.id
