@@ -239,6 +239,46 @@ def test_a_worker_process_computes_the_dashboards_projection(queue, monkeypatch)
     assert "Projection view" in workers.log(1) and "Projection view" not in workers.log(0)
 
 
+def test_a_worker_process_answers_the_pages_other_projections(queue, monkeypatch) -> None:
+    """The scenario page's impact, the capacity question and a member's target are computed by
+    `ics-capacity worker --kinds projection`, never by this (web) process."""
+    url, emails, baseline, workers = queue
+    if os.environ["ICS_JOB_QUEUE"] != DATABASE:
+        pytest.skip("the answers go through the database whichever queue the jobs use")
+
+    def web_computes(*args, **kwargs):
+        raise AssertionError("a web process computed what the workers compute")
+
+    for name in ("project_scenario", "capacity_needed", "scenario_targets"):
+        monkeypatch.setattr(dashboard, name, web_computes)
+    monkeypatch.setattr(projection_views, "WAIT_SECONDS", 120.0)
+    dashboard._SHARED_VIEWS.clear()
+    dashboard._ANSWERS.clear()
+    manager = _token(emails, "manager")
+    workers.start("--kinds", "projection")
+    try:
+        impact = dashboard.scenario_impact(manager, baseline)
+        projection = dashboard.scenario_projection(manager, baseline, 26)
+        target, by = dashboard.default_capacity_question(projection)
+        answer = dashboard.capacity_question(manager, baseline, 26, target, by)
+        report = dashboard.check_target(
+            manager, baseline, 26, kind="min_within_18", value="70", over_weeks="", due=by
+        )
+    finally:
+        dashboard._SHARED_VIEWS.clear()
+        dashboard._ANSWERS.clear()
+    assert impact.rows and answer.rows and report.rows, workers.logs()
+    assert "70% within 18 weeks" in {r.target.split(" by ")[0] for r in report.rows}
+    with unit_of_work(url) as session:
+        rows = session.execute(sa.select(ProjectionView.kind, ProjectionView.status)).all()
+    assert sorted(rows) == [
+        ("capacity", "done"),
+        ("dashboard", "done"),
+        ("impact", "done"),
+        ("targets", "done"),
+    ]
+
+
 @pytest.mark.fault
 def test_a_worker_killed_mid_projection_hands_it_to_another(queue, monkeypatch) -> None:
     """SIGKILL while a worker projects for a waiting Dashboard: once the request is stale the
