@@ -1,4 +1,4 @@
-"""worker answers: the scenario page's impact, the capacity question and a member's target
+"""worker answers: the scenario page's impact, the capacity question, a target, the board pack
 
 Revision ID: 0023_worker_answers
 Revises: 0022_projection_view
@@ -6,7 +6,8 @@ Create Date: 2026-12-05 06:30:00
 
 Issue 19: with a job queue, the other projections a page asks for (the scenario page's impact
 at the next year end, the Dashboard's capacity question and a target a member adds) are computed
-by the solver workers too, through the same `projection_view` rows. `kind` says what a row asks
+by the solver workers too, through the same `projection_view` rows, and so is the board pack's
+rendering (charts to SVG, the A4 PDF). `kind` says what a row asks
 for ('dashboard' for the rows before this revision) and `params` the checked figures it needs.
 """
 
@@ -36,7 +37,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("params", sa.Text(), nullable=True))
         batch_op.create_check_constraint(
             batch_op.f("ck_projection_view_kind_is_known"),
-            "kind IN ('dashboard', 'impact', 'capacity', 'targets')",
+            "kind IN ('dashboard', 'impact', 'capacity', 'targets', 'board_pack')",
         )
 
 

@@ -37,6 +37,7 @@ from ics_capacity.projections.queue_kpis import RTT_STANDARD_PERCENT, RTT_TARGET
 from ics_capacity.projections.stored_frames import frame_from_json
 from ics_capacity.services.content_cache import ContentCache, collaborative_content_key
 from ics_capacity.services.job_queue import uses_queue
+from ics_capacity.services.projection_figures import rag_date
 from ics_capacity.services.projection_views import (
     CAPACITY,
     IMPACT,
@@ -92,6 +93,7 @@ __all__ = [
     "default_capacity_question",
     "impact_answer",
     "next_year_end",
+    "polled_dashboard_view",
     "rag_date",
     "scenario_impact",
     "scenario_projection",
@@ -147,6 +149,19 @@ def dashboard_ready(token: str, scenario_id: int, horizon_weeks: int, *, ask: bo
         return True
     key = _content_key(token, scenario_id, horizon_weeks)
     return _polled_view(key, scenario_id, horizon_weeks, ask=ask) is not None
+
+
+def polled_dashboard_view(
+    token: str, scenario_id: int, horizon_weeks: int, *, ask: bool
+) -> tuple[tuple, DashboardView | None]:
+    """(the view's content key, the workers' view or None while one computes it), with a queue.
+
+    For a service that renders what the workers make from the view (the board pack); the
+    caller's right to view the scenario is checked first.
+    """
+    _check_horizon(horizon_weeks)
+    key = _content_key(token, scenario_id, horizon_weeks)
+    return key, _polled_view(key, scenario_id, horizon_weeks, ask=ask)
 
 
 def _check_horizon(horizon_weeks: int) -> None:
@@ -306,11 +321,6 @@ def default_capacity_question(projection: ScenarioProjection) -> tuple[str, str]
     """
     weeks = int(projection.deterministic.frame("total")["week"].iloc[-1])
     return f"{RTT_STANDARD_PERCENT:g}", rag_date(projection.start_date, weeks).isoformat()
-
-
-def rag_date(start: dt.date, week: int) -> dt.date:
-    """The date a projected week's figures apply to: `week` weeks after the snapshot."""
-    return start + dt.timedelta(weeks=week)
 
 
 def _status(value: float | None, target: float) -> str:

@@ -21,7 +21,8 @@ lost with a message.
 The same rows carry a page's other answers that take a projection (the row's `kind`): the
 scenario page's impact at the next year end (`impact`), the Dashboard's capacity question
 (`capacity`: each list's treatment a week that meets the target) and a target a member adds to
-the Dashboard's table (`targets`, rated against the stored Dashboard view). Their `params` are
+the Dashboard's table (`targets`, rated against the stored Dashboard view) and the board pack
+(`board_pack`: charts to SVG and the A4 PDF, from the stored view). Their `params` are
 figures the web process checked; the answer is small JSON the page reads as the dashboard reads
 its view (`build_answer`, `poll_answer`).
 
@@ -35,6 +36,7 @@ older than `KEEP_FOR` are pruned.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -59,6 +61,7 @@ from ics_capacity.projections.stored_frames import (
     tables_from_json,
     tables_to_json,
 )
+from ics_capacity.services.board_pack_render import render_board_pack
 from ics_capacity.services.projection_figures import ScenarioProjection, dashboard_chart_specs
 from ics_capacity.services.projections import (
     capacity_needed_as_operator,
@@ -90,8 +93,10 @@ FORMAT = 1
 
 
 DASHBOARD, IMPACT, CAPACITY, TARGETS = "dashboard", "impact", "capacity", "targets"
+BOARD_PACK = "board_pack"
 """What a request asks for (the row's `kind`): the Dashboard's view, the scenario page's impact,
-the Dashboard's capacity question, or a target a member adds to the Dashboard's table."""
+the Dashboard's capacity question, a target a member adds to the Dashboard's table, or the board
+pack rendered from the Dashboard's view."""
 
 T = TypeVar("T")
 
@@ -145,7 +150,8 @@ def build_answer(kind: str, scenario_id: int, horizon_weeks: int, params: dict[s
     `params` are what the web process checked and wrote on the request: the year end of the
     scenario page's impact (`impact`); the measure, figure and week of the capacity question
     (`capacity`); a member's own target and the digest of the Dashboard view it is rated
-    against (`targets`).
+    against (`targets`); the collaborative's name, the checked commentary, when the pack was
+    asked for and the Dashboard view's digest (`board_pack`).
 
     Raises:
         ServiceError: the scenario cannot be projected, or the request is not valid (in words).
@@ -169,6 +175,15 @@ def build_answer(kind: str, scenario_id: int, horizon_weeks: int, params: dict[s
         projection = _dashboard_projection(str(params["view"]), scenario_id, horizon_weeks)
         report = scenario_targets_as_operator(scenario_id, projection, (*DEFAULT_TARGETS, target))
         return json.dumps(report.as_json())
+    if kind == BOARD_PACK:
+        projection = _dashboard_projection(str(params["view"]), scenario_id, horizon_weeks)
+        document, pdf = render_board_pack(
+            projection,
+            str(params["collaborative"]),
+            str(params["commentary"]),
+            dt.datetime.fromisoformat(params["produced"]),
+        )
+        return json.dumps({"html": document, "pdf": base64.b64encode(pdf).decode("ascii")})
     raise InvalidInputError(f"A request of an unknown kind: {kind!r}.")
 
 

@@ -186,7 +186,8 @@ class ProjectionView(SQLModel, table=True):
             "status IN ('queued', 'running', 'done', 'failed')", name="status_is_known"
         ),
         sa.CheckConstraint(
-            "kind IN ('dashboard', 'impact', 'capacity', 'targets')", name="kind_is_known"
+            "kind IN ('dashboard', 'impact', 'capacity', 'targets', 'board_pack')",
+            name="kind_is_known",
         ),
     )
 
@@ -195,7 +196,8 @@ class ProjectionView(SQLModel, table=True):
     scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
     horizon_weeks: int
     # What is asked: the Dashboard's view, or one answer a page asks of a scenario (the scenario
-    # page's impact, the capacity question, a member's own target), with its checked `params`.
+    # page's impact, the capacity question, a member's own target, the board pack), with its
+    # checked `params`.
     kind: str = Field(
         default="dashboard", max_length=20, sa_column_kwargs={"server_default": "dashboard"}
     )

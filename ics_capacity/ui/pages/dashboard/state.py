@@ -7,14 +7,15 @@ Every handler calls the services only (`services/dashboard.py`, `services/target
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 
 import reflex as rx
 
 from ics_capacity.services.board_pack import (
     BoardPack,
+    board_pack_answer,
     board_pack_file,
-    build_board_pack,
     clean_commentary,
 )
 from ics_capacity.services.dashboard import (
@@ -299,7 +300,10 @@ class BoardPackState(rx.State):
 
     @rx.event(background=True)
     async def build(self):
-        """Builds the PDF and HTML in a worker thread, publishing each step as it starts."""
+        """Builds the PDF and HTML, publishing each step as it starts.
+
+        In a thread here, or by a solver worker with a job queue (polled, holding no thread).
+        """
         async with self:
             session = await self.get_state(SessionState)
             picker = await self.get_state(ScenarioPicker)
@@ -319,8 +323,14 @@ class BoardPackState(rx.State):
         try:
             horizon = view.weeks_of(raw_horizon)
             task = asyncio.ensure_future(
-                asyncio.to_thread(
-                    build_board_pack, token, scenario_id, horizon, commentary, progress
+                worker_answer(
+                    board_pack_answer,
+                    token,
+                    scenario_id,
+                    horizon,
+                    commentary,
+                    requested=dt.datetime.now(dt.UTC),
+                    progress=progress,
                 )
             )
             while not task.done():
