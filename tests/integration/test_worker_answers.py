@@ -10,6 +10,7 @@ tests/integration/test_job_queue.py runs the real worker process.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from ics_capacity.db.models import ProjectionView, utc_now
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.services import auth, dashboard, projection_views
+from ics_capacity.services import auth, board_pack, dashboard, projection_views
 from ics_capacity.services.dashboard import (
     capacity_answer,
     capacity_question,
@@ -206,3 +207,42 @@ def test_a_request_of_an_unknown_kind_is_refused_in_words(demo) -> None:
     _url, _emails, _manager, _executive, baseline, _collaborative = demo
     with pytest.raises(ServiceError, match="unknown kind"):
         projection_views.build_answer("forecast", baseline, 26, {})
+
+
+def test_the_board_pack_is_rendered_by_the_worker_from_the_stored_view(web, monkeypatch) -> None:
+    """Charts, HTML and PDF come from a `board_pack` row rendered by the worker from the stored
+    Dashboard view; an outsider is refused before anything is asked."""
+    (url, emails, manager, _executive, baseline, _collaborative), on_queue = web
+    on_queue()
+
+    def web_renders(*args, **kwargs):
+        raise AssertionError("a web process rendered the board pack")
+
+    monkeypatch.setattr(board_pack, "render_board_pack", web_renders)
+    requested = dt.datetime(2026, 12, 5, 6, 30, tzinfo=dt.UTC)
+    outsider = auth.sign_in(emails["outsider"], TEST_PASSWORD)
+    with pytest.raises(ServiceError):
+        board_pack.board_pack_answer(
+            outsider, baseline, 26, "For the board", requested=requested, ask=True
+        )
+    assert _rows(url) == []
+    steps: list[str] = []
+    with _worker():
+        pack = projection_views.wait_for(
+            lambda ask: board_pack.board_pack_answer(
+                manager,
+                baseline,
+                26,
+                "For the board",
+                requested=requested,
+                ask=ask,
+                progress=steps.append,
+            )
+        )
+    assert pack.pdf.startswith(b"%PDF") and "For the board" in pack.html
+    assert pack.file_stem.endswith("-2026-12-05") and pack.weeks > 0
+    assert "Drawing the charts and laying out the A4 PDF" in steps
+    rows = _rows(url)
+    assert [(r.kind, r.status) for r in rows] == [("dashboard", "done"), ("board_pack", "done")]
+    params = json.loads(rows[1].params)
+    assert params["commentary"] == "For the board" and params["produced"] == requested.isoformat()
