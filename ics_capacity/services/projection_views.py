@@ -203,13 +203,20 @@ def _dashboard_projection(digest: str, scenario_id: int, horizon_weeks: int) -> 
 
 
 def views_waiting(limit: int = 1) -> list[int]:
-    """Ids of the oldest queued requests."""
+    """Ids of the oldest queued requests, board packs after the rest.
+
+    A pack takes seconds to lay out and is asked for once, by a member who sees its steps; a
+    Dashboard or a scenario page waiting behind it would stall for no reason.
+    """
     with unit_of_work() as session:
         return list(
             session.execute(
                 sa.select(col(ProjectionView.id))
                 .where(col(ProjectionView.status) == "queued")
-                .order_by(col(ProjectionView.id))
+                .order_by(
+                    sa.case((col(ProjectionView.kind) == BOARD_PACK, 1), else_=0),
+                    col(ProjectionView.id),
+                )
                 .limit(limit)
             ).scalars()
         )

@@ -246,3 +246,18 @@ def test_the_board_pack_is_rendered_by_the_worker_from_the_stored_view(web, monk
     assert [(r.kind, r.status) for r in rows] == [("dashboard", "done"), ("board_pack", "done")]
     params = json.loads(rows[1].params)
     assert params["commentary"] == "For the board" and params["produced"] == requested.isoformat()
+
+
+def test_a_worker_takes_a_board_pack_after_the_pages_waiting_for_their_views(web) -> None:
+    """Queued before them, a pack still comes after a Dashboard's view and a page's answer."""
+    (url, _emails, _manager, _executive, baseline, _collaborative), _on_queue = web
+    projection_views.request_view("a" * 64, baseline, 26, kind="board_pack", params={})
+    projection_views.request_view("b" * 64, baseline, 26)
+    projection_views.request_view("c" * 64, baseline, 26, kind="impact", params={})
+    with unit_of_work(url) as session:
+        kinds = dict(session.execute(sa.select(ProjectionView.id, ProjectionView.kind)).all())
+    assert [kinds[i] for i in projection_views.views_waiting(3)] == [
+        "dashboard",
+        "impact",
+        "board_pack",
+    ]
