@@ -25,7 +25,8 @@ def worker(
         typer.Option(
             help=(
                 "Comma-separated kinds to take, e.g. rota,rebalance (all); 'projection' "
-                "computes the Dashboard's projections."
+                "computes the Dashboard's projections, the scenario page's impact, the "
+                "capacity question, members' targets and board packs."
             )
         ),
     ] = "",
@@ -35,7 +36,8 @@ def worker(
     Run one or more on any host that reaches the database (REFLEX_DB_URL) and the queue
     (ICS_JOB_QUEUE: a redis:// or amqp:// URL, or `database` for the job table itself, which
     `make run` uses). A stop lets running jobs finish first. It also computes the Dashboard's
-    projections the web processes ask for (kind `projection`).
+    projections, and the pages' other answers that take projections, that the web processes ask
+    for (kind `projection`).
     """
     from ics_capacity.services import job_queue
 

@@ -6,8 +6,10 @@ the RAG as a table, a dated method section and the assumptions with their source
 
 Charts are rendered to SVG on the server (vl-convert, the Vega project's own converter) at the
 A4 text width, so the HTML needs no script or network to open. The PDF is laid out from the
-same HTML by WeasyPrint (CSS paged media: A4, page breaks, page numbers), in this process and
-offline; it needs Pango, which `make install` checks for.
+same HTML by WeasyPrint (CSS paged media: A4, page breaks, page numbers), offline; it needs
+Pango, which `make install` checks for. Both are rendered in this process without a job queue,
+and by a solver worker with one (`board_pack_answer`, `services/board_pack_render.py`): seconds
+of Python that would stall every page of a web process.
 
 The HTML document itself is written by `services/board_pack_html.py`; its public names are
 importable from here as before.
@@ -15,12 +17,13 @@ importable from here as before.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ics_capacity.db.models import Collaborative
 from ics_capacity.domain.roles import Permission
@@ -33,11 +36,12 @@ from ics_capacity.services.board_pack_html import (
     board_pack_html,
     print_spec,
 )
-from ics_capacity.services.dashboard import scenario_projection
+from ics_capacity.services.board_pack_render import board_pack_pdf, render_board_pack
+from ics_capacity.services.dashboard import polled_dashboard_view, scenario_projection
 from ics_capacity.services.errors import InvalidInputError
-from ics_capacity.services.projections import (
-    dashboard_chart_specs,
-)
+from ics_capacity.services.job_queue import uses_queue
+from ics_capacity.services.projection_figures import ScenarioProjection
+from ics_capacity.services.projection_views import BOARD_PACK, key_hash, poll_answer
 from ics_capacity.services.scenarios import audit_download, scenario_transaction
 
 __all__ = [
@@ -49,6 +53,7 @@ __all__ = [
     "METHOD_DATE",
     "RAG_COLOURS",
     "BoardPack",
+    "board_pack_answer",
     "board_pack_file",
     "board_pack_html",
     "board_pack_pdf",
@@ -113,6 +118,7 @@ def build_board_pack(
     horizon_weeks: int,
     commentary: object,
     progress: Callable[[str], None] = lambda _step: None,
+    produced: dt.datetime | None = None,
 ) -> BoardPack:
     """The board pack of a scenario for a member of its collaborative, as PDF and HTML.
 
@@ -125,23 +131,87 @@ def build_board_pack(
         horizon_weeks: Weeks projected, as on the Dashboard.
         commentary: The planner's commentary, checked by `clean_commentary`.
         progress: Called with a short description of each step as it starts.
+        produced: When the pack is dated (now, if not given).
 
     Raises:
         InvalidInputError: A bad commentary or horizon.
         ServiceError: The caller may not view the scenario.
     """
     text = clean_commentary(commentary)
-    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        owner = use.session.get(Collaborative, use.scenario.collaborative_id)
-        collaborative = owner.name if owner is not None else ""
+    collaborative = _collaborative_name(token, scenario_id)
     progress("Projecting the scenario")
     projection = scenario_projection(token, scenario_id, horizon_weeks)
-    progress("Drawing the charts")
-    specs = dashboard_chart_specs(projection)
-    produced = dt.datetime.now(dt.UTC)
-    document = board_pack_html(projection, specs, collaborative, text, produced)
-    progress("Laying out the A4 PDF")
-    pdf = board_pack_pdf(document)
+    produced = produced or dt.datetime.now(dt.UTC)
+    document, pdf = render_board_pack(projection, collaborative, text, produced, progress)
+    return _pack(scenario_id, projection, produced, document, pdf)
+
+
+def board_pack_answer(
+    token: str,
+    scenario_id: int,
+    horizon_weeks: int,
+    commentary: object,
+    *,
+    requested: dt.datetime,
+    ask: bool,
+    progress: Callable[[str], None] = lambda _step: None,
+) -> BoardPack | None:
+    """`build_board_pack`, or None while a solver worker renders it (with a job queue).
+
+    Without a queue it is built here at once, step by step. With one, the commentary and the
+    caller are checked here, the Dashboard's view and then the pack are asked of the workers on
+    the first look (`ask`), and `progress` says which is awaited. `requested` (when the member
+    asked) dates the pack and tells one request from another.
+
+    Raises:
+        InvalidInputError: A bad commentary or horizon.
+        ServiceError: The caller may not view the scenario, or the worker failed (in words).
+    """
+    if not uses_queue():
+        return build_board_pack(
+            token, scenario_id, horizon_weeks, commentary, progress, produced=requested
+        )
+    text = clean_commentary(commentary)
+    collaborative = _collaborative_name(token, scenario_id)
+    key, view = polled_dashboard_view(token, scenario_id, horizon_weeks, ask=ask)
+    if view is None:
+        progress("Projecting the scenario")
+        return None
+    progress("Drawing the charts and laying out the A4 PDF")
+    stored = poll_answer(
+        (BOARD_PACK, *key, text, requested.isoformat()),
+        scenario_id,
+        horizon_weeks,
+        ask=ask,
+        read=lambda payload, _trusts: json.loads(payload),
+        kind=BOARD_PACK,
+        params={
+            "view": key_hash(key),
+            "collaborative": collaborative,
+            "commentary": text,
+            "produced": requested.isoformat(),
+        },
+    )
+    if stored is None:
+        return None
+    pdf = base64.b64decode(stored["pdf"])
+    return _pack(scenario_id, view.projection, requested, stored["html"], pdf)
+
+
+def _collaborative_name(token: str, scenario_id: int) -> str:
+    """The name of the scenario's collaborative, for a caller who may view the scenario."""
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        owner = use.session.get(Collaborative, use.scenario.collaborative_id)
+        return owner.name if owner is not None else ""
+
+
+def _pack(
+    scenario_id: int,
+    projection: ScenarioProjection,
+    produced: dt.datetime,
+    document: str,
+    pdf: bytes,
+) -> BoardPack:
     slug = re.sub(r"[^a-z0-9]+", "-", projection.scenario_name.lower()).strip("-")[:60]
     return BoardPack(
         scenario_id=scenario_id,
@@ -177,13 +247,3 @@ def board_pack_file(token: str, pack: BoardPack, file_format: str) -> tuple[str,
             file_name=name,
         )
     return name, pack.pdf if file_format == "pdf" else pack.html.encode("utf-8")
-
-
-def board_pack_pdf(document: str) -> bytes:
-    """The HTML pack laid out as an A4 PDF (WeasyPrint; no network: the HTML is self-contained)."""
-    import weasyprint
-
-    def refuse(url: str) -> dict[str, Any]:
-        raise ValueError(f"the board pack fetches nothing: {url}")
-
-    return weasyprint.HTML(string=document, url_fetcher=refuse).write_pdf()

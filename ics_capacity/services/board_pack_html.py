@@ -27,7 +27,7 @@ from ics_capacity.domain.utilisation import (
     qualified,
 )
 from ics_capacity.projections.inputs import DEFAULT_VALIDATION_RATE_PER_MONTH
-from ics_capacity.services.dashboard import rag_date
+from ics_capacity.services.projection_figures import rag_date
 from ics_capacity.services.projections import (
     MONTE_CARLO_RUNS,
     RemovalFigures,

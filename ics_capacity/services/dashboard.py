@@ -12,25 +12,43 @@ Where a miss is computed depends on the job queue (`services/job_queue.py`). Wit
 embedded default, no worker) this process projects, as before. With a queue, web processes
 never project: the whole view (projection, targets and every trust's charts) is asked of the
 solver workers and shared between web processes through the database
-(`services/projection_views.py`), and each web process keeps the views it read in memory.
+(`services/projection_views.py`), and each web process keeps the views it read in memory. So
+are the other answers that take projections: the scenario page's impact (`impact_answer`), the
+capacity question (`capacity_answer`) and a target a member adds (`target_answer`). Each of
+these checks the caller here, then answers at once, or None while a worker computes (a page
+polls it from its event loop); `scenario_impact`, `capacity_question` and `check_target` wait
+for the same answers in their thread, for callers that are not pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
 from ics_capacity.domain.targets import DEFAULT_TARGETS, TargetError, parse_target
 from ics_capacity.projections.queue_kpis import RTT_STANDARD_PERCENT, RTT_TARGETS
+from ics_capacity.projections.stored_frames import frame_from_json
 from ics_capacity.services.content_cache import ContentCache, collaborative_content_key
 from ics_capacity.services.job_queue import uses_queue
+from ics_capacity.services.projection_figures import rag_date
 from ics_capacity.services.projection_views import (
+    CAPACITY,
+    IMPACT,
+    TARGETS,
     DashboardView,
+    key_hash,
+    poll_answer,
     poll_view,
     shared_view,
     stored_trust_charts,
+    wait_for,
     with_trust_charts,
 )
 from ics_capacity.services.projections import (
@@ -38,6 +56,13 @@ from ics_capacity.services.projections import (
     capacity_needed,
     dashboard_chart_specs,
     project_scenario,
+)
+from ics_capacity.services.scenario_impact import (
+    IMPACT_RUNS,
+    ImpactRow,
+    ScenarioImpact,
+    impact_of,
+    next_year_end,
 )
 from ics_capacity.services.scenarios import scenario_transaction
 from ics_capacity.services.targets import TargetReport, scenario_targets
@@ -50,6 +75,31 @@ _CHART_SPECS: ContentCache[dict[str, dict]] = ContentCache(size=32)
 _TARGET_REPORTS: ContentCache[TargetReport] = ContentCache(size=8)
 # Views the solver workers computed (with a job queue), as read from the database.
 _SHARED_VIEWS: ContentCache[DashboardView] = ContentCache(size=8)
+# The workers' smaller answers (impact, capacity question, a member's target), as read.
+_ANSWERS: ContentCache[Any] = ContentCache(size=32)
+
+__all__ = [
+    "IMPACT_RUNS",
+    "MAX_HORIZON_WEEKS",
+    "CapacityAnswer",
+    "CapacityRow",
+    "ImpactRow",
+    "ScenarioImpact",
+    "capacity_answer",
+    "capacity_question",
+    "check_target",
+    "dashboard_ready",
+    "dashboard_targets",
+    "default_capacity_question",
+    "impact_answer",
+    "next_year_end",
+    "polled_dashboard_view",
+    "rag_date",
+    "scenario_impact",
+    "scenario_projection",
+    "target_answer",
+    "trust_charts",
+]
 
 
 def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
@@ -69,8 +119,7 @@ def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
 
 def scenario_projection(token: str, scenario_id: int, horizon_weeks: int) -> ScenarioProjection:
     """The scenario's projection for a member, from the cache while the scenario is unchanged."""
-    if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
-        raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
+    _check_horizon(horizon_weeks)
     key = _content_key(token, scenario_id, horizon_weeks)
     if uses_queue():
         return _worker_view(key, scenario_id, horizon_weeks).projection
@@ -95,17 +144,73 @@ def dashboard_ready(token: str, scenario_id: int, horizon_weeks: int, *, ask: bo
     Raises:
         ScenarioError: the worker could not project the scenario (in its words).
     """
-    if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
-        raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
+    _check_horizon(horizon_weeks)
     if not uses_queue():
         return True
     key = _content_key(token, scenario_id, horizon_weeks)
-    if _SHARED_VIEWS.find(key) is not None:
-        return True
+    return _polled_view(key, scenario_id, horizon_weeks, ask=ask) is not None
+
+
+def polled_dashboard_view(
+    token: str, scenario_id: int, horizon_weeks: int, *, ask: bool
+) -> tuple[tuple, DashboardView | None]:
+    """(the view's content key, the workers' view or None while one computes it), with a queue.
+
+    For a service that renders what the workers make from the view (the board pack); the
+    caller's right to view the scenario is checked first.
+    """
+    _check_horizon(horizon_weeks)
+    key = _content_key(token, scenario_id, horizon_weeks)
+    return key, _polled_view(key, scenario_id, horizon_weeks, ask=ask)
+
+
+def _check_horizon(horizon_weeks: int) -> None:
+    if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
+        raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
+
+
+def _polled_view(
+    key: tuple, scenario_id: int, horizon_weeks: int, *, ask: bool
+) -> DashboardView | None:
+    """The workers' view under a checked content key, or None while one computes it."""
+    found = _SHARED_VIEWS.find(key)
+    if found is not None:
+        return found
     view = poll_view(key, scenario_id, horizon_weeks, ask=ask)
     if view is not None:
         _SHARED_VIEWS.put(key, view)
-    return view is not None
+    return view
+
+
+def _worker_answer(
+    key: tuple,
+    scenario_id: int,
+    horizon_weeks: int,
+    *,
+    ask: bool,
+    kind: str,
+    params: dict[str, Any],
+    read: Callable[[dict], Any],
+) -> Any:
+    """A worker's answer under a checked key (`read` from its JSON), or None while it computes.
+
+    Kept in this process once read, like the views.
+    """
+    found = _ANSWERS.find(key)
+    if found is not None:
+        return found
+    answer = poll_answer(
+        key,
+        scenario_id,
+        horizon_weeks,
+        ask=ask,
+        read=lambda payload, _trusts: read(json.loads(payload)),
+        kind=kind,
+        params=params,
+    )
+    if answer is not None:
+        _ANSWERS.put(key, answer)
+    return answer
 
 
 def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) -> dict[str, dict]:
@@ -218,11 +323,6 @@ def default_capacity_question(projection: ScenarioProjection) -> tuple[str, str]
     return f"{RTT_STANDARD_PERCENT:g}", rag_date(projection.start_date, weeks).isoformat()
 
 
-def rag_date(start: dt.date, week: int) -> dt.date:
-    """The date a projected week's figures apply to: `week` weeks after the snapshot."""
-    return start + dt.timedelta(weeks=week)
-
-
 def _status(value: float | None, target: float) -> str:
     if value is None:
         return "Not projected"
@@ -240,7 +340,26 @@ def capacity_question(
     The date is counted from the scenario's own data date (the projection's start), not a fixed
     date, and must fall within the projection's reach. "Now" and the projected share are the
     scenario's projection (its capacity, rota and plan): the same population (all pathways of
-    the member trusts), input and dates as the RAG.
+    the member trusts), input and dates as the RAG. With a job queue a solver worker works the
+    capacity out, and this blocks its thread while it waits (a page polls `capacity_answer`).
+    """
+    return wait_for(
+        lambda ask: capacity_answer(token, scenario_id, horizon_weeks, target, by, ask=ask)
+    )
+
+
+def capacity_answer(
+    token: str, scenario_id: int, horizon_weeks: int, target: str, by: str, *, ask: bool
+) -> CapacityAnswer | None:
+    """`capacity_question`'s answer, or None while a solver worker works it out (with a queue).
+
+    Without a queue it is computed here at once. With one, the caller and the question are
+    checked here, and the capacity each list needs (the inverse projection: a search over whole
+    projections) is asked of the workers on the first look (`ask`).
+
+    Raises:
+        InvalidInputError: a target or date that is not valid, with the part that is wrong.
+        ScenarioError: the worker could not answer (in its words).
     """
     try:
         target_percent = float(str(target).strip().rstrip("%"))
@@ -252,16 +371,51 @@ def capacity_question(
         by_date = dt.date.fromisoformat(str(by))
     except ValueError:
         raise InvalidInputError(f"By: '{by}' is not a date.") from None
-    projection = scenario_projection(token, scenario_id, horizon_weeks)
+    _check_horizon(horizon_weeks)
+    key = _content_key(token, scenario_id, horizon_weeks)
+    if uses_queue():
+        shared = _polled_view(key, scenario_id, horizon_weeks, ask=ask)
+        if shared is None:
+            return None
+        projection = shared.projection
+    else:
+        projection = _PROJECTIONS.get(
+            key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
+        )
     data_date = projection.start_date or _data_date(token, scenario_id)
     weeks = (by_date - data_date).days // 7
     if not 1 <= weeks <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(
             f"By: choose a date within two years after the data ({data_date:%d %B %Y})."
         )
-    table = capacity_needed(
-        token, scenario_id, measure="pct_within_18", value=target_percent, by_week=weeks
-    )
+    if not uses_queue():
+        table = capacity_needed(
+            token, scenario_id, measure="pct_within_18", value=target_percent, by_week=weeks
+        )
+    else:
+        table = _worker_answer(
+            (CAPACITY, *key, target_percent, weeks),
+            scenario_id,
+            horizon_weeks,
+            ask=ask,
+            kind=CAPACITY,
+            params={"measure": "pct_within_18", "value": target_percent, "by_week": weeks},
+            read=frame_from_json,
+        )
+        if table is None:
+            return None
+    return _capacity_answer(projection, table, target_percent, by_date, weeks, data_date)
+
+
+def _capacity_answer(
+    projection: ScenarioProjection,
+    table: pd.DataFrame,
+    target_percent: float,
+    by_date: dt.date,
+    weeks: int,
+    data_date: dt.date,
+) -> CapacityAnswer:
+    """The answer from each list's capacity now and needed (`capacity_needed`'s table)."""
     gap = table["required_capacity_per_week"] - table["capacity_per_week"]
     table = table.assign(short=gap.clip(lower=0.0), spare=(-gap).clip(lower=0.0))
     by_trust = table.groupby("provider", sort=False)[
@@ -313,54 +467,72 @@ def check_target(
 ) -> TargetReport:
     """The dashboard's dated targets and one more the member set, against the projection.
 
+    With a job queue a solver worker rates them, and this blocks its thread while it waits (a
+    page polls `target_answer`).
+
     Raises:
         InvalidInputError: a target that is not valid, with the part that is wrong.
+    """
+    return wait_for(
+        lambda ask: target_answer(
+            token,
+            scenario_id,
+            horizon_weeks,
+            kind=kind,
+            value=value,
+            over_weeks=over_weeks,
+            due=due,
+            ask=ask,
+        )
+    )
+
+
+def target_answer(
+    token: str,
+    scenario_id: int,
+    horizon_weeks: int,
+    *,
+    kind: str,
+    value: str,
+    over_weeks: str,
+    due: str,
+    ask: bool,
+) -> TargetReport | None:
+    """`check_target`'s report, or None while a solver worker rates the targets (with a queue).
+
+    Without a queue it is computed here at once. With one, the caller and the target are
+    checked here, and the rating (each trust's input read again, and for a missed target the
+    inverse projection) is asked of the workers on the first look (`ask`), against the stored
+    Dashboard view.
+
+    Raises:
+        InvalidInputError: a target that is not valid, with the part that is wrong.
+        ScenarioError: the worker could not rate them (in its words).
     """
     try:
         target = parse_target(kind, value, over_weeks, due)
     except TargetError as error:
         raise InvalidInputError(str(error)) from None
-    projection = scenario_projection(token, scenario_id, horizon_weeks)
-    return scenario_targets(token, scenario_id, projection, (*DEFAULT_TARGETS, target))
+    if not uses_queue():
+        projection = scenario_projection(token, scenario_id, horizon_weeks)
+        return scenario_targets(token, scenario_id, projection, (*DEFAULT_TARGETS, target))
+    _check_horizon(horizon_weeks)
+    key = _content_key(token, scenario_id, horizon_weeks)
+    if _polled_view(key, scenario_id, horizon_weeks, ask=ask) is None:
+        return None
+    asked = [kind, value, over_weeks, due]
+    return _worker_answer(
+        (TARGETS, *key, *asked),
+        scenario_id,
+        horizon_weeks,
+        ask=ask,
+        kind=TARGETS,
+        params={"target": asked, "view": key_hash(key)},
+        read=TargetReport.from_json,
+    )
 
 
 # --- Impact of a scenario's capacity, for the scenario page -------------------------------------
-
-IMPACT_RUNS = 1
-"""The scenario page reads the deterministic projection; one simulation run keeps it quick."""
-
-
-@dataclass(frozen=True)
-class ImpactRow:
-    """One measure at the impact date: the scenario's value and its comparison's."""
-
-    measure: str
-    scenario: float
-    comparison: float | None
-
-
-@dataclass(frozen=True)
-class ScenarioImpact:
-    """What a scenario's capacity does by the next year end, against its parent or the baseline.
-
-    `at_date` is the next 31 March at least 4 weeks after the data: NHS planning targets fall due
-    at financial year ends. `comparison` names what the scenario is compared with (None for the
-    baseline itself).
-    """
-
-    at_week: int
-    at_date: dt.date
-    comparison: str | None
-    rows: list[ImpactRow]
-
-
-def next_year_end(start: dt.date) -> tuple[int, dt.date]:
-    """(weeks after `start`, date) of the first 31 March at least 4 weeks after `start`."""
-    year = start.year if start < dt.date(start.year, 3, 31) else start.year + 1
-    end = dt.date(year, 3, 31)
-    if (end - start).days // 7 < 4:
-        end = dt.date(year + 1, 3, 31)
-    return (end - start).days // 7, end
 
 
 def scenario_impact(token: str, scenario_id: int) -> ScenarioImpact:
@@ -368,27 +540,36 @@ def scenario_impact(token: str, scenario_id: int) -> ScenarioImpact:
 
     The scenario page shows it within about 2 s of an edit: a deterministic projection of the
     scenario and its comparison (parent, else the baseline), cached per content like the
-    Dashboard's. Measures: the waiting list, the share within 18 weeks and 52+ week waiters of
-    the member trusts' incomplete pathways.
+    Dashboard's (`services/scenario_impact.py` says what is measured). With a job queue a solver
+    worker projects it, and this blocks its thread while it waits (a page polls `impact_answer`).
+    """
+    return wait_for(lambda ask: impact_answer(token, scenario_id, ask=ask))
+
+
+def impact_answer(token: str, scenario_id: int, *, ask: bool) -> ScenarioImpact | None:
+    """`scenario_impact`, or None while a solver worker projects it (with a job queue).
+
+    Without a queue it is projected here at once. With one, the caller is checked and the year
+    end worked out here, and the projection is asked of the workers on the first look (`ask`).
+
+    Raises:
+        ScenarioError: the worker could not project the scenario (in its words).
     """
     start = _data_date(token, scenario_id)
     weeks, at_date = next_year_end(start)
+    key = (IMPACT, *_content_key(token, scenario_id, weeks))
+    if uses_queue():
+        return _worker_answer(
+            key,
+            scenario_id,
+            weeks,
+            ask=ask,
+            kind=IMPACT,
+            params={"at_date": at_date.isoformat()},
+            read=ScenarioImpact.from_json,
+        )
     projection = _PROJECTIONS.get(
-        ("impact", *_content_key(token, scenario_id, weeks)),
+        key,
         lambda: project_scenario(token, scenario_id, horizon_weeks=weeks, runs=IMPACT_RUNS),
     )
-    mine = projection.deterministic.frame("total").iloc[-1]
-    other = projection.baseline.frame("total").iloc[-1] if projection.baseline is not None else None
-    rows = [
-        ImpactRow(
-            measure,
-            float(mine[column]) * scale,
-            float(other[column]) * scale if other is not None else None,
-        )
-        for measure, column, scale in (
-            ("projected_waiting_list", "list_size", 1.0),
-            ("projected_within_18_weeks", "pct_within_18", 0.01),
-            ("projected_over_52_weeks", "over_52", 1.0),
-        )
-    ]
-    return ScenarioImpact(weeks, at_date, projection.comparison, rows)
+    return impact_of(projection, weeks, at_date)

@@ -33,10 +33,12 @@ job can take; polling one indexed table every half second is what a broker would
 There is one queue per kind (`<ICS_JOB_QUEUE_NAME>.rota`, `.rebalance`), so a host can be given
 only the kinds it should run (`ics-capacity worker --kinds rota`).
 
-A worker also computes the Dashboard's projections (kind `projection`, on by default), so that
-with a queue no web process runs them: one thread of its own takes requests from the
-`projection_view` table, whichever queue the jobs use (`services/projection_views.py` says why),
-and never waits behind the worker's solves. They are not jobs: no job row, no audit event.
+A worker also computes the Dashboard's projections and the pages' other projections (the
+scenario page's impact, the capacity question, a member's target, the board pack; kind
+`projection`, on by default), so that with a queue no web process runs them: one thread of its
+own takes requests from the `projection_view` table, whichever queue the jobs use
+(`services/projection_views.py` says why), and never waits behind the worker's solves. They are
+not jobs: no job row, no audit event.
 """
 
 from __future__ import annotations
@@ -209,7 +211,8 @@ def run_worker(
 
     Each of `concurrency` threads takes one job at a time and supervises its solver's child
     process; the heavy search never runs in this process's interpreter. With the kind
-    `projection` (in `kinds`, or by default), one more thread computes Dashboard projections.
+    `projection` (in `kinds`, or by default), one more thread computes Dashboard projections
+    and the pages' other answers that take projections (`services/projection_views.py`).
     """
     if not uses_queue():
         raise ValueError("ICS_JOB_QUEUE is 'local': set it to the broker's URL to run workers.")

@@ -19,6 +19,11 @@ from ics_capacity.domain.measures import label
 from ics_capacity.projections.stored_frames import ProjectedTables, SimulatedTables
 
 
+def rag_date(start: dt.date, week: int) -> dt.date:
+    """The date a projected week's figures apply to: `week` weeks after the snapshot."""
+    return start + dt.timedelta(weeks=week)
+
+
 @dataclass
 class ScenarioProjection:
     """A scenario's projection, and the projection it is compared with ("without the plan").

@@ -1,4 +1,4 @@
-"""Dashboard views computed by the solver workers and shared by every web process.
+"""Dashboard views and pages' other projections, computed by the solver workers for the web.
 
 A Dashboard view is a scenario's projection over a horizon, its dated targets and the charts of
 the collaborative and of each member trust: seconds of pandas work that, in a web process, holds
@@ -18,28 +18,41 @@ collaborative without waiting for them. A broker message would only say "look at
 which the worker's quarter-second poll of one small table already does; and a request cannot be
 lost with a message.
 
+The same rows carry a page's other answers that take a projection (the row's `kind`): the
+scenario page's impact at the next year end (`impact`), the Dashboard's capacity question
+(`capacity`: each list's treatment a week that meets the target) and a target a member adds to
+the Dashboard's table (`targets`, rated against the stored Dashboard view) and the board pack
+(`board_pack`: charts to SVG and the A4 PDF, from the stored view). Their `params` are
+figures the web process checked; the answer is small JSON the page reads as the dashboard reads
+its view (`build_answer`, `poll_answer`).
+
 No caller reaches a worker: the web process checks the caller's right to view the scenario
 before it reads or asks for anything (`dashboard._content_key`), and the worker is given only
-the scenario id and horizon, which it reads itself as the operator. A request nobody finished
-(its worker was killed) is asked again after `STALE_AFTER`; a failed one is asked again by the
-next page that wants it. Rows are not a user's record: those older than `KEEP_FOR` are pruned.
+the scenario id, the horizon and the checked params, and reads the scenario itself as the
+operator. A request nobody finished (its worker was killed) is asked again after `STALE_AFTER`;
+a failed one is asked again by the next page that wants it. Rows are not a user's record: those
+older than `KEEP_FOR` are pruned.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlmodel import col
 
 from ics_capacity.db.models import ProjectionView, utc_now
 from ics_capacity.db.session import unit_of_work
+from ics_capacity.domain.errors import InvalidInputError, ServiceError
+from ics_capacity.domain.targets import DEFAULT_TARGETS, TargetError, parse_target
 from ics_capacity.projections.stored_frames import (
     StoredProjection,
     StoredSimulation,
@@ -48,8 +61,13 @@ from ics_capacity.projections.stored_frames import (
     tables_from_json,
     tables_to_json,
 )
+from ics_capacity.services.board_pack_render import render_board_pack
 from ics_capacity.services.projection_figures import ScenarioProjection, dashboard_chart_specs
-from ics_capacity.services.projections import project_scenario_as_operator
+from ics_capacity.services.projections import (
+    capacity_needed_as_operator,
+    project_scenario_as_operator,
+)
+from ics_capacity.services.scenario_impact import impact_as_operator
 from ics_capacity.services.scenarios import ScenarioError
 from ics_capacity.services.targets import TargetReport, scenario_targets_as_operator
 
@@ -72,6 +90,15 @@ KEEP_FOR = dt.timedelta(days=1)
 """How long a row is kept; pages ask again for a view they still want."""
 FORMAT = 1
 """The payload's layout; a row of another layout is computed again."""
+
+
+DASHBOARD, IMPACT, CAPACITY, TARGETS = "dashboard", "impact", "capacity", "targets"
+BOARD_PACK = "board_pack"
+"""What a request asks for (the row's `kind`): the Dashboard's view, the scenario page's impact,
+the Dashboard's capacity question, a target a member adds to the Dashboard's table, or the board
+pack rendered from the Dashboard's view."""
+
+T = TypeVar("T")
 
 
 class ProjectionWaitError(ScenarioError):
@@ -117,14 +144,79 @@ def build_trust_charts(projection: ScenarioProjection) -> dict[str, dict[str, di
     return {str(p): dashboard_chart_specs(projection, p) for p in projection.names}
 
 
+def build_answer(kind: str, scenario_id: int, horizon_weeks: int, params: dict[str, Any]) -> str:
+    """A page's answer other than the Dashboard's view, as JSON text, computed as the operator.
+
+    `params` are what the web process checked and wrote on the request: the year end of the
+    scenario page's impact (`impact`); the measure, figure and week of the capacity question
+    (`capacity`); a member's own target and the digest of the Dashboard view it is rated
+    against (`targets`); the collaborative's name, the checked commentary, when the pack was
+    asked for and the Dashboard view's digest (`board_pack`).
+
+    Raises:
+        ServiceError: the scenario cannot be projected, or the request is not valid (in words).
+    """
+    if kind == IMPACT:
+        at_date = dt.date.fromisoformat(params["at_date"])
+        return json.dumps(impact_as_operator(scenario_id, horizon_weeks, at_date).as_json())
+    if kind == CAPACITY:
+        table = capacity_needed_as_operator(
+            scenario_id,
+            measure=str(params["measure"]),
+            value=float(params["value"]),
+            by_week=int(params["by_week"]),
+        )
+        return json.dumps(frame_to_json(table))
+    if kind == TARGETS:
+        try:
+            target = parse_target(*(str(part) for part in params["target"]))
+        except TargetError as error:
+            raise InvalidInputError(str(error)) from None
+        projection = _dashboard_projection(str(params["view"]), scenario_id, horizon_weeks)
+        report = scenario_targets_as_operator(scenario_id, projection, (*DEFAULT_TARGETS, target))
+        return json.dumps(report.as_json())
+    if kind == BOARD_PACK:
+        projection = _dashboard_projection(str(params["view"]), scenario_id, horizon_weeks)
+        document, pdf = render_board_pack(
+            projection,
+            str(params["collaborative"]),
+            str(params["commentary"]),
+            dt.datetime.fromisoformat(params["produced"]),
+        )
+        return json.dumps({"html": document, "pdf": base64.b64encode(pdf).decode("ascii")})
+    raise InvalidInputError(f"A request of an unknown kind: {kind!r}.")
+
+
+def _dashboard_projection(digest: str, scenario_id: int, horizon_weeks: int) -> ScenarioProjection:
+    """The Dashboard's projection stored under `digest`, or projected again if it is not there.
+
+    The digest is of a content key, so a stored view is the one projecting again would make.
+    """
+    row = _columns(digest, "status", "payload", "scenario_id", "horizon_weeks")
+    if row is not None and row[0] == "done" and row[1] is not None:
+        if (row[2], row[3]) == (scenario_id, horizon_weeks):
+            try:
+                return view_from_json(row[1]).projection
+            except (KeyError, TypeError, ValueError):
+                logger.warning("Projection view %s is not readable; projecting", digest[:12])
+    return build_view(scenario_id, horizon_weeks).projection
+
+
 def views_waiting(limit: int = 1) -> list[int]:
-    """Ids of the oldest queued requests."""
+    """Ids of the oldest queued requests, board packs after the rest.
+
+    A pack takes seconds to lay out and is asked for once, by a member who sees its steps; a
+    Dashboard or a scenario page waiting behind it would stall for no reason.
+    """
     with unit_of_work() as session:
         return list(
             session.execute(
                 sa.select(col(ProjectionView.id))
                 .where(col(ProjectionView.status) == "queued")
-                .order_by(col(ProjectionView.id))
+                .order_by(
+                    sa.case((col(ProjectionView.kind) == BOARD_PACK, 1), else_=0),
+                    col(ProjectionView.id),
+                )
                 .limit(limit)
             ).scalars()
         )
@@ -148,21 +240,25 @@ def compute_view(view_id: int) -> bool:
         )
         row = session.get(ProjectionView, view_id)
         scenario_id, horizon = (row.scenario_id, row.horizon_weeks) if row else (0, 0)
+        kind, params = (row.kind, json.loads(row.params or "{}")) if row else (DASHBOARD, {})
         session.commit()
     if not claimed:
         return False
     view = None
     try:
-        view = build_view(scenario_id, horizon)
-        payload, status, message = view_to_json(view), "done", ""
-    except ScenarioError as error:
+        if kind == DASHBOARD:
+            view = build_view(scenario_id, horizon)
+            payload, status, message = view_to_json(view), "done", ""
+        else:
+            payload, status, message = build_answer(kind, scenario_id, horizon, params), "done", ""
+    except ServiceError as error:
         payload, status, message = None, "failed", str(error)
     except Exception as error:
         logger.exception("Projection view %s failed", view_id)
         payload, status = None, "failed"
         message = f"The projection stopped with an error ({type(error).__name__})."
     _write(view_id, status=status, payload=payload, message=message[:500], finished_at=utc_now())
-    logger.info("Projection view %s of scenario %s: %s", view_id, scenario_id, status)
+    logger.info("Projection view %s (%s) of scenario %s: %s", view_id, kind, scenario_id, status)
     if view is not None:
         try:
             charts = build_trust_charts(view.projection)
@@ -229,14 +325,25 @@ def shared_view(key: tuple, scenario_id: int, horizon_weeks: int) -> DashboardVi
         ScenarioError: the worker could not project the scenario (in its words).
         ProjectionWaitError: no worker finished it within `WAIT_SECONDS`.
     """
+    return wait_for(lambda ask: poll_view(key, scenario_id, horizon_weeks, ask=ask))
+
+
+def wait_for(look: Callable[[bool], T | None]) -> T:
+    """What `look` returns once it returns something, blocking this thread while it waits.
+
+    `look(ask)` is a service's poll: True on the first look, False on later ones.
+
+    Raises:
+        ProjectionWaitError: it returned None for `WAIT_SECONDS`.
+    """
     deadline = time.monotonic() + WAIT_SECONDS
-    view = poll_view(key, scenario_id, horizon_weeks, ask=True)
-    while view is None:
+    found = look(True)
+    while found is None:
         if time.monotonic() > deadline:
             raise ProjectionWaitError(WAIT_MESSAGE)
         time.sleep(PAGE_POLL_SECONDS)
-        view = poll_view(key, scenario_id, horizon_weeks, ask=False)
-    return view
+        found = look(False)
+    return found
 
 
 WAIT_MESSAGE = (
@@ -250,19 +357,48 @@ def poll_view(
 ) -> DashboardView | None:
     """The view stored under `key`, or None while a worker computes it.
 
-    `ask` (a caller's first look) asks the workers for a view that is missing, failed, stale or
-    unreadable; later looks ask again for a missing one (pruned meanwhile) or a stale one (its
-    worker died while the page waited), so another worker takes it within the page's wait.
+    As `poll_answer`, for the Dashboard's view and each trust's charts stored with it.
 
     Raises:
         ScenarioError: the worker could not project the scenario (in its words), after `ask`.
+    """
+    return poll_answer(key, scenario_id, horizon_weeks, ask=ask, read=_dashboard_view)
+
+
+def _dashboard_view(payload: str, trusts: str | None) -> DashboardView:
+    view = view_from_json(payload)
+    return with_trust_charts(view, json.loads(trusts)) if trusts else view
+
+
+def poll_answer(
+    key: tuple,
+    scenario_id: int,
+    horizon_weeks: int,
+    *,
+    ask: bool,
+    read: Callable[[str, str | None], T],
+    kind: str = DASHBOARD,
+    params: dict[str, Any] | None = None,
+) -> T | None:
+    """The answer stored under `key` as `read` makes it, or None while a worker computes it.
+
+    `read(payload, trusts' charts)` turns the stored JSON into the answer; it raises KeyError,
+    TypeError or ValueError for a payload of another layout. `kind` and `params` say what to
+    compute, when it is asked (call this only after checking the caller's right to view the
+    scenario and checking the params: the key says so).
+
+    `ask` (a caller's first look) asks the workers for an answer that is missing, failed, stale
+    or unreadable; later looks ask again for a missing one (pruned meanwhile) or a stale one (its
+    worker died while the page waited), so another worker takes it within the page's wait.
+
+    Raises:
+        ScenarioError: the worker could not compute it (in its words), after `ask`.
     """
     digest = key_hash(key)
     status, payload, message, asked_at, trusts = _read(digest)
     if status == "done" and payload is not None:
         try:
-            view = view_from_json(payload)
-            return with_trust_charts(view, json.loads(trusts)) if trusts else view
+            return read(payload, trusts)
         except (KeyError, TypeError, ValueError):  # another layout: compute it again
             logger.warning("Projection view %s is not readable; asking again", digest[:12])
             status = "unreadable"
@@ -270,12 +406,27 @@ def poll_view(
         raise ScenarioError(message or "The projection could not be made.")
     stale = asked_at is not None and asked_at < utc_now() - STALE_AFTER
     if ask or stale or status in (None, "unreadable"):
-        request_view(digest, scenario_id, horizon_weeks, again=status in ("failed", "unreadable"))
+        request_view(
+            digest,
+            scenario_id,
+            horizon_weeks,
+            again=status in ("failed", "unreadable"),
+            kind=kind,
+            params=params,
+        )
     return None
 
 
-def request_view(digest: str, scenario_id: int, horizon_weeks: int, *, again: bool = False) -> None:
-    """Asks the workers for a view: adds its row, or queues a failed or stale one again."""
+def request_view(
+    digest: str,
+    scenario_id: int,
+    horizon_weeks: int,
+    *,
+    again: bool = False,
+    kind: str = DASHBOARD,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Asks the workers for a view or an answer: adds its row, or queues a failed or stale one."""
     now = utc_now()
     with unit_of_work() as session:
         row = session.execute(
@@ -284,7 +435,11 @@ def request_view(digest: str, scenario_id: int, horizon_weeks: int, *, again: bo
         if row is None:
             session.add(
                 ProjectionView(
-                    key_hash=digest, scenario_id=scenario_id, horizon_weeks=horizon_weeks
+                    key_hash=digest,
+                    scenario_id=scenario_id,
+                    horizon_weeks=horizon_weeks,
+                    kind=kind,
+                    params=json.dumps(params) if params is not None else None,
                 )
             )
         else:

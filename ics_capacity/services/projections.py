@@ -74,6 +74,8 @@ __all__ = [
     "ScenarioProjection",
     "TrustWeekFigures",
     "capacity_needed",
+    "capacity_needed_as_operator",
+    "check_capacity_target",
     "comparison_removal_figures",
     "dashboard_chart_specs",
     "observed_validation_shares",
@@ -320,6 +322,19 @@ def capacity_needed(
         InvalidInputError: an unknown measure, a target that is not a number, or a week outside
             the 1 to 104 weeks a projection covers.
     """
+    check_capacity_target(measure, value, by_week)
+    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
+        snapshot = read_snapshot(use.session, use.scenario)
+    return _capacity_table(snapshot, measure=measure, value=value, by_week=by_week)
+
+
+def check_capacity_target(measure: str, value: float, by_week: int) -> None:
+    """Refuses a target `capacity_needed` cannot answer, in words.
+
+    Raises:
+        InvalidInputError: an unknown measure, a target that is not a number, or a week outside
+            the 1 to 104 weeks a projection covers.
+    """
     measures = [m for m in METRICS if m != "within_18"]
     if measure not in measures:
         raise InvalidInputError(f"'{measure}' is not a target; use one of {', '.join(measures)}.")
@@ -327,8 +342,32 @@ def capacity_needed(
         raise InvalidInputError(f"Target: '{value}' is not a number.")
     if not 1 <= by_week <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(f"By: week {by_week} is not within 1 to {MAX_HORIZON_WEEKS} weeks.")
-    with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
-        snapshot = read_snapshot(use.session, use.scenario)
+
+
+def capacity_needed_as_operator(
+    scenario_id: int, *, measure: str, value: float, by_week: int
+) -> pd.DataFrame:
+    """The same table, computed as the operator (no caller is checked).
+
+    Only a solver worker calls this, for a web process that checked its caller and the target
+    (`services/projection_views.py`).
+
+    Raises:
+        ScenarioNotFoundError: If no scenario has this id.
+        InvalidInputError: as `check_capacity_target`.
+    """
+    check_capacity_target(measure, value, by_week)
+    with unit_of_work() as session:
+        scenario = session.get(Scenario, scenario_id)
+        if scenario is None:
+            raise ScenarioNotFoundError(scenario_id)
+        snapshot = read_snapshot(session, scenario)
+    return _capacity_table(snapshot, measure=measure, value=value, by_week=by_week)
+
+
+def _capacity_table(
+    snapshot: Snapshot, *, measure: str, value: float, by_week: int
+) -> pd.DataFrame:
     # The same input as the scenario's projection and its RAG: its own capacity and saved plan,
     # not today's published activity alone.
     inp, _ = scenario_input(snapshot.scenario, snapshot, max(by_week, 4))

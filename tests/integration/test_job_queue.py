@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from ics_capacity.db.models import ProjectionView, Scenario, SolveJob
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.services import auth, dashboard, job_queue, jobs, projection_views
+from ics_capacity.services import auth, board_pack, dashboard, job_queue, jobs, projection_views
 from ics_capacity.services.rota import next_monday
 from ics_capacity.settings import REPO_ROOT
 from tests.conftest import TEST_PASSWORD
@@ -237,6 +237,55 @@ def test_a_worker_process_computes_the_dashboards_projection(queue, monkeypatch)
     assert charts["fan_chart"], workers.logs()
     assert _projection_statuses(url) == ["done"]
     assert "Projection view" in workers.log(1) and "Projection view" not in workers.log(0)
+
+
+def test_a_worker_process_answers_the_pages_other_projections(queue, monkeypatch) -> None:
+    """The scenario page's impact, the capacity question, a member's target and the board pack
+    are computed by `ics-capacity worker --kinds projection`, never by this (web) process."""
+    url, emails, baseline, workers = queue
+    if os.environ["ICS_JOB_QUEUE"] != DATABASE:
+        pytest.skip("the answers go through the database whichever queue the jobs use")
+
+    def web_computes(*args, **kwargs):
+        raise AssertionError("a web process computed what the workers compute")
+
+    for name in ("project_scenario", "capacity_needed", "scenario_targets"):
+        monkeypatch.setattr(dashboard, name, web_computes)
+    monkeypatch.setattr(board_pack, "render_board_pack", web_computes)
+    monkeypatch.setattr(projection_views, "WAIT_SECONDS", 120.0)
+    dashboard._SHARED_VIEWS.clear()
+    dashboard._ANSWERS.clear()
+    manager = _token(emails, "manager")
+    workers.start("--kinds", "projection")
+    try:
+        impact = dashboard.scenario_impact(manager, baseline)
+        projection = dashboard.scenario_projection(manager, baseline, 26)
+        target, by = dashboard.default_capacity_question(projection)
+        answer = dashboard.capacity_question(manager, baseline, 26, target, by)
+        report = dashboard.check_target(
+            manager, baseline, 26, kind="min_within_18", value="70", over_weeks="", due=by
+        )
+        requested = dt.datetime.now(dt.UTC)
+        pack = projection_views.wait_for(
+            lambda ask: board_pack.board_pack_answer(
+                manager, baseline, 26, "For the board", requested=requested, ask=ask
+            )
+        )
+    finally:
+        dashboard._SHARED_VIEWS.clear()
+        dashboard._ANSWERS.clear()
+    assert impact.rows and answer.rows and report.rows, workers.logs()
+    assert "70% within 18 weeks" in {r.target.split(" by ")[0] for r in report.rows}
+    assert pack.pdf.startswith(b"%PDF") and "For the board" in pack.html
+    with unit_of_work(url) as session:
+        rows = session.execute(sa.select(ProjectionView.kind, ProjectionView.status)).all()
+    assert sorted(rows) == [
+        ("board_pack", "done"),
+        ("capacity", "done"),
+        ("dashboard", "done"),
+        ("impact", "done"),
+        ("targets", "done"),
+    ]
 
 
 @pytest.mark.fault

@@ -171,12 +171,13 @@ class SolveJob(SQLModel, table=True):
 
 
 class ProjectionView(SQLModel, table=True):
-    """A Dashboard view computed by a solver worker, shared by every web process.
+    """A Dashboard view or a page's answer, computed by a solver worker for the web processes.
 
     The row is both the request and its answer: a web process adds it `queued` under the hash of
     the view's content key (`services/dashboard.py`), a worker claims it (`running`), computes
     the projection and writes `payload` (JSON) with `done`, or `message` with `failed`, then each
-    member trust's charts (`trust_charts`). Not a user's record: old rows are pruned.
+    member trust's charts (`trust_charts`, a Dashboard view only). Not a user's record: old rows
+    are pruned.
     """
 
     __tablename__ = "projection_view"
@@ -184,12 +185,23 @@ class ProjectionView(SQLModel, table=True):
         sa.CheckConstraint(
             "status IN ('queued', 'running', 'done', 'failed')", name="status_is_known"
         ),
+        sa.CheckConstraint(
+            "kind IN ('dashboard', 'impact', 'capacity', 'targets', 'board_pack')",
+            name="kind_is_known",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     key_hash: str = Field(max_length=64, unique=True)
     scenario_id: int = Field(foreign_key="scenario.id", index=True, ondelete="CASCADE")
     horizon_weeks: int
+    # What is asked: the Dashboard's view, or one answer a page asks of a scenario (the scenario
+    # page's impact, the capacity question, a member's own target, the board pack), with its
+    # checked `params`.
+    kind: str = Field(
+        default="dashboard", max_length=20, sa_column_kwargs={"server_default": "dashboard"}
+    )
+    params: str | None = Field(default=None, sa_type=sa.Text)
     status: str = Field(default="queued", max_length=20)
     message: str = Field(default="", max_length=500)
     payload: str | None = Field(default=None, sa_type=sa.Text)

@@ -7,36 +7,32 @@ Every handler calls the services only (`services/dashboard.py`, `services/target
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 
 import reflex as rx
 
 from ics_capacity.services.board_pack import (
     BoardPack,
+    board_pack_answer,
     board_pack_file,
-    build_board_pack,
     clean_commentary,
 )
 from ics_capacity.services.dashboard import (
-    capacity_question,
-    check_target,
+    capacity_answer,
     dashboard_ready,
     dashboard_targets,
     scenario_projection,
+    target_answer,
     trust_charts,
 )
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
-from ics_capacity.services.projection_views import (
-    PAGE_POLL_SECONDS,
-    WAIT_MESSAGE,
-    WAIT_SECONDS,
-    ProjectionWaitError,
-)
 from ics_capacity.ui.pages.dashboard import view
 from ics_capacity.ui.pages.dashboard.view import HORIZONS
 from ics_capacity.ui.state.changes import assign_changed
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
+from ics_capacity.ui.state.worker_answer import worker_answer
 
 _CHARTS = (
     "fan_chart",
@@ -154,7 +150,7 @@ class DashboardState(rx.State):
         """Projects off the event loop, so the page stays usable while it runs.
 
         With a job queue a solver worker projects and this waits for its view without holding a
-        thread (`dashboard_ready`); without one, the projection runs in a thread here.
+        thread (`dashboard_ready`, polled); without one, the projection runs in a thread here.
         """
         async with self:
             picker = await self.get_state(ScenarioPicker)
@@ -167,7 +163,7 @@ class DashboardState(rx.State):
         refused = None
         try:
             horizon = view.weeks_of(raw_horizon)
-            await _view_ready(token, scenario_id, horizon)
+            await worker_answer(dashboard_ready, token, scenario_id, horizon)
             projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
             targets = await asyncio.to_thread(dashboard_targets, token, scenario_id, horizon)
             try:
@@ -209,12 +205,15 @@ class DashboardState(rx.State):
         self._unit_wanted = str(unit)[:20]
         return self._project()
 
-    async def _ask(self, question, *args, **kwargs):
-        """A service's answer about the accepted scenario over the horizon shown (in a thread)."""
+    async def _ask(self, look, *args, **kwargs):
+        """A service's answer about the accepted scenario over the horizon shown.
+
+        Polled (`worker_answer`): with a job queue a solver worker computes it.
+        """
         session = await self.get_state(SessionState)
         picker = await self.get_state(ScenarioPicker)
-        return await asyncio.to_thread(
-            question,
+        return await worker_answer(
+            look,
             session.token,
             picker._scenario_id,
             view.weeks_of(self.horizon_weeks),
@@ -227,7 +226,7 @@ class DashboardState(rx.State):
         """Adds a target the member sets (kind, figure, long wait, date) to the table."""
         try:
             report = await self._ask(
-                check_target,
+                target_answer,
                 kind=str(form.get("kind", ""))[:40],
                 value=str(form.get("value", ""))[:20],
                 over_weeks=str(form.get("over", ""))[:10],
@@ -243,7 +242,7 @@ class DashboardState(rx.State):
         """Answers: how much more treatment a week reaches this 18-week share by this date?"""
         try:
             answer = await self._ask(
-                capacity_question,
+                capacity_answer,
                 str(form.get("target", self.capacity_target)),
                 str(form.get("by", "")),
             )
@@ -280,7 +279,10 @@ class BoardPackState(rx.State):
 
     @rx.event(background=True)
     async def build(self):
-        """Builds the PDF and HTML in a worker thread, publishing each step as it starts."""
+        """Builds the PDF and HTML, publishing each step as it starts.
+
+        In a thread here, or by a solver worker with a job queue (polled, holding no thread).
+        """
         async with self:
             session = await self.get_state(SessionState)
             picker = await self.get_state(ScenarioPicker)
@@ -300,8 +302,14 @@ class BoardPackState(rx.State):
         try:
             horizon = view.weeks_of(raw_horizon)
             task = asyncio.ensure_future(
-                asyncio.to_thread(
-                    build_board_pack, token, scenario_id, horizon, commentary, progress
+                worker_answer(
+                    board_pack_answer,
+                    token,
+                    scenario_id,
+                    horizon,
+                    commentary,
+                    requested=dt.datetime.now(dt.UTC),
+                    progress=progress,
                 )
             )
             while not task.done():
@@ -337,19 +345,3 @@ class BoardPackState(rx.State):
         except SERVICE_ERRORS as error:
             return refusal(error)
         return rx.download(data=data, filename=name)
-
-
-async def _view_ready(token: str, scenario_id: int, horizon: int) -> None:
-    """Waits, polling from the event loop, until the scenario's view can be read at once.
-
-    Raises:
-        ProjectionWaitError: no solver worker made it within `WAIT_SECONDS`.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT_SECONDS
-    ask = True
-    while not await asyncio.to_thread(dashboard_ready, token, scenario_id, horizon, ask=ask):
-        ask = False
-        if loop.time() > deadline:
-            raise ProjectionWaitError(WAIT_MESSAGE)
-        await asyncio.sleep(PAGE_POLL_SECONDS)

@@ -7,8 +7,6 @@ scenario it acts on is a backend var. Changes are pushed through the scenario's 
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from ics_capacity.services.capacity import (
@@ -16,7 +14,7 @@ from ics_capacity.services.capacity import (
     FieldValueError,
     update_site_capacity,
 )
-from ics_capacity.services.dashboard import scenario_impact
+from ics_capacity.services.dashboard import impact_answer
 from ics_capacity.services.editing import (
     CASE_MIX_FIELDS,
     WORKFORCE_FIELDS,
@@ -40,6 +38,7 @@ from ics_capacity.ui.components.hub_readiness import HubReadinessState
 from ics_capacity.ui.pages.scenario.view import impact_row
 from ics_capacity.ui.state.rooms import ScenarioRoom
 from ics_capacity.ui.state.session import SessionState, refusal
+from ics_capacity.ui.state.worker_answer import worker_answer
 
 
 class ScenarioPageState(rx.State):
@@ -58,7 +57,10 @@ class ScenarioPageState(rx.State):
 
     @rx.event(background=True)
     async def refresh_impact(self):
-        """Projects the scenario to the next year end (in a thread) against its comparison."""
+        """Projects the scenario to the next year end against its comparison.
+
+        In a thread here, or by a solver worker with a job queue (polled, holding no thread).
+        """
         async with self:
             session = await self.get_state(SessionState)
             token, scenario_id = session.token, self._scenario_id
@@ -68,7 +70,7 @@ class ScenarioPageState(rx.State):
                 return
             self.impact_busy = True
         try:
-            impact = await asyncio.to_thread(scenario_impact, token, scenario_id)
+            impact = await worker_answer(impact_answer, token, scenario_id)
         except SERVICE_ERRORS as error:
             async with self:
                 if request == self._impact_request:
