@@ -208,20 +208,17 @@ class DashboardState(rx.State):
     async def _ask(self, look, *args, **kwargs):
         """A service's answer about the accepted scenario over the horizon shown.
 
-        Polled (`worker_answer`): with a job queue a solver worker computes it.
+        Polled (`worker_answer`) outside the tab's state lock, so the page's other events go on
+        while a solver worker (with a job queue) or a thread here (without one) computes it.
         """
-        session = await self.get_state(SessionState)
-        picker = await self.get_state(ScenarioPicker)
-        return await worker_answer(
-            look,
-            session.token,
-            picker._scenario_id,
-            view.weeks_of(self.horizon_weeks),
-            *args,
-            **kwargs,
-        )
+        async with self:
+            session = await self.get_state(SessionState)
+            picker = await self.get_state(ScenarioPicker)
+            token, scenario_id = session.token, picker._scenario_id
+            horizon = view.weeks_of(self.horizon_weeks)
+        return await worker_answer(look, token, scenario_id, horizon, *args, **kwargs)
 
-    @rx.event
+    @rx.event(background=True)
     async def check_target(self, form: dict):
         """Adds a target the member sets (kind, figure, long wait, date) to the table."""
         try:
@@ -234,10 +231,12 @@ class DashboardState(rx.State):
             )
         except SERVICE_ERRORS as error:
             return refusal(error)
-        self.target_rows, self.target_note = view.target_rows(report), view.target_note(report)
+        async with self:
+            self.target_rows = view.target_rows(report)
+            self.target_note = view.target_note(report)
         return None
 
-    @rx.event
+    @rx.event(background=True)
     async def ask_capacity(self, form: dict):
         """Answers: how much more treatment a week reaches this 18-week share by this date?"""
         try:
@@ -248,9 +247,10 @@ class DashboardState(rx.State):
             )
         except SERVICE_ERRORS as error:
             return refusal(error)
-        self.capacity_rows = view.capacity_rows(answer)
-        self.capacity_note = view.capacity_note(answer)
-        self.capacity_rag_note = answer.rag_note
+        async with self:
+            self.capacity_rows = view.capacity_rows(answer)
+            self.capacity_note = view.capacity_note(answer)
+            self.capacity_rag_note = answer.rag_note
         return None
 
 
