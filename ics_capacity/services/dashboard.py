@@ -88,6 +88,8 @@ __all__ = [
     "capacity_answer",
     "capacity_question",
     "check_target",
+    "DashboardPage",
+    "dashboard_page",
     "dashboard_ready",
     "dashboard_targets",
     "default_capacity_question",
@@ -120,12 +122,53 @@ def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
 def scenario_projection(token: str, scenario_id: int, horizon_weeks: int) -> ScenarioProjection:
     """The scenario's projection for a member, from the cache while the scenario is unchanged."""
     _check_horizon(horizon_weeks)
-    key = _content_key(token, scenario_id, horizon_weeks)
+    return _projection(_content_key(token, scenario_id, horizon_weeks), token)
+
+
+def _projection(key: tuple, token: str) -> ScenarioProjection:
+    """The projection under a checked content key: the workers' (with a queue) or made here."""
+    scenario_id, horizon_weeks = key[0], key[1]
     if uses_queue():
         return _worker_view(key, scenario_id, horizon_weeks).projection
     return _PROJECTIONS.get(
         key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
     )
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    """What the Dashboard shows for the collaborative or one member trust, read under one check.
+
+    `unit` is the trust shown ('' for the collaborative); `refused` says why the trust asked for
+    is not shown (it is not a member), and the collaborative is shown instead.
+    """
+
+    projection: ScenarioProjection
+    targets: TargetReport
+    charts: dict[str, dict]
+    unit: str
+    refused: InvalidInputError | None = None
+
+
+def dashboard_page(
+    token: str, scenario_id: int, horizon_weeks: int, unit: str, *, ask: bool
+) -> DashboardPage | None:
+    """The projection, dated targets and charts the Dashboard shows; None while a worker works.
+
+    With a job queue the view is the workers' (`ask`, a page's first look, asks for it). One
+    check of the caller and one content key serve all three, where separate calls made one each:
+    a trust switch is the Dashboard's most frequent event.
+    """
+    _check_horizon(horizon_weeks)
+    key = _content_key(token, scenario_id, horizon_weeks)
+    if uses_queue() and _polled_view(key, scenario_id, horizon_weeks, ask=ask) is None:
+        return None
+    projection = _projection(key, token)
+    targets = _targets(key, token, projection)
+    try:
+        return DashboardPage(projection, targets, _trust_charts(key, token, unit), unit)
+    except InvalidInputError as error:  # a trust not of this collaborative: show all
+        return DashboardPage(projection, targets, _trust_charts(key, token, ""), "", error)
 
 
 def _worker_view(key: tuple, scenario_id: int, horizon_weeks: int) -> DashboardView:
@@ -219,15 +262,14 @@ def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) ->
     Cached with the projection's content key and the trust: switching between trusts of an
     unchanged scenario builds each trust's charts once per process.
     """
-    key = _content_key(token, scenario_id, horizon_weeks)
+    return _trust_charts(_content_key(token, scenario_id, horizon_weeks), token, unit)
+
+
+def _trust_charts(key: tuple, token: str, unit: str) -> dict[str, dict]:
+    """`trust_charts` under a checked content key."""
+    scenario_id, horizon_weeks = key[0], key[1]
     shared = _worker_view(key, scenario_id, horizon_weeks) if uses_queue() else None
-    projection = (
-        shared.projection
-        if shared is not None
-        else _PROJECTIONS.get(
-            key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
-        )
-    )
+    projection = shared.projection if shared is not None else _projection(key, token)
     try:
         provider = int(unit) if unit else None
     except ValueError:
@@ -256,11 +298,14 @@ def dashboard_targets(token: str, scenario_id: int, horizon_weeks: int) -> Targe
     Keyed like the projection, whose content it reads besides the scenario's input rows.
     """
     key = _content_key(token, scenario_id, horizon_weeks)
+    return _targets(key, token, _projection(key, token))
+
+
+def _targets(key: tuple, token: str, projection: ScenarioProjection) -> TargetReport:
+    """`dashboard_targets` under a checked content key, for its projection."""
+    scenario_id, horizon_weeks = key[0], key[1]
     if uses_queue():
         return _worker_view(key, scenario_id, horizon_weeks).targets
-    projection = _PROJECTIONS.get(
-        key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
-    )
     return _TARGET_REPORTS.get(
         ("targets", *key), lambda: scenario_targets(token, scenario_id, projection)
     )

@@ -173,6 +173,36 @@ def test_with_a_queue_the_worker_projects_and_the_web_process_only_reads(on_queu
         assert session.execute(sa.select(sa.func.count()).select_from(SolveJob)).scalar() == 0
 
 
+def test_the_dashboards_page_is_read_under_one_check_of_the_caller(on_queue, monkeypatch) -> None:
+    """`dashboard_page` gives what the separate reads give, checking the caller once; a trust
+    not of the collaborative is refused in words and the collaborative shown instead."""
+    url, emails, manager, _executive, baseline, _collaborative = on_queue
+    draft = create_scenario(manager, baseline, "One check")
+    outsider = auth.sign_in(emails["outsider"], TEST_PASSWORD)
+    for token in (outsider, "not-a-session"):
+        with pytest.raises(ServiceError):
+            dashboard.dashboard_page(token, draft, 26, "", ask=True)
+    assert _rows(url) == []  # refused before anything was asked
+    assert dashboard.dashboard_page(manager, draft, 26, "", ask=True) is None  # asked
+    with _worker():
+        while dashboard.dashboard_page(manager, draft, 26, "", ask=False) is None:
+            time.sleep(0.1)
+    provider = str(next(iter(scenario_projection(manager, draft, 26).names)))
+    checks = []
+    real = dashboard.scenario_transaction
+    monkeypatch.setattr(dashboard, "scenario_transaction", lambda *a: checks.append(a) or real(*a))
+    shown = dashboard.dashboard_page(manager, draft, 26, provider, ask=False)
+    assert len(checks) == 1
+    assert shown is not None and (shown.unit, shown.refused) == (provider, None)
+    assert shown.charts == trust_charts(manager, draft, 26, provider)
+    assert shown.targets == dashboard_targets(manager, draft, 26)
+    assert shown.projection.names == scenario_projection(manager, draft, 26).names
+    stranger = dashboard.dashboard_page(manager, draft, 26, "999999", ask=False)
+    assert stranger is not None and stranger.unit == ""
+    assert "not a member" in str(stranger.refused)
+    assert stranger.charts == trust_charts(manager, draft, 26, "")
+
+
 def test_another_web_process_reads_the_stored_view_without_a_worker(on_queue) -> None:
     """Once stored, a view reaches a process that never read it, with no worker running."""
     url, _emails, manager, _executive, baseline, _collaborative = on_queue

@@ -18,14 +18,7 @@ from ics_capacity.services.board_pack import (
     board_pack_file,
     clean_commentary,
 )
-from ics_capacity.services.dashboard import (
-    capacity_answer,
-    dashboard_ready,
-    dashboard_targets,
-    scenario_projection,
-    target_answer,
-    trust_charts,
-)
+from ics_capacity.services.dashboard import capacity_answer, dashboard_page, target_answer
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.ui.pages.dashboard import view
 from ics_capacity.ui.pages.dashboard.view import HORIZONS
@@ -160,26 +153,19 @@ class DashboardState(rx.State):
             if not scenario_id:
                 return
             self.busy = True
-        refused = None
         try:
             horizon = view.weeks_of(raw_horizon)
-            await worker_answer(dashboard_ready, token, scenario_id, horizon)
-            projection = await asyncio.to_thread(scenario_projection, token, scenario_id, horizon)
-            targets = await asyncio.to_thread(dashboard_targets, token, scenario_id, horizon)
-            try:
-                specs = await asyncio.to_thread(trust_charts, token, scenario_id, horizon, unit)
-            except InvalidInputError as error:  # a trust not of this collaborative: show all
-                refused, unit = error, ""
-                specs = await asyncio.to_thread(trust_charts, token, scenario_id, horizon, "")
+            page = await worker_answer(dashboard_page, token, scenario_id, horizon, unit)
         except SERVICE_ERRORS as error:
             async with self:
                 if request == self._request:
                     self.busy = False
             yield refusal(error)
             return
+        refused, unit = page.refused, page.unit
         # Built outside the lock; only what differs from the page's current view is assigned,
         # so a trust switch sends its charts and figures, not the unchanged tables.
-        shown = view.page_vars(projection, targets, specs, unit)
+        shown = view.page_vars(page.projection, page.targets, page.charts, unit)
         async with self:
             if request != self._request:  # a newer selection is being projected
                 return
