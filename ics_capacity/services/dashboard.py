@@ -388,9 +388,7 @@ def capacity_question(
     the member trusts), input and dates as the RAG. With a job queue a solver worker works the
     capacity out, and this blocks its thread while it waits (a page polls `capacity_answer`).
     """
-    return wait_for(
-        lambda ask: capacity_answer(token, scenario_id, horizon_weeks, target, by, ask=ask)
-    )
+    return wait_for(capacity_answer, token, scenario_id, horizon_weeks, target, by)
 
 
 def capacity_answer(
@@ -424,9 +422,7 @@ def capacity_answer(
             return None
         projection = shared.projection
     else:
-        projection = _PROJECTIONS.get(
-            key, lambda: project_scenario(token, scenario_id, horizon_weeks=horizon_weeks)
-        )
+        projection = _projection(key, token)
     data_date = projection.start_date or _data_date(token, scenario_id)
     weeks = (by_date - data_date).days // 7
     if not 1 <= weeks <= MAX_HORIZON_WEEKS:
@@ -519,16 +515,14 @@ def check_target(
         InvalidInputError: a target that is not valid, with the part that is wrong.
     """
     return wait_for(
-        lambda ask: target_answer(
-            token,
-            scenario_id,
-            horizon_weeks,
-            kind=kind,
-            value=value,
-            over_weeks=over_weeks,
-            due=due,
-            ask=ask,
-        )
+        target_answer,
+        token,
+        scenario_id,
+        horizon_weeks,
+        kind=kind,
+        value=value,
+        over_weeks=over_weeks,
+        due=due,
     )
 
 
@@ -588,7 +582,7 @@ def scenario_impact(token: str, scenario_id: int) -> ScenarioImpact:
     Dashboard's (`services/scenario_impact.py` says what is measured). With a job queue a solver
     worker projects it, and this blocks its thread while it waits (a page polls `impact_answer`).
     """
-    return wait_for(lambda ask: impact_answer(token, scenario_id, ask=ask))
+    return wait_for(impact_answer, token, scenario_id)
 
 
 def impact_answer(token: str, scenario_id: int, *, ask: bool) -> ScenarioImpact | None:

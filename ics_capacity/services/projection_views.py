@@ -325,24 +325,25 @@ def shared_view(key: tuple, scenario_id: int, horizon_weeks: int) -> DashboardVi
         ScenarioError: the worker could not project the scenario (in its words).
         ProjectionWaitError: no worker finished it within `WAIT_SECONDS`.
     """
-    return wait_for(lambda ask: poll_view(key, scenario_id, horizon_weeks, ask=ask))
+    return wait_for(poll_view, key, scenario_id, horizon_weeks)
 
 
-def wait_for(look: Callable[[bool], T | None]) -> T:
-    """What `look` returns once it returns something, blocking this thread while it waits.
+def wait_for(look: Callable[..., T | None], *args: Any, **kwargs: Any) -> T:
+    """What `look(*args, ask=..., **kwargs)` returns once it returns something; blocks the thread.
 
-    `look(ask)` is a service's poll: True on the first look, False on later ones.
+    `look` is a service's poll; `ask` is True on the first look, False on later ones. A page's
+    event loop polls the same way without a thread (`ui/state/worker_answer.py`).
 
     Raises:
         ProjectionWaitError: it returned None for `WAIT_SECONDS`.
     """
     deadline = time.monotonic() + WAIT_SECONDS
-    found = look(True)
+    found = look(*args, ask=True, **kwargs)
     while found is None:
         if time.monotonic() > deadline:
             raise ProjectionWaitError(WAIT_MESSAGE)
         time.sleep(PAGE_POLL_SECONDS)
-        found = look(False)
+        found = look(*args, ask=False, **kwargs)
     return found
 
 

@@ -267,9 +267,12 @@ def test_a_worker_process_answers_the_pages_other_projections(queue, monkeypatch
         )
         requested = dt.datetime.now(dt.UTC)
         pack = projection_views.wait_for(
-            lambda ask: board_pack.board_pack_answer(
-                manager, baseline, 26, "For the board", requested=requested, ask=ask
-            )
+            board_pack.board_pack_answer,
+            manager,
+            baseline,
+            26,
+            "For the board",
+            requested=requested,
         )
     finally:
         dashboard._SHARED_VIEWS.clear()

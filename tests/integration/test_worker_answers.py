@@ -229,15 +229,13 @@ def test_the_board_pack_is_rendered_by_the_worker_from_the_stored_view(web, monk
     steps: list[str] = []
     with _worker():
         pack = projection_views.wait_for(
-            lambda ask: board_pack.board_pack_answer(
-                manager,
-                baseline,
-                26,
-                "For the board",
-                requested=requested,
-                ask=ask,
-                progress=steps.append,
-            )
+            board_pack.board_pack_answer,
+            manager,
+            baseline,
+            26,
+            "For the board",
+            requested=requested,
+            progress=steps.append,
         )
     assert pack.pdf.startswith(b"%PDF") and "For the board" in pack.html
     assert pack.file_stem.endswith("-2026-12-05") and pack.weeks > 0
