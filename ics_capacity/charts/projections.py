@@ -12,7 +12,9 @@ marks draw (`_embedded`); values are rounded to what the chart can show (`_decim
 
 from __future__ import annotations
 
+import json
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -53,6 +55,14 @@ LONG_WAIT_LABELS: dict[str, str] = {
 """Long-wait measures and how the charts name them."""
 
 ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart)
+
+# Vega does not wrap a title: one wider than its chart is cut off at the chart's right edge (the
+# Dashboard's trust titles at 390 px). `_title` breaks such a title into lines where the plot is
+# narrower than the title's width, estimated at _TITLE_CHAR_PX a character (16 px bold Arial
+# averages 8.5-9 px) less _TITLE_START_PX (the title starts left of the plot, over the y axis).
+_TITLE_CHAR_PX = 9
+_TITLE_START_PX = 60
+_TITLE_LINE_CHARS = 30  # about 270 px: fits a chart 390 px wide (a phone) with its actions menu
 
 _SERIES_COLOURS = [NHS_BLUE, NHS_WARM_YELLOW, NHS_AQUA_GREEN, NHS_DARK_BLUE, NHS_RED, NHS_GREEN]
 
@@ -165,7 +175,7 @@ def utilisation_heatmap(
         UtilisationDefinition.UNCAPPED,
     )
     return _configure(
-        alt.Chart(values, title=title, transform=unfold)
+        alt.Chart(values, title=_title(title), transform=unfold)
         .transform_calculate(week_end=end)
         .mark_rect()
         .encode(
@@ -248,7 +258,9 @@ def wait_band_chart(
         .encode(x="weeks:Q", tooltip=[alt.Tooltip("label:N", title="Threshold")])
     )
     return _configure(
-        alt.LayerChart(layer=[lines, rules], title=title).properties(width="container", height=280)
+        alt.LayerChart(layer=[lines, rules], title=_title(title)).properties(
+            width="container", height=280
+        )
     )
 
 
@@ -456,10 +468,25 @@ def _fan_from_series(
         )
         layers.insert(0, band)
     return _configure(
-        alt.LayerChart(data=values, transform=unfold, layer=layers, title=title).properties(
+        alt.LayerChart(data=values, transform=unfold, layer=layers, title=_title(title)).properties(
             width="container", height=300
         )
     )
+
+
+def _title(text: str) -> alt.TitleParams:
+    """The title on one line where the chart is wide enough for it, else broken into lines.
+
+    The lines break at " — " (before a trust's name) and between words; the choice is Vega's,
+    on the chart's `width` signal, so a chart that is resized redraws its title to fit. Only for
+    single and layered charts, which have that signal.
+    """
+    lines = [line for part in text.split(" — ") for line in textwrap.wrap(part, _TITLE_LINE_CHARS)]
+    if len(lines) <= 1:
+        return alt.TitleParams(text)
+    narrowest = len(text) * _TITLE_CHAR_PX - _TITLE_START_PX
+    one, broken = json.dumps(text, ensure_ascii=False), json.dumps(lines, ensure_ascii=False)
+    return alt.TitleParams(text=alt.ExprRef(f"width < {narrowest} ? {broken} : {one}"))
 
 
 def _configure(chart: ChartT) -> ChartT:

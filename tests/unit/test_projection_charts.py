@@ -217,3 +217,26 @@ def _svg(spec: dict) -> str:
     found = dict.fromkeys(re.findall(r"(?:clip|gradient_)\d+", svg))
     ids = {old: f"id{i}" for i, old in enumerate(found, 1)}
     return re.sub(r"(?:clip|gradient_)\d+", lambda m: ids[m.group(0)], svg)
+
+
+def test_a_long_title_breaks_into_lines_on_a_narrow_chart(
+    plan: tuple[ProjectionInput, Projection],
+) -> None:
+    """Vega cuts off a title wider than its chart: a trust's title on a phone is drawn on several
+    lines (the trust's name on its own), and on one line where the chart is wide enough."""
+    _inp, result = plan
+    title = "Waiting list: projected median and 80% band — Sandwell and West Birmingham Hospitals"
+    spec = wait_band_chart(result.bands_frame("total"), title=title).to_dict()
+
+    def title_lines(width: int) -> list[str]:
+        svg = _svg({**spec, "width": width})
+        drawn = [t for t in re.findall(r"<text[^>]*>(.*?)</text>", svg) if "Waiting list:" in t]
+        assert len(drawn) == 1, drawn
+        return re.findall(r"<tspan[^>]*>([^<]*)</tspan>", drawn[0]) or [drawn[0]]
+
+    narrow = title_lines(250)
+    assert len(narrow) >= 3 and all(len(line) <= 30 for line in narrow), narrow
+    assert " ".join(narrow) == title.replace(" — ", " ")
+    assert title_lines(900) == [title]
+    short = wait_band_chart(result.bands_frame("total"), title="Waiting list").to_dict()
+    assert short["title"] == {"text": "Waiting list"}
