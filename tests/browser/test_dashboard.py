@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -30,6 +32,13 @@ def test_dashboard_projects_and_draws_charts(pages) -> None:
 
     page.get_by_label("Show").select_option(label="Walsall Healthcare NHS Trust")
     expect(fan).to_contain_text("Walsall Healthcare NHS Trust", timeout=15_000)
+    page.get_by_label("Show").select_option(label="The whole collaborative")
+    expect(fan).not_to_contain_text("Walsall Healthcare NHS Trust")
+    expect(page).not_to_have_url(re.compile(r"trust="))
+    # The second time the trust's view is kept by the server and shown within the event.
+    page.get_by_label("Show").select_option(label="Walsall Healthcare NHS Trust")
+    expect(fan).to_contain_text("Walsall Healthcare NHS Trust")
+    expect(page).to_have_url(re.compile(r"trust=\d+"))
     page.get_by_label("Show").select_option(label="The whole collaborative")
     expect(fan).not_to_contain_text("Walsall Healthcare NHS Trust")
 

@@ -203,6 +203,56 @@ def test_the_dashboards_page_is_read_under_one_check_of_the_caller(on_queue, mon
     assert stranger.charts == trust_charts(manager, draft, 26, "")
 
 
+def test_a_kept_page_is_the_page_once_this_process_holds_its_view(on_queue) -> None:
+    """`kept_dashboard_page` answers None until the view (and the trust's charts) are held in
+    this process, then what `dashboard_page` answers, without asking or reading anything; the
+    caller is checked every time."""
+    url, emails, manager, _executive, baseline, _collaborative = on_queue
+    draft = create_scenario(manager, baseline, "Kept view")
+    outsider = auth.sign_in(emails["outsider"], TEST_PASSWORD)
+    assert dashboard.kept_dashboard_page(manager, draft, 26, "") is None
+    assert _rows(url) == []  # a kept page never asks the workers
+    with _worker():
+        while dashboard.dashboard_page(manager, draft, 26, "", ask=True) is None:
+            time.sleep(0.1)
+    provider = str(next(iter(scenario_projection(manager, draft, 26).names)))
+    for unit in ("", provider, "999999"):
+        page_now = dashboard.dashboard_page(manager, draft, 26, unit, ask=False)
+        kept = dashboard.kept_dashboard_page(manager, draft, 26, unit)
+        assert kept is not None and page_now is not None
+        assert (kept.unit, kept.charts, kept.targets) == (
+            page_now.unit,
+            page_now.charts,
+            page_now.targets,
+        )
+        assert str(kept.refused) == str(page_now.refused)
+        for token in (outsider, "not-a-session"):
+            with pytest.raises(ServiceError):
+                dashboard.kept_dashboard_page(token, draft, 26, unit)
+    dashboard._SHARED_VIEWS.clear()  # another process: stored, but not read there yet
+    assert dashboard.kept_dashboard_page(manager, draft, 26, provider) is None
+
+
+def test_a_kept_page_without_a_queue_is_what_this_process_projected(demo, monkeypatch) -> None:
+    """Without a queue, a kept page needs the projection, targets and the trust's charts made
+    here; a trust not yet drawn is None (the page draws it in the background)."""
+    monkeypatch.setenv("ICS_JOB_QUEUE", "local")
+    _url, _emails, manager, _executive, baseline, _collaborative = demo
+    draft = create_scenario(manager, baseline, "Kept here")
+    assert dashboard.kept_dashboard_page(manager, draft, 26, "") is None
+    shown = dashboard.dashboard_page(manager, draft, 26, "", ask=True)
+    assert shown is not None
+    kept = dashboard.kept_dashboard_page(manager, draft, 26, "")
+    assert kept is not None and (kept.charts, kept.targets) == (shown.charts, shown.targets)
+    provider = str(next(iter(shown.projection.names)))
+    assert dashboard.kept_dashboard_page(manager, draft, 26, provider) is None
+    trust = dashboard.dashboard_page(manager, draft, 26, provider, ask=False)
+    kept = dashboard.kept_dashboard_page(manager, draft, 26, provider)
+    assert trust is not None and kept is not None and kept.charts == trust.charts
+    stranger = dashboard.kept_dashboard_page(manager, draft, 26, "999999")
+    assert stranger is not None and stranger.unit == "" and "not a member" in str(stranger.refused)
+
+
 def test_another_web_process_reads_the_stored_view_without_a_worker(on_queue) -> None:
     """Once stored, a view reaches a process that never read it, with no worker running."""
     url, _emails, manager, _executive, baseline, _collaborative = on_queue

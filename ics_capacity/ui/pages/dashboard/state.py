@@ -11,6 +11,7 @@ import datetime as dt
 import json
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from ics_capacity.services.board_pack import (
     BoardPack,
@@ -18,7 +19,13 @@ from ics_capacity.services.board_pack import (
     board_pack_file,
     clean_commentary,
 )
-from ics_capacity.services.dashboard import capacity_answer, dashboard_page, target_answer
+from ics_capacity.services.dashboard import (
+    DashboardPage,
+    capacity_answer,
+    dashboard_page,
+    kept_dashboard_page,
+    target_answer,
+)
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.ui.pages.dashboard import view
 from ics_capacity.ui.pages.dashboard.view import HORIZONS
@@ -162,34 +169,63 @@ class DashboardState(rx.State):
                     self.busy = False
             yield refusal(error)
             return
-        refused, unit = page.refused, page.unit
-        # Built outside the lock; only what differs from the page's current view is assigned,
-        # so a trust switch sends its charts and figures, not the unchanged tables.
-        shown = view.page_vars(page.projection, page.targets, page.charts, unit)
+        # Built outside the lock.
+        shown = view.page_vars(page.projection, page.targets, page.charts, page.unit)
         async with self:
             if request != self._request:  # a newer selection is being projected
                 return
-            self.busy = False
-            self._unit_wanted = unit
-            assign_changed(self, shown)
-            link = view.share_link(scenario_id, unit, horizon)
-        yield rx.call_script(f"window.history.replaceState(null, '', {json.dumps(link)})")
-        if refused is not None:
-            yield refusal(refused)
+            events = self._show_page(page, shown, scenario_id, horizon)
+        for event in events:
+            yield event
+
+    def _show_page(
+        self, page: DashboardPage, shown: dict, scenario_id: int, horizon: int
+    ) -> list[EventSpec]:
+        """Shows the page; the events that follow (the shared link, a refused trust).
+
+        Only what differs from the page's current view is assigned, so a trust switch sends its
+        charts and figures, not the unchanged tables.
+        """
+        self.busy = False
+        self._unit_wanted = page.unit
+        assign_changed(self, shown)
+        link = view.share_link(scenario_id, page.unit, horizon)
+        events = [rx.call_script(f"window.history.replaceState(null, '', {json.dumps(link)})")]
+        if page.refused is not None:
+            events.append(refusal(page.refused))
+        return events
 
     def _show(self, specs: dict[str, dict]) -> None:
         for name, value in view.chart_vars(specs).items():
             setattr(self, name, value)
 
     @rx.event
-    def choose_unit(self, unit: str):
+    async def choose_unit(self, unit: str):
         """Shows the figures and charts of the collaborative ('') or of one member trust.
 
         The trust is checked against the projection's members by the service before anything
-        is shown; the latest choice wins, as with the scenario and horizon.
+        is shown; the latest choice wins, as with the scenario and horizon. Where this process
+        keeps the trust's view (`kept_dashboard_page`) it is shown within this event; otherwise
+        it is projected, or waited for, in the background.
         """
         self._unit_wanted = str(unit)[:20]
-        return self._project()
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        scenario_id = picker._scenario_id
+        if not scenario_id:
+            return None
+        try:
+            horizon = view.weeks_of(self.horizon_weeks)
+            page = await asyncio.to_thread(
+                kept_dashboard_page, session.token, scenario_id, horizon, self._unit_wanted
+            )
+        except SERVICE_ERRORS as error:
+            return refusal(error)
+        if page is None:
+            return self._project()
+        self._request += 1  # a projection under way for an earlier choice is not shown
+        shown = view.page_vars(page.projection, page.targets, page.charts, page.unit)
+        return self._show_page(page, shown, scenario_id, horizon)
 
     async def _ask(self, look, *args, **kwargs):
         """A service's answer about the accepted scenario over the horizon shown.
