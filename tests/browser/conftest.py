@@ -14,7 +14,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from ics_capacity.settings import REPO_ROOT
 from tests.browser.steps import open_sign_in
 
-ARTIFACTS = REPO_ROOT / "test-artifacts"
+# Screenshots: the production pass, which `make test` runs beside the in-process one, has its own.
+ARTIFACTS = (
+    REPO_ROOT
+    / "test-artifacts"
+    / ("production" if os.environ.get("ICS_TEST_SERVER") == "production" else "")
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -318,7 +323,7 @@ class Pages:
 
     def close(self) -> None:
         """Screenshots every page into the artefact folder and closes its context."""
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for label, page in self.opened:
             page.screenshot(path=ARTIFACTS / f"{self.name}-{label}.png", full_page=True)
             page.context.close()
@@ -326,7 +331,7 @@ class Pages:
 
 def phone_screenshot(page: Page, name: str) -> Path:
     """A full-page screenshot of the page 390 px wide (a phone), then back to 1366 px."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}-390.png"
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(500)  # charts resize to their container

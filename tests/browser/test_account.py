@@ -125,7 +125,7 @@ def test_a_warning_comes_before_the_idle_timeout(pages, monkeypatch) -> None:
 def pages_artifact(name: str):
     from tests.browser.conftest import ARTIFACTS
 
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
 
 

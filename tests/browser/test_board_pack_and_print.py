@@ -18,7 +18,7 @@ COMMENTARY = "Cannock's extra lists keep 52-week waits near zero; decision neede
 
 def _print_screenshot(page: Page, name: str) -> Path:
     """A screenshot of the page as printed on A4 (print media, 794 px: A4 at 96 px an inch)."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}-print.png"
     page.set_viewport_size({"width": 794, "height": 1123})
     page.emulate_media(media="print")
@@ -58,7 +58,7 @@ def test_commentary_goes_into_the_pdf_with_progress_then_downloads(pages, tmp_pa
     assert COMMENTARY in text and headline in text and "214,023" in text
     assert all(round(float(p.mediabox.width)) == 595 for p in reader.pages)
     # Look at it: the first pages rendered as PNGs beside the screenshots.
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         ["pdftoppm", "-r", "60", "-l", "3", "-png", str(target), str(ARTIFACTS / "board-pack")],
         check=True,

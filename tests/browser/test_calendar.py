@@ -50,7 +50,7 @@ def test_a_manager_adds_a_hub_opening_and_a_refurbishment_to_the_calendar(pages)
     page.get_by_role("button", name="Add to calendar").click()
     expect(lines).to_contain_text("CANNOCK capacity -25% weeks 10-14")
     expect(lines.get_by_role("row")).to_have_count(3)  # heading + two lines
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     section.screenshot(path=ARTIFACTS / "calendar-section.png")
 
     page.get_by_role("button", name="Remove CANNOCK capacity -25% weeks 10-14").click()

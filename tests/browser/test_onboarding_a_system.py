@@ -61,7 +61,7 @@ def test_admin_onboards_a_system_marks_a_hub_and_rebalances(
     expect(page.get_by_role("row").filter(has_text="The Royal Wolverhampton")).to_contain_text(
         "Elective hub"
     )
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "onboarding-scenario.png", full_page=True)
 
     page.get_by_role("link", name="Rebalance").click()

@@ -120,7 +120,7 @@ def test_first_appointments_move_apart_from_treatment(pages) -> None:
     expect(page.get_by_text(re.compile("With them, the non-admitted lists"))).to_be_visible()
     treatment = page.get_by_role("table", name="Patients moved to another provider's site")
     expect(treatment).not_to_contain_text("first outpatient")
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("#first-appointments").screenshot(
         path=str(ARTIFACTS / "rebalance-first-appointments.png")
     )

@@ -8,10 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ics_capacity.settings import REPO_ROOT
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.steps import build_and_wait_for_this_build, open_new_scenario
-
-ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 pytestmark = pytest.mark.browser
 

@@ -75,7 +75,7 @@ def test_publish_then_re_solve_with_minimal_change_lists_the_changes(pages) -> N
     lead = pages.signed_in("workforce_lead")
     open_new_scenario(lead, SCENARIO)
     start = next_monday()
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     # A new member of staff with leave on the rota's third day.
     _staff_page(lead)

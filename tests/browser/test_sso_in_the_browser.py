@@ -48,7 +48,7 @@ def test_a_domain_rule_then_single_sign_on_with_the_organisations_account(
     rules = admin.get_by_role("table", name="Domain rules")
     expect(rules).to_contain_text("@dgh.nhs.uk")
     expect(rules).to_contain_text("Workforce lead")
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     admin.screenshot(path=ARTIFACTS / "sso-domain-rule.png", full_page=True)
 
     _person(

@@ -54,7 +54,7 @@ def test_a_workforce_lead_adds_a_person_gives_leave_and_edits_them(pages) -> Non
     lead.locator("#staff-hours").fill("30")
     lead.get_by_role("button", name="Save changes").click()
     expect(table.locator("tbody tr").first).to_contain_text("30", timeout=20_000)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lead.screenshot(path=ARTIFACTS / "staff-page.png", full_page=True)
     phone_screenshot(lead, "staff-page")
 

@@ -57,5 +57,5 @@ def test_a_workforce_lead_adds_and_imports_requests(pages, tmp_path: Path) -> No
     expect(requests).to_contain_text("Wants to work")
     expect(requests.locator("tbody tr")).to_have_count(2)
     expect(lead.get_by_text("requests.csv: 1 request(s) added or changed.")).to_be_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lead.screenshot(path=ARTIFACTS / "staff-requests.png", full_page=True)
