@@ -49,3 +49,24 @@ def still_alive_after(pids: list[int], seconds: float) -> list[int]:
     while (running := [p for p in pids if alive(p)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     return running
+
+
+def wait_until_input_handed_over(writer: int, reader: int, seconds: float) -> None:
+    """Waits until `writer` has written all of `reader`'s standard input and closed its end.
+
+    What is written stays in the pipe for the reader even if the writer then dies, so a test may
+    kill the writer without cutting the reader's input short (the reader would fail reading it,
+    not by the fault the test means). OR-Tools loads while the solver is still unpickling its
+    input, and the runner's heartbeats start before it has written it all.
+    """
+    stdin = Path(f"/proc/{reader}/fd/0").readlink()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        holding = False
+        for fd in Path(f"/proc/{writer}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                holding = holding or fd.readlink() == stdin
+        if not holding:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"process {writer} did not hand over {reader}'s input within {seconds} s")

@@ -19,7 +19,11 @@ from ics_capacity.services import auth, job_running, jobs
 from ics_capacity.services.errors import InvalidInputError, ServiceError
 from ics_capacity.services.rota import next_monday
 from tests.conftest import TEST_PASSWORD
-from tests.processes import still_alive_after, wait_until_solving
+from tests.processes import (
+    still_alive_after,
+    wait_until_input_handed_over,
+    wait_until_solving,
+)
 
 
 @pytest.fixture
@@ -296,8 +300,11 @@ def test_killing_the_server_mid_solve_leaves_nothing_running(demo, tmp_path) -> 
     try:
         runner = int(reaper.stdout.readline().split()[1])
         solvers = wait_until_solving(runner, 60)
-        # OR-Tools loads before the solver has read its input; the runner's first heartbeat
-        # (2 s after it handed the input over) says the search is under way.
+        # OR-Tools loads while the solver is still reading its input: killed before it has all
+        # of it, the solver would end failing to read it (seen on a loaded machine), not by
+        # its watch. The runner's heartbeat then says the search is under way.
+        for solver in solvers:
+            wait_until_input_handed_over(runner, solver, 60)
         deadline = time.monotonic() + 30
         while not jobs.read_job(job_id).message.startswith("Searching"):
             assert time.monotonic() < deadline, jobs.read_job(job_id)
