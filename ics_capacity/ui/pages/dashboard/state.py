@@ -97,11 +97,13 @@ class DashboardState(rx.State):
         except SERVICE_ERRORS as error:
             if not picker._scenario_id:
                 self._clear()
-            return [refusal(error), self._project()] if picker._scenario_id else refusal(error)
+            if not picker._scenario_id:
+                return refusal(error)
+            return [refusal(error), *await self._answer()]
         if query.get("horizon") in HORIZONS:
             self.horizon_weeks = str(query["horizon"])
         self._unit_wanted = str(query.get("trust", "") or "")
-        return self._project()
+        return await self._answer()
 
     @rx.event
     async def choose_scenario(self, scenario_id: str):
@@ -112,7 +114,7 @@ class DashboardState(rx.State):
         except SERVICE_ERRORS as error:
             return refusal(error)
         self._unit_wanted = ""
-        return self._project()
+        return await self._answer()
 
     @rx.event
     async def show_plan_of_record(self):
@@ -123,14 +125,39 @@ class DashboardState(rx.State):
         return await self.choose_scenario(picker.plan_of_record)
 
     @rx.event
-    def choose_horizon(self, weeks: str):
+    async def choose_horizon(self, weeks: str):
         """Changes the horizon (weeks) and projects again."""
         if weeks not in HORIZONS:
             return refusal(
                 InvalidInputError(f"Horizon: choose one of {', '.join(HORIZONS)} weeks.")
             )
         self.horizon_weeks = weeks
-        return self._project()
+        return await self._answer()
+
+    async def _answer(self) -> list:
+        """Shows the current choice (scenario, horizon, trust), or starts projecting it.
+
+        Where this process keeps the page (`kept_dashboard_page`: a trust switch, a view another
+        tab opened) it is shown within this event, with one load of the tab's state; otherwise it
+        is projected, or waited for, in the background. The latest choice wins either way.
+        """
+        session = await self.get_state(SessionState)
+        picker = await self.get_state(ScenarioPicker)
+        scenario_id = picker._scenario_id
+        if not scenario_id:
+            return []
+        try:
+            horizon = view.weeks_of(self.horizon_weeks)
+            page = await asyncio.to_thread(
+                kept_dashboard_page, session.token, scenario_id, horizon, self._unit_wanted
+            )
+        except SERVICE_ERRORS as error:
+            return [refusal(error)]
+        if page is None:
+            return [self._project()]
+        self._request += 1  # a projection under way for an earlier choice is not shown
+        shown = view.page_vars(page.projection, page.targets, page.charts, page.unit)
+        return self._show_page(page, shown, scenario_id, horizon)
 
     def _project(self):
         """Starts a projection for the current selection; only the latest selection is shown."""
@@ -204,28 +231,10 @@ class DashboardState(rx.State):
         """Shows the figures and charts of the collaborative ('') or of one member trust.
 
         The trust is checked against the projection's members by the service before anything
-        is shown; the latest choice wins, as with the scenario and horizon. Where this process
-        keeps the trust's view (`kept_dashboard_page`) it is shown within this event; otherwise
-        it is projected, or waited for, in the background.
+        is shown; the latest choice wins, as with the scenario and horizon (`_answer`).
         """
         self._unit_wanted = str(unit)[:20]
-        session = await self.get_state(SessionState)
-        picker = await self.get_state(ScenarioPicker)
-        scenario_id = picker._scenario_id
-        if not scenario_id:
-            return None
-        try:
-            horizon = view.weeks_of(self.horizon_weeks)
-            page = await asyncio.to_thread(
-                kept_dashboard_page, session.token, scenario_id, horizon, self._unit_wanted
-            )
-        except SERVICE_ERRORS as error:
-            return refusal(error)
-        if page is None:
-            return self._project()
-        self._request += 1  # a projection under way for an earlier choice is not shown
-        shown = view.page_vars(page.projection, page.targets, page.charts, page.unit)
-        return self._show_page(page, shown, scenario_id, horizon)
+        return await self._answer()
 
     async def _ask(self, look, *args, **kwargs):
         """A service's answer about the accepted scenario over the horizon shown.
