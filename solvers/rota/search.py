@@ -3,7 +3,9 @@
 `search_and_polish` runs CP-SAT on the whole model for a share of the time (the first rota and a
 proven bound), then one thread per worker re-solves neighbourhoods of the best rota (large
 neighbourhood search), the first of them after solving the LP relaxation for a bound and for
-RINS moves; the best rota's penalty is then made exact ("polish"). docs/rota.md, "How it searches".
+RINS moves; on small models the last worker instead goes on solving the whole model on its core,
+sharing its rotas and bound. The best rota's penalty is then made exact ("polish").
+docs/rota.md, "How it searches".
 
 A search ends at its time limit, when the best rota is proven (it meets the bound), when it has not
 improved for `SolveOptions.stall_seconds`, or when this process's `STOP` is requested ("good
@@ -59,6 +61,13 @@ _LP_MOVE_SHARE = 0.25  # of moves, once the LP relaxation is solved
 # (187,000 variables) building it in Python and GLOP took 27 s of a 20 s limit and proved nothing.
 # Curtois & Qu Instance 12, the largest it helps on, has 19,280.
 _LP_MAX_VARIABLES = 100_000
+# With two workers or more, on models of at most this many variables (Curtois & Qu Instances
+# 1-7), the last worker solves the whole model on its core instead of re-solving neighbourhoods:
+# there the neighbourhoods stall a staff's cover or more above the best-known rota (Instance 5:
+# 1,233-1,241) and the whole model's tree search with the full relaxation finds it (1,146-1,147).
+# On Instances 8, 10 and 11 (4,544 to 10,336 variables) it did worse, on 12 much worse.
+_WHOLE_MODEL_MAX_VARIABLES = 4_000
+_WATCH_SECONDS = 0.1  # how often a whole-model solve checks whether the search is over
 _POLISH_SECONDS = 1.0
 _POLISH_RESERVE_SECONDS = 0.3
 _POLISH_SHARE = 0.05
@@ -215,7 +224,9 @@ def _search(
     rota and the proven lower bound. Then each worker re-solves neighbourhoods on one core: each
     frees the shifts of some staff and/or days, keeps the rest of the best rota fixed and hints the
     current values, so it returns a rota at least as good. Measured on the Curtois & Qu instances,
-    this finds better rotas in 60 s than giving CP-SAT's own portfolio the whole model.
+    this finds better rotas in 60 s than giving CP-SAT's own portfolio the whole model, except on
+    small models: there the last worker goes on solving the whole model instead (see
+    `_WHOLE_MODEL_MAX_VARIABLES`).
     """
     best = Incumbent()
     use_neighbourhoods = options.neighbourhood_search and len(rota.data.staff) > 1
@@ -286,6 +297,13 @@ def _search(
                 and not STOP.is_set()
             ):
                 _lp_bound(rota, deadline, best)
+            if (
+                k == options.num_workers - 1
+                and k > 0
+                and len(rota.model.proto.variables) <= _WHOLE_MODEL_MAX_VARIABLES
+            ):
+                _whole_model_worker(rota, options, deadline, best)
+                return
             _neighbourhood_worker(rota, options, deadline, best, random.Random(options.seed + k))
         except BaseException as error:  # re-raised below, in the caller's thread
             failures.append(error)
@@ -304,6 +322,65 @@ def _search(
         best.stopped = "asked"
     logger.info("neighbourhood search: %d rounds, %d improvements", best.rounds, best.improved)
     return best
+
+
+def _whole_model_worker(
+    rota: RotaModel, options: SolveOptions, deadline: float, best: Incumbent
+) -> None:
+    """Solves the whole model on one core, from the best rota, sharing every better rota found.
+
+    The neighbourhoods of the other workers do not reach this solve (CP-SAT takes a hint only at
+    its start); its rotas and its bound reach them through `best`.
+    """
+    with best.lock:
+        values = best.values
+    assert values is not None
+    model = rota.model.clone()
+    model.clear_hints()
+    model.proto.solution_hint.vars.extend(range(len(values)))
+    model.proto.solution_hint.values.extend(values)
+    solver = configured_solver(options, _seconds_left(deadline), workers=1)
+    solved = threading.Event()
+    watcher = threading.Thread(
+        target=_stop_when_done, args=(solver, solved, best, options), name="rota-whole-watch"
+    )
+    watcher.start()
+    try:
+        with STOP.watching(solver):
+            code = solver.solve(model, _ShareSolutions(best))
+    finally:
+        solved.set()
+        watcher.join()
+    logger.info("whole model on one core: %s", solver.status_name(code))
+    if code == cp_model.OPTIMAL:
+        best.raise_bound(solver.objective_value)
+    elif code == cp_model.FEASIBLE:
+        best.raise_bound(solver.best_objective_bound)
+
+
+def _stop_when_done(
+    solver: cp_model.CpSolver, solved: threading.Event, best: Incumbent, options: SolveOptions
+) -> None:
+    """Stops a whole-model solve once the best rota is proven or has stalled."""
+    while not solved.wait(_WATCH_SECONDS):
+        if best.proven() or best.stalled(options.stall_seconds):
+            solver.stop_search()
+            return
+
+
+class _ShareSolutions(cp_model.CpSolverSolutionCallback):
+    """Offers each solution to the shared best rota; stops once that rota is proven."""
+
+    def __init__(self, best: Incumbent) -> None:
+        super().__init__()
+        self.best = best
+
+    def on_solution_callback(self) -> None:
+        """Offers the solution, and stops when nothing better can exist."""
+        self.best.offer(self.response_proto.solution, self.objective_value)
+        self.best.raise_bound(self.best_objective_bound)
+        if self.best.proven():
+            self.stop_search()
 
 
 def _lp_bound(rota: RotaModel, deadline: float, best: Incumbent) -> None:

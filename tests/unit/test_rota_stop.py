@@ -85,3 +85,16 @@ def test_a_stop_that_comes_while_the_model_is_built_keeps_the_starting_rota(
     best = search.search_and_polish(rota, options, time.perf_counter() + 20, start=start)
     assert best.values is not None
     assert best.stopped == "asked"
+
+
+def test_a_stalled_search_also_stops_its_whole_model_thread(rota_dir: Path) -> None:  # noqa: F811
+    """On a small model one of two workers solves the whole model to the time limit; once the
+    best rota stops improving, that solve is stopped too, so the search ends long before it."""
+    data = read_curtois(rota_dir / "Instance4.txt")
+    options = SolveOptions(time_limit_seconds=90, num_workers=2, stall_seconds=2)
+    started = time.perf_counter()
+    result = solve_rota(data, options)
+    wall = time.perf_counter() - started
+    assert wall < 45, f"the search went on for {wall:.0f} s"
+    assert result.stats.status.has_solution
+    assert not check_rota(data, result.assignments).violations
