@@ -48,43 +48,26 @@ run-prod: install migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/ics-capacity serve --workers $(WEB_WORKERS) --port $(PORT)
 
-# The browser suite runs twice, side by side: against the app served in-process (AppHarness,
-# SQLite), and as production runs it (ICS_TEST_SERVER=production): PostgreSQL, `ics-capacity
-# serve --workers 2` sharing client state in Redis, and a separate `ics-capacity worker` taking
-# solves from a Redis job queue (the fault tests, which start their own servers, and one test that
-# changes the in-process app's environment, run only the first way). Each pass waits on pages far
-# more than it computes (about 0.6-0.8 of a core), so together they take little longer than one.
-# The production pass builds its frontend in its own folders (REFLEX_WEB_WORKDIR), so the two
-# builds never share .web. Each pass's output goes to test-artifacts/ and is printed when both
-# have ended. PROD_BROWSER_TESTS narrows the second pass, e.g. to one file. Redis and PostgreSQL
-# run on this project's machines and in CI; without them the second pass is skipped.
+# Then the whole browser suite runs again against the app as production runs it
+# (ICS_TEST_SERVER=production): PostgreSQL, `ics-capacity serve --workers 2` sharing client
+# state in Redis, and a separate `ics-capacity worker` taking solves from a Redis job queue (the
+# fault tests, which start their own servers, and one test that changes the in-process app's
+# environment, run only the first way). PROD_BROWSER_TESTS narrows it, e.g. to one file.
+# Redis and PostgreSQL run on this project's machines and in CI; without them it is skipped.
 PROD_BROWSER_TESTS ?= tests/browser
-BROWSER_LOGS := test-artifacts
 # First every test but the browser's, spread over TEST_WORKERS processes (pytest-xdist; each
-# builds its own seeded template databases); then the browser tests, each pass in a process of its
-# own, as a pass shares one served app, its frontend build and one Chromium, and times its pages.
-# PYTEST_ARGS goes to the first two runs (`make test PYTEST_ARGS="-m 'not browser'"` skips the
-# in-process browser pass).
+# builds its own seeded template databases); then the browser tests in one process of their own,
+# as they share one served app, its frontend build and one Chromium, and time their pages.
+# PYTEST_ARGS goes to both runs (`make test PYTEST_ARGS="-m 'not browser'"` skips the second).
 TEST_WORKERS ?= 2
 test: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/unit tests/integration tests/security $(PYTEST_ARGS) \
 		|| [ $$? = 5 ]  # 5: PYTEST_ARGS (e.g. -m browser) selected none of these
-	@mkdir -p $(BROWSER_LOGS); \
-	echo "Browser tests: in-process and as production runs it, side by side (output when both end)."; \
-	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS) > $(BROWSER_LOGS)/browser-in-process.log 2>&1 & \
-	in_process=$$!; production=0; \
-	if $(BIN)/python -c "import redis,sys; sys.exit(0 if redis.Redis.from_url('$(REDIS_TEST_URL)', socket_connect_timeout=2).ping() else 1)" 2>/dev/null \
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS) || [ $$? = 5 ]
+	@if $(BIN)/python -c "import redis,sys; sys.exit(0 if redis.Redis.from_url('$(REDIS_TEST_URL)', socket_connect_timeout=2).ping() else 1)" 2>/dev/null \
 		&& $(BIN)/python -c "import sqlalchemy as sa, tests.conftest as c; sa.create_engine(c.POSTGRES_ADMIN_URL).connect().close()" 2>/dev/null; then \
-		REFLEX_WEB_WORKDIR=.web-production REFLEX_STATES_WORKDIR=.states-production \
-		ICS_TEST_SERVER=production ICS_TEST_REDIS_URL=$(REDIS_TEST_URL) \
-		$(BIN)/python -m pytest $(PROD_BROWSER_TESTS) -m "not fault" -p no:cacheprovider \
-		> $(BROWSER_LOGS)/browser-production.log 2>&1 || production=$$?; \
-	else echo "Redis ($(REDIS_TEST_URL)) or PostgreSQL is not answering: skipped the browser tests against the production setup." \
-		> $(BROWSER_LOGS)/browser-production.log; fi; \
-	wait $$in_process; in_process=$$?; \
-	echo "=== Browser tests, app served in-process (exit $$in_process) ==="; cat $(BROWSER_LOGS)/browser-in-process.log; \
-	echo "=== Browser tests as production runs it (exit $$production) ==="; cat $(BROWSER_LOGS)/browser-production.log; \
-	{ [ $$in_process = 0 ] || [ $$in_process = 5 ]; } && [ $$production = 0 ]  # 5: none selected
+		ICS_TEST_SERVER=production ICS_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest $(PROD_BROWSER_TESTS) -m "not fault" -p no:cacheprovider; \
+	else echo "Redis ($(REDIS_TEST_URL)) or PostgreSQL is not answering: skipped the browser tests against the production setup."; fi
 
 # The inner loop: every unit test, and the service suites that cover the schema (migrations,
 # constraints), sign-in, editing and the scenario workflow, on SQLite only (ICS_TEST_BACKENDS)
@@ -156,4 +139,4 @@ $(STAMPS)/poppler:
 	@touch $@
 
 clean:
-	rm -rf $(STAMPS) .web .states .web-production .states-production
+	rm -rf $(STAMPS) .web .states
