@@ -68,8 +68,9 @@ def _redis_available() -> bool:
 
 
 # Client state in-process (the embedded default), or in Redis as several backend workers share
-# it: `make test` runs the collaboration tests a second time with ICS_TEST_STATE_MANAGER=redis
-# (two AppHarness apps cannot share one Python process).
+# it (ICS_TEST_STATE_MANAGER=redis, by hand: the in-process app with Redis state). `make test`
+# covers Redis state with its production pass, which runs every browser test against two web
+# workers sharing state in Redis.
 STATE_MANAGER = os.environ.get("ICS_TEST_STATE_MANAGER", "memory")
 
 
