@@ -238,10 +238,7 @@ def _search(
     if first is not None:
         best.offer(*first)
         best.code, best.cp_sat_status = cp_model.FEASIBLE, "FEASIBLE"
-        model = rota.model.clone()
-        model.clear_hints()
-        model.proto.solution_hint.vars.extend(range(len(first[0])))
-        model.proto.solution_hint.values.extend(first[0])
+        model = _hinted_copy(rota, first[0])
     solved = not asked_before  # a CpSolver that never solved has no response to read
     if asked_before:
         # Asked to stop before this model was searched (a later week of a long rota, or a stop
@@ -335,10 +332,7 @@ def _whole_model_worker(
     with best.lock:
         values = best.values
     assert values is not None
-    model = rota.model.clone()
-    model.clear_hints()
-    model.proto.solution_hint.vars.extend(range(len(values)))
-    model.proto.solution_hint.values.extend(values)
+    model = _hinted_copy(rota, values)
     solver = configured_solver(options, _seconds_left(deadline), workers=1)
     solved = threading.Event()
     watcher = threading.Thread(
@@ -404,6 +398,15 @@ def _polish(rota: RotaModel, options: SolveOptions, best: Incumbent) -> None:
     solved = _solve_with_shifts_fixed(rota, options, best.values)
     if solved is not None:
         best.offer(*solved)
+
+
+def _hinted_copy(rota: RotaModel, values: Sequence[int]) -> cp_model.CpModel:
+    """A copy of the rota's model hinted with a whole solution (`values`), its own hints cleared."""
+    model = rota.model.clone()
+    model.clear_hints()
+    model.proto.solution_hint.vars.extend(range(len(values)))
+    model.proto.solution_hint.values.extend(values)
+    return model
 
 
 def _solve_with_shifts_fixed(
@@ -475,17 +478,14 @@ def _neighbourhood_worker(
             hood = rng.choice(kinds)
             short = [(p.day, p.shift_id) for p in shortfalls if p.amount(values)]
             free = _pick_cells(hood, staff_ids, horizon, rng, short, able)
-        sub = rota.model.clone()
-        sub.clear_hints()
+        # The whole best rota as the hint: it is a solution of the move, so CP-SAT starts from
+        # it at once instead of repairing a partial hint (on Instance 12 that took most of a move).
+        sub = _hinted_copy(rota, values)
         proto = sub.proto
         fixed = [i for key, indices in cells.items() if key not in free for i in indices]
         for i in fixed:
             domain = proto.variables[i].domain
             domain[0] = domain[1] = values[i]
-        # The whole best rota as the hint: it is a solution of the move, so CP-SAT starts from
-        # it at once instead of repairing a partial hint (on Instance 12 that took most of a move).
-        proto.solution_hint.vars.extend(range(len(values)))
-        proto.solution_hint.values.extend(values)
         solver = configured_solver(
             options,
             _seconds_left(deadline, _NEIGHBOURHOOD_SECONDS),
