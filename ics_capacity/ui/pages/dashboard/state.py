@@ -177,7 +177,8 @@ class DashboardState(rx.State):
         """Projects off the event loop, so the page stays usable while it runs.
 
         With a job queue a solver worker projects and this waits for its view without holding a
-        thread (`dashboard_ready`, polled); without one, the projection runs in a thread here.
+        thread (`dashboard_page`, polled by `worker_answer`); without one, the projection runs in a
+        thread here.
         """
         async with self:
             picker = await self.get_state(ScenarioPicker)
