@@ -13,11 +13,12 @@ embedded default, no worker) this process projects, as before. With a queue, web
 never project: the whole view (projection, targets and every trust's charts) is asked of the
 solver workers and shared between web processes through the database
 (`services/projection_views.py`), and each web process keeps the views it read in memory. So
-are the other answers that take projections: the scenario page's impact (`impact_answer`), the
-capacity question (`capacity_answer`) and a target a member adds (`target_answer`). Each of
-these checks the caller here, then answers at once, or None while a worker computes (a page
-polls it from its event loop); `scenario_impact`, `capacity_question` and `check_target` wait
-for the same answers in their thread, for callers that are not pages.
+are the other answers that take projections: the scenario page's impact (`impact_answer`), and
+the capacity question and a target a member adds (`services/dashboard_questions.py`, which uses
+the keyed helpers here: `checked_key`, `keyed_projection`, `polled_view`, `polled_answer`). Each
+of these checks the caller here, then answers at once, or None while a worker computes (a page
+polls it from its event loop); `scenario_impact` waits for the same answer in its thread, for
+callers that are not pages.
 """
 
 from __future__ import annotations
@@ -28,22 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.roles import Permission
-from ics_capacity.domain.targets import DEFAULT_TARGETS, TargetError, parse_target
-from ics_capacity.projections.queue_kpis import RTT_STANDARD_PERCENT, RTT_TARGETS
-from ics_capacity.projections.stored_frames import frame_from_json
 from ics_capacity.services.content_cache import ContentCache, collaborative_content_key
 from ics_capacity.services.job_queue import uses_queue
 from ics_capacity.services.projection_figures import rag_date
 from ics_capacity.services.projection_views import (
-    CAPACITY,
     IMPACT,
-    TARGETS,
     DashboardView,
-    key_hash,
     poll_answer,
     poll_view,
     shared_view,
@@ -53,7 +46,6 @@ from ics_capacity.services.projection_views import (
 )
 from ics_capacity.services.projections import (
     ScenarioProjection,
-    capacity_needed,
     dashboard_chart_specs,
     project_scenario,
 )
@@ -68,7 +60,6 @@ from ics_capacity.services.scenarios import scenario_transaction
 from ics_capacity.services.targets import TargetReport, scenario_targets
 
 MAX_HORIZON_WEEKS = 104
-RAG_MARGIN_POINTS = next(t.amber_margin for t in RTT_TARGETS if t.measure == "pct_within_18")
 _PROJECTIONS: ContentCache[ScenarioProjection] = ContentCache(size=8)
 # A few scenarios' worth of trusts (the collaborative and up to ~7 members each).
 _CHART_SPECS: ContentCache[dict[str, dict]] = ContentCache(size=32)
@@ -81,31 +72,30 @@ _ANSWERS: ContentCache[Any] = ContentCache(size=32)
 __all__ = [
     "IMPACT_RUNS",
     "MAX_HORIZON_WEEKS",
-    "CapacityAnswer",
-    "CapacityRow",
     "ImpactRow",
     "ScenarioImpact",
-    "capacity_answer",
-    "capacity_question",
-    "check_target",
     "DashboardPage",
     "dashboard_page",
     "dashboard_ready",
     "dashboard_targets",
     "kept_dashboard_page",
-    "default_capacity_question",
+    "check_horizon",
+    "checked_key",
+    "keyed_projection",
+    "polled_answer",
+    "polled_view",
+    "scenario_data_date",
     "impact_answer",
     "next_year_end",
     "polled_dashboard_view",
     "rag_date",
     "scenario_impact",
     "scenario_projection",
-    "target_answer",
     "trust_charts",
 ]
 
 
-def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
+def checked_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
     """(scenario, horizon, its version, the collaborative's content key), after checking the caller.
 
     The collaborative's content, not only the scenario's: a projection also reads its parent
@@ -122,11 +112,11 @@ def _content_key(token: str, scenario_id: int, horizon_weeks: int) -> tuple:
 
 def scenario_projection(token: str, scenario_id: int, horizon_weeks: int) -> ScenarioProjection:
     """The scenario's projection for a member, from the cache while the scenario is unchanged."""
-    _check_horizon(horizon_weeks)
-    return _projection(_content_key(token, scenario_id, horizon_weeks), token)
+    check_horizon(horizon_weeks)
+    return keyed_projection(checked_key(token, scenario_id, horizon_weeks), token)
 
 
-def _projection(key: tuple, token: str) -> ScenarioProjection:
+def keyed_projection(key: tuple, token: str) -> ScenarioProjection:
     """The projection under a checked content key: the workers' (with a queue) or made here."""
     scenario_id, horizon_weeks = key[0], key[1]
     if uses_queue():
@@ -160,11 +150,11 @@ def dashboard_page(
     check of the caller and one content key serve all three, where separate calls made one each:
     a trust switch is the Dashboard's most frequent event.
     """
-    _check_horizon(horizon_weeks)
-    key = _content_key(token, scenario_id, horizon_weeks)
-    if uses_queue() and _polled_view(key, scenario_id, horizon_weeks, ask=ask) is None:
+    check_horizon(horizon_weeks)
+    key = checked_key(token, scenario_id, horizon_weeks)
+    if uses_queue() and polled_view(key, scenario_id, horizon_weeks, ask=ask) is None:
         return None
-    projection = _projection(key, token)
+    projection = keyed_projection(key, token)
     targets = _targets(key, token, projection)
     try:
         return DashboardPage(projection, targets, _trust_charts(key, token, unit), unit)
@@ -182,8 +172,8 @@ def kept_dashboard_page(
     the caller and dictionary reads, quick enough for a page to answer a trust switch (its most
     frequent event) within the event itself, with one load of the tab's state instead of three.
     """
-    _check_horizon(horizon_weeks)
-    key = _content_key(token, scenario_id, horizon_weeks)
+    check_horizon(horizon_weeks)
+    key = checked_key(token, scenario_id, horizon_weeks)
     if uses_queue():
         shared = _SHARED_VIEWS.find(key)
         if shared is None:
@@ -239,11 +229,11 @@ def dashboard_ready(token: str, scenario_id: int, horizon_weeks: int, *, ask: bo
     Raises:
         ScenarioError: the worker could not project the scenario (in its words).
     """
-    _check_horizon(horizon_weeks)
+    check_horizon(horizon_weeks)
     if not uses_queue():
         return True
-    key = _content_key(token, scenario_id, horizon_weeks)
-    return _polled_view(key, scenario_id, horizon_weeks, ask=ask) is not None
+    key = checked_key(token, scenario_id, horizon_weeks)
+    return polled_view(key, scenario_id, horizon_weeks, ask=ask) is not None
 
 
 def polled_dashboard_view(
@@ -254,17 +244,18 @@ def polled_dashboard_view(
     For a service that renders what the workers make from the view (the board pack); the
     caller's right to view the scenario is checked first.
     """
-    _check_horizon(horizon_weeks)
-    key = _content_key(token, scenario_id, horizon_weeks)
-    return key, _polled_view(key, scenario_id, horizon_weeks, ask=ask)
+    check_horizon(horizon_weeks)
+    key = checked_key(token, scenario_id, horizon_weeks)
+    return key, polled_view(key, scenario_id, horizon_weeks, ask=ask)
 
 
-def _check_horizon(horizon_weeks: int) -> None:
+def check_horizon(horizon_weeks: int) -> None:
+    """Refuses a horizon the Dashboard does not offer, before any work is asked for."""
     if not 4 <= horizon_weeks <= MAX_HORIZON_WEEKS:
         raise InvalidInputError(f"Horizon: 4 to {MAX_HORIZON_WEEKS} weeks.")
 
 
-def _polled_view(
+def polled_view(
     key: tuple, scenario_id: int, horizon_weeks: int, *, ask: bool
 ) -> DashboardView | None:
     """The workers' view under a checked content key, or None while one computes it."""
@@ -277,7 +268,7 @@ def _polled_view(
     return view
 
 
-def _worker_answer(
+def polled_answer(
     key: tuple,
     scenario_id: int,
     horizon_weeks: int,
@@ -314,14 +305,14 @@ def trust_charts(token: str, scenario_id: int, horizon_weeks: int, unit: str) ->
     Cached with the projection's content key and the trust: switching between trusts of an
     unchanged scenario builds each trust's charts once per process.
     """
-    return _trust_charts(_content_key(token, scenario_id, horizon_weeks), token, unit)
+    return _trust_charts(checked_key(token, scenario_id, horizon_weeks), token, unit)
 
 
 def _trust_charts(key: tuple, token: str, unit: str) -> dict[str, dict]:
     """`trust_charts` under a checked content key."""
     scenario_id, horizon_weeks = key[0], key[1]
     shared = _worker_view(key, scenario_id, horizon_weeks) if uses_queue() else None
-    projection = shared.projection if shared is not None else _projection(key, token)
+    projection = shared.projection if shared is not None else keyed_projection(key, token)
     provider = _member(projection, unit)
     if shared is not None:
         found = shared.charts.get("" if provider is None else str(provider))
@@ -344,8 +335,8 @@ def dashboard_targets(token: str, scenario_id: int, horizon_weeks: int) -> Targe
 
     Keyed like the projection, whose content it reads besides the scenario's input rows.
     """
-    key = _content_key(token, scenario_id, horizon_weeks)
-    return _targets(key, token, _projection(key, token))
+    key = checked_key(token, scenario_id, horizon_weeks)
+    return _targets(key, token, keyed_projection(key, token))
 
 
 def _targets(key: tuple, token: str, projection: ScenarioProjection) -> TargetReport:
@@ -358,7 +349,7 @@ def _targets(key: tuple, token: str, projection: ScenarioProjection) -> TargetRe
     )
 
 
-def _data_date(token: str, scenario_id: int) -> dt.date:
+def scenario_data_date(token: str, scenario_id: int) -> dt.date:
     """The last day of the month of the scenario's published data (its RTT period)."""
     with scenario_transaction(token, scenario_id, Permission.VIEW) as use:
         period = use.scenario.data_period
@@ -366,256 +357,6 @@ def _data_date(token: str, scenario_id: int) -> dt.date:
         raise InvalidInputError("This scenario has no data period; import an RTT file first.")
     next_month = (period.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     return next_month - dt.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class CapacityRow:
-    """One trust's treatments a week: the scenario's capacity and what the target needs.
-
-    The target is met list by list (treatment function), and treatment does not move between
-    specialties: `short` adds up what the lists below the target lack, `spare` what the others
-    have beyond it. A trust can need fewer treatments in all (`needed` < `now`) and still miss
-    the target, when its spare capacity is in the wrong specialties.
-    """
-
-    trust: str
-    now: float
-    needed: float
-    projected_percent: float | None = None
-    status: str = ""
-    short: float = 0.0
-    spare: float = 0.0
-
-
-@dataclass(frozen=True)
-class CapacityAnswer:
-    """Treatments a week each trust needs to reach a target share within 18 weeks by a date.
-
-    `rows[i].projected_percent` is the share the scenario's projection (the one the RAG rates)
-    reaches at that week with its own capacity, and `status` rates it against the target with the
-    RAG's margin, so the table and the RAG cannot disagree on the same target and date.
-    `rag_note` says how the question relates to the RAG's own targets.
-    """
-
-    rows: list[CapacityRow]
-    target_percent: float
-    by_date: dt.date
-    by_week: int
-    data_date: dt.date
-    rag_note: str = ""
-
-
-def default_capacity_question(projection: ScenarioProjection) -> tuple[str, str]:
-    """The question the RAG's standing standard asks: 92% within 18 weeks at the horizon.
-
-    Returns:
-        (target percent, ISO date of the end of the horizon's last week).
-    """
-    weeks = int(projection.deterministic.frame("total")["week"].iloc[-1])
-    return f"{RTT_STANDARD_PERCENT:g}", rag_date(projection.start_date, weeks).isoformat()
-
-
-def _status(value: float | None, target: float) -> str:
-    if value is None:
-        return "Not projected"
-    shortfall = target - value
-    if shortfall <= 1e-9:
-        return "Green"
-    return "Amber" if shortfall <= RAG_MARGIN_POINTS else "Red"
-
-
-def capacity_question(
-    token: str, scenario_id: int, horizon_weeks: int, target: str, by: str
-) -> CapacityAnswer:
-    """Answers "how much more treatment a week reaches this 18-week share by this date?".
-
-    The date is counted from the scenario's own data date (the projection's start), not a fixed
-    date, and must fall within the projection's reach. "Now" and the projected share are the
-    scenario's projection (its capacity, rota and plan): the same population (all pathways of
-    the member trusts), input and dates as the RAG. With a job queue a solver worker works the
-    capacity out, and this blocks its thread while it waits (a page polls `capacity_answer`).
-    """
-    return wait_for(capacity_answer, token, scenario_id, horizon_weeks, target, by)
-
-
-def capacity_answer(
-    token: str, scenario_id: int, horizon_weeks: int, target: str, by: str, *, ask: bool
-) -> CapacityAnswer | None:
-    """`capacity_question`'s answer, or None while a solver worker works it out (with a queue).
-
-    Without a queue it is computed here at once. With one, the caller and the question are
-    checked here, and the capacity each list needs (the inverse projection: a search over whole
-    projections) is asked of the workers on the first look (`ask`).
-
-    Raises:
-        InvalidInputError: a target or date that is not valid, with the part that is wrong.
-        ScenarioError: the worker could not answer (in its words).
-    """
-    try:
-        target_percent = float(str(target).strip().rstrip("%"))
-    except ValueError:
-        raise InvalidInputError(f"Target: '{target}' is not a percentage.") from None
-    if not 1 <= target_percent <= 100:
-        raise InvalidInputError("Target: a share from 1% to 100%.")
-    try:
-        by_date = dt.date.fromisoformat(str(by))
-    except ValueError:
-        raise InvalidInputError(f"By: '{by}' is not a date.") from None
-    _check_horizon(horizon_weeks)
-    key = _content_key(token, scenario_id, horizon_weeks)
-    if uses_queue():
-        shared = _polled_view(key, scenario_id, horizon_weeks, ask=ask)
-        if shared is None:
-            return None
-        projection = shared.projection
-    else:
-        projection = _projection(key, token)
-    data_date = projection.start_date or _data_date(token, scenario_id)
-    weeks = (by_date - data_date).days // 7
-    if not 1 <= weeks <= MAX_HORIZON_WEEKS:
-        raise InvalidInputError(
-            f"By: choose a date within two years after the data ({data_date:%d %B %Y})."
-        )
-    if not uses_queue():
-        table = capacity_needed(
-            token, scenario_id, measure="pct_within_18", value=target_percent, by_week=weeks
-        )
-    else:
-        table = _worker_answer(
-            (CAPACITY, *key, target_percent, weeks),
-            scenario_id,
-            horizon_weeks,
-            ask=ask,
-            kind=CAPACITY,
-            params={"measure": "pct_within_18", "value": target_percent, "by_week": weeks},
-            read=frame_from_json,
-        )
-        if table is None:
-            return None
-    return _capacity_answer(projection, table, target_percent, by_date, weeks, data_date)
-
-
-def _capacity_answer(
-    projection: ScenarioProjection,
-    table: pd.DataFrame,
-    target_percent: float,
-    by_date: dt.date,
-    weeks: int,
-    data_date: dt.date,
-) -> CapacityAnswer:
-    """The answer from each list's capacity now and needed (`capacity_needed`'s table)."""
-    gap = table["required_capacity_per_week"] - table["capacity_per_week"]
-    table = table.assign(short=gap.clip(lower=0.0), spare=(-gap).clip(lower=0.0))
-    by_trust = table.groupby("provider", sort=False)[
-        ["capacity_per_week", "required_capacity_per_week", "short", "spare"]
-    ].sum()
-    by_provider = projection.deterministic.frame("provider")
-    at_week = by_provider[by_provider["week"] == weeks].set_index("provider")["pct_within_18"]
-    rows = []
-    for provider, row in by_trust.iterrows():
-        key = int(str(provider))
-        value = float(at_week[key]) if key in at_week.index else None
-        rows.append(
-            CapacityRow(
-                trust=projection.names.get(key, str(provider)),
-                now=float(row["capacity_per_week"]),
-                needed=float(row["required_capacity_per_week"]),
-                projected_percent=value,
-                status=_status(value, target_percent),
-                short=float(row["short"]),
-                spare=float(row["spare"]),
-            )
-        )
-    standing_week = int(by_provider["week"].max())
-    standing_date = rag_date(data_date, standing_week)
-    if abs(target_percent - RTT_STANDARD_PERCENT) < 1e-9 and weeks == standing_week:
-        rag_note = (
-            "This is the question the RAG's '92% within 18 weeks (standard)' row rates: the same "
-            "target, date, population and projection."
-        )
-    else:
-        rag_note = (
-            f"The RAG rates the 92% standard at the horizon, {standing_date:%d %B %Y} (week "
-            f"{standing_week}); this question asks {target_percent:g}% by {by_date:%d %B %Y} "
-            f"(week {weeks}), so the two can differ. Ask 92% by {standing_date:%d %B %Y} to see "
-            "what the RAG's rating needs."
-        )
-    return CapacityAnswer(rows, target_percent, by_date, weeks, data_date, rag_note)
-
-
-def check_target(
-    token: str,
-    scenario_id: int,
-    horizon_weeks: int,
-    *,
-    kind: str,
-    value: str,
-    over_weeks: str,
-    due: str,
-) -> TargetReport:
-    """The dashboard's dated targets and one more the member set, against the projection.
-
-    With a job queue a solver worker rates them, and this blocks its thread while it waits (a
-    page polls `target_answer`).
-
-    Raises:
-        InvalidInputError: a target that is not valid, with the part that is wrong.
-    """
-    return wait_for(
-        target_answer,
-        token,
-        scenario_id,
-        horizon_weeks,
-        kind=kind,
-        value=value,
-        over_weeks=over_weeks,
-        due=due,
-    )
-
-
-def target_answer(
-    token: str,
-    scenario_id: int,
-    horizon_weeks: int,
-    *,
-    kind: str,
-    value: str,
-    over_weeks: str,
-    due: str,
-    ask: bool,
-) -> TargetReport | None:
-    """`check_target`'s report, or None while a solver worker rates the targets (with a queue).
-
-    Without a queue it is computed here at once. With one, the caller and the target are
-    checked here, and the rating (each trust's input read again, and for a missed target the
-    inverse projection) is asked of the workers on the first look (`ask`), against the stored
-    Dashboard view.
-
-    Raises:
-        InvalidInputError: a target that is not valid, with the part that is wrong.
-        ScenarioError: the worker could not rate them (in its words).
-    """
-    try:
-        target = parse_target(kind, value, over_weeks, due)
-    except TargetError as error:
-        raise InvalidInputError(str(error)) from None
-    if not uses_queue():
-        projection = scenario_projection(token, scenario_id, horizon_weeks)
-        return scenario_targets(token, scenario_id, projection, (*DEFAULT_TARGETS, target))
-    _check_horizon(horizon_weeks)
-    key = _content_key(token, scenario_id, horizon_weeks)
-    if _polled_view(key, scenario_id, horizon_weeks, ask=ask) is None:
-        return None
-    asked = [kind, value, over_weeks, due]
-    return _worker_answer(
-        (TARGETS, *key, *asked),
-        scenario_id,
-        horizon_weeks,
-        ask=ask,
-        kind=TARGETS,
-        params={"target": asked, "view": key_hash(key)},
-        read=TargetReport.from_json,
-    )
 
 
 # --- Impact of a scenario's capacity, for the scenario page -------------------------------------
@@ -641,11 +382,11 @@ def impact_answer(token: str, scenario_id: int, *, ask: bool) -> ScenarioImpact 
     Raises:
         ScenarioError: the worker could not project the scenario (in its words).
     """
-    start = _data_date(token, scenario_id)
+    start = scenario_data_date(token, scenario_id)
     weeks, at_date = next_year_end(start)
-    key = (IMPACT, *_content_key(token, scenario_id, weeks))
+    key = (IMPACT, *checked_key(token, scenario_id, weeks))
     if uses_queue():
-        return _worker_answer(
+        return polled_answer(
             key,
             scenario_id,
             weeks,

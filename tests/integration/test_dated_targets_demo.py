@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from ics_capacity.cli import app
 from ics_capacity.domain.errors import InvalidInputError
 from ics_capacity.domain.targets import DEFAULT_TARGETS, DatedTarget, TargetKind
-from ics_capacity.services.dashboard import check_target, scenario_projection
+from ics_capacity.services.dashboard import scenario_projection
+from ics_capacity.services.dashboard_questions import check_target
 from ics_capacity.services.scenarios import create_scenario
 from ics_capacity.services.targets import scenario_targets
 

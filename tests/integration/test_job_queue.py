@@ -26,10 +26,19 @@ import sqlalchemy as sa
 
 from ics_capacity.db.models import ProjectionView, Scenario, SolveJob
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.services import auth, board_pack, dashboard, job_queue, jobs, projection_views
+from ics_capacity.services import (
+    auth,
+    board_pack,
+    dashboard,
+    dashboard_questions,
+    job_queue,
+    jobs,
+    projection_views,
+)
 from ics_capacity.services.rota import next_monday
 from ics_capacity.settings import REPO_ROOT
 from tests.conftest import TEST_PASSWORD
+from tests.integration.test_worker_answers import forbid_computing_here
 from tests.processes import wait_until_solving
 
 REDIS_QUEUE_URL = os.environ.get("ICS_TEST_REDIS_QUEUE_URL", "redis://127.0.0.1:6379/2")
@@ -249,8 +258,7 @@ def test_a_worker_process_answers_the_pages_other_projections(queue, monkeypatch
     def web_computes(*args, **kwargs):
         raise AssertionError("a web process computed what the workers compute")
 
-    for name in ("project_scenario", "capacity_needed", "scenario_targets"):
-        monkeypatch.setattr(dashboard, name, web_computes)
+    forbid_computing_here(monkeypatch, web_computes)
     monkeypatch.setattr(board_pack, "render_board_pack", web_computes)
     monkeypatch.setattr(projection_views, "WAIT_SECONDS", 120.0)
     dashboard._SHARED_VIEWS.clear()
@@ -260,9 +268,9 @@ def test_a_worker_process_answers_the_pages_other_projections(queue, monkeypatch
     try:
         impact = dashboard.scenario_impact(manager, baseline)
         projection = dashboard.scenario_projection(manager, baseline, 26)
-        target, by = dashboard.default_capacity_question(projection)
-        answer = dashboard.capacity_question(manager, baseline, 26, target, by)
-        report = dashboard.check_target(
+        target, by = dashboard_questions.default_capacity_question(projection)
+        answer = dashboard_questions.capacity_question(manager, baseline, 26, target, by)
+        report = dashboard_questions.check_target(
             manager, baseline, 26, kind="min_within_18", value="70", over_weeks="", due=by
         )
         requested = dt.datetime.now(dt.UTC)

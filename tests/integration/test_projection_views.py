@@ -25,10 +25,10 @@ from ics_capacity.services.content_cache import collaborative_content_key
 from ics_capacity.services.dashboard import (
     dashboard_ready,
     dashboard_targets,
-    default_capacity_question,
     scenario_projection,
     trust_charts,
 )
+from ics_capacity.services.dashboard_questions import default_capacity_question
 from ics_capacity.services.errors import ServiceError
 from ics_capacity.services.projection_views import (
     ProjectionWaitError,

@@ -19,11 +19,8 @@ from ics_capacity.domain.measures import label, measure
 from ics_capacity.services import auth, jobs
 from ics_capacity.services.board_pack import board_pack_html
 from ics_capacity.services.capacity import compare_scenarios
-from ics_capacity.services.dashboard import (
-    capacity_question,
-    default_capacity_question,
-    scenario_projection,
-)
+from ics_capacity.services.dashboard import scenario_projection
+from ics_capacity.services.dashboard_questions import capacity_question, default_capacity_question
 from ics_capacity.services.overview import load_overview
 from ics_capacity.services.projections import dashboard_chart_specs
 from ics_capacity.services.rebalance import rebalance_input_as_operator

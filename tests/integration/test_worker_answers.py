@@ -19,15 +19,19 @@ import sqlalchemy as sa
 
 from ics_capacity.db.models import ProjectionView, utc_now
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.services import auth, board_pack, dashboard, projection_views
-from ics_capacity.services.dashboard import (
+from ics_capacity.services import (
+    auth,
+    board_pack,
+    dashboard,
+    dashboard_questions,
+    projection_views,
+)
+from ics_capacity.services.dashboard import impact_answer, scenario_impact, scenario_projection
+from ics_capacity.services.dashboard_questions import (
     capacity_answer,
     capacity_question,
     check_target,
     default_capacity_question,
-    impact_answer,
-    scenario_impact,
-    scenario_projection,
     target_answer,
 )
 from ics_capacity.services.errors import ServiceError
@@ -37,6 +41,17 @@ from tests.integration.test_projection_views import _worker
 
 # A member's own target, as the Dashboard's form sends it.
 TARGET = {"kind": "max_long_waiters", "value": "0", "over_weeks": "52", "due": "2027-03-31"}
+
+
+def forbid_computing_here(monkeypatch, fails: Callable[..., object]) -> None:
+    """Replaces what computes the workers' answers (projection, targets, capacity) by `fails`."""
+    for module, name in (
+        (dashboard, "project_scenario"),
+        (dashboard, "scenario_targets"),
+        (dashboard_questions, "capacity_needed"),
+        (dashboard_questions, "scenario_targets"),
+    ):
+        monkeypatch.setattr(module, name, fails)
 
 
 def _clear_caches() -> None:
@@ -56,8 +71,7 @@ def web(demo, monkeypatch) -> Iterator[tuple[tuple, Callable[[], None]]]:
 
     def on_queue() -> None:
         monkeypatch.setenv("ICS_JOB_QUEUE", "database")
-        for name in ("project_scenario", "capacity_needed", "scenario_targets"):
-            monkeypatch.setattr(dashboard, name, web_computes)
+        forbid_computing_here(monkeypatch, web_computes)
         _clear_caches()
 
     _clear_caches()

@@ -19,13 +19,8 @@ from ics_capacity.services.board_pack import (
     board_pack_file,
     clean_commentary,
 )
-from ics_capacity.services.dashboard import (
-    DashboardPage,
-    capacity_answer,
-    dashboard_page,
-    kept_dashboard_page,
-    target_answer,
-)
+from ics_capacity.services.dashboard import DashboardPage, dashboard_page, kept_dashboard_page
+from ics_capacity.services.dashboard_questions import capacity_answer, target_answer
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
 from ics_capacity.ui.pages.dashboard import view
 from ics_capacity.ui.pages.dashboard.view import HORIZONS

@@ -8,7 +8,8 @@ from __future__ import annotations
 import urllib.parse
 
 from ics_capacity.domain.measures import label, tooltip
-from ics_capacity.services.dashboard import CapacityAnswer, default_capacity_question, rag_date
+from ics_capacity.services.dashboard import rag_date
+from ics_capacity.services.dashboard_questions import CapacityAnswer, default_capacity_question
 from ics_capacity.services.errors import InvalidInputError
 from ics_capacity.services.projections import (
     ScenarioProjection,
