@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from solvers.rota.schema import PENALTY_UNIT, RotaInput, RuleFamily, Staff
+from solvers.rota.schema import MINUTES_PER_DAY, PENALTY_UNIT, RotaInput, RuleFamily, Staff
 
 Literal = cp_model.IntVar
 LinearExpr = cp_model.LinearExprT
@@ -62,6 +62,43 @@ class RotaModel:
     cover_vars: dict[int, tuple[LinearExpr, cp_model.IntVar]] = field(default_factory=dict)
     # Places a pool fills, per (pool id, cover requirement index).
     fills: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    # The rules measured in hours (weekends, weekly rest) ask every person about the same windows
+    # of minutes: the (day, shift) cells each window overlaps are worked out once per model.
+    _spans: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
+    _overlaps: dict[tuple[int, int], list[tuple[int, str]]] = field(default_factory=dict)
+    _ends: dict[tuple[int, int, int], set[int]] = field(default_factory=dict)
+
+    def spans_on(self, day: int) -> list[tuple[str, int, int]]:
+        """(shift id, start, end) in minutes from day 0 of every shift type worked on `day`."""
+        if day not in self._spans:
+            self._spans[day] = [(s.id, *s.span(day)) for s in self.data.shift_types]
+        return self._spans[day]
+
+    def cells_overlapping(self, start: int, end: int) -> list[tuple[int, str]]:
+        """(day, shift id) of every shift of the horizon whose span overlaps [start, end)."""
+        key = (start, end)
+        if key not in self._overlaps:
+            first = max(0, start // MINUTES_PER_DAY - 7)
+            last = min(self.data.horizon_days, end // MINUTES_PER_DAY + 1)
+            self._overlaps[key] = [
+                (day, shift_id)
+                for day in range(first, last)
+                for shift_id, begins, ends in self.spans_on(day)
+                if begins < end and start < ends
+            ]
+        return self._overlaps[key]
+
+    def shift_ends(self, first_day: int, last_day: int, after: int) -> set[int]:
+        """Minutes at which a shift started on days [first_day, last_day) ends, after `after`."""
+        key = (first_day, last_day, after)
+        if key not in self._ends:
+            self._ends[key] = {
+                ends
+                for day in range(first_day, last_day)
+                for _, _, ends in self.spans_on(day)
+                if after < ends
+            }
+        return self._ends[key]
 
     def weekends_worked(self, person: Staff) -> list[Literal]:
         """One literal per weekend of the horizon: true iff the person works any day of it."""

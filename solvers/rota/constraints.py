@@ -413,16 +413,9 @@ def _forbid_shifts_too_soon_after_run(rota: RotaModel, person: Staff, limit: Res
 
 def _overlapping(rota: RotaModel, person: Staff, start: int, end: int) -> list[Literal]:
     """works[person, day, shift] of every shift whose span overlaps [start, end) minutes."""
-    data = rota.data
-    first = max(0, start // MINUTES_PER_DAY - 7)
-    last = min(data.horizon_days, end // MINUTES_PER_DAY + 1)
-    found = []
-    for day in range(first, last):
-        for shift in data.shift_types:
-            begins, ends = shift.span(day)
-            if begins < end and start < ends:
-                found.append(rota.works[person.id, day, shift.id])
-    return found
+    return [
+        rota.works[person.id, day, shift_id] for day, shift_id in rota.cells_overlapping(start, end)
+    ]
 
 
 def _add_weekend_limits(rota: RotaModel) -> None:
@@ -494,11 +487,7 @@ def _add_weekly_rests(rota: RotaModel) -> None:
                 if past and _longest_free(past, begin, end) < length:
                     continue  # the history alone leaves too little rest: not the rota's to keep
                 starts = {begin} | {e for _, e in past if begin < e}
-                for day in range(max(0, first - 7), last):
-                    for shift in data.shift_types:
-                        ends = shift.span(day)[1]
-                        if begin < ends:
-                            starts.add(ends)
+                starts |= rota.shift_ends(max(0, first - 7), last, begin)
                 when = f"{rest.name} {days_label(first, last - first)}"
                 candidates: list[Literal] = []
                 for start in sorted(t for t in starts if t + length <= end):
