@@ -10,13 +10,19 @@ with-and-without chart is drawn) and projects it as the Dashboard does (`project
 (`dashboard_chart_specs`) for the whole collaborative and for each member trust, and the size
 of the Dashboard's vars that change when the page switches from the collaborative to a trust:
 the state assigns only the vars whose value differs (`ui/state/changes.py`), so those are what
-the answer carries. Last, the pickled size of those vars for the collaborative, about what a
+the answer carries. Then the pickled size of those vars for the collaborative, about what a
 tab's Dashboard state costs in the state manager (Reflex pickles states into Redis).
+
+Last, the board pack of the draft (`build_board_pack`, a commentary of the longest length a pack
+takes): its HTML and PDF, the row a solver worker stores for it (`projection_views`, kept a day,
+the PDF in base64 inside JSON), and the pickled pack a tab's board-pack state holds until it
+is left.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import pickle
@@ -109,6 +115,20 @@ def main() -> None:
             f"other vars: {', '.join(k for k in changed if k not in charts)}"
         )
     print(f"\nThe collaborative's vars pickled: {len(pickle.dumps(whole)):,} bytes")
+
+    from ics_capacity.services.board_pack import COMMENTARY_MAX_CHARS, build_board_pack
+
+    commentary = ("The hub adds two theatres at Cannock Chase from April. " * 60)[
+        :COMMENTARY_MAX_CHARS
+    ]
+    started = time.perf_counter()
+    pack = build_board_pack(token, draft, args.horizon, commentary)
+    built = time.perf_counter() - started
+    stored = json.dumps({"html": pack.html, "pdf": base64.b64encode(pack.pdf).decode("ascii")})
+    print(f"\nBoard pack ({len(commentary):,} characters of commentary), built in {built:.1f} s:")
+    print(f"  HTML {len(pack.html.encode()):,} bytes; PDF {len(pack.pdf):,} bytes")
+    print(f"  the worker's stored row payload: {len(stored.encode()):,} bytes")
+    print(f"  the tab's pack pickled: {len(pickle.dumps(pack)):,} bytes")
 
 
 if __name__ == "__main__":
