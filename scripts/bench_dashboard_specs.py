@@ -15,8 +15,8 @@ tab's Dashboard state costs in the state manager (Reflex pickles states into Red
 
 Last, the board pack of the draft (`build_board_pack`, a commentary of the longest length a pack
 takes): its HTML and PDF, the row a solver worker stores for it (`projection_views`, kept a day,
-the PDF in base64 inside JSON), and the pickled pack a tab's board-pack state holds until it
-is left.
+the PDF in base64 inside JSON), the pack pickled (what a tab's state held until 5 December
+2026) and what a tab's board-pack state holds now (`keep_board_pack`), pickled.
 """
 
 from __future__ import annotations
@@ -116,7 +116,11 @@ def main() -> None:
         )
     print(f"\nThe collaborative's vars pickled: {len(pickle.dumps(whole)):,} bytes")
 
-    from ics_capacity.services.board_pack import COMMENTARY_MAX_CHARS, build_board_pack
+    from ics_capacity.services.board_pack import (
+        COMMENTARY_MAX_CHARS,
+        build_board_pack,
+        keep_board_pack,
+    )
 
     commentary = ("The hub adds two theatres at Cannock Chase from April. " * 60)[
         :COMMENTARY_MAX_CHARS
@@ -128,7 +132,8 @@ def main() -> None:
     print(f"\nBoard pack ({len(commentary):,} characters of commentary), built in {built:.1f} s:")
     print(f"  HTML {len(pack.html.encode()):,} bytes; PDF {len(pack.pdf):,} bytes")
     print(f"  the worker's stored row payload: {len(stored.encode()):,} bytes")
-    print(f"  the tab's pack pickled: {len(pickle.dumps(pack)):,} bytes")
+    print(f"  the pack pickled: {len(pickle.dumps(pack)):,} bytes")
+    print(f"  what a tab holds of it, pickled: {len(pickle.dumps(keep_board_pack(pack))):,} bytes")
 
 
 if __name__ == "__main__":

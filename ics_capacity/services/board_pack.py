@@ -21,7 +21,10 @@ import base64
 import datetime as dt
 import json
 import re
+import secrets
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,7 +44,12 @@ from ics_capacity.services.dashboard import polled_dashboard_view, scenario_proj
 from ics_capacity.services.errors import InvalidInputError
 from ics_capacity.services.job_queue import uses_queue
 from ics_capacity.services.projection_figures import ScenarioProjection
-from ics_capacity.services.projection_views import BOARD_PACK, key_hash, poll_answer
+from ics_capacity.services.projection_views import (
+    BOARD_PACK,
+    key_hash,
+    poll_answer,
+    stored_payload,
+)
 from ics_capacity.services.scenarios import audit_download, scenario_transaction
 
 __all__ = [
@@ -53,12 +61,14 @@ __all__ = [
     "METHOD_DATE",
     "RAG_COLOURS",
     "BoardPack",
+    "KeptPack",
     "board_pack_answer",
     "board_pack_file",
     "board_pack_html",
     "board_pack_pdf",
     "build_board_pack",
     "clean_commentary",
+    "keep_board_pack",
     "print_spec",
 ]
 
@@ -67,6 +77,11 @@ COMMENTARY_MAX_CHARS = 3000
 
 FORMATS = {"pdf": "application/pdf", "html": "text/html"}
 """The pack's file formats and their media types."""
+
+KEPT_PACKS = 32
+"""Packs a web process keeps for download, the newest (about 0.75 MB each for the demo)."""
+_KEPT: OrderedDict[str, BoardPack] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,7 @@ class BoardPack:
         html: The pack as one self-contained HTML document.
         pdf: The pack as an A4 PDF.
         weeks: Weeks of projected figures in the pack (the audit counts them as rows).
+        stored_key: With a job queue, the key of the worker's stored answer (kept a day).
     """
 
     scenario_id: int
@@ -88,6 +104,25 @@ class BoardPack:
     html: str
     pdf: bytes
     weeks: int
+    stored_key: tuple | None = None
+
+
+@dataclass(frozen=True)
+class KeptPack:
+    """What a page holds of a generated pack: its names and where its files are, not the files.
+
+    A tab's state is kept in the state manager (pickled into Redis with several web workers) for
+    an hour after the tab closes, and the demo's pack is about 570 KB of HTML and 155 KB of PDF.
+    The files stay in the web process that made or read them (`keep_board_pack`) and, with a
+    job queue, in the worker's stored answer, which any web process can read.
+    """
+
+    scenario_id: int
+    scenario_name: str
+    file_stem: str
+    weeks: int
+    ref: str
+    stored_key: tuple | None = None
 
 
 def clean_commentary(text: object) -> str:
@@ -178,8 +213,9 @@ def board_pack_answer(
         progress("Projecting the scenario")
         return None
     progress("Drawing the charts and laying out the A4 PDF")
+    answer = (BOARD_PACK, *key, text, requested.isoformat())
     stored = poll_answer(
-        (BOARD_PACK, *key, text, requested.isoformat()),
+        answer,
         scenario_id,
         horizon_weeks,
         ask=ask,
@@ -195,7 +231,7 @@ def board_pack_answer(
     if stored is None:
         return None
     pdf = base64.b64decode(stored["pdf"])
-    return _pack(scenario_id, view.projection, requested, stored["html"], pdf)
+    return _pack(scenario_id, view.projection, requested, stored["html"], pdf, stored_key=answer)
 
 
 def _collaborative_name(token: str, scenario_id: int) -> str:
@@ -211,6 +247,7 @@ def _pack(
     produced: dt.datetime,
     document: str,
     pdf: bytes,
+    stored_key: tuple | None = None,
 ) -> BoardPack:
     slug = re.sub(r"[^a-z0-9]+", "-", projection.scenario_name.lower()).strip("-")[:60]
     return BoardPack(
@@ -220,23 +257,72 @@ def _pack(
         html=document,
         pdf=pdf,
         weeks=len(projection.deterministic.frame("total")),
+        stored_key=stored_key,
     )
 
 
-def board_pack_file(token: str, pack: BoardPack, file_format: str) -> tuple[str, bytes]:
+def keep_board_pack(pack: BoardPack) -> KeptPack:
+    """Keeps the pack's files in this process, for a page to hold only the returned `KeptPack`.
+
+    The newest `KEPT_PACKS` are kept; an older one is read again from the worker's stored
+    answer (with a job queue), or must be generated again.
+    """
+    ref = secrets.token_urlsafe(16)
+    with _KEPT_LOCK:
+        _KEPT[ref] = pack
+        while len(_KEPT) > KEPT_PACKS:
+            _KEPT.popitem(last=False)
+    return KeptPack(
+        scenario_id=pack.scenario_id,
+        scenario_name=pack.scenario_name,
+        file_stem=pack.file_stem,
+        weeks=pack.weeks,
+        ref=ref,
+        stored_key=pack.stored_key,
+    )
+
+
+def _files(pack: BoardPack | KeptPack) -> BoardPack:
+    """The pack with its files: kept in this process, else read from the stored answer."""
+    if isinstance(pack, BoardPack):
+        return pack
+    with _KEPT_LOCK:
+        found = _KEPT.get(pack.ref)
+    if found is not None:
+        return found
+    payload = stored_payload(pack.stored_key) if pack.stored_key is not None else None
+    if payload is None:
+        raise InvalidInputError(
+            "Board pack: this pack is no longer kept on the server. Generate it again."
+        )
+    stored = json.loads(payload)
+    return BoardPack(
+        scenario_id=pack.scenario_id,
+        scenario_name=pack.scenario_name,
+        file_stem=pack.file_stem,
+        html=stored["html"],
+        pdf=base64.b64decode(stored["pdf"]),
+        weeks=pack.weeks,
+        stored_key=pack.stored_key,
+    )
+
+
+def board_pack_file(token: str, pack: BoardPack | KeptPack, file_format: str) -> tuple[str, bytes]:
     """One file of a generated pack for a member, its download audited.
 
     Returns:
         (file name, content). The audit row counts the weeks of projected figures.
 
     Raises:
-        InvalidInputError: A format other than "pdf" or "html".
+        InvalidInputError: A format other than "pdf" or "html", or a kept pack whose files are
+            no longer kept (nothing is audited then).
         ServiceError: The caller may not view the pack's scenario.
     """
     if file_format not in FORMATS:
         raise InvalidInputError("Board pack: choose PDF or HTML.")
     name = f"{pack.file_stem}.{file_format}"
     with scenario_transaction(token, pack.scenario_id, Permission.VIEW) as use:
+        files = _files(pack)
         audit_download(
             use.session,
             use.principal,
@@ -246,4 +332,4 @@ def board_pack_file(token: str, pack: BoardPack, file_format: str) -> tuple[str,
             rows=pack.weeks,
             file_name=name,
         )
-    return name, pack.pdf if file_format == "pdf" else pack.html.encode("utf-8")
+    return name, files.pdf if file_format == "pdf" else files.html.encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 
 import pytest
 import sqlalchemy as sa
@@ -10,12 +11,13 @@ from pypdf import PdfReader
 
 from ics_capacity.db.models import AuditEvent, Scenario
 from ics_capacity.db.session import unit_of_work
-from ics_capacity.services import auth
+from ics_capacity.services import auth, board_pack
 from ics_capacity.services.board_pack import (
     COMMENTARY_MAX_CHARS,
     board_pack_file,
     build_board_pack,
     clean_commentary,
+    keep_board_pack,
 )
 from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.dashboard import scenario_projection
@@ -159,3 +161,36 @@ def test_only_members_get_a_pack_and_each_download_is_audited(app_db) -> None:
             )
         ).all()
     assert [tuple(r) for r in audited] == [(emails["viewer"], "board_pack:pdf")]
+
+
+def _downloads(url: str) -> list[str]:
+    with unit_of_work(url) as session:
+        return list(
+            session.execute(
+                sa.select(AuditEvent.entity_id).where(AuditEvent.action == "data.download")
+            ).scalars()
+        )
+
+
+def test_a_page_holds_a_small_kept_pack_and_downloads_the_same_files(app_db) -> None:
+    """What a tab keeps pickles to a few hundred bytes, not the files; its downloads are the
+    pack's own bytes. Once this process no longer keeps the files (and no worker stored them),
+    the member is told to generate it again and nothing is audited."""
+    url, emails = app_db
+    viewer = auth.sign_in(emails["viewer"], TEST_PASSWORD)
+    pack = build_board_pack(viewer, _baseline(url), 26, COMMENTARY)
+    kept = keep_board_pack(pack)
+    assert len(pickle.dumps(kept)) < 1_000 and len(pickle.dumps(pack)) > 100_000
+    assert board_pack_file(viewer, kept, "pdf") == board_pack_file(viewer, pack, "pdf")
+    name, html = board_pack_file(viewer, kept, "html")
+    assert name == f"{pack.file_stem}.html" and html == pack.html.encode("utf-8")
+    assert _downloads(url) == ["board_pack:pdf", "board_pack:pdf", "board_pack:html"]
+
+    outsider = auth.sign_in(emails["outsider"], TEST_PASSWORD)
+    with pytest.raises(ServiceError):
+        board_pack_file(outsider, kept, "pdf")
+    for _ in range(board_pack.KEPT_PACKS):
+        keep_board_pack(pack)
+    with pytest.raises(InvalidInputError, match="no longer kept.*Generate it again"):
+        board_pack_file(viewer, kept, "pdf")
+    assert len(_downloads(url)) == 3

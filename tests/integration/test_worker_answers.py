@@ -258,6 +258,12 @@ def test_the_board_pack_is_rendered_by_the_worker_from_the_stored_view(web, monk
     assert [(r.kind, r.status) for r in rows] == [("dashboard", "done"), ("board_pack", "done")]
     params = json.loads(rows[1].params)
     assert params["commentary"] == "For the board" and params["produced"] == requested.isoformat()
+    # A web process that does not keep the files (another one made the pack) reads them again
+    # from the worker's stored answer.
+    kept = board_pack.keep_board_pack(pack)
+    board_pack._KEPT.clear()
+    assert board_pack.board_pack_file(manager, kept, "pdf")[1] == pack.pdf
+    assert board_pack.board_pack_file(manager, kept, "html")[1] == pack.html.encode("utf-8")
 
 
 def test_a_worker_takes_a_board_pack_after_the_pages_waiting_for_their_views(web) -> None:

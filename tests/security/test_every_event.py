@@ -53,7 +53,7 @@ from ics_capacity.db import models
 from ics_capacity.db.session import engine_for, unit_of_work
 from ics_capacity.services import auth, jobs
 from ics_capacity.services import scenarios as sc
-from ics_capacity.services.board_pack import build_board_pack
+from ics_capacity.services.board_pack import build_board_pack, keep_board_pack
 from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.editing import read_case_mix
 from ics_capacity.services.results import LockRow, RotaOutcome
@@ -595,7 +595,7 @@ def _picked(w: World) -> dict[type, dict[str, Any]]:
 
 def _built_pack(w: World) -> dict[type, dict[str, Any]]:
     """A board pack of the victim's draft, built by one of its viewers, held by the tab."""
-    return {**_picked(w), BoardPackState: {"_pack": w.extra["board_pack"]}}
+    return {**_picked(w), BoardPackState: {"_pack": keep_board_pack(w.extra["board_pack"])}}
 
 
 def _opened(scenario: Callable[[World], int]) -> Setup:

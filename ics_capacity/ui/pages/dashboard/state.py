@@ -14,10 +14,11 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from ics_capacity.services.board_pack import (
-    BoardPack,
+    KeptPack,
     board_pack_answer,
     board_pack_file,
     clean_commentary,
+    keep_board_pack,
 )
 from ics_capacity.services.dashboard import DashboardPage, dashboard_page, kept_dashboard_page
 from ics_capacity.services.dashboard_questions import capacity_answer, target_answer
@@ -290,7 +291,8 @@ class BoardPackState(rx.State):
     scenario_name: str = ""
     file_stem: str = ""
     _commentary: str = ""
-    _pack: BoardPack | None = None
+    # The pack's names and where its files are (`KeptPack`): not 0.7 MB of files in every save.
+    _pack: KeptPack | None = None
 
     @rx.event
     async def generate(self, form: dict):
@@ -353,8 +355,9 @@ class BoardPackState(rx.State):
                 self.busy, self.step = False, ""
             yield refusal(error)
             return
+        kept = keep_board_pack(pack)
         async with self:
-            self._pack = pack
+            self._pack = kept
             self.busy, self.ready, self.step = False, True, ""
             self.file_stem = pack.file_stem
             self.scenario_name = pack.scenario_name
