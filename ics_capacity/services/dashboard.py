@@ -131,7 +131,9 @@ class DashboardPage:
     """What the Dashboard shows for the collaborative or one member trust, read under one check.
 
     `unit` is the trust shown ('' for the collaborative); `refused` says why the trust asked for
-    is not shown (it is not a member), and the collaborative is shown instead.
+    is not shown (it is not a member), and the collaborative is shown instead. `key` is the
+    content key all three were read under: the same key and unit always give the same page, so
+    a page may keep what it builds from them.
     """
 
     projection: ScenarioProjection
@@ -139,6 +141,7 @@ class DashboardPage:
     charts: dict[str, dict]
     unit: str
     refused: InvalidInputError | None = None
+    key: tuple = ()
 
 
 def dashboard_page(
@@ -157,9 +160,10 @@ def dashboard_page(
     projection = keyed_projection(key, token)
     targets = _targets(key, token, projection)
     try:
-        return DashboardPage(projection, targets, _trust_charts(key, token, unit), unit)
+        return DashboardPage(projection, targets, _trust_charts(key, token, unit), unit, key=key)
     except InvalidInputError as error:  # a trust not of this collaborative: show all
-        return DashboardPage(projection, targets, _trust_charts(key, token, ""), "", error)
+        charts = _trust_charts(key, token, "")
+        return DashboardPage(projection, targets, charts, "", error, key=key)
 
 
 def kept_dashboard_page(
@@ -199,7 +203,7 @@ def kept_dashboard_page(
     charts = kept_charts(provider)
     if charts is None:
         return None
-    return DashboardPage(projection, targets, charts, "" if refused else unit, refused)
+    return DashboardPage(projection, targets, charts, "" if refused else unit, refused, key=key)
 
 
 def _member(projection: ScenarioProjection, unit: str) -> int | None:

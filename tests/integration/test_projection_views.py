@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from ics_capacity.db.models import ProjectionView, Scenario, SolveJob, utc_now
 from ics_capacity.db.session import unit_of_work
 from ics_capacity.services import auth, dashboard, projection_views
+from ics_capacity.services.capacity import read_site_capacity, update_site_capacity
 from ics_capacity.services.content_cache import collaborative_content_key
 from ics_capacity.services.dashboard import (
     dashboard_ready,
@@ -48,6 +49,7 @@ from ics_capacity.services.projections import (
     removal_figures,
 )
 from ics_capacity.services.scenarios import ScenarioError, create_scenario
+from ics_capacity.ui.pages.dashboard import state as dashboard_state
 from ics_capacity.ui.pages.dashboard import view as page
 from tests.conftest import TEST_PASSWORD
 
@@ -251,6 +253,34 @@ def test_a_kept_page_without_a_queue_is_what_this_process_projected(demo, monkey
     assert trust is not None and kept is not None and kept.charts == trust.charts
     stranger = dashboard.kept_dashboard_page(manager, draft, 26, "999999")
     assert stranger is not None and stranger.unit == "" and "not a member" in str(stranger.refused)
+
+
+def test_a_pages_vars_are_built_once_per_content_key_and_trust(demo, monkeypatch) -> None:
+    """The Dashboard builds a page's vars (pandas reads of the projection) once per content key
+    and trust in a process, whichever member asks; an edit gives a new key and new vars."""
+    monkeypatch.setenv("ICS_JOB_QUEUE", "local")
+    _url, emails, manager, _executive, baseline, _collaborative = demo
+    viewer = auth.sign_in(emails["viewer"], TEST_PASSWORD)
+    draft = create_scenario(manager, baseline, "Vars once")
+    shown = dashboard.dashboard_page(manager, draft, 26, "", ask=True)
+    kept = dashboard.kept_dashboard_page(viewer, draft, 26, "")
+    assert shown is not None and kept is not None and shown.key and kept.key == shown.key
+    real = page.page_vars
+    built: list[str] = []
+    monkeypatch.setattr(page, "page_vars", lambda *args: built.append(args[3]) or real(*args))
+    first = dashboard_state._page_vars(shown)
+    assert dashboard_state._page_vars(kept) is first and built == [""]
+    assert first == real(shown.projection, shown.targets, shown.charts, "")
+    provider = str(next(iter(shown.projection.names)))
+    trust = dashboard.dashboard_page(manager, draft, 26, provider, ask=False)
+    assert trust is not None
+    assert dashboard_state._page_vars(trust)["unit"] == provider and built == ["", provider]
+
+    row = next(r for r in read_site_capacity(manager, draft) if r.code == "CANNOCK")
+    update_site_capacity(manager, draft, row.site_id, "theatres", "14", row.theatre_version)
+    edited = dashboard.dashboard_page(manager, draft, 26, "", ask=False)
+    assert edited is not None and edited.key != shown.key
+    assert dashboard_state._page_vars(edited) is not first and built == ["", provider, ""]
 
 
 def test_another_web_process_reads_the_stored_view_without_a_worker(on_queue) -> None:

@@ -20,6 +20,7 @@ from ics_capacity.services.board_pack import (
     clean_commentary,
     keep_board_pack,
 )
+from ics_capacity.services.content_cache import ContentCache
 from ics_capacity.services.dashboard import DashboardPage, dashboard_page, kept_dashboard_page
 from ics_capacity.services.dashboard_questions import capacity_answer, target_answer
 from ics_capacity.services.errors import SERVICE_ERRORS, InvalidInputError
@@ -29,6 +30,21 @@ from ics_capacity.ui.state.changes import assign_changed
 from ics_capacity.ui.state.picker import ScenarioPicker
 from ics_capacity.ui.state.session import SessionState, refusal
 from ics_capacity.ui.state.worker_answer import worker_answer
+
+# The vars each page gives, built once per content key and trust in this process: building them
+# reads the projection's tables with pandas (15-35 ms), and a trust switch, the Dashboard's most
+# frequent event, is answered on the event loop.
+_PAGE_VARS: ContentCache[dict[str, object]] = ContentCache(size=64)
+
+
+def _page_vars(page: DashboardPage) -> dict[str, object]:
+    """`view.page_vars` of a page, from this process's cache when its key was shown before."""
+
+    def build() -> dict[str, object]:
+        return view.page_vars(page.projection, page.targets, page.charts, page.unit)
+
+    return _PAGE_VARS.get((*page.key, page.unit), build) if page.key else build()
+
 
 _CHARTS = (
     "fan_chart",
@@ -152,7 +168,7 @@ class DashboardState(rx.State):
         if page is None:
             return [self._project()]
         self._request += 1  # a projection under way for an earlier choice is not shown
-        shown = view.page_vars(page.projection, page.targets, page.charts, page.unit)
+        shown = _page_vars(page)
         return self._show_page(page, shown, scenario_id, horizon)
 
     def _project(self):
@@ -194,7 +210,7 @@ class DashboardState(rx.State):
             yield refusal(error)
             return
         # Built outside the lock.
-        shown = view.page_vars(page.projection, page.targets, page.charts, page.unit)
+        shown = _page_vars(page)
         async with self:
             if request != self._request:  # a newer selection is being projected
                 return
