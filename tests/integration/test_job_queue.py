@@ -234,7 +234,12 @@ def test_a_worker_process_computes_the_dashboards_projection(queue, monkeypatch)
     dashboard._SHARED_VIEWS.clear()
     manager = _token(emails, "manager")
     workers.start("--kinds", "rota")
-    monkeypatch.setattr(projection_views, "WAIT_SECONDS", 8.0)
+    # Once it takes jobs, a worker that took projections would answer within a poll (0.25 s).
+    deadline = time.monotonic() + 60
+    while "ready" not in workers.log(0) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "ready" in workers.log(0), workers.logs()
+    monkeypatch.setattr(projection_views, "WAIT_SECONDS", 2.0)
     with pytest.raises(projection_views.ProjectionWaitError):
         dashboard.trust_charts(manager, baseline, 26, "")
     monkeypatch.setattr(projection_views, "WAIT_SECONDS", 120.0)
