@@ -58,7 +58,7 @@ def neighbourhood_worker(
     kinds = [
         _Neighbourhood("staff", 0.15),
         _Neighbourhood("days", 0.25),
-        _Neighbourhood("days_and_staff", 0.2),
+        _Neighbourhood("staff_and_days", 0.3),
     ]
     lp_hood = _Neighbourhood("lp", 0.1)
     work = _NEIGHBOURHOOD_WORK
@@ -174,33 +174,27 @@ def _pick_cells(
 ) -> set[tuple[str, int]]:
     """The (staff, day) cells freed by one neighbourhood move.
 
-    "staff": some staff over the whole horizon; "days": a block of days for everyone;
-    "days_and_staff": both at once, a block of days for everyone and a few staff's whole horizons,
-    so work can move between the block and those staff's other days (on Curtois & Qu Instance 8
-    it took the place of some staff over half the horizon, docs/benchmarks.md). Half the moves aim
-    at a shift whose cover is short, when there is one: day blocks are centred on its day, and
-    staff are drawn from those who could work it.
+    Half the moves aim at a shift whose cover is short, when there is one: day blocks are centred
+    on its day, and staff are drawn from those who could work it.
     """
     target = rng.choice(short) if short and rng.random() < 0.5 else None
-    target_day = target[0] if target is not None else None
+    if hood.kind == "days":
+        length = max(2, round(hood.share * horizon))
+        start = rng.randrange(max(1, horizon - length + 1))
+        if target is not None and target[0] is not None:
+            start = min(max(0, target[0] - length // 2), max(0, horizon - length))
+        return {(p, day) for p in staff_ids for day in range(start, min(horizon, start + length))}
+    share = hood.share if hood.kind == "staff" else 2 * hood.share
+    count = min(len(staff_ids), max(2, round(share * len(staff_ids))))
     pool = staff_ids
     if target is not None and target[1] is not None and len(able[target[1]]) >= 2:
         pool = able[target[1]]
-    if hood.kind == "staff":
-        count = min(len(staff_ids), max(2, round(hood.share * len(staff_ids))))
-        return {(p, day) for p in rng.sample(pool, min(count, len(pool))) for day in range(horizon)}
-    days = _day_block(round(hood.share * horizon), horizon, rng, target_day)
-    free = {(p, day) for p in staff_ids for day in days}
-    if hood.kind == "days_and_staff":
-        count = min(len(pool), max(1, round(hood.share / 2 * len(staff_ids))))
-        free |= {(p, day) for p in rng.sample(pool, count) for day in range(horizon)}
-    return free
-
-
-def _day_block(length: int, horizon: int, rng: random.Random, centre: int | None) -> range:
-    """A block of `length` days (at least 2), centred on `centre` if given, else anywhere."""
-    length = max(2, length)
-    start = rng.randrange(max(1, horizon - length + 1))
-    if centre is not None:
-        start = min(max(0, centre - length // 2), max(0, horizon - length))
-    return range(start, min(horizon, start + length))
+    chosen = rng.sample(pool, min(count, len(pool)))
+    days = range(horizon)
+    if hood.kind == "staff_and_days":
+        length = max(2, horizon // 2)
+        start = rng.randrange(max(1, horizon - length + 1))
+        if target is not None and target[0] is not None:
+            start = min(max(0, target[0] - length // 2), max(0, horizon - length))
+        days = range(start, min(horizon, start + length))
+    return {(p, day) for p in chosen for day in days}
