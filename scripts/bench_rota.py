@@ -1,7 +1,7 @@
 """Runs the Curtois & Qu benchmark through `ics-capacity rota-benchmark`; prints a markdown table.
 
     .venv/bin/python scripts/bench_rota.py [--data DIR] [--time-limit 60] [--workers 2]
-        [--instances 1,7,10]
+        [--instances 1,7,10] [--seed 0]
 
 Every instance file present (Instance1.txt, Instance2.txt, ...) is solved by the CLI command in a
 subprocess, exactly as a user would run it; its JSON line is parsed and compared with the
@@ -42,7 +42,9 @@ def _reference(folder: Path) -> dict[str, dict[str, str]]:
         return {row["instance"]: row for row in csv.DictReader(handle)}
 
 
-def _run(cli: Path, instance: Path, roster: Path, time_limit: float, workers: int) -> dict:
+def _run(
+    cli: Path, instance: Path, roster: Path, time_limit: float, workers: int, seed: int
+) -> dict:
     command = [
         str(cli),
         "rota-benchmark",
@@ -51,6 +53,8 @@ def _run(cli: Path, instance: Path, roster: Path, time_limit: float, workers: in
         str(time_limit),
         "--workers",
         str(workers),
+        "--seed",
+        str(seed),
         "--out",
         str(roster),
         "--json",
@@ -78,6 +82,7 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--instances", help="Comma-separated instance numbers (default: all).")
+    parser.add_argument("--seed", type=int, default=0, help="The search's random seed.")
     args = parser.parse_args()
     wanted = {int(n) for n in args.instances.split(",")} if args.instances else None
     cli = Path(sys.executable).with_name("ics-capacity")
@@ -89,7 +94,12 @@ def main() -> int:
             name = instance.stem
             print(f"{name} ...", file=sys.stderr, flush=True)
             result = _run(
-                cli, instance, Path(folder) / f"{name}.csv", args.time_limit, args.workers
+                cli,
+                instance,
+                Path(folder) / f"{name}.csv",
+                args.time_limit,
+                args.workers,
+                args.seed,
             )
             broken |= bool(result.get("hard_violations"))
             ref = reference.get(name, {})

@@ -22,10 +22,11 @@ from solvers.rota.constraints import add_rule_families
 from solvers.rota.construct import construct_rota
 from solvers.rota.cover_bound import places_short_lower_bound
 from solvers.rota.explain import explain_infeasibility, extract
+from solvers.rota.incumbent import configured_solver
 from solvers.rota.objective import objective_terms
 from solvers.rota.published import published_changes
 from solvers.rota.schema import Assignment, RotaInput, RotaResult
-from solvers.rota.search import configured_solver, hint_from_requests, search_and_polish
+from solvers.rota.search import hint_from_requests, search_and_polish
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from solvers.common import STOP, SolveOptions
-from solvers.rota import search
+from solvers.rota import incumbent, search
 from solvers.rota.check import check_rota
 from solvers.rota.curtois import read_curtois
 from solvers.rota.model import _build as build_rota_model
@@ -57,8 +57,8 @@ def test_no_improvement_for_the_stall_time_stops_and_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = [100.0]
-    monkeypatch.setattr(search.time, "perf_counter", lambda: clock[0])
-    best = search.Incumbent()
+    monkeypatch.setattr(incumbent.time, "perf_counter", lambda: clock[0])
+    best = incumbent.Incumbent()
     assert best.offer([1], 50)
     clock[0] += 9
     assert not best.stalled(10)
