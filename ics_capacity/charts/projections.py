@@ -175,7 +175,7 @@ def utilisation_heatmap(
         UtilisationDefinition.UNCAPPED,
     )
     return _configure(
-        alt.Chart(values, title=_title(title), transform=unfold)
+        alt.Chart(values, title=_title(title, always_broken=True), transform=unfold)
         .transform_calculate(week_end=end)
         .mark_rect()
         .encode(
@@ -474,16 +474,22 @@ def _fan_from_series(
     )
 
 
-def _title(text: str) -> alt.TitleParams:
+def _title(text: str, *, always_broken: bool = False) -> alt.TitleParams:
     """The title on one line where the chart is wide enough for it, else broken into lines.
 
     The lines break at " — " (before a trust's name) and between words; the choice is Vega's,
     on the chart's `width` signal, so a chart that is resized redraws its title to fit. Only for
     single and layered charts, which have that signal.
+
+    `always_broken` draws the lines whatever the width. For the heatmaps: their plot is narrow
+    beside the sites' names even on a desktop, and a title that gained lines when the page laid
+    the chart out narrower than it was first drawn was cut off at the top (Chromium, 1366 px).
     """
     lines = [line for part in text.split(" — ") for line in textwrap.wrap(part, _TITLE_LINE_CHARS)]
     if len(lines) <= 1:
         return alt.TitleParams(text)
+    if always_broken:
+        return alt.TitleParams(text=lines)
     narrowest = len(text) * _TITLE_CHAR_PX - _TITLE_START_PX
     one, broken = json.dumps(text, ensure_ascii=False), json.dumps(lines, ensure_ascii=False)
     return alt.TitleParams(text=alt.ExprRef(f"width < {narrowest} ? {broken} : {one}"))

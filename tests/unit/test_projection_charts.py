@@ -240,3 +240,18 @@ def test_a_long_title_breaks_into_lines_on_a_narrow_chart(
     assert title_lines(900) == [title]
     short = wait_band_chart(result.bands_frame("total"), title="Waiting list").to_dict()
     assert short["title"] == {"text": "Waiting list"}
+
+
+def test_a_heatmaps_long_title_is_drawn_on_its_lines_at_any_width(
+    plan: tuple[ProjectionInput, Projection],
+) -> None:
+    """The heatmap's plot is narrow beside the sites' names, so its long title is broken into
+    lines from the first drawing, not when the page lays the chart out narrower."""
+    _inp, result = plan
+    title = "Projected theatre utilisation (uncapped) by site and week"
+    spec = utilisation_heatmap(result.utilisation_frame(), title=title).to_dict()
+    assert spec["title"]["text"] == ["Projected theatre utilisation", "(uncapped) by site and week"]
+    for width in (250, 900):
+        svg = _svg({**spec, "width": width})
+        drawn = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
+        assert drawn[:2] == spec["title"]["text"], (width, drawn[:4])
