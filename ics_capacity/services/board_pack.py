@@ -22,9 +22,7 @@ import datetime as dt
 import json
 import re
 import secrets
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,6 +38,7 @@ from ics_capacity.services.board_pack_html import (
     print_spec,
 )
 from ics_capacity.services.board_pack_render import board_pack_pdf, render_board_pack
+from ics_capacity.services.content_cache import ContentCache
 from ics_capacity.services.dashboard import polled_dashboard_view, scenario_projection
 from ics_capacity.services.errors import InvalidInputError
 from ics_capacity.services.job_queue import uses_queue
@@ -80,8 +79,7 @@ FORMATS = {"pdf": "application/pdf", "html": "text/html"}
 
 KEPT_PACKS = 32
 """Packs a web process keeps for download, the newest (about 0.75 MB each for the demo)."""
-_KEPT: OrderedDict[str, BoardPack] = OrderedDict()
-_KEPT_LOCK = threading.Lock()
+_KEPT: ContentCache[BoardPack] = ContentCache(size=KEPT_PACKS)
 
 
 @dataclass(frozen=True)
@@ -268,10 +266,7 @@ def keep_board_pack(pack: BoardPack) -> KeptPack:
     answer (with a job queue), or must be generated again.
     """
     ref = secrets.token_urlsafe(16)
-    with _KEPT_LOCK:
-        _KEPT[ref] = pack
-        while len(_KEPT) > KEPT_PACKS:
-            _KEPT.popitem(last=False)
+    _KEPT.put((ref,), pack)
     return KeptPack(
         scenario_id=pack.scenario_id,
         scenario_name=pack.scenario_name,
@@ -286,8 +281,7 @@ def _files(pack: BoardPack | KeptPack) -> BoardPack:
     """The pack with its files: kept in this process, else read from the stored answer."""
     if isinstance(pack, BoardPack):
         return pack
-    with _KEPT_LOCK:
-        found = _KEPT.get(pack.ref)
+    found = _KEPT.find((pack.ref,))
     if found is not None:
         return found
     payload = stored_payload(pack.stored_key) if pack.stored_key is not None else None
