@@ -132,6 +132,21 @@ def plan_comparison_chart(
     )
 
 
+# On a phone the heatmaps' sites' names would take most of the chart's width and leave the weeks
+# a sliver (and the legend, which starts where the plot starts, cut off at the card's edge): there
+# the names are shortened (in full in the tooltip), and the legend fits what is left.
+# Printed charts (vl-convert) have no container: its width reads 0, and they keep the defaults.
+_ON_A_PHONE = "containerSize()[0] > 0 && containerSize()[0] < 480"
+_SITE_LABEL_LIMIT = alt.ExprRef(f"{_ON_A_PHONE} ? 0.3 * containerSize()[0] : 260")
+_LEGEND_LIMIT = alt.ExprRef(f"{_ON_A_PHONE} ? 0.6 * containerSize()[0] : 200")
+
+
+def _broken_before_bracket(label: str) -> str | list[str]:
+    """A label such as "Bed occupancy (uncapped)" on two lines, for a legend on a phone."""
+    name, bracket, rest = label.partition(" (")
+    return [name, f"({rest}"] if bracket else label
+
+
 def utilisation_heatmap(
     frame: pd.DataFrame,
     *,
@@ -181,7 +196,7 @@ def utilisation_heatmap(
         .encode(
             x=x,
             x2=x2,
-            y=alt.Y("pool:N", title=None, sort=None),
+            y=alt.Y("pool:N", title=None, sort=None, axis=alt.Axis(labelLimit=_SITE_LABEL_LIMIT)),
             color=alt.Color(
                 f"{measure}:Q",
                 title=label,
@@ -191,7 +206,13 @@ def utilisation_heatmap(
                     interpolate="lab",
                     clamp=True,
                 ),
-                legend=alt.Legend(format=".0%", orient="bottom", titleLimit=300),
+                legend=alt.Legend(
+                    title=_broken_before_bracket(label),
+                    format=".0%",
+                    orient="bottom",
+                    titleLimit=_LEGEND_LIMIT,
+                    gradientLength=_LEGEND_LIMIT,
+                ),
             ),
             tooltip=[
                 alt.Tooltip("pool:N", title="Hub"),

@@ -94,6 +94,7 @@ def test_overview_and_dashboard_fit_a_phone_and_print(pages) -> None:
             expect(rag.first).to_be_visible()
             expect(rag.first).to_contain_text("Walsall Healthcare NHS Trust")
             expect(rag.filter(has_text="Red").first).to_be_visible()
+            _heatmaps_fit_a_phone(page)
         # Nothing wider than the screen: the page does not scroll sideways.
         overflow = page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -108,3 +109,28 @@ def test_overview_and_dashboard_fit_a_phone_and_print(pages) -> None:
     page.get_by_role("link", name="Overview", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     _print_screenshot(page, "overview")
+
+
+def _heatmaps_fit_a_phone(page) -> None:
+    """Each heatmap draws every word inside its chart, with the weeks given room beside the
+    sites' names (before, the names took all but about 30 px, and the legend was cut off)."""
+    for name in ("theatre utilisation", "elective bed occupancy"):
+        figure = page.get_by_role("figure", name=f"Projected {name} (uncapped)")
+        chart = figure.locator("svg.marks")
+        expect(chart.locator("text", has_text="(uncapped)").first).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(500)  # charts resize to their container
+        fit = chart.evaluate(
+            """svg => {
+                const box = svg.getBoundingClientRect();
+                const out = [...svg.querySelectorAll('text')].filter(t => {
+                    const r = t.getBoundingClientRect();
+                    return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1);
+                }).map(t => t.textContent);
+                const cells = [...svg.querySelectorAll('.mark-rect path')];
+                const left = Math.min(...cells.map(c => c.getBoundingClientRect().left));
+                const right = Math.max(...cells.map(c => c.getBoundingClientRect().right));
+                return {out, plot: right - left, width: box.width};
+            }"""
+        )
+        assert fit["out"] == [], f"{name}: drawn outside the chart: {fit['out']}"
+        assert fit["plot"] >= fit["width"] / 2, f"{name}: the weeks get {fit['plot']:.0f} px"

@@ -254,4 +254,26 @@ def test_a_heatmaps_long_title_is_drawn_on_its_lines_at_any_width(
     for width in (250, 900):
         svg = _svg({**spec, "width": width})
         drawn = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
-        assert drawn[:2] == spec["title"]["text"], (width, drawn[:4])
+        lines = spec["title"]["text"]
+        at = drawn.index(lines[0])  # the legend's title lines come before it
+        assert drawn[at : at + 2] == lines, (width, drawn[:6])
+
+
+def test_a_heatmap_on_a_phone_shortens_the_sites_names_and_fits_its_legend(
+    plan: tuple[ProjectionInput, Projection],
+) -> None:
+    """On a phone the sites' names would leave the weeks a sliver: the axis shortens them and the
+    legend fits what is left, both on the container's width; printed, there is no container and
+    the names stay whole beside a full-length legend."""
+    _inp, result = plan
+    spec = utilisation_heatmap(result.utilisation_frame(), measure="bed_occupancy").to_dict()
+    encoding = spec["encoding"]
+    assert "containerSize()[0] < 480" in encoding["y"]["axis"]["labelLimit"]["expr"]
+    legend = encoding["color"]["legend"]
+    assert legend["title"] == ["Bed occupancy", "(uncapped)"]
+    assert "containerSize()" in legend["gradientLength"]["expr"]
+    svg = _svg({**spec, "width": 600})  # vl-convert: no container, as the board pack prints
+    drawn = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "Cannock Chase Hospital" in drawn and "New Cross Hospital" in drawn
+    gradient = re.search(r'<path d="M0,0h(\d+)v\d+h-\d+Z" fill="url\(#id\d+\)"', svg)
+    assert gradient is not None and int(gradient.group(1)) == 200, svg[:400]
