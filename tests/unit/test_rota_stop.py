@@ -12,9 +12,11 @@ import pytest
 from solvers.common import STOP, SolveOptions
 from solvers.rota import incumbent, search
 from solvers.rota.check import check_rota
+from solvers.rota.construct import construct_rota
 from solvers.rota.curtois import read_curtois
 from solvers.rota.model import _build as build_rota_model
 from solvers.rota.model import solve_rota
+from tests.unit.test_rota_construct import _ward
 from tests.unit.test_rota_curtois import rota_dir  # noqa: F401  (the benchmark folder fixture)
 
 
@@ -98,3 +100,31 @@ def test_a_stalled_search_also_stops_its_whole_model_thread(rota_dir: Path) -> N
     assert wall < 45, f"the search went on for {wall:.0f} s"
     assert result.stats.status.has_solution
     assert not check_rota(data, result.assignments).violations
+
+
+def test_with_no_time_left_to_search_the_kept_start_stands_unsolved_and_unpolished(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When less time is left than a whole-model solve needs (judged by how long scoring the
+    start took), no solve starts and the start, already scored exactly, is not polished again:
+    on 12 weeks for both hubs at a 10 s limit those two alone overran the limit by 1.5 s."""
+    data = _ward(people=14, days=14)
+    rota = build_rota_model(data, explain=False)
+    options = SolveOptions(time_limit_seconds=10, num_workers=2)
+    start = construct_rota(data)
+    first = search.starting_values(rota, options, start)
+    assert first is not None  # the ward's start keeps every hard rule
+
+    def no_solve(*_args, **_kwargs):
+        raise AssertionError("a whole-model solve started with no time left for it")
+
+    monkeypatch.setattr(search, "hinted_copy", no_solve)
+    best = search._search(rota, options, time.perf_counter() + 5, first=first, solve_floor=60)
+    assert best.values == first[0] and best.objective == first[1]
+    assert best.cp_sat_status == "FEASIBLE"
+
+    polished: list[object] = []
+    monkeypatch.setattr(search, "_polish", lambda *args: polished.append(args))
+    monkeypatch.setattr(search, "_search", lambda *args, **kwargs: best)
+    kept = search.search_and_polish(rota, options, time.perf_counter() + 10, start=start)
+    assert kept.values == first[0] and polished == []  # exact already: not solved again
