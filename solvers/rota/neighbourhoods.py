@@ -59,7 +59,6 @@ def neighbourhood_worker(
         _Neighbourhood("staff", 0.15),
         _Neighbourhood("days", 0.25),
         _Neighbourhood("staff_and_days", 0.3),
-        _Neighbourhood("short_days", 0.15),
     ]
     lp_hood = _Neighbourhood("lp", 0.1)
     work = _NEIGHBOURHOOD_WORK
@@ -176,13 +175,10 @@ def _pick_cells(
     """The (staff, day) cells freed by one neighbourhood move.
 
     Half the moves aim at a shift whose cover is short, when there is one: day blocks are centred
-    on its day, and staff are drawn from those who could work it. A "short_days" move with no
-    cover short is a block of days.
+    on its day, and staff are drawn from those who could work it.
     """
-    if hood.kind == "short_days" and short:
-        return _short_days_cells(hood, staff_ids, horizon, rng, short, able)
     target = rng.choice(short) if short and rng.random() < 0.5 else None
-    if hood.kind in ("days", "short_days"):
+    if hood.kind == "days":
         length = max(2, round(hood.share * horizon))
         start = rng.randrange(max(1, horizon - length + 1))
         if target is not None and target[0] is not None:
@@ -202,31 +198,3 @@ def _pick_cells(
             start = min(max(0, target[0] - length // 2), max(0, horizon - length))
         days = range(start, min(horizon, start + length))
     return {(p, day) for p in chosen for day in days}
-
-
-def _short_days_cells(
-    hood: _Neighbourhood,
-    staff_ids: list[str],
-    horizon: int,
-    rng: random.Random,
-    short: list[tuple[int | None, str | None]],
-    able: dict[str, list[str]],
-) -> set[tuple[str, int]]:
-    """Some staff who could work a short shift, freed on each day it is short and the days beside.
-
-    Where cover is short on days far apart (Curtois & Qu Instance 8: nights on four weekend days
-    of three weeks) and each person's hours and weekends are at their maximum, filling one day
-    means giving up a shift on another: these moves free both, which a block of days or half the
-    horizon does not when the days are weeks apart.
-    """
-    shift_id = rng.choice(short)[1]
-    days = {
-        near
-        for day, shift in short
-        if shift == shift_id and day is not None
-        for near in (day - 1, day, day + 1)
-        if 0 <= near < horizon
-    }
-    pool = able[shift_id] if shift_id is not None and len(able[shift_id]) >= 2 else staff_ids
-    count = min(len(pool), max(2, round(2 * hood.share * len(staff_ids))))
-    return {(p, day) for p in rng.sample(pool, count) for day in days}
