@@ -136,7 +136,9 @@ def plan_comparison_chart(
 # a sliver (and the legend, which starts where the plot starts, cut off at the card's edge): there
 # the names are shortened (in full in the tooltip), and the legend fits what is left.
 # Printed charts (vl-convert) have no container: its width reads 0, and they keep the defaults.
-_ON_A_PHONE = "containerSize()[0] > 0 && containerSize()[0] < 480"
+# Vega reads containerSize() once; naming the `width` signal (which follows the window's size)
+# makes it read it again whenever the chart is resized (a tablet turned, a window narrowed).
+_ON_A_PHONE = "width >= 0 && containerSize()[0] > 0 && containerSize()[0] < 480"
 _SITE_LABEL_LIMIT = alt.ExprRef(f"{_ON_A_PHONE} ? 0.3 * containerSize()[0] : 260")
 _LEGEND_LIMIT = alt.ExprRef(f"{_ON_A_PHONE} ? 0.6 * containerSize()[0] : 200")
 

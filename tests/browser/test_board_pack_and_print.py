@@ -112,13 +112,20 @@ def test_overview_and_dashboard_fit_a_phone_and_print(pages) -> None:
 
 
 def _heatmaps_fit_a_phone(page) -> None:
-    """Each heatmap draws every word inside its chart, with the weeks given room beside the
-    sites' names (before, the names took all but about 30 px, and the legend was cut off)."""
-    for name in ("theatre utilisation", "elective bed occupancy"):
-        figure = page.get_by_role("figure", name=f"Projected {name} (uncapped)")
-        chart = figure.locator("svg.marks")
+    """Each heatmap, drawn on a desktop and then narrowed to a phone (a tablet turned, a window
+    made narrow), draws every word inside its chart, with the weeks given room beside the sites'
+    names (before, the names took all but about 30 px, and the legend was cut off)."""
+    charts = {
+        name: page.get_by_role("figure", name=f"Projected {name} (uncapped)").locator("svg.marks")
+        for name in ("theatre utilisation", "elective bed occupancy")
+    }
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.reload()  # drawn afresh on a desktop
+    for chart in charts.values():
         expect(chart.locator("text", has_text="(uncapped)").first).to_be_visible(timeout=30_000)
-        page.wait_for_timeout(500)  # charts resize to their container
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(800)  # charts resize to their container
+    for name, chart in charts.items():
         fit = chart.evaluate(
             """svg => {
                 const box = svg.getBoundingClientRect();
