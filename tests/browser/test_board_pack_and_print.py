@@ -100,7 +100,7 @@ def test_overview_and_dashboard_fit_a_phone_and_print(pages) -> None:
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} spills {overflow} px sideways at 390 px"
-        for box in page.locator("header, [role=group], select, #rag-list li").all():
+        for box in page.locator("header, [role=group], select, #rag-list li, caption").all():
             right = box.evaluate("e => e.getBoundingClientRect().right")
             assert right <= 390.5, f"{name}: an element ends at {right} px"
         phone_screenshot(page, f"board-pack-{name}")
