@@ -654,3 +654,24 @@ def with_history(draw: st.DrawFn, data: RotaInput) -> RotaInput:
 def planner_rotas_with_history(**sizes: int) -> st.SearchStrategy[RotaInput]:
     """`planner_rotas` of the given sizes, each with a random history."""
     return planner_rotas(**sizes).flatmap(with_history)
+
+
+def ward_rota(people: int, days: int) -> RotaInput:
+    """A ward with early and night shifts under the resident doctors' pack: 46 h after nights."""
+    shifts = (
+        ShiftType(id="E", duration_minutes=480, start_minute=7 * 60, site="W"),
+        ShiftType(id="N", duration_minutes=720, start_minute=20 * 60, site="W", night=True),
+    )
+    staff = tuple(
+        Staff(id=f"P{k}", skills=frozenset({"RN"}), cost_per_shift=1, max_total_minutes=40 * 60 * 2)
+        for k in range(people)
+    )
+    cover = tuple(
+        CoverRequirement(
+            day=day, shift_id=shift, skill="RN", required=2, under_weight=1000, over_weight=1
+        )
+        for day in range(days)
+        for shift in ("E", "N")
+    )
+    data = RotaInput(horizon_days=days, shift_types=shifts, staff=staff, cover=cover)
+    return apply_rule_pack(data, RULE_PACKS["doctors_2016"], None)

@@ -13,7 +13,6 @@ from solvers.common import SolveOptions
 from solvers.rota.check import check_rota
 from solvers.rota.construct import construct_rota
 from solvers.rota.model import solve_rota
-from solvers.rota.rules import RULE_PACKS, apply_rule_pack
 from solvers.rota.schema import (
     CoverRequirement,
     LockedAssignment,
@@ -23,7 +22,7 @@ from solvers.rota.schema import (
     Staff,
 )
 from tests.oracles import assert_rota_honest
-from tests.strategies import planner_rotas
+from tests.strategies import planner_rotas, ward_rota
 
 MINIMUM_FREE = {"min_consecutive_shifts": 1, "min_consecutive_days_off": 1, "min_total_minutes": 0}
 
@@ -50,34 +49,13 @@ def test_constructed_rota_breaks_no_hard_rule(data: RotaInput) -> None:
     assert check.violations == (), check.violations
 
 
-def _ward(people: int, days: int) -> RotaInput:
-    """A ward with early and night shifts under the resident doctors' pack: 46 h after nights."""
-    shifts = (
-        ShiftType(id="E", duration_minutes=480, start_minute=7 * 60, site="W"),
-        ShiftType(id="N", duration_minutes=720, start_minute=20 * 60, site="W", night=True),
-    )
-    staff = tuple(
-        Staff(id=f"P{k}", skills=frozenset({"RN"}), cost_per_shift=1, max_total_minutes=40 * 60 * 2)
-        for k in range(people)
-    )
-    cover = tuple(
-        CoverRequirement(
-            day=day, shift_id=shift, skill="RN", required=2, under_weight=1000, over_weight=1
-        )
-        for day in range(days)
-        for shift in ("E", "N")
-    )
-    data = RotaInput(horizon_days=days, shift_types=shifts, staff=staff, cover=cover)
-    return apply_rule_pack(data, RULE_PACKS["doctors_2016"], None)
-
-
 def test_construction_fills_cover_and_keeps_rest_after_nights() -> None:
     """Two weeks, 2 earlies and 2 nights a day: enough staff means nothing short, no rule broken.
 
     14 people: with each working at most one of the two contract weekends (Friday 21:00 to
     Monday 07:00), the greedy order leaves 4 places short with 12 and 2 with 13.
     """
-    data = _ward(people=14, days=14)
+    data = ward_rota(people=14, days=14)
     assert any(p.rest_after_runs for p in data.staff)
     built = construct_rota(data)
     check = check_rota(data, built)
@@ -87,7 +65,7 @@ def test_construction_fills_cover_and_keeps_rest_after_nights() -> None:
 
 def test_construction_stops_at_the_limits_rather_than_break_them() -> None:
     """With too few staff it leaves places short instead of breaking the hours or the rest."""
-    data = _ward(people=3, days=14)
+    data = ward_rota(people=3, days=14)
     check = check_rota(data, construct_rota(data))
     assert check.violations == ()
     assert check.places_short > 0
@@ -126,7 +104,7 @@ def test_rest_after_a_run_is_kept_against_the_shift_after_it() -> None:
 
 def test_search_keeps_the_start_and_improves_on_it() -> None:
     """The solve starts from the constructed rota: never worse than it, and honest."""
-    data = _ward(people=8, days=14)
+    data = ward_rota(people=8, days=14)
     start = check_rota(data, construct_rota(data))
     result = solve_rota(data, SolveOptions(time_limit_seconds=3, num_workers=1))
     assert_rota_honest(data, result)

@@ -16,7 +16,7 @@ from solvers.rota.construct import construct_rota
 from solvers.rota.curtois import read_curtois
 from solvers.rota.model import _build as build_rota_model
 from solvers.rota.model import solve_rota
-from tests.unit.test_rota_construct import _ward
+from tests.strategies import ward_rota
 from tests.unit.test_rota_curtois import rota_dir  # noqa: F401  (the benchmark folder fixture)
 
 
@@ -108,7 +108,7 @@ def test_with_no_time_left_to_search_the_kept_start_stands_unsolved_and_unpolish
     """When less time is left than a whole-model solve needs (judged by how long scoring the
     start took), no solve starts and the start, already scored exactly, is not polished again:
     on 12 weeks for both hubs at a 10 s limit those two alone overran the limit by 1.5 s."""
-    data = _ward(people=14, days=14)
+    data = ward_rota(people=14, days=14)
     rota = build_rota_model(data, explain=False)
     options = SolveOptions(time_limit_seconds=10, num_workers=2)
     start = construct_rota(data)
