@@ -607,6 +607,8 @@ def planner_rotas(
             nights_weight=draw(st.integers(0, 10)),
             weekends_weight=draw(st.integers(0, 10)),
             cross_site_weight=draw(st.integers(0, 10)),
+            band_percent=draw(st.sampled_from([None, None, 0, 25, 50])),
+            band_weight=draw(st.integers(0, 10)),
         ),
     )
     for name in draw(st.lists(st.sampled_from(sorted(RULE_PACKS)), max_size=2, unique=True)):

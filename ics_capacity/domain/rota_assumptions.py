@@ -139,7 +139,13 @@ REQUEST_PENCE: int = 2500
 """What the rota pays (in pence) for each weight point of a wish it does not grant."""
 
 FAIRNESS_PENCE: int = 5000
-"""What one unit of spread of nights, weekends or cross-site shifts in a staff group costs."""
+"""What one shift per WTE of spread of nights, weekends or cross-site shifts in a group costs."""
+
+FAIRNESS_BAND_PERCENT: int = 25
+"""The band around each person's pro-rata share of the group's nights, weekends, cross-site."""
+
+FAIRNESS_BAND_PENCE: int = 5000
+"""What each whole shift a person works outside that band costs."""
 
 TRAVEL_PENCE_PER_MINUTE: int = 38
 """Cost of a minute of one-way travel to a site other than home, counting the way back."""
@@ -247,6 +253,8 @@ ROTA_CONSTANTS: dict[str, float] = {
     "RESIDENT_DOCTOR_BASIC_HOURLY_PENCE": RESIDENT_DOCTOR_BASIC_HOURLY_PENCE,
     "REQUEST_PENCE": REQUEST_PENCE,
     "FAIRNESS_PENCE": FAIRNESS_PENCE,
+    "FAIRNESS_BAND_PERCENT": FAIRNESS_BAND_PERCENT,
+    "FAIRNESS_BAND_PENCE": FAIRNESS_BAND_PENCE,
     "TRAVEL_PENCE_PER_MINUTE": TRAVEL_PENCE_PER_MINUTE,
     "COVER_FIRST_PENCE": COVER_FIRST_PENCE,
     "PUBLISHED_CHANGE_PENCE": PUBLISHED_CHANGE_PENCE,

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ics_capacity.domain.errors import ServiceError
 from solvers.common import Status
 from solvers.rebalance.schema import PlanMetrics, RebalanceResult
+from solvers.rota.check_fairness import FairnessLine
 from solvers.rota.pool_schema import PoolFill
 from solvers.rota.schema import Assignment
 
@@ -340,6 +341,8 @@ class RotaOutcome(_Frozen):
     """Every published day this build changed (all of them, not a sample)."""
     pool_fills: tuple[PoolFill, ...] = ()
     """The places the bank and agency pools fill, as the solver returned them."""
+    fairness: tuple[FairnessLine, ...] = ()
+    """Each staff group's nights, weekends and cross-site shifts per WTE, as the checker counts."""
 
     @property
     def has_rota(self) -> bool:

@@ -25,6 +25,8 @@ from ics_capacity.domain.rota_assumptions import (
     AGENCY_ON_COST,
     BASIC_HOURLY_PENCE,
     COVER_FIRST_PENCE,
+    FAIRNESS_BAND_PENCE,
+    FAIRNESS_BAND_PERCENT,
     FAIRNESS_PENCE,
     PATIENTS_PER_WARD_NURSE,
     PUBLISHED_CHANGE_PENCE,
@@ -162,6 +164,8 @@ def problem_from_snapshot(
             nights_weight=FAIRNESS_PENCE,
             weekends_weight=FAIRNESS_PENCE,
             cross_site_weight=FAIRNESS_PENCE,
+            band_percent=FAIRNESS_BAND_PERCENT,
+            band_weight=FAIRNESS_BAND_PENCE,
         ),
     )
     choice = RULE_PACKS[settings.rule_pack]

@@ -137,6 +137,7 @@ def describe(problem: RotaProblem, result: RotaResult) -> RotaOutcome:
         published=problem.published,
         published_changes=_published_change_rows(problem, result),
         pool_fills=result.pool_fills,
+        fairness=check.fairness if check else (),
     )
 
 

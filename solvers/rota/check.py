@@ -2,7 +2,8 @@
 
 Written from the rule definitions in `schema.py` and docs/rota.md, not from the CP-SAT model: it
 walks each person's days and counts runs, weekends and minutes directly, so a modelling mistake in
-`model.py` shows up as a disagreement. It imports nothing but the schema.
+`model.py` shows up as a disagreement. It imports nothing but the schema (fairness is worked out
+in `check_fairness.py`, the same way).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from solvers.rota.check_fairness import FairnessLine, fairness_lines, fairness_terms
 from solvers.rota.pool_schema import PoolFill
 from solvers.rota.schema import MINUTES_PER_DAY, Assignment, RotaInput, RuleFamily, Staff
 
@@ -35,7 +37,8 @@ class RotaCheck(BaseModel):
     """The checker's verdict: penalty per term, its total, hard rules broken, places short.
 
     `places_unfilled` are the places short of staff that no pool fills; `pool_places` and
-    `pool_pence` the places each pool fills and what they cost, by pool id.
+    `pool_pence` the places each pool fills and what they cost, by pool id; `fairness` each staff
+    group's spread per WTE and band (`check_fairness.py`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -47,6 +50,7 @@ class RotaCheck(BaseModel):
     places_unfilled: int = 0
     pool_places: dict[str, int] = Field(default_factory=dict)
     pool_pence: dict[str, int] = Field(default_factory=dict)
+    fairness: tuple[FairnessLine, ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -124,7 +128,9 @@ def check_rota(
     _cover(tally, worked)
     _requests(tally, worked)
     _travel(tally, worked)
-    _fairness(tally, worked)
+    fairness = fairness_lines(data, worked)
+    for key, amount in fairness_terms(data, fairness).items():
+        tally.terms[key] = tally.terms.get(key, 0) + amount
     _published(tally, worked)
     _pools(tally, list(pool_fills))
     objective = sum(tally.terms.values())
@@ -136,6 +142,7 @@ def check_rota(
         places_unfilled=tally.places_unfilled,
         pool_places=tally.pool_places,
         pool_pence=tally.pool_pence,
+        fairness=tuple(fairness),
     )
 
 
@@ -494,45 +501,6 @@ def _travel(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
                 minutes += people[staff_id].travel_minutes.get(site, 0)
     if data.travel_weight * minutes:
         tally.terms["travel"] = data.travel_weight * minutes
-
-
-def _fairness(tally: _Tally, worked: dict[tuple[str, int], list[str]]) -> None:
-    """Per staff group of two or more, weight x (most - fewest) nights, weekends, cross-site."""
-    data = tally.data
-    shifts = {s.id: s for s in data.shift_types}
-    weights = {
-        "nights": data.fairness.nights_weight,
-        "weekends": data.fairness.weekends_weight,
-        "cross_site": data.fairness.cross_site_weight,
-    }
-    groups: dict[str, list[Staff]] = defaultdict(list)
-    for person in data.staff:
-        groups[person.group].append(person)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        counts: dict[str, list[int]] = defaultdict(list)
-        for person in members:
-            days = [worked.get((person.id, day), []) for day in range(data.horizon_days)]
-            mine = [shifts[s] for todays in days for s in todays]
-            counts["nights"].append(sum(1 for s in mine if s.night))
-            counts["weekends"].append(
-                sum(1 for weekend in data.weekends() if any(days[day] for day in weekend))
-            )
-            counts["cross_site"].append(
-                sum(
-                    1
-                    for s in mine
-                    if s.site is not None
-                    and person.home_site is not None
-                    and s.site != person.home_site
-                )
-            )
-        for kind, weight in weights.items():
-            spread = weight * (max(counts[kind]) - min(counts[kind]))
-            if spread:
-                key = f"fairness:{kind}"
-                tally.terms[key] = tally.terms.get(key, 0) + spread
 
 
 def _pools(tally: _Tally, fills: list[PoolFill]) -> None:

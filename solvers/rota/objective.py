@@ -6,7 +6,10 @@ to split the penalty by term and name the limits that bind.
 
 from __future__ import annotations
 
+from ortools.sat.python import cp_model
+
 from solvers.rota.builder import LinearExpr, Literal, Penalty, RotaModel, days_label
+from solvers.rota.fairness import PER_WTE_UNIT, fairness_groups, per_wte_factor
 from solvers.rota.pools import pool_terms
 from solvers.rota.published import keepable
 from solvers.rota.schema import ShiftType, Staff
@@ -157,7 +160,11 @@ def _is_cross_site(person: Staff, shift: ShiftType) -> bool:
 
 
 def _fairness_terms(rota: RotaModel) -> list[LinearExpr]:
-    """Within each staff group, the most minus the fewest nights, weekends and cross-site shifts."""
+    """Within each staff group, the spread of nights, weekends and cross-site shifts per WTE.
+
+    With `Fairness.band_percent` set, also each person's shifts outside that band around their
+    pro-rata share of the group's total (docs/rota.md, "What the rota is judged on", 6).
+    """
     data, fairness = rota.data, rota.data.fairness
     days = range(data.horizon_days)
 
@@ -177,48 +184,95 @@ def _fairness_terms(rota: RotaModel) -> list[LinearExpr]:
         ("weekends", fairness.weekends_weight, rota.weekends_worked),
         ("cross_site", fairness.cross_site_weight, cross_site),
     )
-    groups: dict[str, list[Staff]] = {}
-    for person in data.staff:
-        groups.setdefault(person.group, []).append(person)
     terms: list[LinearExpr] = []
-    for group, members in groups.items():
-        if len(members) < 2:
-            continue
+    for group, members in fairness_groups(data.staff).items():
         for kind, weight, counted in kinds:
             literals = [counted(person) for person in members] if weight else []
             if any(literals):  # nothing to spread when nobody can work such a shift
                 named = dict(zip((p.id for p in members), literals, strict=True))
-                terms.append(_spread(rota, f"fairness:{kind}", group, weight, named))
+                terms.extend(_spread(rota, kind, group, weight, members, named))
     return terms
 
 
 def _spread(
-    rota: RotaModel, term: str, group: str, weight: int, literals: dict[str, list[Literal]]
-) -> LinearExpr:
-    """Weight x (most - fewest) of the per-person counts; max/min are exact, not just bounds."""
-    model = rota.model
-    most_possible = max(len(counted) for counted in literals.values())
-    counts = []
-    for staff_id, counted in literals.items():
-        count = model.new_int_var(0, len(counted), f"{term}[{staff_id}]")
+    rota: RotaModel,
+    kind: str,
+    group: str,
+    weight: int,
+    members: list[Staff],
+    literals: dict[str, list[Literal]],
+) -> list[LinearExpr]:
+    """Weight x (most - fewest) per WTE, whole shifts; max/min are exact, not just bounds.
+
+    Each person's count is scaled to hundredths of a shift per whole-time equivalent
+    (`per_wte_factor`), and the spread rounded down to whole shifts: with everyone full time it
+    is the plain most minus fewest.
+    """
+    model, term = rota.model, f"fairness:{kind}"
+    counts, scaled = [], []
+    for person in members:
+        counted = literals[person.id]
+        count = model.new_int_var(0, len(counted), f"{term}[{person.id}]")
         model.add(count == sum(counted))
         counts.append(count)
+        factor = per_wte_factor(person)
+        per_wte = model.new_int_var(0, factor * len(counted), f"{term}:per_wte[{person.id}]")
+        model.add(per_wte == factor * count)
+        scaled.append(per_wte)
+    most_possible = max(per_wte_factor(p) * len(literals[p.id]) for p in members)
     most = model.new_int_var(0, most_possible, f"{term}:most[{group}]")
     fewest = model.new_int_var(0, most_possible, f"{term}:fewest[{group}]")
-    model.add_max_equality(most, counts)
-    model.add_min_equality(fewest, counts)
-    spread = model.new_int_var(0, most_possible, f"{term}:spread[{group}]")
-    model.add(spread == most - fewest)
+    model.add_max_equality(most, scaled)
+    model.add_min_equality(fewest, scaled)
+    hundredths = model.new_int_var(0, most_possible, f"{term}:hundredths[{group}]")
+    model.add(hundredths == most - fewest)
+    spread = model.new_int_var(0, most_possible // PER_WTE_UNIT, f"{term}:spread[{group}]")
+    model.add_division_equality(spread, hundredths, PER_WTE_UNIT)
+    where = group or "(no group)"
     rota.penalties.append(
-        Penalty(
-            term=term,
-            var=spread,
-            weight=weight,
-            limit=term,
-            where=group or "(no group)",
-            when="horizon",
-            unit="between most and fewest",
-            binding=False,
-        )
+        Penalty(term, spread, weight, term, where, "horizon", "shifts per WTE", binding=False)
     )
-    return weight * spread
+    terms: list[LinearExpr] = [weight * spread]
+    band = rota.data.fairness
+    if band.band_percent is not None and band.band_weight:
+        most_total = sum(len(counted) for counted in literals.values())
+        terms.extend(
+            _band(rota, kind, members, counts, most_total, band.band_percent, band.band_weight)
+        )
+    return terms
+
+
+def _band(
+    rota: RotaModel,
+    kind: str,
+    members: list[Staff],
+    counts: list[cp_model.IntVar],
+    most_total: int,
+    percent: int,
+    weight: int,
+) -> list[LinearExpr]:
+    """Each person's whole shifts above or below `percent` around their pro-rata share.
+
+    A person's share of the group's total T is fte / (sum of fte) x T, and their band runs from
+    the whole shifts below (1 - percent) x share to those above (1 + percent) x share, rounded
+    outwards: a share of 0.4 nights allows 0 or 1. `over` is the fewest shifts to take away,
+    `under` the fewest to add, to come within the band; neither can exceed the group's most
+    possible total, `most_total`. With whole numbers, "count - over <= ceil(x)" is
+    "count - over - 1 < x", and "count + under >= floor(y)" is "count + under + 1 > y".
+    """
+    model, term = rota.model, f"fairness_band:{kind}"
+    whole = sum(p.fte_tenths for p in members)
+    total = sum(counts)
+    terms: list[LinearExpr] = []
+    for person, count in zip(members, counts, strict=True):
+        over = model.new_int_var(0, most_total, f"{term}:over[{person.id}]")
+        under = model.new_int_var(0, most_total, f"{term}:under[{person.id}]")
+        share = person.fte_tenths * total
+        model.add(100 * whole * (count - over - 1) <= (100 + percent) * share - 1)
+        model.add(100 * whole * (count + under + 1) >= (100 - percent) * share + 1)
+        for var, unit in ((over, "shifts above the band"), (under, "shifts below the band")):
+            rota.penalties.append(
+                Penalty(term, var, weight, term, person.id, "horizon", unit, binding=False)
+            )
+            terms.append(weight * var)
+    return terms

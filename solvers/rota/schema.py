@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
 from solvers.common import Limit, SolveStats
+from solvers.rota.fairness import Fairness
 from solvers.rota.pool_schema import Pool, PoolFill, pool_problems
 
 MINUTES_PER_DAY = 24 * 60
@@ -300,18 +301,6 @@ class PastShift(_Frozen):
     staff_id: str
     day: int = Field(lt=0)
     shift_id: str
-
-
-class Fairness(_Frozen):
-    """Weights on the spread (most minus fewest) within each staff group, per unit of spread.
-
-    Spread of night shifts worked, of weekends with any work, and of shifts worked away from the
-    person's home site; summed over groups (`Staff.group`) of two or more people.
-    """
-
-    nights_weight: int = Field(0, ge=0)
-    weekends_weight: int = Field(0, ge=0)
-    cross_site_weight: int = Field(0, ge=0)
 
 
 class RotaInput(_Frozen):

@@ -67,6 +67,14 @@ def test_build_lock_and_rebuild_keeps_the_lock(pages) -> None:
     expect(page.locator("#rota-cost")).to_contain_text(
         re.compile(r"Cost of the rota: £[\d,]+ = substantive staff £[\d,]+ \+ bank staff")
     )
+    # Fairness per whole-time equivalent, with the band around each person's share (issue 16).
+    fairness = page.get_by_role("table", name="Fairness per whole-time equivalent (WTE)")
+    expect(
+        fairness.get_by_role("row").filter(has_text="Ward nurse").filter(has_text="Night shifts")
+    ).to_contain_text(re.compile(r"\d+\.\d to \d+\.\d"))
+    expect(fairness).to_contain_text(
+        re.compile(r"None: all within ±25% of their share|beyond ±25%")
+    )
     legend = page.locator("#rota-legend")
     expect(legend).to_contain_text("Sandwell")
     expect(legend).to_contain_text("Ward night, 19:30 to 08:00")

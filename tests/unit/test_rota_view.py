@@ -28,7 +28,9 @@ from ics_capacity.services.results import (
 )
 from ics_capacity.services.rota_published import PublishedView
 from ics_capacity.ui.pages.rota import pools, view
+from ics_capacity.ui.pages.rota.fairness import fairness_rows
 from solvers.common import Status
+from solvers.rota.check_fairness import FairnessLine
 from solvers.rota.schema import Assignment
 
 DATES = tuple(f"2026-12-{d}" for d in range(21, 28))  # Monday 21 to Sunday 27 December
@@ -381,3 +383,49 @@ def test_pool_settings_from_the_form_name_every_bad_field() -> None:
     assert "Bank pool cap (places): '-2' is not a whole number from 0 to 10,000" in str(
         caught.value
     )
+
+
+def test_fairness_rows_show_the_spread_per_wte_and_who_is_outside_the_band() -> None:
+    """Rows sorted by group then kind; hundredths of a shift per WTE shown to one decimal.
+
+    The surgeons worked no nights, so that line is left out.
+    """
+    lines = (
+        FairnessLine(
+            group="ward_nurse",
+            kind="weekends",
+            people=2,
+            fewest=100,
+            most=200,
+            band_percent=25,
+        ),
+        FairnessLine(
+            group="anaesthetist",
+            kind="nights",
+            people=6,
+            fewest=0,
+            most=450,
+            band_percent=25,
+            band_shifts=7,
+            outside=("ANN", "BOB", "CY", "DI", "ED"),
+        ),
+        FairnessLine(group="anaesthetist", kind="cross_site", people=6, fewest=0, most=110),
+        FairnessLine(group="surgeon", kind="nights", people=3, fewest=0, most=0, band_percent=25),
+    )
+    rows = fairness_rows(_outcome(fairness=lines))
+    assert [(r["group"], r["kind"]) for r in rows] == [
+        ("Anaesthetist (6 people)", "Night shifts"),
+        ("Anaesthetist (6 people)", "Shifts away from home site"),
+        ("Ward nurse (2 people)", "Weekends worked"),
+    ]
+    assert rows[0]["range"] == "0.0 to 4.5"
+    assert rows[0]["outside"] == (
+        "5 people, 7 shifts beyond ±25%: Ann Smith, Bob Jones, CY, DI and 1 more"
+    )
+    assert rows[1]["outside"] == "No band set"
+    assert rows[2] == {
+        "group": "Ward nurse (2 people)",
+        "kind": "Weekends worked",
+        "range": "1.0 to 2.0",
+        "outside": "None: all within ±25% of their share",
+    }

@@ -187,6 +187,31 @@ def results() -> rx.Component:
                     RotaState.compliance,
                     ["rule", "mode", "breaches", "at_limit"],
                 ),
+                rx.cond(
+                    RotaState.fairness.length() > 0,
+                    rx.box(
+                        figures_table(
+                            "Fairness per whole-time equivalent (WTE)",
+                            [
+                                "Staff group",
+                                "Shifts counted",
+                                "Per WTE, fewest to most",
+                                "Outside the band",
+                            ],
+                            RotaState.fairness,
+                            ["group", "kind", "range", "outside"],
+                        ),
+                        rx.text(
+                            "Each person's count is divided by their whole-time equivalent, so "
+                            "a half-time member's 2 nights stand beside a full-timer's 4. The "
+                            "band is each person's pro-rata share of their group's total, give "
+                            "or take the percentage shown.",
+                            color=theme.NHS_SECONDARY_TEXT,
+                            max_width="70em",
+                            id="rota-fairness-note",
+                        ),
+                    ),
+                ),
                 figures_table(
                     "Cost of the rota",
                     ["Source", "Shifts or places", "Hours", "Cost"],

@@ -25,6 +25,7 @@ from ics_capacity.services.rota import (
 )
 from ics_capacity.services.rota_published import PublishedView, publish_rota, published_rotas
 from ics_capacity.ui.pages.rota import pools as pool_view
+from ics_capacity.ui.pages.rota.fairness import fairness_rows
 from ics_capacity.ui.pages.rota.settings_form import (
     SubmittedSettings,
     read_submitted,
@@ -93,6 +94,7 @@ class RotaState(JobWatchState, rx.State):
     role_filter: str = ""
     only_rostered: bool = True
     compliance: list[dict[str, str]] = []
+    fairness: list[dict[str, str]] = []
     cost: list[dict[str, str]] = []
     limits: list[dict[str, str]] = []
     infeasible: list[str] = []
@@ -181,7 +183,7 @@ class RotaState(JobWatchState, rx.State):
 
     def _clear(self) -> None:
         self._outcome, self.has_rota, self._job_id, self.running = None, False, 0, False
-        self.compliance, self.cost, self.limits = [], [], []
+        self.compliance, self.cost, self.limits, self.fairness = [], [], [], []
         self.pools, self.pool_note = [], ""
         self.infeasible = []
         self.stats = self.headline = self.status_text = self.cost_headline = ""
@@ -208,6 +210,7 @@ class RotaState(JobWatchState, rx.State):
         self.cost_headline = cost_headline(outcome)
         self.headline = headline(outcome)
         self.compliance = compliance_rows(outcome)
+        self.fairness = fairness_rows(outcome)
         self.cost = cost_rows(outcome)
         self.pools = pool_view.pool_rows(outcome)
         self.pool_note = pool_view.pool_note(outcome)
