@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from solvers.rota.fairness import per_wte_factor
 from solvers.rota.schema import (
     MINUTES_PER_DAY,
     Assignment,
@@ -46,6 +47,8 @@ class _Person:
     past_spans: list[tuple[int, int]] = field(default_factory=list)
     past_weekends: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    nights: int = 0
+    away: int = 0
     total_minutes: int = 0
     weekends: set[int] = field(default_factory=set)
     spans: list[tuple[int, int]] = field(default_factory=list)
@@ -57,6 +60,8 @@ class _Person:
         self.days[day] = shift.id
         self.minutes[day] = shift.duration_minutes
         self.counts[shift.id] += 1
+        self.nights += shift.night
+        self.away += _is_away(self.staff, shift)
         self.total_minutes += shift.duration_minutes
         if weekend is not None:
             self.weekends.add(weekend)
@@ -122,6 +127,31 @@ def _person(data: RotaInput, staff: Staff) -> _Person:
         ],
         rest_periods=[data.rest_periods(rest.period_days) for rest in staff.weekly_rests],
     )
+
+
+def _is_away(staff: Staff, shift: ShiftType) -> bool:
+    """A shift at a site other than the person's home site (as fairness counts it)."""
+    return shift.site is not None and staff.home_site is not None and shift.site != staff.home_site
+
+
+def _burden(data: RotaInput, person: _Person, shift: ShiftType, weekend: int | None) -> int:
+    """What the person already carries, per WTE, of the unpopular kinds this shift adds to.
+
+    Nights, weekends and away shifts, each as the model's fairness counts them (hundredths of a
+    shift per WTE), for the kinds the rota weighs: the placement goes to whoever has the fewest,
+    so the greedy start shares them pro rata rather than by contracted minutes alone.
+    """
+    fairness = data.fairness
+    if not person.staff.fte_tenths:
+        return 0
+    carried = 0
+    if shift.night and fairness.nights_weight:
+        carried += person.nights
+    if weekend is not None and weekend not in person.weekends and fairness.weekends_weight:
+        carried += len(person.weekends)
+    if fairness.cross_site_weight and _is_away(person.staff, shift):
+        carried += person.away
+    return carried * per_wte_factor(person.staff)
 
 
 def _weekend_index(data: RotaInput) -> list[int | None]:
@@ -202,6 +232,7 @@ def _fill_day(
                     -useful,
                     over,
                     changes,
+                    _burden(data, person, shift, weekend_of[day]),
                     used,
                     person.staff.shift_cost(shift),
                     shift.duration_minutes,

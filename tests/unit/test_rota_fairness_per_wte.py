@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from solvers.common import SolveOptions, Status
 from solvers.rota.check import check_rota
+from solvers.rota.construct import construct_rota
 from solvers.rota.model import solve_rota
 from solvers.rota.schema import (
     Assignment,
@@ -127,3 +128,13 @@ def test_the_model_charges_the_band_when_leave_forces_a_share_below_it() -> None
     assert_rota_honest(data, result)
     assert result.objective_terms["fairness:nights"] == 6
     assert result.objective_terms["fairness_band:nights"] == 50
+
+
+def test_the_greedy_start_shares_nights_pro_rata_to_wte() -> None:
+    """The construction gives each night to whoever carries the fewest nights per WTE so far."""
+    staff = (Staff(id="A", group="reg"), Staff(id="B", group="reg", fte_tenths=5))
+    data = problem(staff, Fairness(nights_weight=1, band_percent=25, band_weight=50))
+    start = construct_rota(data)
+    worked = {p: sum(a.staff_id == p for a in start) for p in ("A", "B")}
+    assert worked == {"A": 4, "B": 2}
+    assert check_rota(data, start).objective == 0
