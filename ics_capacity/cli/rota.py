@@ -255,6 +255,7 @@ def summarise(outcome: RotaOutcome) -> dict[str, Any]:
         "checked_objective": outcome.checked_objective,
         "hard_violations": len(outcome.hard_violations),
         "compliance": [r.model_dump(mode="json") for r in outcome.compliance],
+        "fairness": [line.model_dump(mode="json") for line in outcome.fairness],
         "staffed_sessions_per_week": dict(outcome.staffed_sessions_per_week),
         "infeasible_because": [b.model_dump(mode="json") for b in outcome.infeasible_because],
         "history": None if outcome.history is None else outcome.history.model_dump(mode="json"),

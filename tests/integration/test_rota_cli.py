@@ -69,6 +69,14 @@ def test_json_prints_one_result_and_out_writes_the_csv(scenario: str, tmp_path: 
     assert all(u["busiest"] <= u["cap"] == 10 and u["period"] == "week" for u in use)
     assert all(u["hourly_pence"] <= 8156 for u in use)  # agency at most the consultant cap
     assert 0 <= result["places_short_lower_bound"] <= result["places_short"]
+    # Fairness per WTE by staff group and kind, as the independent checker counts it.
+    fairness = {(f["group"], f["kind"]): f for f in result["fairness"]}
+    nurses = fairness["ward_nurse", "nights"]
+    assert 0 <= nurses["fewest"] <= nurses["most"] and nurses["band_percent"] == 25
+    spread = sum(
+        (f["most"] - f["fewest"]) // 100 for f in result["fairness"] if f["kind"] == "nights"
+    )
+    assert result["objective_terms"].get("fairness:nights", 0) == spread * 5000
 
     text = target.read_text(encoding="utf-8")
     assert text.splitlines()[0] == ",".join(EXPORT_COLUMNS)
