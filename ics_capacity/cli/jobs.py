@@ -65,7 +65,7 @@ def _line(job: JobView) -> str:
 
 
 @contextmanager
-def _acting(email: str | None) -> Iterator[str]:
+def acting(email: str | None) -> Iterator[str]:
     """A session of the named account for the command; any refusal is printed, exit code 1."""
     from ics_capacity.services.errors import ServiceError
     from ics_capacity.services.operator import acting_as
@@ -90,7 +90,7 @@ def list_command(
     """Lists the newest jobs of the scenarios the account may view."""
     from ics_capacity.services.jobs import list_jobs
 
-    with _acting(as_user) as token:
+    with acting(as_user) as token:
         found = list_jobs(token, scenario_id=scenario, active_only=active, limit=limit)
     if as_json:
         typer.echo(json.dumps({"jobs": [as_dict(job) for job in found]}))
@@ -109,7 +109,7 @@ def show_command(
     """Shows one job of a scenario the account may view."""
     from ics_capacity.services.jobs import job_view
 
-    with _acting(as_user) as token:
+    with acting(as_user) as token:
         job = job_view(token, job_id)
     typer.echo(json.dumps(as_dict(job)) if as_json else _line(job))
 
@@ -123,7 +123,7 @@ def cancel_command(
     """Cancels a queued or running job, if the account may run that kind of job."""
     from ics_capacity.services.jobs import cancel_job
 
-    with _acting(as_user) as token:
+    with acting(as_user) as token:
         job = cancel_job(token, job_id)
     typer.echo(json.dumps(as_dict(job)) if as_json else _line(job))
 
@@ -143,7 +143,7 @@ def enqueue(
             "ICS_JOB_QUEUE to a Redis or RabbitMQ URL. Without one, leave out --enqueue to "
             "solve here and now."
         )
-    with _acting(as_user) as token:
+    with acting(as_user) as token:
         try:
             job_id = start_job(token, scenario, kind, parameters)
         except ModelNotReadyError as error:  # said as the solve itself says it

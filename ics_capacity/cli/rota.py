@@ -6,6 +6,7 @@
         [--pool-scope site|collaborative] [--pool-period week|rota] [--bank-cap N]
         [--agency-cap N] [--bank-uplift PCT] [--agency-uplift PCT]
     ics-capacity rota SCENARIO --enqueue --as EMAIL [the same options]  (prints the job id)
+    ics-capacity rota-publish SCENARIO JOB --as EMAIL  (publishes that finished build)
 
 Runs the same service as the Rota page (no sign-in: the CLI is for the people who run the
 database). With --json, stdout holds one JSON object: status, objective, bound, gap, seconds,
@@ -14,7 +15,9 @@ no rota keeping the hard rules leaves fewer), cost and compliance, and `history`
 before the start that the rolling rules counted: from --history, else the scenario's previous rota
 when it ends the day before; None without), and `pools`: the places the bank and agency pools
 filled and their spend per site and role, each pool's use against its cap, and the places left
-short (`places_unfilled`); messages go to stderr.
+short (`places_unfilled`); `fairness` per staff group and kind; `published` (the publication the
+build kept where it could, or None) and `published_changes` (every published day it changed, and
+why); messages go to stderr.
 """
 
 from __future__ import annotations
@@ -34,8 +37,29 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    """Adds the `rota` command to the CLI."""
+    """Adds the `rota` and `rota-publish` commands to the CLI."""
     app.command("rota")(rota)
+    app.command("rota-publish")(rota_publish)
+
+
+def rota_publish(
+    scenario: Annotated[int, typer.Argument(help="Scenario id.")],
+    job: Annotated[
+        int,
+        typer.Argument(help="The finished build's job id (from `rota --enqueue` or `jobs list`)."),
+    ],
+    as_user: Annotated[str | None, AS_OPTION] = None,
+) -> None:
+    """Publish a finished rota build, as a named workforce lead or administrator.
+
+    The same service, permission and audit as the Rota page's "Publish this rota": the
+    publication is read-only, every member may download it, later builds of its period keep it
+    where they can and list each change (`rota --json`: `published_changes`).
+    """
+    from ics_capacity.services.rota_published import publish_rota
+
+    with jobs.acting(as_user) as token:
+        typer.echo(publish_rota(token, scenario, job))
 
 
 def _fail(message: str) -> NoReturn:
@@ -212,6 +236,16 @@ def rota(
             f"people, {used.first_date} to {used.last_date}"
             + "".join(f"; left out: {text}" for text in used.ignored)
         )
+    if outcome.published is not None:
+        kept = outcome.published
+        typer.echo(
+            f"Kept the rota published by {kept.published_by} ({kept.days} days shared) where "
+            f"it could: {len(outcome.published_changes)} changes to it"
+        )
+        for change in outcome.published_changes:
+            was, now = change.was or "off", change.now or "off"
+            why = f" ({change.why})" if change.why else ""
+            typer.echo(f"  {change.date} {change.label}: {was} -> {now}{why}")
 
 
 def summarise(outcome: RotaOutcome) -> dict[str, Any]:
@@ -259,4 +293,8 @@ def summarise(outcome: RotaOutcome) -> dict[str, Any]:
         "staffed_sessions_per_week": dict(outcome.staffed_sessions_per_week),
         "infeasible_because": [b.model_dump(mode="json") for b in outcome.infeasible_because],
         "history": None if outcome.history is None else outcome.history.model_dump(mode="json"),
+        "published": None
+        if outcome.published is None
+        else outcome.published.model_dump(mode="json"),
+        "published_changes": [c.model_dump(mode="json") for c in outcome.published_changes],
     }

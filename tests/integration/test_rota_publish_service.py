@@ -56,6 +56,20 @@ def _done_job(url: str, scenario_id: int, outcome: RotaOutcome) -> int:
         return job.id or 0
 
 
+def give_leave(url: str, scenario_id: int, staff_code: str, on: dt.date) -> None:
+    """A day of annual leave for one of the scenario's rota staff."""
+    with unit_of_work(url) as session:
+        person = session.exec(
+            select(RotaStaff).where(
+                RotaStaff.scenario_id == scenario_id, RotaStaff.code == staff_code
+            )
+        ).one()
+        session.add(
+            RotaLeave(staff_id=person.id or 0, start_date=on, end_date=on, kind="annual_leave")
+        )
+        session.commit()
+
+
 def _audited(url: str, action: str) -> list[str]:
     with unit_of_work(url) as session:
         return list(
@@ -122,16 +136,7 @@ def test_a_rebuild_after_leave_keeps_the_published_rota_and_lists_each_change(ap
     # Leave for someone who works day 2 of the published rota.
     worked = next(a for a in first.assignments if a.day == 2)
     on = branch.start + dt.timedelta(days=2)
-    with unit_of_work(url) as session:
-        person = session.exec(
-            select(RotaStaff).where(
-                RotaStaff.scenario_id == branch.id, RotaStaff.code == worked.staff_id
-            )
-        ).one()
-        session.add(
-            RotaLeave(staff_id=person.id or 0, start_date=on, end_date=on, kind="annual_leave")
-        )
-        session.commit()
+    give_leave(url, branch.id, worked.staff_id, on)
     problem = rota_problem_as_operator(branch.id, settings, url)
     again = solve_problem(problem)
     assert again.hard_violations == ()
