@@ -85,6 +85,36 @@ def gap_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
     ]
 
 
+FAIRNESS_COLUMNS = (
+    "group",
+    "kind",
+    "people",
+    "fewest_per_wte",
+    "most_per_wte",
+    "band_percent",
+    "shifts_beyond_band",
+    "outside_band",
+)
+
+
+def fairness_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
+    """Each staff group's nights, weekends and away shifts per WTE, and who is outside the band."""
+    names = {person.code: person.label for person in outcome.staff}
+    return [
+        {
+            "group": line.group,
+            "kind": line.kind,
+            "people": line.people,
+            "fewest_per_wte": line.fewest / 100,
+            "most_per_wte": line.most / 100,
+            "band_percent": line.band_percent,
+            "shifts_beyond_band": line.band_shifts,
+            "outside_band": ", ".join(names.get(code, code) for code in line.outside),
+        }
+        for line in outcome.fairness
+    ]
+
+
 def export_csv(outcome: RotaOutcome) -> bytes:
     """The rota as CSV (one row per worked shift)."""
     return csv_dicts(EXPORT_COLUMNS, export_rows(outcome), "\n")
@@ -157,9 +187,10 @@ def _grid_day(date: dt.date, outcome: RotaOutcome) -> str:
 
 
 def export_xlsx(outcome: RotaOutcome) -> bytes:
-    """The rota as an Excel workbook: shifts, gaps, compliance, cost, and printable grids.
+    """The rota as an Excel workbook: shifts, gaps, compliance, fairness, cost, printable grids.
 
-    Besides the list of shifts (Rota), the gaps, the compliance report and the cost, one
+    Besides the list of shifts (Rota), the gaps, the compliance report, fairness per WTE by
+    staff group and kind, and the cost, one
     printable staff x day grid per site and week (`grid_sheets`; A4 landscape, fitted to the
     page width, the header row repeated on every page). No cell is a formula.
     """
@@ -173,6 +204,7 @@ def export_xlsx(outcome: RotaOutcome) -> bytes:
             # Explicit columns, so that a rota without gaps still has a headed Gaps sheet.
             "Gaps": pd.DataFrame(gap_rows(outcome), columns=list(GAP_COLUMNS)),
             "Compliance": pd.DataFrame([r.model_dump() for r in outcome.compliance]),
+            "Fairness": pd.DataFrame(fairness_rows(outcome), columns=list(FAIRNESS_COLUMNS)),
             "Cost": pd.DataFrame(
                 [
                     {"source": "Substantive", **cost.substantive.model_dump()},

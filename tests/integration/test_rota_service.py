@@ -76,6 +76,7 @@ from ics_capacity.services.rota import (
     set_lock,
     solve_problem,
 )
+from ics_capacity.services.rota_export import FAIRNESS_COLUMNS
 from solvers.common import SolveStats, Status
 from solvers.rebalance.schema import PlanRow
 from solvers.rota.check import check_rota
@@ -796,12 +797,19 @@ def test_csv_export_has_one_row_per_worked_shift(sandwell) -> None:
 
 
 def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None:
-    """The workbook opens and holds the rota, each gap, each rule family, the three costs and
-    their total, and a printable grid of the hub's week."""
+    """The workbook opens and holds the rota, each gap, each rule family, fairness per WTE, the
+    three costs and their total, and a printable grid of the hub's week."""
     outcome = sandwell.outcome
     book = openpyxl.load_workbook(io.BytesIO(export_xlsx(outcome)), read_only=True)
     first = dt.date.fromisoformat(outcome.dates[0])
-    assert book.sheetnames == ["Rota", "Gaps", "Compliance", "Cost", f"{HUB} wk1 {first:%d %b}"]
+    assert book.sheetnames == [
+        "Rota",
+        "Gaps",
+        "Compliance",
+        "Fairness",
+        "Cost",
+        f"{HUB} wk1 {first:%d %b}",
+    ]
     rota = list(book["Rota"].iter_rows(values_only=True))
     assert rota[0] == EXPORT_COLUMNS
     assert len(rota) - 1 == len(outcome.assignments)
@@ -816,6 +824,15 @@ def test_excel_export_has_rota_gaps_compliance_and_cost_sheets(sandwell) -> None
     assert [r[0] for r in compliance[1:]] == list(RULE_LABELS.values())
     breaches = compliance[0].index("breaches")
     assert all(r[breaches] == 0 for r in compliance[1:])
+    fairness = list(book["Fairness"].iter_rows(values_only=True))
+    assert fairness[0] == FAIRNESS_COLUMNS
+    assert len(fairness) - 1 == len(outcome.fairness) > 0
+    kinds = {(r[0], r[1]): r for r in fairness[1:]}
+    nurses, line = (
+        kinds["ward_nurse", "nights"],
+        next(f for f in outcome.fairness if (f.group, f.kind) == ("ward_nurse", "nights")),
+    )
+    assert (nurses[3], nurses[4], nurses[5]) == (line.fewest / 100, line.most / 100, 25)
     cost = list(book["Cost"].iter_rows(values_only=True))
     head = cost[0]
     assert [r[0] for r in cost[1:]] == [
