@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from solvers.rota.fairness import per_wte_factor
+from solvers.rota.fairness import is_away, per_wte_factor
 from solvers.rota.schema import (
     MINUTES_PER_DAY,
     Assignment,
@@ -61,7 +61,7 @@ class _Person:
         self.minutes[day] = shift.duration_minutes
         self.counts[shift.id] += 1
         self.nights += shift.night
-        self.away += _is_away(self.staff, shift)
+        self.away += is_away(self.staff, shift)
         self.total_minutes += shift.duration_minutes
         if weekend is not None:
             self.weekends.add(weekend)
@@ -129,11 +129,6 @@ def _person(data: RotaInput, staff: Staff) -> _Person:
     )
 
 
-def _is_away(staff: Staff, shift: ShiftType) -> bool:
-    """A shift at a site other than the person's home site (as fairness counts it)."""
-    return shift.site is not None and staff.home_site is not None and shift.site != staff.home_site
-
-
 def _burden(data: RotaInput, person: _Person, shift: ShiftType, weekend: int | None) -> int:
     """What the person already carries, per WTE, of the unpopular kinds this shift adds to.
 
@@ -149,7 +144,7 @@ def _burden(data: RotaInput, person: _Person, shift: ShiftType, weekend: int | N
         carried += person.nights
     if weekend is not None and weekend not in person.weekends and fairness.weekends_weight:
         carried += len(person.weekends)
-    if fairness.cross_site_weight and _is_away(person.staff, shift):
+    if fairness.cross_site_weight and is_away(person.staff, shift):
         carried += person.away
     return carried * per_wte_factor(person.staff)
 

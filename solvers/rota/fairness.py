@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    from solvers.rota.schema import Staff
+    from solvers.rota.schema import ShiftType, Staff
 
 PER_WTE_UNIT = 100
 """Counts per WTE are kept in hundredths of a shift."""
@@ -62,3 +62,10 @@ def fairness_groups(staff: Iterable[Staff]) -> dict[str, list[Staff]]:
         if person.fte_tenths > 0:
             groups.setdefault(person.group, []).append(person)
     return {group: members for group, members in groups.items() if len(members) >= 2}
+
+
+def is_away(person: Staff, shift: ShiftType) -> bool:
+    """A shift at a site other than the person's home site (without either, never away)."""
+    return (
+        shift.site is not None and person.home_site is not None and shift.site != person.home_site
+    )

@@ -9,10 +9,10 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solvers.rota.builder import LinearExpr, Literal, Penalty, RotaModel, days_label
-from solvers.rota.fairness import PER_WTE_UNIT, fairness_groups, per_wte_factor
+from solvers.rota.fairness import PER_WTE_UNIT, fairness_groups, is_away, per_wte_factor
 from solvers.rota.pools import pool_terms
 from solvers.rota.published import keepable
-from solvers.rota.schema import ShiftType, Staff
+from solvers.rota.schema import Staff
 
 
 def objective_terms(rota: RotaModel) -> list[LinearExpr]:
@@ -153,12 +153,6 @@ def _travel_terms(rota: RotaModel) -> list[LinearExpr]:
     return terms
 
 
-def _is_cross_site(person: Staff, shift: ShiftType) -> bool:
-    return (
-        shift.site is not None and person.home_site is not None and shift.site != person.home_site
-    )
-
-
 def _fairness_terms(rota: RotaModel) -> list[LinearExpr]:
     """Within each staff group, the spread of nights, weekends and cross-site shifts per WTE.
 
@@ -176,7 +170,7 @@ def _fairness_terms(rota: RotaModel) -> list[LinearExpr]:
             rota.works[person.id, d, s.id]
             for d in days
             for s in data.shift_types
-            if _is_cross_site(person, s)
+            if is_away(person, s)
         ]
 
     kinds = (
