@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -140,14 +140,4 @@ def hinted_copy(rota: RotaModel, values: Sequence[int]) -> cp_model.CpModel:
     model.clear_hints()
     model.proto.solution_hint.vars.extend(range(len(values)))
     model.proto.solution_hint.values.extend(values)
-    return model
-
-
-def fixed_copy(rota: RotaModel, values: Sequence[int], fixed: Iterable[int]) -> cp_model.CpModel:
-    """A copy hinted with `values` (`hinted_copy`) whose variables `fixed` keep their values."""
-    model = hinted_copy(rota, values)
-    variables = model.proto.variables
-    for i in fixed:
-        domain = variables[i].domain
-        domain[0] = domain[1] = values[i]
     return model

@@ -20,10 +20,9 @@ from solvers.rota.incumbent import (
     MIN_SOLVE_SECONDS,
     Incumbent,
     configured_solver,
-    fixed_copy,
+    hinted_copy,
     seconds_left,
 )
-from solvers.rota.perturb import Walk
 from solvers.rota.schema import RotaInput
 
 logger = logging.getLogger(__name__)
@@ -37,8 +36,6 @@ _GROW = 1.1
 _STALL_ROUNDS = 10
 _MAX_NEIGHBOURHOOD_WORK = 3.2
 _LP_MOVE_SHARE = 0.25  # of moves, once the LP relaxation is solved
-# Moves that stall at this work or more also kick the worker's own rota (`perturb.py`).
-_KICK_AT_WORK = 0.3
 
 
 @dataclass
@@ -66,7 +63,6 @@ def neighbourhood_worker(
     lp_hood = _Neighbourhood("lp", 0.1)
     work = _NEIGHBOURHOOD_WORK
     stalled = 0
-    walk = Walk()
     while (
         deadline - time.perf_counter() > MIN_SOLVE_SECONDS
         and not best.proven()
@@ -74,10 +70,10 @@ def neighbourhood_worker(
         and not best.stalled(options.stall_seconds)
     ):
         with best.lock:
-            assert best.values is not None and best.objective is not None
-            values = walk.start(best.values, best.objective)
+            values = best.values
             lp_values = best.lp_values
             best.rounds += 1
+        assert values is not None
         if lp_values is not None and rng.random() < _LP_MOVE_SHARE:
             hood = lp_hood
             free = _lp_cells(hood, cells, values, lp_values, rng)
@@ -87,8 +83,12 @@ def neighbourhood_worker(
             free = _pick_cells(hood, staff_ids, horizon, rng, short, able)
         # The whole best rota as the hint: it is a solution of the move, so CP-SAT starts from
         # it at once instead of repairing a partial hint (on Instance 12 that took most of a move).
+        sub = hinted_copy(rota, values)
+        proto = sub.proto
         fixed = [i for key, indices in cells.items() if key not in free for i in indices]
-        sub = fixed_copy(rota, values, fixed)
+        for i in fixed:
+            domain = proto.variables[i].domain
+            domain[0] = domain[1] = values[i]
         solver = configured_solver(
             options,
             seconds_left(deadline, _NEIGHBOURHOOD_SECONDS),
@@ -109,20 +109,14 @@ def neighbourhood_worker(
             hood.share = min(1.0, hood.share * _GROW)
         else:
             hood.share = max(0.02, hood.share / _GROW)
-        solved = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        solution = solver.response_proto.solution
-        improved = solved and best.offer(solution, solver.objective_value)
-        walked = solved and walk.accept(solution, solver.objective_value)
-        if improved or walked:
+        improved = code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and best.offer(
+            solver.response_proto.solution, solver.objective_value
+        )
+        if improved:
             logger.debug("%s %.2f: %s", hood.kind, hood.share, solver.objective_value)
             work, stalled = _NEIGHBOURHOOD_WORK, 0
         else:
             stalled += 1
-            if stalled >= _STALL_ROUNDS and work >= _KICK_AT_WORK:
-                # Stuck with more work already: kick the worker's own rota out of the optimum.
-                short = [(p.day, p.shift_id) for p in shortfalls if p.amount(values)]
-                free = _pick_cells(rng.choice(kinds), staff_ids, horizon, rng, short, able)
-                walk.kick(rota, options, deadline, best, cells, free, rng)
             if stalled >= _STALL_ROUNDS:
                 # Stuck: give the moves more work, and so (through the sizes) more scope.
                 work, stalled = min(_MAX_NEIGHBOURHOOD_WORK, 2 * work), 0
