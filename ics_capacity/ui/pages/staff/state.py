@@ -157,8 +157,13 @@ class StaffState(rx.State):
 
     @rx.event
     def edit(self, code: str):
-        """Fills the form with a person of the list already in the tab."""
-        self._fill(str(code))
+        """Fills the form with a person of the list already in the tab.
+
+        The person already in the form stays as typed: re-drawing it would throw away what was
+        typed since (a second click, or typing before this answer came back).
+        """
+        if str(code) != self.editing:
+            self._fill(str(code))
 
     @rx.event
     def new_person(self):
