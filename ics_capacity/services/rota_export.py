@@ -97,7 +97,7 @@ FAIRNESS_COLUMNS = (
 )
 
 
-def fairness_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
+def fairness_sheet_rows(outcome: RotaOutcome) -> list[dict[str, Any]]:
     """Each staff group's nights, weekends and away shifts per WTE, and who is outside the band."""
     names = {person.code: person.label for person in outcome.staff}
     return [
@@ -204,7 +204,7 @@ def export_xlsx(outcome: RotaOutcome) -> bytes:
             # Explicit columns, so that a rota without gaps still has a headed Gaps sheet.
             "Gaps": pd.DataFrame(gap_rows(outcome), columns=list(GAP_COLUMNS)),
             "Compliance": pd.DataFrame([r.model_dump() for r in outcome.compliance]),
-            "Fairness": pd.DataFrame(fairness_rows(outcome), columns=list(FAIRNESS_COLUMNS)),
+            "Fairness": pd.DataFrame(fairness_sheet_rows(outcome), columns=list(FAIRNESS_COLUMNS)),
             "Cost": pd.DataFrame(
                 [
                     {"source": "Substantive", **cost.substantive.model_dump()},
